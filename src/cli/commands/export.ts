@@ -1,0 +1,109 @@
+import { Command, Option } from 'commander';
+import { BargeError } from '../../errors.js';
+import { formatOfPath, type ExportFormat } from '../../export/format-writers.js';
+import { runExport, type ExportConfig, type ExportResult } from '../../export/run-export.js';
+import { createProgressDisplay, progressModeFor } from '../../progress/progress-display.js';
+import { addBusyTimeout, addCommonOptions, integerFlag, type CommonOptions } from '../options.js';
+import type { CommandOutcome } from '../outcome.js';
+import { exportJson, printExportSummary } from '../render/export-summary.js';
+import { interruptSignal } from '../signals.js';
+
+interface ExportFlags extends CommonOptions {
+  table?: string;
+  query?: string;
+  format?: string;
+  out?: string;
+  where?: string;
+  columns?: string;
+  orderBy?: string;
+  limit?: string;
+  busyTimeout: string;
+}
+
+export function exportCommand(run: (outcome: Promise<CommandOutcome>) => void): Command {
+  const command = new Command('export')
+    .description('stream a table or a query out as CSV, TSV, NDJSON or JSON (a file, .gz gzipped, or stdout)')
+    .option('--table <name>', 'the table (or view) to export')
+    .option('--query <sql>', 'a SELECT to export instead of a table (the database is opened read-only)')
+    .addOption(new Option('--format <format>', 'output format (default: from --out\'s extension, else csv)').choices(['csv', 'tsv', 'ndjson', 'jsonl', 'json']))
+    .option('--out <path>', 'output file (.csv .tsv .ndjson .jsonl .json, + .gz to gzip), or - for stdout (default: stdout)')
+    .option('--where <sql>', 'with --table: only the rows matching this SQL condition')
+    .option('--columns <names>', 'with --table: comma-separated columns to export, in this order')
+    .option('--order-by <sql>', 'with --table: SQL ORDER BY terms, e.g. "price DESC, id"')
+    .option('--limit <n>', 'export at most n rows');
+  addBusyTimeout(command);
+  addCommonOptions(command);
+  return command.action((flags: ExportFlags) => run(exportAction(flags)));
+}
+
+async function exportAction(flags: ExportFlags): Promise<CommandOutcome> {
+  const mode = progressModeFor(flags, process.stderr);
+  const config = exportConfigFrom(flags, mode !== 'off');
+  const progress = createProgressDisplay(mode, process.stderr, 'rows');
+  let result: ExportResult;
+  try {
+    result = await runExport(config, {
+      stdout: process.stdout,
+      onProgress: (p) => progress.update({ done: p.rows, total: p.total, records: p.rows }),
+      signal: interruptSignal(),
+    });
+  } finally {
+    progress.stop();
+  }
+  if (flags.json) process.stdout.write(JSON.stringify(exportJson(result, config.dbPath)) + '\n');
+  if (!flags.quiet) printExportSummary(process.stderr, result);
+  return { exitCode: 0 };
+}
+
+export function exportConfigFrom(flags: ExportFlags, countTotal: boolean): ExportConfig {
+  if ((flags.table === undefined) === (flags.query === undefined)) {
+    throw new BargeError('usage', flags.table === undefined
+      ? 'export needs --table <name> or --query "SELECT ..."; list the tables with: barge stats'
+      : 'give either --table or --query, not both');
+  }
+  if (flags.query !== undefined) {
+    for (const [flag, value] of [['--where', flags.where], ['--order-by', flags.orderBy], ['--columns', flags.columns]] as const) {
+      if (value !== undefined) throw new BargeError('usage', `${flag} goes with --table; with --query, write it into the query itself`);
+    }
+    if (flags.query.trim() === '') throw new BargeError('usage', '--query is empty');
+  }
+  const toStdout = flags.out === undefined || flags.out === '-';
+  if (flags.json && toStdout) {
+    throw new BargeError('usage', '--json needs --out <file>: without it stdout carries the exported data');
+  }
+  const { format, gzip } = outputFormat(flags);
+  return {
+    dbPath: flags.db,
+    busyTimeoutMs: integerFlag('--busy-timeout', flags.busyTimeout, 0, 3_600_000)!,
+    table: flags.table,
+    query: flags.query,
+    columns: columnsFlag(flags.columns),
+    where: flags.where,
+    orderBy: flags.orderBy,
+    limit: integerFlag('--limit', flags.limit, 0, Number.MAX_SAFE_INTEGER),
+    format,
+    out: toStdout ? undefined : flags.out,
+    gzip,
+    countTotal,
+  };
+}
+
+/** SPEC §7: the format from --out's extension, else --format, else csv. */
+function outputFormat(flags: ExportFlags): { format: ExportFormat; gzip: boolean } {
+  const asked = flags.format === 'jsonl' ? 'ndjson' : (flags.format as ExportFormat | undefined);
+  if (flags.out === undefined || flags.out === '-') return { format: asked ?? 'csv', gzip: false };
+  const { format: fromPath, gzip } = formatOfPath(flags.out);
+  if (fromPath !== undefined && asked !== undefined && fromPath !== asked) {
+    throw new BargeError('usage', `--format ${flags.format} does not match --out ${flags.out}, which names ${fromPath}; drop one of them`);
+  }
+  return { format: fromPath ?? asked ?? 'csv', gzip };
+}
+
+function columnsFlag(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const names = value.split(',').map((name) => name.trim());
+  if (names.some((name) => name === '')) throw new BargeError('usage', `--columns has an empty name: "${value}"`);
+  const twice = names.find((name, i) => names.indexOf(name) !== i);
+  if (twice !== undefined) throw new BargeError('usage', `--columns names "${twice}" twice`);
+  return names;
+}

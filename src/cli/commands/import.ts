@@ -1,0 +1,107 @@
+import { Command, Option } from 'commander';
+import { BargeError } from '../../errors.js';
+import { runImport } from '../../pipeline/run-import.js';
+import type { ImportConfig, ImportMode, ImportResult } from '../../pipeline/import-config.js';
+import type { OnConflict } from '../../store/batch-writer.js';
+import { createProgressDisplay, progressModeFor } from '../../progress/progress-display.js';
+import { addBusyTimeout, addCommonOptions, addSourceOptions, integerFlag, sourceOptionsFrom, type CommonOptions, type SourceFlags } from '../options.js';
+import { printImportSummary, importJson } from '../render/import-summary.js';
+import { interruptSignal } from '../signals.js';
+import type { CommandOutcome } from '../outcome.js';
+
+interface ImportFlags extends CommonOptions, SourceFlags {
+  batchSize: string;
+  mode?: ImportMode;
+  atomic?: boolean;
+  continueOnError?: boolean;
+  maxErrors?: string;
+  failFast?: boolean;
+  onConflict: OnConflict;
+  truncate?: boolean;
+  dryRun?: boolean;
+  errors?: string;
+  jobId?: string;
+  resume?: string;
+  busyTimeout: string;
+}
+
+export function importCommand(run: (outcome: Promise<CommandOutcome>) => void): Command {
+  const command = new Command('import')
+    .description('load records from CSV, TSV, NDJSON or JSON files (or - for stdin) into a table')
+    .argument('[input...]', 'input files, or - for standard input; several inputs form one job');
+  addSourceOptions(command);
+  command
+    .option('--batch-size <n>', 'records per batch (1 to 1000000)', '1000')
+    .addOption(new Option('--mode <mode>', 'atomic: all or nothing; batch: each batch all or nothing; row: skip bad records').choices(['atomic', 'batch', 'row']))
+    .option('--atomic', 'same as --mode atomic (the default)')
+    .option('--continue-on-error', 'same as --mode row')
+    .option('--max-errors <n>', 'stop after n rejected records (default: no limit)')
+    .option('--fail-fast', 'same as --max-errors 1')
+    .addOption(new Option('--on-conflict <action>', 'when a primary or unique key already exists').choices(['error', 'ignore', 'replace', 'update']).default('error'))
+    .option('--truncate', 'empty the table first (in the same transaction as the load in atomic mode)')
+    .option('--dry-run', 'do everything, including constraint checks, then roll back')
+    .option('--errors <path>', 'error report path, .ndjson/.jsonl/.csv/.json (default: <input>.errors.ndjson)')
+    .option('--job-id <id>', 'name the job; re-running a job id that succeeded does nothing')
+    .option('--resume <job-id>', 'continue an interrupted or failed batch/row job after its last committed batch');
+  addBusyTimeout(command);
+  addCommonOptions(command);
+  return command.action((inputs: string[], flags: ImportFlags) => run(importAction(inputs, flags)));
+}
+
+async function importAction(inputs: string[], flags: ImportFlags): Promise<CommandOutcome> {
+  const config = importConfigFrom(inputs, flags);
+  const mode = progressModeFor(flags, process.stderr);
+  const progress = createProgressDisplay(mode, process.stderr);
+  const signal = interruptSignal();
+  let result: ImportResult;
+  try {
+    result = await runImport(config, {
+      onProgress: (p) => progress.update({ done: p.bytesRead, total: p.totalBytes, records: p.records, rejected: p.rejected }),
+      onWarning: (message) => { if (!flags.quiet) { progress.stop(); process.stderr.write(`barge: ${message}\n`); } },
+    }, signal);
+  } finally {
+    progress.stop();
+  }
+  if (flags.json) process.stdout.write(JSON.stringify(importJson(result, config)) + '\n');
+  if (!flags.quiet) printImportSummary(process.stderr, result, config);
+  return { exitCode: importExitCode(result) };
+}
+
+/** SPEC §10. */
+export function importExitCode(result: ImportResult): number {
+  if (result.status === 'interrupted') return 130;
+  if (result.alreadySucceeded) return result.status === 'succeeded' ? 0 : 1;
+  return result.counts.rejected > 0 ? 1 : 0;
+}
+
+function importConfigFrom(inputs: string[], flags: ImportFlags): ImportConfig {
+  if (inputs.length === 0 && !flags.resume) {
+    throw new BargeError('usage', 'import needs at least one input file (or - for stdin); see barge import --help');
+  }
+  if (inputs.filter((input) => input === '-').length > 1) throw new BargeError('usage', 'stdin (-) can be read only once');
+  const modes = [flags.mode, flags.atomic ? 'atomic' : undefined, flags.continueOnError ? 'row' : undefined].filter(Boolean);
+  if (new Set(modes).size > 1) throw new BargeError('usage', `conflicting modes: ${[...new Set(modes)].join(' and ')}; pick one --mode`);
+  const maxErrors = flags.failFast ? 1 : integerFlag('--max-errors', flags.maxErrors, 1, Number.MAX_SAFE_INTEGER);
+  if (flags.failFast && flags.maxErrors !== undefined && flags.maxErrors !== '1') {
+    throw new BargeError('usage', '--fail-fast is --max-errors 1; do not give both');
+  }
+  return {
+    inputs,
+    dbPath: flags.db,
+    table: flags.table,
+    schemaPath: flags.schema,
+    source: sourceOptionsFrom(flags),
+    inferRows: integerFlag('--infer-rows', flags.inferRows, 1, 1_000_000)!,
+    batchSize: integerFlag('--batch-size', flags.batchSize, 1, 1_000_000)!,
+    mode: (modes[0] as ImportMode | undefined) ?? 'atomic',
+    maxErrors,
+    onConflict: flags.onConflict,
+    truncate: flags.truncate ?? false,
+    dryRun: flags.dryRun ?? false,
+    errorsPath: flags.errors,
+    jobId: flags.jobId,
+    resume: flags.resume,
+    busyTimeoutMs: integerFlag('--busy-timeout', flags.busyTimeout, 0, 3_600_000)!,
+    commandLine: ['barge', ...process.argv.slice(2)].join(' '),
+  };
+}

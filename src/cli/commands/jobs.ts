@@ -1,0 +1,49 @@
+import { Command, Option } from 'commander';
+import { BargeError } from '../../errors.js';
+import { getJob, listJobs, type JobStatus } from '../../store/jobs.js';
+import { openDatabase } from '../../store/open-database.js';
+import { JOB_STATUSES } from '../../store/stats.js';
+import { addBusyTimeout, addCommonOptions, integerFlag, type CommonOptions } from '../options.js';
+import type { CommandOutcome } from '../outcome.js';
+import { jobDetail, jobsTable } from '../render/job-report.js';
+
+interface JobsFlags extends CommonOptions {
+  limit?: string;
+  status?: JobStatus;
+  busyTimeout: string;
+}
+
+export function jobsCommand(run: (outcome: Promise<CommandOutcome>) => void): Command {
+  const command = new Command('jobs')
+    .description('the job history, newest first; or one job in full')
+    .argument('[id]', 'a job id: show that job in full')
+    .option('--limit <n>', 'list at most n jobs (default 20)')
+    .addOption(new Option('--status <status>', 'list only jobs with this status').choices([...JOB_STATUSES]));
+  addBusyTimeout(command);
+  addCommonOptions(command);
+  return command.action((id: string | undefined, flags: JobsFlags) => run(jobsAction(id, flags)));
+}
+
+async function jobsAction(id: string | undefined, flags: JobsFlags): Promise<CommandOutcome> {
+  if (id !== undefined && (flags.limit !== undefined || flags.status !== undefined)) {
+    throw new BargeError('usage', '--limit and --status filter the list; do not give them with a job id');
+  }
+  const limit = integerFlag('--limit', flags.limit, 1, 1_000_000) ?? 20;
+  const busyTimeoutMs = integerFlag('--busy-timeout', flags.busyTimeout, 0, 3_600_000)!;
+  const db = openDatabase(flags.db, { readonly: true, busyTimeoutMs });
+  try {
+    if (id !== undefined) {
+      const job = getJob(db, id);
+      if (job === undefined) throw new BargeError('usage', `no job "${id}" in ${flags.db}; list jobs with: barge jobs`);
+      process.stdout.write(flags.json ? JSON.stringify(job) + '\n' : jobDetail(job));
+      return { exitCode: 0 };
+    }
+    const jobs = listJobs(db, { limit, status: flags.status });
+    if (flags.json) process.stdout.write(JSON.stringify(jobs) + '\n');
+    else if (jobs.length === 0) process.stdout.write(flags.status ? `no ${flags.status} jobs in ${flags.db}\n` : `no jobs yet in ${flags.db}\n`);
+    else process.stdout.write(jobsTable(jobs));
+  } finally {
+    db.close();
+  }
+  return { exitCode: 0 };
+}

@@ -1,0 +1,33 @@
+import { Command } from 'commander';
+import { openDatabase } from '../../store/open-database.js';
+import { collectStats } from '../../store/stats.js';
+import { addBusyTimeout, addCommonOptions, integerFlag, type CommonOptions } from '../options.js';
+import type { CommandOutcome } from '../outcome.js';
+import { statsJson, statsReport } from '../render/stats-report.js';
+
+interface StatsFlags extends CommonOptions {
+  table?: string;
+  busyTimeout: string;
+}
+
+export function statsCommand(run: (outcome: Promise<CommandOutcome>) => void): Command {
+  const command = new Command('stats')
+    .description('tables with row counts, columns and size on disk; the job history summary and the last 10 jobs')
+    .option('--table <name>', 'only this table, and only the jobs that loaded it');
+  addBusyTimeout(command);
+  addCommonOptions(command);
+  return command.action((flags: StatsFlags) => run(statsAction(flags)));
+}
+
+async function statsAction(flags: StatsFlags): Promise<CommandOutcome> {
+  const busyTimeoutMs = integerFlag('--busy-timeout', flags.busyTimeout, 0, 3_600_000)!;
+  const db = openDatabase(flags.db, { readonly: true, busyTimeoutMs });
+  try {
+    const stats = collectStats(db, { table: flags.table, dbName: flags.db });
+    // stats' report is its data: stdout, as text or as --json.
+    process.stdout.write(flags.json ? JSON.stringify(statsJson(stats, flags.db, flags.table)) + '\n' : statsReport(stats, flags.db, flags.table));
+  } finally {
+    db.close();
+  }
+  return { exitCode: 0 };
+}

@@ -1,0 +1,29 @@
+import type { ExportResult } from '../../export/run-export.js';
+
+const number = new Intl.NumberFormat('en-US');
+
+/** The --json summary of export (only with --out: otherwise stdout is the data). */
+export function exportJson(result: ExportResult, db: string) {
+  return {
+    command: 'export',
+    db,
+    table: result.table,
+    query: result.query,
+    format: result.format,
+    out: result.out,
+    gzip: result.gzip,
+    rows: result.rows,
+    durationMs: result.durationMs,
+    rowsPerSecond: result.rowsPerSecond,
+  };
+}
+
+/** One line on stderr: `barge: exported 12 rows from "products" to out.csv (0.0 s)`. */
+export function printExportSummary(stream: NodeJS.WritableStream, result: ExportResult): void {
+  const rows = `${number.format(result.rows)} ${result.rows === 1 ? 'row' : 'rows'}`;
+  const from = result.table !== null ? `"${result.table}"` : 'the query';
+  const to = result.out === '-' ? 'stdout' : result.out;
+  const seconds = (result.durationMs / 1000).toFixed(1);
+  const closed = result.outputClosed ? '; stopped early: the reader closed stdout' : '';
+  stream.write(`barge: exported ${rows} from ${from} to ${to} (${seconds} s)${closed}\n`);
+}

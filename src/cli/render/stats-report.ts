@@ -1,0 +1,64 @@
+import { typeFromDeclared } from '../../schema/from-table.js';
+import type { ColumnStats, DatabaseStats } from '../../store/stats.js';
+import { formatBytes, formatCount, formatDuration, formatTime, textTable } from './text-table.js';
+
+/** The --json of stats: the DatabaseStats as collected, with the database path. */
+export function statsJson(stats: DatabaseStats, db: string, table: string | undefined) {
+  return { command: 'stats', db, table: table ?? null, ...stats };
+}
+
+/** The human report of stats. It is the command's data, so it goes to stdout. */
+export function statsReport(stats: DatabaseStats, db: string, table: string | undefined): string {
+  const out: string[] = [];
+  const count = stats.tables.length;
+  out.push(`${db}: ${table === undefined ? `${count} ${count === 1 ? 'table' : 'tables'}, ` : ''}${formatBytes(stats.sizeBytes)}\n`);
+  if (count === 0) {
+    out.push('no tables yet; load one with: barge import <file>\n');
+  } else {
+    out.push(textTable(
+      [{ header: 'table' }, { header: 'rows', align: 'right' }, { header: 'size', align: 'right' }, { header: 'columns' }],
+      stats.tables.map((t) => [t.name, formatCount(t.rows), formatBytes(t.sizeBytes), t.columns.map(columnText).join(', ')]),
+    ));
+  }
+  const jobs = stats.jobs;
+  const scope = table === undefined ? '' : ` into "${stats.tables[0]?.name ?? table}"`;
+  if (jobs.total === 0) {
+    out.push(`jobs${scope}: none yet\n`);
+    return out.join('\n');
+  }
+  const statuses = Object.entries(jobs.byStatus).filter(([, n]) => n > 0).map(([status, n]) => `${n} ${status}`);
+  out.push(`jobs${scope}: ${jobs.total} (${statuses.join(', ')})`);
+  const rate = jobs.successRate === null
+    ? 'n/a (no job has finished)'
+    : `${Math.round(jobs.successRate * 100)}% (${jobs.byStatus.succeeded} of ${jobs.finished} finished jobs succeeded)`;
+  const facts: [string, string][] = [
+    ['success rate', rate],
+    ['records imported', `${formatCount(jobs.recordsImported)} (inserted + updated)`],
+    ['records rejected', formatCount(jobs.recordsRejected)],
+    ['median rate', jobs.medianRecordsPerSecond === null ? '-' : `${formatCount(jobs.medianRecordsPerSecond)} records/s`],
+  ];
+  out.push(facts.map(([key, value]) => `  ${key.padEnd(17)} ${value}`).join('\n') + '\n');
+  out.push(`last ${stats.lastJobs.length} ${stats.lastJobs.length === 1 ? 'job' : 'jobs'}:`);
+  out.push(textTable(
+    [
+      { header: 'id' }, { header: 'status' }, { header: 'table' }, { header: 'mode' },
+      { header: 'read', align: 'right' }, { header: 'inserted', align: 'right' }, { header: 'updated', align: 'right' },
+      { header: 'ignored', align: 'right' }, { header: 'rejected', align: 'right' }, { header: 'duration', align: 'right' },
+      { header: 'started' },
+    ],
+    stats.lastJobs.map((job) => [
+      job.id, job.status, job.table, job.mode, formatCount(job.counts.read), formatCount(job.counts.inserted),
+      formatCount(job.counts.updated), formatCount(job.counts.ignored), formatCount(job.counts.rejected),
+      formatDuration(job.durationMs), formatTime(job.startedAt),
+    ]),
+    '  ',
+  ));
+  return out.join('\n');
+}
+
+/** "price REAL", or "active INTEGER (boolean)" when barge knows more than the declared type says. */
+function columnText(column: ColumnStats): string {
+  const declared = column.declaredType || '(no type)';
+  const extra = column.type !== null && column.type !== typeFromDeclared(column.declaredType) ? ` (${column.type})` : '';
+  return `${column.name} ${declared}${extra}`;
+}

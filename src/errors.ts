@@ -1,0 +1,58 @@
+/**
+ * The one error class of barge. A rejected record is data, not an exception:
+ * BargeError is for the run itself failing (usage, input that cannot be read,
+ * the database). Exit codes are mapped from the code in exactly one place.
+ */
+export type BargeErrorCode =
+  | 'usage' // bad option or argument
+  | 'schema' // bad schema file or schema that cannot be used
+  | 'input' // an input that cannot be opened or decoded at all
+  | 'io' // reading or writing a file failed at run time
+  | 'database' // the database failed (disk full, corrupt, ...)
+  | 'busy' // the database stayed locked past --busy-timeout
+  | 'interrupted'; // SIGINT / SIGTERM
+
+export interface BargeErrorDetails {
+  cause?: unknown;
+  input?: string;
+  line?: number;
+  column?: string;
+}
+
+export class BargeError extends Error {
+  readonly code: BargeErrorCode;
+  readonly input?: string;
+  readonly line?: number;
+  readonly column?: string;
+
+  constructor(code: BargeErrorCode, message: string, details: BargeErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'BargeError';
+    this.code = code;
+    this.input = details.input;
+    this.line = details.line;
+    this.column = details.column;
+  }
+}
+
+/** SPEC §10: the exit code for a run that ended in an exception. */
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof BargeError) {
+    switch (error.code) {
+      case 'usage':
+      case 'schema':
+      case 'input':
+        return 2;
+      case 'interrupted':
+        return 130;
+      default:
+        return 3;
+    }
+  }
+  return 3;
+}
+
+/** "input:line" or "input" when the line is not known. */
+export function where(input: string, line?: number): string {
+  return line === undefined ? input : `${input}:${line}`;
+}

@@ -1,0 +1,124 @@
+import type Database from 'better-sqlite3';
+import { schemaFromTable } from '../schema/from-table.js';
+import type { ColumnType, SchemaSpec } from '../schema/types.js';
+import type { Db } from '../store/open-database.js';
+
+/**
+ * Export gives values back with their types (SPEC §7): SQLite stores a boolean as
+ * 0/1 and a `json` column as text, so the type comes from the schema barge kept
+ * for the table (or, for a table barge did not create, its declared types).
+ *
+ * Each result column is traced to the table column it reads, through
+ * better-sqlite3's `statement.columns()` (SQLite's column metadata: `table` and
+ * `column` are the origin, null for an expression). That covers --table, views
+ * and --query alike, joins included: `SELECT p.active AS a FROM products p`
+ * still exports booleans, `SELECT active + 0 FROM products` exports what SQLite
+ * computes.
+ *
+ * Integers are read as BigInt (safeIntegers) so values beyond 2^53 stay exact:
+ * plain digits in CSV/TSV, and in NDJSON/JSON a number within 2^53, a string of
+ * digits beyond (see bigintJsonText).
+ */
+
+export interface ResultColumn {
+  name: string;
+  /** The barge type of the table column this result column reads, if any. */
+  type: ColumnType | undefined;
+}
+
+export function resultColumns(db: Db, statement: Database.Statement): ResultColumn[] {
+  const schemas = new Map<string, SchemaSpec | undefined>();
+  return statement.columns().map((column) => {
+    let type: ColumnType | undefined;
+    if (column.table !== null && column.column !== null && column.database === 'main') {
+      if (!schemas.has(column.table)) schemas.set(column.table, schemaFromTable(db, column.table));
+      type = schemas.get(column.table)?.columns[column.column]?.type;
+    }
+    return { name: column.name, type };
+  });
+}
+
+/** One value as the text of a CSV/TSV field, before quoting; NULL is the empty field. */
+export type FieldText = (value: unknown) => string;
+
+/** One value as JSON text (ndjson, json). */
+export type JsonText = (value: unknown) => string;
+
+/**
+ * A BLOB has no text form in CSV or JSON; barge writes it as lowercase hex
+ * (what SQLite's hex() gives), in every format.
+ */
+function blobText(value: unknown): string {
+  return Buffer.isBuffer(value) ? value.toString('hex') : String(value);
+}
+
+function isTrue(value: unknown): boolean {
+  return value === 1n || value === 1;
+}
+
+function isFalse(value: unknown): boolean {
+  return value === 0n || value === 0;
+}
+
+/** Text for anything that is not a string (strings are their own text in CSV). */
+function plainFieldText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number' || typeof value === 'bigint') return '' + value;
+  return blobText(value);
+}
+
+export function fieldTextFor(type: ColumnType | undefined): FieldText {
+  if (type === 'boolean') {
+    return (value) => (isTrue(value) ? 'true' : isFalse(value) ? 'false' : typeof value === 'string' ? value : plainFieldText(value));
+  }
+  // json columns hold JSON text already: in CSV it is written as it is stored.
+  return (value) => (typeof value === 'string' ? value : plainFieldText(value));
+}
+
+function plainJsonText(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value);
+  // JSON has no Infinity (SQLite can hold it in a REAL): null, as JSON.stringify does.
+  if (typeof value === 'number') return Number.isFinite(value) ? '' + value : 'null';
+  if (typeof value === 'bigint') return bigintJsonText(value);
+  return JSON.stringify(blobText(value));
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * An integer beyond 2^53 is written as a JSON string of its digits: most JSON
+ * readers (JSON.parse, and so barge's import) would round a bare number, and
+ * barge's import reads a string of digits into an integer column exactly.
+ */
+function bigintJsonText(value: bigint): string {
+  return value <= MAX_SAFE && value >= -MAX_SAFE ? '' + value : '"' + value + '"';
+}
+
+/**
+ * A json column's text as nested JSON. Only an object or array is a json value
+ * (SPEC §3, and what import accepts); other text, or text that does not parse
+ * (a row another tool wrote), stays a JSON string so nothing is lost.
+ */
+function nestedJsonText(value: unknown): string {
+  if (typeof value !== 'string') return plainJsonText(value);
+  const first = value.trimStart()[0];
+  if (first !== '{' && first !== '[') return JSON.stringify(value);
+  try {
+    // Parsed and written again: the stored text may span lines, which NDJSON cannot hold.
+    return JSON.stringify(JSON.parse(value));
+  } catch {
+    return JSON.stringify(value);
+  }
+}
+
+export function jsonTextFor(type: ColumnType | undefined): JsonText {
+  switch (type) {
+    case 'boolean':
+      return (value) => (isTrue(value) ? 'true' : isFalse(value) ? 'false' : plainJsonText(value));
+    case 'json':
+      return nestedJsonText;
+    default:
+      return plainJsonText;
+  }
+}

@@ -1,0 +1,53 @@
+import type { FieldError } from '../schema/types.js';
+import type { SourceRecord } from '../source/types.js';
+import type { RecordRef, ValidatedChunk } from './validated-source.js';
+
+/** A batch as it is gathered from validated chunks: per record, its row or its errors. */
+export interface GatheredBatch {
+  /** Where each record is, to fetch it as read when it must be reported. */
+  refs: RecordRef[];
+  /** The row to insert, or null when the record was rejected. */
+  rows: (unknown[] | null)[];
+  /** The record's errors, or null when it was accepted. */
+  errors: (FieldError[] | null)[];
+  invalid: number;
+}
+
+export function newBatch(): GatheredBatch {
+  return { refs: [], rows: [], errors: [], invalid: 0 };
+}
+
+export function addToBatch(batch: GatheredBatch, chunk: ValidatedChunk, index: number): void {
+  batch.refs.push({ chunk, index });
+  batch.rows.push(chunk.rows[index]!);
+  const errors = chunk.errors[index]!;
+  batch.errors.push(errors);
+  if (errors) batch.invalid++;
+}
+
+/** A record that goes to the report, with the errors to report for it. */
+export interface Rejection {
+  record: SourceRecord;
+  errors: FieldError[];
+  /** True for the record that caused the rejection (counts toward --max-errors). */
+  culprit: boolean;
+}
+
+/**
+ * Batch mode: the whole batch is rejected. Culprits keep their own errors;
+ * every other record gets `batch_rolled_back` naming the first culprit.
+ */
+export function rollBackWhole(records: SourceRecord[], culpritErrors: Map<number, FieldError[]>, batchNo: number): Rejection[] {
+  const first = Math.min(...culpritErrors.keys());
+  const firstRecord = records[first]!;
+  const rolledBack: FieldError = {
+    column: null,
+    code: 'batch_rolled_back',
+    message: `batch ${batchNo} was rolled back because of record ${firstRecord.recordNo} (${firstRecord.input}:${firstRecord.line}); this record is valid, re-import it`,
+    value: firstRecord.recordNo,
+  };
+  return records.map((record, index) => {
+    const errors = culpritErrors.get(index);
+    return errors ? { record, errors, culprit: true } : { record, errors: [rolledBack], culprit: false };
+  });
+}

@@ -1,0 +1,42 @@
+import type { Validator } from '../schema/index.js';
+import type { SchemaSpec } from '../schema/types.js';
+import type { OpenedInput, SourceRecord } from '../source/types.js';
+import type { ImportConfig } from './import-config.js';
+import { InProcessSource } from './in-process-source.js';
+import type { ValidatedSource } from './validated-source.js';
+import { WorkerSource } from './worker-source.js';
+
+/**
+ * Below this much input a worker's start-up (~40 ms) costs more than it saves.
+ * BARGE_WORKER=always|never overrides (tests and the benchmark use it).
+ */
+const WORKER_MIN_BYTES = 1 << 20;
+
+export interface SourceChoice {
+  config: ImportConfig;
+  spec: SchemaSpec;
+  validator: Validator;
+  inputs: OpenedInput[];
+  pending: SourceRecord[];
+  records: AsyncGenerator<SourceRecord[]>;
+  skip: number;
+  totalBytes: number | undefined;
+}
+
+/**
+ * Where parsing and validation run. Files are re-read from the start by a
+ * worker thread (so the writes in this thread overlap them); stdin cannot be
+ * read twice and stays in this thread, as do small inputs.
+ */
+export async function chooseSource(choice: SourceChoice): Promise<ValidatedSource> {
+  const setting = process.env.BARGE_WORKER;
+  const fromStdin = choice.config.inputs.includes('-');
+  const big = choice.totalBytes !== undefined && choice.totalBytes >= WORKER_MIN_BYTES;
+  const useWorker = !fromStdin && setting !== 'never' && (setting === 'always' || big);
+  const countBytes = () => choice.inputs.reduce((sum, input) => sum + input.bytesRead(), 0);
+  if (!useWorker) return new InProcessSource(choice.pending, choice.records, choice.validator, choice.skip, countBytes);
+  // The worker opens the inputs itself; what this thread read for the schema is let go.
+  await choice.records.return(undefined).catch(() => undefined);
+  for (const input of choice.inputs) input.stream.destroy();
+  return new WorkerSource({ paths: choice.config.inputs, source: choice.config.source, spec: choice.spec, skip: choice.skip });
+}

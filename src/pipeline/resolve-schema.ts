@@ -1,0 +1,62 @@
+import path from 'node:path';
+import { BargeError } from '../errors.js';
+import { checkName, inferSchema, loadSchemaFile, schemaFromTable } from '../schema/index.js';
+import type { SchemaSpec } from '../schema/types.js';
+import type { SourceRecord } from '../source/types.js';
+import type { Db } from '../store/open-database.js';
+
+export type SchemaOrigin = 'file' | 'table' | 'inferred';
+
+export interface ResolvedSchema {
+  spec: SchemaSpec;
+  origin: SchemaOrigin;
+}
+
+/**
+ * The table name when neither --table nor a schema names one: the first
+ * input's base name without its extensions, so `products.csv.gz` loads into
+ * `products` and a report `products.errors.ndjson` goes back into `products`.
+ */
+export function tableNameFromInput(inputPath: string): string {
+  if (inputPath === '-') {
+    throw new BargeError('usage', 'reading stdin needs --table <name> (or --schema naming the table)');
+  }
+  return inputBaseName(inputPath);
+}
+
+/** `dir/products.csv.gz` -> `products`; `products.errors.ndjson` -> `products`. */
+export function inputBaseName(inputPath: string): string {
+  let base = path.basename(inputPath);
+  if (base.toLowerCase().endsWith('.gz')) base = base.slice(0, -3);
+  const dot = base.lastIndexOf('.');
+  if (dot > 0) base = base.slice(0, dot);
+  if (base.endsWith('.errors')) base = base.slice(0, -'.errors'.length);
+  return base;
+}
+
+/** The schema of an import or validate run, before any record is read (file or table). */
+export function schemaBeforeReading(
+  db: Db | undefined,
+  options: { schemaPath?: string; table?: string; firstInput: string },
+): ResolvedSchema | { table: string } {
+  if (options.schemaPath) {
+    const spec = loadSchemaFile(options.schemaPath, { tableOptional: options.table !== undefined });
+    if (options.table) spec.table = options.table;
+    checkName(spec.table, 'table');
+    return { spec, origin: 'file' };
+  }
+  const table = options.table ?? tableNameFromInput(options.firstInput);
+  checkName(table, 'table');
+  const existing = db ? schemaFromTable(db, table) : undefined;
+  if (existing) return { spec: existing, origin: 'table' };
+  return { table };
+}
+
+/** Infers the schema from the first records (SPEC §3: --infer-rows). */
+export function schemaFromSamples(table: string, samples: SourceRecord[]): ResolvedSchema {
+  const usable = samples.filter((record) => record.parseError === undefined);
+  if (usable.length === 0) {
+    throw new BargeError('usage', `cannot infer a schema for "${table}": the input has no readable records; pass --schema`);
+  }
+  return { spec: inferSchema(usable, table), origin: 'inferred' };
+}

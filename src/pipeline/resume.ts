@@ -1,0 +1,58 @@
+import { BargeError } from '../errors.js';
+import { getJob, type JobRecord } from '../store/jobs.js';
+import type { Db } from '../store/open-database.js';
+import type { ImportConfig } from './import-config.js';
+import { checksumFile } from './record-source.js';
+import fs from 'node:fs';
+
+/**
+ * Checks that a job can be resumed and rebuilds its configuration from the job
+ * record, so the resumed run reads the same inputs with the same options.
+ */
+export async function prepareResume(db: Db, config: ImportConfig): Promise<{ config: ImportConfig; job: JobRecord }> {
+  const id = config.resume!;
+  const job = getJob(db, id);
+  if (!job) throw new BargeError('usage', `no job "${id}" in ${config.dbPath}; list jobs with: barge jobs`);
+  if (job.status === 'succeeded' || job.status === 'partial') {
+    throw new BargeError('usage', `job "${id}" already finished (${job.status}); there is nothing to resume`);
+  }
+  if (job.mode === 'atomic') {
+    throw new BargeError('usage', `job "${id}" ran in atomic mode, which leaves nothing to resume; run the import again`);
+  }
+  const saved = job.options as Partial<ImportConfig> & { inputs: string[] };
+  for (const [index, input] of job.inputs.entries()) {
+    const path = saved.inputs[index]!;
+    if (input.path === '-' || path === '-') {
+      throw new BargeError('usage', `job "${id}" read stdin, which cannot be read again; run the import again`);
+    }
+    let size: number;
+    try {
+      size = fs.statSync(path).size;
+    } catch {
+      throw new BargeError('usage', `cannot resume job "${id}": input "${path}" is gone`);
+    }
+    if (size !== input.size || (await checksumFile(path)) !== input.sha256) {
+      throw new BargeError('usage', `cannot resume job "${id}": input "${path}" changed since the job started (size or sha256 differ); run a new import instead`);
+    }
+  }
+  return {
+    job,
+    config: {
+      ...config,
+      inputs: saved.inputs,
+      table: saved.table,
+      schemaPath: saved.schemaPath,
+      source: saved.source ?? config.source,
+      inferRows: saved.inferRows ?? config.inferRows,
+      batchSize: saved.batchSize ?? config.batchSize,
+      mode: saved.mode ?? config.mode,
+      maxErrors: saved.maxErrors,
+      onConflict: saved.onConflict ?? config.onConflict,
+      truncate: false,
+      dryRun: false,
+      errorsPath: saved.errorsPath,
+      jobId: id,
+      resume: id,
+    },
+  };
+}

@@ -1,0 +1,405 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { BargeError } from '../errors.js';
+import { compileValidator, createTableStatements, saveSchema, quoteIdent } from '../schema/index.js';
+import type { Validator } from '../schema/index.js';
+import type { FieldError, SchemaSpec } from '../schema/types.js';
+import type { OpenedInput, SourceRecord } from '../source/types.js';
+import { BatchWriter } from '../store/batch-writer.js';
+import {
+  checkpointWriter, ensureJobsTable, finishJob, getJob, insertJob, markJobRunning,
+  type JobCheckpoint, type JobCounts, type JobInput, type JobRecord, type JobStatus,
+} from '../store/jobs.js';
+import { openDatabase, tableExists, translateSqliteError, type Db } from '../store/open-database.js';
+import { ErrorReport } from '../report/error-report.js';
+import { describeError, reportEntry } from '../report/report-entry.js';
+import { addToBatch, newBatch, rollBackWhole, type GatheredBatch, type Rejection } from './batch-outcome.js';
+import { InProcessSource } from './in-process-source.js';
+import { chooseSource } from './choose-source.js';
+import type { ValidatedSource } from './validated-source.js';
+import { emptyCounts, type ImportConfig, type ImportEvents, type ImportResult } from './import-config.js';
+import { prepareResume } from './resume.js';
+import { describeInputs, openInputs, recordsOf } from './record-source.js';
+import { inputBaseName, schemaBeforeReading, schemaFromSamples, type ResolvedSchema } from './resolve-schema.js';
+import { TransactionScope } from './transaction-scope.js';
+import { newJobId } from './job-id.js';
+import { conflictTarget, foreignKeysOf, checkTableMatchesSchema, checkReferencedTables } from './table-checks.js';
+
+const FIRST_ERRORS_KEPT = 5;
+
+/**
+ * One `barge import` run: inputs -> records -> validation -> batches -> the
+ * table, per the mode (SPEC §4), with the report and the job record.
+ * Reports through `events`; never touches the terminal or the process.
+ */
+export async function runImport(config: ImportConfig, events: ImportEvents = {}, signal?: AbortSignal): Promise<ImportResult> {
+  const started = Date.now();
+  const fresh = !fs.existsSync(config.dbPath);
+  const db = openDatabase(config.dbPath, { busyTimeoutMs: config.busyTimeoutMs });
+  let discard = false;
+  try {
+    return await new ImportRun(db, config, events, signal, started).run();
+  } catch (error) {
+    // A usage error leaves nothing behind: not even the empty database file this run created.
+    discard = fresh && error instanceof BargeError && ['usage', 'schema', 'input'].includes(error.code) && isEmpty(db);
+    throw error;
+  } finally {
+    db.close();
+    if (discard) for (const suffix of ['', '-wal', '-shm']) fs.rmSync(config.dbPath + suffix, { force: true });
+  }
+}
+
+function isEmpty(db: Db): boolean {
+  return (db.prepare('SELECT count(*) AS n FROM sqlite_master').get() as { n: number }).n === 0;
+}
+
+class ImportRun {
+  private counts: JobCounts = emptyCounts();
+  private batchNo = 0;
+  private batchesCommitted = 0;
+  private recordsConsumed = 0;
+  private culprits = 0;
+  private readonly firstErrors: string[] = [];
+  private report!: ErrorReport;
+  private jobId!: string;
+  private scope!: TransactionScope;
+  private writer!: BatchWriter;
+  private validator!: Validator;
+  private saveCheckpoint?: (id: string, checkpoint: JobCheckpoint) => void;
+  private stoppedEarly?: string;
+  private interrupted = false;
+
+  constructor(
+    private readonly db: Db,
+    private config: ImportConfig,
+    private readonly events: ImportEvents,
+    private readonly signal: AbortSignal | undefined,
+    private readonly started: number,
+  ) {}
+
+  async run(): Promise<ImportResult> {
+    let resumeFrom: JobRecord | undefined;
+    if (this.config.resume) {
+      const prepared = await prepareResume(this.db, this.config);
+      this.config = prepared.config;
+      resumeFrom = prepared.job;
+    } else if (this.config.jobId) {
+      const previous = getJob(this.db, this.config.jobId);
+      if (previous?.status === 'succeeded' || previous?.status === 'partial') return this.alreadyDone(previous);
+      if (previous?.status === 'running') {
+        throw new BargeError('usage', `job "${previous.id}" is still running (or was killed: resume it with --resume ${previous.id})`);
+      }
+      if (previous && previous.checkpoint && previous.checkpoint.batches > 0 && previous.mode !== 'atomic') {
+        // A cron retry of an interrupted batch/row job continues it rather than loading its batches twice.
+        this.events.onWarning?.(`job "${previous.id}" was ${previous.status}: resuming it after batch ${previous.checkpoint.batches}`);
+        const prepared = await prepareResume(this.db, { ...this.config, resume: previous.id });
+        this.config = prepared.config;
+        resumeFrom = prepared.job;
+      } else if (previous) {
+        this.db.prepare('DELETE FROM _barge_jobs WHERE id = ?').run(previous.id);
+      }
+    }
+
+    const config = this.config;
+    const inputs = await openInputs(config.inputs, config.source);
+    const jobInputs = resumeFrom ? resumeFrom.inputs : await describeInputs(inputs);
+    const totalBytes = inputs.every((input) => input.size !== undefined) ? inputs.reduce((sum, input) => sum + input.size!, 0) : undefined;
+    const records = recordsOf(inputs, config.source);
+
+    // The schema: from --schema, the existing table, or the first records.
+    const before = schemaBeforeReading(this.db, { schemaPath: config.schemaPath, table: config.table, firstInput: config.inputs[0]! });
+    const pending: SourceRecord[] = [];
+    let resolved: ResolvedSchema;
+    if ('spec' in before) {
+      resolved = before;
+    } else {
+      // Pulled by hand: breaking out of a for-await would close the generator.
+      while (pending.length < config.inferRows) {
+        const next = await records.next();
+        if (next.done) break;
+        pending.push(...next.value);
+      }
+      resolved = schemaFromSamples(before.table, pending.slice(0, config.inferRows));
+    }
+    // The first records tell which columns the input gives (for --on-conflict update).
+    if (pending.length === 0) {
+      const next = await records.next();
+      if (!next.done) pending.push(...next.value);
+    }
+    const spec = resolved.spec;
+    this.validator = compileValidator(spec);
+    const existed = tableExists(this.db, spec.table);
+    if (existed && resolved.origin === 'file') checkTableMatchesSchema(this.db, spec);
+    checkReferencedTables(this.db, spec);
+    const target = conflictTarget(spec);
+    if (config.onConflict === 'update' && target.length === 0) {
+      throw new BargeError('usage', `--on-conflict update needs a primary key or unique key on "${spec.table}"; declare "primaryKey" in the schema`);
+    }
+
+    this.jobId = resumeFrom?.id ?? config.jobId ?? newJobId();
+    this.report = new ErrorReport(
+      path.resolve(config.errorsPath ?? defaultReportPath(config.inputs[0]!)),
+      this.validator.columns,
+      resumeFrom !== undefined,
+    );
+    this.scope = new TransactionScope(this.db, config.mode === 'atomic' || config.dryRun);
+
+    const job: JobRecord = {
+      id: this.jobId, command: config.commandLine, inputs: jobInputs, table: spec.table, mode: config.mode,
+      options: jobOptions(config), status: 'running', counts: emptyCounts(), batchesCommitted: 0,
+      reportPath: null, startedAt: new Date(this.started).toISOString(), finishedAt: null, durationMs: null,
+      recordsPerSecond: null, error: null, checkpoint: null,
+    };
+    // A dry run records nothing: its job row lives and dies in its rolled-back transaction.
+    if (!config.dryRun) {
+      this.write(() => {
+        ensureJobsTable(this.db);
+        if (resumeFrom) markJobRunning(this.db, this.jobId);
+        else insertJob(this.db, job);
+      });
+    }
+
+    let skip = 0;
+    if (resumeFrom?.checkpoint) {
+      skip = resumeFrom.checkpoint.records;
+      this.counts = { ...resumeFrom.checkpoint.counts };
+      this.batchNo = resumeFrom.checkpoint.batches;
+      this.batchesCommitted = resumeFrom.checkpoint.batches;
+      this.recordsConsumed = skip;
+    }
+    this.events.onStart?.({ jobId: this.jobId, table: spec.table, totalBytes, resumedFrom: resumeFrom ? skip : undefined });
+
+    let failure: unknown;
+    let source: ValidatedSource | undefined;
+    const inProcess = () => new InProcessSource(pending, records, this.validator, skip, () => 0);
+    try {
+      this.write(() => {
+        this.scope.beginJob();
+        if (!existed) this.createTable(spec);
+        else if (resolved.origin === 'file') saveSchema(this.db, spec);
+        if (config.truncate && !resumeFrom) this.inOwnTransaction(() => this.db.exec(`DELETE FROM ${quoteIdent(spec.table)}`));
+      });
+      const firstKeys = Object.keys((pending[0] ?? { data: {} }).data);
+      this.writer = new BatchWriter(this.db, spec.table, this.validator.columns, {
+        onConflict: config.onConflict,
+        conflictColumns: target,
+        updateColumns: this.validator.columns.filter((c) => !target.includes(c) && (firstKeys.length === 0 || firstKeys.includes(c))),
+        foreignKeys: foreignKeysOf(spec),
+      });
+      this.saveCheckpoint = config.dryRun ? undefined : checkpointWriter(this.db);
+      source = await chooseSource({ config, spec, validator: this.validator, inputs, pending, records, skip, totalBytes });
+      await this.load(source, totalBytes);
+    } catch (error) {
+      failure = error;
+    } finally {
+      await (source ?? inProcess()).close().catch(() => undefined);
+    }
+    return this.finish(job, failure);
+  }
+
+  /** The main loop: take validated chunks, flush full batches, stop when told. */
+  private async load(source: ValidatedSource, totalBytes: number | undefined): Promise<void> {
+    const { batchSize, maxErrors } = this.config;
+    let batch = newBatch();
+    const limitReached = () => {
+      this.stoppedEarly = `stopped after ${maxErrors} rejected record${maxErrors === 1 ? '' : 's'} (--max-errors)`;
+    };
+    for (;;) {
+      if (this.signal?.aborted) { this.interrupted = true; return; }
+      const chunk = await source.next();
+      if (!chunk) break;
+      const count = chunk.rows.length;
+      for (let index = 0; index < count; index++) {
+        this.counts.read++;
+        addToBatch(batch, chunk, index);
+        if (maxErrors !== undefined && this.culprits + batch.invalid >= maxErrors) {
+          await this.flush(batch, source);
+          limitReached();
+          return;
+        }
+        if (batch.rows.length >= batchSize) {
+          await this.flush(batch, source);
+          batch = newBatch();
+          // Records of earlier chunks are all flushed: the worker may forget them.
+          source.release(chunk.id);
+          if (maxErrors !== undefined && this.culprits >= maxErrors) {
+            limitReached();
+            return;
+          }
+        }
+      }
+      this.events.onProgress?.({ bytesRead: source.bytesRead(), totalBytes, records: this.counts.read, rejected: this.counts.rejected });
+    }
+    if (this.signal?.aborted) { this.interrupted = true; return; }
+    if (batch.rows.length > 0) await this.flush(batch, source);
+    this.events.onProgress?.({ bytesRead: source.bytesRead(), totalBytes, records: this.counts.read, rejected: this.counts.rejected });
+  }
+
+  /**
+   * Writes one gathered batch per the mode. The writes are synchronous, so a
+   * batch is never half-applied; only fetching the records to report (from the
+   * worker) waits, with the batch's transaction still open.
+   */
+  private async flush(batch: GatheredBatch, source: ValidatedSource): Promise<void> {
+    this.batchNo++;
+    this.recordsConsumed += batch.rows.length;
+    const batchNo = this.batchNo;
+    const all = batch.rows.length;
+    if (this.config.mode === 'batch' && batch.invalid > 0) {
+      const culprits = new Map<number, FieldError[]>();
+      batch.errors.forEach((errors, index) => errors && culprits.set(index, errors));
+      this.reject(rollBackWhole(await source.recordsAt(batch.refs), culprits, batchNo), batchNo);
+      this.write(() => this.inOwnTransaction(() => this.checkpoint()));
+      return;
+    }
+    const rowIndex: number[] = [];
+    const rows: unknown[][] = [];
+    for (let index = 0; index < all; index++) {
+      const row = batch.rows[index];
+      if (row) { rows.push(row); rowIndex.push(index); }
+    }
+    const outcome = this.write(() => {
+      this.scope.beginBatch();
+      return this.writer.write(rows);
+    });
+    const failed = new Map<number, FieldError[]>();
+    for (const failure of outcome.failures) failed.set(rowIndex[failure.index]!, [failure.error]);
+    if (this.config.mode === 'batch' && failed.size > 0) {
+      this.write(() => this.scope.rollbackBatch());
+      this.reject(rollBackWhole(await source.recordsAt(batch.refs), failed, batchNo), batchNo);
+      this.write(() => this.inOwnTransaction(() => this.checkpoint()));
+      return;
+    }
+    if (batch.invalid > 0 || failed.size > 0) {
+      const places: number[] = [];
+      for (let index = 0; index < all; index++) if (batch.errors[index] || failed.has(index)) places.push(index);
+      const records = await source.recordsAt(places.map((index) => batch.refs[index]!));
+      this.reject(places.map((index, i) => ({ record: records[i]!, errors: batch.errors[index] ?? failed.get(index)!, culprit: true })), batchNo);
+    }
+    this.counts.inserted += outcome.inserted;
+    this.counts.updated += outcome.updated;
+    this.counts.ignored += outcome.ignored;
+    this.batchesCommitted++;
+    this.write(() => {
+      this.checkpoint();
+      this.scope.commitBatch();
+    });
+  }
+
+  private reject(rejections: Rejection[], batchNo: number): void {
+    for (const { record, errors, culprit } of rejections) {
+      const described = errors.map((error) => ({ ...error, message: describeError(record.line, error) }));
+      this.report.add(reportEntry(this.jobId, batchNo, record, described));
+      this.counts.rejected++;
+      if (culprit) {
+        this.culprits++;
+        if (this.firstErrors.length < FIRST_ERRORS_KEPT) this.firstErrors.push(`${record.input}:${described[0]!.message}`);
+      }
+    }
+  }
+
+  /** The resume point, in the same transaction as the batch it follows (SPEC §6). */
+  private checkpoint(): void {
+    if (!this.saveCheckpoint || this.scope.outer) return;
+    this.saveCheckpoint(this.jobId, { records: this.recordsConsumed, batches: this.batchNo, counts: { ...this.counts } });
+  }
+
+  private inOwnTransaction(work: () => void): void {
+    if (this.scope.outer || this.db.inTransaction) { work(); return; }
+    this.db.transaction(work).immediate();
+  }
+
+  private createTable(spec: SchemaSpec): void {
+    this.inOwnTransaction(() => {
+      for (const statement of createTableStatements(spec)) this.db.exec(statement);
+      saveSchema(this.db, spec);
+    });
+  }
+
+  /** Runs database work, turning SQLite failures of the run into BargeErrors. */
+  private write<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      if (error instanceof BargeError) throw error;
+      throw translateSqliteError(error, `database "${this.config.dbPath}"`);
+    }
+  }
+
+  private finish(job: JobRecord, failure: unknown): ImportResult {
+    const config = this.config;
+    let status: JobStatus;
+    let rolledBack = false;
+    if (failure !== undefined || this.interrupted) {
+      this.scope.abandon();
+      rolledBack = this.scope.outer;
+      status = this.interrupted ? 'interrupted' : 'failed';
+    } else {
+      const commit = !config.dryRun && !(config.mode === 'atomic' && this.counts.rejected > 0);
+      try {
+        this.scope.endJob(commit);
+      } catch (error) {
+        this.scope.abandon();
+        failure = translateSqliteError(error, `database "${config.dbPath}"`);
+      }
+      rolledBack = this.scope.outer && !commit;
+      if (failure !== undefined) status = 'failed';
+      else if (config.mode === 'atomic' && this.counts.rejected > 0) status = 'failed';
+      else status = this.counts.rejected > 0 ? 'partial' : 'succeeded';
+    }
+    // An atomic job that was undone wrote nothing; a dry run keeps what it would have written.
+    if (rolledBack && !config.dryRun) {
+      this.counts.inserted = 0;
+      this.counts.updated = 0;
+      this.counts.ignored = 0;
+      this.batchesCommitted = 0;
+    }
+    this.report?.close();
+    const durationMs = Date.now() - this.started;
+    const recordsPerSecond = durationMs > 0 ? Math.round((this.counts.read * 1000) / durationMs) : this.counts.read;
+    const reportPath = this.report && this.report.entries > 0 ? this.report.path : null;
+    if (!config.dryRun && this.jobId) {
+      try {
+        finishJob(this.db, this.jobId, {
+          status, counts: this.counts, batchesCommitted: this.batchesCommitted, reportPath,
+          finishedAt: new Date().toISOString(), durationMs, recordsPerSecond,
+          error: failure === undefined ? null : (failure as Error).message,
+        });
+      } catch {
+        // The job row stays "running"; the original failure is what the user must see.
+      }
+    }
+    if (failure !== undefined) throw failure;
+    return {
+      jobId: this.jobId, status, table: job.table, mode: config.mode, counts: this.counts,
+      batchesCommitted: this.batchesCommitted, rolledBack, reportPath, durationMs, recordsPerSecond,
+      dryRun: config.dryRun, alreadySucceeded: false, firstErrors: this.firstErrors,
+      stoppedEarly: this.interrupted ? 'interrupted' : this.stoppedEarly,
+    };
+  }
+
+  private alreadyDone(previous: JobRecord): ImportResult {
+    return {
+      jobId: previous.id, status: previous.status, table: previous.table, mode: previous.mode as ImportResult['mode'],
+      counts: previous.counts, batchesCommitted: previous.batchesCommitted, rolledBack: false,
+      reportPath: previous.reportPath, durationMs: 0, recordsPerSecond: 0, dryRun: false,
+      alreadySucceeded: true, firstErrors: [],
+    };
+  }
+}
+
+/** `<input base name>.errors.ndjson` in the working directory (`stdin.errors.ndjson` for `-`). */
+export function defaultReportPath(firstInput: string): string {
+  return `${firstInput === '-' ? 'stdin' : inputBaseName(firstInput)}.errors.ndjson`;
+}
+
+/** The options a resume needs to continue the job exactly as it started. */
+function jobOptions(config: ImportConfig): Record<string, unknown> {
+  return {
+    inputs: config.inputs.map((input) => (input === '-' ? '-' : path.resolve(input))),
+    table: config.table, schemaPath: config.schemaPath ? path.resolve(config.schemaPath) : undefined,
+    source: config.source, inferRows: config.inferRows, batchSize: config.batchSize, mode: config.mode,
+    maxErrors: config.maxErrors, onConflict: config.onConflict, truncate: config.truncate,
+    errorsPath: path.resolve(config.errorsPath ?? defaultReportPath(config.inputs[0]!)),
+  };
+}

@@ -1,0 +1,35 @@
+import type { SchemaSpec } from '../schema/types.js';
+import type { SourceOptions, SourceRecord } from '../source/types.js';
+import type { ValidatedChunk } from './validated-source.js';
+
+/** What the import gives its validation worker to start. */
+export interface WorkerStart {
+  paths: string[];
+  source: SourceOptions;
+  spec: SchemaSpec;
+  skip: number;
+}
+
+export interface SerializedError {
+  barge: boolean;
+  code?: string;
+  message: string;
+  input?: string;
+  line?: number;
+  column?: string;
+  stack?: string;
+}
+
+export type FromWorker =
+  | { type: 'chunk'; chunk: ValidatedChunk; bytesRead: number }
+  | { type: 'end'; bytesRead: number }
+  | { type: 'error'; error: SerializedError }
+  | { type: 'records'; requestId: number; records: SourceRecord[] };
+
+export type ToWorker =
+  | { type: 'ack' }
+  | { type: 'fetch'; requestId: number; refs: Array<[chunkId: number, index: number]> }
+  | { type: 'release'; beforeId: number };
+
+/** Chunks the worker may have sent and the import not yet taken: bounds memory (backpressure). */
+export const CHUNKS_IN_FLIGHT = 8;

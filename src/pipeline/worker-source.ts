@@ -1,0 +1,112 @@
+import { Worker } from 'node:worker_threads';
+import { BargeError, type BargeErrorCode } from '../errors.js';
+import type { SourceRecord } from '../source/types.js';
+import type { RecordRef, ValidatedChunk, ValidatedSource } from './validated-source.js';
+import type { FromWorker, SerializedError, ToWorker, WorkerStart } from './worker-protocol.js';
+
+/**
+ * The import's side of the validation worker (validation-worker.ts): chunks
+ * arrive as the worker makes them, at most CHUNKS_IN_FLIGHT ahead.
+ */
+export class WorkerSource implements ValidatedSource {
+  private readonly worker: Worker;
+  private readonly queue: ValidatedChunk[] = [];
+  private ended = false;
+  private failure: Error | undefined;
+  private waiting: (() => void) | undefined;
+  private bytes = 0;
+  private requestId = 0;
+  private readonly requests = new Map<number, (records: SourceRecord[]) => void>();
+
+  constructor(start: WorkerStart) {
+    this.worker = new Worker(new URL('./validation-worker.js', import.meta.url), { workerData: start });
+    this.worker.on('message', (message: FromWorker) => this.receive(message));
+    this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('exit', (code) => {
+      if (!this.ended && !this.failure) this.fail(new Error(`the validation worker stopped (exit code ${code})`));
+    });
+  }
+
+  async next(): Promise<ValidatedChunk | undefined> {
+    while (this.queue.length === 0 && !this.ended && !this.failure) {
+      await new Promise<void>((resolve) => { this.waiting = resolve; });
+    }
+    if (this.queue.length > 0) {
+      this.send({ type: 'ack' });
+      return this.queue.shift();
+    }
+    if (this.failure) throw this.failure;
+    return undefined;
+  }
+
+  bytesRead(): number {
+    return this.bytes;
+  }
+
+  recordsAt(refs: readonly RecordRef[]): Promise<SourceRecord[]> {
+    const missing = refs.filter((ref) => ref.chunk.records[ref.index] === undefined);
+    if (missing.length === 0) return Promise.resolve(refs.map((ref) => ref.chunk.records[ref.index]!));
+    const requestId = this.requestId++;
+    return new Promise<SourceRecord[]>((resolve, reject) => {
+      if (this.failure) { reject(this.failure); return; }
+      this.requests.set(requestId, (fetched) => {
+        missing.forEach((ref, i) => { ref.chunk.records[ref.index] = fetched[i]; });
+        resolve(refs.map((ref) => ref.chunk.records[ref.index]!));
+      });
+      this.send({ type: 'fetch', requestId, refs: missing.map((ref) => [ref.chunk.id, ref.index]) });
+    });
+  }
+
+  release(beforeId: number): void {
+    this.send({ type: 'release', beforeId });
+  }
+
+  async close(): Promise<void> {
+    this.ended = true;
+    await this.worker.terminate();
+  }
+
+  private receive(message: FromWorker): void {
+    switch (message.type) {
+      case 'chunk':
+        this.bytes = message.bytesRead;
+        this.queue.push(message.chunk);
+        break;
+      case 'end':
+        this.bytes = message.bytesRead;
+        this.ended = true;
+        break;
+      case 'error':
+        this.fail(revive(message.error));
+        break;
+      case 'records':
+        this.requests.get(message.requestId)?.(message.records);
+        this.requests.delete(message.requestId);
+        break;
+    }
+    this.wakeUp();
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.wakeUp();
+  }
+
+  private wakeUp(): void {
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.();
+  }
+
+  private send(message: ToWorker): void {
+    if (!this.failure) this.worker.postMessage(message);
+  }
+}
+
+function revive(error: SerializedError): Error {
+  const revived = error.barge
+    ? new BargeError(error.code as BargeErrorCode, error.message, { input: error.input, line: error.line, column: error.column })
+    : new Error(error.message);
+  if (error.stack) revived.stack = error.stack;
+  return revived;
+}

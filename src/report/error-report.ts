@@ -1,0 +1,109 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { BargeError } from '../errors.js';
+import { REPORT_META_FIELDS, type ReportEntry } from './report-entry.js';
+
+export type ReportFormat = 'ndjson' | 'csv' | 'json';
+
+export function reportFormatOf(file: string): ReportFormat {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.csv') return 'csv';
+  if (ext === '.json') return 'json';
+  if (ext === '.ndjson' || ext === '.jsonl') return 'ndjson';
+  throw new BargeError('usage', `--errors "${file}": the report must end in .ndjson, .jsonl, .csv or .json`);
+}
+
+/**
+ * The error report (SPEC §5). The file is created on the first rejected
+ * record only, so a clean run leaves no file behind. Writes are synchronous:
+ * rejects are rare next to rows, and a report must be complete on disk even
+ * when the process is interrupted right after.
+ */
+export class ErrorReport {
+  private fd: number | undefined;
+  private csvHeader: string[] | undefined;
+  private count = 0;
+  private readonly format: ReportFormat;
+
+  constructor(
+    readonly path: string,
+    /** The target table's columns, so a CSV report has them all in its header. */
+    private readonly columns: readonly string[],
+    /** A resumed job adds to the report its first run wrote (ndjson and csv; json is rewritten). */
+    private readonly append = false,
+  ) {
+    this.format = reportFormatOf(path);
+  }
+
+  get entries(): number {
+    return this.count;
+  }
+
+  add(entry: ReportEntry): void {
+    if (this.fd === undefined) this.open(entry);
+    this.count++;
+    switch (this.format) {
+      case 'ndjson':
+        this.write(JSON.stringify(entry) + '\n');
+        break;
+      case 'json':
+        this.write((this.count === 1 ? '\n  ' : ',\n  ') + JSON.stringify(entry));
+        break;
+      case 'csv':
+        this.write(stringify([this.csvRow(entry)]));
+        break;
+    }
+  }
+
+  close(): void {
+    if (this.fd === undefined) return;
+    if (this.format === 'json') this.write('\n]\n');
+    fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private open(first: ReportEntry): void {
+    const appending = this.append && this.format !== 'json' && fs.existsSync(this.path) && fs.statSync(this.path).size > 0;
+    try {
+      this.fd = fs.openSync(this.path, appending ? 'a' : 'w');
+    } catch (cause) {
+      throw new BargeError('io', `cannot write the error report "${this.path}": ${(cause as Error).message}`, { cause });
+    }
+    if (this.format === 'json') this.write('[');
+    if (this.format === 'csv') {
+      const fields = new Set<string>([...REPORT_META_FIELDS, '_barge_text', '_barge_raw', ...this.columns]);
+      for (const key of Object.keys(first)) fields.add(key);
+      this.csvHeader = appending ? this.existingCsvHeader() ?? [...fields] : [...fields];
+      if (!appending) this.write(stringify([this.csvHeader]));
+    }
+  }
+
+  private existingCsvHeader(): string[] | undefined {
+    const firstLine = fs.readFileSync(this.path, 'utf8').split('\n', 1)[0];
+    // Parsed as CSV, as csv-stringify wrote it: a column name may hold a comma or a quote
+    // ("a,b" is written "\"a,b\""), which splitting on commas cut in two, shifting every
+    // value appended after it. Names hold no line breaks (control characters are refused).
+    if (!firstLine) return undefined;
+    const [header] = parse(firstLine, { relax_column_count: true }) as string[][];
+    return header;
+  }
+
+  private csvRow(entry: ReportEntry): unknown[] {
+    return this.csvHeader!.map((field) => {
+      const value = entry[field];
+      if (value === undefined || value === null) return '';
+      if (field === '_barge_text') return 'true';
+      return typeof value === 'object' ? JSON.stringify(value) : value;
+    });
+  }
+
+  private write(text: string): void {
+    try {
+      fs.writeSync(this.fd!, text);
+    } catch (cause) {
+      throw new BargeError('io', `cannot write the error report "${this.path}": ${(cause as Error).message}`, { cause });
+    }
+  }
+}

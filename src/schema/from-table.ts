@@ -1,0 +1,201 @@
+import type Database from 'better-sqlite3';
+import { BargeError } from '../errors.js';
+import { INTEGER_TEXT, NUMBER_TEXT, parseBooleanWord, valueProblem } from './compile-validator.js';
+import { parseSchemaSpec } from './schema-file.js';
+import type { ColumnSpec, ColumnType, SchemaSpec } from './types.js';
+
+/**
+ * The schema of an existing table (SPEC §3: without --schema, an existing table's
+ * columns are the schema). barge keeps the exact schema it created a table from in
+ * _barge_schemas, so a later import validates exactly as the first (booleans, json,
+ * patterns, enums...). A table barge did not create is read from SQLite's own
+ * catalogue, which knows declared types, NOT NULL, keys and indexes only.
+ */
+
+export const SCHEMAS_TABLE = '_barge_schemas';
+
+interface TableInfoRow {
+  cid: number;
+  name: string;
+  type: string;
+  notnull: number;
+  dflt_value: string | null;
+  pk: number;
+}
+
+interface IndexListRow {
+  seq: number;
+  name: string;
+  unique: number;
+  origin: string;
+  partial: number;
+}
+
+interface ForeignKeyRow {
+  id: number;
+  seq: number;
+  table: string;
+  from: string;
+  to: string | null;
+}
+
+/** The table's name as stored, or undefined. SQLite resolves names case-insensitively, so does this. */
+function storedTableName(db: Database.Database, table: string): string | undefined {
+  const row = db
+    .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE`)
+    .get(table) as { name: string } | undefined;
+  return row?.name;
+}
+
+/** The schema of `table`, or undefined when there is no such table. */
+export function schemaFromTable(db: Database.Database, table: string): SchemaSpec | undefined {
+  const name = storedTableName(db, table);
+  if (name === undefined) return undefined;
+  const derived = deriveFromCatalogue(db, name);
+  const saved = savedSchema(db, name);
+  if (saved === undefined) return derived;
+  const tableColumns = Object.keys(derived.columns);
+  const savedColumns = Object.keys(saved.columns);
+  if (tableColumns.length === savedColumns.length && tableColumns.every((c) => c in saved.columns)) {
+    return { ...saved, table: name };
+  }
+  // The table changed since barge saved its schema (ALTER TABLE ADD/DROP COLUMN): the table's
+  // columns and keys win; columns barge knows keep their exact spec.
+  const columns: Record<string, ColumnSpec> = {};
+  for (const column of tableColumns) columns[column] = saved.columns[column] ?? (derived.columns[column] as ColumnSpec);
+  return { ...derived, columns, extraColumns: saved.extraColumns ?? 'reject' };
+}
+
+function savedSchema(db: Database.Database, table: string): SchemaSpec | undefined {
+  if (storedTableName(db, SCHEMAS_TABLE) === undefined) return undefined;
+  const row = db
+    .prepare(`SELECT schema_json FROM ${SCHEMAS_TABLE} WHERE table_name = ? COLLATE NOCASE`)
+    .get(table) as { schema_json: string } | undefined;
+  if (row === undefined) return undefined;
+  const source = `kept in ${SCHEMAS_TABLE} for table ${JSON.stringify(table)}`;
+  let json: unknown;
+  try {
+    json = JSON.parse(row.schema_json);
+  } catch (error) {
+    throw new BargeError('schema', `schema ${source}: not valid JSON (delete that row to use the table's columns)`, { cause: error });
+  }
+  return parseSchemaSpec(json, source, { tableOptional: true });
+}
+
+/** Declared type -> barge type, after SQLite's own affinity rules (https://sqlite.org/datatype3.html#determination_of_column_affinity) with the names barge can read more into. */
+export function typeFromDeclared(declared: string): ColumnType {
+  const t = declared.toUpperCase();
+  if (t.includes('BOOL')) return 'boolean';
+  if (t.includes('DATETIME') || t.includes('TIMESTAMP')) return 'datetime';
+  if (t.includes('DATE')) return 'date';
+  if (t.includes('JSON')) return 'json';
+  if (t.includes('INT')) return 'integer';
+  if (t.includes('CHAR') || t.includes('CLOB') || t.includes('TEXT')) return 'string';
+  if (t.includes('REAL') || t.includes('FLOA') || t.includes('DOUB') || t.includes('NUM') || t.includes('DEC')) return 'number';
+  return 'string';
+}
+
+/** A DEFAULT as SQLite reports it, as a barge value; undefined for NULL, expressions and misfits. */
+function defaultFromSql(sql: string | null, col: ColumnSpec): unknown {
+  if (sql === null) return undefined;
+  let text: string;
+  let quoted = false;
+  const upper = sql.toUpperCase();
+  if (/^'(?:[^']|'')*'$/s.test(sql)) {
+    text = sql.slice(1, -1).replaceAll("''", "'");
+    quoted = true;
+  } else if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(sql)) {
+    text = sql.replace(/^\+/, '');
+  } else if (upper === 'TRUE' || upper === 'FALSE') {
+    text = upper === 'TRUE' ? '1' : '0';
+  } else {
+    return undefined; // NULL, CURRENT_TIMESTAMP, (expressions): SQLite's business, not a value
+  }
+  let value: unknown;
+  switch (col.type) {
+    case 'integer':
+      value = INTEGER_TEXT.test(text) ? Number(text) : undefined;
+      break;
+    case 'number':
+      value = NUMBER_TEXT.test(text) ? Number(text) : undefined;
+      break;
+    case 'boolean':
+      value = parseBooleanWord(text);
+      break;
+    case 'json':
+      try {
+        value = quoted ? (JSON.parse(text) as unknown) : undefined;
+      } catch {
+        value = undefined;
+      }
+      break;
+    default:
+      value = text;
+  }
+  if (value === undefined) return undefined;
+  return valueProblem(col, value, { withEnum: false }) === undefined ? value : undefined;
+}
+
+function deriveFromCatalogue(db: Database.Database, table: string): SchemaSpec {
+  const info = db.prepare('SELECT * FROM pragma_table_info(?)').all(table) as TableInfoRow[];
+  const columns: Record<string, ColumnSpec> = {};
+  for (const row of info) {
+    const col: ColumnSpec = { type: typeFromDeclared(row.type) };
+    if (row.notnull === 1) col.required = true;
+    const dflt = defaultFromSql(row.dflt_value, col);
+    if (dflt !== undefined) col.default = dflt;
+    columns[row.name] = col;
+  }
+  const spec: SchemaSpec = { table, columns, extraColumns: 'reject' };
+
+  const pk = info.filter((r) => r.pk > 0).sort((a, b) => a.pk - b.pk).map((r) => r.name);
+  if (pk.length > 0) spec.primaryKey = pk;
+
+  // index_list lists the newest index first; reversed, it is creation order.
+  const indexList = (db.prepare('SELECT * FROM pragma_index_list(?)').all(table) as IndexListRow[]).reverse();
+  for (const index of indexList) {
+    if (index.origin === 'pk' || index.partial === 1) continue; // a partial index is no plain constraint
+    const cols = (db.prepare('SELECT name FROM pragma_index_info(?)').all(index.name) as { name: string | null }[]).map((r) => r.name);
+    if (cols.length === 0 || cols.some((c) => c === null)) continue; // expression index
+    const names = cols as string[];
+    if (index.unique === 1) {
+      if (names.length === 1) (columns[names[0] as string] as ColumnSpec).unique = true;
+      else (spec.unique ??= []).push(names);
+    } else {
+      (spec.indexes ??= []).push(names);
+    }
+  }
+
+  const fks = db.prepare('SELECT * FROM pragma_foreign_key_list(?)').all(table) as ForeignKeyRow[];
+  for (const fk of fks) {
+    // barge's `references` is one column; a composite key stays enforced by SQLite all the same.
+    if (fks.some((other) => other.id === fk.id && other.seq !== fk.seq)) continue;
+    const to = fk.to ?? soleKeyColumn(db, fk.table);
+    if (to === undefined || fk.table.includes('.') || to.includes('.')) continue;
+    const col = columns[fk.from];
+    if (col !== undefined) col.references = `${fk.table}.${to}`;
+  }
+  return spec;
+}
+
+/** `REFERENCES parent` without a column means the parent's primary key. */
+function soleKeyColumn(db: Database.Database, table: string): string | undefined {
+  const pk = (db.prepare('SELECT name, pk FROM pragma_table_info(?)').all(table) as TableInfoRow[]).filter((r) => r.pk > 0);
+  return pk.length === 1 ? pk[0]?.name : undefined;
+}
+
+/** Keep `spec` beside the data, so export and later imports use it exactly. */
+export function saveSchema(db: Database.Database, spec: SchemaSpec): void {
+  db.exec(
+    `CREATE TABLE IF NOT EXISTS ${SCHEMAS_TABLE} (table_name TEXT PRIMARY KEY, schema_json TEXT NOT NULL, updated_at TEXT NOT NULL)`,
+  );
+  const save = db.transaction(() => {
+    // SQLite table names are case-insensitive: drop a row kept under another spelling.
+    db.prepare(`DELETE FROM ${SCHEMAS_TABLE} WHERE table_name = ? COLLATE NOCASE AND table_name <> ?`).run(spec.table, spec.table);
+    db.prepare(
+      `INSERT INTO ${SCHEMAS_TABLE} (table_name, schema_json, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (table_name) DO UPDATE SET schema_json = excluded.schema_json, updated_at = excluded.updated_at`,
+    ).run(spec.table, JSON.stringify(spec), new Date().toISOString());
+  });
+  save();
+}

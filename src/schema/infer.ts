@@ -1,0 +1,147 @@
+import { z } from 'zod';
+import { BargeError } from '../errors.js';
+import { NUMBER_TEXT, parseBooleanWord } from './compile-validator.js';
+import { MAX_COLUMNS, nameKey, nameProblem } from './names.js';
+import type { ColumnSpec, ColumnType, SchemaSpec } from './types.js';
+
+/**
+ * Types from the first records when there is neither a --schema nor a table.
+ * Per field: the narrowest type that every sample fits, where "fits" means
+ * the validator will accept the value later AND nothing is lost by the type:
+ *
+ * - Text with leading zeros ("02134", "007", "-0", "00.5") stays a string: it is
+ *   a code (ZIP, account, phone), and a number would drop the zeros for good.
+ * - Integer text beyond ±(2^53-1) stays a string: such digits are ids (snowflakes,
+ *   card-like numbers) that every JSON or JavaScript consumer would round.
+ * - booleans only from words (true/false/yes/no); 0/1 stay integers.
+ * - In JSON input a string stays a string (or a date/datetime, which JSON has no
+ *   type for): the producer quoted it. A field mixing numbers with numeric strings
+ *   ([1, "2"]) takes the number type, which accepts both; one mixing numbers with
+ *   other text is a string, and its numbers are then rejected (see the validator).
+ * - json only from JSON objects/arrays in JSON input; JSON-looking CSV text stays a string.
+ * - Nothing is `required` (a later missing value must not fail) and there is no
+ *   primary key; a field seen only missing is a string.
+ */
+
+const INTEGER = 1;
+const NUMBER = 2;
+const BOOLEAN = 4;
+const DATE = 8;
+const DATETIME = 16;
+const JSON_TYPE = 32;
+const STRING = 64;
+const ALL = INTEGER | NUMBER | BOOLEAN | DATE | DATETIME | JSON_TYPE | STRING;
+
+/** Narrowest first. */
+const PREFERENCE: Array<[number, ColumnType]> = [
+  [INTEGER, 'integer'],
+  [NUMBER, 'number'],
+  [BOOLEAN, 'boolean'],
+  [DATE, 'date'],
+  [DATETIME, 'datetime'],
+  [JSON_TYPE, 'json'],
+  [STRING, 'string'],
+];
+
+// Same zod formats as the validator, so an inferred date is one the validator accepts.
+const isoDate = z.iso.date();
+const isoDatetime = z.iso.datetime({ offset: true, local: true });
+
+const PLAIN_INTEGER = /^(0|-?[1-9]\d*)$/;
+const LEADING_ZERO = /^-?0\d/;
+
+/** The types a piece of text fits (always including string). */
+function textFits(s: string): number {
+  let fits = STRING;
+  if (PLAIN_INTEGER.test(s)) {
+    return Number.isSafeInteger(Number(s)) ? fits | INTEGER | NUMBER : fits;
+  }
+  if (s === '-0' || LEADING_ZERO.test(s)) return fits;
+  if (NUMBER_TEXT.test(s) && Number.isFinite(Number(s))) return fits | NUMBER;
+  const b = parseBooleanWord(s);
+  if (b !== undefined) return fits | BOOLEAN; // 0/1 were taken by the integer test above
+  if (isoDate.safeParse(s).success) fits |= DATE;
+  else if (isoDatetime.safeParse(s).success) fits |= DATETIME;
+  return fits;
+}
+
+interface FieldState {
+  fits: number;
+  sawValue: boolean;
+  /** JSON input: a non-string value was seen, so strings may be read as numbers/booleans. */
+  sawNative: boolean;
+  sawJsonString: boolean;
+}
+
+function isMissing(v: unknown): boolean {
+  return v === undefined || v === null || v === '';
+}
+
+export interface InferSample {
+  data: Record<string, unknown>;
+  /** true: values are text from CSV/TSV; false: JSON values. */
+  text: boolean;
+}
+
+/** The schema barge would use for records like `samples` in `table`. */
+export function inferSchema(samples: InferSample[], table: string): SchemaSpec {
+  const tableProblem = nameProblem(table, 'table');
+  if (tableProblem !== undefined) throw new BargeError('usage', tableProblem);
+  const fields = new Map<string, FieldState>();
+  // Names as SQLite compares them: "id" and "ID" would fail CREATE TABLE (a database error, exit 3).
+  const keys = new Map<string, string>();
+  for (const { data, text } of samples) {
+    for (const key in data) {
+      if (key.startsWith('_barge')) continue;
+      let state = fields.get(key);
+      if (state === undefined) {
+        const problem = nameProblem(key, 'column');
+        if (problem !== undefined) throw new BargeError('usage', `cannot infer a schema: ${problem}`);
+        const same = keys.get(nameKey(key));
+        if (same !== undefined) {
+          throw new BargeError(
+            'usage',
+            `cannot infer a schema: columns ${JSON.stringify(same)} and ${JSON.stringify(key)} differ only in case, and SQLite takes them for the same column; rename one (--columns)`,
+          );
+        }
+        keys.set(nameKey(key), key);
+        state = { fits: ALL, sawValue: false, sawNative: false, sawJsonString: false };
+        fields.set(key, state);
+      }
+      const v = data[key];
+      if (isMissing(v)) continue;
+      state.sawValue = true;
+      if (typeof v === 'string') {
+        state.fits &= textFits(v);
+        if (!text) state.sawJsonString = true;
+      } else {
+        state.sawNative = true;
+        state.fits &= nativeFits(v);
+      }
+    }
+  }
+  if (fields.size > MAX_COLUMNS) {
+    throw new BargeError(
+      'usage',
+      `cannot infer a schema for "${table}": the input has ${fields.size} columns, and SQLite allows at most ${MAX_COLUMNS} in a table; pass --schema with the columns to keep and "extraColumns": "ignore"`,
+    );
+  }
+  const columns: Record<string, ColumnSpec> = {};
+  for (const [name, state] of fields) {
+    let fits = state.sawValue ? state.fits : STRING;
+    // Only strings in JSON input: keep them strings unless they are dates.
+    if (state.sawJsonString && !state.sawNative) fits &= STRING | DATE | DATETIME;
+    const type = PREFERENCE.find(([bit]) => (fits & bit) !== 0)?.[1] ?? 'string';
+    columns[name] = { type };
+  }
+  return { table, columns, extraColumns: 'reject' };
+}
+
+/** The types a JSON value fits. A number never fits string: the validator rejects it there. */
+function nativeFits(v: unknown): number {
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? INTEGER | NUMBER : NUMBER;
+  if (typeof v === 'boolean') return BOOLEAN;
+  if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? INTEGER | NUMBER : 0;
+  if (typeof v === 'object' && v !== null) return JSON_TYPE;
+  return 0;
+}

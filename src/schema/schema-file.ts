@@ -1,0 +1,300 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { BargeError } from '../errors.js';
+import { showValue, valueProblem } from './compile-validator.js';
+import { MAX_COLUMNS, nameKey, nameProblem } from './names.js';
+import type { ColumnSpec, ColumnType, SchemaSpec } from './types.js';
+
+/**
+ * The schema file (SPEC §3): its shape is a zod schema with strict objects, so a
+ * misspelt key ("minimum", "primary_key") is an error instead of a constraint
+ * silently not enforced. What zod cannot see alone (a primary key naming a
+ * missing column, min > max, a default of the wrong type, ...) is checked after.
+ * Every error is one line naming the key path: `columns.price.type: …`.
+ */
+
+export const COLUMN_TYPES = ['string', 'integer', 'number', 'boolean', 'date', 'datetime', 'json'] as const;
+
+const columnNames = z.array(z.string()).min(1);
+
+const columnSchema = z.strictObject({
+  type: z.enum(COLUMN_TYPES),
+  required: z.boolean().optional(),
+  // Checked against the type after parsing; null is not "no default" (leave the key out).
+  default: z.unknown().optional(),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  minLength: z.int().min(0).optional(),
+  maxLength: z.int().min(0).optional(),
+  pattern: z.string().optional(),
+  enum: z.array(z.unknown()).min(1).optional(),
+  unique: z.boolean().optional(),
+  references: z.string().optional(),
+});
+
+const fileSchema = z.strictObject({
+  table: z.string(),
+  // "primaryKey": "id" is accepted as well as ["id"]: an easy slip with one obvious meaning.
+  primaryKey: z.union([z.string().transform((s) => [s]), columnNames]).optional(),
+  // A record keeps the file's key order, which is the table's column order. (As in any
+  // JavaScript object, names that are array indices such as "2024" come first.)
+  columns: z.record(z.string(), columnSchema),
+  unique: z.array(columnNames).optional(),
+  indexes: z.array(columnNames).optional(),
+  extraColumns: z.enum(['reject', 'ignore']).default('reject'),
+});
+
+export interface ParseSchemaOptions {
+  /** Let the file leave `table` out (the CLI names it with --table); the result's table is then "". */
+  tableOptional?: boolean;
+}
+
+class SchemaProblem {
+  constructor(
+    readonly path: PropertyKey[],
+    readonly message: string,
+  ) {}
+}
+
+/** columns.price.type, columns["unit price"].type, unique[0] */
+function showPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) out += out === '' ? key : `.${key}`;
+    else out += `[${JSON.stringify(String(key))}]`;
+  }
+  return out;
+}
+
+function fail(source: string, problem: SchemaProblem, more = 0): never {
+  const where = showPath(problem.path);
+  const suffix = more > 0 ? ` (and ${more} more problem${more === 1 ? '' : 's'})` : '';
+  throw new BargeError('schema', `schema ${source}: ${where === '' ? '' : `${where}: `}${problem.message}${suffix}`);
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v = root;
+  for (const key of path) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
+}
+
+const EXPECTED_NAMES: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'true or false',
+  array: 'an array',
+  object: 'an object',
+  record: 'an object',
+};
+
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  return showValue(v);
+}
+
+/** A zod issue on the file -> a path and barge's own message. */
+function describeFileIssue(issue: z.core.$ZodIssue, root: unknown): SchemaProblem {
+  const input = valueAt(root, issue.path);
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const keys = issue.keys.map((k) => JSON.stringify(k)).join(', ');
+      return new SchemaProblem(issue.path, `unknown key${issue.keys.length === 1 ? '' : 's'} ${keys}`);
+    }
+    case 'invalid_type':
+      if (input === undefined) return new SchemaProblem(issue.path, 'is required');
+      return new SchemaProblem(issue.path, `expected ${EXPECTED_NAMES[issue.expected] ?? issue.expected}, got ${kindOf(input)}`);
+    case 'invalid_value':
+      return new SchemaProblem(issue.path, `expected one of ${issue.values.map(String).join('|')}, got ${showValue(input)}`);
+    case 'too_small':
+      if (issue.origin === 'array') return new SchemaProblem(issue.path, 'must not be empty');
+      return new SchemaProblem(issue.path, `expected a number >= ${String(issue.minimum)}, got ${showValue(input)}`);
+    case 'too_big':
+      return new SchemaProblem(issue.path, `expected a number <= ${String(issue.maximum)}, got ${showValue(input)}`);
+    case 'invalid_union': {
+      // primaryKey: a name or a list of names. A list with a bad entry: describe that entry.
+      const listIssue = Array.isArray(input) ? issue.errors[1]?.[0] : undefined;
+      if (listIssue !== undefined) return describeFileIssue({ ...listIssue, path: [...issue.path, ...listIssue.path] }, root);
+      return new SchemaProblem(issue.path, `expected a column name or a list of column names, got ${kindOf(input)}`);
+    }
+    default:
+      return new SchemaProblem(issue.path, `is not valid (${issue.code})`);
+  }
+}
+
+type ParsedFile = z.output<typeof fileSchema>;
+
+const NUMERIC: ReadonlySet<ColumnType> = new Set(['integer', 'number']);
+
+/** The checks zod's shape cannot express; problems in file order. */
+function crossCheck(file: ParsedFile, tableOptional: boolean): SchemaProblem[] {
+  const problems: SchemaProblem[] = [];
+  const add = (path: PropertyKey[], message: string): void => {
+    problems.push(new SchemaProblem(path, message));
+  };
+
+  if (!(tableOptional && file.table === '')) {
+    const problem = nameProblem(file.table, 'table');
+    if (problem !== undefined) add(['table'], problem);
+  }
+
+  const names = Object.keys(file.columns);
+  if (names.length === 0) add(['columns'], 'must define at least one column');
+  // Both would fail only at CREATE TABLE, as a database error (exit 3).
+  if (names.length > MAX_COLUMNS) add(['columns'], `defines ${names.length} columns; SQLite allows at most ${MAX_COLUMNS} in a table`);
+  const keys = new Map<string, string>();
+
+  for (const name of names) {
+    const col = file.columns[name] as ColumnSpec;
+    const at = (key?: string): PropertyKey[] => (key === undefined ? ['columns', name] : ['columns', name, key]);
+    const problem = nameProblem(name, 'column');
+    if (problem !== undefined) add(at(), problem);
+    const same = keys.get(nameKey(name));
+    if (same !== undefined) add(at(), `differs from column ${JSON.stringify(same)} only in case, and SQLite takes them for the same column`);
+    keys.set(nameKey(name), name);
+
+    if ((col.min !== undefined || col.max !== undefined) && !NUMERIC.has(col.type)) {
+      add(at(col.min !== undefined ? 'min' : 'max'), `applies only to integer and number columns (use minLength/maxLength for the length of a string)`);
+    }
+    for (const key of ['minLength', 'maxLength', 'pattern'] as const) {
+      if (col[key] !== undefined && col.type !== 'string') add(at(key), 'applies only to string columns');
+    }
+    if (col.min !== undefined && col.max !== undefined && col.min > col.max) {
+      add(at(), `min (${col.min}) is greater than max (${col.max})`);
+    }
+    if (col.minLength !== undefined && col.maxLength !== undefined && col.minLength > col.maxLength) {
+      add(at(), `minLength (${col.minLength}) is greater than maxLength (${col.maxLength})`);
+    }
+    let patternOk = true;
+    if (col.pattern !== undefined) {
+      try {
+        new RegExp(col.pattern);
+      } catch (error) {
+        patternOk = false;
+        const reason = (error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
+        add(at('pattern'), `is not a valid regular expression: ${reason}`);
+      }
+    }
+    // Value checks use the compiled constraints, so they need a usable pattern and bounds.
+    const constraintsUsable = patternOk && !problems.some((p) => p.path[1] === name);
+    if (col.enum !== undefined && constraintsUsable) {
+      if (col.type === 'json') add(at('enum'), 'is not supported for json columns');
+      else {
+        col.enum.forEach((value, i) => {
+          const problem = valueProblem(col, value, { withEnum: false });
+          if (problem !== undefined) add(['columns', name, 'enum', i], problem);
+        });
+      }
+    }
+    if (col.default !== undefined && constraintsUsable && !problems.some((p) => p.path[1] === name)) {
+      const problem = valueProblem(col, col.default, { withEnum: true });
+      if (problem !== undefined) add(at('default'), problem);
+    }
+    if (col.references !== undefined) {
+      const m = /^([^.]+)\.([^.]+)$/.exec(col.references);
+      if (m === null) {
+        add(at('references'), `expected "table.column", got ${JSON.stringify(col.references)}`);
+      } else {
+        const tableProblem = nameProblem(m[1] as string, 'table');
+        const columnProblem = nameProblem(m[2] as string, 'column');
+        if (tableProblem !== undefined) add(at('references'), tableProblem);
+        else if (columnProblem !== undefined) add(at('references'), columnProblem);
+        else if (m[1] === file.table && !names.includes(m[2] as string)) {
+          add(at('references'), `column ${JSON.stringify(m[2])} is not defined in columns`);
+        }
+      }
+    }
+  }
+
+  const checkList = (path: PropertyKey[], list: string[]): void => {
+    const seen = new Set<string>();
+    list.forEach((column, i) => {
+      if (!names.includes(column)) add([...path, i], `column ${JSON.stringify(column)} is not defined in columns`);
+      else if (seen.has(column)) add([...path, i], `column ${JSON.stringify(column)} is listed twice`);
+      seen.add(column);
+    });
+  };
+  if (file.primaryKey !== undefined) checkList(['primaryKey'], file.primaryKey);
+  file.unique?.forEach((group, i) => checkList(['unique', i], group));
+  file.indexes?.forEach((group, i) => checkList(['indexes', i], group));
+  return problems;
+}
+
+/** Copy without the keys left undefined, so the spec serialises and compares cleanly. */
+function cleanColumn(col: ColumnSpec): ColumnSpec {
+  const out: ColumnSpec = { type: col.type };
+  for (const key of Object.keys(col) as (keyof ColumnSpec)[]) {
+    if (col[key] !== undefined) (out as unknown as Record<string, unknown>)[key] = col[key];
+  }
+  return out;
+}
+
+/**
+ * Validate a parsed schema file. `source` names it in messages ("products.schema.json").
+ * Throws BargeError('schema', one line) on the first problem.
+ */
+export function parseSchemaSpec(json: unknown, source: string, options: ParseSchemaOptions = {}): SchemaSpec {
+  const tableOptional = options.tableOptional === true;
+  let input = json;
+  if (tableOptional && typeof json === 'object' && json !== null && !Array.isArray(json) && !('table' in json)) {
+    input = { ...json, table: '' };
+  }
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    fail(source, new SchemaProblem([], `expected a JSON object, got ${kindOf(input)}`));
+  }
+  const result = fileSchema.safeParse(input);
+  if (!result.success) {
+    const [first, ...rest] = result.error.issues;
+    fail(source, describeFileIssue(first as z.core.$ZodIssue, input), rest.length);
+  }
+  const file = result.data;
+  const problems = crossCheck(file, tableOptional);
+  if (problems.length > 0) fail(source, problems[0] as SchemaProblem, problems.length - 1);
+
+  const columns: Record<string, ColumnSpec> = {};
+  for (const [name, col] of Object.entries(file.columns)) columns[name] = cleanColumn(col);
+  const spec: SchemaSpec = { table: file.table, columns, extraColumns: file.extraColumns };
+  if (file.primaryKey !== undefined) spec.primaryKey = file.primaryKey;
+  if (file.unique !== undefined) spec.unique = file.unique;
+  if (file.indexes !== undefined) spec.indexes = file.indexes;
+  return spec;
+}
+
+/** Read and validate a schema file; a missing or non-JSON file is a one-line BargeError('schema'). */
+export function loadSchemaFile(path: string, options: ParseSchemaOptions = {}): SchemaSpec {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    throw new BargeError('schema', `schema ${path}: ${reason}`, { cause: error });
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new BargeError('schema', `schema ${path}: not valid JSON: ${jsonErrorWhere(text, error as Error)}`, { cause: error });
+  }
+  return parseSchemaSpec(json, path, options);
+}
+
+/** V8's JSON error with the position turned into line:column, which an editor can jump to. */
+function jsonErrorWhere(text: string, error: Error): string {
+  const message = error.message.replace(/\s*\(line \d+ column \d+\)$/, '');
+  const m = / at position (\d+)/.exec(message);
+  if (m === null) return message;
+  const position = Number(m[1]);
+  const before = text.slice(0, position);
+  const line = before.split('\n').length;
+  const column = position - before.lastIndexOf('\n');
+  return `${message.slice(0, m.index)} at line ${line}, column ${column}`;
+}

@@ -1,0 +1,88 @@
+import { quoteIdent } from './names.js';
+import type { ColumnSpec, ColumnType, SchemaSpec } from './types.js';
+
+/**
+ * A SchemaSpec as SQLite DDL: the table barge creates when it is missing.
+ *
+ * Ordinary tables with declared types, not STRICT ones: STRICT needs SQLite 3.37
+ * (2021), and older sqlite3 shells, GUI browsers and drivers refuse to open a
+ * database holding one ("malformed database schema"). The validator already
+ * guarantees the types; the declared types give every tool the right affinity
+ * (https://sqlite.org/datatype3.html#affinity_name_examples).
+ */
+
+const SQL_TYPES: Record<ColumnType, string> = {
+  string: 'TEXT',
+  // Exactly "INTEGER", so a lone integer primary key is the rowid (https://sqlite.org/lang_createtable.html#rowid).
+  integer: 'INTEGER',
+  number: 'REAL',
+  boolean: 'INTEGER',
+  date: 'TEXT',
+  datetime: 'TEXT',
+  json: 'TEXT',
+};
+
+function quoteText(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+/** A column default as a SQL literal, in the form the validator binds (booleans 1/0, json as text). */
+export function sqlLiteral(type: ColumnType, value: unknown): string {
+  switch (type) {
+    case 'integer':
+    case 'number':
+      return String(value);
+    case 'boolean':
+      return value === true ? '1' : '0';
+    case 'json':
+      return quoteText(JSON.stringify(value));
+    default:
+      return quoteText(String(value));
+  }
+}
+
+function columnList(columns: string[]): string {
+  return columns.map(quoteIdent).join(', ');
+}
+
+/** The index name barge gives an `indexes` entry: "<table>_<col>_<col>_idx". */
+export function indexName(table: string, columns: string[]): string {
+  return `${table}_${columns.join('_')}_idx`;
+}
+
+function columnDefinition(name: string, col: ColumnSpec, spec: SchemaSpec): string {
+  const pk = spec.primaryKey ?? [];
+  const soleKey = pk.length === 1 && pk[0] === name;
+  const parts = [quoteIdent(name), SQL_TYPES[col.type]];
+  // SQLite lets NULL into a non-integer PRIMARY KEY column (a legacy quirk), hence NOT NULL on
+  // key columns; a lone integer key stays nullable so SQLite can assign it.
+  const integerRowid = soleKey && col.type === 'integer';
+  if (col.required === true || (pk.includes(name) && !integerRowid)) parts.push('NOT NULL');
+  if (soleKey) parts.push('PRIMARY KEY');
+  if (col.unique === true && !soleKey) parts.push('UNIQUE');
+  if (col.default !== undefined) parts.push(`DEFAULT ${sqlLiteral(col.type, col.default)}`);
+  if (col.type === 'boolean') parts.push(`CHECK (${quoteIdent(name)} IN (0, 1))`);
+  return parts.join(' ');
+}
+
+/** CREATE TABLE (not IF NOT EXISTS: the caller decided the table is missing) then its CREATE INDEXes. */
+export function createTableStatements(spec: SchemaSpec): string[] {
+  const table = quoteIdent(spec.table);
+  const lines: string[] = [];
+  for (const [name, col] of Object.entries(spec.columns)) lines.push(columnDefinition(name, col, spec));
+  const pk = spec.primaryKey ?? [];
+  if (pk.length > 1) lines.push(`PRIMARY KEY (${columnList(pk)})`);
+  for (const group of spec.unique ?? []) lines.push(`UNIQUE (${columnList(group)})`);
+  for (const [name, col] of Object.entries(spec.columns)) {
+    if (col.references === undefined) continue;
+    const dot = col.references.indexOf('.');
+    const refTable = col.references.slice(0, dot);
+    const refColumn = col.references.slice(dot + 1);
+    lines.push(`FOREIGN KEY (${quoteIdent(name)}) REFERENCES ${quoteIdent(refTable)} (${quoteIdent(refColumn)})`);
+  }
+  const statements = [`CREATE TABLE ${table} (\n  ${lines.join(',\n  ')}\n)`];
+  for (const group of spec.indexes ?? []) {
+    statements.push(`CREATE INDEX ${quoteIdent(indexName(spec.table, group))} ON ${table} (${columnList(group)})`);
+  }
+  return statements;
+}

@@ -1,0 +1,331 @@
+import { isUtf8 } from 'node:buffer';
+import { BargeError } from '../errors.js';
+import type { OpenedInput } from './types.js';
+
+/**
+ * Text decoding of an input's bytes, per --encoding.
+ *
+ * Bytes that are invalid in the encoding stop the input with a BargeError('input');
+ * they are never silently replaced with U+FFFD: a replaced character would be loaded
+ * as if it were data, and a file that is not UTF-8 at all (the usual cause) would
+ * produce thousands of mangled rows. The decoder hands on the valid text before the
+ * bad byte first, so the parser has counted the lines up to it and can name the line
+ * (`products.csv:42: invalid UTF-8 at byte 1234; ...`, see InvalidTextError.atLine).
+ */
+
+export type TextEncodingName = 'utf8' | 'utf16le' | 'latin1';
+
+const ENCODING_ALIASES: Record<string, TextEncodingName> = {
+  utf8: 'utf8',
+  'utf-8': 'utf8',
+  // ASCII is a subset of UTF-8: strict UTF-8 accepts every ASCII file and rejects the rest.
+  ascii: 'utf8',
+  utf16le: 'utf16le',
+  'utf-16le': 'utf16le',
+  ucs2: 'utf16le',
+  'ucs-2': 'utf16le',
+  // Node's latin1 is ISO-8859-1 exactly (every byte is the code point of the same
+  // value); WHATWG's "latin1" label would mean windows-1252 instead.
+  latin1: 'latin1',
+  binary: 'latin1',
+};
+
+/** The supported encoding an --encoding value names; BargeError('usage') for any other. */
+export function normalizeEncoding(encoding: string | undefined): TextEncodingName {
+  if (encoding === undefined) return 'utf8';
+  const name = ENCODING_ALIASES[encoding.toLowerCase()];
+  if (name === undefined) {
+    throw new BargeError('usage', `unsupported --encoding "${encoding}"; use utf8, utf16le or latin1`);
+  }
+  return name;
+}
+
+/** Bytes that are not valid in the input's encoding; the parser adds the line with atLine(). */
+export class InvalidTextError extends BargeError {
+  /** Offset of the first bad byte in the (gunzipped) input, 0-based. */
+  readonly byteOffset: number;
+  readonly encodingName: TextEncodingName;
+
+  /** UTF-16LE only: the input ends after an odd number of bytes (half a code unit), not a bad surrogate. */
+  readonly oddLength: boolean;
+
+  constructor(input: string, encodingName: TextEncodingName, byteOffset: number, oddLength = false) {
+    super('input', invalidTextMessage(input, encodingName, byteOffset, undefined, oddLength), { input });
+    this.name = 'InvalidTextError';
+    this.byteOffset = byteOffset;
+    this.encodingName = encodingName;
+    this.oddLength = oddLength;
+  }
+
+  atLine(line: number): BargeError {
+    const input = this.input ?? '';
+    return new BargeError('input', invalidTextMessage(input, this.encodingName, this.byteOffset, line, this.oddLength), {
+      input,
+      line,
+      cause: this,
+    });
+  }
+}
+
+function invalidTextMessage(
+  input: string,
+  encodingName: TextEncodingName,
+  byteOffset: number,
+  line?: number,
+  oddLength = false,
+): string {
+  const where = line === undefined ? input : `${input}:${line}`;
+  if (encodingName === 'utf8') {
+    return `${where}: invalid UTF-8 at byte ${byteOffset}; pass --encoding latin1 (or utf16le) if the file is not UTF-8`;
+  }
+  if (oddLength) {
+    return `${where}: the input ends with half a UTF-16LE character (an odd number of bytes) at byte ${byteOffset}; is it truncated, or not UTF-16LE? check --encoding`;
+  }
+  return `${where}: invalid UTF-16LE (an unpaired surrogate) at byte ${byteOffset}; check --encoding`;
+}
+
+/** A parser's line for a decoding failure, or the error unchanged when it is something else. */
+export function withLine(error: unknown, line: number): unknown {
+  return error instanceof InvalidTextError ? error.atLine(line) : error;
+}
+
+/**
+ * A stateful per-chunk decoder. Chunks may split a character anywhere; the
+ * incomplete tail is carried to the next chunk, so what is handed on always ends
+ * on a character boundary.
+ */
+export interface ChunkDecoder {
+  /** The decoded text of this chunk (plus any tail carried from the previous one). */
+  text(chunk: Buffer): string;
+  /**
+   * The same as valid UTF-8 bytes: the chunk itself when the input is UTF-8
+   * (checked, not copied), transcoded otherwise. For csv-parse, which works on bytes.
+   */
+  utf8(chunk: Buffer): Buffer;
+  /**
+   * Set when the last text()/utf8() result stopped short at an invalid byte: the
+   * caller processes that result (so it knows the line), then throws this.
+   */
+  readonly error: InvalidTextError | undefined;
+  /** Call at the end of input: throws if the input ends in the middle of a character. */
+  end(): void;
+}
+
+export function createChunkDecoder(input: string, encoding: string | undefined): ChunkDecoder {
+  let encodingName = normalizeEncoding(encoding);
+  /** Input offset of the first byte not yet received. */
+  let received = 0;
+  let first = true;
+  /** Received bytes of an incomplete character, held back for the next chunk. */
+  let carry: Buffer | undefined;
+  let error: InvalidTextError | undefined;
+
+  // Drops a byte order mark. For the default UTF-8, a UTF-16LE mark switches to
+  // UTF-16LE: FF FE can never start valid UTF-8, so nothing is misread.
+  function dropBom(chunk: Buffer): Buffer {
+    if (encodingName === 'utf8' && chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
+      return chunk.subarray(3);
+    }
+    if (encodingName !== 'latin1' && chunk.length >= 2 && chunk[0] === 0xff && chunk[1] === 0xfe) {
+      encodingName = 'utf16le';
+      return chunk.subarray(2);
+    }
+    if (encodingName === 'utf8' && chunk.length >= 2 && chunk[0] === 0xfe && chunk[1] === 0xff) {
+      throw new BargeError(
+        'input',
+        `${input}: starts with a UTF-16BE byte order mark; UTF-16BE is not supported, convert the file to UTF-8 or UTF-16LE`,
+        { input },
+      );
+    }
+    return chunk;
+  }
+
+  /** carry + chunk, with `base` = the input offset of its first byte. */
+  function take(chunk: Buffer): { bytes: Buffer; base: number } {
+    let base = received;
+    received += chunk.length;
+    if (first && chunk.length > 0) {
+      // The BOM must be whole in the first chunk: openReadable peeks enough bytes
+      // to make it so, even for a byte-at-a-time stdin.
+      first = false;
+      const rest = dropBom(chunk);
+      base += chunk.length - rest.length;
+      chunk = rest;
+    }
+    if (carry === undefined) return { bytes: chunk, base };
+    const bytes = Buffer.concat([carry, chunk]);
+    base -= carry.length;
+    carry = undefined;
+    return { bytes, base };
+  }
+
+  function utf8Of(chunk: Buffer): Buffer {
+    const { bytes, base } = take(chunk);
+    const cut = incompleteUtf8TailStart(bytes);
+    if (cut < bytes.length) carry = Buffer.from(bytes.subarray(cut));
+    const complete = cut < bytes.length ? bytes.subarray(0, cut) : bytes;
+    if (isUtf8(complete)) return complete;
+    const bad = firstInvalidUtf8(complete);
+    error = new InvalidTextError(input, 'utf8', base + bad);
+    carry = undefined;
+    return complete.subarray(0, bad);
+  }
+
+  function utf16Of(chunk: Buffer): string {
+    const { bytes, base } = take(chunk);
+    let end = bytes.length & ~1;
+    // Hold back a high surrogate at the end: its low half is in the next chunk.
+    if (end >= 2) {
+      const last = bytes[end - 2]! | (bytes[end - 1]! << 8);
+      if (last >= 0xd800 && last <= 0xdbff) end -= 2;
+    }
+    if (end < bytes.length) carry = Buffer.from(bytes.subarray(end));
+    const text = bytes.toString('utf16le', 0, end);
+    const bad = firstLoneSurrogate(text);
+    if (bad === -1) return text;
+    error = new InvalidTextError(input, 'utf16le', base + 2 * bad);
+    carry = undefined;
+    return text.slice(0, bad);
+  }
+
+  function text(chunk: Buffer): string {
+    if (error !== undefined) throw error;
+    switch (encodingName) {
+      case 'utf8':
+        // dropBom may switch the encoding: take the first chunk through the generic path.
+        if (first) return firstText(chunk);
+        return utf8Of(chunk).toString('utf8');
+      case 'utf16le':
+        return utf16Of(chunk);
+      case 'latin1':
+        return take(chunk).bytes.toString('latin1');
+    }
+  }
+
+  function firstText(chunk: Buffer): string {
+    // Peek at the BOM without consuming, so the chosen branch takes the chunk whole.
+    if (chunk.length >= 2 && chunk[0] === 0xff && chunk[1] === 0xfe) return utf16Of(chunk);
+    return utf8Of(chunk).toString('utf8');
+  }
+
+  function utf8(chunk: Buffer): Buffer {
+    if (error !== undefined) throw error;
+    if (encodingName === 'utf8' && !(first && chunk.length >= 2 && chunk[0] === 0xff && chunk[1] === 0xfe)) {
+      return utf8Of(chunk);
+    }
+    return Buffer.from(text(chunk), 'utf8');
+  }
+
+  return {
+    text,
+    utf8,
+    get error() {
+      return error;
+    },
+    end(): void {
+      if (error !== undefined) throw error;
+      if (carry !== undefined && carry.length > 0) {
+        // UTF-16LE holds back one byte only for an odd length (a held-back high surrogate is 2 or
+        // 3 bytes), which the "unpaired surrogate" message misdescribed.
+        const utf16 = encodingName === 'utf16le';
+        throw new InvalidTextError(input, utf16 ? 'utf16le' : 'utf8', received - carry.length, utf16 && carry.length % 2 === 1);
+      }
+    },
+  };
+}
+
+/**
+ * Index where a trailing, not yet complete UTF-8 sequence starts (bytes.length if none).
+ * Looks at the last 3 bytes only: a sequence is at most 4 bytes long.
+ */
+function incompleteUtf8TailStart(bytes: Buffer): number {
+  const n = bytes.length;
+  for (let i = n - 1; i >= 0 && i >= n - 3; i--) {
+    const b = bytes[i]!;
+    if (b < 0x80) return n;
+    if (b >= 0xc0) {
+      const length = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+      return i + length > n ? i : n;
+    }
+  }
+  return n;
+}
+
+/** Offset of the first byte that makes `bytes` invalid UTF-8; only called on failure. */
+function firstInvalidUtf8(bytes: Buffer): number {
+  const n = bytes.length;
+  let i = 0;
+  while (i < n) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let follow: number;
+    let min: number;
+    if (b >= 0xc2 && b <= 0xdf) {
+      follow = 1;
+      min = 0x80;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      follow = 2;
+      min = 0x800;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      follow = 3;
+      min = 0x10000;
+    } else {
+      return i;
+    }
+    if (i + follow >= n) return i;
+    let cp = b & (0x3f >> follow);
+    for (let k = 1; k <= follow; k++) {
+      const c = bytes[i + k]!;
+      if ((c & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += follow + 1;
+  }
+  return n;
+}
+
+function firstLoneSurrogate(text: string): number {
+  if ((text as unknown as { isWellFormed(): boolean }).isWellFormed()) return -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        i++;
+        continue;
+      }
+      return i;
+    }
+    if (c >= 0xdc00 && c <= 0xdfff) return i;
+  }
+  return -1;
+}
+
+/**
+ * The input's text, chunk by chunk. Throws InvalidTextError after yielding the
+ * text before the bad byte; the caller rethrows it with its line (withLine).
+ */
+export async function* textChunks(input: OpenedInput, encoding: string | undefined): AsyncGenerator<string> {
+  const decoder = createChunkDecoder(input.name, encoding);
+  for await (const chunk of input.stream as AsyncIterable<Buffer>) {
+    const text = decoder.text(chunk);
+    if (text.length > 0) yield text;
+    if (decoder.error !== undefined) throw decoder.error;
+  }
+  decoder.end();
+}
+
+/** The input as valid UTF-8 bytes, chunk by chunk; errors as for textChunks. */
+export async function* utf8Chunks(input: OpenedInput, encoding: string | undefined): AsyncGenerator<Buffer> {
+  const decoder = createChunkDecoder(input.name, encoding);
+  for await (const chunk of input.stream as AsyncIterable<Buffer>) {
+    const bytes = decoder.utf8(chunk);
+    if (bytes.length > 0) yield bytes;
+    if (decoder.error !== undefined) throw decoder.error;
+  }
+  decoder.end();
+}

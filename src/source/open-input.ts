@@ -1,0 +1,257 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable, pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { BargeError } from '../errors.js';
+import { normalizeEncoding } from './decode-text.js';
+import type { InputFormat, OpenedInput, SourceOptions } from './types.js';
+
+/** How much decoded input the format sniffer may look at before deciding. */
+const SNIFF_BYTES = 64 * 1024;
+const READ_CHUNK_BYTES = 64 * 1024;
+/** The longest byte order mark (UTF-8's). */
+const BOM_BYTES = 3;
+
+const FORMAT_BY_EXTENSION: Record<string, InputFormat> = {
+  csv: 'csv',
+  tsv: 'tsv',
+  ndjson: 'ndjson',
+  jsonl: 'ndjson',
+  json: 'json',
+};
+
+/**
+ * Opens an input for reading: a path, or "-" for stdin. Undoes gzip (by the .gz
+ * extension or the 1f 8b magic bytes) and settles the format: --format, else the
+ * extension, else sniffed from the first bytes. Reads the first chunk eagerly, so
+ * a file that cannot be read fails here rather than in the middle of a run.
+ */
+export async function openInput(path: string, options: SourceOptions): Promise<OpenedInput> {
+  normalizeEncoding(options.encoding); // a bad --encoding is a usage error before any read
+  if (path === '-') {
+    return openReadable(process.stdin, { name: 'stdin', path: '-' }, options);
+  }
+  let size: number | undefined;
+  try {
+    const info = await stat(path);
+    if (info.isDirectory()) {
+      throw new BargeError('usage', `cannot read input "${path}": it is a directory`, { input: path });
+    }
+    // A FIFO or process substitution (`<(zcat x)`) has no meaningful size.
+    size = info.isFile() ? info.size : undefined;
+  } catch (error) {
+    throw toInputError(error, path);
+  }
+  const file = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
+  return openReadable(file, { name: path, path, size }, options);
+}
+
+/**
+ * The part of openInput after the source exists; takes any byte source (a file
+ * stream, stdin, or a test's Readable.from([...])).
+ */
+export async function openReadable(
+  source: AsyncIterable<Buffer | Uint8Array | string>,
+  meta: { name: string; path: string; size?: number },
+  options: SourceOptions,
+): Promise<OpenedInput> {
+  const { name } = meta;
+  let bytesRead = 0;
+  const raw = new ChunkReader(countBytes(source, (n) => (bytesRead += n)));
+  let decompressed: ChunkReader;
+  let gunzip: ReturnType<typeof createGunzip> | undefined;
+  try {
+    const head = await raw.peek(2);
+    if (isGzipPath(meta.path) || (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b)) {
+      // Output chunks as large as file reads: fewer, larger record batches downstream.
+      gunzip = createGunzip({ chunkSize: READ_CHUNK_BYTES });
+      // pipeline carries an error of the source into gunzip, so iterating gunzip sees it.
+      pipeline(Readable.from(raw.chunks()), gunzip, () => {});
+      decompressed = new ChunkReader(gunzip);
+    } else {
+      decompressed = raw;
+    }
+    let format = options.format ?? formatFromPath(meta.path);
+    if (format === undefined) {
+      const sniffed = await decompressed.peek(SNIFF_BYTES, hasLineAfterContent);
+      format = sniffFormat(sniffText(sniffed, options.encoding));
+    } else {
+      // The decoder looks for a byte order mark in the first chunk: make sure it
+      // is all there even when stdin trickles in a byte at a time.
+      await decompressed.peek(BOM_BYTES);
+    }
+    const destroyable = [source, gunzip];
+    const stream = Readable.from(guard(decompressed.chunks(), name, destroyable), { objectMode: false });
+    return {
+      name,
+      path: meta.path,
+      size: meta.size,
+      format,
+      stream,
+      bytesRead: () => bytesRead,
+    };
+  } catch (error) {
+    destroy(source);
+    gunzip?.destroy();
+    throw toInputError(error, name);
+  }
+}
+
+/** The format an extension names (after stripping .gz), or undefined to sniff. */
+export function formatFromPath(path: string): InputFormat | undefined {
+  if (path === '-') return undefined;
+  let base = path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1).toLowerCase();
+  if (base.endsWith('.gz')) base = base.slice(0, -3);
+  const dot = base.lastIndexOf('.');
+  if (dot <= 0) return undefined;
+  return FORMAT_BY_EXTENSION[base.slice(dot + 1)];
+}
+
+export function isGzipPath(path: string): boolean {
+  return path.toLowerCase().endsWith('.gz');
+}
+
+/**
+ * Guesses the format from the first text of an input: `[` is a JSON array, `{` is
+ * NDJSON, a first line with a tab and no comma is TSV, anything else CSV (including
+ * an empty input, which then simply has no records).
+ */
+export function sniffFormat(text: string): InputFormat {
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0xfeff) i++;
+    else break;
+  }
+  if (i === n) return 'csv';
+  const first = text.charCodeAt(i);
+  if (first === 0x5b /* [ */) return 'json';
+  if (first === 0x7b /* { */) return 'ndjson';
+  // The line that holds the first content (leading blank lines are skipped above,
+  // but a first line that starts with tabs must keep them: back up to its start).
+  let lineStart = i;
+  while (lineStart > 0 && text.charCodeAt(lineStart - 1) !== 0x0a && text.charCodeAt(lineStart - 1) !== 0x0d) {
+    lineStart--;
+  }
+  let lineEnd = text.indexOf('\n', i);
+  if (lineEnd === -1) lineEnd = n;
+  const cr = text.indexOf('\r', i);
+  if (cr !== -1 && cr < lineEnd) lineEnd = cr;
+  const line = text.slice(lineStart, lineEnd);
+  return line.includes('\t') && !line.includes(',') ? 'tsv' : 'csv';
+}
+
+/** Decodes the sniffed head loosely: it only has to show the first characters. */
+function sniffText(head: Buffer, encoding: string | undefined): string {
+  if (head.length >= 2 && head[0] === 0xff && head[1] === 0xfe) return head.toString('utf16le', 2);
+  return head.toString(normalizeEncoding(encoding));
+}
+
+/** Peek condition for sniffing: some content and the end of the line holding it. */
+function hasLineAfterContent(head: Buffer): boolean {
+  if (head.length < BOM_BYTES) return false;
+  let i = 0;
+  while (i < head.length && (head[i] === 0x20 || head[i] === 0x09 || head[i] === 0x0a || head[i] === 0x0d || head[i] === 0)) {
+    i++;
+  }
+  if (i === head.length) return false;
+  const lf = head.indexOf(0x0a, i);
+  return lf !== -1 || head.indexOf(0x0d, i) !== -1;
+}
+
+async function* countBytes(
+  source: AsyncIterable<Buffer | Uint8Array | string>,
+  count: (n: number) => void,
+): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+    count(bytes.length);
+    yield bytes;
+  }
+}
+
+/** Lets the first bytes be looked at without losing them. */
+class ChunkReader {
+  private readonly iterator: AsyncIterator<Buffer>;
+  private readonly head: Buffer[] = [];
+  private headBytes = 0;
+  private done = false;
+
+  constructor(source: AsyncIterable<Buffer>) {
+    this.iterator = source[Symbol.asyncIterator]();
+  }
+
+  /** Reads ahead until `minBytes` are buffered, `enough` says so, or the input ends. */
+  async peek(minBytes: number, enough?: (head: Buffer) => boolean): Promise<Buffer> {
+    for (;;) {
+      const head = this.head.length === 1 ? this.head[0]! : Buffer.concat(this.head);
+      if (this.done || this.headBytes >= minBytes || (enough !== undefined && enough(head))) return head;
+      const next = await this.iterator.next();
+      if (next.done === true) {
+        this.done = true;
+      } else {
+        this.head.push(next.value);
+        this.headBytes += next.value.length;
+      }
+    }
+  }
+
+  /** Everything peeked (as one chunk), then the rest of the source. */
+  async *chunks(): AsyncGenerator<Buffer> {
+    if (this.head.length > 0) {
+      const head = this.head.length === 1 ? this.head[0]! : Buffer.concat(this.head);
+      this.head.length = 0;
+      yield head;
+    }
+    if (this.done) return;
+    for (;;) {
+      const next = await this.iterator.next();
+      if (next.done === true) return;
+      yield next.value;
+    }
+  }
+}
+
+async function* guard(
+  chunks: AsyncGenerator<Buffer>,
+  name: string,
+  destroyable: unknown[],
+): AsyncGenerator<Buffer> {
+  try {
+    yield* chunks;
+  } catch (error) {
+    throw toInputError(error, name);
+  } finally {
+    // Also runs when the consumer stops early: release the file handle.
+    for (const d of destroyable) destroy(d);
+  }
+}
+
+function destroy(stream: unknown): void {
+  if (stream !== undefined && stream !== process.stdin && typeof (stream as Readable).destroy === 'function') {
+    (stream as Readable).destroy();
+  }
+}
+
+/** One clear line for anything that goes wrong while opening or reading an input. */
+function toInputError(error: unknown, name: string): BargeError {
+  if (error instanceof BargeError) return error;
+  const e = error as NodeJS.ErrnoException;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (code.startsWith('Z_') || code === 'ERR_ZLIB_INITIALIZATION_FAILED') {
+    return new BargeError('input', `${name}: not a valid gzip file (${e.message})`, { input: name, cause: error });
+  }
+  switch (code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return new BargeError('usage', `cannot read input "${name}": no such file`, { input: name, cause: error });
+    case 'EISDIR':
+      return new BargeError('usage', `cannot read input "${name}": it is a directory`, { input: name, cause: error });
+    case 'EACCES':
+    case 'EPERM':
+      return new BargeError('input', `cannot read input "${name}": permission denied`, { input: name, cause: error });
+  }
+  const message = e instanceof Error ? e.message : String(error);
+  return new BargeError('io', `cannot read input "${name}": ${message}`, { input: name, cause: error });
+}

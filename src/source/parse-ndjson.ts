@@ -1,0 +1,86 @@
+import { BargeError } from '../errors.js';
+import { textChunks, withLine } from './decode-text.js';
+import { describeJsonValue, isTooDeep, mayBeTooDeep, shortJsonReason, TEXT_MARKER } from './json-values.js';
+import { MAX_DEPTH, MAX_RECORD_CHARS } from './limits.js';
+import type { OpenedInput, SourceOptions, SourceRecord } from './types.js';
+
+/**
+ * Parses NDJSON (JSON Lines): one JSON object per line, one array of records per
+ * chunk of input.
+ *
+ * Lines are split here rather than with the `ndjson` package: its parser either
+ * throws on the first bad line (strict) or silently drops it, and never says which
+ * line a value came from. Here a bad line is a rejected record with its line number,
+ * and the rest of the input still loads. Blank lines are skipped but counted.
+ */
+export async function* parseNdjson(input: OpenedInput, options: SourceOptions): AsyncGenerator<SourceRecord[]> {
+  const name = input.name;
+  let pending = '';
+  /** Lines completed so far; the line being read is `line + 1`. */
+  let line = 0;
+  let recordNo = 0;
+
+  const toRecord = (text: string, at: number): SourceRecord | undefined => {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      if (text.trim() === '') return undefined;
+      return rejected(text, at, ++recordNo, 'invalid_json', `not valid JSON: ${shortJsonReason(error, 'column')}`);
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      return rejected(text, at, ++recordNo, 'not_an_object', `expected a JSON object, got ${describeJsonValue(value)}`);
+    }
+    if (mayBeTooDeep(text) && isTooDeep(value)) {
+      return rejected(text, at, ++recordNo, 'too_deep', `nested deeper than ${MAX_DEPTH} levels`);
+    }
+    const data = value as Record<string, unknown>;
+    return { input: name, line: at, recordNo: ++recordNo, text: data[TEXT_MARKER] === true, data };
+  };
+
+  const rejected = (raw: string, at: number, no: number, code: string, message: string): SourceRecord => ({
+    input: name,
+    line: at,
+    recordNo: no,
+    text: false,
+    data: {},
+    raw,
+    parseError: { code, message },
+  });
+
+  try {
+    for await (const text of textChunks(input, options.encoding)) {
+      const chunk = pending.length === 0 ? text : pending + text;
+      const batch: SourceRecord[] = [];
+      let start = 0;
+      for (let nl = chunk.indexOf('\n'); nl !== -1; nl = chunk.indexOf('\n', start)) {
+        line++;
+        const end = nl > start && chunk.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
+        if (end > start) {
+          const record = toRecord(chunk.slice(start, end), line);
+          if (record !== undefined) batch.push(record);
+        }
+        start = nl + 1;
+      }
+      pending = start === 0 ? chunk : chunk.slice(start);
+      if (pending.length > MAX_RECORD_CHARS) {
+        throw new BargeError(
+          'input',
+          `${name}:${line + 1}: a line longer than ${MAX_RECORD_CHARS} characters; is this really NDJSON (one object per line)?`,
+          { input: name, line: line + 1 },
+        );
+      }
+      if (batch.length > 0) yield batch;
+    }
+    // The last line need not end with a newline.
+    if (pending.length > 0) {
+      line++;
+      const end = pending.charCodeAt(pending.length - 1) === 0x0d ? pending.length - 1 : pending.length;
+      const record = toRecord(pending.slice(0, end), line);
+      pending = '';
+      if (record !== undefined) yield [record];
+    }
+  } catch (error) {
+    throw withLine(error, line + 1);
+  }
+}

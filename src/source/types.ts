@@ -1,0 +1,55 @@
+import type { Readable } from 'node:stream';
+
+export type InputFormat = 'csv' | 'tsv' | 'ndjson' | 'json';
+
+/** How to read one input; shared by every parser. */
+export interface SourceOptions {
+  /** --format: overrides detection from the extension. */
+  format?: InputFormat;
+  /** CSV/TSV field delimiter (default "," for csv, "\t" for tsv). */
+  delimiter?: string;
+  /** CSV/TSV quote character (default '"'). */
+  quote?: string;
+  /** false with --no-header: the first line is data; `columns` names the fields. */
+  header: boolean;
+  /** --columns a,b,c: field names when there is no header (or to rename them). */
+  columns?: string[];
+  /** --encoding: utf8 (default), utf16le, latin1. */
+  encoding: BufferEncoding;
+}
+
+/** An opened input: bytes already gunzipped, with a counter of compressed bytes read. */
+export interface OpenedInput {
+  /** The name used in messages and reports: the path as given, or "stdin". */
+  name: string;
+  /** The path as given ("-" for stdin). */
+  path: string;
+  /** Size in bytes on disk (compressed size for .gz); undefined for stdin. */
+  size?: number;
+  /** The format, from --format, the extension, or sniffed from the first bytes. */
+  format: InputFormat;
+  /** Decoded-from-gzip bytes (not yet decoded from the text encoding). */
+  stream: Readable;
+  /** Bytes read so far from the file (before gunzip): feeds the progress bar. */
+  bytesRead(): number;
+}
+
+/**
+ * One record as read. `data` maps field names to values: strings for CSV/TSV
+ * (empty string = missing), parsed JSON values for NDJSON/JSON.
+ * When the record could not even be shaped into fields (ragged row, a line that
+ * is not JSON, not an object), `parseError` says why and `data` holds what could
+ * be kept (`raw` holds the text as read).
+ */
+export interface SourceRecord {
+  input: string;
+  /** 1-based line where the record starts. */
+  line: number;
+  /** 1-based record number within its input. */
+  recordNo: number;
+  /** true when values are text to be coerced (CSV/TSV, or a CSV-born report). */
+  text: boolean;
+  data: Record<string, unknown>;
+  raw?: string;
+  parseError?: { code: string; message: string; column?: string };
+}

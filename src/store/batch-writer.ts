@@ -1,0 +1,149 @@
+import type { FieldError } from '../schema/types.js';
+import { quoteIdent } from '../schema/names.js';
+import type { Db } from './open-database.js';
+import { describeConstraintFailure, isConstraintError, type ForeignKeyRef } from './constraint-failure.js';
+
+export type OnConflict = 'error' | 'ignore' | 'replace' | 'update';
+
+export interface BatchWriterOptions {
+  onConflict: OnConflict;
+  /** The key an upsert (update) targets, and that replace/update probe to count updates. */
+  conflictColumns: string[];
+  /** Columns an upsert overwrites: the ones the input gives, less the key. */
+  updateColumns: string[];
+  /** Foreign keys, to name the culprit of a FOREIGN KEY failure. */
+  foreignKeys: Array<{ column: string; table: string; targetColumn: string }>;
+}
+
+export interface RowFailure {
+  /** Index of the row in the batch given to write(). */
+  index: number;
+  error: FieldError;
+}
+
+export interface WriteOutcome {
+  inserted: number;
+  updated: number;
+  ignored: number;
+  failures: RowFailure[];
+}
+
+/**
+ * Rows per INSERT statement. Multi-row statements amortise the per-statement
+ * cost of better-sqlite3 (the issue #3 measurements: 151k rows/s one row per
+ * statement vs 198k rows/s with 10-50 rows per statement, WAL).
+ */
+const ROWS_PER_STATEMENT = 50;
+/** SQLite's default limit on bound parameters per statement (SQLITE_MAX_VARIABLE_NUMBER). */
+const MAX_PARAMETERS = 32766;
+
+/**
+ * Writes batches of rows (arrays in `columns` order) into one table. The caller
+ * owns the transaction; a failing multi-row statement is undone by SQLite
+ * alone (statement-level abort), then retried row by row so that only the
+ * records that really fail are returned as failures and the rest are written.
+ */
+export class BatchWriter {
+  private readonly single: Statement;
+  private readonly multi: Statement | undefined;
+  private readonly rowsPerStatement: number;
+  private readonly exists: Statement | undefined;
+  private readonly foreignKeys: ForeignKeyRef[];
+  private readonly params: unknown[];
+
+  constructor(
+    private readonly db: Db,
+    private readonly table: string,
+    private readonly columns: string[],
+    private readonly options: BatchWriterOptions,
+  ) {
+    this.rowsPerStatement = Math.max(1, Math.min(ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / Math.max(1, columns.length))));
+    this.single = db.prepare(this.insertSql(1));
+    const countsNeedProbe = options.onConflict === 'replace' || options.onConflict === 'update';
+    // replace/update need to know per row whether the key existed (to count
+    // updates), so they write one row per statement.
+    this.multi = !countsNeedProbe && this.rowsPerStatement > 1 ? db.prepare(this.insertSql(this.rowsPerStatement)) : undefined;
+    this.exists = countsNeedProbe && options.conflictColumns.length > 0
+      ? db.prepare(`SELECT 1 FROM ${quoteIdent(table)} WHERE ${options.conflictColumns.map((c) => `${quoteIdent(c)} IS ?`).join(' AND ')} LIMIT 1`)
+      : undefined;
+    this.foreignKeys = options.foreignKeys.map((fk) => {
+      const probe = db.prepare(`SELECT 1 FROM ${quoteIdent(fk.table)} WHERE ${quoteIdent(fk.targetColumn)} = ? LIMIT 1`);
+      return {
+        column: fk.column,
+        columnIndex: columns.indexOf(fk.column),
+        check: (value: unknown) => probe.get(value) !== undefined,
+        target: `${fk.table}.${fk.targetColumn}`,
+      };
+    });
+    this.params = new Array(this.rowsPerStatement * columns.length);
+  }
+
+  write(rows: readonly (readonly unknown[])[]): WriteOutcome {
+    const outcome: WriteOutcome = { inserted: 0, updated: 0, ignored: 0, failures: [] };
+    let index = 0;
+    if (this.multi) {
+      const width = this.columns.length;
+      const params = this.params;
+      for (; index + this.rowsPerStatement <= rows.length; index += this.rowsPerStatement) {
+        let p = 0;
+        for (let r = index; r < index + this.rowsPerStatement; r++) {
+          const row = rows[r]!;
+          for (let c = 0; c < width; c++) params[p++] = row[c];
+        }
+        try {
+          const changes = this.multi.run(params).changes;
+          outcome.inserted += changes;
+          outcome.ignored += this.rowsPerStatement - changes;
+        } catch (error) {
+          if (!isConstraintError(error)) throw error;
+          for (let r = index; r < index + this.rowsPerStatement; r++) this.writeOne(rows, r, outcome);
+        }
+      }
+    }
+    for (; index < rows.length; index++) this.writeOne(rows, index, outcome);
+    return outcome;
+  }
+
+  private writeOne(rows: readonly (readonly unknown[])[], index: number, outcome: WriteOutcome): void {
+    const row = rows[index]!;
+    try {
+      let existed = false;
+      if (this.exists) {
+        const key = this.options.conflictColumns.map((c) => row[this.columns.indexOf(c)]);
+        existed = this.exists.get(key) !== undefined;
+      }
+      const changes = this.single.run(row as unknown[]).changes;
+      if (changes === 0) outcome.ignored++;
+      else if (existed) outcome.updated++;
+      else outcome.inserted++;
+    } catch (error) {
+      if (!isConstraintError(error)) throw error;
+      outcome.failures.push({ index, error: describeConstraintFailure(error, this.table, this.columns, row, this.foreignKeys) });
+    }
+  }
+
+  private insertSql(rowCount: number): string {
+    const table = quoteIdent(this.table);
+    const columnList = this.columns.map(quoteIdent).join(', ');
+    const tuple = `(${this.columns.map(() => '?').join(', ')})`;
+    const values = new Array(rowCount).fill(tuple).join(', ');
+    switch (this.options.onConflict) {
+      case 'error':
+        return `INSERT INTO ${table} (${columnList}) VALUES ${values}`;
+      case 'ignore':
+        // ON CONFLICT DO NOTHING skips only uniqueness conflicts; INSERT OR IGNORE
+        // would also silently drop NOT NULL and CHECK failures, which must be reported.
+        return `INSERT INTO ${table} (${columnList}) VALUES ${values} ON CONFLICT DO NOTHING`;
+      case 'replace':
+        return `INSERT OR REPLACE INTO ${table} (${columnList}) VALUES ${values}`;
+      case 'update': {
+        const target = this.options.conflictColumns.map(quoteIdent).join(', ');
+        const updates = this.options.updateColumns.map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`);
+        const action = updates.length > 0 ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING';
+        return `INSERT INTO ${table} (${columnList}) VALUES ${values} ON CONFLICT (${target}) ${action}`;
+      }
+    }
+  }
+}
+
+type Statement = ReturnType<Db['prepare']>;

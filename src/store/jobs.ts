@@ -1,0 +1,183 @@
+import type { Db } from './open-database.js';
+
+export type JobStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'interrupted';
+
+export interface JobInput {
+  path: string;
+  name: string;
+  format: string;
+  size: number | null;
+  sha256: string | null;
+}
+
+export interface JobCounts {
+  read: number;
+  inserted: number;
+  updated: number;
+  ignored: number;
+  rejected: number;
+}
+
+/**
+ * Where a batch/row job stands after its last committed batch: written in the
+ * same transaction as that batch, so a resume starts exactly after it.
+ */
+export interface JobCheckpoint {
+  /** Records consumed (valid or not) from the start of the job's inputs. */
+  records: number;
+  batches: number;
+  counts: JobCounts;
+}
+
+export interface JobRecord {
+  id: string;
+  command: string;
+  inputs: JobInput[];
+  table: string;
+  mode: string;
+  options: Record<string, unknown>;
+  status: JobStatus;
+  counts: JobCounts;
+  batchesCommitted: number;
+  reportPath: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  recordsPerSecond: number | null;
+  error: string | null;
+  checkpoint: JobCheckpoint | null;
+}
+
+const CREATE_JOBS = `CREATE TABLE IF NOT EXISTS _barge_jobs (
+  id TEXT PRIMARY KEY,
+  command TEXT NOT NULL,
+  inputs TEXT NOT NULL,
+  table_name TEXT NOT NULL,
+  mode TEXT NOT NULL,
+  options TEXT NOT NULL,
+  status TEXT NOT NULL,
+  read_count INTEGER NOT NULL DEFAULT 0,
+  inserted INTEGER NOT NULL DEFAULT 0,
+  updated INTEGER NOT NULL DEFAULT 0,
+  ignored INTEGER NOT NULL DEFAULT 0,
+  rejected INTEGER NOT NULL DEFAULT 0,
+  batches_committed INTEGER NOT NULL DEFAULT 0,
+  report_path TEXT,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  duration_ms INTEGER,
+  records_per_second REAL,
+  error TEXT,
+  checkpoint TEXT
+)`;
+
+export function ensureJobsTable(db: Db): void {
+  db.exec(CREATE_JOBS);
+}
+
+export function jobsTableExists(db: Db): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_barge_jobs'").get() !== undefined;
+}
+
+export function insertJob(db: Db, job: JobRecord): void {
+  db.prepare(
+    `INSERT INTO _barge_jobs (id, command, inputs, table_name, mode, options, status, started_at, report_path)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(job.id, job.command, JSON.stringify(job.inputs), job.table, job.mode, JSON.stringify(job.options), job.status, job.startedAt, job.reportPath);
+}
+
+/** Restarts a job record for --resume (status back to running, same id). */
+export function markJobRunning(db: Db, id: string): void {
+  db.prepare(`UPDATE _barge_jobs SET status = 'running', finished_at = NULL, error = NULL WHERE id = ?`).run(id);
+}
+
+/** A prepared checkpoint writer: one statement reused for every batch. */
+export function checkpointWriter(db: Db): (id: string, checkpoint: JobCheckpoint) => void {
+  const statement = db.prepare(
+    `UPDATE _barge_jobs SET checkpoint = ?, batches_committed = ?, read_count = ?, inserted = ?, updated = ?, ignored = ?, rejected = ? WHERE id = ?`,
+  );
+  return (id, checkpoint) => {
+    const c = checkpoint.counts;
+    statement.run(JSON.stringify(checkpoint), checkpoint.batches, c.read, c.inserted, c.updated, c.ignored, c.rejected, id);
+  };
+}
+
+export interface JobFinish {
+  status: JobStatus;
+  counts: JobCounts;
+  batchesCommitted: number;
+  reportPath: string | null;
+  finishedAt: string;
+  durationMs: number;
+  recordsPerSecond: number;
+  error: string | null;
+}
+
+export function finishJob(db: Db, id: string, finish: JobFinish): void {
+  const c = finish.counts;
+  db.prepare(
+    `UPDATE _barge_jobs SET status = ?, read_count = ?, inserted = ?, updated = ?, ignored = ?, rejected = ?,
+       batches_committed = ?, report_path = ?, finished_at = ?, duration_ms = ?, records_per_second = ?, error = ?
+     WHERE id = ?`,
+  ).run(finish.status, c.read, c.inserted, c.updated, c.ignored, c.rejected, finish.batchesCommitted, finish.reportPath,
+    finish.finishedAt, finish.durationMs, finish.recordsPerSecond, finish.error, id);
+}
+
+interface JobRow {
+  id: string;
+  command: string;
+  inputs: string;
+  table_name: string;
+  mode: string;
+  options: string;
+  status: JobStatus;
+  read_count: number;
+  inserted: number;
+  updated: number;
+  ignored: number;
+  rejected: number;
+  batches_committed: number;
+  report_path: string | null;
+  started_at: string;
+  finished_at: string | null;
+  duration_ms: number | null;
+  records_per_second: number | null;
+  error: string | null;
+  checkpoint: string | null;
+}
+
+function fromRow(row: JobRow): JobRecord {
+  return {
+    id: row.id,
+    command: row.command,
+    inputs: JSON.parse(row.inputs) as JobInput[],
+    table: row.table_name,
+    mode: row.mode,
+    options: JSON.parse(row.options) as Record<string, unknown>,
+    status: row.status,
+    counts: { read: row.read_count, inserted: row.inserted, updated: row.updated, ignored: row.ignored, rejected: row.rejected },
+    batchesCommitted: row.batches_committed,
+    reportPath: row.report_path,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    durationMs: row.duration_ms,
+    recordsPerSecond: row.records_per_second,
+    error: row.error,
+    checkpoint: row.checkpoint ? (JSON.parse(row.checkpoint) as JobCheckpoint) : null,
+  };
+}
+
+export function getJob(db: Db, id: string): JobRecord | undefined {
+  if (!jobsTableExists(db)) return undefined;
+  const row = db.prepare('SELECT * FROM _barge_jobs WHERE id = ?').get(id) as JobRow | undefined;
+  return row ? fromRow(row) : undefined;
+}
+
+export function listJobs(db: Db, filter: { limit?: number; status?: JobStatus } = {}): JobRecord[] {
+  if (!jobsTableExists(db)) return [];
+  const where = filter.status ? 'WHERE status = ?' : '';
+  const params: unknown[] = filter.status ? [filter.status] : [];
+  const limit = filter.limit === undefined ? '' : `LIMIT ${Math.max(0, Math.trunc(filter.limit))}`;
+  const rows = db.prepare(`SELECT * FROM _barge_jobs ${where} ORDER BY started_at DESC, rowid DESC ${limit}`).all(...params) as JobRow[];
+  return rows.map(fromRow);
+}

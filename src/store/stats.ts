@@ -1,0 +1,195 @@
+import { BargeError } from '../errors.js';
+import { quoteIdent } from '../schema/names.js';
+import { schemaFromTable } from '../schema/from-table.js';
+import type { ColumnType } from '../schema/types.js';
+import { jobsTableExists, listJobs, type JobCounts, type JobStatus } from './jobs.js';
+import type { Db } from './open-database.js';
+
+/**
+ * What `barge stats` reports (SPEC §8): the user's tables and the job history
+ * kept in _barge_jobs. Read-only; the caller opens the database.
+ */
+
+export interface ColumnStats {
+  name: string;
+  /** The type declared in SQLite ("TEXT", "INTEGER"...). */
+  declaredType: string;
+  /** The barge type (boolean, json, date...) from the schema barge kept, else from the declared type. */
+  type: ColumnType | null;
+}
+
+export interface TableStats {
+  name: string;
+  rows: number;
+  columns: ColumnStats[];
+  /** Bytes of the pages holding the table and its indexes (dbstat), or null when SQLite cannot tell. */
+  sizeBytes: number | null;
+}
+
+export interface JobSummary {
+  total: number;
+  byStatus: Record<JobStatus, number>;
+  /** Jobs that ended: succeeded + partial + failed + interrupted (not running). */
+  finished: number;
+  /** succeeded / finished, from 0 to 1; null when no job has finished. */
+  successRate: number | null;
+  /** Sum of inserted + updated over all jobs (a rolled-back job counts 0). */
+  recordsImported: number;
+  recordsRejected: number;
+  /** The median of the finished jobs' records per second, or null. */
+  medianRecordsPerSecond: number | null;
+}
+
+export interface RecentJob {
+  id: string;
+  status: JobStatus;
+  table: string;
+  mode: string;
+  counts: JobCounts;
+  startedAt: string;
+  durationMs: number | null;
+  recordsPerSecond: number | null;
+}
+
+export interface DatabaseStats {
+  /** page_count * page_size: the main file, without the WAL. */
+  sizeBytes: number;
+  tables: TableStats[];
+  jobs: JobSummary;
+  lastJobs: RecentJob[];
+}
+
+export const JOB_STATUSES: readonly JobStatus[] = ['running', 'succeeded', 'partial', 'failed', 'interrupted'];
+const FINISHED: readonly JobStatus[] = ['succeeded', 'partial', 'failed', 'interrupted'];
+
+/** The job history of one table when `table` is given; of every table otherwise. */
+export function collectStats(db: Db, options: { table?: string; dbName: string; lastJobs?: number }): DatabaseStats {
+  const names = userTables(db);
+  let tables = names;
+  let jobTable: string | undefined;
+  if (options.table !== undefined) {
+    const found = names.find((name) => name === options.table) ?? names.find((name) => name.toLowerCase() === options.table!.toLowerCase());
+    if (found === undefined) {
+      throw new BargeError('usage', `no table "${options.table}" in ${options.dbName}; list the tables with: barge stats --db ${options.dbName}`);
+    }
+    tables = [found];
+    jobTable = found;
+  }
+  const sizes = pageSizes(db);
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  const pageCount = db.pragma('page_count', { simple: true }) as number;
+  return {
+    sizeBytes: pageSize * pageCount,
+    tables: tables.map((name) => tableStats(db, name, sizes)),
+    jobs: jobSummary(db, jobTable),
+    lastJobs: recentJobs(db, jobTable, options.lastJobs ?? 10),
+  };
+}
+
+/** Tables of the user's: not SQLite's (sqlite_*) nor barge's own (_barge*). */
+export function userTables(db: Db): string[] {
+  const rows = db
+    .prepare(
+      `SELECT name FROM sqlite_schema WHERE type = 'table'
+         AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_barge%' ESCAPE '\\'
+       ORDER BY name COLLATE NOCASE`,
+    )
+    .all() as { name: string }[];
+  return rows.map((row) => row.name);
+}
+
+/**
+ * Bytes per table, its indexes included, from the dbstat virtual table (in
+ * better-sqlite3's SQLite: SQLITE_ENABLE_DBSTAT_VTAB); its aggregate mode
+ * gives one row per b-tree. undefined when dbstat is missing.
+ */
+function pageSizes(db: Db): Map<string, number> | undefined {
+  try {
+    const rows = db
+      .prepare(
+        `SELECT s.tbl_name AS name, SUM(d.pgsize) AS bytes
+           FROM dbstat('main', 1) AS d JOIN sqlite_schema AS s ON s.name = d.name
+          GROUP BY s.tbl_name`,
+      )
+      .all() as { name: string; bytes: number }[];
+    return new Map(rows.map((row) => [row.name, row.bytes]));
+  } catch {
+    return undefined;
+  }
+}
+
+function tableStats(db: Db, name: string, sizes: Map<string, number> | undefined): TableStats {
+  const info = db.prepare('SELECT name, type FROM pragma_table_info(?)').all(name) as { name: string; type: string }[];
+  let types: Record<string, { type: ColumnType }> | undefined;
+  try {
+    types = schemaFromTable(db, name)?.columns;
+  } catch {
+    types = undefined; // a damaged kept schema: stats still shows the declared types
+  }
+  const rows = db.prepare(`SELECT COUNT(*) FROM ${quoteIdent(name)}`).pluck(true).get() as number;
+  return {
+    name,
+    rows,
+    columns: info.map((column) => ({ name: column.name, declaredType: column.type, type: types?.[column.name]?.type ?? null })),
+    // A table of no pages (a virtual table) has no dbstat row.
+    sizeBytes: sizes === undefined ? null : (sizes.get(name) ?? 0),
+  };
+}
+
+function jobSummary(db: Db, table: string | undefined): JobSummary {
+  const byStatus = Object.fromEntries(JOB_STATUSES.map((status) => [status, 0])) as Record<JobStatus, number>;
+  const summary: JobSummary = {
+    total: 0, byStatus, finished: 0, successRate: null, recordsImported: 0, recordsRejected: 0, medianRecordsPerSecond: null,
+  };
+  if (!jobsTableExists(db)) return summary;
+  const where = table === undefined ? '' : 'WHERE table_name = ? COLLATE NOCASE';
+  const params = table === undefined ? [] : [table];
+  const groups = db
+    .prepare(
+      `SELECT status, COUNT(*) AS jobs, TOTAL(inserted + updated) AS imported, TOTAL(rejected) AS rejected
+         FROM _barge_jobs ${where} GROUP BY status`,
+    )
+    .all(...params) as { status: string; jobs: number; imported: number; rejected: number }[];
+  for (const group of groups) {
+    if (group.status in byStatus) byStatus[group.status as JobStatus] += group.jobs;
+    summary.total += group.jobs;
+    summary.recordsImported += group.imported;
+    summary.recordsRejected += group.rejected;
+  }
+  summary.finished = FINISHED.reduce((sum, status) => sum + byStatus[status], 0);
+  summary.successRate = summary.finished > 0 ? byStatus.succeeded / summary.finished : null;
+  const rates = db
+    .prepare(
+      `SELECT records_per_second FROM _barge_jobs
+        WHERE status IN (${FINISHED.map(() => '?').join(', ')}) AND records_per_second IS NOT NULL ${table === undefined ? '' : 'AND table_name = ? COLLATE NOCASE'}
+        ORDER BY records_per_second`,
+    )
+    .pluck(true)
+    .all(...FINISHED, ...params) as number[];
+  summary.medianRecordsPerSecond = median(rates);
+  return summary;
+}
+
+/** The middle value of sorted numbers (the mean of the two middle ones for an even count), rounded. */
+export function median(sorted: number[]): number | null {
+  if (sorted.length === 0) return null;
+  const mid = Math.floor(sorted.length / 2);
+  const value = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return Math.round(value);
+}
+
+function recentJobs(db: Db, table: string | undefined, limit: number): RecentJob[] {
+  const jobs = table === undefined
+    ? listJobs(db, { limit })
+    : listJobs(db).filter((job) => job.table.toLowerCase() === table.toLowerCase()).slice(0, limit);
+  return jobs.map((job) => ({
+    id: job.id,
+    status: job.status,
+    table: job.table,
+    mode: job.mode,
+    counts: job.counts,
+    startedAt: job.startedAt,
+    durationMs: job.durationMs,
+    recordsPerSecond: job.recordsPerSecond,
+  }));
+}

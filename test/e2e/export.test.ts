@@ -1,0 +1,279 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import Database from 'better-sqlite3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { barge, importMakers, openDb, readNdjson, rows, workdir } from '../helpers/cli.js';
+
+const SCHEMA = ['--schema', 'fixtures/products.schema.json'];
+const COLUMNS = ['id', 'name', 'price', 'qty', 'active', 'released', 'category', 'tags', 'maker_id'];
+
+/** Every value with its SQLite storage class: REAL 12.0 and INTEGER 12 are both 12 in JavaScript. */
+const TYPED_ROWS = `SELECT ${COLUMNS.map((c) => `quote("${c}") AS "${c}", typeof("${c}") AS "${c}_type"`).join(', ')} FROM products ORDER BY id`;
+
+/** Runs barge, expects exit 0; stdout and stderr exactly as written (final newline kept). */
+async function ok(dir: string, args: string[]) {
+  const result = await barge(dir, args, { stripFinalNewline: false });
+  if (result.exitCode !== 0) throw new Error(`barge ${args.join(' ')} exited ${result.exitCode}: ${result.stderr}`);
+  return result;
+}
+
+/** A directory with makers and products loaded into barge.db. */
+async function loaded(): Promise<string> {
+  const dir = workdir();
+  await importMakers(dir);
+  await ok(dir, ['import', 'fixtures/products.csv', ...SCHEMA]);
+  return dir;
+}
+
+describe('export: round trip (SPEC §7)', () => {
+  // The fixture holds NULLs, booleans, json, unicode, quotes, commas and a newline inside a name.
+  for (const format of ['csv', 'tsv', 'ndjson', 'json'] as const) {
+    it(`${format}: export, import into a fresh database, identical rows and types`, async () => {
+      const dir = await loaded();
+      const file = `exported.${format}`;
+      await ok(dir, ['export', '--table', 'products', '--out', file]);
+      await importMakers(dir, 'copy.db');
+      await ok(dir, ['import', file, ...SCHEMA, '--db', 'copy.db']);
+      const original = rows(path.join(dir, 'barge.db'), 'SELECT * FROM products ORDER BY id');
+      const copy = rows(path.join(dir, 'copy.db'), 'SELECT * FROM products ORDER BY id');
+      expect(original).toHaveLength(12);
+      expect(copy).toEqual(original);
+      expect(rows(path.join(dir, 'copy.db'), TYPED_ROWS)).toEqual(rows(path.join(dir, 'barge.db'), TYPED_ROWS));
+    });
+  }
+
+  it('tsv quotes a value holding a newline, tab or quote, and import reads it back', async () => {
+    const dir = await loaded();
+    await ok(dir, ['export', '--table', 'products', '--out', 'p.tsv', '--where', "id IN ('P-4', 'P-7')", '--order-by', 'id']);
+    expect(fs.readFileSync(path.join(dir, 'p.tsv'), 'utf8')).toBe(
+      'id\tname\tprice\tqty\tactive\treleased\tcategory\ttags\tmaker_id\n' +
+      'P-4\t"Bench Vise ""Pro"""\t89.9\t8\tfalse\t2018-01-20\ttools\t"{""jaw_mm"":125}"\tM-3\n' +
+      'P-7\t"Kite\nwith tail"\t15.25\t0\tfalse\t2017-05-05\ttoys\t\tM-4\n',
+    );
+  });
+
+  // CSV cannot tell an empty string from NULL: import reads an empty field as missing (SPEC §3),
+  // so "" comes back as NULL through CSV/TSV. NDJSON and JSON keep the difference.
+  for (const format of ['ndjson', 'json'] as const) {
+    it(`${format}: an empty string stays an empty string, NULL stays NULL; integers beyond 2^53 stay exact`, async () => {
+      const dir = workdir();
+      const schema = { table: 'notes', primaryKey: ['id'], columns: { id: { type: 'integer', required: true }, body: { type: 'string' }, n: { type: 'integer' } } };
+      fs.writeFileSync(path.join(dir, 'notes.schema.json'), JSON.stringify(schema));
+      fs.writeFileSync(path.join(dir, 'notes.csv'), 'id,body,n\n1,"  spaced\ttab  ",9007199254740993\n2,,-9223372036854775808\n');
+      fs.writeFileSync(path.join(dir, 'more.ndjson'), '{"id":3,"body":""}\n{"id":4,"body":null}\n');
+      await ok(dir, ['import', 'notes.csv', '--schema', 'notes.schema.json']);
+      await ok(dir, ['import', 'more.ndjson', '--schema', 'notes.schema.json']);
+      await ok(dir, ['export', '--table', 'notes', '--out', `notes-out.${format}`]);
+      const text = fs.readFileSync(path.join(dir, `notes-out.${format}`), 'utf8');
+      // Beyond 2^53 a JSON number would be rounded by JSON readers: a string of digits, which import reads exactly.
+      expect(text).toContain('"n":"9007199254740993"');
+      expect(text).toContain('"n":"-9223372036854775808"');
+      const sql = 'SELECT id, quote(body) AS body, CAST(n AS TEXT) AS n, typeof(n) AS t FROM notes ORDER BY id';
+      const original = rows(path.join(dir, 'barge.db'), sql);
+      expect(original.map((r) => r.body)).toEqual(["'  spaced\ttab  '", 'NULL', "''", 'NULL']);
+      await ok(dir, ['import', `notes-out.${format}`, '--schema', 'notes.schema.json', '--db', 'copy.db']);
+      expect(rows(path.join(dir, 'copy.db'), sql)).toEqual(original);
+    });
+  }
+
+  it('csv: integers beyond 2^53 are written and read back exactly', async () => {
+    const dir = workdir();
+    const schema = { table: 'big', columns: { n: { type: 'integer' } } };
+    fs.writeFileSync(path.join(dir, 'big.schema.json'), JSON.stringify(schema));
+    fs.writeFileSync(path.join(dir, 'big.csv'), 'n\n9007199254740993\n-9223372036854775808\n9223372036854775807\n');
+    await ok(dir, ['import', 'big.csv', '--schema', 'big.schema.json']);
+    await ok(dir, ['export', '--table', 'big', '--out', 'big-out.csv']);
+    expect(fs.readFileSync(path.join(dir, 'big-out.csv'), 'utf8')).toBe('n\n9007199254740993\n-9223372036854775808\n9223372036854775807\n');
+    await ok(dir, ['import', 'big-out.csv', '--schema', 'big.schema.json', '--db', 'copy.db']);
+    const sql = 'SELECT CAST(n AS TEXT) AS n FROM big ORDER BY rowid';
+    expect(rows(path.join(dir, 'copy.db'), sql)).toEqual(rows(path.join(dir, 'barge.db'), sql));
+  });
+});
+
+describe('export: values keep their types', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await loaded();
+  });
+
+  it('ndjson: booleans, nested json, numbers and nulls', async () => {
+    await ok(dir, ['export', '--table', 'products', '--out', 'typed.ndjson']);
+    const records = readNdjson(path.join(dir, 'typed.ndjson'));
+    expect(records).toHaveLength(12);
+    expect(records[0]).toEqual({
+      id: 'P-1', name: 'Claw Hammer', price: 19.99, qty: 120, active: true, released: '2021-03-14',
+      category: 'tools', tags: ['steel', '16oz'], maker_id: 'M-1',
+    });
+    expect(records.find((r) => r.id === 'P-4')).toMatchObject({ active: false, tags: { jaw_mm: 125 }, name: 'Bench Vise "Pro"' });
+    expect(records.find((r) => r.id === 'P-7')).toMatchObject({ name: 'Kite\nwith tail', tags: null });
+    // qty was empty in the CSV: it took the schema's default, 0.
+    expect(records.find((r) => r.id === 'P-8')).toEqual({
+      id: 'P-8', name: 'Screwdriver Set', price: null, qty: 0, active: null, released: null, category: 'tools', tags: null, maker_id: null,
+    });
+  });
+
+  it('csv: true/false, json as JSON text, NULL as an empty field, a header row', async () => {
+    const result = await ok(dir, ['export', '--table', 'products', '--where', "id IN ('P-1', 'P-3', 'P-8')", '--order-by', 'id']);
+    expect(result.stdout).toBe(
+      'id,name,price,qty,active,released,category,tags,maker_id\n' +
+      'P-1,Claw Hammer,19.99,120,true,2021-03-14,tools,"[""steel"",""16oz""]",M-1\n' +
+      'P-3,Stacking Bricks (100),12,300,true,2019-06-30,toys,"[""kids"",""3+""]",M-2\n' +
+      'P-8,Screwdriver Set,,0,,,tools,,\n',
+    );
+  });
+
+  it('json: one streamed top-level array', async () => {
+    await ok(dir, ['export', '--table', 'products', '--out', 'typed.json', '--limit', '2']);
+    const text = fs.readFileSync(path.join(dir, 'typed.json'), 'utf8');
+    expect(text.startsWith('[\n{"id":"P-1",')).toBe(true);
+    expect(text.endsWith('}\n]\n')).toBe(true);
+    expect(JSON.parse(text).map((r: { id: string; active: boolean }) => [r.id, r.active])).toEqual([['P-1', true], ['P-2', true]]);
+    await ok(dir, ['export', '--table', 'products', '--out', 'none.json', '--where', '0']);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'none.json'), 'utf8'))).toEqual([]);
+  });
+
+  it('--query is typed from the columns it reads: aliases and joins too; expressions as SQLite gives them', async () => {
+    const result = await ok(dir, [
+      'export', '--format', 'ndjson', '--query',
+      "SELECT p.id, p.active AS on_sale, m.name AS maker, p.tags, p.active + 0 AS raw FROM products p JOIN makers m ON m.id = p.maker_id WHERE p.id IN ('P-1', 'P-4') ORDER BY p.id",
+    ]);
+    expect(result.stdout.trim().split('\n').map((line) => JSON.parse(line))).toEqual([
+      { id: 'P-1', on_sale: true, maker: 'Acme Tools', tags: ['steel', '16oz'], raw: 1 },
+      { id: 'P-4', on_sale: false, maker: 'Kögel, Söhne & Co', tags: { jaw_mm: 125 }, raw: 0 },
+    ]);
+  });
+
+  for (const format of ['csv', 'tsv', 'ndjson', 'json']) {
+    it(`${format}: --query "SELECT * FROM products" gives the same bytes as --table products`, async () => {
+      const byTable = await ok(dir, ['export', '--table', 'products', '--format', format]);
+      const byQuery = await ok(dir, ['export', '--query', 'SELECT * FROM products', '--format', format]);
+      expect(byQuery.stdout).toBe(byTable.stdout);
+      expect(byTable.stdout.length).toBeGreaterThan(500);
+    });
+  }
+});
+
+describe('export: choosing rows and output', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await loaded();
+  });
+
+  it('--where, --order-by, --columns and --limit', async () => {
+    const result = await ok(dir, ['export', '--table', 'products', '--where', "category = 'toys'", '--order-by', 'price DESC', '--columns', 'id,price,active', '--limit', '3']);
+    expect(result.stdout).toBe('id,price,active\nP-5,34.75,true\nP-9,18,true\nP-7,15.25,false\n');
+  });
+
+  it('--limit on --query keeps the query\'s own order; --limit 0 gives just the header', async () => {
+    const result = await ok(dir, ['export', '--query', 'SELECT id FROM products ORDER BY qty DESC;', '--limit', '2']);
+    expect(result.stdout).toBe('id\nP-11\nP-3\n');
+    expect((await ok(dir, ['export', '--table', 'makers', '--limit', '0'])).stdout).toBe('id,name,country,founded\n');
+  });
+
+  it('a single column keeps its empty fields as "" so no row becomes a blank line', async () => {
+    const result = await ok(dir, ['export', '--table', 'products', '--columns', 'maker_id', '--where', "id IN ('P-7', 'P-8')", '--order-by', 'id']);
+    expect(result.stdout).toBe('maker_id\nM-4\n""\n');
+  });
+
+  it('--out - and no --out write exactly the data on stdout; the summary goes to stderr', async () => {
+    await ok(dir, ['export', '--table', 'products', '--out', 'file.ndjson']);
+    const file = fs.readFileSync(path.join(dir, 'file.ndjson'), 'utf8');
+    const dash = await ok(dir, ['export', '--table', 'products', '--out', '-', '--format', 'jsonl']);
+    expect(dash.stdout).toBe(file);
+    expect(dash.stderr).toMatch(/^barge: exported 12 rows from "products" to stdout \(\d+\.\d s\)\n$/);
+    const none = await ok(dir, ['export', '--table', 'products', '--format', 'ndjson', '--quiet']);
+    expect(none.stdout).toBe(file);
+    expect(none.stderr).toBe('');
+  });
+
+  it('--out x.csv.gz is gzipped; the format comes from the extension before .gz', async () => {
+    await ok(dir, ['export', '--table', 'products', '--out', 'plain.csv']);
+    await ok(dir, ['export', '--table', 'products', '--out', 'packed.csv.gz']);
+    const packed = fs.readFileSync(path.join(dir, 'packed.csv.gz'));
+    expect(packed[0]).toBe(0x1f);
+    expect(packed[1]).toBe(0x8b);
+    expect(zlib.gunzipSync(packed).toString('utf8')).toBe(fs.readFileSync(path.join(dir, 'plain.csv'), 'utf8'));
+  });
+
+  it('--json prints one summary on stdout, with --out', async () => {
+    const result = await ok(dir, ['export', '--table', 'products', '--out', 'summary.tsv', '--json']);
+    const summary = JSON.parse(result.stdout);
+    expect(summary).toMatchObject({ command: 'export', table: 'products', query: null, format: 'tsv', out: 'summary.tsv', rows: 12 });
+    expect(typeof summary.durationMs).toBe('number');
+    expect(typeof summary.rowsPerSecond).toBe('number');
+    expect(result.stderr).toMatch(/^barge: exported 12 rows from "products" to summary\.tsv \(\d+\.\d s\)\n$/);
+    const query = JSON.parse((await ok(dir, ['export', '--query', 'SELECT id FROM makers', '--out', 'm.json', '--json', '--quiet'])).stdout);
+    expect(query).toMatchObject({ table: null, query: 'SELECT id FROM makers', format: 'json', rows: 5 });
+  });
+
+  it('the table name is found as SQLite finds it (any case); a view exports typed like its table', async () => {
+    expect((await ok(dir, ['export', '--table', 'MAKERS', '--columns', 'ID', '--limit', '1'])).stdout).toBe('id\nM-1\n');
+    const db = new Database(path.join(dir, 'barge.db'));
+    db.exec("CREATE VIEW IF NOT EXISTS toys AS SELECT id, active, tags FROM products WHERE category = 'toys'");
+    db.close();
+    const result = await ok(dir, ['export', '--table', 'toys', '--format', 'ndjson', '--limit', '1']);
+    expect(JSON.parse(result.stdout)).toEqual({ id: 'P-3', active: true, tags: ['kids', '3+'] });
+  });
+});
+
+describe('export: refusals', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await loaded();
+  });
+
+  const cases: Array<[string, string[], string]> = [
+    ['neither --table nor --query', ['export'], 'export needs --table <name> or --query "SELECT ..."'],
+    ['both --table and --query', ['export', '--table', 'products', '--query', 'SELECT 1'], 'give either --table or --query, not both'],
+    ['an unknown table', ['export', '--table', 'nope'], 'no table "nope" in barge.db; list the tables with: barge stats'],
+    ['an unknown column', ['export', '--table', 'products', '--columns', 'id,colour'], '--columns: no column "colour" in table "products"; its columns are "id", "name"'],
+    ['--json without --out', ['export', '--table', 'products', '--json'], '--json needs --out <file>: without it stdout carries the exported data'],
+    ['--json with --out -', ['export', '--table', 'products', '--json', '--out', '-'], '--json needs --out <file>'],
+    ['--where with --query', ['export', '--query', 'SELECT * FROM products', '--where', 'qty > 1'], '--where goes with --table; with --query, write it into the query itself'],
+    ['--order-by with --query', ['export', '--query', 'SELECT * FROM products', '--order-by', 'id'], '--order-by goes with --table'],
+    ['a --where that is not SQL', ['export', '--table', 'products', '--where', 'colour = 1'], '--where/--order-by: no such column: colour'],
+    ['a bad --limit', ['export', '--table', 'products', '--limit', 'ten'], '--limit must be an integer from 0'],
+    ['a --format the extension contradicts', ['export', '--table', 'products', '--out', 'x.csv', '--format', 'json'], '--format json does not match --out x.csv'],
+    ['an unknown --format', ['export', '--table', 'products', '--format', 'xml'], "argument 'xml' is invalid"],
+    ['--out in a missing directory', ['export', '--table', 'products', '--out', 'missing/x.csv'], 'the directory missing does not exist'],
+    ['--out over the database', ['export', '--table', 'products', '--out', 'barge.db'], '--out barge.db is the database itself'],
+    ['a missing database', ['export', '--table', 'products', '--db', 'other.db'], 'database "other.db" does not exist'],
+    ['two JSON keys of one name', ['export', '--query', 'SELECT id, id FROM products', '--format', 'ndjson'], 'the result has two columns named "id"'],
+  ];
+  for (const [what, args, message] of cases) {
+    it(`${what}: exit 2, one clear line, no output`, async () => {
+      const result = await barge(dir, args);
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toContain(message);
+      expect(result.stderr.split('\n')).toHaveLength(1);
+      expect(result.stdout).toBe('');
+    });
+  }
+
+  it('the database is read-only: a --query that writes is refused and the rows stay', async () => {
+    for (const query of ['DELETE FROM products', 'DELETE FROM products RETURNING *', 'SELECT 1; DELETE FROM products', 'DROP TABLE products']) {
+      const result = await barge(dir, ['export', '--query', query]);
+      expect(result.exitCode, query).toBe(2);
+      expect(result.stderr, query).toMatch(/^barge: error: --query: /);
+    }
+    expect((await barge(dir, ['export', '--query', 'DELETE FROM products'])).stderr).toBe(
+      'barge: error: --query: export runs only a query that reads rows (SELECT ...); it never changes the database',
+    );
+    const db = openDb(path.join(dir, 'barge.db'));
+    try {
+      expect(db.prepare('SELECT COUNT(*) AS n FROM products').get()).toEqual({ n: 12 });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('a query that fails while running: exit 3, and the previous file at --out is left as it was', async () => {
+    fs.writeFileSync(path.join(dir, 'keep.csv'), 'old contents\n');
+    const result = await barge(dir, ['export', '--query', "SELECT json_extract(tags, '$[') FROM products", '--out', 'keep.csv']);
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toContain('the query failed: bad JSON path');
+    expect(fs.readFileSync(path.join(dir, 'keep.csv'), 'utf8')).toBe('old contents\n');
+    expect(fs.readdirSync(dir).filter((name) => name.includes('barge-tmp'))).toEqual([]);
+  });
+});

@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { barge, importMakers, rows, workdir } from '../helpers/cli.js';
+
+const PRODUCT_IDS = Array.from({ length: 12 }, (_, i) => `P-${i + 1}`);
+
+async function importProducts(dir: string, input: string, extra: string[] = []) {
+  await importMakers(dir);
+  return barge(dir, ['import', input, '--schema', 'fixtures/products.schema.json', ...extra]);
+}
+
+describe('import: every format lands the same rows', () => {
+  for (const file of ['products.csv', 'products.tsv', 'products.ndjson', 'products.json']) {
+    it(`loads fixtures/${file}`, async () => {
+      const dir = workdir();
+      const result = await importProducts(dir, `fixtures/${file}`);
+      expect(result.stderr).toContain('succeeded');
+      expect(result.exitCode).toBe(0);
+      const db = path.join(dir, 'barge.db');
+      expect(rows<{ id: string }>(db, 'SELECT id FROM products ORDER BY rowid').map((r) => r.id)).toEqual(PRODUCT_IDS);
+      const hammer = rows(db, 'SELECT * FROM products WHERE id = ?', 'P-1')[0];
+      expect(hammer).toEqual({
+        id: 'P-1', name: 'Claw Hammer', price: 19.99, qty: 120, active: 1, released: '2021-03-14',
+        category: 'tools', tags: '["steel","16oz"]', maker_id: 'M-1',
+      });
+      // Missing values: NULL, or the default (qty defaults to 0).
+      expect(rows(db, 'SELECT price, qty, active, released, tags, maker_id FROM products WHERE id = ?', 'P-8')[0]).toEqual({
+        price: null, qty: 0, active: null, released: null, tags: null, maker_id: null,
+      });
+      if (file !== 'products.tsv') {
+        expect(rows<{ name: string }>(db, 'SELECT name FROM products WHERE id = ?', 'P-7')[0]!.name).toBe('Kite\nwith tail');
+      }
+      expect(rows<{ name: string }>(db, 'SELECT name FROM products WHERE id = ?', 'P-4')[0]!.name).toBe('Bench Vise "Pro"');
+    });
+  }
+
+  it('reads stdin with -, sniffing the format', async () => {
+    const dir = workdir();
+    await importMakers(dir);
+    const result = await barge(dir, ['import', '-', '--schema', 'fixtures/products.schema.json', '--json'], {
+      inputFile: path.join(dir, 'fixtures/products.ndjson'),
+    });
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout).counts).toEqual({ read: 12, inserted: 12, updated: 0, ignored: 0, rejected: 0 });
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT count(*) AS n FROM products')[0]).toEqual({ n: 12 });
+  });
+
+  it('reads gzip by extension, and by magic bytes under another name', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'products.csv.gz'), zlib.gzipSync(fs.readFileSync(path.join(dir, 'fixtures/products.csv'))));
+    let result = await importProducts(dir, 'products.csv.gz');
+    expect(result.exitCode).toBe(0);
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT count(*) AS n FROM products')[0]).toEqual({ n: 12 });
+    fs.copyFileSync(path.join(dir, 'products.csv.gz'), path.join(dir, 'more.data'));
+    result = await barge(dir, ['import', '-', '--table', 'copy', '--format', 'csv'], { inputFile: path.join(dir, 'more.data') });
+    expect(result.exitCode).toBe(0);
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT count(*) AS n FROM copy')[0]).toEqual({ n: 12 });
+  });
+
+  it('infers a schema without one, keeping leading zeros as text', async () => {
+    const dir = workdir();
+    const result = await barge(dir, ['import', 'fixtures/zipcodes.csv']);
+    expect(result.exitCode).toBe(0);
+    const db = path.join(dir, 'barge.db');
+    const allston = rows(db, 'SELECT * FROM zipcodes WHERE city = ?', 'Allston')[0];
+    expect(allston).toEqual({ zip: '02134', city: 'Allston', state: 'MA', population: 24000, lat: 42.3539, lng: -71.1337, coastal: 0 });
+    const types = rows<{ name: string; type: string }>(db, 'PRAGMA table_info(zipcodes)').map((c) => `${c.name}:${c.type}`);
+    expect(types).toEqual(['zip:TEXT', 'city:TEXT', 'state:TEXT', 'population:INTEGER', 'lat:REAL', 'lng:REAL', 'coastal:INTEGER']);
+  });
+
+  it('a later import without --schema validates with the schema barge kept', async () => {
+    const dir = workdir();
+    await importProducts(dir, 'fixtures/products.csv');
+    fs.writeFileSync(path.join(dir, 'more.csv'), 'id,name,price,maker_id\nP-20,Chisel,-1,M-1\nP-21,File,4.5,M-1\n');
+    const result = await barge(dir, ['import', 'more.csv', '--table', 'products', '--mode', 'row']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('line 2, column "price": expected a number >= 0, got "-1"');
+    expect(rows<{ id: string }>(path.join(dir, 'barge.db'), "SELECT id FROM products WHERE id IN ('P-20','P-21')")).toEqual([{ id: 'P-21' }]);
+  });
+
+  it('--no-header with --columns, and a custom delimiter', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'points.txt'), '1;north;3.5\n2;south;4\n');
+    const result = await barge(dir, ['import', 'points.txt', '--format', 'csv', '--delimiter', ';', '--no-header', '--columns', 'id,side,score', '--table', 'points']);
+    expect(result.exitCode).toBe(0);
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT * FROM points ORDER BY id')).toEqual([
+      { id: 1, side: 'north', score: 3.5 },
+      { id: 2, side: 'south', score: 4 },
+    ]);
+  });
+
+  it('--json prints one summary object with the documented fields', async () => {
+    const dir = workdir();
+    await importMakers(dir);
+    const result = await barge(dir, ['import', 'fixtures/products.csv', '--schema', 'fixtures/products.schema.json', '--json', '--batch-size', '5']);
+    expect(result.exitCode).toBe(0);
+    const summary = JSON.parse(result.stdout);
+    expect(Object.keys(summary).sort()).toEqual([
+      'alreadySucceeded', 'batchesCommitted', 'command', 'counts', 'db', 'dryRun', 'durationMs', 'firstErrors', 'inputs',
+      'jobId', 'mode', 'recordsPerSecond', 'reportPath', 'rolledBack', 'status', 'stoppedEarly', 'table',
+    ]);
+    expect(summary).toMatchObject({
+      command: 'import', status: 'succeeded', table: 'products', mode: 'atomic', reportPath: null, batchesCommitted: 3,
+      counts: { read: 12, inserted: 12, updated: 0, ignored: 0, rejected: 0 }, rolledBack: false, dryRun: false,
+    });
+    expect(summary.jobId).toMatch(/^\d{8}-\d{6}-[0-9a-f]{6}$/);
+  });
+
+  it('latin1 input with --encoding', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'towns.csv'), Buffer.from('name,pop\nKöln,1000\nMálaga,2000\n', 'latin1'));
+    const result = await barge(dir, ['import', 'towns.csv', '--encoding', 'latin1']);
+    expect(result.exitCode).toBe(0);
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT name FROM towns ORDER BY pop')).toEqual([{ name: 'Köln' }, { name: 'Málaga' }]);
+  });
+});

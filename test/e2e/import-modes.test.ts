@@ -1,0 +1,212 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { barge, importMakers, readNdjson, rows, workdir } from '../helpers/cli.js';
+
+const SCHEMA = ['--schema', 'fixtures/products.schema.json'];
+
+/** The table's ids; [] when the table does not exist (an atomic job that failed leaves none). */
+function ids(dir: string): string[] {
+  const exists = rows(path.join(dir, 'barge.db'), "SELECT 1 FROM sqlite_master WHERE name = 'products'").length > 0;
+  if (!exists) return [];
+  return rows<{ id: string }>(path.join(dir, 'barge.db'), 'SELECT id FROM products ORDER BY rowid').map((r) => r.id);
+}
+
+function allBut(...missing: number[]): string[] {
+  return Array.from({ length: 12 }, (_, i) => i + 1).filter((n) => !missing.includes(n)).map((n) => `P-${n}`);
+}
+
+describe('modes on a file with one bad record in the middle (record 6, line 7)', () => {
+  it('atomic: nothing is written, the report has the record, exit 1', async () => {
+    const dir = workdir();
+    await importMakers(dir);
+    const result = await barge(dir, ['import', 'fixtures/bad/products-bad-price.csv', ...SCHEMA, '--batch-size', '4']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('failed: 1 records rejected, rolled back, nothing was written');
+    expect(result.stderr).toContain('products-bad-price.csv:line 7, column "price": expected a number >= 0, got "-3"');
+    expect(ids(dir)).toEqual([]);
+    const report = readNdjson(path.join(dir, 'products-bad-price.errors.ndjson'));
+    expect(report).toHaveLength(1);
+    expect(report[0]).toMatchObject({
+      _barge_input: 'fixtures/bad/products-bad-price.csv', _barge_line: 7, _barge_record: 6, _barge_batch: 2,
+      id: 'P-6', price: '-3',
+      _barge_errors: [{ column: 'price', code: 'too_small', message: 'line 7, column "price": expected a number >= 0, got "-3"', value: '-3' }],
+    });
+  });
+
+  it('batch: exactly the other batches are committed; the bad batch is reported whole', async () => {
+    const dir = workdir();
+    await importMakers(dir);
+    const result = await barge(dir, ['import', 'fixtures/bad/products-bad-price.csv', ...SCHEMA, '--mode', 'batch', '--batch-size', '4', '--json']);
+    expect(result.exitCode).toBe(1);
+    expect(ids(dir)).toEqual(allBut(5, 6, 7, 8));
+    const summary = JSON.parse(result.stdout);
+    expect(summary).toMatchObject({ status: 'partial', batchesCommitted: 2, counts: { read: 12, inserted: 8, rejected: 4 } });
+    const report = readNdjson(path.join(dir, 'products-bad-price.errors.ndjson'));
+    expect(report.map((e) => [e._barge_record, e._barge_errors[0].code])).toEqual([
+      [5, 'batch_rolled_back'], [6, 'too_small'], [7, 'batch_rolled_back'], [8, 'batch_rolled_back'],
+    ]);
+    expect(report[0]!._barge_errors[0]).toMatchObject({ column: null, value: 6 });
+    expect(report[0]!._barge_errors[0].message).toContain('because of record 6');
+  });
+
+  it('row: every record but the bad one', async () => {
+    const dir = workdir();
+    await importMakers(dir);
+    const result = await barge(dir, ['import', 'fixtures/bad/products-bad-price.csv', ...SCHEMA, '--mode', 'row', '--batch-size', '4']);
+    expect(result.exitCode).toBe(1);
+    expect(ids(dir)).toEqual(allBut(6));
+    expect(readNdjson(path.join(dir, 'products-bad-price.errors.ndjson')).map((e) => e.id)).toEqual(['P-6']);
+  });
+
+  it('--continue-on-error is row mode and --atomic is atomic mode', async () => {
+    const dir = workdir();
+    await importMakers(dir);
+    let result = await barge(dir, ['import', 'fixtures/bad/products-missing-name.csv', ...SCHEMA, '--atomic']);
+    expect(result.exitCode).toBe(1);
+    expect(ids(dir)).toEqual([]);
+    result = await barge(dir, ['import', 'fixtures/bad/products-missing-name.csv', ...SCHEMA, '--continue-on-error']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('line 7, column "name": is required');
+    expect(ids(dir)).toEqual(allBut(6));
+  });
+
+  it('row: a UNIQUE violation rejects only the culprit', async () => {
+    const dir = workdir();
+    await importMakers(dir);
+    const result = await barge(dir, ['import', 'fixtures/bad/products-duplicate-id.csv', ...SCHEMA, '--mode', 'row']);
+    expect(result.exitCode).toBe(1);
+    expect(ids(dir)).toEqual(allBut(6));
+    const [entry] = readNdjson(path.join(dir, 'products-duplicate-id.errors.ndjson'));
+    expect(entry!._barge_errors).toEqual([{
+      column: 'id', code: 'primary_key', value: 'P-2',
+      message: 'line 7, column "id": duplicate value "P-2": a row with it already exists (use --on-conflict ignore, replace or update to allow this)',
+    }]);
+  });
+
+  it('row: a FOREIGN KEY violation rejects only the culprit, naming the column', async () => {
+    const dir = workdir();
+    await importMakers(dir);
+    const result = await barge(dir, ['import', 'fixtures/bad/products-dangling-maker.csv', ...SCHEMA, '--mode', 'row']);
+    expect(result.exitCode).toBe(1);
+    expect(ids(dir)).toEqual(allBut(6));
+    const [entry] = readNdjson(path.join(dir, 'products-dangling-maker.errors.ndjson'));
+    expect(entry!._barge_errors).toEqual([{
+      column: 'maker_id', code: 'foreign_key', value: 'M-99',
+      message: 'line 7, column "maker_id": no row in makers.id has the value "M-99" (foreign key)',
+    }]);
+  });
+
+  it('a ragged row is a rejected record with its line, not a crash', async () => {
+    const dir = workdir();
+    await importMakers(dir);
+    const result = await barge(dir, ['import', 'fixtures/bad/products-ragged.csv', ...SCHEMA, '--mode', 'row']);
+    expect(result.exitCode).toBe(1);
+    expect(ids(dir)).toEqual(allBut(6));
+    const [entry] = readNdjson(path.join(dir, 'products-ragged.errors.ndjson'));
+    expect(entry).toMatchObject({ _barge_line: 7, _barge_record: 6 });
+    expect(entry!._barge_errors[0].code).toBe('ragged_row');
+  });
+
+  it('atomic: a constraint failure rolls everything back and is reported', async () => {
+    const dir = workdir();
+    await importMakers(dir);
+    const result = await barge(dir, ['import', 'fixtures/bad/products-duplicate-id.csv', ...SCHEMA]);
+    expect(result.exitCode).toBe(1);
+    expect(ids(dir)).toEqual([]);
+    expect(readNdjson(path.join(dir, 'products-duplicate-id.errors.ndjson')).map((e) => e._barge_errors[0].code)).toEqual(['primary_key']);
+  });
+
+  it('--max-errors stops after n rejected records; committed batches stay in row mode', async () => {
+    const dir = workdir();
+    await importMakers(dir);
+    fs.writeFileSync(path.join(dir, 'many-bad.csv'), 'id,name,price\n' + Array.from({ length: 10 }, (_, i) => `P-${i + 1},Item ${i + 1},${i % 2 === 0 ? '1' : '-1'}`).join('\n') + '\n');
+    const result = await barge(dir, ['import', 'many-bad.csv', ...SCHEMA, '--mode', 'row', '--max-errors', '2', '--batch-size', '2', '--json']);
+    expect(result.exitCode).toBe(1);
+    const summary = JSON.parse(result.stdout);
+    expect(summary.counts).toMatchObject({ read: 4, inserted: 2, rejected: 2 });
+    expect(summary.stoppedEarly).toBe('stopped after 2 rejected records (--max-errors)');
+    expect(ids(dir)).toEqual(['P-1', 'P-3']);
+    const failFast = await barge(dir, ['import', 'many-bad.csv', ...SCHEMA, '--table', 'products', '--mode', 'row', '--fail-fast', '--on-conflict', 'ignore', '--json']);
+    expect(JSON.parse(failFast.stdout).counts).toMatchObject({ read: 2, rejected: 1 });
+  });
+});
+
+describe('--on-conflict', () => {
+  async function loaded() {
+    const dir = workdir();
+    await importMakers(dir);
+    await barge(dir, ['import', 'fixtures/products.csv', ...SCHEMA]);
+    fs.writeFileSync(path.join(dir, 'changes.csv'), 'id,name,price\nP-1,Claw Hammer XL,25\nP-99,Pliers,7.5\n');
+    return dir;
+  }
+
+  it('error (default): the existing key is rejected', async () => {
+    const dir = await loaded();
+    const result = await barge(dir, ['import', 'changes.csv', ...SCHEMA, '--mode', 'row', '--json']);
+    expect(result.exitCode).toBe(1);
+    expect(JSON.parse(result.stdout).counts).toMatchObject({ inserted: 1, rejected: 1 });
+  });
+
+  it('ignore: the existing row is kept as it was', async () => {
+    const dir = await loaded();
+    const result = await barge(dir, ['import', 'changes.csv', ...SCHEMA, '--on-conflict', 'ignore', '--json']);
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout).counts).toMatchObject({ inserted: 1, ignored: 1, updated: 0 });
+    expect(rows(path.join(dir, 'barge.db'), "SELECT name, price FROM products WHERE id = 'P-1'")).toEqual([{ name: 'Claw Hammer', price: 19.99 }]);
+  });
+
+  it('replace: the existing row is replaced whole (columns not given become NULL/default)', async () => {
+    const dir = await loaded();
+    const result = await barge(dir, ['import', 'changes.csv', ...SCHEMA, '--on-conflict', 'replace', '--json']);
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout).counts).toMatchObject({ inserted: 1, updated: 1 });
+    expect(rows(path.join(dir, 'barge.db'), "SELECT name, price, qty, maker_id FROM products WHERE id = 'P-1'")).toEqual([
+      { name: 'Claw Hammer XL', price: 25, qty: 0, maker_id: null },
+    ]);
+  });
+
+  it('update: the given columns are updated, the others kept', async () => {
+    const dir = await loaded();
+    const result = await barge(dir, ['import', 'changes.csv', ...SCHEMA, '--on-conflict', 'update', '--json']);
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout).counts).toMatchObject({ inserted: 1, updated: 1 });
+    expect(rows(path.join(dir, 'barge.db'), "SELECT name, price, qty, maker_id FROM products WHERE id = 'P-1'")).toEqual([
+      { name: 'Claw Hammer XL', price: 25, qty: 120, maker_id: 'M-1' },
+    ]);
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT count(*) AS n FROM products')[0]).toEqual({ n: 13 });
+  });
+});
+
+describe('--truncate and --dry-run', () => {
+  it('--truncate empties the table first, all or nothing in atomic mode', async () => {
+    const dir = workdir();
+    await importMakers(dir);
+    await barge(dir, ['import', 'fixtures/products.csv', ...SCHEMA]);
+    fs.writeFileSync(path.join(dir, 'seed.csv'), 'id,name\nP-1,Only One\n');
+    const bad = 'id,name,price\nP-1,Only One,1\nP-2,Broken,-5\n';
+    fs.writeFileSync(path.join(dir, 'bad-seed.csv'), bad);
+    let result = await barge(dir, ['import', 'bad-seed.csv', ...SCHEMA, '--truncate']);
+    expect(result.exitCode).toBe(1);
+    expect(ids(dir)).toHaveLength(12);
+    result = await barge(dir, ['import', 'seed.csv', ...SCHEMA, '--truncate']);
+    expect(result.exitCode).toBe(0);
+    expect(ids(dir)).toEqual(['P-1']);
+  });
+
+  it('--dry-run checks constraints against the database and leaves its content unchanged', async () => {
+    const dir = workdir();
+    await importMakers(dir);
+    const db = path.join(dir, 'barge.db');
+    const dump = () => JSON.stringify(rows(db, "SELECT name, sql FROM sqlite_master ORDER BY name")) + JSON.stringify(rows(db, 'SELECT * FROM makers')) + JSON.stringify(rows(db, 'SELECT * FROM _barge_jobs'));
+    const before = dump();
+    let result = await barge(dir, ['import', 'fixtures/products.csv', ...SCHEMA, '--dry-run', '--json']);
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ dryRun: true, rolledBack: true, counts: { read: 12, inserted: 12, rejected: 0 } });
+    expect(dump()).toBe(before);
+    result = await barge(dir, ['import', 'fixtures/bad/products-dangling-maker.csv', ...SCHEMA, '--dry-run', '--mode', 'row']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('no row in makers.id has the value "M-99"');
+    expect(dump()).toBe(before);
+  });
+});

@@ -1,0 +1,169 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { BIN, barge, rows, workdir } from '../helpers/cli.js';
+import { NUMBERED_SCHEMA, writeNumberedCsv } from '../helpers/generate.js';
+
+const N = 200_000;
+
+function setup(): string {
+  const dir = workdir();
+  writeNumberedCsv(path.join(dir, 'numbered.csv'), N);
+  fs.writeFileSync(path.join(dir, 'numbered.schema.json'), JSON.stringify(NUMBERED_SCHEMA));
+  return dir;
+}
+
+function start(dir: string, args: string[]) {
+  return execa('node', [BIN, 'import', 'numbered.csv', '--schema', 'numbered.schema.json', ...args], {
+    cwd: dir, reject: false, env: { ...process.env, BARGE_DB: '', NO_COLOR: '1' },
+  });
+}
+
+/** Polls the jobs table (WAL lets us read beside the writer) until the job has committed `batches`. */
+async function waitForBatches(db: string, batches: number, timeoutMs = 30_000): Promise<{ id: string; batches: number }> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (fs.existsSync(db)) {
+      try {
+        const conn = new Database(db, { readonly: true });
+        try {
+          const job = conn.prepare("SELECT id, batches_committed AS batches FROM _barge_jobs WHERE status = 'running' ORDER BY started_at DESC LIMIT 1").get() as { id: string; batches: number } | undefined;
+          if (job && job.batches >= batches) return job;
+        } finally {
+          conn.close();
+        }
+      } catch {
+        // The table may not exist yet.
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`no job reached ${batches} batches`);
+}
+
+function expectExactlyAllRecords(db: string): void {
+  expect(rows(db, 'SELECT count(*) AS n, count(DISTINCT id) AS d, min(id) AS lo, max(id) AS hi FROM numbered')[0]).toEqual({ n: N, d: N, lo: 1, hi: N });
+  expect(rows(db, 'PRAGMA integrity_check')[0]).toEqual({ integrity_check: 'ok' });
+}
+
+describe('kill -9 and --resume', () => {
+  for (const mode of ['row', 'batch']) {
+    it(`${mode} mode: killed twice, resumed, every record exactly once`, async () => {
+      const dir = setup();
+      const db = path.join(dir, 'barge.db');
+      const first = start(dir, ['--mode', mode, '--batch-size', '1000']);
+      const job = await waitForBatches(db, 20);
+      first.kill('SIGKILL');
+      await first;
+      const afterKill = rows<{ n: number }>(db, 'SELECT count(*) AS n FROM numbered')[0]!.n;
+      expect(afterKill).toBeGreaterThanOrEqual(20_000);
+      expect(afterKill % 1000).toBe(0);
+      expect(afterKill).toBeLessThan(N);
+
+      const second = execa('node', [BIN, 'import', '--resume', job.id], { cwd: dir, reject: false, env: { ...process.env, BARGE_DB: '' } });
+      await waitForBatches(db, Math.min(199, afterKill / 1000 + 30));
+      second.kill('SIGKILL');
+      await second;
+
+      const third = await barge(dir, ['import', '--resume', job.id, '--json']);
+      expect(third.exitCode, third.stderr).toBe(0);
+      expect(JSON.parse(third.stdout)).toMatchObject({ jobId: job.id, status: 'succeeded', counts: { read: N, inserted: N, rejected: 0 } });
+      expectExactlyAllRecords(db);
+      expect(rows(db, 'SELECT status, batches_committed AS b FROM _barge_jobs WHERE id = ?', job.id)[0]).toEqual({ status: 'succeeded', b: 200 });
+    });
+  }
+
+  it('refuses to resume when the input changed', async () => {
+    const dir = setup();
+    const db = path.join(dir, 'barge.db');
+    const run = start(dir, ['--mode', 'row']);
+    const job = await waitForBatches(db, 5);
+    run.kill('SIGKILL');
+    await run;
+    fs.appendFileSync(path.join(dir, 'numbered.csv'), '999999,late,1\n');
+    const result = await barge(dir, ['import', '--resume', job.id]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr.trim()).toBe(`barge: error: cannot resume job "${job.id}": input "${path.join(dir, 'numbered.csv')}" changed since the job started (size or sha256 differ); run a new import instead`);
+  });
+});
+
+describe('SIGINT / SIGTERM', () => {
+  it('atomic: rolled back, nothing left, job interrupted, exit 130', async () => {
+    const dir = setup();
+    const db = path.join(dir, 'barge.db');
+    const run = start(dir, ['--mode', 'atomic']);
+    // The job row is committed before the atomic transaction starts; give it time to load some rows.
+    await waitForJob(db);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    run.kill('SIGINT');
+    const result = await run;
+    expect(result.exitCode).toBe(130);
+    expect(rows(db, "SELECT count(*) AS n FROM sqlite_master WHERE name = 'numbered'")[0]).toEqual({ n: 0 });
+    expect(rows(db, 'SELECT status FROM _barge_jobs')).toEqual([{ status: 'interrupted' }]);
+  });
+
+  it('row: committed batches stay, --resume completes exactly (SIGTERM)', async () => {
+    const dir = setup();
+    const db = path.join(dir, 'barge.db');
+    const run = start(dir, ['--mode', 'row', '--batch-size', '500']);
+    const job = await waitForBatches(db, 10);
+    run.kill('SIGTERM');
+    const result = await run;
+    expect(result.exitCode).toBe(130);
+    expect(String(result.stderr)).toContain(`--resume ${job.id}`);
+    const status = rows<{ status: string; b: number }>(db, 'SELECT status, batches_committed AS b FROM _barge_jobs WHERE id = ?', job.id)[0]!;
+    expect(status.status).toBe('interrupted');
+    expect(rows(db, 'SELECT count(*) AS n FROM numbered')[0]).toEqual({ n: status.b * 500 });
+    const resumed = await barge(dir, ['import', '--resume', job.id]);
+    expect(resumed.exitCode, resumed.stderr).toBe(0);
+    expectExactlyAllRecords(db);
+  });
+});
+
+async function waitForJob(db: string): Promise<void> {
+  await waitForBatches(db, 0);
+}
+
+describe('concurrency', () => {
+  it('4 imports at once into one database all finish with exact counts', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'numbered.schema.json'), JSON.stringify({ ...NUMBERED_SCHEMA, primaryKey: ['id'] }));
+    writeNumberedCsv(path.join(dir, 'a.csv'), 20_000, 1);
+    writeNumberedCsv(path.join(dir, 'b.csv'), 20_000, 20_001);
+    writeNumberedCsv(path.join(dir, 'c.csv'), 15_000, 1);
+    writeNumberedCsv(path.join(dir, 'd.csv'), 10_000, 1);
+    // Create the shared table first so the two loads into it do not race to create it.
+    await barge(dir, ['import', 'd.csv', '--schema', 'numbered.schema.json', '--dry-run']);
+    const runs = await Promise.all([
+      barge(dir, ['import', 'a.csv', '--schema', 'numbered.schema.json', '--mode', 'row', '--busy-timeout', '20000']),
+      barge(dir, ['import', 'b.csv', '--schema', 'numbered.schema.json', '--mode', 'batch', '--busy-timeout', '20000']),
+      barge(dir, ['import', 'c.csv', '--table', 'other_c', '--busy-timeout', '20000']),
+      barge(dir, ['import', 'd.csv', '--table', 'other_d', '--mode', 'row', '--busy-timeout', '20000']),
+    ]);
+    for (const run of runs) expect(run.exitCode, run.stderr).toBe(0);
+    const db = path.join(dir, 'barge.db');
+    expect(rows(db, 'SELECT count(*) AS n, count(DISTINCT id) AS d FROM numbered')[0]).toEqual({ n: 40_000, d: 40_000 });
+    expect(rows(db, 'SELECT count(*) AS n FROM other_c')[0]).toEqual({ n: 15_000 });
+    expect(rows(db, 'SELECT count(*) AS n FROM other_d')[0]).toEqual({ n: 10_000 });
+    expect(rows(db, "SELECT count(*) AS n FROM _barge_jobs WHERE status = 'succeeded'")[0]).toEqual({ n: 4 });
+  });
+
+  it('a lock held past --busy-timeout: exit 3 with a clear line', async () => {
+    const dir = workdir();
+    const dbPath = path.join(dir, 'barge.db');
+    const holder = new Database(dbPath);
+    holder.pragma('journal_mode = WAL');
+    holder.exec('CREATE TABLE t (x)');
+    holder.exec('BEGIN IMMEDIATE');
+    try {
+      const result = await barge(dir, ['import', 'fixtures/zipcodes.csv', '--busy-timeout', '200']);
+      expect(result.exitCode).toBe(3);
+      expect(result.stderr.trim()).toBe(`barge: error: database "barge.db" is locked by another process; retry later or raise --busy-timeout`);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+  });
+});

@@ -1,0 +1,216 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { barge, importMakers, rows, workdir } from '../helpers/cli.js';
+
+const SCHEMA = ['--schema', 'fixtures/products.schema.json'];
+
+function sha256(file: string): string {
+  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+function productCount(dir: string): number {
+  return rows<{ n: number }>(path.join(dir, 'barge.db'), 'SELECT COUNT(*) AS n FROM products')[0]!.n;
+}
+
+/**
+ * Four jobs, oldest first:
+ *   makers                              succeeded  5 inserted
+ *   products-bad-qty.csv (atomic)       failed     rolled back: 0 inserted, 1 rejected
+ *   products-bad-price.csv --mode row   partial    11 inserted, 1 rejected (P-6)
+ *   products.csv --on-conflict update --job-id nightly
+ *                                       succeeded  1 inserted (P-6), 11 updated
+ */
+describe('stats and jobs after a mix of jobs', () => {
+  let dir: string;
+  let ids: { makers: string; partial: string; failed: string; nightly: string };
+
+  beforeAll(async () => {
+    dir = workdir();
+    await importMakers(dir);
+    const failed = await barge(dir, ['import', 'fixtures/bad/products-bad-qty.csv', ...SCHEMA, '--json']);
+    expect(failed.exitCode).toBe(1);
+    const partial = await barge(dir, ['import', 'fixtures/bad/products-bad-price.csv', ...SCHEMA, '--mode', 'row', '--json']);
+    expect(partial.exitCode).toBe(1);
+    const nightly = await barge(dir, ['import', 'fixtures/products.csv', ...SCHEMA, '--on-conflict', 'update', '--job-id', 'nightly', '--json']);
+    expect(nightly.exitCode, nightly.stderr).toBe(0);
+    const list = JSON.parse((await barge(dir, ['jobs', '--json'])).stdout) as Array<{ id: string; table: string; status: string }>;
+    ids = {
+      makers: list.find((job) => job.table === 'makers')!.id,
+      partial: JSON.parse(partial.stdout).jobId,
+      failed: JSON.parse(failed.stdout).jobId,
+      nightly: 'nightly',
+    };
+  });
+
+  it('stats --json: tables, jobs by status, success rate 2 of 4, records, median rate, last jobs', async () => {
+    const result = await barge(dir, ['stats', '--json']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toBe('');
+    const stats = JSON.parse(result.stdout);
+    expect(stats.command).toBe('stats');
+    // barge's own tables (_barge_jobs, _barge_schemas) and SQLite's are not listed.
+    expect(stats.tables.map((t: { name: string }) => t.name)).toEqual(['makers', 'products']);
+    const products = stats.tables[1];
+    expect(products.rows).toBe(12);
+    expect(products.columns).toHaveLength(9);
+    expect(products.columns).toContainEqual({ name: 'active', declaredType: 'INTEGER', type: 'boolean' });
+    expect(products.columns).toContainEqual({ name: 'tags', declaredType: 'TEXT', type: 'json' });
+    expect(products.columns[0]).toEqual({ name: 'id', declaredType: 'TEXT', type: 'string' });
+    expect(products.sizeBytes).toBeGreaterThan(0);
+    expect(products.sizeBytes % 4096).toBe(0);
+    expect(stats.sizeBytes).toBeGreaterThanOrEqual(products.sizeBytes + stats.tables[0].sizeBytes);
+    expect(stats.jobs).toMatchObject({
+      total: 4,
+      byStatus: { running: 0, succeeded: 2, partial: 1, failed: 1, interrupted: 0 },
+      finished: 4,
+      successRate: 0.5,
+      recordsImported: 5 + 11 + 0 + 12,
+      recordsRejected: 1 + 1,
+    });
+    expect(stats.jobs.medianRecordsPerSecond).toBeGreaterThan(0);
+    expect(stats.lastJobs.map((job: { id: string }) => job.id)).toEqual([ids.nightly, ids.partial, ids.failed, ids.makers]);
+    expect(stats.lastJobs[0]).toMatchObject({ status: 'succeeded', table: 'products', mode: 'atomic', counts: { read: 12, inserted: 1, updated: 11, rejected: 0 } });
+  });
+
+  it('stats --table products: that table and the jobs that loaded it', async () => {
+    const stats = JSON.parse((await barge(dir, ['stats', '--table', 'products', '--json'])).stdout);
+    expect(stats.tables.map((t: { name: string }) => t.name)).toEqual(['products']);
+    expect(stats.jobs).toMatchObject({ total: 3, finished: 3, byStatus: { succeeded: 1, partial: 1, failed: 1 }, recordsImported: 23 });
+    expect(stats.jobs.successRate).toBeCloseTo(1 / 3);
+    expect(stats.lastJobs).toHaveLength(3);
+  });
+
+  it('stats: the human report is its data, on stdout', async () => {
+    const result = await barge(dir, ['stats']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/^barge\.db: 2 tables, \d+\.\d KiB\n/);
+    expect(result.stdout).toMatch(/\nproducts +12 +\d+\.\d KiB +id TEXT, name TEXT, price REAL, qty INTEGER, active INTEGER \(boolean\), released TEXT \(date\)/);
+    expect(result.stdout).toContain('jobs: 4 (2 succeeded, 1 partial, 1 failed)');
+    expect(result.stdout).toContain('success rate      50% (2 of 4 finished jobs succeeded)');
+    expect(result.stdout).toContain('records imported  28 (inserted + updated)');
+    expect(result.stdout).toContain('records rejected  2');
+    expect(result.stdout).toContain('last 4 jobs:');
+    expect(result.stdout).not.toContain('_barge');
+  });
+
+  it('jobs --json: the history newest first, as job records', async () => {
+    const jobs = JSON.parse((await barge(dir, ['jobs', '--json'])).stdout);
+    expect(jobs.map((job: { id: string }) => job.id)).toEqual([ids.nightly, ids.partial, ids.failed, ids.makers]);
+    expect(jobs.map((job: { status: string }) => job.status)).toEqual(['succeeded', 'partial', 'failed', 'succeeded']);
+    expect(jobs[1]).toMatchObject({
+      command: expect.stringContaining('import fixtures/bad/products-bad-price.csv'),
+      table: 'products', mode: 'row', status: 'partial',
+      counts: { read: 12, inserted: 11, updated: 0, ignored: 0, rejected: 1 },
+      reportPath: expect.stringContaining('products-bad-price.errors.ndjson'),
+      inputs: [{ path: 'fixtures/bad/products-bad-price.csv', format: 'csv', size: fs.statSync(path.join(dir, 'fixtures/bad/products-bad-price.csv')).size, sha256: sha256(path.join(dir, 'fixtures/bad/products-bad-price.csv')) }],
+    });
+    expect(jobs[2]).toMatchObject({ mode: 'atomic', status: 'failed', counts: { inserted: 0, rejected: 1 }, batchesCommitted: 0 });
+    for (const job of jobs) {
+      expect(Object.keys(job).sort()).toEqual([
+        'batchesCommitted', 'checkpoint', 'command', 'counts', 'durationMs', 'error', 'finishedAt', 'id', 'inputs', 'mode',
+        'options', 'recordsPerSecond', 'reportPath', 'startedAt', 'status', 'table',
+      ]);
+    }
+  });
+
+  it('jobs --status and --limit', async () => {
+    expect(JSON.parse((await barge(dir, ['jobs', '--status', 'partial', '--json'])).stdout).map((j: { id: string }) => j.id)).toEqual([ids.partial]);
+    expect(JSON.parse((await barge(dir, ['jobs', '--status', 'succeeded', '--json'])).stdout).map((j: { id: string }) => j.id)).toEqual([ids.nightly, ids.makers]);
+    expect(JSON.parse((await barge(dir, ['jobs', '--limit', '2', '--json'])).stdout).map((j: { id: string }) => j.id)).toEqual([ids.nightly, ids.partial]);
+    expect(JSON.parse((await barge(dir, ['jobs', '--status', 'interrupted', '--json'])).stdout)).toEqual([]);
+    const none = await barge(dir, ['jobs', '--status', 'running']);
+    expect(none).toMatchObject({ exitCode: 0, stdout: 'no running jobs in barge.db' });
+  });
+
+  it('jobs: an aligned table on stdout', async () => {
+    const result = await barge(dir, ['jobs']);
+    expect(result.exitCode).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines).toHaveLength(5);
+    expect(lines[0]).toMatch(/^id +status +table +mode +read +inserted +updated +ignored +rejected +duration +started$/);
+    expect(lines[1]).toMatch(/^nightly +succeeded +products +atomic +12 +1 +11 +0 +0 +\d+\.\d s +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
+    // Columns line up: every row's status starts where the header's does.
+    const at = lines[0]!.indexOf('status');
+    for (const line of lines.slice(1)) expect(line.slice(at)).toMatch(/^(succeeded|partial|failed) /);
+  });
+
+  it('jobs <id>: each job in full, as key: value lines or its --json record', async () => {
+    const listed = JSON.parse((await barge(dir, ['jobs', '--json'])).stdout) as Array<{ id: string }>;
+    for (const id of Object.values(ids)) {
+      const json = await barge(dir, ['jobs', id, '--json']);
+      expect(json.exitCode).toBe(0);
+      expect(JSON.parse(json.stdout)).toEqual(listed.find((job) => job.id === id));
+      const text = await barge(dir, ['jobs', id]);
+      expect(text.exitCode).toBe(0);
+      expect(text.stdout).toMatch(new RegExp(`^id: +${id}\\n`));
+      for (const key of ['status', 'command', 'table', 'mode', 'counts', 'batches committed', 'report', 'started', 'finished', 'duration', 'records/s', 'error', 'checkpoint', 'input 1', 'option mode']) {
+        expect(text.stdout, `${id}: ${key}`).toMatch(new RegExp(`\\n${key.replace('/', '\\/')}: +\\S`));
+      }
+    }
+    const detail = (await barge(dir, ['jobs', ids.partial])).stdout;
+    const file = path.join(dir, 'fixtures/bad/products-bad-price.csv');
+    expect(detail).toContain(`input 1:           fixtures/bad/products-bad-price.csv (csv, ${fs.statSync(file).size} bytes, sha256 ${sha256(file)})`);
+    expect(detail).toContain('counts:            read 12, inserted 11, updated 0, ignored 0, rejected 1');
+    expect(detail).toContain('status:            partial');
+    expect(detail).toMatch(/checkpoint: +after record 12, batch 1/);
+  });
+
+  it('jobs <unknown id>: exit 2 with how to list jobs', async () => {
+    const result = await barge(dir, ['jobs', 'no-such-job']);
+    expect(result).toMatchObject({ exitCode: 2, stdout: '', stderr: 'barge: error: no job "no-such-job" in barge.db; list jobs with: barge jobs' });
+  });
+
+  it('usage errors: a bad --status, --limit, an unknown --table, an id with filters', async () => {
+    const status = await barge(dir, ['jobs', '--status', 'done']);
+    expect(status.exitCode).toBe(2);
+    expect(status.stderr).toContain('Allowed choices are running, succeeded, partial, failed, interrupted');
+    expect((await barge(dir, ['jobs', '--limit', '0'])).exitCode).toBe(2);
+    const table = await barge(dir, ['stats', '--table', 'nope']);
+    expect(table).toMatchObject({ exitCode: 2, stderr: 'barge: error: no table "nope" in barge.db; list the tables with: barge stats --db barge.db' });
+    expect((await barge(dir, ['jobs', ids.partial, '--limit', '3'])).exitCode).toBe(2);
+  });
+
+  it('--job-id nightly again: loads nothing, exits 0, says it already succeeded', async () => {
+    const before = productCount(dir);
+    const again = await barge(dir, ['import', 'fixtures/products.csv', ...SCHEMA, '--on-conflict', 'update', '--job-id', 'nightly']);
+    expect(again.exitCode).toBe(0);
+    expect(again.stderr).toContain('already succeeded');
+    expect(productCount(dir)).toBe(before);
+    const stats = JSON.parse((await barge(dir, ['stats', '--json'])).stdout);
+    expect(stats.jobs.total).toBe(4);
+    expect(stats.jobs.recordsImported).toBe(28);
+  });
+});
+
+describe('stats and jobs on other databases', () => {
+  it('a missing database: exit 2, one clear line, and no file is created', async () => {
+    const dir = workdir();
+    for (const args of [['stats'], ['jobs'], ['jobs', 'x']]) {
+      const result = await barge(dir, [...args, '--db', 'missing.db']);
+      expect(result).toMatchObject({ exitCode: 2, stderr: 'barge: error: database "missing.db" does not exist; import something first or pass --db' });
+    }
+    expect(fs.existsSync(path.join(dir, 'missing.db'))).toBe(false);
+  });
+
+  it('a database barge never loaded: tables listed, no jobs', async () => {
+    const dir = workdir();
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(path.join(dir, 'plain.db'));
+    db.exec('CREATE TABLE t (a INTEGER, b BOOLEAN, c JSON); INSERT INTO t VALUES (1, 1, \'[1]\')');
+    db.close();
+    const stats = JSON.parse((await barge(dir, ['stats', '--db', 'plain.db', '--json'])).stdout);
+    expect(stats.tables).toEqual([{
+      name: 't', rows: 1, sizeBytes: 4096,
+      columns: [{ name: 'a', declaredType: 'INTEGER', type: 'integer' }, { name: 'b', declaredType: 'BOOLEAN', type: 'boolean' }, { name: 'c', declaredType: 'JSON', type: 'json' }],
+    }]);
+    expect(stats.jobs).toMatchObject({ total: 0, finished: 0, successRate: null, medianRecordsPerSecond: null });
+    expect(stats.lastJobs).toEqual([]);
+    expect((await barge(dir, ['stats', '--db', 'plain.db'])).stdout).toContain('jobs: none yet');
+    expect(await barge(dir, ['jobs', '--db', 'plain.db'])).toMatchObject({ exitCode: 0, stdout: 'no jobs yet in plain.db' });
+    // Export types a foreign table from its declared types too.
+    expect(JSON.parse((await barge(dir, ['export', '--db', 'plain.db', '--table', 't', '--format', 'ndjson'])).stdout)).toEqual({ a: 1, b: true, c: [1] });
+  });
+});

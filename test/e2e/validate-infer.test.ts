@@ -1,0 +1,51 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { barge, importMakers, readNdjson, rows, workdir } from '../helpers/cli.js';
+
+describe('validate', () => {
+  it('reports the same entries and exit code as import, and creates no database', async () => {
+    const dir = workdir();
+    const validate = await barge(dir, ['validate', 'fixtures/bad/products-bad-price.csv', '--schema', 'fixtures/products.schema.json', '--errors', 'validate.errors.ndjson', '--json']);
+    expect(validate.exitCode).toBe(1);
+    expect(fs.existsSync(path.join(dir, 'barge.db'))).toBe(false);
+    expect(JSON.parse(validate.stdout)).toMatchObject({ command: 'validate', counts: { read: 12, valid: 11, rejected: 1 } });
+    await importMakers(dir);
+    const imported = await barge(dir, ['import', 'fixtures/bad/products-bad-price.csv', '--schema', 'fixtures/products.schema.json', '--mode', 'row', '--errors', 'import.errors.ndjson']);
+    expect(imported.exitCode).toBe(1);
+    const strip = (entries: Array<Record<string, unknown>>) => entries.map(({ _barge_job, ...rest }) => rest);
+    expect(strip(readNdjson(path.join(dir, 'validate.errors.ndjson')))).toEqual(strip(readNdjson(path.join(dir, 'import.errors.ndjson'))));
+  });
+
+  it('uses an existing table\'s schema and leaves the database file unchanged', async () => {
+    const dir = workdir();
+    await importMakers(dir);
+    await barge(dir, ['import', 'fixtures/products.csv', '--schema', 'fixtures/products.schema.json']);
+    const db = path.join(dir, 'barge.db');
+    const before = fs.readFileSync(db);
+    const result = await barge(dir, ['validate', 'fixtures/bad/products-bad-qty.csv', '--table', 'products']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('line 7, column "qty": expected an integer, got "many"');
+    expect(fs.readFileSync(db).equals(before)).toBe(true);
+    const ok = await barge(dir, ['validate', 'fixtures/products.ndjson', '--table', 'products']);
+    expect(ok.exitCode).toBe(0);
+  });
+});
+
+describe('schema infer', () => {
+  it('prints a schema that, given back with --schema, makes the same table as inference', async () => {
+    const dir = workdir();
+    const inferred = await barge(dir, ['schema', 'infer', 'fixtures/zipcodes.csv']);
+    expect(inferred.exitCode).toBe(0);
+    const spec = JSON.parse(inferred.stdout);
+    expect(spec.table).toBe('zipcodes');
+    expect(spec.columns.zip).toEqual({ type: 'string' });
+    expect(spec.columns.population).toEqual({ type: 'integer' });
+    fs.writeFileSync(path.join(dir, 'zip.schema.json'), inferred.stdout);
+    await barge(dir, ['import', 'fixtures/zipcodes.csv', '--db', 'inferred.db']);
+    const pinned = await barge(dir, ['import', 'fixtures/zipcodes.csv', '--db', 'pinned.db', '--schema', 'zip.schema.json']);
+    expect(pinned.exitCode).toBe(0);
+    const shape = (db: string) => JSON.stringify([rows(path.join(dir, db), 'PRAGMA table_info(zipcodes)'), rows(path.join(dir, db), 'SELECT * FROM zipcodes')]);
+    expect(shape('pinned.db')).toBe(shape('inferred.db'));
+  });
+});

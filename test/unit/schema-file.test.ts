@@ -1,0 +1,211 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BargeError } from '../../src/errors.js';
+import { loadSchemaFile, parseSchemaSpec } from '../../src/schema/index.js';
+
+const products = {
+  table: 'products',
+  primaryKey: ['id'],
+  columns: {
+    id: { type: 'string', required: true, pattern: '^P-[0-9]+$' },
+    name: { type: 'string', required: true, maxLength: 200 },
+    price: { type: 'number', min: 0 },
+    qty: { type: 'integer', min: 0, default: 0 },
+    active: { type: 'boolean' },
+    released: { type: 'date' },
+    category: { type: 'string', enum: ['tools', 'toys'] },
+    tags: { type: 'json' },
+    maker_id: { type: 'string', references: 'makers.id' },
+  },
+  unique: [['name', 'maker_id']],
+  indexes: [['category']],
+  extraColumns: 'reject',
+};
+
+function withColumns(columns: Record<string, unknown>, rest: Record<string, unknown> = {}): unknown {
+  return { table: 't', columns, ...rest };
+}
+
+function schemaError(json: unknown, source = 'x.json'): string {
+  try {
+    parseSchemaSpec(json, source);
+  } catch (error) {
+    expect(error).toBeInstanceOf(BargeError);
+    expect((error as BargeError).code).toBe('schema');
+    return (error as BargeError).message;
+  }
+  throw new Error('expected a schema error');
+}
+
+describe('parseSchemaSpec', () => {
+  it('accepts the SPEC example and keeps column order', () => {
+    const spec = parseSchemaSpec(products, 'products.schema.json');
+    expect(Object.keys(spec.columns)).toEqual(['id', 'name', 'price', 'qty', 'active', 'released', 'category', 'tags', 'maker_id']);
+    expect(spec).toEqual(products);
+  });
+
+  it('defaults extraColumns to reject and accepts a single primary key name', () => {
+    const spec = parseSchemaSpec({ table: 't', primaryKey: 'id', columns: { id: { type: 'integer' } } }, 'x.json');
+    expect(spec).toEqual({ table: 't', primaryKey: ['id'], columns: { id: { type: 'integer' } }, extraColumns: 'reject' });
+  });
+
+  it('names the offending key for a bad type', () => {
+    expect(schemaError(withColumns({ price: { type: 'float' } }), 'products.schema.json')).toBe(
+      'schema products.schema.json: columns.price.type: expected one of string|integer|number|boolean|date|datetime|json, got "float"',
+    );
+  });
+
+  it('rejects unknown keys', () => {
+    expect(schemaError(withColumns({ qty: { type: 'integer', minimum: 0 } }))).toBe('schema x.json: columns.qty: unknown key "minimum"');
+    expect(schemaError({ ...products, primary_key: ['id'] })).toBe('schema x.json: unknown key "primary_key"');
+  });
+
+  it('requires table unless told otherwise', () => {
+    expect(schemaError({ columns: { a: { type: 'string' } } })).toBe('schema x.json: table: is required');
+    expect(parseSchemaSpec({ columns: { a: { type: 'string' } } }, 'x.json', { tableOptional: true })).toEqual({
+      table: '',
+      columns: { a: { type: 'string' } },
+      extraColumns: 'reject',
+    });
+  });
+
+  it('reports wrong JSON types in words', () => {
+    expect(schemaError([1])).toBe('schema x.json: expected a JSON object, got an array');
+    expect(schemaError(withColumns({ a: { type: 'string', required: 'yes' } }))).toBe(
+      'schema x.json: columns.a.required: expected true or false, got "yes"',
+    );
+    expect(schemaError(withColumns({ a: { type: 'string', maxLength: 1.5 } }))).toBe(
+      'schema x.json: columns.a.maxLength: expected an integer, got 1.5',
+    );
+    expect(schemaError(withColumns({ a: { type: 'string' } }, { primaryKey: [1] }))).toBe(
+      'schema x.json: primaryKey[0]: expected a string, got 1',
+    );
+    expect(schemaError(withColumns({ a: { type: 'string' } }, { unique: [[]] }))).toBe('schema x.json: unique[0]: must not be empty');
+  });
+
+  it('quotes column names that are not plain identifiers in paths', () => {
+    expect(schemaError(withColumns({ 'unit price': { type: 'money' } }))).toBe(
+      'schema x.json: columns["unit price"].type: expected one of string|integer|number|boolean|date|datetime|json, got "money"',
+    );
+  });
+
+  it('checks that key, unique and index columns exist', () => {
+    expect(schemaError(withColumns({ id: { type: 'string' } }, { primaryKey: ['sku'] }))).toBe(
+      'schema x.json: primaryKey[0]: column "sku" is not defined in columns',
+    );
+    expect(schemaError(withColumns({ id: { type: 'string' } }, { unique: [['id', 'name']] }))).toBe(
+      'schema x.json: unique[0][1]: column "name" is not defined in columns',
+    );
+    expect(schemaError(withColumns({ id: { type: 'string' } }, { indexes: [['id', 'id']] }))).toBe(
+      'schema x.json: indexes[0][1]: column "id" is listed twice',
+    );
+  });
+
+  it('checks patterns, bounds and where constraints apply', () => {
+    expect(schemaError(withColumns({ id: { type: 'string', pattern: '^(P-' } }))).toBe(
+      'schema x.json: columns.id.pattern: is not a valid regular expression: Unterminated group',
+    );
+    expect(schemaError(withColumns({ n: { type: 'number', min: 10, max: 5 } }))).toBe(
+      'schema x.json: columns.n: min (10) is greater than max (5)',
+    );
+    expect(schemaError(withColumns({ s: { type: 'string', minLength: 3, maxLength: 2 } }))).toBe(
+      'schema x.json: columns.s: minLength (3) is greater than maxLength (2)',
+    );
+    expect(schemaError(withColumns({ s: { type: 'string', min: 1 } }))).toBe(
+      'schema x.json: columns.s.min: applies only to integer and number columns (use minLength/maxLength for the length of a string)',
+    );
+    expect(schemaError(withColumns({ n: { type: 'integer', pattern: '^1' } }))).toBe(
+      'schema x.json: columns.n.pattern: applies only to string columns',
+    );
+  });
+
+  it('checks defaults against the type and constraints', () => {
+    expect(schemaError(withColumns({ qty: { type: 'integer', default: 'zero' } }))).toBe(
+      'schema x.json: columns.qty.default: expected an integer, got "zero"',
+    );
+    expect(schemaError(withColumns({ qty: { type: 'integer', default: '5' } }))).toBe(
+      'schema x.json: columns.qty.default: expected an integer, got "5"',
+    );
+    expect(schemaError(withColumns({ qty: { type: 'integer', min: 0, default: -1 } }))).toBe(
+      'schema x.json: columns.qty.default: expected an integer >= 0, got -1',
+    );
+    expect(schemaError(withColumns({ d: { type: 'date', default: '2024-02-30' } }))).toBe(
+      'schema x.json: columns.d.default: expected a date YYYY-MM-DD, got "2024-02-30"',
+    );
+    expect(schemaError(withColumns({ c: { type: 'string', enum: ['a', 'b'], default: 'c' } }))).toBe(
+      'schema x.json: columns.c.default: expected one of a|b, got "c"',
+    );
+    expect(schemaError(withColumns({ b: { type: 'boolean', default: null } }))).toBe(
+      'schema x.json: columns.b.default: expected true/false/1/0/yes/no, got null',
+    );
+    expect(schemaError(withColumns({ j: { type: 'json', default: 3 } }))).toBe(
+      'schema x.json: columns.j.default: expected a JSON object or array, got 3',
+    );
+  });
+
+  it('checks enum values against the type', () => {
+    expect(schemaError(withColumns({ n: { type: 'integer', enum: [1, 2, 'three'] } }))).toBe(
+      'schema x.json: columns.n.enum[2]: expected an integer, got "three"',
+    );
+    expect(schemaError(withColumns({ s: { type: 'string', maxLength: 3, enum: ['ok', 'toolong'] } }))).toBe(
+      'schema x.json: columns.s.enum[1]: expected at most 3 characters, got 7',
+    );
+    expect(schemaError(withColumns({ s: { type: 'string', enum: [] } }))).toBe('schema x.json: columns.s.enum: must not be empty');
+  });
+
+  it('checks references and names', () => {
+    expect(schemaError(withColumns({ m: { type: 'string', references: 'makers' } }))).toBe(
+      'schema x.json: columns.m.references: expected "table.column", got "makers"',
+    );
+    expect(schemaError(withColumns({ m: { type: 'string', references: 't.nope' } }))).toBe(
+      'schema x.json: columns.m.references: column "nope" is not defined in columns',
+    );
+    expect(schemaError({ table: 'sqlite_x', columns: { a: { type: 'string' } } })).toBe(
+      'schema x.json: table: table name "sqlite_x" starts with "sqlite_", which SQLite reserves; choose another name',
+    );
+    expect(schemaError(withColumns({ _barge_line: { type: 'integer' } }))).toBe(
+      'schema x.json: columns._barge_line: column name "_barge_line" starts with "_barge", which barge reserves for its own tables and report fields; choose another name',
+    );
+    expect(schemaError(withColumns({}))).toBe('schema x.json: columns: must define at least one column');
+  });
+
+  it('counts further problems in the one line', () => {
+    expect(schemaError(withColumns({ a: { type: 'float' }, b: { type: 'text' } }))).toBe(
+      'schema x.json: columns.a.type: expected one of string|integer|number|boolean|date|datetime|json, got "float" (and 1 more problem)',
+    );
+  });
+});
+
+describe('loadSchemaFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'barge-schema-'));
+
+  it('reads a file', () => {
+    const path = join(dir, 'products.schema.json');
+    writeFileSync(path, '\uFEFF' + JSON.stringify(products, null, 2));
+    expect(loadSchemaFile(path)).toEqual(products);
+  });
+
+  it('says when the file is missing or not JSON', () => {
+    const missing = join(dir, 'nope.json');
+    expect(() => loadSchemaFile(missing)).toThrow(new BargeError('schema', `schema ${missing}: file not found`));
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{\n  "table": "t",\n  "columns": {,}\n}');
+    let message = '';
+    try {
+      loadSchemaFile(bad);
+    } catch (error) {
+      expect((error as BargeError).code).toBe('schema');
+      message = (error as Error).message;
+    }
+    // V8's own words (Node 20), its position turned into line and column.
+    expect(message).toBe(`schema ${bad}: not valid JSON: Expected property name or '}' in JSON at line 3, column 15`);
+  });
+
+  it('names the file in content errors', () => {
+    const path = join(dir, 'typo.json');
+    writeFileSync(path, JSON.stringify(withColumns({ qty: { type: 'integer', minimum: 0 } })));
+    expect(() => loadSchemaFile(path)).toThrow(`schema ${path}: columns.qty: unknown key "minimum"`);
+  });
+});

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { BargeError } from '../../src/errors.js';
+import { compileValidator, inferSchema } from '../../src/schema/index.js';
+
+const csv = (...rows: Record<string, string>[]) => rows.map((data) => ({ data, text: true }));
+const json = (...rows: Record<string, unknown>[]) => rows.map((data) => ({ data, text: false }));
+const typesOf = (samples: Parameters<typeof inferSchema>[0]) =>
+  Object.fromEntries(Object.entries(inferSchema(samples, 't').columns).map(([name, col]) => [name, col.type]));
+
+describe('inferSchema from text', () => {
+  it('picks the narrowest type every value fits', () => {
+    expect(
+      typesOf(
+        csv(
+          { id: '1', price: '9.5', active: 'true', day: '2024-02-29', at: '2024-05-01T12:00:00Z', name: 'Hammer', flag: '1' },
+          { id: '-20', price: '3', active: 'No', day: '2024-01-01', at: '2024-05-01T12:00:00+02:00', name: '42', flag: '0' },
+        ),
+      ),
+    ).toEqual({ id: 'integer', price: 'number', active: 'boolean', day: 'date', at: 'datetime', name: 'string', flag: 'integer' });
+  });
+
+  it('never turns leading zeros into numbers', () => {
+    expect(typesOf(csv({ zip: '02134' }, { zip: '10001' }))).toEqual({ zip: 'string' });
+    expect(typesOf(csv({ code: '007' }))).toEqual({ code: 'string' });
+    expect(typesOf(csv({ n: '0' }, { n: '10' }))).toEqual({ n: 'integer' });
+    expect(typesOf(csv({ n: '-0' }))).toEqual({ n: 'string' });
+    expect(typesOf(csv({ n: '0.5' }, { n: '00.5' }))).toEqual({ n: 'string' });
+    expect(typesOf(csv({ n: '0.5' }, { n: '-0.25' }))).toEqual({ n: 'number' });
+  });
+
+  it('keeps unsafe integers, hostile numbers and mixed values as strings', () => {
+    expect(typesOf(csv({ id: '9007199254740993' }))).toEqual({ id: 'string' });
+    expect(typesOf(csv({ n: '1e309' }))).toEqual({ n: 'string' });
+    expect(typesOf(csv({ n: 'NaN' }))).toEqual({ n: 'string' });
+    expect(typesOf(csv({ b: 'yes' }, { b: '1' }))).toEqual({ b: 'string' });
+    expect(typesOf(csv({ d: '2024-01-01' }, { d: '2024-01-01T10:00:00Z' }))).toEqual({ d: 'string' });
+    expect(typesOf(csv({ d: '2024-02-30' }))).toEqual({ d: 'string' });
+    expect(typesOf(csv({ j: '{"a":1}' }))).toEqual({ j: 'string' });
+  });
+
+  it('skips missing values; all missing is a string', () => {
+    expect(typesOf(csv({ a: '', b: '1' }, { a: '', b: '' }, { b: '2' }))).toEqual({ a: 'string', b: 'integer' });
+  });
+});
+
+describe('inferSchema from JSON', () => {
+  it('follows native types', () => {
+    expect(
+      typesOf(json({ n: 1, x: 1.5, b: true, o: { a: 1 }, l: [1], s: 'hi', q: '42', d: '2024-01-01', z: null }, { n: 2, x: 2, b: false })),
+    ).toEqual({ n: 'integer', x: 'number', b: 'boolean', o: 'json', l: 'json', s: 'string', q: 'string', d: 'date', z: 'string' });
+  });
+
+  it('lets numbers and numeric strings share a number type', () => {
+    expect(typesOf(json({ n: 1 }, { n: '2' }))).toEqual({ n: 'integer' });
+    expect(typesOf(json({ n: 1 }, { n: 'two' }))).toEqual({ n: 'string' });
+    expect(typesOf(json({ n: 2 ** 60 }))).toEqual({ n: 'number' });
+  });
+});
+
+describe('inferSchema shape', () => {
+  it('keeps first-seen order, infers no key and nothing required, ignores _barge fields', () => {
+    const spec = inferSchema(csv({ b: '1', _barge_line: '3', a: 'x' }, { c: '2', b: '3' }), 'items');
+    expect(spec).toEqual({
+      table: 'items',
+      columns: { b: { type: 'integer' }, a: { type: 'string' }, c: { type: 'integer' } },
+      extraColumns: 'reject',
+    });
+  });
+
+  it('infers a schema that accepts its own samples', () => {
+    const samples = csv(
+      { id: '1', zip: '02134', price: '1e3', ok: 'YES', when: '2024-05-01T12:00', note: '' },
+      { id: '2', zip: '10001', price: '.5', ok: 'no', when: '2024-05-01T12:00:00Z', note: 'x' },
+    );
+    const v = compileValidator(inferSchema(samples, 't'));
+    expect(samples.map((s) => v.validate(s.data, true))).toEqual([
+      { ok: true, row: [1, '02134', 1000, 1, '2024-05-01T12:00', null] },
+      { ok: true, row: [2, '10001', 0.5, 0, '2024-05-01T12:00:00Z', 'x'] },
+    ]);
+  });
+
+  it('refuses names barge cannot use', () => {
+    expect(() => inferSchema(csv({ '': '1' }), 't')).toThrow(new BargeError('usage', 'cannot infer a schema: column name is empty'));
+    expect(() => inferSchema([], 'sqlite_t')).toThrow(BargeError);
+  });
+});

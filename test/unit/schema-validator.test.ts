@@ -1,0 +1,309 @@
+import { describe, expect, it } from 'vitest';
+import { compileValidator, parseSchemaSpec, type ColumnSpec, type SchemaSpec } from '../../src/schema/index.js';
+
+/** A one-column validator; the column is called "c". */
+function one(col: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  const spec = parseSchemaSpec({ table: 't', columns: { c: col }, ...extra }, 'test.json');
+  return compileValidator(spec);
+}
+
+/** The row value for `value` in column c, or the error. */
+function check(col: Record<string, unknown>, value: unknown, text: boolean): unknown {
+  const result = one(col).validate(value === undefined ? {} : { c: value }, text);
+  if (result.ok) return { row: result.row[0] };
+  expect(result.errors).toHaveLength(1);
+  const [error] = result.errors;
+  return { code: error?.code, message: error?.message, value: error?.value };
+}
+
+const ok = (row: unknown) => ({ row });
+const bad = (code: string, message: string, value: unknown) => ({ code, message, value });
+
+describe('integer', () => {
+  const col = { type: 'integer' };
+  it('coerces strict integer text', () => {
+    expect(check(col, '42', true)).toEqual(ok(42));
+    expect(check(col, '-7', true)).toEqual(ok(-7));
+    expect(check(col, '007', true)).toEqual(ok(7));
+    expect(Object.is((check(col, '-0', true) as { row: number }).row, 0)).toBe(true);
+  });
+  it.each(['4.5', '1e3', '0x10', ' 42', '42 ', '+5', '1,5', 'NaN', 'Infinity', 'abc'])('rejects text %j', (text) => {
+    expect(check(col, text, true)).toEqual(bad('type', `expected an integer, got ${JSON.stringify(text)}`, text));
+  });
+  it('keeps integers beyond 2^53 exact as BigInt, within SQLite range', () => {
+    expect(check(col, '9007199254740993', true)).toEqual(ok(9007199254740993n));
+    expect(check(col, '-9223372036854775808', true)).toEqual(ok(-9223372036854775808n));
+    expect(check(col, '9223372036854775808', true)).toEqual(
+      bad(
+        'too_big',
+        `expected an integer between -9223372036854775808 and 9223372036854775807 (SQLite's range), got "9223372036854775808"`,
+        '9223372036854775808',
+      ),
+    );
+  });
+  it('accepts JSON integers and integer strings, rejects fractions and unsafe numbers', () => {
+    expect(check(col, 42, false)).toEqual(ok(42));
+    expect(check(col, '42', false)).toEqual(ok(42));
+    expect(check(col, 4.5, false)).toEqual(bad('type', 'expected an integer, got 4.5', 4.5));
+    expect(check(col, true, false)).toEqual(bad('type', 'expected an integer, got true', true));
+    expect(check(col, 2 ** 60, false)).toEqual(
+      bad(
+        'too_big',
+        'expected an integer between -9007199254740991 and 9007199254740991, got 1152921504606847000 (write larger integers as strings to keep them exact)',
+        2 ** 60,
+      ),
+    );
+  });
+  it('checks min and max', () => {
+    expect(check({ type: 'integer', min: 0 }, '-3', true)).toEqual(bad('too_small', 'expected an integer >= 0, got "-3"', '-3'));
+    expect(check({ type: 'integer', max: 10 }, 11, false)).toEqual(bad('too_big', 'expected an integer <= 10, got 11', 11));
+    expect(check({ type: 'integer', max: 10 }, '99999999999999999999', true)).toEqual(
+      bad('too_big', 'expected an integer <= 10, got "99999999999999999999"', '99999999999999999999'),
+    );
+    expect(check({ type: 'integer', min: 0, max: 10 }, '10', true)).toEqual(ok(10));
+  });
+});
+
+describe('number', () => {
+  const col = { type: 'number' };
+  it('coerces decimal and exponent text', () => {
+    expect(check(col, '1.5', true)).toEqual(ok(1.5));
+    expect(check(col, '-.5', true)).toEqual(ok(-0.5));
+    expect(check(col, '5.', true)).toEqual(ok(5));
+    expect(check(col, '1e3', true)).toEqual(ok(1000));
+    expect(check(col, '2.5E-3', true)).toEqual(ok(0.0025));
+    expect(check(col, '42', false)).toEqual(ok(42));
+    expect(check(col, 0.1, false)).toEqual(ok(0.1));
+  });
+  it.each(['1e309', '-1e309', 'NaN', 'Infinity', '-Infinity', '0x10', '1,5', ' 42', '1.2.3', 'e5'])('rejects hostile text %j', (text) => {
+    expect(check(col, text, true)).toEqual(bad('type', `expected a number, got ${JSON.stringify(text)}`, text));
+    expect(check(col, text, false)).toEqual(bad('type', `expected a number, got ${JSON.stringify(text)}`, text));
+  });
+  it('checks min and max', () => {
+    expect(check({ type: 'number', min: 0 }, '-3', true)).toEqual(bad('too_small', 'expected a number >= 0, got "-3"', '-3'));
+    expect(check({ type: 'number', max: 1.5 }, 1.6, false)).toEqual(bad('too_big', 'expected a number <= 1.5, got 1.6', 1.6));
+  });
+});
+
+describe('boolean', () => {
+  const col = { type: 'boolean' };
+  it.each([
+    ['true', 1],
+    ['FALSE', 0],
+    ['1', 1],
+    ['0', 0],
+    ['yes', 1],
+    ['YES', 1],
+    ['No', 0],
+  ])('text %j -> %j', (text, row) => {
+    expect(check(col, text, true)).toEqual(ok(row));
+  });
+  it.each(['Y', 'n', 'on', 't', '2', ' true'])('rejects %j', (text) => {
+    expect(check(col, text, true)).toEqual(bad('type', `expected true/false/1/0/yes/no, got ${JSON.stringify(text)}`, text));
+  });
+  it('accepts JSON booleans, 1/0 and words', () => {
+    expect(check(col, true, false)).toEqual(ok(1));
+    expect(check(col, false, false)).toEqual(ok(0));
+    expect(check(col, 1, false)).toEqual(ok(1));
+    expect(check(col, 'no', false)).toEqual(ok(0));
+    expect(check(col, 2, false)).toEqual(bad('type', 'expected true/false/1/0/yes/no, got 2', 2));
+  });
+});
+
+describe('date and datetime', () => {
+  it('accepts real calendar dates only', () => {
+    const col = { type: 'date' };
+    expect(check(col, '2024-02-29', true)).toEqual(ok('2024-02-29'));
+    expect(check(col, '2024-02-30', true)).toEqual(bad('type', 'expected a date YYYY-MM-DD, got "2024-02-30"', '2024-02-30'));
+    expect(check(col, '2023-02-29', false)).toEqual(bad('type', 'expected a date YYYY-MM-DD, got "2023-02-29"', '2023-02-29'));
+    expect(check(col, '2024-1-5', true)).toEqual(bad('type', 'expected a date YYYY-MM-DD, got "2024-1-5"', '2024-1-5'));
+    expect(check(col, 20240105, false)).toEqual(bad('type', 'expected a date YYYY-MM-DD, got 20240105', 20240105));
+  });
+  it('accepts ISO 8601 datetimes as given', () => {
+    const col = { type: 'datetime' };
+    for (const text of ['2024-05-01T12:00:00Z', '2024-05-01T12:00:00.123+02:00', '2024-05-01T12:00:00', '2024-05-01T12:00']) {
+      expect(check(col, text, true)).toEqual(ok(text));
+    }
+    const message = (v: string) => `expected an ISO 8601 datetime such as 2024-05-01T12:00:00Z, got ${JSON.stringify(v)}`;
+    for (const text of ['2024-05-01', '2024-05-01 12:00:00', '2024-02-30T12:00:00Z', 'yesterday', '2024-05-01T25:00:00Z']) {
+      expect(check(col, text, true)).toEqual(bad('type', message(text), text));
+    }
+  });
+});
+
+describe('json', () => {
+  const col = { type: 'json' };
+  it('stores objects and arrays as JSON text', () => {
+    expect(check(col, { a: [1, 'x'] }, false)).toEqual(ok('{"a":[1,"x"]}'));
+    expect(check(col, [], false)).toEqual(ok('[]'));
+    expect(check(col, ' {"a": 1} ', true)).toEqual(ok('{"a":1}'));
+    expect(check(col, '[1, 2]', false)).toEqual(ok('[1,2]'));
+  });
+  it('rejects scalars and broken text', () => {
+    expect(check(col, '5', true)).toEqual(bad('type', 'expected a JSON object or array, got "5"', '5'));
+    expect(check(col, '{"a":', true)).toEqual(bad('type', 'expected a JSON object or array, got "{\\"a\\":"', '{"a":'));
+    expect(check(col, 5, false)).toEqual(bad('type', 'expected a JSON object or array, got 5', 5));
+    expect(check(col, 'x', false)).toEqual(bad('type', 'expected a JSON object or array, got "x"', 'x'));
+  });
+});
+
+describe('string', () => {
+  it('takes text as is and rejects JSON numbers and booleans', () => {
+    const col = { type: 'string' };
+    expect(check(col, ' padded ', true)).toEqual(ok(' padded '));
+    expect(check(col, '02134', true)).toEqual(ok('02134'));
+    expect(check(col, 2134, false)).toEqual(bad('type', 'expected a string, got 2134', 2134));
+    expect(check(col, false, false)).toEqual(bad('type', 'expected a string, got false', false));
+    expect(check(col, '', false)).toEqual(ok('')); // JSON said "": it is a value
+  });
+  it('checks lengths and patterns', () => {
+    expect(check({ type: 'string', maxLength: 200 }, 'x'.repeat(250), true)).toEqual(
+      bad('too_big', 'expected at most 200 characters, got 250', 'x'.repeat(250)),
+    );
+    expect(check({ type: 'string', minLength: 3 }, 'ab', true)).toEqual(bad('too_small', 'expected at least 3 characters, got 2', 'ab'));
+    expect(check({ type: 'string', pattern: '^P-[0-9]+$' }, 'X1', true)).toEqual(
+      bad('pattern', 'does not match pattern ^P-[0-9]+$, got "X1"', 'X1'),
+    );
+    expect(check({ type: 'string', pattern: '^P-[0-9]+$' }, 'P-12', true)).toEqual(ok('P-12'));
+  });
+  it('cuts long values in messages', () => {
+    const long = 'y'.repeat(100);
+    expect(check({ type: 'string', pattern: '^x' }, long, true)).toEqual(
+      bad('pattern', `does not match pattern ^x, got "${'y'.repeat(60)}…"`, long),
+    );
+  });
+});
+
+describe('enum', () => {
+  it('checks membership after coercion', () => {
+    expect(check({ type: 'string', enum: ['tools', 'toys'] }, 'food', true)).toEqual(
+      bad('enum', 'expected one of tools|toys, got "food"', 'food'),
+    );
+    expect(check({ type: 'string', enum: ['tools', 'toys'] }, 'toys', true)).toEqual(ok('toys'));
+    expect(check({ type: 'integer', enum: [1, 2, 3] }, '2', true)).toEqual(ok(2));
+    expect(check({ type: 'integer', enum: [1, 2, 3] }, '4', true)).toEqual(bad('enum', 'expected one of 1|2|3, got "4"', '4'));
+  });
+});
+
+describe('missing values, required and default', () => {
+  it('treats empty text, null and absent as missing', () => {
+    for (const type of ['string', 'integer', 'number', 'boolean', 'date', 'datetime', 'json']) {
+      expect(check({ type }, '', true)).toEqual(ok(null));
+      expect(check({ type }, null, false)).toEqual(ok(null));
+      expect(check({ type }, undefined, true)).toEqual(ok(null));
+      if (type !== 'string') expect(check({ type }, '', false)).toEqual(ok(null));
+    }
+  });
+  it('fails required', () => {
+    expect(check({ type: 'string', required: true }, '', true)).toEqual(bad('required', 'is required', ''));
+    expect(check({ type: 'integer', required: true }, undefined, true)).toEqual(bad('required', 'is required', null));
+    expect(check({ type: 'integer', required: true }, null, false)).toEqual(bad('required', 'is required', null));
+    expect(check({ type: 'string', required: true }, '', false)).toEqual(ok(''));
+  });
+  it('fills defaults in the stored form', () => {
+    expect(check({ type: 'integer', default: 0 }, '', true)).toEqual(ok(0));
+    expect(check({ type: 'integer', required: true, default: 5 }, undefined, true)).toEqual(ok(5));
+    expect(check({ type: 'boolean', default: true }, '', true)).toEqual(ok(1));
+    expect(check({ type: 'json', default: { a: 1 } }, null, false)).toEqual(ok('{"a":1}'));
+    expect(check({ type: 'string', default: 'n/a' }, '', true)).toEqual(ok('n/a'));
+  });
+  it('requires primary key columns, except a lone integer key that SQLite assigns', () => {
+    const text = compileValidator(parseSchemaSpec({ table: 't', primaryKey: ['k'], columns: { k: { type: 'string' } } }, 'x'));
+    expect(text.validate({ k: '' }, true)).toEqual({ ok: false, errors: [{ column: 'k', code: 'required', message: 'is required', value: '' }] });
+    const rowid = compileValidator(parseSchemaSpec({ table: 't', primaryKey: ['id'], columns: { id: { type: 'integer' } } }, 'x'));
+    expect(rowid.validate({ id: '' }, true)).toEqual({ ok: true, row: [null] });
+  });
+});
+
+describe('records', () => {
+  const spec: SchemaSpec = parseSchemaSpec(
+    {
+      table: 'products',
+      columns: {
+        id: { type: 'string', required: true },
+        price: { type: 'number', min: 0 },
+        qty: { type: 'integer', default: 0 },
+      },
+    },
+    'x',
+  );
+
+  it('builds the row in column order', () => {
+    const v = compileValidator(spec);
+    expect(v.columns).toEqual(['id', 'price', 'qty']);
+    expect(v.validate({ qty: '3', price: '9.5', id: 'a' }, true)).toEqual({ ok: true, row: ['a', 9.5, 3] });
+  });
+
+  it('reports one error per column, then extra columns', () => {
+    const v = compileValidator(spec);
+    expect(v.validate({ id: '', price: '-3', qty: 'x', color: 'red', size: '' }, true)).toEqual({
+      ok: false,
+      errors: [
+        { column: 'id', code: 'required', message: 'is required', value: '' },
+        { column: 'price', code: 'too_small', message: 'expected a number >= 0, got "-3"', value: '-3' },
+        { column: 'qty', code: 'type', message: 'expected an integer, got "x"', value: 'x' },
+        {
+          column: 'color',
+          code: 'extra_column',
+          message: 'unexpected column "color" (not in the schema; set "extraColumns": "ignore" to drop it)',
+          value: 'red',
+        },
+        {
+          column: 'size',
+          code: 'extra_column',
+          message: 'unexpected column "size" (not in the schema; set "extraColumns": "ignore" to drop it)',
+          value: '',
+        },
+      ],
+    });
+  });
+
+  it('rejects a valid record that has an extra column', () => {
+    const v = compileValidator(spec);
+    expect(v.validate({ id: 'a', note: 'x' }, false)).toEqual({
+      ok: false,
+      errors: [
+        {
+          column: 'note',
+          code: 'extra_column',
+          message: 'unexpected column "note" (not in the schema; set "extraColumns": "ignore" to drop it)',
+          value: 'x',
+        },
+      ],
+    });
+  });
+
+  it('drops extra columns with extraColumns: ignore', () => {
+    const v = compileValidator({ ...spec, extraColumns: 'ignore' });
+    expect(v.validate({ id: 'a', note: 'x' }, false)).toEqual({ ok: true, row: ['a', null, 0] });
+  });
+
+  it("ignores barge's own _barge fields", () => {
+    const v = compileValidator(spec);
+    const report = { _barge_job: 'j1', _barge_line: 42, _barge_errors: [{ code: 'type' }], id: 'a', price: '1', qty: '' };
+    expect(v.validate(report, false)).toEqual({ ok: true, row: ['a', 1, 0] });
+    expect(v.validate({ ...report, _barge_line: '42' }, true)).toEqual({ ok: true, row: ['a', 1, 0] });
+  });
+
+  it('re-reads its CSV-born report as NDJSON (strings coerced)', () => {
+    const v = compileValidator(spec);
+    expect(v.validate({ id: 'a', price: '2.5', qty: '7' }, false)).toEqual({ ok: true, row: ['a', 2.5, 7] });
+  });
+
+  it('reports a record that is not an object', () => {
+    const v = compileValidator(spec);
+    expect(v.validate([1, 2] as unknown as Record<string, unknown>, false)).toEqual({
+      ok: false,
+      errors: [{ column: null, code: 'type', message: 'expected a record (an object of fields), got [1,2]', value: [1, 2] }],
+    });
+  });
+
+  it('compiles once and is reused for both modes', () => {
+    const col: ColumnSpec = { type: 'boolean' };
+    const v = compileValidator({ table: 't', columns: { b: col } });
+    for (let i = 0; i < 3; i++) {
+      expect(v.validate({ b: 'yes' }, true)).toEqual({ ok: true, row: [1] });
+      expect(v.validate({ b: false }, false)).toEqual({ ok: true, row: [0] });
+    }
+  });
+});

@@ -1,0 +1,412 @@
+import { Parser } from 'csv-parse';
+import { describe, expect, it } from 'vitest';
+import { CsvSyntaxError, CsvTokenizer, countLineBreaks } from '../../src/source/csv-tokenizer.js';
+import { MAX_RECORD_CHARS } from '../../src/source/limits.js';
+
+interface Dialect {
+  delimiter: string;
+  /** '' = no quoting. */
+  quote: string;
+  /** TSV given --quote: quotes are data except at the start of a field. */
+  relax: boolean;
+}
+
+interface Outcome {
+  records: Array<{ fields: string[]; line: number }>;
+  error?: { code: string; line: number };
+}
+
+const CSV: Dialect = { delimiter: ',', quote: '"', relax: false };
+
+/** The tokenizer on `chunks`, one push each. */
+function tokenize(chunks: string[], dialect: Dialect = CSV, maxRecordChars = MAX_RECORD_CHARS): Outcome {
+  const tokenizer = new CsvTokenizer({
+    delimiter: dialect.delimiter,
+    quote: dialect.quote,
+    relaxQuotes: dialect.relax,
+    maxRecordChars,
+  });
+  const records: Outcome['records'] = [];
+  const sink = (fields: string[], line: number): void => {
+    records.push({ fields, line });
+  };
+  try {
+    for (const chunk of chunks) tokenizer.push(chunk, sink);
+    tokenizer.end(sink);
+  } catch (error) {
+    if (!(error instanceof CsvSyntaxError)) throw error;
+    return { records, error: { code: error.code, line: error.line } };
+  }
+  return { records };
+}
+
+/** [line, ...fields] per record: compact expectations. */
+const rows = (outcome: Outcome) => outcome.records.map((r) => [r.line, ...r.fields]);
+
+/**
+ * The reference: csv-parse's synchronous core configured as barge used it until the
+ * tokenizer replaced it, with the line bookkeeping barge did around it (csv-parse counts
+ * a CRLF inside a quoted field as two lines, so records spanning lines had their line
+ * breaks counted from the fields).
+ */
+function reference(doc: string, dialect: Dialect): Outcome {
+  const parser = new Parser({
+    delimiter: dialect.delimiter,
+    quote: dialect.quote,
+    escape: dialect.quote === '' ? undefined : dialect.quote,
+    relax_column_count: true,
+    relax_quotes: dialect.relax,
+    skip_empty_lines: true,
+    bom: true,
+    max_record_size: MAX_RECORD_CHARS,
+  });
+  const core = (parser as unknown as {
+    api: { parse(b: Buffer | undefined, end: boolean, push: (r: string[]) => void, close: () => void): Error | undefined };
+  }).api;
+  const info = parser.info;
+  let prevEndLine = 0;
+  let prevCsvLines = 0;
+  let prevEmptyLines = 0;
+  const records: Outcome['records'] = [];
+  const push = (fields: string[]): void => {
+    const csvLines = info.lines;
+    const skipped = info.empty_lines - prevEmptyLines;
+    const line = prevEndLine + 1 + skipped;
+    prevEndLine = csvLines - prevCsvLines === 1 + skipped ? line : line + referenceLineBreaks(fields);
+    prevCsvLines = csvLines;
+    prevEmptyLines = info.empty_lines;
+    records.push({ fields, line });
+  };
+  const error = core.parse(Buffer.from(doc), true, push, () => {});
+  if (error === undefined) return { records };
+  const code = (error as { code?: string }).code ?? 'CSV_ERROR';
+  const line =
+    code === 'CSV_QUOTE_NOT_CLOSED' || code === 'CSV_MAX_RECORD_SIZE'
+      ? prevEndLine + 1 + info.empty_lines - prevEmptyLines
+      : prevEndLine + info.lines - prevCsvLines;
+  return { records, error: { code, line } };
+}
+
+/** Written out again here, so that the test does not lean on the code under test. */
+function referenceLineBreaks(fields: string[]): number {
+  let breaks = 0;
+  for (const field of fields) {
+    for (let i = 0; i < field.length; i++) {
+      const c = field[i];
+      if (c === '\n' || (c === '\r' && field[i + 1] !== '\n')) breaks++;
+    }
+  }
+  return breaks;
+}
+
+/** mulberry32: a seeded PRNG, so a failure can be reproduced from its seed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const DIALECTS: Dialect[] = [
+  CSV,
+  CSV,
+  { delimiter: ';', quote: "'", relax: false },
+  { delimiter: '\t', quote: '', relax: false },
+  { delimiter: '\t', quote: '"', relax: true },
+  { delimiter: '|', quote: '"', relax: false },
+  { delimiter: ',', quote: '', relax: false },
+  { delimiter: '::', quote: '"', relax: false },
+  { delimiter: '§', quote: '"', relax: false },
+  { delimiter: '🚀', quote: '"', relax: false },
+  // A quote of two UTF-16 code units (one code point, as --quote allows).
+  { delimiter: ',', quote: '🚀', relax: false },
+  { delimiter: ';', quote: '§', relax: false },
+];
+
+const TEXT = ['a', 'b', 'xyz', ' ', '0', '42', 'é', 'ünï', '中文', '🚀', 'ʤ', '\u00a0', '\t', ':', '§'];
+
+/** A random document in `dialect`: mostly well-formed, some noisy, some plain character soup. */
+function randomDocument(random: () => number, dialect: Dialect): string {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const { delimiter, quote } = dialect;
+  const eols = ['\n', '\r\n', '\r'];
+  const style = random();
+  const bom = random() < 0.05 ? '\ufeff' : '';
+  if (style < 0.15) {
+    // Character soup: every special character anywhere.
+    const alphabet = ['a', 'é', '🚀', ' ', delimiter, '\n', '\r', '\r\n', ...(quote === '' ? [] : [quote, quote, quote])];
+    const length = Math.floor(random() * 40);
+    let doc = bom;
+    for (let i = 0; i < length; i++) doc += pick(alphabet);
+    return doc;
+  }
+  const noisy = style < 0.35;
+  const eolMode = random();
+  const docEol = pick(eols);
+  const eol = () => (eolMode < 0.15 ? pick(eols) : docEol);
+  const text = (dangerous: boolean) => {
+    let s = '';
+    const n = Math.floor(random() * 4);
+    for (let i = 0; i < n; i++) {
+      const r = random();
+      if (dangerous && r < 0.08 && quote !== '') s += quote;
+      else if (dangerous && r < 0.12) s += pick(['\n', '\r', '\r\n']);
+      else s += pick(TEXT);
+    }
+    return s;
+  };
+  const field = () => {
+    if (quote === '' || random() < 0.6) {
+      return random() < 0.1 ? '' : text(noisy && random() < 0.2);
+    }
+    let inner = '';
+    const n = Math.floor(random() * 5);
+    for (let i = 0; i < n; i++) {
+      inner += pick([pick(TEXT), pick(TEXT), delimiter, quote + quote, '\n', '\r\n', '\r', ' ']);
+    }
+    let after = '';
+    if (noisy && random() < 0.1) after = pick(['x', ' ', quote, '\r', '\n']);
+    return quote + inner + quote + after;
+  };
+  const records = 1 + Math.floor(random() * 8);
+  const width = 1 + Math.floor(random() * 4);
+  let doc = bom;
+  for (let r = 0; r < records; r++) {
+    if (random() < 0.1) doc += eol(); // a blank line
+    const n = random() < 0.8 ? width : 1 + Math.floor(random() * 5);
+    const fields: string[] = [];
+    for (let f = 0; f < n; f++) fields.push(field());
+    doc += fields.join(delimiter);
+    if (r < records - 1 || random() < 0.7) doc += eol();
+  }
+  if (random() < 0.1) doc += pick(['\n', '\r\n', '\r', '\n\n']);
+  if (noisy && quote !== '' && random() < 0.1) doc += quote + 'unterminated' + eol() + 'x';
+  return doc;
+}
+
+/** `doc` in pieces of random sizes; sometimes one character at a time. */
+function randomChunks(random: () => number, doc: string): string[] {
+  if (doc.length === 0) return random() < 0.5 ? [] : [''];
+  const mode = random();
+  if (mode < 0.1) return [...doc.split('')];
+  const chunks: string[] = [];
+  let at = 0;
+  const max = mode < 0.5 ? 4 : 20;
+  while (at < doc.length) {
+    const size = 1 + Math.floor(random() * max);
+    chunks.push(doc.slice(at, at + size));
+    at += size;
+  }
+  return chunks;
+}
+
+const describeDoc = (doc: string, dialect: Dialect) => `${JSON.stringify(dialect)} ${JSON.stringify(doc)}`;
+
+describe('CsvTokenizer against csv-parse', () => {
+  it('gives the same records, lines and errors on random documents split at random places', () => {
+    // CSV_FUZZ_SEED=n explores other documents; a failure names the document.
+    const random = prng(Number(process.env.CSV_FUZZ_SEED ?? 20240611));
+    let compared = 0;
+    let withErrors = 0;
+    let spanning = 0;
+    for (let i = 0; i < 4000; i++) {
+      const dialect = DIALECTS[Math.floor(random() * DIALECTS.length)]!;
+      const doc = randomDocument(random, dialect);
+      const want = reference(doc, dialect);
+      const whole = tokenize([doc], dialect);
+      const split = tokenize(randomChunks(random, doc), dialect);
+      const context = `document ${i}: ${describeDoc(doc, dialect)}`;
+      for (const got of [whole, split]) {
+        expect(got.records, context).toEqual(want.records);
+        expect(got.error?.code, context).toBe(want.error?.code);
+        if (want.error !== undefined && (want.error.code === 'CSV_QUOTE_NOT_CLOSED' || !doc.includes('\r\n'))) {
+          // csv-parse's line for the other errors counts a CRLF inside quotes as two.
+          expect(got.error?.line, context).toBe(want.error.line);
+        }
+      }
+      compared++;
+      if (want.error !== undefined) withErrors++;
+      if (want.records.some((r) => countLineBreaks(r.fields) > 0)) spanning++;
+    }
+    // The generator makes every kind of document in fair numbers.
+    expect(compared).toBe(4000);
+    expect(withErrors).toBeGreaterThan(200);
+    expect(spanning).toBeGreaterThan(500);
+  });
+
+  it('agrees on every split of documents made to stress chunk boundaries', () => {
+    const docs: Array<[string, Dialect]> = [
+      ['a,b\r\n"x\r\ny","p""q"\r\n\r\n3,4\r\n', CSV],
+      ['a,b\r"x\ry",2\r\r3,""\r', CSV],
+      ['a,b\n"x\r\ny",2\n3\r4,5\n', CSV],
+      ['h\n""\n"a"""\n"""a"\n', CSV],
+      ['a::b\n1::"2::3"::4\n5:::6\n', { delimiter: '::', quote: '"', relax: false }],
+      ['a\tb\n"q"x\t"y\n"z"\t"w"\n', { delimiter: '\t', quote: '"', relax: true }],
+      ['\ufeffa🚀b\n1🚀"2🚀"\n', { delimiter: '🚀', quote: '"', relax: false }],
+      ['a,b\n1,"unterminated\n2,3\n', CSV],
+      ['a,b\n1,"x"y\n', CSV],
+      ['a,b\n1,x"y\n', CSV],
+      ['a,🚀x🚀🚀y,z🚀\n🚀\n🚀,1\n', { delimiter: ',', quote: '🚀', relax: false }],
+    ];
+    for (const [doc, dialect] of docs) {
+      const want = reference(doc, dialect);
+      for (let cut = 0; cut <= doc.length; cut++) {
+        for (let cut2 = cut; cut2 <= doc.length; cut2 += 3) {
+          const got = tokenize([doc.slice(0, cut), doc.slice(cut, cut2), doc.slice(cut2)], dialect);
+          const context = `${describeDoc(doc, dialect)} cut at ${cut}, ${cut2}`;
+          expect(got.records, context).toEqual(want.records);
+          expect(got.error, context).toEqual(want.error);
+        }
+      }
+    }
+  });
+});
+
+describe('CsvTokenizer', () => {
+  it('reads fields, quoted fields and doubled quotes', () => {
+    expect(rows(tokenize(['a,b,c\n1,"x,y","say ""hi"""\n']))).toEqual([
+      [1, 'a', 'b', 'c'],
+      [2, '1', 'x,y', 'say "hi"'],
+    ]);
+  });
+
+  it('detects the line ending from the first line break outside quotes, then keeps it', () => {
+    // LF: a CR is data.
+    expect(rows(tokenize(['a\nb\rc\n']))).toEqual([
+      [1, 'a'],
+      [2, 'b\rc'],
+    ]);
+    // CRLF: a lone LF or CR is data.
+    expect(rows(tokenize(['a\r\nb\nc\r\nd\re\r\n']))).toEqual([
+      [1, 'a'],
+      [2, 'b\nc'],
+      [4, 'd\re'],
+    ]);
+    // CR: an LF is data, even one after a CR.
+    expect(rows(tokenize(['a\rb\r\nc\r']))).toEqual([
+      [1, 'a'],
+      [2, 'b'],
+      [3, '\nc'],
+    ]);
+    // A quoted line break does not decide it.
+    expect(rows(tokenize(['"x\ny"\r\nz\r\n']))).toEqual([
+      [1, 'x\ny'],
+      [3, 'z'],
+    ]);
+  });
+
+  it('waits for the next chunk to tell a CR from a CRLF', () => {
+    expect(rows(tokenize(['a,b\r', '\n1,2\r', '\n']))).toEqual([
+      [1, 'a', 'b'],
+      [2, '1', '2'],
+    ]);
+    expect(rows(tokenize(['a,"b"\r', '\n"1\r', '\n2",3\r', '\n4,5']))).toEqual([
+      [1, 'a', 'b'],
+      [2, '1\r\n2', '3'],
+      [4, '4', '5'],
+    ]);
+    expect(rows(tokenize(['a\r', 'b\r', '']))).toEqual([
+      [1, 'a'],
+      [2, 'b'],
+    ]);
+  });
+
+  it('waits for the next chunk to tell a doubled quote from a closing one', () => {
+    expect(rows(tokenize(['"a"', '"b"', '\n']))).toEqual([[1, 'a"b']]);
+    expect(rows(tokenize(['"a"', ',"b"', '"', '"', '""\n']))).toEqual([[1, 'a', 'b""']]);
+  });
+
+  it('counts every line break once, in any field, and skips blank lines', () => {
+    const outcome = tokenize(['\n\nh\n\n"a\r\nb\rc\nd",e\r\n\n"",x\nlast']);
+    // The file's line ending is LF (its first one), so the CR before the LF after `e`
+    // is data, a line break of its own as csv-parse and barge always counted it.
+    expect(rows(outcome)).toEqual([
+      [3, 'h'],
+      [5, 'a\r\nb\rc\nd', 'e\r'],
+      [11, '', 'x'],
+      [12, 'last'],
+    ]);
+  });
+
+  it('makes a record of a line with only an empty quoted field, and of a trailing delimiter', () => {
+    expect(rows(tokenize(['a\n""\n\n1,']))).toEqual([
+      [1, 'a'],
+      [2, ''],
+      [4, '1', ''],
+    ]);
+  });
+
+  it('drops one leading U+FEFF', () => {
+    expect(rows(tokenize(['\ufeffa,b\n']))).toEqual([[1, 'a', 'b']]);
+    expect(rows(tokenize(['\ufeff', '\ufeffa\n']))).toEqual([[1, '\ufeffa']]);
+  });
+
+  it('reads quotes as data without quoting, and inside fields in relaxed mode', () => {
+    expect(rows(tokenize(['12" x\t"a"\n'], { delimiter: '\t', quote: '', relax: false }))).toEqual([[1, '12" x', '"a"']]);
+    expect(rows(tokenize(['12" x\t"a"\t"b"c\t"d""e"f\n'], { delimiter: '\t', quote: '"', relax: true }))).toEqual([
+      [1, '12" x', 'a', '"b"c', '"d"e"f'],
+    ]);
+  });
+
+  it('stops at malformed quoting, naming the line', () => {
+    expect(tokenize(['a\n"x\ny\n']).error).toEqual({ code: 'CSV_QUOTE_NOT_CLOSED', line: 2 });
+    expect(tokenize(['a\n"x\r\ny"z\n']).error).toEqual({ code: 'CSV_INVALID_CLOSING_QUOTE', line: 3 });
+    expect(tokenize(['a\n1,"x\r\ny",a"b\n']).error).toEqual({ code: 'INVALID_OPENING_QUOTE', line: 3 });
+    // A CR after a closing quote in an LF file is data, so not a closing quote's follower.
+    expect(tokenize(['a\n"x"\r\n']).error).toEqual({ code: 'CSV_INVALID_CLOSING_QUOTE', line: 2 });
+  });
+
+  it('stops a record longer than the limit, whole or open', () => {
+    expect(tokenize(['a\n12345\n'], CSV, 4).error).toEqual({ code: 'CSV_MAX_RECORD_SIZE', line: 2 });
+    expect(tokenize(['a\n"12', '34', '56'], CSV, 4).error).toEqual({ code: 'CSV_MAX_RECORD_SIZE', line: 2 });
+    expect(rows(tokenize(['a\n1234\n'], CSV, 4))).toEqual([
+      [1, 'a'],
+      [2, '1234'],
+    ]);
+  });
+
+  it('reads a quoted field over many chunks in linear time', () => {
+    const piece = 'x'.repeat(64 * 1024);
+    const chunks = ['a\n"', ...Array.from({ length: 200 }, () => piece), '"\nb\n'];
+    const started = Date.now();
+    const outcome = tokenize(chunks);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(outcome.records.map((r) => [r.line, r.fields[0]!.length])).toEqual([
+      [1, 1],
+      [2, 200 * 64 * 1024],
+      [3, 1],
+    ]);
+  });
+
+  it('hands on a record whose line break ends a chunk with the next chunk, as csv-parse did', () => {
+    const seen: number[] = [];
+    const tokenizer = new CsvTokenizer({ delimiter: ',', quote: '"', maxRecordChars: 100 });
+    const sink = (_fields: string[], line: number) => seen.push(line);
+    tokenizer.push('a\nb\n', sink);
+    expect(seen).toEqual([1]);
+    tokenizer.push('c', sink);
+    expect(seen).toEqual([1, 2]);
+    tokenizer.end(sink);
+    expect(seen).toEqual([1, 2, 3]);
+  });
+
+  it('knows the line it is on between chunks', () => {
+    const tokenizer = new CsvTokenizer({ delimiter: ',', quote: '"', maxRecordChars: 100 });
+    const sink = () => {};
+    tokenizer.push('a\n1,"x\ny', sink);
+    expect(tokenizer.pendingRecordLine()).toBe(2);
+    expect(tokenizer.currentLine()).toBe(3);
+    tokenizer.push('"\n2\n', sink);
+    expect(tokenizer.currentLine()).toBe(5);
+  });
+
+  it('refuses options that cannot work', () => {
+    expect(() => new CsvTokenizer({ delimiter: '', quote: '"', maxRecordChars: 1 })).toThrow();
+    expect(() => new CsvTokenizer({ delimiter: '\n', quote: '"', maxRecordChars: 1 })).toThrow();
+    expect(() => new CsvTokenizer({ delimiter: '"', quote: '"', maxRecordChars: 1 })).toThrow();
+  });
+});

@@ -1,0 +1,333 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { BargeError } from '../../src/errors.js';
+import { openInput, openReadable } from '../../src/source/open-input.js';
+import { parseCsv } from '../../src/source/parse-csv.js';
+import { readRecords } from '../../src/source/read-records.js';
+import type { SourceOptions, SourceRecord } from '../../src/source/types.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'barge-csv-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const defaults: SourceOptions = { header: true, encoding: 'utf8' };
+
+/** Parses `chunks` (each a separate stream chunk) as the input "products.csv". */
+async function parse(chunks: (string | Buffer)[], options: Partial<SourceOptions> = {}, name = 'products.csv') {
+  const opts = { ...defaults, ...options };
+  const input = await openReadable(
+    Readable.from(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c))),
+    { name, path: name },
+    opts,
+  );
+  const records: SourceRecord[] = [];
+  for await (const batch of readRecords(input, opts)) records.push(...batch);
+  return records;
+}
+
+async function parseError(chunks: (string | Buffer)[], options: Partial<SourceOptions> = {}) {
+  try {
+    await parse(chunks, options);
+  } catch (error) {
+    expect(error).toBeInstanceOf(BargeError);
+    return error as BargeError;
+  }
+  throw new Error('expected an error');
+}
+
+/** [line, recordNo, data] triples: the essentials of each record. */
+const brief = (records: SourceRecord[]) => records.map((r) => [r.line, r.recordNo, r.data]);
+
+describe('parseCsv', () => {
+  it('reads a header and records with line and record numbers', async () => {
+    const records = await parse(['id,name\n1,apple\n2,pear\n']);
+    expect(records).toEqual([
+      { input: 'products.csv', line: 2, recordNo: 1, text: true, data: { id: '1', name: 'apple' } },
+      { input: 'products.csv', line: 3, recordNo: 2, text: true, data: { id: '2', name: 'pear' } },
+    ]);
+  });
+
+  it('gives the start line of a record with quoted newlines', async () => {
+    const records = await parse(['id,note\n1,"two\nlines"\n2,"three\n\nlines"\n3,x\n']);
+    expect(brief(records)).toEqual([
+      [2, 1, { id: '1', note: 'two\nlines' }],
+      [4, 2, { id: '2', note: 'three\n\nlines' }],
+      [7, 3, { id: '3', note: 'x' }],
+    ]);
+  });
+
+  it('handles CRLF, also inside quoted fields', async () => {
+    const records = await parse(['id,note\r\n1,a\r\n2,"x\r\ny"\r\n3,b\r\n']);
+    expect(brief(records)).toEqual([
+      [2, 1, { id: '1', note: 'a' }],
+      [3, 2, { id: '2', note: 'x\r\ny' }],
+      [5, 3, { id: '3', note: 'b' }],
+    ]);
+  });
+
+  it('handles CR-only line endings', async () => {
+    const records = await parse(['id,note\r1,a\r2,"x\ry"\r3,b\r']);
+    expect(brief(records)).toEqual([
+      [2, 1, { id: '1', note: 'a' }],
+      [3, 2, { id: '2', note: 'x\ry' }],
+      [5, 3, { id: '3', note: 'b' }],
+    ]);
+  });
+
+  it('drops a UTF-8 BOM', async () => {
+    const records = await parse([Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('id,name\n1,a\n')])]);
+    expect(brief(records)).toEqual([[2, 1, { id: '1', name: 'a' }]]);
+  });
+
+  it('skips blank lines, counting them, and makes no record of a trailing empty line', async () => {
+    const records = await parse(['\nid,name\n\n1,a\n\n\n2,b\n\n']);
+    expect(brief(records)).toEqual([
+      [4, 1, { id: '1', name: 'a' }],
+      [7, 2, { id: '2', name: 'b' }],
+    ]);
+  });
+
+  it('reads a last line without a newline', async () => {
+    expect(brief(await parse(['id\n1\n2']))).toEqual([
+      [2, 1, { id: '1' }],
+      [3, 2, { id: '2' }],
+    ]);
+  });
+
+  it('takes a custom delimiter and quote', async () => {
+    const records = await parse(["id;name\n1;'a;b'\n2;'it''s'\n"], { delimiter: ';', quote: "'" });
+    expect(brief(records)).toEqual([
+      [2, 1, { id: '1', name: 'a;b' }],
+      [3, 2, { id: '2', name: "it's" }],
+    ]);
+  });
+
+  it('reads TSV with a tab delimiter by default', async () => {
+    const records = await parse(['id\tname\n1\ta,b\n'], {}, 'products.tsv');
+    expect(brief(records)).toEqual([[2, 1, { id: '1', name: 'a,b' }]]);
+  });
+
+  it('reads quotes in TSV literally, unless --quote is given', async () => {
+    const tsv = 'id\tname\ttags\n1\tBench Vise "Pro"\t["steel", "16oz"]\n2\t"quoted"\tx\n';
+    expect(brief(await parse([tsv], {}, 'products.tsv'))).toEqual([
+      [2, 1, { id: '1', name: 'Bench Vise "Pro"', tags: '["steel", "16oz"]' }],
+      [3, 2, { id: '2', name: '"quoted"', tags: 'x' }],
+    ]);
+    expect(brief(await parse([tsv], { quote: '"' }, 'products.tsv'))).toEqual([
+      [2, 1, { id: '1', name: 'Bench Vise "Pro"', tags: '["steel", "16oz"]' }],
+      [3, 2, { id: '2', name: 'quoted', tags: 'x' }],
+    ]);
+    expect(brief(await parse(['id\tname\n1\t"a\tb"\n'], { quote: '"' }, 'products.tsv'))).toEqual([
+      [2, 1, { id: '1', name: 'a\tb' }],
+    ]);
+  });
+
+  it('accepts --delimiter "\\t" typed as an escape', async () => {
+    const records = await parse(['id\tname\n1\tx\n'], { delimiter: '\\t' });
+    expect(brief(records)).toEqual([[2, 1, { id: '1', name: 'x' }]]);
+  });
+
+  it('names fields with --columns when there is no header', async () => {
+    const records = await parse(['1,a\n2,b\n'], { header: false, columns: ['id', 'name'] });
+    expect(brief(records)).toEqual([
+      [1, 1, { id: '1', name: 'a' }],
+      [2, 2, { id: '2', name: 'b' }],
+    ]);
+  });
+
+  it('renames header fields with --columns', async () => {
+    const records = await parse(['ID,Name\n1,a\n'], { columns: ['id', 'name'] });
+    expect(brief(records)).toEqual([[2, 1, { id: '1', name: 'a' }]]);
+  });
+
+  it('refuses --columns that do not match the header', async () => {
+    const error = await parseError(['a,b,c\n1,2,3\n'], { columns: ['x', 'y'] });
+    expect(error.code).toBe('usage');
+    expect(error.message).toBe('--columns gives 2 names but the header of products.csv has 3 columns');
+  });
+
+  it('needs --columns with --no-header', async () => {
+    const error = await parseError(['1,2\n'], { header: false });
+    expect(error.code).toBe('usage');
+    expect(error.message).toBe('--no-header needs --columns a,b,c');
+  });
+
+  it('makes a short row a ragged_row record', async () => {
+    const [record] = await parse(['a,b,c,d,e\n1,2,3,4\n']);
+    expect(record).toEqual({
+      input: 'products.csv',
+      line: 2,
+      recordNo: 1,
+      text: true,
+      data: { a: '1', b: '2', c: '3', d: '4' },
+      raw: '1,2,3,4',
+      parseError: { code: 'ragged_row', message: 'expected 5 fields, got 4' },
+    });
+  });
+
+  it('makes a long row a ragged_row record with the extra fields kept', async () => {
+    const records = await parse(['a,b\n1,2,3,4\n5,6\n']);
+    expect(records[0]).toEqual({
+      input: 'products.csv',
+      line: 2,
+      recordNo: 1,
+      text: true,
+      data: { a: '1', b: '2', _barge_extra_1: '3', _barge_extra_2: '4' },
+      raw: '1,2,3,4',
+      parseError: { code: 'ragged_row', message: 'expected 2 fields, got 4' },
+    });
+    expect(records[1]).toEqual({ input: 'products.csv', line: 3, recordNo: 2, text: true, data: { a: '5', b: '6' } });
+  });
+
+  it('stops at an unterminated quote, naming the line where the record starts', async () => {
+    const error = await parseError(['id,name\n1,a\n2,"b\n3,c\n4,d\n']);
+    expect(error.code).toBe('input');
+    expect(error.message).toBe(
+      'products.csv:3: unterminated quoted field (CSV_QUOTE_NOT_CLOSED); check the quoting on that line',
+    );
+    expect(error.line).toBe(3);
+  });
+
+  it('stops at text after a closing quote, naming the line', async () => {
+    const error = await parseError(['id,name\n1,a\n2,"b"x\n3,c\n']);
+    expect(error.message).toBe(
+      'products.csv:3: a closing quote is followed by something other than a delimiter or the end of the line (CSV_INVALID_CLOSING_QUOTE); check the quoting on that line',
+    );
+  });
+
+  it('stops at a quote inside an unquoted field, naming the line', async () => {
+    const error = await parseError(['id,name\n1,a\n2,b"c\n']);
+    expect(error.message).toBe(
+      'products.csv:3: a quote inside an unquoted field (INVALID_OPENING_QUOTE); quote the whole field and double the quotes inside it',
+    );
+  });
+
+  it('refuses a duplicate column in the header', async () => {
+    const error = await parseError(['id,x,x\n1,2,3\n']);
+    expect(error.code).toBe('input');
+    expect(error.message).toBe('products.csv:1: duplicate column "x" in the header');
+  });
+
+  it('refuses an empty column name in the header', async () => {
+    const error = await parseError(['id,,name\n1,2,3\n']);
+    expect(error.message).toBe('products.csv:1: column 2 has an empty name in the header');
+  });
+
+  it('yields nothing for a header-only file or an empty file', async () => {
+    expect(await parse(['id,name\n'])).toEqual([]);
+    expect(await parse(['id,name'])).toEqual([]);
+    expect(await parse([])).toEqual([]);
+    expect(await parse([''])).toEqual([]);
+    expect(await parse(['\n\n'])).toEqual([]);
+  });
+
+  it('keeps records whole across any chunk boundary', async () => {
+    const text = 'id,note,price\r\n1,"a ""quoted"" \r\nnote",1.5\r\n2,ünïcödé 🚀,2\r\n3,"x,y",3\r\n';
+    const bytes = Buffer.from(text);
+    const expected = await parse([bytes]);
+    expect(brief(expected)).toEqual([
+      [2, 1, { id: '1', note: 'a "quoted" \r\nnote', price: '1.5' }],
+      [4, 2, { id: '2', note: 'ünïcödé 🚀', price: '2' }],
+      [5, 3, { id: '3', note: 'x,y', price: '3' }],
+    ]);
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const split = await parse([bytes.subarray(0, cut), bytes.subarray(cut)]);
+      expect(split, `cut at ${cut}`).toEqual(expected);
+    }
+    const oneByteChunks = await parse([...bytes].map((b) => Buffer.from([b])));
+    expect(oneByteChunks).toEqual(expected);
+  });
+
+  it('yields one array per chunk of input, not per record', async () => {
+    const opts = { ...defaults };
+    const rows = (from: number) => Array.from({ length: 100 }, (_, i) => `${from + i}\n`).join('');
+    const chunks = [Buffer.from(`id\n${rows(1)}`), Buffer.from(rows(101)), Buffer.from(rows(201))];
+    const input = await openReadable(Readable.from(chunks), { name: 'x.csv', path: 'x.csv' }, opts);
+    const batches: number[][] = [];
+    for await (const batch of parseCsv(input, opts)) batches.push(batch.map((r) => r.recordNo));
+    // csv-parse holds a chunk's last record until it sees what follows (a CRLF?).
+    expect(batches.map((b) => b.length)).toEqual([99, 100, 100, 1]);
+    expect(batches.flat()).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+  });
+
+  it('keeps _barge fields of a CSV error report in data', async () => {
+    const records = await parse(['_barge_line,_barge_errors,id\n4,"[]",7\n']);
+    expect(records[0]!.data).toEqual({ _barge_line: '4', _barge_errors: '[]', id: '7' });
+  });
+});
+
+describe('parseCsv decoding', () => {
+  it('decodes latin1', async () => {
+    const records = await parse([Buffer.from('id,name\n1,Crème brûlée\n', 'latin1')], { encoding: 'latin1' });
+    expect(brief(records)).toEqual([[2, 1, { id: '1', name: 'Crème brûlée' }]]);
+  });
+
+  it('decodes UTF-16LE with a BOM, split at odd bytes', async () => {
+    const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('id,name\r\n1,Zoë 🚀\r\n', 'utf16le')]);
+    const expected = [[2, 1, { id: '1', name: 'Zoë 🚀' }]];
+    expect(brief(await parse([bytes], { encoding: 'utf16le' }))).toEqual(expected);
+    for (let cut = 1; cut < bytes.length; cut++) {
+      expect(brief(await parse([bytes.subarray(0, cut), bytes.subarray(cut)], { encoding: 'utf16le' }))).toEqual(expected);
+    }
+  });
+
+  it('reads a UTF-16LE file with a BOM even without --encoding', async () => {
+    const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('id\n1\n', 'utf16le')]);
+    expect(brief(await parse([bytes]))).toEqual([[2, 1, { id: '1' }]]);
+  });
+
+  it('stops at invalid UTF-8 naming the line and byte', async () => {
+    const bytes = Buffer.concat([Buffer.from('id,name\n1,a\n2,'), Buffer.from([0xe9]), Buffer.from('t\xe9\n')]);
+    const error = await parseError([bytes]);
+    expect(error.code).toBe('input');
+    expect(error.message).toBe(
+      'products.csv:3: invalid UTF-8 at byte 14; pass --encoding latin1 (or utf16le) if the file is not UTF-8',
+    );
+    expect(error.line).toBe(3);
+  });
+
+  it('finds the line of invalid UTF-8 in a later chunk', async () => {
+    const error = await parseError([Buffer.from('id\n1\n2\n'), Buffer.from('3\n'), Buffer.from([0x34, 0xff, 0x0a])]);
+    expect(error.message).toMatch(/^products\.csv:5: invalid UTF-8 at byte 10;/);
+  });
+});
+
+describe('parseCsv from files', () => {
+  it('reads a file through openInput', async () => {
+    const path = join(dir, 'products.csv');
+    writeFileSync(path, 'id,name\n1,a\n');
+    const input = await openInput(path, defaults);
+    const records: SourceRecord[] = [];
+    for await (const batch of readRecords(input, defaults)) records.push(...batch);
+    expect(records).toEqual([{ input: path, line: 2, recordNo: 1, text: true, data: { id: '1', name: 'a' } }]);
+  });
+});
+
+describe('parseCsv memory bound', () => {
+  it('stops a runaway quoted field at the record size limit instead of buffering the file', async () => {
+    const filler = 'x'.repeat(1024 * 1024) + '\n';
+    const chunks = ['id,name\n1,a\n2,"b\n', ...Array.from({ length: 17 }, () => filler)];
+    const error = await parseError(chunks);
+    expect(error.message).toBe(
+      'products.csv:3: a record longer than 16777216 characters, most likely an unterminated quoted field (CSV_MAX_RECORD_SIZE); check the quoting on that line',
+    );
+  });
+});
+
+describe('parseCsv quoting options', () => {
+  it('reads quotes literally with --quote ""', async () => {
+    const records = await parse(['id,name\n1,12" pizza\n2,"a"\n'], { quote: '' });
+    expect(brief(records)).toEqual([
+      [2, 1, { id: '1', name: '12" pizza' }],
+      [3, 2, { id: '2', name: '"a"' }],
+    ]);
+  });
+
+  it('refuses a delimiter that is the quote', async () => {
+    const error = await parseError(['a,b\n'], { delimiter: '"' });
+    expect(error).toMatchObject({ code: 'usage', message: '--delimiter and --quote cannot be the same character (")' });
+  });
+});
