@@ -4,6 +4,7 @@ import type { Db } from '../store/open-database.js';
 import type { ImportConfig } from './import-config.js';
 import { checksumFile } from './record-source.js';
 import fs from 'node:fs';
+import { describeOwner, jobOwnerAlive } from './job-owner.js';
 
 /**
  * Checks that a job can be resumed and rebuilds its configuration from the job
@@ -15,6 +16,9 @@ export async function prepareResume(db: Db, config: ImportConfig): Promise<{ con
   if (!job) throw new BargeError('usage', `no job "${id}" in ${config.dbPath}; list jobs with: barge jobs`);
   if (job.status === 'succeeded' || job.status === 'partial') {
     throw new BargeError('usage', `job "${id}" already finished (${job.status}); there is nothing to resume`);
+  }
+  if (job.status === 'running' && jobOwnerAlive(job)) {
+    throw new BargeError('usage', `job "${id}" is still running in ${describeOwner(job)}; resume it only once that process is gone`);
   }
   if (job.mode === 'atomic') {
     throw new BargeError('usage', `job "${id}" ran in atomic mode, which leaves nothing to resume; run the import again`);

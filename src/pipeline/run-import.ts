@@ -23,6 +23,7 @@ import { describeInputs, openInputs, recordsOf } from './record-source.js';
 import { inputBaseName, schemaBeforeReading, schemaFromSamples, type ResolvedSchema } from './resolve-schema.js';
 import { TransactionScope } from './transaction-scope.js';
 import { newJobId } from './job-id.js';
+import { currentOwner, describeOwner, jobOwnerAlive } from './job-owner.js';
 import { conflictTarget, foreignKeysOf, checkTableMatchesSchema, checkReferencedTables } from './table-checks.js';
 
 const FIRST_ERRORS_KEPT = 5;
@@ -86,9 +87,10 @@ class ImportRun {
     } else if (this.config.jobId) {
       const previous = getJob(this.db, this.config.jobId);
       if (previous?.status === 'succeeded' || previous?.status === 'partial') return this.alreadyDone(previous);
-      if (previous?.status === 'running') {
-        throw new BargeError('usage', `job "${previous.id}" is still running (or was killed: resume it with --resume ${previous.id})`);
+      if (previous?.status === 'running' && jobOwnerAlive(previous)) {
+        throw new BargeError('usage', `job "${previous.id}" is still running in ${describeOwner(previous)}; wait for it to finish, or stop it and run again`);
       }
+      // A job left "running" by a process that is gone (kill -9, a full disk) counts as interrupted.
       if (previous && previous.checkpoint && previous.checkpoint.batches > 0 && previous.mode !== 'atomic') {
         // A cron retry of an interrupted batch/row job continues it rather than loading its batches twice.
         this.events.onWarning?.(`job "${previous.id}" was ${previous.status}: resuming it after batch ${previous.checkpoint.batches}`);
@@ -154,7 +156,7 @@ class ImportRun {
     if (!config.dryRun) {
       this.write(() => {
         ensureJobsTable(this.db);
-        if (resumeFrom) markJobRunning(this.db, this.jobId);
+        if (resumeFrom) markJobRunning(this.db, this.jobId, currentOwner());
         else insertJob(this.db, job);
       });
     }
@@ -175,7 +177,7 @@ class ImportRun {
     try {
       this.write(() => {
         this.scope.beginJob();
-        if (!existed) this.createTable(spec);
+        if (!existed) this.createTable(spec, resolved.origin);
         else if (resolved.origin === 'file') saveSchema(this.db, spec);
         if (config.truncate && !resumeFrom) this.inOwnTransaction(() => this.db.exec(`DELETE FROM ${quoteIdent(spec.table)}`));
       });
@@ -309,8 +311,18 @@ class ImportRun {
     this.db.transaction(work).immediate();
   }
 
-  private createTable(spec: SchemaSpec): void {
+  /**
+   * Creates the table under the write lock. It is looked for again there: two
+   * imports started at once both saw no table, and the second to take the lock
+   * must use the first's table rather than fail on CREATE TABLE.
+   */
+  private createTable(spec: SchemaSpec, origin: ResolvedSchema['origin']): void {
     this.inOwnTransaction(() => {
+      if (tableExists(this.db, spec.table)) {
+        checkTableMatchesSchema(this.db, spec);
+        if (origin === 'file') saveSchema(this.db, spec);
+        return;
+      }
       for (const statement of createTableStatements(spec)) this.db.exec(statement);
       saveSchema(this.db, spec);
     });
@@ -369,13 +381,26 @@ class ImportRun {
         // The job row stays "running"; the original failure is what the user must see.
       }
     }
-    if (failure !== undefined) throw failure;
+    if (failure !== undefined) throw this.sayWhatStays(failure, rolledBack);
     return {
       jobId: this.jobId, status, table: job.table, mode: config.mode, counts: this.counts,
       batchesCommitted: this.batchesCommitted, rolledBack, reportPath, durationMs, recordsPerSecond,
       dryRun: config.dryRun, alreadySucceeded: false, firstErrors: this.firstErrors,
       stoppedEarly: this.interrupted ? 'interrupted' : this.stoppedEarly,
     };
+  }
+
+  /**
+   * A batch/row job that fails midway keeps the batches it committed (SPEC §4):
+   * the one-line error says so, since exit 2 or 3 alone would not tell.
+   */
+  private sayWhatStays(failure: unknown, rolledBack: boolean): unknown {
+    if (!(failure instanceof BargeError) || rolledBack || this.config.dryRun || this.batchesCommitted === 0) return failure;
+    const kept = this.counts.inserted + this.counts.updated + this.counts.ignored;
+    const batches = `${this.batchesCommitted} batch${this.batchesCommitted === 1 ? '' : 'es'}`;
+    return new BargeError(failure.code, `${failure.message} (job ${this.jobId}: the ${batches} committed before this, ${kept} records, stay)`, {
+      cause: failure.cause ?? failure, input: failure.input, line: failure.line, column: failure.column,
+    });
   }
 
   private alreadyDone(previous: JobRecord): ImportResult {
@@ -401,5 +426,6 @@ function jobOptions(config: ImportConfig): Record<string, unknown> {
     source: config.source, inferRows: config.inferRows, batchSize: config.batchSize, mode: config.mode,
     maxErrors: config.maxErrors, onConflict: config.onConflict, truncate: config.truncate,
     errorsPath: path.resolve(config.errorsPath ?? defaultReportPath(config.inputs[0]!)),
+    owner: currentOwner(),
   };
 }

@@ -87,8 +87,11 @@ export function insertJob(db: Db, job: JobRecord): void {
 }
 
 /** Restarts a job record for --resume (status back to running, same id). */
-export function markJobRunning(db: Db, id: string): void {
-  db.prepare(`UPDATE _barge_jobs SET status = 'running', finished_at = NULL, error = NULL WHERE id = ?`).run(id);
+/** A resumed job runs again, now in this process (`owner`, kept in its options). */
+export function markJobRunning(db: Db, id: string, owner: unknown): void {
+  db.prepare(
+    `UPDATE _barge_jobs SET status = 'running', finished_at = NULL, error = NULL, options = json_set(options, '$.owner', json(?)) WHERE id = ?`,
+  ).run(JSON.stringify(owner), id);
 }
 
 /** A prepared checkpoint writer: one statement reused for every batch. */

@@ -89,6 +89,54 @@ describe('kill -9 and --resume', () => {
   });
 });
 
+describe('a job left running', () => {
+  it('by a killed process: a cron retry with the same --job-id resumes it', async () => {
+    const dir = setup();
+    const db = path.join(dir, 'barge.db');
+    const first = start(dir, ['--mode', 'row', '--job-id', 'nightly']);
+    await waitForBatches(db, 10);
+    first.kill('SIGKILL');
+    await first;
+    expect(rows(db, "SELECT status FROM _barge_jobs WHERE id = 'nightly'")).toEqual([{ status: 'running' }]);
+    const retry = await barge(dir, ['import', 'numbered.csv', '--schema', 'numbered.schema.json', '--mode', 'row', '--job-id', 'nightly', '--json']);
+    expect(retry.exitCode, retry.stderr).toBe(0);
+    expect(retry.stderr).toMatch(/job "nightly" was running: resuming it after batch \d+/);
+    expect(JSON.parse(retry.stdout)).toMatchObject({ jobId: 'nightly', status: 'succeeded', counts: { read: N, inserted: N } });
+    expectExactlyAllRecords(db);
+  });
+
+  it('by a live process: a second run with the same --job-id is refused, exit 2', async () => {
+    const dir = setup();
+    const db = path.join(dir, 'barge.db');
+    const first = start(dir, ['--mode', 'row', '--job-id', 'nightly', '--batch-size', '100']);
+    await waitForBatches(db, 2);
+    const second = await barge(dir, ['import', 'numbered.csv', '--schema', 'numbered.schema.json', '--mode', 'row', '--job-id', 'nightly']);
+    first.kill('SIGKILL');
+    await first;
+    expect(second.exitCode).toBe(2);
+    expect(second.stderr.trim()).toBe(`barge: error: job "nightly" is still running in process ${first.pid}; wait for it to finish, or stop it and run again`);
+  });
+});
+
+describe('malformed input midway in row mode', () => {
+  it('exit 2, the batches before it stay, and the message says so', async () => {
+    const dir = workdir();
+    const lines = ['id,name,qty'];
+    for (let id = 1; id <= 2500; id++) lines.push(`${id},n${id},1`);
+    lines.push('2501,"never closed,1', '2502,n,1');
+    fs.writeFileSync(path.join(dir, 'broken.csv'), `${lines.join('\n')}\n`);
+    fs.writeFileSync(path.join(dir, 'numbered.schema.json'), JSON.stringify(NUMBERED_SCHEMA));
+    const result = await barge(dir, ['import', 'broken.csv', '--schema', 'numbered.schema.json', '--mode', 'row', '--job-id', 'j1']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr.trim()).toBe(
+      'barge: error: broken.csv:2502: unterminated quoted field (CSV_QUOTE_NOT_CLOSED); check the quoting on that line (job j1: the 2 batches committed before this, 2000 records, stay)',
+    );
+    const db = path.join(dir, 'barge.db');
+    expect(rows(db, 'SELECT count(*) AS n, max(id) AS hi FROM numbered')[0]).toEqual({ n: 2000, hi: 2000 });
+    expect(rows(db, "SELECT status, batches_committed AS b FROM _barge_jobs WHERE id = 'j1'")[0]).toEqual({ status: 'failed', b: 2 });
+  });
+});
+
 describe('SIGINT / SIGTERM', () => {
   it('atomic: rolled back, nothing left, job interrupted, exit 130', async () => {
     const dir = setup();
@@ -134,8 +182,7 @@ describe('concurrency', () => {
     writeNumberedCsv(path.join(dir, 'b.csv'), 20_000, 20_001);
     writeNumberedCsv(path.join(dir, 'c.csv'), 15_000, 1);
     writeNumberedCsv(path.join(dir, 'd.csv'), 10_000, 1);
-    // Create the shared table first so the two loads into it do not race to create it.
-    await barge(dir, ['import', 'd.csv', '--schema', 'numbered.schema.json', '--dry-run']);
+    // No table yet: a and b race to create "numbered"; the second to take the lock must use the first's.
     const runs = await Promise.all([
       barge(dir, ['import', 'a.csv', '--schema', 'numbered.schema.json', '--mode', 'row', '--busy-timeout', '20000']),
       barge(dir, ['import', 'b.csv', '--schema', 'numbered.schema.json', '--mode', 'batch', '--busy-timeout', '20000']),
@@ -148,6 +195,28 @@ describe('concurrency', () => {
     expect(rows(db, 'SELECT count(*) AS n FROM other_c')[0]).toEqual({ n: 15_000 });
     expect(rows(db, 'SELECT count(*) AS n FROM other_d')[0]).toEqual({ n: 10_000 });
     expect(rows(db, "SELECT count(*) AS n FROM _barge_jobs WHERE status = 'succeeded'")[0]).toEqual({ n: 4 });
+  });
+
+  it('two imports that both found no table: the second to get the lock uses the first one\'s table', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'numbered.schema.json'), JSON.stringify({ ...NUMBERED_SCHEMA, primaryKey: ['id'] }));
+    writeNumberedCsv(path.join(dir, 'a.csv'), 3000, 1);
+    writeNumberedCsv(path.join(dir, 'b.csv'), 3000, 3001);
+    const dbPath = path.join(dir, 'barge.db');
+    // Hold the write lock so both imports look for the table, find none, and then queue for the lock.
+    const holder = new Database(dbPath);
+    holder.pragma('journal_mode = WAL');
+    holder.exec('CREATE TABLE unrelated (x)');
+    holder.exec('BEGIN IMMEDIATE');
+    const runs = [
+      barge(dir, ['import', 'a.csv', '--schema', 'numbered.schema.json', '--mode', 'row', '--busy-timeout', '20000']),
+      barge(dir, ['import', 'b.csv', '--schema', 'numbered.schema.json', '--busy-timeout', '20000']),
+    ];
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    holder.exec('ROLLBACK');
+    holder.close();
+    for (const run of await Promise.all(runs)) expect(run.exitCode, run.stderr).toBe(0);
+    expect(rows(dbPath, 'SELECT count(*) AS n, count(DISTINCT id) AS d FROM numbered')[0]).toEqual({ n: 6000, d: 6000 });
   });
 
   it('a lock held past --busy-timeout: exit 3 with a clear line', async () => {
