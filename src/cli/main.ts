@@ -8,7 +8,7 @@ import { importCommand } from './commands/import.js';
 import { validateCommand } from './commands/validate.js';
 import { schemaCommand } from './commands/schema-infer.js';
 import type { CommandOutcome } from './outcome.js';
-import { isDebug } from './options.js';
+import { describeOption, isDebug } from './options.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -23,19 +23,71 @@ const run = (outcome: Promise<CommandOutcome>) => { pending = outcome; };
 const program = new Command('barge')
   .description('Bulk loader for SQLite: import CSV, TSV, NDJSON and JSON with validation; export tables back out.')
   .version(version, '--version', 'print the version')
-  .helpOption('--help', 'show help')
-  .exitOverride()
-  .configureOutput({ outputError: (text, write) => write(text.startsWith('error:') ? `barge: ${text}` : text) })
-  .showSuggestionAfterError(true);
+  .addHelpText('after', `
+Options every command takes:
+  --db <path>    the SQLite database (default: $BARGE_DB, else ./barge.db)
+  --json         one machine-readable JSON summary on stdout (default: off)
+  --quiet        nothing on stderr but errors (default: off)
+  --progress     progress even without a terminal: a plain line every few
+                 seconds (default: on when stderr is a terminal)
+  --no-progress  no progress, not even on a terminal (default: on when stderr
+                 is a terminal)
+  --debug        stack traces with errors (default: off; also BARGE_DEBUG=1)
+  -h, --help     a command's own options: barge import --help
+
+Environment:
+  BARGE_DB                    the database when --db is not given
+  BARGE_DEBUG=1               as --debug
+  BARGE_PROGRESS_INTERVAL_MS  how often --progress prints a line without a
+                              terminal, in milliseconds (default: 5000)
+  NO_COLOR                    honoured: barge prints no colour in any case
+
+Exit codes:
+  0    every record accepted (or the job id already succeeded)
+  1    some records were rejected (validate, import)
+  2    usage or configuration error: nothing written
+  3    runtime failure (I/O, database, locked past --busy-timeout):
+       committed batches stay, the job is resumable
+  130  interrupted (SIGINT, SIGTERM)
+
+Quick start:
+  barge import products.csv --schema products.schema.json
+  barge export --table products --out products.ndjson
+
+Documentation: README.md`);
 
 for (const command of [importCommand(run), validateCommand(run), exportCommand(run), statsCommand(run), jobsCommand(run), schemaCommand(run)]) program.addCommand(command);
-// addCommand does not pass these settings down: without them a subcommand's usage error would exit 1, not 2.
-(function inherit(commands: readonly Command[]) {
+// addCommand does not pass settings down: set them on every command. Without
+// exitOverride a subcommand's usage error would exit 1, not 2.
+(function configure(commands: readonly Command[]) {
   for (const command of commands) {
-    command.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
-    inherit(command.commands);
+    command
+      .helpOption('-h, --help', 'show this help')
+
+      .configureHelp({ optionDescription: describeOption, sortSubcommands: false })
+      .exitOverride()
+      .configureOutput({ outputError: (text, write) => write(usageLine(text, command)) })
+      .showSuggestionAfterError(true);
+    if (command.commands.length > 0) command.helpCommand('help [command]', 'show the help of a command');
+    configure(command.commands);
   }
-})(program.commands);
+})([program]);
+
+/**
+ * commander's usage errors as barge's one-line messages: `barge: error: <what>;
+ * <how to fix>` (its suggestion, or the command's --help).
+ */
+function usageLine(text: string, command: Command): string {
+  const [first = '', ...rest] = text.trim().split('\n');
+  const what = first.replace(/^error: /, '').replace(/\.$/, '');
+  const suggestion = rest.find((line) => line.startsWith('(Did you mean'));
+  const names: string[] = [];
+  for (let c: Command | null = command; c; c = c.parent) names.unshift(c.name());
+  const fix = suggestion !== undefined
+    ? suggestion.replace(/^\(Did you mean (.*)\?\)$/, 'did you mean $1?')
+    : /Allowed choices are/.test(what) ? undefined : `see ${names.join(' ')} --help`;
+  return `barge: error: ${what}${fix === undefined ? '' : `; ${fix}`}\n`;
+}
 
 async function main(argv: string[]): Promise<number> {
   try {
@@ -50,7 +102,9 @@ async function main(argv: string[]): Promise<number> {
 function reportError(error: unknown, argv: string[]): number {
   if (error instanceof CommanderError) {
     // Help and version are not errors; every other commander error is a usage error.
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
+    // `barge` or `barge schema` without a command: the help went to stderr; that is a usage error.
+    if (error.code === 'commander.help') return error.exitCode === 0 ? 0 : 2;
     return 2;
   }
   const debug = argv.includes('--debug') || isDebug({});

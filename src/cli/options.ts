@@ -13,30 +13,70 @@ export interface CommonOptions {
 
 export function addCommonOptions(command: Command): Command {
   return command
-    .addOption(new Option('--db <path>', 'the SQLite database').default(process.env.BARGE_DB || 'barge.db', '$BARGE_DB or ./barge.db'))
-    .option('--json', 'print one machine-readable JSON summary on stdout')
-    .option('--quiet', 'print nothing on stderr but errors')
-    .option('--progress', 'force the progress display on (plain lines when stderr is not a TTY)')
-    .option('--no-progress', 'force the progress display off (default: on when stderr is a TTY)')
-    .option('--debug', 'print stack traces with errors (also BARGE_DEBUG=1)');
+    .addOption(new Option('--db <path>', 'the SQLite database').default(process.env.BARGE_DB || 'barge.db', '$BARGE_DB, else ./barge.db'))
+    .addOption(switchOption('--json', 'print one machine-readable JSON summary on stdout'))
+    .addOption(switchOption('--quiet', 'print nothing on stderr but errors'))
+    .addOption(progressOption())
+    .addOption(noProgressOption())
+    .addOption(switchOption('--debug', 'print stack traces with errors', 'off; also BARGE_DEBUG=1'));
+}
+
+export function progressOption(): Option {
+  return switchOption('--progress', 'show progress even without a terminal: a plain line every few seconds', 'on when stderr is a terminal');
+}
+
+export function noProgressOption(): Option {
+  return switchOption('--no-progress', 'show no progress, not even on a terminal', 'on when stderr is a terminal');
 }
 
 export function addBusyTimeout(command: Command): Command {
-  return command.option('--busy-timeout <ms>', 'how long to wait for another process\'s lock on the database', '5000');
+  return command.addOption(new Option('--busy-timeout <ms>', 'how long to wait for another process\'s lock on the database, in milliseconds').default('5000', '5000'));
+}
+
+/**
+ * An option that takes no value. Its help says what happens without it
+ * (`default: off` unless told otherwise), so that every option of --help
+ * shows its default (SPEC §1).
+ */
+export function switchOption(flags: string, description: string, whenAbsent?: string): Option {
+  // default(undefined, text): the text is for the help only; the parsed value stays undefined.
+  return new Option(flags, description).default(undefined, whenAbsent ?? 'off');
+}
+
+/** A value option whose default is described rather than a literal (it depends on other options). */
+export function valueOption(flags: string, description: string, whenAbsent: string): Option {
+  return new Option(flags, description).default(undefined, whenAbsent);
 }
 
 /** Options that say how to read inputs (import, validate, schema infer). */
-export function addSourceOptions(command: Command): Command {
-  return command
-    .addOption(new Option('--format <format>', 'input format (default: from the extension, or sniffed for stdin)').choices(['csv', 'tsv', 'ndjson', 'jsonl', 'json']))
-    .option('--delimiter <char>', 'CSV/TSV field delimiter (default: "," for csv, tab for tsv)')
-    .option('--quote <char>', 'CSV/TSV quote character', '"')
-    .option('--no-header', 'CSV/TSV: the first line is data, not a header (use with --columns)')
-    .option('--columns <names>', 'CSV/TSV: comma-separated field names (with --no-header, or to rename the header)')
-    .option('--encoding <name>', 'text encoding of the input: utf8, utf16le or latin1', 'utf8')
-    .option('--table <name>', 'target table (default: the schema\'s table, else the input\'s base name)')
-    .option('--schema <file>', 'schema file (JSON); default: the existing table\'s schema, else inferred')
-    .option('--infer-rows <n>', 'records read to infer a schema when there is none', '1000');
+export function addSourceOptions(command: Command, { schema = true }: { schema?: boolean } = {}): Command {
+  command
+    .addOption(valueOption('--format <format>', 'input format', 'from the extension, else sniffed from the first bytes').choices(['csv', 'tsv', 'ndjson', 'jsonl', 'json']))
+    .addOption(valueOption('--delimiter <char>', 'CSV/TSV field delimiter; \'\\t\' is a tab', '"," for csv, tab for tsv'))
+    .addOption(new Option('--quote <char>', 'CSV/TSV quote character').default('"', `'"'`))
+    .addOption(switchOption('--no-header', 'CSV/TSV: the first line is data, not a header; name the fields with --columns', 'off: the first line is the header'))
+    .addOption(valueOption('--columns <names>', 'CSV/TSV: comma-separated field names (with --no-header, or to rename the header)', 'the header\'s names'))
+    .addOption(new Option('--encoding <name>', 'text encoding of the input: utf8, utf16le or latin1').default('utf8', 'utf8'))
+    .addOption(schema
+      ? valueOption('--table <name>', 'target table', 'the schema\'s table, else the input\'s base name')
+      : valueOption('--table <name>', 'the table named in the printed schema', 'the input\'s base name'));
+  if (schema) command.addOption(valueOption('--schema <file>', 'a schema file (JSON)', 'the existing table\'s schema, else inferred'));
+  return command.addOption(new Option('--infer-rows <n>', 'records read to infer a schema when there is none').default('1000', '1000'));
+}
+
+/**
+ * The help text of one option: its description, then its choices and its
+ * default, e.g. `records per batch (default: 1000)`. Used for every command,
+ * in place of commander's, which shows no default for most options.
+ */
+export function describeOption(option: Option): string {
+  const facts: string[] = [];
+  if (option.argChoices) facts.push(`one of: ${option.argChoices.join(', ')}`);
+  if (option.long !== '--help' && option.long !== '--version') {
+    const shown = option.defaultValueDescription ?? (option.defaultValue !== undefined ? String(option.defaultValue) : option.isBoolean() ? 'off' : undefined);
+    if (shown !== undefined) facts.push(`default: ${shown}`);
+  }
+  return facts.length > 0 ? `${option.description} (${facts.join('; ')})` : option.description;
 }
 
 /** Raw flags as commander gives them, for the source part. */

@@ -1,99 +1,231 @@
 import cliProgress from 'cli-progress';
+import { BargeError } from '../errors.js';
 
+/**
+ * SPEC §9: progress on stderr. On a terminal, one bar redrawn in place at most
+ * 10 times a second and cleared at the end, so the summary takes its place.
+ * Elsewhere (cron, CI) nothing at all unless --progress, and then a plain line
+ * every few seconds: no `\r`, no escape codes, so a cron mail stays readable.
+ *
+ * barge never prints colour, so NO_COLOR needs nothing more; the only escape
+ * codes it writes are the cursor moves and line erases that redraw the bar, on
+ * a terminal only. A terminal that cannot move the cursor (TERM=dumb) gets the
+ * plain lines instead.
+ */
 export interface ProgressTick {
-  /** Bytes (or rows, for export) done; with `total`, gives the percent. */
+  /** Bytes read (import, validate) or rows written (export); with `total`, gives the percent. */
   done: number;
   total?: number;
   records: number;
+  /** Rejected so far (import, validate); undefined for export, which has none. */
   rejected?: number;
 }
 
 export interface ProgressDisplay {
   update(tick: ProgressTick): void;
-  /** Removes the bar (a TTY) so the summary takes its place. */
+  /** A message (a warning) on a line of its own, above the bar, which is redrawn after it. */
+  log(line: string): void;
+  /** Removes the bar (a terminal) so the summary takes its place. */
   stop(): void;
 }
 
 export type ProgressMode = 'bar' | 'lines' | 'off';
 
-/** SPEC §9: a bar on a TTY, nothing elsewhere unless --progress (then plain lines), nothing with --quiet. */
-export function progressModeFor(options: { progress?: boolean; quiet?: boolean }, stream: NodeJS.WriteStream): ProgressMode {
-  if (options.quiet) return 'off';
-  if (options.progress === false) return 'off';
-  if (stream.isTTY) return 'bar';
+export interface ProgressOptions {
+  /** What is counted: "records" (import, validate) or "rows" (export). */
+  unit?: string;
+  /** `done` counts the same things as `records` (export), so show "n of total" rather than a byte percent only. */
+  totalIsCount?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The default interval of the plain lines; BARGE_PROGRESS_INTERVAL_MS overrides it. */
+export const LINE_INTERVAL_MS = 5000;
+
+/**
+ * SPEC §9: a bar on a terminal, nothing elsewhere unless --progress (then plain
+ * lines), nothing with --quiet or --no-progress. --quiet wins over --progress.
+ */
+export function progressModeFor(
+  options: { progress?: boolean; quiet?: boolean },
+  stream: NodeJS.WriteStream,
+  env: NodeJS.ProcessEnv = process.env,
+): ProgressMode {
+  if (options.quiet || options.progress === false) return 'off';
+  if (stream.isTTY) return env.TERM === 'dumb' ? 'lines' : 'bar';
   return options.progress === true ? 'lines' : 'off';
 }
 
-export function createProgressDisplay(mode: ProgressMode, stream: NodeJS.WriteStream, unit = 'records'): ProgressDisplay {
-  if (mode === 'bar') return new BarDisplay(stream, unit);
-  if (mode === 'lines') return new LineDisplay(stream, unit);
-  return { update() {}, stop() {} };
+export function createProgressDisplay(mode: ProgressMode, stream: NodeJS.WriteStream, options: ProgressOptions = {}): ProgressDisplay {
+  const format = new ProgressText(options.unit ?? 'records', options.totalIsCount ?? false);
+  if (mode === 'bar') return new BarDisplay(stream, format);
+  if (mode === 'lines') return new LineDisplay(stream, format, lineIntervalMs(options.env ?? process.env));
+  return new SilentDisplay(stream);
 }
 
-const started = () => Date.now();
-
-function rateOf(records: number, since: number): number {
-  const seconds = (Date.now() - since) / 1000;
-  return seconds > 0 ? Math.round(records / seconds) : 0;
+/** BARGE_PROGRESS_INTERVAL_MS: how often --progress prints a line without a terminal. */
+export function lineIntervalMs(env: NodeJS.ProcessEnv): number {
+  const value = env.BARGE_PROGRESS_INTERVAL_MS;
+  if (value === undefined || value === '') return LINE_INTERVAL_MS;
+  const ms = Number(value);
+  if (!/^\d+$/.test(value.trim()) || ms < 100 || ms > 3_600_000) {
+    throw new BargeError('usage', `BARGE_PROGRESS_INTERVAL_MS must be a number of milliseconds from 100 to 3600000, got "${value}"; unset it for the default (${LINE_INTERVAL_MS})`);
+  }
+  return ms;
 }
 
 const number = new Intl.NumberFormat('en-US');
 
-/** cli-progress on a TTY; it throttles redraws itself (fps 10). */
-class BarDisplay implements ProgressDisplay {
-  private bar: cliProgress.SingleBar | undefined;
-  private readonly since = started();
-  private knownTotal: boolean | undefined;
+/** The words of a progress state, shared by the bar and the plain lines. */
+class ProgressText {
+  private readonly since = Date.now();
 
-  constructor(private readonly stream: NodeJS.WriteStream, private readonly unit: string) {}
+  constructor(private readonly unit: string, private readonly totalIsCount: boolean) {}
 
-  update(tick: ProgressTick): void {
-    const rate = rateOf(tick.records, this.since);
-    const payload = {
-      records: number.format(tick.records),
-      rate: number.format(rate),
-      rejected: number.format(tick.rejected ?? 0),
-      unit: this.unit,
-    };
-    if (!this.bar) {
-      this.knownTotal = tick.total !== undefined && tick.total > 0;
-      const withRejected = tick.rejected !== undefined ? ' | {rejected} rejected' : '';
-      const format = this.knownTotal
-        ? `{bar} {percentage}% | {records} {unit} | {rate}/s${withRejected} | ETA {eta_formatted}`
-        : `{records} {unit} | {rate}/s${withRejected}`;
-      this.bar = new cliProgress.SingleBar({
-        stream: this.stream,
-        format,
-        fps: 10,
-        hideCursor: true,
-        clearOnComplete: true,
-        etaBuffer: 50,
-        barsize: 30,
-      }, cliProgress.Presets.shades_classic);
-      this.bar.start(this.knownTotal ? tick.total! : 0, 0, payload);
-    }
-    this.bar.update(this.knownTotal ? Math.min(tick.done, tick.total!) : tick.records, payload);
+  elapsedMs(): number {
+    return Date.now() - this.since;
   }
 
-  stop(): void {
-    this.bar?.stop();
+  /** 0..1 when the total is known. */
+  fraction(tick: ProgressTick): number | undefined {
+    if (tick.total === undefined || tick.total <= 0) return undefined;
+    return Math.min(1, Math.max(0, tick.done / tick.total));
+  }
+
+  /** ["42%", "126,000 records", "98,000 records/s", "0 rejected", "ETA 2s"] */
+  parts(tick: ProgressTick): string[] {
+    const elapsed = this.elapsedMs();
+    const fraction = this.fraction(tick);
+    const parts: string[] = [];
+    if (fraction !== undefined) parts.push(`${Math.floor(fraction * 100)}%`);
+    parts.push(this.totalIsCount && tick.total !== undefined
+      ? `${number.format(tick.records)} of ${number.format(tick.total)} ${this.unit}`
+      : `${number.format(tick.records)} ${this.unit}`);
+    parts.push(`${elapsed > 0 ? number.format(Math.round((tick.records * 1000) / elapsed)) : '0'} ${this.unit}/s`);
+    if (tick.rejected !== undefined) parts.push(`${number.format(tick.rejected)} rejected`);
+    // From stdin there is no total, hence no ETA: the elapsed time instead.
+    parts.push(fraction !== undefined ? `ETA ${eta(fraction, elapsed)}` : `${formatSeconds(Math.floor(elapsed / 1000))} elapsed`);
+    return parts;
   }
 }
 
-/** Without a TTY (cron, CI) and --progress: a plain line every few seconds, no \r or escape codes. */
-class LineDisplay implements ProgressDisplay {
-  private readonly since = started();
-  private last = 0;
+/** The time left at the average pace so far; "--" until there is a pace to go by. */
+function eta(fraction: number, elapsedMs: number): string {
+  if (fraction >= 1) return '0s';
+  if (fraction <= 0 || elapsedMs < 500) return '--';
+  const seconds = Math.ceil(((1 - fraction) / fraction) * (elapsedMs / 1000));
+  return seconds > 100 * 3600 ? '--' : formatSeconds(seconds);
+}
 
-  constructor(private readonly stream: NodeJS.WriteStream, private readonly unit: string, private readonly everyMs = 2000) {}
+/** 5 -> "5s", 65 -> "1m05s", 3700 -> "1h01m". */
+export function formatSeconds(seconds: number): string {
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
+  return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+const BAR_WIDTH = 30;
+const MIN_BAR_WIDTH = 10;
+/** The length of "100% | 300,000 records | 410,959 records/s | 0 rejected | ETA 1m05s". */
+const TYPICAL_TEXT = 66;
+/** What the bar hides and shows again; written on exit too, should the process end with the bar drawn. */
+const RESTORE_TERMINAL = '\x1b[?25h\x1b[?7h';
+
+/**
+ * cli-progress on a terminal: it redraws in place (cursor to column 1, erase to
+ * the end of the line), at most `fps` times a second, only when the text
+ * changed, and clears the line on stop. The text is ours (format function).
+ */
+class BarDisplay implements ProgressDisplay {
+  private bar: cliProgress.SingleBar | undefined;
+  private tick: ProgressTick = { done: 0, records: 0 };
+  private readonly restoreOnExit = () => { this.stream.write(RESTORE_TERMINAL); };
+
+  constructor(private readonly stream: NodeJS.WriteStream, private readonly text: ProgressText) {}
+
+  update(tick: ProgressTick): void {
+    this.tick = tick;
+    if (!this.bar) this.start();
+    this.bar!.update(this.text.fraction(tick) ?? 0);
+  }
+
+  log(line: string): void {
+    // cli-progress keeps the cursor position it saved at start; a line written
+    // under a running bar would be overdrawn. So: stop (clears the bar), write,
+    // and let the next update draw a new bar below.
+    this.stop();
+    this.stream.write(line.endsWith('\n') ? line : line + '\n');
+  }
+
+  stop(): void {
+    if (!this.bar) return;
+    this.bar.stop();
+    this.bar = undefined;
+    process.removeListener('exit', this.restoreOnExit);
+  }
+
+  private start(): void {
+    this.bar = new cliProgress.SingleBar({
+      stream: this.stream,
+      format: (_options, params) => this.line(params.maxWidth),
+      fps: 10,
+      hideCursor: true,
+      linewrap: false,
+      clearOnComplete: true,
+      gracefulExit: false,
+    });
+    // A second Ctrl-C exits at once (signals.ts): give the terminal its cursor back.
+    process.on('exit', this.restoreOnExit);
+    this.bar.start(1, 0);
+  }
+
+  /** "██████░░░░ 42% | 126,000 records | 98,000 records/s | 0 rejected | ETA 2s", fitted to the terminal's width. */
+  private line(width: number): string {
+    const text = this.text.parts(this.tick).join(' | ');
+    const fraction = this.text.fraction(this.tick);
+    const room = Math.max(20, (width || 80) - 1);
+    // The bar takes the room the words usually leave, up to BAR_WIDTH, and keeps its width
+    // from one redraw to the next; when the words grow into its room, it is left out.
+    const barWidth = Math.min(BAR_WIDTH, room - TYPICAL_TEXT - 1);
+    if (fraction !== undefined && barWidth >= MIN_BAR_WIDTH && barWidth + 1 + text.length <= room) {
+      const full = Math.round(fraction * barWidth);
+      return `${'█'.repeat(full)}${'░'.repeat(barWidth - full)} ${text}`;
+    }
+    return text.length <= room ? text : text.slice(0, room);
+  }
+}
+
+/** Without a terminal (cron, CI) and --progress: a plain line every few seconds, no \r or escape codes. */
+class LineDisplay implements ProgressDisplay {
+  private last: number;
+
+  constructor(private readonly stream: NodeJS.WriteStream, private readonly text: ProgressText, private readonly everyMs: number) {
+    // The first line after one interval: a run shorter than that prints none, only its summary.
+    this.last = Date.now();
+  }
 
   update(tick: ProgressTick): void {
     const now = Date.now();
     if (now - this.last < this.everyMs) return;
     this.last = now;
-    const percent = tick.total ? `${Math.min(100, Math.floor((tick.done / tick.total) * 100))}% ` : '';
-    const rejected = tick.rejected !== undefined ? `, ${number.format(tick.rejected)} rejected` : '';
-    this.stream.write(`barge: ${percent}${number.format(tick.records)} ${this.unit}, ${number.format(rateOf(tick.records, this.since))}/s${rejected}\n`);
+    this.stream.write(`barge: ${this.text.parts(tick).join(' | ')}\n`);
+  }
+
+  log(line: string): void {
+    this.stream.write(line.endsWith('\n') ? line : line + '\n');
+  }
+
+  stop(): void {}
+}
+
+/** --no-progress, --quiet, or no terminal: nothing drawn; messages still go out (the caller drops them with --quiet). */
+class SilentDisplay implements ProgressDisplay {
+  constructor(private readonly stream: NodeJS.WriteStream) {}
+
+  update(): void {}
+
+  log(line: string): void {
+    this.stream.write(line.endsWith('\n') ? line : line + '\n');
   }
 
   stop(): void {}

@@ -272,7 +272,7 @@ describe('the bad-input corpus', () => {
       } else {
         expect(reportOf(dir)).toEqual(c.rejected);
         const records = new Set(c.rejected!.map((r) => r.line)).size;
-        expect(result.stderr).toContain(`failed: ${records} records rejected, rolled back, nothing was written`);
+        expect(result.stderr).toContain(`failed: ${records} ${records === 1 ? 'record' : 'records'} rejected, rolled back, nothing was written`);
       }
       // Nothing of the job stays: the table it created is gone (or, at most, empty) ...
       expect(tableRows(db, tableOf(c)) ?? 0).toBe(0);

@@ -22,7 +22,7 @@ describe('modes on a file with one bad record in the middle (record 6, line 7)',
     await importMakers(dir);
     const result = await barge(dir, ['import', 'fixtures/bad/products-bad-price.csv', ...SCHEMA, '--batch-size', '4']);
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain('failed: 1 records rejected, rolled back, nothing was written');
+    expect(result.stderr).toContain('failed: 1 record rejected, rolled back, nothing was written');
     expect(result.stderr).toContain('products-bad-price.csv:line 7, column "price": expected a number >= 0, got "-3"');
     expect(ids(dir)).toEqual([]);
     const report = readNdjson(path.join(dir, 'products-bad-price.errors.ndjson'));

@@ -1,9 +1,9 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { BargeError } from '../../errors.js';
 import { formatOfPath, type ExportFormat } from '../../export/format-writers.js';
 import { runExport, type ExportConfig, type ExportResult } from '../../export/run-export.js';
 import { createProgressDisplay, progressModeFor } from '../../progress/progress-display.js';
-import { addBusyTimeout, addCommonOptions, integerFlag, type CommonOptions } from '../options.js';
+import { addBusyTimeout, addCommonOptions, integerFlag, valueOption, type CommonOptions } from '../options.js';
 import type { CommandOutcome } from '../outcome.js';
 import { exportJson, printExportSummary } from '../render/export-summary.js';
 import { interruptSignal } from '../signals.js';
@@ -23,23 +23,25 @@ interface ExportFlags extends CommonOptions {
 export function exportCommand(run: (outcome: Promise<CommandOutcome>) => void): Command {
   const command = new Command('export')
     .description('stream a table or a query out as CSV, TSV, NDJSON or JSON (a file, .gz gzipped, or stdout)')
-    .option('--table <name>', 'the table (or view) to export')
-    .option('--query <sql>', 'a SELECT to export instead of a table (the database is opened read-only)')
-    .addOption(new Option('--format <format>', 'output format (default: from --out\'s extension, else csv)').choices(['csv', 'tsv', 'ndjson', 'jsonl', 'json']))
-    .option('--out <path>', 'output file (.csv .tsv .ndjson .jsonl .json, + .gz to gzip), or - for stdout (default: stdout)')
-    .option('--where <sql>', 'with --table: only the rows matching this SQL condition')
-    .option('--columns <names>', 'with --table: comma-separated columns to export, in this order')
-    .option('--order-by <sql>', 'with --table: SQL ORDER BY terms, e.g. "price DESC, id"')
-    .option('--limit <n>', 'export at most n rows');
+    .addOption(valueOption('--table <name>', 'the table (or view) to export', 'none: give --table or --query'))
+    .addOption(valueOption('--query <sql>', 'a SELECT to export instead of a table; the database is opened read-only', 'none: give --table or --query'))
+    .addOption(valueOption('--format <format>', 'output format', 'from --out\'s extension, else csv').choices(['csv', 'tsv', 'ndjson', 'jsonl', 'json']))
+    .addOption(valueOption('--out <path>', 'output file (.csv .tsv .ndjson .jsonl .json, + .gz to gzip), or - for stdout', 'stdout'))
+    .addOption(valueOption('--where <sql>', 'with --table: only the rows matching this SQL condition', 'every row'))
+    .addOption(valueOption('--columns <names>', 'with --table: comma-separated columns to export, in this order', 'every column'))
+    .addOption(valueOption('--order-by <sql>', 'with --table: SQL ORDER BY terms, e.g. "price DESC, id"', 'the order SQLite reads them in'))
+    .addOption(valueOption('--limit <n>', 'export at most n rows', 'no limit'));
   addBusyTimeout(command);
   addCommonOptions(command);
   return command.action((flags: ExportFlags) => run(exportAction(flags)));
 }
 
 async function exportAction(flags: ExportFlags): Promise<CommandOutcome> {
-  const mode = progressModeFor(flags, process.stderr);
+  const toTerminal = (flags.out === undefined || flags.out === '-') && process.stdout.isTTY === true;
+  // Rows printed on the terminal and a bar redrawn on the same screen would garble each other.
+  const mode = toTerminal ? 'off' : progressModeFor(flags, process.stderr);
   const config = exportConfigFrom(flags, mode !== 'off');
-  const progress = createProgressDisplay(mode, process.stderr, 'rows');
+  const progress = createProgressDisplay(mode, process.stderr, { unit: 'rows', totalIsCount: true });
   let result: ExportResult;
   try {
     result = await runExport(config, {

@@ -4,7 +4,7 @@ import { runImport } from '../../pipeline/run-import.js';
 import type { ImportConfig, ImportMode, ImportResult } from '../../pipeline/import-config.js';
 import type { OnConflict } from '../../store/batch-writer.js';
 import { createProgressDisplay, progressModeFor } from '../../progress/progress-display.js';
-import { addBusyTimeout, addCommonOptions, addSourceOptions, integerFlag, sourceOptionsFrom, type CommonOptions, type SourceFlags } from '../options.js';
+import { addBusyTimeout, addCommonOptions, addSourceOptions, integerFlag, sourceOptionsFrom, switchOption, valueOption, type CommonOptions, type SourceFlags } from '../options.js';
 import { printImportSummary, importJson } from '../render/import-summary.js';
 import { interruptSignal } from '../signals.js';
 import type { CommandOutcome } from '../outcome.js';
@@ -31,18 +31,19 @@ export function importCommand(run: (outcome: Promise<CommandOutcome>) => void): 
     .argument('[input...]', 'input files, or - for standard input; several inputs form one job');
   addSourceOptions(command);
   command
-    .option('--batch-size <n>', 'records per batch (1 to 1000000)', '1000')
-    .addOption(new Option('--mode <mode>', 'atomic: all or nothing; batch: each batch all or nothing; row: skip bad records').choices(['atomic', 'batch', 'row']))
-    .option('--atomic', 'same as --mode atomic (the default)')
-    .option('--continue-on-error', 'same as --mode row')
-    .option('--max-errors <n>', 'stop after n rejected records (default: no limit)')
-    .option('--fail-fast', 'same as --max-errors 1')
-    .addOption(new Option('--on-conflict <action>', 'when a primary or unique key already exists').choices(['error', 'ignore', 'replace', 'update']).default('error'))
-    .option('--truncate', 'empty the table first (in the same transaction as the load in atomic mode)')
-    .option('--dry-run', 'do everything, including constraint checks, then roll back')
-    .option('--errors <path>', 'error report path, .ndjson/.jsonl/.csv/.json (default: <input>.errors.ndjson)')
-    .option('--job-id <id>', 'name the job; re-running a job id that succeeded does nothing')
-    .option('--resume <job-id>', 'continue an interrupted or failed batch/row job after its last committed batch');
+    .addOption(new Option('--batch-size <n>', 'records per batch, 1 to 1000000').default('1000', '1000'))
+    // No commander default: --atomic and --continue-on-error must be told apart from an explicit --mode.
+    .addOption(valueOption('--mode <mode>', 'atomic: all or nothing; batch: each batch all or nothing; row: skip bad records, keep the rest', 'atomic').choices(['atomic', 'batch', 'row']))
+    .addOption(switchOption('--atomic', 'same as --mode atomic'))
+    .addOption(switchOption('--continue-on-error', 'same as --mode row'))
+    .addOption(valueOption('--max-errors <n>', 'stop after n rejected records', 'no limit'))
+    .addOption(switchOption('--fail-fast', 'same as --max-errors 1'))
+    .addOption(new Option('--on-conflict <action>', 'what a record whose primary or unique key already exists does').choices(['error', 'ignore', 'replace', 'update']).default('error', 'error'))
+    .addOption(switchOption('--truncate', 'empty the table first; in atomic mode in the same transaction as the load'))
+    .addOption(switchOption('--dry-run', 'do everything, including constraint checks against the database, then roll back'))
+    .addOption(valueOption('--errors <path>', 'error report path: .ndjson, .jsonl, .csv or .json', '<input base name>.errors.ndjson'))
+    .addOption(valueOption('--job-id <id>', 'name the job; running a job id that succeeded again does nothing', 'generated from the time'))
+    .addOption(valueOption('--resume <job-id>', 'continue an interrupted or failed batch/row job after its last committed batch', 'off: a new job'));
   addBusyTimeout(command);
   addCommonOptions(command);
   return command.action((inputs: string[], flags: ImportFlags) => run(importAction(inputs, flags)));
@@ -57,7 +58,7 @@ async function importAction(inputs: string[], flags: ImportFlags): Promise<Comma
   try {
     result = await runImport(config, {
       onProgress: (p) => progress.update({ done: p.bytesRead, total: p.totalBytes, records: p.records, rejected: p.rejected }),
-      onWarning: (message) => { if (!flags.quiet) { progress.stop(); process.stderr.write(`barge: ${message}\n`); } },
+      onWarning: (message) => { if (!flags.quiet) progress.log(`barge: ${message}`); },
     }, signal);
   } finally {
     progress.stop();

@@ -1,9 +1,9 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { BargeError } from '../../errors.js';
 import { getJob, listJobs, type JobStatus } from '../../store/jobs.js';
 import { openDatabase } from '../../store/open-database.js';
 import { JOB_STATUSES } from '../../store/stats.js';
-import { addBusyTimeout, addCommonOptions, integerFlag, type CommonOptions } from '../options.js';
+import { addBusyTimeout, addCommonOptions, integerFlag, valueOption, type CommonOptions } from '../options.js';
 import type { CommandOutcome } from '../outcome.js';
 import { jobDetail, jobsTable } from '../render/job-report.js';
 
@@ -17,8 +17,9 @@ export function jobsCommand(run: (outcome: Promise<CommandOutcome>) => void): Co
   const command = new Command('jobs')
     .description('the job history, newest first; or one job in full')
     .argument('[id]', 'a job id: show that job in full')
-    .option('--limit <n>', 'list at most n jobs (default 20)')
-    .addOption(new Option('--status <status>', 'list only jobs with this status').choices([...JOB_STATUSES]));
+    // The default is applied in jobsAction: a --limit given with a job id is refused, so it must stay undefined here.
+    .addOption(valueOption('--limit <n>', 'list at most n jobs', '20'))
+    .addOption(valueOption('--status <status>', 'list only jobs with this status', 'every status').choices([...JOB_STATUSES]));
   addBusyTimeout(command);
   addCommonOptions(command);
   return command.action((id: string | undefined, flags: JobsFlags) => run(jobsAction(id, flags)));

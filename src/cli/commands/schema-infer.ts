@@ -1,9 +1,9 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { openInputs, recordsOf } from '../../pipeline/record-source.js';
 import { schemaFromSamples, tableNameFromInput } from '../../pipeline/resolve-schema.js';
 import type { SourceRecord } from '../../source/types.js';
 import { checkName } from '../../schema/index.js';
-import { addSourceOptions, integerFlag, sourceOptionsFrom, type SourceFlags } from '../options.js';
+import { addSourceOptions, integerFlag, sourceOptionsFrom, switchOption, type SourceFlags } from '../options.js';
 import type { CommandOutcome } from '../outcome.js';
 
 /** `barge schema infer <input>`: the schema import would infer, as a schema file to edit and pin. */
@@ -12,12 +12,16 @@ export function schemaCommand(run: (outcome: Promise<CommandOutcome>) => void): 
   const infer = new Command('infer')
     .description('print the schema barge would infer for an input (a valid --schema file)')
     .argument('<input>', 'input file, or - for standard input');
-  addSourceOptions(infer);
+  addSourceOptions(infer, { schema: false });
+  // The options every command takes (SPEC §1); schema infer opens no database and
+  // reads only --infer-rows records, so most of them change nothing here.
   infer
-    .option('--db <path>', 'accepted for symmetry with the other commands; schema infer does not open the database')
-    .option('--json', 'the schema is JSON already; accepted for symmetry')
-    .option('--quiet', 'print nothing on stderr but errors')
-    .option('--debug', 'print stack traces with errors (also BARGE_DEBUG=1)');
+    .addOption(new Option('--db <path>', 'accepted like every command\'s; schema infer does not open the database').default(process.env.BARGE_DB || 'barge.db', '$BARGE_DB, else ./barge.db'))
+    .addOption(switchOption('--json', 'accepted like every command\'s; the schema is printed as JSON anyway'))
+    .addOption(switchOption('--quiet', 'print nothing on stderr but errors'))
+    .addOption(switchOption('--progress', 'accepted like every command\'s; schema infer reads too little to show progress', 'off'))
+    .addOption(switchOption('--no-progress', 'accepted like every command\'s', 'off'))
+    .addOption(switchOption('--debug', 'print stack traces with errors', 'off; also BARGE_DEBUG=1'));
   infer.action((input: string, flags: SourceFlags) => run(inferAction(input, flags)));
   schema.addCommand(infer);
   return schema;

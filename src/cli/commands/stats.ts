@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { openDatabase } from '../../store/open-database.js';
 import { collectStats } from '../../store/stats.js';
-import { addBusyTimeout, addCommonOptions, integerFlag, type CommonOptions } from '../options.js';
+import { addBusyTimeout, addCommonOptions, integerFlag, valueOption, type CommonOptions } from '../options.js';
 import type { CommandOutcome } from '../outcome.js';
 import { statsJson, statsReport } from '../render/stats-report.js';
 
@@ -13,7 +13,7 @@ interface StatsFlags extends CommonOptions {
 export function statsCommand(run: (outcome: Promise<CommandOutcome>) => void): Command {
   const command = new Command('stats')
     .description('tables with row counts, columns and size on disk; the job history summary and the last 10 jobs')
-    .option('--table <name>', 'only this table, and only the jobs that loaded it');
+    .addOption(valueOption('--table <name>', 'only this table, and only the jobs that loaded it', 'every table'));
   addBusyTimeout(command);
   addCommonOptions(command);
   return command.action((flags: StatsFlags) => run(statsAction(flags)));

@@ -1,9 +1,10 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { BargeError } from '../../errors.js';
 import { runValidate, type ValidateConfig, type ValidateResult } from '../../pipeline/run-validate.js';
 import { createProgressDisplay, progressModeFor } from '../../progress/progress-display.js';
-import { addBusyTimeout, addCommonOptions, addSourceOptions, integerFlag, sourceOptionsFrom, type CommonOptions, type SourceFlags } from '../options.js';
+import { addBusyTimeout, addCommonOptions, addSourceOptions, integerFlag, sourceOptionsFrom, switchOption, valueOption, type CommonOptions, type SourceFlags } from '../options.js';
 import type { CommandOutcome } from '../outcome.js';
+import { printValidateSummary, validateJson } from '../render/validate-summary.js';
 import { interruptSignal } from '../signals.js';
 
 interface ValidateFlags extends CommonOptions, SourceFlags {
@@ -14,18 +15,16 @@ interface ValidateFlags extends CommonOptions, SourceFlags {
   busyTimeout: string;
 }
 
-const number = new Intl.NumberFormat('en-US');
-
 export function validateCommand(run: (outcome: Promise<CommandOutcome>) => void): Command {
   const command = new Command('validate')
     .description('check records against a schema (or an existing table\'s) and write the error report; writes nothing to the database')
     .argument('<input...>', 'input files, or - for standard input');
   addSourceOptions(command);
   command
-    .option('--batch-size <n>', 'records per batch, as import would cut them (numbers the report\'s batches)', '1000')
-    .option('--max-errors <n>', 'stop after n rejected records (default: no limit)')
-    .option('--fail-fast', 'same as --max-errors 1')
-    .option('--errors <path>', 'error report path, .ndjson/.jsonl/.csv/.json (default: <input>.errors.ndjson)');
+    .addOption(new Option('--batch-size <n>', 'records per batch, as import would cut them (numbers the report\'s batches)').default('1000', '1000'))
+    .addOption(valueOption('--max-errors <n>', 'stop after n rejected records', 'no limit'))
+    .addOption(switchOption('--fail-fast', 'same as --max-errors 1'))
+    .addOption(valueOption('--errors <path>', 'error report path: .ndjson, .jsonl, .csv or .json', '<input base name>.errors.ndjson'));
   addBusyTimeout(command);
   addCommonOptions(command);
   return command.action((inputs: string[], flags: ValidateFlags) => run(validateAction(inputs, flags)));
@@ -54,25 +53,8 @@ async function validateAction(inputs: string[], flags: ValidateFlags): Promise<C
   } finally {
     progress.stop();
   }
-  if (flags.json) {
-    process.stdout.write(JSON.stringify({
-      command: 'validate', table: result.table, schema: result.schemaOrigin, inputs, counts: result.counts,
-      reportPath: result.reportPath, durationMs: result.durationMs, recordsPerSecond: result.recordsPerSecond,
-      stoppedEarly: result.stoppedEarly ?? null, firstErrors: result.firstErrors,
-    }) + '\n');
-  }
-  if (!flags.quiet) {
-    const c = result.counts;
-    const lines = [
-      `barge: validate ${inputs.join(', ')} against "${result.table}" (${result.schemaOrigin} schema): ${c.rejected > 0 ? `${number.format(c.rejected)} invalid records` : 'every record is valid'}`,
-      `  read ${number.format(c.read)}, valid ${number.format(c.valid)}, rejected ${number.format(c.rejected)}`,
-      `  ${(result.durationMs / 1000).toFixed(1)} s, ${number.format(result.recordsPerSecond)} records/s`,
-    ];
-    if (result.stoppedEarly) lines.push(`  ${result.stoppedEarly}`);
-    for (const error of result.firstErrors) lines.push(`  ${error}`);
-    if (result.reportPath) lines.push(`  report: ${result.reportPath}`);
-    process.stderr.write(lines.join('\n') + '\n');
-  }
+  if (flags.json) process.stdout.write(JSON.stringify(validateJson(result, inputs)) + '\n');
+  if (!flags.quiet) printValidateSummary(process.stderr, result, inputs);
   if (result.stoppedEarly === 'interrupted') return { exitCode: 130 };
   return { exitCode: result.counts.rejected > 0 ? 1 : 0 };
 }

@@ -25,7 +25,17 @@ export function importJson(result: ImportResult, config: Pick<ImportConfig, 'inp
   };
 }
 
-/** The short human summary on stderr (SPEC §9). */
+/**
+ * The short human summary on stderr (SPEC §9): what happened in one headline,
+ * the counts by outcome, duration, rate and job id, the first rejections and
+ * the report's path.
+ *
+ *   barge: import of products.csv into "products": partial: 1 record rejected, 11 loaded
+ *     read 12, inserted 11, rejected 1
+ *     0.1 s, 211 records/s, job 20261123-142345-d9834f
+ *     products.csv:line 7, column "price": expected a number >= 0, got "-3"
+ *     report: /home/me/products.errors.ndjson (fix the records and import it again)
+ */
 export function printImportSummary(stream: NodeJS.WritableStream, result: ImportResult, config: Pick<ImportConfig, 'inputs'>): void {
   const lines: string[] = [];
   if (result.alreadySucceeded) {
@@ -36,26 +46,40 @@ export function printImportSummary(stream: NodeJS.WritableStream, result: Import
   }
   const c = result.counts;
   const what = result.dryRun ? 'dry run of' : 'import of';
-  lines.push(`barge: ${what} ${config.inputs.join(', ') || 'job ' + result.jobId} into "${result.table}": ${headline(result)}`);
+  const inputs = config.inputs.map((input) => (input === '-' ? 'stdin' : input)).join(', ') || `job ${result.jobId}`;
+  lines.push(`barge: ${what} ${inputs} into "${result.table}": ${headline(result)}`);
   const counts = [`read ${number.format(c.read)}`, `inserted ${number.format(c.inserted)}`];
   if (c.updated) counts.push(`updated ${number.format(c.updated)}`);
   if (c.ignored) counts.push(`ignored ${number.format(c.ignored)}`);
   counts.push(`rejected ${number.format(c.rejected)}`);
   lines.push(`  ${counts.join(', ')}`);
-  lines.push(`  ${(result.durationMs / 1000).toFixed(1)} s, ${number.format(result.recordsPerSecond)} records/s, job ${result.jobId}`);
-  if (result.stoppedEarly) lines.push(`  ${result.stoppedEarly}`);
+  const job = result.dryRun ? 'no job recorded (dry run)' : `job ${result.jobId}`;
+  lines.push(`  ${(result.durationMs / 1000).toFixed(1)} s, ${number.format(result.recordsPerSecond)} records/s, ${job}`);
+  if (result.stoppedEarly && result.stoppedEarly !== 'interrupted') lines.push(`  ${result.stoppedEarly}`);
   for (const error of result.firstErrors) lines.push(`  ${error}`);
+  const unshown = c.rejected - result.firstErrors.length;
+  if (unshown > 0 && result.firstErrors.length > 0) lines.push(`  ... and ${plural(unshown, 'more rejected record')}${result.reportPath ? ' in the report' : ''}`);
   if (result.reportPath) lines.push(`  report: ${result.reportPath} (fix the records and import it again)`);
   stream.write(lines.join('\n') + '\n');
 }
 
 function headline(result: ImportResult): string {
-  const rejected = result.counts.rejected;
+  const c = result.counts;
+  const rejected = plural(c.rejected, 'record');
   if (result.status === 'interrupted') {
-    return result.rolledBack ? 'interrupted; rolled back, nothing was written' : `interrupted after ${result.batchesCommitted} committed batches; continue with --resume ${result.jobId}`;
+    if (result.rolledBack) return 'interrupted; rolled back, nothing was written';
+    return `interrupted after ${plural(result.batchesCommitted, 'committed batch', 'committed batches')}; continue with: barge import --resume ${result.jobId}`;
   }
-  if (result.dryRun) return rejected > 0 ? `${rejected} records would be rejected; rolled back` : 'every record would load; rolled back';
-  if (result.mode === 'atomic' && rejected > 0) return `failed: ${rejected} records rejected, rolled back, nothing was written`;
-  if (rejected > 0) return `partial: ${rejected} records rejected, the rest committed`;
+  if (result.dryRun) return c.rejected > 0 ? `${rejected} would be rejected; rolled back, nothing was written` : 'every record would load; rolled back, nothing was written';
+  if (result.mode === 'atomic' && c.rejected > 0) return `failed: ${rejected} rejected, rolled back, nothing was written`;
+  if (c.rejected > 0) {
+    const loaded = c.inserted + c.updated;
+    return loaded > 0 ? `partial: ${rejected} rejected, ${number.format(loaded)} loaded` : `partial: ${rejected} rejected, nothing loaded`;
+  }
   return 'succeeded';
+}
+
+/** "1 record", "2 records"; `many` for irregular plurals. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${number.format(n)} ${n === 1 ? one : many}`;
 }

@@ -1,0 +1,48 @@
+import type { ValidateResult } from '../../pipeline/run-validate.js';
+import { plural } from './import-summary.js';
+
+const number = new Intl.NumberFormat('en-US');
+
+/** The --json summary of validate (its shape is documented in the README and kept stable). */
+export function validateJson(result: ValidateResult, inputs: string[]) {
+  return {
+    command: 'validate',
+    table: result.table,
+    schema: result.schemaOrigin,
+    inputs,
+    counts: result.counts,
+    reportPath: result.reportPath,
+    durationMs: result.durationMs,
+    recordsPerSecond: result.recordsPerSecond,
+    stoppedEarly: result.stoppedEarly ?? null,
+    firstErrors: result.firstErrors,
+  };
+}
+
+/**
+ * The human summary of validate on stderr, shaped like import's:
+ *
+ *   barge: validate products.csv against "products" (file schema): 1 invalid record
+ *     read 12, valid 11, rejected 1
+ *     0.1 s, 148 records/s
+ *     products.csv:line 7, column "price": expected a number >= 0, got "-3"
+ *     report: /home/me/products.errors.ndjson
+ */
+export function printValidateSummary(stream: NodeJS.WritableStream, result: ValidateResult, inputs: string[]): void {
+  const c = result.counts;
+  const names = inputs.map((input) => (input === '-' ? 'stdin' : input)).join(', ');
+  const verdict = result.stoppedEarly === 'interrupted'
+    ? `interrupted after ${plural(c.read, 'record')}${c.rejected > 0 ? `, ${plural(c.rejected, 'invalid record')} so far` : ''}`
+    : c.rejected > 0 ? plural(c.rejected, 'invalid record') : 'every record is valid';
+  const lines = [
+    `barge: validate ${names} against "${result.table}" (${result.schemaOrigin} schema): ${verdict}`,
+    `  read ${number.format(c.read)}, valid ${number.format(c.valid)}, rejected ${number.format(c.rejected)}`,
+    `  ${(result.durationMs / 1000).toFixed(1)} s, ${number.format(result.recordsPerSecond)} records/s`,
+  ];
+  if (result.stoppedEarly && result.stoppedEarly !== 'interrupted') lines.push(`  ${result.stoppedEarly}`);
+  for (const error of result.firstErrors) lines.push(`  ${error}`);
+  const unshown = c.rejected - result.firstErrors.length;
+  if (unshown > 0 && result.firstErrors.length > 0) lines.push(`  ... and ${plural(unshown, 'more invalid record')}${result.reportPath ? ' in the report' : ''}`);
+  if (result.reportPath) lines.push(`  report: ${result.reportPath} (fix the records, then import it)`);
+  stream.write(lines.join('\n') + '\n');
+}
