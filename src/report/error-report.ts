@@ -69,7 +69,7 @@ export class ErrorReport {
     try {
       this.fd = fs.openSync(this.path, appending ? 'a' : 'w');
     } catch (cause) {
-      throw new BargeError('io', `cannot write the error report "${this.path}": ${(cause as Error).message}`, { cause });
+      throw new BargeError('io', `cannot write the error report "${this.path}": ${whyNot(cause, this.path)}`, { cause });
     }
     if (this.format === 'json') this.write('[');
     if (this.format === 'csv') {
@@ -103,7 +103,22 @@ export class ErrorReport {
     try {
       fs.writeSync(this.fd!, text);
     } catch (cause) {
-      throw new BargeError('io', `cannot write the error report "${this.path}": ${(cause as Error).message}`, { cause });
+      throw new BargeError('io', `cannot write the error report "${this.path}": ${whyNot(cause, this.path)}`, { cause });
     }
+  }
+}
+
+/** What went wrong and how to fix it, in words rather than an errno. */
+function whyNot(cause: unknown, file: string): string {
+  const code = (cause as NodeJS.ErrnoException).code;
+  const dir = path.dirname(file);
+  switch (code) {
+    case 'ENOENT': return `the directory ${dir} does not exist; create it or pass another --errors`;
+    case 'EACCES': case 'EPERM': return 'permission denied; pass another --errors';
+    case 'EISDIR': return 'it is a directory; pass a file path to --errors';
+    case 'ENOTDIR': return `${dir} is not a directory; pass another --errors`;
+    case 'ENOSPC': return 'the disk is full; free space and resume the job';
+    case 'EROFS': return 'the file system is read-only; pass another --errors';
+    default: return `${(cause as Error).message}; pass another --errors`;
   }
 }

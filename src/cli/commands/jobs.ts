@@ -5,7 +5,7 @@ import { openDatabase } from '../../store/open-database.js';
 import { JOB_STATUSES } from '../../store/stats.js';
 import { addBusyTimeout, addCommonOptions, integerFlag, valueOption, type CommonOptions } from '../options.js';
 import type { CommandOutcome } from '../outcome.js';
-import { jobDetail, jobsTable } from '../render/job-report.js';
+import { jobDetail, jobJson, jobsTable } from '../render/job-report.js';
 
 interface JobsFlags extends CommonOptions {
   limit?: string;
@@ -36,11 +36,11 @@ async function jobsAction(id: string | undefined, flags: JobsFlags): Promise<Com
     if (id !== undefined) {
       const job = getJob(db, id);
       if (job === undefined) throw new BargeError('usage', `no job "${id}" in ${flags.db}; list jobs with: barge jobs`);
-      process.stdout.write(flags.json ? JSON.stringify(job) + '\n' : jobDetail(job));
+      process.stdout.write(flags.json ? JSON.stringify(jobJson(job)) + '\n' : jobDetail(job));
       return { exitCode: 0 };
     }
     const jobs = listJobs(db, { limit, status: flags.status });
-    if (flags.json) process.stdout.write(JSON.stringify(jobs) + '\n');
+    if (flags.json) process.stdout.write(JSON.stringify(jobs.map(jobJson)) + '\n');
     else if (jobs.length === 0) process.stdout.write(flags.status ? `no ${flags.status} jobs in ${flags.db}\n` : `no jobs yet in ${flags.db}\n`);
     else process.stdout.write(jobsTable(jobs));
   } finally {

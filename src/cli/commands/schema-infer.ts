@@ -8,7 +8,7 @@ import type { CommandOutcome } from '../outcome.js';
 
 /** `barge schema infer <input>`: the schema import would infer, as a schema file to edit and pin. */
 export function schemaCommand(run: (outcome: Promise<CommandOutcome>) => void): Command {
-  const schema = new Command('schema').description('work with schema files');
+  const schema = new Command('schema').description('schema files: barge schema infer <input> prints the schema barge would infer');
   const infer = new Command('infer')
     .description('print the schema barge would infer for an input (a valid --schema file)')
     .argument('<input>', 'input file, or - for standard input');

@@ -47,7 +47,7 @@ export function printImportSummary(stream: NodeJS.WritableStream, result: Import
   const c = result.counts;
   const what = result.dryRun ? 'dry run of' : 'import of';
   const inputs = config.inputs.map((input) => (input === '-' ? 'stdin' : input)).join(', ') || `job ${result.jobId}`;
-  lines.push(`barge: ${what} ${inputs} into "${result.table}": ${headline(result)}`);
+  lines.push(`barge: ${what} ${inputs} into "${result.table}": ${headline(result, config.inputs)}`);
   const counts = [`read ${number.format(c.read)}`, `inserted ${number.format(c.inserted)}`];
   if (c.updated) counts.push(`updated ${number.format(c.updated)}`);
   if (c.ignored) counts.push(`ignored ${number.format(c.ignored)}`);
@@ -63,12 +63,15 @@ export function printImportSummary(stream: NodeJS.WritableStream, result: Import
   stream.write(lines.join('\n') + '\n');
 }
 
-function headline(result: ImportResult): string {
+function headline(result: ImportResult, inputs: string[]): string {
   const c = result.counts;
   const rejected = plural(c.rejected, 'record');
   if (result.status === 'interrupted') {
     if (result.rolledBack) return 'interrupted; rolled back, nothing was written';
-    return `interrupted after ${plural(result.batchesCommitted, 'committed batch', 'committed batches')}; continue with: barge import --resume ${result.jobId}`;
+    const batches = plural(result.batchesCommitted, 'committed batch', 'committed batches');
+    // stdin cannot be read again, so a job that read it cannot be resumed (resume.ts refuses it).
+    if (inputs.includes('-')) return `interrupted after ${batches}, which stay; a job that read stdin cannot be resumed`;
+    return `interrupted after ${batches}; continue with: barge import --resume ${result.jobId}`;
   }
   if (result.dryRun) return c.rejected > 0 ? `${rejected} would be rejected; rolled back, nothing was written` : 'every record would load; rolled back, nothing was written';
   if (result.mode === 'atomic' && c.rejected > 0) return `failed: ${rejected} rejected, rolled back, nothing was written`;

@@ -1,6 +1,38 @@
 import type { JobRecord } from '../../store/jobs.js';
 import { formatCount, formatDuration, formatTime, textTable } from './text-table.js';
 
+/**
+ * The --json of one job (jobs <id>, and each element of the jobs list): the
+ * documented fields, named here one by one so that the shape stays as the
+ * README gives it whatever the job record gains.
+ */
+export function jobJson(job: JobRecord) {
+  return {
+    id: job.id,
+    command: job.command,
+    inputs: job.inputs.map((input) => ({ path: input.path, name: input.name, format: input.format, size: input.size, sha256: input.sha256 })),
+    table: job.table,
+    mode: job.mode,
+    options: job.options,
+    status: job.status,
+    counts: countsJson(job.counts),
+    batchesCommitted: job.batchesCommitted,
+    reportPath: job.reportPath,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+    durationMs: job.durationMs,
+    recordsPerSecond: job.recordsPerSecond,
+    error: job.error,
+    checkpoint: job.checkpoint === null
+      ? null
+      : { records: job.checkpoint.records, batches: job.checkpoint.batches, counts: countsJson(job.checkpoint.counts) },
+  };
+}
+
+function countsJson(c: JobRecord['counts']) {
+  return { read: c.read, inserted: c.inserted, updated: c.updated, ignored: c.ignored, rejected: c.rejected };
+}
+
 /** The job history as an aligned table (newest first, as listed). */
 export function jobsTable(jobs: JobRecord[]): string {
   return textTable(

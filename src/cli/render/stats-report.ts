@@ -2,9 +2,43 @@ import { typeFromDeclared } from '../../schema/from-table.js';
 import type { ColumnStats, DatabaseStats } from '../../store/stats.js';
 import { formatBytes, formatCount, formatDuration, formatTime, textTable } from './text-table.js';
 
-/** The --json of stats: the DatabaseStats as collected, with the database path. */
+/**
+ * The --json of stats: the DatabaseStats as collected, with the database path.
+ * Its fields are named one by one so that the shape stays as the README gives it.
+ */
 export function statsJson(stats: DatabaseStats, db: string, table: string | undefined) {
-  return { command: 'stats', db, table: table ?? null, ...stats };
+  const j = stats.jobs;
+  return {
+    command: 'stats',
+    db,
+    table: table ?? null,
+    sizeBytes: stats.sizeBytes,
+    tables: stats.tables.map((t) => ({
+      name: t.name,
+      rows: t.rows,
+      columns: t.columns.map((c) => ({ name: c.name, declaredType: c.declaredType, type: c.type })),
+      sizeBytes: t.sizeBytes,
+    })),
+    jobs: {
+      total: j.total,
+      byStatus: { running: j.byStatus.running, succeeded: j.byStatus.succeeded, partial: j.byStatus.partial, failed: j.byStatus.failed, interrupted: j.byStatus.interrupted },
+      finished: j.finished,
+      successRate: j.successRate,
+      recordsImported: j.recordsImported,
+      recordsRejected: j.recordsRejected,
+      medianRecordsPerSecond: j.medianRecordsPerSecond,
+    },
+    lastJobs: stats.lastJobs.map((job) => ({
+      id: job.id,
+      status: job.status,
+      table: job.table,
+      mode: job.mode,
+      counts: { read: job.counts.read, inserted: job.counts.inserted, updated: job.counts.updated, ignored: job.counts.ignored, rejected: job.counts.rejected },
+      startedAt: job.startedAt,
+      durationMs: job.durationMs,
+      recordsPerSecond: job.recordsPerSecond,
+    })),
+  };
 }
 
 /** The human report of stats. It is the command's data, so it goes to stdout. */

@@ -1,0 +1,142 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { barge, ROOT, workdir } from '../helpers/cli.js';
+
+/**
+ * SPEC §1 and issue 6: `barge --help` and every command's `--help` list every
+ * option with its default; every command has a help text; and every option the
+ * help lists is documented in the README.
+ */
+
+const COMMANDS: string[][] = [[], ['import'], ['validate'], ['export'], ['stats'], ['jobs'], ['schema'], ['schema', 'infer']];
+const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+
+interface HelpOption {
+  flags: string;
+  description: string;
+}
+
+/** The entries of an "Options:"-style section: a line starting with "  -", and its wrapped continuation lines. */
+function optionsIn(help: string, heading: string): HelpOption[] {
+  const lines = help.split('\n');
+  const start = lines.indexOf(heading);
+  if (start === -1) return [];
+  const entries: HelpOption[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (line.trim() === '') break;
+    const entry = /^  (-\S.*?)(?: {2,}(.*))?$/.exec(line);
+    if (entry) entries.push({ flags: entry[1]!.trim(), description: (entry[2] ?? '').trim() });
+    else entries.at(-1)!.description += ' ' + line.trim();
+  }
+  return entries;
+}
+
+function longOptions(flags: string): string[] {
+  return flags.match(/--[a-z][a-z-]*/g) ?? [];
+}
+
+describe('help', () => {
+  let dir: string;
+  const helps = new Map<string, string>();
+  beforeAll(async () => {
+    dir = workdir();
+    await Promise.all(COMMANDS.map(async (command) => {
+      const result = await barge(dir, [...command, '--help']);
+      expect(result.exitCode, `barge ${command.join(' ')} --help`).toBe(0);
+      expect(result.stderr).toBe('');
+      helps.set(command.join(' '), result.stdout);
+    }));
+  });
+
+  for (const command of COMMANDS) {
+    const name = ['barge', ...command].join(' ');
+
+    it(`${name} --help: usage, a description, and options`, () => {
+      const help = helps.get(command.join(' '))!;
+      const lines = help.split('\n');
+      expect(lines[0]!.startsWith(`Usage: ${name} [options]`), lines[0]).toBe(true);
+      // The description: the paragraph after the usage line, a sentence of words.
+      expect(lines[1]).toBe('');
+      expect(lines[2]).toMatch(/^[A-Za-z][a-z]+ .{20,}/);
+      expect(optionsIn(help, 'Options:').map((o) => o.flags)).toContain('-h, --help');
+    });
+
+    it(`${name} --help: every option shows its default`, () => {
+      const help = helps.get(command.join(' '))!;
+      const options = [...optionsIn(help, 'Options:'), ...optionsIn(help, 'Options every command takes:')];
+      expect(options.length).toBeGreaterThan(0);
+      for (const option of options) {
+        if (option.flags === '-h, --help' || option.flags === '--version') continue;
+        expect(option.description, `${name}: ${option.flags}`).toMatch(/\((?:one of: [^;]+; )?default: .+\)$/);
+      }
+    });
+
+    it(`${name} --help: every option it lists is in the README`, () => {
+      const help = helps.get(command.join(' '))!;
+      const options = [...optionsIn(help, 'Options:'), ...optionsIn(help, 'Options every command takes:')].flatMap((o) => longOptions(o.flags));
+      expect(options.length).toBeGreaterThan(0);
+      const missing = options.filter((option) => !new RegExp(`${option}(?![a-z-])`).test(README));
+      expect(missing, `options of ${name} --help missing from README.md`).toEqual([]);
+    });
+  }
+
+  it('every command listed by barge --help has a description, and its own help', () => {
+    const commands = (help: string) => optionsFree(help).map((line) => /^  (\S+)(?: \S+)*? {2,}(\S.*)$/.exec(line)!).map((m) => ({ name: m[1]!, description: m[2]! }));
+    const top = commands(helps.get('')!);
+    expect(top.map((c) => c.name)).toEqual(['import', 'validate', 'export', 'stats', 'jobs', 'schema', 'help']);
+    for (const c of top) expect(c.description.length, c.name).toBeGreaterThan(10);
+    const schema = commands(helps.get('schema')!);
+    expect(schema.map((c) => c.name)).toEqual(['infer', 'help']);
+    for (const c of schema) expect(c.description.length, c.name).toBeGreaterThan(10);
+  });
+
+  it('barge --help lists the options every command takes, the environment and the exit codes', () => {
+    const help = helps.get('')!;
+    expect(optionsIn(help, 'Options every command takes:').map((o) => o.flags)).toEqual(
+      ['--db <path>', '--json', '--quiet', '--progress', '--no-progress', '--debug', '-h, --help'],
+    );
+    for (const variable of ['BARGE_DB', 'BARGE_DEBUG=1', 'BARGE_PROGRESS_INTERVAL_MS', 'NO_COLOR']) expect(help).toContain(`\n  ${variable} `);
+    for (const code of ['0', '1', '2', '3', '130']) expect(help).toMatch(new RegExp(`\\n  ${code} +\\S`));
+    // The environment variables are documented too.
+    for (const variable of ['BARGE_DB', 'BARGE_DEBUG', 'BARGE_PROGRESS_INTERVAL_MS', 'NO_COLOR']) expect(README).toContain(variable);
+  });
+
+  it('the defaults shown are the ones applied', () => {
+    const help = helps.get('import')!;
+    const defaults = Object.fromEntries(optionsIn(help, 'Options:').map((o) => [longOptions(o.flags)[0], /default: ([^;)]+)\)?$/.exec(o.description)?.[1]]));
+    expect(defaults).toMatchObject({
+      '--batch-size': '1000', '--infer-rows': '1000', '--mode': 'atomic', '--on-conflict': 'error', '--busy-timeout': '5000',
+      '--encoding': 'utf8', '--quote': `'"'`, '--max-errors': 'no limit', '--dry-run': 'off', '--db': '$BARGE_DB, else ./barge.db',
+    });
+    expect(defaults['--progress']).toBe('on when stderr is a terminal');
+    expect(/default: ([^)]+)\)$/.exec(optionsIn(helps.get('jobs')!, 'Options:').find((o) => o.flags === '--limit <n>')!.description)?.[1]).toBe('20');
+  });
+
+  it('-h is --help, and `barge help <command>` prints the same help', async () => {
+    expect((await barge(dir, ['-h'])).stdout).toBe(helps.get(''));
+    expect((await barge(dir, ['import', '-h'])).stdout).toBe(helps.get('import'));
+    const viaHelp = await barge(dir, ['help', 'export']);
+    expect(viaHelp.exitCode).toBe(0);
+    expect(viaHelp.stdout).toBe(helps.get('export'));
+  });
+
+  it('barge without a command: the help on stderr, exit 2', async () => {
+    const result = await barge(dir, []);
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(helps.get('')!.trimEnd());
+  });
+});
+
+/** The "Commands:" section's lines. */
+function optionsFree(help: string): string[] {
+  const lines = help.split('\n');
+  const start = lines.indexOf('Commands:');
+  const out: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (line.trim() === '') break;
+    if (/^  \S/.test(line)) out.push(line);
+  }
+  return out;
+}
