@@ -68,8 +68,8 @@ export function lineIntervalMs(env: NodeJS.ProcessEnv): number {
   const value = env.BARGE_PROGRESS_INTERVAL_MS;
   if (value === undefined || value === '') return LINE_INTERVAL_MS;
   const ms = Number(value);
-  if (!/^\d+$/.test(value.trim()) || ms < 100 || ms > 3_600_000) {
-    throw new BargeError('usage', `BARGE_PROGRESS_INTERVAL_MS must be a number of milliseconds from 100 to 3600000, got "${value}"; unset it for the default (${LINE_INTERVAL_MS})`);
+  if (!/^\d+$/.test(value.trim()) || ms < 10 || ms > 3_600_000) {
+    throw new BargeError('usage', `BARGE_PROGRESS_INTERVAL_MS must be a number of milliseconds from 10 to 3600000, got "${value}"; unset it for the default (${LINE_INTERVAL_MS})`);
   }
   return ms;
 }

@@ -1,0 +1,237 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { execa } from 'execa';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { barge, BIN, importMakers, workdir } from '../helpers/cli.js';
+import { writeNumberedCsv } from '../helpers/generate.js';
+
+/**
+ * SPEC §9, §10 and issue 6: every error code (src/errors.ts) gives one line on
+ * stderr, `barge: error: <what>, <where>; <how to fix>`, with its exit code, no
+ * stack trace; and the same line followed by a stack trace with --debug or
+ * BARGE_DEBUG=1. --quiet never hides an error.
+ */
+
+const SCHEMA = ['--schema', 'fixtures/products.schema.json'];
+
+function expectOneLine(stderr: string, message: string): void {
+  expect(stderr).toBe(`barge: error: ${message}`);
+  expect(stderr).not.toMatch(/^\s+at /m);
+}
+
+/** The same line first, then a stack trace that names the error. */
+function expectDebug(stderr: string, message: string): void {
+  const lines = stderr.split('\n');
+  expect(lines[0]).toBe(`barge: error: ${message}`);
+  expect(lines[1]).toMatch(/^BargeError: /);
+  expect(lines.filter((line) => /^\s+at /.test(line)).length).toBeGreaterThan(2);
+}
+
+interface Case {
+  code: string;
+  exit: number;
+  args: (dir: string) => string[];
+  message: (dir: string) => string;
+  setup?: (dir: string) => void | Promise<void>;
+}
+
+const CASES: Case[] = [
+  {
+    code: 'usage',
+    exit: 2,
+    args: () => ['import', 'fixtures/products.csv', ...SCHEMA, '--batch-size', '0'],
+    message: () => '--batch-size must be an integer from 1 to 1000000, got "0"',
+  },
+  {
+    code: 'schema',
+    exit: 2,
+    args: () => ['import', 'fixtures/products.csv', '--schema', 'fixtures/bad/unknown-key.schema.json'],
+    message: () => 'schema fixtures/bad/unknown-key.schema.json: columns.qty: unknown key "minimum"',
+  },
+  {
+    code: 'input',
+    exit: 2,
+    setup: (dir) => fs.writeFileSync(path.join(dir, 'unterminated.csv'), 'id,name\n1,"abc\n2,x\n'),
+    args: () => ['import', 'unterminated.csv', '--table', 'things'],
+    message: () => 'unterminated.csv:2: unterminated quoted field (CSV_QUOTE_NOT_CLOSED); check the quoting on that line',
+  },
+  {
+    code: 'io',
+    exit: 3,
+    args: () => ['import', 'fixtures/bad/products-bad-price.csv', ...SCHEMA, '--errors', 'missing/report.ndjson'],
+    message: (dir) => {
+      const report = path.join(fs.realpathSync(dir), 'missing/report.ndjson');
+      return `cannot write the error report "${report}": the directory ${path.dirname(report)} does not exist; create it or pass another --errors`;
+    },
+  },
+  {
+    code: 'database',
+    exit: 3,
+    setup: (dir) => fs.writeFileSync(path.join(dir, 'notes.db'), 'these are my notes, not a database\n'.repeat(20)),
+    args: () => ['import', 'fixtures/makers.csv', '--db', 'notes.db'],
+    message: () => 'database "notes.db" is not a SQLite database (or is encrypted); pass another --db',
+  },
+];
+
+describe('error messages: one line, no stack trace; a stack with --debug', () => {
+  for (const c of CASES) {
+    it(`${c.code}: exit ${c.exit}`, async () => {
+      const dir = workdir();
+      await importMakers(dir);
+      await c.setup?.(dir);
+      const plain = await barge(dir, c.args(dir));
+      expect(plain.exitCode, plain.stderr).toBe(c.exit);
+      expectOneLine(plain.stderr, c.message(dir));
+      expect(plain.stdout).toBe('');
+
+      const quiet = await barge(dir, [...c.args(dir), '--quiet']);
+      expect(quiet.exitCode).toBe(c.exit);
+      expectOneLine(quiet.stderr, c.message(dir));
+
+      const debug = await barge(dir, [...c.args(dir), '--debug']);
+      expect(debug.exitCode).toBe(c.exit);
+      expectDebug(debug.stderr, c.message(dir));
+      const env = await barge(dir, c.args(dir), { env: { BARGE_DEBUG: '1' } });
+      expect(env.exitCode).toBe(c.exit);
+      expectDebug(env.stderr, c.message(dir));
+    });
+  }
+
+  it('usage, from the option parser: one line with a fix, exit 2', async () => {
+    const dir = workdir();
+    const cases: Array<[string[], string]> = [
+      [['import', 'fixtures/products.csv', '--batch-sze', '5'], "unknown option '--batch-sze'; did you mean --batch-size?"],
+      [['import', 'fixtures/products.csv', '--frobnicate'], "unknown option '--frobnicate'; see barge import --help"],
+      [['imprt', 'fixtures/products.csv'], "unknown command 'imprt'; did you mean import?"],
+      [['import', 'fixtures/products.csv', '--mode', 'sometimes'], "option '--mode <mode>' argument 'sometimes' is invalid. Allowed choices are atomic, batch, row"],
+      [['jobs', 'a', 'b'], "too many arguments for 'jobs'. Expected 1 argument but got 2; see barge jobs --help"],
+      [['schema', 'infer'], "missing required argument 'input'; see barge schema infer --help"],
+    ];
+    for (const [args, message] of cases) {
+      const result = await barge(dir, args);
+      expect(result.exitCode, args.join(' ')).toBe(2);
+      expectOneLine(result.stderr, message);
+    }
+  });
+
+  describe('busy: another process holds the write lock past --busy-timeout', () => {
+    let holder: Database.Database | undefined;
+    afterEach(() => {
+      holder?.close();
+      holder = undefined;
+    });
+
+    it('exit 3, one line; with --debug a stack trace; the import loads once the lock is gone', async () => {
+      const dir = workdir();
+      await importMakers(dir);
+      holder = new Database(path.join(dir, 'barge.db'));
+      holder.pragma('busy_timeout = 0');
+      holder.exec('BEGIN IMMEDIATE');
+      const message = 'database "barge.db" is locked by another process; retry later or raise --busy-timeout';
+      const args = ['import', 'fixtures/products.csv', ...SCHEMA, '--busy-timeout', '200'];
+      const started = Date.now();
+      const plain = await barge(dir, args);
+      expect(plain.exitCode, plain.stderr).toBe(3);
+      expectOneLine(plain.stderr, message);
+      const debug = await barge(dir, [...args, '--debug']);
+      expect(debug.exitCode).toBe(3);
+      expectDebug(debug.stderr, message);
+      expect(Date.now() - started).toBeLessThan(8000);
+      holder.exec('ROLLBACK');
+      const after = await barge(dir, args);
+      expect(after.exitCode, after.stderr).toBe(0);
+    });
+  });
+
+  describe('interrupted: SIGINT', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = workdir();
+      writeNumberedCsv(path.join(dir, 'numbered.csv'), 200_000);
+    });
+
+    /** Feeds `records` CSV records on stdin, waits until they are read, sends SIGINT, then ends stdin. */
+    async function interruptStdinImport(args: string[], records: number) {
+      const child = execa('node', [BIN, 'import', '-', '--format', 'csv', '--table', 'nums', ...args], {
+        cwd: dir, reject: false, stdin: 'pipe', env: { ...process.env, BARGE_DB: '', BARGE_DEBUG: '', NO_COLOR: '1' },
+      });
+      const lines = ['id,name'];
+      for (let i = 1; i <= records; i++) lines.push(`${i},n${i}`);
+      child.stdin!.write(lines.join('\n') + '\n');
+      // stdin stays open: barge waits for more, having committed what it read.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      child.kill('SIGINT');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      child.stdin!.end();
+      const result = await child;
+      return { exitCode: result.exitCode, stderr: String(result.stderr) };
+    }
+
+    it('import, batch mode: exit 130, the summary says what stays and what to do', async () => {
+      const result = await interruptStdinImport(['--mode', 'batch', '--batch-size', '100', '--db', 'batch.db'], 5000);
+      expect(result.exitCode, result.stderr).toBe(130);
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+      const lines = result.stderr.split('\n');
+      const headline = /^barge: import of stdin into "nums": interrupted after (\d+) committed batches, which stay; a job that read stdin cannot be resumed$/.exec(lines[0]!);
+      expect(headline, lines[0]).not.toBeNull();
+      const batches = Number(headline![1]);
+      expect(batches).toBeGreaterThan(0);
+      // What was committed is whole batches of 100, and is what the summary counts as inserted.
+      expect(lines[1]).toMatch(new RegExp(`^  read [\\d,]+, inserted ${(batches * 100).toLocaleString('en-US')}, rejected 0$`));
+      expect(lines[2]).toMatch(/^ {2}\d+\.\d s, [\d,]+ records\/s, job \d{8}-\d{6}-[0-9a-f]{6}$/);
+      expect(lines).toHaveLength(3);
+    });
+
+    it('import, atomic: exit 130, rolled back', async () => {
+      const result = await interruptStdinImport(['--db', 'atomic.db'], 5000);
+      expect(result.exitCode, result.stderr).toBe(130);
+      expect(result.stderr.split('\n')[0]).toBe('barge: import of stdin into "nums": interrupted; rolled back, nothing was written');
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+    });
+
+    it('import of a file, batch mode: the summary says how to resume', async () => {
+      const child = execa('node', [BIN, 'import', 'numbered.csv', '--mode', 'batch', '--batch-size', '50', '--db', 'file.db', '--progress'], {
+        cwd: dir, reject: false, env: { ...process.env, BARGE_DB: '', BARGE_DEBUG: '', BARGE_PROGRESS_INTERVAL_MS: '100' },
+      });
+      // The first progress line: barge is loading.
+      await new Promise<void>((resolve) => child.stderr!.on('data', (chunk: Buffer) => { if (/\d+%/.test(String(chunk))) resolve(); }));
+      child.kill('SIGINT');
+      const result = await child;
+      expect(result.exitCode, String(result.stderr)).toBe(130);
+      const summary = String(result.stderr).split('\n').filter((line) => !/^barge: \d+%/.test(line));
+      expect(summary[0]).toMatch(/^barge: import of numbered\.csv into "numbered": interrupted after [\d,]+ committed batches; continue with: barge import --resume (\d{8}-\d{6}-[0-9a-f]{6})$/);
+      const id = /--resume (\S+)$/.exec(summary[0]!)![1]!;
+      const resumed = await barge(dir, ['import', '--resume', id, '--db', 'file.db']);
+      expect(resumed.exitCode, resumed.stderr).toBe(0);
+    });
+
+    it('export to a pipe: exit 130 and one line; with --debug a stack', async () => {
+      const load = await barge(dir, ['import', 'numbered.csv', '--db', 'export.db']);
+      expect(load.exitCode, load.stderr).toBe(0);
+      for (const debug of [false, true]) {
+        // Nobody reads stdout at first: the pipe fills and export waits in a write, so the signal lands mid-run.
+        const child = spawn('node', [BIN, 'export', '--table', 'numbered', '--db', 'export.db', ...(debug ? ['--debug'] : [])], {
+          cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BARGE_DB: '', BARGE_DEBUG: '' },
+        });
+        child.stdout.pause();
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => { stderr += String(chunk); });
+        const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        child.kill('SIGINT');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        child.stdout.resume();
+        const exitCode = await exited;
+        stderr = stderr.replace(/\n$/, '');
+        expect(exitCode, stderr).toBe(130);
+        const message = /^barge: error: export interrupted after (\d+) rows$/.exec(stderr.split('\n')[0]!);
+        expect(message, stderr).not.toBeNull();
+        expect(Number(message![1])).toBeLessThan(200_000);
+        if (debug) expectDebug(stderr, message![0].slice('barge: error: '.length));
+        else expect(stderr.split('\n')).toHaveLength(1);
+      }
+    });
+  });
+});
