@@ -140,7 +140,7 @@ class ImportRun {
 
     this.jobId = resumeFrom?.id ?? config.jobId ?? newJobId();
     this.report = new ErrorReport(
-      path.resolve(config.errorsPath ?? defaultReportPath(config.inputs[0]!)),
+      reportPathFor(config),
       this.validator.columns,
       resumeFrom !== undefined,
     );
@@ -418,6 +418,36 @@ export function defaultReportPath(firstInput: string): string {
   return `${firstInput === '-' ? 'stdin' : inputBaseName(firstInput)}.errors.ndjson`;
 }
 
+/**
+ * The error report's absolute path: --errors, else the default. Never one of the
+ * inputs: the report is opened (truncated) while the inputs are still read, so
+ * re-importing a fixed report (`barge import products.errors.ndjson`) would
+ * destroy the records not read yet. The default steps aside to
+ * `<base>.errors-2.ndjson`, -3...; an --errors naming an input is a usage error.
+ */
+export function reportPathFor(config: Pick<ImportConfig, 'errorsPath' | 'inputs'>): string {
+  const inputs = config.inputs.filter((input) => input !== '-').map((input) => path.resolve(input));
+  const isInput = (file: string) => inputs.some((input) => input === file || sameFile(input, file));
+  if (config.errorsPath !== undefined) {
+    const explicit = path.resolve(config.errorsPath);
+    if (isInput(explicit)) throw new BargeError('usage', `--errors ${config.errorsPath} is also an input: the report would overwrite it while it is read; pass another --errors`);
+    return explicit;
+  }
+  const first = path.resolve(defaultReportPath(config.inputs[0]!));
+  let candidate = first;
+  for (let n = 2; isInput(candidate); n++) candidate = first.replace(/\.errors\.ndjson$/, `.errors-${n}.ndjson`);
+  return candidate;
+}
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    const [x, y] = [fs.statSync(a), fs.statSync(b)];
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
+}
+
 /** The options a resume needs to continue the job exactly as it started. */
 function jobOptions(config: ImportConfig): Record<string, unknown> {
   return {
@@ -425,7 +455,7 @@ function jobOptions(config: ImportConfig): Record<string, unknown> {
     table: config.table, schemaPath: config.schemaPath ? path.resolve(config.schemaPath) : undefined,
     source: config.source, inferRows: config.inferRows, batchSize: config.batchSize, mode: config.mode,
     maxErrors: config.maxErrors, onConflict: config.onConflict, truncate: config.truncate,
-    errorsPath: path.resolve(config.errorsPath ?? defaultReportPath(config.inputs[0]!)),
+    errorsPath: reportPathFor(config),
     owner: currentOwner(),
   };
 }

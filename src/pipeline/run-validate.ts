@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { compileValidator } from '../schema/index.js';
 import type { SchemaSpec } from '../schema/types.js';
 import type { SourceRecord } from '../source/types.js';
@@ -12,7 +11,7 @@ import { emptyCounts, type ImportConfig, type ImportEvents } from './import-conf
 import { newJobId } from './job-id.js';
 import { openInputs, recordsOf } from './record-source.js';
 import { schemaBeforeReading, schemaFromSamples } from './resolve-schema.js';
-import { defaultReportPath } from './run-import.js';
+import { reportPathFor } from './run-import.js';
 
 export type ValidateConfig = Pick<ImportConfig, 'inputs' | 'dbPath' | 'table' | 'schemaPath' | 'source' | 'inferRows' | 'batchSize' | 'maxErrors' | 'errorsPath' | 'busyTimeoutMs'>;
 
@@ -61,7 +60,7 @@ export async function runValidate(config: ValidateConfig, events: ImportEvents =
   }
   const validator = compileValidator(spec);
   const runId = newJobId();
-  const report = new ErrorReport(path.resolve(config.errorsPath ?? defaultReportPath(config.inputs[0]!)), validator.columns);
+  const report = new ErrorReport(reportPathFor(config), validator.columns);
   events.onStart?.({ jobId: runId, table: spec.table, totalBytes });
 
   const counts = { read: 0, valid: 0, rejected: 0 };

@@ -1,0 +1,66 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { barge, readNdjson, rows, workdir } from '../helpers/cli.js';
+
+/**
+ * The README's fix-the-report loop, as a new user runs it: import, fix the
+ * report, import the report. The new report must never be written over the
+ * report being read (it was: the default report path of `items.errors.ndjson`
+ * is `items.errors.ndjson`, truncated while read, and the fixed records not
+ * yet read were lost).
+ */
+
+const SCHEMA = { table: 'items', primaryKey: ['id'], columns: { id: { type: 'integer', required: true }, name: { type: 'string' }, qty: { type: 'integer' } } };
+
+function setup(): string {
+  const dir = workdir();
+  const lines = ['id,name,qty'];
+  for (let i = 1; i <= 20_000; i++) lines.push(`${i},item ${i},${i % 3 === 0 ? 'many' : i}`);
+  fs.writeFileSync(path.join(dir, 'items.csv'), lines.join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'items.schema.json'), JSON.stringify(SCHEMA));
+  return dir;
+}
+
+describe('the fix-the-report loop', () => {
+  it('importing a fixed report writes the new report beside it, and loads every fixed record', async () => {
+    const dir = setup();
+    const first = await barge(dir, ['import', 'items.csv', '--schema', 'items.schema.json', '--mode', 'row']);
+    expect(first.exitCode, first.stderr).toBe(1);
+    const reportFile = path.join(dir, 'items.errors.ndjson');
+    expect(readNdjson(reportFile)).toHaveLength(6666);
+    // Fix every record but the first.
+    const fixed = fs.readFileSync(reportFile, 'utf8').split('\n').map((line, i) => (i === 0 ? line : line.replace('"qty":"many"', '"qty":"3"')));
+    fs.writeFileSync(reportFile, fixed.join('\n'));
+
+    const retry = await barge(dir, ['import', 'items.errors.ndjson', '--table', 'items', '--mode', 'row']);
+    expect(retry.exitCode, retry.stderr).toBe(1);
+    expect(retry.stderr.split('\n').slice(0, 2)).toEqual([
+      'barge: import of items.errors.ndjson into "items": partial: 1 record rejected, 6,665 loaded',
+      '  read 6,666, inserted 6,665, rejected 1',
+    ]);
+    const second = path.join(fs.realpathSync(dir), 'items.errors-2.ndjson');
+    expect(retry.stderr).toContain(`  report: ${second} (fix the records and import it again)`);
+    expect(fs.readFileSync(reportFile, 'utf8')).toBe(fixed.join('\n'));
+    expect(readNdjson(second).map((entry) => entry.id)).toEqual(['3']);
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT count(*) AS n FROM items')).toEqual([{ n: 20_000 - 1 }]);
+
+    // validate keeps its hands off the input too.
+    const validated = await barge(dir, ['validate', 'items.errors.ndjson', '--table', 'items']);
+    expect(validated.exitCode).toBe(1);
+    expect(fs.readFileSync(reportFile, 'utf8')).toBe(fixed.join('\n'));
+  });
+
+  it('--errors naming an input is a usage error, and nothing is written', async () => {
+    const dir = setup();
+    await barge(dir, ['import', 'items.csv', '--schema', 'items.schema.json', '--mode', 'row']);
+    const before = fs.readFileSync(path.join(dir, 'items.errors.ndjson'), 'utf8');
+    for (const command of ['import', 'validate']) {
+      const result = await barge(dir, [command, 'items.errors.ndjson', '--table', 'items', '--errors', './items.errors.ndjson']);
+      expect(result.exitCode, result.stderr).toBe(2);
+      expect(result.stderr).toBe('barge: error: --errors ./items.errors.ndjson is also an input: the report would overwrite it while it is read; pass another --errors');
+    }
+    expect(fs.readFileSync(path.join(dir, 'items.errors.ndjson'), 'utf8')).toBe(before);
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT count(*) AS n FROM items')).toEqual([{ n: 20_000 - 6666 }]);
+  });
+});
