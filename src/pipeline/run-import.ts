@@ -431,6 +431,11 @@ export function reportPathFor(config: Pick<ImportConfig, 'errorsPath' | 'inputs'
   if (config.errorsPath !== undefined) {
     const explicit = path.resolve(config.errorsPath);
     if (isInput(explicit)) throw new BargeError('usage', `--errors ${config.errorsPath} is also an input: the report would overwrite it while it is read; pass another --errors`);
+    // Found now rather than at the first rejected record, when batches may have been committed.
+    const dir = path.dirname(config.errorsPath);
+    if (!fs.existsSync(path.dirname(explicit))) throw new BargeError('usage', `--errors ${config.errorsPath}: the directory ${dir} does not exist; create it or pass another --errors`);
+    if (!fs.statSync(path.dirname(explicit)).isDirectory()) throw new BargeError('usage', `--errors ${config.errorsPath}: ${dir} is not a directory; pass another --errors`);
+    if (fs.existsSync(explicit) && fs.statSync(explicit).isDirectory()) throw new BargeError('usage', `--errors ${config.errorsPath} is a directory; give a file path`);
     return explicit;
   }
   const first = path.resolve(defaultReportPath(config.inputs[0]!));

@@ -117,7 +117,7 @@ function whyNot(cause: unknown, file: string): string {
     case 'EACCES': case 'EPERM': return 'permission denied; pass another --errors';
     case 'EISDIR': return 'it is a directory; pass a file path to --errors';
     case 'ENOTDIR': return `${dir} is not a directory; pass another --errors`;
-    case 'ENOSPC': return 'the disk is full; free space and resume the job';
+    case 'ENOSPC': return 'the disk is full; free space and try again';
     case 'EROFS': return 'the file system is read-only; pass another --errors';
     default: return `${(cause as Error).message}; pass another --errors`;
   }
