@@ -48,9 +48,11 @@ export function printImportSummary(stream: NodeJS.WritableStream, result: Import
   const what = result.dryRun ? 'dry run of' : 'import of';
   const inputs = config.inputs.map((input) => (input === '-' ? 'stdin' : input)).join(', ') || `job ${result.jobId}`;
   lines.push(`barge: ${what} ${inputs} into "${result.table}": ${headline(result, config.inputs)}`);
-  const counts = [`read ${number.format(c.read)}`, `inserted ${number.format(c.inserted)}`];
-  if (c.updated) counts.push(`updated ${number.format(c.updated)}`);
-  if (c.ignored) counts.push(`ignored ${number.format(c.ignored)}`);
+  // A dry run wrote nothing: its counts are what it would have done.
+  const would = result.dryRun ? 'would be ' : '';
+  const counts = [`read ${number.format(c.read)}`, `${would}inserted ${number.format(c.inserted)}`];
+  if (c.updated) counts.push(`${would}updated ${number.format(c.updated)}`);
+  if (c.ignored) counts.push(`${would}ignored ${number.format(c.ignored)}`);
   counts.push(`rejected ${number.format(c.rejected)}`);
   lines.push(`  ${counts.join(', ')}`);
   const job = result.dryRun ? 'no job recorded (dry run)' : `job ${result.jobId}`;
