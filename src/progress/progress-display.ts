@@ -63,6 +63,16 @@ export function createProgressDisplay(mode: ProgressMode, stream: NodeJS.WriteSt
   return new SilentDisplay(stream);
 }
 
+/**
+ * On a terminal, the first Ctrl-C gets an answer at once: the run stops at the
+ * next batch boundary (rolling back, writing the report), which may take a
+ * moment, and a second Ctrl-C quits at once (signals.ts).
+ */
+export function announceInterrupt(signal: AbortSignal, display: ProgressDisplay, stream: NodeJS.WriteStream, options: { quiet?: boolean }): void {
+  if (options.quiet || !stream.isTTY) return;
+  signal.addEventListener('abort', () => display.log('barge: stopping (Ctrl-C again to quit at once)'), { once: true });
+}
+
 /** BARGE_PROGRESS_INTERVAL_MS: how often --progress prints a line without a terminal. */
 export function lineIntervalMs(env: NodeJS.ProcessEnv): number {
   const value = env.BARGE_PROGRESS_INTERVAL_MS;
@@ -139,7 +149,8 @@ const RESTORE_TERMINAL = '\x1b[?25h\x1b[?7h';
 class BarDisplay implements ProgressDisplay {
   private bar: cliProgress.SingleBar | undefined;
   private tick: ProgressTick = { done: 0, records: 0 };
-  private readonly restoreOnExit = () => { this.stream.write(RESTORE_TERMINAL); };
+  // The last frame stays on screen; the shell's prompt goes below it.
+  private readonly restoreOnExit = () => { this.stream.write(`${RESTORE_TERMINAL}\n`); };
 
   constructor(private readonly stream: NodeJS.WriteStream, private readonly text: ProgressText) {}
 

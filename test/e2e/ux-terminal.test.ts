@@ -44,8 +44,8 @@ const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
  * Runs `barge <args>` (or a shell pipeline ending in it) in a pseudo-terminal of
  * 100 columns: stdin, stdout and stderr are the terminal. Returns all it printed.
  */
-async function inTerminal(dir: string, args: string[], { env = {}, before = '' }: { env?: Record<string, string>; before?: string } = {}) {
-  const command = `stty cols 100 rows 40 2>/dev/null; ${before}node ${quote(BIN)} ${args.map(quote).join(' ')}`;
+async function inTerminal(dir: string, args: string[], { env = {}, before = '', after = '' }: { env?: Record<string, string>; before?: string; after?: string } = {}) {
+  const command = `stty cols 100 rows 40 2>/dev/null; ${before}node ${quote(BIN)} ${args.map(quote).join(' ')}${after}`;
   const result = await execa('script', ['-qfec', command, '/dev/null'], {
     cwd: dir, reject: false, stdin: 'pipe', stripFinalNewline: false,
     env: { ...process.env, BARGE_DB: '', BARGE_DEBUG: '', NO_COLOR: '', FORCE_COLOR: '', TERM: 'xterm-256color', ...env },
@@ -121,6 +121,20 @@ describe.skipIf(!hasScript)('in a terminal (util-linux script)', () => {
     for (const frame of frames) expect(frame).toMatch(/^[\d,]+ records \| [\d,]+ records\/s \| [\d,]+ rejected \| \d+(?:s|m\d\ds) elapsed$/);
     expect(frames.at(-1)).toMatch(/^300,000 records \| /);
     expect(afterBar(output).split('\n')[0]).toBe('barge: import of stdin into "numbered": partial: 300 records rejected, 299,700 loaded');
+  });
+
+  it('Ctrl-C: says it is stopping; a second one ends barge at once, with the cursor and line wrapping given back', async () => {
+    // stdin stays open after the records, so the first SIGINT waits for the read; the second one exits.
+    const { exitCode, output } = await inTerminal(dir, ['import', '-', '--format', 'csv', '--table', 'waiting', '--mode', 'batch', '--db', 'ctrl-c.db'], {
+      before: '(head -5000 numbered.csv; sleep 3) | ',
+      after: ' & pid=$!; sleep 1.5; kill -INT $pid; sleep 0.3; kill -INT $pid; wait $pid',
+    });
+    expect(exitCode, output).toBe(130);
+    expect(framesOf(output).at(-1)).toMatch(/^4,9\d\d records \| /);
+    // The first Ctrl-C is answered at once, in place of the bar; the second ends barge (no summary).
+    expect(output.endsWith(`${ESC}[2Kbarge: stopping (Ctrl-C again to quit at once)\r\n`), JSON.stringify(output.slice(-120))).toBe(true);
+    expect(output.lastIndexOf(`${ESC}[?25h`)).toBeGreaterThan(output.lastIndexOf(`${ESC}[?25l`));
+    expect(output.lastIndexOf(`${ESC}[?7h`)).toBeGreaterThan(output.lastIndexOf(`${ESC}[?7l`));
   });
 
   it('validate draws the same bar', async () => {

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { BargeError } from '../../errors.js';
 import { formatOfPath, type ExportFormat } from '../../export/format-writers.js';
 import { runExport, type ExportConfig, type ExportResult } from '../../export/run-export.js';
-import { createProgressDisplay, progressModeFor } from '../../progress/progress-display.js';
+import { announceInterrupt, createProgressDisplay, progressModeFor } from '../../progress/progress-display.js';
 import { addBusyTimeout, addCommonOptions, integerFlag, valueOption, type CommonOptions } from '../options.js';
 import type { CommandOutcome } from '../outcome.js';
 import { exportJson, printExportSummary } from '../render/export-summary.js';
@@ -42,12 +42,14 @@ async function exportAction(flags: ExportFlags): Promise<CommandOutcome> {
   const mode = toTerminal ? 'off' : progressModeFor(flags, process.stderr);
   const config = exportConfigFrom(flags, mode !== 'off');
   const progress = createProgressDisplay(mode, process.stderr, { unit: 'rows', totalIsCount: true });
+  const signal = interruptSignal();
+  announceInterrupt(signal, progress, process.stderr, flags);
   let result: ExportResult;
   try {
     result = await runExport(config, {
       stdout: process.stdout,
       onProgress: (p) => progress.update({ done: p.rows, total: p.total, records: p.rows }),
-      signal: interruptSignal(),
+      signal,
     });
   } finally {
     progress.stop();

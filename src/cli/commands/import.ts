@@ -3,7 +3,7 @@ import { BargeError } from '../../errors.js';
 import { runImport } from '../../pipeline/run-import.js';
 import type { ImportConfig, ImportMode, ImportResult } from '../../pipeline/import-config.js';
 import type { OnConflict } from '../../store/batch-writer.js';
-import { createProgressDisplay, progressModeFor } from '../../progress/progress-display.js';
+import { announceInterrupt, createProgressDisplay, progressModeFor } from '../../progress/progress-display.js';
 import { addBusyTimeout, addCommonOptions, addSourceOptions, integerFlag, sourceOptionsFrom, switchOption, valueOption, type CommonOptions, type SourceFlags } from '../options.js';
 import { printImportSummary, importJson } from '../render/import-summary.js';
 import { interruptSignal } from '../signals.js';
@@ -54,6 +54,7 @@ async function importAction(inputs: string[], flags: ImportFlags): Promise<Comma
   const mode = progressModeFor(flags, process.stderr);
   const progress = createProgressDisplay(mode, process.stderr);
   const signal = interruptSignal();
+  announceInterrupt(signal, progress, process.stderr, flags);
   let result: ImportResult;
   try {
     result = await runImport(config, {

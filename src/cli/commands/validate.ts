@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { BargeError } from '../../errors.js';
 import { runValidate, type ValidateConfig, type ValidateResult } from '../../pipeline/run-validate.js';
-import { createProgressDisplay, progressModeFor } from '../../progress/progress-display.js';
+import { announceInterrupt, createProgressDisplay, progressModeFor } from '../../progress/progress-display.js';
 import { addBusyTimeout, addCommonOptions, addSourceOptions, integerFlag, sourceOptionsFrom, switchOption, valueOption, type CommonOptions, type SourceFlags } from '../options.js';
 import type { CommandOutcome } from '../outcome.js';
 import { printValidateSummary, validateJson } from '../render/validate-summary.js';
@@ -45,11 +45,13 @@ async function validateAction(inputs: string[], flags: ValidateFlags): Promise<C
     busyTimeoutMs: integerFlag('--busy-timeout', flags.busyTimeout, 0, 3_600_000)!,
   };
   const progress = createProgressDisplay(progressModeFor(flags, process.stderr), process.stderr);
+  const signal = interruptSignal();
+  announceInterrupt(signal, progress, process.stderr, flags);
   let result: ValidateResult;
   try {
     result = await runValidate(config, {
       onProgress: (p) => progress.update({ done: p.bytesRead, total: p.totalBytes, records: p.records, rejected: p.rejected }),
-    }, interruptSignal());
+    }, signal);
   } finally {
     progress.stop();
   }
