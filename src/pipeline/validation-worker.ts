@@ -4,7 +4,7 @@ import { compileValidator } from '../schema/index.js';
 import type { SourceRecord } from '../source/types.js';
 import { openInputs, recordsOf } from './record-source.js';
 import { validateChunk } from './validate-chunk.js';
-import { CHUNKS_IN_FLIGHT, type FromWorker, type ToWorker, type WorkerStart } from './worker-protocol.js';
+import { CHUNKS_IN_FLIGHT, packChunk, packRecords, unpackRecords, type FromWorker, type PackedRecords, type ToWorker, type WorkerStart } from './worker-protocol.js';
 
 /**
  * The validation worker: reads, parses and validates the inputs and sends the
@@ -16,18 +16,21 @@ const port = parentPort!;
 const post = (message: FromWorker) => port.postMessage(message);
 
 /** Accepted records stay here until the import says it will not report them. */
-const kept = new Map<number, SourceRecord[]>();
+const kept = new Map<number, PackedRecords>();
 let credits = CHUNKS_IN_FLIGHT;
+/** Buffers of packed chunks the import is done with, reused. */
+const spares: ArrayBuffer[] = [];
 let wake: (() => void) | undefined;
 
 port.on('message', (message: ToWorker) => {
   switch (message.type) {
     case 'ack':
       credits++;
+      if (message.buffer) spares.push(message.buffer);
       wake?.();
       break;
     case 'fetch':
-      post({ type: 'records', requestId: message.requestId, records: message.refs.map(([id, index]) => kept.get(id)![index]!) });
+      post({ type: 'records', requestId: message.requestId, records: fetch(message.refs) });
       break;
     case 'release':
       for (const id of kept.keys()) if (id < message.beforeId) kept.delete(id);
@@ -35,13 +38,33 @@ port.on('message', (message: ToWorker) => {
   }
 });
 
+/** The kept records at these places, in order; each chunk is unpacked once. */
+function fetch(refs: Array<[chunkId: number, index: number]>): SourceRecord[] {
+  const byChunk = new Map<number, number[]>();
+  for (const [id, index] of refs) {
+    const indexes = byChunk.get(id);
+    if (indexes) indexes.push(index);
+    else byChunk.set(id, [index]);
+  }
+  const found = new Map<number, SourceRecord[]>();
+  for (const [id, indexes] of byChunk) found.set(id, unpackRecords(kept.get(id)!, indexes));
+  const taken = new Map<number, number>();
+  return refs.map(([id]) => {
+    const at = taken.get(id) ?? 0;
+    taken.set(id, at + 1);
+    return found.get(id)![at]!;
+  });
+}
+
 async function run(): Promise<void> {
   const validator = compileValidator(start.spec);
-  const inputs = await openInputs(start.paths, start.source);
+  const width = validator.columns.length;
+  const source = { ...start.source, keepSource: true };
+  const inputs = await openInputs(start.paths, source);
   const bytesRead = () => inputs.reduce((sum, input) => sum + input.bytesRead(), 0);
   let skip = start.skip;
   let id = 0;
-  for await (let records of recordsOf(inputs, start.source)) {
+  for await (let records of recordsOf(inputs, source)) {
     if (skip > 0) {
       const skipped = Math.min(skip, records.length);
       skip -= skipped;
@@ -52,9 +75,10 @@ async function run(): Promise<void> {
     wake = undefined;
     credits--;
     const chunk = validateChunk(id, records, validator, false);
-    kept.set(id, records);
+    kept.set(id, packRecords(records));
     id++;
-    post({ type: 'chunk', chunk, bytesRead: bytesRead() });
+    const packed = packChunk(chunk, width, spares.pop());
+    port.postMessage({ type: 'chunk', chunk: packed, bytesRead: bytesRead() } satisfies FromWorker, [packed.buffer]);
   }
   post({ type: 'end', bytesRead: bytesRead() });
 }

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { BargeError, type BargeErrorCode } from '../errors.js';
 import type { SourceRecord } from '../source/types.js';
 import type { RecordRef, ValidatedChunk, ValidatedSource } from './validated-source.js';
-import type { FromWorker, SerializedError, ToWorker, WorkerStart } from './worker-protocol.js';
+import { unpackChunk, type FromWorker, type PackedChunk, type SerializedError, type ToWorker, type WorkerStart } from './worker-protocol.js';
 
 /**
  * The import's side of the validation worker (validation-worker.ts): chunks
@@ -10,7 +10,7 @@ import type { FromWorker, SerializedError, ToWorker, WorkerStart } from './worke
  */
 export class WorkerSource implements ValidatedSource {
   private readonly worker: Worker;
-  private readonly queue: ValidatedChunk[] = [];
+  private readonly queue: PackedChunk[] = [];
   private ended = false;
   private failure: Error | undefined;
   private waiting: (() => void) | undefined;
@@ -31,9 +31,12 @@ export class WorkerSource implements ValidatedSource {
     while (this.queue.length === 0 && !this.ended && !this.failure) {
       await new Promise<void>((resolve) => { this.waiting = resolve; });
     }
-    if (this.queue.length > 0) {
-      this.send({ type: 'ack' });
-      return this.queue.shift();
+    const packed = this.queue.shift();
+    if (packed) {
+      const chunk = unpackChunk(packed);
+      // The rows hold no view of the buffer: it goes back to the worker for its next chunk.
+      if (!this.failure) this.worker.postMessage({ type: 'ack', buffer: packed.buffer } satisfies ToWorker, [packed.buffer]);
+      return chunk;
     }
     if (this.failure) throw this.failure;
     return undefined;

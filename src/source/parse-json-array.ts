@@ -19,7 +19,7 @@ import type { OpenedInput, SourceOptions, SourceRecord } from './types.js';
  * the array cannot be trusted to split into the right records.
  */
 export async function* parseJsonArray(input: OpenedInput, options: SourceOptions): AsyncGenerator<SourceRecord[]> {
-  const scanner = new JsonArrayScanner(input.name);
+  const scanner = new JsonArrayScanner(input.name, options.keepSource === true);
   try {
     for await (const text of textChunks(input, options.encoding)) {
       const batch: SourceRecord[] = [];
@@ -86,7 +86,10 @@ export class JsonArrayScanner {
    */
   private backslash = -2;
 
-  constructor(private readonly input: string) {}
+  constructor(
+    private readonly input: string,
+    private readonly keepSource = false,
+  ) {}
 
   push(text: string, out: SourceRecord[]): void {
     this.backslash = -2;
@@ -307,7 +310,10 @@ export class JsonArrayScanner {
       return this.rejected(text, line, recordNo, 'too_deep', `nested deeper than ${MAX_DEPTH} levels`);
     }
     const data = value as Record<string, unknown>;
-    return { input: this.input, line, recordNo, text: data[TEXT_MARKER] === true, data };
+    const marked = data[TEXT_MARKER] === true;
+    return this.keepSource
+      ? { input: this.input, line, recordNo, text: marked, data, source: text }
+      : { input: this.input, line, recordNo, text: marked, data };
   }
 
   private rejected(raw: string, line: number, recordNo: number, code: string, message: string): SourceRecord {

@@ -19,6 +19,7 @@ export async function* parseNdjson(input: OpenedInput, options: SourceOptions): 
   /** Lines completed so far; the line being read is `line + 1`. */
   let line = 0;
   let recordNo = 0;
+  const keepSource = options.keepSource === true;
 
   const toRecord = (text: string, at: number): SourceRecord | undefined => {
     let value: unknown;
@@ -35,7 +36,10 @@ export async function* parseNdjson(input: OpenedInput, options: SourceOptions): 
       return rejected(text, at, ++recordNo, 'too_deep', `nested deeper than ${MAX_DEPTH} levels`);
     }
     const data = value as Record<string, unknown>;
-    return { input: name, line: at, recordNo: ++recordNo, text: data[TEXT_MARKER] === true, data };
+    const marked = data[TEXT_MARKER] === true;
+    return keepSource
+      ? { input: name, line: at, recordNo: ++recordNo, text: marked, data, source: text }
+      : { input: name, line: at, recordNo: ++recordNo, text: marked, data };
   };
 
   const rejected = (raw: string, at: number, no: number, code: string, message: string): SourceRecord => ({

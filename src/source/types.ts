@@ -16,6 +16,11 @@ export interface SourceOptions {
   columns?: string[];
   /** --encoding: utf8 (default), utf16le, latin1. */
   encoding: BufferEncoding;
+  /**
+   * Not a flag: JSON records carry `source`, the text they were parsed from. Set by the
+   * validation worker, which keeps that text instead of the parsed record (worker-protocol.ts).
+   */
+  keepSource?: boolean;
 }
 
 /** An opened input: bytes already gunzipped, with a counter of compressed bytes read. */
@@ -51,5 +56,7 @@ export interface SourceRecord {
   text: boolean;
   data: Record<string, unknown>;
   raw?: string;
+  /** NDJSON/JSON with `keepSource`: the exact text JSON.parse read (JSON.parse of it gives `data` again). */
+  source?: string;
   parseError?: { code: string; message: string; column?: string };
 }
