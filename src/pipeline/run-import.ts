@@ -354,7 +354,8 @@ class ImportRun {
         this.scope.abandon();
         failure = translateSqliteError(error, `database "${config.dbPath}"`);
       }
-      rolledBack = this.scope.outer && !commit;
+      // A failed COMMIT of the outer transaction undid the job as surely as a ROLLBACK.
+      rolledBack = this.scope.outer && (!commit || failure !== undefined);
       if (failure !== undefined) status = 'failed';
       else if (config.mode === 'atomic' && this.counts.rejected > 0) status = 'failed';
       else status = this.counts.rejected > 0 ? 'partial' : 'succeeded';
@@ -398,7 +399,7 @@ class ImportRun {
     if (!(failure instanceof BargeError) || rolledBack || this.config.dryRun || this.batchesCommitted === 0) return failure;
     const kept = this.counts.inserted + this.counts.updated + this.counts.ignored;
     const batches = `${this.batchesCommitted} batch${this.batchesCommitted === 1 ? '' : 'es'}`;
-    return new BargeError(failure.code, `${failure.message} (job ${this.jobId}: the ${batches} committed before this, ${kept} records, stay)`, {
+    return new BargeError(failure.code, `${failure.message} (job ${this.jobId}: the ${batches} committed before this, ${kept} record${kept === 1 ? '' : 's'}, stay)`, {
       cause: failure.cause ?? failure, input: failure.input, line: failure.line, column: failure.column,
     });
   }
