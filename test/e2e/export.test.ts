@@ -181,7 +181,7 @@ describe('export: choosing rows and output', () => {
     const file = fs.readFileSync(path.join(dir, 'file.ndjson'), 'utf8');
     const dash = await ok(dir, ['export', '--table', 'products', '--out', '-', '--format', 'jsonl']);
     expect(dash.stdout).toBe(file);
-    expect(dash.stderr).toMatch(/^barge: exported 12 rows from "products" to stdout \(\d+\.\d s\)\n$/);
+    expect(dash.stderr).toMatch(/^barge: exported 12 rows from "products" to stdout \(\d+\.\d s, [\d,]+ rows\/s\)\n$/);
     const none = await ok(dir, ['export', '--table', 'products', '--format', 'ndjson', '--quiet']);
     expect(none.stdout).toBe(file);
     expect(none.stderr).toBe('');
@@ -202,7 +202,7 @@ describe('export: choosing rows and output', () => {
     expect(summary).toMatchObject({ command: 'export', table: 'products', query: null, format: 'tsv', out: 'summary.tsv', rows: 12 });
     expect(typeof summary.durationMs).toBe('number');
     expect(typeof summary.rowsPerSecond).toBe('number');
-    expect(result.stderr).toMatch(/^barge: exported 12 rows from "products" to summary\.tsv \(\d+\.\d s\)\n$/);
+    expect(result.stderr).toMatch(/^barge: exported 12 rows from "products" to summary\.tsv \(\d+\.\d s, [\d,]+ rows\/s\)\n$/);
     const query = JSON.parse((await ok(dir, ['export', '--query', 'SELECT id FROM makers', '--out', 'm.json', '--json', '--quiet'])).stdout);
     expect(query).toMatchObject({ table: null, query: 'SELECT id FROM makers', format: 'json', rows: 5 });
   });

@@ -153,7 +153,7 @@ describe.skipIf(!hasScript)('in a terminal (util-linux script)', () => {
     expect(frames.length, output).toBeGreaterThanOrEqual(2);
     for (const frame of frames) expect(frame).toMatch(/^[█░]* ?\d{1,3}% \| [\d,]+ of 299,700 rows \| [\d,]+ rows\/s \| ETA (?:--|\d+s|\d+m\d\ds)$/);
     expect(frames.at(-1)).toMatch(/^█+ 100% \| 299,700 of 299,700 rows \| /);
-    expect(afterBar(output)).toMatch(/^barge: exported 299,700 rows from "numbered" to out\.csv \(\d+\.\d s\)\n$/);
+    expect(afterBar(output)).toMatch(/^barge: exported 299,700 rows from "numbered" to out\.csv \(\d+\.\d s, [\d,]+ rows\/s\)\n$/);
     expect(fs.readFileSync(path.join(dir, 'out.csv'), 'utf8').split('\n')).toHaveLength(299_700 + 2);
   });
 
@@ -161,7 +161,7 @@ describe.skipIf(!hasScript)('in a terminal (util-linux script)', () => {
     const { exitCode, output } = await inTerminal(dir, ['export', '--table', 'numbered', '--db', 'loaded.db', '--limit', '2000']);
     expect(exitCode, output).toBe(0);
     expect(output).not.toContain(ESC);
-    expect(output.replace(/\r\n/g, '\n')).toMatch(/^id,name,qty\n1,item 1,1\n[^]*\nbarge: exported 2,000 rows from "numbered" to stdout \(\d+\.\d s\)\n$/);
+    expect(output.replace(/\r\n/g, '\n')).toMatch(/^id,name,qty\n1,item 1,1\n[^]*\nbarge: exported 2,000 rows from "numbered" to stdout \(\d+\.\d s, [\d,]+ rows\/s\)\n$/);
   });
 
   it('NO_COLOR, FORCE_COLOR: no colour either way; --no-progress: no escape codes at all', async () => {
@@ -215,7 +215,7 @@ describe('without a terminal (pipes, as in cron and CI)', () => {
     const runs: Array<[string[], number, RegExp]> = [
       [['import', 'numbered.csv', '--schema', 'numbered.schema.json', '--mode', 'row', '--db', 'a.db', '--errors', 'a.ndjson'], 1, /^barge: import of numbered\.csv into "numbered": partial: /],
       [['validate', 'numbered.csv', '--schema', 'numbered.schema.json', '--errors', 'v.ndjson'], 1, /^barge: validate numbered\.csv against "numbered" \(file schema\): 300 invalid records\n/],
-      [['export', '--table', 'numbered', '--db', 'loaded.db', '--out', 'out.ndjson'], 0, /^barge: exported 299,700 rows from "numbered" to out\.ndjson \(\d+\.\d s\)$/],
+      [['export', '--table', 'numbered', '--db', 'loaded.db', '--out', 'out.ndjson'], 0, /^barge: exported 299,700 rows from "numbered" to out\.ndjson \(\d+\.\d s, [\d,]+ rows\/s\)$/],
     ];
     for (const [args, exit, summary] of runs) {
       const result = await barge(dir, args, { env: { NO_COLOR: '' } });
