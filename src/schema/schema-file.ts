@@ -99,13 +99,22 @@ function kindOf(v: unknown): string {
   return showValue(v);
 }
 
+/** How to fix an unknown key: the likely one meant, else the keys allowed there. */
+function knownKeysHint(at: readonly PropertyKey[], key: string): string {
+  const known = Object.keys(at.length === 0 ? fileSchema.shape : columnSchema.shape);
+  const lower = key.toLowerCase();
+  const meant = known.find((k) => k.toLowerCase() === lower.replace(/[_-]/g, ''))
+    ?? known.find((k) => k.length >= 3 && (lower.startsWith(k.toLowerCase()) || k.toLowerCase().startsWith(lower)));
+  return meant ? `; did you mean "${meant}"?` : `; the keys allowed here are ${known.join(', ')}`;
+}
+
 /** A zod issue on the file -> a path and barge's own message. */
 function describeFileIssue(issue: z.core.$ZodIssue, root: unknown): SchemaProblem {
   const input = valueAt(root, issue.path);
   switch (issue.code) {
     case 'unrecognized_keys': {
       const keys = issue.keys.map((k) => JSON.stringify(k)).join(', ');
-      return new SchemaProblem(issue.path, `unknown key${issue.keys.length === 1 ? '' : 's'} ${keys}`);
+      return new SchemaProblem(issue.path, `unknown key${issue.keys.length === 1 ? '' : 's'} ${keys}${knownKeysHint(issue.path, issue.keys[0]!)}`);
     }
     case 'invalid_type':
       if (input === undefined) return new SchemaProblem(issue.path, 'is required');

@@ -51,7 +51,7 @@ const CASES: Case[] = [
     what: 'an unknown key in the schema file',
     exit: 2,
     args: () => ['import', 'fixtures/products.csv', '--schema', 'fixtures/bad/unknown-key.schema.json'],
-    message: () => 'schema fixtures/bad/unknown-key.schema.json: columns.qty: unknown key "minimum"',
+    message: () => 'schema fixtures/bad/unknown-key.schema.json: columns.qty: unknown key "minimum"; did you mean "min"?',
   },
   {
     code: 'input',

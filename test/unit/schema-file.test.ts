@@ -57,9 +57,15 @@ describe('parseSchemaSpec', () => {
     );
   });
 
+  it('an unknown key with no likely meaning lists the keys allowed there', () => {
+    expect(schemaError(withColumns({ qty: { type: 'integer', zzz: 0 } }))).toBe(
+      'schema x.json: columns.qty: unknown key "zzz"; the keys allowed here are type, required, default, min, max, minLength, maxLength, pattern, enum, unique, references',
+    );
+  });
+
   it('rejects unknown keys', () => {
-    expect(schemaError(withColumns({ qty: { type: 'integer', minimum: 0 } }))).toBe('schema x.json: columns.qty: unknown key "minimum"');
-    expect(schemaError({ ...products, primary_key: ['id'] })).toBe('schema x.json: unknown key "primary_key"');
+    expect(schemaError(withColumns({ qty: { type: 'integer', minimum: 0 } }))).toBe('schema x.json: columns.qty: unknown key "minimum"; did you mean "min"?');
+    expect(schemaError({ ...products, primary_key: ['id'] })).toBe('schema x.json: unknown key "primary_key"; did you mean "primaryKey"?');
   });
 
   it('requires table unless told otherwise', () => {
@@ -206,6 +212,6 @@ describe('loadSchemaFile', () => {
   it('names the file in content errors', () => {
     const path = join(dir, 'typo.json');
     writeFileSync(path, JSON.stringify(withColumns({ qty: { type: 'integer', minimum: 0 } })));
-    expect(() => loadSchemaFile(path)).toThrow(`schema ${path}: columns.qty: unknown key "minimum"`);
+    expect(() => loadSchemaFile(path)).toThrow(`schema ${path}: columns.qty: unknown key "minimum"; did you mean "min"?`);
   });
 });
