@@ -4,7 +4,7 @@ import { compileValidator } from '../schema/index.js';
 import type { SourceRecord } from '../source/types.js';
 import { openInputs, recordsOf } from './record-source.js';
 import { validateChunk } from './validate-chunk.js';
-import { CHUNKS_IN_FLIGHT, packChunk, packRecords, unpackRecords, type FromWorker, type PackedRecords, type ToWorker, type WorkerStart } from './worker-protocol.js';
+import { CHUNKS_IN_FLIGHT, packChunk, RecordStore, unpackRecords, type FromWorker, type PackedRecords, type ToWorker, type WorkerStart } from './worker-protocol.js';
 
 /**
  * The validation worker: reads, parses and validates the inputs and sends the
@@ -17,6 +17,7 @@ const post = (message: FromWorker) => port.postMessage(message);
 
 /** Accepted records stay here until the import says it will not report them. */
 const kept = new Map<number, PackedRecords>();
+const store = new RecordStore();
 let credits = CHUNKS_IN_FLIGHT;
 /** Buffers of packed chunks the import is done with, reused. */
 const spares: ArrayBuffer[] = [];
@@ -33,7 +34,11 @@ port.on('message', (message: ToWorker) => {
       post({ type: 'records', requestId: message.requestId, records: fetch(message.refs) });
       break;
     case 'release':
-      for (const id of kept.keys()) if (id < message.beforeId) kept.delete(id);
+      for (const [id, packed] of kept) {
+        if (id >= message.beforeId) continue;
+        kept.delete(id);
+        store.release(packed);
+      }
       break;
   }
 });
@@ -64,6 +69,16 @@ async function run(): Promise<void> {
   const bytesRead = () => inputs.reduce((sum, input) => sum + input.bytesRead(), 0);
   let skip = start.skip;
   let id = 0;
+  const send = async (records: SourceRecord[]): Promise<void> => {
+    while (credits === 0) await new Promise<void>((resolve) => { wake = resolve; });
+    wake = undefined;
+    credits--;
+    const chunk = validateChunk(id, records, validator, false);
+    kept.set(id, store.pack(records));
+    id++;
+    const packed = packChunk(chunk, width, spares.pop());
+    port.postMessage({ type: 'chunk', chunk: packed, bytesRead: bytesRead() } satisfies FromWorker, [packed.buffer]);
+  };
   for await (let records of recordsOf(inputs, source)) {
     if (skip > 0) {
       const skipped = Math.min(skip, records.length);
@@ -71,14 +86,9 @@ async function run(): Promise<void> {
       if (skipped === records.length) continue;
       records = records.slice(skipped);
     }
-    while (credits === 0) await new Promise<void>((resolve) => { wake = resolve; });
-    wake = undefined;
-    credits--;
-    const chunk = validateChunk(id, records, validator, false);
-    kept.set(id, packRecords(records));
-    id++;
-    const packed = packChunk(chunk, width, spares.pop());
-    port.postMessage({ type: 'chunk', chunk: packed, bytesRead: bytesRead() } satisfies FromWorker, [packed.buffer]);
+    // The parser's chunks (~450 records of the benchmark's CSV) go as they are: coalescing
+    // them to 2000 made no measurable difference.
+    await send(records);
   }
   post({ type: 'end', bytesRead: bytesRead() });
 }

@@ -31,9 +31,13 @@ export interface WriteOutcome {
 /**
  * Rows per INSERT statement. Multi-row statements amortise the per-statement
  * cost of better-sqlite3 (the issue #3 measurements: 151k rows/s one row per
- * statement vs 198k rows/s with 10-50 rows per statement, WAL).
+ * statement vs 198k rows/s with 10-50 rows per statement, WAL). Between 25 and
+ * 50 the difference is within noise: a microbench of the writes alone on the
+ * benchmark's rows gave 650k rows/s at 25 vs 620k at 50, and the import
+ * thread's own work (unpack + write + commit, 1M rows, interleaved warm runs)
+ * 565-580k vs 542-566k rows/s; 100 was no better. 25 it is.
  */
-const ROWS_PER_STATEMENT = 50;
+const ROWS_PER_STATEMENT = 25;
 /** SQLite's default limit on bound parameters per statement (SQLITE_MAX_VARIABLE_NUMBER). */
 const MAX_PARAMETERS = 32766;
 
@@ -57,6 +61,15 @@ export class BatchWriter {
     private readonly columns: string[],
     private readonly options: BatchWriterOptions,
   ) {
+    if (options.foreignKeys.length === 0 && !hasIndexes(db, table)) {
+      // Rows appended in rowid order touch a handful of pages: a big page cache only holds
+      // dirty pages until they spill, and adds to the peak RSS. Measured (1M benchmark rows,
+      // one transaction): 2 MB, 8 MB, 32 MB and 128 MB caches insert equally fast; the import's
+      // peak RSS is ~10 MB lower at 8 MB than at the 32 MB open-database.ts sets. An index
+      // (random inserts) or a foreign key (probes of the parent) keeps the 32 MB: with a
+      // secondary index on email, 8 MB was 30-50% slower.
+      db.pragma('cache_size = -8192');
+    }
     this.rowsPerStatement = Math.max(1, Math.min(ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / Math.max(1, columns.length))));
     this.single = db.prepare(this.insertSql(1));
     const countsNeedProbe = options.onConflict === 'replace' || options.onConflict === 'update';
@@ -147,3 +160,7 @@ export class BatchWriter {
 }
 
 type Statement = ReturnType<Db['prepare']>;
+
+function hasIndexes(db: Db, table: string): boolean {
+  return db.prepare('SELECT 1 FROM pragma_index_list(?) LIMIT 1').get(table) !== undefined;
+}

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { packChunk, packRecords, unpackChunk, unpackRecords } from '../../src/pipeline/worker-protocol.js';
+import { packChunk, RecordStore, unpackChunk, unpackRecords } from '../../src/pipeline/worker-protocol.js';
 import type { ValidatedChunk } from '../../src/pipeline/validated-source.js';
 import { openReadable } from '../../src/source/open-input.js';
 import { readRecords } from '../../src/source/read-records.js';
@@ -94,8 +94,13 @@ async function expectKeptExactly(format: InputFormat, text: string): Promise<voi
   const plain = (await readAll(format, text, false)).flat();
   const chunks = await readAll(format, text, true);
   const back: SourceRecord[] = [];
+  const store = new RecordStore();
+  let previous: ReturnType<RecordStore['pack']> | undefined;
   for (const chunk of chunks) {
-    const packed = packRecords(chunk);
+    // Each chunk's buffer is the previous one's, given back: reuse must not mix them up.
+    if (previous) store.release(previous);
+    const packed = store.pack(chunk);
+    previous = packed;
     const all = chunk.map((_, i) => i);
     back.push(...unpackRecords(packed, all));
     // Any subset, in any order, gives the same records.
