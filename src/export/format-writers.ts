@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { fieldTextFor, jsonTextFor, type ResultColumn } from './typed-values.js';
+import { fieldTextFor, jsonTextFor, numberText, type ResultColumn } from './typed-values.js';
 
 export type ExportFormat = 'csv' | 'tsv' | 'ndjson' | 'json';
 
@@ -74,7 +74,7 @@ function delimitedWriter(columns: ResultColumn[], delimiter: string): FormatWrit
     if (single) return (value) => (typeof value === 'string' ? quote(value) : text(value)) || '""';
     // The value's likely kind is tested first. Numbers, booleans and hex never need quotes.
     if (column.type === 'integer' || column.type === 'number') {
-      return (value) => (typeof value === 'bigint' || typeof value === 'number' ? '' + value : typeof value === 'string' ? quote(value) : text(value));
+      return (value) => (typeof value === 'bigint' ? '' + value : typeof value === 'number' ? numberText(value) : typeof value === 'string' ? quote(value) : text(value));
     }
     return (value) => (typeof value === 'string' ? quote(value) : text(value));
   });

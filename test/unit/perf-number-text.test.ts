@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { numberText } from '../../src/export/typed-values.js';
+
+/** mulberry32: a failure names a seed that reproduces it. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('numberText', () => {
+  it('writes every value as String() does: edge values', () => {
+    const edges = [0, -0, 1, -1, 0.1, 0.2, 0.1 + 0.2, 0.5, -0.5, 0.0001, 0.00001, 1e-7, 123456.7891, 99999999999.9999, 1e11 - 0.5, 1e11,
+      1e11 + 0.5, 2 ** 53, 2 ** 53 + 2, 1e21, 1.5e300, Number.MAX_VALUE, Number.MIN_VALUE, Number.EPSILON, NaN, Infinity, -Infinity,
+      2652.54, 0.78, 0.8, 5391.48, 1.005, 2.675, 1.0000000000000002, 0.30000000000000004, 4.35, 0.07, 9.995, -9.995];
+    for (const v of edges) expect(numberText(v), String(v)).toBe(String(v));
+  });
+
+  it('writes every value as String() does: millions of random decimals and doubles', () => {
+    const next = random(42);
+    for (let i = 0; i < 1_000_000; i++) {
+      // Decimals with 0-6 digits after the point, of every magnitude up to and past 1e11.
+      const digits = Math.floor(next() * 7);
+      const magnitude = 10 ** Math.floor(next() * 14);
+      const decimal = Math.round(next() * magnitude * 10 ** digits) / 10 ** digits;
+      const v = next() < 0.5 ? decimal : -decimal;
+      if (numberText(v) !== String(v)) expect(numberText(v), `decimal ${v}`).toBe(String(v));
+      // Any double at all, from random bits.
+      const bits = new DataView(new ArrayBuffer(8));
+      bits.setUint32(0, Math.floor(next() * 2 ** 32));
+      bits.setUint32(4, Math.floor(next() * 2 ** 32));
+      const any = bits.getFloat64(0);
+      if (numberText(any) !== String(any)) expect(numberText(any), `double ${any}`).toBe(String(any));
+      // Small doubles near decimals: a decimal plus or minus a few ulps.
+      const near = decimal + (next() - 0.5) * decimal * 4e-16;
+      if (numberText(near) !== String(near)) expect(numberText(near), `near ${near}`).toBe(String(near));
+    }
+  });
+});
