@@ -23,6 +23,8 @@ import { describeInputs, openInputs, recordsOf } from './record-source.js';
 import { inputBaseName, schemaBeforeReading, schemaFromSamples, type ResolvedSchema } from './resolve-schema.js';
 import { TransactionScope } from './transaction-scope.js';
 import { newJobId } from './job-id.js';
+import { ABORTED, untilAborted } from './until-aborted.js';
+import { abandonInput } from '../source/open-input.js';
 import { currentOwner, describeOwner, jobOwnerAlive } from './job-owner.js';
 import { conflictTarget, foreignKeysOf, checkTableMatchesSchema, checkReferencedTables } from './table-checks.js';
 
@@ -194,6 +196,8 @@ class ImportRun {
     } catch (error) {
       failure = error;
     } finally {
+      // An interrupted read may still be waiting on its stream (stdin): end it, so closing does not wait.
+      if (this.interrupted) for (const input of inputs) abandonInput(input);
       await (source ?? inProcess()).close().catch(() => undefined);
     }
     return this.finish(job, failure);
@@ -208,7 +212,8 @@ class ImportRun {
     };
     for (;;) {
       if (this.signal?.aborted) { this.interrupted = true; return; }
-      const chunk = await source.next();
+      const chunk = await untilAborted(source.next(), this.signal);
+      if (chunk === ABORTED) { this.interrupted = true; return; }
       if (!chunk) break;
       const count = chunk.rows.length;
       for (let index = 0; index < count; index++) {

@@ -6,6 +6,8 @@ import type { JobCounts } from '../store/jobs.js';
 import { openDatabase, type Db } from '../store/open-database.js';
 import { ErrorReport } from '../report/error-report.js';
 import { describeError, reportEntry } from '../report/report-entry.js';
+import { ABORTED, untilAborted } from './until-aborted.js';
+import { abandonInput } from '../source/open-input.js';
 import { InProcessSource } from './in-process-source.js';
 import { emptyCounts, type ImportConfig, type ImportEvents } from './import-config.js';
 import { newJobId } from './job-id.js';
@@ -73,7 +75,8 @@ export async function runValidate(config: ValidateConfig, events: ImportEvents =
   try {
     reading: for (;;) {
       if (signal?.aborted) { stoppedEarly = 'interrupted'; break; }
-      const chunk = await source.next();
+      const chunk = await untilAborted(source.next(), signal);
+      if (chunk === ABORTED) { stoppedEarly = 'interrupted'; break; }
       if (!chunk) break;
       for (let index = 0; index < chunk.rows.length; index++) {
         counts.read++;
@@ -95,6 +98,8 @@ export async function runValidate(config: ValidateConfig, events: ImportEvents =
     }
   } finally {
     report.close();
+    // An interrupted read may still be waiting on its stream (stdin): end it, so closing does not wait.
+    if (stoppedEarly === 'interrupted') for (const input of inputs) abandonInput(input);
     await source.close();
   }
   const durationMs = Date.now() - started;

@@ -228,6 +228,15 @@ async function* guard(
   }
 }
 
+/**
+ * Stops reading an input at once, for an interrupted run: a read waiting on
+ * stdin (an idle producer) only wakes when stdin itself is destroyed.
+ */
+export function abandonInput(input: OpenedInput): void {
+  input.stream.destroy();
+  if (input.path === '-') process.stdin.destroy();
+}
+
 function destroy(stream: unknown): void {
   if (stream !== undefined && stream !== process.stdin && typeof (stream as Readable).destroy === 'function') {
     (stream as Readable).destroy();

@@ -21,6 +21,17 @@ function start(dir: string, args: string[]) {
   });
 }
 
+/** An import of stdin that gets `records` records and then waits: stdin is left open. */
+function startOnOpenStdin(dir: string, args: string[], records: number) {
+  const run = execa('node', [BIN, 'import', '-', '--schema', 'numbered.schema.json', ...args], {
+    cwd: dir, reject: false, stdin: 'pipe', env: { ...process.env, BARGE_DB: '', NO_COLOR: '1' },
+  });
+  const lines = ['id,name,qty'];
+  for (let id = 1; id <= records; id++) lines.push(`${id},item ${id},${id % 1000}`);
+  run.stdin!.write(`${lines.join('\n')}\n`);
+  return run;
+}
+
 /** Polls the jobs table (WAL lets us read beside the writer) until the job has committed `batches`. */
 async function waitForBatches(db: string, batches: number, timeoutMs = 30_000): Promise<{ id: string; batches: number }> {
   const deadline = Date.now() + timeoutMs;
@@ -108,7 +119,8 @@ describe('a job left running', () => {
   it('by a live process: a second run with the same --job-id is refused, exit 2', async () => {
     const dir = setup();
     const db = path.join(dir, 'barge.db');
-    const first = start(dir, ['--mode', 'row', '--job-id', 'nightly', '--batch-size', '100']);
+    // Fed from a stdin kept open, the first job cannot finish before the second run starts.
+    const first = startOnOpenStdin(dir, ['--mode', 'row', '--job-id', 'nightly', '--batch-size', '100'], 1000);
     await waitForBatches(db, 2);
     const second = await barge(dir, ['import', 'numbered.csv', '--schema', 'numbered.schema.json', '--mode', 'row', '--job-id', 'nightly']);
     first.kill('SIGKILL');
@@ -141,10 +153,11 @@ describe('SIGINT / SIGTERM', () => {
   it('atomic: rolled back, nothing left, job interrupted, exit 130', async () => {
     const dir = setup();
     const db = path.join(dir, 'barge.db');
-    const run = start(dir, ['--mode', 'atomic']);
-    // The job row is committed before the atomic transaction starts; give it time to load some rows.
+    // Fed from a stdin kept open, the job cannot finish before the signal. The job row is
+    // committed before the atomic transaction starts; give it time to write some batches.
+    const run = startOnOpenStdin(dir, ['--mode', 'atomic'], 5000);
     await waitForJob(db);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await new Promise((resolve) => setTimeout(resolve, 500));
     run.kill('SIGINT');
     const result = await run;
     expect(result.exitCode).toBe(130);
