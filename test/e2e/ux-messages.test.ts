@@ -204,7 +204,7 @@ describe('error messages: one line, no stack trace; a stack with --debug', () =>
     });
 
     it('import of a file, batch mode: the summary says how to resume', async () => {
-      const child = execa('node', [BIN, 'import', 'numbered.csv', '--mode', 'batch', '--batch-size', '50', '--db', 'file.db', '--progress'], {
+      const child = execa('node', [BIN, 'import', 'numbered.csv', '--mode', 'batch', '--batch-size', '10', '--db', 'file.db', '--progress'], {
         cwd: dir, reject: false, env: { ...process.env, BARGE_DB: '', BARGE_DEBUG: '', BARGE_PROGRESS_INTERVAL_MS: '100' },
       });
       // The first progress line: barge is loading.
