@@ -29,6 +29,8 @@ import { currentOwner, describeOwner, jobOwnerAlive } from './job-owner.js';
 import { conflictTarget, foreignKeysOf, checkTableMatchesSchema, checkReferencedTables } from './table-checks.js';
 
 const FIRST_ERRORS_KEPT = 5;
+/** How long the load loop may run without giving the event loop (signals) a turn. */
+const YIELD_EVERY_MS = 50;
 
 /**
  * One `barge import` run: inputs -> records -> validation -> batches -> the
@@ -210,7 +212,15 @@ class ImportRun {
     const limitReached = () => {
       this.stoppedEarly = `stopped after ${maxErrors} rejected record${maxErrors === 1 ? '' : 's'} (--max-errors)`;
     };
+    let yielded = Date.now();
     for (;;) {
+      // Chunks from the worker can arrive faster than they are written: then this loop
+      // runs on from one message to the next and never gives the event loop a turn, and
+      // a SIGINT would wait for the end of the input. A turn every 50 ms lets it in.
+      if (Date.now() - yielded > YIELD_EVERY_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        yielded = Date.now();
+      }
       if (this.signal?.aborted) { this.interrupted = true; return; }
       const chunk = await untilAborted(source.next(), this.signal);
       if (chunk === ABORTED) { this.interrupted = true; return; }
