@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { numberText } from '../../src/export/typed-values.js';
+import { seededRandom } from '../helpers/random.js';
 
-/** mulberry32: a failure names a seed that reproduces it. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 describe('numberText', () => {
   it('writes every value as String() does: edge values', () => {

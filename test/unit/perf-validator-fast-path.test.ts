@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileFastPath, compileValidator } from '../../src/schema/compile-validator.js';
 import { parseSchemaSpec, type SchemaSpec } from '../../src/schema/index.js';
+import { seededRandom } from '../helpers/random.js';
 
 /**
  * The validator's fast path (compile-validator.ts) stands beside zod, never instead of it.
@@ -12,17 +13,7 @@ import { parseSchemaSpec, type SchemaSpec } from '../../src/schema/index.js';
  *   - the fast path is not vacuous: it accepts the ordinary valid records.
  */
 
-/** mulberry32: a failure names a seed that reproduces it. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 const pick = <T>(next: () => number, values: readonly T[]): T => values[Math.floor(next() * values.length)]!;
 

@@ -5,18 +5,9 @@ import type { ValidatedChunk } from '../../src/pipeline/validated-source.js';
 import { openReadable } from '../../src/source/open-input.js';
 import { readRecords } from '../../src/source/read-records.js';
 import type { InputFormat, SourceOptions, SourceRecord } from '../../src/source/types.js';
+import { seededRandom } from '../helpers/random.js';
 
-/** A small seeded PRNG (mulberry32), so a failure names a seed that reproduces it. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 const AWKWARD_STRINGS = ['', 'a', 'Crème brûlée', '日本語', '😀 emoji', 'a,b "c"\nd\r\n', '\u0000nul', '\ud800 lone', 'x'.repeat(300)];
 const AWKWARD_VALUES: unknown[] = [

@@ -2,6 +2,7 @@ import { Parser } from 'csv-parse';
 import { describe, expect, it } from 'vitest';
 import { CsvSyntaxError, CsvTokenizer, countLineBreaks } from '../../src/source/csv-tokenizer.js';
 import { MAX_RECORD_CHARS } from '../../src/source/limits.js';
+import { seededRandom } from '../helpers/random.js';
 
 interface Dialect {
   delimiter: string;
@@ -99,17 +100,7 @@ function referenceLineBreaks(fields: string[]): number {
   return breaks;
 }
 
-/** mulberry32: a seeded PRNG, so a failure can be reproduced from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;
 
 const DIALECTS: Dialect[] = [
   CSV,
