@@ -20,17 +20,16 @@ import type { ValidatedSource } from './validated-source.js';
 import { emptyCounts, type ImportConfig, type ImportEvents, type ImportResult } from './import-config.js';
 import { prepareResume } from './resume.js';
 import { describeInputs, openInputs, recordsOf } from './record-source.js';
-import { inputBaseName, schemaBeforeReading, schemaFromSamples, type ResolvedSchema } from './resolve-schema.js';
+import { schemaBeforeReading, schemaFromSamples, type ResolvedSchema } from './resolve-schema.js';
 import { TransactionScope } from './transaction-scope.js';
 import { newJobId } from './job-id.js';
+import { reportPathFor } from './report-path.js';
 import { ABORTED, untilAborted } from './until-aborted.js';
 import { abandonInput } from '../source/open-input.js';
 import { currentOwner, describeOwner, jobOwnerAlive } from './job-owner.js';
 import { conflictTarget, foreignKeysOf, checkTableMatchesSchema, checkReferencedTables } from './table-checks.js';
 
 const FIRST_ERRORS_KEPT = 5;
-/** How long the load loop may run without giving the event loop (signals) a turn. */
-const YIELD_EVERY_MS = 50;
 
 /**
  * One `barge import` run: inputs -> records -> validation -> batches -> the
@@ -143,16 +142,12 @@ class ImportRun {
     }
 
     this.jobId = resumeFrom?.id ?? config.jobId ?? newJobId();
-    this.report = new ErrorReport(
-      reportPathFor(config),
-      this.validator.columns,
-      resumeFrom !== undefined,
-    );
+    this.report = new ErrorReport(reportPathFor(config), this.validator.columns, resumeFrom !== undefined);
     this.scope = new TransactionScope(this.db, config.mode === 'atomic' || config.dryRun);
 
     const job: JobRecord = {
       id: this.jobId, command: config.commandLine, inputs: jobInputs, table: spec.table, mode: config.mode,
-      options: jobOptions(config), status: 'running', counts: emptyCounts(), batchesCommitted: 0,
+      options: jobOptions(config, this.report.path), status: 'running', counts: emptyCounts(), batchesCommitted: 0,
       reportPath: null, startedAt: new Date(this.started).toISOString(), finishedAt: null, durationMs: null,
       recordsPerSecond: null, error: null, checkpoint: null,
     };
@@ -212,15 +207,7 @@ class ImportRun {
     const limitReached = () => {
       this.stoppedEarly = `stopped after ${maxErrors} rejected record${maxErrors === 1 ? '' : 's'} (--max-errors)`;
     };
-    let yielded = Date.now();
     for (;;) {
-      // Chunks from the worker can arrive faster than they are written: then this loop
-      // runs on from one message to the next and never gives the event loop a turn, and
-      // a SIGINT would wait for the end of the input. A turn every 50 ms lets it in.
-      if (Date.now() - yielded > YIELD_EVERY_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
-        yielded = Date.now();
-      }
       if (this.signal?.aborted) { this.interrupted = true; return; }
       const chunk = await untilAborted(source.next(), this.signal);
       if (chunk === ABORTED) { this.interrupted = true; return; }
@@ -429,54 +416,14 @@ class ImportRun {
   }
 }
 
-/** `<input base name>.errors.ndjson` in the working directory (`stdin.errors.ndjson` for `-`). */
-export function defaultReportPath(firstInput: string): string {
-  return `${firstInput === '-' ? 'stdin' : inputBaseName(firstInput)}.errors.ndjson`;
-}
-
-/**
- * The error report's absolute path: --errors, else the default. Never one of the
- * inputs: the report is opened (truncated) while the inputs are still read, so
- * re-importing a fixed report (`barge import products.errors.ndjson`) would
- * destroy the records not read yet. The default steps aside to
- * `<base>.errors-2.ndjson`, -3...; an --errors naming an input is a usage error.
- */
-export function reportPathFor(config: Pick<ImportConfig, 'errorsPath' | 'inputs'>): string {
-  const inputs = config.inputs.filter((input) => input !== '-').map((input) => path.resolve(input));
-  const isInput = (file: string) => inputs.some((input) => input === file || sameFile(input, file));
-  if (config.errorsPath !== undefined) {
-    const explicit = path.resolve(config.errorsPath);
-    if (isInput(explicit)) throw new BargeError('usage', `--errors ${config.errorsPath} is also an input: the report would overwrite it while it is read; pass another --errors`);
-    // Found now rather than at the first rejected record, when batches may have been committed.
-    const dir = path.dirname(config.errorsPath);
-    if (!fs.existsSync(path.dirname(explicit))) throw new BargeError('usage', `--errors ${config.errorsPath}: the directory ${dir} does not exist; create it or pass another --errors`);
-    if (!fs.statSync(path.dirname(explicit)).isDirectory()) throw new BargeError('usage', `--errors ${config.errorsPath}: ${dir} is not a directory; pass another --errors`);
-    if (fs.existsSync(explicit) && fs.statSync(explicit).isDirectory()) throw new BargeError('usage', `--errors ${config.errorsPath} is a directory; give a file path`);
-    return explicit;
-  }
-  const first = path.resolve(defaultReportPath(config.inputs[0]!));
-  let candidate = first;
-  for (let n = 2; isInput(candidate); n++) candidate = first.replace(/\.errors\.ndjson$/, `.errors-${n}.ndjson`);
-  return candidate;
-}
-
-function sameFile(a: string, b: string): boolean {
-  try {
-    const [x, y] = [fs.statSync(a), fs.statSync(b)];
-    return x.dev === y.dev && x.ino === y.ino;
-  } catch {
-    return false;
-  }
-}
-
 /** The options a resume needs to continue the job exactly as it started. */
-function jobOptions(config: ImportConfig): Record<string, unknown> {
+function jobOptions(config: ImportConfig, reportPath: string): Record<string, unknown> {
   return {
     inputs: config.inputs.map((input) => (input === '-' ? '-' : path.resolve(input))),
     table: config.table, schemaPath: config.schemaPath ? path.resolve(config.schemaPath) : undefined,
     source: config.source, inferRows: config.inferRows, batchSize: config.batchSize, mode: config.mode,
     maxErrors: config.maxErrors, onConflict: config.onConflict, truncate: config.truncate,
-    errorsPath: reportPathFor(config),
+    errorsPath: reportPath,
     owner: currentOwner(),
   };
 }

@@ -13,7 +13,7 @@ import { emptyCounts, type ImportConfig, type ImportEvents } from './import-conf
 import { newJobId } from './job-id.js';
 import { openInputs, recordsOf } from './record-source.js';
 import { schemaBeforeReading, schemaFromSamples } from './resolve-schema.js';
-import { reportPathFor } from './run-import.js';
+import { reportPathFor } from './report-path.js';
 
 export type ValidateConfig = Pick<ImportConfig, 'inputs' | 'dbPath' | 'table' | 'schemaPath' | 'source' | 'inferRows' | 'batchSize' | 'maxErrors' | 'errorsPath' | 'busyTimeoutMs'>;
 

@@ -4,7 +4,9 @@ import { compileValidator } from '../schema/index.js';
 import type { SourceRecord } from '../source/types.js';
 import { openInputs, recordsOf } from './record-source.js';
 import { validateChunk } from './validate-chunk.js';
-import { CHUNKS_IN_FLIGHT, packChunk, RecordStore, unpackRecords, type FromWorker, type PackedRecords, type ToWorker, type WorkerStart } from './worker-protocol.js';
+import { packChunk } from './packed-chunk.js';
+import { RecordStore, unpackRecords, type PackedRecords } from './packed-records.js';
+import { CHUNKS_IN_FLIGHT, type FromWorker, type ToWorker, type WorkerStart } from './worker-protocol.js';
 
 /**
  * The validation worker: reads, parses and validates the inputs and sends the

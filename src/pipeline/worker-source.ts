@@ -2,9 +2,12 @@ import { Worker } from 'node:worker_threads';
 import { BargeError, type BargeErrorCode } from '../errors.js';
 import type { SourceRecord } from '../source/types.js';
 import type { RecordRef, ValidatedChunk, ValidatedSource } from './validated-source.js';
-import { unpackChunk, type FromWorker, type PackedChunk, type SerializedError, type ToWorker, type WorkerStart } from './worker-protocol.js';
+import { unpackChunk, type PackedChunk } from './packed-chunk.js';
+import type { FromWorker, SerializedError, ToWorker, WorkerStart } from './worker-protocol.js';
 
 const WORKER_YOUNG_GENERATION_MB = 16;
+/** How long the import may run on the worker's chunks without giving the event loop (signals) a turn. */
+const YIELD_EVERY_MS = 50;
 
 /**
  * The import's side of the validation worker (validation-worker.ts): chunks
@@ -18,6 +21,7 @@ export class WorkerSource implements ValidatedSource {
   private waiting: (() => void) | undefined;
   private bytes = 0;
   private requestId = 0;
+  private yieldedAt = Date.now();
   private readonly requests = new Map<number, (records: SourceRecord[]) => void>();
 
   constructor(start: WorkerStart) {
@@ -37,6 +41,13 @@ export class WorkerSource implements ValidatedSource {
   }
 
   async next(): Promise<ValidatedChunk | undefined> {
+    // While the worker stays ahead, each chunk arrives before it is asked for, and the
+    // import runs on from one message to the next inside the port's delivery without the
+    // event loop ever getting a turn: a SIGINT would wait for the end of the input.
+    if (Date.now() - this.yieldedAt > YIELD_EVERY_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      this.yieldedAt = Date.now();
+    }
     while (this.queue.length === 0 && !this.ended && !this.failure) {
       await new Promise<void>((resolve) => { this.waiting = resolve; });
     }

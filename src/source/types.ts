@@ -18,7 +18,7 @@ export interface SourceOptions {
   encoding: BufferEncoding;
   /**
    * Not a flag: JSON records carry `source`, the text they were parsed from. Set by the
-   * validation worker, which keeps that text instead of the parsed record (worker-protocol.ts).
+   * validation worker, which keeps that text instead of the parsed record (packed-records.ts).
    */
   keepSource?: boolean;
 }

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { packChunk, RecordStore, unpackChunk, unpackRecords } from '../../src/pipeline/worker-protocol.js';
+import { packChunk, unpackChunk } from '../../src/pipeline/packed-chunk.js';
+import { RecordStore, unpackRecords } from '../../src/pipeline/packed-records.js';
 import type { ValidatedChunk } from '../../src/pipeline/validated-source.js';
 import { openReadable } from '../../src/source/open-input.js';
 import { readRecords } from '../../src/source/read-records.js';

@@ -1,0 +1,45 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { BargeError } from '../errors.js';
+import type { ImportConfig } from './import-config.js';
+import { inputBaseName } from './resolve-schema.js';
+
+/** `<input base name>.errors.ndjson` in the working directory (`stdin.errors.ndjson` for `-`). */
+export function defaultReportPath(firstInput: string): string {
+  return `${firstInput === '-' ? 'stdin' : inputBaseName(firstInput)}.errors.ndjson`;
+}
+
+/**
+ * The error report's absolute path: --errors, else the default. Never one of the
+ * inputs: the report is opened (truncated) while the inputs are still read, so
+ * re-importing a fixed report (`barge import products.errors.ndjson`) would
+ * destroy the records not read yet. The default steps aside to
+ * `<base>.errors-2.ndjson`, -3...; an --errors naming an input is a usage error.
+ */
+export function reportPathFor(config: Pick<ImportConfig, 'errorsPath' | 'inputs'>): string {
+  const inputs = config.inputs.filter((input) => input !== '-').map((input) => path.resolve(input));
+  const isInput = (file: string) => inputs.some((input) => input === file || sameFile(input, file));
+  if (config.errorsPath !== undefined) {
+    const explicit = path.resolve(config.errorsPath);
+    if (isInput(explicit)) throw new BargeError('usage', `--errors ${config.errorsPath} is also an input: the report would overwrite it while it is read; pass another --errors`);
+    // Found now rather than at the first rejected record, when batches may have been committed.
+    const dir = path.dirname(config.errorsPath);
+    if (!fs.existsSync(path.dirname(explicit))) throw new BargeError('usage', `--errors ${config.errorsPath}: the directory ${dir} does not exist; create it or pass another --errors`);
+    if (!fs.statSync(path.dirname(explicit)).isDirectory()) throw new BargeError('usage', `--errors ${config.errorsPath}: ${dir} is not a directory; pass another --errors`);
+    if (fs.existsSync(explicit) && fs.statSync(explicit).isDirectory()) throw new BargeError('usage', `--errors ${config.errorsPath} is a directory; give a file path`);
+    return explicit;
+  }
+  const first = path.resolve(defaultReportPath(config.inputs[0]!));
+  let candidate = first;
+  for (let n = 2; isInput(candidate); n++) candidate = first.replace(/\.errors\.ndjson$/, `.errors-${n}.ndjson`);
+  return candidate;
+}
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    const [x, y] = [fs.statSync(a), fs.statSync(b)];
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
+}
