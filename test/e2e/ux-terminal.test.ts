@@ -65,18 +65,21 @@ function afterBar(output: string): string {
   return output.slice(erased + `${ESC}[2K`.length).replace(/\r\n/g, '\n');
 }
 
+/** A work directory with the inputs and loaded.db, a loaded table to export. */
+async function inputsAndLoadedTable(): Promise<string> {
+  const dir = workdir();
+  writeInputs(dir);
+  const load = await barge(dir, ['import', 'numbered.csv', '--schema', 'numbered.schema.json', '--mode', 'row', '--db', 'loaded.db', '--errors', 'loaded.errors.ndjson']);
+  expect(load.exitCode, load.stderr).toBe(1);
+  return dir;
+}
+
 const IMPORT_FRAME = /^[█░]* ?(\d{1,3})% \| ([\d,]+) records \| [\d,]+ records\/s \| ([\d,]+) rejected \| ETA (?:--|\d+s|\d+m\d\ds|\d+h\d\dm)$/;
 const count = (text: string) => Number(text.replace(/,/g, ''));
 
 describe.skipIf(!hasScript)('in a terminal (util-linux script)', () => {
   let dir: string;
-  beforeAll(async () => {
-    dir = workdir();
-    writeInputs(dir);
-    // A loaded table to export.
-    const load = await barge(dir, ['import', 'numbered.csv', '--schema', 'numbered.schema.json', '--mode', 'row', '--db', 'loaded.db', '--errors', 'loaded.errors.ndjson']);
-    expect(load.exitCode, load.stderr).toBe(1);
-  });
+  beforeAll(async () => { dir = await inputsAndLoadedTable(); });
 
   it('import: a bar with percent, records/s, rejected and ETA, redrawn at most ~10 times a second, then the summary in its place', async () => {
     const { exitCode, output } = await inTerminal(dir, ['import', 'numbered.csv', '--schema', 'numbered.schema.json', '--mode', 'row', '--db', 'tty.db', '--errors', 'tty.errors.ndjson']);
@@ -202,12 +205,7 @@ describe.skipIf(!hasScript)('in a terminal (util-linux script)', () => {
 
 describe('without a terminal (pipes, as in cron and CI)', () => {
   let dir: string;
-  beforeAll(async () => {
-    dir = workdir();
-    writeInputs(dir);
-    const load = await barge(dir, ['import', 'numbered.csv', '--schema', 'numbered.schema.json', '--mode', 'row', '--db', 'loaded.db', '--errors', 'loaded.errors.ndjson']);
-    expect(load.exitCode, load.stderr).toBe(1);
-  });
+  beforeAll(async () => { dir = await inputsAndLoadedTable(); });
 
   const expectPlain = (stderr: string) => {
     expect(stderr).not.toContain('\r');
