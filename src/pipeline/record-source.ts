@@ -22,9 +22,24 @@ export async function* recordsOf(inputs: OpenedInput[], options: SourceOptions):
  */
 export async function checksumFile(path: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of fs.createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  // One buffer, reused: a read stream's fresh 1 MB buffer per read left ~25-30 MB of
+  // garbage that the import's peak RSS carried (27-34 MB of ArrayBuffers on the main
+  // thread at the peak of a 1M-row import; measured with v8 heap statistics).
+  const buffer = Buffer.allocUnsafe(CHECKSUM_READ_BYTES);
+  const file = await fs.promises.open(path, 'r');
+  try {
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await file.close();
+  }
   return hash.digest('hex');
 }
+
+const CHECKSUM_READ_BYTES = 1 << 20;
 
 export async function describeInputs(inputs: OpenedInput[]): Promise<JobInput[]> {
   const described: JobInput[] = [];
