@@ -14,7 +14,6 @@ import { openDatabase, tableExists, translateSqliteError, type Db } from '../sto
 import { ErrorReport } from '../report/error-report.js';
 import { describeError, reportEntry } from '../report/report-entry.js';
 import { addToBatch, newBatch, rollBackWhole, type GatheredBatch, type Rejection } from './batch-outcome.js';
-import { InProcessSource } from './in-process-source.js';
 import { chooseSource } from './choose-source.js';
 import type { ValidatedSource } from './validated-source.js';
 import { emptyCounts, type ImportConfig, type ImportEvents, type ImportResult } from './import-config.js';
@@ -107,7 +106,6 @@ class ImportRun {
 
     const config = this.config;
     const inputs = await openInputs(config.inputs, config.source);
-    const jobInputs = resumeFrom ? resumeFrom.inputs : await describeInputs(inputs);
     const totalBytes = inputs.every((input) => input.size !== undefined) ? inputs.reduce((sum, input) => sum + input.size!, 0) : undefined;
     const records = recordsOf(inputs, config.source);
 
@@ -141,12 +139,57 @@ class ImportRun {
       throw new BargeError('usage', `--on-conflict update needs a primary key or unique key on "${spec.table}"; declare "primaryKey" in the schema`);
     }
 
+    const skip = resumeFrom?.checkpoint?.records ?? 0;
+    const firstKeys = Object.keys((pending[0] ?? { data: {} }).data);
+    // The source starts before the inputs' checksums are taken: a worker's start-up (~80 ms
+    // to its first chunk) then overlaps the checksum (~110 ms per 1M benchmark rows)
+    // instead of following it.
+    const source = await chooseSource({ config, spec, validator: this.validator, inputs, pending, records, skip, totalBytes });
+    let job: JobRecord;
+    try {
+      job = await this.startJob(inputs, resumeFrom, spec.table);
+    } catch (error) {
+      await source.close().catch(() => undefined);
+      throw error;
+    }
+    this.events.onStart?.({ jobId: this.jobId, table: spec.table, totalBytes, resumedFrom: resumeFrom ? skip : undefined });
+
+    let failure: unknown;
+    try {
+      this.write(() => {
+        this.scope.beginJob();
+        if (!existed) this.createTable(spec, resolved.origin);
+        else if (resolved.origin === 'file') saveSchema(this.db, spec);
+        if (config.truncate && !resumeFrom) this.inOwnTransaction(() => this.db.exec(`DELETE FROM ${quoteIdent(spec.table)}`));
+      });
+      this.writer = new BatchWriter(this.db, spec.table, this.validator.columns, {
+        onConflict: config.onConflict,
+        conflictColumns: target,
+        updateColumns: this.validator.columns.filter((c) => !target.includes(c) && (firstKeys.length === 0 || firstKeys.includes(c))),
+        foreignKeys: foreignKeysOf(spec),
+      });
+      this.saveCheckpoint = config.dryRun ? undefined : checkpointWriter(this.db);
+      await this.load(source, totalBytes);
+    } catch (error) {
+      failure = error;
+    } finally {
+      // An interrupted read may still be waiting on its stream (stdin): end it, so closing does not wait.
+      if (this.interrupted) for (const input of inputs) abandonInput(input);
+      await source.close().catch(() => undefined);
+    }
+    return this.finish(job, failure);
+  }
+
+  /** The job's row (new, or the resumed one marked running again), its report and its transactions. */
+  private async startJob(inputs: OpenedInput[], resumeFrom: JobRecord | undefined, table: string): Promise<JobRecord> {
+    const config = this.config;
+    const jobInputs = resumeFrom ? resumeFrom.inputs : await describeInputs(inputs);
     this.jobId = resumeFrom?.id ?? config.jobId ?? newJobId();
     this.report = new ErrorReport(reportPathFor(config), this.validator.columns, resumeFrom !== undefined);
     this.scope = new TransactionScope(this.db, config.mode === 'atomic' || config.dryRun);
 
     const job: JobRecord = {
-      id: this.jobId, command: config.commandLine, inputs: jobInputs, table: spec.table, mode: config.mode,
+      id: this.jobId, command: config.commandLine, inputs: jobInputs, table, mode: config.mode,
       options: jobOptions(config, this.report.path), status: 'running', counts: emptyCounts(), batchesCommitted: 0,
       reportPath: null, startedAt: new Date(this.started).toISOString(), finishedAt: null, durationMs: null,
       recordsPerSecond: null, error: null, checkpoint: null,
@@ -159,45 +202,13 @@ class ImportRun {
         else insertJob(this.db, job);
       });
     }
-
-    let skip = 0;
     if (resumeFrom?.checkpoint) {
-      skip = resumeFrom.checkpoint.records;
       this.counts = { ...resumeFrom.checkpoint.counts };
       this.batchNo = resumeFrom.checkpoint.batches;
       this.batchesCommitted = resumeFrom.checkpoint.batches;
-      this.recordsConsumed = skip;
+      this.recordsConsumed = resumeFrom.checkpoint.records;
     }
-    this.events.onStart?.({ jobId: this.jobId, table: spec.table, totalBytes, resumedFrom: resumeFrom ? skip : undefined });
-
-    let failure: unknown;
-    let source: ValidatedSource | undefined;
-    const inProcess = () => new InProcessSource(pending, records, this.validator, skip, () => 0);
-    try {
-      this.write(() => {
-        this.scope.beginJob();
-        if (!existed) this.createTable(spec, resolved.origin);
-        else if (resolved.origin === 'file') saveSchema(this.db, spec);
-        if (config.truncate && !resumeFrom) this.inOwnTransaction(() => this.db.exec(`DELETE FROM ${quoteIdent(spec.table)}`));
-      });
-      const firstKeys = Object.keys((pending[0] ?? { data: {} }).data);
-      this.writer = new BatchWriter(this.db, spec.table, this.validator.columns, {
-        onConflict: config.onConflict,
-        conflictColumns: target,
-        updateColumns: this.validator.columns.filter((c) => !target.includes(c) && (firstKeys.length === 0 || firstKeys.includes(c))),
-        foreignKeys: foreignKeysOf(spec),
-      });
-      this.saveCheckpoint = config.dryRun ? undefined : checkpointWriter(this.db);
-      source = await chooseSource({ config, spec, validator: this.validator, inputs, pending, records, skip, totalBytes });
-      await this.load(source, totalBytes);
-    } catch (error) {
-      failure = error;
-    } finally {
-      // An interrupted read may still be waiting on its stream (stdin): end it, so closing does not wait.
-      if (this.interrupted) for (const input of inputs) abandonInput(input);
-      await (source ?? inProcess()).close().catch(() => undefined);
-    }
-    return this.finish(job, failure);
+    return job;
   }
 
   /** The main loop: take validated chunks, flush full batches, stop when told. */

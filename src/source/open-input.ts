@@ -8,6 +8,11 @@ import type { InputFormat, OpenedInput, SourceOptions } from './types.js';
 
 /** How much decoded input the format sniffer may look at before deciding. */
 const SNIFF_BYTES = 64 * 1024;
+/**
+ * File reads of 64 KB. Larger reads made `barge validate` slower (1M benchmark rows:
+ * 1.34-1.61 s at 64 KB, 1.57-1.58 s at 128 KB, 2.5 s at 256 KB), and a read kept in flight
+ * ahead of the parser made no measurable difference (10 interleaved runs each).
+ */
 const READ_CHUNK_BYTES = 64 * 1024;
 /** The longest byte order mark (UTF-8's). */
 const BOM_BYTES = 3;

@@ -232,7 +232,12 @@ describe('concurrency', () => {
     expect(rows(dbPath, 'SELECT count(*) AS n, count(DISTINCT id) AS d FROM numbered')[0]).toEqual({ n: 6000, d: 6000 });
   });
 
-  it('a lock held past --busy-timeout: exit 3 with a clear line', async () => {
+  it.each([
+    ['in this thread', 'never'],
+    // The parse worker starts before the job's row is written: the lock error must end the
+    // run (and the worker) at once, not leave the process waiting on it.
+    ['with the parse worker', 'always'],
+  ])('a lock held past --busy-timeout: exit 3 with a clear line (%s)', async (_, worker) => {
     const dir = workdir();
     const dbPath = path.join(dir, 'barge.db');
     const holder = new Database(dbPath);
@@ -240,8 +245,10 @@ describe('concurrency', () => {
     holder.exec('CREATE TABLE t (x)');
     holder.exec('BEGIN IMMEDIATE');
     try {
-      const result = await barge(dir, ['import', 'fixtures/zipcodes.csv', '--busy-timeout', '200']);
+      const started = Date.now();
+      const result = await barge(dir, ['import', 'fixtures/zipcodes.csv', '--busy-timeout', '200'], { env: { BARGE_WORKER: worker }, timeout: 20_000 });
       expect(result.exitCode).toBe(3);
+      expect(Date.now() - started).toBeLessThan(10_000);
       expect(result.stderr.trim()).toBe(`barge: error: database "barge.db" is locked by another process; retry later or raise --busy-timeout`);
     } finally {
       holder.exec('ROLLBACK');
