@@ -64,14 +64,12 @@ export class RecordStore {
             parts.push(record.source);
             continue;
           }
-        } else if (record.source === undefined && packFields(record.data, keys, lengths, i * width)) {
-          const data = record.data;
-          for (let j = 0; j < width; j++) {
-            const value = data[keys[j]!] as string;
-            units += value.length;
-            parts.push(value);
+        } else if (record.source === undefined) {
+          const added = packFields(record.data, keys, lengths, i * width, parts);
+          if (added >= 0) {
+            units += added;
+            continue;
           }
-          continue;
         }
       }
       (asIs ??= new Map()).set(i, withoutSource(record));
@@ -110,15 +108,31 @@ function withoutSource(record: SourceRecord): SourceRecord {
   return rest;
 }
 
-/** Writes the lengths of `data`'s values when its keys are exactly `keys`, in order, and all strings. */
-function packFields(data: Record<string, unknown>, keys: string[], lengths: Uint32Array, at: number): boolean {
+/**
+ * Adds `data`'s values to `parts` and their lengths to `lengths` when its keys are exactly
+ * `keys`, in order, and all strings; returns the code units added, or -1 (and adds nothing).
+ * One for-in pass: reading the values again by key afterwards took about half of pack()'s
+ * time (keyed loads; pack() was ~310 ms of the worker's ~2.4 s on the 1M-row CSV, profiled).
+ */
+function packFields(data: Record<string, unknown>, keys: string[], lengths: Uint32Array, at: number, parts: string[]): number {
+  const before = parts.length;
+  let units = 0;
   let j = 0;
   for (const key in data) {
     const value = data[key];
-    if (key !== keys[j] || typeof value !== 'string') return false;
+    if (key !== keys[j] || typeof value !== 'string') {
+      parts.length = before;
+      return -1;
+    }
     lengths[at + j++] = value.length;
+    units += value.length;
+    parts.push(value);
   }
-  return j === keys.length;
+  if (j !== keys.length) {
+    parts.length = before;
+    return -1;
+  }
+  return units;
 }
 
 /** The records at these indexes, as they were read. */
