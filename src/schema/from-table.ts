@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
 import { BargeError } from '../errors.js';
-import { INTEGER_TEXT, NUMBER_TEXT, parseBooleanWord, valueProblem } from './compile-validator.js';
+import { INTEGER_TEXT, NUMBER_TEXT, parseBooleanWord } from './coerce-value.js';
 import { parseSchemaSpec } from './schema-file.js';
 import type { ColumnSpec, ColumnType, SchemaSpec } from './types.js';
+import { valueProblem } from './zod-schema.js';
 
 /**
  * The schema of an existing table (SPEC §3: without --schema, an existing table's

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BargeError } from '../errors.js';
-import { NUMBER_TEXT, parseBooleanWord } from './compile-validator.js';
+import { NUMBER_TEXT, parseBooleanWord } from './coerce-value.js';
 import { MAX_COLUMNS, nameKey, nameProblem } from './names.js';
 import type { ColumnSpec, ColumnType, SchemaSpec } from './types.js';
 

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { BargeError } from '../errors.js';
-import { showValue, valueProblem } from './compile-validator.js';
+import { showValue } from './issue-messages.js';
 import { MAX_COLUMNS, nameKey, nameProblem } from './names.js';
 import type { ColumnSpec, ColumnType, SchemaSpec } from './types.js';
+import { valueProblem } from './zod-schema.js';
 
 /**
  * The schema file (SPEC §3): its shape is a zod schema with strict objects, so a

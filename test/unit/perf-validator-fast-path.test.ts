@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { compileFastPath, compileValidator } from '../../src/schema/compile-validator.js';
+import { compileValidator } from '../../src/schema/compile-validator.js';
+import { compileFastPath } from '../../src/schema/fast-path.js';
 import { parseSchemaSpec, type SchemaSpec } from '../../src/schema/index.js';
 import { seededRandom } from '../helpers/random.js';
 
 /**
- * The validator's fast path (compile-validator.ts) stands beside zod, never instead of it.
+ * The validator's fast path (fast-path.ts) stands beside zod, never instead of it.
  * Over generated records of every column type and constraint, in both modes (CSV text and
  * JSON values), this shows:
  *   - the fast path accepts only records zod accepts, with the very same row (Object.is);

@@ -1,0 +1,128 @@
+import type { z } from 'zod';
+import { INT64_MAX, INT64_MIN, type Coerce } from './coerce-value.js';
+import type { ColumnSpec, ColumnType, FieldError } from './types.js';
+
+// Barge's own short messages for zod's issues, written from the issue code and the column
+// spec, never zod's default English.
+
+/** What a column accepts once coerced, and how to say what it expected. */
+export const TYPE_EXPECTED: Record<ColumnType, string> = {
+  string: 'expected a string',
+  integer: 'expected an integer',
+  number: 'expected a number',
+  boolean: 'expected true/false/1/0/yes/no',
+  date: 'expected a date YYYY-MM-DD',
+  datetime: 'expected an ISO 8601 datetime such as 2024-05-01T12:00:00Z',
+  json: 'expected a JSON object or array',
+};
+
+/** The message of valueSchema's (zod-schema.ts) NUL check, which describeIssue recognises. */
+export const NUL_MESSAGE = 'nul';
+
+// ---- messages -----------------------------------------------------------------------------
+
+const SHOWN_LENGTH = 60;
+
+/** A value as read, for a message: strings quoted, long values cut. */
+export function showValue(v: unknown): string {
+  if (typeof v === 'string') {
+    return JSON.stringify(v.length > SHOWN_LENGTH ? v.slice(0, SHOWN_LENGTH) + '…' : v);
+  }
+  // JSON.stringify would say "null" for the Infinity that JSON.parse makes of 1e309.
+  if (typeof v === 'bigint' || (typeof v === 'number' && !Number.isFinite(v))) return String(v);
+  if (v === undefined) return 'nothing';
+  let text: string;
+  try {
+    text = JSON.stringify(v) ?? String(v);
+  } catch {
+    text = String(v);
+  }
+  return text.length > SHOWN_LENGTH ? text.slice(0, SHOWN_LENGTH) + '…' : text;
+}
+
+function showBound(v: number | bigint): string {
+  return String(v);
+}
+
+/** `value` of a FieldError: the value as read, JSON-safe. */
+export function reportedValue(raw: unknown): unknown {
+  if (raw === undefined) return null;
+  // Infinity (JSON's 1e309) would be written as null in the JSON report.
+  if (typeof raw === 'bigint' || (typeof raw === 'number' && !Number.isFinite(raw))) return String(raw);
+  return raw;
+}
+
+function article(type: ColumnType): string {
+  return type === 'integer' ? 'an integer' : 'a number';
+}
+
+/** One zod issue on one column -> barge's FieldError. */
+export function describeIssue(
+  name: string,
+  spec: ColumnSpec,
+  coerce: Coerce,
+  issue: z.core.$ZodIssue,
+  raw: unknown,
+): FieldError {
+  const value = reportedValue(raw);
+  const got = showValue(raw);
+  const coerced = coerce(raw);
+  if (coerced === undefined) return { column: name, code: 'required', message: 'is required', value };
+  switch (issue.code) {
+    case 'custom':
+      if (issue.message === NUL_MESSAGE) {
+        return { column: name, code: 'type', message: `expected text without NUL (\\u0000) characters, got ${got}`, value };
+      }
+      break;
+    case 'invalid_value':
+      return {
+        column: name,
+        code: 'enum',
+        message: `expected one of ${(spec.enum ?? issue.values).map((v) => (typeof v === 'string' ? v : showValue(v))).join('|')}, got ${got}`,
+        value,
+      };
+    case 'invalid_format':
+      if (issue.format === 'regex') {
+        return { column: name, code: 'pattern', message: `does not match pattern ${spec.pattern}, got ${got}`, value };
+      }
+      break;
+    case 'too_small':
+    case 'too_big': {
+      const small = issue.code === 'too_small';
+      if (spec.type === 'string' && typeof coerced === 'string') {
+        const limit = small ? spec.minLength : spec.maxLength;
+        return {
+          column: name,
+          code: issue.code,
+          message: `expected ${small ? 'at least' : 'at most'} ${limit} characters, got ${coerced.length}`,
+          value,
+        };
+      }
+      if (typeof coerced === 'number' || typeof coerced === 'bigint') {
+        if (small && spec.min !== undefined && coerced < spec.min) {
+          return { column: name, code: 'too_small', message: `expected ${article(spec.type)} >= ${spec.min}, got ${got}`, value };
+        }
+        if (!small && spec.max !== undefined && coerced > spec.max) {
+          return { column: name, code: 'too_big', message: `expected ${article(spec.type)} <= ${spec.max}, got ${got}`, value };
+        }
+        // Not the user's bound: the range barge can store exactly.
+        if (typeof coerced === 'bigint') {
+          return {
+            column: name,
+            code: issue.code,
+            message: `expected an integer between ${INT64_MIN} and ${INT64_MAX} (SQLite's range), got ${got}`,
+            value,
+          };
+        }
+        return {
+          column: name,
+          code: issue.code,
+          message: `expected an integer between ${showBound(-Number.MAX_SAFE_INTEGER)} and ${showBound(Number.MAX_SAFE_INTEGER)}, got ${got} (write larger integers as strings to keep them exact)`,
+          value,
+        };
+      }
+      break;
+    }
+  }
+  return { column: name, code: 'type', message: `${TYPE_EXPECTED[spec.type]}, got ${got}`, value };
+}

@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import { BargeError } from '../errors.js';
+import { coercerFor, INT64_MAX, INT64_MIN } from './coerce-value.js';
+import { describeIssue, NUL_MESSAGE, showValue, TYPE_EXPECTED } from './issue-messages.js';
+import type { ColumnSpec, ColumnType, SchemaSpec } from './types.js';
+
+// One column's zod schema (the type and its constraints, without the coercion), whether a
+// column is required, and a valid value's row value (finisherFor, defaultRowValue).
+
+// ---- zod schemas --------------------------------------------------------------------------
+
+function hasNoNul(v: string): boolean {
+  return !v.includes('\u0000');
+}
+
+export function isObjectOrArray(v: unknown): boolean {
+  return typeof v === 'object' && v !== null;
+}
+
+/** The zod schema of one column's coerced value, without optionality. */
+export function valueSchema(spec: ColumnSpec, withEnum: boolean): z.ZodType {
+  if (withEnum && spec.enum !== undefined && spec.enum.length > 0) {
+    // The schema file check makes every enum value satisfy the type and the other
+    // constraints, so the enum alone decides.
+    const values = spec.enum;
+    if (values.every((v): v is string => typeof v === 'string')) return z.enum(values as [string, ...string[]]);
+    return z.literal(values as [z.core.util.Literal, ...z.core.util.Literal[]]);
+  }
+  switch (spec.type) {
+    case 'string': {
+      // A NUL is never text: it comes from a binary file or a UTF-16 file read as UTF-8, and
+      // SQLite's text functions (and most tools: the sqlite3 shell, C drivers) stop at it, so a
+      // value holding one would load but read back cut short. Rejected (code "type", see
+      // describeIssue) rather than stored. First, so that it is the error reported.
+      let s = z.string().refine(hasNoNul, { message: NUL_MESSAGE });
+      if (spec.minLength !== undefined) s = s.min(spec.minLength);
+      if (spec.maxLength !== undefined) s = s.max(spec.maxLength);
+      // No flags: the pattern is an ordinary JavaScript RegExp, searched (anchor it with ^…$).
+      if (spec.pattern !== undefined) s = s.regex(new RegExp(spec.pattern));
+      return s;
+    }
+    case 'integer': {
+      let small = z.int();
+      let big = z.bigint().min(INT64_MIN).max(INT64_MAX);
+      if (spec.min !== undefined) {
+        small = small.min(spec.min);
+        big = big.min(BigInt(Math.ceil(spec.min)));
+      }
+      if (spec.max !== undefined) {
+        small = small.max(spec.max);
+        big = big.max(BigInt(Math.floor(spec.max)));
+      }
+      // A bigint only comes from integer text beyond 2^53; z.int() fails it with an aborting
+      // type issue, so the union reports the bigint branch's range issue as is.
+      return z.union([small, big]);
+    }
+    case 'number': {
+      let s = z.number(); // rejects NaN and ±Infinity
+      if (spec.min !== undefined) s = s.min(spec.min);
+      if (spec.max !== undefined) s = s.max(spec.max);
+      return s;
+    }
+    case 'boolean':
+      return z.boolean();
+    case 'date':
+      return z.iso.date(); // a real calendar date: 2024-02-30 and 2023-02-29 fail
+    case 'datetime':
+      // ISO 8601 with T: a Z or ±hh:mm offset, or local time without one.
+      return z.iso.datetime({ offset: true, local: true });
+    case 'json':
+      return z.custom<object>(isObjectOrArray);
+  }
+}
+
+/**
+ * Primary key columns must be present, except a lone integer primary key: SQLite fills a
+ * missing one in (it is the rowid, https://sqlite.org/lang_createtable.html#rowid).
+ */
+export function isEffectivelyRequired(spec: SchemaSpec, name: string): boolean {
+  const col = spec.columns[name];
+  if (col === undefined) return false;
+  if (col.default !== undefined) return false;
+  if (col.required === true) return true;
+  const pk = spec.primaryKey ?? [];
+  if (!pk.includes(name)) return false;
+  return !(pk.length === 1 && col.type === 'integer');
+}
+
+// ---- compiled columns ---------------------------------------------------------------------
+
+/** Row value of a coerced, valid value: booleans as 1/0, json as JSON text. */
+export type Finish = (value: unknown) => unknown;
+const asIs: Finish = (v) => v;
+const booleanToInteger: Finish = (v) => (v === true ? 1 : 0);
+const jsonToText: Finish = (v) => JSON.stringify(v);
+
+export function finisherFor(type: ColumnType): Finish {
+  if (type === 'boolean') return booleanToInteger;
+  if (type === 'json') return jsonToText;
+  return asIs;
+}
+
+/**
+ * Why `value` cannot be a value of a column with `spec` (as JSON would give it: native
+ * types only, no coercion from strings), or undefined when it can. Used by the schema
+ * file check for `default` and `enum` values.
+ */
+export function valueProblem(spec: ColumnSpec, value: unknown, options: { withEnum: boolean }): string | undefined {
+  if (!nativeTypeFits(spec.type, value)) return `${TYPE_EXPECTED[spec.type]}, got ${showValue(value)}`;
+  const schema = valueSchema(spec, options.withEnum);
+  const result = schema.safeParse(value);
+  if (result.success) return undefined;
+  const first = result.error.issues[0];
+  if (first === undefined) return `${TYPE_EXPECTED[spec.type]}, got ${showValue(value)}`;
+  return describeIssue('', spec, (v) => v, first, value).message;
+}
+
+function nativeTypeFits(type: ColumnType, v: unknown): boolean {
+  switch (type) {
+    case 'string':
+    case 'date':
+    case 'datetime':
+      return typeof v === 'string';
+    case 'integer':
+      return typeof v === 'number' && Number.isInteger(v);
+    case 'number':
+      return typeof v === 'number';
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'json':
+      return isObjectOrArray(v);
+  }
+}
+
+/** The row value of a column's default (validated by the schema file check). */
+export function defaultRowValue(name: string, spec: ColumnSpec): unknown {
+  if (spec.default === undefined) return null;
+  const problem = valueProblem(spec, spec.default, { withEnum: true });
+  if (problem !== undefined) {
+    throw new BargeError('schema', `column ${JSON.stringify(name)}: default: ${problem}`);
+  }
+  return finisherFor(spec.type)(coercerFor(spec.type, false)(spec.default));
+}
