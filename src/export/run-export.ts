@@ -1,7 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { finished, pipeline } from 'node:stream/promises';
-import zlib from 'node:zlib';
 import type Database from 'better-sqlite3';
 import { BargeError } from '../errors.js';
 import { quoteIdent } from '../schema/names.js';
@@ -9,6 +7,7 @@ import { messageOf, openDatabase, translateSqliteError, type Db } from '../store
 import { createFormatWriter, type ExportFormat } from './format-writers.js';
 import { resultColumns } from './typed-values.js';
 import { tablePages } from './table-pages.js';
+import { openSink } from './sink.js';
 
 /**
  * The export run (SPEC §7): store query -> format writer -> sink.
@@ -271,132 +270,10 @@ function checkOutPath(out: string, dbPath: string): void {
   }
 }
 
-function lstatOrUndefined(file: string): fs.Stats | undefined {
-  try {
-    return fs.lstatSync(file);
-  } catch {
-    return undefined;
-  }
-}
-
 function realpathOr(file: string): string {
   try {
     return fs.realpathSync(file);
   } catch {
     return file;
   }
-}
-
-interface Sink {
-  write(text: string): Promise<void>;
-  /** Everything written: the file is in place. */
-  finish(): Promise<void>;
-  /** A failed or interrupted export: no partial file is left behind. */
-  discard(): Promise<void>;
-  /** The reader of stdout went away (EPIPE). */
-  readonly closed: boolean;
-}
-
-function openSink(config: ExportConfig, stdout: NodeJS.WritableStream): Sink {
-  if (config.out === undefined) return streamSink(stdout, '-');
-  return fileSink(config.out, config.gzip);
-}
-
-/** Resolves once `stream` can take more, rejects if it fails meanwhile. */
-function drained(stream: NodeJS.WritableStream): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const done = (error?: unknown) => {
-      stream.off('drain', onDrain);
-      stream.off('error', onError);
-      stream.off('close', onClose);
-      if (error) reject(error);
-      else resolve();
-    };
-    const onDrain = () => done();
-    const onError = (error: unknown) => done(error);
-    const onClose = () => done();
-    stream.on('drain', onDrain);
-    stream.on('error', onError);
-    stream.on('close', onClose);
-  });
-}
-
-/** stdout: written with backpressure and never ended (it is the process's). */
-function streamSink(stream: NodeJS.WritableStream, name: string): Sink {
-  let closed = false;
-  let failure: unknown;
-  const onError = (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') closed = true;
-    else failure ??= error;
-  };
-  stream.on('error', onError);
-  const check = () => {
-    if (failure !== undefined) throw new BargeError('io', `cannot write to ${name === '-' ? 'stdout' : name}: ${messageOf(failure)}`, { cause: failure });
-  };
-  return {
-    get closed() {
-      return closed;
-    },
-    async write(text) {
-      check();
-      if (closed || text === '') return;
-      if (!stream.write(text)) await drained(stream).catch(() => undefined);
-      check();
-    },
-    async finish() {
-      check();
-    },
-    async discard() {},
-  };
-}
-
-/**
- * A file is written under a temporary name beside it and renamed into place at
- * the end, so a failed or interrupted export never leaves a half file where a
- * complete one is expected (or over the previous complete one).
- */
-function fileSink(out: string, gzip: boolean): Sink {
-  // A symlink, device or FIFO (/dev/stdout, a named pipe) is written in place:
-  // renaming over it would replace it.
-  const existing = lstatOrUndefined(out);
-  const special = existing !== undefined && !existing.isFile();
-  const temp = special ? out : path.join(path.dirname(out), `.${path.basename(out)}.${process.pid}.barge-tmp`);
-  const file = fs.createWriteStream(temp, { highWaterMark: 1 << 20 });
-  const gz = gzip ? zlib.createGzip() : undefined;
-  const target: NodeJS.WritableStream = gz ?? file;
-  let failure: unknown;
-  // Settles on finish, error or destroy (discard), so nothing is left waiting.
-  const done = (gz ? pipeline(gz, file) : finished(file)).catch((error: unknown) => {
-    failure ??= error;
-  });
-  const check = () => {
-    if (failure !== undefined) throw new BargeError('io', `cannot write ${out}: ${messageOf(failure)}`, { cause: failure });
-  };
-  return {
-    closed: false,
-    async write(text) {
-      check();
-      if (text === '') return;
-      if (!target.write(text)) await drained(target).catch((error: unknown) => { failure ??= error; });
-      check();
-    },
-    async finish() {
-      target.end();
-      await done;
-      check();
-      if (special) return;
-      try {
-        fs.renameSync(temp, out);
-      } catch (error) {
-        fs.rmSync(temp, { force: true });
-        throw new BargeError('io', `cannot write ${out}: ${messageOf(error)}`, { cause: error });
-      }
-    },
-    async discard() {
-      (gz ?? file).destroy();
-      file.destroy();
-      await done;
-      if (!special) fs.rmSync(temp, { force: true });
-    },
-  };
 }
