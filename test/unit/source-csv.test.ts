@@ -331,3 +331,22 @@ describe('parseCsv quoting options', () => {
     expect(error).toMatchObject({ code: 'usage', message: '--delimiter and --quote cannot be the same character (")' });
   });
 });
+
+describe('a record\'s data object (built by code generated for the header)', () => {
+  /** What the generated builder must equal: one store per field, in header order. */
+  function byStores(header: string[], fields: string[]): Record<string, string> {
+    const data: Record<string, string> = {};
+    header.forEach((key, i) => { data[key] = fields[i]!; });
+    return data;
+  }
+  const csvField = (text: string) => `"${text.replaceAll('"', '""')}"`;
+
+  it('names that would be code are only data: quotes, backslashes, braces, line breaks, U+2028, numbers', async () => {
+    const header = ['a"b', 'c\\d', '}); throw 1; ({', 'line\nbreak', 'sep\u2028arator', '1', 'constructor', 'toString', '🚀', ' '];
+    const row = header.map((_, i) => `v${i}`);
+    const [record] = await parse([`${header.map(csvField).join(',')}\n${row.join(',')}\n`]);
+    expect(record!.data).toEqual(byStores(header, row));
+    expect(Object.keys(record!.data)).toEqual(Object.keys(byStores(header, row)));
+    expect(Object.getPrototypeOf(record!.data)).toBe(Object.prototype);
+  });
+});
