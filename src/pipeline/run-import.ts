@@ -152,6 +152,12 @@ class ImportRun {
       await source.close().catch(() => undefined);
       throw error;
     }
+    if (resumeFrom?.checkpoint) {
+      this.counts = { ...resumeFrom.checkpoint.counts };
+      this.batchNo = resumeFrom.checkpoint.batches;
+      this.batchesCommitted = resumeFrom.checkpoint.batches;
+      this.recordsConsumed = skip;
+    }
     this.events.onStart?.({ jobId: this.jobId, table: spec.table, totalBytes, resumedFrom: resumeFrom ? skip : undefined });
 
     let failure: unknown;
@@ -180,7 +186,7 @@ class ImportRun {
     return this.finish(job, failure);
   }
 
-  /** The job's row (new, or the resumed one marked running again), its report and its transactions. */
+  /** The job's row (new, or the resumed one marked running again), its report and its transaction scope. */
   private async startJob(inputs: OpenedInput[], resumeFrom: JobRecord | undefined, table: string): Promise<JobRecord> {
     const config = this.config;
     const jobInputs = resumeFrom ? resumeFrom.inputs : await describeInputs(inputs);
@@ -201,12 +207,6 @@ class ImportRun {
         if (resumeFrom) markJobRunning(this.db, this.jobId, currentOwner());
         else insertJob(this.db, job);
       });
-    }
-    if (resumeFrom?.checkpoint) {
-      this.counts = { ...resumeFrom.checkpoint.counts };
-      this.batchNo = resumeFrom.checkpoint.batches;
-      this.batchesCommitted = resumeFrom.checkpoint.batches;
-      this.recordsConsumed = resumeFrom.checkpoint.records;
     }
     return job;
   }
