@@ -8,6 +8,7 @@ import { createFormatWriter, type ExportFormat } from './format-writers.js';
 import { resultColumns } from './typed-values.js';
 import { tablePages } from './table-pages.js';
 import { openSink } from './sink.js';
+import { CsvPages } from './csv-pages.js';
 
 /**
  * The export run (SPEC §7): store query -> format writer -> sink.
@@ -88,10 +89,18 @@ export async function runExport(config: ExportConfig, options: ExportOptions): P
     const writer = createFormatWriter(config.format, columns);
     statement.raw(true).safeIntegers(true);
     const pages = table !== null && config.where === undefined && config.orderBy === undefined ? tablePages(db, table, list) : undefined;
+    // A whole table as CSV/TSV: SQLite formats it, a page at a time, on two threads (csv-pages.ts).
+    // With one column an empty field needs the "" only format-writers.ts writes.
+    const csvPages =
+      pages !== undefined && table !== null && config.limit === undefined && columns.length >= 2 && (config.format === 'csv' || config.format === 'tsv')
+        ? new CsvPages(db, { dbPath: config.dbPath, busyTimeoutMs: config.busyTimeoutMs, table, columns, list, delimiter: config.format === 'csv' ? ',' : '\t', worker: workerSetting() }, writer)
+        : undefined;
 
     // One read transaction: COUNT(*) and the rows see the same snapshot.
-    db.exec('BEGIN');
     try {
+      csvPages?.startWorker();
+      db.exec('BEGIN');
+      csvPages?.begin();
       let total = config.countTotal ? countRows(db, config, sql) : undefined;
       if (total !== undefined && config.limit !== undefined) total = Math.min(total, config.limit);
       const sink = openSink(config, options.stdout);
@@ -103,7 +112,21 @@ export async function runExport(config: ExportConfig, options: ExportOptions): P
         // so the rowid each paged row ends with is not written.
         const source = pages ? pages.rows(config.limit) : (statement.iterate() as IterableIterator<unknown[]>);
         let chunk = writer.start();
-        if (limit !== 0) {
+        if (csvPages !== undefined) {
+          await sink.write(chunk);
+          chunk = '';
+          try {
+            for await (const page of csvPages.pages()) {
+              await sink.write(page.data);
+              rows += page.rows;
+              options.onProgress?.({ rows, total });
+              if (sink.closed) break;
+              if (options.signal?.aborted) throw interrupted(config, rows);
+            }
+          } catch (error) {
+            throw readError(error, config);
+          }
+        } else if (limit !== 0) {
           try {
             for (const values of source) {
               chunk += writer.row(values);
@@ -141,11 +164,18 @@ export async function runExport(config: ExportConfig, options: ExportOptions): P
         outputClosed: sink.closed,
       };
     } finally {
+      await csvPages?.close();
       if (db.inTransaction) db.exec('ROLLBACK');
     }
   } finally {
     db.close();
   }
+}
+
+/** BARGE_WORKER=always|never overrides when the export starts a second reader (tests and the benchmark use it). */
+function workerSetting(): 'auto' | 'always' | 'never' {
+  const setting = process.env.BARGE_WORKER;
+  return setting === 'always' || setting === 'never' ? setting : 'auto';
 }
 
 // ---- the query ---------------------------------------------------------------------------

@@ -15,7 +15,7 @@ function lstatOrUndefined(file: string): fs.Stats | undefined {
 }
 
 export interface Sink {
-  write(text: string): Promise<void>;
+  write(text: string | Uint8Array): Promise<void>;
   /** Everything written: the file is in place. */
   finish(): Promise<void>;
   /** A failed or interrupted export: no partial file is left behind. */
@@ -66,7 +66,7 @@ function streamSink(stream: NodeJS.WritableStream, name: string): Sink {
     },
     async write(text) {
       check();
-      if (closed || text === '') return;
+      if (closed || text.length === 0) return;
       if (!stream.write(text)) await drained(stream).catch(() => undefined);
       check();
     },
@@ -103,7 +103,7 @@ export function fileSink(out: string, gzip: boolean): Sink {
     closed: false,
     async write(text) {
       check();
-      if (text === '') return;
+      if (text.length === 0) return;
       if (!target.write(text)) await drained(target).catch((error: unknown) => { failure ??= error; });
       check();
     },

@@ -334,3 +334,109 @@ describe('export: a whole table is read in pages of rowids', () => {
     expect(count(shadow.stdout)).toBe(1500);
   });
 });
+
+describe('export: CSV and TSV pages formatted by SQLite, on two threads (csv-pages.ts)', () => {
+  // ~4700 rows over 5 pages, with rowid gaps and negative rowids, and values SQLite must leave to
+  // format-writers.ts (a REAL needing 17 digits, an exponent, text holding NUL) on three of the five pages only (one of them the worker's, with BARGE_WORKER=always).
+  let dir: string;
+  beforeAll(() => {
+    dir = workdir();
+    const db = new Database(path.join(dir, 'wide.db'));
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (id INTEGER, price REAL, label TEXT, raw BLOB, anything)');
+    const insert = db.prepare('INSERT INTO t (rowid, id, price, label, raw, anything) VALUES (?, ?, ?, ?, ?, ?)');
+    const texts = ['plain', 'a,b', 'say "hi"', 'line\nbreak', 'tab\there', 'cr\r', 'ünï 𝄞', ''];
+    db.transaction(() => {
+      for (let i = 0; i < 5200; i++) {
+        const price = i === 1234 ? 1 / 3 : i === 2300 ? 1e-9 : i % 3 === 0 ? null : i / 8;
+        const anything = i % 4 === 0 ? i : i % 4 === 1 ? i + 0.25 : i % 4 === 2 ? texts[i % texts.length]! : Buffer.from([i % 256, 0]);
+        insert.run(i * 2 - 1000, i, price, i === 4500 ? 'nul\u0000inside' : texts[i % texts.length]!, i % 5 === 0 ? Buffer.from([255, i % 256]) : null, anything);
+      }
+      db.exec('DELETE FROM t WHERE rowid % 11 = 0');
+    })();
+    db.close();
+  });
+  const byQuery = (format: string) => ok(dir, ['export', '--db', 'wide.db', '--query', 'SELECT * FROM t ORDER BY rowid', '--format', format]);
+
+  for (const worker of ['always', 'never']) {
+    for (const format of ['csv', 'tsv']) {
+      it(`${format}, worker ${worker}: the same bytes as format-writers.ts writes row by row`, async () => {
+        const paged = await barge(dir, ['export', '--db', 'wide.db', '--table', 't', '--format', format], { env: { BARGE_WORKER: worker }, stripFinalNewline: false });
+        expect(paged.exitCode).toBe(0);
+        const expected = (await byQuery(format)).stdout;
+        expect(paged.stdout).toBe(expected);
+        expect(expected.split('\n').length).toBeGreaterThan(4700);
+        expect(expected).toContain('0.3333333333333333');
+        expect(expected).toContain('1e-9');
+        expect(expected).toContain('nul\u0000inside');
+      });
+    }
+  }
+
+  it('a gzipped file and a table barge wrote (booleans, json): the same as row by row', async () => {
+    const gz = await barge(dir, ['export', '--db', 'wide.db', '--table', 't', '--out', 'wide.csv.gz'], { env: { BARGE_WORKER: 'always' } });
+    expect(gz.exitCode).toBe(0);
+    expect(zlib.gunzipSync(fs.readFileSync(path.join(dir, 'wide.csv.gz'))).toString('utf8')).toBe((await byQuery('csv')).stdout);
+
+    const products = await loaded();
+    const paged = await barge(products, ['export', '--table', 'products'], { env: { BARGE_WORKER: 'always' }, stripFinalNewline: false });
+    const rowByRow = await ok(products, ['export', '--query', 'SELECT * FROM products ORDER BY rowid']);
+    expect(paged.stdout).toBe(rowByRow.stdout);
+    expect(paged.stdout).toMatch(/,(true|false),/);
+  });
+
+  it('while another connection holds the write lock, the export reads alone and holds nothing after', async () => {
+    const holder = new Database(path.join(dir, 'wide.db'));
+    holder.exec('BEGIN IMMEDIATE');
+    holder.prepare('UPDATE t SET label = ? WHERE rowid = 2').run('uncommitted');
+    try {
+      const paged = await barge(dir, ['export', '--db', 'wide.db', '--table', 't'], { env: { BARGE_WORKER: 'always' }, stripFinalNewline: false });
+      expect(paged.exitCode).toBe(0);
+      expect(paged.stdout).not.toContain('uncommitted');
+      holder.exec('ROLLBACK');
+      expect(paged.stdout).toBe((await byQuery('csv')).stdout);
+    } finally {
+      if (holder.inTransaction) holder.exec('ROLLBACK');
+      holder.close();
+    }
+    await ok(dir, ['export', '--db', 'wide.db', '--table', 't', '--out', 'after.csv']);
+    const writer = new Database(path.join(dir, 'wide.db'), { timeout: 0 });
+    try {
+      expect(() => writer.exec('BEGIN IMMEDIATE; ROLLBACK')).not.toThrow();
+    } finally {
+      writer.close();
+    }
+  });
+
+  it('both threads read one snapshot while a writer commits throughout', async () => {
+    // Each commit sets every page's marker row to the same new value. Pages alternate between
+    // the threads, so two snapshots would show two values.
+    const file = path.join(dir, 'race.db');
+    const setup = new Database(file);
+    setup.pragma('journal_mode = WAL');
+    setup.exec('CREATE TABLE r (id INTEGER PRIMARY KEY, marker INTEGER, pad TEXT)');
+    const insert = setup.prepare('INSERT INTO r VALUES (?, 0, ?)');
+    setup.transaction(() => {
+      for (let i = 1; i <= 120_000; i++) insert.run(i, `padding ${'x'.repeat(i % 50)}, ${i}`);
+    })();
+    setup.close();
+    const writer = new Database(file, { timeout: 10_000 });
+    const bump = writer.prepare('UPDATE r SET marker = ? WHERE id % 1000 = 1');
+    const exporting = barge(dir, ['export', '--db', 'race.db', '--table', 'r', '--out', 'race.csv'], { env: { BARGE_WORKER: 'always' } });
+    let commits = 0;
+    let done = false;
+    void exporting.then(() => { done = true; });
+    while (!done) {
+      bump.run(++commits);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    writer.close();
+    expect((await exporting).exitCode).toBe(0);
+    const markers = new Set(fs.readFileSync(path.join(dir, 'race.csv'), 'utf8').trim().split('\n').slice(1)
+      .map((line) => line.split(','))
+      .filter((fields) => Number(fields[0]) % 1000 === 1)
+      .map((fields) => fields[1]));
+    expect(commits).toBeGreaterThan(5);
+    expect(markers.size).toBe(1);
+  });
+});

@@ -1,0 +1,22 @@
+import type { ResultColumn } from './typed-values.js';
+
+/** What the CSV page worker is started with. */
+export interface PageWorkerStart {
+  dbPath: string;
+  busyTimeoutMs: number;
+  table: string;
+  columns: Array<{ name: string; type: ResultColumn['type'] }>;
+  delimiter: ',' | '\t';
+}
+
+export type ToPageWorker =
+  /** Format the rows with rowids in [first, last]. */
+  | { type: 'page'; id: number; first: bigint; last: bigint }
+  | { type: 'close' };
+
+export type FromPageWorker =
+  /** The worker's read transaction has its snapshot: the gate can let writers in again. */
+  | { type: 'ready' }
+  /** A page's text as UTF-8 (transferred), or `rewrite`: the exporting thread formats it itself. */
+  | { type: 'page'; id: number; rows: number; data: Uint8Array | undefined; rewrite: boolean }
+  | { type: 'error'; message: string };

@@ -1,0 +1,50 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { csvPageSql, pageNeedsRewrite } from './csv-page-sql.js';
+import type { FromPageWorker, PageWorkerStart, ToPageWorker } from './csv-page-protocol.js';
+
+/**
+ * The second reader of a whole-table CSV/TSV export (csv-pages.ts): formats the pages it is
+ * sent, on its own connection, inside one read transaction whose snapshot is the export's
+ * own (the exporting thread holds the write lock until this one says it is ready).
+ */
+const start = workerData as PageWorkerStart;
+const port = parentPort!;
+const post = (message: FromPageWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+
+const encoder = new TextEncoder();
+
+let db: Database.Database | undefined;
+try {
+  db = new Database(start.dbPath, { readonly: true, fileMustExist: true, timeout: start.busyTimeoutMs });
+  db.pragma('cache_size = -2048');
+  const page = db.prepare(csvPageSql(start.table, start.columns, start.delimiter)).raw(true).safeIntegers(true);
+  db.exec('BEGIN');
+  // The first read takes the snapshot.
+  db.prepare('SELECT count(*) FROM sqlite_schema').get();
+  port.on('message', (message: ToPageWorker) => {
+    if (message.type === 'close') {
+      db?.close();
+      port.close();
+      return;
+    }
+    try {
+      const [text, rows] = page.get(message.first, message.last) as [string | null, bigint];
+      if (text === null || pageNeedsRewrite(text)) {
+        post({ type: 'page', id: message.id, rows: Number(rows), data: undefined, rewrite: text !== null });
+      } else {
+        // encode() gives the page an ArrayBuffer of its own (Buffer.from may share its pool),
+        // so it moves to the exporting thread without a copy.
+        const data = encoder.encode(text);
+        post({ type: 'page', id: message.id, rows: Number(rows), data, rewrite: false }, [data.buffer as ArrayBuffer]);
+      }
+    } catch (error) {
+      post({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+    }
+  });
+  post({ type: 'ready' });
+} catch (error) {
+  post({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+  db?.close();
+  port.close();
+}
