@@ -29,6 +29,8 @@ const PAGE_ROWS = 1000;
 const WORKER_MIN_ROWS = 50_000;
 /** Pages the worker may hold at once: enough to keep it busy while this thread formats one. */
 const WORKER_PAGES_AHEAD = 2;
+/** How long writers may be held off while the worker starts (it takes ~0.1 s). */
+const WORKER_START_LIMIT_MS = 2000;
 /** The worker keeps nothing alive but a page; V8's default young generation (32 MB) would only add RSS. */
 const WORKER_YOUNG_GENERATION_MB = 8;
 
@@ -107,6 +109,9 @@ export class CsvPages {
     });
     this.worker = worker;
     this.started = new Promise((resolve) => { this.settleStarted = resolve; });
+    // Writers wait while the gate is held: a worker slow to start is given up, not waited for.
+    const giveUp = setTimeout(() => { if (!this.ready) this.lose(new Error('the export worker did not start in time')); }, WORKER_START_LIMIT_MS);
+    giveUp.unref();
     worker.on('message', (message: FromPageWorker) => this.receive(message));
     worker.on('error', (error) => this.lose(error));
     worker.on('exit', () => this.lose(new Error('the export worker stopped')));
@@ -189,6 +194,9 @@ export class CsvPages {
   private request(slot: Slot): Promise<Extract<FromPageWorker, { type: 'page' }>> {
     const id = this.nextId++;
     const reply = new Promise<Extract<FromPageWorker, { type: 'page' }>>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    // A page the export no longer waits for (stdout closed, interrupted) may be refused when the
+    // worker is stopped: that is no unhandled rejection. fromWorker() still sees the refusal.
+    reply.catch(() => undefined);
     this.worker!.postMessage({ type: 'page', id, first: slot.first, last: slot.last } satisfies ToPageWorker);
     return reply;
   }
