@@ -84,7 +84,9 @@ export class CsvPages {
     // The last rowid of the page starting at `first`, and the first of the next page.
     this.bounds = db.prepare(`SELECT rowid FROM ${table} WHERE rowid >= ? ORDER BY rowid LIMIT 2 OFFSET ${PAGE_ROWS - 1}`).pluck(true).safeIntegers(true);
     this.rows = db.prepare(`SELECT ${config.list} FROM ${table} WHERE rowid BETWEEN ? AND ? ORDER BY rowid`).raw(true).safeIntegers(true);
-    this.span = db.prepare(`SELECT min(rowid), max(rowid) FROM ${table}`).raw(true).safeIntegers(true);
+    // Two subqueries: min() and max() together in one SELECT scan the whole table (70 ms per 1M
+    // rows); alone, each is one seek.
+    this.span = db.prepare(`SELECT (SELECT min(rowid) FROM ${table}), (SELECT max(rowid) FROM ${table})`).raw(true).safeIntegers(true);
   }
 
   /** Before the export's read transaction: the gate and the worker, when they are worth it. */
