@@ -48,7 +48,8 @@ function numberField(x: string, boolean: boolean): string {
 }
 
 function textField(x: string, delimiter: string): string {
-  const special = [`'"'`, delimiter === ',' ? `','` : 'char(9)', 'char(10)', 'char(13)'].map((c) => `instr(${x}, ${c})`).join(' OR ');
+  // The delimiter first: it is the likeliest (a text with commas), and OR stops at the first hit.
+  const special = [delimiter === ',' ? `','` : 'char(9)', `'"'`, 'char(10)', 'char(13)'].map((c) => `instr(${x}, ${c})`).join(' OR ');
   return `CASE WHEN ${special} THEN '"' || replace(${x}, '"', '""') || '"' ELSE ${x} END`;
 }
 
