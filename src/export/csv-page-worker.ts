@@ -30,7 +30,7 @@ try {
     }
     try {
       const [text, rows] = page.get(message.first, message.last) as [string | null, bigint];
-      if (text === null || pageNeedsRewrite(text)) {
+      if (text === null || pageNeedsRewrite(text, Number(rows))) {
         post({ type: 'page', id: message.id, rows: Number(rows), data: undefined, rewrite: text !== null });
       } else {
         // encode() gives the page an ArrayBuffer of its own (Buffer.from may share its pool),

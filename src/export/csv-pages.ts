@@ -167,7 +167,7 @@ export class CsvPages {
   private format(slot: Slot): CsvPage {
     const [text, rows] = this.page.get(slot.first, slot.last) as [string | null, bigint];
     if (text === null) return { data: '', rows: 0 };
-    if (pageNeedsRewrite(text)) return this.rewrite(slot);
+    if (pageNeedsRewrite(text, Number(rows))) return this.rewrite(slot);
     return { data: text, rows: Number(rows) };
   }
 

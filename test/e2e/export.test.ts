@@ -336,8 +336,10 @@ describe('export: a whole table is read in pages of rowids', () => {
 });
 
 describe('export: CSV and TSV pages formatted by SQLite, on two threads (csv-pages.ts)', () => {
-  // ~4700 rows over 5 pages, with rowid gaps and negative rowids, and values SQLite must leave to
-  // format-writers.ts (a REAL needing 17 digits, an exponent, text holding NUL) on three of the five pages only (one of them the worker's, with BARGE_WORKER=always).
+  // 7091 rows over 8 pages, with rowid gaps and negative rowids, and values SQLite must leave to
+  // format-writers.ts (a REAL needing 17 digits, an exponent, text holding LF, CR or NUL), one
+  // to a page. With BARGE_WORKER=always pages 0, 2, 4, 6 are this thread's, 1, 3, 5, 7 the
+  // worker's: each thread formats pages in SQL and has pages rewritten.
   let dir: string;
   beforeAll(() => {
     dir = workdir();
@@ -345,12 +347,15 @@ describe('export: CSV and TSV pages formatted by SQLite, on two threads (csv-pag
     db.pragma('journal_mode = WAL');
     db.exec('CREATE TABLE t (id INTEGER, price REAL, label TEXT, raw BLOB, anything)');
     const insert = db.prepare('INSERT INTO t (rowid, id, price, label, raw, anything) VALUES (?, ?, ?, ?, ?, ?)');
-    const texts = ['plain', 'a,b', 'say "hi"', 'line\nbreak', 'tab\there', 'cr\r', 'ünï 𝄞', ''];
+    const texts = ['plain', 'a,b', 'say "hi"', 'a "quoted", comma', 'tab\there', 'ünï 𝄞', ''];
+    // Page by page (1000 rows each, after the deletes): 1: a REAL of 17 digits; 2: a text holding LF;
+    // 4: an exponent; 5: a text holding CR; 6: a text holding NUL. Pages 0 and 3 are clean.
+    const special: Record<number, string> = { 2750: 'line\nbreak', 6050: 'cr\r', 7150: 'nul\u0000inside' };
     db.transaction(() => {
-      for (let i = 0; i < 5200; i++) {
-        const price = i === 1234 ? 1 / 3 : i === 2300 ? 1e-9 : i % 3 === 0 ? null : i / 8;
+      for (let i = 0; i < 7800; i++) {
+        const price = i === 1650 ? 1 / 3 : i === 4950 ? 1e-9 : i % 3 === 0 ? null : i / 8;
         const anything = i % 4 === 0 ? i : i % 4 === 1 ? i + 0.25 : i % 4 === 2 ? texts[i % texts.length]! : Buffer.from([i % 256, 0]);
-        insert.run(i * 2 - 1000, i, price, i === 4500 ? 'nul\u0000inside' : texts[i % texts.length]!, i % 5 === 0 ? Buffer.from([255, i % 256]) : null, anything);
+        insert.run(i * 2 - 1000, i, price, special[i] ?? texts[i % texts.length]!, i % 5 === 0 ? Buffer.from([255, i % 256]) : null, anything);
       }
       db.exec('DELETE FROM t WHERE rowid % 11 = 0');
     })();
@@ -365,10 +370,11 @@ describe('export: CSV and TSV pages formatted by SQLite, on two threads (csv-pag
         expect(paged.exitCode).toBe(0);
         const expected = (await byQuery(format)).stdout;
         expect(paged.stdout).toBe(expected);
-        expect(expected.split('\n').length).toBeGreaterThan(4700);
+        expect(expected.split('\n').length).toBeGreaterThan(7000);
         expect(expected).toContain('0.3333333333333333');
         expect(expected).toContain('1e-9');
         expect(expected).toContain('nul\u0000inside');
+        expect(expected).toContain('"line\nbreak"');
       });
     }
   }

@@ -28,7 +28,7 @@ function table(rows: unknown[][]): Database.Database {
 }
 
 /** Each row's line from SQLite (undefined where the page must be rewritten) and from format-writers.ts. */
-function lines(conn: Database.Database, delimiter: ',' | '\t'): Array<{ sql: string | undefined; js: string }> {
+function lines(conn: Database.Database, delimiter: ',' | '\t'): Array<{ sql: string | undefined; js: string; row: unknown[] }> {
   const page = conn.prepare(csvPageSql('t', COLUMNS, delimiter)).raw(true).safeIntegers(true);
   const writer = createFormatWriter(delimiter === ',' ? 'csv' : 'tsv', COLUMNS);
   const rows = conn.prepare('SELECT *, rowid FROM t ORDER BY rowid').raw(true).safeIntegers(true).all() as unknown[][];
@@ -36,7 +36,7 @@ function lines(conn: Database.Database, delimiter: ',' | '\t'): Array<{ sql: str
     const rowid = row[row.length - 1] as bigint;
     const [text, count] = page.get(rowid, rowid) as [string, bigint];
     expect(count).toBe(1n);
-    return { sql: pageNeedsRewrite(text) ? undefined : text, js: writer.row(row) };
+    return { sql: pageNeedsRewrite(text, 1) ? undefined : text, js: writer.row(row), row };
   });
 }
 
@@ -61,12 +61,13 @@ describe('a CSV page formatted by SQLite', () => {
       for (const { sql, js } of results) if (sql !== undefined) expect(sql).toBe(js);
 
       // The rows SQLite must leave to format-writers.ts are the ones it would write otherwise, and only those:
-      // REALs whose SQLite text is not String()'s (read in the untyped first column), and text holding NUL.
-      const rewritten = results.filter((r) => r.sql === undefined).map((r) => r.js.split(delimiter)[0]!);
-      const expected = [1 / 3, 2 / 3, 5e-324, 1e-7, 9.99e-5, 123456789012345.6, 999999999999999.9, 1e15 - 0.5, 1e21, 2 ** 53, 2 ** 53 + 2, 2 ** 62,
-        Number.MAX_VALUE, Infinity, -Infinity, 0.1 + 0.2].map(String);
-      expect(rewritten.filter((field) => !field.includes('\u0000')).sort()).toEqual(expected.sort());
-      expect(rewritten.filter((field) => field.includes('\u0000'))).toEqual(['x\u0000y']);
+      // REALs whose SQLite text is not String()'s (read in the untyped first column), and text holding NUL,
+      // CR or LF (found in the page's text, not by SQLite).
+      const rewritten = results.filter((r) => r.sql === undefined).map((r) => r.row[0]);
+      const numbers = [1 / 3, 2 / 3, 5e-324, 1e-7, 9.99e-5, 123456789012345.6, 999999999999999.9, 1e15 - 0.5, 1e21, 2 ** 53, 2 ** 53 + 2, 2 ** 62,
+        Number.MAX_VALUE, Infinity, -Infinity, 0.1 + 0.2];
+      expect(rewritten.filter((v) => typeof v === 'number').sort()).toEqual([...numbers].sort());
+      expect(rewritten.filter((v) => typeof v !== 'number').sort()).toEqual(['cr\rlf\r\n', 'line\nbreak', 'x\u0000y']);
     });
   }
 
