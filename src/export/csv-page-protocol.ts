@@ -9,10 +9,8 @@ export interface PageWorkerStart {
   delimiter: ',' | '\t';
 }
 
-export type ToPageWorker =
-  /** Format the rows with rowids in [first, last]. */
-  | { type: 'page'; id: number; first: bigint; last: bigint }
-  | { type: 'close' };
+/** Format the rows with rowids in [first, last]. (The export stops the worker with terminate().) */
+export type ToPageWorker = { type: 'page'; id: number; first: bigint; last: bigint };
 
 export type FromPageWorker =
   /** The worker's read transaction has its snapshot: the gate can let writers in again. */

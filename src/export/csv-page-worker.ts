@@ -23,11 +23,6 @@ try {
   // The first read takes the snapshot.
   db.prepare('SELECT count(*) FROM sqlite_schema').get();
   port.on('message', (message: ToPageWorker) => {
-    if (message.type === 'close') {
-      db?.close();
-      port.close();
-      return;
-    }
     try {
       const [text, rows] = page.get(message.first, message.last) as [string | null, bigint];
       if (text === null || pageNeedsRewrite(text, Number(rows))) {
