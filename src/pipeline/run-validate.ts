@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import { compileValidator } from '../schema/index.js';
 import type { SchemaSpec } from '../schema/types.js';
-import type { SourceRecord } from '../source/types.js';
+import type { FieldError } from '../schema/types.js';
+import type { SourceOptions, SourceRecord } from '../source/types.js';
 import type { JobCounts } from '../store/jobs.js';
 import { openDatabase, type Db } from '../store/open-database.js';
 import { ErrorReport } from '../report/error-report.js';
@@ -14,6 +15,8 @@ import { newJobId } from './job-id.js';
 import { openInputs, recordsOf } from './record-source.js';
 import { schemaBeforeReading, schemaFromSamples } from './resolve-schema.js';
 import { reportPathFor } from './report-path.js';
+import { planSplit, TailReader, type SplitPlan } from './validate-split.js';
+import type { TailStart } from './validate-tail-worker.js';
 
 export type ValidateConfig = Pick<ImportConfig, 'inputs' | 'dbPath' | 'table' | 'schemaPath' | 'source' | 'inferRows' | 'batchSize' | 'maxErrors' | 'errorsPath' | 'busyTimeoutMs'>;
 
@@ -37,6 +40,28 @@ export interface ValidateResult {
  */
 export async function runValidate(config: ValidateConfig, events: ImportEvents = {}, signal?: AbortSignal): Promise<ValidateResult> {
   const started = Date.now();
+  const plan = planSplit(config.inputs, config.source);
+  if (plan !== undefined) {
+    try {
+      return await validateRun(config, events, signal, started, plan);
+    } catch {
+      // The split fell inside a quoted field, or anything failed (a malformed input, a missing
+      // table): one thread, from the start, gives exactly the one-thread run's result or error.
+    }
+  }
+  return validateRun(config, events, signal, started, undefined);
+}
+
+/** The split run cannot give what a one-thread run would. */
+class SplitFailed extends Error {}
+
+async function validateRun(
+  config: ValidateConfig,
+  events: ImportEvents,
+  signal: AbortSignal | undefined,
+  started: number,
+  plan: SplitPlan | undefined,
+): Promise<ValidateResult> {
   const db: Db | undefined = fs.existsSync(config.dbPath) ? openDatabase(config.dbPath, { readonly: true, busyTimeoutMs: config.busyTimeoutMs }) : undefined;
   let before;
   try {
@@ -44,9 +69,20 @@ export async function runValidate(config: ValidateConfig, events: ImportEvents =
   } finally {
     db?.close();
   }
-  const inputs = await openInputs(config.inputs, config.source);
-  const totalBytes = inputs.every((input) => input.size !== undefined) ? inputs.reduce((sum, input) => sum + input.size!, 0) : undefined;
-  const records = recordsOf(inputs, config.source);
+  // Split: this thread reads up to the split, and learns the header and where its part ends.
+  let header: readonly string[] | undefined;
+  let nextLine = 1;
+  const source: SourceOptions = plan === undefined ? config.source : {
+    ...config.source,
+    range: { start: 0, end: plan.at },
+    onHeader: (names) => { header = names; },
+    onEnd: (line) => { nextLine = line; },
+  };
+  const inputs = await openInputs(config.inputs, source);
+  const totalBytes = plan !== undefined
+    ? fs.statSync(config.inputs[0]!).size
+    : inputs.every((input) => input.size !== undefined) ? inputs.reduce((sum, input) => sum + input.size!, 0) : undefined;
+  const records = recordsOf(inputs, source);
   const pending: SourceRecord[] = [];
   let spec: SchemaSpec;
   let origin: ValidateResult['schemaOrigin'];
@@ -61,6 +97,32 @@ export async function runValidate(config: ValidateConfig, events: ImportEvents =
     ({ spec, origin } = schemaFromSamples(before.table, pending.slice(0, config.inferRows)));
   }
   const validator = compileValidator(spec);
+  let tailStart: TailStart | undefined;
+  if (plan !== undefined) {
+    try {
+      if (pending.length === 0) {
+        const first = await records.next();
+        if (!first.done) pending.push(...first.value);
+      }
+    } catch {
+      await records.return(undefined).catch(() => undefined);
+      throw new SplitFailed();
+    }
+    const csv = plan.format !== 'ndjson';
+    const names = config.source.header ? header : config.source.columns;
+    if (csv && names === undefined) {
+      await records.return(undefined).catch(() => undefined);
+      throw new SplitFailed();
+    }
+    // The worker's options: plain data (no hooks), from the split on, the header's names given.
+    const { onHeader, onEnd, ...plain } = source;
+    void onHeader; void onEnd;
+    tailStart = {
+      path: config.inputs[0]!,
+      source: { ...plain, format: plan.format, range: { start: plan.at }, ...(csv ? { header: false, columns: [...names!], recordDelimiter: plan.recordDelimiter } : {}) },
+      spec,
+    };
+  }
   const runId = newJobId();
   const report = new ErrorReport(reportPathFor(config), validator.columns);
   events.onStart?.({ jobId: runId, table: spec.table, totalBytes });
@@ -71,36 +133,72 @@ export async function runValidate(config: ValidateConfig, events: ImportEvents =
   let stoppedEarly: string | undefined;
   // Rejected records are reported batch by batch, numbered as import would number them.
   let inBatch = 0;
-  const source = new InProcessSource(pending, records, validator, 0, () => inputs.reduce((sum, input) => sum + input.bytesRead(), 0));
+  let tail: TailReader | undefined;
+  const inProcess = new InProcessSource(pending, records, validator, 0, () => inputs.reduce((sum, input) => sum + input.bytesRead(), 0));
+  const bytesRead = () => inProcess.bytesRead() + (tail?.bytesRead() ?? 0);
+
+  /** Counts and reports one chunk's records; false once --max-errors is reached. */
+  const take = (errorsOf: ReadonlyArray<FieldError[] | null | undefined>, recordOf: (index: number) => SourceRecord): boolean => {
+    for (let index = 0; index < errorsOf.length; index++) {
+      counts.read++;
+      if (inBatch === 0) batchNo++;
+      inBatch = (inBatch + 1) % config.batchSize;
+      const errors = errorsOf[index];
+      if (!errors) { counts.valid++; continue; }
+      const record = recordOf(index);
+      const described = errors.map((error) => ({ ...error, message: describeError(record.line, error) }));
+      report.add(reportEntry(runId, batchNo, record, described));
+      counts.rejected++;
+      if (firstErrors.length < 5) firstErrors.push(`${record.input}:${described[0]!.message}`);
+      if (config.maxErrors !== undefined && counts.rejected >= config.maxErrors) {
+        stoppedEarly = `stopped after ${config.maxErrors} rejected record${config.maxErrors === 1 ? '' : 's'} (--max-errors)`;
+        return false;
+      }
+    }
+    return true;
+  };
+
+  let failed = false;
   try {
+    // Started here, so that the finally below always stops it.
+    if (tailStart !== undefined) tail = new TailReader(tailStart);
     reading: for (;;) {
       if (signal?.aborted) { stoppedEarly = 'interrupted'; break; }
-      const chunk = await untilAborted(source.next(), signal);
+      const chunk = await untilAborted(inProcess.next(), signal);
       if (chunk === ABORTED) { stoppedEarly = 'interrupted'; break; }
       if (!chunk) break;
-      for (let index = 0; index < chunk.rows.length; index++) {
-        counts.read++;
-        if (inBatch === 0) batchNo++;
-        inBatch = (inBatch + 1) % config.batchSize;
-        const errors = chunk.errors[index];
-        if (!errors) { counts.valid++; continue; }
-        const record = chunk.records[index]!;
-        const described = errors.map((error) => ({ ...error, message: describeError(record.line, error) }));
-        report.add(reportEntry(runId, batchNo, record, described));
-        counts.rejected++;
-        if (firstErrors.length < 5) firstErrors.push(`${record.input}:${described[0]!.message}`);
-        if (config.maxErrors !== undefined && counts.rejected >= config.maxErrors) {
-          stoppedEarly = `stopped after ${config.maxErrors} rejected record${config.maxErrors === 1 ? '' : 's'} (--max-errors)`;
-          break reading;
-        }
-      }
-      events.onProgress?.({ bytesRead: source.bytesRead(), totalBytes, records: counts.read, rejected: counts.rejected });
+      if (!take(chunk.errors, (index) => chunk.records[index]!)) break reading;
+      events.onProgress?.({ bytesRead: bytesRead(), totalBytes, records: counts.read, rejected: counts.rejected });
     }
+    // The worker's part: its lines and record numbers moved on by this part's.
+    const lineOffset = nextLine - 1;
+    const recordOffset = counts.read;
+    while (tail !== undefined && stoppedEarly === undefined) {
+      if (signal?.aborted) { stoppedEarly = 'interrupted'; break; }
+      const message = await untilAborted(tail.next(), signal);
+      if (message === ABORTED) { stoppedEarly = 'interrupted'; break; }
+      if (message.type === 'end') break;
+      if (message.type === 'failed') throw new SplitFailed(message.message);
+      const errors: (FieldError[] | null)[] = new Array(message.count).fill(null);
+      const rejected = new Map<number, SourceRecord>();
+      for (const { index, record, errors: found } of message.rejected) {
+        errors[index] = found;
+        rejected.set(index, { ...record, line: record.line + lineOffset, recordNo: record.recordNo + recordOffset });
+      }
+      if (!take(errors, (index) => rejected.get(index)!)) break;
+      events.onProgress?.({ bytesRead: bytesRead(), totalBytes, records: counts.read, rejected: counts.rejected });
+    }
+  } catch (error) {
+    // The split run gives way to a one-thread run (runValidate): its report goes.
+    failed = plan !== undefined;
+    throw error;
   } finally {
     report.close();
+    if (failed && report.entries > 0) fs.rmSync(report.path, { force: true });
     // An interrupted read may still be waiting on its stream (stdin): end it, so closing does not wait.
     if (stoppedEarly === 'interrupted') for (const input of inputs) abandonInput(input);
-    await source.close();
+    await inProcess.close();
+    await tail?.close();
   }
   const durationMs = Date.now() - started;
   return {

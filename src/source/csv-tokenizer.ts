@@ -84,6 +84,11 @@ export interface CsvTokenizerOptions {
   relaxQuotes?: boolean;
   /** Longest record, in characters of text as read; longer is CSV_MAX_RECORD_SIZE. */
   maxRecordChars: number;
+  /**
+   * The record delimiter, when the text starts mid-input (a range read by a second thread,
+   * after the first line): the one the input's start decided, instead of detecting it again.
+   */
+  recordDelimiter?: 'lf' | 'crlf';
 }
 
 /** Receives each record's fields (a fresh array it may keep) and the line it starts on. */
@@ -141,7 +146,9 @@ export class CsvTokenizer {
     this.quoteCode = quote === '' ? -1 : quote.charCodeAt(0);
     this.relaxQuotes = options.relaxQuotes === true;
     this.maxRecordChars = options.maxRecordChars;
+    if (options.recordDelimiter !== undefined) this.eol = options.recordDelimiter === 'lf' ? EOL_LF : EOL_CRLF;
   }
+
 
   /** Tokenizes the next piece of text, calling `sink` for each record it completes. */
   push(text: string, sink: CsvRecordSink): void {

@@ -47,7 +47,9 @@ export async function openInput(path: string, options: SourceOptions): Promise<O
   } catch (error) {
     throw toInputError(error, path);
   }
-  const file = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
+  const range = options.range;
+  const file = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES, start: range?.start, end: range?.end === undefined ? undefined : range.end - 1 });
+  if (range !== undefined && size !== undefined) size = (range.end ?? size) - range.start;
   return openReadable(file, { name: path, path, size }, options);
 }
 

@@ -24,7 +24,7 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
   const renames = checkColumnsOption(options);
   let names: string[] | undefined = options.header ? undefined : renames;
 
-  const tokenizer = createTokenizer(delimiter, quote, tsv);
+  const tokenizer = createTokenizer(delimiter, quote, tsv, options.recordDelimiter);
   let recordNo = 0;
   let batch: SourceRecord[] = [];
 
@@ -33,6 +33,7 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
     if (names === undefined) {
       names = headerNames(fields, renames, name, line);
       dataOf = recordBuilder(names);
+      options.onHeader?.(names);
       return;
     }
     batch.push(toRecord(fields, names, line, ++recordNo));
@@ -67,6 +68,7 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
       }
     }
     tokenizer.end(push);
+    options.onEnd?.(tokenizer.currentLine());
     if (batch.length > 0) yield batch;
   } catch (error) {
     if (error instanceof CsvSyntaxError) throw malformed(error, name);
@@ -107,9 +109,9 @@ function checkQuoting(delimiter: string, quote: string): void {
   }
 }
 
-function createTokenizer(delimiter: string, quote: string, tsv: boolean): CsvTokenizer {
+function createTokenizer(delimiter: string, quote: string, tsv: boolean, recordDelimiter: SourceOptions['recordDelimiter']): CsvTokenizer {
   try {
-    return new CsvTokenizer({ delimiter, quote, relaxQuotes: tsv, maxRecordChars: MAX_RECORD_CHARS });
+    return new CsvTokenizer({ delimiter, quote, relaxQuotes: tsv, maxRecordChars: MAX_RECORD_CHARS, recordDelimiter });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new BargeError('usage', `invalid CSV options: ${reason}`, { cause: error });

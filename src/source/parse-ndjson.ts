@@ -84,6 +84,7 @@ export async function* parseNdjson(input: OpenedInput, options: SourceOptions): 
       pending = '';
       if (record !== undefined) yield [record];
     }
+    options.onEnd?.(line + 1);
   } catch (error) {
     throw withLine(error, line + 1);
   }

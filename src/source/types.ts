@@ -21,6 +21,16 @@ export interface SourceOptions {
    * validation worker, which keeps that text instead of the parsed record (packed-records.ts).
    */
   keepSource?: boolean;
+  /**
+   * Not flags: for `validate` on two threads (pipeline/validate-split.ts). Bytes [start, end)
+   * of the file only; the record delimiter the input's start decided (CSV/TSV, when reading
+   * from the middle); told the header's names (CSV/TSV), and the line
+   * after the last one read.
+   */
+  range?: { start: number; end?: number };
+  recordDelimiter?: 'lf' | 'crlf';
+  onHeader?(names: readonly string[]): void;
+  onEnd?(nextLine: number): void;
 }
 
 /** An opened input: bytes already gunzipped, with a counter of compressed bytes read. */

@@ -1,0 +1,125 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { barge, workdir } from '../helpers/cli.js';
+
+// `barge validate` of one file on two threads (src/pipeline/validate-split.ts) must give
+// exactly what one thread gives: the same summary, exit code, messages and report, lines and
+// record numbers included. BARGE_WORKER=always splits even these small files;
+// BARGE_WORKER=never is the one-thread run.
+
+const SCHEMA = {
+  table: 'items',
+  columns: {
+    id: { type: 'integer', required: true, min: 1 },
+    email: { type: 'string', pattern: '^[a-z0-9.]+@[a-z.]+$' },
+    price: { type: 'number', min: 0 },
+    note: { type: 'string' },
+  },
+};
+
+function csv(rows: number, lineBreak: string, note: (i: number) => string = (i) => `"a note, ${i}"`): string {
+  let text = `id,email,price,note${lineBreak}`;
+  for (let i = 1; i <= rows; i++) {
+    const email = i % 97 === 0 ? 'not an email' : `user${i}@example.com`;
+    const price = i % 131 === 0 ? 'free' : (i / 8).toFixed(2);
+    text += `${i},${email},${price},${note(i)}${lineBreak}`;
+  }
+  return text;
+}
+
+/** Runs validate both ways; returns the two results with run ids and timings taken out. */
+async function bothWays(dir: string, file: string, extra: string[] = []) {
+  const results = [];
+  for (const worker of ['never', 'always']) {
+    const report = `report-${worker}.ndjson`;
+    const run = await barge(dir, ['validate', file, '--schema', 'schema.json', '--errors', report, '--json', ...extra], { env: { BARGE_WORKER: worker } });
+    const summary = run.stdout === '' ? null : JSON.parse(run.stdout);
+    if (summary) {
+      delete summary.durationMs;
+      delete summary.recordsPerSecond;
+      summary.reportPath = summary.reportPath === null ? null : path.basename(summary.reportPath).replace(worker, 'X');
+    }
+    const reportFile = path.join(dir, report);
+    const entries = fs.existsSync(reportFile)
+      ? fs.readFileSync(reportFile, 'utf8').trim().split('\n').map((line) => { const entry = JSON.parse(line); delete entry._barge_job; return entry; })
+      : [];
+    fs.rmSync(reportFile, { force: true });
+    results.push({ exitCode: run.exitCode, stderr: run.stderr.replace(/\d[\d,]* records\/s|\d+\.\d s/g, '').replace(worker, 'X'), summary, entries });
+  }
+  return { one: results[0]!, two: results[1]! };
+}
+
+function setUp(files: Record<string, string>): string {
+  const dir = workdir();
+  fs.writeFileSync(path.join(dir, 'schema.json'), JSON.stringify(SCHEMA));
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+describe('validate on two threads gives what one thread gives', () => {
+  it('CSV with LF, quoted fields holding commas and line breaks, errors in both halves', async () => {
+    // Multi-line notes away from the middle, so that the split is not inside one (see below).
+    const dir = setUp({ 'items.csv': csv(20_000, '\n', (i) => (i % 7 === 0 && (i < 8000 || i > 12_000) ? `"two\nlines, ${i}"` : `"a note, ${i}"`)) });
+    const { one, two } = await bothWays(dir, 'items.csv');
+    expect(one.exitCode).toBe(1);
+    expect(two).toEqual(one);
+    expect(one.entries.length).toBe(20_000 / 97 + 20_000 / 131 - 20_000 / (97 * 131) | 0);
+    // The last entries come from the second half, with the file's own line numbers.
+    const last = one.entries[one.entries.length - 1];
+    expect(last._barge_record).toBeGreaterThan(19_000);
+    expect(last._barge_line).toBeGreaterThan(last._barge_record);
+  });
+
+  it('CSV with CRLF line ends', async () => {
+    const dir = setUp({ 'items.csv': csv(12_000, '\r\n') });
+    const { one, two } = await bothWays(dir, 'items.csv');
+    expect(two).toEqual(one);
+    expect(one.entries.some((entry) => entry._barge_record > 6000)).toBe(true);
+  });
+
+  it('the middle of the file falls inside a quoted field of many lines: the run starts again on one thread', async () => {
+    const rows = csv(2_000, '\n').split('\n');
+    const long = `"${'a line of a very long note\n'.repeat(20_000)}end"`;
+    rows.splice(1000, 0, `1000000,long@example.com,1.00,${long}`);
+    const text = rows.join('\n');
+    const middle = Math.floor(Buffer.byteLength(text) / 2);
+    expect(text.slice(0, middle).includes(long.slice(0, 100))).toBe(true);
+    expect(text.slice(middle).includes('end"')).toBe(true);
+    const dir = setUp({ 'items.csv': text });
+    const { one, two } = await bothWays(dir, 'items.csv');
+    expect(two).toEqual(one);
+    expect(one.summary.counts.read).toBe(2001);
+  });
+
+  it('NDJSON with bad lines in both halves', async () => {
+    let text = '';
+    for (let i = 1; i <= 20_000; i++) {
+      if (i % 499 === 0) text += '{"id": oops}\n';
+      else if (i % 1001 === 0) text += '\n';
+      else text += JSON.stringify({ id: i, email: i % 97 === 0 ? 'x' : `u${i}@example.com`, price: i / 4, note: `n ${i}` }) + '\n';
+    }
+    const dir = setUp({ 'items.ndjson': text });
+    const { one, two } = await bothWays(dir, 'items.ndjson');
+    expect(two).toEqual(one);
+    expect(one.entries.filter((entry) => entry._barge_errors[0].code === 'invalid_json').length).toBe(40);
+  });
+
+  it('--max-errors reached in the second half', async () => {
+    const dir = setUp({ 'items.csv': csv(20_000, '\n') });
+    const { one, two } = await bothWays(dir, 'items.csv', ['--max-errors', '300']);
+    expect(two).toEqual(one);
+    expect(one.summary.counts.rejected).toBe(300);
+    expect(one.summary.stoppedEarly).toContain('--max-errors');
+  });
+
+  it('a malformed quote in the second half: the same one-line error', async () => {
+    const rows = csv(20_000, '\n').split('\n');
+    rows[15_000] = '15000,bad@example.com,1.00,an "unquoted" quote';
+    const dir = setUp({ 'items.csv': rows.join('\n') });
+    const { one, two } = await bothWays(dir, 'items.csv');
+    expect(one.exitCode).not.toBe(0);
+    expect(one.stderr).toContain('items.csv:15001: a quote inside an unquoted field');
+    expect(two).toEqual(one);
+  });
+});
