@@ -91,7 +91,11 @@ async function validateRun(
   } else {
     while (pending.length < config.inferRows) {
       const next = await records.next();
-      if (next.done) break;
+      if (next.done) {
+        // The first part alone is too short to infer from as a one-thread run would.
+        if (plan !== undefined) throw new SplitFailed();
+        break;
+      }
       pending.push(...next.value);
     }
     ({ spec, origin } = schemaFromSamples(before.table, pending.slice(0, config.inferRows)));

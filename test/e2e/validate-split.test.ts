@@ -123,3 +123,23 @@ describe('validate on two threads gives what one thread gives', () => {
     expect(two).toEqual(one);
   });
 });
+
+describe('validate on two threads: a schema inferred from the first rows', () => {
+  it('infers from the same rows as one thread, also when the first half is shorter than --infer-rows', async () => {
+    // `val` is a number up to row 2000, then text: inferred from 2500 rows it is a string,
+    // from the first half's ~1500 alone it would be a number.
+    let text = 'id,val\n';
+    for (let i = 1; i <= 3000; i++) text += `${i},${i <= 2000 ? i * 3 : `word ${i}`}\n`;
+    const dir = setUp({ 'items.csv': text });
+    for (const rows of ['100', '2500']) {
+      const results = [];
+      for (const worker of ['never', 'always']) {
+        const run = await barge(dir, ['validate', 'items.csv', '--infer-rows', rows, '--json'], { env: { BARGE_WORKER: worker } });
+        const summary = JSON.parse(run.stdout);
+        results.push({ exitCode: run.exitCode, schema: summary.schema, counts: summary.counts, first: summary.firstErrors });
+      }
+      expect(results[1]).toEqual(results[0]);
+      expect(results[0]!.counts.rejected).toBe(rows === '100' ? 1000 : 0);
+    }
+  });
+});
