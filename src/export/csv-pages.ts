@@ -6,6 +6,7 @@ import { csvPageSql, pageNeedsRewrite } from './csv-page-sql.js';
 import type { FromPageWorker, PageWorkerStart, ToPageWorker } from './csv-page-protocol.js';
 import type { FormatWriter } from './format-writers.js';
 import type { ResultColumn } from './typed-values.js';
+import type { WorkerSetting } from '../worker-setting.js';
 
 /**
  * A whole table exported as CSV or TSV in pages of 1000 rows that SQLite formats
@@ -43,7 +44,7 @@ export interface CsvPagesConfig {
   list: string;
   delimiter: ',' | '\t';
   /** BARGE_WORKER: `always` starts the worker for any table, `never` for none. */
-  worker: 'auto' | 'always' | 'never';
+  worker: WorkerSetting;
 }
 
 export interface CsvPage {

@@ -9,6 +9,7 @@ import { resultColumns } from './typed-values.js';
 import { tablePages } from './table-pages.js';
 import { openSink } from './sink.js';
 import { CsvPages } from './csv-pages.js';
+import { workerSetting } from '../worker-setting.js';
 
 /**
  * The export run (SPEC §7): store query -> format writer -> sink.
@@ -170,12 +171,6 @@ export async function runExport(config: ExportConfig, options: ExportOptions): P
   } finally {
     db.close();
   }
-}
-
-/** BARGE_WORKER=always|never overrides when the export starts a second reader (tests and the benchmark use it). */
-function workerSetting(): 'auto' | 'always' | 'never' {
-  const setting = process.env.BARGE_WORKER;
-  return setting === 'always' || setting === 'never' ? setting : 'auto';
 }
 
 // ---- the query ---------------------------------------------------------------------------

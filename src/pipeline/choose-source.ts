@@ -5,6 +5,7 @@ import type { ImportConfig } from './import-config.js';
 import { InProcessSource } from './in-process-source.js';
 import type { ValidatedSource } from './validated-source.js';
 import { WorkerSource } from './worker-source.js';
+import { workerSetting } from '../worker-setting.js';
 
 /**
  * Below this much input a worker's start-up (~40 ms) costs more than it saves.
@@ -29,7 +30,7 @@ export interface SourceChoice {
  * read twice and stays in this thread, as do small inputs.
  */
 export async function chooseSource(choice: SourceChoice): Promise<ValidatedSource> {
-  const setting = process.env.BARGE_WORKER;
+  const setting = workerSetting();
   const fromStdin = choice.config.inputs.includes('-');
   const big = choice.totalBytes !== undefined && choice.totalBytes >= WORKER_MIN_BYTES;
   const useWorker = !fromStdin && setting !== 'never' && (setting === 'always' || big);

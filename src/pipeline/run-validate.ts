@@ -103,14 +103,10 @@ async function validateRun(
   const validator = compileValidator(spec);
   let tailStart: TailStart | undefined;
   if (plan !== undefined) {
-    try {
-      if (pending.length === 0) {
-        const first = await records.next();
-        if (!first.done) pending.push(...first.value);
-      }
-    } catch {
-      await records.return(undefined).catch(() => undefined);
-      throw new SplitFailed();
+    // The first chunk gives the header's names (and any error there makes runValidate fall back).
+    if (pending.length === 0) {
+      const first = await records.next();
+      if (!first.done) pending.push(...first.value);
     }
     const csv = plan.format !== 'ndjson';
     const names = config.source.header ? header : config.source.columns;
@@ -118,12 +114,10 @@ async function validateRun(
       await records.return(undefined).catch(() => undefined);
       throw new SplitFailed();
     }
-    // The worker's options: plain data (no hooks), from the split on, the header's names given.
-    const { onHeader, onEnd, ...plain } = source;
-    void onHeader; void onEnd;
+    // The worker's options: the user's (plain data, no hooks), from the split on, the header's names given.
     tailStart = {
       path: config.inputs[0]!,
-      source: { ...plain, format: plan.format, range: { start: plan.at }, ...(csv ? { header: false, columns: [...names!], recordDelimiter: plan.recordDelimiter } : {}) },
+      source: { ...config.source, format: plan.format, range: { start: plan.at }, ...(csv ? { header: false, columns: [...names!], recordDelimiter: plan.recordDelimiter } : {}) },
       spec,
     };
   }

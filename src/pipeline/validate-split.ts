@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { normalizeEncoding } from '../source/decode-text.js';
 import { formatFromPath, isGzipPath } from '../source/open-input.js';
 import type { InputFormat, SourceOptions } from '../source/types.js';
+import { workerSetting } from '../worker-setting.js';
 import type { FromTail, TailStart } from './validate-tail-worker.js';
 
 /**
@@ -35,13 +36,8 @@ export interface SplitPlan {
   recordDelimiter: 'lf' | 'crlf' | undefined;
 }
 
-export function splitSetting(): 'auto' | 'always' | 'never' {
-  const setting = process.env.BARGE_WORKER;
-  return setting === 'always' || setting === 'never' ? setting : 'auto';
-}
-
 export function planSplit(paths: readonly string[], source: SourceOptions): SplitPlan | undefined {
-  const setting = splitSetting();
+  const setting = workerSetting();
   if (setting === 'never' || paths.length !== 1) return undefined;
   const path = paths[0]!;
   const format = source.format ?? formatFromPath(path);

@@ -19,7 +19,7 @@ export interface TailStart {
 
 export type FromTail =
   | { type: 'chunk'; count: number; rejected: Array<{ index: number; record: SourceRecord; errors: FieldError[] }>; bytes: number }
-  | { type: 'end'; nextLine: number }
+  | { type: 'end' }
   | { type: 'failed'; message: string };
 
 /** Chunks the tail may send before the validating thread takes them. */
@@ -35,11 +35,10 @@ port.on('message', () => {
 });
 
 async function run(): Promise<void> {
-  let nextLine = 1;
   const validator = compileValidator(start.spec);
-  const input = await openInput(start.path, { ...start.source, onEnd: (line) => { nextLine = line; } });
+  const input = await openInput(start.path, start.source);
   let id = 0;
-  for await (const records of readRecords(input, { ...start.source, onEnd: (line) => { nextLine = line; } })) {
+  for await (const records of readRecords(input, start.source)) {
     while (credits <= 0) await new Promise<void>((resolve) => { wake = resolve; });
     credits--;
     const chunk = validateChunk(id++, records, validator, false);
@@ -50,7 +49,7 @@ async function run(): Promise<void> {
     }
     port.postMessage({ type: 'chunk', count: records.length, rejected, bytes: input.bytesRead() } satisfies FromTail);
   }
-  port.postMessage({ type: 'end', nextLine } satisfies FromTail);
+  port.postMessage({ type: 'end' } satisfies FromTail);
 }
 
 run().catch((error: unknown) => {

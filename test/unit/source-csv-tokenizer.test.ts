@@ -290,6 +290,20 @@ describe('CsvTokenizer', () => {
     ]);
   });
 
+  it('takes a given record delimiter instead of detecting it (text read from the middle of an input)', () => {
+    const read = (recordDelimiter?: 'lf' | 'crlf') => {
+      const tokenizer = new CsvTokenizer({ delimiter: ',', quote: '"', maxRecordChars: MAX_RECORD_CHARS, recordDelimiter });
+      const records: string[][] = [];
+      tokenizer.push('a\rb,c\nd,e\r\nf,g\n', (fields) => records.push(fields));
+      tokenizer.end((fields) => records.push(fields));
+      return records;
+    };
+    // Detected, the lone CR would be the delimiter; given LF, it is data, and CRLF's CR too.
+    expect(read()).toEqual([['a'], ['b', 'c\nd', 'e'], ['\nf', 'g\n']]);
+    expect(read('lf')).toEqual([['a\rb', 'c'], ['d', 'e\r'], ['f', 'g']]);
+    expect(read('crlf')).toEqual([['a\rb', 'c\nd', 'e'], ['f', 'g\n']]);
+  });
+
   it('waits for the next chunk to tell a CR from a CRLF', () => {
     expect(rows(tokenize(['a,b\r', '\n1,2\r', '\n']))).toEqual([
       [1, 'a', 'b'],
