@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { FieldError } from '../schema/types.js';
 import { quoteIdent } from '../schema/names.js';
 import type { Db } from './open-database.js';
@@ -165,7 +166,7 @@ export class BatchWriter {
   }
 }
 
-type Statement = ReturnType<Db['prepare']>;
+type Statement = Database.Statement<unknown[]>;
 
 function hasIndexes(db: Db, table: string): boolean {
   return db.prepare('SELECT 1 FROM pragma_index_list(?) LIMIT 1').get(table) !== undefined;
