@@ -1,3 +1,4 @@
+import { dataOfRecordText, type CsvDialect } from '../source/csv-record-text.js';
 import type { SourceRecord } from '../source/types.js';
 
 /**
@@ -9,20 +10,29 @@ import type { SourceRecord } from '../source/types.js';
  * generation (~130 MB per 1M rows), so the worker's heap swung by ~20 MB between
  * mark-compacts and the import's peak RSS with it. A pooled buffer is never garbage.
  *
- * A record is stored by its fields (CSV/TSV: every record of the chunk has the same keys in
- * the same order, all strings) or by its source text (NDJSON/JSON: the exact text JSON.parse
- * read, so parsing it again gives the same data, -0 and 1e309 included). Any record that fits
- * neither (a ragged row, a parse error) is kept as it is.
+ * A record is stored by its source text when it has one: NDJSON/JSON, the exact text
+ * JSON.parse read (parsing it again gives the same data, -0 and 1e309 included); CSV/TSV, the
+ * record's text as read (csv-record-text.ts reads it again into the same fields). One string
+ * per record: storing a CSV record's ten fields one by one was ~205 ms of the worker's
+ * ~1.7 s of CPU on the 1M-row CSV, its text ~40 ms (profiled). A CSV record without its text
+ * (a line break in a field, or split across two reads) is stored by its fields, when every
+ * record of the chunk stored so has the same keys in the same order, all strings. Any record
+ * that fits neither (a ragged row, a parse error) is kept as it is.
  *
- * Buffer layout: Float64 line, recordNo per record | Uint32 lengths (UTF-16 code units) per
- * value | the values' text as UTF-16LE (lossless, lone surrogates included).
+ * Buffer layout: Float64 line, recordNo per record | Uint32 lengths (UTF-16 code units), `width`
+ * slots per record (one used for a text) | Uint8 how each record is stored | the values'
+ * text as UTF-16LE (lossless, lone surrogates included).
  */
 export interface PackedRecords {
   count: number;
   input: string;
   text: boolean;
-  /** Field names shared by the records stored by their fields; undefined: stored by source. */
+  /** Slots per record in the lengths. */
+  width: number;
+  /** Field names of the records stored by their fields (keys order). */
   keys: string[] | undefined;
+  /** How to read the CSV records stored by their text. */
+  csv: CsvDialect | undefined;
   buffer: ArrayBuffer;
   /** Byte offset of the text in `buffer`, and its length in code units. */
   textAt: number;
@@ -30,6 +40,10 @@ export interface PackedRecords {
   /** Records kept as they are, by index. */
   asIs: Map<number, SourceRecord> | undefined;
 }
+
+const BY_FIELDS = 0;
+const BY_SOURCE = 1;
+const AS_IS = 2;
 
 /** Buffers of released PackedRecords, reused. */
 export class RecordStore {
@@ -40,11 +54,14 @@ export class RecordStore {
     const first = records[0];
     const input = first?.input ?? '';
     const text = first?.text ?? false;
-    const keys = first !== undefined && first.source === undefined ? Object.keys(first.data) : undefined;
-    const width = keys === undefined ? 1 : keys.length;
+    // The CSV dialect of the records kept by their text (one input per chunk).
+    const csv = records.find((record) => record.csv !== undefined)?.csv;
+    const width = first === undefined ? 1 : csv !== undefined ? csv.names.length : first.source === undefined ? Object.keys(first.data).length : 1;
+    let keys: string[] | undefined;
     const lengthsAt = count * 16;
-    const lengthsEnd = lengthsAt + count * width * 4;
-    const textAt = lengthsEnd + (lengthsEnd % 8 === 0 ? 0 : 8 - (lengthsEnd % 8));
+    const modesAt = lengthsAt + count * width * 4;
+    const modesEnd = modesAt + count;
+    const textAt = modesEnd + (modesEnd % 8 === 0 ? 0 : 8 - (modesEnd % 8));
     // Joined once: a string built with += is a rope that holds every piece.
     const parts: string[] = [];
     let asIs: Map<number, SourceRecord> | undefined;
@@ -52,34 +69,40 @@ export class RecordStore {
     // The positions and lengths are gathered first: the text's size is known only after.
     const positions = new Float64Array(count * 2);
     const lengths = new Uint32Array(count * width);
+    const modes = new Uint8Array(count);
     for (let i = 0; i < count; i++) {
       const record = records[i]!;
       positions[i * 2] = record.line;
       positions[i * 2 + 1] = record.recordNo;
       if (record.input === input && record.text === text && record.parseError === undefined && record.raw === undefined) {
-        if (keys === undefined) {
-          if (record.source !== undefined) {
-            lengths[i] = record.source.length;
-            units += record.source.length;
-            parts.push(record.source);
-            continue;
-          }
-        } else if (record.source === undefined) {
-          const added = packFields(record.data, keys, lengths, i * width, parts);
+        const source = record.source;
+        if (source !== undefined && record.csv === csv) {
+          modes[i] = BY_SOURCE;
+          lengths[i * width] = source.length;
+          units += source.length;
+          parts.push(source);
+          continue;
+        }
+        if (source === undefined && (csv !== undefined || first!.source === undefined)) {
+          keys ??= Object.keys(record.data);
+          const added = keys.length === width ? packFields(record.data, keys, lengths, i * width, parts) : -1;
           if (added >= 0) {
+            modes[i] = BY_FIELDS;
             units += added;
             continue;
           }
         }
       }
+      modes[i] = AS_IS;
       (asIs ??= new Map()).set(i, withoutSource(record));
     }
     const bytes = textAt + units * 2;
     const buffer = this.take(bytes);
     new Float64Array(buffer, 0, count * 2).set(positions);
     new Uint32Array(buffer, lengthsAt, count * width).set(lengths);
+    new Uint8Array(buffer, modesAt, count).set(modes);
     if (units > 0) Buffer.from(buffer, textAt, units * 2).write(parts.join(''), 'utf16le');
-    return { count, input, text, keys, buffer, textAt, textUnits: units, asIs };
+    return { count, input, text, width, keys, csv, buffer, textAt, textUnits: units, asIs };
   }
 
   /** The records will not be asked for again: their buffer is reused. */
@@ -103,8 +126,8 @@ export class RecordStore {
 
 /** The record as the parser gives it without keepSource. */
 function withoutSource(record: SourceRecord): SourceRecord {
-  if (record.source === undefined) return record;
-  const { source: _source, ...rest } = record;
+  if (record.source === undefined && record.csv === undefined) return record;
+  const { source: _source, csv: _csv, ...rest } = record;
   return rest;
 }
 
@@ -137,30 +160,31 @@ function packFields(data: Record<string, unknown>, keys: string[], lengths: Uint
 
 /** The records at these indexes, as they were read. */
 export function unpackRecords(packed: PackedRecords, indexes: readonly number[]): SourceRecord[] {
-  const { keys, count, buffer } = packed;
-  const width = keys === undefined ? 1 : keys.length;
+  const { keys, count, width, buffer, csv } = packed;
   const positions = new Float64Array(buffer, 0, count * 2);
   const lengths = new Uint32Array(buffer, count * 16, count * width);
+  const modes = new Uint8Array(buffer, count * 16 + count * width * 4, count);
   const joined = Buffer.from(buffer, packed.textAt, packed.textUnits * 2).toString('utf16le');
   // Where each record's text starts in `joined`: the lengths of those before it.
   const starts = new Float64Array(count + 1);
   for (let i = 0, pos = 0; i < count; i++) {
     starts[i] = pos;
-    if (packed.asIs?.has(i)) continue;
-    for (let j = 0; j < width; j++) pos += lengths[i * width + j]!;
+    if (modes[i] === BY_SOURCE) pos += lengths[i * width]!;
+    else if (modes[i] === BY_FIELDS) for (let j = 0; j < width; j++) pos += lengths[i * width + j]!;
   }
   return indexes.map((i) => {
     const kept = packed.asIs?.get(i);
     if (kept !== undefined) return kept;
     let pos = starts[i]!;
     let data: Record<string, unknown>;
-    if (keys === undefined) {
-      data = JSON.parse(joined.slice(pos, pos + lengths[i]!)) as Record<string, unknown>;
+    if (modes[i] === BY_SOURCE) {
+      const source = joined.slice(pos, pos + lengths[i * width]!);
+      data = csv !== undefined ? dataOfRecordText(source, csv) : (JSON.parse(source) as Record<string, unknown>);
     } else {
       data = {};
       for (let j = 0; j < width; j++) {
         const end = pos + lengths[i * width + j]!;
-        data[keys[j]!] = joined.slice(pos, end);
+        data[keys![j]!] = joined.slice(pos, end);
         pos = end;
       }
     }

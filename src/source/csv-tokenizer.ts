@@ -89,10 +89,20 @@ export interface CsvTokenizerOptions {
    * after the first line): the one the input's start decided, instead of detecting it again.
    */
   recordDelimiter?: 'lf' | 'crlf';
+  /**
+   * Give the sink each record's text as read (see CsvRecordSink), for the validation worker
+   * to keep instead of its fields (pipeline/packed-records.ts).
+   */
+  keepRaw?: boolean;
 }
 
-/** Receives each record's fields (a fresh array it may keep) and the line it starts on. */
-export type CsvRecordSink = (fields: string[], line: number) => void;
+/**
+ * Receives each record's fields (a fresh array it may keep) and the line it starts on.
+ * With `keepRaw`, also the record's exact text, without its record delimiter, when that text
+ * holds no line break and lies in one push (nearly every record): tokenized again on its own,
+ * it gives the same fields. Otherwise undefined.
+ */
+export type CsvRecordSink = (fields: string[], line: number, raw: string | undefined) => void;
 
 const LF = 10;
 const CR = 13;
@@ -116,6 +126,7 @@ export class CsvTokenizer {
   private readonly quoteCode: number;
   private readonly relaxQuotes: boolean;
   private readonly maxRecordChars: number;
+  private readonly keepRaw: boolean;
 
   private bomChecked = false;
   /** Text received but not yet consumed, put before the next push. */
@@ -146,6 +157,7 @@ export class CsvTokenizer {
     this.quoteCode = quote === '' ? -1 : quote.charCodeAt(0);
     this.relaxQuotes = options.relaxQuotes === true;
     this.maxRecordChars = options.maxRecordChars;
+    this.keepRaw = options.keepRaw === true;
     if (options.recordDelimiter !== undefined) this.eol = options.recordDelimiter === 'lf' ? EOL_LF : EOL_CRLF;
   }
 
@@ -193,6 +205,7 @@ export class CsvTokenizer {
     const quoteCode = this.quoteCode;
     const strictQuotes = quoteCode !== -1 && !this.relaxQuotes;
     const maxRecordChars = this.maxRecordChars;
+    const keepRaw = this.keepRaw;
     // What a closing quote needs to see after it: a doubled quote, the delimiter, a CRLF
     // (and, as csv-parse, a line break that is the last character waits for the next push).
     const afterQuote = Math.max(qlen, dlen, 2);
@@ -272,11 +285,12 @@ export class CsvTokenizer {
               if (carried + (len - recordStart) > maxRecordChars) throw recordTooLong(recordLine, maxRecordChars);
               const line = recordLine;
               const done = fields;
+              const raw = keepRaw && !breaks && carried === 0 ? text.slice(recordStart, len) : undefined;
               recordLine = breaks ? line + 1 + countLineBreaks(done) : line + 1;
               fields = [];
               breaks = false;
               carried = 0;
-              sink(done, line);
+              sink(done, line, raw);
               break main;
             }
             // Hold back what may be the start of a delimiter (or quote) split across pushes.
@@ -338,11 +352,12 @@ export class CsvTokenizer {
           if (carried + (end - recordStart) > maxRecordChars) throw recordTooLong(recordLine, maxRecordChars);
           const line = recordLine;
           const done = fields;
+          const raw = keepRaw && !breaks && carried === 0 ? text.slice(recordStart, end) : undefined;
           recordLine = breaks ? line + 1 + countLineBreaks(done) : line + 1;
           fields = [];
           breaks = false;
           carried = 0;
-          sink(done, line);
+          sink(done, line, raw);
           recordStart = pos;
           continue main;
         }
@@ -385,11 +400,12 @@ export class CsvTokenizer {
           if (carried + (len - recordStart) > maxRecordChars) throw recordTooLong(recordLine, maxRecordChars);
           const line = recordLine;
           const done = fields;
+          const raw = keepRaw && !breaks && carried === 0 ? text.slice(recordStart, len) : undefined;
           recordLine = breaks ? line + 1 + countLineBreaks(done) : line + 1;
           fields = [];
           breaks = false;
           carried = 0;
-          sink(done, line);
+          sink(done, line, raw);
           break main;
         }
         if (text.startsWith(delimiter, after)) {
@@ -415,11 +431,12 @@ export class CsvTokenizer {
           if (carried + (after - recordStart) > maxRecordChars) throw recordTooLong(recordLine, maxRecordChars);
           const line = recordLine;
           const done = fields;
+          const raw = keepRaw && !breaks && carried === 0 ? text.slice(recordStart, after) : undefined;
           recordLine = breaks ? line + 1 + countLineBreaks(done) : line + 1;
           fields = [];
           breaks = false;
           carried = 0;
-          sink(done, line);
+          sink(done, line, raw);
           recordStart = pos;
           continue main;
         }
@@ -445,11 +462,12 @@ export class CsvTokenizer {
         if (carried + (len - recordStart) > maxRecordChars) throw recordTooLong(recordLine, maxRecordChars);
         const line = recordLine;
         const done = fields;
+        const raw = keepRaw && !breaks && carried === 0 ? text.slice(recordStart, len) : undefined;
         recordLine = breaks ? line + 1 + countLineBreaks(done) : line + 1;
         fields = [];
         breaks = false;
         carried = 0;
-        sink(done, line);
+        sink(done, line, raw);
       }
       this.fields = [];
       this.part = '';

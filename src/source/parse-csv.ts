@@ -1,5 +1,6 @@
 import { BargeError } from '../errors.js';
 import { CsvSyntaxError, CsvTokenizer } from './csv-tokenizer.js';
+import type { CsvDialect } from './csv-record-text.js';
 import { textChunks, withLine } from './decode-text.js';
 import { MAX_RECORD_CHARS } from './limits.js';
 import type { OpenedInput, SourceOptions, SourceRecord } from './types.js';
@@ -24,25 +25,34 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
   const renames = checkColumnsOption(options);
   let names: string[] | undefined = options.header ? undefined : renames;
 
-  const tokenizer = createTokenizer(delimiter, quote, tsv, options.recordDelimiter);
+  const keepSource = options.keepSource === true;
+  const tokenizer = createTokenizer(delimiter, quote, tsv, options.recordDelimiter, keepSource);
   let recordNo = 0;
   let batch: SourceRecord[] = [];
 
   let dataOf: ((fields: string[]) => Record<string, string>) | undefined = names && recordBuilder(names);
-  const push = (fields: string[], line: number): void => {
+  // With keepSource, a record also carries its text as read and this (see packed-records.ts).
+  let dialect: CsvDialect | undefined = names && { delimiter, quote, relaxQuotes: tsv, names };
+  const push = (fields: string[], line: number, raw: string | undefined): void => {
     if (names === undefined) {
       names = headerNames(fields, renames, name, line);
       dataOf = recordBuilder(names);
+      dialect = { delimiter, quote, relaxQuotes: tsv, names };
       options.onHeader?.(names);
       return;
     }
-    batch.push(toRecord(fields, names, line, ++recordNo));
+    batch.push(toRecord(fields, names, line, ++recordNo, raw));
   };
 
-  const toRecord = (fields: string[], header: string[], line: number, no: number): SourceRecord => {
+  const toRecord = (fields: string[], header: string[], line: number, no: number, raw: string | undefined): SourceRecord => {
     const expected = header.length;
     const got = fields.length;
-    if (got === expected) return { input: name, line, recordNo: no, text: true, data: dataOf!(fields) };
+    if (got === expected) {
+      // A text starting with a BOM would lose it when read again alone: kept by its fields.
+      return raw !== undefined && raw.charCodeAt(0) !== 0xfeff
+        ? { input: name, line, recordNo: no, text: true, data: dataOf!(fields), source: raw, csv: dialect }
+        : { input: name, line, recordNo: no, text: true, data: dataOf!(fields) };
+    }
     const data: Record<string, string> = {};
     const kept = got < expected ? got : expected;
     for (let i = 0; i < kept; i++) data[header[i]!] = fields[i]!;
@@ -109,9 +119,9 @@ function checkQuoting(delimiter: string, quote: string): void {
   }
 }
 
-function createTokenizer(delimiter: string, quote: string, tsv: boolean, recordDelimiter: SourceOptions['recordDelimiter']): CsvTokenizer {
+function createTokenizer(delimiter: string, quote: string, tsv: boolean, recordDelimiter: SourceOptions['recordDelimiter'], keepRaw: boolean): CsvTokenizer {
   try {
-    return new CsvTokenizer({ delimiter, quote, relaxQuotes: tsv, maxRecordChars: MAX_RECORD_CHARS, recordDelimiter });
+    return new CsvTokenizer({ delimiter, quote, relaxQuotes: tsv, maxRecordChars: MAX_RECORD_CHARS, recordDelimiter, keepRaw });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new BargeError('usage', `invalid CSV options: ${reason}`, { cause: error });

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { CsvDialect } from './csv-record-text.js';
 
 export type InputFormat = 'csv' | 'tsv' | 'ndjson' | 'json';
 
@@ -66,7 +67,13 @@ export interface SourceRecord {
   text: boolean;
   data: Record<string, unknown>;
   raw?: string;
-  /** NDJSON/JSON with `keepSource`: the exact text JSON.parse read (JSON.parse of it gives `data` again). */
+  /**
+   * With `keepSource`: NDJSON/JSON, the exact text JSON.parse read (JSON.parse of it gives
+   * `data` again); CSV/TSV, the record's text as read when it holds no line break (read
+   * again with `csv`, it gives `data` again: source/csv-record-text.ts).
+   */
   source?: string;
+  /** CSV/TSV with `source`: how to read it again. */
+  csv?: CsvDialect;
   parseError?: { code: string; message: string; column?: string };
 }

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { packChunk, unpackChunk } from '../../src/pipeline/packed-chunk.js';
-import { RecordStore, unpackRecords } from '../../src/pipeline/packed-records.js';
+import { RecordStore, unpackRecords, type PackedRecords } from '../../src/pipeline/packed-records.js';
 import type { ValidatedChunk } from '../../src/pipeline/validated-source.js';
 import { openReadable } from '../../src/source/open-input.js';
 import { readRecords } from '../../src/source/read-records.js';
@@ -69,8 +69,8 @@ describe('packChunk / unpackChunk', () => {
   });
 });
 
-async function readAll(format: InputFormat, text: string, keepSource: boolean): Promise<SourceRecord[][]> {
-  const options: SourceOptions = { header: true, encoding: 'utf8', format, keepSource };
+async function readAll(format: InputFormat, text: string, keepSource: boolean, more: Partial<SourceOptions> = {}): Promise<SourceRecord[][]> {
+  const options: SourceOptions = { header: true, encoding: 'utf8', format, keepSource, ...more };
   const bytes = Buffer.from(text);
   // Small pieces, so that records come in several chunks.
   const pieces: Buffer[] = [];
@@ -82,9 +82,10 @@ async function readAll(format: InputFormat, text: string, keepSource: boolean): 
 }
 
 /** The records as the parser gives them without keepSource: what a report must show. */
-async function expectKeptExactly(format: InputFormat, text: string): Promise<void> {
-  const plain = (await readAll(format, text, false)).flat();
-  const chunks = await readAll(format, text, true);
+async function expectKeptExactly(format: InputFormat, text: string, more: Partial<SourceOptions> = {}): Promise<PackedRecords[]> {
+  const plain = (await readAll(format, text, false, more)).flat();
+  const chunks = await readAll(format, text, true, more);
+  const packs: PackedRecords[] = [];
   const back: SourceRecord[] = [];
   const store = new RecordStore();
   let previous: ReturnType<RecordStore['pack']> | undefined;
@@ -93,6 +94,7 @@ async function expectKeptExactly(format: InputFormat, text: string): Promise<voi
     if (previous) store.release(previous);
     const packed = store.pack(chunk);
     previous = packed;
+    packs.push({ ...packed, buffer: packed.buffer.slice(0) });
     const all = chunk.map((_, i) => i);
     back.push(...unpackRecords(packed, all));
     // Any subset, in any order, gives the same records.
@@ -107,6 +109,21 @@ async function expectKeptExactly(format: InputFormat, text: string): Promise<voi
       if (typeof value !== 'object' || value === null) expect(Object.is(value, plain[i]!.data[key])).toBe(true);
     }
   });
+  return packs;
+}
+
+/** How many records of these packs are kept by their text, by their fields, as they are. */
+function keptBy(packs: PackedRecords[]): { source: number; fields: number; asIs: number } {
+  const found = { source: 0, fields: 0, asIs: 0 };
+  for (const packed of packs) {
+    const modes = new Uint8Array(packed.buffer, packed.count * 16 + packed.count * packed.width * 4, packed.count);
+    for (const mode of modes) {
+      if (mode === 0) found.fields++;
+      else if (mode === 1) found.source++;
+      else found.asIs++;
+    }
+  }
+  return found;
 }
 
 describe('packRecords / unpackRecords', () => {
@@ -120,7 +137,59 @@ describe('packRecords / unpackRecords', () => {
   });
 
   it('keeps CSV records whose header names are integers (object key order) exactly', async () => {
-    await expectKeptExactly('csv', 'b,2,a,1\nx,y,z,w\n,,,\n');
+    const packs = await expectKeptExactly('csv', 'b,2,a,1\nx,y,z,w\n,,,\n"q""1",",",,"\n"\n');
+    expect(keptBy(packs)).toEqual({ source: 2, fields: 1, asIs: 0 });
+  });
+
+  it('keeps a CSV record by its text unless a field holds a line break, the text starts with a BOM, or a read splits it', async () => {
+    const lines = ['\ufeffid,"na""me",v'];
+    lines.push('1,"a ""quoted"", b",x');
+    lines.push('2,"two\nlines",y');
+    lines.push('\ufeff3,bom,z');
+    lines.push('4,,');
+    lines.push('5,"",""');
+    lines.push('6,"tail","' + 'long '.repeat(30) + '"');
+    const packs = await expectKeptExactly('csv', lines.join('\r\n') + '\r\n');
+    const by = keptBy(packs);
+    // Read in pieces of 97 bytes, so the long record and some others are split across reads.
+    expect(by.asIs).toBe(0);
+    expect(by.fields).toBeGreaterThanOrEqual(2);
+    expect(by.source).toBeGreaterThanOrEqual(2);
+    expect(by.source + by.fields).toBe(6);
+  });
+
+  it('keeps by its fields a CSV record whose line break is data (read alone, it would end the record)', async () => {
+    // CRLF records with a lone LF in an unquoted field; LF records with a lone CR.
+    // (The last record waits for the end of the input, which comes in a read of its own.)
+    let packs = await expectKeptExactly('csv', 'a,b\r\n1,x\ny\r\n2,z\r\n3,w\r\n');
+    expect(keptBy(packs)).toEqual({ source: 1, fields: 2, asIs: 0 });
+    packs = await expectKeptExactly('csv', 'a,b\n1,x\ry\n2,z\n3,w\n');
+    expect(keptBy(packs)).toEqual({ source: 1, fields: 2, asIs: 0 });
+  });
+
+  it('keeps TSV records (quotes are data) by their text, a last record without a line break by its fields', async () => {
+    const packs = await expectKeptExactly('tsv', 'a\tb\n"x\ty"\n1\t"2\n3\t4');
+    expect(keptBy(packs)).toEqual({ source: 2, fields: 1, asIs: 0 });
+    await expectKeptExactly('csv', 'a,b\n1,2\n3,', { delimiter: ',' });
+    await expectKeptExactly('csv', 'a;b\n"1;";2\n', { delimiter: ';' });
+  });
+
+  it('keeps random CSV records exactly, whatever the quoting and where the reads split them', async () => {
+    const atoms = ['a', ',', '"', '""', ' ', '\n', '\r\n', '\r', 'é', '😀', '\ufeff', 'x,y', ''];
+    for (let seed = 1; seed <= 60; seed++) {
+      const next = random(seed);
+      const width = 1 + Math.floor(next() * 4);
+      const field = () => {
+        let value = '';
+        const n = Math.floor(next() * 4);
+        for (let k = 0; k < n; k++) value += atoms[Math.floor(next() * atoms.length)];
+        return next() < 0.5 || /[",\r\n]/.test(value) || value.startsWith('\ufeff') ? `"${value.replaceAll('"', '""')}"` : value;
+      };
+      const lines = [Array.from({ length: width }, (_, i) => `c${i}`).join(',')];
+      for (let r = 0; r < 40; r++) lines.push(Array.from({ length: width }, field).join(','));
+      const eol = seed % 2 === 0 ? '\n' : '\r\n';
+      await expectKeptExactly('csv', lines.join(eol) + eol);
+    }
   });
 
   it('keeps NDJSON records by their text: -0, 1e309, nesting, report-born records, bad lines', async () => {

@@ -1,0 +1,41 @@
+import { CsvTokenizer } from './csv-tokenizer.js';
+
+/**
+ * How one CSV/TSV input was read, shared by its records that keep their text (`source`):
+ * enough to read such a text again into the same data. Set only with keepSource (the
+ * validation worker, which keeps records by their text: pipeline/packed-records.ts).
+ */
+export interface CsvDialect {
+  delimiter: string;
+  quote: string;
+  relaxQuotes: boolean;
+  /** The field names, in the input's order. */
+  names: readonly string[];
+}
+
+/**
+ * A record's data from its text as read (CsvRecordSink's `raw`: no line break, not starting
+ * with a BOM), through the same tokenizer: the fields the input's own read gave, by name.
+ */
+export function dataOfRecordText(raw: string, dialect: CsvDialect): Record<string, string> {
+  const tokenizer = new CsvTokenizer({
+    delimiter: dialect.delimiter,
+    quote: dialect.quote,
+    relaxQuotes: dialect.relaxQuotes,
+    maxRecordChars: raw.length + 1,
+  });
+  let fields: string[] | undefined;
+  const sink = (found: string[]) => {
+    if (fields !== undefined) throw new Error('a kept CSV record text holds more than one record');
+    fields = found;
+  };
+  tokenizer.push(raw, sink);
+  tokenizer.end(sink);
+  const { names } = dialect;
+  if (fields === undefined || fields.length !== names.length) {
+    throw new Error(`a kept CSV record text gives ${fields?.length ?? 0} fields, not ${names.length}`);
+  }
+  const data: Record<string, string> = {};
+  for (let i = 0; i < names.length; i++) data[names[i]!] = fields[i]!;
+  return data;
+}

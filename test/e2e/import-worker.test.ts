@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { barge, workdir } from '../helpers/cli.js';
+
+// An import whose records are read and checked by the validation worker must give what an
+// import read in this thread gives: the same rows, report, exit code and messages. The worker
+// keeps the records it sent until the import says it will not report them, packed
+// (pipeline/packed-records.ts): a CSV record by its text as read, unless a field holds a line
+// break; a record that then fails in SQLite (here: a duplicate key) is fetched back from it.
+// BARGE_WORKER=always uses the worker even for these small files.
+
+const SCHEMA = {
+  table: 'items',
+  primaryKey: ['id'],
+  columns: {
+    id: { type: 'integer', required: true, min: 1 },
+    name: { type: 'string', required: true },
+    price: { type: 'number', min: 0 },
+    note: { type: 'string' },
+  },
+};
+
+function rows(count: number, delimiter: string, quoteNote: boolean): string {
+  const lines = [['id', 'name', 'price', 'note'].join(delimiter)];
+  for (let i = 1; i <= count; i++) {
+    // Every 50th id repeats an earlier one: a PRIMARY KEY failure, found only by SQLite.
+    const id = i % 50 === 0 ? i - 7 : i;
+    const name = i % 7 === 0 ? `\ufeffname ${i}` : `name ${i}`;
+    const price = i % 61 === 0 ? 'free' : (i / 4).toFixed(2);
+    let note = i % 3 === 0 ? `a note, "quoted" ${i}` : `note ${i}`;
+    if (i % 11 === 0) note = `two\nlines ${i}`;
+    if (quoteNote) note = `"${note.replaceAll('"', '""')}"`;
+    else note = note.replaceAll('\n', ' ');
+    lines.push([id, name, price, note].join(delimiter));
+  }
+  return lines.join('\r\n') + '\r\n';
+}
+
+async function importBothWays(file: string, text: string) {
+  const results = [];
+  for (const worker of ['never', 'always']) {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'schema.json'), JSON.stringify(SCHEMA));
+    fs.writeFileSync(path.join(dir, file), text);
+    const run = await barge(dir, ['import', file, '--schema', 'schema.json', '--db', 'out.db', '--mode', 'row', '--errors', 'report.ndjson', '--batch-size', '100'], { env: { BARGE_WORKER: worker } });
+    const db = new Database(path.join(dir, 'out.db'), { readonly: true });
+    const table = db.prepare('SELECT * FROM items ORDER BY id').all();
+    db.close();
+    const entries = fs.readFileSync(path.join(dir, 'report.ndjson'), 'utf8').trim().split('\n').map((line) => {
+      const entry = JSON.parse(line);
+      delete entry._barge_job;
+      return entry;
+    });
+    results.push({ exitCode: run.exitCode, stderr: run.stderr.replaceAll(dir, 'DIR').replace(/job \S+|\d[\d,]* records\/s|\d+\.\d+ s/g, ''), table, entries });
+  }
+  return { inThread: results[0]!, inWorker: results[1]! };
+}
+
+describe('import through the validation worker gives what an import in one thread gives', () => {
+  it('CSV: quoted fields, doubled quotes, line breaks in fields, a leading BOM; duplicate keys fetched back from the worker', async () => {
+    const { inThread, inWorker } = await importBothWays('items.csv', rows(600, ',', true));
+    expect(inThread.exitCode).toBe(1);
+    // 12 duplicates (every 50th), 9 invalid prices (every 61st).
+    expect(inThread.table).toHaveLength(600 - 12 - 9);
+    const duplicates = inThread.entries.filter((entry) => JSON.stringify(entry).includes('already'));
+    expect(duplicates).toHaveLength(12);
+    expect(inWorker).toEqual(inThread);
+  });
+
+  it('TSV: quotes are data', async () => {
+    const { inThread, inWorker } = await importBothWays('items.tsv', rows(300, '\t', false).replaceAll('note 1', '"note" 1'));
+    expect(inThread.exitCode).toBe(1);
+    expect(inThread.table).toHaveLength(300 - 6 - 4);
+    expect(inWorker).toEqual(inThread);
+  });
+});
