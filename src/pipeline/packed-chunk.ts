@@ -1,6 +1,7 @@
 import type { FieldError } from '../schema/types.js';
 import type { SourceRecord } from '../source/types.js';
 import type { ValidatedChunk } from './validated-source.js';
+import { withoutSource } from './packed-records.js';
 
 /**
  * A validated chunk as it crosses from the worker to the import: the accepted rows packed
@@ -59,7 +60,8 @@ export function packChunk(chunk: ValidatedChunk, width: number, spare: ArrayBuff
     if (!row) {
       tags[k] = TAG_REJECTED;
       k += width;
-      rejected.push({ index: i, errors: chunk.errors[i]!, record: chunk.records[i]! });
+      // Its kept text (and CSV dialect) would only add to the message: the import never reads them.
+      rejected.push({ index: i, errors: chunk.errors[i]!, record: withoutSource(chunk.records[i]!) });
       continue;
     }
     for (let c = 0; c < width; c++, k++) {

@@ -125,7 +125,7 @@ export class RecordStore {
 }
 
 /** The record as the parser gives it without keepSource. */
-function withoutSource(record: SourceRecord): SourceRecord {
+export function withoutSource(record: SourceRecord): SourceRecord {
   if (record.source === undefined && record.csv === undefined) return record;
   const { source: _source, csv: _csv, ...rest } = record;
   return rest;
