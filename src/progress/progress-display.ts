@@ -1,4 +1,5 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgress from 'cli-progress';
 import { BargeError } from '../errors.js';
 
 /**
@@ -176,7 +177,9 @@ class BarDisplay implements ProgressDisplay {
   }
 
   private start(): void {
-    this.bar = new cliProgress.SingleBar({
+    // Loaded when a bar is first drawn (a terminal): ~10 ms of every command's start otherwise.
+    const { SingleBar } = createRequire(import.meta.url)('cli-progress') as typeof cliProgress;
+    this.bar = new SingleBar({
       stream: this.stream,
       format: (_options, params) => this.line(params.maxWidth),
       fps: 10,
