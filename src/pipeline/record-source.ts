@@ -41,7 +41,8 @@ export async function checksumFile(path: string): Promise<string> {
 
 const CHECKSUM_READ_BYTES = 1 << 20;
 
-export async function describeInputs(inputs: OpenedInput[]): Promise<JobInput[]> {
+/** The job's record of its inputs; `checksums: false` leaves sha256 null, to be filled in later or not at all. */
+export async function describeInputs(inputs: OpenedInput[], checksums: boolean): Promise<JobInput[]> {
   const described: JobInput[] = [];
   for (const input of inputs) {
     const stdin = input.path === '-';
@@ -50,7 +51,7 @@ export async function describeInputs(inputs: OpenedInput[]): Promise<JobInput[]>
       name: input.name,
       format: input.format,
       size: input.size ?? null,
-      sha256: stdin ? null : await checksumFile(input.path),
+      sha256: stdin || !checksums ? null : await checksumFile(input.path),
     });
   }
   return described;

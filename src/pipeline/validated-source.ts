@@ -34,5 +34,12 @@ export interface ValidatedSource {
   recordsAt(refs: readonly RecordRef[]): Promise<SourceRecord[]>;
   /** Chunks with an id below this one will not be asked about again. */
   release(beforeId: number): void;
+  /**
+   * The inputs' sha256, where this source hashed them while reading (a worker asked to):
+   * known once the end was read; undefined for an input not read to its end, or not hashed.
+   */
+  checksums(): Array<string | undefined>;
+  /** Whether checksums() will give them: the inputs need not be hashed beforehand. */
+  readonly hashesInputs: boolean;
   close(): Promise<void>;
 }

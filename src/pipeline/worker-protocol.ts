@@ -8,6 +8,8 @@ export interface WorkerStart {
   source: SourceOptions;
   spec: SchemaSpec;
   skip: number;
+  /** Hash each input while reading it (SourceOptions.checksum): the checksums come with `end`. */
+  checksum: boolean;
 }
 
 export interface SerializedError {
@@ -22,7 +24,7 @@ export interface SerializedError {
 
 export type FromWorker =
   | { type: 'chunk'; chunk: PackedChunk; bytesRead: number }
-  | { type: 'end'; bytesRead: number }
+  | { type: 'end'; bytesRead: number; checksums: Array<string | null> }
   | { type: 'error'; error: SerializedError }
   | { type: 'records'; requestId: number; records: SourceRecord[] };
 

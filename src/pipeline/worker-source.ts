@@ -20,11 +20,14 @@ export class WorkerSource implements ValidatedSource {
   private failure: Error | undefined;
   private waiting: (() => void) | undefined;
   private bytes = 0;
+  private sums: Array<string | undefined> = [];
+  readonly hashesInputs: boolean;
   private requestId = 0;
   private yieldedAt = Date.now();
   private readonly requests = new Map<number, (records: SourceRecord[]) => void>();
 
   constructor(start: WorkerStart) {
+    this.hashesInputs = start.checksum;
     this.worker = new Worker(new URL('./validation-worker.js', import.meta.url), {
       workerData: start,
       // The worker's young generation would grow to V8's default 32 MB; what it keeps alive
@@ -80,6 +83,10 @@ export class WorkerSource implements ValidatedSource {
     });
   }
 
+  checksums(): Array<string | undefined> {
+    return this.sums;
+  }
+
   release(beforeId: number): void {
     this.send({ type: 'release', beforeId });
   }
@@ -97,6 +104,7 @@ export class WorkerSource implements ValidatedSource {
         break;
       case 'end':
         this.bytes = message.bytesRead;
+        this.sums = message.checksums.map((sum) => sum ?? undefined);
         this.ended = true;
         break;
       case 'error':

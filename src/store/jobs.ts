@@ -116,6 +116,11 @@ export interface JobFinish {
   error: string | null;
 }
 
+/** The job's inputs again: an atomic job's checksums, known once its worker read them (run-import.ts). */
+export function setJobInputs(db: Db, id: string, inputs: JobInput[]): void {
+  db.prepare('UPDATE _barge_jobs SET inputs = ? WHERE id = ?').run(JSON.stringify(inputs), id);
+}
+
 export function finishJob(db: Db, id: string, finish: JobFinish): void {
   const c = finish.counts;
   db.prepare(

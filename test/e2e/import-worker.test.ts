@@ -1,5 +1,7 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { barge, workdir } from '../helpers/cli.js';
@@ -74,5 +76,35 @@ describe('import through the validation worker gives what an import in one threa
     expect(inThread.exitCode).toBe(1);
     expect(inThread.table).toHaveLength(300 - 6 - 4);
     expect(inWorker).toEqual(inThread);
+  });
+});
+
+describe('an atomic import through the worker records its inputs checksums as the worker read them', () => {
+  const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+  async function jobInputs(worker: string, files: Record<string, Buffer | string>, args: string[]) {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'schema.json'), JSON.stringify(SCHEMA));
+    for (const [name, bytes] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), bytes);
+    const run = await barge(dir, ['import', ...Object.keys(files), '--schema', 'schema.json', '--db', 'out.db', '--job-id', 'j1', ...args], { env: { BARGE_WORKER: worker } });
+    const db = new Database(path.join(dir, 'out.db'), { readonly: true });
+    const row = db.prepare("SELECT inputs, status FROM _barge_jobs WHERE id = 'j1'").get() as { inputs: string; status: string };
+    db.close();
+    return { dir, exitCode: run.exitCode, status: row.status, inputs: JSON.parse(row.inputs) as Array<{ path: string; sha256: string | null; size: number }> };
+  }
+
+  it('the same sha256 as hashing beforehand, for a plain and a gzipped input', async () => {
+    const files = { 'a.csv': rows(200, ',', true), 'b.csv.gz': zlib.gzipSync(rows(100, ',', true).replace(/^1,/m, '1000,')) };
+    const inWorker = await jobInputs('always', files, ['--mode', 'atomic', '--on-conflict', 'ignore']);
+    const inThread = await jobInputs('never', files, ['--mode', 'atomic', '--on-conflict', 'ignore']);
+    expect(inWorker.inputs.map((input) => input.sha256)).toEqual([sha256(path.join(inWorker.dir, 'a.csv')), sha256(path.join(inWorker.dir, 'b.csv.gz'))]);
+    expect(inWorker.inputs.map(({ path: _p, ...rest }) => rest)).toEqual(inThread.inputs.map(({ path: _p, ...rest }) => rest));
+    expect([inWorker.status, inThread.status]).toEqual(['failed', 'failed']);
+  });
+
+  it('kept when the job is rolled back for its rejected records', async () => {
+    const { dir, exitCode, status, inputs } = await jobInputs('always', { 'a.csv': rows(120, ',', true) }, ['--mode', 'atomic']);
+    expect([exitCode, status]).toEqual([1, 'failed']);
+    expect(inputs[0]!.sha256).toBe(sha256(path.join(dir, 'a.csv')));
   });
 });
