@@ -13,7 +13,7 @@ import {
 import { openDatabase, tableExists, translateSqliteError, type Db } from '../store/open-database.js';
 import { ErrorReport } from '../report/error-report.js';
 import { describeError, reportEntry } from '../report/report-entry.js';
-import { addToBatch, newBatch, rollBackWhole, type GatheredBatch, type Rejection } from './batch-outcome.js';
+import { addToBatch, newBatch, refsOf, rollBackWhole, type GatheredBatch, type Rejection } from './batch-outcome.js';
 import { chooseSource } from './choose-source.js';
 import type { ValidatedSource } from './validated-source.js';
 import { emptyCounts, type ImportConfig, type ImportEvents, type ImportResult } from './import-config.js';
@@ -282,32 +282,37 @@ class ImportRun {
     if (this.config.mode === 'batch' && batch.invalid > 0) {
       const culprits = new Map<number, FieldError[]>();
       batch.errors.forEach((errors, index) => errors && culprits.set(index, errors));
-      this.reject(rollBackWhole(await source.recordsAt(batch.refs), culprits, batchNo), batchNo);
+      this.reject(rollBackWhole(await source.recordsAt(refsOf(batch)), culprits, batchNo), batchNo);
       this.write(() => this.inOwnTransaction(() => this.checkpoint()));
       return;
     }
-    const rowIndex: number[] = [];
-    const rows: unknown[][] = [];
-    for (let index = 0; index < all; index++) {
-      const row = batch.rows[index];
-      if (row) { rows.push(row); rowIndex.push(index); }
+    // The rows to write, and where each is in the batch (the same place when none was rejected).
+    let rows = batch.rows as unknown[][];
+    let rowIndex: number[] | undefined;
+    if (batch.invalid > 0) {
+      rows = [];
+      rowIndex = [];
+      for (let index = 0; index < all; index++) {
+        const row = batch.rows[index];
+        if (row) { rows.push(row); rowIndex.push(index); }
+      }
     }
     const outcome = this.write(() => {
       this.scope.beginBatch();
       return this.writer.write(rows);
     });
     const failed = new Map<number, FieldError[]>();
-    for (const failure of outcome.failures) failed.set(rowIndex[failure.index]!, [failure.error]);
+    for (const failure of outcome.failures) failed.set(rowIndex === undefined ? failure.index : rowIndex[failure.index]!, [failure.error]);
     if (this.config.mode === 'batch' && failed.size > 0) {
       this.write(() => this.scope.rollbackBatch());
-      this.reject(rollBackWhole(await source.recordsAt(batch.refs), failed, batchNo), batchNo);
+      this.reject(rollBackWhole(await source.recordsAt(refsOf(batch)), failed, batchNo), batchNo);
       this.write(() => this.inOwnTransaction(() => this.checkpoint()));
       return;
     }
     if (batch.invalid > 0 || failed.size > 0) {
       const places: number[] = [];
       for (let index = 0; index < all; index++) if (batch.errors[index] || failed.has(index)) places.push(index);
-      const records = await source.recordsAt(places.map((index) => batch.refs[index]!));
+      const records = await source.recordsAt(refsOf(batch, places));
       this.reject(places.map((index, i) => ({ record: records[i]!, errors: batch.errors[index] ?? failed.get(index)!, culprit: true })), batchNo);
     }
     this.counts.inserted += outcome.inserted;
