@@ -22,7 +22,7 @@ export function validateChunk(id: number, records: SourceRecord[], validator: Va
       kept[i] = record;
       continue;
     }
-    const result = validator.validate(record.data, record.text);
+    const result = validator.validate(record.data, record.text, record.csv?.names);
     if (result.ok) {
       rows[i] = result.row;
       errors[i] = null;

@@ -29,8 +29,11 @@ export interface Validator {
   /**
    * data: field -> value as read; text: values are strings from CSV/TSV to be coerced.
    * Keys starting with "_barge" are barge's own (report metadata) and are ignored.
+   * keys: the keys of `data`, exactly, when the reader knows them (a CSV header's, shared by
+   * its records): the check for extra fields is then made once per array of names instead of
+   * once per record (a for-in over every record's keys: ~50 ms per 1M benchmark records).
    */
-  validate(data: Record<string, unknown>, text: boolean): ValidationResult;
+  validate(data: Record<string, unknown>, text: boolean, keys?: readonly string[]): ValidationResult;
 }
 
 export type ValidationResult = { ok: true; row: unknown[] } | { ok: false; errors: FieldError[] };
@@ -84,7 +87,21 @@ export function compileValidator(spec: SchemaSpec, options: CompileOptions = {})
   let textMode: ModeValidator | undefined;
   let jsonMode: ModeValidator | undefined;
 
-  function validate(data: Record<string, unknown>, text: boolean): ValidationResult {
+  // The last names checked for extra fields, and whether they hold any.
+  let checkedNames: readonly string[] | undefined;
+  let namesHaveExtra = false;
+  function extraErrors(data: Record<string, unknown>, keys: readonly string[] | undefined): FieldError[] | undefined {
+    if (keys !== undefined) {
+      if (keys !== checkedNames) {
+        namesHaveExtra = keys.some((key) => !known.has(key) && !key.startsWith(EXTRA_PREFIX));
+        checkedNames = keys;
+      }
+      if (!namesHaveExtra) return undefined;
+    }
+    return extraFieldErrors(data, known);
+  }
+
+  function validate(data: Record<string, unknown>, text: boolean, keys?: readonly string[]): ValidationResult {
     if (typeof data !== 'object' || data === null || Array.isArray(data)) {
       // A JSON array element that is not an object (`[1, 2]`): no fields to speak of.
       const message = `expected a record (an object of fields), got ${showValue(data)}`;
@@ -95,7 +112,7 @@ export function compileValidator(spec: SchemaSpec, options: CompileOptions = {})
     const fastRow = mode.fast?.(data);
     if (fastRow !== undefined) {
       if (!rejectExtra) return { ok: true, row: fastRow };
-      errors = extraFieldErrors(data, known);
+      errors = extraErrors(data, keys);
       // The fast path accepts only what zod accepts: the columns are fine, the extra fields are not.
       return errors === undefined ? { ok: true, row: fastRow } : { ok: false, errors };
     }
@@ -110,13 +127,13 @@ export function compileValidator(spec: SchemaSpec, options: CompileOptions = {})
         row[i] = v === undefined ? c.missing : c.finish(v);
       }
       if (!rejectExtra) return { ok: true, row };
-      errors = extraFieldErrors(data, known);
+      errors = extraErrors(data, keys);
       if (errors === undefined) return { ok: true, row };
       return { ok: false, errors };
     }
     errors = issuesToErrors(result.error.issues, mode, data);
     if (rejectExtra) {
-      const extra = extraFieldErrors(data, known);
+      const extra = extraErrors(data, keys);
       if (extra !== undefined) errors.push(...extra);
     }
     return { ok: false, errors };

@@ -1,9 +1,9 @@
 import { CsvTokenizer } from './csv-tokenizer.js';
 
 /**
- * How one CSV/TSV input was read, shared by its records that keep their text (`source`):
- * enough to read such a text again into the same data. Set only with keepSource (the
- * validation worker, which keeps records by their text: pipeline/packed-records.ts).
+ * How one CSV/TSV input was read, shared by its records (SourceRecord.csv): the field names,
+ * and enough to read a record's text as read (`source`, with keepSource: the validation
+ * worker keeps records by their text, pipeline/packed-records.ts) into the same data again.
  */
 export interface CsvDialect {
   delimiter: string;

@@ -31,7 +31,8 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
   let batch: SourceRecord[] = [];
 
   let dataOf: ((fields: string[]) => Record<string, string>) | undefined = names && recordBuilder(names);
-  // With keepSource, a record also carries its text as read and this (see packed-records.ts).
+  // Every record with the header's fields carries this (its keys are dialect.names, exactly);
+  // with keepSource, also its text as read (see packed-records.ts).
   let dialect: CsvDialect | undefined = names && { delimiter, quote, relaxQuotes: tsv, names };
   const push = (fields: string[], line: number, raw: string | undefined): void => {
     if (names === undefined) {
@@ -50,8 +51,8 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
     if (got === expected) {
       // A text starting with a BOM would lose it when read again alone: kept by its fields.
       return raw !== undefined && raw.charCodeAt(0) !== 0xfeff
-        ? { input: name, line, recordNo: no, text: true, data: dataOf!(fields), source: raw, csv: dialect }
-        : { input: name, line, recordNo: no, text: true, data: dataOf!(fields) };
+        ? { input: name, line, recordNo: no, text: true, data: dataOf!(fields), csv: dialect, source: raw }
+        : { input: name, line, recordNo: no, text: true, data: dataOf!(fields), csv: dialect };
     }
     const data: Record<string, string> = {};
     const kept = got < expected ? got : expected;

@@ -81,7 +81,11 @@ export interface SourceRecord {
    * again with `csv`, it gives `data` again: source/csv-record-text.ts).
    */
   source?: string;
-  /** CSV/TSV with `source`: how to read it again. */
+  /**
+   * CSV/TSV, a record with as many fields as the header: how its input was read, shared by
+   * all such records. Its `names` are exactly the keys of `data` (the validator checks them
+   * for extra columns once, not per record); with `source`, it reads the text again.
+   */
   csv?: CsvDialect;
   parseError?: { code: string; message: string; column?: string };
 }

@@ -101,7 +101,8 @@ async function expectKeptExactly(format: InputFormat, text: string, more: Partia
     const some = all.filter((i) => i % 3 !== 1).reverse();
     expect(unpackRecords(packed, some)).toEqual(some.map((i) => back[back.length - chunk.length + i]));
   }
-  expect(back).toEqual(plain);
+  // `csv` (how the input was read) is not kept: the report needs the data, not the dialect.
+  expect(back).toEqual(plain.map(({ csv: _csv, ...record }) => record));
   // -0 and Infinity (JSON's 1e309) survive: they are parsed again from the text as read.
   back.forEach((record, i) => {
     for (const key of Object.keys(record.data)) {

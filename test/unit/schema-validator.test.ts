@@ -273,6 +273,25 @@ describe('records', () => {
     });
   });
 
+  it('gives the same results when told the keys (a CSV header), checking them once per array of keys', () => {
+    const v = compileValidator(spec);
+    const plain = compileValidator(spec);
+    const header = ['id', 'price', 'qty'];
+    const withExtra = ['id', 'price', 'qty', 'note'];
+    const withOwn = ['_barge_line', 'id', 'price', 'qty'];
+    const records: Array<[Record<string, unknown>, string[]]> = [
+      [{ id: 'a', price: '1', qty: '2' }, header],
+      [{ id: 'b', price: '2', qty: '3', note: 'x' }, withExtra],
+      [{ id: 'c', price: '-1', qty: '3', note: 'y' }, withExtra],
+      [{ id: 'd', price: '3', qty: '4' }, header],
+      [{ _barge_line: '9', id: 'e', price: '4', qty: '' }, withOwn],
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const [data, keys] of records) expect(v.validate(data, true, keys)).toEqual(plain.validate(data, true));
+    }
+    expect(v.validate({ id: 'b', price: '2', qty: '3', note: 'x' }, true, withExtra).ok).toBe(false);
+  });
+
   it('drops extra columns with extraColumns: ignore', () => {
     const v = compileValidator({ ...spec, extraColumns: 'ignore' });
     expect(v.validate({ id: 'a', note: 'x' }, false)).toEqual({ ok: true, row: ['a', null, 0] });
