@@ -13,6 +13,19 @@ export interface OpenDatabaseOptions {
 }
 
 /**
+ * The page size of a database barge creates (SQLite's default is 4096). A bulk load in WAL
+ * mode writes every page twice (to the WAL, then the checkpoint copies it into the database),
+ * two system calls per WAL frame: with 16 KB pages a quarter of the frames. Measured (import of
+ * the benchmark CSV, atomic): 1M rows 1.80-1.81 s against 1.86-2.01 s, 10M rows 16.3 s against
+ * 19.9 s (system time 5.7 s against 10.6 s); 32 and 64 KB were no faster at 10M. What it costs:
+ * a random lookup by key ~13% slower (200k lookups in the 1M-row table, warm), a full scan 25%
+ * faster, an export the same. An existing database keeps its own page size.
+ */
+const NEW_DATABASE_PAGE_BYTES = 16384;
+/** The WAL's size at which a writer checkpoints it. */
+const WAL_CHECKPOINT_BYTES = 4 << 20;
+
+/**
  * Opens the database with the pragmas every command relies on.
  * WAL lets readers (export, stats) run beside a writer and lets several barge
  * processes share one file (SPEC §11). synchronous=NORMAL in WAL mode keeps the
@@ -40,8 +53,15 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Db {
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs))}`);
     if (!options.readonly) {
+      // Set before WAL mode, which fixes it: only a database this creates gets it.
+      if (stat === undefined || stat.size === 0) db.pragma(`page_size = ${NEW_DATABASE_PAGE_BYTES}`);
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
+      // SQLite checkpoints every 1000 WAL frames, ~4 MB at its default 4 KB pages: the same
+      // ~4 MB whatever the page size (16 KB pages would let the WAL grow to 16 MB between
+      // checkpoints). Row mode, 1M rows: 1.83-1.88 s against 1.91-1.94 s with 1000 frames.
+      const pageBytes = db.pragma('page_size', { simple: true }) as number;
+      db.pragma(`wal_autocheckpoint = ${Math.max(1, Math.round(WAL_CHECKPOINT_BYTES / pageBytes))}`);
     }
     db.pragma('foreign_keys = ON');
     // A 32 MiB page cache: large enough for index updates of big batches,

@@ -427,7 +427,7 @@ describe('database paths', () => {
     fs.mkdirSync(path.join(dir, 'row'));
     fs.mkdirSync(path.join(dir, 'full'));
     await inNamespace(dir, `
-      mkdir d && mount -t tmpfs -o size=192k tmpfs d
+      mkdir d && mount -t tmpfs -o size=512k tmpfs d
       $BARGE import clean.csv --schema s.json --db d/atomic.db 2> atomic.err; echo $? > atomic.rc
       cp d/atomic.db* atomic/
       rm -f d/atomic.db*
