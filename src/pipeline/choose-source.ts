@@ -22,8 +22,6 @@ export interface SourceChoice {
   records: AsyncGenerator<SourceRecord[]>;
   skip: number;
   totalBytes: number | undefined;
-  /** A worker hashes the inputs as it reads them (ValidatedSource.checksums). */
-  checksum: boolean;
 }
 
 /**
@@ -41,5 +39,5 @@ export async function chooseSource(choice: SourceChoice): Promise<ValidatedSourc
   // The worker opens the inputs itself; what this thread read for the schema is let go.
   await choice.records.return(undefined).catch(() => undefined);
   for (const input of choice.inputs) input.stream.destroy();
-  return new WorkerSource({ paths: choice.config.inputs, source: choice.config.source, spec: choice.spec, skip: choice.skip, checksum: choice.checksum });
+  return new WorkerSource({ paths: choice.config.inputs, source: choice.config.source, spec: choice.spec, skip: choice.skip });
 }

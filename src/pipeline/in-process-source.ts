@@ -5,7 +5,6 @@ import { validateChunk } from './validate-chunk.js';
 
 /** Parses and validates in this thread: stdin, small inputs, and `validate`. */
 export class InProcessSource implements ValidatedSource {
-  readonly hashesInputs = false;
   private nextId = 0;
   private pending: SourceRecord[] | undefined;
 
@@ -50,10 +49,6 @@ export class InProcessSource implements ValidatedSource {
   }
 
   release(): void {}
-
-  checksums(): Array<string | undefined> {
-    return [];
-  }
 
   async close(): Promise<void> {
     await this.records.return(undefined).catch(() => undefined);

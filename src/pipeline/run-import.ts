@@ -19,6 +19,7 @@ import type { ValidatedSource } from './validated-source.js';
 import { emptyCounts, type ImportConfig, type ImportEvents, type ImportResult } from './import-config.js';
 import { prepareResume } from './resume.js';
 import { describeInputs, openInputs, recordsOf } from './record-source.js';
+import { IdleChecksums } from './idle-checksums.js';
 import { schemaBeforeReading, schemaFromSamples, type ResolvedSchema } from './resolve-schema.js';
 import { TransactionScope } from './transaction-scope.js';
 import { newJobId } from './job-id.js';
@@ -144,15 +145,14 @@ class ImportRun {
     // The source starts before the inputs' checksums are taken: a worker's start-up (~80 ms
     // to its first chunk) then overlaps the checksum (~110 ms per 1M benchmark rows)
     // instead of following it.
-    // An atomic job cannot be resumed, so its inputs' checksums only inform (barge jobs): a
-    // worker takes them as it reads, instead of this thread reading every input once more
-    // before the first record is written (~100-170 ms per 1M benchmark rows, spent while the
-    // worker had its first records ready).
-    const checksum = config.mode === 'atomic' && !config.dryRun;
-    const source = await chooseSource({ config, spec, validator: this.validator, inputs, pending, records, skip, totalBytes, checksum });
+    const source = await chooseSource({ config, spec, validator: this.validator, inputs, pending, records, skip, totalBytes });
+    // An atomic job cannot be resumed, so its inputs' checksums only inform (barge jobs): with a
+    // worker, they are taken while this thread waits for it (idle-checksums.ts), not before.
+    const idleChecksums = config.mode === 'atomic' && !config.dryRun && 'whileWaiting' in source ? new IdleChecksums(config.inputs) : undefined;
+    if (idleChecksums) source.whileWaiting = () => idleChecksums.step();
     let job: JobRecord;
     try {
-      job = await this.startJob(inputs, resumeFrom, spec.table, !config.dryRun && !source.hashesInputs);
+      job = await this.startJob(inputs, resumeFrom, spec.table, !config.dryRun && idleChecksums === undefined);
     } catch (error) {
       await source.close().catch(() => undefined);
       throw error;
@@ -188,7 +188,11 @@ class ImportRun {
       if (this.interrupted) for (const input of inputs) abandonInput(input);
       await source.close().catch(() => undefined);
     }
-    return this.finish(job, failure, source.hashesInputs ? source.checksums() : undefined);
+    // Read to the end: the checksums of all of it; stopped early: those already taken.
+    const readAll = failure === undefined && !this.interrupted && this.stoppedEarly === undefined;
+    const checksums = idleChecksums && (readAll ? idleChecksums.finish() : idleChecksums.taken());
+    idleChecksums?.close();
+    return this.finish(job, failure, checksums);
   }
 
   /** The job's row (new, or the resumed one marked running again), its report and its transaction scope. */
@@ -216,10 +220,7 @@ class ImportRun {
     return job;
   }
 
-  /**
-   * The checksums a worker took while reading, into the job's record. An input it did not read
-   * to the end (the run stopped early) keeps none: it is not read again just for that.
-   */
+  /** The checksums taken while the import ran, into the job's record (see IdleChecksums). */
   private recordChecksums(job: JobRecord, checksums: Array<string | undefined>): void {
     if (this.config.dryRun || !checksums.some((sum) => sum !== undefined)) return;
     job.inputs = job.inputs.map((input, i) => ({ ...input, sha256: input.sha256 ?? checksums[i] ?? null }));

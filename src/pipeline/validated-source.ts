@@ -35,11 +35,9 @@ export interface ValidatedSource {
   /** Chunks with an id below this one will not be asked about again. */
   release(beforeId: number): void;
   /**
-   * The inputs' sha256, where this source hashed them while reading (a worker asked to):
-   * known once the end was read; undefined for an input not read to its end, or not hashed.
+   * Work to do while next() waits for a chunk, a step at a time (true: it did a step, call
+   * again; false: nothing left). Only a source that waits for another thread has it.
    */
-  checksums(): Array<string | undefined>;
-  /** Whether checksums() will give them: the inputs need not be hashed beforehand. */
-  readonly hashesInputs: boolean;
+  whileWaiting?: () => boolean;
   close(): Promise<void>;
 }

@@ -8,8 +8,6 @@ export interface WorkerStart {
   source: SourceOptions;
   spec: SchemaSpec;
   skip: number;
-  /** Hash each input while reading it (SourceOptions.checksum): the checksums come with `end`. */
-  checksum: boolean;
 }
 
 export interface SerializedError {
@@ -24,7 +22,7 @@ export interface SerializedError {
 
 export type FromWorker =
   | { type: 'chunk'; chunk: PackedChunk; bytesRead: number }
-  | { type: 'end'; bytesRead: number; checksums: Array<string | null> }
+  | { type: 'end'; bytesRead: number }
   | { type: 'error'; error: SerializedError }
   | { type: 'records'; requestId: number; records: SourceRecord[] };
 

@@ -20,14 +20,16 @@ export class WorkerSource implements ValidatedSource {
   private failure: Error | undefined;
   private waiting: (() => void) | undefined;
   private bytes = 0;
-  private sums: Array<string | undefined> = [];
-  readonly hashesInputs: boolean;
   private requestId = 0;
   private yieldedAt = Date.now();
   private readonly requests = new Map<number, (records: SourceRecord[]) => void>();
+  private idleWork: (() => boolean) | undefined;
+
+  set whileWaiting(work: () => boolean) {
+    this.idleWork = work;
+  }
 
   constructor(start: WorkerStart) {
-    this.hashesInputs = start.checksum;
     this.worker = new Worker(new URL('./validation-worker.js', import.meta.url), {
       workerData: start,
       // The worker's young generation would grow to V8's default 32 MB; what it keeps alive
@@ -52,6 +54,12 @@ export class WorkerSource implements ValidatedSource {
       this.yieldedAt = Date.now();
     }
     while (this.queue.length === 0 && !this.ended && !this.failure) {
+      if (this.idleWork?.()) {
+        // A step done: let the worker's messages in before the next one.
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
+      this.idleWork = undefined;
       await new Promise<void>((resolve) => { this.waiting = resolve; });
     }
     const packed = this.queue.shift();
@@ -83,10 +91,6 @@ export class WorkerSource implements ValidatedSource {
     });
   }
 
-  checksums(): Array<string | undefined> {
-    return this.sums;
-  }
-
   release(beforeId: number): void {
     this.send({ type: 'release', beforeId });
   }
@@ -104,7 +108,6 @@ export class WorkerSource implements ValidatedSource {
         break;
       case 'end':
         this.bytes = message.bytesRead;
-        this.sums = message.checksums.map((sum) => sum ?? undefined);
         this.ended = true;
         break;
       case 'error':

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable, pipeline } from 'node:stream';
@@ -65,15 +64,7 @@ export async function openReadable(
 ): Promise<OpenedInput> {
   const { name } = meta;
   let bytesRead = 0;
-  const hash = options.checksum === true ? createHash('sha256') : undefined;
-  let sha256: string | undefined;
-  const counted = countBytes(source, (bytes) => {
-    bytesRead += bytes.length;
-    hash?.update(bytes);
-  }, () => {
-    if (hash !== undefined) sha256 = hash.digest('hex');
-  });
-  const raw = new ChunkReader(counted);
+  const raw = new ChunkReader(countBytes(source, (n) => (bytesRead += n)));
   let decompressed: ChunkReader;
   let gunzip: ReturnType<typeof createGunzip> | undefined;
   try {
@@ -105,7 +96,6 @@ export async function openReadable(
       format,
       stream,
       bytesRead: () => bytesRead,
-      ...(hash === undefined ? {} : { sha256: () => sha256 }),
     };
   } catch (error) {
     destroy(source);
@@ -179,15 +169,13 @@ function hasLineAfterContent(head: Buffer): boolean {
 
 async function* countBytes(
   source: AsyncIterable<Buffer | Uint8Array | string>,
-  count: (bytes: Buffer) => void,
-  ended: () => void,
+  count: (n: number) => void,
 ): AsyncGenerator<Buffer> {
   for await (const chunk of source) {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
-    count(bytes);
+    count(bytes.length);
     yield bytes;
   }
-  ended();
 }
 
 /** Lets the first bytes be looked at without losing them. */

@@ -29,12 +29,6 @@ export interface SourceOptions {
    * after the last one read.
    */
   range?: { start: number; end?: number };
-  /**
-   * Not a flag: hash the input's bytes as stored while reading them (OpenedInput.sha256).
-   * Set by the validation worker for an atomic import, whose job then records the checksum
-   * without reading its inputs a second time.
-   */
-  checksum?: boolean;
   recordDelimiter?: 'lf' | 'crlf';
   onHeader?(names: readonly string[]): void;
   onEnd?(nextLine: number): void;
@@ -54,8 +48,6 @@ export interface OpenedInput {
   stream: Readable;
   /** Bytes read so far from the file (before gunzip): feeds the progress bar. */
   bytesRead(): number;
-  /** With `checksum`: the sha256 (hex) of the bytes as stored, once all were read; else undefined. */
-  sha256?(): string | undefined;
 }
 
 /**
