@@ -25,16 +25,19 @@ export type FromTail =
 /** Chunks the tail may send before the validating thread takes them. */
 export const TAIL_CHUNKS_AHEAD = 8;
 
-const start = workerData as TailStart;
 const port = parentPort!;
 let credits = TAIL_CHUNKS_AHEAD;
 let wake: (() => void) | undefined;
-port.on('message', () => {
+port.on('message', (message: 'ack' | { start: TailStart }) => {
+  if (message !== 'ack') {
+    begin(message.start);
+    return;
+  }
   credits++;
   wake?.();
 });
 
-async function run(): Promise<void> {
+async function run(start: TailStart): Promise<void> {
   const validator = compileValidator(start.spec);
   const input = await openInput(start.path, start.source);
   let id = 0;
@@ -52,6 +55,10 @@ async function run(): Promise<void> {
   port.postMessage({ type: 'end' } satisfies FromTail);
 }
 
-run().catch((error: unknown) => {
-  port.postMessage({ type: 'failed', message: error instanceof Error ? error.message : String(error) } satisfies FromTail);
-});
+function begin(start: TailStart): void {
+  run(start).catch((error: unknown) => {
+    port.postMessage({ type: 'failed', message: error instanceof Error ? error.message : String(error) } satisfies FromTail);
+  });
+}
+
+if (workerData !== null) begin(workerData as TailStart);

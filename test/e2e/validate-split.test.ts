@@ -143,3 +143,14 @@ describe('validate on two threads: a schema inferred from the first rows', () =>
     }
   });
 });
+
+describe('validate: the second thread started before the command is read (startTailEarly)', () => {
+  it('a file the split cannot take (a quote on its first line) runs on one thread; the unused worker does not hold the process', async () => {
+    const dir = setUp({ 'quoted.csv': csv(300, '\n').replace('id,email,price,note', '"id",email,price,note') });
+    const started = Date.now();
+    const run = await barge(dir, ['validate', 'quoted.csv', '--schema', 'schema.json', '--json'], { env: { BARGE_WORKER: 'always' }, timeout: 20_000 });
+    expect(run.exitCode).toBe(1);
+    expect(JSON.parse(run.stdout).counts).toEqual({ read: 300, valid: 300 - 3 - 2, rejected: 5 });
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+});
