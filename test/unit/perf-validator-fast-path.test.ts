@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileValidator } from '../../src/schema/compile-validator.js';
-import { compileFastPath } from '../../src/schema/fast-path.js';
+import { compileFastPath, plainDecimalOf } from '../../src/schema/fast-path.js';
 import { parseSchemaSpec, type SchemaSpec } from '../../src/schema/index.js';
 import { seededRandom } from '../helpers/random.js';
 
@@ -184,5 +184,52 @@ describe('the validator fast path', () => {
     const spec = parseSchemaSpec({ table: 't', columns: { constructor: { type: 'string' } } }, 't.json');
     expect(compileFastPath(spec, ['constructor'], true)).toBeUndefined();
     expect(compileValidator(spec).validate({}, true)).toEqual({ ok: true, row: [null] });
+  });
+});
+
+describe('plainDecimalOf (the fast path\'s number and integer texts)', () => {
+  const NUMBER_TEXT = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+  const INTEGER_TEXT = /^-?\d+$/;
+
+  it('gives exactly Number(text) + 0 for every plain decimal it takes, and takes the ordinary ones', () => {
+    const next = random(11);
+    const texts = ['0', '-0', '-0.0', '.5', '-.5', '5.', '007', '00.10', '2652.54', '0.78', '999999999999999', '0.000000000000001',
+      '123456789012.345', '-98765.4321', '1.7976931348623157', '0.1', '0.2', '0.3', '9007199254740993', '1234567890123456'];
+    for (let n = 0; n < 20_000; n++) {
+      const digits = 1 + Math.floor(next() * 17);
+      let text = '';
+      for (let d = 0; d < digits; d++) text += Math.floor(next() * 10);
+      if (next() < 0.7) {
+        const at = Math.floor(next() * (text.length + 1));
+        text = text.slice(0, at) + '.' + text.slice(at);
+      }
+      texts.push(next() < 0.3 ? `-${text}` : text);
+    }
+    let taken = 0;
+    for (const text of texts) {
+      const value = plainDecimalOf(text, true);
+      if (value === undefined) {
+        // Only what the regex way must decide: more than 15 digits, or not plain.
+        expect(text.replace(/[-.]/g, '').length > 15 || !/^-?\d*\.?\d*$/.test(text) || !/\d/.test(text), text).toBe(true);
+        continue;
+      }
+      taken++;
+      expect(NUMBER_TEXT.test(text), text).toBe(true);
+      expect(Object.is(value, Number(text) + 0), text).toBe(true);
+    }
+    expect(taken).toBeGreaterThan(texts.length / 2);
+  });
+
+  it('without a point: integers only, as the integer column takes them', () => {
+    for (const text of ['0', '-0', '7', '-7', '007', '113', '999999999999999', '-999999999999999']) {
+      expect(INTEGER_TEXT.test(text)).toBe(true);
+      expect(Object.is(plainDecimalOf(text, false), Number(text) + 0), text).toBe(true);
+    }
+    for (const text of ['', '-', '1.0', '.5', '1e3', '+1', ' 1', '1 ', '0x10', '1234567890123456', '١٢']) {
+      expect(plainDecimalOf(text, false), text).toBeUndefined();
+    }
+    for (const text of ['', '-', '.', '-.', '1.2.3', '1e3', '1E-3', '+1', ' 1', 'NaN', 'Infinity', '1,5']) {
+      expect(plainDecimalOf(text, true), text).toBeUndefined();
+    }
   });
 });
