@@ -32,6 +32,8 @@ export class IdleChecksums {
         try {
           if (this.fd === undefined) {
             this.fd = fs.openSync(path, 'r');
+            // Only a regular file can be read beside the import (see describeInputs).
+            if (!fs.fstatSync(this.fd).isFile()) throw new Error('not a regular file');
             this.hash = createHash('sha256');
           }
           const bytes = fs.readSync(this.fd, this.buffer, 0, STEP_BYTES, null);

@@ -41,17 +41,23 @@ export async function checksumFile(path: string): Promise<string> {
 
 const CHECKSUM_READ_BYTES = 1 << 20;
 
-/** The job's record of its inputs; `checksums: false` leaves sha256 null, to be filled in later or not at all. */
+/**
+ * The job's record of its inputs; `checksums: false` leaves sha256 null, to be filled in later
+ * or not at all. Only a regular file is hashed (an input with a size): stdin, a named pipe or a
+ * process substitution (`<(zcat x)`) cannot be read twice, and reading it here took from the
+ * import the records it had not read yet.
+ */
 export async function describeInputs(inputs: OpenedInput[], checksums: boolean): Promise<JobInput[]> {
   const described: JobInput[] = [];
   for (const input of inputs) {
     const stdin = input.path === '-';
+    const once = stdin || input.size === undefined;
     described.push({
       path: stdin ? '-' : input.path,
       name: input.name,
       format: input.format,
       size: input.size ?? null,
-      sha256: stdin || !checksums ? null : await checksumFile(input.path),
+      sha256: once || !checksums ? null : await checksumFile(input.path),
     });
   }
   return described;

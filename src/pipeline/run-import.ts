@@ -148,8 +148,8 @@ class ImportRun {
     const source = await chooseSource({ config, spec, validator: this.validator, inputs, pending, records, skip, totalBytes });
     // An atomic job cannot be resumed, so its inputs' checksums only inform (barge jobs): with a
     // worker, they are taken while this thread waits for it (idle-checksums.ts), not before.
-    const idleChecksums = config.mode === 'atomic' && !config.dryRun && 'whileWaiting' in source ? new IdleChecksums(config.inputs) : undefined;
-    if (idleChecksums) source.whileWaiting = () => idleChecksums.step();
+    const idleChecksums = config.mode === 'atomic' && !config.dryRun && source.whileWaiting !== undefined ? new IdleChecksums(config.inputs) : undefined;
+    if (idleChecksums) source.whileWaiting!(() => idleChecksums.step());
     let job: JobRecord;
     try {
       job = await this.startJob(inputs, resumeFrom, spec.table, !config.dryRun && idleChecksums === undefined);

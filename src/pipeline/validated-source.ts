@@ -35,9 +35,10 @@ export interface ValidatedSource {
   /** Chunks with an id below this one will not be asked about again. */
   release(beforeId: number): void;
   /**
-   * Work to do while next() waits for a chunk, a step at a time (true: it did a step, call
-   * again; false: nothing left). Only a source that waits for another thread has it.
+   * Gives work to do while next() waits for a chunk, a step at a time (the work returns true
+   * when it did a step, false when nothing is left). Only a source that waits for another
+   * thread takes it.
    */
-  whileWaiting?: () => boolean;
+  whileWaiting?(work: () => boolean): void;
   close(): Promise<void>;
 }

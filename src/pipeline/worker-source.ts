@@ -25,7 +25,7 @@ export class WorkerSource implements ValidatedSource {
   private readonly requests = new Map<number, (records: SourceRecord[]) => void>();
   private idleWork: (() => boolean) | undefined;
 
-  set whileWaiting(work: () => boolean) {
+  whileWaiting(work: () => boolean): void {
     this.idleWork = work;
   }
 

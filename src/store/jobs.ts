@@ -116,7 +116,7 @@ export interface JobFinish {
   error: string | null;
 }
 
-/** The job's inputs again: an atomic job's checksums, known once its worker read them (run-import.ts). */
+/** The job's inputs again: an atomic job's checksums, taken while it ran (run-import.ts, idle-checksums.ts). */
 export function setJobInputs(db: Db, id: string, inputs: JobInput[]): void {
   db.prepare('UPDATE _barge_jobs SET inputs = ? WHERE id = ?').run(JSON.stringify(inputs), id);
 }

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { barge, importMakers, rows, workdir } from '../helpers/cli.js';
+import { execa } from 'execa';
+import { barge, BIN, importMakers, rows, workdir } from '../helpers/cli.js';
 
 const PRODUCT_IDS = Array.from({ length: 12 }, (_, i) => `P-${i + 1}`);
 
@@ -45,6 +46,28 @@ describe('import: every format lands the same rows', () => {
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.stdout).counts).toEqual({ read: 12, inserted: 12, updated: 0, ignored: 0, rejected: 0 });
     expect(rows(path.join(dir, 'barge.db'), 'SELECT count(*) AS n FROM products')[0]).toEqual({ n: 12 });
+  });
+
+  it.skipIf(process.platform === 'win32')('reads a process substitution whole, in every mode: it is not read a second time for a checksum', async () => {
+    const dir = workdir();
+    // Far more than one read (64 KB), so that a second reader of the pipe would take records.
+    let text = 'id,name,qty\n';
+    for (let i = 1; i <= 40_000; i++) text += `${i},item number ${i},${i % 100}\n`;
+    fs.writeFileSync(path.join(dir, 'items.csv'), text);
+    fs.writeFileSync(path.join(dir, 'items.schema.json'), JSON.stringify({
+      table: 'items', primaryKey: ['id'],
+      columns: { id: { type: 'integer', required: true }, name: { type: 'string' }, qty: { type: 'integer' } },
+    }));
+    for (const mode of ['atomic', 'row']) {
+      const result = await execa('bash', ['-c', `node "$BIN" import <(cat items.csv) --schema items.schema.json --db ${mode}.db --mode ${mode} --json`], {
+        cwd: dir, reject: false, env: { ...process.env, BIN, BARGE_DB: '', NO_COLOR: '1' },
+      });
+      expect(result.exitCode, String(result.stderr)).toBe(0);
+      expect(JSON.parse(String(result.stdout)).counts).toMatchObject({ read: 40_000, inserted: 40_000, rejected: 0 });
+      expect(rows(path.join(dir, `${mode}.db`), 'SELECT count(*) AS n, sum(qty) AS q FROM items')[0]).toEqual({ n: 40_000, q: 1_980_000 });
+      const [job] = rows<{ inputs: string }>(path.join(dir, `${mode}.db`), 'SELECT inputs FROM _barge_jobs');
+      expect(JSON.parse(job!.inputs)[0]).toMatchObject({ size: null, sha256: null });
+    }
   });
 
   it('reads gzip by extension, and by magic bytes under another name', async () => {
