@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type cliProgress from 'cli-progress';
 import { BargeError } from '../errors.js';
+import { groupDigits } from '../group-digits.js';
 
 /**
  * SPEC §9: progress on stderr. On a terminal, one bar redrawn in place at most
@@ -85,7 +86,6 @@ export function lineIntervalMs(env: NodeJS.ProcessEnv): number {
   return ms;
 }
 
-const number = new Intl.NumberFormat('en-US');
 
 /** The words of a progress state, shared by the bar and the plain lines. */
 class ProgressText {
@@ -110,10 +110,10 @@ class ProgressText {
     const parts: string[] = [];
     if (fraction !== undefined) parts.push(`${Math.floor(fraction * 100)}%`);
     parts.push(this.totalIsCount && tick.total !== undefined
-      ? `${number.format(tick.records)} of ${number.format(tick.total)} ${this.unit}`
-      : `${number.format(tick.records)} ${this.unit}`);
-    parts.push(`${elapsed > 0 ? number.format(Math.round((tick.records * 1000) / elapsed)) : '0'} ${this.unit}/s`);
-    if (tick.rejected !== undefined) parts.push(`${number.format(tick.rejected)} rejected`);
+      ? `${groupDigits(tick.records)} of ${groupDigits(tick.total)} ${this.unit}`
+      : `${groupDigits(tick.records)} ${this.unit}`);
+    parts.push(`${elapsed > 0 ? groupDigits(Math.round((tick.records * 1000) / elapsed)) : '0'} ${this.unit}/s`);
+    if (tick.rejected !== undefined) parts.push(`${groupDigits(tick.rejected)} rejected`);
     // From stdin there is no total, hence no ETA: the elapsed time instead.
     parts.push(fraction !== undefined ? `ETA ${eta(fraction, elapsed)}` : `${formatSeconds(Math.floor(elapsed / 1000))} elapsed`);
     return parts;

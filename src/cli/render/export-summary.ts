@@ -1,6 +1,6 @@
 import type { ExportResult } from '../../export/run-export.js';
+import { groupDigits } from '../../group-digits.js';
 
-const number = new Intl.NumberFormat('en-US');
 
 /** The --json summary of export (only with --out: otherwise stdout is the data). */
 export function exportJson(result: ExportResult, db: string) {
@@ -20,11 +20,11 @@ export function exportJson(result: ExportResult, db: string) {
 
 /** One line on stderr: `barge: exported 12 rows from "products" to out.csv (0.0 s, 273 rows/s)`. */
 export function printExportSummary(stream: NodeJS.WritableStream, result: ExportResult): void {
-  const rows = `${number.format(result.rows)} ${result.rows === 1 ? 'row' : 'rows'}`;
+  const rows = `${groupDigits(result.rows)} ${result.rows === 1 ? 'row' : 'rows'}`;
   const from = result.table !== null ? `"${result.table}"` : 'the query';
   const to = result.out === '-' ? 'stdout' : result.out;
   const seconds = (result.durationMs / 1000).toFixed(1);
   const closed = result.outputClosed ? '; stopped early: the reader closed stdout' : '';
-  const rate = `${number.format(result.rowsPerSecond)} rows/s`;
+  const rate = `${groupDigits(result.rowsPerSecond)} rows/s`;
   stream.write(`barge: exported ${rows} from ${from} to ${to} (${seconds} s, ${rate})${closed}\n`);
 }

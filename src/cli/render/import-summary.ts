@@ -1,6 +1,6 @@
 import type { ImportConfig, ImportResult } from '../../pipeline/import-config.js';
+import { groupDigits } from '../../group-digits.js';
 
-const number = new Intl.NumberFormat('en-US');
 
 /** The --json summary of import (its shape is documented in the README and kept stable). */
 export function importJson(result: ImportResult, config: Pick<ImportConfig, 'inputs' | 'dbPath'>) {
@@ -50,13 +50,13 @@ export function printImportSummary(stream: NodeJS.WritableStream, result: Import
   lines.push(`barge: ${what} ${inputs} into "${result.table}": ${headline(result, config.inputs)}`);
   // A dry run wrote nothing: its counts are what it would have done.
   const would = result.dryRun ? 'would be ' : '';
-  const counts = [`read ${number.format(c.read)}`, `${would}inserted ${number.format(c.inserted)}`];
-  if (c.updated) counts.push(`${would}updated ${number.format(c.updated)}`);
-  if (c.ignored) counts.push(`${would}ignored ${number.format(c.ignored)}`);
-  counts.push(`rejected ${number.format(c.rejected)}`);
+  const counts = [`read ${groupDigits(c.read)}`, `${would}inserted ${groupDigits(c.inserted)}`];
+  if (c.updated) counts.push(`${would}updated ${groupDigits(c.updated)}`);
+  if (c.ignored) counts.push(`${would}ignored ${groupDigits(c.ignored)}`);
+  counts.push(`rejected ${groupDigits(c.rejected)}`);
   lines.push(`  ${counts.join(', ')}`);
   const job = result.dryRun ? 'no job recorded (dry run)' : `job ${result.jobId}`;
-  lines.push(`  ${(result.durationMs / 1000).toFixed(1)} s, ${number.format(result.recordsPerSecond)} records/s, ${job}`);
+  lines.push(`  ${(result.durationMs / 1000).toFixed(1)} s, ${groupDigits(result.recordsPerSecond)} records/s, ${job}`);
   if (result.stoppedEarly && result.stoppedEarly !== 'interrupted') lines.push(`  ${result.stoppedEarly}`);
   for (const error of result.firstErrors) lines.push(`  ${error}`);
   const unshown = c.rejected - result.firstErrors.length;
@@ -79,12 +79,12 @@ function headline(result: ImportResult, inputs: string[]): string {
   if (result.mode === 'atomic' && c.rejected > 0) return `failed: ${rejected} rejected, rolled back, nothing was written`;
   if (c.rejected > 0) {
     const loaded = c.inserted + c.updated;
-    return loaded > 0 ? `partial: ${rejected} rejected, ${number.format(loaded)} loaded` : `partial: ${rejected} rejected, nothing loaded`;
+    return loaded > 0 ? `partial: ${rejected} rejected, ${groupDigits(loaded)} loaded` : `partial: ${rejected} rejected, nothing loaded`;
   }
   return 'succeeded';
 }
 
 /** "1 record", "2 records"; `many` for irregular plurals. */
 export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${number.format(n)} ${n === 1 ? one : many}`;
+  return `${groupDigits(n)} ${n === 1 ? one : many}`;
 }

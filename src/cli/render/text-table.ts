@@ -1,3 +1,5 @@
+import { groupDigits } from '../../group-digits.js';
+
 /**
  * Aligned columns for the human output of stats and jobs: text left-aligned,
  * numbers right-aligned, two spaces between columns, no trailing spaces.
@@ -25,10 +27,9 @@ function width(text: string): number {
   return [...text].length;
 }
 
-const number = new Intl.NumberFormat('en-US');
 
 export function formatCount(value: number): string {
-  return number.format(value);
+  return groupDigits(value);
 }
 
 /** 1536 -> "1.5 KiB". */

@@ -1,7 +1,7 @@
 import type { ValidateResult } from '../../pipeline/run-validate.js';
 import { plural } from './import-summary.js';
+import { groupDigits } from '../../group-digits.js';
 
-const number = new Intl.NumberFormat('en-US');
 
 /** The --json summary of validate (its shape is documented in the README and kept stable). */
 export function validateJson(result: ValidateResult, inputs: string[]) {
@@ -36,8 +36,8 @@ export function printValidateSummary(stream: NodeJS.WritableStream, result: Vali
     : c.rejected > 0 ? plural(c.rejected, 'invalid record') : 'every record is valid';
   const lines = [
     `barge: validate ${names} against "${result.table}" (${result.schemaOrigin} schema): ${verdict}`,
-    `  read ${number.format(c.read)}, valid ${number.format(c.valid)}, rejected ${number.format(c.rejected)}`,
-    `  ${(result.durationMs / 1000).toFixed(1)} s, ${number.format(result.recordsPerSecond)} records/s`,
+    `  read ${groupDigits(c.read)}, valid ${groupDigits(c.valid)}, rejected ${groupDigits(c.rejected)}`,
+    `  ${(result.durationMs / 1000).toFixed(1)} s, ${groupDigits(result.recordsPerSecond)} records/s`,
   ];
   if (result.stoppedEarly && result.stoppedEarly !== 'interrupted') lines.push(`  ${result.stoppedEarly}`);
   for (const error of result.firstErrors) lines.push(`  ${error}`);
