@@ -1,6 +1,5 @@
 import { Command, Option } from 'commander';
 import { BargeError } from '../../errors.js';
-import { runImport } from '../../pipeline/run-import.js';
 import type { ImportConfig, ImportMode, ImportResult } from '../../pipeline/import-config.js';
 import type { OnConflict } from '../../store/batch-writer.js';
 import { announceInterrupt, createProgressDisplay, progressModeFor } from '../../progress/progress-display.js';
@@ -57,6 +56,7 @@ async function importAction(inputs: string[], flags: ImportFlags): Promise<Comma
   announceInterrupt(signal, progress, process.stderr, flags);
   let result: ImportResult;
   try {
+    const { runImport } = await import('../../pipeline/run-import.js');
     result = await runImport(config, {
       onProgress: (p) => progress.update({ done: p.bytesRead, total: p.totalBytes, records: p.records, rejected: p.rejected }),
       onWarning: (message) => { if (!flags.quiet) progress.log(`barge: ${message}`); },

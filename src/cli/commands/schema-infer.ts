@@ -1,8 +1,5 @@
 import { Command, Option } from 'commander';
-import { openInputs, recordsOf } from '../../pipeline/record-source.js';
-import { schemaFromSamples, tableNameFromInput } from '../../pipeline/resolve-schema.js';
 import type { SourceRecord } from '../../source/types.js';
-import { checkName } from '../../schema/index.js';
 import { addSourceOptions, integerFlag, sourceOptionsFrom, switchOption, type SourceFlags } from '../options.js';
 import type { CommandOutcome } from '../outcome.js';
 
@@ -30,6 +27,9 @@ export function schemaCommand(run: (outcome: Promise<CommandOutcome>) => void): 
 async function inferAction(input: string, flags: SourceFlags): Promise<CommandOutcome> {
   const source = sourceOptionsFrom(flags);
   const inferRows = integerFlag('--infer-rows', flags.inferRows, 1, 1_000_000)!;
+  const [{ openInputs, recordsOf }, { schemaFromSamples, tableNameFromInput }, { checkName }] = await Promise.all([
+    import('../../pipeline/record-source.js'), import('../../pipeline/resolve-schema.js'), import('../../schema/index.js'),
+  ]);
   const table = flags.table ?? tableNameFromInput(input);
   checkName(table, 'table');
   const records = recordsOf(await openInputs([input], source), source);

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { BargeError } from '../../errors.js';
-import { runValidate, type ValidateConfig, type ValidateResult } from '../../pipeline/run-validate.js';
+import type { ValidateConfig, ValidateResult } from '../../pipeline/run-validate.js';
 import { announceInterrupt, createProgressDisplay, progressModeFor } from '../../progress/progress-display.js';
 import { addBusyTimeout, addCommonOptions, addSourceOptions, integerFlag, sourceOptionsFrom, switchOption, valueOption, type CommonOptions, type SourceFlags } from '../options.js';
 import type { CommandOutcome } from '../outcome.js';
@@ -49,6 +49,7 @@ async function validateAction(inputs: string[], flags: ValidateFlags): Promise<C
   announceInterrupt(signal, progress, process.stderr, flags);
   let result: ValidateResult;
   try {
+    const { runValidate } = await import('../../pipeline/run-validate.js');
     result = await runValidate(config, {
       onProgress: (p) => progress.update({ done: p.bytesRead, total: p.totalBytes, records: p.records, rejected: p.rejected }),
     }, signal);
