@@ -16,6 +16,8 @@ export class InProcessSource implements ValidatedSource {
     /** Records to pass over unvalidated (--resume). */
     private skip: number,
     private readonly countBytes: () => number,
+    /** false: the caller needs no rows (`barge validate`), see validateChunk. */
+    private readonly rowsNeeded = true,
   ) {
     this.pending = pending.length > 0 ? pending : undefined;
   }
@@ -36,7 +38,7 @@ export class InProcessSource implements ValidatedSource {
         this.skip -= skipped;
         records = skipped === records.length ? [] : records.slice(skipped);
       }
-      if (records.length > 0) return validateChunk(this.nextId++, records, this.validator, true);
+      if (records.length > 0) return validateChunk(this.nextId++, records, this.validator, true, this.rowsNeeded);
     }
   }
 

@@ -14,7 +14,7 @@ import type { SourceRecord } from '../source/types.js';
  * JSON.parse read (parsing it again gives the same data, -0 and 1e309 included); CSV/TSV, the
  * record's text as read (csv-record-text.ts reads it again into the same fields). One string
  * per record: storing a CSV record's ten fields one by one was ~205 ms of the worker's
- * ~1.7 s of CPU on the 1M-row CSV, its text ~40 ms (profiled). A CSV record without its text
+ * ~1.7 s of CPU on the 1M-row CSV, its text ~60 ms (profiled). A CSV record without its text
  * (a line break in a field, or split across two reads) is stored by its fields, when every
  * record of the chunk stored so has the same keys in the same order, all strings. Any record
  * that fits neither (a ragged row, a parse error) is kept as it is.
@@ -124,7 +124,7 @@ export class RecordStore {
   }
 }
 
-/** The record as the parser gives it without keepSource. */
+/** The record without what it carries for the worker's own use: its text as read, its CSV dialect. */
 export function withoutSource(record: SourceRecord): SourceRecord {
   if (record.source === undefined && record.csv === undefined) return record;
   const { source: _source, csv: _csv, ...rest } = record;

@@ -132,7 +132,7 @@ async function validateRun(
   // Rejected records are reported batch by batch, numbered as import would number them.
   let inBatch = 0;
   let tail: TailReader | undefined;
-  const inProcess = new InProcessSource(pending, records, validator, 0, () => inputs.reduce((sum, input) => sum + input.bytesRead(), 0));
+  const inProcess = new InProcessSource(pending, records, validator, 0, () => inputs.reduce((sum, input) => sum + input.bytesRead(), 0), false);
   const bytesRead = () => inProcess.bytesRead() + (tail?.bytesRead() ?? 0);
 
   /** Counts and reports one chunk's records; false once --max-errors is reached. */

@@ -3,12 +3,16 @@ import type { FieldError } from '../schema/types.js';
 import type { SourceRecord } from '../source/types.js';
 import type { ValidatedChunk } from './validated-source.js';
 
+/** The row of an accepted record when the caller asked for none (`rowsNeeded: false`). */
+const NO_ROW: unknown[] = [];
+
 /**
  * Validates one chunk of records: a parse error (ragged row, bad JSON line)
  * or the validator's verdict. `keepAccepted` keeps the accepted records in the
- * chunk (in-process); a worker keeps them on its side instead.
+ * chunk (in-process); a worker keeps them on its side instead. `rowsNeeded: false`
+ * (`barge validate`) gives every accepted record the same empty row.
  */
-export function validateChunk(id: number, records: SourceRecord[], validator: Validator, keepAccepted: boolean): ValidatedChunk {
+export function validateChunk(id: number, records: SourceRecord[], validator: Validator, keepAccepted: boolean, rowsNeeded = true): ValidatedChunk {
   const count = records.length;
   const rows: (unknown[] | null)[] = new Array(count);
   const errors: (FieldError[] | null)[] = new Array(count);
@@ -20,6 +24,13 @@ export function validateChunk(id: number, records: SourceRecord[], validator: Va
       rows[i] = null;
       errors[i] = [{ column: column ?? null, code, message, value: record.raw ?? null }];
       kept[i] = record;
+      continue;
+    }
+    if (!rowsNeeded) {
+      const found = validator.check(record.data, record.text, record.csv?.names);
+      rows[i] = found === undefined ? NO_ROW : null;
+      errors[i] = found ?? null;
+      if (found !== undefined) kept[i] = record;
       continue;
     }
     const result = validator.validate(record.data, record.text, record.csv?.names);

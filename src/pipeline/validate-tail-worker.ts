@@ -44,7 +44,7 @@ async function run(start: TailStart): Promise<void> {
   for await (const records of readRecords(input, start.source)) {
     while (credits <= 0) await new Promise<void>((resolve) => { wake = resolve; });
     credits--;
-    const chunk = validateChunk(id++, records, validator, false);
+    const chunk = validateChunk(id++, records, validator, false, false);
     const rejected: Array<{ index: number; record: SourceRecord; errors: FieldError[] }> = [];
     for (let i = 0; i < records.length; i++) {
       const errors = chunk.errors[i];

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { coercerFor, missingIfInherited, type Coerce } from './coerce-value.js';
-import { compileFastPath, type FastPath } from './fast-path.js';
+import { compileFastCheck, compileFastPath, type FastCheck, type FastPath } from './fast-path.js';
 import { describeIssue, reportedValue, showValue } from './issue-messages.js';
 import type { ColumnSpec, FieldError, SchemaSpec } from './types.js';
 import { defaultRowValue, finisherFor, isEffectivelyRequired, valueSchema, type Finish } from './zod-schema.js';
@@ -34,6 +34,8 @@ export interface Validator {
    * once per record (a for-in over every record's keys: ~50 ms per 1M benchmark records).
    */
   validate(data: Record<string, unknown>, text: boolean, keys?: readonly string[]): ValidationResult;
+  /** validate() for a caller that needs no row (`barge validate`): the errors, or undefined for a valid record. */
+  check(data: Record<string, unknown>, text: boolean, keys?: readonly string[]): FieldError[] | undefined;
 }
 
 export type ValidationResult = { ok: true; row: unknown[] } | { ok: false; errors: FieldError[] };
@@ -52,6 +54,8 @@ interface ModeValidator {
   columns: CompiledColumn[];
   /** The row of a record zod is sure to accept, or undefined to ask zod (see compileFastPath). */
   fast: FastPath | undefined;
+  /** The same, without the row (see compileFastCheck). */
+  fastCheck: FastCheck | undefined;
 }
 
 function compileMode(spec: SchemaSpec, names: string[], text: boolean, fastPath: boolean): ModeValidator {
@@ -67,7 +71,12 @@ function compileMode(spec: SchemaSpec, names: string[], text: boolean, fastPath:
   }
   // z.object strips keys it does not know; extra fields are checked by hand below so that
   // "_barge…" keys can be skipped, which a strict object cannot express.
-  return { schema: z.compile(z.object(shape)), columns, fast: fastPath ? compileFastPath(spec, names, text) : undefined };
+  return {
+    schema: z.compile(z.object(shape)),
+    columns,
+    fast: fastPath ? compileFastPath(spec, names, text) : undefined,
+    fastCheck: fastPath ? compileFastCheck(spec, names, text) : undefined,
+  };
 }
 
 const EXTRA_PREFIX = '_barge';
@@ -139,7 +148,18 @@ export function compileValidator(spec: SchemaSpec, options: CompileOptions = {})
     return { ok: false, errors };
   }
 
-  return { columns: names, validate };
+  // No row and no result object for the ordinary valid record: `barge validate` of the 1M-row
+  // benchmark CSV, 10 interleaved runs: median 0.831 s vs 0.856 s.
+  function check(data: Record<string, unknown>, text: boolean, keys?: readonly string[]): FieldError[] | undefined {
+    if (typeof data === 'object' && data !== null && !Array.isArray(data)) {
+      const mode = text ? (textMode ??= compileMode(spec, names, true, fastPath)) : (jsonMode ??= compileMode(spec, names, false, fastPath));
+      if (mode.fastCheck?.(data) === true) return rejectExtra ? extraErrors(data, keys) : undefined;
+    }
+    const result = validate(data, text, keys);
+    return result.ok ? undefined : result.errors;
+  }
+
+  return { columns: names, validate, check };
 }
 
 function extraFieldErrors(data: Record<string, unknown>, known: Set<string>): FieldError[] | undefined {

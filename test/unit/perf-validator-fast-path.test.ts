@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileValidator } from '../../src/schema/compile-validator.js';
-import { compileFastPath, plainDecimalOf } from '../../src/schema/fast-path.js';
+import { compileFastCheck, compileFastPath, plainDecimalOf } from '../../src/schema/fast-path.js';
 import { parseSchemaSpec, type SchemaSpec } from '../../src/schema/index.js';
 import { seededRandom } from '../helpers/random.js';
 
@@ -141,6 +141,7 @@ describe('the validator fast path', () => {
         const names = Object.keys(spec.columns);
         const fast = compileFastPath(spec, names, text)!;
         expect(fast).toBeDefined();
+        const fastCheck = compileFastCheck(spec, names, text)!;
         const zodOnly = compileValidator(spec, { fastPath: false });
         const withFast = compileValidator(spec);
         // zod may still reject a record the fast path takes for an extra field: the columns must agree.
@@ -163,6 +164,10 @@ describe('the validator fast path', () => {
           expect(combined.ok, `seed ${seed}: ${JSON.stringify(data)}`).toBe(byZod.ok);
           if (combined.ok && byZod.ok) expect(sameRow(combined.row, byZod.row), `seed ${seed}`).toBe(true);
           if (!combined.ok && !byZod.ok) expect(combined.errors).toEqual(byZod.errors);
+          // check() (no row: barge validate) gives the same verdict and errors, and its fast check
+          // takes exactly the records the fast path takes.
+          expect(withFast.check(data, text), `seed ${seed}`).toEqual(byZod.ok ? undefined : byZod.errors);
+          expect(fastCheck(data), `seed ${seed}`).toBe(row !== undefined);
         }
         // The generator reaches both verdicts often enough to mean something.
         expect(zodAccepted).toBeGreaterThan(20);
