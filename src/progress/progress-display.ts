@@ -86,7 +86,6 @@ export function lineIntervalMs(env: NodeJS.ProcessEnv): number {
   return ms;
 }
 
-
 /** The words of a progress state, shared by the bar and the plain lines. */
 class ProgressText {
   private readonly since = Date.now();

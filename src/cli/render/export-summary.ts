@@ -1,7 +1,6 @@
 import type { ExportResult } from '../../export/run-export.js';
 import { groupDigits } from '../../group-digits.js';
 
-
 /** The --json summary of export (only with --out: otherwise stdout is the data). */
 export function exportJson(result: ExportResult, db: string) {
   return {

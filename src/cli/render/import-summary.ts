@@ -1,7 +1,6 @@
 import type { ImportConfig, ImportResult } from '../../pipeline/import-config.js';
 import { groupDigits } from '../../group-digits.js';
 
-
 /** The --json summary of import (its shape is documented in the README and kept stable). */
 export function importJson(result: ImportResult, config: Pick<ImportConfig, 'inputs' | 'dbPath'>) {
   return {

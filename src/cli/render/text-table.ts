@@ -27,7 +27,6 @@ function width(text: string): number {
   return [...text].length;
 }
 
-
 export function formatCount(value: number): string {
   return groupDigits(value);
 }

@@ -2,7 +2,6 @@ import type { ValidateResult } from '../../pipeline/run-validate.js';
 import { plural } from './import-summary.js';
 import { groupDigits } from '../../group-digits.js';
 
-
 /** The --json summary of validate (its shape is documented in the README and kept stable). */
 export function validateJson(result: ValidateResult, inputs: string[]) {
   return {
