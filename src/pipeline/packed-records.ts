@@ -51,12 +51,16 @@ export class RecordStore {
 
   pack(records: readonly SourceRecord[]): PackedRecords {
     const count = records.length;
-    const first = records[0];
-    const input = first?.input ?? '';
-    const text = first?.text ?? false;
+    // The chunk's shape comes from its first record that was read whole: a line that failed
+    // to parse has neither text kept nor fields (and when it came first, the chunk was sized
+    // for records of no fields, and the text of the others overwrote each other's lengths).
+    const model = records.find((record) => record.parseError === undefined && record.raw === undefined) ?? records[0];
+    const input = model?.input ?? '';
+    const text = model?.text ?? false;
     // The CSV dialect of the records kept by their text (one input per chunk).
     const csv = records.find((record) => record.csv !== undefined)?.csv;
-    const width = first === undefined ? 1 : csv !== undefined ? csv.names.length : first.source === undefined ? Object.keys(first.data).length : 1;
+    // Slots per record: one for a text, one per field; never none, so a text always has its slot.
+    const width = Math.max(1, model === undefined ? 1 : csv !== undefined ? csv.names.length : model.source === undefined ? Object.keys(model.data).length : 1);
     let keys: string[] | undefined;
     const lengthsAt = count * 16;
     const modesAt = lengthsAt + count * width * 4;
@@ -83,7 +87,7 @@ export class RecordStore {
           parts.push(source);
           continue;
         }
-        if (source === undefined && (csv !== undefined || first!.source === undefined)) {
+        if (source === undefined && (csv !== undefined || model!.source === undefined)) {
           keys ??= Object.keys(record.data);
           const added = keys.length === width ? packFields(record.data, keys, lengths, i * width, parts) : -1;
           if (added >= 0) {

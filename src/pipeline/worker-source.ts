@@ -22,7 +22,8 @@ export class WorkerSource implements ValidatedSource {
   private bytes = 0;
   private requestId = 0;
   private yieldedAt = Date.now();
-  private readonly requests = new Map<number, (records: SourceRecord[]) => void>();
+  /** recordsAt() calls waiting for the worker's answer: failed with it if it stops first. */
+  private readonly requests = new Map<number, { resolve(records: SourceRecord[]): void; reject(error: Error): void }>();
   private idleWork: (() => boolean) | undefined;
 
   whileWaiting(work: () => boolean): void {
@@ -83,9 +84,12 @@ export class WorkerSource implements ValidatedSource {
     const requestId = this.requestId++;
     return new Promise<SourceRecord[]>((resolve, reject) => {
       if (this.failure) { reject(this.failure); return; }
-      this.requests.set(requestId, (fetched) => {
-        missing.forEach((ref, i) => { ref.chunk.records[ref.index] = fetched[i]; });
-        resolve(refs.map((ref) => ref.chunk.records[ref.index]!));
+      this.requests.set(requestId, {
+        resolve: (fetched) => {
+          missing.forEach((ref, i) => { ref.chunk.records[ref.index] = fetched[i]; });
+          resolve(refs.map((ref) => ref.chunk.records[ref.index]!));
+        },
+        reject,
       });
       this.send({ type: 'fetch', requestId, refs: missing.map((ref) => [ref.chunk.id, ref.index]) });
     });
@@ -114,7 +118,7 @@ export class WorkerSource implements ValidatedSource {
         this.fail(revive(message.error));
         break;
       case 'records':
-        this.requests.get(message.requestId)?.(message.records);
+        this.requests.get(message.requestId)?.resolve(message.records);
         this.requests.delete(message.requestId);
         break;
     }
@@ -123,6 +127,10 @@ export class WorkerSource implements ValidatedSource {
 
   private fail(error: Error): void {
     this.failure ??= error;
+    // A worker that stopped will not answer: without this, the import waited on a promise
+    // nothing would settle, and Node exited (code 13) without a word.
+    for (const request of this.requests.values()) request.reject(this.failure);
+    this.requests.clear();
     this.wakeUp();
   }
 

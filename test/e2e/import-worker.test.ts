@@ -77,7 +77,34 @@ describe('import through the validation worker gives what an import in one threa
     expect(inThread.table).toHaveLength(300 - 6 - 4);
     expect(inWorker).toEqual(inThread);
   });
+
+  it('NDJSON whose first line does not parse: the records fetched back for duplicate keys are the lines read', async () => {
+    // The first chunk the worker kept began with a record that had no text: the texts of the
+    // others were misplaced, fetching one back failed in the worker, and the import waited
+    // for an answer that never came (Node exited with code 13 and no message).
+    const { inThread, inWorker } = await importBothWays('items.ndjson', ndjsonRows(600));
+    expect(inThread.exitCode).toBe(1);
+    // 12 duplicates, 9 invalid prices; 1 + 13 lines that are no records of the schema's.
+    expect(inThread.table).toHaveLength(600 - 12 - 9);
+    expect(inThread.entries).toHaveLength(12 + 9 + 1 + 13);
+    const duplicate = inThread.entries.find((entry) => JSON.stringify(entry).includes('already'));
+    expect(duplicate).toMatchObject({ id: 43, name: 'name 50', note: 'a "note", 50' });
+    expect(inWorker).toEqual(inThread);
+  });
 });
+
+/** NDJSON that opens with a line that does not parse; CRLF, blank lines, bad lines and duplicate keys further on. */
+function ndjsonRows(count: number): string {
+  const lines = ['{"id": 1, "name": "cut short"'];
+  for (let i = 1; i <= count; i++) {
+    const id = i % 50 === 0 ? i - 7 : i;
+    const price = i % 61 === 0 ? '"free"' : String(i / 4);
+    if (i % 37 === 0) lines.push('');
+    if (i % 43 === 0) lines.push('[1, 2]');
+    lines.push(`{"id":${id},"name":"name ${i}","price":${price},"note":"a \\"note\\", ${i}"}`);
+  }
+  return lines.join('\r\n') + '\r\n';
+}
 
 describe('an atomic import through the worker records its inputs checksums as the worker read them', () => {
   const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');

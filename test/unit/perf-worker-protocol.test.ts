@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { packChunk, unpackChunk } from '../../src/pipeline/packed-chunk.js';
@@ -206,8 +209,46 @@ describe('packRecords / unpackRecords', () => {
     await expectKeptExactly('ndjson', lines.join('\n') + '\n');
   });
 
+  it('keeps NDJSON records by their text when a chunk starts with a line that did not parse', async () => {
+    // The chunk took its shape from its first record: a bad line (no text kept, no fields)
+    // made it one of no slots, and every later record's text length landed in the same slot.
+    const lines = ['not json', '[1,2]', '{"id":1,"s":"a"}', '{"id":2', '{"id":3,"s":"b"}'];
+    for (let i = 4; i < 40; i++) lines.push(i % 9 === 0 ? `{"id":${i},` : JSON.stringify({ id: i, s: 'x'.repeat(i) }));
+    const packs = await expectKeptExactly('ndjson', lines.join('\r\n') + '\r\n');
+    expect(keptBy(packs)).toEqual({ source: 34, fields: 0, asIs: 7 });
+  });
+
   it('keeps JSON array records by their text', async () => {
     const items = ['{"id":1,"v":-0}', '{"id":2,"big":-1e309}', '7', '{"id":3,"s":"a\\nb"}'];
     await expectKeptExactly('json', `[\n${items.join(',\n')}\n]\n`);
   });
+});
+
+describe('WorkerSource (the import\'s side of the validation worker)', () => {
+  it('rejects a fetch of records the worker fails on, instead of leaving the import waiting', async () => {
+    // The built module: its worker is dist/pipeline/validation-worker.js (npm test builds first).
+    const { WorkerSource } = await import('../../dist/pipeline/worker-source.js');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'barge-worker-source-'));
+    const file = path.join(dir, 'items.ndjson');
+    fs.writeFileSync(file, '{"id":1}\n{"id":2}\n');
+    const source = new WorkerSource({
+      paths: [file],
+      source: { header: true, encoding: 'utf8', format: 'ndjson' },
+      spec: { table: 'items', columns: { id: { type: 'integer', required: true } } },
+      skip: 0,
+    });
+    try {
+      const chunk = await source.next();
+      expect(chunk.rows).toEqual([[1], [2]]);
+      // A chunk the worker never kept: looking it up throws in the worker, which stops. Before,
+      // nothing settled this promise, and an import awaiting it ended with exit code 13, silently.
+      const ghost = { id: 999, rows: [null], errors: [null], records: [undefined] };
+      await expect(source.recordsAt([{ chunk: ghost, index: 0 }])).rejects.toThrow(Error);
+      // And the import's next read fails the same way rather than waiting.
+      await expect(source.next()).rejects.toThrow(Error);
+    } finally {
+      await source.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 10_000);
 });
