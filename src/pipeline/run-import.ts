@@ -200,7 +200,10 @@ class ImportRun {
     const config = this.config;
     const jobInputs = resumeFrom ? resumeFrom.inputs : await describeInputs(inputs, checksums);
     this.jobId = resumeFrom?.id ?? config.jobId ?? newJobId();
-    this.report = new ErrorReport(reportPathFor(config), this.validator.columns, resumeFrom !== undefined);
+    // A resumed job's report is cut back to where its last committed batch left it; with no batch
+    // committed, everything in it came from batches that were not (an older checkpoint has no size).
+    const reportAt = resumeFrom === undefined ? undefined : resumeFrom.checkpoint === null ? 0 : resumeFrom.checkpoint.reportBytes;
+    this.report = new ErrorReport(reportPathFor(config), this.validator.columns, resumeFrom !== undefined, reportAt);
     this.scope = new TransactionScope(this.db, config.mode === 'atomic' || config.dryRun);
 
     const job: JobRecord = {
@@ -341,7 +344,7 @@ class ImportRun {
   /** The resume point, in the same transaction as the batch it follows (SPEC §6). */
   private checkpoint(): void {
     if (!this.saveCheckpoint || this.scope.outer) return;
-    this.saveCheckpoint(this.jobId, { records: this.recordsConsumed, batches: this.batchNo, counts: { ...this.counts } });
+    this.saveCheckpoint(this.jobId, { records: this.recordsConsumed, batches: this.batchNo, counts: { ...this.counts }, reportBytes: this.report.size });
   }
 
   private inOwnTransaction(work: () => void): void {

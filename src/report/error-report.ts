@@ -35,6 +35,8 @@ export class ErrorReport {
   private csvHeader: string[] | undefined;
   private count = 0;
   private readonly format: ReportFormat;
+  /** The file's size as this job has written it (see `size`). */
+  private bytes = 0;
 
   constructor(
     readonly path: string,
@@ -42,12 +44,27 @@ export class ErrorReport {
     private readonly columns: readonly string[],
     /** A resumed job adds to the report its first run wrote (ndjson and csv; json is rewritten). */
     private readonly append = false,
+    /**
+     * A resumed job: the report's size at its last committed batch. What lies beyond was written
+     * for a batch that never committed (the process was killed between the two), and the resumed
+     * run reads those records again: kept, they would be in the report twice.
+     */
+    resumeAt?: number,
   ) {
     this.format = reportFormatOf(path);
+    if (append && this.format !== 'json') this.bytes = this.cutTo(resumeAt);
   }
 
   get entries(): number {
     return this.count;
+  }
+
+  /**
+   * Bytes of the report so far: saved with each batch's checkpoint, in the batch's transaction,
+   * so that a resumed job knows where the committed batches' entries end.
+   */
+  get size(): number {
+    return this.bytes;
   }
 
   add(entry: ReportEntry): void {
@@ -77,6 +94,7 @@ export class ErrorReport {
     const appending = this.append && this.format !== 'json' && fs.existsSync(this.path) && fs.statSync(this.path).size > 0;
     try {
       this.fd = fs.openSync(this.path, appending ? 'a' : 'w');
+      if (!appending) this.bytes = 0;
     } catch (cause) {
       throw new BargeError('io', `cannot write the error report "${this.path}": ${whyNot(cause, this.path)}`, { cause });
     }
@@ -87,6 +105,23 @@ export class ErrorReport {
       this.csvHeader = appending ? this.existingCsvHeader() ?? [...fields] : [...fields];
       if (!appending) this.write(stringify([this.csvHeader]));
     }
+  }
+
+  /** Cuts the existing report to `size` bytes when it is longer; returns its size after. */
+  private cutTo(size: number | undefined): number {
+    let found: number;
+    try {
+      found = fs.statSync(this.path).size;
+    } catch {
+      return 0; // no report yet
+    }
+    if (size === undefined || found <= size) return found;
+    try {
+      fs.truncateSync(this.path, size);
+    } catch (cause) {
+      throw new BargeError('io', `cannot write the error report "${this.path}": ${whyNot(cause, this.path)}`, { cause });
+    }
+    return size;
   }
 
   private existingCsvHeader(): string[] | undefined {
@@ -111,6 +146,7 @@ export class ErrorReport {
   private write(text: string): void {
     try {
       fs.writeSync(this.fd!, text);
+      this.bytes += Buffer.byteLength(text);
     } catch (cause) {
       throw new BargeError('io', `cannot write the error report "${this.path}": ${whyNot(cause, this.path)}`, { cause });
     }

@@ -27,6 +27,8 @@ export interface JobCheckpoint {
   records: number;
   batches: number;
   counts: JobCounts;
+  /** The error report's size in bytes after this batch's entries (absent in jobs of older versions). */
+  reportBytes?: number;
 }
 
 export interface JobRecord {

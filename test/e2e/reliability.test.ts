@@ -130,6 +130,68 @@ describe('a job left running', () => {
   });
 });
 
+describe('kill -9 while a batch\'s rejected records are being reported', () => {
+  // A batch's rejected records go into the report before the batch commits. Killed in between,
+  // the report held entries of a batch the resumed run reads again, and the resumed report had
+  // them twice. Each checkpoint now records the report's size, and a resume cuts it back to it.
+  const TOTAL = 100_000;
+  const BATCH = 20_000;
+
+  /** Kills the import while the report holds more entries than its committed batches rejected. */
+  async function killInsideTheWindow(dir: string): Promise<{ reported: number; committed: number } | undefined> {
+    const db = path.join(dir, 'barge.db');
+    const report = path.join(dir, 'report.ndjson');
+    const run = start(dir, ['--mode', 'row', '--batch-size', String(BATCH), '--errors', 'report.ndjson', '--job-id', 'k9']);
+    const deadline = Date.now() + 30_000;
+    try {
+      while (Date.now() < deadline && run.exitCode === null) {
+        const reported = fs.existsSync(report) ? fs.readFileSync(report, 'utf8').split('\n').length - 1 : 0;
+        let committed = 0;
+        try {
+          committed = rows<{ r: number }>(db, "SELECT rejected AS r FROM _barge_jobs WHERE id = 'k9'")[0]?.r ?? 0;
+        } catch {
+          // Not created yet.
+        }
+        if (reported > committed) break;
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+    } finally {
+      run.kill('SIGKILL');
+      await run;
+    }
+    const reported = fs.readFileSync(report, 'utf8').split('\n').length - 1;
+    const committed = rows<{ r: number }>(db, "SELECT rejected AS r FROM _barge_jobs WHERE id = 'k9'")[0]!.r;
+    // The batch may have committed between the look and the kill: then try again.
+    return reported > committed ? { reported, committed } : undefined;
+  }
+
+  it('the resumed job\'s report has every rejected record once', async () => {
+    let dir = '';
+    let state: { reported: number; committed: number } | undefined;
+    for (let attempt = 0; attempt < 5 && state === undefined; attempt++) {
+      dir = workdir();
+      // Every other record has an invalid qty: half of each batch goes to the report.
+      const lines = ['id,name,qty'];
+      for (let id = 1; id <= TOTAL; id++) lines.push(`${id},item ${id},${id % 2 === 0 ? id % 1000 : 'none'}`);
+      fs.writeFileSync(path.join(dir, 'numbered.csv'), `${lines.join('\n')}\n`);
+      fs.writeFileSync(path.join(dir, 'numbered.schema.json'), JSON.stringify(NUMBERED_SCHEMA));
+      state = await killInsideTheWindow(dir);
+    }
+    expect(state, 'never killed between a batch\'s report entries and its commit').toBeDefined();
+    expect(state!.committed % (BATCH / 2)).toBe(0);
+
+    const resumed = await barge(dir, ['import', '--resume', 'k9']);
+    expect(resumed.exitCode, resumed.stderr).toBe(1);
+    const ids = fs.readFileSync(path.join(dir, 'report.ndjson'), 'utf8').trim().split('\n').map((line) => Number((JSON.parse(line) as { id: string }).id));
+    expect(ids).toHaveLength(TOTAL / 2);
+    expect(new Set(ids).size).toBe(TOTAL / 2);
+    expect(ids.findIndex((id, i) => id !== 2 * i + 1)).toBe(-1);
+    const db = path.join(dir, 'barge.db');
+    expect(rows(db, 'SELECT count(*) AS n, min(id) AS lo, max(id) AS hi FROM numbered')[0]).toEqual({ n: TOTAL / 2, lo: 2, hi: TOTAL });
+    expect(rows(db, "SELECT status, rejected FROM _barge_jobs WHERE id = 'k9'")[0]).toEqual({ status: 'partial', rejected: TOTAL / 2 });
+  });
+});
+
 describe('malformed input midway in row mode', () => {
   it('exit 2, the batches before it stay, and the message says so', async () => {
     const dir = workdir();
