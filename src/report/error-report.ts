@@ -37,12 +37,14 @@ export class ErrorReport {
   private readonly format: ReportFormat;
   /** The file's size as this job has written it (see `size`). */
   private bytes = 0;
+  /** A resumed JSON report: the size its array of committed entries ends at, continued from there. */
+  private jsonFrom: number | undefined;
 
   constructor(
     readonly path: string,
     /** The target table's columns, so a CSV report has them all in its header. */
     private readonly columns: readonly string[],
-    /** A resumed job adds to the report its first run wrote (ndjson and csv; json is rewritten). */
+    /** A resumed job adds to the report its first run wrote. */
     private readonly append = false,
     /**
      * A resumed job: the report's size at its last committed batch. What lies beyond was written
@@ -52,7 +54,9 @@ export class ErrorReport {
     resumeAt?: number,
   ) {
     this.format = reportFormatOf(path);
-    if (append && this.format !== 'json') this.bytes = this.cutTo(resumeAt);
+    if (!append) return;
+    if (this.format !== 'json') this.bytes = this.cutTo(resumeAt);
+    else this.continueJsonAt(resumeAt);
   }
 
   get entries(): number {
@@ -75,7 +79,7 @@ export class ErrorReport {
         this.write(JSON.stringify(entry) + '\n');
         break;
       case 'json':
-        this.write((this.count === 1 ? '\n  ' : ',\n  ') + JSON.stringify(entry));
+        this.write((this.count === 1 && this.jsonFrom === undefined ? '\n  ' : ',\n  ') + JSON.stringify(entry));
         break;
       case 'csv':
         this.write(stringify([this.csvRow(entry)]));
@@ -91,20 +95,48 @@ export class ErrorReport {
   }
 
   private open(first: ReportEntry): void {
-    const appending = this.append && this.format !== 'json' && fs.existsSync(this.path) && fs.statSync(this.path).size > 0;
+    const continuing = this.jsonFrom !== undefined;
+    const appending = continuing || (this.append && this.format !== 'json' && fs.existsSync(this.path) && fs.statSync(this.path).size > 0);
     try {
+      // The array's closing bracket goes again, to be written after the new entries.
+      if (continuing) fs.truncateSync(this.path, this.jsonFrom);
       this.fd = fs.openSync(this.path, appending ? 'a' : 'w');
       if (!appending) this.bytes = 0;
     } catch (cause) {
       throw new BargeError('io', `cannot write the error report "${this.path}": ${whyNot(cause, this.path)}`, { cause });
     }
-    if (this.format === 'json') this.write('[');
+    if (this.format === 'json' && !continuing) this.write('[');
     if (this.format === 'csv') {
       const fields = new Set<string>([...REPORT_META_FIELDS, '_barge_text', '_barge_raw', ...this.columns]);
       for (const key of Object.keys(first)) fields.add(key);
       this.csvHeader = appending ? this.existingCsvHeader() ?? [...fields] : [...fields];
       if (!appending) this.write(stringify([this.csvHeader]));
     }
+  }
+
+  /**
+   * A JSON report is one array: a resumed job continues it after the entries of its committed
+   * batches (the checkpoint's size is taken before the closing bracket), and the file stays a
+   * whole array until the first new entry. A job of an older version (no size), one that had
+   * committed no entry, or a file shorter than that gets the report rewritten, as before.
+   */
+  private continueJsonAt(size: number | undefined): void {
+    if (size === undefined || size <= 1) return;
+    let found: number;
+    try {
+      found = fs.statSync(this.path).size;
+    } catch {
+      return;
+    }
+    if (found < size) return;
+    try {
+      fs.truncateSync(this.path, size);
+      fs.appendFileSync(this.path, '\n]\n');
+    } catch (cause) {
+      throw new BargeError('io', `cannot write the error report "${this.path}": ${whyNot(cause, this.path)}`, { cause });
+    }
+    this.jsonFrom = size;
+    this.bytes = size;
   }
 
   /** Cuts the existing report to `size` bytes when it is longer; returns its size after. */

@@ -245,6 +245,31 @@ describe('SIGINT / SIGTERM', () => {
   });
 });
 
+describe('a .json report across an interruption', () => {
+  it('row, SIGTERM, --resume: one array of every rejected record, once and in order', async () => {
+    // The resumed run rewrote a JSON report: the first run's rejected records were lost.
+    const dir = workdir();
+    const lines = ['id,name,qty'];
+    for (let id = 1; id <= 90_000; id++) lines.push(`${id},item ${id},${id % 3 === 0 ? 'none' : id % 1000}`);
+    fs.writeFileSync(path.join(dir, 'numbered.csv'), `${lines.join('\n')}\n`);
+    fs.writeFileSync(path.join(dir, 'numbered.schema.json'), JSON.stringify(NUMBERED_SCHEMA));
+    const db = path.join(dir, 'barge.db');
+    const run = start(dir, ['--mode', 'row', '--batch-size', '1000', '--errors', 'report.json']);
+    const job = await waitForBatches(db, 5);
+    run.kill('SIGTERM');
+    expect((await run).exitCode).toBe(130);
+    const before = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as unknown[];
+    expect(before.length).toBeGreaterThan(0);
+    expect(before.length).toBeLessThan(30_000);
+
+    const resumed = await barge(dir, ['import', '--resume', job.id]);
+    expect(resumed.exitCode, resumed.stderr).toBe(1);
+    const ids = (JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as Array<{ id: string }>).map((entry) => Number(entry.id));
+    expect(ids).toHaveLength(30_000);
+    expect(ids.findIndex((id, i) => id !== 3 * (i + 1))).toBe(-1);
+  });
+});
+
 async function waitForJob(db: string): Promise<void> {
   await waitForBatches(db, 0);
 }

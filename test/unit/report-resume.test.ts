@@ -52,6 +52,46 @@ describe('ErrorReport: a resumed job\'s report', () => {
     });
   }
 
+  it('json: the array is continued after the committed entries, and stays a whole array meanwhile', () => {
+    const file = scratch('report.json');
+    const first = new ErrorReport(file, ['id', 'qty']);
+    first.add(entry(1));
+    first.add(entry(2));
+    const committed = first.size;
+    first.add(entry(3)); // a batch that never committed; killed before close(): no closing bracket
+    const ids = () => (JSON.parse(fs.readFileSync(file, 'utf8')) as ReportEntry[]).map((e) => e.id);
+
+    // Resumed with nothing new to report: the committed entries, as a valid array.
+    const idle = new ErrorReport(file, ['id', 'qty'], true, committed);
+    idle.close();
+    expect(ids()).toEqual(['1', '2']);
+
+    const resumed = new ErrorReport(file, ['id', 'qty'], true, committed);
+    expect(resumed.size).toBe(committed);
+    resumed.add(entry(3));
+    resumed.add(entry(4));
+    resumed.close();
+    const straight = scratch('report.json');
+    const once = new ErrorReport(straight, ['id', 'qty']);
+    for (const id of [1, 2, 3, 4]) once.add(entry(id));
+    once.close();
+    expect(fs.readFileSync(file, 'utf8')).toBe(fs.readFileSync(straight, 'utf8'));
+    expect(ids()).toEqual(['1', '2', '3', '4']);
+  });
+
+  it('json: rewritten when the checkpoint has no size (an older job) or no committed entry', () => {
+    const file = scratch('report.json');
+    const first = new ErrorReport(file, ['id', 'qty']);
+    first.add(entry(1));
+    first.close();
+    for (const resumeAt of [undefined, 0]) {
+      const again = new ErrorReport(file, ['id', 'qty'], true, resumeAt);
+      again.add(entry(5));
+      again.close();
+      expect((JSON.parse(fs.readFileSync(file, 'utf8')) as ReportEntry[]).map((e) => e.id)).toEqual(['5']);
+    }
+  });
+
   it('left as it is when the checkpoint has no size (a job of an older version), or the file is shorter', () => {
     const file = scratch('report.ndjson');
     const first = new ErrorReport(file, ['id', 'qty']);
