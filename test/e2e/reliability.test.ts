@@ -192,6 +192,37 @@ describe('kill -9 while a batch\'s rejected records are being reported', () => {
   });
 });
 
+describe('an atomic job killed right after its rows commit', () => {
+  it('is marked succeeded with them: a retry of its --job-id does nothing, exit 0', async () => {
+    // The job's row used to say "succeeded" only after the COMMIT and its WAL checkpoint: killed
+    // in between, the rows stayed but the job said "running", and the retry loaded them again
+    // (here: 200,000 duplicate keys, rolled back, exit 1; without a key, every row twice).
+    const dir = setup();
+    const db = path.join(dir, 'barge.db');
+    const run = start(dir, ['--mode', 'atomic', '--job-id', 'once']);
+    const deadline = Date.now() + 60_000;
+    try {
+      // The table is created in the job's transaction: it is visible once the rows are committed.
+      while (Date.now() < deadline && run.exitCode === null) {
+        try {
+          if (rows(db, "SELECT 1 FROM sqlite_master WHERE name = 'numbered'").length > 0) break;
+        } catch {
+          // Not created yet.
+        }
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+    } finally {
+      run.kill('SIGKILL');
+      await run;
+    }
+    expect(rows(db, "SELECT status FROM _barge_jobs WHERE id = 'once'")).toEqual([{ status: 'succeeded' }]);
+    const retry = await barge(dir, ['import', 'numbered.csv', '--schema', 'numbered.schema.json', '--mode', 'atomic', '--job-id', 'once']);
+    expect(retry.exitCode, retry.stderr).toBe(0);
+    expect(retry.stderr.trim()).toBe('barge: job once already succeeded; nothing to do');
+    expectExactlyAllRecords(db);
+  });
+});
+
 describe('malformed input midway in row mode', () => {
   it('exit 2, the batches before it stay, and the message says so', async () => {
     const dir = workdir();
