@@ -413,13 +413,11 @@ class ImportRun {
       this.batchesCommitted = 0;
     }
     this.report?.close();
-    const durationMs = Date.now() - this.started;
-    const recordsPerSecond = durationMs > 0 ? Math.round((this.counts.read * 1000) / durationMs) : this.counts.read;
-    const reportPath = this.report && this.report.entries > 0 ? this.report.path : null;
+    const { durationMs, recordsPerSecond, reportPath } = this.figures();
     // Outside the job's transaction, ended above: a rolled-back atomic job keeps them too.
     if (checksums !== undefined) this.recordChecksums(job, checksums);
     try {
-      this.recordFinish(status, failure, durationMs);
+      this.recordFinish(status, failure, { durationMs, recordsPerSecond, reportPath });
     } catch {
       // The job row stays "running"; the original failure is what the user must see.
     }
@@ -432,14 +430,22 @@ class ImportRun {
     };
   }
 
+  /** The job's duration, rate and report so far. */
+  private figures(): { durationMs: number; recordsPerSecond: number; reportPath: string | null } {
+    const durationMs = Date.now() - this.started;
+    return {
+      durationMs,
+      recordsPerSecond: durationMs > 0 ? Math.round((this.counts.read * 1000) / durationMs) : this.counts.read,
+      reportPath: this.report && this.report.entries > 0 ? this.report.path : null,
+    };
+  }
+
   /** The job's outcome into its row (a dry run records nothing). */
-  private recordFinish(status: JobStatus, failure: unknown, durationMs = Date.now() - this.started): void {
+  private recordFinish(status: JobStatus, failure: unknown, figures = this.figures()): void {
     if (this.config.dryRun || !this.jobId) return;
     finishJob(this.db, this.jobId, {
-      status, counts: this.counts, batchesCommitted: this.batchesCommitted,
-      reportPath: this.report && this.report.entries > 0 ? this.report.path : null,
-      finishedAt: new Date().toISOString(), durationMs,
-      recordsPerSecond: durationMs > 0 ? Math.round((this.counts.read * 1000) / durationMs) : this.counts.read,
+      status, counts: this.counts, batchesCommitted: this.batchesCommitted, ...figures,
+      finishedAt: new Date().toISOString(),
       error: failure === undefined ? null : (failure as Error).message,
     });
   }
