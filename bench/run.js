@@ -215,6 +215,11 @@ function findKey(obj, key, depth = 0) {
   return undefined;
 }
 
+/** A case's setup (a database to export) failed: the case fails with this message. */
+function setupError(message, stderr = '') {
+  return Object.assign(new Error(message), { setup: true, stderr });
+}
+
 function stderrHead(stderr, n = 5) {
   return stderr.split('\n').filter((l) => l.trim() !== '').slice(0, n);
 }
@@ -260,43 +265,65 @@ class Bench {
   }
 
   /**
-   * Runs `once(run)` K times. `once` returns the measure() result plus
+   * Runs `once(run)` K times in a row. `once` returns the measure() result plus
    * { check: null | 'why it is wrong' }. Returns the case's aggregate.
    */
   async repeat(name, rows, once) {
-    const runs = [];
+    const [res] = await this.rounds([{ name, rows, once }]);
+    return res;
+  }
+
+  /**
+   * Runs K rounds of the cases, each round every case once, in order: a baseline and the cases
+   * judged against it are measured minutes apart otherwise, and the shared machine's load drifts
+   * in between (the `.import` baseline took 1.6 s in one run and 2.6 s in the next). A case that
+   * fails is not run again. Returns the cases' aggregates, in order.
+   */
+  async rounds(plans) {
+    const runs = new Map(plans.map((p) => [p.name, []]));
     for (let k = 1; k <= this.opts.runs; k++) {
-      this.log(`${name}: run ${k}/${this.opts.runs} (${rows.toLocaleString('en-US')} rows) ...`);
-      let r;
-      try {
-        r = await once(k);
-      } catch (err) {
-        r = { ms: NaN, exitCode: null, peakRssMb: null, stderr: '', check: `harness error: ${err.message}` };
+      for (const plan of plans) {
+        const done = runs.get(plan.name);
+        if (done.some((r) => r.failure)) continue;
+        done.push(await this.runOnce(plan, k));
       }
-      const failure =
-        r.check ??
-        (r.timedOut
-          ? `timed out after ${this.opts.timeoutS} s`
-          : r.exitCode !== 0
-            ? r.signal
-              ? `killed by ${r.signal}`
-              : `exit code ${r.exitCode}`
-            : null);
-      runs.push({
-        ms: r.ms,
-        exitCode: r.exitCode,
-        signal: r.signal ?? null,
-        peakRssMb: r.peakRssMb,
-        inProcessMs: r.inProcessMs ?? null,
-        failure,
-        stderrHead: failure ? stderrHead(r.stderr ?? '') : [],
-        summary: r.summary ?? null,
-      });
-      this.log(
-        `${name}: ${failure ? 'FAILED (' + failure + ')' : 'ok'} in ${(r.ms / 1000).toFixed(2)} s, peak RSS ${fmtMb(r.peakRssMb)}`,
-      );
-      if (failure) break; // one failure is enough to mark the case
     }
+    return plans.map((plan) => this.aggregate(plan.name, plan.rows, runs.get(plan.name)));
+  }
+
+  async runOnce({ name, rows, once }, k) {
+    this.log(`${name}: run ${k}/${this.opts.runs} (${rows.toLocaleString('en-US')} rows) ...`);
+    let r;
+    try {
+      r = await once(k);
+    } catch (err) {
+      r = { ms: NaN, exitCode: null, peakRssMb: null, stderr: err.stderr ?? '', check: err.setup ? err.message : `harness error: ${err.message}` };
+    }
+    const failure =
+      r.check ??
+      (r.timedOut
+        ? `timed out after ${this.opts.timeoutS} s`
+        : r.exitCode !== 0
+          ? r.signal
+            ? `killed by ${r.signal}`
+            : `exit code ${r.exitCode}`
+          : null);
+    this.log(
+      `${name}: ${failure ? 'FAILED (' + failure + ')' : 'ok'} in ${(r.ms / 1000).toFixed(2)} s, peak RSS ${fmtMb(r.peakRssMb)}`,
+    );
+    return {
+      ms: r.ms,
+      exitCode: r.exitCode,
+      signal: r.signal ?? null,
+      peakRssMb: r.peakRssMb,
+      inProcessMs: r.inProcessMs ?? null,
+      failure,
+      stderrHead: failure ? stderrHead(r.stderr ?? '') : [],
+      summary: r.summary ?? null,
+    };
+  }
+
+  aggregate(name, rows, runs) {
     const failed = runs.find((r) => r.failure);
     const ms = median(runs.map((r) => r.ms));
     const inProc = runs.every((r) => r.inProcessMs != null) ? median(runs.map((r) => r.inProcessMs)) : null;
@@ -342,8 +369,12 @@ class Bench {
     return { ...r, check };
   }
 
-  async caseSqliteImport(data) {
-    return this.repeat('sqlite-import', this.opts.rows, () => this.sqliteImportOnce(data.csv, 'sqliteDb'));
+  planSqliteImport(data) {
+    return { name: 'sqlite-import', rows: this.opts.rows, once: () => this.sqliteImportOnce(data.csv, 'sqliteDb') };
+  }
+
+  planSqliteExport(data) {
+    return { name: 'sqlite-export', rows: this.opts.rows, once: async () => this.sqliteExportOnce('sqlite-export', await this.sqliteDb(data)) };
   }
 
   /**
@@ -352,51 +383,42 @@ class Bench {
    * must format (1.0 s vs 1.3 s per 1M rows here). The judged baseline stays the
    * text table; this row shows the like-for-like figure beside it.
    */
-  async caseSqliteExportTyped(data) {
+  planSqliteExportTyped(data) {
+    return { name: 'sqlite-export-typed', rows: this.opts.rows, once: async () => this.sqliteExportOnce('sqlite-export-typed', await this.bargeDb(data)) };
+  }
+
+  /** The table sqlite3 .import wrote: the last sqlite-import run's, or one made now (not measured). */
+  async sqliteDb(data) {
+    if (!this.keep.sqliteDb) {
+      this.log('preparing a database with sqlite3 .import (not measured)');
+      const r = await this.sqliteImportOnce(data.csv, 'sqliteDb');
+      if (r.check || r.exitCode !== 0) throw setupError(`setup import failed: ${r.check ?? 'exit ' + r.exitCode}`, r.stderr);
+    }
+    return this.keep.sqliteDb;
+  }
+
+  /** The table barge imported: the last import-csv-atomic run's, or one made now (not measured). */
+  async bargeDb(data) {
     if (!this.keep.bargeDb) {
+      this.log('preparing a database with barge import (not measured)');
       const r = await this.bargeImportOnce({
         input: data.csv, schema: data.schema, mode: 'atomic', rows: this.opts.rows, label: 'setup', keepAs: 'bargeDb',
       });
-      if (r.check || r.exitCode !== 0) {
-        return this.failSetup('sqlite-export-typed', this.opts.rows, `setup import failed: ${r.check ?? 'exit ' + r.exitCode}`, r.stderr);
-      }
+      if (r.check || r.exitCode !== 0) throw setupError(`setup import failed: ${r.check ?? 'exit ' + r.exitCode}`, r.stderr);
     }
-    return this.sqliteExportOf('sqlite-export-typed', this.keep.bargeDb);
+    return this.keep.bargeDb;
   }
 
-  async caseSqliteExport(data) {
-    if (!this.keep.sqliteDb) {
-      this.log('sqlite-export: preparing a database with sqlite3 .import (not measured)');
-      const r = await this.sqliteImportOnce(data.csv, 'sqliteDb');
-      if (r.check || r.exitCode !== 0) {
-        return this.failSetup('sqlite-export', this.opts.rows, `setup import failed: ${r.check ?? 'exit ' + r.exitCode}`, r.stderr);
-      }
+  async sqliteExportOnce(name, db) {
+    const out = this.freshPath(name, '.csv');
+    const r = await this.sqlite(['-csv', '-header', db, 'SELECT * FROM bench'], { stdoutFile: out });
+    let check = null;
+    if (r.exitCode === 0) {
+      const lines = await countLines(out);
+      if (lines !== this.opts.rows + 1) check = `output has ${lines} lines, expected ${this.opts.rows + 1}`;
     }
-    return this.sqliteExportOf('sqlite-export', this.keep.sqliteDb);
-  }
-
-  sqliteExportOf(name, db) {
-    return this.repeat(name, this.opts.rows, async () => {
-      const out = this.freshPath(name, '.csv');
-      const r = await this.sqlite(['-csv', '-header', db, 'SELECT * FROM bench'], { stdoutFile: out });
-      let check = null;
-      if (r.exitCode === 0) {
-        const lines = await countLines(out);
-        if (lines !== this.opts.rows + 1) check = `output has ${lines} lines, expected ${this.opts.rows + 1}`;
-      }
-      fs.rmSync(out, { force: true });
-      return { ...r, check };
-    });
-  }
-
-  failSetup(name, rows, failure, stderr = '') {
-    const res = {
-      name, rows, runs: 0, ok: false, failure, exitCode: null, stderrHead: stderrHead(stderr),
-      ms: null, recordsPerSec: null, inProcessMs: null, peakRssMb: null, peakRssMbMax: null, summary: null, perRun: [],
-    };
-    this.results.set(name, res);
-    this.log(`${name}: FAILED (${failure})`);
-    return res;
+    fs.rmSync(out, { force: true });
+    return { ...r, check };
   }
 
   // ---- barge
@@ -423,53 +445,51 @@ class Bench {
     return { ...r, check, summary, inProcessMs: findKey(summary, 'durationMs') ?? null };
   }
 
-  async caseBargeImport(name, input, mode, data) {
-    return this.repeat(name, this.opts.rows, () =>
-      this.bargeImportOnce({
+  planBargeImport(name, input, mode, data) {
+    return {
+      name, rows: this.opts.rows,
+      once: () => this.bargeImportOnce({
         input, schema: data.schema, mode, rows: this.opts.rows, label: name,
         keepAs: name === 'import-csv-atomic' ? 'bargeDb' : undefined,
       }),
-    );
+    };
   }
 
-  async caseValidate(data) {
-    return this.repeat('validate-csv', this.opts.rows, async () => {
-      const r = await this.barge(['validate', data.csv, '--schema', data.schema, '--json', '--no-progress']);
-      const summary = parseSummary(r.stdout);
-      // Every generated record is valid: when the summary gives counts, they must say so.
-      const read = findKey(summary, 'read');
-      const check = r.exitCode === 0 && read !== undefined && read !== this.opts.rows ? `validate read ${read} records, expected ${this.opts.rows}` : null;
-      return { ...r, check, summary, inProcessMs: findKey(summary, 'durationMs') ?? null };
-    });
+  planValidate(data) {
+    return {
+      name: 'validate-csv', rows: this.opts.rows,
+      once: async () => {
+        const r = await this.barge(['validate', data.csv, '--schema', data.schema, '--json', '--no-progress']);
+        const summary = parseSummary(r.stdout);
+        // Every generated record is valid: when the summary gives counts, they must say so.
+        const read = findKey(summary, 'read');
+        const check = r.exitCode === 0 && read !== undefined && read !== this.opts.rows ? `validate read ${read} records, expected ${this.opts.rows}` : null;
+        return { ...r, check, summary, inProcessMs: findKey(summary, 'durationMs') ?? null };
+      },
+    };
   }
 
-  async caseExport(name, ext, data) {
-    if (!this.keep.bargeDb) {
-      this.log(`${name}: preparing a database with barge import (not measured)`);
-      const r = await this.bargeImportOnce({
-        input: data.csv, schema: data.schema, mode: 'atomic', rows: this.opts.rows, label: 'setup', keepAs: 'bargeDb',
-      });
-      if (r.check || r.exitCode !== 0) {
-        return this.failSetup(name, this.opts.rows, `setup import failed: ${r.check ?? 'exit ' + r.exitCode}`, r.stderr);
-      }
-    }
-    const db = this.keep.bargeDb;
+  planExport(name, ext, data) {
     const expected = ext === 'csv' ? this.opts.rows + 1 : this.opts.rows;
-    return this.repeat(name, this.opts.rows, async () => {
-      const out = this.freshPath(name, `.${ext}`);
-      const r = await this.barge(['export', '--table', 'bench', '--db', db, '--out', out, '--json', '--no-progress']);
-      const summary = parseSummary(r.stdout);
-      let check = null;
-      if (r.exitCode === 0) {
-        if (!fs.existsSync(out)) check = `no output file ${path.basename(out)}`;
-        else {
-          const lines = await countLines(out);
-          if (lines !== expected) check = `output has ${lines} lines, expected ${expected}`;
+    return {
+      name, rows: this.opts.rows,
+      once: async () => {
+        const db = await this.bargeDb(data);
+        const out = this.freshPath(name, `.${ext}`);
+        const r = await this.barge(['export', '--table', 'bench', '--db', db, '--out', out, '--json', '--no-progress']);
+        const summary = parseSummary(r.stdout);
+        let check = null;
+        if (r.exitCode === 0) {
+          if (!fs.existsSync(out)) check = `no output file ${path.basename(out)}`;
+          else {
+            const lines = await countLines(out);
+            if (lines !== expected) check = `output has ${lines} lines, expected ${expected}`;
+          }
         }
-      }
-      fs.rmSync(out, { force: true });
-      return { ...r, check, summary, inProcessMs: findKey(summary, 'durationMs') ?? null };
-    });
+        fs.rmSync(out, { force: true });
+        return { ...r, check, summary, inProcessMs: findKey(summary, 'durationMs') ?? null };
+      },
+    };
   }
 
   async caseBatch() {
@@ -723,20 +743,23 @@ async function main() {
   process.once('SIGINT', cleanupOnSignal);
   process.once('SIGTERM', cleanupOnSignal);
   try {
+    // The main cases run in rounds (see Bench.rounds): each round runs every case once.
+    const plans = [];
     if (info.sqlite3) {
-      if (want('sqlite-import')) await bench.caseSqliteImport(data);
-      if (want('sqlite-export')) await bench.caseSqliteExport(data);
+      if (want('sqlite-import')) plans.push(bench.planSqliteImport(data));
+      if (want('sqlite-export')) plans.push(bench.planSqliteExport(data));
     } else {
-      for (const n of ['sqlite-import', 'sqlite-export']) if (want(n)) bench.log(`${n}: skipped (sqlite3 not found)`);
+      for (const n of ['sqlite-import', 'sqlite-export', 'sqlite-export-typed']) if (want(n)) bench.log(`${n}: skipped (sqlite3 not found)`);
     }
-    if (want('import-csv-atomic')) await bench.caseBargeImport('import-csv-atomic', data.csv, 'atomic', data);
-    if (want('import-csv-row')) await bench.caseBargeImport('import-csv-row', data.csv, 'row', data);
-    if (want('import-ndjson-atomic')) await bench.caseBargeImport('import-ndjson-atomic', data.ndjson, 'atomic', data);
-    if (want('import-ndjson-row')) await bench.caseBargeImport('import-ndjson-row', data.ndjson, 'row', data);
-    if (want('validate-csv')) await bench.caseValidate(data);
-    if (want('export-csv')) await bench.caseExport('export-csv', 'csv', data);
-    if (want('export-ndjson')) await bench.caseExport('export-ndjson', 'ndjson', data);
-    if (info.sqlite3 && want('sqlite-export-typed')) await bench.caseSqliteExportTyped(data);
+    if (want('import-csv-atomic')) plans.push(bench.planBargeImport('import-csv-atomic', data.csv, 'atomic', data));
+    if (want('import-csv-row')) plans.push(bench.planBargeImport('import-csv-row', data.csv, 'row', data));
+    if (want('import-ndjson-atomic')) plans.push(bench.planBargeImport('import-ndjson-atomic', data.ndjson, 'atomic', data));
+    if (want('import-ndjson-row')) plans.push(bench.planBargeImport('import-ndjson-row', data.ndjson, 'row', data));
+    if (want('validate-csv')) plans.push(bench.planValidate(data));
+    if (want('export-csv')) plans.push(bench.planExport('export-csv', 'csv', data));
+    if (want('export-ndjson')) plans.push(bench.planExport('export-ndjson', 'ndjson', data));
+    if (info.sqlite3 && want('sqlite-export-typed')) plans.push(bench.planSqliteExportTyped(data));
+    await bench.rounds(plans);
     if (want('batch-size')) await bench.caseBatch();
   } finally {
     bench.cleanup();
