@@ -29,6 +29,10 @@ export async function prepareResume(db: Db, config: ImportConfig): Promise<{ con
     if (input.path === '-' || path === '-') {
       throw new BargeError('usage', `job "${id}" read stdin, which cannot be read again; run the import again`);
     }
+    // A named pipe or a process substitution (<(…)) was read once, with no size and no checksum.
+    if (input.size === null && input.sha256 === null) {
+      throw new BargeError('usage', `job "${id}" read "${path}" as a stream (a pipe), which cannot be read again; run the import again`);
+    }
     let size: number;
     try {
       size = fs.statSync(path).size;

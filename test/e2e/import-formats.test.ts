@@ -70,6 +70,25 @@ describe('import: every format lands the same rows', () => {
     }
   });
 
+  it('a job that read a pipe is not resumed: it says so, rather than that the input changed', async () => {
+    const dir = workdir();
+    const lines = ['id,name,qty'];
+    for (let id = 1; id <= 2500; id++) lines.push(`${id},n${id},1`);
+    lines.push('2501,"never closed,1', '2502,n,1');
+    fs.writeFileSync(path.join(dir, 'broken.csv'), `${lines.join('\n')}\n`);
+    fs.writeFileSync(path.join(dir, 'items.schema.json'), JSON.stringify({
+      table: 'items', columns: { id: { type: 'integer', required: true }, name: { type: 'string' }, qty: { type: 'integer' } },
+    }));
+    const first = await execa('bash', ['-c', 'node "$BIN" import <(cat broken.csv) --schema items.schema.json --mode row --job-id p1'], {
+      cwd: dir, reject: false, env: { ...process.env, BIN, BARGE_DB: '', NO_COLOR: '1' },
+    });
+    expect(first.exitCode).toBe(2);
+    expect(rows(path.join(dir, 'barge.db'), "SELECT status, batches_committed AS b FROM _barge_jobs WHERE id = 'p1'")[0]).toEqual({ status: 'failed', b: 2 });
+    const resumed = await barge(dir, ['import', '--resume', 'p1']);
+    expect(resumed.exitCode).toBe(2);
+    expect(resumed.stderr.trim()).toMatch(/^barge: error: job "p1" read "\/dev\/fd\/\d+" as a stream \(a pipe\), which cannot be read again; run the import again$/);
+  });
+
   it('reads gzip by extension, and by magic bytes under another name', async () => {
     const dir = workdir();
     fs.writeFileSync(path.join(dir, 'products.csv.gz'), zlib.gzipSync(fs.readFileSync(path.join(dir, 'fixtures/products.csv'))));
