@@ -4,6 +4,7 @@ import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { barge, BIN, importMakers, rows, workdir } from '../helpers/cli.js';
+import { writeCsvBrokenMidway } from '../helpers/generate.js';
 
 const PRODUCT_IDS = Array.from({ length: 12 }, (_, i) => `P-${i + 1}`);
 
@@ -72,10 +73,7 @@ describe('import: every format lands the same rows', () => {
 
   it('a job that read a pipe is not resumed: it says so, rather than that the input changed', async () => {
     const dir = workdir();
-    const lines = ['id,name,qty'];
-    for (let id = 1; id <= 2500; id++) lines.push(`${id},n${id},1`);
-    lines.push('2501,"never closed,1', '2502,n,1');
-    fs.writeFileSync(path.join(dir, 'broken.csv'), `${lines.join('\n')}\n`);
+    writeCsvBrokenMidway(path.join(dir, 'broken.csv'));
     fs.writeFileSync(path.join(dir, 'items.schema.json'), JSON.stringify({
       table: 'items', columns: { id: { type: 'integer', required: true }, name: { type: 'string' }, qty: { type: 'integer' } },
     }));

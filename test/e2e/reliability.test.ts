@@ -5,7 +5,7 @@ import { parse } from 'csv-parse/sync';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { BIN, barge, rows, workdir } from '../helpers/cli.js';
-import { NUMBERED_SCHEMA, writeNumberedCsv } from '../helpers/generate.js';
+import { NUMBERED_SCHEMA, writeCsvBrokenMidway, writeNumberedCsv } from '../helpers/generate.js';
 
 const N = 200_000;
 
@@ -227,10 +227,7 @@ describe('an atomic job killed right after its rows commit', () => {
 describe('malformed input midway in row mode', () => {
   it('exit 2, the batches before it stay, and the message says so', async () => {
     const dir = workdir();
-    const lines = ['id,name,qty'];
-    for (let id = 1; id <= 2500; id++) lines.push(`${id},n${id},1`);
-    lines.push('2501,"never closed,1', '2502,n,1');
-    fs.writeFileSync(path.join(dir, 'broken.csv'), `${lines.join('\n')}\n`);
+    writeCsvBrokenMidway(path.join(dir, 'broken.csv'));
     fs.writeFileSync(path.join(dir, 'numbered.schema.json'), JSON.stringify(NUMBERED_SCHEMA));
     const result = await barge(dir, ['import', 'broken.csv', '--schema', 'numbered.schema.json', '--mode', 'row', '--job-id', 'j1']);
     expect(result.exitCode).toBe(2);
