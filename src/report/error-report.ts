@@ -96,14 +96,14 @@ export class ErrorReport {
 
   private open(first: ReportEntry): void {
     const continuing = this.jsonFrom !== undefined;
-    const appending = continuing || (this.append && this.format !== 'json' && fs.existsSync(this.path) && fs.statSync(this.path).size > 0);
+    // A resumed job's report, as the constructor found (and cut) it, is added to when not empty.
+    const appending = this.append && this.bytes > 0;
     try {
       // The array's closing bracket goes again, to be written after the new entries.
       if (continuing) fs.truncateSync(this.path, this.jsonFrom);
       this.fd = fs.openSync(this.path, appending ? 'a' : 'w');
-      if (!appending) this.bytes = 0;
     } catch (cause) {
-      throw new BargeError('io', `cannot write the error report "${this.path}": ${whyNot(cause, this.path)}`, { cause });
+      throw this.cannotWrite(cause);
     }
     if (this.format === 'json' && !continuing) this.write('[');
     if (this.format === 'csv') {
@@ -121,19 +121,11 @@ export class ErrorReport {
    * committed no entry, or a file shorter than that gets the report rewritten, as before.
    */
   private continueJsonAt(size: number | undefined): void {
-    if (size === undefined || size <= 1) return;
-    let found: number;
+    if (size === undefined || size <= 1 || this.cutTo(size) !== size) return;
     try {
-      found = fs.statSync(this.path).size;
-    } catch {
-      return;
-    }
-    if (found < size) return;
-    try {
-      fs.truncateSync(this.path, size);
       fs.appendFileSync(this.path, '\n]\n');
     } catch (cause) {
-      throw new BargeError('io', `cannot write the error report "${this.path}": ${whyNot(cause, this.path)}`, { cause });
+      throw this.cannotWrite(cause);
     }
     this.jsonFrom = size;
     this.bytes = size;
@@ -151,9 +143,13 @@ export class ErrorReport {
     try {
       fs.truncateSync(this.path, size);
     } catch (cause) {
-      throw new BargeError('io', `cannot write the error report "${this.path}": ${whyNot(cause, this.path)}`, { cause });
+      throw this.cannotWrite(cause);
     }
     return size;
+  }
+
+  private cannotWrite(cause: unknown): BargeError {
+    return new BargeError('io', `cannot write the error report "${this.path}": ${whyNot(cause, this.path)}`, { cause });
   }
 
   private existingCsvHeader(): string[] | undefined {
@@ -180,7 +176,7 @@ export class ErrorReport {
       fs.writeSync(this.fd!, text);
       this.bytes += Buffer.byteLength(text);
     } catch (cause) {
-      throw new BargeError('io', `cannot write the error report "${this.path}": ${whyNot(cause, this.path)}`, { cause });
+      throw this.cannotWrite(cause);
     }
   }
 }
