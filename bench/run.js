@@ -230,6 +230,25 @@ const fmtMb = (mb) => (mb == null ? 'n/a' : `${mb.toFixed(1)} MB`);
 
 // ---------------------------------------------------------------- the runner
 
+/**
+ * Reads each file once, untimed, before a timed run, so that every tool starts from the page
+ * cache. This machine's cache does not keep files for long: the 1M-row NDJSON read from
+ * disk in 0.34 s ten minutes after a run, from the cache in 0.01 s right after; so whichever
+ * run came first after a pause paid for the disk (sqlite3 .import, first in each round, most
+ * often).
+ */
+function warmPageCache(paths) {
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  for (const file of paths) {
+    const fd = fs.openSync(file, 'r');
+    try {
+      while (fs.readSync(fd, buffer, 0, buffer.length, null) > 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+}
+
 class Bench {
   constructor(opts, info) {
     this.opts = opts;
@@ -291,10 +310,11 @@ class Bench {
     return plans.map((plan) => this.aggregate(plan.name, plan.rows, runs.get(plan.name)));
   }
 
-  async runOnce({ name, rows, once }, k) {
+  async runOnce({ name, rows, once, warm }, k) {
     this.log(`${name}: run ${k}/${this.opts.runs} (${rows.toLocaleString('en-US')} rows) ...`);
     let r;
     try {
+      if (warm) warmPageCache(await warm());
       r = await once(k);
     } catch (err) {
       r = { ms: NaN, exitCode: null, peakRssMb: null, stderr: err.stderr ?? '', check: err.setup ? err.message : `harness error: ${err.message}` };
@@ -370,11 +390,15 @@ class Bench {
   }
 
   planSqliteImport(data) {
-    return { name: 'sqlite-import', rows: this.opts.rows, once: () => this.sqliteImportOnce(data.csv, 'sqliteDb') };
+    return { name: 'sqlite-import', rows: this.opts.rows, warm: () => [data.csv], once: () => this.sqliteImportOnce(data.csv, 'sqliteDb') };
   }
 
   planSqliteExport(data) {
-    return { name: 'sqlite-export', rows: this.opts.rows, once: async () => this.sqliteExportOnce('sqlite-export', await this.sqliteDb(data)) };
+    return {
+      name: 'sqlite-export', rows: this.opts.rows,
+      warm: async () => [await this.sqliteDb(data)],
+      once: async () => this.sqliteExportOnce('sqlite-export', await this.sqliteDb(data)),
+    };
   }
 
   /**
@@ -384,7 +408,11 @@ class Bench {
    * text table; this row shows the like-for-like figure beside it.
    */
   planSqliteExportTyped(data) {
-    return { name: 'sqlite-export-typed', rows: this.opts.rows, once: async () => this.sqliteExportOnce('sqlite-export-typed', await this.bargeDb(data)) };
+    return {
+      name: 'sqlite-export-typed', rows: this.opts.rows,
+      warm: async () => [await this.bargeDb(data)],
+      once: async () => this.sqliteExportOnce('sqlite-export-typed', await this.bargeDb(data)),
+    };
   }
 
   /** The table sqlite3 .import wrote: the last sqlite-import run's, or one made now (not measured). */
@@ -448,6 +476,7 @@ class Bench {
   planBargeImport(name, input, mode, data) {
     return {
       name, rows: this.opts.rows,
+      warm: () => [input],
       once: () => this.bargeImportOnce({
         input, schema: data.schema, mode, rows: this.opts.rows, label: name,
         keepAs: name === 'import-csv-atomic' ? 'bargeDb' : undefined,
@@ -458,6 +487,7 @@ class Bench {
   planValidate(data) {
     return {
       name: 'validate-csv', rows: this.opts.rows,
+      warm: () => [data.csv],
       once: async () => {
         const r = await this.barge(['validate', data.csv, '--schema', data.schema, '--json', '--no-progress']);
         const summary = parseSummary(r.stdout);
@@ -473,6 +503,7 @@ class Bench {
     const expected = ext === 'csv' ? this.opts.rows + 1 : this.opts.rows;
     return {
       name, rows: this.opts.rows,
+      warm: async () => [await this.bargeDb(data)],
       once: async () => {
         const db = await this.bargeDb(data);
         const out = this.freshPath(name, `.${ext}`);
