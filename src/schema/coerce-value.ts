@@ -33,10 +33,23 @@ export function parseBooleanWord(text: string): boolean | undefined {
 
 export type Coerce = (value: unknown) => unknown;
 
+/**
+ * Text that a number would lose something of: a leading zero ("02134", "007", "-01", "00.5").
+ * Such text is a code (ZIP, account, phone), and 2134 cannot give "02134" back, so an integer
+ * or number column rejects it (the message says to declare the column a string) instead of
+ * dropping the zeros. "0", "0.5" and "-0.25" are ordinary numbers.
+ */
+export function hasLeadingZero(text: string): boolean {
+  const at = text.charCodeAt(0) === 45 ? 1 : 0;
+  if (text.charCodeAt(at) !== 48) return false;
+  const next = text.charCodeAt(at + 1);
+  return next >= 48 && next <= 57;
+}
+
 function coerceInteger(v: unknown): unknown {
   if (typeof v === 'string') {
     if (v === '') return undefined;
-    if (!INTEGER_TEXT.test(v)) return v;
+    if (!INTEGER_TEXT.test(v) || hasLeadingZero(v)) return v;
     const n = Number(v);
     // Beyond 2^53 a double is not exact: keep the digits as a BigInt, bound as a SQLite
     // INTEGER. `+ 0` turns "-0" into 0.
@@ -50,7 +63,7 @@ function coerceNumber(v: unknown): unknown {
   if (typeof v === 'string') {
     if (v === '') return undefined;
     // "1e309" passes the pattern and becomes Infinity, which z.number() rejects.
-    return NUMBER_TEXT.test(v) ? Number(v) + 0 : v;
+    return NUMBER_TEXT.test(v) && !hasLeadingZero(v) ? Number(v) + 0 : v;
   }
   if (v === null) return undefined;
   return v;
@@ -91,12 +104,20 @@ function coerceTextString(v: unknown): unknown {
 }
 
 /**
- * JSON string columns: "" is a value (JSON said so), null is missing. A JSON number or boolean
- * is NOT turned into a string: it is a type error. Silently stringifying would hide a producer
- * that sends `"zip": 2134` for "02134"; the user can quote the value or declare the column a number.
+ * JSON string columns: "" is a value (JSON said so), null is missing, and any other JSON value
+ * is kept as its JSON text (42 -> "42", true -> "true", {"a":1} -> '{"a":1}'), as a CSV field
+ * holding it would be. A field that mixes text and numbers ("02134" in one record, 10001 in
+ * the next) is common in real JSON, and rejecting the numbers left no column type that could
+ * load it: an inferred schema rejected the very records it was inferred from. Only values
+ * whose text is not what the producer wrote are still type errors: an integer beyond 2^53,
+ * which JSON.parse has already rounded, and the Infinity it makes of 1e309.
  */
 function coerceJsonString(v: unknown): unknown {
-  return v === null ? undefined : v;
+  if (v === null) return undefined;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return Number.isFinite(v) && (Number.isSafeInteger(v) || !Number.isInteger(v)) ? String(v) : v;
+  if (typeof v === 'boolean' || typeof v === 'object') return JSON.stringify(v);
+  return v;
 }
 
 /** Dates and datetimes are strings in both modes; "" is missing because the column is not a string column. */

@@ -1,4 +1,4 @@
-import { coerceJson, INTEGER_TEXT, NUMBER_TEXT, parseBooleanWord } from './coerce-value.js';
+import { coerceJson, hasLeadingZero, INTEGER_TEXT, NUMBER_TEXT, parseBooleanWord } from './coerce-value.js';
 import type { ColumnSpec, SchemaSpec } from './types.js';
 import { defaultRowValue, finisherFor, isEffectivelyRequired, isObjectOrArray, valueSchema } from './zod-schema.js';
 
@@ -103,6 +103,7 @@ function fastColumn(col: ColumnSpec, text: boolean, missing: unknown): FastColum
     return (raw) => {
       if (typeof raw === 'string') {
         if (raw === '') return missing;
+        if (hasLeadingZero(raw)) return ASK_ZOD;
         const small = plainDecimalOf(raw, false);
         if (small !== undefined) return value(small);
         if (!INTEGER_TEXT.test(raw)) return ASK_ZOD;
@@ -119,6 +120,7 @@ function fastColumn(col: ColumnSpec, text: boolean, missing: unknown): FastColum
     return (raw) => {
       if (typeof raw === 'string') {
         if (raw === '') return missing;
+        if (hasLeadingZero(raw)) return ASK_ZOD;
         const plain = plainDecimalOf(raw, true);
         if (plain !== undefined) return value(plain);
         if (!NUMBER_TEXT.test(raw)) return ASK_ZOD;

@@ -16,8 +16,8 @@ import type { ColumnSpec, ColumnType, SchemaSpec } from './types.js';
  * - booleans only from words (true/false/yes/no); 0/1 stay integers.
  * - In JSON input a string stays a string (or a date/datetime, which JSON has no
  *   type for): the producer quoted it. A field mixing numbers with numeric strings
- *   ([1, "2"]) takes the number type, which accepts both; one mixing numbers with
- *   other text is a string, and its numbers are then rejected (see the validator).
+ *   ([1, "2"]) takes the number type, which accepts both; one mixing numbers, booleans,
+ *   objects or arrays with other text is a string, which keeps them as their JSON text.
  * - json only from JSON objects/arrays in JSON input; JSON-looking CSV text stays a string.
  * - Nothing is `required` (a later missing value must not fail) and there is no
  *   primary key; a field seen only missing is a string.
@@ -137,11 +137,18 @@ export function inferSchema(samples: InferSample[], table: string): SchemaSpec {
   return { table, columns, extraColumns: 'reject' };
 }
 
-/** The types a JSON value fits. A number never fits string: the validator rejects it there. */
+/**
+ * The types a JSON value fits. Every value fits string too (a string column keeps it as its
+ * JSON text), except an integer beyond 2^53, which JSON.parse has already rounded and which the
+ * string column rejects.
+ */
 function nativeFits(v: unknown): number {
-  if (typeof v === 'number') return Number.isSafeInteger(v) ? INTEGER | NUMBER : NUMBER;
-  if (typeof v === 'boolean') return BOOLEAN;
+  if (typeof v === 'number') {
+    if (Number.isSafeInteger(v)) return INTEGER | NUMBER | STRING;
+    return Number.isInteger(v) ? NUMBER : NUMBER | STRING;
+  }
+  if (typeof v === 'boolean') return BOOLEAN | STRING;
   if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? INTEGER | NUMBER : 0;
-  if (typeof v === 'object' && v !== null) return JSON_TYPE;
+  if (typeof v === 'object' && v !== null) return JSON_TYPE | STRING;
   return 0;
 }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { INT64_MAX, INT64_MIN, type Coerce } from './coerce-value.js';
+import { hasLeadingZero, INT64_MAX, INT64_MIN, INTEGER_TEXT, NUMBER_TEXT, type Coerce } from './coerce-value.js';
 import type { ColumnSpec, ColumnType, FieldError } from './types.js';
 
 // Barge's own short messages for zod's issues, written from the issue code and the column
@@ -124,5 +124,16 @@ export function describeIssue(
       break;
     }
   }
-  return { column: name, code: 'type', message: `${TYPE_EXPECTED[spec.type]}, got ${got}`, value };
+  return { column: name, code: 'type', message: `${TYPE_EXPECTED[spec.type]}, got ${got}${typeHint(spec.type, raw)}`, value };
+}
+
+/** Why a value that looks like the type is still not one of it, for the few such cases. */
+function typeHint(type: ColumnType, raw: unknown): string {
+  if ((type === 'integer' || type === 'number') && typeof raw === 'string' && hasLeadingZero(raw) && (type === 'integer' ? INTEGER_TEXT : NUMBER_TEXT).test(raw)) {
+    return ' (a number would drop the leading zero: declare the column "string" to keep the text)';
+  }
+  if (type === 'string' && typeof raw === 'number' && Number.isInteger(raw) && !Number.isSafeInteger(raw)) {
+    return ' (JSON readers round integers beyond 2^53: quote it in the input to keep its digits)';
+  }
+  return '';
 }

@@ -110,6 +110,39 @@ describe('import: every format lands the same rows', () => {
     expect(types).toEqual(['zip:TEXT', 'city:TEXT', 'state:TEXT', 'population:INTEGER', 'lat:REAL', 'lng:REAL', 'coastal:INTEGER']);
   });
 
+  it('a leading zero past the inferred sample is rejected, not dropped: the column was inferred an integer', async () => {
+    const dir = workdir();
+    const lines = ['zip,city', ...Array.from({ length: 1000 }, (_, i) => `${10001 + i},NYC`), '02134,Allston', '10999,NYC'];
+    fs.writeFileSync(path.join(dir, 'zips.csv'), lines.join('\n') + '\n');
+    const result = await barge(dir, ['import', 'zips.csv', '--mode', 'row']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(
+      'line 1002, column "zip": expected an integer, got "02134" (a number would drop the leading zero: declare the column "string" to keep the text)',
+    );
+    const db = path.join(dir, 'barge.db');
+    expect(rows(db, 'SELECT count(*) AS n, count(DISTINCT typeof(zip)) AS types FROM zips')[0]).toEqual({ n: 1001, types: 1 });
+    expect(rows(db, "SELECT zip FROM zips WHERE city = 'Allston'")).toEqual([]);
+    const report = fs.readFileSync(path.join(dir, 'zips.errors.ndjson'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    expect(report.map((entry) => [entry.zip, entry.city, entry._barge_line])).toEqual([['02134', 'Allston', 1002]]);
+  });
+
+  it('infers a string for a JSON field mixing text and numbers, and keeps the numbers as their text', async () => {
+    const dir = workdir();
+    const records = [{ id: 1, code: '02134', meta: { a: 1 } }, { id: 2, code: 10001, meta: 'none' }, { id: 3, code: 2.5, meta: [true] }, { id: 4, code: true, meta: null }];
+    fs.writeFileSync(path.join(dir, 'mixed.ndjson'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const inferred = await barge(dir, ['schema', 'infer', 'mixed.ndjson']);
+    expect(inferred.exitCode).toBe(0);
+    expect(JSON.parse(inferred.stdout).columns).toEqual({ id: { type: 'integer' }, code: { type: 'string' }, meta: { type: 'string' } });
+    const result = await barge(dir, ['import', 'mixed.ndjson']);
+    expect(result.exitCode).toBe(0);
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT id, code, meta FROM mixed ORDER BY id')).toEqual([
+      { id: 1, code: '02134', meta: '{"a":1}' },
+      { id: 2, code: '10001', meta: 'none' },
+      { id: 3, code: '2.5', meta: '[true]' },
+      { id: 4, code: 'true', meta: null },
+    ]);
+  });
+
   it('a later import without --schema validates with the schema barge kept', async () => {
     const dir = workdir();
     await importProducts(dir, 'fixtures/products.csv');

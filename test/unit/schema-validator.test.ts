@@ -24,8 +24,14 @@ describe('integer', () => {
   it('coerces strict integer text', () => {
     expect(check(col, '42', true)).toEqual(ok(42));
     expect(check(col, '-7', true)).toEqual(ok(-7));
-    expect(check(col, '007', true)).toEqual(ok(7));
+    expect(check(col, '0', true)).toEqual(ok(0));
     expect(Object.is((check(col, '-0', true) as { row: number }).row, 0)).toBe(true);
+  });
+  it.each(['007', '02134', '-01', '00'])('rejects text %j with a leading zero, which a number would drop', (text) => {
+    const message = `expected an integer, got ${JSON.stringify(text)} (a number would drop the leading zero: declare the column "string" to keep the text)`;
+    expect(check(col, text, true)).toEqual(bad('type', message, text));
+    // A JSON string is the same text.
+    expect(check(col, text, false)).toEqual(bad('type', message, text));
   });
   it.each(['4.5', '1e3', '0x10', ' 42', '42 ', '+5', '1,5', 'NaN', 'Infinity', 'abc'])('rejects text %j', (text) => {
     expect(check(col, text, true)).toEqual(bad('type', `expected an integer, got ${JSON.stringify(text)}`, text));
@@ -74,6 +80,13 @@ describe('number', () => {
     expect(check(col, '2.5E-3', true)).toEqual(ok(0.0025));
     expect(check(col, '42', false)).toEqual(ok(42));
     expect(check(col, 0.1, false)).toEqual(ok(0.1));
+    expect(check(col, '0.5', true)).toEqual(ok(0.5));
+    expect(check(col, '-0.25', true)).toEqual(ok(-0.25));
+    expect(check(col, '0e3', true)).toEqual(ok(0));
+  });
+  it.each(['00.5', '01', '-02.5', '007e1'])('rejects text %j with a leading zero, which a number would drop', (text) => {
+    const message = `expected a number, got ${JSON.stringify(text)} (a number would drop the leading zero: declare the column "string" to keep the text)`;
+    expect(check(col, text, true)).toEqual(bad('type', message, text));
   });
   it.each(['1e309', '-1e309', 'NaN', 'Infinity', '-Infinity', '0x10', '1,5', ' 42', '1.2.3', 'e5'])('rejects hostile text %j', (text) => {
     expect(check(col, text, true)).toEqual(bad('type', `expected a number, got ${JSON.stringify(text)}`, text));
@@ -148,13 +161,25 @@ describe('json', () => {
 });
 
 describe('string', () => {
-  it('takes text as is and rejects JSON numbers and booleans', () => {
+  it('takes text as is, and any other JSON value as its JSON text', () => {
     const col = { type: 'string' };
     expect(check(col, ' padded ', true)).toEqual(ok(' padded '));
     expect(check(col, '02134', true)).toEqual(ok('02134'));
-    expect(check(col, 2134, false)).toEqual(bad('type', 'expected a string, got 2134', 2134));
-    expect(check(col, false, false)).toEqual(bad('type', 'expected a string, got false', false));
+    expect(check(col, 2134, false)).toEqual(ok('2134'));
+    expect(check(col, -0.5, false)).toEqual(ok('-0.5'));
+    expect(check(col, false, false)).toEqual(ok('false'));
+    expect(check(col, { a: [1, 'x'] }, false)).toEqual(ok('{"a":[1,"x"]}'));
+    expect(check(col, [], false)).toEqual(ok('[]'));
     expect(check(col, '', false)).toEqual(ok('')); // JSON said "": it is a value
+    // The text still meets the constraints.
+    expect(check({ type: 'string', maxLength: 3 }, 12345, false)).toEqual(bad('too_big', 'expected at most 3 characters, got 5', 12345));
+  });
+  it('rejects JSON numbers whose text the parser has already changed', () => {
+    const col = { type: 'string' };
+    expect(check(col, 2 ** 60, false)).toEqual(
+      bad('type', 'expected a string, got 1152921504606847000 (JSON readers round integers beyond 2^53: quote it in the input to keep its digits)', 2 ** 60),
+    );
+    expect(check(col, Infinity, false)).toEqual(bad('type', 'expected a string, got Infinity', 'Infinity'));
   });
   it('checks lengths and patterns', () => {
     expect(check({ type: 'string', maxLength: 200 }, 'x'.repeat(250), true)).toEqual(
