@@ -27,13 +27,16 @@ export interface SourceChoice {
 /**
  * Where parsing and validation run. Files are re-read from the start by a
  * worker thread (so the writes in this thread overlap them); stdin cannot be
- * read twice and stays in this thread, as do small inputs.
+ * read twice and stays in this thread, as do small inputs and upserts.
  */
 export async function chooseSource(choice: SourceChoice): Promise<ValidatedSource> {
   const setting = workerSetting();
   const fromStdin = choice.config.inputs.includes('-');
   const big = choice.totalBytes !== undefined && choice.totalBytes >= WORKER_MIN_BYTES;
-  const useWorker = !fromStdin && setting !== 'never' && (setting === 'always' || big);
+  // --on-conflict update writes each row by the columns its record gives (Validator.given),
+  // which needs the records in this thread; a worker keeps them on its side.
+  const givenNeeded = choice.config.onConflict === 'update';
+  const useWorker = !fromStdin && !givenNeeded && setting !== 'never' && (setting === 'always' || big);
   const countBytes = () => choice.inputs.reduce((sum, input) => sum + input.bytesRead(), 0);
   if (!useWorker) return new InProcessSource(choice.pending, choice.records, choice.validator, choice.skip, countBytes);
   // The worker opens the inputs itself; what this thread read for the schema is let go.

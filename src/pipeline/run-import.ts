@@ -125,11 +125,6 @@ class ImportRun {
       }
       resolved = schemaFromSamples(before.table, pending.slice(0, config.inferRows));
     }
-    // The first records tell which columns the input gives (for --on-conflict update).
-    if (pending.length === 0) {
-      const next = await records.next();
-      if (!next.done) pending.push(...next.value);
-    }
     const spec = resolved.spec;
     this.validator = compileValidator(spec);
     const existed = tableExists(this.db, spec.table);
@@ -141,7 +136,6 @@ class ImportRun {
     }
 
     const skip = resumeFrom?.checkpoint?.records ?? 0;
-    const firstKeys = Object.keys((pending[0] ?? { data: {} }).data);
     // The source starts before the inputs' checksums are taken: a worker's start-up (~80 ms
     // to its first chunk) then overlaps the checksum (~110 ms per 1M benchmark rows)
     // instead of following it.
@@ -176,7 +170,6 @@ class ImportRun {
       this.writer = new BatchWriter(this.db, spec.table, this.validator.columns, {
         onConflict: config.onConflict,
         conflictColumns: target,
-        updateColumns: this.validator.columns.filter((c) => !target.includes(c) && (firstKeys.length === 0 || firstKeys.includes(c))),
         foreignKeys: foreignKeysOf(spec),
       });
       this.saveCheckpoint = config.dryRun ? undefined : checkpointWriter(this.db);
@@ -301,9 +294,10 @@ class ImportRun {
         if (row) { rows.push(row); rowIndex.push(index); }
       }
     }
+    const given = this.config.onConflict === 'update' ? this.givenColumns(batch, rowIndex) : undefined;
     const outcome = this.write(() => {
       this.scope.beginBatch();
-      return this.writer.write(rows);
+      return this.writer.write(rows, given);
     });
     const failed = new Map<number, FieldError[]>();
     for (const failure of outcome.failures) failed.set(rowIndex === undefined ? failure.index : rowIndex[failure.index]!, [failure.error]);
@@ -326,6 +320,19 @@ class ImportRun {
     this.write(() => {
       this.checkpoint();
       this.scope.commitBatch();
+    });
+  }
+
+  /**
+   * --on-conflict update: per row to write, the columns its record gives. The records are in
+   * this thread (choose-source.ts keeps an upsert's parsing here).
+   */
+  private givenColumns(batch: GatheredBatch, rowIndex: number[] | undefined): boolean[][] {
+    const places = rowIndex ?? batch.indexes.map((_, i) => i);
+    return places.map((place) => {
+      const record = batch.chunks[place]!.records[batch.indexes[place]!];
+      if (record === undefined) throw new Error('an upsert needs its records in this thread');
+      return this.validator.given(record.data, record.text);
     });
   }
 

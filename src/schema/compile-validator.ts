@@ -36,6 +36,12 @@ export interface Validator {
   validate(data: Record<string, unknown>, text: boolean, keys?: readonly string[]): ValidationResult;
   /** validate() for a caller that needs no row (`barge validate`): the errors, or undefined for a valid record. */
   check(data: Record<string, unknown>, text: boolean, keys?: readonly string[]): FieldError[] | undefined;
+  /**
+   * Per column (insert order), whether the record gives it a value: false where the value is
+   * missing (absent, an empty CSV field, JSON null), which a new row fills with the default or
+   * NULL. `--on-conflict update` updates only the given columns of an existing row.
+   */
+  given(data: Record<string, unknown>, text: boolean): boolean[];
 }
 
 export type ValidationResult = { ok: true; row: unknown[] } | { ok: false; errors: FieldError[] };
@@ -163,7 +169,11 @@ export function compileValidator(spec: SchemaSpec, options: CompileOptions = {})
     return result.ok ? undefined : result.errors;
   }
 
-  return { columns: names, validate, check };
+  function given(data: Record<string, unknown>, text: boolean): boolean[] {
+    return modeFor(text).columns.map((c) => c.coerce(Object.hasOwn(data, c.name) ? data[c.name] : undefined) !== undefined);
+  }
+
+  return { columns: names, validate, check, given };
 }
 
 function extraFieldErrors(data: Record<string, unknown>, known: Set<string>): FieldError[] | undefined {

@@ -10,8 +10,6 @@ export interface BatchWriterOptions {
   onConflict: OnConflict;
   /** The key an upsert (update) targets, and that replace/update probe to count updates. */
   conflictColumns: string[];
-  /** Columns an upsert overwrites: the ones the input gives, less the key. */
-  updateColumns: string[];
   /** Foreign keys, to name the culprit of a FOREIGN KEY failure. */
   foreignKeys: Array<{ column: string; table: string; targetColumn: string }>;
 }
@@ -57,6 +55,7 @@ export class BatchWriter {
   private readonly exists: Statement | undefined;
   private readonly foreignKeys: ForeignKeyRef[];
   private readonly params: unknown[];
+  private readonly upserts = new Map<string, Statement>();
 
   constructor(
     private readonly db: Db,
@@ -95,8 +94,18 @@ export class BatchWriter {
     this.params = new Array(this.rowsPerStatement * columns.length);
   }
 
-  write(rows: readonly (readonly unknown[])[]): WriteOutcome {
+  /**
+   * Writes the rows. `given` (--on-conflict update only): per row, which columns its record
+   * gave a value (Validator.given); an existing row gets exactly those updated and keeps the
+   * others, as SPEC §4 has it, whatever the other records of the input hold.
+   */
+  write(rows: readonly (readonly unknown[])[], given?: readonly (readonly boolean[])[]): WriteOutcome {
     const outcome: WriteOutcome = { inserted: 0, updated: 0, ignored: 0, failures: [] };
+    if (this.options.onConflict === 'update') {
+      if (given === undefined || given.length !== rows.length) throw new Error('an upsert needs the given columns of every row');
+      for (let index = 0; index < rows.length; index++) this.writeOne(rows, index, outcome, this.upsertFor(given[index]!));
+      return outcome;
+    }
     let index = 0;
     if (this.multi) {
       const width = this.columns.length;
@@ -124,7 +133,19 @@ export class BatchWriter {
     return outcome;
   }
 
-  private writeOne(rows: readonly (readonly unknown[])[], index: number, outcome: WriteOutcome): void {
+  /** The upsert statement for rows that give these columns, prepared once per set of them. */
+  private upsertFor(given: readonly boolean[]): Statement {
+    const key = given.map((g) => (g ? '1' : '0')).join('');
+    let statement = this.upserts.get(key);
+    if (statement === undefined) {
+      const updated = this.columns.filter((c, i) => given[i] && !this.options.conflictColumns.includes(c));
+      statement = this.db.prepare(this.insertSql(1, updated));
+      this.upserts.set(key, statement);
+    }
+    return statement;
+  }
+
+  private writeOne(rows: readonly (readonly unknown[])[], index: number, outcome: WriteOutcome, statement: Statement = this.single): void {
     const row = rows[index]!;
     try {
       let existed = false;
@@ -132,17 +153,25 @@ export class BatchWriter {
         const key = this.options.conflictColumns.map((c) => row[this.columns.indexOf(c)]);
         existed = this.exists.get(key) !== undefined;
       }
-      const changes = this.single.run(...row).changes;
+      const changes = statement.run(...row).changes;
       if (changes === 0) outcome.ignored++;
       else if (existed) outcome.updated++;
       else outcome.inserted++;
     } catch (error) {
       if (!isConstraintError(error)) throw error;
-      outcome.failures.push({ index, error: describeConstraintFailure(error, this.table, this.columns, row, this.foreignKeys) });
+      outcome.failures.push({ index, error: describeConstraintFailure(error, this.table, this.columns, row, this.foreignKeys, this.duplicateHint) });
     }
   }
 
-  private insertSql(rowCount: number): string {
+  /** What a duplicate key's message suggests: the --on-conflict choices, or what update matched on. */
+  private get duplicateHint(): string {
+    if (this.options.onConflict !== 'update') return 'use --on-conflict ignore, replace or update to allow this';
+    const key = this.options.conflictColumns.map((c) => JSON.stringify(c)).join(', ');
+    return `--on-conflict update matches existing rows by ${key} only, and another row holds this value`;
+  }
+
+  /** updated: the columns an upsert overwrites (--on-conflict update). */
+  private insertSql(rowCount: number, updated: readonly string[] = []): string {
     const table = quoteIdent(this.table);
     const columnList = this.columns.map(quoteIdent).join(', ');
     const tuple = `(${this.columns.map(() => '?').join(', ')})`;
@@ -158,7 +187,7 @@ export class BatchWriter {
         return `INSERT OR REPLACE INTO ${table} (${columnList}) VALUES ${values}`;
       case 'update': {
         const target = this.options.conflictColumns.map(quoteIdent).join(', ');
-        const updates = this.options.updateColumns.map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`);
+        const updates = updated.map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`);
         const action = updates.length > 0 ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING';
         return `INSERT INTO ${table} (${columnList}) VALUES ${values} ON CONFLICT (${target}) ${action}`;
       }

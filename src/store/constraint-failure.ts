@@ -24,6 +24,7 @@ export function describeConstraintFailure(
   columns: readonly string[],
   row: readonly unknown[],
   foreignKeys: readonly ForeignKeyRef[],
+  duplicateHint = 'use --on-conflict ignore, replace or update to allow this',
 ): FieldError {
   const code = String((error as { code?: unknown }).code ?? '');
   const message = error instanceof Error ? error.message : String(error);
@@ -45,7 +46,7 @@ export function describeConstraintFailure(
       return {
         column,
         code: code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ? 'primary_key' : 'unique',
-        message: `duplicate ${failed.length > 1 ? `key (${failed.join(', ')})` : 'value'} ${show(value)}: a row with it already exists (use --on-conflict ignore, replace or update to allow this)`,
+        message: `duplicate ${failed.length > 1 ? `key (${failed.join(', ')})` : 'value'} ${show(value)}: a row with it already exists (${duplicateHint})`,
         value: value ?? null,
       };
     case 'SQLITE_CONSTRAINT_NOTNULL':

@@ -178,6 +178,61 @@ describe('--on-conflict', () => {
   });
 });
 
+describe('--on-conflict update: each record updates the columns it gives', () => {
+  const schema = { table: 'h', primaryKey: ['id'], columns: { id: { type: 'integer', required: true }, name: { type: 'string' }, qty: { type: 'integer', default: 7 }, note: { type: 'string' } } };
+  async function base(): Promise<string> {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'h.json'), JSON.stringify(schema));
+    fs.writeFileSync(path.join(dir, 'base.csv'), 'id,name,qty,note\n1,one,10,n1\n2,two,20,n2\n3,three,30,n3\n');
+    expect((await barge(dir, ['import', 'base.csv', '--schema', 'h.json'])).exitCode).toBe(0);
+    return dir;
+  }
+  const table = (dir: string) => rows(path.join(dir, 'barge.db'), 'SELECT id, name, qty, note FROM h ORDER BY id');
+
+  it('NDJSON records giving different fields: none is wiped, none is skipped', async () => {
+    const dir = await base();
+    const changes = [{ id: 1, name: 'ONE' }, { id: 2, qty: 99 }, { id: 3, name: 'THREE', qty: 33, note: null }, { id: 4, note: 'new' }];
+    fs.writeFileSync(path.join(dir, 'upd.ndjson'), changes.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const result = await barge(dir, ['import', 'upd.ndjson', '--table', 'h', '--on-conflict', 'update', '--json']);
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout).counts).toMatchObject({ inserted: 1, updated: 3 });
+    expect(table(dir)).toEqual([
+      { id: 1, name: 'ONE', qty: 10, note: 'n1' },
+      { id: 2, name: 'two', qty: 99, note: 'n2' },
+      // null is missing (SPEC §3): the note is kept.
+      { id: 3, name: 'THREE', qty: 33, note: 'n3' },
+      // A new row takes the default for what it does not give.
+      { id: 4, name: null, qty: 7, note: 'new' },
+    ]);
+  });
+
+  it('CSV: an empty field keeps the existing value (not the default), and two inputs with different headers each update their own columns', async () => {
+    const dir = await base();
+    fs.writeFileSync(path.join(dir, 'a.csv'), 'id,name,qty\n1,ONE,\n');
+    fs.writeFileSync(path.join(dir, 'b.csv'), 'id,qty\n2,22\n');
+    const result = await barge(dir, ['import', 'a.csv', 'b.csv', '--table', 'h', '--on-conflict', 'update']);
+    expect(result.exitCode).toBe(0);
+    expect(table(dir)).toEqual([
+      { id: 1, name: 'ONE', qty: 10, note: 'n1' },
+      { id: 2, name: 'two', qty: 22, note: 'n2' },
+      { id: 3, name: 'three', qty: 30, note: 'n3' },
+    ]);
+  });
+
+  it('a unique key other than the one update matches on is still a duplicate, and the message says why', async () => {
+    const dir = workdir();
+    const coded = { table: 'c', primaryKey: ['id'], columns: { id: { type: 'integer', required: true }, code: { type: 'string', unique: true }, name: { type: 'string' } } };
+    fs.writeFileSync(path.join(dir, 'c.json'), JSON.stringify(coded));
+    fs.writeFileSync(path.join(dir, 'c.csv'), 'id,code,name\n1,A,alpha\n');
+    fs.writeFileSync(path.join(dir, 'c2.csv'), 'id,code,name\n9,A,newA\n1,B,beta\n');
+    expect((await barge(dir, ['import', 'c.csv', '--schema', 'c.json'])).exitCode).toBe(0);
+    const result = await barge(dir, ['import', 'c2.csv', '--table', 'c', '--on-conflict', 'update', '--mode', 'row']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('line 2, column "code": duplicate value "A": a row with it already exists (--on-conflict update matches existing rows by "id" only, and another row holds this value)');
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT id, code, name FROM c ORDER BY id')).toEqual([{ id: 1, code: 'B', name: 'beta' }]);
+  });
+});
+
 describe('--truncate and --dry-run', () => {
   it('--truncate empties the table first, all or nothing in atomic mode', async () => {
     const dir = workdir();
