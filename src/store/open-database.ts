@@ -55,7 +55,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Db {
     if (!options.readonly) {
       // Set before WAL mode, which fixes it: only a database this creates gets it.
       if (stat === undefined || stat.size === 0) db.pragma(`page_size = ${NEW_DATABASE_PAGE_BYTES}`);
-      db.pragma('journal_mode = WAL');
+      whileBusy(() => db.pragma('journal_mode = WAL'), options.busyTimeoutMs);
       db.pragma('synchronous = NORMAL');
       // SQLite checkpoints every 1000 WAL frames, ~4 MB at its default 4 KB pages: the same
       // ~4 MB whatever the page size (16 KB pages would let the WAL grow to 16 MB between
@@ -74,6 +74,29 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Db {
   }
   return db;
 }
+
+/**
+ * Runs `work` again while SQLite says the database is busy, until `timeoutMs` has passed.
+ * Switching a new database to WAL needs every other connection out of the way, and SQLite
+ * answers SQLITE_BUSY at once there, without its busy handler: two imports started together
+ * on a database that did not exist yet failed 4 times in 40 (exit 3, "locked") whatever
+ * --busy-timeout said.
+ */
+function whileBusy<T>(work: () => T, timeoutMs: number): T {
+  const deadline = Date.now() + timeoutMs;
+  for (let pauseMs = 1; ; pauseMs = Math.min(pauseMs * 2, 50)) {
+    try {
+      return work();
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? '';
+      if (!code.startsWith('SQLITE_BUSY') || Date.now() >= deadline) throw error;
+      Atomics.wait(PAUSE, 0, 0, pauseMs);
+    }
+  }
+}
+
+/** Something to wait on for whileBusy's pauses (Atomics.wait sleeps this thread). */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * A clear reason when a database cannot be opened for writing, instead of SQLite's
