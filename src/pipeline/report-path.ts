@@ -2,11 +2,27 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BargeError } from '../errors.js';
 import type { ImportConfig } from './import-config.js';
-import { inputBaseName } from './resolve-schema.js';
+import { inputBaseName, REPORT_BASE } from './resolve-schema.js';
 
-/** `<input base name>.errors.ndjson` in the working directory (`stdin.errors.ndjson` for `-`). */
+/**
+ * `<input base name>.errors.ndjson` in the working directory (`stdin.errors.ndjson` for `-`).
+ * A retry of a report numbers its own report on: `products.errors.ndjson` ->
+ * `products.errors-2.ndjson`, `products.errors-2.ndjson` -> `products.errors-3.ndjson`, so that
+ * an earlier round's report is not written over.
+ */
 export function defaultReportPath(firstInput: string): string {
-  return `${firstInput === '-' ? 'stdin' : inputBaseName(firstInput)}.errors.ndjson`;
+  if (firstInput === '-') return 'stdin.errors.ndjson';
+  const retry = REPORT_BASE.exec(reportlessExtension(firstInput));
+  if (retry) return `${retry[1]}.errors-${Number(retry[2] ?? 1) + 1}.ndjson`;
+  return `${inputBaseName(firstInput)}.errors.ndjson`;
+}
+
+/** The file name without its extension (and a .gz). */
+function reportlessExtension(input: string): string {
+  let base = path.basename(input);
+  if (base.toLowerCase().endsWith('.gz')) base = base.slice(0, -3);
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(0, dot) : base;
 }
 
 /**
@@ -31,7 +47,9 @@ export function reportPathFor(config: Pick<ImportConfig, 'errorsPath' | 'inputs'
   }
   const first = path.resolve(defaultReportPath(config.inputs[0]!));
   let candidate = first;
-  for (let n = 2; isInput(candidate); n++) candidate = first.replace(/\.errors\.ndjson$/, `.errors-${n}.ndjson`);
+  // Still an input (a retry's report named among the inputs): the next number that is not.
+  const numbered = /\.errors(?:-(\d+))?\.ndjson$/;
+  for (let n = Number(numbered.exec(first)?.[1] ?? 1) + 1; isInput(candidate); n++) candidate = first.replace(numbered, `.errors-${n}.ndjson`);
   return candidate;
 }
 

@@ -4,6 +4,8 @@ import { checkName, inferSchema, loadSchemaFile, schemaFromTable } from '../sche
 import type { SchemaSpec } from '../schema/types.js';
 import type { SourceRecord } from '../source/types.js';
 import type { Db } from '../store/open-database.js';
+import { schemaKeyError } from '../schema/schema-file.js';
+import { describeReferenceProblem, foreignKeysOf, referenceProblem } from './table-checks.js';
 
 export type SchemaOrigin = 'file' | 'table' | 'inferred';
 
@@ -24,15 +26,21 @@ export function tableNameFromInput(inputPath: string): string {
   return inputBaseName(inputPath);
 }
 
-/** `dir/products.csv.gz` -> `products`; `products.errors.ndjson` -> `products`. */
+/**
+ * `dir/products.csv.gz` -> `products`; a report, `products.errors.ndjson` or a retry's
+ * `products.errors-2.ndjson`, -> `products`.
+ */
 export function inputBaseName(inputPath: string): string {
   let base = path.basename(inputPath);
   if (base.toLowerCase().endsWith('.gz')) base = base.slice(0, -3);
   const dot = base.lastIndexOf('.');
   if (dot > 0) base = base.slice(0, dot);
-  if (base.endsWith('.errors')) base = base.slice(0, -'.errors'.length);
-  return base;
+  const report = REPORT_BASE.exec(base);
+  return report ? report[1]! : base;
 }
+
+/** A report's base name (extension removed): the table's name, and the retry number if any. */
+export const REPORT_BASE = /^(.+)\.errors(?:-(\d+))?$/;
 
 /** The schema of an import or validate run, before any record is read (file or table). */
 export function schemaBeforeReading(
@@ -43,6 +51,12 @@ export function schemaBeforeReading(
     const spec = loadSchemaFile(options.schemaPath, { tableOptional: options.table !== undefined });
     if (options.table) spec.table = options.table;
     checkName(spec.table, 'table');
+    // A reference to a column that no key of its table is (in the database, or the table itself
+    // when --table names it) would fail every insert with "foreign key mismatch".
+    for (const fk of foreignKeysOf(spec)) {
+      const problem = referenceProblem(db, spec, fk);
+      if (problem !== undefined) throw schemaKeyError(options.schemaPath, ['columns', fk.column, 'references'], describeReferenceProblem(fk, problem));
+    }
     return { spec, origin: 'file' };
   }
   const table = options.table ?? tableNameFromInput(options.firstInput);

@@ -45,6 +45,21 @@ describe('the fix-the-report loop', () => {
     expect(readNdjson(second).map((entry) => entry.id)).toEqual(['3']);
     expect(rows(path.join(dir, 'barge.db'), 'SELECT count(*) AS n FROM items')).toEqual([{ n: 20_000 - 1 }]);
 
+    // A third round, without --table: the retry's report goes back into "items", and its own
+    // report is the next number (it went to a new table "items.errors-2" and to
+    // items.errors-2.errors.ndjson).
+    fs.writeFileSync(second, fs.readFileSync(second, 'utf8').replace('"qty":"many"', '"qty":"x"'));
+    const third = await barge(dir, ['import', 'items.errors-2.ndjson', '--mode', 'row']);
+    expect(third.exitCode, third.stderr).toBe(1);
+    expect(third.stderr.split('\n')[0]).toBe('barge: import of items.errors-2.ndjson into "items": partial: 1 record rejected, nothing loaded');
+    expect(readNdjson(path.join(dir, 'items.errors-3.ndjson')).map((entry) => [entry.id, entry.qty])).toEqual([['3', 'x']]);
+    expect(fs.readFileSync(reportFile, 'utf8')).toBe(fixed.join('\n'));
+    expect(rows(path.join(dir, 'barge.db'), "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_barge%' ESCAPE '\\'")).toEqual([{ name: 'items' }]);
+    fs.writeFileSync(path.join(dir, 'items.errors-3.ndjson'), fs.readFileSync(path.join(dir, 'items.errors-3.ndjson'), 'utf8').replace('"qty":"x"', '"qty":"3"'));
+    const fourth = await barge(dir, ['import', 'items.errors-3.ndjson', '--mode', 'row']);
+    expect(fourth.exitCode, fourth.stderr).toBe(0);
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT count(*) AS n FROM items')).toEqual([{ n: 20_000 }]);
+
     // validate keeps its hands off the input too.
     const validated = await barge(dir, ['validate', 'items.errors.ndjson', '--table', 'items']);
     expect(validated.exitCode).toBe(1);
