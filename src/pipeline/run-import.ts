@@ -197,6 +197,8 @@ class ImportRun {
     // committed, everything in it came from batches that were not (an older checkpoint has no size).
     const reportAt = resumeFrom === undefined ? undefined : resumeFrom.checkpoint === null ? 0 : resumeFrom.checkpoint.reportBytes;
     this.report = new ErrorReport(reportPathFor(config), this.validator.columns, resumeFrom !== undefined, reportAt);
+    const lost = this.report.lostEntriesWarning(resumeFrom?.checkpoint?.counts.rejected ?? 0);
+    if (lost !== undefined) this.events.onWarning?.(lost);
     this.scope = new TransactionScope(this.db, config.mode === 'atomic' || config.dryRun);
 
     const job: JobRecord = {
@@ -279,7 +281,7 @@ class ImportRun {
     if (this.config.mode === 'batch' && batch.invalid > 0) {
       const culprits = new Map<number, FieldError[]>();
       batch.errors.forEach((errors, index) => errors && culprits.set(index, errors));
-      this.reject(rollBackWhole(await source.recordsAt(refsOf(batch)), culprits, batchNo), batchNo);
+      this.reject(rollBackWhole(await source.recordsAt(refsOf(batch)), culprits, batchNo, false), batchNo);
       this.write(() => this.inOwnTransaction(() => this.checkpoint()));
       return;
     }
@@ -303,7 +305,7 @@ class ImportRun {
     for (const failure of outcome.failures) failed.set(rowIndex === undefined ? failure.index : rowIndex[failure.index]!, [failure.error]);
     if (this.config.mode === 'batch' && failed.size > 0) {
       this.write(() => this.scope.rollbackBatch());
-      this.reject(rollBackWhole(await source.recordsAt(refsOf(batch)), failed, batchNo), batchNo);
+      this.reject(rollBackWhole(await source.recordsAt(refsOf(batch)), failed, batchNo, true), batchNo);
       this.write(() => this.inOwnTransaction(() => this.checkpoint()));
       return;
     }

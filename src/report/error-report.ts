@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { BargeError } from '../errors.js';
+import { groupDigits } from '../group-digits.js';
 import { REPORT_META_FIELDS, type ReportEntry } from './report-entry.js';
 
 // csv-stringify and csv-parse are loaded when a CSV report is first written: most reports are
@@ -39,6 +40,10 @@ export class ErrorReport {
   private bytes = 0;
   /** A resumed JSON report: the size its array of committed entries ends at, continued from there. */
   private jsonFrom: number | undefined;
+  /** That array holds no entry yet: the first new one takes no comma. */
+  private jsonEmpty = false;
+  /** A resumed job's report as found: missing (undefined), or its size, when shorter than `resumeAt`. */
+  private shortfall: { found: number | undefined; expected: number } | undefined;
 
   constructor(
     readonly path: string,
@@ -55,8 +60,26 @@ export class ErrorReport {
   ) {
     this.format = reportFormatOf(path);
     if (!append) return;
-    if (this.format !== 'json') this.bytes = this.cutTo(resumeAt);
+    if (resumeAt !== undefined && resumeAt > 0) {
+      const found = sizeOf(path);
+      if (found === undefined || found < resumeAt) this.shortfall = { found, expected: resumeAt };
+    }
+    if (this.format !== 'json') this.bytes = this.shortfall ? this.cutToLastEntry() : this.cutTo(resumeAt);
     else this.continueJsonAt(resumeAt);
+  }
+
+  /**
+   * A resumed job whose report was deleted, or cut shorter than its last checkpoint recorded, has
+   * lost the entries of records rejected before it stopped, and nothing reads those records again:
+   * a warning says so, since the summary's count of rejected records still includes them.
+   */
+  lostEntriesWarning(rejectedBefore: number): string | undefined {
+    if (this.shortfall === undefined) return undefined;
+    const records = `${groupDigits(rejectedBefore)} record${rejectedBefore === 1 ? '' : 's'}`;
+    const what = this.shortfall.found === undefined
+      ? `is missing: the entries of the ${records}`
+      : `is shorter than the ${groupDigits(this.shortfall.expected)} bytes the job had written: entries of the ${records}`;
+    return `the error report ${this.path} ${what} rejected before the job stopped are lost from it (the job's counts still include them)`;
   }
 
   get entries(): number {
@@ -79,7 +102,7 @@ export class ErrorReport {
         this.write(JSON.stringify(entry) + '\n');
         break;
       case 'json':
-        this.write((this.count === 1 && this.jsonFrom === undefined ? '\n  ' : ',\n  ') + JSON.stringify(entry));
+        this.write((this.count === 1 && (this.jsonFrom === undefined || this.jsonEmpty) ? '\n  ' : ',\n  ') + JSON.stringify(entry));
         break;
       case 'csv':
         this.write(stringify([this.csvRow(entry)]));
@@ -118,17 +141,68 @@ export class ErrorReport {
    * A JSON report is one array: a resumed job continues it after the entries of its committed
    * batches (the checkpoint's size is taken before the closing bracket), and the file stays a
    * whole array until the first new entry. A job of an older version (no size), one that had
-   * committed no entry, or a file shorter than that gets the report rewritten, as before.
+   * committed no entry, or a deleted file gets the report rewritten; a file shorter than the
+   * size (see lostEntriesWarning) is continued after its last whole entry.
    */
   private continueJsonAt(size: number | undefined): void {
-    if (size === undefined || size <= 1 || this.cutTo(size) !== size) return;
+    if (size === undefined || size <= 1) return;
+    let from: number;
+    if (!this.shortfall) {
+      if (this.cutTo(size) !== size) return;
+      from = size;
+    } else {
+      // Deleted: a new array, from the first new entry. Cut shorter: continued after its last
+      // whole entry, or, when none can be found, made an empty array (it is no report as it is).
+      if (this.shortfall.found === undefined) return;
+      const found = jsonContinuation(this.readAll());
+      try {
+        if (found === undefined) fs.writeFileSync(this.path, '[');
+        else fs.truncateSync(this.path, found.from);
+      } catch (cause) {
+        throw this.cannotWrite(cause);
+      }
+      from = found?.from ?? 1;
+      this.jsonEmpty = found?.empty ?? true;
+    }
     try {
       fs.appendFileSync(this.path, '\n]\n');
     } catch (cause) {
       throw this.cannotWrite(cause);
     }
-    this.jsonFrom = size;
-    this.bytes = size;
+    this.jsonFrom = from;
+    this.bytes = from;
+  }
+
+  /**
+   * An NDJSON or CSV report cut shorter than the checkpoint said (by hand, or a full disk) may
+   * end inside an entry: it is cut back to the end of its last whole one (every entry ends with
+   * a line break), so that the entries appended after it stay entries of their own. In CSV a
+   * line break inside quotes is part of a field: a record ends at one after an even number of
+   * quotes (a quote in a field is written doubled).
+   */
+  private cutToLastEntry(): number {
+    if (this.shortfall?.found === undefined) return 0;
+    const text = this.readAll();
+    let end = 0;
+    if (this.format === 'csv') {
+      let quotes = 0;
+      for (let i = 0; i < text.length; i++) {
+        const byte = text[i];
+        if (byte === 0x22) quotes++;
+        else if (byte === 0x0a && quotes % 2 === 0) end = i + 1;
+      }
+    } else {
+      end = text.lastIndexOf(0x0a) + 1;
+    }
+    return end === text.length ? end : this.cutTo(end);
+  }
+
+  private readAll(): Buffer {
+    try {
+      return fs.readFileSync(this.path);
+    } catch (cause) {
+      throw this.cannotWrite(cause);
+    }
   }
 
   /** Cuts the existing report to `size` bytes when it is longer; returns its size after. */
@@ -162,13 +236,9 @@ export class ErrorReport {
     return header;
   }
 
-  private csvRow(entry: ReportEntry): unknown[] {
-    return this.csvHeader!.map((field) => {
-      const value = entry[field];
-      if (value === undefined || value === null) return '';
-      if (field === '_barge_text') return 'true';
-      return typeof value === 'object' ? JSON.stringify(value) : value;
-    });
+  private csvRow(entry: ReportEntry): string[] {
+    // _barge_text (true) comes out "true", as before.
+    return this.csvHeader!.map((field) => csvField(entry[field]));
   }
 
   private write(text: string): void {
@@ -179,6 +249,70 @@ export class ErrorReport {
       throw this.cannotWrite(cause);
     }
   }
+}
+
+/**
+ * A value of a record as a CSV report's field: the text that the CSV reader gives back as the
+ * value the record had, column type by column type (coerce-value.ts). Converted here rather than
+ * left to csv-stringify, which writes true as "1" and false as an empty field: fed back, a false
+ * became a missing value (NULL, or "is required").
+ * - null and a missing field: an empty field, missing either way.
+ * - true/false: "true"/"false", the words a boolean column reads (and a string column keeps, as
+ *   it keeps a JSON boolean's JSON text).
+ * - an object or array: its JSON text, which a json column parses and a string column keeps.
+ * - a number: its JSON text (String(-0) is "0", 1e21 is "1e+21"), except an integer beyond
+ *   2^53, which JSON.parse had already rounded: its digits ("9007199254740993" read as
+ *   9007199254740992) would load into an integer column as a wrong value instead of being
+ *   rejected again, so it is written in exponent form ("9.007199254740992e+15"), which a
+ *   number column reads as the same double and an integer column rejects, as it did.
+ */
+function csvField(value: unknown): string {
+  switch (typeof value) {
+    case 'undefined':
+      return '';
+    case 'string':
+      return value;
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      return Number.isInteger(value) && !Number.isSafeInteger(value) ? value.toExponential() : String(value);
+    case 'bigint':
+      return String(value);
+    case 'object':
+      return value === null ? '' : JSON.stringify(value);
+    default:
+      return String(value);
+  }
+}
+
+function sizeOf(file: string): number | undefined {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where a JSON report cut shorter than its checkpoint said can be continued: a whole array (edited
+ * by hand) before its closing bracket; an array cut midway after its last whole entry, each being
+ * on a line of its own ending with a comma (`[\n  {…},\n  {…}`). Undefined when neither fits.
+ */
+function jsonContinuation(text: Buffer): { from: number; empty: boolean } | undefined {
+  let whole: unknown;
+  try {
+    whole = JSON.parse(text.toString('utf8'));
+  } catch {
+    whole = undefined;
+  }
+  if (Array.isArray(whole)) {
+    let from = text.lastIndexOf(0x5d); // ]
+    while (from > 0 && [0x20, 0x09, 0x0a, 0x0d].includes(text[from - 1]!)) from--;
+    return { from, empty: whole.length === 0 };
+  }
+  if (text[0] !== 0x5b) return undefined; // [
+  const comma = text.lastIndexOf(',\n');
+  return comma > 0 ? { from: comma, empty: false } : undefined;
 }
 
 /** What went wrong and how to fix it, in words rather than an errno. */
