@@ -46,15 +46,19 @@ export interface Rejection {
 
 /**
  * Batch mode: the whole batch is rejected. Culprits keep their own errors;
- * every other record gets `batch_rolled_back` naming the first culprit.
+ * every other record gets `batch_rolled_back` naming the first culprit. `written`: whether
+ * the batch's rows were written (and the other records met the table's constraints) before
+ * the rollback, or never written because a record failed validation, so that the others
+ * passed validation only.
  */
-export function rollBackWhole(records: SourceRecord[], culpritErrors: Map<number, FieldError[]>, batchNo: number): Rejection[] {
+export function rollBackWhole(records: SourceRecord[], culpritErrors: Map<number, FieldError[]>, batchNo: number, written: boolean): Rejection[] {
   const first = Math.min(...culpritErrors.keys());
   const firstRecord = records[first]!;
+  const what = written ? 'it was written, then rolled back with its batch' : 'it passed validation but was not written';
   const rolledBack: FieldError = {
     column: null,
     code: 'batch_rolled_back',
-    message: `batch ${batchNo} was rolled back because of record ${firstRecord.recordNo} (${firstRecord.input}:${firstRecord.line}); this record is valid, re-import it`,
+    message: `batch ${batchNo} was rolled back because of record ${firstRecord.recordNo} (${firstRecord.input}:${firstRecord.line}); ${what}: re-import it`,
     value: firstRecord.recordNo,
   };
   return records.map((record, index) => {

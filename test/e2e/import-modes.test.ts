@@ -47,7 +47,25 @@ describe('modes on a file with one bad record in the middle (record 6, line 7)',
       [5, 'batch_rolled_back'], [6, 'too_small'], [7, 'batch_rolled_back'], [8, 'batch_rolled_back'],
     ]);
     expect(report[0]!._barge_errors[0]).toMatchObject({ column: null, value: 6 });
-    expect(report[0]!._barge_errors[0].message).toContain('because of record 6');
+    expect(report[0]!._barge_errors[0].message).toBe(
+      'line 6: batch 2 was rolled back because of record 6 (fixtures/bad/products-bad-price.csv:7); it passed validation but was not written: re-import it',
+    );
+  });
+
+  it('batch: a batch rolled back for a failed write says its other records were written first', async () => {
+    const dir = workdir();
+    await importMakers(dir);
+    fs.writeFileSync(path.join(dir, 'dup.csv'), 'id,name\nP-1,a\nP-2,b\nP-1,again\nP-3,c\n');
+    const result = await barge(dir, ['import', 'dup.csv', ...SCHEMA, '--mode', 'batch']);
+    expect(result.exitCode).toBe(1);
+    const report = readNdjson(path.join(dir, 'dup.errors.ndjson'));
+    expect(report.map((e) => [e._barge_record, e._barge_errors[0].code])).toEqual([
+      [1, 'batch_rolled_back'], [2, 'batch_rolled_back'], [3, 'primary_key'], [4, 'batch_rolled_back'],
+    ]);
+    expect(report[0]!._barge_errors[0].message).toBe(
+      'line 2: batch 1 was rolled back because of record 3 (dup.csv:4); it was written, then rolled back with its batch: re-import it',
+    );
+    expect(ids(dir)).toEqual([]);
   });
 
   it('row: every record but the bad one', async () => {
