@@ -1,6 +1,6 @@
 import { coerceJson, hasLeadingZero, INTEGER_TEXT, NUMBER_TEXT, parseBooleanWord } from './coerce-value.js';
 import type { ColumnSpec, SchemaSpec } from './types.js';
-import { defaultRowValue, finisherFor, isEffectivelyRequired, isObjectOrArray, valueSchema } from './zod-schema.js';
+import { defaultRowValue, finisherFor, isEffectivelyRequired, isObjectOrArray, patternRegExp, valueSchema } from './zod-schema.js';
 
 // ---- the fast path ------------------------------------------------------------------------
 
@@ -198,7 +198,7 @@ function fastValue(col: ColumnSpec): ((coerced: unknown) => unknown) | undefined
   switch (col.type) {
     case 'string': {
       const { minLength, maxLength } = col;
-      const pattern = col.pattern === undefined ? undefined : new RegExp(col.pattern);
+      const pattern = col.pattern === undefined ? undefined : patternRegExp(col.pattern);
       if (pattern !== undefined && (pattern.global || pattern.sticky)) return undefined;
       return (coerced) => {
         const v = coerced as string;

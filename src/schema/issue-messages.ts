@@ -94,7 +94,8 @@ export function describeIssue(
         return {
           column: name,
           code: issue.code,
-          message: `expected ${small ? 'at least' : 'at most'} ${limit} characters, got ${coerced.length}`,
+          // Characters as the check counts them: code points (an emoji is one, two UTF-16 units).
+          message: `expected ${small ? 'at least' : 'at most'} ${limit} characters, got ${codePoints(coerced)}`,
           value,
         };
       }
@@ -125,6 +126,12 @@ export function describeIssue(
     }
   }
   return { column: name, code: 'type', message: `${TYPE_EXPECTED[spec.type]}, got ${got}${typeHint(spec.type, raw)}`, value };
+}
+
+function codePoints(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
 }
 
 /** Why a value that looks like the type is still not one of it, for the few such cases. */

@@ -35,8 +35,7 @@ export function valueSchema(spec: ColumnSpec, withEnum: boolean): z.ZodType {
       let s = z.string().refine(hasNoNul, { message: NUL_MESSAGE });
       if (spec.minLength !== undefined) s = s.min(spec.minLength);
       if (spec.maxLength !== undefined) s = s.max(spec.maxLength);
-      // No flags: the pattern is an ordinary JavaScript RegExp, searched (anchor it with ^…$).
-      if (spec.pattern !== undefined) s = s.regex(new RegExp(spec.pattern));
+      if (spec.pattern !== undefined) s = s.regex(patternRegExp(spec.pattern));
       return s;
     }
     case 'integer': {
@@ -69,6 +68,21 @@ export function valueSchema(spec: ColumnSpec, withEnum: boolean): z.ZodType {
       return z.iso.datetime({ offset: true, local: true });
     case 'json':
       return z.custom<object>(isObjectOrArray);
+  }
+}
+
+/**
+ * A `pattern`'s RegExp: searched, not anchored for the user (anchor it with ^…$), and with
+ * Unicode semantics when the pattern allows them (the `u` flag), so that `\p{L}` means a
+ * letter and `.` one character, an emoji included, as minLength/maxLength count them. Without
+ * `u`, `^\p{L}+$` matched only the text "p{L}". A pattern that is not valid with `u` (an
+ * escape such as `\-` outside a class) keeps the older, non-Unicode reading.
+ */
+export function patternRegExp(pattern: string): RegExp {
+  try {
+    return new RegExp(pattern, 'u');
+  } catch {
+    return new RegExp(pattern);
   }
 }
 

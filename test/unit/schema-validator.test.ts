@@ -181,6 +181,17 @@ describe('string', () => {
     );
     expect(check(col, Infinity, false)).toEqual(bad('type', 'expected a string, got Infinity', 'Infinity'));
   });
+  it('counts characters as code points in its length messages, and reads a pattern with Unicode semantics', () => {
+    const two = { type: 'string', minLength: 2, maxLength: 2 };
+    expect(check(two, '🎉🎉', true)).toEqual(ok('🎉🎉'));
+    expect(check(two, '🎉', true)).toEqual(bad('too_small', 'expected at least 2 characters, got 1', '🎉'));
+    expect(check(two, '🎉🎉🎉', true)).toEqual(bad('too_big', 'expected at most 2 characters, got 3', '🎉🎉🎉'));
+    expect(check({ type: 'string', pattern: '^\\p{L}+$' }, 'café', true)).toEqual(ok('café'));
+    expect(check({ type: 'string', pattern: '^\\p{L}+$' }, 'p{L}', true)).toEqual(bad('pattern', 'does not match pattern ^\\p{L}+$, got "p{L}"', 'p{L}'));
+    expect(check({ type: 'string', pattern: '^.$' }, '🎉', true)).toEqual(ok('🎉'));
+    // Not valid with the u flag (an identity escape outside a class): read as before.
+    expect(check({ type: 'string', pattern: '^a\\-b$' }, 'a-b', true)).toEqual(ok('a-b'));
+  });
   it('checks lengths and patterns', () => {
     expect(check({ type: 'string', maxLength: 200 }, 'x'.repeat(250), true)).toEqual(
       bad('too_big', 'expected at most 200 characters, got 250', 'x'.repeat(250)),
