@@ -27,11 +27,11 @@ export async function prepareResume(db: Db, config: ImportConfig): Promise<{ con
   for (const [index, input] of job.inputs.entries()) {
     const path = saved.inputs[index]!;
     if (input.path === '-' || path === '-') {
-      throw new BargeError('usage', `job "${id}" read stdin, which cannot be read again; run the import again`);
+      throw new BargeError('usage', `job "${id}" read stdin, which cannot be read again, so it cannot be resumed; ${whatStays(job)}`);
     }
     // A named pipe or a process substitution (<(…)) was read once, with no size and no checksum.
     if (input.size === null && input.sha256 === null) {
-      throw new BargeError('usage', `job "${id}" read "${path}" as a stream (a pipe), which cannot be read again; run the import again`);
+      throw new BargeError('usage', `job "${id}" read "${path}" as a stream (a pipe), which cannot be read again, so it cannot be resumed; ${whatStays(job)}`);
     }
     let size: number;
     try {
@@ -63,4 +63,20 @@ export async function prepareResume(db: Db, config: ImportConfig): Promise<{ con
       resume: id,
     },
   };
+}
+
+/**
+ * What a job that cannot be resumed left, and how to load the rest. Running it again under
+ * its own id would only try to resume it again (that was the advice, and it failed the same
+ * way every time).
+ */
+function whatStays(job: JobRecord): string {
+  const batches = job.checkpoint?.batches ?? job.batchesCommitted;
+  const counts = job.checkpoint?.counts ?? job.counts;
+  const loaded = counts.inserted + counts.updated;
+  if (batches === 0) return `nothing of it was committed: run the import again under a new --job-id`;
+  return (
+    `its ${batches} committed batch${batches === 1 ? '' : 'es'} (${loaded} record${loaded === 1 ? '' : 's'} loaded) stay in "${job.table}": ` +
+    `load the rest under a new --job-id (with --on-conflict ignore, a table with a key skips the records already loaded)`
+  );
 }

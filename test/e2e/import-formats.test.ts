@@ -84,7 +84,32 @@ describe('import: every format lands the same rows', () => {
     expect(rows(path.join(dir, 'barge.db'), "SELECT status, batches_committed AS b FROM _barge_jobs WHERE id = 'p1'")[0]).toEqual({ status: 'failed', b: 2 });
     const resumed = await barge(dir, ['import', '--resume', 'p1']);
     expect(resumed.exitCode).toBe(2);
-    expect(resumed.stderr.trim()).toMatch(/^barge: error: job "p1" read "\/dev\/fd\/\d+" as a stream \(a pipe\), which cannot be read again; run the import again$/);
+    expect(resumed.stderr.trim()).toMatch(
+      /^barge: error: job "p1" read "\/dev\/fd\/\d+" as a stream \(a pipe\), which cannot be read again, so it cannot be resumed; its 2 committed batches \(2000 records loaded\) stay in "items": load the rest under a new --job-id \(with --on-conflict ignore, a table with a key skips the records already loaded\)$/,
+    );
+  });
+
+  it('a stdin job interrupted under a --job-id: running it again says what stays and how to load the rest, instead of advising to run it again', async () => {
+    const dir = workdir();
+    const lines = ['id,name,qty', ...Array.from({ length: 20_000 }, (_, i) => `${i + 1},item ${i + 1},${i}`)];
+    fs.writeFileSync(path.join(dir, 'items.csv'), lines.join('\n') + '\n');
+    fs.writeFileSync(path.join(dir, 'items.schema.json'), JSON.stringify({
+      table: 'items', primaryKey: ['id'], columns: { id: { type: 'integer', required: true }, name: { type: 'string' }, qty: { type: 'integer' } },
+    }));
+    // The input stops midway (the producer died), so the job fails after committing 2 batches.
+    fs.writeFileSync(path.join(dir, 'cut.csv'), lines.slice(0, 2501).join('\n') + '\n2502,"unterminated\n');
+    const first = await barge(dir, ['import', '-', '--schema', 'items.schema.json', '--mode', 'row', '--job-id', 'sd'], { inputFile: path.join(dir, 'cut.csv') });
+    expect(first.exitCode).toBe(2);
+    const again = await barge(dir, ['import', '-', '--schema', 'items.schema.json', '--mode', 'row', '--job-id', 'sd'], { inputFile: path.join(dir, 'items.csv') });
+    expect(again.exitCode).toBe(2);
+    expect(again.stderr.trim().split('\n').at(-1)).toBe(
+      'barge: error: job "sd" read stdin, which cannot be read again, so it cannot be resumed; its 2 committed batches (2000 records loaded) stay in "items": load the rest under a new --job-id (with --on-conflict ignore, a table with a key skips the records already loaded)',
+    );
+    // The advice works: the rest is loaded, the committed records are skipped.
+    const rest = await barge(dir, ['import', '-', '--schema', 'items.schema.json', '--mode', 'row', '--job-id', 'sd-2', '--on-conflict', 'ignore', '--json'], { inputFile: path.join(dir, 'items.csv') });
+    expect(rest.exitCode, rest.stderr).toBe(0);
+    expect(JSON.parse(rest.stdout).counts).toMatchObject({ read: 20_000, inserted: 18_000, ignored: 2000 });
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT count(*) AS n FROM items')[0]).toEqual({ n: 20_000 });
   });
 
   it('reads gzip by extension, and by magic bytes under another name', async () => {
