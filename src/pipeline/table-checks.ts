@@ -1,5 +1,7 @@
 import { BargeError } from '../errors.js';
 import { quoteIdent } from '../schema/index.js';
+import { nameKey } from '../schema/names.js';
+import { notAKeyMessage, referenceableColumns } from '../schema/schema-file.js';
 import type { SchemaSpec } from '../schema/types.js';
 import { tableExists, type Db } from '../store/open-database.js';
 
@@ -11,8 +13,14 @@ export function conflictTarget(spec: SchemaSpec): string[] {
   return uniqueColumn ? [uniqueColumn[0]] : [];
 }
 
-export function foreignKeysOf(spec: SchemaSpec): Array<{ column: string; table: string; targetColumn: string }> {
-  const keys: Array<{ column: string; table: string; targetColumn: string }> = [];
+export interface ForeignKey {
+  column: string;
+  table: string;
+  targetColumn: string;
+}
+
+export function foreignKeysOf(spec: SchemaSpec): ForeignKey[] {
+  const keys: ForeignKey[] = [];
   for (const [column, definition] of Object.entries(spec.columns)) {
     if (!definition.references) continue;
     const dot = definition.references.lastIndexOf('.');
@@ -31,11 +39,70 @@ export function checkTableMatchesSchema(db: Db, spec: SchemaSpec): void {
   }
 }
 
-/** A foreign key into a table that does not exist would fail every insert: say so before reading. */
+/**
+ * A foreign key into a table that does not exist, or to a column of it that is missing or no key
+ * (SQLite's "foreign key mismatch"), would fail every insert: say so before reading.
+ */
 export function checkReferencedTables(db: Db, spec: SchemaSpec): void {
   for (const fk of foreignKeysOf(spec)) {
-    if (fk.table !== spec.table && !tableExists(db, fk.table)) {
+    if (nameKey(fk.table) !== nameKey(spec.table) && !tableExists(db, fk.table)) {
       throw new BargeError('usage', `column "${fk.column}" references ${fk.table}.${fk.targetColumn}, but table "${fk.table}" does not exist; import "${fk.table}" first`);
     }
+    const problem = referenceProblem(db, spec, fk);
+    if (problem === undefined) continue;
+    const what = `column "${fk.column}" references ${fk.table}.${fk.targetColumn}`;
+    throw new BargeError('usage', problem.keys === undefined ? `${what}, but ${describeReferenceProblem(fk, problem)}` : `${what}, which ${notAKeyMessage(fk.table, problem.keys)}`);
   }
+}
+
+interface TableInfoRow {
+  name: string;
+  pk: number;
+}
+
+interface IndexListRow {
+  name: string;
+  unique: number;
+  partial: number;
+}
+
+/** What is wrong with a foreign key's target column: missing, or no key (then `keys` are the table's). */
+export type ReferenceProblem = { keys?: undefined } | { keys: string[] };
+
+/** `table "makers" has no column "nosuch"`, `makers.country is not the primary key …`. */
+export function describeReferenceProblem(fk: ForeignKey, problem: ReferenceProblem): string {
+  if (problem.keys === undefined) return `table "${fk.table}" has no column "${fk.targetColumn}"`;
+  return `${fk.table}.${fk.targetColumn} ${notAKeyMessage(fk.table, problem.keys)}`;
+}
+
+/**
+ * Why `fk` cannot work (https://sqlite.org/foreignkeys.html §3: the parent key must be the
+ * parent table's primary key or have a unique index), or undefined when it can or when its
+ * table is missing (the caller's message). A table in the database is asked about its columns,
+ * primary key and unique indexes; the table `spec` is about to create (a reference to itself)
+ * goes by the spec. Collations are not compared: SQLite also refuses a unique index whose
+ * collation differs from the column's, which barge never creates.
+ */
+export function referenceProblem(db: Db | undefined, spec: SchemaSpec, fk: ForeignKey): ReferenceProblem | undefined {
+  const target = nameKey(fk.targetColumn);
+  if (db === undefined || !tableExists(db, fk.table)) {
+    if (nameKey(fk.table) !== nameKey(spec.table)) return undefined;
+    const column = Object.keys(spec.columns).find((name) => nameKey(name) === target);
+    if (column === undefined) return {};
+    const keys = referenceableColumns(spec);
+    return keys.includes(column) ? undefined : { keys };
+  }
+  const info = db.prepare('SELECT name, pk FROM pragma_table_info(?)').all(fk.table) as TableInfoRow[];
+  if (!info.some((c) => nameKey(c.name) === target)) return {};
+  const keys = new Set<string>();
+  const pk = info.filter((c) => c.pk > 0);
+  if (pk.length === 1) keys.add(nameKey(pk[0]!.name));
+  // The primary key's own index (origin "pk") is listed too, unless it is the rowid.
+  for (const index of db.prepare('SELECT name, "unique", partial FROM pragma_index_list(?)').all(fk.table) as IndexListRow[]) {
+    if (index.unique !== 1 || index.partial === 1) continue;
+    const columns = db.prepare('SELECT name FROM pragma_index_info(?)').all(index.name) as Array<{ name: string | null }>;
+    if (columns.length === 1 && columns[0]!.name !== null) keys.add(nameKey(columns[0]!.name));
+  }
+  if (keys.has(target)) return undefined;
+  return { keys: info.filter((c) => keys.has(nameKey(c.name))).map((c) => c.name) };
 }

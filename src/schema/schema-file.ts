@@ -48,6 +48,14 @@ const fileSchema = z.strictObject({
 export interface ParseSchemaOptions {
   /** Let the file leave `table` out (the CLI names it with --table); the result's table is then "". */
   tableOptional?: boolean;
+  /**
+   * The schema is a file someone wrote (loadSchemaFile sets this): also reject what older
+   * barges accepted and kept in _barge_schemas, where export and stats read it too: an index
+   * repeating another or the primary key or a unique constraint, and a reference to a column
+   * of the table itself that is no key. (An import checks a kept schema's references against
+   * the table: checkReferencedTables.)
+   */
+  fromFile?: boolean;
 }
 
 class SchemaProblem {
@@ -68,10 +76,34 @@ function showPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+/** The one-line error about the key at `path` of schema `source`: `schema x.json: columns.m.references: …`. */
+export function schemaKeyError(source: string, path: readonly PropertyKey[], message: string): BargeError {
+  const where = showPath(path);
+  return new BargeError('schema', `schema ${source}: ${where === '' ? '' : `${where}: `}${message}`);
+}
+
 function fail(source: string, problem: SchemaProblem, more = 0): never {
-  const where = showPath(problem.path);
   const suffix = more > 0 ? ` (and ${more} more problem${more === 1 ? '' : 's'})` : '';
-  throw new BargeError('schema', `schema ${source}: ${where === '' ? '' : `${where}: `}${problem.message}${suffix}`);
+  throw schemaKeyError(source, problem.path, `${problem.message}${suffix}`);
+}
+
+/**
+ * The columns of a table a foreign key can reference (https://sqlite.org/foreignkeys.html §3):
+ * the whole primary key when it is one column, and the columns with a UNIQUE constraint of
+ * their own. Anything else fails every insert with "foreign key mismatch", a database error.
+ */
+export function referenceableColumns(spec: Pick<SchemaSpec, 'primaryKey' | 'columns' | 'unique'>): string[] {
+  const keys = new Set<string>();
+  if (spec.primaryKey?.length === 1) keys.add(spec.primaryKey[0] as string);
+  for (const [name, col] of Object.entries(spec.columns)) if (col.unique === true) keys.add(name);
+  for (const group of spec.unique ?? []) if (group.length === 1) keys.add(group[0] as string);
+  return Object.keys(spec.columns).filter((name) => keys.has(name));
+}
+
+/** Why `references` cannot point at a column of `table` that is none of its `keys`: "is not the primary key …". */
+export function notAKeyMessage(table: string, keys: readonly string[]): string {
+  const choice = keys.length === 0 ? ' (it has none)' : `: ${keys.map((k) => JSON.stringify(k)).join(', ')}`;
+  return `is not the primary key or a unique column of ${JSON.stringify(table)}, and SQLite can only reference one of those${choice}`;
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
@@ -143,7 +175,7 @@ type ParsedFile = z.output<typeof fileSchema>;
 const NUMERIC: ReadonlySet<ColumnType> = new Set(['integer', 'number']);
 
 /** The checks zod's shape cannot express; problems in file order. */
-function crossCheck(file: ParsedFile, tableOptional: boolean): SchemaProblem[] {
+function crossCheck(file: ParsedFile, tableOptional: boolean, fromFile: boolean): SchemaProblem[] {
   const problems: SchemaProblem[] = [];
   const add = (path: PropertyKey[], message: string): void => {
     problems.push(new SchemaProblem(path, message));
@@ -215,8 +247,13 @@ function crossCheck(file: ParsedFile, tableOptional: boolean): SchemaProblem[] {
         const columnProblem = nameProblem(m[2] as string, 'column');
         if (tableProblem !== undefined) add(at('references'), tableProblem);
         else if (columnProblem !== undefined) add(at('references'), columnProblem);
-        else if (m[1] === file.table && !names.includes(m[2] as string)) {
-          add(at('references'), `column ${JSON.stringify(m[2])} is not defined in columns`);
+        else if (nameKey(m[1] as string) === nameKey(file.table)) {
+          // SQLite resolves both names case-insensitively, as it does every name.
+          const target = names.find((n) => nameKey(n) === nameKey(m[2] as string));
+          if (target === undefined) add(at('references'), `column ${JSON.stringify(m[2])} is not defined in columns`);
+          else if (fromFile && !referenceableColumns(file).includes(target)) {
+            add(at('references'), `${col.references} ${notAKeyMessage(m[1] as string, referenceableColumns(file))}`);
+          }
         }
       }
     }
@@ -233,7 +270,28 @@ function crossCheck(file: ParsedFile, tableOptional: boolean): SchemaProblem[] {
   if (file.primaryKey !== undefined) checkList(['primaryKey'], file.primaryKey);
   file.unique?.forEach((group, i) => checkList(['unique', i], group));
   file.indexes?.forEach((group, i) => checkList(['indexes', i], group));
+  if (fromFile) checkIndexesNeeded(file, add);
   return problems;
+}
+
+/**
+ * An `indexes` entry that repeats another, or the primary key or a unique constraint (the same
+ * columns in the same order), for which SQLite keeps an index already: a repeat failed at
+ * CREATE INDEX, and an index SQLite keeps anyway only slows every insert.
+ */
+function checkIndexesNeeded(file: ParsedFile, add: (path: PropertyKey[], message: string) => void): void {
+  const same = (a: readonly string[], b: readonly string[] | undefined): boolean => b !== undefined && a.length === b.length && a.every((c, i) => c === b[i]);
+  file.indexes?.forEach((group, i) => {
+    const at = ['indexes', i];
+    const earlier = file.indexes!.findIndex((other) => same(group, other));
+    const unique = file.unique?.findIndex((other) => same(group, other)) ?? -1;
+    if (earlier < i) add(at, `repeats indexes[${earlier}]; list each index once`);
+    else if (same(group, file.primaryKey)) add(at, 'is the primary key, which SQLite indexes already; remove it');
+    else if (unique >= 0) add(at, `repeats unique[${unique}], which SQLite indexes already; remove it`);
+    else if (group.length === 1 && file.columns[group[0] as string]?.unique === true) {
+      add(at, `column ${JSON.stringify(group[0])} is unique, which SQLite indexes already; remove it`);
+    }
+  });
 }
 
 /** Copy without the keys left undefined, so the spec serialises and compares cleanly. */
@@ -264,7 +322,7 @@ export function parseSchemaSpec(json: unknown, source: string, options: ParseSch
     fail(source, describeFileIssue(first as z.core.$ZodIssue, input), rest.length);
   }
   const file = result.data;
-  const problems = crossCheck(file, tableOptional);
+  const problems = crossCheck(file, tableOptional, options.fromFile === true);
   if (problems.length > 0) fail(source, problems[0] as SchemaProblem, problems.length - 1);
 
   const columns: Record<string, ColumnSpec> = {};
@@ -294,7 +352,7 @@ export function loadSchemaFile(path: string, options: ParseSchemaOptions = {}): 
   } catch (error) {
     throw new BargeError('schema', `schema ${path}: not valid JSON: ${jsonErrorWhere(text, error as Error)}`, { cause: error });
   }
-  return parseSchemaSpec(json, path, options);
+  return parseSchemaSpec(json, path, { ...options, fromFile: true });
 }
 
 /** V8's JSON error with the position turned into line:column, which an editor can jump to. */

@@ -45,9 +45,19 @@ function columnList(columns: string[]): string {
   return columns.map(quoteIdent).join(', ');
 }
 
-/** The index name barge gives an `indexes` entry: "<table>_<col>_<col>_idx". */
+/** One name inside an index name: as it is, or in brackets (`]` doubled) when it holds the "_" that separates them or starts with "[". */
+function indexNamePart(name: string): string {
+  return name.includes('_') || name.startsWith('[') ? `[${name.replaceAll(']', ']]')}]` : name;
+}
+
+/**
+ * The index name barge gives an `indexes` entry: "<table>_<col>_<col>_idx", with a name
+ * holding "_" in brackets, so that no two tables or column lists share one (index names are
+ * one namespace per database): table "order" indexed on item_id is "order_[item_id]_idx",
+ * table "order_item" on id "[order_item]_id_idx"; ["a_b"] is "t_[a_b]_idx", ["a", "b"] "t_a_b_idx".
+ */
 export function indexName(table: string, columns: string[]): string {
-  return `${table}_${columns.join('_')}_idx`;
+  return `${[table, ...columns].map(indexNamePart).join('_')}_idx`;
 }
 
 function columnDefinition(name: string, col: ColumnSpec, spec: SchemaSpec): string {
@@ -81,8 +91,13 @@ export function createTableStatements(spec: SchemaSpec): string[] {
     lines.push(`FOREIGN KEY (${quoteIdent(name)}) REFERENCES ${quoteIdent(refTable)} (${quoteIdent(refColumn)})`);
   }
   const statements = [`CREATE TABLE ${table} (\n  ${lines.join(',\n  ')}\n)`];
+  const names = new Set<string>();
   for (const group of spec.indexes ?? []) {
-    statements.push(`CREATE INDEX ${quoteIdent(indexName(spec.table, group))} ON ${table} (${columnList(group)})`);
+    // A schema file cannot repeat an index (schema-file.ts); one kept by an older barge may.
+    const name = indexName(spec.table, group);
+    if (names.has(name)) continue;
+    names.add(name);
+    statements.push(`CREATE INDEX ${quoteIdent(name)} ON ${table} (${columnList(group)})`);
   }
   return statements;
 }
