@@ -28,6 +28,7 @@ import { ABORTED, untilAborted } from './until-aborted.js';
 import { abandonInput } from '../source/open-input.js';
 import { currentOwner, describeOwner, jobOwnerAlive } from './job-owner.js';
 import { conflictTarget, foreignKeysOf, checkTableMatchesSchema, checkReferencedTables } from './table-checks.js';
+import { orphansLeft, referencesInto, truncateProblem, type Reference } from './truncate-references.js';
 
 const FIRST_ERRORS_KEPT = 5;
 
@@ -72,6 +73,8 @@ class ImportRun {
   private saveCheckpoint?: (id: string, checkpoint: JobCheckpoint) => void;
   private stoppedEarly?: string;
   private interrupted = false;
+  /** --truncate (atomic): the other tables' foreign keys into the table, checked before COMMIT. */
+  private truncatedReferences: Reference[] = [];
 
   constructor(
     private readonly db: Db,
@@ -130,6 +133,11 @@ class ImportRun {
     const existed = tableExists(this.db, spec.table);
     if (existed && resolved.origin === 'file') checkTableMatchesSchema(this.db, spec);
     checkReferencedTables(this.db, spec);
+    // --truncate of a table other tables' rows point at: refused, or (atomic) checked at the end.
+    const references = config.truncate && !resumeFrom && existed ? referencesInto(this.db, spec.table) : [];
+    const refused = truncateProblem(this.db, spec.table, config.mode === 'atomic', references);
+    if (refused) throw refused;
+    this.truncatedReferences = references;
     const target = conflictTarget(spec);
     if (config.onConflict === 'update' && target.length === 0) {
       throw new BargeError('usage', `--on-conflict update needs a primary key or unique key on "${spec.table}"; declare "primaryKey" in the schema`);
@@ -165,7 +173,12 @@ class ImportRun {
         this.scope.beginJob();
         if (!existed) this.createTable(spec, resolved.origin);
         else if (resolved.origin === 'file') saveSchema(this.db, spec);
-        if (config.truncate && !resumeFrom) this.inOwnTransaction(() => this.db.exec(`DELETE FROM ${quoteIdent(spec.table)}`));
+        if (config.truncate && !resumeFrom) {
+          // Atomic only (truncateProblem): the references into the table are checked once the
+          // reload is done, before COMMIT (orphansLeft); SQLite turns this off at COMMIT/ROLLBACK.
+          if (references.length > 0) this.db.pragma('defer_foreign_keys = ON');
+          this.inOwnTransaction(() => this.db.exec(`DELETE FROM ${quoteIdent(spec.table)}`));
+        }
       });
       this.writer = new BatchWriter(this.db, spec.table, this.validator.columns, {
         onConflict: config.onConflict,
@@ -402,6 +415,11 @@ class ImportRun {
         // An atomic job's row says it succeeded in the transaction that commits its rows. Marked
         // after, a job killed in between (the COMMIT's WAL checkpoint: ~0.3 s per 1M rows) kept
         // every row but said "running", and a retry of its --job-id loaded them all again.
+        // A dry run checks too: it must fail where the real run would.
+        if (this.truncatedReferences.length > 0 && this.counts.rejected === 0) {
+          const orphans = orphansLeft(this.db, job.table, this.truncatedReferences);
+          if (orphans) throw orphans;
+        }
         if (commit && this.scope.outer) this.recordFinish('succeeded', undefined);
         this.scope.endJob(commit);
       } catch (error) {

@@ -267,6 +267,47 @@ describe('--truncate and --dry-run', () => {
     expect(ids(dir)).toEqual(['P-1']);
   });
 
+  it('--truncate of a table other rows reference: atomic reloads it when the keys come back, and refuses clearly when they do not', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'm.json'), JSON.stringify({ table: 'm', primaryKey: ['id'], columns: { id: { type: 'string', required: true }, name: { type: 'string' } } }));
+    fs.writeFileSync(path.join(dir, 'p.json'), JSON.stringify({ table: 'p', primaryKey: ['id'], columns: { id: { type: 'integer', required: true }, maker: { type: 'string', references: 'm.id' } } }));
+    fs.writeFileSync(path.join(dir, 'm.csv'), 'id,name\nA,a\nB,b\n');
+    fs.writeFileSync(path.join(dir, 'p.csv'), 'id,maker\n1,A\n2,A\n');
+    expect((await barge(dir, ['import', 'm.csv', '--schema', 'm.json'])).exitCode).toBe(0);
+    expect((await barge(dir, ['import', 'p.csv', '--schema', 'p.json'])).exitCode).toBe(0);
+    const db = path.join(dir, 'barge.db');
+    const makers = () => rows(db, 'SELECT id, name FROM m ORDER BY id');
+
+    // The reload brings A back: the references hold once it is done.
+    fs.writeFileSync(path.join(dir, 'seed.csv'), 'id,name\nA,a2\nC,c\n');
+    let result = await barge(dir, ['import', 'seed.csv', '--table', 'm', '--truncate']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(makers()).toEqual([{ id: 'A', name: 'a2' }, { id: 'C', name: 'c' }]);
+
+    // It does not: rolled back, exit 2, the table and the rows pointing at it named.
+    fs.writeFileSync(path.join(dir, 'without-a.csv'), 'id,name\nB,b\nC,c\n');
+    const refused = 'barge: error: --truncate: after the reload of "m", 2 rows of "p" (p.maker = "A") point at keys it no longer has; nothing was changed: add those keys to the input, or delete or update those rows first';
+    for (const extra of [[], ['--dry-run']]) {
+      result = await barge(dir, ['import', 'without-a.csv', '--table', 'm', '--truncate', ...extra]);
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr.trim().split('\n').at(-1)).toBe(refused);
+      expect(makers()).toEqual([{ id: 'A', name: 'a2' }, { id: 'C', name: 'c' }]);
+    }
+
+    // Batch by batch, the table would be empty between its transactions: refused before anything is written.
+    const jobs = rows(db, 'SELECT count(*) AS n FROM _barge_jobs')[0];
+    for (const mode of ['row', 'batch']) {
+      result = await barge(dir, ['import', 'seed.csv', '--table', 'm', '--truncate', '--mode', mode]);
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr.trim()).toBe(
+        'barge: error: --truncate cannot empty "m" batch by batch: rows of "p" (maker → id) reference it; use --mode atomic, which checks those references once the reload is done, or delete those rows first',
+      );
+    }
+    expect(rows(db, 'SELECT count(*) AS n FROM _barge_jobs')[0]).toEqual(jobs);
+    expect(makers()).toEqual([{ id: 'A', name: 'a2' }, { id: 'C', name: 'c' }]);
+    expect(rows(db, 'SELECT id, maker FROM p ORDER BY id')).toEqual([{ id: 1, maker: 'A' }, { id: 2, maker: 'A' }]);
+  });
+
   it('--dry-run checks constraints against the database and leaves its content unchanged', async () => {
     const dir = workdir();
     await importMakers(dir);

@@ -1,0 +1,92 @@
+import { BargeError } from '../errors.js';
+import { quoteIdent } from '../schema/names.js';
+import type { Db } from '../store/open-database.js';
+
+/** A foreign key of another table that points at the table --truncate empties, with rows using it. */
+export interface Reference {
+  table: string;
+  from: string[];
+  to: string[];
+}
+
+/**
+ * The other tables' foreign keys into `table` that rows of theirs use (a non-NULL value). Emptying
+ * `table` breaks each of them at once: SQLite refuses the DELETE (FOREIGN KEY constraint failed,
+ * which reached the user as exit 3 with no table named).
+ */
+export function referencesInto(db: Db, table: string): Reference[] {
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").pluck().all() as string[];
+  const found: Reference[] = [];
+  for (const other of tables) {
+    if (other.toLowerCase() === table.toLowerCase()) continue;
+    const keys = new Map<number, Reference>();
+    const list = db.prepare('SELECT id, "table" AS parent, "from", "to" FROM pragma_foreign_key_list(?)').all(other) as Array<{ id: number; parent: string; from: string; to: string | null }>;
+    for (const key of list) {
+      if (key.parent.toLowerCase() !== table.toLowerCase()) continue;
+      const reference = keys.get(key.id) ?? { table: other, from: [], to: [] };
+      reference.from.push(key.from);
+      reference.to.push(key.to ?? key.from);
+      keys.set(key.id, reference);
+    }
+    for (const reference of keys.values()) {
+      const used = reference.from.map((column) => `${quoteIdent(column)} IS NOT NULL`).join(' AND ');
+      if (db.prepare(`SELECT 1 FROM ${quoteIdent(other)} WHERE ${used} LIMIT 1`).get() !== undefined) found.push(reference);
+    }
+  }
+  return found;
+}
+
+/** Whether `table` has foreign keys of its own (then deferring every key would hide its records' failures). */
+export function hasForeignKeys(db: Db, table: string): boolean {
+  return db.prepare('SELECT 1 FROM pragma_foreign_key_list(?) LIMIT 1').get(table) !== undefined;
+}
+
+/**
+ * Why --truncate cannot empty `table` here, or undefined when it can: only an atomic job, whose
+ * references into the table are checked once the reload is done (deferred to its COMMIT), and
+ * only for a table without foreign keys of its own, whose records' failures must still be told
+ * apart as they are written.
+ */
+export function truncateProblem(db: Db, table: string, atomic: boolean, references: readonly Reference[]): BargeError | undefined {
+  if (references.length === 0) return undefined;
+  const named = references.map(describe).join(', ');
+  if (!atomic) {
+    return new BargeError(
+      'usage',
+      `--truncate cannot empty "${table}" batch by batch: rows of ${named} reference it; use --mode atomic, which checks those references once the reload is done, or delete those rows first`,
+    );
+  }
+  if (hasForeignKeys(db, table)) {
+    return new BargeError(
+      'usage',
+      `--truncate cannot empty "${table}": rows of ${named} reference it, and it has foreign keys of its own; delete those rows first, or load with --on-conflict update instead of --truncate`,
+    );
+  }
+  return undefined;
+}
+
+/**
+ * After the reload, before COMMIT: the rows of the referencing tables left pointing at keys the
+ * reload did not bring back, as a usage error (the job is rolled back), or undefined.
+ */
+export function orphansLeft(db: Db, table: string, references: readonly Reference[]): BargeError | undefined {
+  const orphans: string[] = [];
+  for (const reference of references) {
+    const rows = db.prepare(`PRAGMA foreign_key_check(${quoteIdent(reference.table)})`).all() as Array<{ rowid: number | null; parent: string }>;
+    const mine = rows.filter((row) => row.parent.toLowerCase() === table.toLowerCase());
+    if (mine.length === 0) continue;
+    const first = mine[0]!.rowid === null ? undefined : db.prepare(`SELECT ${reference.from.map(quoteIdent).join(', ')} FROM ${quoteIdent(reference.table)} WHERE rowid = ?`).raw().get(mine[0]!.rowid) as unknown[] | undefined;
+    const example = first ? ` (${reference.from.map((column, i) => `${reference.table}.${column} = ${JSON.stringify(first[i])}`).join(', ')})` : '';
+    const one = mine.length === 1;
+    orphans.push(`${mine.length} row${one ? '' : 's'} of "${reference.table}"${example} ${one ? 'points at a key' : 'point at keys'} it no longer has`);
+  }
+  if (orphans.length === 0) return undefined;
+  return new BargeError(
+    'usage',
+    `--truncate: after the reload of "${table}", ${orphans.join(', and ')}; nothing was changed: add those keys to the input, or delete or update those rows first`,
+  );
+}
+
+function describe(reference: Reference): string {
+  return `"${reference.table}" (${reference.from.join(', ')} → ${reference.to.join(', ')})`;
+}
