@@ -9,6 +9,7 @@ import { validateCommand } from './commands/validate.js';
 import { schemaCommand } from './commands/schema-infer.js';
 import type { CommandOutcome } from './outcome.js';
 import { describeOption, isDebug } from './options.js';
+import { errorJson } from './render/error-json.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -100,6 +101,16 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function reportError(error: unknown, argv: string[]): number {
+  const exitCode = describeError(error, argv);
+  if (exitCode !== 0) {
+    const json = errorJson(error, argv, exitCode);
+    if (json !== undefined) process.stdout.write(json + '\n');
+  }
+  return exitCode;
+}
+
+/** The error's line (and stack, with --debug) on stderr; returns the exit code. */
+function describeError(error: unknown, argv: string[]): number {
   if (error instanceof CommanderError) {
     // Help and version are not errors; every other commander error is a usage error.
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;

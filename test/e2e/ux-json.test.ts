@@ -55,7 +55,7 @@ describe('--json output', () => {
 
   it('the README documents every shape', () => {
     expect([...shapes.keys()].sort()).toEqual([
-      'export', 'import', 'import.counts', 'jobs[]', 'jobs[].checkpoint', 'jobs[].counts', 'jobs[].inputs[]',
+      'error', 'error.error', 'export', 'import', 'import.counts', 'jobs[]', 'jobs[].checkpoint', 'jobs[].counts', 'jobs[].inputs[]',
       'stats', 'stats.jobs', 'stats.jobs.byStatus', 'stats.lastJobs[]', 'stats.tables[]', 'stats.tables[].columns[]',
       'validate', 'validate.counts',
     ]);
@@ -161,6 +161,29 @@ describe('--json output', () => {
       status: 'succeeded', table: 'products', mode: 'atomic', counts: { read: 12, inserted: 12, updated: 0, ignored: 0, rejected: 0 },
       inputs: [{ name: 'fixtures/products.csv', format: 'csv', size: fs.statSync(path.join(dir, 'fixtures/products.csv')).size }],
     });
+  });
+
+  it('a run that ends in an error prints the error shape: usage, input, database', async () => {
+    const cases: Array<{ args: string[]; exit: number; error: Record<string, unknown> }> = [
+      { args: ['import', 'fixtures/products.csv', '--batch-size', '0', '--json'], exit: 2,
+        error: { code: 'usage', message: '--batch-size must be an integer from 1 to 1000000, got "0"', input: null, line: null, column: null } },
+      { args: ['validate', 'fixtures/bad/corpus/unterminated-quote.csv', ...SCHEMA, '--json'], exit: 2, error: { code: 'input', input: 'fixtures/bad/corpus/unterminated-quote.csv' } },
+      { args: ['stats', '--db', 'missing.db', '--json'], exit: 2, error: { code: 'usage', message: 'database "missing.db" does not exist; import something first or pass --db' } },
+      { args: ['export', '--table', 'nope', '--out', 'x.csv', '--json'], exit: 2, error: { code: 'usage' } },
+    ];
+    for (const c of cases) {
+      const result = await barge(dir, c.args);
+      expect(result.exitCode, result.stderr).toBe(c.exit);
+      const json = parseOne(result.stdout);
+      expectShape(json, 'error');
+      expectShape(json.error, 'error.error');
+      expect(json).toMatchObject({ command: c.args[0], exitCode: c.exit, error: c.error });
+      expect(result.stderr).toContain(`barge: error: ${json.error.message}`);
+    }
+    // An export writing its data to stdout keeps stdout for the data.
+    const toStdout = await barge(dir, ['export', '--table', 'nope', '--out', '-', '--json']);
+    expect(toStdout.exitCode).toBe(2);
+    expect(toStdout.stdout).toBe('');
   });
 
   it('--json with --quiet: the JSON on stdout, nothing on stderr', async () => {
