@@ -59,6 +59,10 @@ export interface ImportResult {
   dryRun: boolean;
   /** --job-id named a job that had already succeeded: nothing was done. */
   alreadySucceeded: boolean;
+  /** --job-id named a job that had already finished (succeeded, or partial): nothing was done. */
+  alreadyFinished: boolean;
+  /** The inputs the job read (a resumed job's own, which its command line does not name). */
+  inputs: string[];
   /** The first few rejections, as one-line messages, for the human summary. */
   firstErrors: string[];
   /** Why the run stopped early (--max-errors, interrupt), if it did. */

@@ -75,6 +75,8 @@ class ImportRun {
   private interrupted = false;
   /** --truncate (atomic): the other tables' foreign keys into the table, checked before COMMIT. */
   private truncatedReferences: Reference[] = [];
+  /** A resumed job: the time its earlier runs took (as far as they recorded it). */
+  private earlierRunsMs = 0;
 
   constructor(
     private readonly db: Db,
@@ -159,6 +161,7 @@ class ImportRun {
       await source.close().catch(() => undefined);
       throw error;
     }
+    if (resumeFrom) this.earlierRunsMs = resumeFrom.durationMs ?? 0;
     if (resumeFrom?.checkpoint) {
       this.counts = { ...resumeFrom.checkpoint.counts };
       this.batchNo = resumeFrom.checkpoint.batches;
@@ -452,14 +455,16 @@ class ImportRun {
     return {
       jobId: this.jobId, status, table: job.table, mode: config.mode, counts: this.counts,
       batchesCommitted: this.batchesCommitted, rolledBack, reportPath, durationMs, recordsPerSecond,
-      dryRun: config.dryRun, alreadySucceeded: false, firstErrors: this.firstErrors,
+      dryRun: config.dryRun, alreadySucceeded: false, alreadyFinished: false, inputs: config.inputs, firstErrors: this.firstErrors,
       stoppedEarly: this.interrupted ? 'interrupted' : this.stoppedEarly,
     };
   }
 
   /** The job's duration, rate and report so far. */
   private figures(): { durationMs: number; recordsPerSecond: number; reportPath: string | null } {
-    const durationMs = Date.now() - this.started;
+    // A resumed job's time is its runs' together (not the pause between them), so that its
+    // rate is records over the time spent reading them.
+    const durationMs = Date.now() - this.started + this.earlierRunsMs;
     return {
       durationMs,
       recordsPerSecond: durationMs > 0 ? Math.round((this.counts.read * 1000) / durationMs) : this.counts.read,
@@ -495,7 +500,7 @@ class ImportRun {
       jobId: previous.id, status: previous.status, table: previous.table, mode: previous.mode as ImportResult['mode'],
       counts: previous.counts, batchesCommitted: previous.batchesCommitted, rolledBack: false,
       reportPath: previous.reportPath, durationMs: 0, recordsPerSecond: 0, dryRun: false,
-      alreadySucceeded: true, firstErrors: [],
+      alreadySucceeded: previous.status === 'succeeded', alreadyFinished: true, inputs: this.config.inputs, firstErrors: [],
     };
   }
 }

@@ -196,7 +196,7 @@ describe('import: every format lands the same rows', () => {
     expect(result.exitCode).toBe(0);
     const summary = JSON.parse(result.stdout);
     expect(Object.keys(summary).sort()).toEqual([
-      'alreadySucceeded', 'batchesCommitted', 'command', 'counts', 'db', 'dryRun', 'durationMs', 'firstErrors', 'inputs',
+      'alreadyFinished', 'alreadySucceeded', 'batchesCommitted', 'command', 'counts', 'db', 'dryRun', 'durationMs', 'firstErrors', 'inputs',
       'jobId', 'mode', 'recordsPerSecond', 'reportPath', 'rolledBack', 'status', 'stoppedEarly', 'table',
     ]);
     expect(summary).toMatchObject({

@@ -268,9 +268,19 @@ describe('SIGINT / SIGTERM', () => {
     const status = rows<{ status: string; b: number }>(db, 'SELECT status, batches_committed AS b FROM _barge_jobs WHERE id = ?', job.id)[0]!;
     expect(status.status).toBe('interrupted');
     expect(rows(db, 'SELECT count(*) AS n FROM numbered')[0]).toEqual({ n: status.b * 500 });
-    const resumed = await barge(dir, ['import', '--resume', job.id]);
+    const interruptedMs = rows<{ d: number }>(db, 'SELECT duration_ms AS d FROM _barge_jobs WHERE id = ?', job.id)[0]!.d;
+    expect(interruptedMs).toBeGreaterThan(0);
+    const resumed = await barge(dir, ['import', '--resume', job.id, '--json']);
     expect(resumed.exitCode, resumed.stderr).toBe(0);
     expectExactlyAllRecords(db);
+    // The summary names the inputs the job read (the command line named none), and its time
+    // is both runs' together: the rate is the records over that time.
+    const summary = JSON.parse(resumed.stdout);
+    expect(summary.inputs).toEqual([path.join(fs.realpathSync(dir), 'numbered.csv')]);
+    expect(summary.durationMs).toBeGreaterThan(interruptedMs);
+    expect(summary.recordsPerSecond).toBe(Math.round((N * 1000) / summary.durationMs));
+    expect(rows(db, 'SELECT duration_ms AS d FROM _barge_jobs WHERE id = ?', job.id)[0]).toEqual({ d: summary.durationMs });
+    expect(String(resumed.stderr).split('\n')[0]).toBe(`barge: import of ${summary.inputs[0]} into "numbered": succeeded`);
   });
 });
 

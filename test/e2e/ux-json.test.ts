@@ -64,8 +64,10 @@ describe('--json output', () => {
   it('import: succeeded, partial (row), failed (atomic), dry run and an id that already succeeded have one shape', async () => {
     const runs = [
       { args: ['import', 'fixtures/products.csv', ...SCHEMA, '--job-id', 'first'], exit: 0, status: 'succeeded' },
-      { args: ['import', 'fixtures/products.csv', ...SCHEMA, '--job-id', 'first'], exit: 0, status: 'succeeded', alreadySucceeded: true },
-      { args: ['import', 'fixtures/bad/products-bad-price.csv', ...SCHEMA, '--mode', 'row', '--on-conflict', 'update', '--errors', 'row.ndjson'], exit: 1, status: 'partial' },
+      { args: ['import', 'fixtures/products.csv', ...SCHEMA, '--job-id', 'first'], exit: 0, status: 'succeeded', alreadySucceeded: true, alreadyFinished: true },
+      { args: ['import', 'fixtures/bad/products-bad-price.csv', ...SCHEMA, '--mode', 'row', '--on-conflict', 'update', '--errors', 'row.ndjson', '--job-id', 'part'], exit: 1, status: 'partial' },
+      // A partial job run again under its id: nothing done, and it did not succeed.
+      { args: ['import', 'fixtures/bad/products-bad-price.csv', ...SCHEMA, '--mode', 'row', '--on-conflict', 'update', '--errors', 'row.ndjson', '--job-id', 'part'], exit: 1, status: 'partial', alreadySucceeded: false, alreadyFinished: true },
       { args: ['import', 'fixtures/bad/products-bad-price.csv', ...SCHEMA, '--on-conflict', 'update', '--errors', 'atomic.ndjson'], exit: 1, status: 'failed' },
       { args: ['import', 'fixtures/products.csv', ...SCHEMA, '--on-conflict', 'update', '--dry-run'], exit: 0, status: 'succeeded' },
     ];
@@ -75,7 +77,9 @@ describe('--json output', () => {
       const json = parseOne(result.stdout);
       expectShape(json, 'import');
       expectShape(json.counts, 'import.counts');
-      expect(json).toMatchObject({ command: 'import', status: run.status, alreadySucceeded: run.alreadySucceeded ?? false, table: 'products', db: 'barge.db' });
+      expect(json).toMatchObject({
+        command: 'import', status: run.status, alreadySucceeded: run.alreadySucceeded ?? false, alreadyFinished: run.alreadyFinished ?? false, table: 'products', db: 'barge.db',
+      });
       expect(json.inputs).toEqual([run.args[1]]);
       expect(Array.isArray(json.firstErrors)).toBe(true);
       for (const key of ['durationMs', 'recordsPerSecond', 'batchesCommitted']) expect(json[key], key).toBeTypeOf('number');

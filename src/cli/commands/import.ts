@@ -72,7 +72,7 @@ async function importAction(inputs: string[], flags: ImportFlags): Promise<Comma
 /** SPEC §10. */
 export function importExitCode(result: ImportResult): number {
   if (result.status === 'interrupted') return 130;
-  if (result.alreadySucceeded) return result.status === 'succeeded' ? 0 : 1;
+  if (result.alreadyFinished) return result.status === 'succeeded' ? 0 : 1;
   return result.counts.rejected > 0 ? 1 : 0;
 }
 

@@ -8,11 +8,12 @@ export function importJson(result: ImportResult, config: Pick<ImportConfig, 'inp
     jobId: result.jobId,
     status: result.status,
     alreadySucceeded: result.alreadySucceeded,
+    alreadyFinished: result.alreadyFinished,
     dryRun: result.dryRun,
     table: result.table,
     mode: result.mode,
     db: config.dbPath,
-    inputs: config.inputs,
+    inputs: result.inputs,
     counts: result.counts,
     batchesCommitted: result.batchesCommitted,
     rolledBack: result.rolledBack,
@@ -37,7 +38,7 @@ export function importJson(result: ImportResult, config: Pick<ImportConfig, 'inp
  */
 export function printImportSummary(stream: NodeJS.WritableStream, result: ImportResult, config: Pick<ImportConfig, 'inputs'>): void {
   const lines: string[] = [];
-  if (result.alreadySucceeded) {
+  if (result.alreadyFinished) {
     lines.push(`barge: job ${result.jobId} already ${result.status === 'succeeded' ? 'succeeded' : `finished (${result.status})`}; nothing to do`);
     if (result.reportPath) lines.push(`  report: ${result.reportPath}`);
     stream.write(lines.join('\n') + '\n');
@@ -45,8 +46,8 @@ export function printImportSummary(stream: NodeJS.WritableStream, result: Import
   }
   const c = result.counts;
   const what = result.dryRun ? 'dry run of' : 'import of';
-  const inputs = config.inputs.map((input) => (input === '-' ? 'stdin' : input)).join(', ') || `job ${result.jobId}`;
-  lines.push(`barge: ${what} ${inputs} into "${result.table}": ${headline(result, config.inputs)}`);
+  const inputs = result.inputs.map((input) => (input === '-' ? 'stdin' : input)).join(', ') || `job ${result.jobId}`;
+  lines.push(`barge: ${what} ${inputs} into "${result.table}": ${headline(result, result.inputs)}`);
   // A dry run wrote nothing: its counts are what it would have done.
   const would = result.dryRun ? 'would be ' : '';
   const counts = [`read ${groupDigits(c.read)}`, `${would}inserted ${groupDigits(c.inserted)}`];
