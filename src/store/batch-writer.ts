@@ -52,7 +52,8 @@ export class BatchWriter {
   private readonly single: Statement;
   private readonly multi: Statement | undefined;
   private readonly rowsPerStatement: number;
-  private readonly exists: Statement | undefined;
+  /** replace/update: whether a row already holds the record's key (or, replace, any unique value of it). */
+  private readonly exists: { statement: Statement; places: number[] } | undefined;
   private readonly foreignKeys: ForeignKeyRef[];
   private readonly params: unknown[];
   private readonly upserts = new Map<string, Statement>();
@@ -79,8 +80,16 @@ export class BatchWriter {
     // replace/update need to know per row whether the key existed (to count
     // updates), so they write one row per statement.
     this.multi = !countsNeedProbe && this.rowsPerStatement > 1 ? db.prepare(this.insertSql(this.rowsPerStatement)) : undefined;
-    this.exists = countsNeedProbe && options.conflictColumns.length > 0
-      ? db.prepare(`SELECT 1 FROM ${quoteIdent(table)} WHERE ${options.conflictColumns.map((c) => `${quoteIdent(c)} IS ?`).join(' AND ')} LIMIT 1`)
+    // replace removes the rows holding any of the record's unique values, not only its key's:
+    // probing the key alone counted a row that replaced another by a unique column as inserted.
+    // `=`, not IS: a NULL is never a conflict in a unique key.
+    const probed = (options.onConflict === 'replace' ? uniqueKeysOf(db, table, options.conflictColumns) : [options.conflictColumns])
+      .filter((key) => key.length > 0 && key.every((c) => columns.includes(c)));
+    this.exists = countsNeedProbe && probed.length > 0
+      ? {
+          statement: db.prepare(`SELECT 1 FROM ${quoteIdent(table)} WHERE ${probed.map((key) => `(${key.map((c) => `${quoteIdent(c)} = ?`).join(' AND ')})`).join(' OR ')} LIMIT 1`),
+          places: probed.flat().map((c) => columns.indexOf(c)),
+        }
       : undefined;
     this.foreignKeys = options.foreignKeys.map((fk) => {
       const probe = db.prepare(`SELECT 1 FROM ${quoteIdent(fk.table)} WHERE ${quoteIdent(fk.targetColumn)} = ? LIMIT 1`);
@@ -149,10 +158,7 @@ export class BatchWriter {
     const row = rows[index]!;
     try {
       let existed = false;
-      if (this.exists) {
-        const key = this.options.conflictColumns.map((c) => row[this.columns.indexOf(c)]);
-        existed = this.exists.get(key) !== undefined;
-      }
+      if (this.exists) existed = this.exists.statement.get(this.exists.places.map((at) => row[at])) !== undefined;
       const changes = statement.run(...row).changes;
       if (changes === 0) outcome.ignored++;
       else if (existed) outcome.updated++;
@@ -196,6 +202,24 @@ export class BatchWriter {
 }
 
 type Statement = Database.Statement<unknown[]>;
+
+/**
+ * The table's unique keys (its primary key and every UNIQUE index), each as its columns; the
+ * conflict target first. An expression or partial index is left out (its values are not a
+ * record's); a key whose columns are not all written is too.
+ */
+function uniqueKeysOf(db: Db, table: string, target: string[]): string[][] {
+  const keys: string[][] = target.length > 0 ? [target] : [];
+  const indexes = db.prepare('SELECT name, partial FROM pragma_index_list(?) WHERE "unique" = 1').all(table) as Array<{ name: string; partial: number }>;
+  for (const index of indexes) {
+    if (index.partial) continue;
+    const columns = (db.prepare('SELECT name FROM pragma_index_info(?) ORDER BY seqno').all(index.name) as Array<{ name: string | null }>).map((c) => c.name);
+    if (columns.some((c) => c === null)) continue;
+    const key = columns as string[];
+    if (!keys.some((known) => known.length === key.length && known.every((c, i) => c === key[i]))) keys.push(key);
+  }
+  return keys;
+}
 
 function hasIndexes(db: Db, table: string): boolean {
   return db.prepare('SELECT 1 FROM pragma_index_list(?) LIMIT 1').get(table) !== undefined;

@@ -184,6 +184,21 @@ describe('--on-conflict', () => {
     ]);
   });
 
+  it('replace: a record that replaces a row by another unique column counts as updated, not inserted', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'u.json'), JSON.stringify({ table: 'u', primaryKey: ['id'], columns: { id: { type: 'integer', required: true }, code: { type: 'string', unique: true }, name: { type: 'string' } } }));
+    fs.writeFileSync(path.join(dir, 'u.csv'), 'id,code,name\n1,a,one\n2,,two\n');
+    expect((await barge(dir, ['import', 'u.csv', '--schema', 'u.json'])).exitCode).toBe(0);
+    // 3 takes code "a" from 1 (1 is replaced); 4 has no code (a NULL conflicts with nothing); 2 replaces itself.
+    fs.writeFileSync(path.join(dir, 'u2.csv'), 'id,code,name\n3,a,three\n4,,four\n2,b,TWO\n');
+    const result = await barge(dir, ['import', 'u2.csv', '--table', 'u', '--on-conflict', 'replace', '--json']);
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout).counts).toMatchObject({ read: 3, inserted: 1, updated: 2 });
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT id, code, name FROM u ORDER BY id')).toEqual([
+      { id: 2, code: 'b', name: 'TWO' }, { id: 3, code: 'a', name: 'three' }, { id: 4, code: null, name: 'four' },
+    ]);
+  });
+
   it('update: the given columns are updated, the others kept', async () => {
     const dir = await loaded();
     const result = await barge(dir, ['import', 'changes.csv', ...SCHEMA, '--on-conflict', 'update', '--json']);
