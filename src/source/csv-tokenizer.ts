@@ -23,9 +23,10 @@
  * - A field that starts with the quote is quoted: it runs to the next quote that is not
  *   doubled, which must be followed by the delimiter, the record delimiter or the end of
  *   the input (else CSV_INVALID_CLOSING_QUOTE). A quote inside an unquoted field is
- *   INVALID_OPENING_QUOTE. With `relaxQuotes` (TSV given --quote) both are data instead:
- *   a quote opens a quoted field only at its start, and a closing quote followed by
- *   something else turns the field back into text, quotes included.
+ *   INVALID_OPENING_QUOTE, or, with `reportStrayQuotes` (barge's own reading), data of a
+ *   record handed on with a StrayQuote (see there). With `relaxQuotes` (TSV given --quote)
+ *   both are data instead: a quote opens a quoted field only at its start, and a closing
+ *   quote followed by something else turns the field back into text, quotes included.
  * - Without a quote (`quote: ''`, TSV's default) no character is special but the
  *   delimiter and the record delimiter.
  * - A line with nothing on it is skipped (`""` alone is a record of one empty field);
@@ -94,6 +95,30 @@ export interface CsvTokenizerOptions {
    * to keep instead of its fields (pipeline/packed-records.ts).
    */
   keepRaw?: boolean;
+  /**
+   * A quote inside an unquoted field is data, and its record goes to the sink with a
+   * StrayQuote, instead of stopping the input with INVALID_OPENING_QUOTE (csv-parse's way).
+   */
+  reportStrayQuotes?: boolean;
+}
+
+/**
+ * A record that held a quote inside an unquoted field (with `reportStrayQuotes`). The quote
+ * was read as data (the rest of the record as usual: a quote at the start of a later field
+ * still opens a quoted field), so the record's fields are those of a relaxed reading.
+ *
+ * Why a record and not the end of the input: an unquoted field cannot hold a record
+ * delimiter, so where the bad field, and its record, end is not in doubt; the records after
+ * it read as they would have. A bad closing quote (CSV_INVALID_CLOSING_QUOTE, `"a "b" c"`)
+ * stays fatal: it is most often an undoubled quote inside a quoted field, and then where the
+ * field was meant to end, and so the record, is unknown (its rest may hold delimiters and
+ * line breaks that were meant as data), so the records after it cannot be trusted either.
+ */
+export interface StrayQuote {
+  /** Index of the first field holding a stray quote. */
+  field: number;
+  /** The record's text exactly as read (line breaks inside it included), without its record delimiter. */
+  text: string;
 }
 
 /**
@@ -102,7 +127,7 @@ export interface CsvTokenizerOptions {
  * holds no line break and lies in one push (nearly every record): tokenized again on its own,
  * it gives the same fields. Otherwise undefined.
  */
-export type CsvRecordSink = (fields: string[], line: number, raw: string | undefined) => void;
+export type CsvRecordSink = (fields: string[], line: number, raw: string | undefined, stray?: StrayQuote) => void;
 
 const LF = 10;
 const CR = 13;
@@ -127,6 +152,7 @@ export class CsvTokenizer {
   private readonly relaxQuotes: boolean;
   private readonly maxRecordChars: number;
   private readonly keepRaw: boolean;
+  private readonly reportStrayQuotes: boolean;
 
   private bomChecked = false;
   /** Text received but not yet consumed, put before the next push. */
@@ -142,6 +168,13 @@ export class CsvTokenizer {
   private breaks = false;
   private eol = EOL_UNKNOWN;
   private ended = false;
+  /** The open record's first field with a stray quote (reportStrayQuotes), -1 for none. */
+  private strayField = -1;
+  /**
+   * reportStrayQuotes: the open record's text consumed by earlier pushes (`recordChars` long),
+   * for its StrayQuote. Slices of the pushed text, so it shares their memory.
+   */
+  private recordHead = '';
 
   constructor(options: CsvTokenizerOptions) {
     const { delimiter, quote } = options;
@@ -158,6 +191,7 @@ export class CsvTokenizer {
     this.relaxQuotes = options.relaxQuotes === true;
     this.maxRecordChars = options.maxRecordChars;
     this.keepRaw = options.keepRaw === true;
+    this.reportStrayQuotes = options.reportStrayQuotes === true;
     if (options.recordDelimiter !== undefined) this.eol = options.recordDelimiter === 'lf' ? EOL_LF : EOL_CRLF;
   }
 
@@ -190,6 +224,11 @@ export class CsvTokenizer {
     return this.recordLine;
   }
 
+  /** The StrayQuote of a record ending in this push: `tail` is its text in this push. */
+  private strayQuote(field: number, carried: number, tail: string): StrayQuote {
+    return { field, text: carried > 0 ? this.recordHead + tail : tail };
+  }
+
   private run(chunk: string, final: boolean, sink: CsvRecordSink): void {
     let text = this.carry === '' ? chunk : this.carry + chunk;
     this.carry = '';
@@ -206,6 +245,7 @@ export class CsvTokenizer {
     const strictQuotes = quoteCode !== -1 && !this.relaxQuotes;
     const maxRecordChars = this.maxRecordChars;
     const keepRaw = this.keepRaw;
+    const reportStray = this.reportStrayQuotes;
     // What a closing quote needs to see after it: a doubled quote, the delimiter, a CRLF
     // (and, as csv-parse, a line break that is the last character waits for the next push).
     const afterQuote = Math.max(qlen, dlen, 2);
@@ -219,6 +259,7 @@ export class CsvTokenizer {
     let recordLine = this.recordLine;
     let breaks = this.breaks;
     let eol = this.eol;
+    let stray = this.strayField;
     /** Characters of the open record before `recordStart`. */
     let carried = this.recordChars;
     /** Where the open record starts in `text` (0 when it started in an earlier push). */
@@ -267,6 +308,12 @@ export class CsvTokenizer {
           if (strictQuotes) {
             if (nextQuote < from) nextQuote = indexOrEnd(text, quote, from, len);
             if (nextQuote < end) {
+              if (reportStray) {
+                // Data; the record goes on (and is handed on with a StrayQuote).
+                if (stray < 0) stray = fields.length;
+                from = nextQuote + qlen;
+                continue;
+              }
               const content = part + text.slice(start, nextQuote);
               throw new CsvSyntaxError(
                 'INVALID_OPENING_QUOTE',
@@ -286,11 +333,16 @@ export class CsvTokenizer {
               const line = recordLine;
               const done = fields;
               const raw = keepRaw && !breaks && carried === 0 ? text.slice(recordStart, len) : undefined;
+              let found: StrayQuote | undefined;
+              if (stray >= 0) {
+                found = this.strayQuote(stray, carried, text.slice(recordStart, len));
+                stray = -1;
+              }
               recordLine = breaks ? line + 1 + countLineBreaks(done) : line + 1;
               fields = [];
               breaks = false;
               carried = 0;
-              sink(done, line, raw);
+              sink(done, line, raw, found);
               break main;
             }
             // Hold back what may be the start of a delimiter (or quote) split across pushes.
@@ -353,11 +405,16 @@ export class CsvTokenizer {
           const line = recordLine;
           const done = fields;
           const raw = keepRaw && !breaks && carried === 0 ? text.slice(recordStart, end) : undefined;
+          let found: StrayQuote | undefined;
+          if (stray >= 0) {
+            found = this.strayQuote(stray, carried, text.slice(recordStart, end));
+            stray = -1;
+          }
           recordLine = breaks ? line + 1 + countLineBreaks(done) : line + 1;
           fields = [];
           breaks = false;
           carried = 0;
-          sink(done, line, raw);
+          sink(done, line, raw, found);
           recordStart = pos;
           continue main;
         }
@@ -401,11 +458,16 @@ export class CsvTokenizer {
           const line = recordLine;
           const done = fields;
           const raw = keepRaw && !breaks && carried === 0 ? text.slice(recordStart, len) : undefined;
+          let found: StrayQuote | undefined;
+          if (stray >= 0) {
+            found = this.strayQuote(stray, carried, text.slice(recordStart, len));
+            stray = -1;
+          }
           recordLine = breaks ? line + 1 + countLineBreaks(done) : line + 1;
           fields = [];
           breaks = false;
           carried = 0;
-          sink(done, line, raw);
+          sink(done, line, raw, found);
           break main;
         }
         if (text.startsWith(delimiter, after)) {
@@ -432,11 +494,16 @@ export class CsvTokenizer {
           const line = recordLine;
           const done = fields;
           const raw = keepRaw && !breaks && carried === 0 ? text.slice(recordStart, after) : undefined;
+          let found: StrayQuote | undefined;
+          if (stray >= 0) {
+            found = this.strayQuote(stray, carried, text.slice(recordStart, after));
+            stray = -1;
+          }
           recordLine = breaks ? line + 1 + countLineBreaks(done) : line + 1;
           fields = [];
           breaks = false;
           carried = 0;
-          sink(done, line, raw);
+          sink(done, line, raw, found);
           recordStart = pos;
           continue main;
         }
@@ -463,20 +530,33 @@ export class CsvTokenizer {
         const line = recordLine;
         const done = fields;
         const raw = keepRaw && !breaks && carried === 0 ? text.slice(recordStart, len) : undefined;
+        let found: StrayQuote | undefined;
+        if (stray >= 0) {
+          found = this.strayQuote(stray, carried, text.slice(recordStart, len));
+          stray = -1;
+        }
         recordLine = breaks ? line + 1 + countLineBreaks(done) : line + 1;
         fields = [];
         breaks = false;
         carried = 0;
-        sink(done, line, raw);
+        sink(done, line, raw, found);
       }
       this.fields = [];
       this.part = '';
       this.recordLine = recordLine;
       this.mode = FIELD_START;
+      this.strayField = -1;
+      this.recordHead = '';
       return;
     }
     const consumed = carried + (stopAt - recordStart);
     if (consumed > maxRecordChars) throw recordTooLong(recordLine, maxRecordChars);
+    if (reportStray) {
+      // One slice per push: the open record's text so far, should it turn out to hold a stray quote.
+      const head = text.slice(recordStart, stopAt);
+      this.recordHead = carried === 0 ? head : this.recordHead + head;
+    }
+    this.strayField = stray;
     this.carry = stopAt < len ? text.slice(stopAt) : '';
     this.mode = mode;
     this.part = part;

@@ -1,5 +1,5 @@
 import { BargeError } from '../errors.js';
-import { CsvSyntaxError, CsvTokenizer } from './csv-tokenizer.js';
+import { CsvSyntaxError, CsvTokenizer, type StrayQuote } from './csv-tokenizer.js';
 import type { CsvDialect } from './csv-record-text.js';
 import { textChunks, withLine } from './decode-text.js';
 import { MAX_RECORD_CHARS } from './limits.js';
@@ -11,7 +11,10 @@ import type { OpenedInput, SourceOptions, SourceRecord } from './types.js';
  * The tokenizer (csv-tokenizer.ts, hand-written: csv-parse was the bottleneck) gives
  * each record with the exact line where it starts. Blank lines are skipped (they still
  * count as lines). A row with too few or too many fields is a record with parseError
- * `ragged_row`; malformed quoting stops the input with a BargeError naming the line.
+ * `ragged_row`; a quote inside an unquoted field (`5" screen`), one with `stray_quote`
+ * (csv-tokenizer.ts, StrayQuote, says why it need not stop the input). Quoting that makes
+ * the rest unreadable (an unterminated quoted field, text after a closing quote) stops the
+ * input with a BargeError naming the line.
  */
 export async function* parseCsv(input: OpenedInput, options: SourceOptions): AsyncGenerator<SourceRecord[]> {
   const name = input.name;
@@ -34,15 +37,19 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
   // Every record with the header's fields carries this (its keys are dialect.names, exactly);
   // with keepSource, also its text as read (see packed-records.ts).
   let dialect: CsvDialect | undefined = names && { delimiter, quote, relaxQuotes: tsv, names };
-  const push = (fields: string[], line: number, raw: string | undefined): void => {
+  const push = (fields: string[], line: number, raw: string | undefined, stray: StrayQuote | undefined): void => {
     if (names === undefined) {
+      // A header's stray quote stops the input, unless --columns replaces its names anyway.
+      if (stray !== undefined && renames === undefined) {
+        throw new BargeError('input', `${name}:${line}: in the header, ${strayQuoteMessage(fields[stray.field]!, quote)}`, { input: name, line });
+      }
       names = headerNames(fields, renames, name, line);
       dataOf = recordBuilder(names);
       dialect = { delimiter, quote, relaxQuotes: tsv, names };
       options.onHeader?.(names);
       return;
     }
-    batch.push(toRecord(fields, names, line, ++recordNo, raw));
+    batch.push(stray === undefined ? toRecord(fields, names, line, ++recordNo, raw) : strayRecord(fields, names, line, ++recordNo, stray));
   };
 
   const toRecord = (fields: string[], header: string[], line: number, no: number, raw: string | undefined): SourceRecord => {
@@ -54,20 +61,29 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
         ? { input: name, line, recordNo: no, text: true, data: dataOf!(fields), csv: dialect, source: raw }
         : { input: name, line, recordNo: no, text: true, data: dataOf!(fields), csv: dialect };
     }
-    const data: Record<string, string> = {};
-    const kept = got < expected ? got : expected;
-    for (let i = 0; i < kept; i++) data[header[i]!] = fields[i]!;
-    for (let i = kept; i < got; i++) data[`_barge_extra_${i - kept + 1}`] = fields[i]!;
     return {
       input: name,
       line,
       recordNo: no,
       text: true,
-      data,
+      data: fieldsByName(fields, header),
       raw: fields.join(delimiter),
       parseError: { code: 'ragged_row', message: `expected ${expected} fields, got ${got}` },
     };
   };
+
+  // A record with a stray quote: rejected, its fields (the quotes read as data) kept as a
+  // ragged row's are, and its text exactly as read, to fix and import again. Kept as it is by
+  // the validation worker (a parseError: packed-records.ts), never read again from its text.
+  const strayRecord = (fields: string[], header: string[], line: number, no: number, stray: StrayQuote): SourceRecord => ({
+    input: name,
+    line,
+    recordNo: no,
+    text: true,
+    data: fieldsByName(fields, header),
+    raw: stray.text,
+    parseError: { code: 'stray_quote', message: strayQuoteMessage(fields[stray.field]!, quote) },
+  });
 
   try {
     for await (const text of textChunks(input, options.encoding)) {
@@ -85,6 +101,40 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
     if (error instanceof CsvSyntaxError) throw malformed(error, name);
     throw withLine(error, tokenizer.currentLine());
   }
+}
+
+/** A ragged (or stray-quoted) row's data: the header's names, then `_barge_extra_N` for fields beyond them. */
+function fieldsByName(fields: string[], header: string[]): Record<string, string> {
+  const data: Record<string, string> = {};
+  const kept = fields.length < header.length ? fields.length : header.length;
+  for (let i = 0; i < kept; i++) data[header[i]!] = fields[i]!;
+  for (let i = kept; i < fields.length; i++) data[`_barge_extra_${i - kept + 1}`] = fields[i]!;
+  return data;
+}
+
+/** A field longer than this, or holding a line break, is not quoted back in a message. */
+const SHOWN_FIELD_CHARS = 80;
+
+/**
+ * What is wrong with a field holding a stray quote, and how to fix it, in one line: spaces
+ * before an opening quote (`1, "x"`), else a quote inside an unquoted field (`5" screen`),
+ * with the field as it should be written when it is short.
+ */
+function strayQuoteMessage(field: string, quote: string): string {
+  const shown = (text: string) => text.length <= SHOWN_FIELD_CHARS && !/[\r\n]/.test(text);
+  let spaces = 0;
+  while (field.charCodeAt(spaces) === 32) spaces++;
+  if (spaces > 0 && field.startsWith(quote, spaces)) {
+    const rest = field.slice(spaces);
+    const what = spaces === 1 ? 'a space before its opening quote: remove it' : `${spaces} spaces before its opening quote: remove them`;
+    // The field as it reads without them, when that is a well-formed quoted field.
+    const inner = rest.slice(quote.length, rest.length - quote.length);
+    const wellFormed = rest.length >= 2 * quote.length && rest.endsWith(quote) && !inner.split(quote + quote).join('').includes(quote);
+    return `a field has ${what}${wellFormed && shown(rest) ? `, so that the field reads ${rest}` : ''}`;
+  }
+  const quotes = field.split(quote).length - 1;
+  const fixed = quote + field.split(quote).join(quote + quote) + quote;
+  return `a quote inside an unquoted field: quote the whole field and double the ${quotes === 1 ? 'quote' : 'quotes'}${shown(fixed) ? ` (${fixed})` : ' inside it'}`;
 }
 
 /**
@@ -122,7 +172,15 @@ function checkQuoting(delimiter: string, quote: string): void {
 
 function createTokenizer(delimiter: string, quote: string, tsv: boolean, recordDelimiter: SourceOptions['recordDelimiter'], keepRaw: boolean): CsvTokenizer {
   try {
-    return new CsvTokenizer({ delimiter, quote, relaxQuotes: tsv, maxRecordChars: MAX_RECORD_CHARS, recordDelimiter, keepRaw });
+    return new CsvTokenizer({
+      delimiter,
+      quote,
+      relaxQuotes: tsv,
+      maxRecordChars: MAX_RECORD_CHARS,
+      recordDelimiter,
+      keepRaw,
+      reportStrayQuotes: true,
+    });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new BargeError('usage', `invalid CSV options: ${reason}`, { cause: error });
@@ -146,22 +204,8 @@ function checkColumnsOption(options: SourceOptions): string[] | undefined {
   return columns;
 }
 
+/** The header's names, or with --columns the names replacing them (then only their number matters). */
 function headerNames(fields: string[], renames: string[] | undefined, input: string, line: number): string[] {
-  const seen = new Set<string>();
-  for (let i = 0; i < fields.length; i++) {
-    const field = fields[i]!;
-    if (field === '') {
-      throw new BargeError('input', `${input}:${line}: column ${i + 1} has an empty name in the header`, { input, line });
-    }
-    if (seen.has(field)) {
-      throw new BargeError('input', `${input}:${line}: duplicate column "${field}" in the header`, {
-        input,
-        line,
-        column: field,
-      });
-    }
-    seen.add(field);
-  }
   if (renames !== undefined) {
     if (renames.length !== fields.length) {
       throw new BargeError(
@@ -171,6 +215,21 @@ function headerNames(fields: string[], renames: string[] | undefined, input: str
       );
     }
     return renames;
+  }
+  const seen = new Set<string>();
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]!;
+    if (field === '') {
+      throw new BargeError('input', `${input}:${line}: column ${i + 1} has an empty name in the header; ${RENAME_HINT}`, { input, line });
+    }
+    if (seen.has(field)) {
+      throw new BargeError('input', `${input}:${line}: duplicate column "${field}" in the header; ${RENAME_HINT}`, {
+        input,
+        line,
+        column: field,
+      });
+    }
+    seen.add(field);
   }
   if (seen.has('__proto__')) {
     // A plain object cannot hold this key as data; rename it with --columns.
@@ -182,10 +241,11 @@ function headerNames(fields: string[], renames: string[] | undefined, input: str
   return fields;
 }
 
+const RENAME_HINT = 'rename the columns with --columns a,b,c';
+
 const MALFORMED_REASONS: Record<string, string> = {
   CSV_QUOTE_NOT_CLOSED: 'unterminated quoted field',
   CSV_INVALID_CLOSING_QUOTE: 'a closing quote is followed by something other than a delimiter or the end of the line',
-  INVALID_OPENING_QUOTE: 'a quote inside an unquoted field',
   CSV_MAX_RECORD_SIZE: `a record longer than ${MAX_RECORD_CHARS} characters, most likely an unterminated quoted field`,
 };
 
@@ -197,9 +257,5 @@ function malformed(error: CsvSyntaxError, input: string): BargeError {
   // give the line where they are.
   const line = error.line;
   const reason = MALFORMED_REASONS[code] ?? error.message;
-  const advice =
-    code === 'INVALID_OPENING_QUOTE'
-      ? 'quote the whole field and double the quotes inside it'
-      : 'check the quoting on that line';
-  return new BargeError('input', `${input}:${line}: ${reason} (${code}); ${advice}`, { input, line, cause: error });
+  return new BargeError('input', `${input}:${line}: ${reason} (${code}); check the quoting on that line`, { input, line, cause: error });
 }

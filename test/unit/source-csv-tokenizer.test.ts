@@ -1,6 +1,6 @@
 import { Parser } from 'csv-parse';
 import { describe, expect, it } from 'vitest';
-import { CsvSyntaxError, CsvTokenizer, countLineBreaks } from '../../src/source/csv-tokenizer.js';
+import { CsvSyntaxError, CsvTokenizer, countLineBreaks, lineBreaksIn, type StrayQuote } from '../../src/source/csv-tokenizer.js';
 import { MAX_RECORD_CHARS } from '../../src/source/limits.js';
 import { seededRandom } from '../helpers/random.js';
 
@@ -413,5 +413,168 @@ describe('CsvTokenizer', () => {
     expect(() => new CsvTokenizer({ delimiter: '', quote: '"', maxRecordChars: 1 })).toThrow();
     expect(() => new CsvTokenizer({ delimiter: '\n', quote: '"', maxRecordChars: 1 })).toThrow();
     expect(() => new CsvTokenizer({ delimiter: '"', quote: '"', maxRecordChars: 1 })).toThrow();
+  });
+});
+
+/** What the tokenizer gives with `reportStrayQuotes` (barge's reading): records, each with its StrayQuote if any. */
+interface StrayOutcome {
+  records: Array<{ fields: string[]; line: number; stray?: StrayQuote }>;
+  error?: { code: string; line: number };
+}
+
+function tokenizeStray(chunks: string[], dialect: Dialect = CSV, options: { recordDelimiter?: 'lf' | 'crlf' } = {}): StrayOutcome {
+  const tokenizer = new CsvTokenizer({
+    delimiter: dialect.delimiter,
+    quote: dialect.quote,
+    relaxQuotes: dialect.relax,
+    maxRecordChars: MAX_RECORD_CHARS,
+    reportStrayQuotes: true,
+    ...options,
+  });
+  const records: StrayOutcome['records'] = [];
+  const sink = (fields: string[], line: number, _raw: string | undefined, stray?: StrayQuote): void => {
+    records.push(stray === undefined ? { fields, line } : { fields, line, stray });
+  };
+  try {
+    for (const chunk of chunks) tokenizer.push(chunk, sink);
+    tokenizer.end(sink);
+  } catch (error) {
+    if (!(error instanceof CsvSyntaxError)) throw error;
+    return { records, error: { code: error.code, line: error.line } };
+  }
+  return { records };
+}
+
+describe('CsvTokenizer with reportStrayQuotes', () => {
+  it('reads a quote inside an unquoted field as data and hands its record on with the field and the exact text', () => {
+    const doc = 'id,v\n1,a\n3,5" screen\n4,d\n';
+    expect(tokenizeStray([doc])).toEqual({
+      records: [
+        { fields: ['id', 'v'], line: 1 },
+        { fields: ['1', 'a'], line: 2 },
+        { fields: ['3', '5" screen'], line: 3, stray: { field: 1, text: '3,5" screen' } },
+        { fields: ['4', 'd'], line: 4 },
+      ],
+    });
+    // Without the option, as csv-parse: the input stops there.
+    expect(tokenize([doc]).error).toEqual({ code: 'INVALID_OPENING_QUOTE', line: 3 });
+  });
+
+  it('names the first bad field; later fields read as usual, a quote at their start opening a quoted field', () => {
+    expect(tokenizeStray(['1, "x","a,b",c"d,"e""\nf"\n2,3\n']).records).toEqual([
+      { fields: ['1', ' "x"', 'a,b', 'c"d', 'e"\nf'], line: 1, stray: { field: 1, text: '1, "x","a,b",c"d,"e""\nf"' } },
+      { fields: ['2', '3'], line: 3 },
+    ]);
+  });
+
+  it('keeps the text of a record spanning lines exactly, CRLF and quoted line breaks included', () => {
+    const doc = 'a,b\r\n"x\r\ny""z",p"q\r\n"l\nm",ok\r\n';
+    expect(tokenizeStray([doc]).records).toEqual([
+      { fields: ['a', 'b'], line: 1 },
+      { fields: ['x\r\ny"z', 'p"q'], line: 2, stray: { field: 1, text: '"x\r\ny""z",p"q' } },
+      { fields: ['l\nm', 'ok'], line: 4 },
+    ]);
+  });
+
+  it('hands on a stray record ending the input, with or without a last field or line break', () => {
+    expect(tokenizeStray(['a\nx"y']).records[1]).toEqual({ fields: ['x"y'], line: 2, stray: { field: 0, text: 'x"y' } });
+    expect(tokenizeStray(['a\nx"y,']).records[1]).toEqual({ fields: ['x"y', ''], line: 2, stray: { field: 0, text: 'x"y,' } });
+    expect(tokenizeStray(['a\nx"y,"z"']).records[1]).toEqual({ fields: ['x"y', 'z'], line: 2, stray: { field: 0, text: 'x"y,"z"' } });
+    expect(tokenizeStray(['a\nx"y,"z"\n']).records[1]).toEqual({ fields: ['x"y', 'z'], line: 2, stray: { field: 0, text: 'x"y,"z"' } });
+  });
+
+  it('works with a quote of two code units, any delimiter, and a record delimiter given', () => {
+    const rocket = { delimiter: '::', quote: '🚀', relax: false };
+    expect(tokenizeStray(['a::b\n1::x🚀y🚀::🚀z🚀🚀🚀\n'], rocket).records[1]).toEqual({
+      fields: ['1', 'x🚀y🚀', 'z🚀'],
+      line: 2,
+      stray: { field: 1, text: '1::x🚀y🚀::🚀z🚀🚀🚀' },
+    });
+    expect(tokenizeStray(['1,a"b\r\n2\n3\r\n'], CSV, { recordDelimiter: 'crlf' }).records).toEqual([
+      { fields: ['1', 'a"b'], line: 1, stray: { field: 1, text: '1,a"b' } },
+      { fields: ['2\n3'], line: 2 },
+    ]);
+  });
+
+  it('leaves the other quoting errors fatal: an unterminated quote, text after a closing quote', () => {
+    expect(tokenizeStray(['a\n1,x"y\n2,"open\n3\n'])).toEqual({
+      records: [{ fields: ['a'], line: 1 }, { fields: ['1', 'x"y'], line: 2, stray: { field: 1, text: '1,x"y' } }],
+      error: { code: 'CSV_QUOTE_NOT_CLOSED', line: 3 },
+    });
+    expect(tokenizeStray(['a\nx"y,"b"c\n'])).toEqual({ records: [{ fields: ['a'], line: 1 }], error: { code: 'CSV_INVALID_CLOSING_QUOTE', line: 2 } });
+  });
+
+  it('gives the same records, stray quotes and texts however the input is split', () => {
+    const docs: Array<[string, Dialect]> = [
+      ['id,v\n1,a\n3,5" screen\n4,d\n', CSV],
+      ['a,b\r\n"x\r\ny""z",p"q\r\n"l\nm",o"k\r\n', CSV],
+      ['1, "x","a,b",c"d,"e""\nf"\n2,3', CSV],
+      ['a\rx"y,\r"q"\r', CSV],
+      ['a;b\nx\'y;\'z\'\'\'\n', { delimiter: ';', quote: "'", relax: false }],
+      ['a::b\n1::x🚀y🚀::🚀z🚀🚀🚀\n🚀::2🚀', { delimiter: '::', quote: '🚀', relax: false }],
+    ];
+    for (const [doc, dialect] of docs) {
+      const want = tokenizeStray([doc], dialect);
+      expect(want.records.some((r) => r.stray !== undefined)).toBe(true);
+      for (let cut = 0; cut <= doc.length; cut++) {
+        for (let cut2 = cut; cut2 <= doc.length; cut2++) {
+          const got = tokenizeStray([doc.slice(0, cut), doc.slice(cut, cut2), doc.slice(cut2)], dialect);
+          expect(got, `${describeDoc(doc, dialect)} cut at ${cut}, ${cut2}`).toEqual(want);
+        }
+      }
+      // One character per push: every record spans pushes.
+      expect(tokenizeStray(doc.split(''), dialect)).toEqual(want);
+    }
+  });
+
+  it('agrees with csv-parse on random documents: strict up to the first stray quote, relaxed for it and after', () => {
+    const random = prng(Number(process.env.CSV_FUZZ_SEED ?? 20240611) + 1);
+    let strays = 0;
+    let spanning = 0;
+    for (let i = 0; i < 4000; i++) {
+      const dialect = DIALECTS[Math.floor(random() * DIALECTS.length)]!;
+      const doc = randomDocument(random, dialect);
+      const whole = tokenizeStray([doc], dialect);
+      const split = tokenizeStray(randomChunks(random, doc), dialect);
+      const context = `document ${i}: ${describeDoc(doc, dialect)}`;
+      expect(split, context).toEqual(whole);
+      const strict = reference(doc, dialect);
+      if (strict.error?.code !== 'INVALID_OPENING_QUOTE') {
+        // No stray quote before the input ends or stops: exactly the strict reading.
+        expect(whole.records, context).toEqual(strict.records);
+        expect(whole.error?.code, context).toBe(strict.error?.code);
+        continue;
+      }
+      // Up to the first stray quote, the strict reading; that record is the first one marked.
+      const first = strict.records.length;
+      expect(whole.records.slice(0, first), context).toEqual(strict.records);
+      // Relaxed, a quote inside a field is data, as here; a bad closing quote also is, where
+      // here it stays fatal: up to that, the same records.
+      const relaxed = reference(doc, { ...dialect, relax: true });
+      if (whole.error === undefined) {
+        expect(whole.records.map(({ fields, line }) => ({ fields, line })), context).toEqual(relaxed.records);
+      } else {
+        expect(['CSV_INVALID_CLOSING_QUOTE', 'CSV_QUOTE_NOT_CLOSED'], context).toContain(whole.error.code);
+        expect(whole.records.map(({ fields, line }) => ({ fields, line })), context).toEqual(relaxed.records.slice(0, whole.records.length));
+      }
+      const marked = whole.records[first];
+      if (marked === undefined) continue; // the stray record itself met a fatal error
+      expect(marked.stray, context).toBeDefined();
+      for (const record of whole.records) {
+        const stray = record.stray;
+        if (stray === undefined) continue;
+        strays++;
+        // The field named holds the quote; the text is the record's, as it is in the document.
+        expect(record.fields[stray.field]!.includes(dialect.quote), context).toBe(true);
+        expect(doc.includes(stray.text), context).toBe(true);
+        if (lineBreaksIn(stray.text) > 0) spanning++;
+        if (!/[\r\n]/.test(stray.text) && !stray.text.startsWith('\ufeff')) {
+          // Read alone, it is the same record.
+          expect(tokenizeStray([stray.text], dialect).records, context).toEqual([{ fields: record.fields, line: 1, stray }]);
+        }
+      }
+    }
+    expect(strays).toBeGreaterThan(200);
+    expect(spanning).toBeGreaterThan(20);
   });
 });
