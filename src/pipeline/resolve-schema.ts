@@ -19,9 +19,9 @@ export interface ResolvedSchema {
  * input's base name without its extensions, so `products.csv.gz` loads into
  * `products` and a report `products.errors.ndjson` goes back into `products`.
  */
-export function tableNameFromInput(inputPath: string): string {
+export function tableNameFromInput(inputPath: string, hint = '--table <name> (or --schema naming the table)'): string {
   if (inputPath === '-') {
-    throw new BargeError('usage', 'reading stdin needs --table <name> (or --schema naming the table)');
+    throw new BargeError('usage', `reading stdin needs ${hint}`);
   }
   return inputBaseName(inputPath);
 }

@@ -48,4 +48,15 @@ describe('schema infer', () => {
     const shape = (db: string) => JSON.stringify([rows(path.join(dir, db), 'PRAGMA table_info(zipcodes)'), rows(path.join(dir, db), 'SELECT * FROM zipcodes')]);
     expect(shape('pinned.db')).toBe(shape('inferred.db'));
   });
+
+  it('from stdin: needs --table, and says so without naming an option it does not have', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'a.csv'), 'a\n1\n');
+    const bare = await barge(dir, ['schema', 'infer', '-'], { inputFile: path.join(dir, 'a.csv') });
+    expect(bare.exitCode).toBe(2);
+    expect(bare.stderr.trim()).toBe('barge: error: reading stdin needs --table <name> to name the table in the schema');
+    const named = await barge(dir, ['schema', 'infer', '-', '--table', 't'], { inputFile: path.join(dir, 'a.csv') });
+    expect(named.exitCode).toBe(0);
+    expect(JSON.parse(named.stdout)).toEqual({ table: 't', columns: { a: { type: 'integer' } }, extraColumns: 'reject' });
+  });
 });

@@ -30,7 +30,8 @@ async function inferAction(input: string, flags: SourceFlags): Promise<CommandOu
   const [{ openInputs, recordsOf }, { schemaFromSamples, tableNameFromInput }, { checkName }] = await Promise.all([
     import('../../pipeline/record-source.js'), import('../../pipeline/resolve-schema.js'), import('../../schema/index.js'),
   ]);
-  const table = flags.table ?? tableNameFromInput(input);
+  // schema infer has no --schema: its hint names --table alone.
+  const table = flags.table ?? tableNameFromInput(input, '--table <name> to name the table in the schema');
   checkName(table, 'table');
   const records = recordsOf(await openInputs([input], source), source);
   const samples: SourceRecord[] = [];
