@@ -113,13 +113,15 @@ describe('validate on two threads gives what one thread gives', () => {
     expect(one.summary.stoppedEarly).toContain('--max-errors');
   });
 
-  it('a malformed quote in the second half: the same one-line error', async () => {
+  it('a stray quote in the second half: the same rejected record', async () => {
     const rows = csv(20_000, '\n').split('\n');
     rows[15_000] = '15000,bad@example.com,1.00,an "unquoted" quote';
     const dir = setUp({ 'items.csv': rows.join('\n') });
     const { one, two } = await bothWays(dir, 'items.csv');
-    expect(one.exitCode).not.toBe(0);
-    expect(one.stderr).toContain('items.csv:15001: a quote inside an unquoted field');
+    expect(one.exitCode).toBe(1);
+    expect(one.entries.filter((entry) => entry._barge_errors[0].code === 'stray_quote').map((entry) => [entry._barge_line, entry._barge_raw, entry._barge_errors[0].message])).toEqual([
+      [15001, '15000,bad@example.com,1.00,an "unquoted" quote', 'line 15001: a quote inside an unquoted field: quote the whole field and double the quotes ("an ""unquoted"" quote")'],
+    ]);
     expect(two).toEqual(one);
   });
 });

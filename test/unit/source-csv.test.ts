@@ -206,22 +206,23 @@ describe('parseCsv', () => {
     );
   });
 
-  it('stops at a quote inside an unquoted field, naming the line', async () => {
-    const error = await parseError(['id,name\n1,a\n2,b"c\n']);
-    expect(error.message).toBe(
-      'products.csv:3: a quote inside an unquoted field (INVALID_OPENING_QUOTE); quote the whole field and double the quotes inside it',
-    );
+  it('rejects a record with a quote inside an unquoted field, keeping its text; the records after it read on', async () => {
+    expect(await parse(['id,name\n1,a\n2,b"c\n3,d\n'])).toEqual([
+      { input: 'products.csv', line: 2, recordNo: 1, text: true, data: { id: '1', name: 'a' } },
+      { input: 'products.csv', line: 3, recordNo: 2, text: true, data: { id: '2', name: 'b"c' }, raw: '2,b"c',
+        parseError: { code: 'stray_quote', message: 'a quote inside an unquoted field: quote the whole field and double the quote ("b""c")' } },
+      { input: 'products.csv', line: 4, recordNo: 3, text: true, data: { id: '3', name: 'd' } },
+    ]);
   });
-
   it('refuses a duplicate column in the header', async () => {
     const error = await parseError(['id,x,x\n1,2,3\n']);
     expect(error.code).toBe('input');
-    expect(error.message).toBe('products.csv:1: duplicate column "x" in the header');
+    expect(error.message).toBe('products.csv:1: duplicate column "x" in the header; rename the columns with --columns a,b,c');
   });
 
   it('refuses an empty column name in the header', async () => {
     const error = await parseError(['id,,name\n1,2,3\n']);
-    expect(error.message).toBe('products.csv:1: column 2 has an empty name in the header');
+    expect(error.message).toBe('products.csv:1: column 2 has an empty name in the header; rename the columns with --columns a,b,c');
   });
 
   it('yields nothing for a header-only file or an empty file', async () => {
