@@ -103,12 +103,18 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
   }
 }
 
-/** A ragged (or stray-quoted) row's data: the header's names, then `_barge_extra_N` for fields beyond them. */
+/**
+ * A ragged (or stray-quoted) row's data: the header's names, then `(extra field N)` for fields
+ * beyond them. Not `_barge…`, which the report's reader ignores: with such names the extra
+ * values were dropped from the report, and importing it unfixed loaded the record without
+ * them. As fields of their own they stay in the report, and an unfixed retry rejects the
+ * record again (a column not in the schema) until the user moves or removes them.
+ */
 function fieldsByName(fields: string[], header: string[]): Record<string, string> {
   const data: Record<string, string> = {};
   const kept = fields.length < header.length ? fields.length : header.length;
   for (let i = 0; i < kept; i++) data[header[i]!] = fields[i]!;
-  for (let i = kept; i < fields.length; i++) data[`_barge_extra_${i - kept + 1}`] = fields[i]!;
+  for (let i = kept; i < fields.length; i++) data[`(extra field ${i - kept + 1})`] = fields[i]!;
   return data;
 }
 

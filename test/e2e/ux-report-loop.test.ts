@@ -66,6 +66,18 @@ describe('the fix-the-report loop', () => {
     expect(fs.readFileSync(reportFile, 'utf8')).toBe(fixed.join('\n'));
   });
 
+  it('a row with too many fields keeps its extra values in the report, and an unfixed retry rejects it again instead of loading it without them', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'r.csv'), 'id,name\n1,a\n2,b,EXTRA\n');
+    expect((await barge(dir, ['import', 'r.csv', '--mode', 'row'])).exitCode).toBe(1);
+    const [entry] = readNdjson(path.join(dir, 'r.errors.ndjson'));
+    expect(entry).toMatchObject({ _barge_raw: '2,b,EXTRA', id: '2', name: 'b', '(extra field 1)': 'EXTRA' });
+    const retry = await barge(dir, ['import', 'r.errors.ndjson', '--mode', 'row']);
+    expect(retry.exitCode).toBe(1);
+    expect(retry.stderr).toContain('column "(extra field 1)": unexpected column "(extra field 1)"');
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT id, name FROM r ORDER BY id')).toEqual([{ id: 1, name: 'a' }]);
+  });
+
   it('--errors naming an input is a usage error, and nothing is written', async () => {
     const dir = setup();
     await barge(dir, ['import', 'items.csv', '--schema', 'items.schema.json', '--mode', 'row']);

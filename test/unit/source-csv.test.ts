@@ -183,7 +183,7 @@ describe('parseCsv', () => {
       line: 2,
       recordNo: 1,
       text: true,
-      data: { a: '1', b: '2', _barge_extra_1: '3', _barge_extra_2: '4' },
+      data: { a: '1', b: '2', '(extra field 1)': '3', '(extra field 2)': '4' },
       raw: '1,2,3,4',
       parseError: { code: 'ragged_row', message: 'expected 2 fields, got 4' },
     });
