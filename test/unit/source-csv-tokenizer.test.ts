@@ -21,15 +21,15 @@ const CSV: Dialect = { delimiter: ',', quote: '"', relax: false };
 
 /** The tokenizer on `chunks`, one push each. */
 function tokenize(chunks: string[], dialect: Dialect = CSV, maxRecordChars = MAX_RECORD_CHARS): Outcome {
-  const tokenizer = new CsvTokenizer({
-    delimiter: dialect.delimiter,
-    quote: dialect.quote,
-    relaxQuotes: dialect.relax,
-    maxRecordChars,
-  });
-  const records: Outcome['records'] = [];
-  const sink = (fields: string[], line: number): void => {
-    records.push({ fields, line });
+  return runTokenizer(chunks, { delimiter: dialect.delimiter, quote: dialect.quote, relaxQuotes: dialect.relax, maxRecordChars });
+}
+
+/** A tokenizer with `options` on `chunks`, one push each: its records (with their StrayQuote, if any) and its error. */
+function runTokenizer(chunks: string[], options: ConstructorParameters<typeof CsvTokenizer>[0]): StrayOutcome {
+  const tokenizer = new CsvTokenizer(options);
+  const records: StrayOutcome['records'] = [];
+  const sink = (fields: string[], line: number, _raw: string | undefined, stray?: StrayQuote): void => {
+    records.push(stray === undefined ? { fields, line } : { fields, line, stray });
   };
   try {
     for (const chunk of chunks) tokenizer.push(chunk, sink);
@@ -423,7 +423,7 @@ interface StrayOutcome {
 }
 
 function tokenizeStray(chunks: string[], dialect: Dialect = CSV, options: { recordDelimiter?: 'lf' | 'crlf' } = {}): StrayOutcome {
-  const tokenizer = new CsvTokenizer({
+  return runTokenizer(chunks, {
     delimiter: dialect.delimiter,
     quote: dialect.quote,
     relaxQuotes: dialect.relax,
@@ -431,18 +431,6 @@ function tokenizeStray(chunks: string[], dialect: Dialect = CSV, options: { reco
     reportStrayQuotes: true,
     ...options,
   });
-  const records: StrayOutcome['records'] = [];
-  const sink = (fields: string[], line: number, _raw: string | undefined, stray?: StrayQuote): void => {
-    records.push(stray === undefined ? { fields, line } : { fields, line, stray });
-  };
-  try {
-    for (const chunk of chunks) tokenizer.push(chunk, sink);
-    tokenizer.end(sink);
-  } catch (error) {
-    if (!(error instanceof CsvSyntaxError)) throw error;
-    return { records, error: { code: error.code, line: error.line } };
-  }
-  return { records };
 }
 
 describe('CsvTokenizer with reportStrayQuotes', () => {
