@@ -115,9 +115,19 @@ function coerceTextString(v: unknown): unknown {
 function coerceJsonString(v: unknown): unknown {
   if (v === null) return undefined;
   if (typeof v === 'string') return v;
-  if (typeof v === 'number') return Number.isFinite(v) && (Number.isSafeInteger(v) || !Number.isInteger(v)) ? String(v) : v;
+  if (typeof v === 'number') return Number.isFinite(v) && !roundedByJson(v) ? String(v) : v;
   if (typeof v === 'boolean' || typeof v === 'object') return JSON.stringify(v);
   return v;
+}
+
+/**
+ * Whether a JSON number is an integer that JSON.parse may have rounded: beyond 2^53, where a
+ * double no longer holds every integer, and below 1e21, where JavaScript still writes it as
+ * plain digits, as an id is written (9007199254740993 is read as 9007199254740992). A larger
+ * one prints in exponent form (6.02e+23), as a producer writes a float: kept.
+ */
+export function roundedByJson(n: number): boolean {
+  return Number.isInteger(n) && !Number.isSafeInteger(n) && Math.abs(n) < 1e21;
 }
 
 /** Dates and datetimes are strings in both modes; "" is missing because the column is not a string column. */

@@ -1,6 +1,6 @@
 import { coerceJson, hasLeadingZero, INTEGER_TEXT, NUMBER_TEXT, parseBooleanWord } from './coerce-value.js';
 import type { ColumnSpec, SchemaSpec } from './types.js';
-import { defaultRowValue, finisherFor, isEffectivelyRequired, isObjectOrArray, patternRegExp, valueSchema } from './zod-schema.js';
+import { defaultRowValue, finisherFor, isEffectivelyRequired, isObjectOrArray, keepsItsIntegers, patternRegExp, valueSchema } from './zod-schema.js';
 
 // ---- the fast path ------------------------------------------------------------------------
 
@@ -87,7 +87,7 @@ function fastColumn(col: ColumnSpec, text: boolean, missing: unknown): FastColum
     return (raw) => {
       const coerced = coerceJson(raw);
       if (coerced === undefined) return missing;
-      return isObjectOrArray(coerced) ? JSON.stringify(coerced) : ASK_ZOD;
+      return isObjectOrArray(coerced) && keepsItsIntegers(coerced) ? JSON.stringify(coerced) : ASK_ZOD;
     };
   }
   if (type === 'string') {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BargeError } from '../errors.js';
-import { NUMBER_TEXT, parseBooleanWord } from './coerce-value.js';
+import { NUMBER_TEXT, parseBooleanWord, roundedByJson } from './coerce-value.js';
 import { MAX_COLUMNS, nameKey, nameProblem } from './names.js';
 import type { ColumnSpec, ColumnType, SchemaSpec } from './types.js';
 
@@ -139,13 +139,13 @@ export function inferSchema(samples: InferSample[], table: string): SchemaSpec {
 
 /**
  * The types a JSON value fits. Every value fits string too (a string column keeps it as its
- * JSON text), except an integer beyond 2^53, which JSON.parse has already rounded and which the
- * string column rejects.
+ * JSON text), except an integer JSON.parse may have rounded (roundedByJson), which the string
+ * column rejects.
  */
 function nativeFits(v: unknown): number {
   if (typeof v === 'number') {
     if (Number.isSafeInteger(v)) return INTEGER | NUMBER | STRING;
-    return Number.isInteger(v) ? NUMBER : NUMBER | STRING;
+    return roundedByJson(v) ? NUMBER : NUMBER | STRING;
   }
   if (typeof v === 'boolean') return BOOLEAN | STRING;
   if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? INTEGER | NUMBER : 0;

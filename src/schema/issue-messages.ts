@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { hasLeadingZero, INT64_MAX, INT64_MIN, INTEGER_TEXT, NUMBER_TEXT, type Coerce } from './coerce-value.js';
+import { hasLeadingZero, INT64_MAX, INT64_MIN, INTEGER_TEXT, NUMBER_TEXT, roundedByJson, type Coerce } from './coerce-value.js';
 import type { ColumnSpec, ColumnType, FieldError } from './types.js';
 
 // Barge's own short messages for zod's issues, written from the issue code and the column
@@ -18,6 +18,8 @@ export const TYPE_EXPECTED: Record<ColumnType, string> = {
 
 /** The message of valueSchema's (zod-schema.ts) NUL check, which describeIssue recognises. */
 export const NUL_MESSAGE = 'nul';
+/** The same for a json column's check for integers beyond 2^53 (keepsItsIntegers). */
+export const UNSAFE_INTEGER_MESSAGE = 'unsafe integer';
 
 // ---- messages -----------------------------------------------------------------------------
 
@@ -72,6 +74,14 @@ export function describeIssue(
     case 'custom':
       if (issue.message === NUL_MESSAGE) {
         return { column: name, code: 'type', message: `expected text without NUL (\\u0000) characters, got ${got}`, value };
+      }
+      if (issue.message === UNSAFE_INTEGER_MESSAGE) {
+        return {
+          column: name,
+          code: 'type',
+          message: `holds an integer beyond 2^53, which JSON readers round (read as ${got}): quote it in the input to keep its digits`,
+          value,
+        };
       }
       break;
     case 'invalid_value':
@@ -139,7 +149,7 @@ function typeHint(type: ColumnType, raw: unknown): string {
   if ((type === 'integer' || type === 'number') && typeof raw === 'string' && hasLeadingZero(raw) && (type === 'integer' ? INTEGER_TEXT : NUMBER_TEXT).test(raw)) {
     return ' (a number would drop the leading zero: declare the column "string" to keep the text)';
   }
-  if (type === 'string' && typeof raw === 'number' && Number.isInteger(raw) && !Number.isSafeInteger(raw)) {
+  if (type === 'string' && typeof raw === 'number' && roundedByJson(raw)) {
     return ' (JSON readers round integers beyond 2^53: quote it in the input to keep its digits)';
   }
   return '';

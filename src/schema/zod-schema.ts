@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BargeError } from '../errors.js';
-import { coercerFor, INT64_MAX, INT64_MIN } from './coerce-value.js';
-import { describeIssue, NUL_MESSAGE, showValue, TYPE_EXPECTED } from './issue-messages.js';
+import { coercerFor, INT64_MAX, INT64_MIN, roundedByJson } from './coerce-value.js';
+import { describeIssue, NUL_MESSAGE, showValue, TYPE_EXPECTED, UNSAFE_INTEGER_MESSAGE } from './issue-messages.js';
 import type { ColumnSpec, ColumnType, SchemaSpec } from './types.js';
 
 // One column's zod schema (the type and its constraints, without the coercion), whether a
@@ -15,6 +15,25 @@ function hasNoNul(v: string): boolean {
 
 export function isObjectOrArray(v: unknown): boolean {
   return typeof v === 'object' && v !== null;
+}
+
+/**
+ * Whether a JSON value holds no integer JSON.parse may have rounded (roundedByJson: the id
+ * 9007199254740993 is read as 9007199254740992), so storing the value would change it
+ * without a word; the record is rejected instead (quote such ids in the input), as an integer
+ * or string column rejects such a number. Only json columns pay this walk.
+ */
+export function keepsItsIntegers(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const current = stack.pop();
+    if (typeof current === 'number') {
+      if (roundedByJson(current)) return false;
+    } else if (typeof current === 'object' && current !== null) {
+      for (const child of Array.isArray(current) ? current : Object.values(current)) stack.push(child);
+    }
+  }
+  return true;
 }
 
 /** The zod schema of one column's coerced value, without optionality. */
@@ -67,7 +86,7 @@ export function valueSchema(spec: ColumnSpec, withEnum: boolean): z.ZodType {
       // ISO 8601 with T: a Z or ±hh:mm offset, or local time without one.
       return z.iso.datetime({ offset: true, local: true });
     case 'json':
-      return z.custom<object>(isObjectOrArray);
+      return z.custom<object>(isObjectOrArray).refine(keepsItsIntegers, { message: UNSAFE_INTEGER_MESSAGE });
   }
 }
 

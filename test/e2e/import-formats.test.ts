@@ -168,6 +168,18 @@ describe('import: every format lands the same rows', () => {
     ]);
   });
 
+  it('a json column holding an id JSON.parse has rounded rejects the record instead of storing another id', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'j.json'), JSON.stringify({ table: 'j', columns: { k: { type: 'integer' }, meta: { type: 'json' } } }));
+    fs.writeFileSync(path.join(dir, 'j.ndjson'), '{"k":1,"meta":{"id":9007199254740993}}\n{"k":2,"meta":{"id":"9007199254740993","mass":6.02e23}}\n');
+    const result = await barge(dir, ['import', 'j.ndjson', '--schema', 'j.json', '--mode', 'row']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(
+      'line 1, column "meta": holds an integer beyond 2^53, which JSON readers round (read as {"id":9007199254740992}): quote it in the input to keep its digits',
+    );
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT k, meta FROM j')).toEqual([{ k: 2, meta: '{"id":"9007199254740993","mass":6.02e+23}' }]);
+  });
+
   it('a later import without --schema validates with the schema barge kept', async () => {
     const dir = workdir();
     await importProducts(dir, 'fixtures/products.csv');

@@ -88,7 +88,7 @@ const TEXT: Record<string, string[]> = {
 };
 
 const JSON_VALUES: unknown[] = [undefined, null, true, false, 0, -0, 1, -1, 0.5, 1.5, 2.5, 3, 10, 11, -11, 2 ** 53 - 1, 2 ** 53, -(2 ** 53),
-  1e300, Infinity, -Infinity, 1.0000000000000002, {}, [], { a: 1 }, [1], 'x'];
+  1e300, Infinity, -Infinity, 1.0000000000000002, {}, [], { a: 1 }, [1], { a: [2 ** 60] }, [{ b: 2 ** 53 - 1 }], 'x'];
 
 function valueFor(next: () => number, type: string, text: boolean): unknown {
   const pool = TEXT[type]!;

@@ -152,6 +152,16 @@ describe('json', () => {
     expect(check(col, ' {"a": 1} ', true)).toEqual(ok('{"a":1}'));
     expect(check(col, '[1, 2]', false)).toEqual(ok('[1,2]'));
   });
+  it('rejects a value holding an integer beyond 2^53, which JSON.parse has already rounded', () => {
+    const message = (shown: string) => `holds an integer beyond 2^53, which JSON readers round (read as ${shown}): quote it in the input to keep its digits`;
+    expect(check(col, { id: 2 ** 60 }, false)).toEqual(bad('type', message('{"id":1152921504606847000}'), { id: 2 ** 60 }));
+    expect(check(col, '{"ids":[1,9007199254740993]}', true)).toEqual(bad('type', message('"{\\"ids\\":[1,9007199254740993]}"'), '{"ids":[1,9007199254740993]}'));
+    expect(check(col, { id: 18446744073709551615 }, false)).toEqual(bad('type', message('{"id":18446744073709552000}'), { id: 18446744073709551615 }));
+    // Quoted ids, safe integers, and floats written in exponent form (printed so again) are kept.
+    expect(check(col, { id: '9007199254740993', n: 2 ** 53 - 1, x: 0.5, avogadro: 6.02e23, big: 1.5e300 }, false)).toEqual(
+      ok('{"id":"9007199254740993","n":9007199254740991,"x":0.5,"avogadro":6.02e+23,"big":1.5e+300}'),
+    );
+  });
   it('rejects scalars and broken text', () => {
     expect(check(col, '5', true)).toEqual(bad('type', 'expected a JSON object or array, got "5"', '5'));
     expect(check(col, '{"a":', true)).toEqual(bad('type', 'expected a JSON object or array, got "{\\"a\\":"', '{"a":'));
@@ -180,6 +190,7 @@ describe('string', () => {
       bad('type', 'expected a string, got 1152921504606847000 (JSON readers round integers beyond 2^53: quote it in the input to keep its digits)', 2 ** 60),
     );
     expect(check(col, Infinity, false)).toEqual(bad('type', 'expected a string, got Infinity', 'Infinity'));
+    expect(check(col, 6.02e23, false)).toEqual(ok('6.02e+23'));
   });
   it('counts characters as code points in its length messages, and reads a pattern with Unicode semantics', () => {
     const two = { type: 'string', minLength: 2, maxLength: 2 };
