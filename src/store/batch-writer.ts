@@ -56,7 +56,8 @@ export class BatchWriter {
   private readonly exists: { statement: Statement; places: number[] } | undefined;
   private readonly foreignKeys: ForeignKeyRef[];
   private readonly params: unknown[];
-  private readonly upserts = new Map<string, Statement>();
+  /** --on-conflict update: the places (in `columns`) of the columns an upsert may set, in the statement's order. */
+  private readonly upsertFlags: number[] | undefined;
 
   constructor(
     private readonly db: Db,
@@ -74,6 +75,7 @@ export class BatchWriter {
       // 30-50% slower.
       db.pragma(`cache_size = -${APPEND_CACHE_KIB}`);
     }
+    this.upsertFlags = options.onConflict === 'update' ? this.updatable().map((c) => columns.indexOf(c)) : undefined;
     this.rowsPerStatement = Math.max(1, Math.min(ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / Math.max(1, columns.length))));
     this.single = db.prepare(this.insertSql(1));
     const countsNeedProbe = options.onConflict === 'replace' || options.onConflict === 'update';
@@ -112,7 +114,14 @@ export class BatchWriter {
     const outcome: WriteOutcome = { inserted: 0, updated: 0, ignored: 0, failures: [] };
     if (this.options.onConflict === 'update') {
       if (given === undefined || given.length !== rows.length) throw new Error('an upsert needs the given columns of every row');
-      for (let index = 0; index < rows.length; index++) this.writeOne(rows, index, outcome, this.upsertFor(given[index]!));
+      const flags = this.upsertFlags!;
+      for (let index = 0; index < rows.length; index++) {
+        // The row's values, then one flag per updatable column: whether the record gave it.
+        const row = rows[index]!;
+        const args = [...row];
+        for (const at of flags) args.push(given[index]![at] ? 1 : 0);
+        this.writeOne(rows, index, outcome, this.single, args);
+      }
       return outcome;
     }
     let index = 0;
@@ -142,24 +151,12 @@ export class BatchWriter {
     return outcome;
   }
 
-  /** The upsert statement for rows that give these columns, prepared once per set of them. */
-  private upsertFor(given: readonly boolean[]): Statement {
-    const key = given.map((g) => (g ? '1' : '0')).join('');
-    let statement = this.upserts.get(key);
-    if (statement === undefined) {
-      const updated = this.columns.filter((c, i) => given[i] && !this.options.conflictColumns.includes(c));
-      statement = this.db.prepare(this.insertSql(1, updated));
-      this.upserts.set(key, statement);
-    }
-    return statement;
-  }
-
-  private writeOne(rows: readonly (readonly unknown[])[], index: number, outcome: WriteOutcome, statement: Statement = this.single): void {
+  private writeOne(rows: readonly (readonly unknown[])[], index: number, outcome: WriteOutcome, statement: Statement = this.single, args?: unknown[]): void {
     const row = rows[index]!;
     try {
       let existed = false;
       if (this.exists) existed = this.exists.statement.get(this.exists.places.map((at) => row[at])) !== undefined;
-      const changes = statement.run(...row).changes;
+      const changes = statement.run(...(args ?? row)).changes;
       if (changes === 0) outcome.ignored++;
       else if (existed) outcome.updated++;
       else outcome.inserted++;
@@ -169,6 +166,11 @@ export class BatchWriter {
     }
   }
 
+  /** The columns an upsert may set: all but the key it matches on. */
+  private updatable(): string[] {
+    return this.columns.filter((c) => !this.options.conflictColumns.includes(c));
+  }
+
   /** What a duplicate key's message suggests: the --on-conflict choices, or what update matched on. */
   private get duplicateHint(): string {
     if (this.options.onConflict !== 'update') return 'use --on-conflict ignore, replace or update to allow this';
@@ -176,8 +178,7 @@ export class BatchWriter {
     return `--on-conflict update matches existing rows by ${key} only, and another row holds this value`;
   }
 
-  /** updated: the columns an upsert overwrites (--on-conflict update). */
-  private insertSql(rowCount: number, updated: readonly string[] = []): string {
+  private insertSql(rowCount: number): string {
     const table = quoteIdent(this.table);
     const columnList = this.columns.map(quoteIdent).join(', ');
     const tuple = `(${this.columns.map(() => '?').join(', ')})`;
@@ -192,8 +193,12 @@ export class BatchWriter {
       case 'replace':
         return `INSERT OR REPLACE INTO ${table} (${columnList}) VALUES ${values}`;
       case 'update': {
+        // One statement for every record: each column other than the key is set from the
+        // record only when its flag (bound after the values) says the record gave it. A
+        // statement per set of given columns was measured to grow without bound on sparse
+        // input: 60k NDJSON records with 24 optional fields, 666 MB and 2.5 s against 160 MB.
         const target = this.options.conflictColumns.map(quoteIdent).join(', ');
-        const updates = updated.map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`);
+        const updates = this.updatable().map((c) => `${quoteIdent(c)} = CASE WHEN ? THEN excluded.${quoteIdent(c)} ELSE ${quoteIdent(c)} END`);
         const action = updates.length > 0 ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING';
         return `INSERT INTO ${table} (${columnList}) VALUES ${values} ON CONFLICT (${target}) ${action}`;
       }
