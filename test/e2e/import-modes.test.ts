@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { barge, importMakers, readNdjson, rows, workdir } from '../helpers/cli.js';
 
@@ -321,6 +322,27 @@ describe('--truncate and --dry-run', () => {
     expect(rows(db, 'SELECT count(*) AS n FROM _barge_jobs')[0]).toEqual(jobs);
     expect(makers()).toEqual([{ id: 'A', name: 'a2' }, { id: 'C', name: 'c' }]);
     expect(rows(db, 'SELECT id, maker FROM p ORDER BY id')).toEqual([{ id: 1, maker: 'A' }, { id: 2, maker: 'A' }]);
+  });
+
+  it('--truncate of a table whose referencing rows have ON DELETE actions is refused: the DELETE would change them whatever the reload', async () => {
+    const dir = workdir();
+    const db = path.join(dir, 'barge.db');
+    const setup = new Database(db);
+    setup.exec(`PRAGMA journal_mode = WAL;
+      CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT);
+      CREATE TABLE c (id INTEGER PRIMARY KEY, pid INTEGER REFERENCES p(id) ON DELETE CASCADE);
+      CREATE TABLE n (id INTEGER PRIMARY KEY, pid INTEGER REFERENCES p(id) ON DELETE SET NULL);
+      INSERT INTO p VALUES (1, 'a'), (2, 'b'); INSERT INTO c VALUES (10, 1), (11, 2); INSERT INTO n VALUES (20, 1);`);
+    setup.close();
+    fs.writeFileSync(path.join(dir, 'p.csv'), 'id,name\n1,A\n2,B\n');
+    const result = await barge(dir, ['import', 'p.csv', '--table', 'p', '--truncate']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr.trim()).toBe(
+      'barge: error: --truncate cannot empty "p": rows of "c" (pid → id) ON DELETE CASCADE, "n" (pid → id) ON DELETE SET NULL reference it, and emptying it would change those rows; load with --on-conflict update instead of --truncate, or empty those tables first',
+    );
+    expect(rows(db, 'SELECT id, pid FROM c ORDER BY id')).toEqual([{ id: 10, pid: 1 }, { id: 11, pid: 2 }]);
+    expect(rows(db, 'SELECT id, pid FROM n')).toEqual([{ id: 20, pid: 1 }]);
+    expect(rows(db, 'SELECT id, name FROM p ORDER BY id')).toEqual([{ id: 1, name: 'a' }, { id: 2, name: 'b' }]);
   });
 
   it('--dry-run checks constraints against the database and leaves its content unchanged', async () => {
