@@ -1,3 +1,4 @@
+import { runAbruptExitCleanups } from '../exit-cleanups.js';
 /**
  * SIGINT/SIGTERM ask the running job to stop at the next chunk boundary (it
  * rolls back its open transaction, writes the report, marks the job
@@ -7,7 +8,10 @@
 export function interruptSignal(): AbortSignal {
   const controller = new AbortController();
   const onSignal = () => {
-    if (controller.signal.aborted) process.exit(130);
+    if (controller.signal.aborted) {
+      runAbruptExitCleanups();
+      process.exit(130);
+    }
     controller.abort();
   };
   process.on('SIGINT', onSignal);

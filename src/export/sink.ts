@@ -4,6 +4,7 @@ import { finished, pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { BargeError } from '../errors.js';
 import { messageOf } from '../store/open-database.js';
+import { onAbruptExit } from '../exit-cleanups.js';
 
 /** Where an export's text goes: a file (written aside, renamed into place) or stdout. */
 function lstatOrUndefined(file: string): fs.Stats | undefined {
@@ -83,11 +84,15 @@ function streamSink(stream: NodeJS.WritableStream, name: string): Sink {
  * complete one is expected (or over the previous complete one).
  */
 export function fileSink(out: string, gzip: boolean): Sink {
-  // A symlink, device or FIFO (/dev/stdout, a named pipe) is written in place:
-  // renaming over it would replace it.
-  const existing = lstatOrUndefined(out);
+  // A symlink is followed: the file it names is written aside and renamed into place, so the
+  // link stays and its file is whole or untouched (written in place, a failed export emptied
+  // it and an interrupted one left half of it). A device or FIFO (/dev/stdout, a named pipe)
+  // is written in place: renaming over it would replace it.
+  const real = linkTarget(out);
+  const existing = statOrUndefined(real);
   const special = existing !== undefined && !existing.isFile();
-  const temp = special ? out : path.join(path.dirname(out), `.${path.basename(out)}.${process.pid}.barge-tmp`);
+  const temp = special ? real : path.join(path.dirname(real), `.${path.basename(real)}.${process.pid}.barge-tmp`);
+  const forget = special ? () => false : onAbruptExit(() => fs.rmSync(temp, { force: true }));
   const file = fs.createWriteStream(temp, { highWaterMark: 1 << 20 });
   const gz = gzip ? zlib.createGzip() : undefined;
   const target: NodeJS.WritableStream = gz ?? file;
@@ -113,10 +118,14 @@ export function fileSink(out: string, gzip: boolean): Sink {
       check();
       if (special) return;
       try {
-        fs.renameSync(temp, out);
+        // The file replaced keeps its permissions (a 600 file stayed 600 only by luck of the umask).
+        if (existing !== undefined) fs.chmodSync(temp, existing.mode & 0o7777);
+        fs.renameSync(temp, real);
       } catch (error) {
         fs.rmSync(temp, { force: true });
         throw new BargeError('io', `cannot write ${out}: ${messageOf(error)}`, { cause: error });
+      } finally {
+        forget();
       }
     },
     async discard() {
@@ -124,6 +133,25 @@ export function fileSink(out: string, gzip: boolean): Sink {
       file.destroy();
       await done;
       if (!special) fs.rmSync(temp, { force: true });
+      forget();
     },
   };
+}
+
+/** The file a path names once its symlinks are followed (the path itself when it is none). */
+function linkTarget(file: string): string {
+  let current = file;
+  for (let hops = 0; hops < 40; hops++) {
+    if (!lstatOrUndefined(current)?.isSymbolicLink()) return current;
+    current = path.resolve(path.dirname(current), fs.readlinkSync(current));
+  }
+  return current;
+}
+
+function statOrUndefined(file: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(file);
+  } catch {
+    return undefined;
+  }
 }

@@ -3,7 +3,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { barge, importMakers, openDb, readNdjson, rows, workdir } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { barge, BIN, importMakers, openDb, readNdjson, rows, workdir } from '../helpers/cli.js';
 
 const SCHEMA = ['--schema', 'fixtures/products.schema.json'];
 const COLUMNS = ['id', 'name', 'price', 'qty', 'active', 'released', 'category', 'tags', 'maker_id'];
@@ -444,5 +445,51 @@ describe('export: CSV and TSV pages formatted by SQLite, on two threads (csv-pag
       .map((fields) => fields[1]));
     expect(commits).toBeGreaterThan(5);
     expect(markers.size).toBe(1);
+  });
+});
+
+describe('export: signals and the file it replaces', () => {
+  // 30 million steps of a recursive query giving 30,000 rows: ~3 s, and its writes never wait.
+  const SLOW = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 30000000) SELECT x FROM c WHERE x % 1000 = 0';
+
+  it.each([
+    ['to --out', (dir: string) => ['--out', path.join(dir, 'q.csv')], 'export interrupted; nothing was written to'],
+    ['to stdout redirected to a file', () => [], 'export interrupted after'],
+  ])('SIGINT stops an export whose writes never wait (%s): exit 130, no file', async (_, out, message) => {
+    const dir = workdir();
+    new Database(path.join(dir, 'q.db')).exec('CREATE TABLE t (x)');
+    const stdout = fs.openSync(path.join(dir, 'stdout.csv'), 'w');
+    const child = spawn('node', [BIN, 'export', '--db', 'q.db', '--query', SLOW, ...out(dir)], {
+      cwd: dir, stdio: ['ignore', stdout, 'pipe'], env: { ...process.env, BARGE_DB: '' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => { stderr += String(chunk); });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    child.kill('SIGINT');
+    const started = Date.now();
+    expect(await exited, stderr).toBe(130);
+    fs.closeSync(stdout);
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(stderr).toContain(message);
+    expect(fs.readdirSync(dir).filter((name) => name.includes('barge-tmp') || name === 'q.csv')).toEqual([]);
+  });
+
+  it('--out naming a symlink: the link stays, its file is replaced whole (keeping its mode), or left as it was when the export fails', async () => {
+    const dir = await loaded();
+    fs.mkdirSync(path.join(dir, 'real'));
+    const target = path.join(dir, 'real', 'data.csv');
+    fs.writeFileSync(target, 'PRECIOUS\n');
+    fs.chmodSync(target, 0o600);
+    fs.symlinkSync(path.join('real', 'data.csv'), path.join(dir, 'current.csv'));
+    const failed = await barge(dir, ['export', '--query', "SELECT id, json_extract(CASE WHEN id = 'P-9' THEN 'x{' ELSE '[1]' END, '$') FROM products", '--out', 'current.csv']);
+    expect(failed.exitCode).toBe(3);
+    expect(fs.readFileSync(target, 'utf8')).toBe('PRECIOUS\n');
+    const done = await barge(dir, ['export', '--table', 'products', '--columns', 'id', '--out', 'current.csv']);
+    expect(done.exitCode, done.stderr).toBe(0);
+    expect(fs.lstatSync(path.join(dir, 'current.csv')).isSymbolicLink()).toBe(true);
+    expect(fs.readFileSync(target, 'utf8').split('\n').slice(0, 3)).toEqual(['id', 'P-1', 'P-2']);
+    expect(fs.statSync(target).mode & 0o777).toBe(0o600);
+    expect(fs.readdirSync(path.join(dir, 'real'))).toEqual(['data.csv']);
   });
 });
