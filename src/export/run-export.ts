@@ -93,7 +93,7 @@ export async function runExport(config: ExportConfig, options: ExportOptions): P
     // A whole table as CSV/TSV: SQLite formats it, a page at a time, on two threads (csv-pages.ts).
     // With one column an empty field needs the "" only format-writers.ts writes.
     const csvPages =
-      pages !== undefined && table !== null && config.limit === undefined && columns.length >= 2 && (config.format === 'csv' || config.format === 'tsv')
+      pages !== undefined && table !== null && config.limit === undefined && columns.length >= 2 && columns.length <= MAX_PAGE_SQL_COLUMNS && (config.format === 'csv' || config.format === 'tsv')
         ? new CsvPages(db, { dbPath: config.dbPath, busyTimeoutMs: config.busyTimeoutMs, table, columns, list, delimiter: config.format === 'csv' ? ',' : '\t', worker: workerSetting() }, writer)
         : undefined;
 
@@ -275,6 +275,13 @@ function readError(error: unknown, config: ExportConfig): unknown {
   }
   return translateSqliteError(error, `database "${config.dbPath}"`);
 }
+
+/**
+ * The widest table whose CSV pages SQLite formats (csv-page-sql.ts): its concat_ws() takes one
+ * argument per column, and SQLite allows a function at most 1000 (a 1200-column table failed,
+ * exit 3 "too many arguments on function concat_ws"). Wider tables take the JS writer.
+ */
+const MAX_PAGE_SQL_COLUMNS = 999;
 
 /** How long an export may run without giving the event loop (and so its signal handlers) a turn. */
 const TURN_EVERY_MS = 50;

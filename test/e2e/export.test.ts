@@ -493,3 +493,19 @@ describe('export: signals and the file it replaces', () => {
     expect(fs.readdirSync(path.join(dir, 'real'))).toEqual(['data.csv']);
   });
 });
+
+describe('export: wide tables', () => {
+  it.each([999, 1000, 1200, 2000])('a %i-column table exports as CSV and TSV, every value in place', async (width) => {
+    const dir = workdir();
+    const names = Array.from({ length: width }, (_, i) => `c${i}`);
+    const lines = [names.join(','), ...[1, 2, 3].map((r) => names.map((_, i) => String(r * i)).join(','))];
+    fs.writeFileSync(path.join(dir, 'wide.csv'), lines.join('\n') + '\n');
+    expect((await barge(dir, ['import', 'wide.csv'])).exitCode).toBe(0);
+    for (const format of ['csv', 'tsv']) {
+      const result = await barge(dir, ['export', '--table', 'wide', '--out', `out.${format}`]);
+      expect(result.exitCode, result.stderr).toBe(0);
+      const text = fs.readFileSync(path.join(dir, `out.${format}`), 'utf8');
+      expect(text).toBe(lines.map((line) => (format === 'tsv' ? line.replaceAll(',', '\t') : line)).join('\n') + '\n');
+    }
+  });
+});
