@@ -131,4 +131,18 @@ function describeError(error: unknown, argv: string[]): number {
   return exitCodeFor(error);
 }
 
+/**
+ * A reader of stderr (or of stdout) that went away, as in `barge import … 2>&1 | head -1`, is
+ * not barge's failure: the messages are lost, the exit code still says what happened. Without
+ * this the write's EPIPE was an uncaught error, and the run exited 1 ("records rejected")
+ * after a job that had succeeded. An export's own output keeps its handling (export/sink.ts).
+ */
+function ignoreClosedReaders(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
+ignoreClosedReaders(process.stderr);
+ignoreClosedReaders(process.stdout);
+
 process.exitCode = await main(process.argv);

@@ -287,3 +287,21 @@ describe('without a terminal (pipes, as in cron and CI)', () => {
     expect(failed.stderr).toBe('barge: error: no table "nope" in loaded.db; list the tables with: barge stats --db loaded.db');
   });
 });
+
+describe('a reader that goes away', () => {
+  it('stderr (or stdout with --json) closed early: the exit code still says what happened', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'good.csv'), 'id,name\n1,a\n');
+    fs.writeFileSync(path.join(dir, 'bad.csv'), 'id,name\nx,a\n');
+    const run = async (command: string) => {
+      const result = await execa('bash', ['-c', `${command}; echo "exit=\${PIPESTATUS[0]}"`], { cwd: dir, reject: false, env: { ...process.env, BIN, BARGE_DB: '' } });
+      return /exit=(\d+)/.exec(String(result.stdout))?.[1];
+    };
+    expect(await run('node "$BIN" import good.csv 2>&1 | true')).toBe('0');
+    expect(await run('node "$BIN" validate good.csv 2>&1 | true')).toBe('0');
+    expect(await run('node "$BIN" validate good.csv --json 2>/dev/null | true')).toBe('0');
+    expect(await run('node "$BIN" stats 2>/dev/null --json | true')).toBe('0');
+    expect(await run('node "$BIN" validate bad.csv --table good 2>&1 | true')).toBe('1');
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT status FROM _barge_jobs')).toEqual([{ status: 'succeeded' }]);
+  });
+});
