@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BargeError } from '../errors.js';
 import type { ImportConfig } from './import-config.js';
-import { inputBaseName, REPORT_BASE } from './resolve-schema.js';
+import { inputBaseName, reportName } from './resolve-schema.js';
 
 /**
  * `<input base name>.errors.ndjson` in the working directory (`stdin.errors.ndjson` for `-`).
@@ -12,17 +12,9 @@ import { inputBaseName, REPORT_BASE } from './resolve-schema.js';
  */
 export function defaultReportPath(firstInput: string): string {
   if (firstInput === '-') return 'stdin.errors.ndjson';
-  const retry = REPORT_BASE.exec(reportlessExtension(firstInput));
-  if (retry) return `${retry[1]}.errors-${Number(retry[2] ?? 1) + 1}.ndjson`;
+  const report = reportName(firstInput);
+  if (report) return `${report.table}.errors-${report.round + 1}.ndjson`;
   return `${inputBaseName(firstInput)}.errors.ndjson`;
-}
-
-/** The file name without its extension (and a .gz). */
-function reportlessExtension(input: string): string {
-  let base = path.basename(input);
-  if (base.toLowerCase().endsWith('.gz')) base = base.slice(0, -3);
-  const dot = base.lastIndexOf('.');
-  return dot > 0 ? base.slice(0, dot) : base;
 }
 
 /**

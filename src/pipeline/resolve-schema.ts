@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { BargeError } from '../errors.js';
 import { checkName, inferSchema, loadSchemaFile, schemaFromTable } from '../schema/index.js';
@@ -31,16 +32,45 @@ export function tableNameFromInput(inputPath: string, hint = '--table <name> (or
  * `products.errors-2.ndjson`, -> `products`.
  */
 export function inputBaseName(inputPath: string): string {
+  return reportName(inputPath)?.table ?? withoutExtension(inputPath);
+}
+
+/**
+ * What a report's file name says: the table its records came from, and the retry round (1 for
+ * `x.errors.*`, N for `x.errors-N.*`). A name of the second kind counts only when the file
+ * holds a report (its first bytes name `_barge_job`): `build.errors-2024.csv` or
+ * `http.errors-404.csv` are data files of their own, which went into tables "build" and "http".
+ */
+export function reportName(inputPath: string): { table: string; round: number } | undefined {
+  if (inputPath === '-') return undefined;
+  const match = /^(.+)\.errors(?:-(\d+))?$/.exec(withoutExtension(inputPath));
+  if (match === null) return undefined;
+  if (match[2] !== undefined && !holdsReport(inputPath)) return undefined;
+  return { table: match[1]!, round: match[2] === undefined ? 1 : Number(match[2]) };
+}
+
+/** `dir/products.csv.gz` -> `products.csv` -> `products`. */
+function withoutExtension(inputPath: string): string {
   let base = path.basename(inputPath);
   if (base.toLowerCase().endsWith('.gz')) base = base.slice(0, -3);
   const dot = base.lastIndexOf('.');
-  if (dot > 0) base = base.slice(0, dot);
-  const report = REPORT_BASE.exec(base);
-  return report ? report[1]! : base;
+  return dot > 0 ? base.slice(0, dot) : base;
 }
 
-/** A report's base name (extension removed): the table's name, and the retry number if any. */
-export const REPORT_BASE = /^(.+)\.errors(?:-(\d+))?$/;
+/** Whether a file's first 4 KB name a report's `_barge_job` field (a report is never gzipped by barge). */
+function holdsReport(file: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const head = Buffer.alloc(4096);
+    const bytes = fs.readSync(fd, head, 0, head.length, 0);
+    return head.subarray(0, bytes).includes('_barge_job');
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
 
 /** The schema of an import or validate run, before any record is read (file or table). */
 export function schemaBeforeReading(

@@ -78,6 +78,14 @@ describe('the fix-the-report loop', () => {
     expect(rows(path.join(dir, 'barge.db'), 'SELECT id, name FROM r ORDER BY id')).toEqual([{ id: 1, name: 'a' }]);
   });
 
+  it('a data file named like a retry report (build.errors-2024.csv) is a data file of its own: its own table and report', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'build.errors-2024.csv'), 'id,code\n1,500\nx,404\n');
+    const result = await barge(dir, ['import', 'build.errors-2024.csv', '--mode', 'row', '--json', '--infer-rows', '1']);
+    expect(result.exitCode).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({ table: 'build.errors-2024', reportPath: path.join(fs.realpathSync(dir), 'build.errors-2024.errors.ndjson') });
+  });
+
   it('--errors naming an input is a usage error, and nothing is written', async () => {
     const dir = setup();
     await barge(dir, ['import', 'items.csv', '--schema', 'items.schema.json', '--mode', 'row']);
