@@ -500,7 +500,7 @@ class ImportRun {
       jobId: previous.id, status: previous.status, table: previous.table, mode: previous.mode as ImportResult['mode'],
       counts: previous.counts, batchesCommitted: previous.batchesCommitted, rolledBack: false,
       reportPath: previous.reportPath, durationMs: 0, recordsPerSecond: 0, dryRun: false,
-      alreadySucceeded: previous.status === 'succeeded', alreadyFinished: true, inputs: this.config.inputs, firstErrors: [],
+      alreadySucceeded: previous.status === 'succeeded', alreadyFinished: true, inputs: previous.inputs.map((input) => input.path), firstErrors: [],
     };
   }
 }

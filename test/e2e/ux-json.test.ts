@@ -88,6 +88,12 @@ describe('--json output', () => {
     }
   });
 
+  it('import: a finished job run again under its id names the inputs the job read, not the ones given now', async () => {
+    const again = await barge(dir, ['import', 'fixtures/products.csv', ...SCHEMA, '--job-id', 'part', '--json']);
+    expect(again.exitCode).toBe(1);
+    expect(parseOne(again.stdout)).toMatchObject({ alreadyFinished: true, status: 'partial', inputs: ['fixtures/bad/products-bad-price.csv'] });
+  });
+
   it('import: the partial run in numbers', async () => {
     const result = await barge(dir, ['import', 'fixtures/bad/products-bad-price.csv', ...SCHEMA, '--mode', 'row', '--on-conflict', 'update', '--errors', 'again.ndjson', '--json']);
     const json = parseOne(result.stdout);
@@ -184,6 +190,11 @@ describe('--json output', () => {
       expect(json).toMatchObject({ command: c.args[0], exitCode: c.exit, error: c.error });
       expect(result.stderr).toContain(`barge: error: ${json.error.message}`);
     }
+    // The command is found after a global option's value, and --out=FILE is a file.
+    const statsAfterDb = await barge(dir, ['--db', 'missing.db', 'stats', '--json']);
+    expect(parseOne(statsAfterDb.stdout)).toMatchObject({ command: 'stats', exitCode: 2 });
+    const outEquals = await barge(dir, ['export', '--table', 'nope', '--out=x.csv', '--json']);
+    expect(parseOne(outEquals.stdout)).toMatchObject({ command: 'export', exitCode: 2 });
     // An export writing its data to stdout keeps stdout for the data.
     const toStdout = await barge(dir, ['export', '--table', 'nope', '--out', '-', '--json']);
     expect(toStdout.exitCode).toBe(2);
