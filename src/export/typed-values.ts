@@ -109,8 +109,10 @@ export function fieldTextFor(type: ColumnType | undefined): FieldText {
 function plainJsonText(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'string') return JSON.stringify(value);
-  // JSON has no Infinity (SQLite can hold it in a REAL): null, as JSON.stringify does.
-  if (typeof value === 'number') return Number.isFinite(value) ? numberText(value) : 'null';
+  // JSON has no Infinity, which SQLite can hold in a REAL: written as 1e999, a JSON number that
+  // every JSON reader (barge's import too) reads back as Infinity, where null (JSON.stringify's
+  // choice) lost it. NaN cannot be stored: SQLite makes it NULL.
+  if (typeof value === 'number') return Number.isFinite(value) ? numberText(value) : Number.isNaN(value) ? 'null' : value > 0 ? '1e999' : '-1e999';
   if (typeof value === 'bigint') return bigintJsonText(value);
   return JSON.stringify(blobText(value));
 }

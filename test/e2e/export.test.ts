@@ -509,3 +509,20 @@ describe('export: wide tables', () => {
     }
   });
 });
+
+describe('export: values JSON has no word for', () => {
+  it('a REAL holding ±Infinity (a table barge did not make) is written as ±1e999, which JSON readers read back as ±Infinity', async () => {
+    const dir = workdir();
+    const db = new Database(path.join(dir, 'inf.db'));
+    db.exec('CREATE TABLE r (id INTEGER PRIMARY KEY, x REAL); INSERT INTO r VALUES (1, 9e999), (2, -9e999), (3, 1.5), (4, NULL);');
+    db.close();
+    for (const format of ['ndjson', 'json']) {
+      const result = await barge(dir, ['export', '--db', 'inf.db', '--table', 'r', '--out', `r.${format}`]);
+      expect(result.exitCode, result.stderr).toBe(0);
+      const text = fs.readFileSync(path.join(dir, `r.${format}`), 'utf8');
+      expect(text).toContain('"x":1e999');
+      const values = format === 'json' ? JSON.parse(text) : text.trim().split('\n').map((line) => JSON.parse(line));
+      expect(values.map((row: { x: number | null }) => row.x)).toEqual([Infinity, -Infinity, 1.5, null]);
+    }
+  });
+});
