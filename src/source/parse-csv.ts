@@ -67,7 +67,7 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
       recordNo: no,
       text: true,
       data: fieldsByName(fields, header),
-      raw: fields.join(delimiter),
+      raw: recordLine(fields, delimiter, quote),
       parseError: { code: 'ragged_row', message: `expected ${expected} fields, got ${got}` },
     };
   };
@@ -116,6 +116,19 @@ function fieldsByName(fields: string[], header: string[]): Record<string, string
   for (let i = 0; i < kept; i++) data[header[i]!] = fields[i]!;
   for (let i = kept; i < fields.length; i++) data[`(extra field ${i - kept + 1})`] = fields[i]!;
   return data;
+}
+
+/**
+ * A ragged row's fields written back as one CSV/TSV record: a field holding the delimiter, the
+ * quote or a line break is quoted, its quotes doubled. Joined bare, `1,"a,b"` read back as
+ * `1,a,b`, three fields beside "expected 3 fields, got 2". The same in both threads (the
+ * worker has the text as read only for some records).
+ */
+function recordLine(fields: string[], delimiter: string, quote: string): string {
+  if (quote === '') return fields.join(delimiter);
+  return fields
+    .map((field) => (field.includes(delimiter) || field.includes(quote) || field.includes('\n') || field.includes('\r') ? quote + field.replaceAll(quote, quote + quote) + quote : field))
+    .join(delimiter);
 }
 
 /** A field longer than this, or holding a line break, is not quoted back in a message. */

@@ -176,6 +176,13 @@ describe('parseCsv', () => {
     });
   });
 
+  it('writes a ragged row back as a CSV record: quoted fields stay quoted', async () => {
+    const [short] = await parse(['a,b,c,d\n1,"x,y","say ""hi"""\n']);
+    expect(short).toMatchObject({ raw: '1,"x,y","say ""hi"""', parseError: { code: 'ragged_row', message: 'expected 4 fields, got 3' } });
+    const [lines] = await parse(['a,b\n"two\nlines"\n']);
+    expect(lines).toMatchObject({ raw: '"two\nlines"', parseError: { code: 'ragged_row', message: 'expected 2 fields, got 1' } });
+  });
+
   it('makes a long row a ragged_row record with the extra fields kept', async () => {
     const records = await parse(['a,b\n1,2,3,4\n5,6\n']);
     expect(records[0]).toEqual({
