@@ -36,6 +36,10 @@ export function describeConstraintFailure(
     }
     return { column: null, code: 'foreign_key', message: `a foreign key constraint failed`, value: null };
   }
+  if (code === 'SQLITE_CONSTRAINT_CHECK') {
+    // "CHECK constraint failed: q > 0" names the check (its expression or its name), not columns.
+    return { column: null, code: 'check', message: `fails a CHECK constraint (${message})`, value: null };
+  }
   const failed = constraintColumns(message, table);
   const column = failed.length === 1 ? failed[0]! : null;
   const index = column === null ? -1 : columns.indexOf(column);
@@ -51,8 +55,6 @@ export function describeConstraintFailure(
       };
     case 'SQLITE_CONSTRAINT_NOTNULL':
       return { column, code: 'not_null', message: 'is required (NOT NULL)', value: null };
-    case 'SQLITE_CONSTRAINT_CHECK':
-      return { column, code: 'check', message: `fails a CHECK constraint (${message})`, value: value ?? null };
     default:
       return { column, code: 'constraint', message, value: value ?? null };
   }

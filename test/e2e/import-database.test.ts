@@ -46,3 +46,21 @@ describe('the database an import writes', () => {
     expect(rows(file, 'SELECT count(*) AS n FROM makers')).toEqual([{ n: 5 }]);
   });
 });
+
+describe('a table barge did not make', () => {
+  it('a CHECK failure is a record-level error naming the check, not a column made of its expression', async () => {
+    const dir = workdir();
+    const db = new Database(path.join(dir, 'barge.db'));
+    db.exec('PRAGMA journal_mode = WAL; CREATE TABLE t (id INTEGER PRIMARY KEY, q INTEGER CHECK (q > 0), r INTEGER CONSTRAINT r_small CHECK (r < 10))');
+    db.close();
+    fs.writeFileSync(path.join(dir, 't.csv'), 'id,q,r\n1,0,1\n2,5,50\n3,5,5\n');
+    const result = await barge(dir, ['import', 't.csv', '--mode', 'row']);
+    expect(result.exitCode).toBe(1);
+    const report = fs.readFileSync(path.join(dir, 't.errors.ndjson'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    expect(report.map((entry) => entry._barge_errors[0])).toEqual([
+      { column: null, code: 'check', message: 'line 2: fails a CHECK constraint (CHECK constraint failed: q > 0)', value: null },
+      { column: null, code: 'check', message: 'line 3: fails a CHECK constraint (CHECK constraint failed: r_small)', value: null },
+    ]);
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT id FROM t')).toEqual([{ id: 3 }]);
+  });
+});

@@ -213,9 +213,10 @@ describe('error messages: one line, no stack trace; a stack with --debug', () =>
       const result = await child;
       expect(result.exitCode, String(result.stderr)).toBe(130);
       const summary = String(result.stderr).split('\n').filter((line) => !/^barge: \d+%/.test(line));
-      expect(summary[0]).toMatch(/^barge: import of numbered\.csv into "numbered": interrupted after [\d,]+ committed batches; continue with: barge import --resume (\d{8}-\d{6}-[0-9a-f]{6})$/);
-      const id = /--resume (\S+)$/.exec(summary[0]!)![1]!;
-      const resumed = await barge(dir, ['import', '--resume', id, '--db', 'file.db']);
+      expect(summary[0]).toMatch(/^barge: import of numbered\.csv into "numbered": interrupted after [\d,]+ committed batches; continue with: barge import --resume (\d{8}-\d{6}-[0-9a-f]{6}) --db file\.db$/);
+      // The command as printed works.
+      const printed = /continue with: barge (.*)$/.exec(summary[0]!)![1]!.split(' ');
+      const resumed = await barge(dir, printed);
       expect(resumed.exitCode, resumed.stderr).toBe(0);
     });
 

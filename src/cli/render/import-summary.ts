@@ -36,7 +36,7 @@ export function importJson(result: ImportResult, config: Pick<ImportConfig, 'inp
  *     products.csv:line 7, column "price": expected a number >= 0, got "-3"
  *     report: /home/me/products.errors.ndjson (fix the records and import it again)
  */
-export function printImportSummary(stream: NodeJS.WritableStream, result: ImportResult, config: Pick<ImportConfig, 'inputs'>): void {
+export function printImportSummary(stream: NodeJS.WritableStream, result: ImportResult, config: Pick<ImportConfig, 'inputs' | 'dbPath'>): void {
   const lines: string[] = [];
   if (result.alreadyFinished) {
     lines.push(`barge: job ${result.jobId} already ${result.status === 'succeeded' ? 'succeeded' : `finished (${result.status})`}; nothing to do`);
@@ -47,7 +47,7 @@ export function printImportSummary(stream: NodeJS.WritableStream, result: Import
   const c = result.counts;
   const what = result.dryRun ? 'dry run of' : 'import of';
   const inputs = result.inputs.map((input) => (input === '-' ? 'stdin' : input)).join(', ') || `job ${result.jobId}`;
-  lines.push(`barge: ${what} ${inputs} into "${result.table}": ${headline(result, result.inputs)}`);
+  lines.push(`barge: ${what} ${inputs} into "${result.table}": ${headline(result, result.inputs, config.dbPath)}`);
   // A dry run wrote nothing: its counts are what it would have done.
   const would = result.dryRun ? 'would be ' : '';
   const counts = [`read ${groupDigits(c.read)}`, `${would}inserted ${groupDigits(c.inserted)}`];
@@ -65,7 +65,7 @@ export function printImportSummary(stream: NodeJS.WritableStream, result: Import
   stream.write(lines.join('\n') + '\n');
 }
 
-function headline(result: ImportResult, inputs: string[]): string {
+function headline(result: ImportResult, inputs: string[], dbPath: string): string {
   const c = result.counts;
   const rejected = plural(c.rejected, 'record');
   if (result.status === 'interrupted') {
@@ -73,7 +73,9 @@ function headline(result: ImportResult, inputs: string[]): string {
     const batches = plural(result.batchesCommitted, 'committed batch', 'committed batches');
     // stdin cannot be read again, so a job that read it cannot be resumed (resume.ts refuses it).
     if (inputs.includes('-')) return `interrupted after ${batches}, which stay; a job that read stdin cannot be resumed`;
-    return `interrupted after ${batches}; continue with: barge import --resume ${result.jobId}`;
+    // The database too, unless it is the default: the command must work as printed.
+    const db = dbPath === DEFAULT_DB ? '' : ` --db ${shellWord(dbPath)}`;
+    return `interrupted after ${batches}; continue with: barge import --resume ${result.jobId}${db}`;
   }
   if (result.dryRun) return c.rejected > 0 ? `${rejected} would be rejected; rolled back, nothing was written` : 'every record would load; rolled back, nothing was written';
   if (result.mode === 'atomic' && c.rejected > 0) return `failed: ${rejected} rejected, rolled back, nothing was written`;
@@ -82,6 +84,13 @@ function headline(result: ImportResult, inputs: string[]): string {
     return loaded > 0 ? `partial: ${rejected} rejected, ${groupDigits(loaded)} loaded` : `partial: ${rejected} rejected, nothing loaded`;
   }
   return 'succeeded';
+}
+
+const DEFAULT_DB = 'barge.db';
+
+/** A path as one word for a POSIX shell: as it is when it is plain, else single-quoted. */
+function shellWord(text: string): string {
+  return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }
 
 /** "1 record", "2 records"; `many` for irregular plurals. */
