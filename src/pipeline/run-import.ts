@@ -290,6 +290,19 @@ class ImportRun {
    * worker) waits, with the batch's transaction still open.
    */
   private async flush(batch: GatheredBatch, source: ValidatedSource): Promise<void> {
+    // The counts say what is committed: a batch whose commit fails (a full disk) is not. They
+    // were counted first, and the message and the job said one batch more than the table held.
+    const before = { counts: { ...this.counts }, batchesCommitted: this.batchesCommitted };
+    try {
+      await this.flushBatch(batch, source);
+    } catch (error) {
+      this.counts = before.counts;
+      this.batchesCommitted = before.batchesCommitted;
+      throw error;
+    }
+  }
+
+  private async flushBatch(batch: GatheredBatch, source: ValidatedSource): Promise<void> {
     this.batchNo++;
     this.recordsConsumed += batch.rows.length;
     const batchNo = this.batchNo;

@@ -452,6 +452,12 @@ describe('database paths', () => {
     expect(committed).toBeGreaterThan(0);
     expect(committed).toBeLessThan(19_972);
     expect((committed + Math.floor(committed / 699)) % 500).toBe(0);
+    // The message and the job say what the table holds: the batch whose commit failed is not
+    // counted (it was: one batch, ~500 records, more than the table held).
+    const said = /the (\d+) batches committed before this, (\d+) records, stay/.exec(read(dir, 'full.err'))!;
+    expect(Number(said[2])).toBe(committed);
+    expect(Number(said[1])).toBe((committed + Math.floor(committed / 699)) / 500);
+    expect(rows(path.join(dir, 'full/x.db'), "SELECT batches_committed AS b, inserted FROM _barge_jobs WHERE id = 'fill'")[0]).toEqual({ b: Number(said[1]), inserted: committed });
     expect(read(dir, 'resume.rc').trim(), read(dir, 'resume.err')).toBe('1');
     const summary = JSON.parse(read(dir, 'resume.json'));
     expect(summary).toMatchObject({ status: 'partial', counts: { read: 20_000, rejected: 28 } });
