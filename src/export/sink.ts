@@ -3,7 +3,7 @@ import path from 'node:path';
 import { finished, pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { BargeError } from '../errors.js';
-import { messageOf } from '../store/open-database.js';
+import { messageOf, statOrUndefined } from '../store/open-database.js';
 import { onAbruptExit } from '../exit-cleanups.js';
 
 /** Where an export's text goes: a file (written aside, renamed into place) or stdout. */
@@ -148,10 +148,3 @@ function linkTarget(file: string): string {
   return current;
 }
 
-function statOrUndefined(file: string): fs.Stats | undefined {
-  try {
-    return fs.statSync(file);
-  } catch {
-    return undefined;
-  }
-}

@@ -137,7 +137,8 @@ function whyNotWritable(path: string, cause: unknown): BargeError | undefined {
   return undefined;
 }
 
-function statOrUndefined(path: string): fs.Stats | undefined {
+/** A file's stat (symlinks followed), or undefined when there is none. */
+export function statOrUndefined(path: string): fs.Stats | undefined {
   try {
     return fs.statSync(path);
   } catch {
