@@ -7,8 +7,8 @@ import type { FieldError, SchemaSpec } from '../schema/types.js';
 import type { OpenedInput, SourceRecord } from '../source/types.js';
 import { BatchWriter } from '../store/batch-writer.js';
 import {
-  checkpointWriter, ensureJobsTable, finishJob, getJob, insertJob, markJobRunning, setJobInputs,
-  type JobCheckpoint, type JobCounts, type JobInput, type JobRecord, type JobStatus,
+  checkpointWriter, finishJob, getJob, setJobInputs,
+  type JobCheckpoint, type JobCounts, type JobRecord, type JobStatus,
 } from '../store/jobs.js';
 import { openDatabase, tableExists, translateSqliteError, type Db } from '../store/open-database.js';
 import { ErrorReport } from '../report/error-report.js';
@@ -29,6 +29,7 @@ import { abandonInput } from '../source/open-input.js';
 import { currentOwner, describeOwner, jobOwnerAlive } from './job-owner.js';
 import { conflictTarget, foreignKeysOf, checkTableMatchesSchema, checkReferencedTables } from './table-checks.js';
 import { orphansLeft, referencesInto, truncateProblem, type Reference } from './truncate-references.js';
+import { claimJob, JobFinishedMeanwhile } from './job-claim.js';
 
 const FIRST_ERRORS_KEPT = 5;
 
@@ -75,6 +76,8 @@ class ImportRun {
   private interrupted = false;
   /** --truncate (atomic): the other tables' foreign keys into the table, checked before COMMIT. */
   private truncatedReferences: Reference[] = [];
+  /** --job-id of a job that failed before (and is not resumed): its row, replaced when this run claims the job. */
+  private replaces: JobRecord | undefined;
   /** A resumed job: the time its earlier runs took (as far as they recorded it). */
   private earlierRunsMs = 0;
 
@@ -106,7 +109,8 @@ class ImportRun {
         this.config = prepared.config;
         resumeFrom = prepared.job;
       } else if (previous) {
-        this.db.prepare('DELETE FROM _barge_jobs WHERE id = ?').run(previous.id);
+        // Replaced when this run claims the job (job-claim.ts), if it is still this row then.
+        this.replaces = previous;
       }
     }
 
@@ -159,6 +163,8 @@ class ImportRun {
       job = await this.startJob(inputs, resumeFrom, spec.table, !config.dryRun && idleChecksums === undefined);
     } catch (error) {
       await source.close().catch(() => undefined);
+      this.report?.close();
+      if (error instanceof JobFinishedMeanwhile) return this.alreadyDone(error.job);
       throw error;
     }
     if (resumeFrom) this.earlierRunsMs = resumeFrom.durationMs ?? 0;
@@ -225,11 +231,13 @@ class ImportRun {
     };
     // A dry run records nothing: its job row lives and dies in its rolled-back transaction.
     if (!config.dryRun) {
-      this.write(() => {
-        ensureJobsTable(this.db);
-        if (resumeFrom) markJobRunning(this.db, this.jobId, currentOwner());
-        else insertJob(this.db, job);
-      });
+      try {
+        claimJob(this.db, resumeFrom ? { resume: resumeFrom } : { create: job, replaces: this.replaces });
+      } catch (error) {
+        // Finished by another process meanwhile: the caller says so, as for a finished job.
+        if (error instanceof JobFinishedMeanwhile || error instanceof BargeError) throw error;
+        throw translateSqliteError(error, `database "${config.dbPath}"`);
+      }
     }
     return job;
   }

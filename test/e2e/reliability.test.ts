@@ -441,3 +441,37 @@ describe('concurrency', () => {
     }
   });
 });
+
+describe('two retries of one job at once', () => {
+  it('--resume twice together after an interrupt: one continues the job, the other stops before writing; nothing is loaded twice', async () => {
+    const dir = setup();
+    const db = path.join(dir, 'barge.db');
+    const run = start(dir, ['--mode', 'row', '--batch-size', '500']);
+    const job = await waitForBatches(db, 10);
+    run.kill('SIGTERM');
+    expect((await run).exitCode).toBe(130);
+    const both = await Promise.all([barge(dir, ['import', '--resume', job.id]), barge(dir, ['import', '--resume', job.id])]);
+    expect(both.map((r) => r.exitCode).sort()).toEqual([0, 2]);
+    const loser = both.find((r) => r.exitCode === 2)!;
+    expect(loser.stderr.trim()).toMatch(new RegExp(`^barge: error: job "${job.id}" (is still running in process \\d+; (wait for it to finish, or stop it and run again|resume it only once that process is gone)|already finished \\(succeeded\\); there is nothing to resume)$`));
+    expectExactlyAllRecords(db);
+  });
+
+  it('an atomic job killed with kill -9, retried twice together under its --job-id: loaded once', async () => {
+    const dir = setup();
+    const db = path.join(dir, 'barge.db');
+    const run = start(dir, ['--job-id', 'nightly']);
+    await waitForJob(db);
+    run.kill('SIGKILL');
+    await run;
+    expect(rows(db, "SELECT status FROM _barge_jobs WHERE id = 'nightly'")).toEqual([{ status: 'running' }]);
+    const both = await Promise.all([0, 1].map(() => barge(dir, ['import', 'numbered.csv', '--schema', 'numbered.schema.json', '--job-id', 'nightly'])));
+    const codes = both.map((r) => r.exitCode).sort();
+    // The second finds the first running (exit 2), or, if it looked after the first had finished, finished (exit 0).
+    expect(codes[0]).toBe(0);
+    expect([0, 2]).toContain(codes[1]);
+    for (const r of both) if (r.exitCode === 2) expect(r.stderr.trim()).toMatch(/^barge: error: job "nightly" is still running in process \d+; wait for it to finish, or stop it and run again$/);
+    expectExactlyAllRecords(db);
+    expect(rows(db, "SELECT status FROM _barge_jobs WHERE id = 'nightly'")).toEqual([{ status: 'succeeded' }]);
+  });
+});

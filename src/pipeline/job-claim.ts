@@ -1,0 +1,56 @@
+import { BargeError } from '../errors.js';
+import { ensureJobsTable, getJob, insertJob, markJobRunning, type JobRecord } from '../store/jobs.js';
+import type { Db } from '../store/open-database.js';
+import { currentOwner, describeOwner, jobOwnerAlive } from './job-owner.js';
+
+/**
+ * A job another process finished between this run's first look at it and its claim: the
+ * run does nothing, as for a job found finished at the start (`--job-id` of a succeeded job).
+ */
+export class JobFinishedMeanwhile extends Error {
+  constructor(readonly job: JobRecord) {
+    super(`job "${job.id}" finished meanwhile`);
+  }
+}
+
+/** What this run decided from its first look at the job: a new row (replacing a dead one), or a resume. */
+export type JobPlan = { resume: JobRecord } | { create: JobRecord; replaces: JobRecord | undefined };
+
+/**
+ * Takes the job for this process under the write lock (BEGIN IMMEDIATE), after checking that
+ * its row is still what the run decided from (`plan`). The checks before it read the row
+ * without the lock: two retries of one job started together both passed them, and both loaded
+ * it (a 200,000-row job left 269,000-344,500 rows; an atomic retry 500,000). Now the second
+ * to take the lock finds the job running in the first's process and stops (exit 2) before
+ * writing anything.
+ */
+export function claimJob(db: Db, plan: JobPlan): void {
+  db.transaction(() => {
+    ensureJobsTable(db);
+    const id = 'resume' in plan ? plan.resume.id : plan.create.id;
+    const current = getJob(db, id);
+    if ('resume' in plan) {
+      if (current === undefined) throw new BargeError('usage', `job "${id}" was removed while this run started; run the import again`);
+      refuseIfTaken(current);
+      if (JSON.stringify(current.checkpoint) !== JSON.stringify(plan.resume.checkpoint)) {
+        throw new BargeError('usage', `job "${id}" was continued by another process while this run started; run again to resume it from where that one stopped`);
+      }
+      markJobRunning(db, id, currentOwner());
+      return;
+    }
+    if (current !== undefined) {
+      const same = plan.replaces !== undefined && current.startedAt === plan.replaces.startedAt && current.status === plan.replaces.status;
+      if (!same) refuseIfTaken(current);
+      db.prepare('DELETE FROM _barge_jobs WHERE id = ?').run(id);
+    }
+    insertJob(db, plan.create);
+  }).immediate();
+}
+
+/** A job that runs in another live process, or that has finished: not this run's to take. */
+function refuseIfTaken(job: JobRecord): void {
+  if (job.status === 'succeeded' || job.status === 'partial') throw new JobFinishedMeanwhile(job);
+  if (job.status === 'running' && jobOwnerAlive(job)) {
+    throw new BargeError('usage', `job "${job.id}" is still running in ${describeOwner(job)}; wait for it to finish, or stop it and run again`);
+  }
+}
