@@ -27,6 +27,16 @@ describe('parseNdjson', () => {
     ]);
   });
 
+  it('reads a long line that arrives in many pieces without a line break, CRLF and all', async () => {
+    const body = 'y'.repeat(100_000);
+    const text = `{"a":1}\r\n{"b":"${body}"}\r\n{"c":3}`;
+    const pieces: string[] = [];
+    for (let at = 0; at < text.length; at += 997) pieces.push(text.slice(at, at + 997));
+    const records = await parse(pieces);
+    expect(records.map((r) => [r.line, r.recordNo, Object.keys(r.data)[0]])).toEqual([[1, 1, 'a'], [2, 2, 'b'], [3, 3, 'c']]);
+    expect(records[1]!.data.b).toBe(body);
+  });
+
   it('skips blank lines but counts them', async () => {
     const records = await parse(['\n{"id":1}\n\n   \n{"id":2}\n\n']);
     expect(records.map((r) => [r.line, r.recordNo, r.data])).toEqual([
