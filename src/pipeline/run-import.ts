@@ -80,6 +80,8 @@ class ImportRun {
   private replaces: JobRecord | undefined;
   /** A resumed job: the time its earlier runs took (as far as they recorded it). */
   private earlierRunsMs = 0;
+  /** A resumed job: the records its earlier runs rejected, whose entries are in its report. */
+  private earlierRejected = 0;
 
   constructor(
     private readonly db: Db,
@@ -169,6 +171,10 @@ class ImportRun {
     }
     if (resumeFrom) this.earlierRunsMs = resumeFrom.durationMs ?? 0;
     if (resumeFrom?.checkpoint) {
+      // --max-errors counts the whole job's rejections: a resumed run went on to n more. A
+      // checkpoint of an older version has no culprits: in row mode every rejection is one.
+      this.culprits = resumeFrom.checkpoint.culprits ?? (config.mode === 'row' ? resumeFrom.checkpoint.counts.rejected : 0);
+      this.earlierRejected = resumeFrom.checkpoint.counts.rejected;
       this.counts = { ...resumeFrom.checkpoint.counts };
       this.batchNo = resumeFrom.checkpoint.batches;
       this.batchesCommitted = resumeFrom.checkpoint.batches;
@@ -390,7 +396,9 @@ class ImportRun {
   /** The resume point, in the same transaction as the batch it follows (SPEC §6). */
   private checkpoint(): void {
     if (!this.saveCheckpoint || this.scope.outer) return;
-    this.saveCheckpoint(this.jobId, { records: this.recordsConsumed, batches: this.batchNo, counts: { ...this.counts }, reportBytes: this.report.size });
+    this.saveCheckpoint(this.jobId, {
+      records: this.recordsConsumed, batches: this.batchNo, counts: { ...this.counts }, reportBytes: this.report.size, culprits: this.culprits,
+    });
   }
 
   private inOwnTransaction(work: () => void): void {
@@ -489,7 +497,8 @@ class ImportRun {
     return {
       durationMs,
       recordsPerSecond: durationMs > 0 ? Math.round((this.counts.read * 1000) / durationMs) : this.counts.read,
-      reportPath: this.report && this.report.entries > 0 ? this.report.path : null,
+      // A resumed job's report holds its earlier runs' entries too, even when this run adds none.
+      reportPath: this.report && (this.report.entries > 0 || this.earlierRejected > 0) ? this.report.path : null,
     };
   }
 

@@ -29,6 +29,8 @@ export interface JobCheckpoint {
   counts: JobCounts;
   /** The error report's size in bytes after this batch's entries (absent in jobs of older versions). */
   reportBytes?: number;
+  /** The rejected records that count toward --max-errors (a batch's culprits, not the records rolled back with them). */
+  culprits?: number;
 }
 
 export interface JobRecord {

@@ -475,3 +475,53 @@ describe('two retries of one job at once', () => {
     expect(rows(db, "SELECT status FROM _barge_jobs WHERE id = 'nightly'")).toEqual([{ status: 'succeeded' }]);
   });
 });
+
+describe('--max-errors across a resume', () => {
+  it('counts the whole job: an interrupted and resumed job stops where one run would, and keeps its report path', async () => {
+    const make = () => {
+      const dir = setup();
+      const lines = ['id,name,qty'];
+      for (let id = 1; id <= N; id++) lines.push(`${id},item ${id},${id % 1000 === 0 ? 'bad' : id % 1000}`);
+      fs.writeFileSync(path.join(dir, 'numbered.csv'), lines.join('\n') + '\n');
+      return dir;
+    };
+    const args = ['--mode', 'row', '--batch-size', '500', '--max-errors', '150'];
+    const once = make();
+    const whole = await barge(once, ['import', 'numbered.csv', '--schema', 'numbered.schema.json', ...args, '--json']);
+    expect(whole.exitCode).toBe(1);
+    const expected = JSON.parse(whole.stdout).counts;
+    expect(expected.rejected).toBe(150);
+
+    const dir = make();
+    const db = path.join(dir, 'barge.db');
+    const run = start(dir, args);
+    const job = await waitForBatches(db, 10);
+    run.kill('SIGTERM');
+    expect((await run).exitCode).toBe(130);
+    const resumed = await barge(dir, ['import', '--resume', job.id, '--json']);
+    expect(resumed.exitCode).toBe(1);
+    const summary = JSON.parse(resumed.stdout);
+    expect(summary.counts).toEqual(expected);
+    expect(summary.reportPath).toBe(path.join(fs.realpathSync(dir), 'numbered.errors.ndjson'));
+    expect(rows(db, 'SELECT count(*) AS n FROM numbered')[0]).toEqual({ n: expected.inserted });
+    expect(fs.readFileSync(summary.reportPath, 'utf8').trim().split('\n')).toHaveLength(150);
+  });
+
+  it('a resumed job that rejects nothing new still names the report its earlier run wrote', async () => {
+    const dir = setup();
+    const lines = ['id,name,qty'];
+    for (let id = 1; id <= N; id++) lines.push(`${id},item ${id},${id <= 10 ? 'bad' : id % 1000}`);
+    fs.writeFileSync(path.join(dir, 'numbered.csv'), lines.join('\n') + '\n');
+    const db = path.join(dir, 'barge.db');
+    const run = start(dir, ['--mode', 'row', '--batch-size', '500']);
+    const job = await waitForBatches(db, 10);
+    run.kill('SIGTERM');
+    expect((await run).exitCode).toBe(130);
+    const resumed = await barge(dir, ['import', '--resume', job.id, '--json']);
+    expect(resumed.exitCode).toBe(1);
+    const report = path.join(fs.realpathSync(dir), 'numbered.errors.ndjson');
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'partial', counts: { rejected: 10 }, reportPath: report });
+    expect(resumed.stderr).toContain(`report: ${report}`);
+    expect(rows(db, 'SELECT report_path AS p FROM _barge_jobs')).toEqual([{ p: report }]);
+  });
+});
