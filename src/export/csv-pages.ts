@@ -25,7 +25,6 @@ import type { WorkerSetting } from '../worker-setting.js';
  * read-only, this thread formats every page itself.
  */
 
-const PAGE_ROWS = 1000;
 /** Below this many rows (estimated from the rowid span) the worker's start costs more than it saves. */
 const WORKER_MIN_ROWS = 50_000;
 /** Pages the worker may hold at once: enough to keep it busy while this thread formats one. */
@@ -45,6 +44,8 @@ export interface CsvPagesConfig {
   delimiter: ',' | '\t';
   /** BARGE_WORKER: `always` starts the worker for any table, `never` for none. */
   worker: WorkerSetting;
+  /** Rows per page (page-rows.ts): 1000, fewer for big rows. */
+  pageRows: number;
 }
 
 export interface CsvPage {
@@ -55,7 +56,7 @@ export interface CsvPage {
 interface Slot {
   first: bigint;
   last: bigint;
-  /** More rows follow: the page holds exactly PAGE_ROWS. */
+  /** More rows follow: the page holds exactly `pageRows`. */
   full: boolean;
   fromWorker?: Promise<Extract<FromPageWorker, { type: 'page' }>>;
 }
@@ -83,7 +84,7 @@ export class CsvPages {
     const table = quoteIdent(config.table);
     this.page = db.prepare(csvPageSql(config.table, config.columns, config.delimiter)).raw(true).safeIntegers(true);
     // The last rowid of the page starting at `first`, and the first of the next page.
-    this.bounds = db.prepare(`SELECT rowid FROM ${table} WHERE rowid >= ? ORDER BY rowid LIMIT 2 OFFSET ${PAGE_ROWS - 1}`).pluck(true).safeIntegers(true);
+    this.bounds = db.prepare(`SELECT rowid FROM ${table} WHERE rowid >= ? ORDER BY rowid LIMIT 2 OFFSET ${config.pageRows - 1}`).pluck(true).safeIntegers(true);
     this.rows = db.prepare(`SELECT ${config.list} FROM ${table} WHERE rowid BETWEEN ? AND ? ORDER BY rowid`).raw(true).safeIntegers(true);
     // Two subqueries: min() and max() together in one SELECT scan the whole table (70 ms per 1M
     // rows); alone, each is one seek.
@@ -187,8 +188,8 @@ export class CsvPages {
     } catch {
       return this.format(slot); // the worker is gone: this thread has the same snapshot
     }
-    if (slot.full && message.rows !== PAGE_ROWS) {
-      throw new Error(`export: the worker read ${message.rows} rows in a page of ${PAGE_ROWS}: its snapshot is not this thread's`);
+    if (slot.full && message.rows !== this.config.pageRows) {
+      throw new Error(`export: the worker read ${message.rows} rows in a page of ${this.config.pageRows}: its snapshot is not this thread's`);
     }
     if (message.rewrite) return this.rewrite(slot);
     return { data: message.data ?? '', rows: message.rows };

@@ -7,6 +7,7 @@ import { messageOf, openDatabase, translateSqliteError, type Db } from '../store
 import { createFormatWriter, type ExportFormat } from './format-writers.js';
 import { resultColumns } from './typed-values.js';
 import { tablePages } from './table-pages.js';
+import { pageRowsFor } from './page-rows.js';
 import { openSink } from './sink.js';
 import { CsvPages } from './csv-pages.js';
 import { workerSetting } from '../worker-setting.js';
@@ -89,12 +90,13 @@ export async function runExport(config: ExportConfig, options: ExportOptions): P
     if (config.format === 'ndjson' || config.format === 'json') checkDistinctNames(columns.map((c) => c.name));
     const writer = createFormatWriter(config.format, columns);
     statement.raw(true).safeIntegers(true);
-    const pages = table !== null && config.where === undefined && config.orderBy === undefined ? tablePages(db, table, list) : undefined;
+    const pageRows = table !== null ? pageRowsFor(db, table, columns.map((column) => column.name)) : 0;
+    const pages = table !== null && config.where === undefined && config.orderBy === undefined ? tablePages(db, table, list, pageRows) : undefined;
     // A whole table as CSV/TSV: SQLite formats it, a page at a time, on two threads (csv-pages.ts).
     // With one column an empty field needs the "" only format-writers.ts writes.
     const csvPages =
       pages !== undefined && table !== null && config.limit === undefined && columns.length >= 2 && columns.length <= MAX_PAGE_SQL_COLUMNS && (config.format === 'csv' || config.format === 'tsv')
-        ? new CsvPages(db, { dbPath: config.dbPath, busyTimeoutMs: config.busyTimeoutMs, table, columns, list, delimiter: config.format === 'csv' ? ',' : '\t', worker: workerSetting() }, writer)
+        ? new CsvPages(db, { dbPath: config.dbPath, busyTimeoutMs: config.busyTimeoutMs, table, columns, list, delimiter: config.format === 'csv' ? ',' : '\t', worker: workerSetting(), pageRows }, writer)
         : undefined;
 
     // One read transaction: COUNT(*) and the rows see the same snapshot.

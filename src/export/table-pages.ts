@@ -7,10 +7,8 @@ import type { Db } from '../store/open-database.js';
  * with `iterate()`: each step of iterate() crosses into better-sqlite3 and back once per
  * row. Reading the 1M-row benchmark table (raw rows, safe integers): 1.21-1.37 s with
  * iterate(), 1.06-1.10 s in pages of 1000 (500: the same; 5000: 1.12-1.29 s, and the export's
- * peak RSS 10-15 MB higher). The pages share the export's one read transaction: one snapshot.
+ * peak RSS 10-15 MB higher); fewer for big rows (page-rows.ts). The pages share the export's one read transaction: one snapshot.
  */
-const PAGE_ROWS = 1000;
-
 export interface TablePages {
   /** The rows (each with the rowid as one extra, last value), at most `limit` of them. */
   rows(limit: number | undefined): Generator<unknown[]>;
@@ -21,15 +19,15 @@ export interface TablePages {
  * table has none; a column named rowid, _rowid_ or oid would be read instead); else
  * undefined, and the caller reads its query row by row.
  */
-export function tablePages(db: Db, table: string, list: string): TablePages | undefined {
+export function tablePages(db: Db, table: string, list: string, pageRows: number): TablePages | undefined {
   const names = (db.prepare('SELECT name FROM pragma_table_xinfo(?)').all(table) as { name: string }[]).map((r) => r.name.toLowerCase());
   if (names.some((name) => name === 'rowid' || name === '_rowid_' || name === 'oid')) return undefined;
   const from = `SELECT ${list}, rowid FROM ${quoteIdent(table)}`;
   let first: Database.Statement;
   let after: Database.Statement;
   try {
-    first = db.prepare(`${from} ORDER BY rowid LIMIT ${PAGE_ROWS}`);
-    after = db.prepare(`${from} WHERE rowid > ? ORDER BY rowid LIMIT ${PAGE_ROWS}`);
+    first = db.prepare(`${from} ORDER BY rowid LIMIT ${pageRows}`);
+    after = db.prepare(`${from} WHERE rowid > ? ORDER BY rowid LIMIT ${pageRows}`);
   } catch {
     return undefined; // no rowid: a view, or a WITHOUT ROWID table
   }
@@ -43,7 +41,7 @@ export function tablePages(db: Db, table: string, list: string): TablePages | un
         const count = Math.min(page.length, left);
         for (let i = 0; i < count; i++) yield page[i]!;
         left -= count;
-        if (page.length < PAGE_ROWS) return;
+        if (page.length < pageRows) return;
         const last = page[page.length - 1]!;
         page = after.all(last[last.length - 1]) as unknown[][];
       }
