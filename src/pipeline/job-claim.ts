@@ -40,7 +40,14 @@ export function claimJob(db: Db, plan: JobPlan): void {
     }
     if (current !== undefined) {
       const same = plan.replaces !== undefined && current.startedAt === plan.replaces.startedAt && current.status === plan.replaces.status;
-      if (!same) refuseIfTaken(current);
+      if (!same) {
+        refuseIfTaken(current);
+        // Started by another process since this run looked, which then died having committed
+        // batches: loading anew would load those twice; a new run resumes it.
+        if (current.mode !== 'atomic' && (current.checkpoint?.batches ?? 0) > 0) {
+          throw new BargeError('usage', `job "${id}" was started by another process while this run started, and stopped after committing batches; run again to resume it`);
+        }
+      }
       db.prepare('DELETE FROM _barge_jobs WHERE id = ?').run(id);
     }
     insertJob(db, plan.create);
