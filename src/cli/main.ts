@@ -103,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
 function reportError(error: unknown, argv: string[]): number {
   const exitCode = describeError(error, argv);
   if (exitCode !== 0) {
-    const json = errorJson(error, argv, exitCode);
+    const json = errorJson(error, argv, exitCode, program.commands.map((command) => command.name()));
     if (json !== undefined) process.stdout.write(json + '\n');
   }
   return exitCode;

@@ -90,13 +90,15 @@ export async function runExport(config: ExportConfig, options: ExportOptions): P
     if (config.format === 'ndjson' || config.format === 'json') checkDistinctNames(columns.map((c) => c.name));
     const writer = createFormatWriter(config.format, columns);
     statement.raw(true).safeIntegers(true);
-    const pageRows = table !== null ? pageRowsFor(db, table, columns.map((column) => column.name)) : 0;
-    const pages = table !== null && config.where === undefined && config.orderBy === undefined ? tablePages(db, table, list, pageRows) : undefined;
+    const pages =
+      table !== null && config.where === undefined && config.orderBy === undefined
+        ? tablePages(db, table, list, pageRowsFor(db, table, columns.map((column) => column.name)))
+        : undefined;
     // A whole table as CSV/TSV: SQLite formats it, a page at a time, on two threads (csv-pages.ts).
     // With one column an empty field needs the "" only format-writers.ts writes.
     const csvPages =
       pages !== undefined && table !== null && config.limit === undefined && columns.length >= 2 && columns.length <= MAX_PAGE_SQL_COLUMNS && (config.format === 'csv' || config.format === 'tsv')
-        ? new CsvPages(db, { dbPath: config.dbPath, busyTimeoutMs: config.busyTimeoutMs, table, columns, list, delimiter: config.format === 'csv' ? ',' : '\t', worker: workerSetting(), pageRows }, writer)
+        ? new CsvPages(db, { dbPath: config.dbPath, busyTimeoutMs: config.busyTimeoutMs, table, columns, list, delimiter: config.format === 'csv' ? ',' : '\t', worker: workerSetting(), pageRows: pages.pageRows }, writer)
         : undefined;
 
     // One read transaction: COUNT(*) and the rows see the same snapshot.

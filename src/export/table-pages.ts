@@ -10,6 +10,8 @@ import type { Db } from '../store/open-database.js';
  * peak RSS 10-15 MB higher); fewer for big rows (page-rows.ts). The pages share the export's one read transaction: one snapshot.
  */
 export interface TablePages {
+  /** Rows per page (page-rows.ts). */
+  readonly pageRows: number;
   /** The rows (each with the rowid as one extra, last value), at most `limit` of them. */
   rows(limit: number | undefined): Generator<unknown[]>;
 }
@@ -34,6 +36,7 @@ export function tablePages(db: Db, table: string, list: string, pageRows: number
   first.raw(true).safeIntegers(true);
   after.raw(true).safeIntegers(true);
   return {
+    pageRows,
     *rows(limit) {
       let left = limit ?? Infinity;
       let page = first.all() as unknown[][];

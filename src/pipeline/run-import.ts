@@ -165,7 +165,6 @@ class ImportRun {
       job = await this.startJob(inputs, resumeFrom, spec.table, !config.dryRun && idleChecksums === undefined);
     } catch (error) {
       await source.close().catch(() => undefined);
-      this.report?.close();
       if (error instanceof JobFinishedMeanwhile) return this.alreadyDone(error.job);
       throw error;
     }
@@ -223,15 +222,12 @@ class ImportRun {
     this.jobId = resumeFrom?.id ?? config.jobId ?? newJobId();
     // A resumed job's report is cut back to where its last committed batch left it; with no batch
     // committed, everything in it came from batches that were not (an older checkpoint has no size).
-    const reportAt = resumeFrom === undefined ? undefined : resumeFrom.checkpoint === null ? 0 : resumeFrom.checkpoint.reportBytes;
-    this.report = new ErrorReport(reportPathFor(config), this.validator.columns, resumeFrom !== undefined, reportAt);
-    const lost = this.report.lostEntriesWarning(resumeFrom?.checkpoint?.counts.rejected ?? 0);
-    if (lost !== undefined) this.events.onWarning?.(lost);
+    const reportPath = reportPathFor(config);
     this.scope = new TransactionScope(this.db, config.mode === 'atomic' || config.dryRun);
 
     const job: JobRecord = {
       id: this.jobId, command: config.commandLine, inputs: jobInputs, table, mode: config.mode,
-      options: jobOptions(config, this.report.path), status: 'running', counts: emptyCounts(), batchesCommitted: 0,
+      options: jobOptions(config, reportPath), status: 'running', counts: emptyCounts(), batchesCommitted: 0,
       reportPath: null, startedAt: new Date(this.started).toISOString(), finishedAt: null, durationMs: null,
       recordsPerSecond: null, error: null, checkpoint: null,
     };
@@ -245,6 +241,12 @@ class ImportRun {
         throw translateSqliteError(error, `database "${config.dbPath}"`);
       }
     }
+    // Opened once the job is this run's: a resumed report is cut back to its checkpoint here,
+    // which, before the claim, could cut the entries of a run that had just claimed it.
+    const reportAt = resumeFrom === undefined ? undefined : resumeFrom.checkpoint === null ? 0 : resumeFrom.checkpoint.reportBytes;
+    this.report = new ErrorReport(reportPath, this.validator.columns, resumeFrom !== undefined, reportAt);
+    const lost = this.report.lostEntriesWarning(resumeFrom?.checkpoint?.counts.rejected ?? 0);
+    if (lost !== undefined) this.events.onWarning?.(lost);
     return job;
   }
 

@@ -40,7 +40,7 @@ export function referencesInto(db: Db, table: string): Reference[] {
 }
 
 /** Whether `table` has foreign keys of its own (then deferring every key would hide its records' failures). */
-export function hasForeignKeys(db: Db, table: string): boolean {
+function hasForeignKeys(db: Db, table: string): boolean {
   return db.prepare('SELECT 1 FROM pragma_foreign_key_list(?) LIMIT 1').get(table) !== undefined;
 }
 

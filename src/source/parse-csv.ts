@@ -127,8 +127,13 @@ function fieldsByName(fields: string[], header: string[]): Record<string, string
 function recordLine(fields: string[], delimiter: string, quote: string): string {
   if (quote === '') return fields.join(delimiter);
   return fields
-    .map((field) => (field.includes(delimiter) || field.includes(quote) || field.includes('\n') || field.includes('\r') ? quote + field.replaceAll(quote, quote + quote) + quote : field))
+    .map((field) => (field.includes(delimiter) || field.includes(quote) || field.includes('\n') || field.includes('\r') ? quoted(field, quote) : field))
     .join(delimiter);
+}
+
+/** A field as a quoted CSV field: in quotes, its quotes doubled. */
+function quoted(field: string, quote: string): string {
+  return quote + field.replaceAll(quote, quote + quote) + quote;
 }
 
 /** A field longer than this, or holding a line break, is not quoted back in a message. */
@@ -152,7 +157,7 @@ function strayQuoteMessage(field: string, quote: string): string {
     return `a field has ${what}${wellFormed && shown(rest) ? `, so that the field reads ${rest}` : ''}`;
   }
   const quotes = field.split(quote).length - 1;
-  const fixed = quote + field.split(quote).join(quote + quote) + quote;
+  const fixed = quoted(field, quote);
   return `a quote inside an unquoted field: quote the whole field and double the ${quotes === 1 ? 'quote' : 'quotes'}${shown(fixed) ? ` (${fixed})` : ' inside it'}`;
 }
 

@@ -1,19 +1,18 @@
 import { BargeError } from '../../errors.js';
 
-/** barge's commands, to find which one ran among its arguments (an option's value may come first). */
-const COMMANDS = new Set(['import', 'validate', 'export', 'stats', 'jobs', 'schema']);
 
 /**
  * The --json output of a run that ended in an error (exit 2, 3 or 130 without a summary):
  * one JSON value on stdout, as every --json run prints, so that a script reading it finds why
  * instead of nothing. Not for an export writing its data to stdout, whose stdout is the data.
  */
-export function errorJson(error: unknown, argv: readonly string[], exitCode: number): string | undefined {
+export function errorJson(error: unknown, argv: readonly string[], exitCode: number, commands: readonly string[]): string | undefined {
   // Options only: what follows `--` is inputs (a file may be called --json).
   const end = argv.indexOf('--', 2);
   const args = argv.slice(2, end < 0 ? undefined : end);
   if (!args.includes('--json')) return undefined;
-  const command = args.find((arg) => COMMANDS.has(arg));
+  // The first of barge's command names among the arguments (an option's value may come first).
+  const command = args.find((arg) => commands.includes(arg));
   if (command === 'export') {
     const at = args.findIndex((arg) => arg === '--out' || arg.startsWith('--out='));
     const out = at < 0 ? undefined : args[at]!.startsWith('--out=') ? args[at]!.slice('--out='.length) : args[at + 1];
