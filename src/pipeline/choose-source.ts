@@ -5,13 +5,9 @@ import type { ImportConfig } from './import-config.js';
 import { InProcessSource } from './in-process-source.js';
 import type { ValidatedSource } from './validated-source.js';
 import { WorkerSource } from './worker-source.js';
+import { discardEarlyWorker, WORKER_MIN_BYTES } from './validation-worker-start.js';
 import { workerSetting } from '../worker-setting.js';
 
-/**
- * Below this much input a worker's start-up (~40 ms) costs more than it saves.
- * BARGE_WORKER=always|never overrides (tests and the benchmark use it).
- */
-const WORKER_MIN_BYTES = 1 << 20;
 
 export interface SourceChoice {
   config: ImportConfig;
@@ -38,9 +34,19 @@ export async function chooseSource(choice: SourceChoice): Promise<ValidatedSourc
   const givenNeeded = choice.config.onConflict === 'update';
   const useWorker = !fromStdin && !givenNeeded && setting !== 'never' && (setting === 'always' || big);
   const countBytes = () => choice.inputs.reduce((sum, input) => sum + input.bytesRead(), 0);
-  if (!useWorker) return new InProcessSource(choice.pending, choice.records, choice.validator, choice.skip, countBytes);
+  if (!useWorker) {
+    discardEarlyWorker();
+    return new InProcessSource(choice.pending, choice.records, choice.validator, choice.skip, countBytes);
+  }
   // The worker opens the inputs itself; what this thread read for the schema is let go.
   await choice.records.return(undefined).catch(() => undefined);
   for (const input of choice.inputs) input.stream.destroy();
-  return new WorkerSource({ paths: choice.config.inputs, source: choice.config.source, spec: choice.spec, skip: choice.skip });
+  // An atomic job's checksums only inform (it cannot be resumed), so they may come at its end.
+  // On CSV the import thread is the slower one, and the worker hashes as it reads: the import
+  // thread's own hashing in its waits (idle-checksums.ts), with the worker started early, had too
+  // few waits to hide in. On NDJSON and JSON the worker (JSON.parse) is the slower thread, and
+  // hashing there cost it ~135 ms per 1M benchmark rows: the import thread hashes in its waits.
+  const config = choice.config;
+  const checksums = config.mode === 'atomic' && !config.dryRun && choice.inputs.every((input) => input.format === 'csv' || input.format === 'tsv');
+  return new WorkerSource({ paths: config.inputs, source: config.source, spec: choice.spec, skip: choice.skip, checksums });
 }

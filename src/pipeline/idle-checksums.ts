@@ -6,8 +6,9 @@ import { FileSha256 } from './file-sha256.js';
  * record is written. An atomic job cannot be resumed, so nothing needs the checksum before it
  * ends. Measured on the 1M-row benchmark: hashed beforehand, the CSV (145 MB) kept this thread
  * from its first write for 100-170 ms; NDJSON's (238 MB) hashed by the worker as it read cost
- * that thread, the slower one there, ~135 ms. This thread waits for the worker ~0.1-0.2 s at
- * the start (CSV) and most of the run (NDJSON): enough to hash either.
+ * that thread, the slower one there, ~135 ms. This thread waits for the worker most of an
+ * NDJSON run: enough to hash it. A CSV-only import has the worker hash as it reads instead
+ * (choose-source.ts): with the worker started early, this thread has few waits left.
  */
 export class IdleChecksums {
   private index = 0;

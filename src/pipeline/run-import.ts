@@ -158,11 +158,13 @@ class ImportRun {
     const source = await chooseSource({ config, spec, validator: this.validator, inputs, pending, records, skip, totalBytes });
     // An atomic job cannot be resumed, so its inputs' checksums only inform (barge jobs): with a
     // worker, they are taken while this thread waits for it (idle-checksums.ts), not before.
-    const idleChecksums = config.mode === 'atomic' && !config.dryRun && source.whileWaiting !== undefined ? new IdleChecksums(config.inputs) : undefined;
+    // On CSV the worker takes them as it reads (choose-source.ts).
+    const hashedBySource = source.hashesInputs === true;
+    const idleChecksums = config.mode === 'atomic' && !config.dryRun && source.whileWaiting !== undefined && !hashedBySource ? new IdleChecksums(config.inputs) : undefined;
     if (idleChecksums) source.whileWaiting!(() => idleChecksums.step());
     let job: JobRecord;
     try {
-      job = await this.startJob(inputs, resumeFrom, spec.table, !config.dryRun && idleChecksums === undefined);
+      job = await this.startJob(inputs, resumeFrom, spec.table, !config.dryRun && idleChecksums === undefined && !hashedBySource);
     } catch (error) {
       await source.close().catch(() => undefined);
       if (error instanceof JobFinishedMeanwhile) return this.alreadyDone(error.job);
@@ -210,7 +212,9 @@ class ImportRun {
     }
     // Read to the end: the checksums of all of it; stopped early: those already taken.
     const readAll = failure === undefined && !this.interrupted && this.stoppedEarly === undefined;
-    const checksums = idleChecksums && (readAll ? idleChecksums.finish() : idleChecksums.taken());
+    const checksums = hashedBySource
+      ? (readAll ? source.checksums?.() : undefined)
+      : idleChecksums && (readAll ? idleChecksums.finish() : idleChecksums.taken());
     idleChecksums?.close();
     return this.finish(job, failure, checksums);
   }

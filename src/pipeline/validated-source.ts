@@ -40,5 +40,8 @@ export interface ValidatedSource {
    * thread takes it.
    */
   whileWaiting?(work: () => boolean): void;
+  /** Whether it takes the inputs' sha256 as it reads them; checksums() gives them once all is read. */
+  readonly hashesInputs?: boolean;
+  checksums?(): Array<string | undefined> | undefined;
   close(): Promise<void>;
 }

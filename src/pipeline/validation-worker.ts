@@ -13,7 +13,8 @@ import { CHUNKS_IN_FLIGHT, type FromWorker, type ToWorker, type WorkerStart } fr
  * rows to the import, which only writes. On 2 cores this puts parsing and
  * validation beside SQLite's inserts instead of before them.
  */
-const start = workerData as WorkerStart;
+/** Given at the start, or (a worker started early) by a `start` message once the import knows it. */
+let start = workerData as WorkerStart | null;
 const port = parentPort!;
 const post = (message: FromWorker) => port.postMessage(message);
 
@@ -27,6 +28,10 @@ let wake: (() => void) | undefined;
 
 port.on('message', (message: ToWorker) => {
   switch (message.type) {
+    case 'start':
+      start = message.start;
+      begin();
+      break;
     case 'ack':
       credits++;
       if (message.buffer) spares.push(message.buffer);
@@ -63,10 +68,10 @@ function fetch(refs: Array<[chunkId: number, index: number]>): SourceRecord[] {
   });
 }
 
-async function run(): Promise<void> {
+async function run(start: WorkerStart): Promise<void> {
   const validator = compileValidator(start.spec);
   const width = validator.columns.length;
-  const source = { ...start.source, keepSource: true };
+  const source = { ...start.source, keepSource: true, sha256: start.checksums };
   const inputs = await openInputs(start.paths, source);
   const bytesRead = () => inputs.reduce((sum, input) => sum + input.bytesRead(), 0);
   let skip = start.skip;
@@ -92,10 +97,14 @@ async function run(): Promise<void> {
     // them to 2000 made no measurable difference.
     await send(records);
   }
-  post({ type: 'end', bytesRead: bytesRead() });
+  post({ type: 'end', bytesRead: bytesRead(), sha256: inputs.map((input) => input.sha256?.()) });
 }
 
-run().catch((error: unknown) => {
+function begin(): void {
+  run(start!).catch(fail);
+}
+
+function fail(error: unknown): void {
   const barge = error instanceof BargeError;
   post({
     type: 'error',
@@ -109,4 +118,6 @@ run().catch((error: unknown) => {
       stack: error instanceof Error ? error.stack : undefined,
     },
   });
-});
+}
+
+if (start !== null) begin();

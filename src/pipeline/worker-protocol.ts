@@ -8,6 +8,8 @@ export interface WorkerStart {
   source: SourceOptions;
   spec: SchemaSpec;
   skip: number;
+  /** Whether the worker takes the inputs' sha256 as it reads them (given with `end`). */
+  checksums: boolean;
 }
 
 export interface SerializedError {
@@ -22,11 +24,12 @@ export interface SerializedError {
 
 export type FromWorker =
   | { type: 'chunk'; chunk: PackedChunk; bytesRead: number }
-  | { type: 'end'; bytesRead: number }
+  | { type: 'end'; bytesRead: number; sha256: Array<string | undefined> }
   | { type: 'error'; error: SerializedError }
   | { type: 'records'; requestId: number; records: SourceRecord[] };
 
 export type ToWorker =
+  | { type: 'start'; start: WorkerStart }
   | { type: 'ack'; buffer?: ArrayBuffer }
   | { type: 'fetch'; requestId: number; refs: Array<[chunkId: number, index: number]> }
   | { type: 'release'; beforeId: number };

@@ -1,11 +1,11 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { BargeError, type BargeErrorCode } from '../errors.js';
 import type { SourceRecord } from '../source/types.js';
 import type { RecordRef, ValidatedChunk, ValidatedSource } from './validated-source.js';
 import { unpackChunk, type PackedChunk } from './packed-chunk.js';
 import type { FromWorker, SerializedError, ToWorker, WorkerStart } from './worker-protocol.js';
+import { startValidationWorker } from './validation-worker-start.js';
 
-const WORKER_YOUNG_GENERATION_MB = 16;
 /** How long the import may run on the worker's chunks without giving the event loop (signals) a turn. */
 const YIELD_EVERY_MS = 50;
 
@@ -25,20 +25,17 @@ export class WorkerSource implements ValidatedSource {
   /** recordsAt() calls waiting for the worker's answer: failed with it if it stops first. */
   private readonly requests = new Map<number, { resolve(records: SourceRecord[]): void; reject(error: Error): void }>();
   private idleWork: (() => boolean) | undefined;
+  private sums: Array<string | undefined> | undefined;
 
   whileWaiting(work: () => boolean): void {
     this.idleWork = work;
   }
 
+  readonly hashesInputs: boolean;
+
   constructor(start: WorkerStart) {
-    this.worker = new Worker(new URL('./validation-worker.js', import.meta.url), {
-      workerData: start,
-      // The worker's young generation would grow to V8's default 32 MB; what it keeps alive
-      // is a chunk or two, so 16 MB costs no CPU (1M-row CSV: worker 1.6-1.8 s either way)
-      // and takes ~10-15 MB off the peak RSS. At 8 MB its CPU rose by ~0.4-0.7 s (more
-      // scavenges, and GC helper threads busy).
-      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
-    });
+    this.hashesInputs = start.checksums;
+    this.worker = startValidationWorker(start);
     this.worker.on('message', (message: FromWorker) => this.receive(message));
     this.worker.on('error', (error) => this.fail(error));
     this.worker.on('exit', (code) => {
@@ -78,6 +75,11 @@ export class WorkerSource implements ValidatedSource {
     return this.bytes;
   }
 
+  /** Started with `checksums`: each input's sha256 once the worker has read them all. */
+  checksums(): Array<string | undefined> | undefined {
+    return this.sums;
+  }
+
   recordsAt(refs: readonly RecordRef[]): Promise<SourceRecord[]> {
     const missing = refs.filter((ref) => ref.chunk.records[ref.index] === undefined);
     if (missing.length === 0) return Promise.resolve(refs.map((ref) => ref.chunk.records[ref.index]!));
@@ -112,6 +114,7 @@ export class WorkerSource implements ValidatedSource {
         break;
       case 'end':
         this.bytes = message.bytesRead;
+        this.sums = message.sha256;
         this.ended = true;
         break;
       case 'error':

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable, pipeline } from 'node:stream';
@@ -64,7 +65,15 @@ export async function openReadable(
 ): Promise<OpenedInput> {
   const { name } = meta;
   let bytesRead = 0;
-  const raw = new ChunkReader(countBytes(source, (n) => (bytesRead += n)));
+  // stdin can be read only once, so a resume could never compare it: no checksum.
+  const hash = options.sha256 === true && meta.path !== '-' ? createHash('sha256') : undefined;
+  let sha256: string | undefined;
+  const raw = new ChunkReader(watchChunks(source, (bytes) => {
+    bytesRead += bytes.length;
+    hash?.update(bytes);
+  }, () => {
+    sha256 = hash?.digest('hex');
+  }));
   let decompressed: ChunkReader;
   let gunzip: ReturnType<typeof createGunzip> | undefined;
   try {
@@ -96,6 +105,7 @@ export async function openReadable(
       format,
       stream,
       bytesRead: () => bytesRead,
+      sha256: () => sha256,
     };
   } catch (error) {
     destroy(source);
@@ -167,15 +177,18 @@ function hasLineAfterContent(head: Buffer): boolean {
   return lf !== -1 || head.indexOf(0x0d, i) !== -1;
 }
 
-async function* countBytes(
+/** The source's chunks as Buffers, each shown to `seen` as it passes; `ended` once the last has. */
+async function* watchChunks(
   source: AsyncIterable<Buffer | Uint8Array | string>,
-  count: (n: number) => void,
+  seen: (bytes: Buffer) => void,
+  ended: () => void,
 ): AsyncGenerator<Buffer> {
   for await (const chunk of source) {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
-    count(bytes.length);
+    seen(bytes);
     yield bytes;
   }
+  ended();
 }
 
 /** Lets the first bytes be looked at without losing them. */

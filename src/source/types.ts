@@ -29,6 +29,12 @@ export interface SourceOptions {
    * after the last one read.
    */
   range?: { start: number; end?: number };
+  /**
+   * Not a flag: the sha256 of each file's bytes (before gunzip) as they are read, given by
+   * OpenedInput.sha256() once read to the end. Set by the validation worker for an atomic
+   * import's job record (see run-import.ts).
+   */
+  sha256?: boolean;
   recordDelimiter?: 'lf' | 'crlf';
   onHeader?(names: readonly string[]): void;
   onEnd?(nextLine: number): void;
@@ -48,6 +54,8 @@ export interface OpenedInput {
   stream: Readable;
   /** Bytes read so far from the file (before gunzip): feeds the progress bar. */
   bytesRead(): number;
+  /** With SourceOptions.sha256, a file's sha256 (hex) once its last byte is read; else undefined. */
+  sha256?(): string | undefined;
 }
 
 /**

@@ -4,7 +4,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { barge, workdir } from '../helpers/cli.js';
+import { barge, rows as dbRows, workdir } from '../helpers/cli.js';
 
 // An import whose records are read and checked by the validation worker must give what an
 // import read in this thread gives: the same rows, report, exit code and messages. The worker
@@ -133,5 +133,50 @@ describe('an atomic import through the worker records its inputs checksums as th
     const { dir, exitCode, status, inputs } = await jobInputs('always', { 'a.csv': rows(120, ',', true) }, ['--mode', 'atomic']);
     expect([exitCode, status]).toEqual([1, 'failed']);
     expect(inputs[0]!.sha256).toBe(sha256(path.join(dir, 'a.csv')));
+  });
+});
+
+describe('checksums of an atomic import: the worker hashes CSV as it reads, the import thread NDJSON in its waits', () => {
+  const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+  it('an NDJSON input and a CSV input in one job: both checksums are the files\' sha256', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'schema.json'), JSON.stringify(SCHEMA));
+    fs.writeFileSync(path.join(dir, 'a.ndjson'), Array.from({ length: 300 }, (_, i) => JSON.stringify({ id: i + 1, name: `n${i}`, price: i, note: 'x' })).join('\n') + '\n');
+    fs.writeFileSync(path.join(dir, 'b.csv'), 'id,name,price,note\n' + Array.from({ length: 300 }, (_, i) => `${i + 1001},m${i},${i},y`).join('\n') + '\n');
+    for (const files of [['a.ndjson'], ['a.ndjson', 'b.csv']]) {
+      fs.rmSync(path.join(dir, 'out.db'), { force: true });
+      const run = await barge(dir, ['import', ...files, '--schema', 'schema.json', '--db', 'out.db', '--job-id', 'j1'], { env: { BARGE_WORKER: 'always' } });
+      expect(run.exitCode).toBe(0);
+      const inputs = JSON.parse(dbRows<{ inputs: string }>(path.join(dir, 'out.db'), "SELECT inputs FROM _barge_jobs WHERE id = 'j1'")[0]!.inputs) as Array<{ sha256: string | null }>;
+      expect(inputs.map((input) => input.sha256)).toEqual(files.map((file) => sha256(path.join(dir, file))));
+      expect(dbRows(path.join(dir, 'out.db'), 'SELECT count(*) AS n FROM items')).toEqual([{ n: files.length * 300 }]);
+    }
+  });
+});
+
+describe('the validation worker started from bin/barge.js before the CLI loads', () => {
+  it('is ended when the import keeps to one thread after all (a small input, a big file named as the report)', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'schema.json'), JSON.stringify(SCHEMA));
+    fs.writeFileSync(path.join(dir, 'small.csv'), 'id,name,price,note\n1,a,1,x\n2,b,2,y\n');
+    // Over the 1 MB that starts a worker early; read by nothing, since no record is rejected.
+    fs.writeFileSync(path.join(dir, 'old.errors.ndjson'), 'x'.repeat(1_200_000));
+    const started = Date.now();
+    const run = await barge(dir, ['import', 'small.csv', '--schema', 'schema.json', '--db', 'out.db', '--errors', 'old.errors.ndjson', '--json']);
+    expect(run.exitCode).toBe(0);
+    expect(JSON.parse(run.stdout).counts).toMatchObject({ read: 2, inserted: 2, rejected: 0 });
+    expect(dbRows(path.join(dir, 'out.db'), 'SELECT id, name FROM items ORDER BY id')).toEqual([{ id: 1, name: 'a' }, { id: 2, name: 'b' }]);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('does not hold up a run that fails before it needs the worker: a bad schema exits 2 with its message', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'bad.json'), JSON.stringify({ table: 'items', columns: { id: { type: 'integr' } } }));
+    fs.writeFileSync(path.join(dir, 'big.csv'), 'id\n' + '1\n'.repeat(600_000));
+    const run = await barge(dir, ['import', 'big.csv', '--schema', 'bad.json', '--db', 'out.db']);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/^barge: error: .*columns\.id\.type/m);
+    expect(fs.existsSync(path.join(dir, 'out.db'))).toBe(false);
   });
 });
