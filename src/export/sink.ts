@@ -27,7 +27,62 @@ export interface Sink {
 
 export function openSink(config: { out?: string; gzip: boolean }, stdout: NodeJS.WritableStream): Sink {
   if (config.out === undefined) return streamSink(stdout, '-');
+  const fd = descriptorOf(config.out);
+  if (fd === 1) return streamSink(stdout, config.out);
+  if (fd !== undefined) return descriptorSink(fd, config.out, config.gzip);
   return fileSink(config.out, config.gzip);
+}
+
+/**
+ * The descriptor an --out such as /dev/stdout, /dev/stderr or /dev/fd/3 names: written to as it
+ * is, at its offset (`>> log` appends). Followed as a symlink, /dev/stdout led to the file the
+ * shell had opened for it, which was then replaced: `barge export --out /dev/stdout >> log`
+ * lost the log's earlier lines, and a group's other output (`{ echo a; barge …; } > log`).
+ */
+function descriptorOf(out: string): number | undefined {
+  let current = path.resolve(out);
+  for (let hops = 0; hops < 40; hops++) {
+    const named = /^\/dev\/(stdout|stderr)$/.exec(current);
+    if (named) return named[1] === 'stdout' ? 1 : 2;
+    const numbered = /^\/(?:dev|proc\/(?:self|thread-self|\d+))\/fd\/(\d+)$/.exec(current);
+    if (numbered && (!/^\/proc\/\d+\//.test(current) || current.startsWith(`/proc/${process.pid}/`))) return Number(numbered[1]);
+    if (!lstatOrUndefined(current)?.isSymbolicLink()) return undefined;
+    current = path.resolve(path.dirname(current), fs.readlinkSync(current));
+  }
+  return undefined;
+}
+
+/** An open descriptor of this process (not stdout): written in place, left open. */
+function descriptorSink(fd: number, out: string, gzip: boolean): Sink {
+  const file = fs.createWriteStream('', { fd, autoClose: false, highWaterMark: 1 << 20 });
+  const gz = gzip ? zlib.createGzip() : undefined;
+  const target: NodeJS.WritableStream = gz ?? file;
+  let failure: unknown;
+  const done = (gz ? pipeline(gz, file) : finished(file)).catch((error: unknown) => {
+    failure ??= error;
+  });
+  const check = () => {
+    if (failure !== undefined) throw new BargeError('io', `cannot write ${out}: ${messageOf(failure)}`, { cause: failure });
+  };
+  return {
+    closed: false,
+    async write(text) {
+      check();
+      if (text.length === 0) return;
+      if (!target.write(text)) await drained(target).catch((error: unknown) => { failure ??= error; });
+      check();
+    },
+    async finish() {
+      target.end();
+      await done;
+      check();
+    },
+    async discard() {
+      (gz ?? file).destroy();
+      file.destroy();
+      await done;
+    },
+  };
 }
 
 /** Resolves once `stream` can take more, rejects if it fails meanwhile. */
@@ -101,8 +156,15 @@ export function fileSink(out: string, gzip: boolean): Sink {
   const done = (gz ? pipeline(gz, file) : finished(file)).catch((error: unknown) => {
     failure ??= error;
   });
+  // The temporary file's name would only puzzle: the message names --out, and where barge writes.
+  const describe = (error: unknown) => {
+    const failed = error as NodeJS.ErrnoException;
+    if (failed.path !== temp) return messageOf(error);
+    const reason = messageOf(error).replace(/, \w+ '.*'$/, '');
+    return `cannot create a file in ${path.dirname(real)} (${reason}): the export is written beside --out, then renamed into place`;
+  };
   const check = () => {
-    if (failure !== undefined) throw new BargeError('io', `cannot write ${out}: ${messageOf(failure)}`, { cause: failure });
+    if (failure !== undefined) throw new BargeError('io', `cannot write ${out}: ${describe(failure)}`, { cause: failure });
   };
   return {
     closed: false,

@@ -492,7 +492,28 @@ describe('export: signals and the file it replaces', () => {
     expect(fs.statSync(target).mode & 0o777).toBe(0o600);
     expect(fs.readdirSync(path.join(dir, 'real'))).toEqual(['data.csv']);
   });
+
+  it('--out /dev/stdout, /dev/fd/3 or /dev/stderr writes to the descriptor as the shell opened it (appending), not over the file behind it', async () => {
+    const dir = await loaded();
+    fs.writeFileSync(path.join(dir, 'log.txt'), 'PRECIOUS\n');
+    const run = (out: string, redirects: string) => execaShell(`{ echo before; node '${BIN}' export --table products --columns id --limit 2 --quiet --out ${out}; echo after; } ${redirects}`, dir);
+    expect((await run('/dev/stdout', '>> log.txt')).exitCode).toBe(0);
+    expect((await run('/dev/fd/3', '>> log.txt 3>&1')).exitCode).toBe(0);
+    expect((await run('/dev/stderr --format ndjson', '>> log.txt 2>&1')).exitCode).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'log.txt'), 'utf8')).toBe(
+      ['PRECIOUS', 'before', 'id', 'P-1', 'P-2', 'after', 'before', 'id', 'P-1', 'P-2', 'after', 'before', '{"id":"P-1"}', '{"id":"P-2"}', 'after', ''].join('\n'),
+    );
+  });
 });
+
+function execaShell(script: string, cwd: string): Promise<{ exitCode: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('sh', ['-c', script], { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, BARGE_DB: '', NO_COLOR: '1' } });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => { stderr += String(chunk); });
+    child.on('close', (exitCode) => resolve({ exitCode, stderr }));
+  });
+}
 
 describe('export: wide tables', () => {
   it.each([999, 1000, 1200, 2000])('a %i-column table exports as CSV and TSV, every value in place', async (width) => {
