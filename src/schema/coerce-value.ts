@@ -1,3 +1,5 @@
+import { isTooDeep, mayBeTooDeep } from '../source/json-values.js';
+import { MAX_VALUE_DEPTH } from '../source/limits.js';
 import type { ColumnType } from './types.js';
 
 // Coercion: a field's value as read (CSV/TSV text or a JSON value) -> the typed value that the
@@ -88,11 +90,16 @@ export function coerceJson(v: unknown): unknown {
     // JSON text (from CSV, or a CSV-born report re-read as NDJSON) must hold an object or array.
     const first = v.trimStart()[0];
     if (first !== '{' && first !== '[') return v;
+    let parsed: unknown;
     try {
-      return JSON.parse(v) as unknown;
+      parsed = JSON.parse(v) as unknown;
     } catch {
       return v;
     }
+    // Nested deeper than an NDJSON line may be (limits.ts): the text stays text, a type error,
+    // rather than a value that exports to a line barge refuses to read back (or, 200,000 deep,
+    // overflows the stack on the way to SQLite).
+    return mayBeTooDeep(v, MAX_VALUE_DEPTH) && isTooDeep(parsed, MAX_VALUE_DEPTH) ? v : parsed;
   }
   if (v === null) return undefined;
   return v;
@@ -116,7 +123,9 @@ function coerceJsonString(v: unknown): unknown {
   if (v === null) return undefined;
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return Number.isFinite(v) && !roundedByJson(v) ? String(v) : v;
-  if (typeof v === 'boolean' || typeof v === 'object') return JSON.stringify(v);
+  if (typeof v === 'boolean') return JSON.stringify(v);
+  // An integer inside that JSON.parse has rounded would be stored rounded, as a bare one would.
+  if (typeof v === 'object') return keepsItsIntegers(v) ? JSON.stringify(v) : v;
   return v;
 }
 
@@ -128,6 +137,31 @@ function coerceJsonString(v: unknown): unknown {
  */
 export function roundedByJson(n: number): boolean {
   return Number.isInteger(n) && !Number.isSafeInteger(n) && Math.abs(n) < 1e21;
+}
+
+/**
+ * Whether a JSON value holds no integer JSON.parse may have rounded (roundedByJson: the id
+ * 9007199254740993 is read as 9007199254740992), so storing the value would change it
+ * without a word; the record is rejected instead (quote such ids in the input), as an integer
+ * or string column rejects such a number. Only json columns, and objects or arrays
+ * given to a string column, pay this walk.
+ */
+export function keepsItsIntegers(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const current = stack.pop();
+    if (typeof current === 'number') {
+      if (roundedByJson(current)) return false;
+    } else if (typeof current === 'object' && current !== null) {
+      for (const child of Array.isArray(current) ? current : Object.values(current)) stack.push(child);
+    }
+  }
+  return true;
+}
+
+/** Whether a text holds no half of a UTF-16 surrogate pair (String.prototype.isWellFormed, ES2024). */
+export function isWellFormed(text: string): boolean {
+  return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
 }
 
 /** Dates and datetimes are strings in both modes; "" is missing because the column is not a string column. */

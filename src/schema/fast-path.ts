@@ -1,6 +1,6 @@
-import { coerceJson, hasLeadingZero, INTEGER_TEXT, NUMBER_TEXT, parseBooleanWord } from './coerce-value.js';
+import { coerceJson, hasLeadingZero, INTEGER_TEXT, isWellFormed, keepsItsIntegers, NUMBER_TEXT, parseBooleanWord } from './coerce-value.js';
 import type { ColumnSpec, SchemaSpec } from './types.js';
-import { defaultRowValue, finisherFor, isEffectivelyRequired, isObjectOrArray, keepsItsIntegers, patternRegExp, valueSchema } from './zod-schema.js';
+import { defaultRowValue, finisherFor, isEffectivelyRequired, isObjectOrArray, patternRegExp, valueSchema } from './zod-schema.js';
 
 // ---- the fast path ------------------------------------------------------------------------
 
@@ -202,7 +202,7 @@ function fastValue(col: ColumnSpec): ((coerced: unknown) => unknown) | undefined
       if (pattern !== undefined && (pattern.global || pattern.sticky)) return undefined;
       return (coerced) => {
         const v = coerced as string;
-        if (v.includes('\u0000')) return ASK_ZOD;
+        if (v.includes('\u0000') || !isWellFormed(v)) return ASK_ZOD;
         // zod counts code points, one or two UTF-16 units each: decided here only where the
         // count of units settles it (or the text has no surrogates, so the two counts agree).
         if (maxLength !== undefined && v.length > maxLength) return ASK_ZOD;

@@ -1,5 +1,7 @@
 import type { z } from 'zod';
-import { hasLeadingZero, INT64_MAX, INT64_MIN, INTEGER_TEXT, NUMBER_TEXT, roundedByJson, type Coerce } from './coerce-value.js';
+import { mayBeTooDeep } from '../source/json-values.js';
+import { MAX_VALUE_DEPTH } from '../source/limits.js';
+import { hasLeadingZero, INT64_MAX, INT64_MIN, INTEGER_TEXT, keepsItsIntegers, NUMBER_TEXT, roundedByJson, type Coerce } from './coerce-value.js';
 import type { ColumnSpec, ColumnType, FieldError } from './types.js';
 
 // Barge's own short messages for zod's issues, written from the issue code and the column
@@ -20,6 +22,8 @@ export const TYPE_EXPECTED: Record<ColumnType, string> = {
 export const NUL_MESSAGE = 'nul';
 /** The same for a json column's check for integers beyond 2^53 (keepsItsIntegers). */
 export const UNSAFE_INTEGER_MESSAGE = 'unsafe integer';
+/** The same for a string column's check for half of a surrogate pair (isWellFormed). */
+export const LONE_SURROGATE_MESSAGE = 'lone surrogate';
 
 // ---- messages -----------------------------------------------------------------------------
 
@@ -74,6 +78,14 @@ export function describeIssue(
     case 'custom':
       if (issue.message === NUL_MESSAGE) {
         return { column: name, code: 'type', message: `expected text without NUL (\\u0000) characters, got ${got}`, value };
+      }
+      if (issue.message === LONE_SURROGATE_MESSAGE) {
+        return {
+          column: name,
+          code: 'type',
+          message: `expected well-formed text, got ${got}: it holds half of a UTF-16 surrogate pair (a lone \\ud800-\\udfff escape), which no text encoding can store`,
+          value,
+        };
       }
       if (issue.message === UNSAFE_INTEGER_MESSAGE) {
         return {
@@ -149,8 +161,11 @@ function typeHint(type: ColumnType, raw: unknown): string {
   if ((type === 'integer' || type === 'number') && typeof raw === 'string' && hasLeadingZero(raw) && (type === 'integer' ? INTEGER_TEXT : NUMBER_TEXT).test(raw)) {
     return ' (a number would drop the leading zero: declare the column "string" to keep the text)';
   }
-  if (type === 'string' && typeof raw === 'number' && roundedByJson(raw)) {
+  if (type === 'string' && ((typeof raw === 'number' && roundedByJson(raw)) || (typeof raw === 'object' && raw !== null && !keepsItsIntegers(raw)))) {
     return ' (JSON readers round integers beyond 2^53: quote it in the input to keep its digits)';
+  }
+  if (type === 'json' && typeof raw === 'string' && mayBeTooDeep(raw, MAX_VALUE_DEPTH)) {
+    return ` (nested more than ${MAX_VALUE_DEPTH} levels deep: its record could not be read back from NDJSON or JSON)`;
   }
   return '';
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BargeError } from '../errors.js';
-import { coercerFor, INT64_MAX, INT64_MIN, roundedByJson } from './coerce-value.js';
-import { describeIssue, NUL_MESSAGE, showValue, TYPE_EXPECTED, UNSAFE_INTEGER_MESSAGE } from './issue-messages.js';
+import { coercerFor, INT64_MAX, INT64_MIN, isWellFormed, keepsItsIntegers } from './coerce-value.js';
+import { describeIssue, LONE_SURROGATE_MESSAGE, NUL_MESSAGE, showValue, TYPE_EXPECTED, UNSAFE_INTEGER_MESSAGE } from './issue-messages.js';
 import type { ColumnSpec, ColumnType, SchemaSpec } from './types.js';
 
 // One column's zod schema (the type and its constraints, without the coercion), whether a
@@ -15,25 +15,6 @@ function hasNoNul(v: string): boolean {
 
 export function isObjectOrArray(v: unknown): boolean {
   return typeof v === 'object' && v !== null;
-}
-
-/**
- * Whether a JSON value holds no integer JSON.parse may have rounded (roundedByJson: the id
- * 9007199254740993 is read as 9007199254740992), so storing the value would change it
- * without a word; the record is rejected instead (quote such ids in the input), as an integer
- * or string column rejects such a number. Only json columns pay this walk.
- */
-export function keepsItsIntegers(value: unknown): boolean {
-  const stack: unknown[] = [value];
-  while (stack.length > 0) {
-    const current = stack.pop();
-    if (typeof current === 'number') {
-      if (roundedByJson(current)) return false;
-    } else if (typeof current === 'object' && current !== null) {
-      for (const child of Array.isArray(current) ? current : Object.values(current)) stack.push(child);
-    }
-  }
-  return true;
 }
 
 /** The zod schema of one column's coerced value, without optionality. */
@@ -51,7 +32,9 @@ export function valueSchema(spec: ColumnSpec, withEnum: boolean): z.ZodType {
       // SQLite's text functions (and most tools: the sqlite3 shell, C drivers) stop at it, so a
       // value holding one would load but read back cut short. Rejected (code "type", see
       // describeIssue) rather than stored. First, so that it is the error reported.
-      let s = z.string().refine(hasNoNul, { message: NUL_MESSAGE });
+      // Nor is half of a UTF-16 surrogate pair (a JSON escape such as "\ud800" alone): no
+      // encoding can store it, and SQLite kept bytes that read back as three U+FFFD.
+      let s = z.string().refine(hasNoNul, { message: NUL_MESSAGE }).refine(isWellFormed, { message: LONE_SURROGATE_MESSAGE });
       if (spec.minLength !== undefined) s = s.min(spec.minLength);
       if (spec.maxLength !== undefined) s = s.max(spec.maxLength);
       if (spec.pattern !== undefined) s = s.regex(patternRegExp(spec.pattern));

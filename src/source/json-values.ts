@@ -53,27 +53,27 @@ export function jsonErrorPosition(error: unknown): number | undefined {
  * than MAX_DEPTH opening brackets, which most lines do not have, so the exact check
  * (after parsing) runs only for the few that do.
  */
-export function mayBeTooDeep(text: string): boolean {
-  if (text.length <= 2 * MAX_DEPTH) return false;
+export function mayBeTooDeep(text: string, maxDepth = MAX_DEPTH): boolean {
+  if (text.length <= 2 * maxDepth) return false;
   let count = 0;
   for (let i = text.indexOf('{'); i !== -1; i = text.indexOf('{', i + 1)) {
-    if (++count > MAX_DEPTH) return true;
+    if (++count > maxDepth) return true;
   }
   for (let i = text.indexOf('['); i !== -1; i = text.indexOf('[', i + 1)) {
-    if (++count > MAX_DEPTH) return true;
+    if (++count > maxDepth) return true;
   }
   return false;
 }
 
 /** Exact nesting depth check of a parsed value; iterative so it cannot overflow itself. */
-export function isTooDeep(value: unknown): boolean {
+export function isTooDeep(value: unknown, maxDepth = MAX_DEPTH): boolean {
   const stack: unknown[] = [value];
   const depths: number[] = [1];
   while (stack.length > 0) {
     const current = stack.pop();
     const depth = depths.pop()!;
     if (current === null || typeof current !== 'object') continue;
-    if (depth > MAX_DEPTH) return true;
+    if (depth > maxDepth) return true;
     const children = Array.isArray(current) ? current : Object.values(current as Record<string, unknown>);
     for (const child of children) {
       if (child !== null && typeof child === 'object') {

@@ -15,3 +15,5 @@ export const MAX_RECORD_CHARS = 16 * 1024 * 1024;
  * or hostile record thousands of levels deep must not overflow their stacks.
  */
 export const MAX_DEPTH = 100;
+/** A field's JSON value (a json column's text) nests one level less: its record is the first. */
+export const MAX_VALUE_DEPTH = MAX_DEPTH - 1;

@@ -373,3 +373,28 @@ describe('records', () => {
     }
   });
 });
+
+describe('values no table could give back as they were read', () => {
+  it('a string with half of a UTF-16 surrogate pair (a lone JSON escape) is rejected; a whole pair is text', () => {
+    const message = 'expected well-formed text, got "a\\ud800b": it holds half of a UTF-16 surrogate pair (a lone \\ud800-\\udfff escape), which no text encoding can store';
+    expect(check({ type: 'string' }, 'a\ud800b', false)).toEqual(bad('type', message, 'a\ud800b'));
+    expect(check({ type: 'string', maxLength: 5 }, '\udc00', false)).toMatchObject({ code: 'type' });
+    expect(check({ type: 'string' }, 'a\ud83d\ude00b', false)).toEqual(ok('a\ud83d\ude00b'));
+  });
+
+  it('an object given to a string column with an integer beyond 2^53 inside is rejected, as a bare one is', () => {
+    const message = 'expected a string, got {"user":9007199254740992} (JSON readers round integers beyond 2^53: quote it in the input to keep its digits)';
+    expect(check({ type: 'string' }, { user: 9007199254740993 }, false)).toEqual(bad('type', message, { user: 9007199254740992 }));
+    expect(check({ type: 'string' }, { user: [9007199254740991, 1e21] }, false)).toEqual(ok('{"user":[9007199254740991,1e+21]}'));
+  });
+
+  it('JSON text in a json column nests at most 99 levels (its record is the 100th), and a deeper one is a type error, not a stack overflow', () => {
+    const nest = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+    expect(check({ type: 'json' }, nest(99), true)).toEqual(ok(nest(99)));
+    for (const depth of [100, 200_000]) {
+      const result = check({ type: 'json' }, nest(depth), true) as { code: string; message: string };
+      expect(result.code).toBe('type');
+      expect(result.message).toMatch(/^expected a JSON object or array, got "\[{60}…" \(nested more than 99 levels deep: its record could not be read back from NDJSON or JSON\)$/);
+    }
+  });
+});
