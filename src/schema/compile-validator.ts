@@ -3,7 +3,7 @@ import { coercerFor, missingIfInherited, type Coerce } from './coerce-value.js';
 import { compileFastCheck, compileFastPath, type FastCheck, type FastPath } from './fast-path.js';
 import { describeIssue, reportedValue, showValue } from './issue-messages.js';
 import type { ColumnSpec, FieldError, SchemaSpec } from './types.js';
-import { defaultRowValue, finisherFor, isEffectivelyRequired, valueSchema, type Finish } from './zod-schema.js';
+import { defaultRowValue, finisherFor, isEffectivelyRequired, nullIsNull, valueSchema, type Finish } from './zod-schema.js';
 
 /**
  * Compiles a SchemaSpec to a record validator. Zod is the source of truth for
@@ -38,8 +38,9 @@ export interface Validator {
   check(data: Record<string, unknown>, text: boolean, keys?: readonly string[]): FieldError[] | undefined;
   /**
    * Per column (insert order), whether the record gives it a value: false where the value is
-   * missing (absent, an empty CSV field, JSON null), which a new row fills with the default or
-   * NULL. `--on-conflict update` updates only the given columns of an existing row.
+   * missing (absent, an empty CSV field, JSON null in a required column), which a new row fills
+   * with the default or NULL. `--on-conflict update` updates only the given columns of an
+   * existing row; JSON null elsewhere is given, as NULL.
    */
   given(data: Record<string, unknown>, text: boolean): boolean[];
 }
@@ -53,6 +54,8 @@ interface CompiledColumn {
   finish: Finish;
   /** The row value for a missing value: the default, or NULL. */
   missing: unknown;
+  /** The row value for JSON null (nullIsNull): NULL, or the missing value's. */
+  nullValue: unknown;
 }
 
 interface ModeValidator {
@@ -73,7 +76,8 @@ function compileMode(spec: SchemaSpec, names: string[], text: boolean, fastPath:
     const base = valueSchema(col, true);
     const value = isEffectivelyRequired(spec, name) ? base : base.optional();
     shape[name] = z.preprocess(coerce, value);
-    columns.push({ name, spec: col, coerce, finish: finisherFor(col.type), missing: defaultRowValue(name, col) });
+    const missing = defaultRowValue(name, col);
+    columns.push({ name, spec: col, coerce, finish: finisherFor(col.type), missing, nullValue: !text && nullIsNull(spec, name) ? null : missing });
   }
   // z.object strips keys it does not know; extra fields are checked by hand below so that
   // "_barge…" keys can be skipped, which a strict object cannot express.
@@ -143,7 +147,7 @@ export function compileValidator(spec: SchemaSpec, options: CompileOptions = {})
       for (let i = 0; i < cols.length; i++) {
         const c = cols[i] as CompiledColumn;
         const v = out[c.name];
-        row[i] = v === undefined ? c.missing : c.finish(v);
+        row[i] = v === undefined ? (data[c.name] === null ? c.nullValue : c.missing) : c.finish(v);
       }
       if (!rejectExtra) return { ok: true, row };
       errors = extraErrors(data, keys);
@@ -170,7 +174,11 @@ export function compileValidator(spec: SchemaSpec, options: CompileOptions = {})
   }
 
   function given(data: Record<string, unknown>, text: boolean): boolean[] {
-    return modeFor(text).columns.map((c) => c.coerce(Object.hasOwn(data, c.name) ? data[c.name] : undefined) !== undefined);
+    return modeFor(text).columns.map((c) => {
+      const raw = Object.hasOwn(data, c.name) ? data[c.name] : undefined;
+      // JSON null where NULL may be is a value: an upsert sets NULL (nullIsNull).
+      return c.coerce(raw) !== undefined || (raw === null && c.nullValue === null && !text);
+    });
   }
 
   return { columns: names, validate, check, given };

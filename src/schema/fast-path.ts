@@ -1,6 +1,6 @@
 import { coerceJson, hasLeadingZero, INTEGER_TEXT, isWellFormed, keepsItsIntegers, NUMBER_TEXT, parseBooleanWord } from './coerce-value.js';
 import type { ColumnSpec, SchemaSpec } from './types.js';
-import { defaultRowValue, finisherFor, isEffectivelyRequired, isObjectOrArray, patternRegExp, valueSchema } from './zod-schema.js';
+import { defaultRowValue, finisherFor, isEffectivelyRequired, isObjectOrArray, nullIsNull, patternRegExp, valueSchema } from './zod-schema.js';
 
 // ---- the fast path ------------------------------------------------------------------------
 
@@ -53,8 +53,10 @@ function compileFast(spec: SchemaSpec, names: string[], text: boolean, checkOnly
     if (name in Object.prototype) return undefined;
     const col = spec.columns[name] as ColumnSpec;
     const missing = isEffectivelyRequired(spec, name) ? ASK_ZOD : defaultRowValue(name, col);
-    const check = fastColumn(col, text, missing);
-    if (check === undefined) return undefined;
+    const checked = fastColumn(col, text, missing);
+    if (checked === undefined) return undefined;
+    // JSON null where the column has a default but may hold NULL: NULL, not the default.
+    const check: FastColumn = !text && missing !== null && missing !== ASK_ZOD && nullIsNull(spec, name) ? (raw) => (raw === null ? null : checked(raw)) : checked;
     checks.push(check);
   }
   // One generated function per schema, a call per column written out: each call site then

@@ -102,6 +102,16 @@ export function isEffectivelyRequired(spec: SchemaSpec, name: string): boolean {
   return !(pk.length === 1 && col.type === 'integer');
 }
 
+/**
+ * What JSON `null` gives a column: NULL, as the file says, where the column may hold NULL, even
+ * when it has a default (a table exported with NULLs there came back with the default); in a
+ * required column, NULL cannot be, so null is a missing value (the default, else "is required").
+ * A CSV field has no null: an empty one is missing.
+ */
+export function nullIsNull(spec: SchemaSpec, name: string): boolean {
+  return spec.columns[name]?.required !== true && !isEffectivelyRequired(spec, name);
+}
+
 // ---- compiled columns ---------------------------------------------------------------------
 
 /** Row value of a coerced, valid value: booleans as 1/0, json as JSON text. */

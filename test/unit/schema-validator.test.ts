@@ -251,8 +251,22 @@ describe('missing values, required and default', () => {
     expect(check({ type: 'integer', default: 0 }, '', true)).toEqual(ok(0));
     expect(check({ type: 'integer', required: true, default: 5 }, undefined, true)).toEqual(ok(5));
     expect(check({ type: 'boolean', default: true }, '', true)).toEqual(ok(1));
-    expect(check({ type: 'json', default: { a: 1 } }, null, false)).toEqual(ok('{"a":1}'));
+    expect(check({ type: 'json', default: { a: 1 } }, undefined, false)).toEqual(ok('{"a":1}'));
     expect(check({ type: 'string', default: 'n/a' }, '', true)).toEqual(ok('n/a'));
+  });
+  it('JSON null is NULL where the column may hold NULL, even with a default; in a required column it is missing (the default)', () => {
+    expect(check({ type: 'json', default: { a: 1 } }, null, false)).toEqual(ok(null));
+    expect(check({ type: 'integer', default: 0 }, null, false)).toEqual(ok(null));
+    expect(check({ type: 'string', default: 'new' }, null, false)).toEqual(ok(null));
+    expect(check({ type: 'integer', required: true, default: 5 }, null, false)).toEqual(ok(5));
+    expect(check({ type: 'integer', required: true }, null, false)).toEqual(bad('required', 'is required', null));
+    // Text has no null: an empty field is missing.
+    expect(check({ type: 'integer', default: 0 }, '', true)).toEqual(ok(0));
+    // The same without the fast path.
+    const spec = parseSchemaSpec({ table: 't', columns: { c: { type: 'integer', default: 0 }, d: { type: 'string', required: true, default: 'x' } } }, 'x');
+    expect(compileValidator(spec, { fastPath: false }).validate({ c: null, d: null }, false)).toEqual({ ok: true, row: [null, 'x'] });
+    expect(compileValidator(spec).validate({ c: null, d: null }, false)).toEqual({ ok: true, row: [null, 'x'] });
+    expect(compileValidator(spec).given({ c: null, d: null }, false)).toEqual([true, false]);
   });
   it('requires primary key columns, except a lone integer key that SQLite assigns', () => {
     const text = compileValidator(parseSchemaSpec({ table: 't', primaryKey: ['k'], columns: { k: { type: 'string' } } }, 'x'));
