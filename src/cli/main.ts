@@ -67,12 +67,15 @@ for (const command of [importCommand(run), validateCommand(run), exportCommand(r
 
       .configureHelp({ optionDescription: describeOption, sortSubcommands: false })
       .exitOverride()
-      .configureOutput({ outputError: (text, write) => write(usageLine(text, command)) })
+      .configureOutput({ outputError: (text, write) => write(printedError = usageLine(text, command)) })
       .showSuggestionAfterError(true);
     if (command.commands.length > 0) command.helpCommand('help [command]', 'show the help of a command');
     configure(command.commands);
   }
 })([program]);
+
+/** The error line last printed on stderr, which --json repeats (without `barge: error: `). */
+let printedError: string | undefined;
 
 /**
  * commander's usage errors as barge's one-line messages: `barge: error: <what>;
@@ -90,8 +93,21 @@ function usageLine(text: string, command: Command): string {
   return `barge: error: ${what}${fix === undefined ? '' : `; ${fix}`}\n`;
 }
 
+/**
+ * An option given an empty value (`--job-id "$ID"` with ID unset in a cron line) is refused: an
+ * empty --job-id made every run a new job left `running`, an empty --schema was ignored.
+ */
+function refuseEmptyValues(command: Command): void {
+  for (const option of command.options) {
+    if (!option.required && !option.optional) continue;
+    if (command.getOptionValue(option.attributeName()) !== '') continue;
+    throw new BargeError('usage', `${option.long ?? option.flags} was given an empty value (an unset shell variable?); give it a value or leave it out`);
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   try {
+    program.hook('preAction', (_, command) => refuseEmptyValues(command));
     await program.parseAsync(argv);
     if (!pending) return 0;
     return (await pending).exitCode;
@@ -103,7 +119,8 @@ async function main(argv: string[]): Promise<number> {
 function reportError(error: unknown, argv: string[]): number {
   const exitCode = describeError(error, argv);
   if (exitCode !== 0) {
-    const json = errorJson(error, argv, exitCode, program.commands.map((command) => command.name()));
+    const message = printedError?.replace(/^barge: error: /, '').trimEnd();
+    const json = errorJson(error, argv, exitCode, program.commands.map((command) => command.name()), message);
     if (json !== undefined) process.stdout.write(json + '\n');
   }
   return exitCode;
@@ -120,12 +137,12 @@ function describeError(error: unknown, argv: string[]): number {
   }
   const debug = argv.includes('--debug') || isDebug({});
   if (error instanceof BargeError) {
-    process.stderr.write(`barge: error: ${error.message}\n`);
+    process.stderr.write(printedError = `barge: error: ${error.message}\n`);
     if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
     if (debug && error.cause instanceof Error && error.cause.stack) process.stderr.write(`caused by: ${error.cause.stack}\n`);
   } else {
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`barge: error: ${message.split('\n')[0]} (an unexpected failure; run with --debug for details)\n`);
+    process.stderr.write(printedError = `barge: error: ${message.split('\n')[0]} (an unexpected failure; run with --debug for details)\n`);
     if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   }
   return exitCodeFor(error);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BargeError } from '../errors.js';
+import { reportFormatOf } from '../report/error-report.js';
 import type { ImportConfig } from './import-config.js';
 import { inputBaseName, reportName } from './resolve-schema.js';
 
@@ -35,6 +36,7 @@ export function reportPathFor(config: Pick<ImportConfig, 'errorsPath' | 'inputs'
     if (!fs.existsSync(path.dirname(explicit))) throw new BargeError('usage', `--errors ${config.errorsPath}: the directory ${dir} does not exist; create it or pass another --errors`);
     if (!fs.statSync(path.dirname(explicit)).isDirectory()) throw new BargeError('usage', `--errors ${config.errorsPath}: ${dir} is not a directory; pass another --errors`);
     if (fs.existsSync(explicit) && fs.statSync(explicit).isDirectory()) throw new BargeError('usage', `--errors ${config.errorsPath} is a directory; give a file path`);
+    reportFormatOf(config.errorsPath);
     return explicit;
   }
   const first = path.resolve(defaultReportPath(config.inputs[0]!));

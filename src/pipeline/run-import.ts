@@ -117,6 +117,8 @@ class ImportRun {
     }
 
     const config = this.config;
+    // A bad --errors is a usage error before anything is read or recorded (startJob opens it).
+    reportPathFor(config);
     const inputs = await openInputs(config.inputs, config.source);
     const totalBytes = inputs.every((input) => input.size !== undefined) ? inputs.reduce((sum, input) => sum + input.size!, 0) : undefined;
     const records = recordsOf(inputs, config.source);

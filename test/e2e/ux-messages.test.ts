@@ -248,3 +248,37 @@ describe('error messages: one line, no stack trace; a stack with --debug', () =>
     });
   });
 });
+
+describe('options given an empty value, and --errors checked before anything is recorded', () => {
+  it.each([
+    [['import', 'fixtures/products.csv', '--job-id', ''], '--job-id'],
+    [['import', '--resume', ''], '--resume'],
+    [['import', 'fixtures/products.csv', '--schema', ''], '--schema'],
+    [['import', 'fixtures/products.csv', '--errors', ''], '--errors'],
+    [['validate', 'fixtures/products.csv', '--table', ''], '--table'],
+    [['export', '--table', 'products', '--out', ''], '--out'],
+  ])('%j: exit 2, no database created', async (args, option) => {
+    const dir = workdir();
+    const result = await barge(dir, [...args, '--db', 'new.db']);
+    expect(result.exitCode).toBe(2);
+    expectOneLine(result.stderr, `${option} was given an empty value (an unset shell variable?); give it a value or leave it out`);
+    expect(fs.existsSync(path.join(dir, 'new.db'))).toBe(false);
+  });
+
+  it('an --errors with an extension barge cannot write: exit 2 before the job is recorded (no database left behind)', async () => {
+    const dir = workdir();
+    const result = await barge(dir, ['import', 'fixtures/products.csv', ...SCHEMA, '--db', 'new.db', '--errors', 'x.txt']);
+    expect(result.exitCode).toBe(2);
+    expectOneLine(result.stderr, '--errors "x.txt": the report must end in .ndjson, .jsonl, .csv or .json');
+    expect(fs.existsSync(path.join(dir, 'new.db'))).toBe(false);
+  });
+
+  it('--json repeats the stderr line, hint included', async () => {
+    const dir = workdir();
+    for (const args of [['validate', 'fixtures/products.csv', '--batch-sze', '3'], ['import', 'fixtures/products.csv', '--mode', 'bogus'], ['import', 'nope.csv']]) {
+      const result = await barge(dir, [...args, '--json']);
+      expect(result.exitCode).toBe(2);
+      expect(`barge: error: ${JSON.parse(result.stdout).error.message}`).toBe(result.stderr);
+    }
+  });
+});

@@ -6,7 +6,7 @@ import { BargeError } from '../../errors.js';
  * one JSON value on stdout, as every --json run prints, so that a script reading it finds why
  * instead of nothing. Not for an export writing its data to stdout, whose stdout is the data.
  */
-export function errorJson(error: unknown, argv: readonly string[], exitCode: number, commands: readonly string[]): string | undefined {
+export function errorJson(error: unknown, argv: readonly string[], exitCode: number, commands: readonly string[], printed?: string): string | undefined {
   // Options only: what follows `--` is inputs (a file may be called --json).
   const end = argv.indexOf('--', 2);
   const args = argv.slice(2, end < 0 ? undefined : end);
@@ -19,7 +19,8 @@ export function errorJson(error: unknown, argv: readonly string[], exitCode: num
     if (out === undefined || out === '-') return undefined;
   }
   const barge = error instanceof BargeError ? error : undefined;
-  const message = error instanceof Error ? error.message.replace(/^error: /, '').split('\n')[0]! : String(error);
+  // The line stderr got (`printed`, without `barge: error: `), hint included.
+  const message = printed ?? (error instanceof Error ? error.message.replace(/^error: /, '').split('\n')[0]! : String(error));
   return JSON.stringify({
     command: command ?? null,
     error: {
