@@ -33,6 +33,9 @@ export function reportEntry(jobId: string, batch: number, record: SourceRecord, 
   };
   if (record.text) entry._barge_text = true;
   if (record.raw !== undefined) entry._barge_raw = record.raw;
+  // A report's entry rejected again unfixed (unread_record) keeps its text: without it, the
+  // next round's report would load as a row of NULLs.
+  else if (typeof record.data?._barge_raw === 'string' && record.data._barge_raw !== '') entry._barge_raw = record.data._barge_raw;
   for (const key in record.data) {
     // A record that is itself from a report keeps only its own fields.
     if (key.startsWith('_barge')) continue;

@@ -90,6 +90,21 @@ function compileMode(spec: SchemaSpec, names: string[], text: boolean, fastPath:
 }
 
 const EXTRA_PREFIX = '_barge';
+/** A report entry's text of a record that could not be read as fields (report-entry.ts). */
+const RAW_FIELD = '_barge_raw';
+
+/**
+ * A report entry holding `_barge_raw` stands for a record barge could not read as fields (a
+ * ragged row, a line that is not JSON): its fields, if any, are what could be kept. Imported
+ * as it is, it loaded as a row of NULLs, or with its values under the wrong columns; it is
+ * rejected again until the entry is fixed (its fields written out, `_barge_raw` removed).
+ */
+function unreadRecord(data: Record<string, unknown>): FieldError[] | undefined {
+  const raw = data[RAW_FIELD];
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  const message = `a report entry of a record that could not be read as fields (its text is in ${RAW_FIELD}): write its fields into the entry and remove ${RAW_FIELD} to load it`;
+  return [{ column: null, code: 'unread_record', message, value: reportedValue(raw) }];
+}
 
 export interface CompileOptions {
   /** false: every record goes through zod (the property test compares the two). Default true. */
@@ -130,6 +145,8 @@ export function compileValidator(spec: SchemaSpec, options: CompileOptions = {})
       const message = `expected a record (an object of fields), got ${showValue(data)}`;
       return { ok: false, errors: [{ column: null, code: 'type', message, value: reportedValue(data) }] };
     }
+    const unread = unreadRecord(data);
+    if (unread !== undefined) return { ok: false, errors: unread };
     const mode = modeFor(text);
     let errors: FieldError[] | undefined;
     const fastRow = mode.fast?.(data);
@@ -167,7 +184,7 @@ export function compileValidator(spec: SchemaSpec, options: CompileOptions = {})
   function check(data: Record<string, unknown>, text: boolean, keys?: readonly string[]): FieldError[] | undefined {
     if (typeof data === 'object' && data !== null && !Array.isArray(data)) {
       const mode = modeFor(text);
-      if (mode.fastCheck?.(data) === true) return rejectExtra ? extraErrors(data, keys) : undefined;
+      if (mode.fastCheck?.(data) === true && data[RAW_FIELD] === undefined) return rejectExtra ? extraErrors(data, keys) : undefined;
     }
     const result = validate(data, text, keys);
     return result.ok ? undefined : result.errors;

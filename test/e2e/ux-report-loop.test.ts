@@ -74,7 +74,13 @@ describe('the fix-the-report loop', () => {
     expect(entry).toMatchObject({ _barge_raw: '2,b,EXTRA', id: '2', name: 'b', '(extra field 1)': 'EXTRA' });
     const retry = await barge(dir, ['import', 'r.errors.ndjson', '--mode', 'row']);
     expect(retry.exitCode).toBe(1);
-    expect(retry.stderr).toContain('column "(extra field 1)": unexpected column "(extra field 1)"');
+    expect(retry.stderr).toContain('line 1: a report entry of a record that could not be read as fields (its text is in _barge_raw)');
+    // Fixed but for the extra value: the extra field is still a column not in the schema.
+    const { _barge_raw, ...unraw } = entry!;
+    fs.writeFileSync(path.join(dir, 'r.errors.ndjson'), JSON.stringify(unraw) + '\n');
+    const again = await barge(dir, ['import', 'r.errors.ndjson', '--mode', 'row']);
+    expect(again.exitCode).toBe(1);
+    expect(again.stderr).toContain('column "(extra field 1)": unexpected column "(extra field 1)"');
     expect(rows(path.join(dir, 'barge.db'), 'SELECT id, name FROM r ORDER BY id')).toEqual([{ id: 1, name: 'a' }]);
   });
 
@@ -97,5 +103,36 @@ describe('the fix-the-report loop', () => {
     }
     expect(fs.readFileSync(path.join(dir, 'items.errors.ndjson'), 'utf8')).toBe(before);
     expect(rows(path.join(dir, 'barge.db'), 'SELECT count(*) AS n FROM items')).toEqual([{ n: 20_000 - 6666 }]);
+  });
+});
+
+describe('entries of records that could not be read as fields (_barge_raw)', () => {
+  it.each([
+    ['NDJSON: a bad line and a non-object', 'r.ndjson', '{"id":1,"name":"a","qty":5}\n{"id":2,bad}\n[3]\n', 'r.errors.ndjson'],
+    ['CSV: a short row (its values would land under the wrong columns), CSV report', 'r.csv', 'id,name,qty\n1,a,5\n2,7\n', 'r.errors.csv'],
+  ])('%s: imported unfixed, rejected again (unread_record), round after round; fixed, loaded', async (_, file, text, report) => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'items.schema.json'), JSON.stringify(SCHEMA));
+    fs.writeFileSync(path.join(dir, file), text);
+    const first = await barge(dir, ['import', file, '--schema', 'items.schema.json', '--mode', 'row', '--errors', report]);
+    expect(first.exitCode, first.stderr).toBe(1);
+    const rejected = file.endsWith('.csv') ? 1 : 2;
+    let current = report;
+    for (const round of [2, 3]) {
+      const retry = await barge(dir, ['import', current, '--table', 'items', '--mode', 'row', '--json']);
+      expect(retry.exitCode, retry.stderr).toBe(1);
+      expect(JSON.parse(retry.stdout).counts).toMatchObject({ read: rejected, inserted: 0, rejected });
+      current = `r.errors-${round}.ndjson`;
+      const entries = readNdjson(path.join(dir, current));
+      expect(entries.map((entry) => entry._barge_errors[0].code)).toEqual(new Array(rejected).fill('unread_record'));
+      expect(entries.every((entry) => typeof entry._barge_raw === 'string')).toBe(true);
+    }
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT id, name, qty FROM items ORDER BY id')).toEqual([{ id: 1, name: 'a', qty: 5 }]);
+    // Fixed: the fields written out and _barge_raw removed.
+    const fixed = readNdjson(path.join(dir, current)).map(({ _barge_raw, ...entry }, i) => JSON.stringify({ ...entry, id: 10 + i, name: 'fixed', qty: i }));
+    fs.writeFileSync(path.join(dir, current), fixed.join('\n') + '\n');
+    const last = await barge(dir, ['import', current, '--table', 'items']);
+    expect(last.exitCode, last.stderr).toBe(0);
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT count(*) AS n FROM items')).toEqual([{ n: 1 + rejected }]);
   });
 });
