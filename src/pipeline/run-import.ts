@@ -24,7 +24,7 @@ import { schemaBeforeReading, schemaFromSamples, type ResolvedSchema } from './r
 import { TransactionScope } from './transaction-scope.js';
 import { newJobId } from './job-id.js';
 import { reportPathFor } from './report-path.js';
-import { ABORTED, untilAborted } from './until-aborted.js';
+import { ABORTED, interruptedWhileInferring, untilAborted } from './until-aborted.js';
 import { abandonInput } from '../source/open-input.js';
 import { currentOwner, describeOwner, jobOwnerAlive } from './job-owner.js';
 import { conflictTarget, foreignKeysOf, checkTableMatchesSchema, checkReferencedTables } from './table-checks.js';
@@ -47,7 +47,7 @@ export async function runImport(config: ImportConfig, events: ImportEvents = {},
     return await new ImportRun(db, config, events, signal, started).run();
   } catch (error) {
     // A usage error leaves nothing behind: not even the empty database file this run created.
-    discard = fresh && error instanceof BargeError && ['usage', 'schema', 'input'].includes(error.code) && isEmpty(db);
+    discard = fresh && error instanceof BargeError && ['usage', 'schema', 'input', 'interrupted'].includes(error.code) && isEmpty(db);
     throw error;
   } finally {
     db.close();
@@ -132,7 +132,12 @@ class ImportRun {
     } else {
       // Pulled by hand: breaking out of a for-await would close the generator.
       while (pending.length < config.inferRows) {
-        const next = await records.next();
+        // An idle stdin (`tail -f … | barge import -`) may not give the sample for minutes.
+        const next = await untilAborted(records.next(), this.signal);
+        if (next === ABORTED) {
+          for (const input of inputs) abandonInput(input);
+          throw interruptedWhileInferring();
+        }
         if (next.done) break;
         pending.push(...next.value);
       }

@@ -7,7 +7,7 @@ import type { JobCounts } from '../store/jobs.js';
 import { openDatabase, type Db } from '../store/open-database.js';
 import { ErrorReport } from '../report/error-report.js';
 import { describeError, reportEntry } from '../report/report-entry.js';
-import { ABORTED, untilAborted } from './until-aborted.js';
+import { ABORTED, interruptedWhileInferring, untilAborted } from './until-aborted.js';
 import { abandonInput } from '../source/open-input.js';
 import { InProcessSource } from './in-process-source.js';
 import { emptyCounts, type ImportConfig, type ImportEvents } from './import-config.js';
@@ -90,7 +90,12 @@ async function validateRun(
     ({ spec, origin } = before);
   } else {
     while (pending.length < config.inferRows) {
-      const next = await records.next();
+      // An idle stdin may not give the sample for minutes: Ctrl-C must not wait for it.
+      const next = await untilAborted(records.next(), signal);
+      if (next === ABORTED) {
+        for (const input of inputs) abandonInput(input);
+        throw interruptedWhileInferring();
+      }
       if (next.done) {
         // The first part alone is too short to infer from as a one-thread run would.
         if (plan !== undefined) throw new SplitFailed();

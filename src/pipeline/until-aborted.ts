@@ -1,3 +1,5 @@
+import { BargeError } from '../errors.js';
+
 /** What `untilAborted` gives when the signal came first. */
 export const ABORTED = Symbol('aborted');
 
@@ -24,4 +26,9 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefine
       (error: unknown) => { signal.removeEventListener('abort', onAbort); reject(error); },
     );
   });
+}
+
+/** SIGINT/SIGTERM while the first records were read for inferring a schema: nothing was written yet. */
+export function interruptedWhileInferring(): BargeError {
+  return new BargeError('interrupted', 'interrupted while reading the first records to infer a schema; nothing was written');
 }

@@ -181,6 +181,23 @@ describe('error messages: one line, no stack trace; a stack with --debug', () =>
       return { exitCode: result.exitCode, stderr: String(result.stderr) };
     }
 
+    it.each(['import', 'validate'])('%s reading its first records to infer a schema from an idle stdin: SIGINT ends it at once, exit 130, no database left', async (command) => {
+      const child = execa('node', [BIN, command, '-', '--format', 'csv', '--table', 'sample', '--db', `infer-${command}.db`], {
+        cwd: dir, reject: false, stdin: 'pipe', env: { ...process.env, BARGE_DB: '', BARGE_DEBUG: '', NO_COLOR: '1' },
+      });
+      // Fewer records than --infer-rows (1000): barge waits for more to infer from.
+      child.stdin!.write('id,name\n1,a\n2,b\n');
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const signalled = Date.now();
+      child.kill('SIGINT');
+      // stdin stays open: the run must not wait for it.
+      const result = await child;
+      expect(Date.now() - signalled).toBeLessThan(1000);
+      expect(result.exitCode).toBe(130);
+      expectOneLine(String(result.stderr), 'interrupted while reading the first records to infer a schema; nothing was written');
+      expect(fs.existsSync(path.join(dir, `infer-${command}.db`))).toBe(false);
+    });
+
     it('import, batch mode: exit 130, the summary says what stays and what to do', async () => {
       const result = await interruptStdinImport(['--mode', 'batch', '--batch-size', '100', '--db', 'batch.db'], 5000);
       expect(result.exitCode, result.stderr).toBe(130);
