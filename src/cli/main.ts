@@ -25,7 +25,7 @@ const program = new Command('barge')
   .description('Bulk loader for SQLite: import CSV, TSV, NDJSON and JSON with validation; export tables back out.')
   .version(version, '--version', 'print the version')
   .addHelpText('after', `
-Options every command takes:
+Options every command takes, after its name (barge stats --db x.db):
   --db <path>    the SQLite database (default: $BARGE_DB, else ./barge.db)
   --json         one machine-readable JSON summary on stdout (default: off)
   --quiet        nothing on stderr but errors (default: off)

@@ -24,6 +24,11 @@ export function tableNameFromInput(inputPath: string, hint = '--table <name> (or
   if (inputPath === '-') {
     throw new BargeError('usage', `reading stdin needs ${hint}`);
   }
+  // A process substitution (`barge import <(zcat x.gz)`) or a descriptor names no table: its
+  // base name is a number (a table "63").
+  if (/^\/(?:dev|proc\/[^/]+)\/fd\/\d+$/.test(inputPath)) {
+    throw new BargeError('usage', `reading ${inputPath} (a process substitution or an open descriptor) needs ${hint}`);
+  }
   return inputBaseName(inputPath);
 }
 

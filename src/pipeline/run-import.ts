@@ -44,7 +44,10 @@ export async function runImport(config: ImportConfig, events: ImportEvents = {},
   const db = openDatabase(config.dbPath, { busyTimeoutMs: config.busyTimeoutMs });
   let discard = false;
   try {
-    return await new ImportRun(db, config, events, signal, started).run();
+    const result = await new ImportRun(db, config, events, signal, started).run();
+    // A dry run into a database that did not exist leaves none (its work was rolled back).
+    discard = fresh && config.dryRun && isEmpty(db);
+    return result;
   } catch (error) {
     // A usage error leaves nothing behind: not even the empty database file this run created.
     discard = fresh && error instanceof BargeError && ['usage', 'schema', 'input', 'interrupted'].includes(error.code) && isEmpty(db);

@@ -345,6 +345,14 @@ describe('--truncate and --dry-run', () => {
     expect(rows(db, 'SELECT id, name FROM p ORDER BY id')).toEqual([{ id: 1, name: 'a' }, { id: 2, name: 'b' }]);
   });
 
+  it('--dry-run into a database that does not exist leaves no database file behind', async () => {
+    const dir = workdir();
+    const result = await barge(dir, ['import', 'fixtures/makers.csv', '--schema', 'fixtures/makers.schema.json', '--db', 'new.db', '--dry-run']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain('rolled back, nothing was written');
+    expect(fs.readdirSync(dir).filter((name) => name.startsWith('new.db'))).toEqual([]);
+  });
+
   it('--dry-run checks constraints against the database and leaves its content unchanged', async () => {
     const dir = workdir();
     await importMakers(dir);

@@ -64,7 +64,7 @@ describe('help', () => {
 
     it(`${name} --help: every option shows its default`, () => {
       const help = helps.get(command.join(' '))!;
-      const options = [...optionsIn(help, 'Options:'), ...optionsIn(help, 'Options every command takes:')];
+      const options = [...optionsIn(help, 'Options:'), ...optionsIn(help, 'Options every command takes, after its name (barge stats --db x.db):')];
       expect(options.length).toBeGreaterThan(0);
       for (const option of options) {
         if (option.flags === '-h, --help' || option.flags === '--version') continue;
@@ -74,7 +74,7 @@ describe('help', () => {
 
     it(`${name} --help: every option it lists is in the README`, () => {
       const help = helps.get(command.join(' '))!;
-      const options = [...optionsIn(help, 'Options:'), ...optionsIn(help, 'Options every command takes:')].flatMap((o) => longOptions(o.flags));
+      const options = [...optionsIn(help, 'Options:'), ...optionsIn(help, 'Options every command takes, after its name (barge stats --db x.db):')].flatMap((o) => longOptions(o.flags));
       expect(options.length).toBeGreaterThan(0);
       const missing = options.filter((option) => !new RegExp(`${option}(?![a-z-])`).test(README));
       expect(missing, `options of ${name} --help missing from README.md`).toEqual([]);
@@ -93,7 +93,7 @@ describe('help', () => {
 
   it('barge --help lists the options every command takes, the environment and the exit codes', () => {
     const help = helps.get('')!;
-    expect(optionsIn(help, 'Options every command takes:').map((o) => o.flags)).toEqual(
+    expect(optionsIn(help, 'Options every command takes, after its name (barge stats --db x.db):').map((o) => o.flags)).toEqual(
       ['--db <path>', '--json', '--quiet', '--progress', '--no-progress', '--debug', '-h, --help'],
     );
     for (const variable of ['BARGE_DB', 'BARGE_DEBUG=1', 'BARGE_PROGRESS_INTERVAL_MS', 'NO_COLOR']) expect(help).toContain(`\n  ${variable} `);

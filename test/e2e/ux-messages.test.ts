@@ -282,6 +282,16 @@ describe('options given an empty value, and --errors checked before anything is 
     expect(fs.existsSync(path.join(dir, 'new.db'))).toBe(false);
   });
 
+  it('a process substitution names no table: exit 2 asking for --table (its base name is a number)', async () => {
+    const dir = workdir();
+    const result = await execa('bash', ['-c', `node '${BIN}' import <(printf 'id\\n1\\n') --db new.db`], { cwd: dir, reject: false, env: { ...process.env, BARGE_DB: '', NO_COLOR: '1' } });
+    expect(result.exitCode).toBe(2);
+    expect(String(result.stderr)).toMatch(/^barge: error: reading \/dev\/fd\/\d+ \(a process substitution or an open descriptor\) needs --table <name> \(or --schema naming the table\)$/);
+    expect(fs.existsSync(path.join(dir, 'new.db'))).toBe(false);
+    const named = await execa('bash', ['-c', `node '${BIN}' import <(printf 'id\\n1\\n') --db new.db --table t`], { cwd: dir, reject: false, env: { ...process.env, BARGE_DB: '', NO_COLOR: '1' } });
+    expect(named.exitCode, String(named.stderr)).toBe(0);
+  });
+
   it('an --errors with an extension barge cannot write: exit 2 before the job is recorded (no database left behind)', async () => {
     const dir = workdir();
     const result = await barge(dir, ['import', 'fixtures/products.csv', ...SCHEMA, '--db', 'new.db', '--errors', 'x.txt']);
