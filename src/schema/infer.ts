@@ -81,6 +81,9 @@ export interface InferSample {
   data: Record<string, unknown>;
   /** true: values are text from CSV/TSV; false: JSON values. */
   text: boolean;
+  /** Where it was read, for messages. */
+  input?: string;
+  line?: number;
 }
 
 /** The schema barge would use for records like `samples` in `table`. */
@@ -90,18 +93,24 @@ export function inferSchema(samples: InferSample[], table: string): SchemaSpec {
   const fields = new Map<string, FieldState>();
   // Names as SQLite compares them: "id" and "ID" would fail CREATE TABLE (a database error, exit 3).
   const keys = new Map<string, string>();
-  for (const { data, text } of samples) {
+  for (const { data, text, input, line } of samples) {
+    // A CSV record's names are its header's; a JSON record's are its own, on its line.
+    const from = input === undefined ? '' : ` from ${input}${line === undefined || text ? '' : `:${line}`}`;
     for (const key in data) {
       if (key.startsWith('_barge')) continue;
       let state = fields.get(key);
       if (state === undefined) {
         const problem = nameProblem(key, 'column');
-        if (problem !== undefined) throw new BargeError('usage', `cannot infer a schema: ${problem}`);
+        if (problem !== undefined) {
+          // A UTF-16 file without a byte order mark, read as UTF-8: every other byte is a NUL.
+          const hint = key.includes('\u0000') ? '; the input looks like UTF-16 without a byte order mark: pass --encoding utf16le' : '';
+          throw new BargeError('usage', `cannot infer a schema${from}: ${problem}${hint}`, { input });
+        }
         const same = keys.get(nameKey(key));
         if (same !== undefined) {
           throw new BargeError(
             'usage',
-            `cannot infer a schema: columns ${JSON.stringify(same)} and ${JSON.stringify(key)} differ only in case, and SQLite takes them for the same column; rename one (--columns)`,
+            `cannot infer a schema${from}: columns ${JSON.stringify(same)} and ${JSON.stringify(key)} differ only in case, and SQLite takes them for the same column; rename one (--columns)`,
           );
         }
         keys.set(nameKey(key), key);

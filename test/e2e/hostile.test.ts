@@ -230,7 +230,8 @@ describe('hostile names are names, never SQL', () => {
 
   describe('names barge refuses: exit 2, one line, nothing written', () => {
     const TABLES: Array<[string, string]> = [
-      ['', 'table name is empty'],
+      // An empty value is refused as such, whatever the option (an unset shell variable).
+      ['', '--table was given an empty value (an unset shell variable?); give it a value or leave it out'],
       ['sqlite_x', 'table name "sqlite_x" starts with "sqlite_", which SQLite reserves; choose another name'],
       ['SQLite_Master', 'table name "SQLite_Master" starts with "sqlite_", which SQLite reserves; choose another name'],
       ['_barge_x', 'table name "_barge_x" starts with "_barge", which barge reserves for its own tables and report fields; choose another name'],
@@ -253,11 +254,11 @@ describe('hostile names are names, never SQL', () => {
     }
 
     const HEADERS: Array<[string, string, string]> = [
-      ['reserved.csv', 'id,sqlite_x\n1,2\n', 'cannot infer a schema: column name "sqlite_x" starts with "sqlite_", which SQLite reserves; choose another name'],
-      ['control.csv', 'id,a\u0001b\n1,2\n', 'cannot infer a schema: column name "a\\u0001b" contains a control character'],
+      ['reserved.csv', 'id,sqlite_x\n1,2\n', 'cannot infer a schema from reserved.csv: column name "sqlite_x" starts with "sqlite_", which SQLite reserves; choose another name'],
+      ['control.csv', 'id,a\u0001b\n1,2\n', 'cannot infer a schema from control.csv: column name "a\\u0001b" contains a control character'],
       ['proto.csv', 'id,__proto__\n1,2\n', 'proto.csv:1: column "__proto__" in the header is not supported; rename it with --columns'],
-      ['case.csv', 'id,name,ID\n1,a,2\n', 'cannot infer a schema: columns "id" and "ID" differ only in case, and SQLite takes them for the same column; rename one (--columns)'],
-      ['long.csv', `id,${'n'.repeat(200)}\n1,2\n`, `cannot infer a schema: column name "${'n'.repeat(20)}…" is longer than 128 characters (200)`],
+      ['case.csv', 'id,name,ID\n1,a,2\n', 'cannot infer a schema from case.csv: columns "id" and "ID" differ only in case, and SQLite takes them for the same column; rename one (--columns)'],
+      ['long.csv', `id,${'n'.repeat(200)}\n1,2\n`, `cannot infer a schema from long.csv: column name "${'n'.repeat(20)}…" is longer than 128 characters (200)`],
     ];
     for (const [file, content, message] of HEADERS) {
       it(`a CSV header: ${file}`, async () => {
@@ -370,7 +371,7 @@ describe('database paths', () => {
     write(dir, 'ok.csv', 'id\n1\n');
     const result = await barge(dir, ['import', 'ok.csv', '--db', '']);
     expect(result.exitCode).toBe(2);
-    expectOneLine(result.stderr, 'the database path is empty; pass a file path with --db');
+    expectOneLine(result.stderr, '--db was given an empty value (an unset shell variable?); give it a value or leave it out');
   });
 
   it('a file that is not a database: exit 3, the file untouched', async () => {
@@ -553,7 +554,7 @@ describe('encodings', () => {
       'ASCII UTF-16LE without a BOM, read as UTF-8 (NULs in the header)',
       Buffer.from('id,name\n1,a\n', 'utf16le'),
       [],
-      'cannot infer a schema: column name "i\\u0000d\\u0000" contains a control character',
+      'cannot infer a schema from towns.csv: column name "i\\u0000d\\u0000" contains a control character; the input looks like UTF-16 without a byte order mark: pass --encoding utf16le',
     ],
     [
       'an unpaired surrogate in UTF-16LE',
