@@ -54,15 +54,24 @@ function descriptorOf(out: string): number | undefined {
 
 /** An open descriptor of this process (not stdout): written in place, left open. */
 function descriptorSink(fd: number, out: string, gzip: boolean): Sink {
-  const file = fs.createWriteStream('', { fd, autoClose: false, highWaterMark: 1 << 20 });
+  return writeStreamSink(fs.createWriteStream('', { fd, autoClose: false, highWaterMark: 1 << 20 }), gzip, out, messageOf);
+}
+
+/**
+ * A sink over a file's write stream (gzipped on the way when asked): writes with backpressure,
+ * finish() ends it and waits until all is written, discard() drops it. `describe` words a
+ * write failure for the message.
+ */
+function writeStreamSink(file: fs.WriteStream, gzip: boolean, out: string, describe: (error: unknown) => string): Sink {
   const gz = gzip ? zlib.createGzip() : undefined;
   const target: NodeJS.WritableStream = gz ?? file;
   let failure: unknown;
+  // Settles on finish, error or destroy (discard), so nothing is left waiting.
   const done = (gz ? pipeline(gz, file) : finished(file)).catch((error: unknown) => {
     failure ??= error;
   });
   const check = () => {
-    if (failure !== undefined) throw new BargeError('io', `cannot write ${out}: ${messageOf(failure)}`, { cause: failure });
+    if (failure !== undefined) throw new BargeError('io', `cannot write ${out}: ${describe(failure)}`, { cause: failure });
   };
   return {
     closed: false,
@@ -148,14 +157,6 @@ export function fileSink(out: string, gzip: boolean): Sink {
   const special = existing !== undefined && !existing.isFile();
   const temp = special ? real : path.join(path.dirname(real), `.${path.basename(real)}.${process.pid}.barge-tmp`);
   const forget = special ? () => false : onAbruptExit(() => fs.rmSync(temp, { force: true }));
-  const file = fs.createWriteStream(temp, { highWaterMark: 1 << 20 });
-  const gz = gzip ? zlib.createGzip() : undefined;
-  const target: NodeJS.WritableStream = gz ?? file;
-  let failure: unknown;
-  // Settles on finish, error or destroy (discard), so nothing is left waiting.
-  const done = (gz ? pipeline(gz, file) : finished(file)).catch((error: unknown) => {
-    failure ??= error;
-  });
   // The temporary file's name would only puzzle: the message names --out, and where barge writes.
   const describe = (error: unknown) => {
     const failed = error as NodeJS.ErrnoException;
@@ -163,21 +164,12 @@ export function fileSink(out: string, gzip: boolean): Sink {
     const reason = messageOf(error).replace(/, \w+ '.*'$/, '');
     return `cannot create a file in ${path.dirname(real)} (${reason}): the export is written beside --out, then renamed into place`;
   };
-  const check = () => {
-    if (failure !== undefined) throw new BargeError('io', `cannot write ${out}: ${describe(failure)}`, { cause: failure });
-  };
+  const stream = writeStreamSink(fs.createWriteStream(temp, { highWaterMark: 1 << 20 }), gzip, out, describe);
   return {
     closed: false,
-    async write(text) {
-      check();
-      if (text.length === 0) return;
-      if (!target.write(text)) await drained(target).catch((error: unknown) => { failure ??= error; });
-      check();
-    },
+    write: (text) => stream.write(text),
     async finish() {
-      target.end();
-      await done;
-      check();
+      await stream.finish();
       if (special) return;
       try {
         // The file replaced keeps its permissions (a 600 file stayed 600 only by luck of the umask).
@@ -191,9 +183,7 @@ export function fileSink(out: string, gzip: boolean): Sink {
       }
     },
     async discard() {
-      (gz ?? file).destroy();
-      file.destroy();
-      await done;
+      await stream.discard();
       if (!special) fs.rmSync(temp, { force: true });
       forget();
     },
