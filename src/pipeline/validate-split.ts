@@ -33,7 +33,6 @@ export interface SplitPlan {
   /** Byte offset where the worker's part starts (just after a line break). */
   at: number;
   format: InputFormat;
-  recordDelimiter: 'lf' | 'crlf' | undefined;
 }
 
 export function planSplit(paths: readonly string[], source: SourceOptions): SplitPlan | undefined {
@@ -75,7 +74,7 @@ export function planSplit(paths: readonly string[], source: SourceOptions): Spli
       // The worker's decoder and tokenizer would take a byte order mark there as one.
       const next = read(fd, at, 3);
       if ((next[0] === 0xef && next[1] === 0xbb && next[2] === 0xbf) || next[0] === 0xff || next[0] === 0xfe) return undefined;
-      return { at, format, recordDelimiter };
+      return { at, format };
     }
     return undefined;
   } finally {

@@ -14,21 +14,30 @@
  * That is why this is hand-written.
  *
  * Semantics are csv-parse's as barge configured it (relax_column_count,
- * skip_empty_lines, bom, max_record_size, escape = quote; test/unit/source-csv-tokenizer
- * compares the two on thousands of random documents split at random places):
+ * skip_empty_lines, bom, max_record_size, escape = quote), with every line break a record
+ * delimiter (record_delimiter ['\r\n', '\n', '\r'], where barge let csv-parse detect one
+ * and read the others as data), and relaxed quoting of its own (TSV, below);
+ * test/unit/source-csv-tokenizer compares them on thousands of random documents split at
+ * random places:
  *
- * - The record delimiter is detected from the first line break outside quotes: CRLF,
- *   LF or CR, and is then fixed for the input. Any other CR or LF (a lone LF in a
- *   CRLF file, a CR in an LF file) is data, in a quoted field or not.
+ * - A record ends at a line break outside quotes: LF, CRLF or a lone CR, whichever each
+ *   line uses (a file may mix them: a CRLF header over LF rows, a stray CRLF line in an
+ *   LF file). Inside a quoted field a line break is data, as it is written.
  * - A field that starts with the quote is quoted: it runs to the next quote that is not
- *   doubled, which must be followed by the delimiter, the record delimiter or the end of
- *   the input (else CSV_INVALID_CLOSING_QUOTE). A quote inside an unquoted field is
+ *   doubled, which must be followed by the delimiter, a line break or the end of the
+ *   input (else CSV_INVALID_CLOSING_QUOTE). A quote inside an unquoted field is
  *   INVALID_OPENING_QUOTE, or, with `reportStrayQuotes` (barge's own reading), data of a
- *   record handed on with a StrayQuote (see there). With `relaxQuotes` (TSV given --quote)
- *   both are data instead: a quote opens a quoted field only at its start, and a closing
- *   quote followed by something else turns the field back into text, quotes included.
- * - Without a quote (`quote: ''`, TSV's default) no character is special but the
- *   delimiter and the record delimiter.
+ *   record handed on with a StrayQuote (see there).
+ * - With `relaxQuotes` (TSV: its writers rarely quote, so a `"` is often just text) a
+ *   quote is data except at the start of a field, and a field that starts with one is
+ *   quoted only if it closes as a quoted field should: its closing quote followed by the
+ *   delimiter, a line break or the end of the input, within `maxRecordChars` of its
+ *   record's start. Otherwise (text after the closing quote, or no closing quote before
+ *   the input ends) the field is read again from its opening quote as unquoted text: the
+ *   quotes are data as written (doubled ones too) and the field ends at the next
+ *   delimiter or line break, so one stray quote never swallows the lines after it.
+ * - Without a quote (`quote: ''`) no character is special but the delimiter and line
+ *   breaks.
  * - A line with nothing on it is skipped (`""` alone is a record of one empty field);
  *   a last line without a line break is a record; an input ending right after a
  *   delimiter has a last empty field.
@@ -37,9 +46,7 @@
  *
  * Lines are exact: a record's line is where it starts; every CRLF, LF or lone CR counts
  * as one line break, whether it ends a record, is a blank line, or is data inside a
- * field (a CRLF inside a quoted field is one). Breaks that are data are counted field by
- * field, as barge always did: in a file whose line ending is LF, a line ending in CRLF
- * keeps its CR as data at the end of the last field, and counts as two lines.
+ * quoted field (a CRLF inside a quoted field is one).
  *
  * A record longer than `maxRecordChars` characters as read (quotes and delimiters
  * included) is CSV_MAX_RECORD_SIZE, noticed at the end of the record or of the push, so
@@ -51,7 +58,8 @@
  * The only allocations are the field strings and one array per record.
  *
  * Streaming: a record may be split anywhere across pushes. The state between pushes is
- * the fields of the open record, the text of its open field so far, and a few
+ * the fields of the open record, the text of its open field so far (with `relaxQuotes`,
+ * an open quoted field's text as read too, to read it again unquoted), and a few
  * characters held back where a decision needs to see what follows (a CR that may start a
  * CRLF, a quote that may be doubled). As csv-parse did, a record whose line break is the
  * very last character of a push is handed on with the next push.
@@ -81,15 +89,13 @@ export interface CsvTokenizerOptions {
   delimiter: string;
   /** Quote; '' for none. Doubled inside a quoted field it stands for itself. */
   quote: string;
-  /** A quote is data except at the start of a field; a bad closing quote is data too. */
+  /**
+   * A quote is data except at the start of a field, and a field that does not close as a
+   * quoted field should is read again as unquoted text (see above).
+   */
   relaxQuotes?: boolean;
   /** Longest record, in characters of text as read; longer is CSV_MAX_RECORD_SIZE. */
   maxRecordChars: number;
-  /**
-   * The record delimiter, when the text starts mid-input (a range read by a second thread,
-   * after the first line): the one the input's start decided, instead of detecting it again.
-   */
-  recordDelimiter?: 'lf' | 'crlf';
   /**
    * Give the sink each record's text as read (see CsvRecordSink), for the validation worker
    * to keep instead of its fields (pipeline/packed-records.ts).
@@ -132,11 +138,6 @@ export type CsvRecordSink = (fields: string[], line: number, raw: string | undef
 const LF = 10;
 const CR = 13;
 
-const EOL_UNKNOWN = 0;
-const EOL_LF = 1;
-const EOL_CR = 2;
-const EOL_CRLF = 3;
-
 /** At the start of a field (after a delimiter, or of a record when `fields` is empty). */
 const FIELD_START = 0;
 /** Inside an unquoted field; `part` holds its text so far. */
@@ -164,9 +165,14 @@ export class CsvTokenizer {
   private recordLine = 1;
   /** Characters of the open record consumed by earlier pushes. */
   private recordChars = 0;
-  /** The open record has a line break inside a field. */
+  /** The open record has a line break inside a (quoted) field. */
   private breaks = false;
-  private eol = EOL_UNKNOWN;
+  /**
+   * relaxQuotes, a quoted field open at the end of a push: its text as read by earlier
+   * pushes, from its opening quote, and `breaks` as it was before it (to read it again).
+   */
+  private relaxHead = '';
+  private relaxBreaks = false;
   private ended = false;
   /** The open record's first field with a stray quote (reportStrayQuotes), -1 for none. */
   private strayField = -1;
@@ -192,7 +198,6 @@ export class CsvTokenizer {
     this.maxRecordChars = options.maxRecordChars;
     this.keepRaw = options.keepRaw === true;
     this.reportStrayQuotes = options.reportStrayQuotes === true;
-    if (options.recordDelimiter !== undefined) this.eol = options.recordDelimiter === 'lf' ? EOL_LF : EOL_CRLF;
   }
 
 
@@ -236,13 +241,14 @@ export class CsvTokenizer {
       this.bomChecked = true;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }
-    const len = text.length;
+    let len = text.length;
     const delimiter = this.delimiter;
     const dlen = delimiter.length;
     const quote = this.quote;
     const qlen = quote.length;
     const quoteCode = this.quoteCode;
     const strictQuotes = quoteCode !== -1 && !this.relaxQuotes;
+    const relaxed = quoteCode !== -1 && this.relaxQuotes;
     const maxRecordChars = this.maxRecordChars;
     const keepRaw = this.keepRaw;
     const reportStray = this.reportStrayQuotes;
@@ -258,7 +264,6 @@ export class CsvTokenizer {
     let fields = this.fields;
     let recordLine = this.recordLine;
     let breaks = this.breaks;
-    let eol = this.eol;
     let stray = this.strayField;
     /** Characters of the open record before `recordStart`. */
     let carried = this.recordChars;
@@ -267,6 +272,10 @@ export class CsvTokenizer {
     let pos = 0;
     /** Where consuming stopped for want of text; only when not final. */
     let stopAt = len;
+    /** The open quoted field's opening quote in `text`; -1 when it is in an earlier push. */
+    let quoteStart = -1;
+    /** `breaks` before the open quoted field (relaxQuotes: to read it again unquoted). */
+    let breaksBefore = this.relaxBreaks;
 
     // Next delimiter, LF, CR and quote at or after the scan position; len when none.
     let nextDelimiter = -1;
@@ -285,6 +294,8 @@ export class CsvTokenizer {
           if (qlen === 1 || text.startsWith(quote, pos)) {
             mode = QUOTED;
             part = '';
+            quoteStart = pos;
+            breaksBefore = breaks;
             pos += qlen;
           } else {
             mode = UNQUOTED;
@@ -358,32 +369,9 @@ export class CsvTokenizer {
             pos = end + dlen;
             continue main;
           }
-          // A CR or LF: the record delimiter, or data.
-          let eolLength: number;
-          if (text.charCodeAt(end) === LF) {
-            if (eol === EOL_UNKNOWN) eol = EOL_LF;
-            eolLength = eol === EOL_LF ? 1 : 0;
-          } else if (eol === EOL_LF) {
-            eolLength = 0;
-          } else if (eol === EOL_CR) {
-            eolLength = 1;
-          } else {
-            if (end + 1 >= len && !final) {
-              // CR or CRLF? The next push says.
-              stopAt = end;
-              if (end > start) part += text.slice(start, end);
-              if (part === '') mode = FIELD_START;
-              break main;
-            }
-            const crlf = text.charCodeAt(end + 1) === LF;
-            if (eol === EOL_UNKNOWN) eol = crlf ? EOL_CRLF : EOL_CR;
-            eolLength = eol === EOL_CR ? 1 : crlf ? 2 : 0;
-          }
-          if (eolLength === 0) {
-            breaks = true;
-            from = end + 1;
-            continue;
-          }
+          // A line break ends the record: LF, CRLF or a lone CR (a CR that ends the push
+          // waits for the next one, which may start with its LF).
+          const eolLength = text.charCodeAt(end) === CR && text.charCodeAt(end + 1) === LF ? 2 : 1;
           if (end + eolLength === len && !final) {
             stopAt = end;
             if (end > start) part += text.slice(start, end);
@@ -424,8 +412,12 @@ export class CsvTokenizer {
       for (;;) {
         const close = text.indexOf(quote, pos);
         if (close === -1) {
-          if (final) throw new CsvSyntaxError('CSV_QUOTE_NOT_CLOSED', recordLine, 'unterminated quoted field');
+          if (final) {
+            if (relaxed) break; // not a quoted field: read again below
+            throw new CsvSyntaxError('CSV_QUOTE_NOT_CLOSED', recordLine, 'unterminated quoted field');
+          }
           stopAt = qlen === 1 ? len : Math.max(pos, len - (qlen - 1));
+          if (relaxed && carried + (stopAt - recordStart) > maxRecordChars) break;
           if (!breaks && hasLineBreak(text, pos, stopAt)) breaks = true;
           part += text.slice(pos, stopAt);
           break main;
@@ -438,6 +430,7 @@ export class CsvTokenizer {
         const after = close + qlen;
         if (after + afterQuote > len && !final) {
           stopAt = close;
+          if (relaxed && carried + (stopAt - recordStart) > maxRecordChars) break;
           part += text.slice(pos, close);
           break main;
         }
@@ -447,10 +440,12 @@ export class CsvTokenizer {
           pos = after + qlen;
           continue;
         }
+        // A closing quote; relaxed, a field too long to be a quoted one is read again below.
+        if (relaxed && carried + (after - recordStart) > maxRecordChars) break;
         const content = part === '' ? text.slice(pos, close) : part + text.slice(pos, close);
-        part = '';
         if (after >= len) {
           // The end of the input right after the closing quote.
+          part = '';
           fields.push(content);
           mode = FIELD_START;
           pos = len;
@@ -471,22 +466,16 @@ export class CsvTokenizer {
           break main;
         }
         if (text.startsWith(delimiter, after)) {
+          part = '';
           fields.push(content);
           mode = FIELD_START;
           pos = after + dlen;
           continue main;
         }
         const next = text.charCodeAt(after);
-        let eolLength = 0;
-        if (next === LF) {
-          if (eol === EOL_UNKNOWN) eol = EOL_LF;
-          eolLength = eol === EOL_LF ? 1 : 0;
-        } else if (next === CR) {
-          const crlf = text.charCodeAt(after + 1) === LF;
-          if (eol === EOL_UNKNOWN) eol = crlf ? EOL_CRLF : EOL_CR;
-          eolLength = eol === EOL_CR ? 1 : eol === EOL_CRLF && crlf ? 2 : 0;
-        }
-        if (eolLength > 0) {
+        if (next === LF || next === CR) {
+          const eolLength = next === CR && text.charCodeAt(after + 1) === LF ? 2 : 1;
+          part = '';
           fields.push(content);
           mode = FIELD_START;
           pos = after + eolLength;
@@ -514,12 +503,32 @@ export class CsvTokenizer {
             'a closing quote followed by something other than a delimiter or a line break',
           );
         }
-        // Relaxed: the quotes were data after all; the field goes on unquoted.
-        part = quote + content + quote;
-        mode = UNQUOTED;
-        pos = after;
-        continue main;
+        break; // relaxed: text after the closing quote
       }
+
+      // relaxQuotes: the field did not close as a quoted field should (text after its closing
+      // quote, no closing quote before the end of the input, or too long a record). It is read
+      // again from its opening quote as unquoted text, which ends at the next delimiter or line
+      // break: its quotes are data, and the lines after it are records of their own.
+      if (quoteStart < 0) {
+        // It opened in an earlier push: its text as read there goes back in front.
+        const head = this.relaxHead;
+        text = head + text;
+        len = text.length;
+        quoteStart = 0;
+        carried -= head.length;
+        if (reportStray) this.recordHead = this.recordHead.slice(0, this.recordHead.length - head.length);
+      }
+      this.relaxHead = '';
+      stopAt = len;
+      pos = quoteStart;
+      mode = UNQUOTED;
+      part = '';
+      breaks = breaksBefore;
+      nextDelimiter = -1;
+      nextLf = -1;
+      nextCr = -1;
+      nextQuote = -1;
     }
 
     if (final) {
@@ -547,6 +556,7 @@ export class CsvTokenizer {
       this.mode = FIELD_START;
       this.strayField = -1;
       this.recordHead = '';
+      this.relaxHead = '';
       return;
     }
     const consumed = carried + (stopAt - recordStart);
@@ -556,6 +566,16 @@ export class CsvTokenizer {
       const head = text.slice(recordStart, stopAt);
       this.recordHead = carried === 0 ? head : this.recordHead + head;
     }
+    if (relaxed) {
+      if (mode === QUOTED) {
+        // An open quoted field, to read again should it not close as one: its text as read.
+        const head = text.slice(quoteStart < 0 ? 0 : quoteStart, stopAt);
+        this.relaxHead = quoteStart < 0 ? this.relaxHead + head : head;
+        this.relaxBreaks = breaksBefore;
+      } else {
+        this.relaxHead = '';
+      }
+    }
     this.strayField = stray;
     this.carry = stopAt < len ? text.slice(stopAt) : '';
     this.mode = mode;
@@ -564,7 +584,6 @@ export class CsvTokenizer {
     this.recordLine = recordLine;
     this.recordChars = consumed;
     this.breaks = breaks;
-    this.eol = eol;
   }
 }
 

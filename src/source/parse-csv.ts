@@ -19,9 +19,16 @@ import type { OpenedInput, SourceOptions, SourceRecord } from './types.js';
 export async function* parseCsv(input: OpenedInput, options: SourceOptions): AsyncGenerator<SourceRecord[]> {
   const name = input.name;
   const delimiter = csvDelimiter(input, options);
-  // TSV (as written by databases and spreadsheets' "tab-separated" export) has no
-  // quoting: a field may hold a literal `"` anywhere. --quote turns quoting on, and
-  // even then a quote inside a TSV field is taken literally (relaxQuotes below).
+  // TSV (as written by databases and spreadsheets' "tab-separated" export) rarely quotes,
+  // so its quoting is relaxed (relaxQuotes below; csv-tokenizer.ts): a quote is literal
+  // except at the start of a field, and a field starting with one is read as a quoted
+  // field only when it closes as one (its closing quote followed by a tab, a line break or
+  // the end of the input); otherwise it is plain text up to the next tab or line break.
+  // So `Bench Vise "Pro"` and a lone `"Great product` read as written, while the quoted
+  // fields a spreadsheet (or barge's export) writes, `"a<TAB>b"`, `"x""y"`, `"two<LF>lines"`,
+  // still read as quoted. The CLI always gives a quote (--quote defaults to '"', for TSV
+  // too); without one (`quote` undefined, callers of this module only) nothing is special
+  // in TSV but the tab and line breaks.
   const tsv = input.format === 'tsv';
   const quote = options.quote ?? (tsv ? '' : '"');
   checkQuoting(delimiter, quote);
@@ -29,7 +36,10 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
   let names: string[] | undefined = options.header ? undefined : renames;
 
   const keepSource = options.keepSource === true;
-  const tokenizer = createTokenizer(delimiter, quote, tsv, options.recordDelimiter, keepSource);
+  // Every line break outside quotes ends a record (LF, CRLF or a lone CR, as each line has
+  // it), so a range read from the middle of a file (options.range, validate-split.ts) needs
+  // nothing more than to start at a line break outside quotes.
+  const tokenizer = createTokenizer(delimiter, quote, tsv, keepSource);
   let recordNo = 0;
   let batch: SourceRecord[] = [];
 
@@ -194,14 +204,13 @@ function checkQuoting(delimiter: string, quote: string): void {
   }
 }
 
-function createTokenizer(delimiter: string, quote: string, tsv: boolean, recordDelimiter: SourceOptions['recordDelimiter'], keepRaw: boolean): CsvTokenizer {
+function createTokenizer(delimiter: string, quote: string, tsv: boolean, keepRaw: boolean): CsvTokenizer {
   try {
     return new CsvTokenizer({
       delimiter,
       quote,
       relaxQuotes: tsv,
       maxRecordChars: MAX_RECORD_CHARS,
-      recordDelimiter,
       keepRaw,
       reportStrayQuotes: true,
     });

@@ -10,9 +10,10 @@ import type { OpenedInput, SourceOptions, SourceRecord } from './types.js';
  *
  * Not stream-json: its token-per-event streams parse about 140k small objects a
  * second here, and give no positions. Instead a small scanner finds where each
- * array element begins and ends (tracking strings, nesting depth and newlines), and
+ * array element begins and ends (tracking strings, nesting depth and line breaks), and
  * JSON.parse, which is native and validates, parses the element: about 8 times
- * faster, and every record's line is exact (the line its element starts on).
+ * faster, and every record's line is exact (the line its element starts on; LF, CRLF
+ * and a lone CR each count as one line break, as in CSV).
  *
  * An element that is not an object, or nests deeper than MAX_DEPTH, is a record
  * with a parseError. Invalid JSON stops the input: after a syntax error the rest of
@@ -67,6 +68,10 @@ const CLOSE_BRACKET = 0x5d;
 export class JsonArrayScanner {
   /** The line the scanner is on, 1-based. */
   line = 1;
+  /** The character before the current push is a CR (an LF first in the push is its CRLF's). */
+  private crBefore = false;
+  /** The last character pushed is a CR. */
+  private endsWithCr = false;
   private phase = Phase.Start;
   private recordNo = 0;
   // The element being scanned.
@@ -94,6 +99,9 @@ export class JsonArrayScanner {
   push(text: string, out: SourceRecord[]): void {
     this.backslash = -2;
     const n = text.length;
+    if (n === 0) return;
+    this.crBefore = this.endsWithCr;
+    this.endsWithCr = text.charCodeAt(n - 1) === CR;
     let i = 0;
     while (i < n) {
       switch (this.phase) {
@@ -142,6 +150,11 @@ export class JsonArrayScanner {
     );
   }
 
+  /** The LF at i in this push follows a CR (so the CR counted their CRLF). */
+  private afterCr(text: string, i: number): boolean {
+    return i > 0 ? text.charCodeAt(i - 1) === CR : this.crBefore;
+  }
+
   /** Where the current element starts in the current chunk (set by punctuation()). */
   private elementStart = 0;
 
@@ -149,8 +162,9 @@ export class JsonArrayScanner {
     const n = text.length;
     for (; i < n; i++) {
       const c = text.charCodeAt(i);
-      if (c === LF) this.line++;
-      else if (c !== SPACE && c !== TAB && c !== CR) break;
+      // A line break: LF, CRLF (counted at its CR) or a lone CR.
+      if (c === CR || (c === LF && !this.afterCr(text, i))) this.line++;
+      else if (c !== SPACE && c !== TAB && c !== LF) break;
     }
     return i;
   }
@@ -263,7 +277,7 @@ export class JsonArrayScanner {
           end = i + 1;
           break;
         }
-      } else if (c === LF) {
+      } else if (c === CR || (c === LF && !this.afterCr(text, i))) {
         line++;
       }
       i++;
@@ -298,7 +312,7 @@ export class JsonArrayScanner {
     } catch (error) {
       const position = jsonErrorPosition(error);
       throw this.syntaxError(
-        position === undefined ? line : line + countNewlines(text, position),
+        position === undefined ? line : line + countLineBreaks(text, position),
         recordNo,
         shortJsonReason(error),
       );
@@ -351,9 +365,13 @@ export class JsonArrayScanner {
   }
 }
 
-function countNewlines(text: string, end: number): number {
+/** Line breaks in text before `end`: LF, CRLF and a lone CR count one each. */
+function countLineBreaks(text: string, end: number): number {
   let count = 0;
-  for (let i = text.indexOf('\n'); i !== -1 && i < end; i = text.indexOf('\n', i + 1)) count++;
+  for (let i = 0; i < end && i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === CR || (c === LF && (i === 0 || text.charCodeAt(i - 1) !== CR))) count++;
+  }
   return count;
 }
 

@@ -24,20 +24,18 @@ export interface SourceOptions {
   keepSource?: boolean;
   /**
    * Not flags: for `validate` on two threads (pipeline/validate-split.ts). Bytes [start, end)
-   * of the file only; the record delimiter the input's start decided (CSV/TSV, when reading
-   * from the middle); told the header's names (CSV/TSV), and the line
-   * after the last one read.
+   * of the file only (CSV/TSV from a line break outside quotes); told the header's names
+   * (CSV/TSV), and the line after the last one read.
    */
   range?: { start: number; end?: number };
+  onHeader?(names: readonly string[]): void;
+  onEnd?(nextLine: number): void;
   /**
    * Not a flag: the sha256 of each file's bytes (before gunzip) as they are read, given by
    * OpenedInput.sha256() once read to the end. Set by the validation worker for an atomic
    * import's job record (see run-import.ts).
    */
   sha256?: boolean;
-  recordDelimiter?: 'lf' | 'crlf';
-  onHeader?(names: readonly string[]): void;
-  onEnd?(nextLine: number): void;
 }
 
 /** An opened input: bytes already gunzipped, with a counter of compressed bytes read. */

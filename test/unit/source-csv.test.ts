@@ -85,6 +85,16 @@ describe('parseCsv', () => {
     ]);
   });
 
+  it('handles mixed line endings, each line as it ends, with exact lines', async () => {
+    for (const text of ['id,note\n1,a\r\n2,"x\ry"\r3,b\n', 'id,note\r\n1,a\n2,"x\ry"\r\n3,b\r']) {
+      expect(brief(await parse([text])), JSON.stringify(text)).toEqual([
+        [2, 1, { id: '1', note: 'a' }],
+        [3, 2, { id: '2', note: 'x\ry' }],
+        [5, 3, { id: '3', note: 'b' }],
+      ]);
+    }
+  });
+
   it('drops a UTF-8 BOM', async () => {
     const records = await parse([Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('id,name\n1,a\n')])]);
     expect(brief(records)).toEqual([[2, 1, { id: '1', name: 'a' }]]);
@@ -130,6 +140,16 @@ describe('parseCsv', () => {
     ]);
     expect(brief(await parse(['id\tname\n1\t"a\tb"\n'], { quote: '"' }, 'products.tsv'))).toEqual([
       [2, 1, { id: '1', name: 'a\tb' }],
+    ]);
+  });
+
+  it('reads a TSV field that does not close as a quoted field as text, without swallowing the lines after it', async () => {
+    const tsv = 'id\tcomment\n1\t"Great product\n2\tterrible\n3\tsays "ok"\n4\t"x""y"\t"a\tb"\n';
+    expect(brief(await parse([tsv], { quote: '"' }, 'c.tsv')).map(([line, no, data]) => [line, no, data])).toEqual([
+      [2, 1, { id: '1', comment: '"Great product' }],
+      [3, 2, { id: '2', comment: 'terrible' }],
+      [4, 3, { id: '3', comment: 'says "ok"' }],
+      [5, 4, { id: '4', comment: 'x"y', '(extra field 1)': 'a\tb' }],
     ]);
   });
 

@@ -74,6 +74,33 @@ describe('parseJsonArray', () => {
     expect(await parse([...bytes].map((b) => Buffer.from([b])))).toEqual(expected);
   });
 
+  it('counts CRLF and a lone CR as one line break each, as LF, whatever the chunk boundaries', async () => {
+    const lines = (records: SourceRecord[]) => records.map((r) => [r.line, r.recordNo]);
+    const want = lines(await parse([PRETTY]));
+    expect(want).toEqual([
+      [2, 1],
+      [6, 2],
+      [8, 3],
+    ]);
+    let i = 0;
+    const mixed = PRETTY.replace(/\n/g, () => ['\r\n', '\r', '\n'][i++ % 3]!);
+    for (const doc of [PRETTY.replace(/\n/g, '\r\n'), PRETTY.replace(/\n/g, '\r'), mixed]) {
+      expect(lines(await parse([doc])), JSON.stringify(doc)).toEqual(want);
+      for (let cut = 1; cut < doc.length; cut++) {
+        expect(lines(await parse([doc.slice(0, cut), doc.slice(cut)])), `${JSON.stringify(doc)} cut at ${cut}`).toEqual(want);
+      }
+    }
+    expect(lines(await parse(['[\r{"id":1},\r{"id":"x"}\r]']))).toEqual([
+      [2, 1],
+      [3, 2],
+    ]);
+    // A syntax error's line, inside an element and between elements.
+    expect(await parseError(['[\r  {"id": 1},\r\n  {"id": 2,\r   "x" 1}\r]'])).toBe('data.json:4: invalid JSON near record 2: Unexpected number');
+    expect(await parseError(['[{"id":1}\r\n\r{"id":2}]'])).toBe(
+      'data.json:3: invalid JSON near record 1: expected \',\' or \']\' after record 1, got "{\\"id\\":2}]"',
+    );
+  });
+
   it('reads an empty array, and an empty input, as no records', async () => {
     expect(await parse(['[]'])).toEqual([]);
     expect(await parse([' [ \n ] \n'])).toEqual([]);
