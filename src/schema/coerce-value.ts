@@ -65,10 +65,22 @@ function coerceNumber(v: unknown): unknown {
   if (typeof v === 'string') {
     if (v === '') return undefined;
     // "1e309" passes the pattern and becomes Infinity, which z.number() rejects.
-    return NUMBER_TEXT.test(v) && !hasLeadingZero(v) ? Number(v) + 0 : v;
+    if (!NUMBER_TEXT.test(v) || hasLeadingZero(v)) return v;
+    const n = Number(v) + 0;
+    // Integer text beyond 2^53 (within SQLite's 64-bit range) keeps its digits as a BigInt: a
+    // column of NUMERIC affinity stores it exactly (exactIntegers); the zod schema of any other
+    // number column (REAL) turns it into the double it always was (valueSchema).
+    return Number.isSafeInteger(n) || !Number.isInteger(n) ? n : exactInteger(v, n);
   }
   if (v === null) return undefined;
   return v;
+}
+
+/** Integer text beyond 2^53 whose double is `n`: its BigInt within SQLite's 64-bit range, else `n` (a REAL, as SQLite stores it). */
+function exactInteger(text: string, n: number): number | bigint {
+  if (!INTEGER_TEXT.test(text)) return n;
+  const big = BigInt(text);
+  return big >= INT64_MIN && big <= INT64_MAX ? big : n;
 }
 
 function coerceBoolean(v: unknown): unknown {
@@ -164,6 +176,30 @@ export function isWellFormed(text: string): boolean {
   return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
 }
 
+/**
+ * A column with no declared type (BLOB affinity, `any`) stores what it is given, as SQLite
+ * does: CSV/TSV text stays text (an empty field is missing), as the sqlite3 shell's .import
+ * keeps it.
+ */
+function coerceAnyText(v: unknown): unknown {
+  return v === '' || v === null ? undefined : v;
+}
+
+/**
+ * JSON values keep their JSON type in an `any` column: a string is text ("" too), an integer
+ * an INTEGER (a BigInt: better-sqlite3 binds every JavaScript number as a REAL, which a column
+ * of BLOB affinity keeps as 5.0), a fraction a REAL, true/false 1/0 (as barge stores
+ * booleans), an object or array its JSON text. An integer JSON.parse rounded, Infinity (1e309)
+ * and an object holding such an integer are left for the zod schema to reject.
+ */
+function coerceAnyJson(v: unknown): unknown {
+  if (v === null) return undefined;
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? BigInt(v) : v;
+  if (typeof v === 'boolean') return v ? 1n : 0n;
+  if (typeof v === 'object') return keepsItsIntegers(v) ? JSON.stringify(v) : v;
+  return v;
+}
+
 /** Dates and datetimes are strings in both modes; "" is missing because the column is not a string column. */
 function coerceDateLike(v: unknown): unknown {
   return v === '' || v === null ? undefined : v;
@@ -184,6 +220,8 @@ export function coercerFor(type: ColumnType, text: boolean): Coerce {
       return coerceDateLike;
     case 'json':
       return coerceJson;
+    case 'any':
+      return text ? coerceAnyText : coerceAnyJson;
   }
 }
 

@@ -82,9 +82,24 @@ return ${result};
  * coercion (coercerFor) and zod schema (valueSchema), accepting only what both surely give.
  */
 function fastColumn(col: ColumnSpec, text: boolean, missing: unknown): FastColumn | undefined {
+  // A generated column's field is ignored (valueSchema): always the missing value.
+  if (col.generated === true) return () => missing;
   const value = fastValue(col);
   if (value === undefined) return undefined;
   const { type } = col;
+  if (type === 'any') {
+    // coerceAnyText / coerceAnyJson: text stays text; from JSON, a safe integer is a BigInt, a
+    // finite fraction a number, true/false 1/0; anything else (an object, a rounded integer) zod.
+    if (text) return (raw) => (raw === undefined || raw === '' || raw === null ? missing : typeof raw === 'string' ? value(raw) : ASK_ZOD);
+    return (raw) => {
+      if (typeof raw === 'string') return value(raw);
+      if (raw === undefined || raw === null) return missing;
+      if (typeof raw === 'number') return Number.isSafeInteger(raw) ? BigInt(raw) : Number.isFinite(raw) && !Number.isInteger(raw) ? raw : ASK_ZOD;
+      if (raw === true) return 1n;
+      if (raw === false) return 0n;
+      return ASK_ZOD;
+    };
+  }
   if (type === 'json') {
     return (raw) => {
       const coerced = coerceJson(raw);
@@ -116,6 +131,22 @@ function fastColumn(col: ColumnSpec, text: boolean, missing: unknown): FastColum
       if (raw === undefined || raw === null) return missing;
       // A JSON number is kept as it is (-0 included), as coerceInteger does.
       return typeof raw === 'number' && Number.isSafeInteger(raw) ? value(raw) : ASK_ZOD;
+    };
+  }
+  if (type === 'number' && col.exactIntegers === true) {
+    // NUMERIC: an integer beyond 2^53 is a BigInt (text) or rejected (JSON): zod's path.
+    return (raw) => {
+      if (typeof raw === 'string') {
+        if (raw === '') return missing;
+        if (hasLeadingZero(raw)) return ASK_ZOD;
+        const plain = plainDecimalOf(raw, true);
+        if (plain !== undefined) return value(plain);
+        if (!NUMBER_TEXT.test(raw)) return ASK_ZOD;
+        const n = Number(raw) + 0;
+        return Number.isFinite(n) && !(Number.isInteger(n) && !Number.isSafeInteger(n)) ? value(n) : ASK_ZOD;
+      }
+      if (raw === undefined || raw === null) return missing;
+      return typeof raw === 'number' && Number.isFinite(raw) && !(Number.isInteger(raw) && !Number.isSafeInteger(raw)) ? value(raw) : ASK_ZOD;
     };
   }
   if (type === 'number') {
@@ -234,5 +265,8 @@ function fastValue(col: ColumnSpec): ((coerced: unknown) => unknown) | undefined
     }
     case 'json':
       return (v) => v;
+    case 'any':
+      // Text is checked as a string column's (NUL, lone surrogates); the numbers never get here.
+      return (v) => (typeof v === 'string' && !v.includes('\u0000') && isWellFormed(v) ? v : ASK_ZOD);
   }
 }

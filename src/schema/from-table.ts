@@ -24,6 +24,11 @@ interface TableInfoRow {
   pk: number;
 }
 
+/** pragma_table_xinfo's row: table_info's, and `hidden` (2: a VIRTUAL generated column, 3: a STORED one). */
+interface TableXInfoRow extends TableInfoRow {
+  hidden: number;
+}
+
 interface IndexListRow {
   seq: number;
   name: string;
@@ -83,7 +88,13 @@ function savedSchema(db: Database.Database, table: string): SchemaSpec | undefin
   return parseSchemaSpec(json, source, { tableOptional: true });
 }
 
-/** Declared type -> barge type, after SQLite's own affinity rules (https://sqlite.org/datatype3.html#determination_of_column_affinity) with the names barge can read more into. */
+/**
+ * Declared type -> barge type, after SQLite's own affinity rules
+ * (https://sqlite.org/datatype3.html#determination_of_column_affinity) with the names barge can
+ * read more into. No declared type, or BLOB (BLOB affinity: values are stored as given), or
+ * ANY (a STRICT table's "as given") is `any`; another unknown name is a string, as before
+ * (SQLite's NUMERIC affinity turns numeric text into numbers itself).
+ */
 export function typeFromDeclared(declared: string): ColumnType {
   const t = declared.toUpperCase();
   if (t.includes('BOOL')) return 'boolean';
@@ -92,34 +103,69 @@ export function typeFromDeclared(declared: string): ColumnType {
   if (t.includes('JSON')) return 'json';
   if (t.includes('INT')) return 'integer';
   if (t.includes('CHAR') || t.includes('CLOB') || t.includes('TEXT')) return 'string';
+  if (t.trim() === '' || t.includes('BLOB') || t.trim() === 'ANY') return 'any';
   if (t.includes('REAL') || t.includes('FLOA') || t.includes('DOUB') || t.includes('NUM') || t.includes('DEC')) return 'number';
   return 'string';
 }
 
-/** A DEFAULT as SQLite reports it, as a barge value; undefined for NULL, expressions and misfits. */
-function defaultFromSql(sql: string | null, col: ColumnSpec): unknown {
-  if (sql === null) return undefined;
+/** A column's spec from its declared type: a number column of NUMERIC affinity (NUMERIC, DECIMAL(10,2)) keeps integers exact. */
+function specFromDeclared(declared: string): ColumnSpec {
+  const type = typeFromDeclared(declared);
+  const t = declared.toUpperCase();
+  if (type === 'number' && !(t.includes('REAL') || t.includes('FLOA') || t.includes('DOUB'))) return { type, exactIntegers: true };
+  return { type };
+}
+
+const NUMERIC_LITERAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+/**
+ * A DEFAULT as SQLite reports it (pragma table_info's dflt_value): as a barge value (`value`)
+ * when barge can give exactly what SQLite's own INSERT would store, else as SQL for SQLite to
+ * evaluate per row (`sql`: CURRENT_TIMESTAMP, (expressions), a literal that does not fit the
+ * type); neither for no default or DEFAULT NULL.
+ */
+function defaultFromSql(sql: string | null, col: ColumnSpec): { value?: unknown; sql?: string } {
+  if (sql === null) return {};
   let text: string;
   let quoted = false;
   const upper = sql.toUpperCase();
+  if (upper === 'NULL') return {};
   if (/^'(?:[^']|'')*'$/s.test(sql)) {
     text = sql.slice(1, -1).replaceAll("''", "'");
     quoted = true;
-  } else if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(sql)) {
+  } else if (NUMERIC_LITERAL.test(sql)) {
     text = sql.replace(/^\+/, '');
   } else if (upper === 'TRUE' || upper === 'FALSE') {
     text = upper === 'TRUE' ? '1' : '0';
   } else {
-    return undefined; // NULL, CURRENT_TIMESTAMP, (expressions): SQLite's business, not a value
+    return { sql }; // CURRENT_TIMESTAMP, (expressions), X'00': SQLite's to evaluate
   }
+  const value = literalValue(text, quoted, col);
+  if (value !== undefined && valueProblem(col, value, { withEnum: false }) === undefined) return { value };
+  return { sql };
+}
+
+/** A literal DEFAULT's text as the column's value, or undefined when only SQLite can say what it stores. */
+function literalValue(text: string, quoted: boolean, col: ColumnSpec): unknown {
+  // An integer beyond 2^53 would be rounded as a JavaScript number.
+  const integer = INTEGER_TEXT.test(text) && Number.isSafeInteger(Number(text));
   let value: unknown;
   switch (col.type) {
     case 'integer':
-      value = INTEGER_TEXT.test(text) ? Number(text) : undefined;
+      value = integer ? Number(text) : undefined;
       break;
     case 'number':
-      value = NUMBER_TEXT.test(text) ? Number(text) : undefined;
+      // A REAL rounds as JavaScript does; NUMERIC keeps an integer beyond 2^53 (SQLite's then).
+      value = NUMBER_TEXT.test(text) && !(col.exactIntegers === true && INTEGER_TEXT.test(text) && !integer) ? Number(text) : undefined;
       break;
+    case 'any':
+      // Text as text; a number keeps its kind (an integral REAL such as 1.0 would be bound as an integer).
+      if (quoted) return text;
+      return integer || (NUMBER_TEXT.test(text) && !Number.isInteger(Number(text))) ? Number(text) : undefined;
+    case 'string':
+      // An unquoted number is stored as SQLite writes it (1.50 -> '1.5'): kept only when that is its text.
+      if (!quoted) return integer && String(Number(text)) === text ? text : undefined;
+      return text;
     case 'boolean':
       value = parseBooleanWord(text);
       break;
@@ -131,22 +177,49 @@ function defaultFromSql(sql: string | null, col: ColumnSpec): unknown {
       }
       break;
     default:
+      // date, datetime: text (a number is no date, and fails the check after)
       value = text;
   }
-  if (value === undefined) return undefined;
-  return valueProblem(col, value, { withEnum: false }) === undefined ? value : undefined;
+  return value;
+}
+
+/** One column of a table's catalogue: its name and what barge reads into it. */
+export interface CatalogueColumn {
+  name: string;
+  spec: ColumnSpec;
+  /** Whether it is part of the primary key, and where (1, 2, ...); 0 when not. */
+  pk: number;
+}
+
+/**
+ * The columns of `table` as its catalogue describes them, generated ones included (a table's
+ * export holds them; pragma_table_xinfo lists them, table_info does not). batch-writer.ts reads
+ * the same to leave generated columns out of its INSERT and to evaluate SQL defaults.
+ */
+export function catalogueColumns(db: Database.Database, table: string): CatalogueColumn[] {
+  const info = db.prepare('SELECT * FROM pragma_table_xinfo(?)').all(table) as TableXInfoRow[];
+  const columns: CatalogueColumn[] = [];
+  for (const row of info) {
+    if (row.hidden === 1) continue; // a virtual table's hidden column
+    const col = specFromDeclared(row.type);
+    if (row.hidden === 2 || row.hidden === 3) {
+      // Computed by SQLite: an export holds it, an import ignores it (never inserted).
+      col.generated = true;
+    } else {
+      if (row.notnull === 1) col.required = true;
+      const dflt = defaultFromSql(row.dflt_value, col);
+      if (dflt.value !== undefined) col.default = dflt.value;
+      else if (dflt.sql !== undefined) col.sqlDefault = dflt.sql;
+    }
+    columns.push({ name: row.name, spec: col, pk: row.pk });
+  }
+  return columns;
 }
 
 function deriveFromCatalogue(db: Database.Database, table: string): SchemaSpec {
-  const info = db.prepare('SELECT * FROM pragma_table_info(?)').all(table) as TableInfoRow[];
+  const info = catalogueColumns(db, table);
   const columns: Record<string, ColumnSpec> = {};
-  for (const row of info) {
-    const col: ColumnSpec = { type: typeFromDeclared(row.type) };
-    if (row.notnull === 1) col.required = true;
-    const dflt = defaultFromSql(row.dflt_value, col);
-    if (dflt !== undefined) col.default = dflt;
-    columns[row.name] = col;
-  }
+  for (const row of info) columns[row.name] = row.spec;
   const spec: SchemaSpec = { table, columns, extraColumns: 'reject' };
 
   const pk = info.filter((r) => r.pk > 0).sort((a, b) => a.pk - b.pk).map((r) => r.name);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BargeError } from '../errors.js';
 import { NUMBER_TEXT, parseBooleanWord, roundedByJson } from './coerce-value.js';
 import { MAX_COLUMNS, nameKey, nameProblem } from './names.js';
+import { DATETIME_PATTERN } from './zod-schema.js';
 import type { ColumnSpec, ColumnType, SchemaSpec } from './types.js';
 
 /**
@@ -45,7 +46,8 @@ const PREFERENCE: Array<[number, ColumnType]> = [
 
 // Same zod formats as the validator, so an inferred date is one the validator accepts.
 const isoDate = z.iso.date();
-const isoDatetime = z.iso.datetime({ offset: true, local: true });
+// The datetime type's own check (a T or a space between date and time).
+const isoDatetime = z.stringFormat('datetime', DATETIME_PATTERN);
 
 const PLAIN_INTEGER = /^(0|-?[1-9]\d*)$/;
 const LEADING_ZERO = /^-?0\d/;

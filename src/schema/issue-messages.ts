@@ -16,6 +16,8 @@ export const TYPE_EXPECTED: Record<ColumnType, string> = {
   date: 'expected a date YYYY-MM-DD',
   datetime: 'expected an ISO 8601 datetime such as 2024-05-01T12:00:00Z',
   json: 'expected a JSON object or array',
+  // A column with no declared type takes any JSON value but these (zod-schema.ts).
+  any: 'expected text, a finite number, true/false or a JSON object or array',
 };
 
 /** The message of valueSchema's (zod-schema.ts) NUL check, which describeIssue recognises. */
@@ -161,7 +163,7 @@ function typeHint(type: ColumnType, raw: unknown): string {
   if ((type === 'integer' || type === 'number') && typeof raw === 'string' && hasLeadingZero(raw) && (type === 'integer' ? INTEGER_TEXT : NUMBER_TEXT).test(raw)) {
     return ' (a number would drop the leading zero: declare the column "string" to keep the text)';
   }
-  if (type === 'string' && ((typeof raw === 'number' && roundedByJson(raw)) || (typeof raw === 'object' && raw !== null && !keepsItsIntegers(raw)))) {
+  if ((type === 'string' || type === 'any') && ((typeof raw === 'number' && roundedByJson(raw)) || (typeof raw === 'object' && raw !== null && !keepsItsIntegers(raw)))) {
     return ' (JSON readers round integers beyond 2^53: quote it in the input to keep its digits)';
   }
   if (type === 'json' && typeof raw === 'string' && mayBeTooDeep(raw, MAX_VALUE_DEPTH)) {

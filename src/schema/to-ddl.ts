@@ -20,6 +20,8 @@ const SQL_TYPES: Record<ColumnType, string> = {
   date: 'TEXT',
   datetime: 'TEXT',
   json: 'TEXT',
+  // A column of a table barge did not create (from-table.ts), never of a schema file: no type.
+  any: '',
 };
 
 function quoteText(text: string): string {
@@ -36,6 +38,8 @@ export function sqlLiteral(type: ColumnType, value: unknown): string {
       return value === true ? '1' : '0';
     case 'json':
       return quoteText(JSON.stringify(value));
+    case 'any':
+      return typeof value === 'number' ? String(value) : quoteText(String(value));
     default:
       return quoteText(String(value));
   }
@@ -63,7 +67,9 @@ export function indexName(table: string, columns: string[]): string {
 function columnDefinition(name: string, col: ColumnSpec, spec: SchemaSpec): string {
   const pk = spec.primaryKey ?? [];
   const soleKey = pk.length === 1 && pk[0] === name;
-  const parts = [quoteIdent(name), SQL_TYPES[col.type]];
+  // A NUMERIC column read from another table keeps its affinity (its integers stay exact).
+  const sqlType = col.type === 'number' && col.exactIntegers === true ? 'NUMERIC' : SQL_TYPES[col.type];
+  const parts = sqlType === '' ? [quoteIdent(name)] : [quoteIdent(name), sqlType];
   // SQLite lets NULL into a non-integer PRIMARY KEY column (a legacy quirk), hence NOT NULL on
   // key columns; a lone integer key stays nullable so SQLite can assign it.
   const integerRowid = soleKey && col.type === 'integer';
@@ -71,6 +77,7 @@ function columnDefinition(name: string, col: ColumnSpec, spec: SchemaSpec): stri
   if (soleKey) parts.push('PRIMARY KEY');
   if (col.unique === true && !soleKey) parts.push('UNIQUE');
   if (col.default !== undefined) parts.push(`DEFAULT ${sqlLiteral(col.type, col.default)}`);
+  else if (col.sqlDefault !== undefined) parts.push(`DEFAULT (${col.sqlDefault})`);
   if (col.type === 'boolean') parts.push(`CHECK (${quoteIdent(name)} IN (0, 1))`);
   return parts.join(' ');
 }

@@ -1,4 +1,9 @@
-export type ColumnType = 'string' | 'integer' | 'number' | 'boolean' | 'date' | 'datetime' | 'json';
+/**
+ * A column's type. `any` is never written in a schema file (schema-file.ts lists the types a file
+ * may name): it is a column of a table barge did not create that has no declared type (or BLOB,
+ * or ANY), whose values keep the type the input gives them, as SQLite's BLOB affinity keeps them.
+ */
+export type ColumnType = 'string' | 'integer' | 'number' | 'boolean' | 'date' | 'datetime' | 'json' | 'any';
 
 export interface ColumnSpec {
   type: ColumnType;
@@ -13,6 +18,27 @@ export interface ColumnSpec {
   unique?: boolean;
   /** "table.column": a foreign key, enforced by SQLite. */
   references?: string;
+
+  // ---- read from the catalogue of a table barge did not create (from-table.ts) ------------
+  // A schema file cannot set these (its column objects are strict, schema-file.ts), and barge
+  // never keeps them in _barge_schemas (it keeps only schemas it created a table from).
+
+  /**
+   * The column's DEFAULT as SQLite reports it, when it is not a value barge can give itself
+   * (CURRENT_TIMESTAMP, an expression, a literal that does not fit the type): a missing value
+   * takes it, evaluated by SQLite per row as its own INSERT would (the row value is SQL_DEFAULT,
+   * zod-schema.ts; batch-writer.ts writes the expression in its place). Such a column is not
+   * required, even NOT NULL.
+   */
+  sqlDefault?: string;
+  /**
+   * A `number` column of NUMERIC affinity (NUMERIC, DECIMAL(10,2)): integer text beyond 2^53 is
+   * kept exact (a BigInt, within SQLite's 64-bit range), as SQLite keeps it there; an integer
+   * JSON.parse rounded is rejected. barge's own number columns are REAL, where it could not be.
+   */
+  exactIntegers?: boolean;
+  /** A generated column (GENERATED ALWAYS AS): computed by SQLite, so a record's field for it is ignored and never written. */
+  generated?: boolean;
 }
 
 /** The schema file (SPEC §3), after validation. Column order is insertion order. */

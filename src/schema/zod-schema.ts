@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BargeError } from '../errors.js';
-import { coercerFor, INT64_MAX, INT64_MIN, isWellFormed, keepsItsIntegers } from './coerce-value.js';
+import { coercerFor, INT64_MAX, INT64_MIN, isWellFormed, keepsItsIntegers, roundedByJson } from './coerce-value.js';
 import { describeIssue, LONE_SURROGATE_MESSAGE, NUL_MESSAGE, showValue, TYPE_EXPECTED, UNSAFE_INTEGER_MESSAGE } from './issue-messages.js';
 import type { ColumnSpec, ColumnType, SchemaSpec } from './types.js';
 
@@ -17,8 +17,55 @@ export function isObjectOrArray(v: unknown): boolean {
   return typeof v === 'object' && v !== null;
 }
 
+/**
+ * The datetime format: zod's own ISO 8601 pattern (offset or local time, as z.iso.datetime
+ * reads it) with a space allowed in place of the `T`, as RFC 3339 (§5.6) allows and as SQLite
+ * writes a datetime (CURRENT_TIMESTAMP, datetime()): "2026-11-24 06:33:36". A table barge did
+ * not create holds such text, and its export must import again. The text is stored as given.
+ * A string format of zod's named "datetime", so issues keep that format (describeIssue), and
+ * the fast path reads the pattern back from the schema, as for any format.
+ */
+export const DATETIME_PATTERN: RegExp = (() => {
+  const zods = (z.iso.datetime({ offset: true, local: true }) as unknown as { _zod: { def: { pattern: RegExp } } })._zod.def.pattern;
+  // The one literal T of the pattern: between the date and the time.
+  const source = zods.source.replace(')))T(?:', ')))[T ](?:');
+  if (source === zods.source) throw new Error('zod\'s datetime pattern changed: allow the space form again');
+  return new RegExp(source, zods.flags);
+})();
+
+function textSchema() {
+  // A NUL is never text: it comes from a binary file or a UTF-16 file read as UTF-8, and
+  // SQLite's text functions (and most tools: the sqlite3 shell, C drivers) stop at it, so a
+  // value holding one would load but read back cut short. Rejected (code "type", see
+  // describeIssue) rather than stored. First, so that it is the error reported.
+  // Nor is half of a UTF-16 surrogate pair (a JSON escape such as "\ud800" alone): no
+  // encoding can store it, and SQLite kept bytes that read back as three U+FFFD.
+  return z.string().refine(hasNoNul, { message: NUL_MESSAGE }).refine(isWellFormed, { message: LONE_SURROGATE_MESSAGE });
+}
+
+function notRoundedByJson(n: number): boolean {
+  return !roundedByJson(n);
+}
+
+const TWO_TO_63 = 2 ** 63;
+
+/**
+ * For a NUMERIC column: not an integer JSON.parse may have rounded from one SQLite would keep
+ * exact (2^53 to 2^63). Beyond SQLite's 64-bit range a number is a REAL there whatever its
+ * digits were (as is integer text that long, coerceNumber), and barge's export writes a REAL of
+ * such a column so (12345678901234567000), so it is kept; an integer within the range is
+ * exported as a string of digits, never as such a number.
+ */
+function notRoundedInt64(n: number): boolean {
+  return !(Number.isInteger(n) && !Number.isSafeInteger(n) && n >= -TWO_TO_63 && n < TWO_TO_63);
+}
+
+/** A generated column's field is ignored: whatever the record holds, its value is missing (never written, batch-writer.ts). */
+const IGNORED = z.unknown().transform(() => undefined);
+
 /** The zod schema of one column's coerced value, without optionality. */
 export function valueSchema(spec: ColumnSpec, withEnum: boolean): z.ZodType {
+  if (spec.generated === true) return IGNORED;
   if (withEnum && spec.enum !== undefined && spec.enum.length > 0) {
     // The schema file check makes every enum value satisfy the type and the other
     // constraints, so the enum alone decides.
@@ -28,13 +75,7 @@ export function valueSchema(spec: ColumnSpec, withEnum: boolean): z.ZodType {
   }
   switch (spec.type) {
     case 'string': {
-      // A NUL is never text: it comes from a binary file or a UTF-16 file read as UTF-8, and
-      // SQLite's text functions (and most tools: the sqlite3 shell, C drivers) stop at it, so a
-      // value holding one would load but read back cut short. Rejected (code "type", see
-      // describeIssue) rather than stored. First, so that it is the error reported.
-      // Nor is half of a UTF-16 surrogate pair (a JSON escape such as "\ud800" alone): no
-      // encoding can store it, and SQLite kept bytes that read back as three U+FFFD.
-      let s = z.string().refine(hasNoNul, { message: NUL_MESSAGE }).refine(isWellFormed, { message: LONE_SURROGATE_MESSAGE });
+      let s = textSchema();
       if (spec.minLength !== undefined) s = s.min(spec.minLength);
       if (spec.maxLength !== undefined) s = s.max(spec.maxLength);
       if (spec.pattern !== undefined) s = s.regex(patternRegExp(spec.pattern));
@@ -59,17 +100,30 @@ export function valueSchema(spec: ColumnSpec, withEnum: boolean): z.ZodType {
       let s = z.number(); // rejects NaN and ±Infinity
       if (spec.min !== undefined) s = s.min(spec.min);
       if (spec.max !== undefined) s = s.max(spec.max);
-      return s;
+      // Integer text beyond 2^53 is a BigInt after coercion (coerceNumber).
+      if (spec.exactIntegers !== true) {
+        // A REAL column: the double it always was (Number() rounds as Number(text) does).
+        return z.union([s, z.bigint().transform(Number).pipe(s)]);
+      }
+      // NUMERIC affinity: SQLite keeps such an integer exact, so barge does; a JSON number that
+      // JSON.parse has rounded is rejected (quote it), not stored as another integer.
+      let big = z.bigint().min(INT64_MIN).max(INT64_MAX);
+      if (spec.min !== undefined) big = big.min(BigInt(Math.ceil(spec.min)));
+      if (spec.max !== undefined) big = big.max(BigInt(Math.floor(spec.max)));
+      return z.union([s.refine(notRoundedInt64, { message: UNSAFE_INTEGER_MESSAGE }), big]);
     }
     case 'boolean':
       return z.boolean();
     case 'date':
       return z.iso.date(); // a real calendar date: 2024-02-30 and 2023-02-29 fail
     case 'datetime':
-      // ISO 8601 with T: a Z or ±hh:mm offset, or local time without one.
-      return z.iso.datetime({ offset: true, local: true });
+      // ISO 8601 with T (or a space): a Z or ±hh:mm offset, or local time without one.
+      return z.stringFormat('datetime', DATETIME_PATTERN);
     case 'json':
       return z.custom<object>(isObjectOrArray).refine(keepsItsIntegers, { message: UNSAFE_INTEGER_MESSAGE });
+    case 'any':
+      // What coerceAnyJson / coerceAnyText give: text, an integer (a BigInt), a finite number.
+      return z.union([textSchema(), z.bigint(), z.number().refine(notRoundedByJson, { message: UNSAFE_INTEGER_MESSAGE })]);
   }
 }
 
@@ -95,7 +149,8 @@ export function patternRegExp(pattern: string): RegExp {
 export function isEffectivelyRequired(spec: SchemaSpec, name: string): boolean {
   const col = spec.columns[name];
   if (col === undefined) return false;
-  if (col.default !== undefined) return false;
+  // SQLite fills in an expression default (NOT NULL or not) and computes a generated column.
+  if (col.default !== undefined || col.sqlDefault !== undefined || col.generated === true) return false;
   if (col.required === true) return true;
   const pk = spec.primaryKey ?? [];
   if (!pk.includes(name)) return false;
@@ -155,11 +210,30 @@ function nativeTypeFits(type: ColumnType, v: unknown): boolean {
       return typeof v === 'boolean';
     case 'json':
       return isObjectOrArray(v);
+    case 'any':
+      return typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
   }
+}
+
+/**
+ * The row value of a missing value in a column with a SQL default barge cannot give itself
+ * (ColumnSpec.sqlDefault: CURRENT_TIMESTAMP, an expression): a zero-length byte array, which
+ * no input ever gives (barge writes no BLOBs), and which the worker's packed chunks carry as
+ * it is (packed-chunk.ts, "others"; a structured clone keeps it a Uint8Array). batch-writer.ts
+ * binds it where such a column's INSERT reads `CASE WHEN typeof(?) = 'blob' THEN (<default>)
+ * ELSE ? END`, so SQLite evaluates the default per row, as its own INSERT would.
+ */
+export const SQL_DEFAULT: Uint8Array = new Uint8Array(0);
+
+/** Whether a row value is SQL_DEFAULT (or its copy from a worker). */
+export function isSqlDefault(value: unknown): boolean {
+  return value instanceof Uint8Array && value.length === 0;
 }
 
 /** The row value of a column's default (validated by the schema file check). */
 export function defaultRowValue(name: string, spec: ColumnSpec): unknown {
+  if (spec.generated === true) return null;
+  if (spec.sqlDefault !== undefined && spec.default === undefined) return SQL_DEFAULT;
   if (spec.default === undefined) return null;
   const problem = valueProblem(spec, spec.default, { withEnum: true });
   if (problem !== undefined) {

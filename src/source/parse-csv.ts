@@ -2,6 +2,7 @@ import { BargeError } from '../errors.js';
 import { CsvSyntaxError, CsvTokenizer, type StrayQuote } from './csv-tokenizer.js';
 import type { CsvDialect } from './csv-record-text.js';
 import { textChunks, withLine } from './decode-text.js';
+import { nameKey } from '../schema/names.js';
 import { MAX_RECORD_CHARS } from './limits.js';
 import type { OpenedInput, SourceOptions, SourceRecord } from './types.js';
 
@@ -227,12 +228,15 @@ function checkColumnsOption(options: SourceOptions): string[] | undefined {
     throw new BargeError('usage', '--no-header needs --columns a,b,c');
   }
   if (columns === undefined || columns.length === 0) return undefined;
-  const seen = new Set<string>();
+  // Names as SQLite compares them: "id" and "ID" are one column.
+  const seen = new Map<string, string>();
   for (const column of columns) {
     if (column === '') throw new BargeError('usage', '--columns has an empty name');
     if (column === '__proto__') throw new BargeError('usage', '--columns cannot name a column "__proto__"');
-    if (seen.has(column)) throw new BargeError('usage', `--columns names "${column}" twice`);
-    seen.add(column);
+    const same = seen.get(nameKey(column));
+    if (same === column) throw new BargeError('usage', `--columns names "${column}" twice`);
+    if (same !== undefined) throw new BargeError('usage', `--columns names "${same}" and "${column}", one column to SQLite, which ignores case in names`);
+    seen.set(nameKey(column), column);
   }
   return columns;
 }
@@ -249,22 +253,25 @@ function headerNames(fields: string[], renames: string[] | undefined, input: str
     }
     return renames;
   }
-  const seen = new Set<string>();
+  const seen = new Map<string, string>();
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i]!;
     if (field === '') {
       throw new BargeError('input', `${input}:${line}: column ${i + 1} has an empty name in the header; ${RENAME_HINT}`, { input, line });
     }
-    if (seen.has(field)) {
-      throw new BargeError('input', `${input}:${line}: duplicate column "${field}" in the header; ${RENAME_HINT}`, {
+    // Names as SQLite compares them: "id" and "ID" are one column.
+    const same = seen.get(nameKey(field));
+    if (same !== undefined) {
+      const what = same === field ? `duplicate column "${field}"` : `columns "${same}" and "${field}", one column to SQLite, which ignores case in names,`;
+      throw new BargeError('input', `${input}:${line}: ${what} in the header; ${RENAME_HINT}`, {
         input,
         line,
         column: field,
       });
     }
-    seen.add(field);
+    seen.set(nameKey(field), field);
   }
-  if (seen.has('__proto__')) {
+  if (fields.includes('__proto__')) {
     // A plain object cannot hold this key as data; rename it with --columns.
     throw new BargeError('input', `${input}:${line}: column "__proto__" in the header is not supported; rename it with --columns`, {
       input,

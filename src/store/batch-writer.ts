@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { FieldError } from '../schema/types.js';
-import { quoteIdent } from '../schema/names.js';
+import { catalogueColumns } from '../schema/from-table.js';
+import { nameKey, quoteIdent } from '../schema/names.js';
 import type { Db } from './open-database.js';
 import { describeConstraintFailure, isConstraintError, type ForeignKeyRef } from './constraint-failure.js';
 
@@ -58,6 +59,16 @@ export class BatchWriter {
   private readonly params: unknown[];
   /** --on-conflict update: the places (in `columns`) of the columns an upsert may set, in the statement's order. */
   private readonly upsertFlags: number[] | undefined;
+  /** The columns the INSERT names: `columns` but generated ones (SQLite computes those). */
+  private readonly inserted: string[];
+  /** Of `inserted`, those whose value may be SQL_DEFAULT: the statement reads the SQL default in its place. */
+  private readonly sqlDefaults: Map<string, string>;
+  /**
+   * Per parameter of one row's tuple, the place in the row of the value it binds; undefined
+   * when that is the row itself, as it is for every table barge made: no generated column, no
+   * SQL default barge cannot give itself (the ordinary path, unchanged).
+   */
+  private readonly slots: number[] | undefined;
 
   constructor(
     private readonly db: Db,
@@ -75,8 +86,13 @@ export class BatchWriter {
       // 30-50% slower.
       db.pragma(`cache_size = -${APPEND_CACHE_KIB}`);
     }
+    const plan = insertPlan(db, table, columns);
+    this.inserted = plan.inserted;
+    this.sqlDefaults = plan.sqlDefaults;
+    this.slots = plan.slots;
+    const width = this.slots?.length ?? columns.length;
     this.upsertFlags = options.onConflict === 'update' ? this.updatable().map((c) => columns.indexOf(c)) : undefined;
-    this.rowsPerStatement = Math.max(1, Math.min(ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / Math.max(1, columns.length))));
+    this.rowsPerStatement = Math.max(1, Math.min(ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / Math.max(1, width))));
     this.single = db.prepare(this.insertSql(1));
     const countsNeedProbe = options.onConflict === 'replace' || options.onConflict === 'update';
     // replace/update need to know per row whether the key existed (to count
@@ -86,7 +102,7 @@ export class BatchWriter {
     // probing the key alone counted a row that replaced another by a unique column as inserted.
     // `=`, not IS: a NULL is never a conflict in a unique key.
     const probed = (options.onConflict === 'replace' ? uniqueKeysOf(db, table, options.conflictColumns) : [options.conflictColumns])
-      .filter((key) => key.length > 0 && key.every((c) => columns.includes(c)));
+      .filter((key) => key.length > 0 && key.every((c) => this.inserted.includes(c)));
     this.exists = countsNeedProbe && probed.length > 0
       ? {
           statement: db.prepare(`SELECT 1 FROM ${quoteIdent(table)} WHERE ${probed.map((key) => `(${key.map((c) => `${quoteIdent(c)} = ?`).join(' AND ')})`).join(' OR ')} LIMIT 1`),
@@ -102,7 +118,16 @@ export class BatchWriter {
         target: `${fk.table}.${fk.targetColumn}`,
       };
     });
-    this.params = new Array(this.rowsPerStatement * columns.length);
+    this.params = new Array(this.rowsPerStatement * width);
+  }
+
+  /** A row's parameters for one tuple of the statement. */
+  private bind(row: readonly unknown[]): readonly unknown[] {
+    const slots = this.slots;
+    if (slots === undefined) return row;
+    const args = new Array<unknown>(slots.length);
+    for (let i = 0; i < slots.length; i++) args[i] = row[slots[i]!];
+    return args;
   }
 
   /**
@@ -118,7 +143,7 @@ export class BatchWriter {
       for (let index = 0; index < rows.length; index++) {
         // The row's values, then one flag per updatable column: whether the record gave it.
         const row = rows[index]!;
-        const args = [...row];
+        const args = [...this.bind(row)];
         for (const at of flags) args.push(given[index]![at] ? 1 : 0);
         this.writeOne(rows, index, outcome, this.single, args);
       }
@@ -128,11 +153,19 @@ export class BatchWriter {
     if (this.multi) {
       const width = this.columns.length;
       const params = this.params;
+      const slots = this.slots;
       for (; index + this.rowsPerStatement <= rows.length; index += this.rowsPerStatement) {
         let p = 0;
-        for (let r = index; r < index + this.rowsPerStatement; r++) {
-          const row = rows[r]!;
-          for (let c = 0; c < width; c++) params[p++] = row[c];
+        if (slots === undefined) {
+          for (let r = index; r < index + this.rowsPerStatement; r++) {
+            const row = rows[r]!;
+            for (let c = 0; c < width; c++) params[p++] = row[c];
+          }
+        } else {
+          for (let r = index; r < index + this.rowsPerStatement; r++) {
+            const row = rows[r]!;
+            for (let s = 0; s < slots.length; s++) params[p++] = row[slots[s]!];
+          }
         }
         try {
           // Spread, not the array: better-sqlite3 reads an array argument element by element
@@ -156,7 +189,7 @@ export class BatchWriter {
     try {
       let existed = false;
       if (this.exists) existed = this.exists.statement.get(this.exists.places.map((at) => row[at])) !== undefined;
-      const changes = statement.run(...(args ?? row)).changes;
+      const changes = statement.run(...(args ?? this.bind(row))).changes;
       if (changes === 0) outcome.ignored++;
       else if (existed) outcome.updated++;
       else outcome.inserted++;
@@ -166,9 +199,9 @@ export class BatchWriter {
     }
   }
 
-  /** The columns an upsert may set: all but the key it matches on. */
+  /** The columns an upsert may set: all it inserts but the key it matches on. */
   private updatable(): string[] {
-    return this.columns.filter((c) => !this.options.conflictColumns.includes(c));
+    return this.inserted.filter((c) => !this.options.conflictColumns.includes(c));
   }
 
   /** What a duplicate key's message suggests: the --on-conflict choices, or what update matched on. */
@@ -180,8 +213,14 @@ export class BatchWriter {
 
   private insertSql(rowCount: number): string {
     const table = quoteIdent(this.table);
-    const columnList = this.columns.map(quoteIdent).join(', ');
-    const tuple = `(${this.columns.map(() => '?').join(', ')})`;
+    const columnList = this.inserted.map(quoteIdent).join(', ');
+    // A column with a SQL default binds its value twice (better-sqlite3 binds ?NNN by name
+    // only): SQL_DEFAULT (a zero-length BLOB, zod-schema.ts) stands for a missing value.
+    const placeholder = (c: string): string => {
+      const sql = this.sqlDefaults.get(c);
+      return sql === undefined ? '?' : `CASE WHEN typeof(?) = 'blob' THEN (${sql}) ELSE ? END`;
+    };
+    const tuple = `(${this.inserted.map(placeholder).join(', ')})`;
     const values = new Array(rowCount).fill(tuple).join(', ');
     switch (this.options.onConflict) {
       case 'error':
@@ -207,6 +246,39 @@ export class BatchWriter {
 }
 
 type Statement = Database.Statement<unknown[]>;
+
+/**
+ * What the INSERT of `columns` (the validator's, in row order) into `table` names and binds,
+ * from the table's catalogue (from-table.ts, as the schema of a table barge did not create is
+ * read): a generated column is left out (SQLite refuses a value for it and computes it), and a
+ * column whose DEFAULT barge cannot give itself (CURRENT_TIMESTAMP, an expression) reads it
+ * where the row holds SQL_DEFAULT. The catalogue is read as schemaFromTable reads it, so every
+ * column whose rows may hold SQL_DEFAULT is such a column; one whose values come from a schema
+ * file's spec instead never holds it, and the CASE passes its values (NULL included) as they
+ * are. `slots` is undefined when the row binds as it is: every table barge made.
+ */
+function insertPlan(db: Db, table: string, columns: string[]): { inserted: string[]; sqlDefaults: Map<string, string>; slots: number[] | undefined } {
+  const catalogue = new Map(catalogueColumns(db, table).map((c) => [nameKey(c.name), c.spec]));
+  const inserted: string[] = [];
+  const sqlDefaults = new Map<string, string>();
+  const slots: number[] = [];
+  let asIs = true;
+  columns.forEach((column, at) => {
+    const spec = catalogue.get(nameKey(column));
+    if (spec?.generated === true) {
+      asIs = false;
+      return;
+    }
+    inserted.push(column);
+    slots.push(at);
+    if (spec?.sqlDefault !== undefined) {
+      sqlDefaults.set(column, spec.sqlDefault);
+      slots.push(at);
+      asIs = false;
+    }
+  });
+  return { inserted, sqlDefaults, slots: asIs ? undefined : slots };
+}
 
 /**
  * The table's unique keys (its primary key and every UNIQUE index), each as its columns; the

@@ -257,7 +257,7 @@ describe('hostile names are names, never SQL', () => {
       ['reserved.csv', 'id,sqlite_x\n1,2\n', 'cannot infer a schema from reserved.csv: column name "sqlite_x" starts with "sqlite_", which SQLite reserves; choose another name'],
       ['control.csv', 'id,a\u0001b\n1,2\n', 'cannot infer a schema from control.csv: column name "a\\u0001b" contains a control character'],
       ['proto.csv', 'id,__proto__\n1,2\n', 'proto.csv:1: column "__proto__" in the header is not supported; rename it with --columns'],
-      ['case.csv', 'id,name,ID\n1,a,2\n', 'cannot infer a schema from case.csv: columns "id" and "ID" differ only in case, and SQLite takes them for the same column; rename one (--columns)'],
+      ['case.csv', 'id,name,ID\n1,a,2\n', 'case.csv:1: columns "id" and "ID", one column to SQLite, which ignores case in names, in the header; rename the columns with --columns a,b,c'],
       ['long.csv', `id,${'n'.repeat(200)}\n1,2\n`, `cannot infer a schema from long.csv: column name "${'n'.repeat(20)}…" is longer than 128 characters (200)`],
     ];
     for (const [file, content, message] of HEADERS) {

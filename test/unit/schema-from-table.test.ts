@@ -39,15 +39,15 @@ describe('schemaFromTable', () => {
       columns: {
         id: { type: 'integer' },
         name: { type: 'string', required: true },
-        price: { type: 'number', default: 0 },
+        price: { type: 'number', default: 0, exactIntegers: true },
         weight: { type: 'number' },
         in_stock: { type: 'boolean', required: true, default: true },
         made: { type: 'date' },
-        seen_at: { type: 'datetime' },
+        seen_at: { type: 'datetime', sqlDefault: 'CURRENT_TIMESTAMP' },
         meta: { type: 'json' },
         note: { type: 'string', default: "it's" },
         sku: { type: 'string', unique: true },
-        blob_col: { type: 'string' },
+        blob_col: { type: 'any' },
         maker: { type: 'string', references: 'makers.code' },
         a: { type: 'string' },
         b: { type: 'string' },
@@ -55,6 +55,45 @@ describe('schemaFromTable', () => {
       unique: [['a', 'b']],
       indexes: [['name'], ['made', 'name']],
       extraColumns: 'reject',
+    });
+  });
+
+  it('reads DEFAULTs as values where barge can give what SQLite would store, else as SQL for SQLite to evaluate', () => {
+    const db = new Database(':memory:');
+    db.exec(`CREATE TABLE d (
+      i1 INTEGER DEFAULT -5, i2 INTEGER DEFAULT 9007199254740993, i3 INTEGER DEFAULT 1.0, i4 INTEGER DEFAULT 0x10,
+      n1 REAL DEFAULT +1.5, n2 REAL DEFAULT 1e3, n3 NUMERIC DEFAULT 9223372036854775807, n4 NUMERIC DEFAULT 2.5,
+      s1 TEXT DEFAULT 'it''s', s2 TEXT DEFAULT 42, s3 TEXT DEFAULT 1.50, s4 TEXT DEFAULT X'00', s5 TEXT DEFAULT NULL, s6 TEXT DEFAULT (NULL),
+      b1 BOOLEAN DEFAULT FALSE, b2 BOOLEAN DEFAULT 'maybe',
+      d1 DATE DEFAULT CURRENT_DATE, d2 DATE DEFAULT '2024-02-30', t1 DATETIME DEFAULT '2024-05-01 12:00:00', t2 DATETIME DEFAULT (datetime('now', '+1 day')),
+      j1 JSON DEFAULT '{"a":1}', j2 JSON DEFAULT '[', j3 JSON DEFAULT 5
+    )`);
+    const columns = schemaFromTable(db, 'd')!.columns;
+    const read = Object.fromEntries(Object.entries(columns).map(([name, col]) => [name, col.default !== undefined ? { value: col.default } : col.sqlDefault !== undefined ? { sql: col.sqlDefault } : {}]));
+    expect(read).toEqual({
+      i1: { value: -5 }, i2: { sql: '9007199254740993' }, i3: { sql: '1.0' }, i4: { sql: '0x10' },
+      n1: { value: 1.5 }, n2: { value: 1000 }, n3: { sql: '9223372036854775807' }, n4: { value: 2.5 },
+      s1: { value: "it's" }, s2: { value: '42' }, s3: { sql: '1.50' }, s4: { sql: "X'00'" }, s5: {}, s6: {},
+      b1: { value: false }, b2: { sql: "'maybe'" },
+      d1: { sql: 'CURRENT_DATE' }, d2: { sql: "'2024-02-30'" }, t1: { value: '2024-05-01 12:00:00' }, t2: { sql: "datetime('now', '+1 day')" },
+      j1: { value: { a: 1 } }, j2: { sql: "'['" }, j3: { sql: '5' },
+    });
+  });
+
+  it('reads generated columns (pragma table_info leaves them out), untyped columns as any, NUMERIC as exact', () => {
+    const db = new Database(':memory:');
+    db.exec(`CREATE TABLE g (id INTEGER PRIMARY KEY, a NUMERIC, u, b BLOB, n INT GENERATED ALWAYS AS (a + 1) NOT NULL, s TEXT AS (u || '') STORED,
+      r DOUBLE PRECISION, f FLOAT, x DECIMAL(10, 2))`);
+    expect(schemaFromTable(db, 'g')?.columns).toEqual({
+      id: { type: 'integer' },
+      a: { type: 'number', exactIntegers: true },
+      u: { type: 'any' },
+      b: { type: 'any' },
+      n: { type: 'integer', generated: true },
+      s: { type: 'string', generated: true },
+      r: { type: 'number' },
+      f: { type: 'number' },
+      x: { type: 'number', exactIntegers: true },
     });
   });
 

@@ -138,7 +138,20 @@ describe('date and datetime', () => {
       expect(check(col, text, true)).toEqual(ok(text));
     }
     const message = (v: string) => `expected an ISO 8601 datetime such as 2024-05-01T12:00:00Z, got ${JSON.stringify(v)}`;
-    for (const text of ['2024-05-01', '2024-05-01 12:00:00', '2024-02-30T12:00:00Z', 'yesterday', '2024-05-01T25:00:00Z']) {
+    for (const text of ['2024-05-01', '2024-02-30T12:00:00Z', 'yesterday', '2024-05-01T25:00:00Z']) {
+      expect(check(col, text, true)).toEqual(bad('type', message(text), text));
+    }
+  });
+  it('accepts a space in place of the T (RFC 3339; what SQLite\'s CURRENT_TIMESTAMP writes), stored as given', () => {
+    const col = { type: 'datetime' };
+    for (const text of ['2026-11-24 06:33:36', '2024-05-01 12:00', '2024-05-01 12:00:00.123', '2024-05-01 12:00:00Z', '2024-05-01 12:00:00.5-03:30']) {
+      expect(check(col, text, true)).toEqual(ok(text));
+      expect(check(col, text, false)).toEqual(ok(text));
+    }
+    const message = (v: string) => `expected an ISO 8601 datetime such as 2024-05-01T12:00:00Z, got ${JSON.stringify(v)}`;
+    // One space only, in that place; the date and time are checked as with the T.
+    for (const text of ['2024-05-01  12:00:00', '2024-05-01 12:00:00 ', ' 2024-05-01 12:00:00', '2024-05-01\t12:00:00', '2024-02-30 12:00:00',
+      '2024-05-01 25:00:00', '2024-05-01 12:00Z', '2024-05-01t12:00:00', '20240501 120000']) {
       expect(check(col, text, true)).toEqual(bad('type', message(text), text));
     }
   });

@@ -397,3 +397,10 @@ describe('a record\'s data object (built by code generated for the header)', () 
     expect(Object.getPrototypeOf(record!.data)).toBe(Object.prototype);
   });
 });
+
+describe('names that differ only in case are one column to SQLite', () => {
+  it('--columns id,ID is a usage error; a header id,ID an input error naming the line', async () => {
+    await expect(parse(['a,b\n1,2\n'], { columns: ['id', 'ID'] })).rejects.toThrow('--columns names "id" and "ID", one column to SQLite, which ignores case in names');
+    await expect(parse(['id,ID\n1,2\n'])).rejects.toThrow('products.csv:1: columns "id" and "ID", one column to SQLite, which ignores case in names, in the header; rename the columns with --columns a,b,c');
+  });
+});
