@@ -180,3 +180,20 @@ describe('the validation worker started from bin/barge.js before the CLI loads',
     expect(fs.existsSync(path.join(dir, 'out.db'))).toBe(false);
   });
 });
+
+describe('progress through the worker', () => {
+  it('the percent shown follows the records written, not the worker reading up to 8 chunks ahead', async () => {
+    const dir = workdir();
+    const lines = ['id,name'];
+    for (let i = 1; i <= 30_000; i++) lines.push(`${i},name ${i} ${'x'.repeat(36)}`);
+    fs.writeFileSync(path.join(dir, 'p.csv'), lines.join('\n') + '\n');
+    const run = await barge(dir, ['import', 'p.csv', '--db', 'p.db', '--progress', '--batch-size', '2', '--mode', 'row'], {
+      env: { BARGE_WORKER: 'always', BARGE_PROGRESS_INTERVAL_MS: '100' },
+    });
+    expect(run.exitCode, run.stderr).toBe(0);
+    const shown = [...run.stderr.matchAll(/^barge: (\d+)% \| ([\d,]+) records/gm)].map((m) => ({ percent: Number(m[1]), done: Number(m[2]!.replaceAll(',', '')) / 300 }));
+    expect(shown.length).toBeGreaterThan(3);
+    // A chunk of the worker is ~1,200 of these records (4%): the percent may run that far ahead.
+    for (const { percent, done } of shown) expect(percent).toBeLessThanOrEqual(Math.ceil(done) + 6);
+  });
+});
