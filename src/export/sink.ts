@@ -28,7 +28,7 @@ export interface Sink {
 export function openSink(config: { out?: string; gzip: boolean }, stdout: NodeJS.WritableStream): Sink {
   if (config.out === undefined) return streamSink(stdout, '-');
   const fd = descriptorOf(config.out);
-  if (fd === 1) return streamSink(stdout, config.out);
+  if (fd === 1 && !config.gzip) return streamSink(stdout, config.out);
   if (fd !== undefined) return descriptorSink(fd, config.out, config.gzip);
   return fileSink(config.out, config.gzip);
 }
@@ -45,14 +45,29 @@ function descriptorOf(out: string): number | undefined {
     const named = /^\/dev\/(stdout|stderr)$/.exec(current);
     if (named) return named[1] === 'stdout' ? 1 : 2;
     const numbered = /^\/(?:dev|proc\/(?:self|thread-self|\d+))\/fd\/(\d+)$/.exec(current);
-    if (numbered && (!/^\/proc\/\d+\//.test(current) || current.startsWith(`/proc/${process.pid}/`))) return Number(numbered[1]);
+    if (numbered && (!/^\/proc\/\d+\//.test(current) || current.startsWith(`/proc/${process.pid}/`))) {
+      const fd = Number(numbered[1]);
+      // Beyond stdout and stderr, only a regular file the shell opened (`3>> log`): Node's own
+      // descriptors (its event loop's pipes and polls) are not for writing, and a pipe or
+      // device is opened again by its path as before.
+      if (fd <= 2) return fd;
+      return isRegularFile(fd) ? fd : undefined;
+    }
     if (!lstatOrUndefined(current)?.isSymbolicLink()) return undefined;
     current = path.resolve(path.dirname(current), fs.readlinkSync(current));
   }
   return undefined;
 }
 
-/** An open descriptor of this process (not stdout): written in place, left open. */
+function isRegularFile(fd: number): boolean {
+  try {
+    return fs.fstatSync(fd).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** An open descriptor of this process: written in place, left open. */
 function descriptorSink(fd: number, out: string, gzip: boolean): Sink {
   return writeStreamSink(fs.createWriteStream('', { fd, autoClose: false, highWaterMark: 1 << 20 }), gzip, out, messageOf);
 }

@@ -222,9 +222,7 @@ class ImportRun {
     }
     // Read to the end: the checksums of all of it; stopped early: those already taken.
     const readAll = failure === undefined && !this.interrupted && this.stoppedEarly === undefined;
-    const checksums = hashedBySource
-      ? (readAll ? source.checksums?.() : undefined)
-      : idleChecksums && (readAll ? idleChecksums.finish() : idleChecksums.taken());
+    const checksums = hashedBySource ? source.checksums?.() : idleChecksums && (readAll ? idleChecksums.finish() : idleChecksums.taken());
     idleChecksums?.close();
     return this.finish(job, failure, checksums);
   }

@@ -84,7 +84,10 @@ async function run(start: WorkerStart): Promise<void> {
     kept.set(id, store.pack(records));
     id++;
     const packed = packChunk(chunk, width, spares.pop());
-    port.postMessage({ type: 'chunk', chunk: packed, bytesRead: bytesRead() } satisfies FromWorker, [packed.buffer]);
+    // The checksums of the inputs read so far go with each chunk: a job stopped early
+    // (--max-errors, an interrupt) still records those of the inputs it read whole.
+    const sha256 = start.checksums ? inputs.map((input) => input.sha256?.()) : undefined;
+    port.postMessage({ type: 'chunk', chunk: packed, bytesRead: bytesRead(), sha256 } satisfies FromWorker, [packed.buffer]);
   };
   for await (let records of recordsOf(inputs, source)) {
     if (skip > 0) {

@@ -23,7 +23,8 @@ export interface SerializedError {
 }
 
 export type FromWorker =
-  | { type: 'chunk'; chunk: PackedChunk; bytesRead: number }
+  /** `sha256`: with WorkerStart.checksums, the inputs read to their end so far (the others undefined). */
+  | { type: 'chunk'; chunk: PackedChunk; bytesRead: number; sha256?: Array<string | undefined> }
   | { type: 'end'; bytesRead: number; sha256: Array<string | undefined> }
   | { type: 'error'; error: SerializedError }
   | { type: 'records'; requestId: number; records: SourceRecord[] };

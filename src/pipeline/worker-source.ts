@@ -82,7 +82,7 @@ export class WorkerSource implements ValidatedSource {
     return this.endBytes !== undefined && this.queue.length === 0 ? this.endBytes : this.bytes;
   }
 
-  /** Started with `checksums`: each input's sha256 once the worker has read them all. */
+  /** Started with `checksums`: each input's sha256, for those the worker has read to their end. */
   checksums(): Array<string | undefined> | undefined {
     return this.sums;
   }
@@ -118,6 +118,7 @@ export class WorkerSource implements ValidatedSource {
       case 'chunk':
         this.queue.push(message.chunk);
         this.queueBytes.push(message.bytesRead);
+        if (message.sha256 !== undefined) this.sums = message.sha256;
         break;
       case 'end':
         this.endBytes = message.bytesRead;

@@ -160,11 +160,13 @@ export function isEffectivelyRequired(spec: SchemaSpec, name: string): boolean {
 /**
  * What JSON `null` gives a column: NULL, as the file says, where the column may hold NULL, even
  * when it has a default (a table exported with NULLs there came back with the default); in a
- * required column, NULL cannot be, so null is a missing value (the default, else "is required").
+ * required or primary key column, NULL cannot be, so null is a missing value (the default, else
+ * "is required").
  * A CSV field has no null: an empty one is missing.
  */
 export function nullIsNull(spec: SchemaSpec, name: string): boolean {
-  return spec.columns[name]?.required !== true && !isEffectivelyRequired(spec, name);
+  // A primary key column is NOT NULL (to-ddl.ts) even with a default: null is missing there.
+  return spec.columns[name]?.required !== true && !(spec.primaryKey ?? []).includes(name) && !isEffectivelyRequired(spec, name);
 }
 
 // ---- compiled columns ---------------------------------------------------------------------

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { FieldError } from '../schema/types.js';
 import { catalogueColumns } from '../schema/from-table.js';
 import { nameKey, quoteIdent } from '../schema/names.js';
+import { isSqlDefault } from '../schema/zod-schema.js';
 import type { Db } from './open-database.js';
 import { describeConstraintFailure, isConstraintError, type ForeignKeyRef } from './constraint-failure.js';
 
@@ -63,6 +64,8 @@ export class BatchWriter {
   private readonly inserted: string[];
   /** Of `inserted`, those whose value may be SQL_DEFAULT: the statement reads the SQL default in its place. */
   private readonly sqlDefaults: Map<string, string>;
+  /** withDefaults' statements, one per column with a SQL default, made when first needed. */
+  private readonly defaultValues = new Map<string, Statement>();
   /**
    * Per parameter of one row's tuple, the place in the row of the value it binds; undefined
    * when that is the row itself, as it is for every table barge made: no generated column, no
@@ -185,11 +188,14 @@ export class BatchWriter {
   }
 
   private writeOne(rows: readonly (readonly unknown[])[], index: number, outcome: WriteOutcome, statement: Statement = this.single, args?: unknown[]): void {
-    const row = rows[index]!;
+    const bound = rows[index]!;
+    // The values as SQLite will store them: a SQL default evaluated (for the key probe and the
+    // message), not the marker that stands for it in the statement's parameters.
+    const row = this.sqlDefaults.size === 0 ? bound : this.withDefaults(bound);
     try {
       let existed = false;
       if (this.exists) existed = this.exists.statement.get(this.exists.places.map((at) => row[at])) !== undefined;
-      const changes = statement.run(...(args ?? this.bind(row))).changes;
+      const changes = statement.run(...(args ?? this.bind(bound))).changes;
       if (changes === 0) outcome.ignored++;
       else if (existed) outcome.updated++;
       else outcome.inserted++;
@@ -197,6 +203,21 @@ export class BatchWriter {
       if (!isConstraintError(error)) throw error;
       outcome.failures.push({ index, error: describeConstraintFailure(error, this.table, this.columns, row, this.foreignKeys, this.duplicateHint) });
     }
+  }
+
+  /** `row` with each SQL_DEFAULT replaced by its column's SQL default, evaluated now. */
+  private withDefaults(row: readonly unknown[]): readonly unknown[] {
+    if (!row.some(isSqlDefault)) return row;
+    return row.map((value, at) => {
+      if (!isSqlDefault(value)) return value;
+      const column = this.columns[at]!;
+      let evaluate = this.defaultValues.get(column);
+      if (evaluate === undefined) {
+        evaluate = this.db.prepare(`SELECT (${this.sqlDefaults.get(column)})`).pluck(true);
+        this.defaultValues.set(column, evaluate);
+      }
+      return evaluate.get();
+    });
   }
 
   /** The columns an upsert may set: all it inserts but the key it matches on. */

@@ -518,6 +518,12 @@ describe('export: signals and the file it replaces', () => {
     expect(fs.readFileSync(path.join(dir, 'log.txt'), 'utf8')).toBe(
       ['PRECIOUS', 'before', 'id', 'P-1', 'P-2', 'after', 'before', 'id', 'P-1', 'P-2', 'after', 'before', '{"id":"P-1"}', '{"id":"P-2"}', 'after', ''].join('\n'),
     );
+    // A descriptor the shell did not open is one of Node's own (its event loop's): not written.
+    for (const fd of [5, 9]) {
+      const unopened = await barge(dir, ['export', '--table', 'products', '--out', `/dev/fd/${fd}`]);
+      expect(unopened.exitCode, unopened.stderr).toBe(3);
+      expect(unopened.stderr).toMatch(new RegExp(`^barge: error: cannot write /dev/fd/${fd}: `));
+    }
   });
 });
 

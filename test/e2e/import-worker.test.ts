@@ -155,6 +155,20 @@ describe('checksums of an atomic import: the worker hashes CSV as it reads, the 
   });
 });
 
+describe('checksums taken by the worker when the job stops early', () => {
+  it('--max-errors stops an atomic CSV job in its second input: the inputs the worker read whole keep their sha256', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify({ table: 't', columns: { id: { type: 'integer' }, name: { type: 'string' } } }));
+    fs.writeFileSync(path.join(dir, 'a.csv'), 'id,name\n' + Array.from({ length: 1000 }, (_, i) => `${i + 1},x`).join('\n') + '\n');
+    fs.writeFileSync(path.join(dir, 'b.csv'), 'id,name\nbad,x\n');
+    const run = await barge(dir, ['import', 'a.csv', 'b.csv', '--schema', 's.json', '--db', 't.db', '--max-errors', '1', '--job-id', 'j'], { env: { BARGE_WORKER: 'always' } });
+    expect(run.exitCode).toBe(1);
+    const inputs = JSON.parse(dbRows<{ inputs: string }>(path.join(dir, 't.db'), "SELECT inputs FROM _barge_jobs WHERE id = 'j'")[0]!.inputs) as Array<{ sha256: string | null }>;
+    const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(path.join(dir, file))).digest('hex');
+    expect(inputs[0]!.sha256).toBe(sha256('a.csv'));
+  });
+});
+
 describe('the validation worker started from bin/barge.js before the CLI loads', () => {
   it('is ended when the import keeps to one thread after all (a small input, a big file named as the report)', async () => {
     const dir = workdir();

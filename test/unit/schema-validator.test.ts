@@ -280,6 +280,9 @@ describe('missing values, required and default', () => {
     expect(compileValidator(spec, { fastPath: false }).validate({ c: null, d: null }, false)).toEqual({ ok: true, row: [null, 'x'] });
     expect(compileValidator(spec).validate({ c: null, d: null }, false)).toEqual({ ok: true, row: [null, 'x'] });
     expect(compileValidator(spec).given({ c: null, d: null }, false)).toEqual([true, false]);
+    // A primary key column is NOT NULL: null there is missing, so its default.
+    const keyed = parseSchemaSpec({ table: 't', primaryKey: ['code'], columns: { code: { type: 'string', default: 'X' }, n: { type: 'string' } } }, 'x');
+    for (const fastPath of [true, false]) expect(compileValidator(keyed, { fastPath }).validate({ code: null, n: 'a' }, false)).toEqual({ ok: true, row: ['X', 'a'] });
   });
   it('requires primary key columns, except a lone integer key that SQLite assigns', () => {
     const text = compileValidator(parseSchemaSpec({ table: 't', primaryKey: ['k'], columns: { k: { type: 'string' } } }, 'x'));
