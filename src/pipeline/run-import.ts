@@ -188,7 +188,8 @@ class ImportRun {
       this.earlierRejected = resumeFrom.checkpoint.counts.rejected;
       this.counts = { ...resumeFrom.checkpoint.counts };
       this.batchNo = resumeFrom.checkpoint.batches;
-      this.batchesCommitted = resumeFrom.checkpoint.batches;
+      // Rolled-back batches (batch mode) are numbered but not committed.
+      this.batchesCommitted = resumeFrom.checkpoint.committed ?? resumeFrom.checkpoint.batches;
       this.recordsConsumed = skip;
     }
     this.events.onStart?.({ jobId: this.jobId, table: spec.table, totalBytes, resumedFrom: resumeFrom ? skip : undefined });
@@ -411,7 +412,7 @@ class ImportRun {
   private checkpoint(): void {
     if (!this.saveCheckpoint || this.scope.outer) return;
     this.saveCheckpoint(this.jobId, {
-      records: this.recordsConsumed, batches: this.batchNo, counts: { ...this.counts }, reportBytes: this.report.size, culprits: this.culprits,
+      records: this.recordsConsumed, batches: this.batchNo, committed: this.batchesCommitted, counts: { ...this.counts }, reportBytes: this.report.size, culprits: this.culprits,
     });
   }
 

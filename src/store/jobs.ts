@@ -25,7 +25,10 @@ export interface JobCounts {
 export interface JobCheckpoint {
   /** Records consumed (valid or not) from the start of the job's inputs. */
   records: number;
+  /** Batches read so far (their numbers), committed or rolled back (batch mode). */
   batches: number;
+  /** Of those, the batches committed (absent in jobs of older versions: `batches`). */
+  committed?: number;
   counts: JobCounts;
   /** The error report's size in bytes after this batch's entries (absent in jobs of older versions). */
   reportBytes?: number;
@@ -105,7 +108,7 @@ export function checkpointWriter(db: Db): (id: string, checkpoint: JobCheckpoint
   );
   return (id, checkpoint) => {
     const c = checkpoint.counts;
-    statement.run(JSON.stringify(checkpoint), checkpoint.batches, c.read, c.inserted, c.updated, c.ignored, c.rejected, id);
+    statement.run(JSON.stringify(checkpoint), checkpoint.committed ?? checkpoint.batches, c.read, c.inserted, c.updated, c.ignored, c.rejected, id);
   };
 }
 

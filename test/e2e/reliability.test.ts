@@ -525,3 +525,33 @@ describe('--max-errors across a resume', () => {
     expect(rows(db, 'SELECT report_path AS p FROM _barge_jobs')).toEqual([{ p: report }]);
   });
 });
+
+describe('batch mode: the batches committed count only the committed ones', () => {
+  it('killed after some batches were rolled back: the job row says how many were committed, and a resume goes on from there', async () => {
+    const dir = setup();
+    const db = path.join(dir, 'k.db');
+    // Batches of one record; every second record is bad (a qty that is not an integer): rolled back.
+    const run = execa('node', [BIN, 'import', '-', '--schema', 'numbered.schema.json', '--db', 'k.db', '--mode', 'batch', '--batch-size', '1', '--format', 'csv'], {
+      cwd: dir, reject: false, stdin: 'pipe', env: { ...process.env, BARGE_DB: '', NO_COLOR: '1' },
+    });
+    const lines = ['id,name,qty'];
+    for (let id = 1; id <= 40; id++) lines.push(`${id},item ${id},${id % 2 === 0 ? 'many' : id}`);
+    run.stdin!.write(`${lines.join('\n')}\n`);
+    // The last record waits for more input (a line break may follow); 39 are written.
+    const deadline = Date.now() + 20_000;
+    let seen = 0;
+    while (Date.now() < deadline && seen < 39) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      if (!fs.existsSync(db)) continue;
+      const conn = new Database(db, { readonly: true });
+      try {
+        seen = (conn.prepare("SELECT json_extract(checkpoint, '$.records') AS n FROM _barge_jobs").get() as { n: number | null } | undefined)?.n ?? 0;
+      } catch { /* not created yet */ } finally { conn.close(); }
+    }
+    run.kill('SIGKILL');
+    await run;
+    expect(seen).toBe(39);
+    expect(rows(db, 'SELECT count(*) AS n FROM numbered')).toEqual([{ n: 20 }]);
+    expect(rows(db, 'SELECT batches_committed AS b FROM _barge_jobs')).toEqual([{ b: 20 }]);
+  });
+});
