@@ -527,7 +527,7 @@ describe('--max-errors across a resume', () => {
 });
 
 describe('batch mode: the batches committed count only the committed ones', () => {
-  it('killed after some batches were rolled back: the job row says how many were committed, and a resume goes on from there', async () => {
+  it('killed after some batches were rolled back: the job row says how many were committed', async () => {
     const dir = setup();
     const db = path.join(dir, 'k.db');
     // Batches of one record; every second record is bad (a qty that is not an integer): rolled back.
@@ -553,5 +553,26 @@ describe('batch mode: the batches committed count only the committed ones', () =
     expect(seen).toBe(39);
     expect(rows(db, 'SELECT count(*) AS n FROM numbered')).toEqual([{ n: 20 }]);
     expect(rows(db, 'SELECT batches_committed AS b FROM _barge_jobs')).toEqual([{ b: 20 }]);
+  });
+});
+
+describe('a run that fails with a usage error does not remove a new database another process uses', () => {
+  it('A and B read stdin into one new database; A fails (--on-conflict update without a key) while B waits for its input: B\'s rows stay', async () => {
+    const dir = setup();
+    const stdinImport = (args: string[]) => execa('node', [BIN, 'import', '-', '--format', 'csv', ...args], {
+      cwd: dir, reject: false, stdin: 'pipe', env: { ...process.env, BARGE_DB: '', NO_COLOR: '1' },
+    });
+    const a = stdinImport(['--table', 'a', '--on-conflict', 'update', '--db', 'shared.db']);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    // B has the database open, nothing written yet, when A fails.
+    const b = stdinImport(['--table', 'b', '--db', 'shared.db']);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    a.stdin!.end('id,name\n1,x\n');
+    const ra = await a;
+    expect(ra.exitCode, String(ra.stderr)).toBe(2);
+    b.stdin!.end('id,name\n1,x\n2,y\n');
+    const rb = await b;
+    expect(rb.exitCode, String(rb.stderr)).toBe(0);
+    expect(rows(path.join(dir, 'shared.db'), 'SELECT id, name FROM b ORDER BY id')).toEqual([{ id: 1, name: 'x' }, { id: 2, name: 'y' }]);
   });
 });
