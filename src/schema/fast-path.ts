@@ -133,23 +133,10 @@ function fastColumn(col: ColumnSpec, text: boolean, missing: unknown): FastColum
       return typeof raw === 'number' && Number.isSafeInteger(raw) ? value(raw) : ASK_ZOD;
     };
   }
-  if (type === 'number' && col.exactIntegers === true) {
-    // NUMERIC: an integer beyond 2^53 is a BigInt (text) or rejected (JSON): zod's path.
-    return (raw) => {
-      if (typeof raw === 'string') {
-        if (raw === '') return missing;
-        if (hasLeadingZero(raw)) return ASK_ZOD;
-        const plain = plainDecimalOf(raw, true);
-        if (plain !== undefined) return value(plain);
-        if (!NUMBER_TEXT.test(raw)) return ASK_ZOD;
-        const n = Number(raw) + 0;
-        return Number.isFinite(n) && !(Number.isInteger(n) && !Number.isSafeInteger(n)) ? value(n) : ASK_ZOD;
-      }
-      if (raw === undefined || raw === null) return missing;
-      return typeof raw === 'number' && Number.isFinite(raw) && !(Number.isInteger(raw) && !Number.isSafeInteger(raw)) ? value(raw) : ASK_ZOD;
-    };
-  }
   if (type === 'number') {
+    // NUMERIC (exactIntegers): an integer beyond 2^53 is a BigInt (text) or rejected (JSON): zod's path.
+    const exact = col.exactIntegers === true;
+    const fits = (n: number) => Number.isFinite(n) && !(exact && Number.isInteger(n) && !Number.isSafeInteger(n));
     return (raw) => {
       if (typeof raw === 'string') {
         if (raw === '') return missing;
@@ -158,10 +145,10 @@ function fastColumn(col: ColumnSpec, text: boolean, missing: unknown): FastColum
         if (plain !== undefined) return value(plain);
         if (!NUMBER_TEXT.test(raw)) return ASK_ZOD;
         const n = Number(raw) + 0;
-        return Number.isFinite(n) ? value(n) : ASK_ZOD;
+        return fits(n) ? value(n) : ASK_ZOD;
       }
       if (raw === undefined || raw === null) return missing;
-      return typeof raw === 'number' && Number.isFinite(raw) ? value(raw) : ASK_ZOD;
+      return typeof raw === 'number' && fits(raw) ? value(raw) : ASK_ZOD;
     };
   }
   // boolean
