@@ -40,8 +40,7 @@ export function openSink(config: { out?: string; gzip: boolean }, stdout: NodeJS
  * lost the log's earlier lines, and a group's other output (`{ echo a; barge …; } > log`).
  */
 function descriptorOf(out: string): number | undefined {
-  let current = path.resolve(out);
-  for (let hops = 0; hops < 40; hops++) {
+  for (const current of linkChain(path.resolve(out))) {
     const named = /^\/dev\/(stdout|stderr)$/.exec(current);
     if (named) return named[1] === 'stdout' ? 1 : 2;
     const numbered = /^\/(?:dev|proc\/(?:self|thread-self|\d+))\/fd\/(\d+)$/.exec(current);
@@ -53,8 +52,6 @@ function descriptorOf(out: string): number | undefined {
       if (fd <= 2) return fd;
       return isRegularFile(fd) ? fd : undefined;
     }
-    if (!lstatOrUndefined(current)?.isSymbolicLink()) return undefined;
-    current = path.resolve(path.dirname(current), fs.readlinkSync(current));
   }
   return undefined;
 }
@@ -205,13 +202,20 @@ export function fileSink(out: string, gzip: boolean): Sink {
   };
 }
 
-/** The file a path names once its symlinks are followed (the path itself when it is none). */
-function linkTarget(file: string): string {
+/** The path, then each path its symlinks lead to (at most 40 hops). */
+function* linkChain(file: string): Generator<string> {
   let current = file;
   for (let hops = 0; hops < 40; hops++) {
-    if (!lstatOrUndefined(current)?.isSymbolicLink()) return current;
+    yield current;
+    if (!lstatOrUndefined(current)?.isSymbolicLink()) return;
     current = path.resolve(path.dirname(current), fs.readlinkSync(current));
   }
-  return current;
+  yield current;
 }
 
+/** The file a path names once its symlinks are followed (the path itself when it is none). */
+function linkTarget(file: string): string {
+  let last = file;
+  for (const current of linkChain(file)) last = current;
+  return last;
+}

@@ -144,7 +144,7 @@ class ImportRun {
 
     const config = this.config;
     // A bad --errors is a usage error before anything is read or recorded (startJob opens it).
-    reportPathFor(config);
+    const reportPath = reportPathFor(config);
     const inputs = await openInputs(config.inputs, config.source);
     const totalBytes = inputs.every((input) => input.size !== undefined) ? inputs.reduce((sum, input) => sum + input.size!, 0) : undefined;
     const records = recordsOf(inputs, config.source);
@@ -197,7 +197,7 @@ class ImportRun {
     if (idleChecksums) source.whileWaiting!(() => idleChecksums.step());
     let job: JobRecord;
     try {
-      job = await this.startJob(inputs, resumeFrom, spec.table, !config.dryRun && idleChecksums === undefined && !hashedBySource);
+      job = await this.startJob(inputs, resumeFrom, spec.table, reportPath, !config.dryRun && idleChecksums === undefined && !hashedBySource);
     } catch (error) {
       await source.close().catch(() => undefined);
       if (error instanceof JobFinishedMeanwhile) return this.alreadyDone(error.job);
@@ -252,13 +252,10 @@ class ImportRun {
   }
 
   /** The job's row (new, or the resumed one marked running again), its report and its transaction scope. */
-  private async startJob(inputs: OpenedInput[], resumeFrom: JobRecord | undefined, table: string, checksums: boolean): Promise<JobRecord> {
+  private async startJob(inputs: OpenedInput[], resumeFrom: JobRecord | undefined, table: string, reportPath: string, checksums: boolean): Promise<JobRecord> {
     const config = this.config;
     const jobInputs = resumeFrom ? resumeFrom.inputs : await describeInputs(inputs, checksums);
     this.jobId = resumeFrom?.id ?? config.jobId ?? newJobId();
-    // A resumed job's report is cut back to where its last committed batch left it; with no batch
-    // committed, everything in it came from batches that were not (an older checkpoint has no size).
-    const reportPath = reportPathFor(config);
     this.scope = new TransactionScope(this.db, config.mode === 'atomic' || config.dryRun);
 
     const job: JobRecord = {
@@ -278,7 +275,9 @@ class ImportRun {
       }
     }
     // Opened once the job is this run's: a resumed report is cut back to its checkpoint here,
-    // which, before the claim, could cut the entries of a run that had just claimed it.
+    // which, before the claim, could cut the entries of a run that had just claimed it. With no
+    // batch committed, everything in it came from batches that were not (an older checkpoint has
+    // no size).
     const reportAt = resumeFrom === undefined ? undefined : resumeFrom.checkpoint === null ? 0 : resumeFrom.checkpoint.reportBytes;
     this.report = new ErrorReport(reportPath, this.validator.columns, resumeFrom !== undefined, reportAt);
     const lost = this.report.lostEntriesWarning(resumeFrom?.checkpoint?.counts.rejected ?? 0);

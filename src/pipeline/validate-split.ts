@@ -5,6 +5,7 @@ import { formatFromPath, isGzipPath } from '../source/open-input.js';
 import type { InputFormat, SourceOptions } from '../source/types.js';
 import { workerSetting } from '../worker-setting.js';
 import type { FromTail, TailStart } from './validate-tail-worker.js';
+import { EarlyWorker, fileSize } from './early-worker.js';
 
 /**
  * `barge validate` of one big file on two threads: this thread reads and validates the
@@ -82,13 +83,6 @@ export function planSplit(paths: readonly string[], source: SourceOptions): Spli
   }
 }
 
-function sizeOf(path: string): number {
-  try {
-    return fs.statSync(path).size;
-  } catch {
-    return 0;
-  }
-}
 
 function read(fd: number, position: number, length: number): Buffer {
   const buffer = Buffer.alloc(length);
@@ -122,7 +116,7 @@ function newTailWorker(start: TailStart | null): Worker {
 }
 
 /** A tail worker started before `validate` knew its work (startTailEarly). */
-let earlyTail: { worker: Worker; broken: boolean } | undefined;
+const earlyTail = new EarlyWorker();
 
 /**
  * Starts the tail worker from bin/barge.js, before this thread loads the CLI's modules, when
@@ -131,17 +125,12 @@ let earlyTail: { worker: Worker; broken: boolean } | undefined;
  */
 export function startTailEarly(args: readonly string[]): void {
   const setting = workerSetting();
-  if (earlyTail !== undefined || setting === 'never') return;
+  if (setting === 'never') return;
   // The arguments that name a file big enough (an option's value, a report's name, is not).
   const minBytes = setting === 'always' ? 2 : SPLIT_MIN_BYTES;
-  const big = args.filter((arg) => !arg.startsWith('-') && /\.(csv|tsv|tab|txt|ndjson|jsonl)$/i.test(arg) && sizeOf(arg) >= minBytes);
+  const big = args.filter((arg) => !arg.startsWith('-') && /\.(csv|tsv|tab|txt|ndjson|jsonl)$/i.test(arg) && fileSize(arg) >= minBytes);
   if (big.length !== 1) return;
-  const worker = newTailWorker(null);
-  const started = { worker, broken: false };
-  worker.on('error', () => { started.broken = true; });
-  worker.on('exit', () => { started.broken = true; });
-  worker.unref();
-  earlyTail = started;
+  earlyTail.start(() => newTailWorker(null));
 }
 
 /** The worker validating the file from the split on, its chunks kept in order until asked for. */
@@ -156,17 +145,7 @@ export class TailReader {
   private closed = false;
 
   constructor(start: TailStart) {
-    const early = earlyTail;
-    earlyTail = undefined;
-    if (early !== undefined && !early.broken) {
-      early.worker.removeAllListeners();
-      early.worker.ref();
-      early.worker.postMessage({ start });
-      this.worker = early.worker;
-    } else {
-      if (early !== undefined) void early.worker.terminate();
-      this.worker = newTailWorker(start);
-    }
+    this.worker = earlyTail.adopt({ start }) ?? newTailWorker(start);
     this.worker.on('message', (message: FromTail) => this.receive(message));
     this.worker.on('error', (error) => this.fail(error.message));
     this.worker.on('exit', () => this.fail('the validation worker stopped'));

@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { workerSetting } from '../worker-setting.js';
 import type { ToWorker, WorkerStart } from './worker-protocol.js';
+import { EarlyWorker, fileSize } from './early-worker.js';
 
 /**
  * Below this much input a worker's start-up (~40 ms) costs more than it saves.
@@ -18,7 +18,7 @@ export const WORKER_MIN_BYTES = 1 << 20;
 const WORKER_YOUNG_GENERATION_MB = 16;
 
 /** A validation worker started before the import knew its work (startImportWorkerEarly). */
-let early: { worker: Worker; broken: boolean } | undefined;
+const early = new EarlyWorker();
 
 /**
  * The import's validation worker (validation-worker.ts), told its work now, or (start null)
@@ -40,47 +40,22 @@ function newValidationWorker(start: WorkerStart | null): Worker {
  */
 export function startImportWorkerEarly(args: readonly string[]): void {
   const setting = workerSetting();
-  if (early !== undefined || setting === 'never') return;
+  if (setting === 'never') return;
   if (args.includes('-') || args.some((arg, i) => arg === '--on-conflict=update' || (arg === '--on-conflict' && args[i + 1] === 'update'))) return;
   const minBytes = setting === 'always' ? 1 : WORKER_MIN_BYTES;
   const bytes = args
     .filter((arg) => !arg.startsWith('-') && /\.(csv|tsv|tab|txt|ndjson|jsonl|json)(\.gz)?$/i.test(arg))
-    .reduce((sum, arg) => sum + sizeOf(arg), 0);
+    .reduce((sum, arg) => sum + fileSize(arg), 0);
   if (bytes < minBytes) return;
-  const worker = newValidationWorker(null);
-  const started = { worker, broken: false };
-  worker.on('error', () => { started.broken = true; });
-  worker.on('exit', () => { started.broken = true; });
-  // Not waited for: a run that fails before it needs the worker exits as if it had none.
-  worker.unref();
-  early = started;
+  early.start(() => newValidationWorker(null));
 }
 
 /** The validation worker for this work: the one started early when there is one, else a new one. */
 export function startValidationWorker(start: WorkerStart): Worker {
-  const started = early;
-  early = undefined;
-  if (started === undefined || started.broken) {
-    if (started !== undefined) void started.worker.terminate();
-    return newValidationWorker(start);
-  }
-  started.worker.removeAllListeners();
-  started.worker.ref();
-  started.worker.postMessage({ type: 'start', start } satisfies ToWorker);
-  return started.worker;
+  return early.adopt({ type: 'start', start } satisfies ToWorker) ?? newValidationWorker(start);
 }
 
 /** Ends a worker started early that the import does not use (it validates in this thread). */
 export function discardEarlyWorker(): void {
-  const started = early;
-  early = undefined;
-  if (started !== undefined) void started.worker.terminate();
-}
-
-function sizeOf(path: string): number {
-  try {
-    return fs.statSync(path).size;
-  } catch {
-    return 0;
-  }
+  early.discard();
 }
