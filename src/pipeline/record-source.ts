@@ -1,4 +1,6 @@
+import { BargeError } from '../errors.js';
 import { openInput, readRecords } from '../source/index.js';
+import { abandonInput } from '../source/open-input.js';
 import { FileSha256 } from './file-sha256.js';
 import type { OpenedInput, SourceOptions, SourceRecord } from '../source/types.js';
 import type { JobInput } from '../store/jobs.js';
@@ -6,6 +8,13 @@ import type { JobInput } from '../store/jobs.js';
 export async function openInputs(paths: string[], options: SourceOptions): Promise<OpenedInput[]> {
   const inputs: OpenedInput[] = [];
   for (const path of paths) inputs.push(await openInput(path, options));
+  // A JSON record names its own fields: --columns and --no-header would be ignored without a word.
+  const headerOption = options.columns !== undefined ? '--columns' : options.header === false ? '--no-header' : undefined;
+  if (headerOption !== undefined && inputs.every((input) => input.format === 'ndjson' || input.format === 'json')) {
+    for (const input of inputs) abandonInput(input);
+    const first = inputs[0]!;
+    throw new BargeError('usage', `${headerOption} applies to CSV/TSV input, and ${first.name} is ${first.format === 'json' ? 'a JSON array' : 'NDJSON'}, whose records name their own fields; leave it out`, { input: first.name });
+  }
   return inputs;
 }
 

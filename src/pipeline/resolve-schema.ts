@@ -101,11 +101,22 @@ export function schemaBeforeReading(
   return { table };
 }
 
-/** Infers the schema from the first records (SPEC §3: --infer-rows). */
-export function schemaFromSamples(table: string, samples: SourceRecord[]): ResolvedSchema {
+/**
+ * Infers the schema from the first records (SPEC §3: --infer-rows). `remedy` ends the message
+ * when there is nothing to infer from (`barge schema infer`, which makes the schema, has none).
+ */
+export function schemaFromSamples(table: string, samples: SourceRecord[], remedy: string | null = 'pass --schema'): ResolvedSchema {
   const usable = samples.filter((record) => record.parseError === undefined);
   if (usable.length === 0) {
-    throw new BargeError('usage', `cannot infer a schema for "${table}": the input has no readable records; pass --schema`);
+    const end = remedy === null ? '' : `; ${remedy}`;
+    const first = samples[0];
+    if (first === undefined) throw new BargeError('usage', `cannot infer a schema for "${table}": the input has no readable records${end}`);
+    // Every sample was a ragged row or a bad line: say which, as a rejection would.
+    const what = samples.length === 1 ? 'the one record read' : `none of the ${samples.length} records read`;
+    throw new BargeError(
+      'usage',
+      `cannot infer a schema for "${table}": ${what} to infer it could be read, the first: ${first.input}:line ${first.line}: ${first.parseError!.message}; fix the input${remedy === null ? '' : `, or ${remedy}`}`,
+    );
   }
   return { spec: inferSchema(usable, table), origin: 'inferred' };
 }

@@ -165,7 +165,7 @@ class ImportRun {
           throw interruptedWhileInferring();
         }
         if (next.done) break;
-        pending.push(...next.value);
+        for (const record of next.value) pending.push(record);
       }
       resolved = schemaFromSamples(before.table, pending.slice(0, config.inferRows));
     }

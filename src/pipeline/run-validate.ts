@@ -101,7 +101,7 @@ async function validateRun(
         if (plan !== undefined) throw new SplitFailed();
         break;
       }
-      pending.push(...next.value);
+      for (const record of next.value) pending.push(record);
     }
     ({ spec, origin } = schemaFromSamples(before.table, pending.slice(0, config.inferRows)));
   }
@@ -111,7 +111,7 @@ async function validateRun(
     // The first chunk gives the header's names (and any error there makes runValidate fall back).
     if (pending.length === 0) {
       const first = await records.next();
-      if (!first.done) pending.push(...first.value);
+      if (!first.done) for (const record of first.value) pending.push(record);
     }
     const csv = plan.format !== 'ndjson';
     const names = config.source.header ? header : config.source.columns;

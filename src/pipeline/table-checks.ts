@@ -1,4 +1,5 @@
 import { BargeError } from '../errors.js';
+import { affinityOf, affinityProblem } from '../schema/affinity.js';
 import { quoteIdent } from '../schema/index.js';
 import { nameKey } from '../schema/names.js';
 import { notAKeyMessage, referenceableColumns } from '../schema/schema-file.js';
@@ -31,10 +32,21 @@ export function foreignKeysOf(spec: SchemaSpec): ForeignKey[] {
 
 /** A --schema for an existing table must not declare columns the table lacks (the insert would fail midway). */
 export function checkTableMatchesSchema(db: Db, spec: SchemaSpec): void {
-  const present = new Set((db.prepare(`PRAGMA table_info(${quoteIdent(spec.table)})`).all() as Array<{ name: string }>).map((c) => c.name));
-  for (const column of Object.keys(spec.columns)) {
-    if (!present.has(column)) {
+  const info = db.prepare(`PRAGMA table_info(${quoteIdent(spec.table)})`).all() as Array<{ name: string; type: string }>;
+  const declared = new Map(info.map((c) => [c.name, c.type]));
+  for (const [column, col] of Object.entries(spec.columns)) {
+    const type = declared.get(column);
+    if (type === undefined) {
       throw new BargeError('usage', `table "${spec.table}" has no column "${column}" that the schema declares; add it to the table or remove it from the schema`);
+    }
+    // A --schema whose type the column cannot hold unchanged: values validated as one type
+    // would be stored as another ("02134" as 2134), and the schema kept for the next import.
+    const affinity = affinityOf(type);
+    const problem = affinityProblem(col.type, affinity);
+    if (problem !== undefined) {
+      const fitting = affinity === 'INTEGER' ? 'integer' : affinity === 'TEXT' ? 'string' : affinity === 'REAL' && col.type === 'integer' ? 'number' : undefined;
+      const remedy = fitting !== undefined ? `declare it "${fitting}" in the schema, or import into a new table` : `import into a new table (or one whose column is ${col.type === 'string' ? 'TEXT' : 'INTEGER'})`;
+      throw new BargeError('usage', `column "${column}" of table "${spec.table}" is ${type === '' ? 'declared without a type' : `declared ${type}`}, but the schema makes it "${col.type}": ${problem}; ${remedy}`);
     }
   }
 }

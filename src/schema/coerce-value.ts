@@ -67,6 +67,8 @@ function coerceNumber(v: unknown): unknown {
     // "1e309" passes the pattern and becomes Infinity, which z.number() rejects.
     if (!NUMBER_TEXT.test(v) || hasLeadingZero(v)) return v;
     const n = Number(v) + 0;
+    // "1e-400" is no double either: Number() makes it 0, a value the input did not hold.
+    if (n === 0 && underflows(v)) return v;
     // Integer text beyond 2^53 (within SQLite's 64-bit range) keeps its digits as a BigInt: a
     // column of NUMERIC affinity stores it exactly (exactIntegers); the zod schema of any other
     // number column (REAL) turns it into the double it always was (valueSchema).
@@ -74,6 +76,16 @@ function coerceNumber(v: unknown): unknown {
   }
   if (v === null) return undefined;
   return v;
+}
+
+/** Whether number text whose double is 0 has a non-zero digit before its exponent: too small for a double. */
+export function underflows(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x65 || c === 0x45) return false; // e, E
+    if (c >= 0x31 && c <= 0x39) return true; // 1-9
+  }
+  return false;
 }
 
 /** Integer text beyond 2^53 whose double is `n`: its BigInt within SQLite's 64-bit range, else `n` (a REAL, as SQLite stores it). */
@@ -136,8 +148,8 @@ function coerceJsonString(v: unknown): unknown {
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return Number.isFinite(v) && !roundedByJson(v) ? String(v) : v;
   if (typeof v === 'boolean') return JSON.stringify(v);
-  // An integer inside that JSON.parse has rounded would be stored rounded, as a bare one would.
-  if (typeof v === 'object') return keepsItsIntegers(v) ? JSON.stringify(v) : v;
+  // A number inside that JSON.parse has changed would be stored changed, as a bare one would.
+  if (typeof v === 'object') return keepsItsNumbers(v) ? JSON.stringify(v) : v;
   return v;
 }
 
@@ -152,23 +164,31 @@ export function roundedByJson(n: number): boolean {
 }
 
 /**
- * Whether a JSON value holds no integer JSON.parse may have rounded (roundedByJson: the id
- * 9007199254740993 is read as 9007199254740992), so storing the value would change it
- * without a word; the record is rejected instead (quote such ids in the input), as an integer
- * or string column rejects such a number. Only json columns, and objects or arrays
- * given to a string column, pay this walk.
+ * What JSON.parse has changed in a JSON value, if anything: an integer it may have rounded
+ * (roundedByJson: the id 9007199254740993 is read as 9007199254740992), or a number too large
+ * for a double (1e400 is read as Infinity, which JSON.stringify then writes as null). Storing
+ * the value would change it without a word; the record is rejected instead (quote such numbers
+ * in the input), as an integer or string column rejects such a number. Only json columns, and
+ * objects or arrays given to a string column, pay this walk.
  */
-export function keepsItsIntegers(value: unknown): boolean {
+export function jsonNumberChange(value: unknown): 'rounded' | 'overflow' | undefined {
   const stack: unknown[] = [value];
+  let change: 'rounded' | undefined;
   while (stack.length > 0) {
     const current = stack.pop();
     if (typeof current === 'number') {
-      if (roundedByJson(current)) return false;
+      if (!Number.isFinite(current)) return 'overflow';
+      if (roundedByJson(current)) change = 'rounded';
     } else if (typeof current === 'object' && current !== null) {
       for (const child of Array.isArray(current) ? current : Object.values(current)) stack.push(child);
     }
   }
-  return true;
+  return change;
+}
+
+/** Whether a JSON value holds every number as its producer wrote it (jsonNumberChange). */
+export function keepsItsNumbers(value: unknown): boolean {
+  return jsonNumberChange(value) === undefined;
 }
 
 /** Whether a text holds no half of a UTF-16 surrogate pair (String.prototype.isWellFormed, ES2024). */
@@ -196,7 +216,7 @@ function coerceAnyJson(v: unknown): unknown {
   if (v === null) return undefined;
   if (typeof v === 'number') return Number.isSafeInteger(v) ? BigInt(v) : v;
   if (typeof v === 'boolean') return v ? 1n : 0n;
-  if (typeof v === 'object') return keepsItsIntegers(v) ? JSON.stringify(v) : v;
+  if (typeof v === 'object') return keepsItsNumbers(v) ? JSON.stringify(v) : v;
   return v;
 }
 

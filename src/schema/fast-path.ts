@@ -1,4 +1,4 @@
-import { coerceJson, hasLeadingZero, INTEGER_TEXT, isWellFormed, keepsItsIntegers, NUMBER_TEXT, parseBooleanWord } from './coerce-value.js';
+import { coerceJson, hasLeadingZero, INTEGER_TEXT, isWellFormed, keepsItsNumbers, NUMBER_TEXT, parseBooleanWord, underflows } from './coerce-value.js';
 import type { ColumnSpec, SchemaSpec } from './types.js';
 import { defaultRowValue, finisherFor, isEffectivelyRequired, isObjectOrArray, nullIsNull, patternRegExp, valueSchema } from './zod-schema.js';
 
@@ -104,10 +104,12 @@ function fastColumn(col: ColumnSpec, text: boolean, missing: unknown): FastColum
     return (raw) => {
       const coerced = coerceJson(raw);
       if (coerced === undefined) return missing;
-      return isObjectOrArray(coerced) && keepsItsIntegers(coerced) ? JSON.stringify(coerced) : ASK_ZOD;
+      return isObjectOrArray(coerced) && keepsItsNumbers(coerced) ? JSON.stringify(coerced) : ASK_ZOD;
     };
   }
   if (type === 'string') {
+    // Text a NUMERIC affinity would change is zod's to reject (a rare column of a foreign table).
+    if (col.numericAffinity === true) return undefined;
     // Text: an empty field is missing. JSON: "" is a value, null is missing.
     return text
       ? (raw) => (raw === undefined || raw === '' || raw === null ? missing : typeof raw === 'string' ? value(raw) : ASK_ZOD)
@@ -145,7 +147,7 @@ function fastColumn(col: ColumnSpec, text: boolean, missing: unknown): FastColum
         if (plain !== undefined) return value(plain);
         if (!NUMBER_TEXT.test(raw)) return ASK_ZOD;
         const n = Number(raw) + 0;
-        return fits(n) ? value(n) : ASK_ZOD;
+        return fits(n) && !(n === 0 && underflows(raw)) ? value(n) : ASK_ZOD;
       }
       if (raw === undefined || raw === null) return missing;
       return typeof raw === 'number' && fits(raw) ? value(raw) : ASK_ZOD;

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { BargeError } from '../errors.js';
+import { affinityOf } from './affinity.js';
 import { INTEGER_TEXT, NUMBER_TEXT, parseBooleanWord } from './coerce-value.js';
 import { parseSchemaSpec } from './schema-file.js';
 import type { ColumnSpec, ColumnType, SchemaSpec } from './types.js';
@@ -92,8 +93,8 @@ function savedSchema(db: Database.Database, table: string): SchemaSpec | undefin
  * Declared type -> barge type, after SQLite's own affinity rules
  * (https://sqlite.org/datatype3.html#determination_of_column_affinity) with the names barge can
  * read more into. No declared type, or BLOB (BLOB affinity: values are stored as given), or
- * ANY (a STRICT table's "as given") is `any`; another unknown name is a string, as before
- * (SQLite's NUMERIC affinity turns numeric text into numbers itself).
+ * ANY (a STRICT table's "as given") is `any`; another unknown name is a string of NUMERIC
+ * affinity (specFromDeclared: text SQLite would turn into another number is rejected).
  */
 export function typeFromDeclared(declared: string): ColumnType {
   const t = declared.toUpperCase();
@@ -113,6 +114,7 @@ function specFromDeclared(declared: string): ColumnSpec {
   const type = typeFromDeclared(declared);
   const t = declared.toUpperCase();
   if (type === 'number' && !(t.includes('REAL') || t.includes('FLOA') || t.includes('DOUB'))) return { type, exactIntegers: true };
+  if (type === 'string' && affinityOf(declared) === 'NUMERIC') return { type, numericAffinity: true };
   return { type };
 }
 

@@ -112,7 +112,7 @@ export function inferSchema(samples: InferSample[], table: string): SchemaSpec {
         if (same !== undefined) {
           throw new BargeError(
             'usage',
-            `cannot infer a schema${from}: columns ${JSON.stringify(same)} and ${JSON.stringify(key)} differ only in case, and SQLite takes them for the same column; rename one (--columns)`,
+            `cannot infer a schema${from}: columns ${JSON.stringify(same)} and ${JSON.stringify(key)} differ only in case, and SQLite takes them for the same column; rename one${text ? ' (--columns)' : ' in the input'}`,
           );
         }
         keys.set(nameKey(key), key);

@@ -1,7 +1,8 @@
 import type { z } from 'zod';
+import { numericAffinityStores } from './affinity.js';
 import { mayBeTooDeep } from '../source/json-values.js';
 import { MAX_VALUE_DEPTH } from '../source/limits.js';
-import { hasLeadingZero, INT64_MAX, INT64_MIN, INTEGER_TEXT, keepsItsIntegers, NUMBER_TEXT, roundedByJson, type Coerce } from './coerce-value.js';
+import { hasLeadingZero, INT64_MAX, INT64_MIN, INTEGER_TEXT, jsonNumberChange, keepsItsNumbers, NUMBER_TEXT, roundedByJson, underflows, type Coerce } from './coerce-value.js';
 import type { ColumnSpec, ColumnType, FieldError } from './types.js';
 
 // Barge's own short messages for zod's issues, written from the issue code and the column
@@ -22,16 +23,25 @@ export const TYPE_EXPECTED: Record<ColumnType, string> = {
 
 /** The message of valueSchema's (zod-schema.ts) NUL check, which describeIssue recognises. */
 export const NUL_MESSAGE = 'nul';
-/** The same for a json column's check for integers beyond 2^53 (keepsItsIntegers). */
+/** The same for a json column's check for integers beyond 2^53 (keepsItsNumbers). */
 export const UNSAFE_INTEGER_MESSAGE = 'unsafe integer';
 /** The same for a string column's check for half of a surrogate pair (isWellFormed). */
 export const LONE_SURROGATE_MESSAGE = 'lone surrogate';
+/** The same for text a column of NUMERIC affinity would store as another number (ColumnSpec.numericAffinity). */
+export const NUMERIC_AFFINITY_MESSAGE = 'numeric affinity';
 
 // ---- messages -----------------------------------------------------------------------------
 
 const SHOWN_LENGTH = 60;
 
 /** A value as read, for a message: strings quoted, long values cut. */
+const NON_FINITE_MARK = '\u0000nonfinite:';
+const NON_FINITE_SHOWN = /"\\u0000nonfinite:(-?Infinity|NaN)"/g;
+
+function showNonFinite(_key: string, x: unknown): unknown {
+  return typeof x === 'number' && !Number.isFinite(x) ? NON_FINITE_MARK + String(x) : x;
+}
+
 export function showValue(v: unknown): string {
   if (typeof v === 'string') {
     return JSON.stringify(v.length > SHOWN_LENGTH ? v.slice(0, SHOWN_LENGTH) + '…' : v);
@@ -41,7 +51,8 @@ export function showValue(v: unknown): string {
   if (v === undefined) return 'nothing';
   let text: string;
   try {
-    text = JSON.stringify(v) ?? String(v);
+    // A number JSON cannot hold (JSON.parse's Infinity for 1e400) is shown as such, not as null.
+    text = JSON.stringify(v, showNonFinite)?.replace(NON_FINITE_SHOWN, '$1') ?? String(v);
   } catch {
     text = String(v);
   }
@@ -88,6 +99,17 @@ export function describeIssue(
           message: `expected well-formed text, got ${got}: it holds half of a UTF-16 surrogate pair (a lone \\ud800-\\udfff escape), which no text encoding can store`,
           value,
         };
+      }
+      if (issue.message === NUMERIC_AFFINITY_MESSAGE) {
+        return {
+          column: name,
+          code: 'type',
+          message: `would be stored as ${numericAffinityStores(String(coerced))}, got ${got}: the column's declared type gives it SQLite's NUMERIC affinity, which turns number-like text into a number (declare the column TEXT to keep the text)`,
+          value,
+        };
+      }
+      if (issue.message === UNSAFE_INTEGER_MESSAGE && typeof coerced === 'object' && coerced !== null && jsonNumberChange(coerced) === 'overflow') {
+        return { column: name, code: 'type', message: `holds a number too large for a double (read as Infinity), which JSON cannot hold: quote it in the input to keep it, got ${got}`, value };
       }
       if (issue.message === UNSAFE_INTEGER_MESSAGE) {
         return {
@@ -163,7 +185,13 @@ function typeHint(type: ColumnType, raw: unknown): string {
   if ((type === 'integer' || type === 'number') && typeof raw === 'string' && hasLeadingZero(raw) && (type === 'integer' ? INTEGER_TEXT : NUMBER_TEXT).test(raw)) {
     return ' (a number would drop the leading zero: declare the column "string" to keep the text)';
   }
-  if ((type === 'string' || type === 'any') && ((typeof raw === 'number' && roundedByJson(raw)) || (typeof raw === 'object' && raw !== null && !keepsItsIntegers(raw)))) {
+  if (type === 'number' && typeof raw === 'string' && NUMBER_TEXT.test(raw) && Number(raw) === 0 && underflows(raw)) {
+    return ' (too small for a double: it would be stored as 0)';
+  }
+  if ((type === 'string' || type === 'any') && typeof raw === 'object' && raw !== null && jsonNumberChange(raw) === 'overflow') {
+    return ' (it holds a number too large for a double, read as Infinity: quote it in the input to keep it)';
+  }
+  if ((type === 'string' || type === 'any') && ((typeof raw === 'number' && roundedByJson(raw)) || (typeof raw === 'object' && raw !== null && !keepsItsNumbers(raw)))) {
     return ' (JSON readers round integers beyond 2^53: quote it in the input to keep its digits)';
   }
   if (type === 'json' && typeof raw === 'string' && mayBeTooDeep(raw, MAX_VALUE_DEPTH)) {

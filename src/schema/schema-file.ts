@@ -172,6 +172,19 @@ function describeFileIssue(issue: z.core.$ZodIssue, root: unknown): SchemaProble
 
 type ParsedFile = z.output<typeof fileSchema>;
 
+/**
+ * valueProblem for a value written in the schema file (a default, an enum entry), worded for
+ * JSON: the data's wording ("expected true/false/1/0/yes/no", "write larger integers as
+ * strings") named spellings and a remedy the file does not accept.
+ */
+function fileValueProblem(col: ColumnSpec, value: unknown, options: { withEnum: boolean }): string | undefined {
+  if (col.type === 'boolean' && typeof value !== 'boolean') return `expected true or false (a JSON boolean), got ${kindOf(value)}`;
+  if (col.type === 'integer' && typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) {
+    return `expected an integer between -9007199254740991 and 9007199254740991, got ${showValue(value)} (JSON numbers beyond 2^53 are not exact; a schema file cannot hold a larger one)`;
+  }
+  return valueProblem(col, value, options);
+}
+
 const NUMERIC: ReadonlySet<ColumnType> = new Set(['integer', 'number']);
 
 /** The checks zod's shape cannot express; problems in file order. */
@@ -229,13 +242,13 @@ function crossCheck(file: ParsedFile, tableOptional: boolean, fromFile: boolean)
       if (col.type === 'json') add(at('enum'), 'is not supported for json columns');
       else {
         col.enum.forEach((value, i) => {
-          const problem = valueProblem(col, value, { withEnum: false });
+          const problem = fileValueProblem(col, value, { withEnum: false });
           if (problem !== undefined) add(['columns', name, 'enum', i], problem);
         });
       }
     }
     if (col.default !== undefined && constraintsUsable && !problems.some((p) => p.path[1] === name)) {
-      const problem = valueProblem(col, col.default, { withEnum: true });
+      const problem = fileValueProblem(col, col.default, { withEnum: true });
       if (problem !== undefined) add(at('default'), problem);
     }
     if (col.references !== undefined) {
@@ -315,6 +328,12 @@ export function parseSchemaSpec(json: unknown, source: string, options: ParseSch
   }
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     fail(source, new SchemaProblem([], `expected a JSON object, got ${kindOf(input)}`));
+  }
+  // JSON.parse keeps a "__proto__" key as an own property, but zod's record copies it by
+  // assignment, which sets the copy's prototype: the column would vanish without a word.
+  const rawColumns = (input as { columns?: unknown }).columns;
+  if (typeof rawColumns === 'object' && rawColumns !== null && Object.prototype.hasOwnProperty.call(rawColumns, '__proto__')) {
+    fail(source, new SchemaProblem(['columns', '__proto__'], nameProblem('__proto__', 'column') as string));
   }
   const result = fileSchema.safeParse(input);
   if (!result.success) {

@@ -37,6 +37,12 @@ export interface ColumnSpec {
    * JSON.parse rounded is rejected. barge's own number columns are REAL, where it could not be.
    */
   exactIntegers?: boolean;
+  /**
+   * A `string` column of NUMERIC affinity (a declared type SQLite does not know as text: STRING,
+   * UUID, MONEY): SQLite stores text that reads as a number as that number, so text it would
+   * change ("02134" -> 2134, "1.50" -> 1.5) is rejected; text it keeps ("12345") is stored.
+   */
+  numericAffinity?: boolean;
   /** A generated column (GENERATED ALWAYS AS): computed by SQLite, so a record's field for it is ignored and never written. */
   generated?: boolean;
 }

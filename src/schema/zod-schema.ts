@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { BargeError } from '../errors.js';
-import { coercerFor, INT64_MAX, INT64_MIN, isWellFormed, keepsItsIntegers, roundedByJson } from './coerce-value.js';
-import { describeIssue, LONE_SURROGATE_MESSAGE, NUL_MESSAGE, showValue, TYPE_EXPECTED, UNSAFE_INTEGER_MESSAGE } from './issue-messages.js';
+import { coercerFor, INT64_MAX, INT64_MIN, isWellFormed, keepsItsNumbers, roundedByJson } from './coerce-value.js';
+import { keptByNumericAffinity } from './affinity.js';
+import { describeIssue, LONE_SURROGATE_MESSAGE, NUL_MESSAGE, NUMERIC_AFFINITY_MESSAGE, showValue, TYPE_EXPECTED, UNSAFE_INTEGER_MESSAGE } from './issue-messages.js';
 import type { ColumnSpec, ColumnType, SchemaSpec } from './types.js';
 
 // One column's zod schema (the type and its constraints, without the coercion), whether a
@@ -79,6 +80,7 @@ export function valueSchema(spec: ColumnSpec, withEnum: boolean): z.ZodType {
       if (spec.minLength !== undefined) s = s.min(spec.minLength);
       if (spec.maxLength !== undefined) s = s.max(spec.maxLength);
       if (spec.pattern !== undefined) s = s.regex(patternRegExp(spec.pattern));
+      if (spec.numericAffinity === true) return s.refine(keptByNumericAffinity, { message: NUMERIC_AFFINITY_MESSAGE });
       return s;
     }
     case 'integer': {
@@ -120,7 +122,7 @@ export function valueSchema(spec: ColumnSpec, withEnum: boolean): z.ZodType {
       // ISO 8601 with T (or a space): a Z or ±hh:mm offset, or local time without one.
       return z.stringFormat('datetime', DATETIME_PATTERN);
     case 'json':
-      return z.custom<object>(isObjectOrArray).refine(keepsItsIntegers, { message: UNSAFE_INTEGER_MESSAGE });
+      return z.custom<object>(isObjectOrArray).refine(keepsItsNumbers, { message: UNSAFE_INTEGER_MESSAGE });
     case 'any':
       // What coerceAnyJson / coerceAnyText give: text, an integer (a BigInt), a finite number.
       return z.union([textSchema(), z.bigint(), z.number().refine(notRoundedByJson, { message: UNSAFE_INTEGER_MESSAGE })]);

@@ -116,6 +116,39 @@ describe('NUMERIC and DECIMAL columns keep integers beyond 2^53 exact', () => {
   });
 });
 
+describe('a declared type SQLite gives NUMERIC affinity (STRING, UUID) is a string column that rejects text SQLite would change', () => {
+  const ddl = 'CREATE TABLE codes (id INTEGER PRIMARY KEY, code STRING)';
+
+  for (const worker of ['always', 'never']) {
+    it(`keeps "abc", "12345" and "1.5" (stored as SQLite reads them) and rejects "02134", "1.50", " 7" (BARGE_WORKER=${worker})`, async () => {
+      const dir = workdir();
+      const db = makeDb(dir, 'a.db', ddl);
+      fs.writeFileSync(path.join(dir, 'codes.csv'), 'id,code\n1,02134\n2,1.50\n3,12345\n4,abc\n5,1.5\n6, 7\n');
+      const result = await barge(dir, ['import', 'codes.csv', '--db', 'a.db', '--mode', 'row'], { env: { BARGE_WORKER: worker } });
+      expect(result.exitCode).toBe(1);
+      const why = "the column's declared type gives it SQLite's NUMERIC affinity, which turns number-like text into a number (declare the column TEXT to keep the text)";
+      expect(result.stderr).toContain(`codes.csv:line 2, column "code": would be stored as 2134, got "02134": ${why}`);
+      expect(result.stderr).toContain(`codes.csv:line 3, column "code": would be stored as 1.5, got "1.50": ${why}`);
+      expect(result.stderr).toContain(`codes.csv:line 7, column "code": would be stored as 7, got " 7": ${why}`);
+      expect(rows(db, 'SELECT id, quote(code) AS q FROM codes ORDER BY id')).toEqual([
+        { id: 3, q: '12345' },
+        { id: 4, q: "'abc'" },
+        { id: 5, q: '1.5' },
+      ]);
+    });
+  }
+
+  it('barge validate says the same, exit 1', async () => {
+    const dir = workdir();
+    makeDb(dir, 'a.db', ddl);
+    fs.writeFileSync(path.join(dir, 'codes.ndjson'), '{"id":1,"code":"007"}\n{"id":2,"code":42}\n');
+    const result = await barge(dir, ['validate', 'codes.ndjson', '--db', 'a.db', '--table', 'codes']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('codes.ndjson:line 1, column "code": would be stored as 7, got "007"');
+    expect(result.stderr).not.toContain('line 2');
+  });
+});
+
 describe('a column with no declared type keeps each value\'s type', () => {
   const ddl = 'CREATE TABLE u (id INTEGER PRIMARY KEY, v)';
 

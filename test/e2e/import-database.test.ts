@@ -64,3 +64,49 @@ describe('a table barge did not make', () => {
     expect(rows(path.join(dir, 'barge.db'), 'SELECT id FROM t')).toEqual([{ id: 3 }]);
   });
 });
+
+describe('a --schema for a table that exists', () => {
+  it('is refused (exit 2, nothing written) when a column cannot hold its type unchanged: "02134" in an INTEGER column', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'zips.csv'), 'id,zip\n1,10001\n2,02134\n');
+    // The sample infers zip an integer; "02134" is rejected, as documented.
+    const first = await barge(dir, ['import', 'zips.csv', '--mode', 'row', '--infer-rows', '1', '--quiet']);
+    expect(first.exitCode).toBe(1);
+    fs.writeFileSync(path.join(dir, 'zips.schema.json'), JSON.stringify({ table: 'zips', columns: { id: { type: 'integer' }, zip: { type: 'string' } } }));
+    const retry = await barge(dir, ['import', 'zips.errors.ndjson', '--schema', 'zips.schema.json']);
+    expect(retry.exitCode).toBe(2);
+    expect(retry.stderr).toBe(
+      'barge: error: column "zip" of table "zips" is declared INTEGER, but the schema makes it "string": SQLite would store number-like text in it as a number ("02134" as 2134); declare it "integer" in the schema, or import into a new table',
+    );
+    const db = path.join(dir, 'barge.db');
+    expect(rows(db, 'SELECT id, quote(zip) AS zip FROM zips')).toEqual([{ id: 1, zip: '10001' }]);
+    // The kept schema is still the one the table was made from.
+    const kept = rows<{ schema_json: string }>(db, "SELECT schema_json FROM _barge_schemas WHERE table_name = 'zips'");
+    expect(JSON.parse(kept[0]!.schema_json).columns.zip.type).toBe('integer');
+  });
+
+  it('is refused for an integer column over TEXT, and a number or boolean over TEXT; a date or json column fits any', async () => {
+    const dir = workdir();
+    const db = path.join(dir, 'd.db');
+    const made = new Database(db);
+    made.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT, d NUMERIC, j NUMERIC)');
+    made.close();
+    fs.writeFileSync(path.join(dir, 'b.csv'), 'id,v\n2,5\n');
+    const schema = (v: string) => JSON.stringify({ table: 't', columns: { id: { type: 'integer' }, v: { type: v }, d: { type: 'date' }, j: { type: 'json' } } });
+    for (const [type, problem, remedy] of [
+      ['integer', 'SQLite would store its integers as text', 'declare it "string" in the schema, or import into a new table'],
+      ['number', 'SQLite would store its numbers as text', 'declare it "string" in the schema, or import into a new table'],
+      ['boolean', 'SQLite would store its booleans (1, 0) as text', 'declare it "string" in the schema, or import into a new table'],
+    ] as const) {
+      fs.writeFileSync(path.join(dir, 's.json'), schema(type));
+      const result = await barge(dir, ['import', 'b.csv', '--schema', 's.json', '--db', 'd.db']);
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toBe(`barge: error: column "v" of table "t" is declared TEXT, but the schema makes it "${type}": ${problem}; ${remedy}`);
+    }
+    expect(rows(db, 'SELECT count(*) AS n FROM t')).toEqual([{ n: 0 }]);
+    fs.writeFileSync(path.join(dir, 's.json'), schema('string'));
+    const fits = await barge(dir, ['import', 'b.csv', '--schema', 's.json', '--db', 'd.db', '--quiet']);
+    expect(fits.exitCode).toBe(0);
+    expect(rows(db, 'SELECT id, quote(v) AS v FROM t')).toEqual([{ id: 2, v: "'5'" }]);
+  });
+});

@@ -60,3 +60,46 @@ describe('schema infer', () => {
     expect(JSON.parse(named.stdout)).toEqual({ table: 't', columns: { a: { type: 'integer' } }, extraColumns: 'reject' });
   });
 });
+
+describe('inference from records that cannot be read', () => {
+  it('names the first unreadable record and its reason (import, validate, schema infer), exit 2', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'trail.csv'), 'id,name\n1,alpha,\n2,beta,\n');
+    const why = 'cannot infer a schema for "trail": none of the 2 records read to infer it could be read, the first: trail.csv:line 2: expected 2 fields, got 3; fix the input';
+    for (const args of [['import', 'trail.csv', '--mode', 'row'], ['validate', 'trail.csv']]) {
+      const result = await barge(dir, args);
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toBe(`barge: error: ${why}, or pass --schema`);
+    }
+    const infer = await barge(dir, ['schema', 'infer', 'trail.csv']);
+    expect(infer.exitCode).toBe(2);
+    // schema infer makes the schema: it does not send the user to --schema.
+    expect(infer.stderr).toBe(`barge: error: ${why}`);
+    fs.writeFileSync(path.join(dir, 'arr.json'), '[[1,"x"]]');
+    const arrays = await barge(dir, ['import', 'arr.json']);
+    expect(arrays.stderr).toBe('barge: error: cannot infer a schema for "arr": the one record read to infer it could be read, the first: arr.json:line 1: expected a JSON object, got an array; fix the input, or pass --schema');
+    expect(fs.existsSync(path.join(dir, 'barge.db'))).toBe(false);
+  });
+});
+
+describe('--columns and --no-header with JSON inputs', () => {
+  it('are refused (exit 2) when no input is CSV/TSV, rather than ignored', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'ren.ndjson'), '{"id":1,"name":"x"}\n');
+    const result = await barge(dir, ['import', 'ren.ndjson', '--columns', 'a,b']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe('barge: error: --columns applies to CSV/TSV input, and ren.ndjson is NDJSON, whose records name their own fields; leave it out');
+    const stdin = await barge(dir, ['import', '-', '--table', 't', '--no-header', '--columns', 'a', '--format', 'json'], { input: '[{"a":1}]' });
+    expect(stdin.exitCode).toBe(2);
+    expect(stdin.stderr).toBe('barge: error: --columns applies to CSV/TSV input, and stdin is a JSON array, whose records name their own fields; leave it out');
+    expect(fs.existsSync(path.join(dir, 'barge.db'))).toBe(false);
+  });
+
+  it('a case collision in NDJSON keys says to rename one in the input, not with --columns', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'case.ndjson'), '{"id":1,"ID":2}\n');
+    const result = await barge(dir, ['import', 'case.ndjson']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe('barge: error: cannot infer a schema from case.ndjson:1: columns "id" and "ID" differ only in case, and SQLite takes them for the same column; rename one in the input');
+  });
+});

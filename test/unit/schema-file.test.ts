@@ -144,7 +144,7 @@ describe('parseSchemaSpec', () => {
       'schema x.json: columns.c.default: expected one of a|b, got "c"',
     );
     expect(schemaError(withColumns({ b: { type: 'boolean', default: null } }))).toBe(
-      'schema x.json: columns.b.default: expected true/false/1/0/yes/no, got null',
+      'schema x.json: columns.b.default: expected true or false (a JSON boolean), got null',
     );
     expect(schemaError(withColumns({ j: { type: 'json', default: 3 } }))).toBe(
       'schema x.json: columns.j.default: expected a JSON object or array, got 3',
@@ -175,6 +175,20 @@ describe('parseSchemaSpec', () => {
       'schema x.json: columns._barge_line: column name "_barge_line" starts with "_barge", which barge reserves for its own tables and report fields; choose another name',
     );
     expect(schemaError(withColumns({}))).toBe('schema x.json: columns: must define at least one column');
+  });
+
+  it('words a default or enum value for the JSON of the file: a JSON boolean, an integer JSON can hold exactly', () => {
+    expect(schemaError(withColumns({ b: { type: 'boolean', default: 'true' } }))).toBe('schema x.json: columns.b.default: expected true or false (a JSON boolean), got "true"');
+    expect(schemaError(withColumns({ b: { type: 'boolean', enum: ['yes'] } }))).toBe('schema x.json: columns.b.enum[0]: expected true or false (a JSON boolean), got "yes"');
+    expect(schemaError(withColumns({ b: { type: 'boolean', default: 1 } }))).toBe('schema x.json: columns.b.default: expected true or false (a JSON boolean), got 1');
+    expect(schemaError(withColumns({ a: { type: 'integer', default: 9007199254740993 } }))).toBe(
+      'schema x.json: columns.a.default: expected an integer between -9007199254740991 and 9007199254740991, got 9007199254740992 (JSON numbers beyond 2^53 are not exact; a schema file cannot hold a larger one)',
+    );
+  });
+
+  it('refuses a column named "__proto__", which would vanish from the columns unseen', () => {
+    const json = JSON.parse('{"table":"p","columns":{"__proto__":{"type":"integer","required":true},"b":{"type":"string"}}}') as unknown;
+    expect(schemaError(json)).toBe('schema x.json: columns.__proto__: column name "__proto__" cannot be used (it is special in JavaScript objects)');
   });
 
   it('counts further problems in the one line', () => {

@@ -92,6 +92,13 @@ describe('number', () => {
     expect(check(col, text, true)).toEqual(bad('type', `expected a number, got ${JSON.stringify(text)}`, text));
     expect(check(col, text, false)).toEqual(bad('type', `expected a number, got ${JSON.stringify(text)}`, text));
   });
+  it('rejects number text too small for a double, which would be stored as 0', () => {
+    const message = (text: string) => `expected a number, got ${JSON.stringify(text)} (too small for a double: it would be stored as 0)`;
+    for (const text of ['1e-400', '-2.5e-330', '0.00001e-400']) expect(check(col, text, true)).toEqual(bad('type', message(text), text));
+    // Zero written any way is 0; the smallest subnormal is a double.
+    expect(check(col, '0.000e-400', true)).toEqual(ok(0));
+    expect(check(col, '5e-324', true)).toEqual(ok(5e-324));
+  });
   it('checks min and max', () => {
     expect(check({ type: 'number', min: 0 }, '-3', true)).toEqual(bad('too_small', 'expected a number >= 0, got "-3"', '-3'));
     expect(check({ type: 'number', max: 1.5 }, 1.6, false)).toEqual(bad('too_big', 'expected a number <= 1.5, got 1.6', 1.6));
@@ -173,6 +180,16 @@ describe('json', () => {
     // Quoted ids, safe integers, and floats written in exponent form (printed so again) are kept.
     expect(check(col, { id: '9007199254740993', n: 2 ** 53 - 1, x: 0.5, avogadro: 6.02e23, big: 1.5e300 }, false)).toEqual(
       ok('{"id":"9007199254740993","n":9007199254740991,"x":0.5,"avogadro":6.02e+23,"big":1.5e+300}'),
+    );
+  });
+  it('rejects a value holding a number too large for a double (1e400, which JSON.parse makes Infinity and JSON.stringify null)', () => {
+    const message = (shown: string) => `holds a number too large for a double (read as Infinity), which JSON cannot hold: quote it in the input to keep it, got ${shown}`;
+    const parsed = JSON.parse('{"x":1e400,"y":[-1e999]}') as unknown;
+    expect(check(col, parsed, false)).toEqual(bad('type', message('{"x":Infinity,"y":[-Infinity]}'), parsed));
+    expect(check(col, '{"x":1e400}', true)).toEqual(bad('type', message('"{\\"x\\":1e400}"'), '{"x":1e400}'));
+    // In a string column, an object holding one is no text as written either.
+    expect(check({ type: 'string' }, { x: Infinity }, false)).toEqual(
+      bad('type', 'expected a string, got {"x":Infinity} (it holds a number too large for a double, read as Infinity: quote it in the input to keep it)', { x: Infinity }),
     );
   });
   it('rejects scalars and broken text', () => {

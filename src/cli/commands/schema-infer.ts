@@ -39,12 +39,12 @@ async function inferAction(input: string, flags: SourceFlags): Promise<CommandOu
     while (samples.length < inferRows) {
       const next = await records.next();
       if (next.done) break;
-      samples.push(...next.value);
+      for (const record of next.value) samples.push(record);
     }
   } finally {
     await records.return(undefined).catch(() => undefined);
   }
-  const { spec } = schemaFromSamples(table, samples.slice(0, inferRows));
+  const { spec } = schemaFromSamples(table, samples.slice(0, inferRows), null);
   process.stdout.write(JSON.stringify(spec, null, 2) + '\n');
   return { exitCode: 0 };
 }
