@@ -23,11 +23,15 @@ export function defaultReportPath(firstInput: string): string {
  * inputs: the report is opened (truncated) while the inputs are still read, so
  * re-importing a fixed report (`barge import products.errors.ndjson`) would
  * destroy the records not read yet. The default steps aside to
- * `<base>.errors-2.ndjson`, -3...; an --errors naming an input is a usage error.
+ * `<base>.errors-2.ndjson`, -3...; an --errors naming an input is a usage error. stdin
+ * redirected from a file counts as that file; stdin's default report never replaces an
+ * earlier one.
  */
 export function reportPathFor(config: Pick<ImportConfig, 'errorsPath' | 'inputs'>): string {
   const inputs = config.inputs.filter((input) => input !== '-').map((input) => path.resolve(input));
-  const isInput = (file: string) => inputs.some((input) => input === file || sameFile(input, file));
+  // stdin redirected from a file (`barge import - < stdin.errors.ndjson`) is that file.
+  const stdin = config.inputs.includes('-') ? statOf(0) : undefined;
+  const isInput = (file: string) => inputs.some((input) => input === file || sameFile(input, file)) || (stdin !== undefined && isStatOf(stdin, file));
   if (config.errorsPath !== undefined) {
     const explicit = path.resolve(config.errorsPath);
     if (isInput(explicit)) throw new BargeError('usage', `--errors ${config.errorsPath} is also an input: the report would overwrite it while it is read; pass another --errors`);
@@ -42,9 +46,30 @@ export function reportPathFor(config: Pick<ImportConfig, 'errorsPath' | 'inputs'
   const first = path.resolve(defaultReportPath(config.inputs[0]!));
   let candidate = first;
   // Still an input (a retry's report named among the inputs): the next number that is not.
+  // stdin's report steps aside from any earlier one too: a pipe (`cat stdin.errors.ndjson |
+  // barge import -`) cannot be told from another, and the file may be the one it reads.
+  const taken = config.inputs[0] === '-' ? (file: string) => isInput(file) || fs.existsSync(file) : isInput;
   const numbered = /\.errors(?:-(\d+))?\.ndjson$/;
-  for (let n = Number(numbered.exec(first)?.[1] ?? 1) + 1; isInput(candidate); n++) candidate = first.replace(numbered, `.errors-${n}.ndjson`);
+  for (let n = Number(numbered.exec(first)?.[1] ?? 1) + 1; taken(candidate); n++) candidate = first.replace(numbered, `.errors-${n}.ndjson`);
   return candidate;
+}
+
+function statOf(fd: number): fs.Stats | undefined {
+  try {
+    const stat = fs.fstatSync(fd);
+    return stat.isFile() ? stat : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isStatOf(stat: fs.Stats, file: string): boolean {
+  try {
+    const other = fs.statSync(file);
+    return other.dev === stat.dev && other.ino === stat.ino;
+  } catch {
+    return false;
+  }
 }
 
 function sameFile(a: string, b: string): boolean {

@@ -501,8 +501,9 @@ class ImportRun {
       else if (config.mode === 'atomic' && this.counts.rejected > 0) status = 'failed';
       else status = this.counts.rejected > 0 ? 'partial' : 'succeeded';
     }
-    // An atomic job that was undone wrote nothing; a dry run keeps what it would have written.
-    if (rolledBack && !config.dryRun) {
+    // An atomic job that was undone wrote nothing; a dry run keeps what it would have written,
+    // which for an atomic job that would fail (a rejected record) is nothing either.
+    if (rolledBack && (!config.dryRun || status === 'failed')) {
       this.counts.inserted = 0;
       this.counts.updated = 0;
       this.counts.ignored = 0;

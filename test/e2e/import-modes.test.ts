@@ -368,4 +368,22 @@ describe('--truncate and --dry-run', () => {
     expect(result.stderr).toContain('no row in makers.id has the value "M-99"');
     expect(dump()).toBe(before);
   });
+
+  it('an atomic --dry-run with a rejected record says what the real run would do: nothing inserted, no batch committed', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify({ table: 't', primaryKey: ['id'], columns: { id: { type: 'integer', required: true }, n: { type: 'integer', min: 0 } } }));
+    fs.writeFileSync(path.join(dir, 'x.ndjson'), '{"id":1,"n":-1}\n{"id":2,"n":2}\n');
+    const dry = await barge(dir, ['import', 'x.ndjson', '--schema', 's.json', '--dry-run', '--json']);
+    const real = await barge(dir, ['import', 'x.ndjson', '--schema', 's.json', '--json', '--errors', 'real.errors.ndjson']);
+    expect([dry.exitCode, real.exitCode]).toEqual([1, 1]);
+    const figures = (stdout: string) => {
+      const { counts, batchesCommitted, rolledBack, status } = JSON.parse(stdout);
+      return { counts, batchesCommitted, rolledBack, status };
+    };
+    expect(figures(dry.stdout)).toEqual({ counts: { read: 2, inserted: 0, updated: 0, ignored: 0, rejected: 1 }, batchesCommitted: 0, rolledBack: true, status: 'failed' });
+    expect(figures(dry.stdout)).toEqual(figures(real.stdout));
+    // A batch-mode dry run keeps what it would have written.
+    const batch = await barge(dir, ['import', 'x.ndjson', '--schema', 's.json', '--dry-run', '--json', '--mode', 'row']);
+    expect(JSON.parse(batch.stdout)).toMatchObject({ counts: { read: 2, inserted: 1, rejected: 1 }, batchesCommitted: 1, status: 'partial' });
+  });
 });
