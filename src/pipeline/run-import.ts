@@ -170,7 +170,8 @@ class ImportRun {
       resolved = schemaFromSamples(before.table, pending.slice(0, config.inferRows));
     }
     const spec = resolved.spec;
-    this.validator = compileValidator(spec);
+    const target = conflictTarget(spec);
+    this.validator = compileValidator(spec, config.onConflict === 'update' ? { upsertKey: target } : {});
     const existed = tableExists(this.db, spec.table);
     if (existed && resolved.origin === 'file') checkTableMatchesSchema(this.db, spec);
     checkReferencedTables(this.db, spec);
@@ -179,7 +180,6 @@ class ImportRun {
     const refused = truncateProblem(this.db, spec.table, config.mode === 'atomic', references);
     if (refused) throw refused;
     this.truncatedReferences = references;
-    const target = conflictTarget(spec);
     if (config.onConflict === 'update' && target.length === 0) {
       throw new BargeError('usage', `--on-conflict update needs a primary key or unique key on "${spec.table}"; declare "primaryKey" in the schema`);
     }

@@ -56,6 +56,8 @@ interface CompiledColumn {
   missing: unknown;
   /** The row value for JSON null (nullIsNull): NULL, or the missing value's. */
   nullValue: unknown;
+  /** Whether JSON null is a value here (nullIsNull): NULL, which an upsert sets. */
+  nullIsValue: boolean;
 }
 
 interface ModeValidator {
@@ -67,25 +69,26 @@ interface ModeValidator {
   fastCheck: FastCheck | undefined;
 }
 
-function compileMode(spec: SchemaSpec, names: string[], text: boolean, fastPath: boolean): ModeValidator {
+function compileMode(spec: SchemaSpec, names: string[], text: boolean, fastPath: boolean, required: (name: string) => boolean): ModeValidator {
   const shape: Record<string, z.ZodType> = {};
   const columns: CompiledColumn[] = [];
   for (const name of names) {
     const col = spec.columns[name] as ColumnSpec;
     const coerce = name in Object.prototype ? missingIfInherited(coercerFor(col.type, text)) : coercerFor(col.type, text);
     const base = valueSchema(col, true);
-    const value = isEffectivelyRequired(spec, name) ? base : base.optional();
+    const value = required(name) ? base : base.optional();
     shape[name] = z.preprocess(coerce, value);
     const missing = defaultRowValue(name, col);
-    columns.push({ name, spec: col, coerce, finish: finisherFor(col.type), missing, nullValue: !text && nullIsNull(spec, name) ? null : missing });
+    const nullIsValue = !text && nullIsNull(spec, name);
+    columns.push({ name, spec: col, coerce, finish: finisherFor(col.type), missing, nullValue: nullIsValue ? null : missing, nullIsValue });
   }
   // z.object strips keys it does not know; extra fields are checked by hand below so that
   // "_barge…" keys can be skipped, which a strict object cannot express.
   return {
     schema: z.compile(z.object(shape)),
     columns,
-    fast: fastPath ? compileFastPath(spec, names, text) : undefined,
-    fastCheck: fastPath ? compileFastCheck(spec, names, text) : undefined,
+    fast: fastPath ? compileFastPath(spec, names, text, required) : undefined,
+    fastCheck: fastPath ? compileFastCheck(spec, names, text, required) : undefined,
   };
 }
 
@@ -109,11 +112,19 @@ function unreadRecord(data: Record<string, unknown>): FieldError[] | undefined {
 export interface CompileOptions {
   /** false: every record goes through zod (the property test compares the two). Default true. */
   fastPath?: boolean;
+  /**
+   * --on-conflict update: the key it matches rows on. Only those columns must then be given: a
+   * record may leave out any other, required or not, as an existing row keeps its value there
+   * (SPEC §4); a new row lacking a required value fails at the write (BatchWriter).
+   */
+  upsertKey?: readonly string[];
 }
 
 /** Compile `spec` once; the returned validator is reused for every record. */
 export function compileValidator(spec: SchemaSpec, options: CompileOptions = {}): Validator {
   const fastPath = options.fastPath ?? true;
+  const upsertKey = options.upsertKey;
+  const required = (name: string): boolean => isEffectivelyRequired(spec, name) && (upsertKey === undefined || upsertKey.includes(name));
   const names = Object.keys(spec.columns);
   const known = new Set(names);
   const rejectExtra = (spec.extraColumns ?? 'reject') === 'reject';
@@ -122,7 +133,7 @@ export function compileValidator(spec: SchemaSpec, options: CompileOptions = {})
   let jsonMode: ModeValidator | undefined;
 
   function modeFor(text: boolean): ModeValidator {
-    return text ? (textMode ??= compileMode(spec, names, true, fastPath)) : (jsonMode ??= compileMode(spec, names, false, fastPath));
+    return text ? (textMode ??= compileMode(spec, names, true, fastPath, required)) : (jsonMode ??= compileMode(spec, names, false, fastPath, required));
   }
 
   // The last names checked for extra fields, and whether they hold any.
@@ -194,7 +205,7 @@ export function compileValidator(spec: SchemaSpec, options: CompileOptions = {})
     return modeFor(text).columns.map((c) => {
       const raw = Object.hasOwn(data, c.name) ? data[c.name] : undefined;
       // JSON null where NULL may be is a value: an upsert sets NULL (nullIsNull).
-      return c.coerce(raw) !== undefined || (raw === null && c.nullValue === null && !text);
+      return c.coerce(raw) !== undefined || (raw === null && c.nullIsValue);
     });
   }
 

@@ -32,27 +32,27 @@ type FastColumn = (raw: unknown) => unknown;
  * on the benchmark's records (Node 20, CPU time, 300k records, warm): CSV 1.06M/s with zod
  * alone, 1.5-2.0M/s with the fast path; NDJSON 1.17-1.22M/s -> 2.1-3.0M/s.
  */
-export function compileFastPath(spec: SchemaSpec, names: string[], text: boolean): FastPath | undefined {
-  return compileFast(spec, names, text, false) as FastPath | undefined;
+export function compileFastPath(spec: SchemaSpec, names: string[], text: boolean, required: (name: string) => boolean = (name) => isEffectivelyRequired(spec, name)): FastPath | undefined {
+  return compileFast(spec, names, text, false, required) as FastPath | undefined;
 }
 
 /**
  * The fast path for a caller that needs no row (`barge validate`): true for a record it is
  * sure zod accepts, false to ask zod; the same checks, no row array made per record.
  */
-export function compileFastCheck(spec: SchemaSpec, names: string[], text: boolean): FastCheck | undefined {
-  return compileFast(spec, names, text, true) as FastCheck | undefined;
+export function compileFastCheck(spec: SchemaSpec, names: string[], text: boolean, required: (name: string) => boolean = (name) => isEffectivelyRequired(spec, name)): FastCheck | undefined {
+  return compileFast(spec, names, text, true, required) as FastCheck | undefined;
 }
 
 export type FastCheck = (data: Record<string, unknown>) => boolean;
 
-function compileFast(spec: SchemaSpec, names: string[], text: boolean, checkOnly: boolean): FastPath | FastCheck | undefined {
+function compileFast(spec: SchemaSpec, names: string[], text: boolean, checkOnly: boolean, required: (name: string) => boolean): FastPath | FastCheck | undefined {
   const checks: FastColumn[] = [];
   for (const name of names) {
     // A key inherited from Object.prototype would read as a function: zod's path handles it.
     if (name in Object.prototype) return undefined;
     const col = spec.columns[name] as ColumnSpec;
-    const missing = isEffectivelyRequired(spec, name) ? ASK_ZOD : defaultRowValue(name, col);
+    const missing = required(name) ? ASK_ZOD : defaultRowValue(name, col);
     const checked = fastColumn(col, text, missing);
     if (checked === undefined) return undefined;
     // JSON null where the column has a default but may hold NULL: NULL, not the default.

@@ -72,6 +72,13 @@ export class BatchWriter {
    * SQL default barge cannot give itself (the ordinary path, unchanged).
    */
   private readonly slots: number[] | undefined;
+  /**
+   * --on-conflict update, a table with NOT NULL columns an upsert may leave out: per column,
+   * whether it is one (no default fills it), and the UPDATE that sets an existing row's given
+   * columns. An upsert's INSERT of such a record would fail the NOT NULL before its ON
+   * CONFLICT could update the row (SQLite checks NOT NULL first).
+   */
+  private readonly updateOnly: { notNull: boolean[]; statement: Statement; places: number[]; keys: number[] } | undefined;
 
   constructor(
     private readonly db: Db,
@@ -95,6 +102,16 @@ export class BatchWriter {
     this.slots = plan.slots;
     const width = this.slots?.length ?? columns.length;
     this.upsertFlags = options.onConflict === 'update' ? this.updatable().map((c) => columns.indexOf(c)) : undefined;
+    this.updateOnly = options.onConflict === 'update' && plan.notNull.some(Boolean) && this.updatable().length > 0
+      ? {
+          notNull: plan.notNull,
+          statement: db.prepare(
+            `UPDATE ${quoteIdent(table)} SET ${this.updatable().map((c) => `${quoteIdent(c)} = CASE WHEN ? THEN ? ELSE ${quoteIdent(c)} END`).join(', ')} WHERE ${options.conflictColumns.map((c) => `${quoteIdent(c)} = ?`).join(' AND ')}`,
+          ),
+          places: this.updatable().map((c) => columns.indexOf(c)),
+          keys: options.conflictColumns.map((c) => columns.indexOf(c)),
+        }
+      : undefined;
     this.rowsPerStatement = Math.max(1, Math.min(ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / Math.max(1, width))));
     this.single = db.prepare(this.insertSql(1));
     const countsNeedProbe = options.onConflict === 'replace' || options.onConflict === 'update';
@@ -146,6 +163,11 @@ export class BatchWriter {
       for (let index = 0; index < rows.length; index++) {
         // The row's values, then one flag per updatable column: whether the record gave it.
         const row = rows[index]!;
+        const missing = this.missingNotNull(row, given[index]!);
+        if (missing !== undefined) {
+          this.updateExisting(rows, index, given[index]!, missing, outcome);
+          continue;
+        }
         const args = [...this.bind(row)];
         for (const at of flags) args.push(given[index]![at] ? 1 : 0);
         this.writeOne(rows, index, outcome, this.single, args);
@@ -203,6 +225,40 @@ export class BatchWriter {
       if (!isConstraintError(error)) throw error;
       outcome.failures.push({ index, error: describeConstraintFailure(error, this.table, this.columns, row, this.foreignKeys, this.duplicateHint) });
     }
+  }
+
+  /** The first NOT NULL column an upsert's record leaves out with nothing to fill it, if any. */
+  private missingNotNull(row: readonly unknown[], given: readonly boolean[]): number | undefined {
+    const notNull = this.updateOnly?.notNull;
+    if (notNull === undefined) return undefined;
+    for (let at = 0; at < notNull.length; at++) if (notNull[at] && !given[at] && row[at] === null) return at;
+    return undefined;
+  }
+
+  /**
+   * An upsert's record that leaves out a NOT NULL column: it updates the row holding its key,
+   * given columns only; with no such row it is a new row lacking a required value.
+   */
+  private updateExisting(rows: readonly (readonly unknown[])[], index: number, given: readonly boolean[], missing: number, outcome: WriteOutcome): void {
+    const plan = this.updateOnly!;
+    const row = rows[index]!;
+    const args: unknown[] = [];
+    for (const at of plan.places) args.push(given[at] ? 1 : 0, isSqlDefault(row[at]) ? null : row[at]);
+    for (const at of plan.keys) args.push(row[at]);
+    try {
+      if (plan.statement.run(...args).changes > 0) {
+        outcome.updated++;
+        return;
+      }
+    } catch (error) {
+      if (!isConstraintError(error)) throw error;
+      outcome.failures.push({ index, error: describeConstraintFailure(error, this.table, this.columns, row, this.foreignKeys, this.duplicateHint) });
+      return;
+    }
+    outcome.failures.push({
+      index,
+      error: { column: this.columns[missing]!, code: 'required', message: 'is required (no row has this key yet; only an update of an existing row may leave it out)', value: null },
+    });
   }
 
   /** `row` with each SQL_DEFAULT replaced by its column's SQL default, evaluated now. */
@@ -278,11 +334,16 @@ type Statement = Database.Statement<unknown[]>;
  * file's spec instead never holds it, and the CASE passes its values (NULL included) as they
  * are. `slots` is undefined when the row binds as it is: every table barge made.
  */
-function insertPlan(db: Db, table: string, columns: string[]): { inserted: string[]; sqlDefaults: Map<string, string>; slots: number[] | undefined } {
+function insertPlan(db: Db, table: string, columns: string[]): { inserted: string[]; sqlDefaults: Map<string, string>; slots: number[] | undefined; notNull: boolean[] } {
   const catalogue = new Map(catalogueColumns(db, table).map((c) => [nameKey(c.name), c.spec]));
   const inserted: string[] = [];
   const sqlDefaults = new Map<string, string>();
   const slots: number[] = [];
+  // NOT NULL with no default to fill it (catalogueColumns reads NOT NULL as `required`).
+  const notNull = columns.map((column) => {
+    const spec = catalogue.get(nameKey(column));
+    return spec?.required === true && spec.default === undefined && spec.sqlDefault === undefined && spec.generated !== true;
+  });
   let asIs = true;
   columns.forEach((column, at) => {
     const spec = catalogue.get(nameKey(column));
@@ -298,7 +359,7 @@ function insertPlan(db: Db, table: string, columns: string[]): { inserted: strin
       asIs = false;
     }
   });
-  return { inserted, sqlDefaults, slots: asIs ? undefined : slots };
+  return { inserted, sqlDefaults, slots: asIs ? undefined : slots, notNull };
 }
 
 /**

@@ -267,6 +267,47 @@ describe('--on-conflict update: each record updates the columns it gives', () =>
   });
 });
 
+describe('--on-conflict update of a required column', () => {
+  const schema = { table: 't', primaryKey: ['id'], columns: { id: { type: 'integer', required: true }, name: { type: 'string', required: true }, qty: { type: 'integer' } } };
+  async function base(): Promise<string> {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify(schema));
+    fs.writeFileSync(path.join(dir, 'base.csv'), 'id,name,qty\n1,Hammer,5\n');
+    expect((await barge(dir, ['import', 'base.csv', '--schema', 's.json'])).exitCode).toBe(0);
+    return dir;
+  }
+  const table = (dir: string) => rows(path.join(dir, 'barge.db'), 'SELECT id, name, qty FROM t ORDER BY id');
+
+  for (const mode of ['atomic', 'batch', 'row']) {
+    it(`a record leaving it out (absent, empty CSV field, JSON null) updates an existing row and keeps its value (${mode})`, async () => {
+      const dir = await base();
+      fs.writeFileSync(path.join(dir, 'qty.csv'), 'id,qty\n1,9\n');
+      fs.writeFileSync(path.join(dir, 'qty.ndjson'), '{"id":1,"name":null,"qty":10}\n{"id":1,"name":"Mallet"}\n');
+      fs.writeFileSync(path.join(dir, 'empty.csv'), 'id,name,qty\n1,,11\n');
+      for (const file of ['qty.csv', 'qty.ndjson', 'empty.csv']) {
+        const result = await barge(dir, ['import', file, '--table', 't', '--on-conflict', 'update', '--mode', mode, '--json']);
+        expect(result.exitCode, result.stderr).toBe(0);
+        expect(JSON.parse(result.stdout).counts).toMatchObject({ inserted: 0, updated: file === 'qty.ndjson' ? 2 : 1, rejected: 0 });
+      }
+      expect(table(dir)).toEqual([{ id: 1, name: 'Mallet', qty: 11 }]);
+    });
+  }
+
+  it('a new row leaving it out is rejected as required; the others load (row mode)', async () => {
+    const dir = await base();
+    fs.writeFileSync(path.join(dir, 'mix.csv'), 'id,qty\n1,9\n2,3\n');
+    const result = await barge(dir, ['import', 'mix.csv', '--table', 't', '--on-conflict', 'update', '--mode', 'row', '--json']);
+    expect(result.exitCode).toBe(1);
+    expect(JSON.parse(result.stdout).counts).toMatchObject({ inserted: 0, updated: 1, rejected: 1 });
+    expect(result.stderr).toContain('mix.csv:line 3, column "name": is required (no row has this key yet; only an update of an existing row may leave it out)');
+    const [entry] = readNdjson(path.join(dir, 'mix.errors.ndjson'));
+    expect(entry!._barge_errors).toEqual([
+      { column: 'name', code: 'required', message: 'line 3, column "name": is required (no row has this key yet; only an update of an existing row may leave it out)', value: null },
+    ]);
+    expect(table(dir)).toEqual([{ id: 1, name: 'Hammer', qty: 9 }]);
+  });
+});
+
 describe('--truncate and --dry-run', () => {
   it('--truncate empties the table first, all or nothing in atomic mode', async () => {
     const dir = workdir();
