@@ -3,6 +3,7 @@ import { BargeError } from '../errors.js';
 import { affinityOf } from './affinity.js';
 import { INTEGER_TEXT, NUMBER_TEXT, parseBooleanWord } from './coerce-value.js';
 import { parseSchemaSpec } from './schema-file.js';
+import { booleanCheck, sqlTypeOf } from './to-ddl.js';
 import type { ColumnSpec, ColumnType, SchemaSpec } from './types.js';
 import { valueProblem } from './zod-schema.js';
 
@@ -63,14 +64,35 @@ export function schemaFromTable(db: Database.Database, table: string): SchemaSpe
   if (saved === undefined) return derived;
   const tableColumns = Object.keys(derived.columns);
   const savedColumns = Object.keys(saved.columns);
-  if (tableColumns.length === savedColumns.length && tableColumns.every((c) => c in saved.columns)) {
+  const kept = keptColumns(db, name, saved);
+  if (tableColumns.length === savedColumns.length && tableColumns.every((c) => kept.has(c))) {
     return { ...saved, table: name };
   }
-  // The table changed since barge saved its schema (ALTER TABLE ADD/DROP COLUMN): the table's
-  // columns and keys win; columns barge knows keep their exact spec.
+  // The table changed since barge saved its schema (ALTER TABLE ADD/DROP COLUMN, or dropped and
+  // made again by another tool): the table's columns and keys win; columns barge knows, as it
+  // made them, keep their exact spec.
   const columns: Record<string, ColumnSpec> = {};
-  for (const column of tableColumns) columns[column] = saved.columns[column] ?? (derived.columns[column] as ColumnSpec);
+  for (const column of tableColumns) columns[column] = kept.has(column) ? (saved.columns[column] as ColumnSpec) : (derived.columns[column] as ColumnSpec);
   return { ...derived, columns, extraColumns: saved.extraColumns ?? 'reject' };
+}
+
+/**
+ * The saved schema's columns the table still holds as barge made them: the same declared type,
+ * and a boolean's CHECK (0, 1). A table dropped and made again by another tool with the same
+ * column names (`flag INTEGER`, no CHECK) is no longer read as the saved schema says: its
+ * integers were exported as true/false.
+ */
+function keptColumns(db: Database.Database, table: string, saved: SchemaSpec): Set<string> {
+  const declared = new Map((db.prepare('SELECT name, type FROM pragma_table_info(?)').all(table) as Array<{ name: string; type: string }>).map((c) => [c.name, c.type]));
+  const sql = (db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`).get(table) as { sql: string | null } | undefined)?.sql ?? '';
+  const kept = new Set<string>();
+  for (const [name, col] of Object.entries(saved.columns)) {
+    const type = declared.get(name);
+    if (type === undefined || type.toUpperCase() !== sqlTypeOf(col)) continue;
+    if (col.type === 'boolean' && !sql.includes(booleanCheck(name))) continue;
+    kept.add(name);
+  }
+  return kept;
 }
 
 function savedSchema(db: Database.Database, table: string): SchemaSpec | undefined {

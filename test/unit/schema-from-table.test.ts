@@ -149,6 +149,21 @@ describe('schemaFromTable', () => {
     });
   });
 
+  it('reads a table dropped and made again by another tool with the same column names from its catalogue, not the kept schema', () => {
+    const db = new Database(':memory:');
+    const spec = parseSchemaSpec({ table: 'flags', columns: { id: { type: 'integer' }, flag: { type: 'boolean' }, price: { type: 'number' }, code: { type: 'string', pattern: '^c' } } }, 'x');
+    for (const sql of createTableStatements(spec)) db.exec(sql);
+    saveSchema(db, spec);
+    expect(schemaFromTable(db, 'flags')).toEqual(spec);
+    // flag keeps INTEGER but lost its CHECK (0, 1); price became TEXT; code is as barge made it.
+    db.exec('DROP TABLE flags; CREATE TABLE flags (id INTEGER, flag INTEGER, price TEXT, code TEXT)');
+    expect(schemaFromTable(db, 'flags')).toEqual({
+      table: 'flags',
+      columns: { id: { type: 'integer' }, flag: { type: 'integer' }, price: { type: 'string' }, code: { type: 'string', pattern: '^c' } },
+      extraColumns: 'reject',
+    });
+  });
+
   it('says when the kept schema is broken', () => {
     const db = new Database(':memory:');
     db.exec('CREATE TABLE t (a TEXT)');
