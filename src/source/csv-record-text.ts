@@ -1,4 +1,5 @@
 import { CsvTokenizer } from './csv-tokenizer.js';
+import { MAX_TSV_QUOTED_FIELD_CHARS } from './limits.js';
 
 /**
  * How one CSV/TSV input was read, shared by its records (SourceRecord.csv): the field names,
@@ -23,6 +24,8 @@ export function dataOfRecordText(raw: string, dialect: CsvDialect): Record<strin
     quote: dialect.quote,
     relaxQuotes: dialect.relaxQuotes,
     maxRecordChars: raw.length + 1,
+    // As parse-csv.ts read it: a longer quoted TSV field was read as text there.
+    relaxedQuoteChars: MAX_TSV_QUOTED_FIELD_CHARS,
   });
   let fields: string[] | undefined;
   const sink = (found: string[]) => {

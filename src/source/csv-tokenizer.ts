@@ -31,11 +31,15 @@
  * - With `relaxQuotes` (TSV: its writers rarely quote, so a `"` is often just text) a
  *   quote is data except at the start of a field, and a field that starts with one is
  *   quoted only if it closes as a quoted field should: its closing quote followed by the
- *   delimiter, a line break or the end of the input, within `maxRecordChars` of its
- *   record's start. Otherwise (text after the closing quote, or no closing quote before
- *   the input ends) the field is read again from its opening quote as unquoted text: the
- *   quotes are data as written (doubled ones too) and the field ends at the next
- *   delimiter or line break, so one stray quote never swallows the lines after it.
+ *   delimiter, a line break or the end of the input, within `relaxedQuoteChars` of its
+ *   opening quote (and `maxRecordChars` of its record's start). Otherwise (text after the
+ *   closing quote, no closing quote before the input ends, or too far) the field is read
+ *   again from its opening quote as unquoted text: the quotes are data as written (doubled
+ *   ones too) and the field ends at the next delimiter or line break, so one stray quote
+ *   never swallows the lines after it. The text read again (up to `relaxedQuoteChars`) is a
+ *   backlog tokenized a piece at a time (drain()), so that a caller can hand on the records
+ *   of one piece before the next: read at once, its records (up to one per two characters)
+ *   would all be held together.
  * - Without a quote (`quote: ''`) no character is special but the delimiter and line
  *   breaks.
  * - A line with nothing on it is skipped (`""` alone is a record of one empty field);
@@ -71,16 +75,21 @@ export type CsvErrorCode =
   | 'INVALID_OPENING_QUOTE'
   | 'CSV_MAX_RECORD_SIZE';
 
-/** Malformed input; `line` is where the record starts (unclosed quote, size) or where the fault is. */
+/**
+ * Malformed input; `line` is where the record starts (unclosed quote, size) or where the fault
+ * is; `field` the index in its record of the field at fault, -1 when it is the whole record.
+ */
 export class CsvSyntaxError extends Error {
   readonly code: CsvErrorCode;
   readonly line: number;
+  readonly field: number;
 
-  constructor(code: CsvErrorCode, line: number, message: string) {
+  constructor(code: CsvErrorCode, line: number, message: string, field = -1) {
     super(`${message} at line ${line}`);
     this.name = 'CsvSyntaxError';
     this.code = code;
     this.line = line;
+    this.field = field;
   }
 }
 
@@ -96,6 +105,13 @@ export interface CsvTokenizerOptions {
   relaxQuotes?: boolean;
   /** Longest record, in characters of text as read; longer is CSV_MAX_RECORD_SIZE. */
   maxRecordChars: number;
+  /**
+   * relaxQuotes: how far (in characters of text as read, from its opening quote) a quoted
+   * field may run before it is read as text instead; default `maxRecordChars`.
+   */
+  relaxedQuoteChars?: number;
+  /** The backlog's pieces (see drain()), in characters; for tests. */
+  backlogPieceChars?: number;
   /**
    * Give the sink each record's text as read (see CsvRecordSink), for the validation worker
    * to keep instead of its fields (pipeline/packed-records.ts).
@@ -138,6 +154,13 @@ export type CsvRecordSink = (fields: string[], line: number, raw: string | undef
 const LF = 10;
 const CR = 13;
 
+/**
+ * The backlog (text read again, relaxQuotes) is tokenized in pieces of this many characters,
+ * as many as a 64 KB read of ASCII gives (open-input.ts): records are handed on in batches
+ * no larger than the input's own chunks make.
+ */
+const BACKLOG_PIECE_CHARS = 64 * 1024;
+
 /** At the start of a field (after a delimiter, or of a record when `fields` is empty). */
 const FIELD_START = 0;
 /** Inside an unquoted field; `part` holds its text so far. */
@@ -152,6 +175,8 @@ export class CsvTokenizer {
   private readonly quoteCode: number;
   private readonly relaxQuotes: boolean;
   private readonly maxRecordChars: number;
+  private readonly relaxedQuoteChars: number;
+  private readonly backlogPieceChars: number;
   private readonly keepRaw: boolean;
   private readonly reportStrayQuotes: boolean;
 
@@ -174,6 +199,13 @@ export class CsvTokenizer {
   private relaxHead = '';
   private relaxBreaks = false;
   private ended = false;
+  /**
+   * Text pushed but not yet tokenized, which follows `carry`: what a relaxed re-read took
+   * back beyond the piece it tokenized at once (see drain()).
+   */
+  private backlog = '';
+  /** end() was called and waits for the backlog to be drained. */
+  private endPending = false;
   /** The open record's first field with a stray quote (reportStrayQuotes), -1 for none. */
   private strayField = -1;
   /**
@@ -196,23 +228,73 @@ export class CsvTokenizer {
     this.quoteCode = quote === '' ? -1 : quote.charCodeAt(0);
     this.relaxQuotes = options.relaxQuotes === true;
     this.maxRecordChars = options.maxRecordChars;
+    this.relaxedQuoteChars = options.relaxedQuoteChars ?? options.maxRecordChars;
+    // The first piece, from the opening quote, must hold more than the delimiter's length
+    // (what an unquoted field's end holds back): else the quote went back to the start of a
+    // field, to open a quoted field again.
+    this.backlogPieceChars = Math.max(options.backlogPieceChars ?? BACKLOG_PIECE_CHARS, delimiter.length + quote.length);
     this.keepRaw = options.keepRaw === true;
     this.reportStrayQuotes = options.reportStrayQuotes === true;
   }
 
 
-  /** Tokenizes the next piece of text, calling `sink` for each record it completes. */
+  /**
+   * Tokenizes the next piece of text, calling `sink` for each record it completes. It may
+   * leave a backlog (hasBacklog()): drain it to hand records on between its pieces, else the
+   * next push() or end() tokenizes it first, whole.
+   */
   push(text: string, sink: CsvRecordSink): void {
     if (this.ended) throw new Error('CsvTokenizer.push after end');
     if (text.length === 0) return;
+    if (this.backlog !== '') {
+      this.backlog += text;
+      while (this.backlog !== '') this.drain(sink);
+      return;
+    }
     this.run(text, false, sink);
   }
 
-  /** The end of the input: completes the last record, or throws for an open quote. */
+  /** The end of the input: completes the last record (backlog included), or throws for an open quote. */
   end(sink: CsvRecordSink): void {
+    this.finish(sink);
+    while (this.backlog !== '') this.drain(sink);
+  }
+
+  /**
+   * end() for a caller that drains the backlog itself: the input is complete once
+   * hasBacklog() is false.
+   */
+  finish(sink: CsvRecordSink): void {
     if (this.ended) return;
     this.ended = true;
-    this.run('', true, sink);
+    if (this.backlog !== '') this.endPending = true;
+    else this.run('', true, sink);
+  }
+
+  /** Text is waiting to be tokenized by drain(). */
+  hasBacklog(): boolean {
+    return this.backlog !== '';
+  }
+
+  /**
+   * Tokenizes the next piece of the backlog (as if it were pushed); after finish(), with the
+   * last piece, the end of the input.
+   */
+  drain(sink: CsvRecordSink): void {
+    const backlog = this.backlog;
+    if (backlog === '') return;
+    const piece = this.backlogPieceChars;
+    if (backlog.length > piece) {
+      this.backlog = backlog.slice(piece);
+      this.run(backlog.slice(0, piece), false, sink);
+    } else {
+      this.backlog = '';
+      this.run(backlog, false, sink);
+    }
+    if (this.backlog === '' && this.endPending) {
+      this.endPending = false;
+      this.run('', true, sink);
+    }
   }
 
   /** The line of the position just after all text pushed so far. */
@@ -221,6 +303,7 @@ export class CsvTokenizer {
     if (this.fields.length > 0) line += countLineBreaks(this.fields);
     if (this.part !== '') line += lineBreaksIn(this.part);
     if (this.carry !== '') line += lineBreaksIn(this.carry);
+    if (this.backlog !== '') line += lineBreaksIn(this.backlog);
     return line;
   }
 
@@ -250,6 +333,9 @@ export class CsvTokenizer {
     const strictQuotes = quoteCode !== -1 && !this.relaxQuotes;
     const relaxed = quoteCode !== -1 && this.relaxQuotes;
     const maxRecordChars = this.maxRecordChars;
+    const relaxedQuoteChars = this.relaxedQuoteChars;
+    /** relaxQuotes, a quoted field open since an earlier push: its characters read there. */
+    const quotedBefore = this.relaxHead.length;
     const keepRaw = this.keepRaw;
     const reportStray = this.reportStrayQuotes;
     // What a closing quote needs to see after it: a doubled quote, the delimiter, a CRLF
@@ -330,6 +416,7 @@ export class CsvTokenizer {
                 'INVALID_OPENING_QUOTE',
                 recordLine + countLineBreaks(fields) + lineBreaksIn(content),
                 'a quote inside an unquoted field',
+                fields.length,
               );
             }
           }
@@ -414,10 +501,10 @@ export class CsvTokenizer {
         if (close === -1) {
           if (final) {
             if (relaxed) break; // not a quoted field: read again below
-            throw new CsvSyntaxError('CSV_QUOTE_NOT_CLOSED', recordLine, 'unterminated quoted field');
+            throw new CsvSyntaxError('CSV_QUOTE_NOT_CLOSED', recordLine, 'unterminated quoted field', fields.length);
           }
           stopAt = qlen === 1 ? len : Math.max(pos, len - (qlen - 1));
-          if (relaxed && carried + (stopAt - recordStart) > maxRecordChars) break;
+          if (relaxed && (carried + (stopAt - recordStart) > maxRecordChars || (quoteStart < 0 ? quotedBefore + stopAt : stopAt - quoteStart) > relaxedQuoteChars)) break;
           if (!breaks && hasLineBreak(text, pos, stopAt)) breaks = true;
           part += text.slice(pos, stopAt);
           break main;
@@ -430,7 +517,7 @@ export class CsvTokenizer {
         const after = close + qlen;
         if (after + afterQuote > len && !final) {
           stopAt = close;
-          if (relaxed && carried + (stopAt - recordStart) > maxRecordChars) break;
+          if (relaxed && (carried + (stopAt - recordStart) > maxRecordChars || (quoteStart < 0 ? quotedBefore + stopAt : stopAt - quoteStart) > relaxedQuoteChars)) break;
           part += text.slice(pos, close);
           break main;
         }
@@ -441,7 +528,7 @@ export class CsvTokenizer {
           continue;
         }
         // A closing quote; relaxed, a field too long to be a quoted one is read again below.
-        if (relaxed && carried + (after - recordStart) > maxRecordChars) break;
+        if (relaxed && (carried + (after - recordStart) > maxRecordChars || (quoteStart < 0 ? quotedBefore + after : after - quoteStart) > relaxedQuoteChars)) break;
         const content = part === '' ? text.slice(pos, close) : part + text.slice(pos, close);
         if (after >= len) {
           // The end of the input right after the closing quote.
@@ -501,6 +588,7 @@ export class CsvTokenizer {
             'CSV_INVALID_CLOSING_QUOTE',
             recordLine + countLineBreaks(fields) + lineBreaksIn(content),
             'a closing quote followed by something other than a delimiter or a line break',
+            fields.length,
           );
         }
         break; // relaxed: text after the closing quote
@@ -520,6 +608,20 @@ export class CsvTokenizer {
         if (reportStray) this.recordHead = this.recordHead.slice(0, this.recordHead.length - head.length);
       }
       this.relaxHead = '';
+      if (len - quoteStart > this.backlogPieceChars) {
+        // Up to relaxedQuoteChars to read again: one piece now, the rest as a backlog that
+        // the caller drains piece by piece (as pushes: a piece may end anywhere), with the
+        // end of the input, if this is it, after the last piece.
+        const cut = quoteStart + this.backlogPieceChars;
+        const rest = text.slice(cut);
+        this.backlog = this.backlog === '' ? rest : rest + this.backlog;
+        text = text.slice(0, cut);
+        len = cut;
+        if (final) {
+          final = false;
+          this.endPending = true;
+        }
+      }
       stopAt = len;
       pos = quoteStart;
       mode = UNQUOTED;
@@ -560,7 +662,8 @@ export class CsvTokenizer {
       return;
     }
     const consumed = carried + (stopAt - recordStart);
-    if (consumed > maxRecordChars) throw recordTooLong(recordLine, maxRecordChars);
+    // An open quoted field is most likely the cause: named.
+    if (consumed > maxRecordChars) throw recordTooLong(recordLine, maxRecordChars, mode === QUOTED ? fields.length : -1);
     if (reportStray) {
       // One slice per push: the open record's text so far, should it turn out to hold a stray quote.
       const head = text.slice(recordStart, stopAt);
@@ -599,8 +702,8 @@ function hasLineBreak(text: string, from: number, to: number): boolean {
   return cr !== -1 && cr < to;
 }
 
-function recordTooLong(line: number, max: number): CsvSyntaxError {
-  return new CsvSyntaxError('CSV_MAX_RECORD_SIZE', line, `a record longer than ${max} characters`);
+function recordTooLong(line: number, max: number, field = -1): CsvSyntaxError {
+  return new CsvSyntaxError('CSV_MAX_RECORD_SIZE', line, `a record longer than ${max} characters`, field);
 }
 
 /** Line breaks in a text: LF, CRLF and a lone CR count one each. */

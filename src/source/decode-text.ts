@@ -10,7 +10,8 @@ import type { OpenedInput } from './types.js';
  * as if it were data, and a file that is not UTF-8 at all (the usual cause) would
  * produce thousands of mangled rows. The decoder hands on the valid text before the
  * bad byte first, so the parser has counted the lines up to it and can name the line
- * (`products.csv:42: invalid UTF-8 at byte 1234; ...`, see InvalidTextError.atLine).
+ * and the column in it (`products.csv:42: invalid UTF-8 at column 7 (byte offset 1234 in
+ * the input); ...`, see InvalidTextError.atLine; textChunks finds the column).
  */
 
 export type TextEncodingName = 'utf8' | 'utf16le' | 'latin1';
@@ -49,17 +50,24 @@ export class InvalidTextError extends BargeError {
   /** UTF-16LE only: the input ends after an odd number of bytes (half a code unit), not a bad surrogate. */
   readonly oddLength: boolean;
 
+  /**
+   * Where the bad byte is in its line, 1-based, in UTF-16 code units as JavaScript counts (as
+   * the JSON parsers' columns do): set by textChunks when the line starts in the text at hand.
+   */
+  lineColumn: number | undefined;
+
   constructor(input: string, encodingName: TextEncodingName, byteOffset: number, oddLength = false) {
     super('input', invalidTextMessage(input, encodingName, byteOffset, undefined, oddLength), { input });
     this.name = 'InvalidTextError';
     this.byteOffset = byteOffset;
     this.encodingName = encodingName;
     this.oddLength = oddLength;
+    this.lineColumn = undefined;
   }
 
   atLine(line: number): BargeError {
     const input = this.input ?? '';
-    return new BargeError('input', invalidTextMessage(input, this.encodingName, this.byteOffset, line, this.oddLength), {
+    return new BargeError('input', invalidTextMessage(input, this.encodingName, this.byteOffset, line, this.oddLength, this.lineColumn), {
       input,
       line,
       cause: this,
@@ -73,15 +81,21 @@ function invalidTextMessage(
   byteOffset: number,
   line?: number,
   oddLength = false,
+  lineColumn?: number,
 ): string {
   const where = line === undefined ? input : `${input}:${line}`;
+  // The column in the line (what an editor shows), and the byte for a hex dump.
+  const at =
+    lineColumn === undefined || line === undefined
+      ? `at byte offset ${byteOffset} in the input`
+      : `at column ${lineColumn} (byte offset ${byteOffset} in the input)`;
   if (encodingName === 'utf8') {
-    return `${where}: invalid UTF-8 at byte ${byteOffset}; pass --encoding latin1 (or utf16le) if the file is not UTF-8`;
+    return `${where}: invalid UTF-8 ${at}; pass --encoding latin1 (or utf16le) if the file is not UTF-8`;
   }
   if (oddLength) {
     return `${where}: the input ends with half a UTF-16LE character (an odd number of bytes) at byte ${byteOffset}; is it truncated, or not UTF-16LE? check --encoding`;
   }
-  return `${where}: invalid UTF-16LE (an unpaired surrogate) at byte ${byteOffset}; check --encoding`;
+  return `${where}: invalid UTF-16LE (an unpaired surrogate) ${at}; check --encoding`;
 }
 
 /** A parser's line for a decoding failure, or the error unchanged when it is something else. */
@@ -121,16 +135,26 @@ export function createChunkDecoder(input: string, encoding: string | undefined):
   let error: InvalidTextError | undefined;
 
   // Drops a byte order mark. For the default UTF-8, a UTF-16LE mark switches to
-  // UTF-16LE: FF FE can never start valid UTF-8, so nothing is misread.
+  // UTF-16LE: FF FE can never start valid UTF-8, so nothing is misread. A UTF-8 mark is
+  // dropped under latin1 too (as "ï»¿" it named the first column `ï»¿id`); a UTF-16 mark
+  // under latin1 ("ÿþ", then a NUL in every other byte) stops the input, pointing to the
+  // encoding it names.
   function dropBom(chunk: Buffer): Buffer {
-    if (encodingName === 'utf8' && chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
+    if (encodingName !== 'utf16le' && chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
       return chunk.subarray(3);
+    }
+    if (encodingName === 'latin1' && chunk.length >= 2 && chunk[0] === 0xff && chunk[1] === 0xfe) {
+      throw new BargeError(
+        'input',
+        `${input}: starts with a UTF-16LE byte order mark, but --encoding latin1 was given; pass --encoding utf16le (or no --encoding: the mark is recognised)`,
+        { input },
+      );
     }
     if (encodingName !== 'latin1' && chunk.length >= 2 && chunk[0] === 0xff && chunk[1] === 0xfe) {
       encodingName = 'utf16le';
       return chunk.subarray(2);
     }
-    if (encodingName === 'utf8' && chunk.length >= 2 && chunk[0] === 0xfe && chunk[1] === 0xff) {
+    if (encodingName !== 'utf16le' && chunk.length >= 2 && chunk[0] === 0xfe && chunk[1] === 0xff) {
       throw new BargeError(
         'input',
         `${input}: starts with a UTF-16BE byte order mark; UTF-16BE is not supported, convert the file to UTF-8 or UTF-16LE`,
@@ -311,13 +335,48 @@ function firstLoneSurrogate(text: string): number {
  */
 export async function* textChunks(input: OpenedInput, encoding: string | undefined): AsyncGenerator<string> {
   const decoder = createChunkDecoder(input.name, encoding);
+  // The last two texts handed on, to find the bad byte's line start in (references only:
+  // nothing is scanned unless a byte is bad), and how many there were.
+  let last = '';
+  let previous = '';
+  let handedOn = 0;
   for await (const chunk of input.stream as AsyncIterable<Buffer>) {
     const text = decoder.text(chunk);
-    if (text.length > 0) yield text;
-    if (decoder.error !== undefined) throw decoder.error;
+    if (text.length > 0) {
+      yield text;
+      previous = last;
+      last = text;
+      handedOn++;
+    }
+    if (decoder.error !== undefined) throw placed(decoder.error, previous, last, handedOn);
   }
-  decoder.end();
+  try {
+    decoder.end();
+  } catch (error) {
+    throw error instanceof InvalidTextError ? placed(error, previous, last, handedOn) : error;
+  }
 }
+
+/**
+ * `error` with its column in the line: the bad byte follows `last`, which follows `previous`;
+ * a line starting before both (longer than two chunks of input) leaves it unknown.
+ */
+function placed(error: InvalidTextError, previous: string, last: string, handedOn: number): InvalidTextError {
+  const inLast = lastLineBreak(last);
+  if (inLast !== -1) {
+    error.lineColumn = last.length - inLast;
+  } else {
+    const inPrevious = lastLineBreak(previous);
+    // handedOn <= 2: `previous` (or `last`) is the first text, which starts a line.
+    if (inPrevious !== -1 || handedOn <= 2) error.lineColumn = previous.length - (inPrevious + 1) + last.length + 1;
+  }
+  return error;
+}
+
+function lastLineBreak(text: string): number {
+  return Math.max(text.lastIndexOf('\n'), text.lastIndexOf('\r'));
+}
+
 
 /** The input as valid UTF-8 bytes, chunk by chunk; errors as for textChunks. */
 export async function* utf8Chunks(input: OpenedInput, encoding: string | undefined): AsyncGenerator<Buffer> {

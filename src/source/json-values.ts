@@ -24,31 +24,6 @@ export function describeJsonValue(value: unknown): string {
 }
 
 /**
- * The reason from a JSON.parse error, without V8's echo of the input
- * (`Unexpected token 'x', "{"a": x}" is not valid JSON` -> `Unexpected token 'x'`).
- * V8's position counts from the start of the text parsed: `column` turns it into a
- * column (right when that text is one whole line, as in NDJSON); without it the
- * position is dropped, the caller's line being all there is to say.
- */
-export function shortJsonReason(error: unknown, column?: 'column'): string {
-  let message = error instanceof Error ? error.message : String(error);
-  const echo = /^(.*?), (?:\.\.\.)?".* is not valid JSON$/s.exec(message);
-  if (echo !== null) message = echo[1]!;
-  message = message.replace(/ \(line \d+ column \d+\)/, '').replace(' in JSON at position', ' at position');
-  message = message.replace(/ at position (\d+)/, (_, position: string) =>
-    column === 'column' ? ` at column ${Number(position) + 1}` : '',
-  );
-  return message.length > 200 ? `${message.slice(0, 200)}...` : message;
-}
-
-/** The 0-based position V8 reports in a JSON.parse error, if any. */
-export function jsonErrorPosition(error: unknown): number | undefined {
-  const message = error instanceof Error ? error.message : '';
-  const match = / at position (\d+)/.exec(message);
-  return match === null ? undefined : Number(match[1]);
-}
-
-/**
  * Whether the text of one JSON value may nest deeper than MAX_DEPTH: it needs more
  * than MAX_DEPTH opening brackets, which most lines do not have, so the exact check
  * (after parsing) runs only for the few that do.

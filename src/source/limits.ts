@@ -10,6 +10,22 @@
 export const MAX_RECORD_CHARS = 16 * 1024 * 1024;
 
 /**
+ * TSV's relaxed quoting (parse-csv.ts): a field starting with a quote is read as a quoted
+ * field only when its closing quote comes within this many characters (from its opening
+ * quote); a longer one is read as text up to its tab or line end, as an unclosed quote is.
+ * Until the quote closes (or this runs out), the text after it must be held, to be read
+ * again as lines of their own should the quote be a stray one. With the record limit above
+ * as the bound, one stray quote held 16 Mi characters and re-read them into about 4M records
+ * at once (2.0 GB of RSS for an 18.7 MB file of short lines; 240 MB without the quote). 1 Mi
+ * characters (its records handed on 64 Ki characters at a time: CsvTokenizer.drain) keeps
+ * that to a few MB (the same file: 250 MB), while a real quoted TSV field is far shorter:
+ * spreadsheets, which write most quoted TSV, cap a cell at 32,767 characters (Excel) or
+ * 50,000 (Google Sheets). Only barge's own export of a longer text holding a tab, a line
+ * break or a quote goes past it (export such a table as CSV or NDJSON).
+ */
+export const MAX_TSV_QUOTED_FIELD_CHARS = 1024 * 1024;
+
+/**
  * Records nested deeper than this are rejected (parseError too_deep): later stages
  * walk values recursively (validation, JSON.stringify into a column), and a broken
  * or hostile record thousands of levels deep must not overflow their stacks.

@@ -76,14 +76,20 @@ export async function openReadable(
   }));
   let decompressed: ChunkReader;
   let gunzip: ReturnType<typeof createGunzip> | undefined;
+  /** gzip: whether the input starts with its magic bytes (else it was taken for gzip by its .gz name). */
+  let gzipMagic: boolean | undefined;
   try {
     const head = await raw.peek(2);
-    if (isGzipPath(meta.path) || (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b)) {
+    const magic = isGzipMagic(head);
+    if (isGzipPath(meta.path) || magic) {
+      gzipMagic = magic;
       // Output chunks as large as file reads: fewer, larger record batches downstream.
       gunzip = createGunzip({ chunkSize: READ_CHUNK_BYTES });
       // pipeline carries an error of the source into gunzip, so iterating gunzip sees it.
       pipeline(Readable.from(raw.chunks()), gunzip, () => {});
       decompressed = new ChunkReader(gunzip);
+      // Decoded, gzip's magic bytes are invalid UTF-8: the message said to try latin1.
+      if (isGzipMagic(await decompressed.peek(2))) throw gzipTwice(meta.path, name);
     } else {
       decompressed = raw;
     }
@@ -97,7 +103,7 @@ export async function openReadable(
       await decompressed.peek(BOM_BYTES);
     }
     const destroyable = [source, gunzip];
-    const stream = Readable.from(guard(decompressed.chunks(), name, destroyable), { objectMode: false });
+    const stream = Readable.from(guard(decompressed.chunks(), name, destroyable, gzipMagic), { objectMode: false });
     return {
       name,
       path: meta.path,
@@ -110,8 +116,21 @@ export async function openReadable(
   } catch (error) {
     destroy(source);
     gunzip?.destroy();
-    throw toInputError(error, name);
+    throw toInputError(error, name, gzipMagic);
   }
+}
+
+function isGzipMagic(head: Buffer): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
+/** gzip data whose content is gzip again: say so, and how to undo one layer. */
+function gzipTwice(path: string, name: string): BargeError {
+  const how =
+    path === '-'
+      ? 'add one more zcat to the pipe (… | zcat | barge import -)'
+      : `decompress one layer first (zcat ${path} > ${isGzipPath(path) ? path.slice(0, -3) : `${path}.gz`}) and import that file`;
+  return new BargeError('input', `${name}: gzip inside gzip (the data was compressed twice); ${how}`, { input: name });
 }
 
 /** The format an extension names (after stripping .gz), or undefined to sniff. */
@@ -162,7 +181,10 @@ export function sniffFormat(text: string): InputFormat {
 /** Decodes the sniffed head loosely: it only has to show the first characters. */
 function sniffText(head: Buffer, encoding: string | undefined): string {
   if (head.length >= 2 && head[0] === 0xff && head[1] === 0xfe) return head.toString('utf16le', 2);
-  return head.toString(normalizeEncoding(encoding));
+  // A UTF-8 byte order mark, dropped under any encoding (decode-text.ts), as under latin1 it
+  // would read "ï»¿" and hide a JSON input's `[` or `{`.
+  const start = head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  return head.toString(normalizeEncoding(encoding), start);
 }
 
 /** Peek condition for sniffing: some content and the end of the line holding it. */
@@ -237,11 +259,12 @@ async function* guard(
   chunks: AsyncGenerator<Buffer>,
   name: string,
   destroyable: unknown[],
+  gzipMagic: boolean | undefined,
 ): AsyncGenerator<Buffer> {
   try {
     yield* chunks;
   } catch (error) {
-    throw toInputError(error, name);
+    throw toInputError(error, name, gzipMagic);
   } finally {
     // Also runs when the consumer stops early: release the file handle.
     for (const d of destroyable) destroy(d);
@@ -263,13 +286,16 @@ function destroy(stream: unknown): void {
   }
 }
 
-/** One clear line for anything that goes wrong while opening or reading an input. */
-function toInputError(error: unknown, name: string): BargeError {
+/**
+ * One clear line for anything that goes wrong while opening or reading an input; `gzipMagic`
+ * says, for an input read as gzip, whether it starts with gzip's magic bytes.
+ */
+function toInputError(error: unknown, name: string, gzipMagic?: boolean): BargeError {
   if (error instanceof BargeError) return error;
   const e = error as NodeJS.ErrnoException;
   const code = typeof e?.code === 'string' ? e.code : '';
   if (code.startsWith('Z_') || code === 'ERR_ZLIB_INITIALIZATION_FAILED') {
-    return new BargeError('input', `${name}: not a valid gzip file (${e.message})`, { input: name, cause: error });
+    return new BargeError('input', `${name}: not a valid gzip file (${e.message}): ${gzipAdvice(code, name, gzipMagic)}`, { input: name, cause: error });
   }
   switch (code) {
     case 'ENOENT':
@@ -283,4 +309,13 @@ function toInputError(error: unknown, name: string): BargeError {
   }
   const message = e instanceof Error ? e.message : String(error);
   return new BargeError('io', `cannot read input "${name}": ${message}`, { input: name, cause: error });
+}
+
+/** What a gzip error means, and what to do: after "not a valid gzip file (<zlib's reason>): ". */
+function gzipAdvice(code: string, name: string, gzipMagic: boolean | undefined): string {
+  // Read as gzip for its name alone: most likely plain text under a .gz name.
+  if (gzipMagic === false) return 'its name ends in .gz, but it does not start as gzip data does; if it is not compressed, rename it without .gz';
+  // zlib's "unexpected end of file": the data stops inside the compressed stream.
+  if (code === 'Z_BUF_ERROR') return 'the compressed data stops short, so the file looks truncated (an unfinished download or copy?); get a complete copy';
+  return `the compressed data is damaged; get an intact copy${name === 'stdin' ? '' : ` (gzip -t ${name} checks one)`}`;
 }

@@ -3,7 +3,7 @@ import { CsvSyntaxError, CsvTokenizer, type StrayQuote } from './csv-tokenizer.j
 import type { CsvDialect } from './csv-record-text.js';
 import { textChunks, withLine } from './decode-text.js';
 import { nameKey } from '../schema/names.js';
-import { MAX_RECORD_CHARS } from './limits.js';
+import { MAX_RECORD_CHARS, MAX_TSV_QUOTED_FIELD_CHARS } from './limits.js';
 import type { OpenedInput, SourceOptions, SourceRecord } from './types.js';
 
 /**
@@ -54,7 +54,7 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
       if (stray !== undefined && renames === undefined) {
         throw new BargeError('input', `${name}:${line}: in the header, ${strayQuoteMessage(fields[stray.field]!, quote)}`, { input: name, line });
       }
-      names = headerNames(fields, renames, name, line);
+      names = headerNames(fields, renames, name, line, delimiter);
       dataOf = recordBuilder(names);
       dialect = { delimiter, quote, relaxQuotes: tsv, names };
       options.onHeader?.(names);
@@ -93,25 +93,46 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
     text: true,
     data: fieldsByName(fields, header),
     raw: stray.text,
-    parseError: { code: 'stray_quote', message: strayQuoteMessage(fields[stray.field]!, quote) },
+    // The field's column: its key in `data` (a field beyond the header's has a name of its own there).
+    parseError: { code: 'stray_quote', message: strayQuoteMessage(fields[stray.field]!, quote), column: fieldName(stray.field, header) },
   });
 
   try {
     for await (const text of textChunks(input, options.encoding)) {
       tokenizer.push(text, push);
+      // A TSV field read again after a stray quote (up to MAX_TSV_QUOTED_FIELD_CHARS) is a
+      // backlog, drained a piece at a time so that its records go on in batches of the size
+      // a chunk of input gives, not all at once.
+      for (;;) {
+        if (batch.length > 0) {
+          const out = batch;
+          batch = [];
+          yield out;
+        }
+        if (!tokenizer.hasBacklog()) break;
+        tokenizer.drain(push);
+      }
+    }
+    tokenizer.finish(push);
+    while (tokenizer.hasBacklog()) {
       if (batch.length > 0) {
         const out = batch;
         batch = [];
         yield out;
       }
+      tokenizer.drain(push);
     }
-    tokenizer.end(push);
     options.onEnd?.(tokenizer.currentLine());
     if (batch.length > 0) yield batch;
   } catch (error) {
-    if (error instanceof CsvSyntaxError) throw malformed(error, name);
+    if (error instanceof CsvSyntaxError) throw malformed(error, name, names);
     throw withLine(error, tokenizer.currentLine());
   }
+}
+
+/** The name of a record's field `index` in data: the header's, or `(extra field N)` beyond it (fieldsByName). */
+function fieldName(index: number, header: readonly string[]): string {
+  return index < header.length ? header[index]! : `(extra field ${index - header.length + 1})`;
 }
 
 /**
@@ -212,6 +233,7 @@ function createTokenizer(delimiter: string, quote: string, tsv: boolean, keepRaw
       quote,
       relaxQuotes: tsv,
       maxRecordChars: MAX_RECORD_CHARS,
+      relaxedQuoteChars: MAX_TSV_QUOTED_FIELD_CHARS,
       keepRaw,
       reportStrayQuotes: true,
     });
@@ -242,7 +264,7 @@ function checkColumnsOption(options: SourceOptions): string[] | undefined {
 }
 
 /** The header's names, or with --columns the names replacing them (then only their number matters). */
-function headerNames(fields: string[], renames: string[] | undefined, input: string, line: number): string[] {
+function headerNames(fields: string[], renames: string[] | undefined, input: string, line: number, delimiter: string): string[] {
   if (renames !== undefined) {
     if (renames.length !== fields.length) {
       throw new BargeError(
@@ -258,6 +280,19 @@ function headerNames(fields: string[], renames: string[] | undefined, input: str
     const field = fields[i]!;
     if (field === '') {
       throw new BargeError('input', `${input}:${line}: column ${i + 1} has an empty name in the header; ${RENAME_HINT}`, { input, line });
+    }
+    // Spaces only: a column no one can name in a schema or a query without seeing the header.
+    if (field.trim() === '') {
+      throw new BargeError('input', `${input}:${line}: column ${i + 1} has an empty name (only whitespace) in the header; ${RENAME_HINT}`, { input, line });
+    }
+    // A tab in a name (a control character, which no column name may hold) is most often TSV
+    // read as CSV: stdin sniffed as CSV for a comma in its first line, or --format csv.
+    if (delimiter !== '\t' && field.includes('\t')) {
+      throw new BargeError(
+        'input',
+        `${input}:${line}: column name ${JSON.stringify(field)} in the header holds a tab, so the input looks like TSV; pass --format tsv (or rename the columns with --columns a,b,c)`,
+        { input, line },
+      );
     }
     // Names as SQLite compares them: "id" and "ID" are one column.
     const same = seen.get(nameKey(field));
@@ -289,13 +324,19 @@ const MALFORMED_REASONS: Record<string, string> = {
   CSV_MAX_RECORD_SIZE: `a record longer than ${MAX_RECORD_CHARS} characters, most likely an unterminated quoted field`,
 };
 
-/** A tokenizer error as one line naming the input and line, with what to check. */
-function malformed(error: CsvSyntaxError, input: string): BargeError {
+/**
+ * A tokenizer error as one line naming the input, line and column (when the fault is in one
+ * field: the header's name for it, or its number in the header itself), with what to check.
+ */
+function malformed(error: CsvSyntaxError, input: string, names: readonly string[] | undefined): BargeError {
   const code = error.code;
   // An unterminated quote is noticed only at the end of the input (or the size
   // limit): the tokenizer gives the line where that record starts. Other errors
   // give the line where they are.
   const line = error.line;
   const reason = MALFORMED_REASONS[code] ?? error.message;
-  return new BargeError('input', `${input}:${line}: ${reason} (${code}); check the quoting on that line`, { input, line, cause: error });
+  const field = error.field;
+  const column = field < 0 || names === undefined ? undefined : fieldName(field, names);
+  const where = column !== undefined ? `, column ${JSON.stringify(column)}` : field >= 0 ? `, column ${field + 1} of the header` : '';
+  return new BargeError('input', `${input}:${line}${where}: ${reason} (${code}); check the quoting on that line`, { input, line, column, cause: error });
 }

@@ -1,6 +1,7 @@
 import { BargeError } from '../errors.js';
 import { textChunks, withLine } from './decode-text.js';
-import { describeJsonValue, jsonErrorPosition, shortJsonReason, TEXT_MARKER } from './json-values.js';
+import { jsonSyntaxMessage, jsonSyntaxProblem, printable, type JsonTextContext } from './json-syntax-error.js';
+import { describeJsonValue, TEXT_MARKER } from './json-values.js';
 import { MAX_DEPTH, MAX_RECORD_CHARS } from './limits.js';
 import type { OpenedInput, SourceOptions, SourceRecord } from './types.js';
 
@@ -17,7 +18,10 @@ import type { OpenedInput, SourceOptions, SourceRecord } from './types.js';
  *
  * An element that is not an object, or nests deeper than MAX_DEPTH, is a record
  * with a parseError. Invalid JSON stops the input: after a syntax error the rest of
- * the array cannot be trusted to split into the right records.
+ * the array cannot be trusted to split into the right records. Its message names the
+ * line and column of the first offending character (json-syntax-error.ts finds it once
+ * JSON.parse has failed). An empty input is an error too: a JSON input is one array,
+ * `[]` when it holds no records, and nothing at all is more likely a truncated file.
  */
 export async function* parseJsonArray(input: OpenedInput, options: SourceOptions): AsyncGenerator<SourceRecord[]> {
   const scanner = new JsonArrayScanner(input.name, options.keepSource === true);
@@ -68,6 +72,11 @@ const CLOSE_BRACKET = 0x5d;
 export class JsonArrayScanner {
   /** The line the scanner is on, 1-based. */
   line = 1;
+  /** Offset in the whole input of the current push's first character, and of the next push's. */
+  private chunkOffset = 0;
+  private nextChunkOffset = 0;
+  /** Offset in the whole input of the current line's first character (for columns in messages). */
+  private lineStart = 0;
   /** The character before the current push is a CR (an LF first in the push is its CRLF's). */
   private crBefore = false;
   /** The last character pushed is a CR. */
@@ -78,6 +87,8 @@ export class JsonArrayScanner {
   private parts: string[] = [];
   private partsLength = 0;
   private elementLine = 1;
+  /** The column (1-based) of the element's first character on its line. */
+  private elementColumn = 1;
   private depth = 0;
   private maxDepth = 0;
   private inString = false;
@@ -100,6 +111,8 @@ export class JsonArrayScanner {
     this.backslash = -2;
     const n = text.length;
     if (n === 0) return;
+    this.chunkOffset = this.nextChunkOffset;
+    this.nextChunkOffset += n;
     this.crBefore = this.endsWithCr;
     this.endsWithCr = text.charCodeAt(n - 1) === CR;
     let i = 0;
@@ -142,7 +155,13 @@ export class JsonArrayScanner {
       // A bare value at the very end: the array was never closed anyway.
       this.phase = Phase.After;
     }
-    if (this.phase === Phase.Start || this.phase === Phase.Done) return;
+    if (this.phase === Phase.Done) return;
+    if (this.phase === Phase.Start) {
+      const got = this.nextChunkOffset === 0 ? 'an empty input' : 'only whitespace';
+      throw new BargeError('input', `${this.input}: expected a JSON array of objects, got ${got}; a JSON input with no records is []`, {
+        input: this.input,
+      });
+    }
     throw this.syntaxError(
       this.line,
       Math.max(this.recordNo, 1),
@@ -163,8 +182,10 @@ export class JsonArrayScanner {
     for (; i < n; i++) {
       const c = text.charCodeAt(i);
       // A line break: LF, CRLF (counted at its CR) or a lone CR.
-      if (c === CR || (c === LF && !this.afterCr(text, i))) this.line++;
-      else if (c !== SPACE && c !== TAB && c !== LF) break;
+      if (c === CR || c === LF) {
+        if (c === CR || !this.afterCr(text, i)) this.line++;
+        this.lineStart = this.chunkOffset + i + 1;
+      } else if (c !== SPACE && c !== TAB) break;
     }
     return i;
   }
@@ -185,7 +206,7 @@ export class JsonArrayScanner {
         return this.beginElement(text, i);
       case Phase.Next:
         if (c === CLOSE_BRACKET) {
-          throw this.syntaxError(this.line, this.recordNo, "a ',' followed by ']' (a trailing comma)");
+          throw this.syntaxError(this.line, this.recordNo, `expected a record after ',', got ']' at column ${this.column(i)}; remove the trailing comma`);
         }
         return this.beginElement(text, i);
       case Phase.After:
@@ -197,15 +218,20 @@ export class JsonArrayScanner {
           this.phase = Phase.Done;
           return i + 1;
         }
-        throw this.syntaxError(this.line, this.recordNo, `expected ',' or ']' after record ${this.recordNo}, got ${show(text, i)}`);
+        throw this.syntaxError(
+          this.line,
+          this.recordNo,
+          `expected ',' or ']' after record ${this.recordNo}, got ${show(text, i)} at column ${this.column(i)}`,
+        );
       default:
-        throw this.syntaxError(this.line, this.recordNo, `unexpected ${show(text, i)} after the closing ']'`);
+        throw this.syntaxError(this.line, this.recordNo, `unexpected ${show(text, i)} after the closing ']' at column ${this.column(i)}`);
     }
   }
 
   private beginElement(text: string, i: number): number {
     this.recordNo++;
     this.elementLine = this.line;
+    this.elementColumn = this.column(i);
     this.elementStart = i;
     this.depth = 0;
     this.maxDepth = 0;
@@ -235,6 +261,7 @@ export class JsonArrayScanner {
     let depth = this.depth;
     let maxDepth = this.maxDepth;
     let line = this.line;
+    let lineStart = this.lineStart;
     let inString = this.inString;
     let escaped = this.escaped;
     let end = -1;
@@ -277,14 +304,16 @@ export class JsonArrayScanner {
           end = i + 1;
           break;
         }
-      } else if (c === CR || (c === LF && !this.afterCr(text, i))) {
-        line++;
+      } else if (c === CR || c === LF) {
+        if (c === CR || !this.afterCr(text, i)) line++;
+        lineStart = this.chunkOffset + i + 1;
       }
       i++;
     }
     this.depth = depth;
     this.maxDepth = maxDepth;
     this.line = line;
+    this.lineStart = lineStart;
     this.inString = inString;
     this.escaped = escaped;
     this.backslash = backslash;
@@ -310,12 +339,7 @@ export class JsonArrayScanner {
     try {
       value = JSON.parse(text);
     } catch (error) {
-      const position = jsonErrorPosition(error);
-      throw this.syntaxError(
-        position === undefined ? line : line + countLineBreaks(text, position),
-        recordNo,
-        shortJsonReason(error),
-      );
+      throw this.invalidRecord(text, error);
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       return this.rejected(text, line, recordNo, 'not_an_object', `expected a JSON object, got ${describeJsonValue(value)}`);
@@ -328,6 +352,33 @@ export class JsonArrayScanner {
     return this.keepSource
       ? { input: this.input, line, recordNo, text: marked, data, source: text }
       : { input: this.input, line, recordNo, text: marked, data };
+  }
+
+  /** The 1-based column of the character at i in the current push. */
+  private column(i: number): number {
+    return this.chunkOffset + i - this.lineStart + 1;
+  }
+
+  /**
+   * The error for the current element, which JSON.parse rejected: the line and column in
+   * the file of its first offending character (columns in UTF-16 code units, as
+   * JavaScript and V8 count them).
+   */
+  private invalidRecord(text: string, error: unknown): BargeError {
+    const problem = jsonSyntaxProblem(text, error, { ...ARRAY_ELEMENT, afterValue: `',' or ']' after record ${this.recordNo}` });
+    if (problem.offset === undefined) return this.syntaxError(this.elementLine, this.recordNo, jsonSyntaxMessage(problem, undefined));
+    // Line breaks before the offset: LF, CRLF and a lone CR count one each.
+    let line = this.elementLine;
+    let lineStart = -1; // in text; -1: the element's first line
+    for (let i = 0; i < problem.offset && i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === CR || c === LF) {
+        if (c === CR || i === 0 || text.charCodeAt(i - 1) !== CR) line++;
+        lineStart = i + 1;
+      }
+    }
+    const column = lineStart === -1 ? this.elementColumn + problem.offset : problem.offset - lineStart + 1;
+    return this.syntaxError(line, this.recordNo, jsonSyntaxMessage(problem, column));
   }
 
   private rejected(raw: string, line: number, recordNo: number, code: string, message: string): SourceRecord {
@@ -349,7 +400,7 @@ export class JsonArrayScanner {
                 ? 'null'
                 : undefined;
     if (got === undefined) {
-      return this.syntaxError(this.line, 1, `unexpected ${show(text, i)} at the top level`);
+      return this.syntaxError(this.line, 1, `expected a JSON array of objects at the top level, got ${show(text, i)} at column ${this.column(i)}`);
     }
     const hint = c === '{' ? '; if it holds one object per line, use --format ndjson' : '';
     return new BargeError('input', `${this.input}: expected a JSON array of objects at the top level, got ${got}${hint}`, {
@@ -365,16 +416,9 @@ export class JsonArrayScanner {
   }
 }
 
-/** Line breaks in text before `end`: LF, CRLF and a lone CR count one each. */
-function countLineBreaks(text: string, end: number): number {
-  let count = 0;
-  for (let i = 0; i < end && i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === CR || (c === LF && (i === 0 || text.charCodeAt(i - 1) !== CR))) count++;
-  }
-  return count;
-}
+const ARRAY_ELEMENT: JsonTextContext = { end: 'the end of the record', afterValue: "',' or ']'" };
 
+/** Up to 10 characters from i, quoted as JSON, with no raw control or invisible character. */
 function show(text: string, i: number): string {
-  return JSON.stringify(text.slice(i, i + 10));
+  return printable(JSON.stringify(text.slice(i, i + 10)));
 }

@@ -1,6 +1,7 @@
 import { BargeError } from '../errors.js';
 import { textChunks, withLine } from './decode-text.js';
-import { describeJsonValue, isTooDeep, mayBeTooDeep, shortJsonReason, TEXT_MARKER } from './json-values.js';
+import { jsonSyntaxMessage, jsonSyntaxProblem, type JsonTextContext } from './json-syntax-error.js';
+import { describeJsonValue, isTooDeep, mayBeTooDeep, TEXT_MARKER } from './json-values.js';
 import { MAX_DEPTH, MAX_RECORD_CHARS } from './limits.js';
 import type { OpenedInput, SourceOptions, SourceRecord } from './types.js';
 
@@ -27,7 +28,7 @@ export async function* parseNdjson(input: OpenedInput, options: SourceOptions): 
       value = JSON.parse(text);
     } catch (error) {
       if (text.trim() === '') return undefined;
-      return rejected(text, at, ++recordNo, 'invalid_json', `not valid JSON: ${shortJsonReason(error, 'column')}`);
+      return rejected(text, at, ++recordNo, 'invalid_json', `not valid JSON: ${invalidJsonReason(text, error)}`);
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       return rejected(text, at, ++recordNo, 'not_an_object', `expected a JSON object, got ${describeJsonValue(value)}`);
@@ -94,4 +95,20 @@ export async function* parseNdjson(input: OpenedInput, options: SourceOptions): 
   } catch (error) {
     throw withLine(error, line + 1);
   }
+}
+
+const NDJSON_LINE: JsonTextContext = {
+  end: 'the end of the line',
+  afterValue: 'the end of the line',
+  afterValueHint: 'NDJSON holds one object per line',
+};
+
+/**
+ * Why a line is not JSON, and where: `expected ..., got ... at column n; hint`. Only
+ * called once JSON.parse has failed, so valid lines pay nothing for it. The column
+ * counts from the line's first character (in UTF-16 code units, as JavaScript and V8 count them).
+ */
+function invalidJsonReason(text: string, error: unknown): string {
+  const problem = jsonSyntaxProblem(text, error, NDJSON_LINE);
+  return jsonSyntaxMessage(problem, problem.offset === undefined ? undefined : problem.offset + 1);
 }

@@ -50,22 +50,22 @@ const CASES: Case[] = [
   // ---- CSV structure ------------------------------------------------------------------------
   {
     file: 'unterminated-quote.csv', exit: 2,
-    error: 'unterminated-quote.csv:3: unterminated quoted field (CSV_QUOTE_NOT_CLOSED); check the quoting on that line',
+    error: 'unterminated-quote.csv:3, column "name": unterminated quoted field (CSV_QUOTE_NOT_CLOSED); check the quoting on that line',
   },
   {
     file: 'runaway-quote.csv', exit: 2,
-    error: 'runaway-quote.csv:3: a record longer than 16777216 characters, most likely an unterminated quoted field (CSV_MAX_RECORD_SIZE); check the quoting on that line',
+    error: 'runaway-quote.csv:3, column "name": a record longer than 16777216 characters, most likely an unterminated quoted field (CSV_MAX_RECORD_SIZE); check the quoting on that line',
   },
   {
     // `Bench "Pro" Vise`, ` "Saw"`: the record's end is still the line break, so each is a
     // rejected record (kept exactly as read), not the end of the input.
     file: 'quote-inside-unquoted-field.csv', exit: 1,
-    rejected: [record(3, 'stray_quote'), record(5, 'stray_quote')],
+    rejected: [{ line: 3, column: 'name', code: 'stray_quote' }, { line: 5, column: 'name', code: 'stray_quote' }],
     loaded: [1, 3, 5],
   },
   {
     file: 'text-after-closing-quote.csv', exit: 2,
-    error: 'text-after-closing-quote.csv:3: a closing quote is followed by something other than a delimiter or the end of the line (CSV_INVALID_CLOSING_QUOTE); check the quoting on that line',
+    error: 'text-after-closing-quote.csv:3, column "name": a closing quote is followed by something other than a delimiter or the end of the line (CSV_INVALID_CLOSING_QUOTE); check the quoting on that line',
   },
   {
     file: 'ragged-rows.csv', exit: 1,
@@ -100,9 +100,10 @@ const CASES: Case[] = [
     error: 'cannot infer a schema for "wide-header": the input has 10000 columns, and SQLite allows at most 2000 in a table; pass --schema with the columns to keep and "extraColumns": "ignore"',
   },
   {
+    // An empty CSV field is missing: line 3's empty colour is no extra value.
     file: 'extra-column.csv', exit: 1,
-    rejected: [{ line: 2, column: 'colour', code: 'extra_column' }, { line: 3, column: 'colour', code: 'extra_column' }],
-    loaded: [],
+    rejected: [{ line: 2, column: 'colour', code: 'extra_column' }],
+    loaded: [2],
   },
   {
     file: 'duplicate-id.csv', exit: 1,
@@ -115,17 +116,30 @@ const CASES: Case[] = [
   { file: 'blank-lines.csv', exit: 1, rejected: [type(6, 'price'), type(9, 'price')], loaded: [1, 3] },
   { file: 'quoted-newlines.csv', exit: 1, rejected: [type(5, 'price'), type(6, 'price')], loaded: [1, 4] },
   // ---- bytes: encoding, NUL, binary, gzip ------------------------------------------------------
-  { file: 'invalid-utf8.csv', exit: 2, error: `invalid-utf8.csv:4: invalid UTF-8 at byte 94; ${HINT_UTF8}` },
+  // The bad byte's column in its line (what an editor shows), and its offset in the input.
+  { file: 'invalid-utf8.csv', exit: 2, error: `invalid-utf8.csv:4: invalid UTF-8 at column 6 (byte offset 94 in the input); ${HINT_UTF8}` },
   {
     file: 'invalid-utf8-line-start.csv', exit: 2,
-    error: `invalid-utf8-line-start.csv:4: invalid UTF-8 at byte 89; ${HINT_UTF8}`,
+    error: `invalid-utf8-line-start.csv:4: invalid UTF-8 at column 1 (byte offset 89 in the input); ${HINT_UTF8}`,
   },
-  { file: 'invalid-utf8.ndjson', exit: 2, error: `invalid-utf8.ndjson:3: invalid UTF-8 at byte 76; ${HINT_UTF8}` },
-  { file: 'binary.csv', exit: 2, error: `binary.csv:1: invalid UTF-8 at byte 0; ${HINT_UTF8}` },
+  {
+    file: 'invalid-utf8.ndjson', exit: 2,
+    error: `invalid-utf8.ndjson:3: invalid UTF-8 at column 29 (byte offset 76 in the input); ${HINT_UTF8}`,
+  },
+  { file: 'binary.csv', exit: 2, error: `binary.csv:1: invalid UTF-8 at column 1 (byte offset 0 in the input); ${HINT_UTF8}` },
   { file: 'nul-bytes.csv', exit: 1, rejected: [type(3, 'name')], loaded: [1, 3] },
-  { file: 'truncated.csv.gz', exit: 2, error: 'truncated.csv.gz: not a valid gzip file (unexpected end of file)' },
-  { file: 'not-gzip.csv.gz', exit: 2, error: 'not-gzip.csv.gz: not a valid gzip file (incorrect header check)' },
-  { file: 'gzip-magic-garbage.csv', exit: 2, error: 'gzip-magic-garbage.csv: not a valid gzip file (unknown compression method)' },
+  {
+    file: 'truncated.csv.gz', exit: 2,
+    error: 'truncated.csv.gz: not a valid gzip file (unexpected end of file): the compressed data stops short, so the file looks truncated (an unfinished download or copy?); get a complete copy',
+  },
+  {
+    file: 'not-gzip.csv.gz', exit: 2,
+    error: 'not-gzip.csv.gz: not a valid gzip file (incorrect header check): its name ends in .gz, but it does not start as gzip data does; if it is not compressed, rename it without .gz',
+  },
+  {
+    file: 'gzip-magic-garbage.csv', exit: 2,
+    error: 'gzip-magic-garbage.csv: not a valid gzip file (unknown compression method): the compressed data is damaged; get an intact copy (gzip -t gzip-magic-garbage.csv checks one)',
+  },
   // ---- a 5 MB field, a line past the record limit ------------------------------------------------
   { file: 'big-field.csv', exit: 1, rejected: [{ line: 3, column: 'name', code: 'too_big' }], loaded: [1, 3, 4] },
   {
@@ -160,18 +174,18 @@ const CASES: Case[] = [
   // ---- JSON -----------------------------------------------------------------------------------
   {
     file: 'json-error-at-record-500.json', exit: 2,
-    error: 'json-error-at-record-500.json:501: invalid JSON near record 500: Expected double-quoted property name',
+    error: 'json-error-at-record-500.json:501: invalid JSON near record 500: expected a property name in double quotes, got \'}\' at column 32; remove the trailing comma',
   },
   {
     file: 'json-error-at-record-500.json.gz', exit: 2,
-    error: 'json-error-at-record-500.json.gz:501: invalid JSON near record 500: Expected double-quoted property name',
+    error: 'json-error-at-record-500.json.gz:501: invalid JSON near record 500: expected a property name in double quotes, got \'}\' at column 32; remove the trailing comma',
   },
   {
     file: 'json-not-an-array.json', exit: 2,
     error: 'json-not-an-array.json: expected a JSON array of objects at the top level, got an object; if it holds one object per line, use --format ndjson',
   },
   { file: 'json-scalar.json', exit: 2, error: 'json-scalar.json: expected a JSON array of objects at the top level, got a number' },
-  { file: 'json-trailing-comma.json', exit: 2, error: "json-trailing-comma.json:4: invalid JSON near record 2: a ',' followed by ']' (a trailing comma)" },
+  { file: 'json-trailing-comma.json', exit: 2, error: "json-trailing-comma.json:4: invalid JSON near record 2: expected a record after ',', got ']' at column 1; remove the trailing comma" },
   {
     file: 'json-truncated.json', exit: 2,
     error: 'json-truncated.json:4: invalid JSON near record 3: unexpected end of input, the array is not closed (is the file truncated?)',
@@ -340,8 +354,8 @@ describe('the messages of rejected records', () => {
     expect((await byFile('big-field.csv'))[0]).toBe('line 3, column "name": expected at most 1000 characters, got 5242880');
     expect(await byFile('ragged-rows.csv')).toEqual(['line 3: expected 5 fields, got 6', 'line 4: expected 5 fields, got 2']);
     expect(await byFile('quote-inside-unquoted-field.csv')).toEqual([
-      'line 3: a quote inside an unquoted field: quote the whole field and double the quotes ("Bench ""Pro"" Vise")',
-      'line 5: a field has a space before its opening quote: remove it, so that the field reads "Saw"',
+      'line 3, column "name": a quote inside an unquoted field: quote the whole field and double the quotes ("Bench ""Pro"" Vise")',
+      'line 5, column "name": a field has a space before its opening quote: remove it, so that the field reads "Saw"',
     ]);
     expect(await byFile('deep.ndjson')).toEqual([
       'line 2: nested deeper than 100 levels',

@@ -30,7 +30,8 @@ function jobStatuses(db: string): string[] {
 }
 
 const STRAY = 'id,v\n1,a\n2,b\n3,5" screen\n4,d\n';
-const STRAY_MESSAGE = 'line 4: a quote inside an unquoted field: quote the whole field and double the quote ("5"" screen")';
+// The error names the field's column (it said column null).
+const STRAY_MESSAGE = 'line 4, column "v": a quote inside an unquoted field: quote the whole field and double the quote ("5"" screen")';
 
 describe('a quote inside an unquoted CSV field', () => {
   it('row mode: the record is rejected and reported exactly as read, the others load, exit 1', async () => {
@@ -50,7 +51,7 @@ describe('a quote inside an unquoted CSV field', () => {
         _barge_line: 4,
         _barge_record: 3,
         _barge_batch: 3,
-        _barge_errors: [{ column: null, code: 'stray_quote', message: STRAY_MESSAGE, value: '3,5" screen' }],
+        _barge_errors: [{ column: 'v', code: 'stray_quote', message: STRAY_MESSAGE, value: '3,5" screen' }],
         _barge_text: true,
         _barge_raw: '3,5" screen',
         id: '3',
@@ -67,7 +68,7 @@ describe('a quote inside an unquoted CSV field', () => {
     expect(run.stderr).toContain('barge: import of stray.csv into "t": failed: 1 record rejected, rolled back, nothing was written\n');
     expect(rows(path.join(dir, 'p.db'), "SELECT name FROM sqlite_master WHERE name = 't'")).toEqual([]);
     expect(report(dir, 'stray.errors.ndjson').map((e) => [e._barge_line, e._barge_record, e._barge_raw, e._barge_errors])).toEqual([
-      [4, 3, '3,5" screen', [{ column: null, code: 'stray_quote', message: STRAY_MESSAGE, value: '3,5" screen' }]],
+      [4, 3, '3,5" screen', [{ column: 'v', code: 'stray_quote', message: STRAY_MESSAGE, value: '3,5" screen' }]],
     ]);
     expect(jobStatuses(path.join(dir, 'p.db'))).toEqual(['failed']);
   });
@@ -82,21 +83,21 @@ describe('a quote inside an unquoted CSV field', () => {
       [
         2,
         '1, "x",w1',
-        [{ column: null, code: 'stray_quote', message: 'line 2: a field has a space before its opening quote: remove it, so that the field reads "x"', value: '1, "x",w1' }],
+        [{ column: 'v', code: 'stray_quote', message: 'line 2, column "v": a field has a space before its opening quote: remove it, so that the field reads "x"', value: '1, "x",w1' }],
         ' "x"',
         'w1',
       ],
       [
         5,
         '3,  "a,b"',
-        [{ column: null, code: 'stray_quote', message: 'line 5: a field has 2 spaces before its opening quote: remove them', value: '3,  "a,b"' }],
+        [{ column: 'v', code: 'stray_quote', message: 'line 5, column "v": a field has 2 spaces before its opening quote: remove them', value: '3,  "a,b"' }],
         '  "a',
         'b"',
       ],
       [
         7,
         '5,"q\r\nr""", x"',
-        [{ column: null, code: 'stray_quote', message: 'line 7: a quote inside an unquoted field: quote the whole field and double the quote (" x""")', value: '5,"q\r\nr""", x"' }],
+        [{ column: 'w', code: 'stray_quote', message: 'line 7, column "w": a quote inside an unquoted field: quote the whole field and double the quote (" x""")', value: '5,"q\r\nr""", x"' }],
         'q\r\nr"',
         ' x"',
       ],
@@ -114,7 +115,7 @@ describe('a quote inside an unquoted CSV field', () => {
       exitCode: 2,
       stdout: '',
       stderr:
-        'barge: error: c.csv:4: a closing quote is followed by something other than a delimiter or the end of the line (CSV_INVALID_CLOSING_QUOTE); check the quoting on that line',
+        'barge: error: c.csv:4, column "v": a closing quote is followed by something other than a delimiter or the end of the line (CSV_INVALID_CLOSING_QUOTE); check the quoting on that line',
     });
   });
 
@@ -188,9 +189,9 @@ function bigCsv(count: number): Made {
         _barge_record: i,
         _barge_errors: [
           {
-            column: null,
+            column: 'note',
             code: 'stray_quote',
-            message: `line ${line}: a quote inside an unquoted field: quote the whole field and double the quote ("${note.replace('"', '""')}")`,
+            message: `line ${line}, column "note": a quote inside an unquoted field: quote the whole field and double the quote ("${note.replace('"', '""')}")`,
             value: record,
           },
         ],

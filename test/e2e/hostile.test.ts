@@ -536,19 +536,19 @@ describe('encodings', () => {
       'invalid UTF-8 on the first line of data (a latin1 file read as UTF-8)',
       Buffer.from(csvOf('name,note', TEXT), 'latin1'),
       [],
-      'towns.csv:2: invalid UTF-8 at byte 11; pass --encoding latin1 (or utf16le) if the file is not UTF-8',
+      'towns.csv:2: invalid UTF-8 at column 2 (byte offset 11 in the input); pass --encoding latin1 (or utf16le) if the file is not UTF-8',
     ],
     [
       'invalid UTF-8 further down',
       Buffer.from(csvOf('name,note', [{ name: 'Bonn', note: 'x' }, ...TEXT]), 'latin1'),
       [],
-      'towns.csv:3: invalid UTF-8 at byte 20; pass --encoding latin1 (or utf16le) if the file is not UTF-8',
+      'towns.csv:3: invalid UTF-8 at column 2 (byte offset 20 in the input); pass --encoding latin1 (or utf16le) if the file is not UTF-8',
     ],
     [
       'UTF-16LE without a BOM, read as UTF-8',
       Buffer.from(csvOf('name,nöte', TEXT), 'utf16le'),
       [],
-      'towns.csv:1: invalid UTF-8 at byte 12; pass --encoding latin1 (or utf16le) if the file is not UTF-8',
+      'towns.csv:1: invalid UTF-8 at column 13 (byte offset 12 in the input); pass --encoding latin1 (or utf16le) if the file is not UTF-8',
     ],
     [
       'ASCII UTF-16LE without a BOM, read as UTF-8 (NULs in the header)',
@@ -560,7 +560,7 @@ describe('encodings', () => {
       'an unpaired surrogate in UTF-16LE',
       Buffer.concat([Buffer.from('name,note\nKöln,a', 'utf16le'), Buffer.from([0x00, 0xd8]), Buffer.from('b\n', 'utf16le')]),
       ['--encoding', 'utf16le'],
-      'towns.csv:2: invalid UTF-16LE (an unpaired surrogate) at byte 32; check --encoding',
+      'towns.csv:2: invalid UTF-16LE (an unpaired surrogate) at column 7 (byte offset 32 in the input); check --encoding',
     ],
     [
       'UTF-16LE cut after an odd number of bytes',

@@ -232,7 +232,7 @@ describe('malformed input midway in row mode', () => {
     const result = await barge(dir, ['import', 'broken.csv', '--schema', 'numbered.schema.json', '--mode', 'row', '--job-id', 'j1']);
     expect(result.exitCode).toBe(2);
     expect(result.stderr.trim()).toBe(
-      'barge: error: broken.csv:2502: unterminated quoted field (CSV_QUOTE_NOT_CLOSED); check the quoting on that line (job j1: the 2 batches committed before this, 2000 records, stay)',
+      'barge: error: broken.csv:2502, column "name": unterminated quoted field (CSV_QUOTE_NOT_CLOSED); check the quoting on that line (job j1: the 2 batches committed before this, 2000 records, stay)',
     );
     const db = path.join(dir, 'barge.db');
     expect(rows(db, 'SELECT count(*) AS n, max(id) AS hi FROM numbered')[0]).toEqual({ n: 2000, hi: 2000 });

@@ -59,7 +59,7 @@ const CASES: Case[] = [
     exit: 2,
     setup: (dir) => fs.writeFileSync(path.join(dir, 'unterminated.csv'), 'id,name\n1,"abc\n2,x\n'),
     args: () => ['import', 'unterminated.csv', '--table', 'things'],
-    message: () => 'unterminated.csv:2: unterminated quoted field (CSV_QUOTE_NOT_CLOSED); check the quoting on that line',
+    message: () => 'unterminated.csv:2, column "name": unterminated quoted field (CSV_QUOTE_NOT_CLOSED); check the quoting on that line',
   },
   {
     code: 'usage',

@@ -120,7 +120,7 @@ describe('validate on two threads gives what one thread gives', () => {
     const { one, two } = await bothWays(dir, 'items.csv');
     expect(one.exitCode).toBe(1);
     expect(one.entries.filter((entry) => entry._barge_errors[0].code === 'stray_quote').map((entry) => [entry._barge_line, entry._barge_raw, entry._barge_errors[0].message])).toEqual([
-      [15001, '15000,bad@example.com,1.00,an "unquoted" quote', 'line 15001: a quote inside an unquoted field: quote the whole field and double the quotes ("an ""unquoted"" quote")'],
+      [15001, '15000,bad@example.com,1.00,an "unquoted" quote', 'line 15001, column "note": a quote inside an unquoted field: quote the whole field and double the quotes ("an ""unquoted"" quote")'],
     ]);
     expect(two).toEqual(one);
   });

@@ -78,7 +78,7 @@ describe('csv-spectrum', () => {
     for await (const batch of readRecords(input, defaults)) records.push(...batch);
     expect(records.map((r) => [r.line, r.recordNo, r.raw, r.parseError])).toEqual([
       [2, 1, '2095257564,37\ufffd36\'37.8"N 121\ufffd2\'17.9"W,Modesto,Stanislaus',
-        { code: 'stray_quote', message: 'a quote inside an unquoted field: quote the whole field and double the quotes ("37\ufffd36\'37.8""N 121\ufffd2\'17.9""W")' }],
+        { code: 'stray_quote', message: 'a quote inside an unquoted field: quote the whole field and double the quotes ("37\ufffd36\'37.8""N 121\ufffd2\'17.9""W")', column: 'Location Coordinates' }],
     ]);
   });
 

@@ -102,7 +102,7 @@ function reference(doc: string, dialect: Dialect): Outcome {
  * delimiter, a line break or the end of the input); otherwise, and for every other field, the
  * text up to the next delimiter or line break, quotes included.
  */
-function relaxedReference(doc: string, dialect: Dialect): Outcome {
+function relaxedReference(doc: string, dialect: Dialect, relaxedQuoteChars = Infinity): Outcome {
   const { delimiter, quote } = dialect;
   const n = doc.length;
   const isBreak = (j: number) => doc[j] === '\n' || doc[j] === '\r';
@@ -132,7 +132,8 @@ function relaxedReference(doc: string, dialect: Dialect): Outcome {
             j = after + quote.length;
             continue;
           }
-          if (after >= n || doc.startsWith(delimiter, after) || isBreak(after)) {
+          // Closing within relaxedQuoteChars of its opening quote.
+          if ((after >= n || doc.startsWith(delimiter, after) || isBreak(after)) && after - i <= relaxedQuoteChars) {
             value = text + doc.slice(j, close);
             i = after;
           }
@@ -351,6 +352,123 @@ describe('CsvTokenizer relaxed (TSV)', () => {
       if (want.records.some((r) => r.fields.some((f) => f.startsWith(dialect.quote)))) fellBack++;
     }
     expect(fellBack).toBeGreaterThan(500);
+  });
+});
+
+describe('CsvTokenizer relaxed (TSV), relaxedQuoteChars and the backlog', () => {
+  it('agrees with the plain reading, with a limit on quoted fields, however the input is split and the backlog drained', () => {
+    const random = prng(Number(process.env.CSV_FUZZ_SEED ?? 20240611) + 4);
+    const alphabets: Array<[Dialect, string[]]> = [
+      [TSV, ['a', 'é', '\t', '\t', '"', '"', '""', '\n', '\r', '\r\n']],
+      [{ delimiter: '::', quote: '🚀', relax: true }, ['a', ':', '::', '🚀', '🚀🚀', '\n', '\r\n']],
+    ];
+    let backlogs = 0;
+    for (let i = 0; i < 4000; i++) {
+      const [dialect, alphabet] = alphabets[i % alphabets.length]!;
+      let doc = '';
+      const length = Math.floor(random() * 40);
+      for (let j = 0; j < length; j++) doc += alphabet[Math.floor(random() * alphabet.length)]!;
+      const relaxedQuoteChars = 1 + Math.floor(random() * 12);
+      const backlogPieceChars = 1 + Math.floor(random() * 6);
+      const want = relaxedReference(doc, dialect, relaxedQuoteChars);
+      const tokenizer = new CsvTokenizer({
+        delimiter: dialect.delimiter,
+        quote: dialect.quote,
+        relaxQuotes: true,
+        maxRecordChars: 1000,
+        relaxedQuoteChars,
+        backlogPieceChars,
+        keepRaw: true,
+      });
+      const records: Outcome['records'] = [];
+      const raws: Array<[string, string[]]> = [];
+      const sink = (fields: string[], line: number, raw: string | undefined): void => {
+        records.push({ fields, line });
+        if (raw !== undefined && !raw.startsWith('\ufeff')) raws.push([raw, fields]);
+      };
+      // Drain after every push (as parseCsv does), never (push and end do it), or at random.
+      const drainMode = random();
+      const drain = () => {
+        while (tokenizer.hasBacklog() && (drainMode < 0.4 || (drainMode > 0.7 && random() < 0.5))) {
+          backlogs++;
+          tokenizer.drain(sink);
+        }
+      };
+      for (const chunk of random() < 0.3 ? [doc] : randomChunks(random, doc)) {
+        tokenizer.push(chunk, sink);
+        drain();
+      }
+      if (random() < 0.5) {
+        tokenizer.end(sink);
+      } else {
+        tokenizer.finish(sink);
+        while (tokenizer.hasBacklog()) tokenizer.drain(sink);
+      }
+      const context = `document ${i}: ${describeDoc(doc, dialect)}, limit ${relaxedQuoteChars}, pieces ${backlogPieceChars}`;
+      expect({ records }, context).toEqual(want);
+      // A record's text as read, read alone (as csv-record-text.ts does), gives its fields.
+      for (const [raw, fields] of raws) {
+        const alone = runTokenizer([raw], { delimiter: dialect.delimiter, quote: dialect.quote, relaxQuotes: true, maxRecordChars: raw.length + 1, relaxedQuoteChars });
+        expect(alone.records.map((r) => r.fields), `${context}, record ${JSON.stringify(raw)}`).toEqual([fields]);
+      }
+    }
+    expect(backlogs).toBeGreaterThan(300);
+  });
+
+  it('reads a quoted field that closes only past relaxedQuoteChars as text', () => {
+    const doc = 'a\tb\n"12\n34"\tx\n5\t6\n';
+    const read = (chunks: string[], relaxedQuoteChars: number) =>
+      rows(runTokenizer(chunks, { delimiter: '\t', quote: '"', relaxQuotes: true, maxRecordChars: 1000, relaxedQuoteChars }));
+    for (const chunks of [[doc], doc.split('')]) {
+      // `"12<LF>34"` is 7 characters: within 7, a quoted field; past 6, text.
+      expect(read(chunks, 7)).toEqual([
+        [1, 'a', 'b'],
+        [2, '12\n34', 'x'],
+        [4, '5', '6'],
+      ]);
+      expect(read(chunks, 6)).toEqual([
+        [1, 'a', 'b'],
+        [2, '"12'],
+        [3, '34"', 'x'],
+        [4, '5', '6'],
+      ]);
+    }
+  });
+
+  it('hands on the text read again after a stray quote a piece at a time, in linear time', () => {
+    // A quote that never closes, then short lines: all of them are read again as lines of their
+    // own, at the end of the input (800 KB) or at the limit (1.6 MB, 1 Mi characters).
+    for (const lines of [200_000, 400_000]) {
+      const doc = `a\tb\n1\t"oops\n${'2\tx\n'.repeat(lines)}`;
+      const chunks = doc.match(/[^]{1,65536}/g)!;
+      const options = { delimiter: '\t', quote: '"', relaxQuotes: true, maxRecordChars: MAX_RECORD_CHARS, relaxedQuoteChars: 1024 * 1024 };
+      const tokenizer = new CsvTokenizer(options);
+      const records: Outcome['records'] = [];
+      let most = 0;
+      const sink = (fields: string[], line: number): void => {
+        records.push({ fields, line });
+      };
+      const step = (call: () => void): void => {
+        const before = records.length;
+        call();
+        most = Math.max(most, records.length - before);
+      };
+      const started = Date.now();
+      for (const chunk of chunks) {
+        step(() => tokenizer.push(chunk, sink));
+        while (tokenizer.hasBacklog()) step(() => tokenizer.drain(sink));
+      }
+      step(() => tokenizer.finish(sink));
+      while (tokenizer.hasBacklog()) step(() => tokenizer.drain(sink));
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(records.length).toBe(lines + 2);
+      expect(records[1]).toEqual({ fields: ['1', '"oops'], line: 2 });
+      expect(records[lines + 1]).toEqual({ fields: ['2', 'x'], line: lines + 2 });
+      // No call hands on more records than 64 Ki characters hold: 4 characters a line.
+      expect(most).toBeLessThanOrEqual(65536 / 4 + 1);
+      // push() and end() without drain() give the same records.
+      expect(runTokenizer(chunks, options)).toEqual({ records });
+    }
   });
 });
 

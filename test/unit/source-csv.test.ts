@@ -221,25 +221,39 @@ describe('parseCsv', () => {
     const error = await parseError(['id,name\n1,a\n2,"b\n3,c\n4,d\n']);
     expect(error.code).toBe('input');
     expect(error.message).toBe(
-      'products.csv:3: unterminated quoted field (CSV_QUOTE_NOT_CLOSED); check the quoting on that line',
+      'products.csv:3, column "name": unterminated quoted field (CSV_QUOTE_NOT_CLOSED); check the quoting on that line',
     );
     expect(error.line).toBe(3);
+    expect(error.column).toBe('name');
+    // In the header, its number; beyond the header's fields, as the record's data names it.
+    expect((await parseError(['id,"name\n1,a\n'])).message).toBe(
+      'products.csv:1, column 2 of the header: unterminated quoted field (CSV_QUOTE_NOT_CLOSED); check the quoting on that line',
+    );
+    expect((await parseError(['id,name\n1,a,"b\n'])).message).toBe(
+      'products.csv:2, column "(extra field 1)": unterminated quoted field (CSV_QUOTE_NOT_CLOSED); check the quoting on that line',
+    );
   });
 
   it('stops at text after a closing quote, naming the line', async () => {
     const error = await parseError(['id,name\n1,a\n2,"b"x\n3,c\n']);
     expect(error.message).toBe(
-      'products.csv:3: a closing quote is followed by something other than a delimiter or the end of the line (CSV_INVALID_CLOSING_QUOTE); check the quoting on that line',
+      'products.csv:3, column "name": a closing quote is followed by something other than a delimiter or the end of the line (CSV_INVALID_CLOSING_QUOTE); check the quoting on that line',
     );
+    expect(error.column).toBe('name');
   });
 
   it('rejects a record with a quote inside an unquoted field, keeping its text; the records after it read on', async () => {
     expect(await parse(['id,name\n1,a\n2,b"c\n3,d\n'])).toEqual([
       { input: 'products.csv', line: 2, recordNo: 1, text: true, data: { id: '1', name: 'a' } },
       { input: 'products.csv', line: 3, recordNo: 2, text: true, data: { id: '2', name: 'b"c' }, raw: '2,b"c',
-        parseError: { code: 'stray_quote', message: 'a quote inside an unquoted field: quote the whole field and double the quote ("b""c")' } },
+        parseError: { code: 'stray_quote', message: 'a quote inside an unquoted field: quote the whole field and double the quote ("b""c")', column: 'name' } },
       { input: 'products.csv', line: 4, recordNo: 3, text: true, data: { id: '3', name: 'd' } },
     ]);
+  });
+
+  it("names a stray quote's column: the first field holding one, beyond the header's fields too", async () => {
+    const columns = async (text: string) => (await parse([text])).map((r) => r.parseError?.column);
+    expect(await columns('id,name,note\n1 ",a,b"\n2,a,b "c\n3,a,b,x"y\n4,"a",b\n')).toEqual(['id', 'note', '(extra field 1)', undefined]);
   });
   it('refuses a duplicate column in the header', async () => {
     const error = await parseError(['id,x,x\n1,2,3\n']);
@@ -250,6 +264,27 @@ describe('parseCsv', () => {
   it('refuses an empty column name in the header', async () => {
     const error = await parseError(['id,,name\n1,2,3\n']);
     expect(error.message).toBe('products.csv:1: column 2 has an empty name in the header; rename the columns with --columns a,b,c');
+  });
+
+  it('refuses a column name of only whitespace in the header, unless --columns replaces it', async () => {
+    for (const header of ['  ', 'id, ,name', 'id,\t', 'id,\u00a0']) {
+      const error = await parseError([`${header}\n\n 1,2,3\n`]);
+      expect(error.code).toBe('input');
+      const column = header === '  ' ? 1 : 2;
+      expect(error.message).toBe(`products.csv:1: column ${column} has an empty name (only whitespace) in the header; rename the columns with --columns a,b,c`);
+    }
+    expect(brief(await parse(['id, \n1,2\n'], { columns: ['id', 'x'] }))).toEqual([[2, 1, { id: '1', x: '2' }]]);
+  });
+
+  it('refuses a header name holding a tab, read with another delimiter: TSV read as CSV', async () => {
+    const error = await parseError(['id\tcity, state\n1\tParis, TX\n']);
+    expect(error.code).toBe('input');
+    expect(error.message).toBe(
+      'products.csv:1: column name "id\\tcity" in the header holds a tab, so the input looks like TSV; pass --format tsv (or rename the columns with --columns a,b,c)',
+    );
+    // Read as TSV it loads; --columns replaces the names.
+    expect(brief(await parse(['id\tcity, state\n1\tParis, TX\n'], { format: 'tsv' }))).toEqual([[2, 1, { id: '1', 'city, state': 'Paris, TX' }]]);
+    expect(brief(await parse(['id\tcity,state\n1\tParis,TX\n'], { columns: ['a', 'b'] }))).toEqual([[2, 1, { a: '1\tParis', b: 'TX' }]]);
   });
 
   it('yields nothing for a header-only file or an empty file', async () => {
@@ -320,14 +355,14 @@ describe('parseCsv decoding', () => {
     const error = await parseError([bytes]);
     expect(error.code).toBe('input');
     expect(error.message).toBe(
-      'products.csv:3: invalid UTF-8 at byte 14; pass --encoding latin1 (or utf16le) if the file is not UTF-8',
+      'products.csv:3: invalid UTF-8 at column 3 (byte offset 14 in the input); pass --encoding latin1 (or utf16le) if the file is not UTF-8',
     );
     expect(error.line).toBe(3);
   });
 
   it('finds the line of invalid UTF-8 in a later chunk', async () => {
     const error = await parseError([Buffer.from('id\n1\n2\n'), Buffer.from('3\n'), Buffer.from([0x34, 0xff, 0x0a])]);
-    expect(error.message).toMatch(/^products\.csv:5: invalid UTF-8 at byte 10;/);
+    expect(error.message).toMatch(/^products\.csv:5: invalid UTF-8 at column 2 \(byte offset 10 in the input\);/);
   });
 });
 
@@ -359,8 +394,48 @@ describe('parseCsv memory bound', () => {
     const chunks = ['id,name\n1,a\n2,"b\n', ...Array.from({ length: 17 }, () => filler)];
     const error = await parseError(chunks);
     expect(error.message).toBe(
-      'products.csv:3: a record longer than 16777216 characters, most likely an unterminated quoted field (CSV_MAX_RECORD_SIZE); check the quoting on that line',
+      'products.csv:3, column "name": a record longer than 16777216 characters, most likely an unterminated quoted field (CSV_MAX_RECORD_SIZE); check the quoting on that line',
     );
+  });
+});
+
+describe('parseCsv TSV stray quote', () => {
+  it('hands on the lines read again after a quote that never closes in batches no larger than a chunk gives', async () => {
+    // The lines after `"oops` were held until the end of the input (or 16 Mi characters), then
+    // all handed on as one batch: 200,000 records at once here, 2 GB of RSS for an 18 MB file.
+    const lines = 200_000;
+    const text = `a\tb\n1\t"oops\n${'2\tx\n'.repeat(lines)}`;
+    const chunks = text.match(/[^]{1,65536}/g)!.map((c) => Buffer.from(c));
+    // The CLI's default quote (parseCsv's own default for TSV is none).
+    const options = { ...defaults, quote: '"' };
+    const input = await openReadable(Readable.from(chunks), { name: 'open.tsv', path: 'open.tsv' }, options);
+    const sizes: number[] = [];
+    let first: Record<string, unknown> | undefined;
+    let last: SourceRecord | undefined;
+    for await (const batch of parseCsv(input, options)) {
+      first ??= batch[0]?.data;
+      sizes.push(batch.length);
+      last = batch[batch.length - 1];
+    }
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(lines + 1);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(65536 / 4 + 1);
+    expect(first).toEqual({ a: '1', b: '"oops' });
+    expect([last!.line, last!.recordNo, last!.data]).toEqual([lines + 2, lines + 1, { a: '2', b: 'x' }]);
+  });
+
+  it('reads a quoted field that closes more than 1 Mi characters after its opening quote as text', async () => {
+    const long = 'y'.repeat(1024 * 1024);
+    const within = await parse([`a\tb\n1\t"${long.slice(2)}"\n2\tz\n`], { quote: '"' }, 'f.tsv');
+    expect(within.map((r) => [r.line, (r.data.b as string).length])).toEqual([
+      [2, 1024 * 1024 - 2],
+      [3, 1],
+    ]);
+    // One character more: the field is its text, quotes included, up to the line end.
+    const past = await parse([`a\tb\n1\t"${long.slice(1)}\tq"\n2\tz\n`], { quote: '"' }, 'f.tsv');
+    expect(past.map((r) => [r.line, r.parseError?.code, Object.values(r.data).map((v) => (v as string).length)])).toEqual([
+      [2, 'ragged_row', [1, 1024 * 1024, 2]],
+      [3, undefined, [1, 1]],
+    ]);
   });
 });
 
@@ -389,7 +464,7 @@ describe('a record\'s data object (built by code generated for the header)', () 
   const csvField = (text: string) => `"${text.replaceAll('"', '""')}"`;
 
   it('names that would be code are only data: quotes, backslashes, braces, line breaks, U+2028, numbers', async () => {
-    const header = ['a"b', 'c\\d', '}); throw 1; ({', 'line\nbreak', 'sep\u2028arator', '1', 'constructor', 'toString', '🚀', ' '];
+    const header = ['a"b', 'c\\d', '}); throw 1; ({', 'line\nbreak', 'sep\u2028arator', '1', 'constructor', 'toString', '🚀', ' x '];
     const row = header.map((_, i) => `v${i}`);
     const [record] = await parse([`${header.map(csvField).join(',')}\n${row.join(',')}\n`]);
     expect(record!.data).toEqual(byStores(header, row));

@@ -1,6 +1,8 @@
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { BargeError } from '../../src/errors.js';
-import { createChunkDecoder, InvalidTextError, normalizeEncoding } from '../../src/source/decode-text.js';
+import { createChunkDecoder, InvalidTextError, normalizeEncoding, textChunks, withLine } from '../../src/source/decode-text.js';
+import type { OpenedInput } from '../../src/source/types.js';
 
 /** Decodes `chunks` in order, then ends; returns the text. */
 function decode(chunks: Buffer[], encoding = 'utf8'): string {
@@ -58,6 +60,24 @@ describe('createChunkDecoder', () => {
     expect(decode([Buffer.from([0x63, 0xe9, 0xff])], 'latin1')).toBe('cé\u00ff');
   });
 
+  it('drops a UTF-8 BOM under latin1 too (it named the first column "ï»¿id")', () => {
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('id,caf\xe9', 'latin1')]);
+    expect(decode([bytes], 'latin1')).toBe('id,café');
+  });
+
+  it('stops a UTF-16 file with its byte order mark under latin1, pointing to utf16le', () => {
+    const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('id,name\n', 'utf16le')]);
+    expect(() => decode([bytes], 'latin1')).toThrow(
+      new BargeError(
+        'input',
+        'in.txt: starts with a UTF-16LE byte order mark, but --encoding latin1 was given; pass --encoding utf16le (or no --encoding: the mark is recognised)',
+        { input: 'in.txt' },
+      ),
+    );
+    // Without --encoding the mark is followed.
+    expect(decode([bytes])).toBe('id,name\n');
+  });
+
   it('gives valid UTF-8 bytes for byte-oriented parsers, transcoding other encodings', () => {
     const decoder = createChunkDecoder('in.txt', 'latin1');
     expect(decoder.utf8(Buffer.from([0x63, 0xe9]))).toEqual(Buffer.from('cé'));
@@ -71,10 +91,10 @@ describe('createChunkDecoder', () => {
     expect(decoder.text(Buffer.from([0x64, 0xc3, 0x28, 0x65]))).toBe('d');
     expect(decoder.error).toBeInstanceOf(InvalidTextError);
     expect(decoder.error!.message).toBe(
-      'in.txt: invalid UTF-8 at byte 5; pass --encoding latin1 (or utf16le) if the file is not UTF-8',
+      'in.txt: invalid UTF-8 at byte offset 5 in the input; pass --encoding latin1 (or utf16le) if the file is not UTF-8',
     );
     expect(decoder.error!.atLine(2).message).toBe(
-      'in.txt:2: invalid UTF-8 at byte 5; pass --encoding latin1 (or utf16le) if the file is not UTF-8',
+      'in.txt:2: invalid UTF-8 at byte offset 5 in the input; pass --encoding latin1 (or utf16le) if the file is not UTF-8',
     );
   });
 
@@ -84,27 +104,98 @@ describe('createChunkDecoder', () => {
     ['a UTF-16 surrogate', [0x61, 0xed, 0xa0, 0x80]],
     ['a byte that never occurs', [0x61, 0xff]],
   ])('finds %s', (_, bytes) => {
-    expect(() => decode([Buffer.from(bytes)])).toThrow('in.txt: invalid UTF-8 at byte 1;');
+    expect(() => decode([Buffer.from(bytes)])).toThrow('in.txt: invalid UTF-8 at byte offset 1 in the input;');
   });
 
   it('finds a bad sequence split across chunks', () => {
-    expect(() => decode([Buffer.from([0x61, 0xe2, 0x82]), Buffer.from([0x28])])).toThrow('invalid UTF-8 at byte 1;');
+    expect(() => decode([Buffer.from([0x61, 0xe2, 0x82]), Buffer.from([0x28])])).toThrow('invalid UTF-8 at byte offset 1 in the input;');
   });
 
   it('finds a character cut off by the end of the input', () => {
-    expect(() => decode([Buffer.from([0x61, 0xe2, 0x82])])).toThrow('in.txt: invalid UTF-8 at byte 1;');
+    expect(() => decode([Buffer.from([0x61, 0xe2, 0x82])])).toThrow('in.txt: invalid UTF-8 at byte offset 1 in the input;');
   });
 
   it('finds an unpaired surrogate in UTF-16LE', () => {
     const bytes = Buffer.from([0x61, 0x00, 0x00, 0xd8, 0x62, 0x00]);
     expect(() => decode([bytes], 'utf16le')).toThrow(
-      'in.txt: invalid UTF-16LE (an unpaired surrogate) at byte 2; check --encoding',
+      'in.txt: invalid UTF-16LE (an unpaired surrogate) at byte offset 2 in the input; check --encoding',
     );
   });
 
-  it('refuses UTF-16BE plainly', () => {
+  it('refuses UTF-16BE plainly, under latin1 too', () => {
+    expect(() => decode([Buffer.from([0xfe, 0xff, 0x00, 0x61])], 'latin1')).toThrow('in.txt: starts with a UTF-16BE byte order mark;');
     expect(() => decode([Buffer.from([0xfe, 0xff, 0x00, 0x61])])).toThrow(
       'in.txt: starts with a UTF-16BE byte order mark; UTF-16BE is not supported, convert the file to UTF-8 or UTF-16LE',
+    );
+  });
+});
+
+/** textChunks over `chunks` (each one read of the input): its texts, and its error with the line `line`. */
+async function chunksOf(chunks: Buffer[], encoding = 'utf8', line = 0): Promise<{ texts: string[]; error?: string }> {
+  const input = { name: 'in.csv', path: 'in.csv', format: 'csv', stream: Readable.from(chunks), bytesRead: () => 0 } as OpenedInput;
+  const texts: string[] = [];
+  try {
+    for await (const text of textChunks(input, encoding)) texts.push(text);
+  } catch (error) {
+    return { texts, error: (withLine(error, line) as Error).message };
+  }
+  return { texts };
+}
+
+describe('textChunks', () => {
+  const HINT = 'pass --encoding latin1 (or utf16le) if the file is not UTF-8';
+
+  it("names a bad byte's column in its line, not only its offset in the input", async () => {
+    // `2,caf<E9>`: the E9 is at column 6 of line 3, byte 13 of the input (counting from 0).
+    const bytes = Buffer.from('a,b\n1,x\n2,caf\xe9\n', 'latin1');
+    expect(await chunksOf([bytes], 'utf8', 3)).toEqual({
+      texts: ['a,b\n1,x\n2,caf'],
+      error: `in.csv:3: invalid UTF-8 at column 6 (byte offset 13 in the input); ${HINT}`,
+    });
+    // Split anywhere: the line may start in an earlier chunk, or the bad byte start a chunk.
+    for (let cut = 0; cut <= 13; cut++) {
+      const { error } = await chunksOf([bytes.subarray(0, cut), bytes.subarray(cut)], 'utf8', 3);
+      expect(error, `cut at ${cut}`).toBe(`in.csv:3: invalid UTF-8 at column 6 (byte offset 13 in the input); ${HINT}`);
+    }
+  });
+
+  it('counts UTF-16 code units (as JSON messages count columns), not bytes, and knows CR and CRLF line ends', async () => {
+    const bytes = Buffer.concat([Buffer.from('x\r\n1\rcafé 🚀,'), Buffer.from([0xc3, 0x28])]);
+    expect((await chunksOf([bytes], 'utf8', 3)).error).toBe(
+      `in.csv:3: invalid UTF-8 at column 9 (byte offset 16 in the input); ${HINT}`,
+    );
+  });
+
+  it('names the column of a character cut off by the end of the input, and of a bad byte on line 1', async () => {
+    expect((await chunksOf([Buffer.from('a,b\n1,ab'), Buffer.from([0xe2, 0x82])], 'utf8', 2)).error).toBe(
+      `in.csv:2: invalid UTF-8 at column 5 (byte offset 8 in the input); ${HINT}`,
+    );
+    expect((await chunksOf([Buffer.from([0x41, 0xff])], 'utf8', 1)).error).toBe(
+      `in.csv:1: invalid UTF-8 at column 2 (byte offset 1 in the input); ${HINT}`,
+    );
+  });
+
+  it('leaves the column out when the line starts before the read of the bad byte and the one before it', async () => {
+    const long = Buffer.from('x'.repeat(100));
+    const { error } = await chunksOf([Buffer.from('a\n'), long, long, Buffer.from([0xff])], 'utf8', 2);
+    expect(error).toBe(`in.csv:2: invalid UTF-8 at byte offset 202 in the input; ${HINT}`);
+    // In the read before: known.
+    expect((await chunksOf([Buffer.from('a\n'), long, Buffer.from([0xff])], 'utf8', 2)).error).toBe(
+      `in.csv:2: invalid UTF-8 at column 101 (byte offset 102 in the input); ${HINT}`,
+    );
+    expect((await chunksOf([Buffer.from('a\nb'), Buffer.concat([long, Buffer.from([0xff])])], 'utf8', 2)).error).toBe(
+      `in.csv:2: invalid UTF-8 at column 102 (byte offset 103 in the input); ${HINT}`,
+    );
+    // From the start of the input, however many reads.
+    expect((await chunksOf([long, long, long, Buffer.from([0xff])], 'utf8', 1)).error).toBe(
+      `in.csv:1: invalid UTF-8 at byte offset 300 in the input; ${HINT}`,
+    );
+  });
+
+  it('names the column of an unpaired surrogate in UTF-16LE', async () => {
+    const bytes = Buffer.concat([Buffer.from('a\nbc', 'utf16le'), Buffer.from([0x00, 0xd8]), Buffer.from('d\n', 'utf16le')]);
+    expect((await chunksOf([bytes], 'utf16le', 2)).error).toBe(
+      'in.csv:2: invalid UTF-16LE (an unpaired surrogate) at column 3 (byte offset 8 in the input); check --encoding',
     );
   });
 });

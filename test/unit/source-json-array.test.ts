@@ -95,16 +95,24 @@ describe('parseJsonArray', () => {
       [3, 2],
     ]);
     // A syntax error's line, inside an element and between elements.
-    expect(await parseError(['[\r  {"id": 1},\r\n  {"id": 2,\r   "x" 1}\r]'])).toBe('data.json:4: invalid JSON near record 2: Unexpected number');
+    expect(await parseError(['[\r  {"id": 1},\r\n  {"id": 2,\r   "x" 1}\r]'])).toBe(
+      "data.json:4: invalid JSON near record 2: expected ':' after a property name, got '1' at column 8",
+    );
     expect(await parseError(['[{"id":1}\r\n\r{"id":2}]'])).toBe(
-      'data.json:3: invalid JSON near record 1: expected \',\' or \']\' after record 1, got "{\\"id\\":2}]"',
+      'data.json:3: invalid JSON near record 1: expected \',\' or \']\' after record 1, got "{\\"id\\":2}]" at column 1',
     );
   });
 
-  it('reads an empty array, and an empty input, as no records', async () => {
+  it('reads an empty array as no records', async () => {
     expect(await parse(['[]'])).toEqual([]);
     expect(await parse([' [ \n ] \n'])).toEqual([]);
-    expect(await parse([''])).toEqual([]);
+  });
+
+  it('refuses an empty or whitespace-only input: a JSON input is one array, [] when empty', async () => {
+    expect(await parseError([])).toBe('data.json: expected a JSON array of objects, got an empty input; a JSON input with no records is []');
+    expect(await parseError([''])).toBe('data.json: expected a JSON array of objects, got an empty input; a JSON input with no records is []');
+    expect(await parseError(['\ufeff'])).toBe('data.json: expected a JSON array of objects, got an empty input; a JSON input with no records is []');
+    expect(await parseError([' \r\n', '\t\n'])).toBe('data.json: expected a JSON array of objects, got only whitespace; a JSON input with no records is []');
   });
 
   it('makes an element that is not an object a rejected record', async () => {
@@ -144,21 +152,73 @@ describe('parseJsonArray', () => {
     expect(await parseError(['"x"'])).toBe('data.json: expected a JSON array of objects at the top level, got a string');
   });
 
-  it('stops at a syntax error inside an element, naming its line and record', async () => {
+  it('stops at a syntax error inside an element, naming its record and the line and column of the offending character', async () => {
     expect(await parseError(['[\n  {"id": 1},\n  {"id": 2,\n   "x": tru}\n]'])).toBe(
-      "data.json:3: invalid JSON near record 2: Unexpected token '}'",
+      "data.json:4: invalid JSON near record 2: expected a value, got 'tru' at column 9; did you mean true?",
     );
     expect(await parseError(['[\n  {"id": 1},\n  {"id": 2,\n   "x" 1}\n]'])).toBe(
-      "data.json:4: invalid JSON near record 2: Unexpected number",
+      "data.json:4: invalid JSON near record 2: expected ':' after a property name, got '1' at column 8",
     );
+    // V8 says `Unexpected token '@'` with no position: the record's first line (2) was all barge could say.
+    const far = '[\n  {"id": 1,\n   "name": "a",\n   "note": "b",\n   "x": 1,\n   "y": 2,\n   "z": @\n  }\n]\n';
+    expect(await parseError([far])).toBe("data.json:7: invalid JSON near record 1: expected a value, got '@' at column 9");
+    // On the element's first line, the column counts from the start of the line, not of the element.
+    expect(await parseError(['[{"id": 1}, {"id": 2}, {"id": 3, "ok": yes}]'])).toBe(
+      "data.json:1: invalid JSON near record 3: expected a value, got 'yes' at column 40; put text in double quotes",
+    );
+    expect(await parseError(['[1x]'])).toBe("data.json:1: invalid JSON near record 1: expected ',' or ']' after record 1, got 'x' at column 3");
   });
 
-  it('stops at a syntax error between elements', async () => {
-    expect(await parseError(['[{"id":1}\n{"id":2}]'])).toBe(
-      'data.json:2: invalid JSON near record 1: expected \',\' or \']\' after record 1, got "{\\"id\\":2}]"',
+  it('gives the same line and column whatever the chunk boundaries and line breaks', async () => {
+    const cases: Array<[string[], string]> = [
+      // On the line where the element starts, after another element.
+      [
+        ['[', '  {"id": 1}, {"id": 2,', '   "ok": true}, {"id": 3, "ok": true, "x": {"y": [1, 2 3]}}', ']'],
+        "data.json:3: invalid JSON near record 3: expected ',' or ']' after an array element, got '3' at column 56; is a ',' missing?",
+      ],
+      // On a later line of the element.
+      [
+        ['[', '  {"id": 1}, {"id": 2,', '', '   "ok": tru}', ']'],
+        "data.json:4: invalid JSON near record 2: expected a value, got 'tru' at column 10; did you mean true?",
+      ],
+    ];
+    for (const [lines, want] of cases) {
+      for (const eol of ['\n', '\r\n', '\r']) {
+        const doc = lines.join(eol);
+        expect(await parseError([doc]), JSON.stringify(eol)).toBe(want);
+        expect(await parseError([...doc]), `${JSON.stringify(doc)} one character a chunk`).toBe(want);
+        for (let cut = 1; cut < doc.length; cut++) {
+          expect(await parseError([doc.slice(0, cut), doc.slice(cut)]), `${JSON.stringify(doc)} cut at ${cut}`).toBe(want);
+        }
+      }
+    }
+  });
+
+  it('never puts a raw control or invisible character into a message', async () => {
+    // V8: `Unexpected token '<LF>'`, a message broken over two lines.
+    expect(await parseError(['[\n  {"id": 1, "ok": true},\n  {"id": 2,\n   "ok": tru\n  }\n]\n'])).toBe(
+      "data.json:4: invalid JSON near record 2: expected a value, got 'tru' at column 10; did you mean true?",
     );
-    expect(await parseError(['[{"id":1},]'])).toBe("data.json:1: invalid JSON near record 1: a ',' followed by ']' (a trailing comma)");
-    expect(await parseError(['[{"id":1}] x'])).toBe('data.json:1: invalid JSON near record 1: unexpected "x" after the closing \']\'');
+    expect(await parseError(['[{"id": 1, "ok": \u0007}]'])).toBe('data.json:1: invalid JSON near record 1: expected a value, got U+0007 at column 18');
+    expect(await parseError(['[{"id": 1, "name": "a\tb"}]'])).toBe(
+      "data.json:1: invalid JSON near record 1: unescaped '\\t' inside a string at column 22; write it as \\t",
+    );
+    expect(await parseError(['[{"name": "two\nlines"}]'])).toBe(
+      "data.json:1: invalid JSON near record 1: unescaped '\\n' inside a string at column 15; write it as \\n",
+    );
+    expect(await parseError(['[{"id": 1}\u202e]'])).toBe(
+      'data.json:1: invalid JSON near record 1: expected \',\' or \']\' after record 1, got "\\u202E]" at column 11',
+    );
+    expect(await parseError(['[{"id": 1}]\u0000'])).toBe('data.json:1: invalid JSON near record 1: unexpected "\\u0000" after the closing \']\' at column 12');
+  });
+
+  it('stops at a syntax error between elements, naming its line and column', async () => {
+    expect(await parseError(['[{"id":1}\n{"id":2}]'])).toBe(
+      'data.json:2: invalid JSON near record 1: expected \',\' or \']\' after record 1, got "{\\"id\\":2}]" at column 1',
+    );
+    expect(await parseError(['[{"id":1},]'])).toBe("data.json:1: invalid JSON near record 1: expected a record after ',', got ']' at column 11; remove the trailing comma");
+    expect(await parseError(['[{"id":1}] x'])).toBe('data.json:1: invalid JSON near record 1: unexpected "x" after the closing \']\' at column 12');
+    expect(await parseError(['\n  @'])).toBe('data.json:2: invalid JSON near record 1: expected a JSON array of objects at the top level, got "@" at column 3');
   });
 
   it('stops at a truncated array', async () => {
@@ -173,7 +233,7 @@ describe('parseJsonArray', () => {
   it('stops at invalid UTF-8 naming the line', async () => {
     const bytes = Buffer.concat([Buffer.from('[\n{"id":1},\n{"name":"'), Buffer.from([0xff]), Buffer.from('"}]')]);
     expect(await parseError([bytes])).toBe(
-      'data.json:3: invalid UTF-8 at byte 21; pass --encoding latin1 (or utf16le) if the file is not UTF-8',
+      'data.json:3: invalid UTF-8 at column 10 (byte offset 21 in the input); pass --encoding latin1 (or utf16le) if the file is not UTF-8',
     );
   });
 

@@ -159,14 +159,41 @@ describe('openInput', () => {
     const input = await openInput(path, options);
     const error = await failure(records(input));
     expect(error.code).toBe('input');
-    expect(error.message).toBe(`${path}: not a valid gzip file (unexpected end of file)`);
+    expect(error.message).toBe(
+      `${path}: not a valid gzip file (unexpected end of file): the compressed data stops short, so the file looks truncated (an unfinished download or copy?); get a complete copy`,
+    );
   });
 
   it('turns a .gz file that is not gzip into one clear error', async () => {
     const path = file('plain.csv.gz', 'id,name\n1,a\n');
     const error = await failure(openInput(path, options).then((input) => records(input)));
     expect(error.code).toBe('input');
-    expect(error.message).toBe(`${path}: not a valid gzip file (incorrect header check)`);
+    expect(error.message).toBe(
+      `${path}: not a valid gzip file (incorrect header check): its name ends in .gz, but it does not start as gzip data does; if it is not compressed, rename it without .gz`,
+    );
+  });
+
+  it('says what a damaged gzip file (it starts as gzip data does) needs', async () => {
+    const path = file('damaged.csv', Buffer.concat([Buffer.from([0x1f, 0x8b]), Buffer.from('this is not deflate data\n')]));
+    const error = await failure(openInput(path, options).then((input) => records(input)));
+    expect(error.code).toBe('input');
+    expect(error.message).toBe(
+      `${path}: not a valid gzip file (unknown compression method): the compressed data is damaged; get an intact copy (gzip -t ${path} checks one)`,
+    );
+  });
+
+  it('says when a file is gzipped twice, instead of reading gzip bytes as text', async () => {
+    const twice = gzipSync(gzipSync('id\n1\n'));
+    for (const [name, once] of [['twice.csv.gz', 'twice.csv'], ['twice.csv', 'twice.csv.gz']]) {
+      const path = file(name, twice);
+      const error = await failure(openInput(path, options));
+      expect(error.code).toBe('input');
+      expect(error.message).toBe(
+        `${path}: gzip inside gzip (the data was compressed twice); decompress one layer first (zcat ${path} > ${join(dir, once)}) and import that file`,
+      );
+    }
+    const error = await failure(stdinLike(twice));
+    expect(error.message).toBe('stdin: gzip inside gzip (the data was compressed twice); add one more zcat to the pipe (… | zcat | barge import -)');
   });
 
   it('reads an empty file as no records', async () => {
@@ -223,6 +250,15 @@ describe('stdin-like inputs', () => {
 });
 
 describe('byte order marks', () => {
+  it('drops a UTF-8 BOM under --encoding latin1 too, also when sniffing the format', async () => {
+    const opts: SourceOptions = { ...options, encoding: 'latin1' };
+    const csv = await stdinLike(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('id,caf\xe9\n1,x\n', 'latin1')]), opts);
+    expect(csv.format).toBe('csv');
+    expect((await records(csv, opts)).map((r) => r.data)).toEqual([{ id: '1', café: 'x' }]);
+    const json = await stdinLike(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('[{"id":1}]')]), opts);
+    expect(json.format).toBe('json');
+  });
+
   it('drops a UTF-8 BOM even when it arrives a byte at a time', async () => {
     const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"id":1}\n')]);
     for (const format of [undefined, 'ndjson'] as const) {

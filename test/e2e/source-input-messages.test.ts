@@ -1,0 +1,151 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { barge, readNdjson, rows, workdir } from '../helpers/cli.js';
+
+// What barge says about inputs it cannot read as they are, and what it reads as the user meant:
+// each message names the input and line (and the column where it is known) and
+// says how to fix it; nothing is written (exit 2).
+
+function setUp(files: Record<string, string | Buffer>): string {
+  const dir = workdir();
+  for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), content);
+  return dir;
+}
+
+const tables = (db: string) => (fs.existsSync(db) ? rows<{ name: string }>(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_barge%' ESCAPE '\\'") : []);
+
+describe('a header name of only whitespace', () => {
+  it('is refused as an empty name is, exit 2, nothing written', async () => {
+    const dir = workdir();
+    const run = await barge(dir, ['import', '-', '--table', 't', '--db', 'g.db'], { input: '  \n\n \n' });
+    expect(run).toEqual({
+      exitCode: 2,
+      stdout: '',
+      stderr: 'barge: error: stdin:1: column 1 has an empty name (only whitespace) in the header; rename the columns with --columns a,b,c',
+    });
+    expect(tables(path.join(dir, 'g.db'))).toEqual([]);
+  });
+
+  it('loads under the names --columns gives', async () => {
+    const dir = workdir();
+    const run = await barge(dir, ['import', '-', '--table', 't', '--db', 'g.db', '--columns', 'id,note', '--quiet'], { input: 'id, \n1,a\n' });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(rows(path.join(dir, 'g.db'), 'SELECT id, note FROM t')).toEqual([{ id: 1, note: 'a' }]);
+  });
+});
+
+describe('byte order marks under --encoding latin1', () => {
+  it('drops a UTF-8 one: the first column is "id", not "ï»¿id"', async () => {
+    const dir = setUp({ 'b.csv': Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('id,name\n1,Caf\xe9\n', 'latin1')]) });
+    const run = await barge(dir, ['import', 'b.csv', '--encoding', 'latin1', '--db', 'l.db', '--quiet']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(rows(path.join(dir, 'l.db'), 'SELECT * FROM b')).toEqual([{ id: 1, name: 'Café' }]);
+  });
+
+  it('stops at a UTF-16LE one, pointing to --encoding utf16le (it said the input had no byte order mark)', async () => {
+    const dir = setUp({ 'w.csv': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('id,name\n1,a\n', 'utf16le')]) });
+    const run = await barge(dir, ['import', 'w.csv', '--encoding', 'latin1', '--db', 'l.db']);
+    expect(run).toEqual({
+      exitCode: 2,
+      stdout: '',
+      stderr: 'barge: error: w.csv: starts with a UTF-16LE byte order mark, but --encoding latin1 was given; pass --encoding utf16le (or no --encoding: the mark is recognised)',
+    });
+    const fixed = await barge(dir, ['import', 'w.csv', '--encoding', 'utf16le', '--db', 'l.db', '--quiet']);
+    expect(fixed.exitCode, fixed.stderr).toBe(0);
+    expect(rows(path.join(dir, 'l.db'), 'SELECT * FROM w')).toEqual([{ id: 1, name: 'a' }]);
+  });
+});
+
+describe('invalid UTF-8', () => {
+  it("names the bad byte's column in its line, and its offset in the input, with the hint", async () => {
+    const dir = setUp({ 'b2.csv': Buffer.from('a,b\n1,x\n2,caf\xe9\n', 'latin1') });
+    const run = await barge(dir, ['import', 'b2.csv', '--db', 'j.db']);
+    expect(run).toEqual({
+      exitCode: 2,
+      stdout: '',
+      stderr: 'barge: error: b2.csv:3: invalid UTF-8 at column 6 (byte offset 13 in the input); pass --encoding latin1 (or utf16le) if the file is not UTF-8',
+    });
+    expect(tables(path.join(dir, 'j.db'))).toEqual([]);
+  });
+});
+
+describe('a quote inside an unquoted CSV field', () => {
+  it("names the field's column in the report entry's error and in the message", async () => {
+    const dir = setUp({ 'sq.csv': 'a,b\n1,x\n2,5" screen\n' });
+    const run = await barge(dir, ['import', 'sq.csv', '--db', 'j2.db', '--table', 't', '--mode', 'row', '--json']);
+    expect(run.exitCode, run.stderr).toBe(1);
+    const message = 'line 3, column "b": a quote inside an unquoted field: quote the whole field and double the quote ("5"" screen")';
+    expect(JSON.parse(run.stdout).firstErrors).toEqual([`sq.csv:${message}`]);
+    expect(readNdjson(path.join(dir, 'sq.errors.ndjson')).map((entry) => entry._barge_errors)).toEqual([
+      [{ column: 'b', code: 'stray_quote', message, value: '2,5" screen' }],
+    ]);
+    expect(rows(path.join(dir, 'j2.db'), 'SELECT a, b FROM t')).toEqual([{ a: 1, b: 'x' }]);
+  });
+
+  it('names the column of an unterminated quote and of text after a closing quote', async () => {
+    const dir = setUp({ 'u.csv': 'a,b\n1,x\n2,"5 screen\n3,y\n', 'c.csv': 'a,b\n1,"x" y\n' });
+    expect(await barge(dir, ['import', 'u.csv', '--db', 'u.db'])).toEqual({
+      exitCode: 2,
+      stdout: '',
+      stderr: 'barge: error: u.csv:3, column "b": unterminated quoted field (CSV_QUOTE_NOT_CLOSED); check the quoting on that line',
+    });
+    expect(await barge(dir, ['import', 'c.csv', '--db', 'u.db'])).toEqual({
+      exitCode: 2,
+      stdout: '',
+      stderr:
+        'barge: error: c.csv:2, column "b": a closing quote is followed by something other than a delimiter or the end of the line (CSV_INVALID_CLOSING_QUOTE); check the quoting on that line',
+    });
+    expect(tables(path.join(dir, 'u.db'))).toEqual([]);
+  });
+});
+
+describe('TSV read as CSV', () => {
+  it('says so when a header name holds a tab, suggesting --format tsv, which loads it', async () => {
+    // A comma in the first line: stdin is sniffed as CSV.
+    const input = 'id\tcity, state\n1\tAustin, TX\n';
+    const dir = workdir();
+    expect(await barge(dir, ['import', '-', '--table', 't', '--db', 't.db'], { input })).toEqual({
+      exitCode: 2,
+      stdout: '',
+      stderr: 'barge: error: stdin:1: column name "id\\tcity" in the header holds a tab, so the input looks like TSV; pass --format tsv (or rename the columns with --columns a,b,c)',
+    });
+    const fixed = await barge(dir, ['import', '-', '--table', 't', '--db', 't.db', '--format', 'tsv', '--quiet'], { input });
+    expect(fixed.exitCode, fixed.stderr).toBe(0);
+    expect(rows(path.join(dir, 't.db'), 'SELECT * FROM t')).toEqual([{ id: 1, 'city, state': 'Austin, TX' }]);
+  });
+});
+
+describe('gzip that is not what it seems', () => {
+  it('a file gzipped twice: says so (it said to try --encoding latin1)', async () => {
+    const twice = gzipSync(gzipSync('id\n1\n'));
+    const dir = setUp({ 'twice.csv.gz': twice });
+    expect(await barge(dir, ['import', 'twice.csv.gz', '--db', 'z.db'])).toEqual({
+      exitCode: 2,
+      stdout: '',
+      stderr: 'barge: error: twice.csv.gz: gzip inside gzip (the data was compressed twice); decompress one layer first (zcat twice.csv.gz > twice.csv) and import that file',
+    });
+    expect(await barge(dir, ['import', '-', '--table', 't', '--db', 'z.db'], { input: twice })).toEqual({
+      exitCode: 2,
+      stdout: '',
+      stderr: 'barge: error: stdin: gzip inside gzip (the data was compressed twice); add one more zcat to the pipe (… | zcat | barge import -)',
+    });
+    // As told: the file once decompressed (gzip still, by its magic bytes) loads.
+    fs.writeFileSync(path.join(dir, 'twice.csv'), gzipSync('id\n1\n'));
+    const fixed = await barge(dir, ['import', 'twice.csv', '--db', 'z.db', '--quiet']);
+    expect(fixed.exitCode, fixed.stderr).toBe(0);
+    expect(rows(path.join(dir, 'z.db'), 'SELECT id FROM twice')).toEqual([{ id: 1 }]);
+  });
+
+  it('plain text under a .gz name: rename it', async () => {
+    const dir = setUp({ 'plain.csv.gz': 'id\n1\n' });
+    expect(await barge(dir, ['import', 'plain.csv.gz', '--db', 'z.db'])).toEqual({
+      exitCode: 2,
+      stdout: '',
+      stderr:
+        'barge: error: plain.csv.gz: not a valid gzip file (incorrect header check): its name ends in .gz, but it does not start as gzip data does; if it is not compressed, rename it without .gz',
+    });
+    expect(tables(path.join(dir, 'z.db'))).toEqual([]);
+  });
+});
