@@ -142,7 +142,7 @@ function describeError(error: unknown, argv: string[]): number {
     if (debug && error.cause instanceof Error && error.cause.stack) process.stderr.write(`caused by: ${error.cause.stack}\n`);
   } else {
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(printedError = `barge: error: ${message.split('\n')[0]} (an unexpected failure; run with --debug for details)\n`);
+    process.stderr.write(printedError = `barge: error: ${message.split('\n')[0]} (an unexpected failure${debug ? '' : '; run with --debug for details'})\n`);
     if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   }
   return exitCodeFor(error);

@@ -8,7 +8,8 @@ import { createFormatWriter, type ExportFormat } from './format-writers.js';
 import { resultColumns } from './typed-values.js';
 import { tablePages } from './table-pages.js';
 import { pageRowsFor } from './page-rows.js';
-import { openSink } from './sink.js';
+import { openSink, type Sink } from './sink.js';
+import { oneLine } from './one-line.js';
 import { CsvPages } from './csv-pages.js';
 import { workerSetting } from '../worker-setting.js';
 
@@ -84,8 +85,7 @@ export async function runExport(config: ExportConfig, options: ExportOptions): P
     // read a 200k-row table equally fast); a small one keeps ~30 MB off the peak RSS.
     db.pragma('cache_size = -2048');
     const { sql, table, list } = selectFor(db, config);
-    const what = config.query !== undefined ? '--query' : config.where !== undefined || config.orderBy !== undefined ? '--where/--order-by' : 'export';
-    const statement = prepareQuery(db, sql, what);
+    const statement = prepareQuery(db, sql, config, table, list);
     const columns = resultColumns(db, statement);
     if (config.format === 'ndjson' || config.format === 'json') checkDistinctNames(columns.map((c) => c.name));
     const writer = createFormatWriter(config.format, columns);
@@ -111,6 +111,9 @@ export async function runExport(config: ExportConfig, options: ExportOptions): P
       const sink = openSink(config, options.stdout);
       const turns = new EventLoopTurns();
       let rows = 0;
+      // The rows handed to the sink: those formatted into `chunk` since are not, and an
+      // interrupted export to stdout said it had written them (94,720 rows for 79,766).
+      let written = 0;
       try {
         // --limit on --query stops reading here, so the user's ORDER BY needs no rewriting.
         const limit = config.query !== undefined ? config.limit : undefined;
@@ -125,13 +128,14 @@ export async function runExport(config: ExportConfig, options: ExportOptions): P
             for await (const page of csvPages.pages()) {
               await sink.write(page.data);
               rows += page.rows;
+              written = rows;
               options.onProgress?.({ rows, total });
               if (sink.closed) break;
               await turns.give();
-              if (options.signal?.aborted) throw interrupted(config, rows);
+              if (options.signal?.aborted) throw interrupted(config, sink, written);
             }
           } catch (error) {
-            throw readError(error, config);
+            throw readError(error, config, sink, written);
           }
         } else if (limit !== 0) {
           try {
@@ -142,16 +146,17 @@ export async function runExport(config: ExportConfig, options: ExportOptions): P
               if (chunk.length >= CHUNK_CHARS) {
                 await sink.write(chunk);
                 chunk = '';
+                written = rows;
                 options.onProgress?.({ rows, total });
                 if (sink.closed) break;
               }
               if ((rows & 255) === 0 && turns.due()) {
                 await turns.give();
-                if (options.signal?.aborted) throw interrupted(config, rows);
+                if (options.signal?.aborted) throw interrupted(config, sink, written);
               }
             }
           } catch (error) {
-            throw readError(error, config);
+            throw readError(error, config, sink, written);
           }
         }
         if (!sink.closed) await sink.write(chunk + writer.end(rows));
@@ -196,7 +201,7 @@ function selectFor(db: Db, config: ExportConfig): Select {
   if (config.table === undefined) throw new BargeError('usage', 'export needs --table <name> or --query "SELECT ..."');
   const table = storedName(db, config.table);
   if (table === undefined) {
-    throw new BargeError('usage', `no table "${config.table}" in ${config.dbPath}; list the tables with: barge stats --db ${config.dbPath}`);
+    throw new BargeError('usage', `no table ${JSON.stringify(config.table)} in ${config.dbPath}; list the tables with: barge stats --db ${config.dbPath}`);
   }
   const list = config.columns === undefined ? '*' : resolveColumns(db, table, config.columns).map(quoteIdent).join(', ');
   // The user's clauses go on lines of their own and in parentheses: a trailing
@@ -221,38 +226,110 @@ function resolveColumns(db: Db, table: string, wanted: string[]): string[] {
   return wanted.map((want) => {
     const found = names.find((name) => name === want) ?? names.find((name) => name.toLowerCase() === want.toLowerCase());
     if (found === undefined) {
-      throw new BargeError('usage', `--columns: no column "${want}" in table "${table}"; its columns are ${names.map((n) => `"${n}"`).join(', ')}`);
+      throw new BargeError('usage', `--columns: no column ${JSON.stringify(want)} in table ${JSON.stringify(table)}; its columns are ${names.map((n) => JSON.stringify(n)).join(', ')}`);
     }
     return found;
   });
 }
 
-function prepareQuery(db: Db, sql: string, what: string): Database.Statement {
+/**
+ * The export's statement, or a usage error that names the flag holding the fault: --query,
+ * --where or --order-by (the user's SQL), never barge's own text around it.
+ */
+function prepareQuery(db: Db, sql: string, config: ExportConfig, table: string | null, list: string): Database.Statement {
   let statement: Database.Statement;
   try {
     statement = db.prepare(sql);
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    // SQLITE_ERROR at prepare time is the SQL itself (syntax, no such column, two statements).
-    if (code === 'SQLITE_ERROR' || error instanceof RangeError || error instanceof TypeError) {
-      throw new BargeError('usage', `${what}: ${messageOf(error)}`, { cause: error });
-    }
-    throw translateSqliteError(error, `database "${db.name}"`);
+    if (!isSqlError(error)) throw translateSqliteError(error, `database "${db.name}"`);
+    throw table === null ? new BargeError('usage', `--query: ${sqlMessage(error)}`, { cause: error }) : clauseError(db, config, table, list, error);
   }
   if (!statement.reader || !statement.readonly) {
     throw new BargeError(
       'usage',
-      `${what}: export runs only a query that reads rows (SELECT ...); it never changes the database`,
+      `${config.query !== undefined ? '--query' : 'export'}: export runs only a query that reads rows (SELECT ...); it never changes the database`,
     );
   }
+  // A parameter (?, :name, @name, $name) has no value to take: binding none finds it now, before
+  // any file is made, where running the statement failed as "an unexpected failure", exit 3.
+  if (!bindsNothing(statement)) {
+    const flag = table === null ? '--query' : config.where !== undefined && !bindsNothing(db.prepare(whereSql(table, list, config.where))) ? '--where' : '--order-by';
+    throw new BargeError('usage', `${flag}: export binds no parameters (?, :name, @name, $name); write the value into the SQL itself`);
+  }
   return statement;
+}
+
+/** SQLITE_ERROR at prepare time is the SQL itself (syntax, no such column, two statements). */
+function isSqlError(error: unknown): boolean {
+  return (error as { code?: string }).code === 'SQLITE_ERROR' || error instanceof RangeError || error instanceof TypeError;
+}
+
+/** Binds no values, for good: false when the statement holds a parameter. */
+function bindsNothing(statement: Database.Statement): boolean {
+  try {
+    statement.bind();
+    return true;
+  } catch (error) {
+    if (error instanceof RangeError || error instanceof TypeError) return false;
+    throw error;
+  }
+}
+
+function fromSql(table: string, list: string): string {
+  return `SELECT ${list} FROM ${quoteIdent(table)}`;
+}
+
+function whereSql(table: string, list: string, where: string): string {
+  return `${fromSql(table, list)}\nWHERE (${where}\n)`;
+}
+
+/** Why `sql` does not prepare, or undefined when it does. */
+function prepareFault(db: Db, sql: string): unknown {
+  try {
+    db.prepare(sql);
+    return undefined;
+  } catch (error) {
+    return error;
+  }
+}
+
+/**
+ * Which of --where and --order-by failed, and why. A clause cut short (`--where 'id ='`) made
+ * SQLite stop at barge's `)` or LIMIT after it (`near ")": syntax error`): a clause that is
+ * incomplete where it stands alone at the statement's end is said to be so.
+ */
+function clauseError(db: Db, config: ExportConfig, table: string, list: string, error: unknown): BargeError {
+  const clauses: Array<[string, string | undefined, string, string, string]> = [
+    ['--where', config.where, whereSql(table, list, config.where ?? ''), `${fromSql(table, list)}\nWHERE ${config.where}`, 'the condition'],
+    ['--order-by', config.orderBy, `${fromSql(table, list)}\nORDER BY ${config.orderBy}\n`, `${fromSql(table, list)}\nORDER BY ${config.orderBy}`, 'the ORDER BY terms'],
+  ];
+  for (const [flag, clause, inPlace, alone, what] of clauses) {
+    if (clause === undefined) continue;
+    const fault = prepareFault(db, inPlace);
+    if (fault === undefined) continue;
+    if (isIncomplete(prepareFault(db, alone))) {
+      return new BargeError('usage', `${flag}: ${JSON.stringify(clause)} is incomplete at its end; finish ${what}`, { cause: fault });
+    }
+    return new BargeError('usage', `${flag}: ${sqlMessage(fault)}`, { cause: fault });
+  }
+  const flags = [config.where !== undefined ? '--where' : '', config.orderBy !== undefined ? '--order-by' : ''].filter((flag) => flag !== '');
+  return new BargeError('usage', `${flags.join('/') || 'export'}: ${sqlMessage(error)}`, { cause: error });
+}
+
+function isIncomplete(error: unknown): boolean {
+  return error !== undefined && /^incomplete input$/.test(messageOf(error));
+}
+
+/** SQLite's message, on one line: it may quote the user's SQL, newlines and all (`near "'a⏎b'"`). */
+function sqlMessage(error: unknown): string {
+  return oneLine(messageOf(error));
 }
 
 function checkDistinctNames(names: string[]): void {
   const seen = new Set<string>();
   for (const name of names) {
     if (seen.has(name)) {
-      throw new BargeError('usage', `the result has two columns named "${name}", which one JSON object cannot hold; rename one with AS`);
+      throw new BargeError('usage', `the result has two columns named ${JSON.stringify(name)}, which one JSON object cannot hold; rename one with AS`);
     }
     seen.add(name);
   }
@@ -269,15 +346,25 @@ function countRows(db: Db, config: ExportConfig, sql: string): number | undefine
   }
 }
 
-/** An error while reading rows; the sink's and barge's own errors pass through. */
-function readError(error: unknown, config: ExportConfig): unknown {
+/**
+ * An error while reading rows; the sink's and barge's own errors pass through. The message
+ * ends with what was written: rows already on stdout stay there, a file is discarded.
+ */
+function readError(error: unknown, config: ExportConfig, sink: Sink, written: number): unknown {
   const code = (error as { code?: unknown }).code;
   if (error instanceof BargeError || typeof code !== 'string' || !code.startsWith('SQLITE')) return error;
   if (code === 'SQLITE_ERROR') {
     // A run-time error of the user's SQL (a bad json_extract path, an overflow...).
-    return new BargeError('database', `the query failed: ${messageOf(error)}`, { cause: error });
+    return new BargeError('database', `the query failed: ${sqlMessage(error)}; ${writtenText(config, sink, written)}`, { cause: error });
   }
-  return translateSqliteError(error, `database "${config.dbPath}"`);
+  const translated = translateSqliteError(error, `database "${config.dbPath}"`);
+  return new BargeError(translated.code, `${translated.message}; ${writtenText(config, sink, written)}`, { cause: error });
+}
+
+/** "stopped after writing 12 rows to stdout", or "nothing was written to out.csv" (a file written aside). */
+function writtenText(config: ExportConfig, sink: Sink, written: number): string {
+  if (!sink.inPlace) return `nothing was written to ${config.out}`;
+  return `stopped after writing ${written} ${written === 1 ? 'row' : 'rows'} to ${config.out ?? 'stdout'}`;
 }
 
 /**
@@ -309,10 +396,13 @@ class EventLoopTurns {
   }
 }
 
-function interrupted(config: ExportConfig, rows: number): BargeError {
+function interrupted(config: ExportConfig, sink: Sink, written: number): BargeError {
   return new BargeError(
     'interrupted',
-    config.out === undefined ? `export interrupted after ${rows} rows` : `export interrupted; nothing was written to ${config.out}`,
+    // The rows written stay where they went (stdout, a device, a pipe): say how many, whole lines.
+    sink.inPlace
+      ? `export interrupted after ${written} ${written === 1 ? 'row' : 'rows'}${config.out === undefined ? '' : ` written to ${config.out}`}`
+      : `export interrupted; nothing was written to ${config.out}`,
   );
 }
 
@@ -322,6 +412,10 @@ function interrupted(config: ExportConfig, rows: number): BargeError {
 function checkOutPath(out: string, dbPath: string): void {
   const resolved = path.resolve(out);
   const dir = path.dirname(resolved);
+  // path.resolve drops a trailing "/": "slash.csv/" was written in full, then its rename failed (exit 3).
+  if (/(^|\/)(\.\.?)?$/.test(out) && !(fs.existsSync(resolved) && fs.statSync(resolved).isDirectory())) {
+    throw new BargeError('usage', `--out ${out} names a directory (it ends in "${out.endsWith('/') ? '/' : path.basename(out)}"); give a file path`);
+  }
   if (!fs.existsSync(dir)) throw new BargeError('usage', `--out ${out}: the directory ${path.dirname(out)} does not exist`);
   if (fs.existsSync(resolved) && fs.statSync(resolved).isDirectory()) {
     throw new BargeError('usage', `--out ${out} is a directory; give a file path`);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { finished, pipeline } from 'node:stream/promises';
+import tty from 'node:tty';
 import zlib from 'node:zlib';
 import { BargeError } from '../errors.js';
 import { messageOf, statOrUndefined } from '../store/open-database.js';
@@ -23,6 +24,11 @@ export interface Sink {
   discard(): Promise<void>;
   /** The reader of stdout went away (EPIPE). */
   readonly closed: boolean;
+  /**
+   * Written in place (stdout, a descriptor, a device or named pipe): what was written stays
+   * when the export fails. Otherwise (a file written aside) a failed export leaves nothing.
+   */
+  readonly inPlace: boolean;
 }
 
 export function openSink(config: { out?: string; gzip: boolean }, stdout: NodeJS.WritableStream): Sink {
@@ -31,6 +37,39 @@ export function openSink(config: { out?: string; gzip: boolean }, stdout: NodeJS
   if (fd === 1 && !config.gzip) return streamSink(stdout, config.out);
   if (fd !== undefined) return descriptorSink(fd, config.out, config.gzip);
   return fileSink(config.out, config.gzip);
+}
+
+/**
+ * Whether rows sent to `out` (undefined or "-": stdout) land on the process's stdout: a path
+ * naming descriptor 1 (/dev/stdout, /dev/fd/1, /proc/self/fd/1) or the very file descriptor 1
+ * has open (`--out o.csv > o.csv`, the terminal's /dev/pts/N). Such an --out is stdout for
+ * --json and the progress bar: `--out /dev/stdout --json` mixed the rows and the summary.
+ */
+export function isProcessStdout(out: string | undefined): boolean {
+  return out === undefined || out === '-' || isDescriptorOf(out, 1);
+}
+
+/** The same for stderr (fd 2), where the progress bar is drawn. */
+export function isProcessStderr(out: string | undefined): boolean {
+  return out !== undefined && out !== '-' && isDescriptorOf(out, 2);
+}
+
+/**
+ * Whether `out` names descriptor `fd`, or the very file it has open. /dev/null is not counted:
+ * what goes there is read by no one, and stdout is often it too (`--out /dev/null --json`).
+ */
+function isDescriptorOf(out: string, fd: number): boolean {
+  if (descriptorOf(out) === fd) return true;
+  let open: fs.Stats;
+  let target: fs.Stats;
+  try {
+    open = fs.fstatSync(fd);
+    target = fs.statSync(out);
+  } catch {
+    return false;
+  }
+  if (open.dev !== target.dev || open.ino !== target.ino) return false;
+  return !open.isCharacterDevice() || tty.isatty(fd);
 }
 
 /**
@@ -87,6 +126,7 @@ function writeStreamSink(file: fs.WriteStream, gzip: boolean, out: string, descr
   };
   return {
     closed: false,
+    inPlace: true,
     async write(text) {
       check();
       if (text.length === 0) return;
@@ -141,6 +181,7 @@ function streamSink(stream: NodeJS.WritableStream, name: string): Sink {
     get closed() {
       return closed;
     },
+    inPlace: true,
     async write(text) {
       check();
       if (closed || text.length === 0) return;
@@ -179,6 +220,7 @@ export function fileSink(out: string, gzip: boolean): Sink {
   const stream = writeStreamSink(fs.createWriteStream(temp, { highWaterMark: 1 << 20 }), gzip, out, describe);
   return {
     closed: false,
+    inPlace: special,
     write: (text) => stream.write(text),
     async finish() {
       await stream.finish();

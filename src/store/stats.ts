@@ -3,7 +3,7 @@ import { quoteIdent } from '../schema/names.js';
 import { schemaFromTable } from '../schema/from-table.js';
 import type { ColumnType } from '../schema/types.js';
 import { jobsTableExists, listJobs, type JobCounts, type JobStatus } from './jobs.js';
-import type { Db } from './open-database.js';
+import { messageOf, type Db } from './open-database.js';
 
 /**
  * What `barge stats` reports (SPEC §8): the user's tables and the job history
@@ -20,10 +20,16 @@ export interface ColumnStats {
 
 export interface TableStats {
   name: string;
-  rows: number;
+  /** null when SQLite cannot read the table (see `error`). */
+  rows: number | null;
   columns: ColumnStats[];
   /** Bytes of the pages holding the table and its indexes (dbstat), or null when SQLite cannot tell. */
   sizeBytes: number | null;
+  /**
+   * Why SQLite cannot read the table, else null: a virtual table whose module this SQLite lacks
+   * (`no such module: zipfile`). Its rows are unknown and its columns empty.
+   */
+  error: string | null;
 }
 
 export interface JobSummary {
@@ -70,7 +76,7 @@ export function collectStats(db: Db, options: { table?: string; dbName: string; 
   if (options.table !== undefined) {
     const found = names.find((name) => name === options.table) ?? names.find((name) => name.toLowerCase() === options.table!.toLowerCase());
     if (found === undefined) {
-      throw new BargeError('usage', `no table "${options.table}" in ${options.dbName}; list the tables with: barge stats --db ${options.dbName}`);
+      throw new BargeError('usage', `no table ${JSON.stringify(options.table)} in ${options.dbName}; list the tables with: barge stats --db ${options.dbName}`);
     }
     tables = [found];
     jobTable = found;
@@ -119,20 +125,31 @@ function pageSizes(db: Db): Map<string, number> | undefined {
 }
 
 function tableStats(db: Db, name: string, sizes: Map<string, number> | undefined): TableStats {
-  const info = db.prepare('SELECT name, type FROM pragma_table_info(?)').all(name) as { name: string; type: string }[];
+  // A table of no pages (a virtual table) has no dbstat row.
+  const sizeBytes = sizes === undefined ? null : (sizes.get(name) ?? 0);
+  let info: { name: string; type: string }[];
+  let rows: number;
+  try {
+    info = db.prepare('SELECT name, type FROM pragma_table_info(?)').all(name) as { name: string; type: string }[];
+    rows = db.prepare(`SELECT COUNT(*) FROM ${quoteIdent(name)}`).pluck(true).get() as number;
+  } catch (error) {
+    // One table SQLite cannot read (a virtual table of a module it lacks: "no such module:
+    // zipfile") failed the whole stats, exit 3: it is listed, its rows unknown, and why.
+    if ((error as { code?: unknown }).code !== 'SQLITE_ERROR') throw error;
+    return { name, rows: null, columns: [], sizeBytes, error: messageOf(error) };
+  }
   let types: Record<string, { type: ColumnType }> | undefined;
   try {
     types = schemaFromTable(db, name)?.columns;
   } catch {
     types = undefined; // a damaged kept schema: stats still shows the declared types
   }
-  const rows = db.prepare(`SELECT COUNT(*) FROM ${quoteIdent(name)}`).pluck(true).get() as number;
   return {
     name,
     rows,
     columns: info.map((column) => ({ name: column.name, declaredType: column.type, type: types?.[column.name]?.type ?? null })),
-    // A table of no pages (a virtual table) has no dbstat row.
-    sizeBytes: sizes === undefined ? null : (sizes.get(name) ?? 0),
+    sizeBytes,
+    error: null,
   };
 }
 

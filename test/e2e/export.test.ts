@@ -248,7 +248,7 @@ describe('export: refusals', () => {
     ['--json with --out -', ['export', '--table', 'products', '--json', '--out', '-'], '--json needs --out <file>'],
     ['--where with --query', ['export', '--query', 'SELECT * FROM products', '--where', 'qty > 1'], '--where goes with --table; with --query, write it into the query itself'],
     ['--order-by with --query', ['export', '--query', 'SELECT * FROM products', '--order-by', 'id'], '--order-by goes with --table'],
-    ['a --where that is not SQL', ['export', '--table', 'products', '--where', 'colour = 1'], '--where/--order-by: no such column: colour'],
+    ['a --where that is not SQL', ['export', '--table', 'products', '--where', 'colour = 1'], '--where: no such column: colour'],
     ['a bad --limit', ['export', '--table', 'products', '--limit', 'ten'], '--limit must be an integer from 0'],
     ['a --format the extension contradicts', ['export', '--table', 'products', '--out', 'x.csv', '--format', 'json'], '--format json does not match --out x.csv'],
     ['an unknown --format', ['export', '--table', 'products', '--format', 'xml'], "argument 'xml' is invalid"],

@@ -203,7 +203,7 @@ describe('stats and jobs on other databases', () => {
     db.close();
     const stats = JSON.parse((await barge(dir, ['stats', '--db', 'plain.db', '--json'])).stdout);
     expect(stats.tables).toEqual([{
-      name: 't', rows: 1, sizeBytes: 4096,
+      name: 't', rows: 1, sizeBytes: 4096, error: null,
       columns: [{ name: 'a', declaredType: 'INTEGER', type: 'integer' }, { name: 'b', declaredType: 'BOOLEAN', type: 'boolean' }, { name: 'c', declaredType: 'JSON', type: 'json' }],
     }]);
     expect(stats.jobs).toMatchObject({ total: 0, finished: 0, successRate: null, medianRecordsPerSecond: null });
@@ -212,5 +212,74 @@ describe('stats and jobs on other databases', () => {
     expect(await barge(dir, ['jobs', '--db', 'plain.db'])).toMatchObject({ exitCode: 0, stdout: 'no jobs yet in plain.db' });
     // Export types a foreign table from its declared types too.
     expect(JSON.parse((await barge(dir, ['export', '--db', 'plain.db', '--table', 't', '--format', 'ndjson'])).stdout)).toEqual({ a: 1, b: true, c: [1] });
+  });
+
+  it('a virtual table whose module this SQLite lacks: listed with its rows unknown and why; the other tables as ever (it failed the whole stats, exit 3)', async () => {
+    const dir = workdir();
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(path.join(dir, 'vt.db'));
+    db.exec('CREATE TABLE plain (a INTEGER); INSERT INTO plain VALUES (1)');
+    // What `sqlite3 vt.db "CREATE VIRTUAL TABLE z USING zipfile('nope.zip')"` leaves: better-sqlite3's SQLite has no zipfile.
+    db.unsafeMode(true);
+    db.exec("PRAGMA writable_schema = ON; INSERT INTO sqlite_schema (type, name, tbl_name, rootpage, sql) VALUES ('table', 'z', 'z', 0, 'CREATE VIRTUAL TABLE z USING zipfile(''nope.zip'')')");
+    db.close();
+    const json = await barge(dir, ['stats', '--db', 'vt.db', '--json']);
+    expect(json.exitCode, json.stderr).toBe(0);
+    expect(json.stderr).toBe('');
+    expect(JSON.parse(json.stdout).tables).toEqual([
+      { name: 'plain', rows: 1, sizeBytes: 4096, error: null, columns: [{ name: 'a', declaredType: 'INTEGER', type: 'integer' }] },
+      { name: 'z', rows: null, sizeBytes: 0, error: 'no such module: zipfile', columns: [] },
+    ]);
+    const one = await barge(dir, ['stats', '--db', 'vt.db', '--table', 'z', '--json']);
+    expect(one.exitCode, one.stderr).toBe(0);
+    expect(JSON.parse(one.stdout).tables).toEqual([{ name: 'z', rows: null, sizeBytes: 0, error: 'no such module: zipfile', columns: [] }]);
+    const text = await barge(dir, ['stats', '--db', 'vt.db']);
+    expect(text.exitCode, text.stderr).toBe(0);
+    expect(text.stdout.split('\n').slice(2, 5)).toEqual([
+      'table  rows     size  columns',
+      'plain     1  4.0 KiB  a INTEGER',
+      'z         ?      0 B  (cannot be read: no such module: zipfile)',
+    ]);
+  });
+
+  it('the success rate is never rounded to 100% or 0% when it is not: 202 of 203 is 99.5% (it said 100%)', async () => {
+    const dir = workdir();
+    await importMakers(dir);
+    const Database = (await import('better-sqlite3')).default;
+    const setJobs = (succeeded: number, failed: number) => {
+      const db = new Database(path.join(dir, 'barge.db'));
+      try {
+        const columns = (db.prepare('SELECT name FROM pragma_table_info(?)').all('_barge_jobs') as { name: string }[]).map((c) => c.name).filter((c) => c !== 'id' && c !== 'status');
+        const list = columns.map((c) => `"${c}"`).join(', ');
+        db.exec("DELETE FROM _barge_jobs WHERE id LIKE 'copy-%'");
+        const copy = db.prepare(`INSERT INTO _barge_jobs (id, status, ${list}) SELECT ?, ?, ${list} FROM _barge_jobs WHERE id NOT LIKE 'copy-%'`);
+        // The makers job succeeded: `succeeded - 1` copies of it succeeded, `failed` failed.
+        for (let i = 1; i < succeeded + failed; i++) copy.run(`copy-${i}`, i < succeeded ? 'succeeded' : 'failed');
+      } finally {
+        db.close();
+      }
+    };
+    const rateLine = async () => {
+      const result = await barge(dir, ['stats']);
+      expect(result.exitCode, result.stderr).toBe(0);
+      return result.stdout.split('\n').find((line) => line.startsWith('  success rate'));
+    };
+    for (const [succeeded, failed, shown] of [
+      [202, 1, '99.5%'], [1999, 1, '99.95%'], [1, 202, '0.5%'], [1, 2999, '0.03%'], [2, 1, '66.7%'], [3, 1, '75%'], [1, 0, '100%'],
+    ] as const) {
+      setJobs(succeeded, failed);
+      expect(await rateLine()).toBe(`  success rate      ${shown} (${succeeded} of ${succeeded + failed} finished jobs succeeded)`);
+    }
+    setJobs(202, 1);
+    expect(JSON.parse((await barge(dir, ['stats', '--json'])).stdout).jobs.successRate).toBe(202 / 203);
+  });
+
+  it('a name with a newline is shown escaped: the message stays one line', async () => {
+    const dir = workdir();
+    await importMakers(dir);
+    expect(await barge(dir, ['jobs', 'x\ny'])).toEqual({ exitCode: 2, stdout: '', stderr: 'barge: error: no job "x\\ny" in barge.db; list jobs with: barge jobs' });
+    expect(await barge(dir, ['stats', '--table', 'a\nb'])).toEqual({
+      exitCode: 2, stdout: '', stderr: 'barge: error: no table "a\\nb" in barge.db; list the tables with: barge stats --db barge.db',
+    });
   });
 });

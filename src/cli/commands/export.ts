@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { BargeError } from '../../errors.js';
 import { formatOfPath, type ExportFormat } from '../../export/format-writers.js';
 import { runExport, type ExportConfig, type ExportResult } from '../../export/run-export.js';
+import { isProcessStderr, isProcessStdout } from '../../export/sink.js';
 import { announceInterrupt, createProgressDisplay, progressModeFor } from '../../progress/progress-display.js';
 import { addBusyTimeout, addCommonOptions, integerFlag, valueOption, type CommonOptions } from '../options.js';
 import type { CommandOutcome } from '../outcome.js';
@@ -37,8 +38,9 @@ export function exportCommand(run: (outcome: Promise<CommandOutcome>) => void): 
 }
 
 async function exportAction(flags: ExportFlags): Promise<CommandOutcome> {
-  const toTerminal = (flags.out === undefined || flags.out === '-') && process.stdout.isTTY === true;
-  // Rows printed on the terminal and a bar redrawn on the same screen would garble each other.
+  // Rows printed on the terminal and a bar redrawn on the same screen would garble each other
+  // (--out /dev/stdout and the like included; --out /dev/stderr writes under the bar itself).
+  const toTerminal = (process.stdout.isTTY === true && isProcessStdout(flags.out)) || (process.stderr.isTTY === true && isProcessStderr(flags.out));
   const mode = toTerminal ? 'off' : progressModeFor(flags, process.stderr);
   const config = exportConfigFrom(flags, mode !== 'off');
   const progress = createProgressDisplay(mode, process.stderr, { unit: 'rows', totalIsCount: true });
@@ -74,6 +76,9 @@ export function exportConfigFrom(flags: ExportFlags, countTotal: boolean): Expor
   const toStdout = flags.out === undefined || flags.out === '-';
   if (flags.json && toStdout) {
     throw new BargeError('usage', '--json needs --out <file>: without it stdout carries the exported data');
+  }
+  if (flags.json && isProcessStdout(flags.out)) {
+    throw new BargeError('usage', `--json needs --out <file> other than stdout: --out ${flags.out} is stdout, which carries the exported data`);
   }
   const { format, gzip } = outputFormat(flags);
   return {

@@ -35,7 +35,7 @@ async function jobsAction(id: string | undefined, flags: JobsFlags): Promise<Com
   try {
     if (id !== undefined) {
       const job = getJob(db, id);
-      if (job === undefined) throw new BargeError('usage', `no job "${id}" in ${flags.db}; list jobs with: barge jobs`);
+      if (job === undefined) throw new BargeError('usage', `no job ${JSON.stringify(id)} in ${flags.db}; list jobs with: barge jobs`);
       process.stdout.write(flags.json ? JSON.stringify(jobJson(job)) + '\n' : jobDetail(job));
       return { exitCode: 0 };
     }

@@ -1,4 +1,5 @@
 import { BargeError } from '../../errors.js';
+import { isProcessStdout } from '../../export/sink.js';
 
 
 /**
@@ -16,7 +17,8 @@ export function errorJson(error: unknown, argv: readonly string[], exitCode: num
   if (command === 'export') {
     const at = args.findIndex((arg) => arg === '--out' || arg.startsWith('--out='));
     const out = at < 0 ? undefined : args[at]!.startsWith('--out=') ? args[at]!.slice('--out='.length) : args[at + 1];
-    if (out === undefined || out === '-') return undefined;
+    // --out /dev/stdout (or the file stdout is) is stdout, as `-` is.
+    if (isProcessStdout(out)) return undefined;
   }
   const barge = error instanceof BargeError ? error : undefined;
   // The line stderr got (`printed`, without `barge: error: `), hint included.

@@ -20,7 +20,7 @@ export function exportJson(result: ExportResult, db: string) {
 /** One line on stderr: `barge: exported 12 rows from "products" to out.csv (0.0 s, 273 rows/s)`. */
 export function printExportSummary(stream: NodeJS.WritableStream, result: ExportResult): void {
   const rows = `${groupDigits(result.rows)} ${result.rows === 1 ? 'row' : 'rows'}`;
-  const from = result.table !== null ? `"${result.table}"` : 'the query';
+  const from = result.table !== null ? JSON.stringify(result.table) : 'the query';
   const to = result.out === '-' ? 'stdout' : result.out;
   const seconds = (result.durationMs / 1000).toFixed(1);
   const closed = result.outputClosed ? '; stopped early: the reader closed stdout' : '';

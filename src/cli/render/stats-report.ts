@@ -1,5 +1,6 @@
 import { typeFromDeclared } from '../../schema/from-table.js';
 import type { ColumnStats, DatabaseStats } from '../../store/stats.js';
+import { oneLine } from '../../export/one-line.js';
 import { formatBytes, formatCount, formatDuration, formatTime, textTable } from './text-table.js';
 
 /**
@@ -18,6 +19,7 @@ export function statsJson(stats: DatabaseStats, db: string, table: string | unde
       rows: t.rows,
       columns: t.columns.map((c) => ({ name: c.name, declaredType: c.declaredType, type: c.type })),
       sizeBytes: t.sizeBytes,
+      error: t.error,
     })),
     jobs: {
       total: j.total,
@@ -51,7 +53,12 @@ export function statsReport(stats: DatabaseStats, db: string, table: string | un
   } else {
     out.push(textTable(
       [{ header: 'table' }, { header: 'rows', align: 'right' }, { header: 'size', align: 'right' }, { header: 'columns' }],
-      stats.tables.map((t) => [t.name, formatCount(t.rows), formatBytes(t.sizeBytes), t.columns.map(columnText).join(', ')]),
+      stats.tables.map((t) => [
+        t.name,
+        t.rows === null ? '?' : formatCount(t.rows),
+        formatBytes(t.sizeBytes),
+        t.error !== null ? `(cannot be read: ${oneLine(t.error)})` : t.columns.map(columnText).join(', '),
+      ]),
     ));
   }
   const jobs = stats.jobs;
@@ -64,7 +71,7 @@ export function statsReport(stats: DatabaseStats, db: string, table: string | un
   out.push(`jobs${scope}: ${jobs.total} (${statuses.join(', ')})`);
   const rate = jobs.successRate === null
     ? 'n/a (no job has finished)'
-    : `${Math.round(jobs.successRate * 100)}% (${jobs.byStatus.succeeded} of ${jobs.finished} finished jobs succeeded)`;
+    : `${percent(jobs.byStatus.succeeded, jobs.finished)} (${jobs.byStatus.succeeded} of ${jobs.finished} finished jobs succeeded)`;
   const facts: [string, string][] = [
     ['success rate', rate],
     ['records imported', `${formatCount(jobs.recordsImported)} (inserted + updated)`],
@@ -95,4 +102,17 @@ function columnText(column: ColumnStats): string {
   const declared = column.declaredType || '(no type)';
   const extra = column.type !== null && column.type !== typeFromDeclared(column.declaredType) ? ` (${column.type})` : '';
   return `${column.name} ${declared}${extra}`;
+}
+
+/**
+ * part ÷ whole as a percent: whole when exact, else to one decimal, or more where one decimal
+ * would round to 0% or 100%, which it is not (202 of 203 was "100%"): 99.5%, 99.95%, 0.03%.
+ */
+export function percent(part: number, whole: number): string {
+  if ((part * 100) % whole === 0) return `${(part * 100) / whole}%`;
+  const value = (part * 100) / whole;
+  for (let digits = 1; ; digits++) {
+    const text = value.toFixed(digits);
+    if (Number(text) !== 0 && Number(text) !== 100) return `${text}%`;
+  }
 }

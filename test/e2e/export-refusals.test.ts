@@ -1,0 +1,106 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { barge, workdir } from '../helpers/cli.js';
+
+/**
+ * Export's usage errors found by the audit: each is exit 2, one line on stderr naming the flag
+ * at fault, and nothing made: no file at --out, no temporary file beside it.
+ */
+
+/** A directory with t (id, n) of two rows in barge.db. */
+async function withTable(): Promise<string> {
+  const dir = workdir();
+  fs.writeFileSync(path.join(dir, 't.csv'), 'id,n\n1,5\n2,7\n');
+  const loaded = await barge(dir, ['import', 't.csv', '--quiet']);
+  if (loaded.exitCode !== 0) throw new Error(loaded.stderr);
+  return dir;
+}
+
+/** The files beside barge.db, the input and the fixtures: what an export left behind. */
+function leftBehind(dir: string): string[] {
+  return fs.readdirSync(dir).filter((name) => !/^(barge\.db(-wal|-shm)?|t\.csv|fixtures)$/.test(name));
+}
+
+const NO_PARAMETERS = 'export binds no parameters (?, :name, @name, $name); write the value into the SQL itself';
+
+describe('export: a SQL parameter is a usage error naming its flag, before any file is made', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await withTable();
+  });
+
+  it.each([
+    ['--query with ?', ['--query', 'select * from t where id = ?'], '--query'],
+    ['--query with ?2 and :name', ['--query', 'select * from t where id = ?2 or n = :n'], '--query'],
+    ['--where with $name', ['--table', 't', '--where', 'n > $min'], '--where'],
+    ['--where with @name, and an --order-by', ['--table', 't', '--where', 'n > @min', '--order-by', 'id'], '--where'],
+    ['--order-by with :name', ['--table', 't', '--where', 'n > 1', '--order-by', 'n * :k'], '--order-by'],
+  ])('%s: exit 2 (it was an unexpected failure, exit 3)', async (_, args, flag) => {
+    for (const out of [[], ['--out', 'x.csv'], ['--out', 'x.ndjson', '--json']]) {
+      const result = await barge(dir, ['export', ...args, ...out]);
+      expect(result.exitCode, result.stderr).toBe(2);
+      expect(result.stderr).toBe(`barge: error: ${flag}: ${NO_PARAMETERS}`);
+      if (out.includes('--json')) {
+        expect(JSON.parse(result.stdout)).toEqual({
+          command: 'export', exitCode: 2,
+          error: { code: 'usage', message: `${flag}: ${NO_PARAMETERS}`, input: null, line: null, column: null },
+        });
+      } else {
+        expect(result.stdout).toBe('');
+      }
+      expect(leftBehind(dir)).toEqual([]);
+    }
+  });
+
+  it('a "?" inside a string or a comment is no parameter: the export runs', async () => {
+    const result = await barge(dir, ['export', '--table', 't', '--where', "n > 1 OR id = '?' -- and ?"]);
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'id,n\n1,5\n2,7' });
+  });
+});
+
+describe('export: --out ending in "/" names a directory', () => {
+  it.each(['slash.csv/', 'slash.csv/.', 'exists.csv/'])('--out %s: exit 2 up front, nothing written (it ran the export, then failed exit 3 naming its temporary file)', async (out) => {
+    const dir = await withTable();
+    fs.writeFileSync(path.join(dir, 'exists.csv'), 'KEEP\n');
+    const result = await barge(dir, ['export', '--table', 't', '--out', out, '--json']);
+    const message = `--out ${out} names a directory (it ends in "${out.endsWith('/') ? '/' : '.'}"); give a file path`;
+    expect(result.exitCode, result.stderr).toBe(2);
+    expect(result.stderr).toBe(`barge: error: ${message}`);
+    expect(JSON.parse(result.stdout)).toEqual({ command: 'export', exitCode: 2, error: { code: 'usage', message, input: null, line: null, column: null } });
+    expect(leftBehind(dir)).toEqual(['exists.csv']);
+    expect(fs.readFileSync(path.join(dir, 'exists.csv'), 'utf8')).toBe('KEEP\n');
+  });
+
+  it('an existing directory with a trailing "/" keeps its message', async () => {
+    const dir = await withTable();
+    fs.mkdirSync(path.join(dir, 'outdir'));
+    const result = await barge(dir, ['export', '--table', 't', '--out', 'outdir/']);
+    expect(result).toMatchObject({ exitCode: 2, stdout: '', stderr: 'barge: error: --out outdir/ is a directory; give a file path' });
+  });
+});
+
+describe('export: messages stay on one line and point at what the user wrote', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await withTable();
+  });
+
+  it.each([
+    ['a table name with a newline', ['--table', 'a\nb'], 'no table "a\\nb" in barge.db; list the tables with: barge stats --db barge.db'],
+    ['a column name with a newline', ['--table', 't', '--columns', 'id,c\nl'], '--columns: no column "c\\nl" in table "t"; its columns are "id", "n"'],
+    ['a result column name with a newline, twice', ['--query', 'SELECT 1 AS "x\ny", 2 AS "x\ny"', '--format', 'ndjson'], 'the result has two columns named "x\\ny", which one JSON object cannot hold; rename one with AS'],
+    ['SQLite quoting a name with a newline', ['--query', 'SELECT "a\nb" FROM t'], '--query: no such column: "a\\nb" - should this be a string literal in single-quotes?'],
+    // The `)` barge puts around the condition was named: `near ")": syntax error`.
+    ['a --where cut short', ['--table', 't', '--where', 'id ='], '--where: "id =" is incomplete at its end; finish the condition'],
+    ['a --where with an open parenthesis', ['--table', 't', '--where', 'id IN (1,', '--order-by', 'id'], '--where: "id IN (1," is incomplete at its end; finish the condition'],
+    // The LIMIT barge puts after --order-by was named: `near "LIMIT": syntax error`.
+    ['an --order-by cut short', ['--table', 't', '--order-by', 'id,', '--limit', '1'], '--order-by: "id," is incomplete at its end; finish the ORDER BY terms'],
+    ['a --where naming no column', ['--table', 't', '--where', 'colour = 1', '--order-by', 'id'], '--where: no such column: colour'],
+    ['an --order-by naming no column', ['--table', 't', '--where', 'id > 0', '--order-by', 'colour'], '--order-by: no such column: colour'],
+    ['a --where with a ) of its own', ['--table', 't', '--where', 'id = 1)'], '--where: near ")": syntax error'],
+  ])('%s: exit 2, one line', async (_, args, message) => {
+    const result = await barge(dir, ['export', ...args]);
+    expect(result).toEqual({ exitCode: 2, stdout: '', stderr: `barge: error: ${message}` });
+  });
+});
