@@ -509,7 +509,11 @@ class ImportRun {
       this.counts.ignored = 0;
       this.batchesCommitted = 0;
     }
-    this.report?.close();
+    // A batch/row job that failed or was interrupted can be resumed, which continues its report
+    // from the byte size its last checkpoint saved: a CSV report is left as those sizes measured it.
+    this.report?.close((status === 'failed' || status === 'interrupted') && config.mode !== 'atomic' && !config.dryRun);
+    const notWidened = this.report?.closeWarning;
+    if (notWidened !== undefined) this.events.onWarning?.(notWidened);
     const { durationMs, recordsPerSecond, reportPath } = this.figures();
     // Outside the job's transaction, ended above: a rolled-back atomic job keeps them too.
     if (checksums !== undefined) this.recordChecksums(job, checksums);

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { BargeError } from '../errors.js';
 import { groupDigits } from '../group-digits.js';
 import { REPORT_META_FIELDS, type ReportEntry } from './report-entry.js';
+import { firstCsvRecord, widenCsvReport } from './widen-csv-report.js';
 
 // csv-stringify and csv-parse are loaded when a CSV report is first written: most reports are
 // NDJSON, and loading the two took ~20 ms of every import's start (of ~110 ms for all modules).
@@ -34,6 +35,15 @@ export function reportFormatOf(file: string): ReportFormat {
 export class ErrorReport {
   private fd: number | undefined;
   private csvHeader: string[] | undefined;
+  /** The header's names, to find an entry's fields beyond them. */
+  private csvHeaderNames = new Set<string>();
+  /**
+   * A CSV report may hold rows with fields beyond its header (name/value pairs, see
+   * widen-csv-report.ts): written by this run, or kept from a resumed job's earlier run.
+   */
+  private mayBeRagged = false;
+  /** Why close() could not widen the header (the report is complete, its wider rows ragged). */
+  private notWidened: string | undefined;
   private count = 0;
   private readonly format: ReportFormat;
   /** The file's size as this job has written it (see `size`). */
@@ -66,6 +76,8 @@ export class ErrorReport {
     }
     if (this.format !== 'json') this.bytes = this.shortfall ? this.cutToLastEntry() : this.cutTo(resumeAt);
     else this.continueJsonAt(resumeAt);
+    // An earlier run stopped before widening its header: its wider rows are widened with this run's.
+    if (this.format === 'csv' && this.bytes > 0) this.mayBeRagged = true;
   }
 
   /**
@@ -110,11 +122,40 @@ export class ErrorReport {
     }
   }
 
-  close(): void {
-    if (this.fd === undefined) return;
-    if (this.format === 'json') this.write('\n]\n');
-    fs.closeSync(this.fd);
-    this.fd = undefined;
+  /**
+   * Ends the report. A CSV report's header is fixed by its first entry; a later entry's fields
+   * beyond it were written as name/value pairs beyond the header (widen-csv-report.ts), and are
+   * given columns of their own here: the file is rewritten once with the header widened (streamed,
+   * a temporary file renamed over it). Not when `resumable`: a batch/row job that failed or was
+   * interrupted can be resumed, which cuts the report back to the byte size its checkpoint saved
+   * and appends to it; rewritten, those sizes would fall mid-row. Its wider rows stay ragged
+   * meanwhile (imported, rejected rather than loaded without the fields), and the run that
+   * completes the job widens them with its own.
+   */
+  close(resumable = false): void {
+    if (this.fd !== undefined) {
+      if (this.format === 'json') this.write('\n]\n');
+      fs.closeSync(this.fd);
+      this.fd = undefined;
+    }
+    if (this.format !== 'csv' || resumable || !this.mayBeRagged) return;
+    this.mayBeRagged = false;
+    try {
+      const size = widenCsvReport(this.path, (text) => parseRecord(text), (fields) => stringify([fields]));
+      if (size !== undefined) this.bytes = size;
+    } catch (cause) {
+      // Left as written: complete, its wider rows ragged. The run's outcome is what matters here.
+      const why = (cause as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : (cause as Error).message;
+      this.notWidened = `the error report ${this.path} could not be rewritten with every entry's fields in its header (${why}): the rows of entries with fields beyond it are rejected when it is imported; move those fields into columns of their own`;
+    }
+  }
+
+  /**
+   * Set when close() could not widen a CSV report's header (a full disk, a directory that takes
+   * no new file): the report holds every entry, but its wider rows are rejected when imported.
+   */
+  get closeWarning(): string | undefined {
+    return this.notWidened;
   }
 
   private open(first: ReportEntry): void {
@@ -133,6 +174,7 @@ export class ErrorReport {
       const fields = new Set<string>([...REPORT_META_FIELDS, '_barge_text', '_barge_raw', ...this.columns]);
       for (const key of Object.keys(first)) fields.add(key);
       this.csvHeader = appending ? this.existingCsvHeader() ?? [...fields] : [...fields];
+      this.csvHeaderNames = new Set(this.csvHeader);
       if (!appending) this.write(stringify([this.csvHeader]));
     }
   }
@@ -227,18 +269,32 @@ export class ErrorReport {
   }
 
   private existingCsvHeader(): string[] | undefined {
-    const firstLine = fs.readFileSync(this.path, 'utf8').split('\n', 1)[0];
     // Parsed as CSV, as csv-stringify wrote it: a column name may hold a comma or a quote
     // ("a,b" is written "\"a,b\""), which splitting on commas cut in two, shifting every
-    // value appended after it. Names hold no line breaks (control characters are refused).
-    if (!firstLine) return undefined;
-    const [header] = parse(firstLine, { relax_column_count: true }) as string[][];
-    return header;
+    // value appended after it, or a line break (an NDJSON record's extra key "a\nb"). Only the
+    // header is read, not the whole report.
+    let first;
+    try {
+      first = firstCsvRecord(this.path);
+    } catch (cause) {
+      throw this.cannotWrite(cause);
+    }
+    const text = first?.bytes.toString('utf8');
+    if (!text || text === '\n') return undefined;
+    return parseRecord(text);
   }
 
   private csvRow(entry: ReportEntry): string[] {
     // _barge_text (true) comes out "true", as before.
-    return this.csvHeader!.map((field) => csvField(entry[field]));
+    const row = this.csvHeader!.map((field) => csvField(entry[field]));
+    // Fields the header lacks (it was written with the first entry): name and value beyond it,
+    // given columns of their own when the report is closed (see close()).
+    for (const key of Object.keys(entry)) {
+      if (this.csvHeaderNames.has(key)) continue;
+      row.push(key, csvField(entry[key]));
+      this.mayBeRagged = true;
+    }
+    return row;
   }
 
   private write(text: string): void {
@@ -283,6 +339,12 @@ function csvField(value: unknown): string {
     default:
       return String(value);
   }
+}
+
+/** One CSV record (a header, a row) as its fields. */
+function parseRecord(text: string): string[] {
+  const [fields] = parse(text, { relax_column_count: true, bom: true }) as string[][];
+  return fields ?? [];
 }
 
 function sizeOf(file: string): number | undefined {

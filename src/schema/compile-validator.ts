@@ -139,7 +139,7 @@ export function compileValidator(spec: SchemaSpec, options: CompileOptions = {})
   // The last names checked for extra fields, and whether they hold any.
   let checkedNames: readonly string[] | undefined;
   let namesHaveExtra = false;
-  function extraErrors(data: Record<string, unknown>, keys: readonly string[] | undefined): FieldError[] | undefined {
+  function extraErrors(data: Record<string, unknown>, keys: readonly string[] | undefined, text: boolean): FieldError[] | undefined {
     if (keys !== undefined) {
       if (keys !== checkedNames) {
         namesHaveExtra = keys.some((key) => !known.has(key) && !key.startsWith(EXTRA_PREFIX));
@@ -147,7 +147,7 @@ export function compileValidator(spec: SchemaSpec, options: CompileOptions = {})
       }
       if (!namesHaveExtra) return undefined;
     }
-    return extraFieldErrors(data, known);
+    return extraFieldErrors(data, known, text);
   }
 
   function validate(data: Record<string, unknown>, text: boolean, keys?: readonly string[]): ValidationResult {
@@ -163,7 +163,7 @@ export function compileValidator(spec: SchemaSpec, options: CompileOptions = {})
     const fastRow = mode.fast?.(data);
     if (fastRow !== undefined) {
       if (!rejectExtra) return { ok: true, row: fastRow };
-      errors = extraErrors(data, keys);
+      errors = extraErrors(data, keys, text);
       // The fast path accepts only what zod accepts: the columns are fine, the extra fields are not.
       return errors === undefined ? { ok: true, row: fastRow } : { ok: false, errors };
     }
@@ -178,13 +178,13 @@ export function compileValidator(spec: SchemaSpec, options: CompileOptions = {})
         row[i] = v === undefined ? (data[c.name] === null ? c.nullValue : c.missing) : c.finish(v);
       }
       if (!rejectExtra) return { ok: true, row };
-      errors = extraErrors(data, keys);
+      errors = extraErrors(data, keys, text);
       if (errors === undefined) return { ok: true, row };
       return { ok: false, errors };
     }
     errors = issuesToErrors(result.error.issues, mode, data);
     if (rejectExtra) {
-      const extra = extraErrors(data, keys);
+      const extra = extraErrors(data, keys, text);
       if (extra !== undefined) errors.push(...extra);
     }
     return { ok: false, errors };
@@ -195,7 +195,7 @@ export function compileValidator(spec: SchemaSpec, options: CompileOptions = {})
   function check(data: Record<string, unknown>, text: boolean, keys?: readonly string[]): FieldError[] | undefined {
     if (typeof data === 'object' && data !== null && !Array.isArray(data)) {
       const mode = modeFor(text);
-      if (mode.fastCheck?.(data) === true && data[RAW_FIELD] === undefined) return rejectExtra ? extraErrors(data, keys) : undefined;
+      if (mode.fastCheck?.(data) === true && data[RAW_FIELD] === undefined) return rejectExtra ? extraErrors(data, keys, text) : undefined;
     }
     const result = validate(data, text, keys);
     return result.ok ? undefined : result.errors;
@@ -212,10 +212,16 @@ export function compileValidator(spec: SchemaSpec, options: CompileOptions = {})
   return { columns: names, validate, check, given };
 }
 
-function extraFieldErrors(data: Record<string, unknown>, known: Set<string>): FieldError[] | undefined {
+/**
+ * The fields the schema lacks. An empty CSV field is missing (SPEC §3), so an extra one holds
+ * nothing to lose: a CSV report with a column only some of its entries have (an extra field of
+ * one record) loads the others once they are fixed.
+ */
+function extraFieldErrors(data: Record<string, unknown>, known: Set<string>, text: boolean): FieldError[] | undefined {
   let errors: FieldError[] | undefined;
   for (const key in data) {
     if (known.has(key) || key.startsWith(EXTRA_PREFIX)) continue;
+    if (text && data[key] === '') continue;
     (errors ??= []).push({
       column: key,
       code: 'extra_column',

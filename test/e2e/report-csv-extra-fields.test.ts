@@ -1,0 +1,179 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { parse } from 'csv-parse/sync';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { BIN, barge, readNdjson, rows, workdir } from '../helpers/cli.js';
+
+/**
+ * A CSV report's header was fixed by its first entry: a field that first appeared in a later
+ * rejected record was left out of the report, and importing the report loaded that record
+ * without it, the very field it had been rejected for. The report now has a column for every
+ * field of every entry, and the retry rejects the record again.
+ */
+
+const SCHEMA = {
+  table: 't',
+  primaryKey: ['id'],
+  columns: { id: { type: 'integer', required: true }, name: { type: 'string', required: true } },
+};
+
+const HEADER = '_barge_job,_barge_input,_barge_line,_barge_record,_barge_batch,_barge_errors,_barge_text,_barge_raw,id,name';
+
+function setUp(files: Record<string, string>): string {
+  const dir = workdir();
+  fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify(SCHEMA));
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+const read = (dir: string, file: string) => fs.readFileSync(path.join(dir, file), 'utf8');
+const tableRows = (dir: string) => rows(path.join(dir, 'd.db'), 'SELECT id, name FROM t ORDER BY id');
+
+/** A report's CSV with some columns removed: the user's fix for columns not in the schema. */
+function withoutColumns(text: string, drop: string[]): string {
+  const records = parse(text) as string[][];
+  const keep = records[0]!.map((name, i) => (drop.includes(name) ? -1 : i)).filter((i) => i >= 0);
+  const quote = (field: string) => (/[",\n\r]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field);
+  return records.map((record) => keep.map((i) => quote(record[i]!)).join(',')).join('\n') + '\n';
+}
+
+describe('a CSV report holds the fields of every entry, not only those of the first', () => {
+  it('NDJSON: a later record\'s extra field has a column; imported unfixed, the record is rejected again', async () => {
+    const dir = setUp({ 'in.ndjson': '{"id":1}\n{"id":2,"name":"b","note":"keep me"}\n' });
+    let result = await barge(dir, ['import', 'in.ndjson', '--schema', 's.json', '--db', 'd.db', '--mode', 'row', '--errors', 'rep.csv', '--job-id', 'j1', '--quiet']);
+    expect(result.exitCode, result.stderr).toBe(1);
+    expect(read(dir, 'rep.csv')).toBe([
+      `${HEADER},note`,
+      'j1,in.ndjson,1,1,1,"[{""column"":""name"",""code"":""required"",""message"":""line 1, column \\""name\\"": is required"",""value"":null}]",,,1,,',
+      'j1,in.ndjson,2,2,1,"[{""column"":""note"",""code"":""extra_column"",""message"":""line 2, column \\""note\\"": unexpected column \\""note\\"" (not in the schema; set \\""extraColumns\\"": \\""ignore\\"" to drop it)"",""value"":""keep me""}]",,,2,b,keep me',
+      '',
+    ].join('\n'));
+    // No temporary file of the rewrite is left beside it.
+    expect(fs.readdirSync(dir).filter((name) => name.startsWith('.'))).toEqual([]);
+
+    // Unfixed: nothing loads (it loaded 2|b, without its note, exit 0 for that record).
+    result = await barge(dir, ['import', 'rep.csv', '--table', 't', '--db', 'd.db', '--mode', 'row', '--job-id', 'j2', '--quiet']);
+    expect(result.exitCode, result.stderr).toBe(1);
+    expect(tableRows(dir)).toEqual([]);
+    const again = readNdjson(path.join(dir, 'rep.errors.ndjson'));
+    expect(again.map((e) => [e.id, e.note, e._barge_errors.map((x: { code: string; column: string }) => `${x.code} ${x.column}`)])).toEqual([
+      // Its empty note is a missing field, no extra one.
+      ['1', '', ['required name']],
+      ['2', 'keep me', ['extra_column note']],
+    ]);
+
+    // Fixed (a name for 1, the note column removed): both load.
+    fs.writeFileSync(path.join(dir, 'rep.csv'), withoutColumns(read(dir, 'rep.csv'), ['note']).replace(',,,1,\n', ',,,1,a\n'));
+    result = await barge(dir, ['import', 'rep.csv', '--table', 't', '--db', 'd.db', '--mode', 'row', '--job-id', 'j3', '--quiet']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(tableRows(dir)).toEqual([{ id: 1, name: 'a' }, { id: 2, name: 'b' }]);
+  });
+
+  it('CSV inputs: the second input\'s extra columns, after the first input\'s rejected row', async () => {
+    const dir = setUp({ 'h1.csv': 'id,name\n1,\n', 'h2.csv': 'id,name,code,n,extra\n2,b,X,3,"e,1"\n' });
+    let result = await barge(dir, ['import', 'h1.csv', 'h2.csv', '--schema', 's.json', '--db', 'd.db', '--mode', 'row', '--errors', 'rep.csv', '--job-id', 'j1', '--quiet']);
+    expect(result.exitCode, result.stderr).toBe(1);
+    const extra = (line: number, column: string, value: string) =>
+      `{""column"":""${column}"",""code"":""extra_column"",""message"":""line ${line}, column \\""${column}\\"": unexpected column \\""${column}\\"" (not in the schema; set \\""extraColumns\\"": \\""ignore\\"" to drop it)"",""value"":""${value}""}`;
+    expect(read(dir, 'rep.csv')).toBe([
+      `${HEADER},code,n,extra`,
+      'j1,h1.csv,2,1,1,"[{""column"":""name"",""code"":""required"",""message"":""line 2, column \\""name\\"": is required"",""value"":""""}]",true,,1,,,,',
+      `j1,h2.csv,2,1,1,"[${extra(2, 'code', 'X')},${extra(2, 'n', '3')},${extra(2, 'extra', 'e,1')}]",true,,2,b,X,3,"e,1"`,
+      '',
+    ].join('\n'));
+
+    result = await barge(dir, ['import', 'rep.csv', '--table', 't', '--db', 'd.db', '--mode', 'row', '--job-id', 'j2', '--quiet']);
+    expect(result.exitCode, result.stderr).toBe(1);
+    expect(tableRows(dir)).toEqual([]);
+    const again = readNdjson(path.join(dir, 'rep.errors.ndjson'));
+    expect(again[1]).toMatchObject({ id: '2', name: 'b', code: 'X', n: '3', extra: 'e,1' });
+    expect(again[1]!._barge_errors.map((x: { column: string }) => x.column)).toEqual(['code', 'n', 'extra']);
+
+    fs.writeFileSync(path.join(dir, 'rep.csv'), withoutColumns(read(dir, 'rep.csv'), ['code', 'n', 'extra']).replace(',true,,1,\n', ',true,,1,a\n'));
+    result = await barge(dir, ['import', 'rep.csv', '--table', 't', '--db', 'd.db', '--mode', 'row', '--job-id', 'j3', '--quiet']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(tableRows(dir)).toEqual([{ id: 1, name: 'a' }, { id: 2, name: 'b' }]);
+  });
+
+  it('a report left by a killed run, its later fields still beyond the header: imported, that row is rejected, not loaded short', async () => {
+    // As the report is on disk until it is closed: the field name and value after the header's fields.
+    const dir = setUp({
+      'in.ndjson': '{"id":1,"name":"a"}\n',
+      'rep.csv': `${HEADER}\nj1,in.ndjson,1,1,1,[],,,1,a\nj1,in.ndjson,2,2,1,[],,,2,b,note,keep me\n`,
+    });
+    await barge(dir, ['import', 'in.ndjson', '--schema', 's.json', '--db', 'd.db', '--quiet']);
+    const result = await barge(dir, ['import', 'rep.csv', '--table', 't', '--db', 'd.db', '--mode', 'row', '--on-conflict', 'ignore', '--job-id', 'j2', '--quiet']);
+    expect(result.exitCode, result.stderr).toBe(1);
+    expect(tableRows(dir)).toEqual([{ id: 1, name: 'a' }]);
+    const [entry] = readNdjson(path.join(dir, 'rep.errors.ndjson'));
+    expect(entry).toMatchObject({
+      _barge_line: 3,
+      _barge_errors: [{ code: 'ragged_row', message: 'line 3: expected 10 fields, got 12' }],
+      _barge_raw: 'j1,in.ndjson,2,2,1,[],,,2,b,note,keep me',
+      '(extra field 1)': 'note',
+      '(extra field 2)': 'keep me',
+    });
+  });
+
+  it('interrupted and resumed: the report stays as the checkpoints measured it until the job ends, then has every field under its column', async () => {
+    // Every 3rd record is rejected (qty), every 21st also has a field the schema lacks. The
+    // report's header is written with record 3, which has none.
+    const dir = workdir();
+    const total = 60_000;
+    const lines: string[] = [];
+    for (let id = 1; id <= total; id++) {
+      lines.push(JSON.stringify({ id, name: `item ${id}`, qty: id % 3 === 0 ? 'none' : id % 1000, ...(id % 21 === 0 ? { note: `n${id}` } : {}) }));
+    }
+    fs.writeFileSync(path.join(dir, 'numbered.ndjson'), `${lines.join('\n')}\n`);
+    fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify({ table: 'numbered', columns: { id: { type: 'integer', required: true }, name: { type: 'string', required: true }, qty: { type: 'integer', min: 0 } } }));
+    const db = path.join(dir, 'barge.db');
+    const run = execa('node', [BIN, 'import', 'numbered.ndjson', '--schema', 's.json', '--mode', 'row', '--batch-size', '1000', '--errors', 'report.csv'], {
+      cwd: dir, reject: false, env: { ...process.env, BARGE_DB: '', NO_COLOR: '1' },
+    });
+    const job = await waitForBatches(db, 3);
+    run.kill('SIGTERM');
+    expect((await run).exitCode).toBe(130);
+
+    // Between the runs: the header as the first entry made it, a later field as name and value beyond it.
+    const between = parse(read(dir, 'report.csv'), { relax_column_count: true }) as string[][];
+    expect(between[0]!.slice(-3)).toEqual(['id', 'name', 'qty']);
+    const ragged = between.slice(1).filter((row) => row.length > between[0]!.length);
+    expect(ragged.length).toBeGreaterThan(0);
+    for (const row of ragged) expect(row.slice(between[0]!.length)).toEqual(['note', `n${row[between[0]!.indexOf('id')]}`]);
+
+    const resumed = await barge(dir, ['import', '--resume', job.id]);
+    expect(resumed.exitCode, resumed.stderr).toBe(1);
+    const report = parse(read(dir, 'report.csv'), { columns: true }) as Array<Record<string, string>>;
+    expect(Object.keys(report[0]!).slice(-4)).toEqual(['id', 'name', 'qty', 'note']);
+    expect(report).toHaveLength(total / 3);
+    const wrong = report.findIndex((entry, i) => {
+      const id = 3 * (i + 1);
+      return entry.id !== String(id) || entry.note !== (id % 21 === 0 ? `n${id}` : '');
+    });
+    expect(wrong).toBe(-1);
+  });
+});
+
+/** Polls the jobs table (WAL lets us read beside the writer) until the job has committed `batches`. */
+async function waitForBatches(db: string, batches: number, timeoutMs = 30_000): Promise<{ id: string }> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (fs.existsSync(db)) {
+      try {
+        const conn = new Database(db, { readonly: true });
+        try {
+          const job = conn.prepare("SELECT id, batches_committed AS batches FROM _barge_jobs WHERE status = 'running' ORDER BY started_at DESC LIMIT 1").get() as { id: string; batches: number } | undefined;
+          if (job && job.batches >= batches) return job;
+        } finally {
+          conn.close();
+        }
+      } catch {
+        // The table may not exist yet.
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`no job reached ${batches} batches`);
+}
