@@ -1,10 +1,11 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { barge, BIN, workdir } from '../helpers/cli.js';
+import { hasScript } from '../helpers/waits.js';
 
 /**
  * Export to stdout, found by the audit: a count of rows written that is the rows written, and an
@@ -143,14 +144,6 @@ describe('an --out that is stdout is stdout', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ command: 'export', out: '/dev/null', rows: 2 });
   });
 
-  const hasScript = (() => {
-    try {
-      execFileSync('script', ['--version'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
 
   it.skipIf(!hasScript).each(['/dev/stdout', '/dev/fd/1', '/dev/stderr'])('on a terminal, --out %s draws no bar into the rows (it drew one)', async (out) => {
     const command = `stty cols 100 rows 40 2>/dev/null; node '${BIN}' export --table t --out ${out}`;

@@ -5,6 +5,7 @@ import { parse } from 'csv-parse/sync';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { BIN, barge, rows, workdir } from '../helpers/cli.js';
+import { waitForBatches } from '../helpers/waits.js';
 import { NUMBERED_SCHEMA, writeCsvBrokenMidway, writeNumberedCsv } from '../helpers/generate.js';
 
 const N = 200_000;
@@ -33,27 +34,6 @@ function startOnOpenStdin(dir: string, args: string[], records: number) {
   return run;
 }
 
-/** Polls the jobs table (WAL lets us read beside the writer) until the job has committed `batches`. */
-async function waitForBatches(db: string, batches: number, timeoutMs = 30_000): Promise<{ id: string; batches: number }> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (fs.existsSync(db)) {
-      try {
-        const conn = new Database(db, { readonly: true });
-        try {
-          const job = conn.prepare("SELECT id, batches_committed AS batches FROM _barge_jobs WHERE status = 'running' ORDER BY started_at DESC LIMIT 1").get() as { id: string; batches: number } | undefined;
-          if (job && job.batches >= batches) return job;
-        } finally {
-          conn.close();
-        }
-      } catch {
-        // The table may not exist yet.
-      }
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`no job reached ${batches} batches`);
-}
 
 function expectExactlyAllRecords(db: string): void {
   expect(rows(db, 'SELECT count(*) AS n, count(DISTINCT id) AS d, min(id) AS lo, max(id) AS hi FROM numbered')[0]).toEqual({ n: N, d: N, lo: 1, hi: N });

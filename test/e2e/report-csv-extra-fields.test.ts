@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { parse } from 'csv-parse/sync';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { BIN, barge, readNdjson, rows, workdir } from '../helpers/cli.js';
+import { waitForBatches } from '../helpers/waits.js';
 
 /**
  * A CSV report's header was fixed by its first entry: a field that first appeared in a later
@@ -156,24 +156,3 @@ describe('a CSV report holds the fields of every entry, not only those of the fi
   });
 });
 
-/** Polls the jobs table (WAL lets us read beside the writer) until the job has committed `batches`. */
-async function waitForBatches(db: string, batches: number, timeoutMs = 30_000): Promise<{ id: string }> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (fs.existsSync(db)) {
-      try {
-        const conn = new Database(db, { readonly: true });
-        try {
-          const job = conn.prepare("SELECT id, batches_committed AS batches FROM _barge_jobs WHERE status = 'running' ORDER BY started_at DESC LIMIT 1").get() as { id: string; batches: number } | undefined;
-          if (job && job.batches >= batches) return job;
-        } finally {
-          conn.close();
-        }
-      } catch {
-        // The table may not exist yet.
-      }
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`no job reached ${batches} batches`);
-}

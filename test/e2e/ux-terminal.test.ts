@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { barge, BIN, rows, workdir } from '../helpers/cli.js';
+import { hasScript } from '../helpers/waits.js';
 
 /**
  * SPEC §9 and issue 6: what a person sees. In a real terminal (a pseudo-terminal
@@ -18,14 +18,6 @@ const ESC = '\x1b';
 /** Any SGR (colour, bold...) sequence. barge prints none, in any mode. */
 const SGR = /\x1b\[[0-9;]*m/;
 
-const hasScript = (() => {
-  try {
-    execFileSync('script', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 /** numbered.csv: RECORDS records, every BAD_EVERY-th with a qty that is not an integer. */
 function writeInputs(dir: string): void {
