@@ -224,7 +224,8 @@ function storedName(db: Db, name: string): string | undefined {
 function resolveColumns(db: Db, table: string, wanted: string[]): string[] {
   const names = (db.prepare('SELECT name FROM pragma_table_info(?)').all(table) as { name: string }[]).map((r) => r.name);
   return wanted.map((want) => {
-    const found = names.find((name) => name === want) ?? names.find((name) => name.toLowerCase() === want.toLowerCase());
+    // --columns is trimmed ("a, b"): a name with spaces around it is found by its trimmed text.
+    const found = names.find((name) => name === want) ?? names.find((name) => name.toLowerCase() === want.toLowerCase()) ?? names.find((name) => name.trim() === want);
     if (found === undefined) {
       throw new BargeError('usage', `--columns: no column ${JSON.stringify(want)} in table ${JSON.stringify(table)}; its columns are ${names.map((n) => JSON.stringify(n)).join(', ')}`);
     }

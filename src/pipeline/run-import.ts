@@ -3,6 +3,7 @@ import path from 'node:path';
 import { BargeError } from '../errors.js';
 import { compileValidator, createTableStatements, saveSchema, quoteIdent } from '../schema/index.js';
 import type { Validator } from '../schema/index.js';
+import { isEffectivelyRequired } from '../schema/zod-schema.js';
 import type { FieldError, SchemaSpec } from '../schema/types.js';
 import type { OpenedInput, SourceRecord } from '../source/types.js';
 import { BatchWriter } from '../store/batch-writer.js';
@@ -234,6 +235,7 @@ class ImportRun {
         onConflict: config.onConflict,
         conflictColumns: target,
         foreignKeys: foreignKeysOf(spec),
+        required: Object.keys(spec.columns).filter((name) => isEffectivelyRequired(spec, name) && !target.includes(name)),
       });
       this.saveCheckpoint = config.dryRun ? undefined : checkpointWriter(this.db);
       await this.load(source, totalBytes);
@@ -303,6 +305,11 @@ class ImportRun {
     const limitReached = () => {
       this.stoppedEarly = `stopped after ${maxErrors} rejected record${maxErrors === 1 ? '' : 's'} (--max-errors)`;
     };
+    // A resumed job that had already reached it (its finish not recorded: a lock held) reads no more.
+    if (maxErrors !== undefined && this.culprits >= maxErrors) {
+      limitReached();
+      return;
+    }
     for (;;) {
       if (this.signal?.aborted) { this.interrupted = true; return; }
       const chunk = await untilAborted(source.next(), this.signal);
@@ -509,18 +516,25 @@ class ImportRun {
       this.counts.ignored = 0;
       this.batchesCommitted = 0;
     }
-    // A batch/row job that failed or was interrupted can be resumed, which continues its report
-    // from the byte size its last checkpoint saved: a CSV report is left as those sizes measured it.
-    this.report?.close((status === 'failed' || status === 'interrupted') && config.mode !== 'atomic' && !config.dryRun);
-    const notWidened = this.report?.closeWarning;
-    if (notWidened !== undefined) this.events.onWarning?.(notWidened);
+    this.report?.close();
     const { durationMs, recordsPerSecond, reportPath } = this.figures();
     // Outside the job's transaction, ended above: a rolled-back atomic job keeps them too.
     if (checksums !== undefined) this.recordChecksums(job, checksums);
+    let recorded = false;
     try {
       this.recordFinish(status, failure, { durationMs, recordsPerSecond, reportPath });
+      recorded = true;
     } catch {
       // The job row stays "running"; the original failure is what the user must see.
+    }
+    // A CSV report's header is widened once the job's end is on record, and only when the job
+    // cannot be resumed: a resume continues the report from the byte size its last checkpoint
+    // saved, which a rewrite would move (a job left "running" by a held lock is resumed too).
+    const resumable = (status === 'failed' || status === 'interrupted') && config.mode !== 'atomic' && !config.dryRun && job.inputs.every((input) => input.path !== '-' && input.size !== null);
+    if (recorded && !resumable) {
+      this.report?.widen();
+      const notWidened = this.report?.closeWarning;
+      if (notWidened !== undefined) this.events.onWarning?.(notWidened);
     }
     if (failure !== undefined) throw this.sayWhatStays(failure, rolledBack);
     return {

@@ -122,23 +122,29 @@ export class ErrorReport {
     }
   }
 
-  /**
-   * Ends the report. A CSV report's header is fixed by its first entry; a later entry's fields
-   * beyond it were written as name/value pairs beyond the header (widen-csv-report.ts), and are
-   * given columns of their own here: the file is rewritten once with the header widened (streamed,
-   * a temporary file renamed over it). Not when `resumable`: a batch/row job that failed or was
-   * interrupted can be resumed, which cuts the report back to the byte size its checkpoint saved
-   * and appends to it; rewritten, those sizes would fall mid-row. Its wider rows stay ragged
-   * meanwhile (imported, rejected rather than loaded without the fields), and the run that
-   * completes the job widens them with its own.
-   */
-  close(resumable = false): void {
+  /** Ends the report's writing (a JSON report's array closed); see widen(). */
+  close(): void {
     if (this.fd !== undefined) {
       if (this.format === 'json') this.write('\n]\n');
       fs.closeSync(this.fd);
       this.fd = undefined;
     }
-    if (this.format !== 'csv' || resumable || !this.mayBeRagged) return;
+  }
+
+  /**
+   * After close(), for a job that is over: a CSV report's header is fixed by its first entry; a
+   * later entry's fields beyond it were written as name/value pairs beyond the header
+   * (widen-csv-report.ts), and are given columns of their own here: the file is rewritten once
+   * with the header widened (streamed, a temporary file renamed over it). The caller does not
+   * when the job may be resumed (a batch/row job that failed or was interrupted, or one whose end
+   * could not be recorded): a resume cuts the report back to the byte size its checkpoint saved
+   * and appends to it, and rewritten, those sizes would fall mid-row. Its wider rows stay ragged
+   * meanwhile (imported, rejected rather than loaded without the fields), and the run that
+   * completes the job widens them with its own.
+   */
+  widen(): void {
+    if (this.fd !== undefined) this.close();
+    if (this.format !== 'csv' || !this.mayBeRagged) return;
     this.mayBeRagged = false;
     try {
       const size = widenCsvReport(this.path, (text) => parseRecord(text), (fields) => stringify([fields]));

@@ -1,4 +1,5 @@
 import type { FieldError } from '../schema/types.js';
+import { jsonNumberChange } from '../schema/coerce-value.js';
 import type { SourceRecord } from '../source/types.js';
 
 /**
@@ -36,15 +37,28 @@ export function reportEntry(jobId: string, batch: number, record: SourceRecord, 
   // A report's entry rejected again unfixed (unread_record) keeps its text: without it, the
   // next round's report would load as a row of NULLs.
   else if (typeof record.data?._barge_raw === 'string' && record.data._barge_raw !== '') entry._barge_raw = record.data._barge_raw;
+  let overflow = false;
   for (const key in record.data) {
     // A record that is itself from a report keeps only its own fields.
     if (key.startsWith('_barge')) continue;
     const value = record.data[key];
-    // JSON's 1e309 is read as Infinity, which JSON.stringify would write as null: a report fed
-    // back would then load the record with the value missing. As text it is rejected again.
+    // JSON's 1e309 is read as Infinity, which JSON.stringify would write as null (or a string
+    // column would take as the text "Infinity"): a report fed back would load the record changed.
+    if (typeof value === 'number' ? !Number.isFinite(value) : typeof value === 'object' && value !== null && jsonNumberChange(value) === 'overflow') {
+      overflow = true;
+    }
     entry[key] = typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
   }
+  // So the entry keeps the record's text, and is rejected again (unread_record) until fixed.
+  if (overflow && entry._barge_raw === undefined) entry._barge_raw = record.source ?? textWithOverflows(record.data);
   return entry;
+}
+
+/** JSON text of a record whose numbers JSON cannot hold written as 1e999 and -1e999 (read back: ±Infinity). */
+function textWithOverflows(data: Record<string, unknown>): string {
+  const mark = '\u0000overflow:';
+  const text = JSON.stringify(data, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? `${mark}${value > 0 ? '' : '-'}` : value));
+  return text.replace(/"\\u0000overflow:(-?)"/g, '$11e999');
 }
 
 /** `line 42, column "price": expected a number >= 0, got "-3"` */

@@ -1,9 +1,8 @@
 import type Database from 'better-sqlite3';
 import { BargeError } from '../errors.js';
-import { affinityOf } from './affinity.js';
+import { affinityOf, affinityProblem } from './affinity.js';
 import { INTEGER_TEXT, NUMBER_TEXT, parseBooleanWord } from './coerce-value.js';
 import { parseSchemaSpec } from './schema-file.js';
-import { booleanCheck, sqlTypeOf } from './to-ddl.js';
 import type { ColumnSpec, ColumnType, SchemaSpec } from './types.js';
 import { valueProblem } from './zod-schema.js';
 
@@ -77,20 +76,19 @@ export function schemaFromTable(db: Database.Database, table: string): SchemaSpe
 }
 
 /**
- * The saved schema's columns the table still holds as barge made them: the same declared type,
- * and a boolean's CHECK (0, 1). A table dropped and made again by another tool with the same
- * column names (`flag INTEGER`, no CHECK) is no longer read as the saved schema says: its
- * integers were exported as true/false.
+ * The saved schema's columns the table can still hold as the schema says (the check a --schema
+ * for an existing table gets, table-checks.ts): a column made again by another tool with a type
+ * that cannot (`price TEXT` for a number) is read from the table. The saved spec is kept where
+ * the types agree, also for a table barge did not create, imported into with --schema (its
+ * VARCHAR(20), BOOLEAN or plain INTEGER columns), as SPEC §3 has it. (A table dropped and made
+ * again with the same names and agreeing types is still read as the saved schema says.)
  */
 function keptColumns(db: Database.Database, table: string, saved: SchemaSpec): Set<string> {
   const declared = new Map((db.prepare('SELECT name, type FROM pragma_table_info(?)').all(table) as Array<{ name: string; type: string }>).map((c) => [c.name, c.type]));
-  const sql = (db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`).get(table) as { sql: string | null } | undefined)?.sql ?? '';
   const kept = new Set<string>();
   for (const [name, col] of Object.entries(saved.columns)) {
     const type = declared.get(name);
-    if (type === undefined || type.toUpperCase() !== sqlTypeOf(col)) continue;
-    if (col.type === 'boolean' && !sql.includes(booleanCheck(name))) continue;
-    kept.add(name);
+    if (type !== undefined && affinityProblem(col.type, affinityOf(type)) === undefined) kept.add(name);
   }
   return kept;
 }

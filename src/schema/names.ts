@@ -39,7 +39,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * controls (U+007F-U+009F) raw, so the message about a control character showed none.
  */
 function visible(name: string): string {
-  return JSON.stringify(name).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(name).replace(/[\u007f-\u009f\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**
@@ -55,6 +55,9 @@ export function nameProblem(name: string, what: 'table' | 'column'): string | un
   if (LONE_SURROGATE.test(name)) return `${what} name ${JSON.stringify(name)} is not valid Unicode`;
   // Records are plain JavaScript objects keyed by column name; this key would set their prototype.
   if (name === '__proto__') return `${what} name "__proto__" cannot be used (it is special in JavaScript objects)`;
+  // A CSV or TSV export's header would begin with it, and every reader (barge too) drops a byte
+  // order mark there: the column would not come back.
+  if (name.startsWith('\uFEFF')) return `${what} name ${visible(name)} starts with U+FEFF (a byte order mark), which a CSV file's first name loses; remove it`;
   // SQLite compares names case-insensitively, so the reserved prefixes are too.
   const lower = name.toLowerCase();
   if (lower.startsWith('sqlite_')) {

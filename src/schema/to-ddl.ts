@@ -64,21 +64,11 @@ export function indexName(table: string, columns: string[]): string {
   return `${[table, ...columns].map(indexNamePart).join('_')}_idx`;
 }
 
-/** The declared type barge gives a column of `col`'s type. */
-export function sqlTypeOf(col: ColumnSpec): string {
-  // A NUMERIC column read from another table keeps its affinity (its integers stay exact).
-  return col.type === 'number' && col.exactIntegers === true ? 'NUMERIC' : SQL_TYPES[col.type];
-}
-
-/** The CHECK barge gives a boolean column: only 0 and 1. */
-export function booleanCheck(name: string): string {
-  return `CHECK (${quoteIdent(name)} IN (0, 1))`;
-}
-
 function columnDefinition(name: string, col: ColumnSpec, spec: SchemaSpec): string {
   const pk = spec.primaryKey ?? [];
   const soleKey = pk.length === 1 && pk[0] === name;
-  const sqlType = sqlTypeOf(col);
+  // A NUMERIC column read from another table keeps its affinity (its integers stay exact).
+  const sqlType = col.type === 'number' && col.exactIntegers === true ? 'NUMERIC' : SQL_TYPES[col.type];
   const parts = sqlType === '' ? [quoteIdent(name)] : [quoteIdent(name), sqlType];
   // SQLite lets NULL into a non-integer PRIMARY KEY column (a legacy quirk), hence NOT NULL on
   // key columns; a lone integer key stays nullable so SQLite can assign it.
@@ -88,7 +78,7 @@ function columnDefinition(name: string, col: ColumnSpec, spec: SchemaSpec): stri
   if (col.unique === true && !soleKey) parts.push('UNIQUE');
   if (col.default !== undefined) parts.push(`DEFAULT ${sqlLiteral(col.type, col.default)}`);
   else if (col.sqlDefault !== undefined) parts.push(`DEFAULT (${col.sqlDefault})`);
-  if (col.type === 'boolean') parts.push(booleanCheck(name));
+  if (col.type === 'boolean') parts.push(`CHECK (${quoteIdent(name)} IN (0, 1))`);
   return parts.join(' ');
 }
 

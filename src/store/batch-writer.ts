@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { FieldError } from '../schema/types.js';
+import type { ColumnSpec, FieldError } from '../schema/types.js';
 import { catalogueColumns } from '../schema/from-table.js';
 import { nameKey, quoteIdent } from '../schema/names.js';
 import { isSqlDefault } from '../schema/zod-schema.js';
@@ -14,6 +14,11 @@ export interface BatchWriterOptions {
   conflictColumns: string[];
   /** Foreign keys, to name the culprit of a FOREIGN KEY failure. */
   foreignKeys: Array<{ column: string; table: string; targetColumn: string }>;
+  /**
+   * update: the columns the schema requires that a record may leave out for an existing row
+   * (compileValidator's upsertKey): a new row lacking one is rejected, NOT NULL or not.
+   */
+  required?: readonly string[];
 }
 
 export interface RowFailure {
@@ -78,7 +83,7 @@ export class BatchWriter {
    * columns. An upsert's INSERT of such a record would fail the NOT NULL before its ON
    * CONFLICT could update the row (SQLite checks NOT NULL first).
    */
-  private readonly updateOnly: { notNull: boolean[]; statement: Statement; places: number[]; keys: number[] } | undefined;
+  private readonly updateOnly: { notNull: boolean[]; beyond: boolean; statement: Statement; places: number[]; keys: number[] } | undefined;
 
   constructor(
     private readonly db: Db,
@@ -102,9 +107,13 @@ export class BatchWriter {
     this.slots = plan.slots;
     const width = this.slots?.length ?? columns.length;
     this.upsertFlags = options.onConflict === 'update' ? this.updatable().map((c) => columns.indexOf(c)) : undefined;
-    this.updateOnly = options.onConflict === 'update' && plan.notNull.some(Boolean) && this.updatable().length > 0
+    // A record must give these for a new row: NOT NULL in the table with no default, or required
+    // by the schema. `beyond`: the table has such a column the INSERT does not name at all.
+    const notNull = plan.notNull.map((flag, at) => flag || (options.required ?? []).includes(columns[at]!));
+    this.updateOnly = options.onConflict === 'update' && (notNull.some(Boolean) || plan.notNullBeyond) && this.updatable().length > 0
       ? {
-          notNull: plan.notNull,
+          notNull,
+          beyond: plan.notNullBeyond,
           statement: db.prepare(
             `UPDATE ${quoteIdent(table)} SET ${this.updatable().map((c) => `${quoteIdent(c)} = CASE WHEN ? THEN ? ELSE ${quoteIdent(c)} END`).join(', ')} WHERE ${options.conflictColumns.map((c) => `${quoteIdent(c)} = ?`).join(' AND ')}`,
           ),
@@ -164,9 +173,8 @@ export class BatchWriter {
         // The row's values, then one flag per updatable column: whether the record gave it.
         const row = rows[index]!;
         const missing = this.missingNotNull(row, given[index]!);
-        if (missing !== undefined) {
-          this.updateExisting(rows, index, given[index]!, missing, outcome);
-          continue;
+        if (missing !== undefined || this.updateOnly?.beyond === true) {
+          if (this.updateExisting(rows, index, given[index]!, missing, outcome)) continue;
         }
         const args = [...this.bind(row)];
         for (const at of flags) args.push(given[index]![at] ? 1 : 0);
@@ -236,10 +244,12 @@ export class BatchWriter {
   }
 
   /**
-   * An upsert's record that leaves out a NOT NULL column: it updates the row holding its key,
-   * given columns only; with no such row it is a new row lacking a required value.
+   * An upsert's record that leaves out a NOT NULL or required column, or of a table with a NOT
+   * NULL column the INSERT does not name: it updates the row holding its key, given columns
+   * only. With no such row it is a new row: lacking a required value (`missing`), rejected;
+   * else false, for the INSERT to write it (or fail it, as SQLite says).
    */
-  private updateExisting(rows: readonly (readonly unknown[])[], index: number, given: readonly boolean[], missing: number, outcome: WriteOutcome): void {
+  private updateExisting(rows: readonly (readonly unknown[])[], index: number, given: readonly boolean[], missing: number | undefined, outcome: WriteOutcome): boolean {
     const plan = this.updateOnly!;
     const row = rows[index]!;
     const args: unknown[] = [];
@@ -248,17 +258,19 @@ export class BatchWriter {
     try {
       if (plan.statement.run(...args).changes > 0) {
         outcome.updated++;
-        return;
+        return true;
       }
     } catch (error) {
       if (!isConstraintError(error)) throw error;
       outcome.failures.push({ index, error: describeConstraintFailure(error, this.table, this.columns, row, this.foreignKeys, this.duplicateHint) });
-      return;
+      return true;
     }
+    if (missing === undefined) return false;
     outcome.failures.push({
       index,
       error: { column: this.columns[missing]!, code: 'required', message: 'is required (no row has this key yet; only an update of an existing row may leave it out)', value: null },
     });
+    return true;
   }
 
   /** `row` with each SQL_DEFAULT replaced by its column's SQL default, evaluated now. */
@@ -334,16 +346,17 @@ type Statement = Database.Statement<unknown[]>;
  * file's spec instead never holds it, and the CASE passes its values (NULL included) as they
  * are. `slots` is undefined when the row binds as it is: every table barge made.
  */
-function insertPlan(db: Db, table: string, columns: string[]): { inserted: string[]; sqlDefaults: Map<string, string>; slots: number[] | undefined; notNull: boolean[] } {
-  const catalogue = new Map(catalogueColumns(db, table).map((c) => [nameKey(c.name), c.spec]));
+function insertPlan(db: Db, table: string, columns: string[]): { inserted: string[]; sqlDefaults: Map<string, string>; slots: number[] | undefined; notNull: boolean[]; notNullBeyond: boolean } {
+  const all = catalogueColumns(db, table);
+  const catalogue = new Map(all.map((c) => [nameKey(c.name), c.spec]));
+  const named = new Set(columns.map(nameKey));
+  const mustHave = (spec: ColumnSpec | undefined) => spec?.required === true && spec.default === undefined && spec.sqlDefault === undefined && spec.generated !== true;
+  const notNullBeyond = all.some((c) => !named.has(nameKey(c.name)) && mustHave(c.spec));
   const inserted: string[] = [];
   const sqlDefaults = new Map<string, string>();
   const slots: number[] = [];
   // NOT NULL with no default to fill it (catalogueColumns reads NOT NULL as `required`).
-  const notNull = columns.map((column) => {
-    const spec = catalogue.get(nameKey(column));
-    return spec?.required === true && spec.default === undefined && spec.sqlDefault === undefined && spec.generated !== true;
-  });
+  const notNull = columns.map((column) => mustHave(catalogue.get(nameKey(column))));
   let asIs = true;
   columns.forEach((column, at) => {
     const spec = catalogue.get(nameKey(column));
@@ -359,7 +372,7 @@ function insertPlan(db: Db, table: string, columns: string[]): { inserted: strin
       asIs = false;
     }
   });
-  return { inserted, sqlDefaults, slots: asIs ? undefined : slots, notNull };
+  return { inserted, sqlDefaults, slots: asIs ? undefined : slots, notNull, notNullBeyond };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { reportedValue } from '../schema/issue-messages.js';
 import type { FieldError } from '../schema/types.js';
 
 /** A foreign key of the target table, to name the culprit of a FOREIGN KEY failure. */
@@ -32,7 +33,7 @@ export function describeConstraintFailure(
     const culprit = foreignKeys.find((fk) => row[fk.columnIndex] !== null && !fk.check(row[fk.columnIndex]));
     if (culprit) {
       const value = row[culprit.columnIndex];
-      return { column: culprit.column, code: 'foreign_key', message: `no row in ${culprit.target} has the value ${show(value)} (foreign key)`, value };
+      return { column: culprit.column, code: 'foreign_key', message: `no row in ${culprit.target} has the value ${show(value)} (foreign key)`, value: reportedValue(value) };
     }
     return { column: null, code: 'foreign_key', message: `a foreign key constraint failed`, value: null };
   }
@@ -51,13 +52,18 @@ export function describeConstraintFailure(
         column,
         code: code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ? 'primary_key' : 'unique',
         message: `duplicate ${failed.length > 1 ? `key (${failed.join(', ')})` : 'value'} ${show(value)}: a row with it already exists (${duplicateHint})`,
-        value: value ?? null,
+        value: reportable(value),
       };
     case 'SQLITE_CONSTRAINT_NOTNULL':
       return { column, code: 'not_null', message: 'is required (NOT NULL)', value: null };
     default:
-      return { column, code: 'constraint', message, value: value ?? null };
+      return { column, code: 'constraint', message, value: reportable(value) };
   }
+}
+
+/** A row value as a report holds it: JSON-safe (an integer beyond 2^53, a BigInt, as its digits). */
+function reportable(value: unknown): unknown {
+  return Array.isArray(value) ? value.map(reportedValue) : reportedValue(value);
 }
 
 /** "UNIQUE constraint failed: t.a, t.b" -> ["a", "b"]. */

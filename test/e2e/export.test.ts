@@ -223,6 +223,14 @@ describe('export: choosing rows and output', () => {
     expect(query).toMatchObject({ table: null, query: 'SELECT id FROM makers', format: 'json', rows: 5 });
   });
 
+  it('--columns finds a column whose name has spaces around it by its trimmed text (the flag is trimmed: "a, b")', async () => {
+    const spaced = workdir();
+    fs.writeFileSync(path.join(spaced, 's.json'), JSON.stringify({ table: 'sp', columns: { 'a ': { type: 'string' }, b: { type: 'string' } } }));
+    fs.writeFileSync(path.join(spaced, 'in.ndjson'), '{"a ":"x","b":"y"}\n');
+    await ok(spaced, ['import', 'in.ndjson', '--schema', 's.json', '--quiet']);
+    expect((await ok(spaced, ['export', '--table', 'sp', '--columns', 'a ,b', '--format', 'ndjson'])).stdout).toBe('{"a ":"x","b":"y"}\n');
+  });
+
   it('the table name is found as SQLite finds it (any case); a view exports typed like its table', async () => {
     expect((await ok(dir, ['export', '--table', 'MAKERS', '--columns', 'ID', '--limit', '1'])).stdout).toBe('id\nM-1\n');
     const db = new Database(path.join(dir, 'barge.db'));

@@ -308,6 +308,54 @@ describe('--on-conflict update of a required column', () => {
   });
 });
 
+describe('--on-conflict update: what the table and the schema require', () => {
+  it('a new row lacking a column the schema requires is rejected even where the table\'s column may hold NULL', async () => {
+    const dir = workdir();
+    const db = path.join(dir, 'f.db');
+    const made = new Database(db);
+    made.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, qty INTEGER); INSERT INTO t VALUES (1, 'a', 1)");
+    made.close();
+    fs.writeFileSync(path.join(dir, 'ts.json'), JSON.stringify({ table: 't', primaryKey: ['id'], columns: { id: { type: 'integer' }, name: { type: 'string', required: true }, qty: { type: 'integer' } } }));
+    fs.writeFileSync(path.join(dir, 'tu.csv'), 'id,qty\n1,10\n2,20\n');
+    const result = await barge(dir, ['import', 'tu.csv', '--db', 'f.db', '--schema', 'ts.json', '--on-conflict', 'update', '--mode', 'row']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('tu.csv:line 3, column "name": is required (no row has this key yet; only an update of an existing row may leave it out)');
+    expect(rows(db, 'SELECT id, name, qty FROM t ORDER BY id')).toEqual([{ id: 1, name: 'a', qty: 10 }]);
+  });
+
+  it('an existing row is updated when the table has a NOT NULL column the schema does not name; a new row still fails it', async () => {
+    const dir = workdir();
+    const db = path.join(dir, 'nn.db');
+    const made = new Database(db);
+    made.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL, qty INTEGER); INSERT INTO t VALUES (1, 'a', 1)");
+    made.close();
+    fs.writeFileSync(path.join(dir, 'nn.json'), JSON.stringify({ table: 't', primaryKey: ['id'], columns: { id: { type: 'integer' }, qty: { type: 'integer' } } }));
+    fs.writeFileSync(path.join(dir, 'nn.csv'), 'id,qty\n1,50\n2,60\n');
+    const result = await barge(dir, ['import', 'nn.csv', '--db', 'nn.db', '--schema', 'nn.json', '--on-conflict', 'update', '--mode', 'row', '--json']);
+    expect(result.exitCode).toBe(1);
+    expect(JSON.parse(result.stdout).counts).toMatchObject({ inserted: 0, updated: 1, rejected: 1 });
+    expect(result.stderr).toContain('nn.csv:line 3, column "name": is required (NOT NULL)');
+    expect(rows(db, 'SELECT id, name, qty FROM t ORDER BY id')).toEqual([{ id: 1, name: 'a', qty: 50 }]);
+  });
+});
+
+describe('a write failure on an integer beyond 2^53', () => {
+  it('is a rejected record with the value as its digits (it crashed writing the report: BigInt), the rest committed', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify({ table: 't', columns: { k: { type: 'integer', unique: true } } }));
+    fs.writeFileSync(path.join(dir, 'in.csv'), 'k\n9007199254740993\n9007199254740993\n');
+    for (const report of ['in.errors.ndjson', 'in.errors.csv', 'in.errors.json']) {
+      fs.rmSync(path.join(dir, 'barge.db'), { force: true });
+      const result = await barge(dir, ['import', 'in.csv', '--schema', 's.json', '--mode', 'row', '--errors', report]);
+      expect(result.exitCode, result.stderr).toBe(1);
+      expect(result.stderr).toContain('in.csv:line 3, column "k": duplicate value 9007199254740993: a row with it already exists');
+      expect(rows(path.join(dir, 'barge.db'), 'SELECT CAST(k AS TEXT) AS k, typeof(k) AS t FROM t')).toEqual([{ k: '9007199254740993', t: 'integer' }]);
+    }
+    const [entry] = readNdjson(path.join(dir, 'in.errors.ndjson'));
+    expect(entry!._barge_errors[0]).toMatchObject({ code: 'unique', value: '9007199254740993' });
+  });
+});
+
 describe('--truncate and --dry-run', () => {
   it('--truncate empties the table first, all or nothing in atomic mode', async () => {
     const dir = workdir();

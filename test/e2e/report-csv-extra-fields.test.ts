@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { BIN, barge, readNdjson, rows, workdir } from '../helpers/cli.js';
 import { waitForBatches } from '../helpers/waits.js';
 
@@ -153,6 +154,58 @@ describe('a CSV report holds the fields of every entry, not only those of the fi
       return entry.id !== String(id) || entry.note !== (id % 21 === 0 ? `n${id}` : '');
     });
     expect(wrong).toBe(-1);
+  });
+
+  it('a stdin job interrupted (which no --resume can continue) has its report widened as it ends', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify({ table: 'numbered', columns: { id: { type: 'integer', required: true }, name: { type: 'string', required: true }, qty: { type: 'integer', min: 0 } } }));
+    const run = execa('node', [BIN, 'import', '-', '--schema', 's.json', '--mode', 'row', '--batch-size', '100', '--errors', 'report.csv', '--format', 'ndjson'], {
+      cwd: dir, reject: false, stdin: 'pipe', env: { ...process.env, BARGE_DB: '', NO_COLOR: '1' },
+    });
+    const lines: string[] = [];
+    for (let id = 1; id <= 3000; id++) lines.push(JSON.stringify({ id, name: `item ${id}`, qty: id % 3 === 0 ? 'none' : 1, ...(id > 1000 && id % 21 === 0 ? { note: `n${id}` } : {}) }));
+    run.stdin!.write(`${lines.join('\n')}\n`);
+    // stdin stays open: the job waits for more until it is interrupted.
+    await waitForBatches(path.join(dir, 'barge.db'), 20);
+    run.kill('SIGINT');
+    expect((await run).exitCode).toBe(130);
+    const records = parse(read(dir, 'report.csv'), { relax_column_count: true }) as string[][];
+    expect(new Set(records.map((record) => record.length)).size).toBe(1);
+    expect(records[0]!.slice(-4)).toEqual(['id', 'name', 'qty', 'note']);
+    expect(records).toHaveLength(1 + 1000);
+  });
+
+  it('a job its finish left "running" (a lock held then) after --max-errors stopped it: run again, it reads no more', async () => {
+    const dir = workdir();
+    const lines: string[] = [];
+    for (let id = 1; id <= 5000; id++) lines.push(JSON.stringify({ id, name: `n${id}`, qty: id % 1000 === 0 ? -1 : 1 }));
+    fs.writeFileSync(path.join(dir, 'in.ndjson'), `${lines.join('\n')}\n`);
+    fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify({ table: 'items', primaryKey: ['id'], columns: { id: { type: 'integer', required: true }, name: { type: 'string', required: true }, qty: { type: 'integer', min: 0 } } }));
+    const args = ['import', 'in.ndjson', '--schema', 's.json', '--mode', 'batch', '--batch-size', '500', '--max-errors', '2', '--job-id', 'J', '--errors', 'r.csv'];
+    const first = await barge(dir, args);
+    expect(first.exitCode).toBe(1);
+    const db = path.join(dir, 'barge.db');
+    const count = () => rows<{ n: number }>(db, 'SELECT count(*) AS n FROM items')[0]!.n;
+    const loaded = count();
+    // As a finish that could not be recorded leaves it (its process gone).
+    const writer = new Database(db);
+    writer.prepare("UPDATE _barge_jobs SET status = 'running', finished_at = NULL WHERE id = 'J'").run();
+    writer.close();
+    const again = await barge(dir, args);
+    expect(again.stderr).toContain('resuming it');
+    expect(count()).toBe(loaded);
+    expect(rows(db, "SELECT status, read_count FROM _barge_jobs WHERE id = 'J'")).toEqual([{ status: 'partial', read_count: JSON.parse((await barge(dir, ['jobs', 'J', '--json'])).stdout).counts.read }]);
+  });
+
+  it('a rejected NDJSON record holding 1e400 (nested too) keeps its text in _barge_raw: fed back unfixed, it is rejected again', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'n.json'), JSON.stringify({ table: 'n', columns: { s: { type: 'string' }, j: { type: 'json' } } }));
+    fs.writeFileSync(path.join(dir, 'n.ndjson'), '{"s":1e400}\n{"j":{"x":[1,-1e400]}}\n');
+    expect((await barge(dir, ['import', 'n.ndjson', '--schema', 'n.json', '--mode', 'row'])).exitCode).toBe(1);
+    expect(readNdjson(path.join(dir, 'n.errors.ndjson')).map((entry) => entry._barge_raw)).toEqual(['{"s":1e999}', '{"j":{"x":[1,-1e999]}}']);
+    const retry = await barge(dir, ['import', 'n.errors.ndjson', '--table', 'n', '--mode', 'row']);
+    expect(retry.exitCode).toBe(1);
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT count(*) AS n FROM n')).toEqual([{ n: 0 }]);
   });
 });
 

@@ -149,19 +149,27 @@ describe('schemaFromTable', () => {
     });
   });
 
-  it('reads a table dropped and made again by another tool with the same column names from its catalogue, not the kept schema', () => {
+  it('reads a column made again by another tool with a type that cannot hold the kept schema\'s from the table; the others keep their spec', () => {
     const db = new Database(':memory:');
     const spec = parseSchemaSpec({ table: 'flags', columns: { id: { type: 'integer' }, flag: { type: 'boolean' }, price: { type: 'number' }, code: { type: 'string', pattern: '^c' } } }, 'x');
     for (const sql of createTableStatements(spec)) db.exec(sql);
     saveSchema(db, spec);
     expect(schemaFromTable(db, 'flags')).toEqual(spec);
-    // flag keeps INTEGER but lost its CHECK (0, 1); price became TEXT; code is as barge made it.
+    // price became TEXT, which a number column cannot be (SQLite would keep "5" as text).
     db.exec('DROP TABLE flags; CREATE TABLE flags (id INTEGER, flag INTEGER, price TEXT, code TEXT)');
     expect(schemaFromTable(db, 'flags')).toEqual({
       table: 'flags',
-      columns: { id: { type: 'integer' }, flag: { type: 'integer' }, price: { type: 'string' }, code: { type: 'string', pattern: '^c' } },
+      columns: { id: { type: 'integer' }, flag: { type: 'boolean' }, price: { type: 'string' }, code: { type: 'string', pattern: '^c' } },
       extraColumns: 'reject',
     });
+  });
+
+  it('keeps a --schema saved for a table barge did not create, whose declared types are its own (VARCHAR(20), a plain INTEGER for a boolean)', () => {
+    const db = new Database(':memory:');
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, name VARCHAR(20), active INTEGER, seen DATETIME)');
+    const spec = parseSchemaSpec({ table: 't', primaryKey: ['id'], columns: { id: { type: 'integer' }, name: { type: 'string', required: true, maxLength: 5 }, active: { type: 'boolean' }, seen: { type: 'datetime' } } }, 'x');
+    saveSchema(db, spec);
+    expect(schemaFromTable(db, 't')).toEqual(spec);
   });
 
   it('says when the kept schema is broken', () => {

@@ -74,3 +74,11 @@ describe('checkName', () => {
     ]);
   });
 });
+
+describe('a name starting with U+FEFF', () => {
+  it('is refused: a CSV export\'s header would begin with it, and every reader drops a byte order mark there', async () => {
+    const { nameProblem } = await import('../../src/schema/names.js');
+    expect(nameProblem('\uFEFFa', 'column')).toBe('column name "\\ufeffa" starts with U+FEFF (a byte order mark), which a CSV file\'s first name loses; remove it');
+    expect(nameProblem('a\uFEFF', 'column')).toBeUndefined();
+  });
+});
