@@ -224,8 +224,13 @@ function storedName(db: Db, name: string): string | undefined {
 function resolveColumns(db: Db, table: string, wanted: string[]): string[] {
   const names = (db.prepare('SELECT name FROM pragma_table_info(?)').all(table) as { name: string }[]).map((r) => r.name);
   return wanted.map((want) => {
-    // --columns is trimmed ("a, b"): a name with spaces around it is found by its trimmed text.
-    const found = names.find((name) => name === want) ?? names.find((name) => name.toLowerCase() === want.toLowerCase()) ?? names.find((name) => name.trim() === want);
+    // --columns is trimmed ("a, b"): a name with spaces around it is found by its trimmed text,
+    // when only one is.
+    const trimmed = names.filter((name) => name.trim().toLowerCase() === want.toLowerCase());
+    if (trimmed.length > 1 && !names.some((name) => name.toLowerCase() === want.toLowerCase())) {
+      throw new BargeError('usage', `--columns: ${JSON.stringify(want)} could be any of ${trimmed.map((n) => JSON.stringify(n)).join(', ')} in table ${JSON.stringify(table)}; the flag's names are trimmed, so export such columns with --query`);
+    }
+    const found = names.find((name) => name === want) ?? names.find((name) => name.toLowerCase() === want.toLowerCase()) ?? trimmed[0];
     if (found === undefined) {
       throw new BargeError('usage', `--columns: no column ${JSON.stringify(want)} in table ${JSON.stringify(table)}; its columns are ${names.map((n) => JSON.stringify(n)).join(', ')}`);
     }

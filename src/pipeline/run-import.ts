@@ -28,7 +28,7 @@ import { reportPathFor } from './report-path.js';
 import { ABORTED, interruptedWhileInferring, untilAborted } from './until-aborted.js';
 import { abandonInput } from '../source/open-input.js';
 import { currentOwner, describeOwner, jobOwnerAlive } from './job-owner.js';
-import { conflictTarget, foreignKeysOf, checkTableMatchesSchema, checkReferencedTables } from './table-checks.js';
+import { conflictTarget, foreignKeysOf, checkTableMatchesSchema, checkReferencedTables, hasUniqueKey } from './table-checks.js';
 import { orphansLeft, referencesInto, truncateProblem, type Reference } from './truncate-references.js';
 import { claimJob, JobFinishedMeanwhile } from './job-claim.js';
 
@@ -183,6 +183,9 @@ class ImportRun {
     this.truncatedReferences = references;
     if (config.onConflict === 'update' && target.length === 0) {
       throw new BargeError('usage', `--on-conflict update needs a primary key or unique key on "${spec.table}"; declare "primaryKey" in the schema`);
+    }
+    if (config.onConflict === 'update' && existed && !hasUniqueKey(this.db, spec.table, target)) {
+      throw new BargeError('usage', `--on-conflict update matches rows on ${target.map((c) => JSON.stringify(c)).join(', ')}, but table "${spec.table}" has no primary key or unique constraint on ${target.length === 1 ? 'that column' : 'those columns'}; add one to the table, or import without --on-conflict update`);
     }
 
     const skip = resumeFrom?.checkpoint?.records ?? 0;
@@ -527,11 +530,13 @@ class ImportRun {
     } catch {
       // The job row stays "running"; the original failure is what the user must see.
     }
-    // A CSV report's header is widened once the job's end is on record, and only when the job
-    // cannot be resumed: a resume continues the report from the byte size its last checkpoint
-    // saved, which a rewrite would move (a job left "running" by a held lock is resumed too).
-    const resumable = (status === 'failed' || status === 'interrupted') && config.mode !== 'atomic' && !config.dryRun && job.inputs.every((input) => input.path !== '-' && input.size !== null);
-    if (recorded && !resumable) {
+    // A CSV report's header is widened only when the job cannot be resumed: a resume continues
+    // the report from the byte size its last checkpoint saved, which a rewrite would move. A
+    // batch/row job of files can be, when it failed or was interrupted, or when its end could not
+    // be recorded (left "running" by a held lock).
+    const resumable = config.mode !== 'atomic' && !config.dryRun && job.inputs.every((input) => input.path !== '-' && input.size !== null)
+      && (status === 'failed' || status === 'interrupted' || !recorded);
+    if (!resumable) {
       this.report?.widen();
       const notWidened = this.report?.closeWarning;
       if (notWidened !== undefined) this.events.onWarning?.(notWidened);

@@ -197,7 +197,10 @@ async function validateRun(
     throw error;
   } finally {
     report.close();
-    if (!failed) report.widen();
+    if (!failed) {
+      report.widen();
+      if (report.closeWarning !== undefined) events.onWarning?.(report.closeWarning);
+    }
     if (failed && report.entries > 0) fs.rmSync(report.path, { force: true });
     // An interrupted read may still be waiting on its stream (stdin): end it, so closing does not wait.
     if (stoppedEarly === 'interrupted') for (const input of inputs) abandonInput(input);

@@ -52,6 +52,22 @@ export function checkTableMatchesSchema(db: Db, spec: SchemaSpec): void {
 }
 
 /**
+ * Whether `table` has a primary key or a UNIQUE index on exactly `columns` (in any order): the
+ * target an upsert's ON CONFLICT must name, or SQLite refuses the statement.
+ */
+export function hasUniqueKey(db: Db, table: string, columns: readonly string[]): boolean {
+  const want = [...columns].map(nameKey).sort().join('\u0000');
+  const info = db.prepare(`PRAGMA table_info(${quoteIdent(table)})`).all() as TableInfoRow[];
+  const pk = info.filter((c) => c.pk > 0).map((c) => nameKey(c.name)).sort().join('\u0000');
+  if (pk !== '' && pk === want) return true;
+  const indexes = db.prepare('SELECT name FROM pragma_index_list(?) WHERE "unique" = 1 AND partial = 0').all(table) as Array<{ name: string }>;
+  return indexes.some((index) => {
+    const names = (db.prepare('SELECT name FROM pragma_index_info(?)').all(index.name) as Array<{ name: string | null }>).map((c) => c.name);
+    return !names.includes(null) && names.map((n) => nameKey(n!)).sort().join('\u0000') === want;
+  });
+}
+
+/**
  * A foreign key into a table that does not exist, or to a column of it that is missing or no key
  * (SQLite's "foreign key mismatch"), would fail every insert: say so before reading.
  */

@@ -38,13 +38,15 @@ export function reportEntry(jobId: string, batch: number, record: SourceRecord, 
   // next round's report would load as a row of NULLs.
   else if (typeof record.data?._barge_raw === 'string' && record.data._barge_raw !== '') entry._barge_raw = record.data._barge_raw;
   let overflow = false;
+  const named = new Set(errors.map((error) => error.column));
   for (const key in record.data) {
     // A record that is itself from a report keeps only its own fields.
     if (key.startsWith('_barge')) continue;
     const value = record.data[key];
     // JSON's 1e309 is read as Infinity, which JSON.stringify would write as null (or a string
     // column would take as the text "Infinity"): a report fed back would load the record changed.
-    if (typeof value === 'number' ? !Number.isFinite(value) : typeof value === 'object' && value !== null && jsonNumberChange(value) === 'overflow') {
+    // Only in a field an error names: a field the schema ignores is not loaded, whatever it holds.
+    if (named.has(key) && (typeof value === 'number' ? !Number.isFinite(value) : typeof value === 'object' && value !== null && jsonNumberChange(value) === 'overflow')) {
       overflow = true;
     }
     entry[key] = typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;

@@ -64,7 +64,10 @@ export function schemaFromTable(db: Database.Database, table: string): SchemaSpe
   const tableColumns = Object.keys(derived.columns);
   const savedColumns = Object.keys(saved.columns);
   const kept = keptColumns(db, name, saved);
-  if (tableColumns.length === savedColumns.length && tableColumns.every((c) => kept.has(c))) {
+  const sameKey = (a: string[] | undefined, b: string[] | undefined) => (a ?? []).map(nameKeyOf).join('\u0000') === (b ?? []).map(nameKeyOf).join('\u0000');
+  // A table made again without the kept primary key is read from its catalogue: an upsert
+  // on the kept key failed in SQLite (no such constraint).
+  if (tableColumns.length === savedColumns.length && tableColumns.every((c) => kept.has(c)) && sameKey(saved.primaryKey, derived.primaryKey)) {
     return { ...saved, table: name };
   }
   // The table changed since barge saved its schema (ALTER TABLE ADD/DROP COLUMN, or dropped and
@@ -83,6 +86,10 @@ export function schemaFromTable(db: Database.Database, table: string): SchemaSpe
  * VARCHAR(20), BOOLEAN or plain INTEGER columns), as SPEC §3 has it. (A table dropped and made
  * again with the same names and agreeing types is still read as the saved schema says.)
  */
+function nameKeyOf(name: string): string {
+  return name.toLowerCase();
+}
+
 function keptColumns(db: Database.Database, table: string, saved: SchemaSpec): Set<string> {
   const declared = new Map((db.prepare('SELECT name, type FROM pragma_table_info(?)').all(table) as Array<{ name: string; type: string }>).map((c) => [c.name, c.type]));
   const kept = new Set<string>();

@@ -225,6 +225,12 @@ export class BatchWriter {
     try {
       let existed = false;
       if (this.exists) existed = this.exists.statement.get(this.exists.places.map((at) => row[at])) !== undefined;
+      // update, a record giving nothing but its key: its row is there, it "updates" nothing
+      // (README), and the INSERT would only meet that row's NOT NULL columns it does not name.
+      if (existed && this.options.onConflict === 'update' && this.upsertFlags!.length === 0) {
+        outcome.updated++;
+        return;
+      }
       const changes = statement.run(...(args ?? this.bind(bound))).changes;
       if (changes === 0) outcome.ignored++;
       else if (existed) outcome.updated++;

@@ -229,6 +229,14 @@ describe('export: choosing rows and output', () => {
     fs.writeFileSync(path.join(spaced, 'in.ndjson'), '{"a ":"x","b":"y"}\n');
     await ok(spaced, ['import', 'in.ndjson', '--schema', 's.json', '--quiet']);
     expect((await ok(spaced, ['export', '--table', 'sp', '--columns', 'a ,b', '--format', 'ndjson'])).stdout).toBe('{"a ":"x","b":"y"}\n');
+    // In any case, as SQLite finds names; two names trimming alike are refused, not guessed.
+    const db = new Database(path.join(spaced, 'barge.db'));
+    db.exec(`CREATE TABLE e (" A " TEXT, "b " TEXT, " b" TEXT); INSERT INTO e VALUES (1, 2, 3)`);
+    db.close();
+    expect((await ok(spaced, ['export', '--table', 'e', '--columns', 'a'])).stdout).toBe(' A \n1\n');
+    const ambiguous = await barge(spaced, ['export', '--table', 'e', '--columns', 'b']);
+    expect(ambiguous.exitCode).toBe(2);
+    expect(ambiguous.stderr).toBe('barge: error: --columns: "b" could be any of "b ", " b" in table "e"; the flag\'s names are trimmed, so export such columns with --query');
   });
 
   it('the table name is found as SQLite finds it (any case); a view exports typed like its table', async () => {

@@ -339,6 +339,45 @@ describe('--on-conflict update: what the table and the schema require', () => {
   });
 });
 
+describe('--on-conflict update: the key', () => {
+  it('a record giving nothing but its key counts as updated, also when the table has a NOT NULL column the schema does not name', async () => {
+    const dir = workdir();
+    for (const [file, ddl] of [['x.db', 'CREATE TABLE k (id INTEGER PRIMARY KEY, note TEXT NOT NULL)'], ['y.db', 'CREATE TABLE k (id INTEGER PRIMARY KEY)']] as const) {
+      const made = new Database(path.join(dir, file));
+      made.exec(`${ddl}; INSERT INTO k (id${file === 'x.db' ? ', note' : ''}) VALUES (1${file === 'x.db' ? ", 'n1'" : ''})`);
+      made.close();
+    }
+    fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify({ table: 'k', primaryKey: ['id'], columns: { id: { type: 'integer' } } }));
+    fs.writeFileSync(path.join(dir, 'a.csv'), 'id\n1\n2\n');
+    const notNull = await barge(dir, ['import', 'a.csv', '--schema', 's.json', '--db', 'x.db', '--on-conflict', 'update', '--mode', 'row', '--json']);
+    expect(JSON.parse(notNull.stdout).counts).toMatchObject({ inserted: 0, updated: 1, ignored: 0, rejected: 1 });
+    expect(notNull.stderr).toContain('a.csv:line 3, column "note": is required (NOT NULL)');
+    const plain = await barge(dir, ['import', 'a.csv', '--schema', 's.json', '--db', 'y.db', '--on-conflict', 'update', '--json']);
+    expect(JSON.parse(plain.stdout).counts).toMatchObject({ inserted: 1, updated: 1, ignored: 0, rejected: 0 });
+  });
+
+  it('is refused (exit 2) when the table has no primary key or unique constraint on it (it was exit 3, SQLite\'s "ON CONFLICT clause does not match")', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'g.json'), JSON.stringify({ table: 'g', primaryKey: ['id'], columns: { id: { type: 'integer' }, name: { type: 'string', required: true, maxLength: 3 } } }));
+    fs.writeFileSync(path.join(dir, 'g.csv'), 'id,name\n1,abc\n');
+    // A table made without the key the schema declares.
+    const made = new Database(path.join(dir, 'z.db'));
+    made.exec('CREATE TABLE g (id INTEGER, name TEXT)');
+    made.close();
+    const result = await barge(dir, ['import', 'g.csv', '--schema', 'g.json', '--db', 'z.db', '--on-conflict', 'update']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe('barge: error: --on-conflict update matches rows on "id", but table "g" has no primary key or unique constraint on that column; add one to the table, or import without --on-conflict update');
+    // A table barge made, dropped and made again without its key: the kept schema's key is not used.
+    expect((await barge(dir, ['import', 'g.csv', '--schema', 'g.json', '--quiet'])).exitCode).toBe(0);
+    const again = new Database(path.join(dir, 'barge.db'));
+    again.exec("DROP TABLE g; CREATE TABLE g (id INT, name VARCHAR(20)); INSERT INTO g VALUES (1, 'longname')");
+    again.close();
+    const stale = await barge(dir, ['import', 'g.csv', '--table', 'g', '--on-conflict', 'update']);
+    expect(stale.exitCode).toBe(2);
+    expect(stale.stderr).toBe('barge: error: --on-conflict update needs a primary key or unique key on "g"; declare "primaryKey" in the schema');
+  });
+});
+
 describe('a write failure on an integer beyond 2^53', () => {
   it('is a rejected record with the value as its digits (it crashed writing the report: BigInt), the rest committed', async () => {
     const dir = workdir();

@@ -197,6 +197,45 @@ describe('a CSV report holds the fields of every entry, not only those of the fi
     expect(rows(db, "SELECT status, read_count FROM _barge_jobs WHERE id = 'J'")).toEqual([{ status: 'partial', read_count: JSON.parse((await barge(dir, ['jobs', 'J', '--json'])).stdout).counts.read }]);
   });
 
+  for (const mode of ['atomic', 'row']) {
+    it(`a job whose end cannot be recorded (a lock then; here a trigger) leaves its report as its checkpoints measured it only if it can be resumed (${mode})`, async () => {
+      const dir = workdir();
+      fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify({ table: 'r', primaryKey: ['id'], columns: { id: { type: 'integer' }, v: { type: 'integer' } } }));
+      fs.writeFileSync(path.join(dir, 'a.ndjson'), '{"id":1,"v":"x"}\n{"id":2,"v":"y","z":1}\n{"id":3,"v":3}\n');
+      expect((await barge(dir, ['import', 'a.ndjson', '--schema', 's.json', '--mode', 'row', '--quiet', '--errors', 'first.csv'])).exitCode).toBe(1);
+      const db = new Database(path.join(dir, 'barge.db'));
+      db.exec("CREATE TRIGGER nofinish BEFORE UPDATE OF status ON _barge_jobs WHEN NEW.status IN ('failed', 'partial') BEGIN SELECT RAISE(ABORT, 'as a lock would'); END");
+      db.close();
+      const result = await barge(dir, ['import', 'a.ndjson', '--table', 'r', '--mode', mode, '--errors', 'r.csv', '--job-id', `J${mode}`, '--quiet', '--on-conflict', 'update']);
+      expect(result.exitCode).toBe(1);
+      const widths = (parse(read(dir, 'r.csv'), { relax_column_count: true }) as string[][]).map((record) => record.length);
+      if (mode === 'atomic') {
+        // Atomic: nothing to resume, so widened now.
+        expect(new Set(widths).size).toBe(1);
+      } else {
+        // Row mode, left "running": the resume continues the report from its checkpoint, then widens it.
+        expect(new Set(widths).size).toBe(2);
+        const fix = new Database(path.join(dir, 'barge.db'));
+        fix.exec('DROP TRIGGER nofinish');
+        fix.close();
+        const resumed = await barge(dir, ['import', 'a.ndjson', '--table', 'r', '--mode', mode, '--errors', 'r.csv', '--job-id', `J${mode}`, '--quiet', '--on-conflict', 'update']);
+        expect(resumed.exitCode).toBe(1);
+        const report = parse(read(dir, 'r.csv'), { columns: true }) as Array<Record<string, string>>;
+        expect(report.map((entry) => [entry.id, entry.z])).toEqual([['1', ''], ['2', '1']]);
+      }
+    });
+  }
+
+  it('1e400 in a field the schema ignores does not make a fixed entry unreadable', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify({ table: 'q', primaryKey: ['id'], extraColumns: 'ignore', columns: { id: { type: 'integer' }, price: { type: 'number', max: 100 } } }));
+    fs.writeFileSync(path.join(dir, 'j.ndjson'), '{"id":1,"price":500,"junk":1e400}\n');
+    expect((await barge(dir, ['import', 'j.ndjson', '--schema', 's.json', '--mode', 'row', '--quiet'])).exitCode).toBe(1);
+    fs.writeFileSync(path.join(dir, 'j.errors.ndjson'), read(dir, 'j.errors.ndjson').replace('"price":500', '"price":50'));
+    expect((await barge(dir, ['import', 'j.errors.ndjson', '--table', 'q', '--mode', 'row', '--quiet'])).exitCode).toBe(0);
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT id, price FROM q')).toEqual([{ id: 1, price: 50 }]);
+  });
+
   it('a rejected NDJSON record holding 1e400 (nested too) keeps its text in _barge_raw: fed back unfixed, it is rejected again', async () => {
     const dir = workdir();
     fs.writeFileSync(path.join(dir, 'n.json'), JSON.stringify({ table: 'n', columns: { s: { type: 'string' }, j: { type: 'json' } } }));

@@ -52,6 +52,7 @@ async function validateAction(inputs: string[], flags: ValidateFlags): Promise<C
     const { runValidate } = await import('../../pipeline/run-validate.js');
     result = await runValidate(config, {
       onProgress: (p) => progress.update({ done: p.bytesRead, total: p.totalBytes, records: p.records, rejected: p.rejected }),
+      onWarning: (message) => { if (!flags.quiet) progress.log(`barge: ${message}`); },
     }, signal);
   } finally {
     progress.stop();
