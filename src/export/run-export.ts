@@ -9,7 +9,7 @@ import { resultColumns } from './typed-values.js';
 import { tablePages } from './table-pages.js';
 import { pageRowsFor } from './page-rows.js';
 import { openSink, type Sink } from './sink.js';
-import { oneLine } from './one-line.js';
+import { oneLine } from '../one-line.js';
 import { CsvPages } from './csv-pages.js';
 import { workerSetting } from '../worker-setting.js';
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BargeError } from '../errors.js';
+import { statOrUndefined } from '../store/open-database.js';
 import { reportFormatOf } from '../report/error-report.js';
 import type { ImportConfig } from './import-config.js';
 import { inputBaseName, reportName } from './resolve-schema.js';
@@ -29,9 +30,15 @@ export function defaultReportPath(firstInput: string): string {
  */
 export function reportPathFor(config: Pick<ImportConfig, 'errorsPath' | 'inputs'>): string {
   const inputs = config.inputs.filter((input) => input !== '-').map((input) => path.resolve(input));
-  // stdin redirected from a file (`barge import - < stdin.errors.ndjson`) is that file.
-  const stdin = config.inputs.includes('-') ? statOf(0) : undefined;
-  const isInput = (file: string) => inputs.some((input) => input === file || sameFile(input, file)) || (stdin !== undefined && isStatOf(stdin, file));
+  // Each input's file as the system knows it (links, other spellings), read once; stdin
+  // redirected from a file (`barge import - < stdin.errors.ndjson`) is that file.
+  const files = inputs.map(statOrUndefined);
+  if (config.inputs.includes('-')) files.push(fdStatOf(0));
+  const isInput = (file: string) => {
+    if (inputs.includes(file)) return true;
+    const stat = statOrUndefined(file);
+    return stat !== undefined && files.some((input) => input !== undefined && input.dev === stat.dev && input.ino === stat.ino);
+  };
   if (config.errorsPath !== undefined) {
     const explicit = path.resolve(config.errorsPath);
     if (isInput(explicit)) throw new BargeError('usage', `--errors ${config.errorsPath} is also an input: the report would overwrite it while it is read; pass another --errors`);
@@ -54,29 +61,12 @@ export function reportPathFor(config: Pick<ImportConfig, 'errorsPath' | 'inputs'
   return candidate;
 }
 
-function statOf(fd: number): fs.Stats | undefined {
+/** What descriptor `fd` has open, when it is a regular file (not a pipe or a terminal). */
+function fdStatOf(fd: number): fs.Stats | undefined {
   try {
     const stat = fs.fstatSync(fd);
     return stat.isFile() ? stat : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function isStatOf(stat: fs.Stats, file: string): boolean {
-  try {
-    const other = fs.statSync(file);
-    return other.dev === stat.dev && other.ino === stat.ino;
-  } catch {
-    return false;
-  }
-}
-
-function sameFile(a: string, b: string): boolean {
-  try {
-    const [x, y] = [fs.statSync(a), fs.statSync(b)];
-    return x.dev === y.dev && x.ino === y.ino;
-  } catch {
-    return false;
   }
 }

@@ -4,6 +4,7 @@ import { quoteIdent } from '../schema/index.js';
 import { nameKey } from '../schema/names.js';
 import { notAKeyMessage, referenceableColumns } from '../schema/schema-file.js';
 import type { SchemaSpec } from '../schema/types.js';
+import { uniqueIndexKeys } from '../store/batch-writer.js';
 import { tableExists, type Db } from '../store/open-database.js';
 
 /** The key an upsert targets: the primary key, else the first unique key. */
@@ -60,11 +61,7 @@ export function hasUniqueKey(db: Db, table: string, columns: readonly string[]):
   const info = db.prepare(`PRAGMA table_info(${quoteIdent(table)})`).all() as TableInfoRow[];
   const pk = info.filter((c) => c.pk > 0).map((c) => nameKey(c.name)).sort().join('\u0000');
   if (pk !== '' && pk === want) return true;
-  const indexes = db.prepare('SELECT name FROM pragma_index_list(?) WHERE "unique" = 1 AND partial = 0').all(table) as Array<{ name: string }>;
-  return indexes.some((index) => {
-    const names = (db.prepare('SELECT name FROM pragma_index_info(?)').all(index.name) as Array<{ name: string | null }>).map((c) => c.name);
-    return !names.includes(null) && names.map((n) => nameKey(n!)).sort().join('\u0000') === want;
-  });
+  return uniqueIndexKeys(db, table).some((key) => key.map(nameKey).sort().join('\u0000') === want);
 }
 
 /**

@@ -42,7 +42,7 @@ export class ErrorReport {
    * widen-csv-report.ts): written by this run, or kept from a resumed job's earlier run.
    */
   private mayBeRagged = false;
-  /** Why close() could not widen the header (the report is complete, its wider rows ragged). */
+  /** Why widen() could not widen the header (the report is complete, its wider rows ragged). */
   private notWidened: string | undefined;
   private count = 0;
   private readonly format: ReportFormat;
@@ -157,7 +157,7 @@ export class ErrorReport {
   }
 
   /**
-   * Set when close() could not widen a CSV report's header (a full disk, a directory that takes
+   * Set when widen() could not widen a CSV report's header (a full disk, a directory that takes
    * no new file): the report holds every entry, but its wider rows are rejected when imported.
    */
   get closeWarning(): string | undefined {
@@ -294,7 +294,7 @@ export class ErrorReport {
     // _barge_text (true) comes out "true", as before.
     const row = this.csvHeader!.map((field) => csvField(entry[field]));
     // Fields the header lacks (it was written with the first entry): name and value beyond it,
-    // given columns of their own when the report is closed (see close()).
+    // given columns of their own when the job is over (see widen()).
     for (const key of Object.keys(entry)) {
       if (this.csvHeaderNames.has(key)) continue;
       row.push(key, csvField(entry[key]));

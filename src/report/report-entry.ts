@@ -1,5 +1,5 @@
 import type { FieldError } from '../schema/types.js';
-import { jsonNumberChange } from '../schema/coerce-value.js';
+import { jsonNumberChange, stringifyNonFinite } from '../schema/coerce-value.js';
 import type { SourceRecord } from '../source/types.js';
 
 /**
@@ -52,15 +52,9 @@ export function reportEntry(jobId: string, batch: number, record: SourceRecord, 
     entry[key] = typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
   }
   // So the entry keeps the record's text, and is rejected again (unread_record) until fixed.
-  if (overflow && entry._barge_raw === undefined) entry._barge_raw = record.source ?? textWithOverflows(record.data);
+  // Else its JSON with such numbers as ±1e999, which JSON.parse reads back as ±Infinity.
+  if (overflow && entry._barge_raw === undefined) entry._barge_raw = record.source ?? stringifyNonFinite(record.data, (n) => (n > 0 ? '1e999' : '-1e999'));
   return entry;
-}
-
-/** JSON text of a record whose numbers JSON cannot hold written as 1e999 and -1e999 (read back: ±Infinity). */
-function textWithOverflows(data: Record<string, unknown>): string {
-  const mark = '\u0000overflow:';
-  const text = JSON.stringify(data, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? `${mark}${value > 0 ? '' : '-'}` : value));
-  return text.replace(/"\\u0000overflow:(-?)"/g, '$11e999');
 }
 
 /** `line 42, column "price": expected a number >= 0, got "-3"` */

@@ -1,3 +1,4 @@
+import { INT64_MAX, INT64_MIN } from './coerce-value.js';
 import type { ColumnType } from './types.js';
 
 /**
@@ -38,10 +39,9 @@ export function affinityProblem(type: ColumnType, affinity: Affinity): string | 
 }
 
 const SQLITE_SPACE = /^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g;
-const NUMBER_LITERAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+/** A well-formed integer or real literal, as SQLite reads one (a sign allowed). */
+export const NUMBER_LITERAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 const INTEGER_LITERAL = /^[-+]?\d+$/;
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
 
 /**
  * What a column of NUMERIC affinity stores for `text`, as text: the number it turns a

@@ -186,6 +186,19 @@ export function jsonNumberChange(value: unknown): 'rounded' | 'overflow' | undef
   return change;
 }
 
+const NON_FINITE_MARK = '\u0000non-finite:';
+const NON_FINITE_MARKED = /"\\u0000non-finite:(-?Infinity|NaN)"/g;
+
+/**
+ * JSON.stringify of `value` with each number JSON cannot hold (±Infinity, NaN, which it writes
+ * as null) written as `write` gives it: `Infinity` in a message, `1e999` in JSON text to read
+ * back (JSON.parse makes ±Infinity of it). Undefined where JSON.stringify gives undefined.
+ */
+export function stringifyNonFinite(value: unknown, write: (n: number) => string): string | undefined {
+  const marked = JSON.stringify(value, (_key, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? NON_FINITE_MARK + String(x) : x)) as string | undefined;
+  return marked?.replace(NON_FINITE_MARKED, (_match, n: string) => write(Number(n)));
+}
+
 /** Whether a JSON value holds every number as its producer wrote it (jsonNumberChange). */
 export function keepsItsNumbers(value: unknown): boolean {
   return jsonNumberChange(value) === undefined;

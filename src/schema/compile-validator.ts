@@ -54,9 +54,7 @@ interface CompiledColumn {
   finish: Finish;
   /** The row value for a missing value: the default, or NULL. */
   missing: unknown;
-  /** The row value for JSON null (nullIsNull): NULL, or the missing value's. */
-  nullValue: unknown;
-  /** Whether JSON null is a value here (nullIsNull): NULL, which an upsert sets. */
+  /** Whether JSON null is a value here (nullIsNull): NULL, which an upsert sets; else it is missing. */
   nullIsValue: boolean;
 }
 
@@ -80,7 +78,7 @@ function compileMode(spec: SchemaSpec, names: string[], text: boolean, fastPath:
     shape[name] = z.preprocess(coerce, value);
     const missing = defaultRowValue(name, col);
     const nullIsValue = !text && nullIsNull(spec, name);
-    columns.push({ name, spec: col, coerce, finish: finisherFor(col.type), missing, nullValue: nullIsValue ? null : missing, nullIsValue });
+    columns.push({ name, spec: col, coerce, finish: finisherFor(col.type), missing, nullIsValue });
   }
   // z.object strips keys it does not know; extra fields are checked by hand below so that
   // "_barge…" keys can be skipped, which a strict object cannot express.
@@ -175,7 +173,7 @@ export function compileValidator(spec: SchemaSpec, options: CompileOptions = {})
       for (let i = 0; i < cols.length; i++) {
         const c = cols[i] as CompiledColumn;
         const v = out[c.name];
-        row[i] = v === undefined ? (data[c.name] === null ? c.nullValue : c.missing) : c.finish(v);
+        row[i] = v === undefined ? (data[c.name] === null && c.nullIsValue ? null : c.missing) : c.finish(v);
       }
       if (!rejectExtra) return { ok: true, row };
       errors = extraErrors(data, keys, text);

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { BargeError } from '../errors.js';
-import { affinityOf, affinityProblem } from './affinity.js';
+import { affinityOf, affinityProblem, NUMBER_LITERAL } from './affinity.js';
 import { INTEGER_TEXT, NUMBER_TEXT, parseBooleanWord } from './coerce-value.js';
 import { parseSchemaSpec } from './schema-file.js';
 import type { ColumnSpec, ColumnType, SchemaSpec } from './types.js';
@@ -129,23 +129,33 @@ export function typeFromDeclared(declared: string): ColumnType {
   if (t.includes('DATETIME') || t.includes('TIMESTAMP')) return 'datetime';
   if (t.includes('DATE')) return 'date';
   if (t.includes('JSON')) return 'json';
-  if (t.includes('INT')) return 'integer';
-  if (t.includes('CHAR') || t.includes('CLOB') || t.includes('TEXT')) return 'string';
-  if (t.trim() === '' || t.includes('BLOB') || t.trim() === 'ANY') return 'any';
-  if (t.includes('REAL') || t.includes('FLOA') || t.includes('DOUB') || t.includes('NUM') || t.includes('DEC')) return 'number';
-  return 'string';
+  switch (affinityOf(declared)) {
+    case 'INTEGER':
+      return 'integer';
+    case 'TEXT':
+      return 'string';
+    case 'BLOB':
+      return 'any';
+    case 'REAL':
+      return 'number';
+    case 'NUMERIC':
+      return t.trim() === 'ANY' ? 'any' : t.includes('NUM') || t.includes('DEC') ? 'number' : 'string';
+  }
 }
 
-/** A column's spec from its declared type: a number column of NUMERIC affinity (NUMERIC, DECIMAL(10,2)) keeps integers exact. */
+/**
+ * A column's spec from its declared type. Of NUMERIC affinity, a number column (NUMERIC,
+ * DECIMAL(10,2)) keeps integers exact, and a string column (STRING, UUID) rejects text SQLite
+ * would turn into another number.
+ */
 function specFromDeclared(declared: string): ColumnSpec {
   const type = typeFromDeclared(declared);
-  const t = declared.toUpperCase();
-  if (type === 'number' && !(t.includes('REAL') || t.includes('FLOA') || t.includes('DOUB'))) return { type, exactIntegers: true };
-  if (type === 'string' && affinityOf(declared) === 'NUMERIC') return { type, numericAffinity: true };
+  if (affinityOf(declared) !== 'NUMERIC') return { type };
+  if (type === 'number') return { type, exactIntegers: true };
+  if (type === 'string') return { type, numericAffinity: true };
   return { type };
 }
 
-const NUMERIC_LITERAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
 /**
  * A DEFAULT as SQLite reports it (pragma table_info's dflt_value): as a barge value (`value`)
@@ -162,7 +172,7 @@ function defaultFromSql(sql: string | null, col: ColumnSpec): { value?: unknown;
   if (/^'(?:[^']|'')*'$/s.test(sql)) {
     text = sql.slice(1, -1).replaceAll("''", "'");
     quoted = true;
-  } else if (NUMERIC_LITERAL.test(sql)) {
+  } else if (NUMBER_LITERAL.test(sql)) {
     text = sql.replace(/^\+/, '');
   } else if (upper === 'TRUE' || upper === 'FALSE') {
     text = upper === 'TRUE' ? '1' : '0';

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { numericAffinityStores } from './affinity.js';
 import { mayBeTooDeep } from '../source/json-values.js';
 import { MAX_VALUE_DEPTH } from '../source/limits.js';
-import { hasLeadingZero, INT64_MAX, INT64_MIN, INTEGER_TEXT, jsonNumberChange, keepsItsNumbers, NUMBER_TEXT, roundedByJson, underflows, type Coerce } from './coerce-value.js';
+import { hasLeadingZero, INT64_MAX, INT64_MIN, INTEGER_TEXT, jsonNumberChange, keepsItsNumbers, NUMBER_TEXT, roundedByJson, stringifyNonFinite, underflows, type Coerce } from './coerce-value.js';
 import type { ColumnSpec, ColumnType, FieldError } from './types.js';
 
 // Barge's own short messages for zod's issues, written from the issue code and the column
@@ -35,13 +35,6 @@ export const NUMERIC_AFFINITY_MESSAGE = 'numeric affinity';
 const SHOWN_LENGTH = 60;
 
 /** A value as read, for a message: strings quoted, long values cut. */
-const NON_FINITE_MARK = '\u0000nonfinite:';
-const NON_FINITE_SHOWN = /"\\u0000nonfinite:(-?Infinity|NaN)"/g;
-
-function showNonFinite(_key: string, x: unknown): unknown {
-  return typeof x === 'number' && !Number.isFinite(x) ? NON_FINITE_MARK + String(x) : x;
-}
-
 export function showValue(v: unknown): string {
   if (typeof v === 'string') {
     return JSON.stringify(v.length > SHOWN_LENGTH ? v.slice(0, SHOWN_LENGTH) + '…' : v);
@@ -52,7 +45,7 @@ export function showValue(v: unknown): string {
   let text: string;
   try {
     // A number JSON cannot hold (JSON.parse's Infinity for 1e400) is shown as such, not as null.
-    text = JSON.stringify(v, showNonFinite)?.replace(NON_FINITE_SHOWN, '$1') ?? String(v);
+    text = stringifyNonFinite(v, String) ?? String(v);
   } catch {
     text = String(v);
   }

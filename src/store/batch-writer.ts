@@ -388,13 +388,22 @@ function insertPlan(db: Db, table: string, columns: string[]): { inserted: strin
  */
 function uniqueKeysOf(db: Db, table: string, target: string[]): string[][] {
   const keys: string[][] = target.length > 0 ? [target] : [];
-  const indexes = db.prepare('SELECT name, partial FROM pragma_index_list(?) WHERE "unique" = 1').all(table) as Array<{ name: string; partial: number }>;
-  for (const index of indexes) {
-    if (index.partial) continue;
-    const columns = (db.prepare('SELECT name FROM pragma_index_info(?) ORDER BY seqno').all(index.name) as Array<{ name: string | null }>).map((c) => c.name);
-    if (columns.some((c) => c === null)) continue;
-    const key = columns as string[];
+  for (const key of uniqueIndexKeys(db, table)) {
     if (!keys.some((known) => known.length === key.length && known.every((c, i) => c === key[i]))) keys.push(key);
+  }
+  return keys;
+}
+
+/**
+ * The columns of each UNIQUE index of `table` (a non-integer primary key's among them), in index
+ * order; a partial or expression index is left out (its values are not a record's).
+ */
+export function uniqueIndexKeys(db: Db, table: string): string[][] {
+  const indexes = db.prepare('SELECT name FROM pragma_index_list(?) WHERE "unique" = 1 AND partial = 0').all(table) as Array<{ name: string }>;
+  const keys: string[][] = [];
+  for (const index of indexes) {
+    const columns = (db.prepare('SELECT name FROM pragma_index_info(?) ORDER BY seqno').all(index.name) as Array<{ name: string | null }>).map((c) => c.name);
+    if (!columns.includes(null)) keys.push(columns as string[]);
   }
   return keys;
 }

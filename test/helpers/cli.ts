@@ -1,16 +1,16 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { execa, type Options } from 'execa';
+import { tempDir } from './temp-dirs.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = path.join(ROOT, 'bin/barge.js');
 
 /** A temporary working directory holding a copy of fixtures/, as a user's directory would. */
 export function workdir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'barge-e2e-'));
+  const dir = tempDir('barge-e2e-');
   fs.cpSync(path.join(ROOT, 'fixtures'), path.join(dir, 'fixtures'), { recursive: true });
   return dir;
 }

@@ -1,6 +1,6 @@
 import { typeFromDeclared } from '../../schema/from-table.js';
 import type { ColumnStats, DatabaseStats } from '../../store/stats.js';
-import { oneLine } from '../../export/one-line.js';
+import { oneLine } from '../../one-line.js';
 import { formatBytes, formatCount, formatDuration, formatTime, textTable } from './text-table.js';
 
 /**
