@@ -56,3 +56,7 @@ export function exitCodeFor(error: unknown): number {
 export function where(input: string, line?: number): string {
   return line === undefined ? input : `${input}:${line}`;
 }
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

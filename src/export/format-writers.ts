@@ -1,9 +1,5 @@
-import path from 'node:path';
+import type { ExportFormat } from './export-format.js';
 import { fieldTextFor, jsonTextFor, numberText, type ResultColumn } from './typed-values.js';
-
-export type ExportFormat = 'csv' | 'tsv' | 'ndjson' | 'json';
-
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'tsv', 'ndjson', 'json'];
 
 /**
  * Turns rows (arrays of raw SQLite values, in column order) into the text of
@@ -17,22 +13,6 @@ export interface FormatWriter {
   row(values: unknown[]): string;
   /** What comes after the last row. */
   end(rows: number): string;
-}
-
-const EXTENSIONS: Record<string, ExportFormat> = {
-  '.csv': 'csv',
-  '.tsv': 'tsv',
-  '.ndjson': 'ndjson',
-  '.jsonl': 'ndjson',
-  '.json': 'json',
-};
-
-/** The format an --out path names by its extension (after a `.gz`), and whether it is gzipped. */
-export function formatOfPath(file: string): { format: ExportFormat | undefined; gzip: boolean } {
-  let name = path.basename(file).toLowerCase();
-  const gzip = name.endsWith('.gz');
-  if (gzip) name = name.slice(0, -3);
-  return { format: EXTENSIONS[path.extname(name)], gzip };
 }
 
 export function createFormatWriter(format: ExportFormat, columns: ResultColumn[]): FormatWriter {

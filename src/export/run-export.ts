@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { BargeError } from '../errors.js';
+import { BargeError, messageOf } from '../errors.js';
 import { quoteIdent } from '../schema/names.js';
-import { messageOf, openDatabase, translateSqliteError, type Db } from '../store/open-database.js';
-import { createFormatWriter, type ExportFormat } from './format-writers.js';
+import { openDatabase, translateSqliteError, type Db } from '../store/open-database.js';
+import type { ExportFormat } from './export-format.js';
+import { createFormatWriter } from './format-writers.js';
 import { resultColumns } from './typed-values.js';
 import { tablePages } from './table-pages.js';
 import { pageRowsFor } from './page-rows.js';

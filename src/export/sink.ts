@@ -3,8 +3,8 @@ import path from 'node:path';
 import { finished, pipeline } from 'node:stream/promises';
 import tty from 'node:tty';
 import zlib from 'node:zlib';
-import { BargeError } from '../errors.js';
-import { messageOf, statOrUndefined } from '../store/open-database.js';
+import { BargeError, messageOf } from '../errors.js';
+import { statOrUndefined } from '../file-stat.js';
 import { onAbruptExit } from '../exit-cleanups.js';
 
 /** Where an export's text goes: a file (written aside, renamed into place) or stdout. */

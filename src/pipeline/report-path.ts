@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BargeError } from '../errors.js';
-import { statOrUndefined } from '../store/open-database.js';
+import { statOrUndefined } from '../file-stat.js';
 import { reportFormatOf } from '../report/error-report.js';
 import type { ImportConfig } from './import-config.js';
 import { inputBaseName, reportName } from './resolve-schema.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { coercerFor, missingIfInherited, type Coerce } from './coerce-value.js';
 import { compileFastCheck, compileFastPath, type FastCheck, type FastPath } from './fast-path.js';
 import { describeIssue, reportedValue, showValue } from './issue-messages.js';

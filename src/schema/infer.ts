@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BargeError } from '../errors.js';
 import { NUMBER_TEXT, parseBooleanWord, roundedByJson } from './coerce-value.js';
 import { MAX_COLUMNS, nameKey, nameProblem } from './names.js';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { BargeError } from '../errors.js';
 import { showValue } from './issue-messages.js';
 import { MAX_COLUMNS, nameKey, nameProblem } from './names.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BargeError } from '../errors.js';
 import { coercerFor, INT64_MAX, INT64_MIN, isWellFormed, keepsItsNumbers, roundedByJson } from './coerce-value.js';
 import { keptByNumericAffinity } from './affinity.js';

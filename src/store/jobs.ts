@@ -2,6 +2,8 @@ import type { Db } from './open-database.js';
 
 export type JobStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'interrupted';
 
+export const JOB_STATUSES: readonly JobStatus[] = ['running', 'succeeded', 'partial', 'failed', 'interrupted'];
+
 export interface JobInput {
   path: string;
   name: string;

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { BargeError } from '../errors.js';
+import { BargeError, messageOf } from '../errors.js';
+import { statOrUndefined } from '../file-stat.js';
 
 export type Db = Database.Database;
 
@@ -135,19 +136,6 @@ function whyNotWritable(path: string, cause: unknown): BargeError | undefined {
     }
   }
   return undefined;
-}
-
-/** A file's stat (symlinks followed), or undefined when there is none. */
-export function statOrUndefined(path: string): fs.Stats | undefined {
-  try {
-    return fs.statSync(path);
-  } catch {
-    return undefined;
-  }
-}
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Maps a better-sqlite3 error of the run itself (not of one record) to a BargeError. */

@@ -1,9 +1,9 @@
-import { BargeError } from '../errors.js';
+import { BargeError, messageOf } from '../errors.js';
 import { quoteIdent } from '../schema/names.js';
 import { schemaFromTable } from '../schema/from-table.js';
 import type { ColumnType } from '../schema/types.js';
-import { jobsTableExists, listJobs, type JobCounts, type JobStatus } from './jobs.js';
-import { messageOf, type Db } from './open-database.js';
+import { JOB_STATUSES, jobsTableExists, listJobs, type JobCounts, type JobStatus } from './jobs.js';
+import type { Db } from './open-database.js';
 
 /**
  * What `barge stats` reports (SPEC §8): the user's tables and the job history
@@ -65,7 +65,6 @@ export interface DatabaseStats {
   lastJobs: RecentJob[];
 }
 
-export const JOB_STATUSES: readonly JobStatus[] = ['running', 'succeeded', 'partial', 'failed', 'interrupted'];
 const FINISHED: readonly JobStatus[] = ['succeeded', 'partial', 'failed', 'interrupted'];
 
 /** The job history of one table when `table` is given; of every table otherwise. */

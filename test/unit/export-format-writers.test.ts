@@ -1,6 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { describe, expect, it } from 'vitest';
-import { createFormatWriter, formatOfPath, type ExportFormat } from '../../src/export/format-writers.js';
+import { formatOfPath, type ExportFormat } from '../../src/export/export-format.js';
+import { createFormatWriter } from '../../src/export/format-writers.js';
 import type { ResultColumn } from '../../src/export/typed-values.js';
 
 const AWKWARD = [

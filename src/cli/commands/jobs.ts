@@ -1,8 +1,6 @@
 import { Command } from 'commander';
 import { BargeError } from '../../errors.js';
-import { getJob, listJobs, type JobStatus } from '../../store/jobs.js';
-import { openDatabase } from '../../store/open-database.js';
-import { JOB_STATUSES } from '../../store/stats.js';
+import { getJob, JOB_STATUSES, listJobs, type JobStatus } from '../../store/jobs.js';
 import { addBusyTimeout, addCommonOptions, integerFlag, valueOption, type CommonOptions } from '../options.js';
 import type { CommandOutcome } from '../outcome.js';
 import { jobDetail, jobJson, jobsTable } from '../render/job-report.js';
@@ -31,6 +29,8 @@ async function jobsAction(id: string | undefined, flags: JobsFlags): Promise<Com
   }
   const limit = integerFlag('--limit', flags.limit, 1, 1_000_000) ?? 20;
   const busyTimeoutMs = integerFlag('--busy-timeout', flags.busyTimeout, 0, 3_600_000)!;
+  // Loaded here: better-sqlite3 is not needed to start the other commands.
+  const { openDatabase } = await import('../../store/open-database.js');
   const db = openDatabase(flags.db, { readonly: true, busyTimeoutMs });
   try {
     if (id !== undefined) {

@@ -1,9 +1,6 @@
 import { Command } from 'commander';
-import { openDatabase } from '../../store/open-database.js';
-import { collectStats } from '../../store/stats.js';
 import { addBusyTimeout, addCommonOptions, integerFlag, valueOption, type CommonOptions } from '../options.js';
 import type { CommandOutcome } from '../outcome.js';
-import { statsJson, statsReport } from '../render/stats-report.js';
 
 interface StatsFlags extends CommonOptions {
   table?: string;
@@ -21,6 +18,13 @@ export function statsCommand(run: (outcome: Promise<CommandOutcome>) => void): C
 
 async function statsAction(flags: StatsFlags): Promise<CommandOutcome> {
   const busyTimeoutMs = integerFlag('--busy-timeout', flags.busyTimeout, 0, 3_600_000)!;
+  // Loaded here, not at the top: every command's start would otherwise load better-sqlite3 and,
+  // through the kept schemas, zod (~40 ms of `barge --version`).
+  const [{ openDatabase }, { collectStats }, { statsJson, statsReport }] = await Promise.all([
+    import('../../store/open-database.js'),
+    import('../../store/stats.js'),
+    import('../render/stats-report.js'),
+  ]);
   const db = openDatabase(flags.db, { readonly: true, busyTimeoutMs });
   try {
     const stats = collectStats(db, { table: flags.table, dbName: flags.db });
