@@ -1,12 +1,17 @@
 #!/usr/bin/env node
+// The CLI runs from dist/bundle/, the modules tsc builds bundled by esbuild (npm run build):
+// ~200 module files took every start 30-60 ms of loading (zod's 64 locales among them);
+// commander (CommonJS) and better-sqlite3 (a native addon) stay in node_modules.
+// With --debug, stack traces point at src/ through the bundle's source maps.
+if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
 // `barge validate` of one big file, `barge import` of big files: the second thread starts
 // loading its modules now, beside this thread's (src/pipeline/validate-split.ts startTailEarly,
 // src/pipeline/validation-worker-start.ts startImportWorkerEarly).
 if (process.argv[2] === 'validate') {
-  const { startTailEarly } = await import('../dist/pipeline/validate-split.js');
+  const { startTailEarly } = await import('../dist/bundle/validate-split.js');
   startTailEarly(process.argv.slice(3));
 } else if (process.argv[2] === 'import') {
-  const { startImportWorkerEarly } = await import('../dist/pipeline/validation-worker-start.js');
+  const { startImportWorkerEarly } = await import('../dist/bundle/validation-worker-start.js');
   startImportWorkerEarly(process.argv.slice(3));
 }
-await import('../dist/cli/main.js');
+await import('../dist/bundle/main.js');
