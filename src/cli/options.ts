@@ -25,7 +25,8 @@ export function progressOption(): Option {
 }
 
 export function noProgressOption(): Option {
-  return switchOption('--no-progress', 'show no progress, not even on a terminal', 'on when stderr is a terminal');
+  // Its default is the flag's absence: progress as usual, not "on" (which read as --no-progress on).
+  return switchOption('--no-progress', 'show no progress, not even on a terminal', 'off: a bar when stderr is a terminal');
 }
 
 export function addBusyTimeout(command: Command): Command {
@@ -104,7 +105,6 @@ export function sourceOptionsFrom(flags: SourceFlags) {
   if (flags.quote !== undefined && [...flags.quote].length !== 1) throw new BargeError('usage', `--quote must be one character, got "${flags.quote}"`);
   const columns = flags.columns?.split(',').map((name) => name.trim());
   if (columns?.some((name) => name === '')) throw new BargeError('usage', `--columns has an empty name: "${flags.columns}"`);
-  if (!flags.header && !columns) throw new BargeError('usage', '--no-header needs --columns a,b,c to name the fields');
   return {
     format: flags.format === 'jsonl' ? ('ndjson' as const) : (flags.format as 'csv' | 'tsv' | 'ndjson' | 'json' | undefined),
     delimiter: flags.delimiter === undefined ? undefined : unescapeTab(flags.delimiter),

@@ -15,6 +15,11 @@ export async function openInputs(paths: string[], options: SourceOptions): Promi
     const first = inputs[0]!;
     throw new BargeError('usage', `${headerOption} applies to CSV/TSV input, and ${first.name} is ${first.format === 'json' ? 'a JSON array' : 'NDJSON'}, whose records name their own fields; leave it out`, { input: first.name });
   }
+  // Checked here, once the formats are known: told to an NDJSON input, it would be wrong advice.
+  if (options.header === false && options.columns === undefined) {
+    for (const input of inputs) abandonInput(input);
+    throw new BargeError('usage', '--no-header needs --columns a,b,c to name the fields');
+  }
   return inputs;
 }
 

@@ -99,6 +99,9 @@ describe('export: messages stay on one line and point at what the user wrote', (
     ['a --where naming no column', ['--table', 't', '--where', 'colour = 1', '--order-by', 'id'], '--where: no such column: colour'],
     ['an --order-by naming no column', ['--table', 't', '--where', 'id > 0', '--order-by', 'colour'], '--order-by: no such column: colour'],
     ['a --where with a ) of its own', ['--table', 't', '--where', 'id = 1)'], '--where: near ")": syntax error'],
+    ['a column named twice', ['--table', 't', '--columns', 'id,n,id'], '--columns names "id" twice'],
+    // SQLite finds both as column id: the CSV's header would name it twice, which no import loads back.
+    ['a column named twice in two cases', ['--table', 't', '--columns', 'id,ID'], '--columns names one column twice: "id" and "ID" differ only in case, and SQLite takes them for the same column'],
   ])('%s: exit 2, one line', async (_, args, message) => {
     const result = await barge(dir, ['export', ...args]);
     expect(result).toEqual({ exitCode: 2, stdout: '', stderr: `barge: error: ${message}` });

@@ -110,6 +110,7 @@ describe('help', () => {
       '--encoding': 'utf8', '--quote': `'"'`, '--max-errors': 'no limit', '--dry-run': 'off', '--db': '$BARGE_DB, else ./barge.db',
     });
     expect(defaults['--progress']).toBe('on when stderr is a terminal');
+    expect(optionsIn(help, 'Options:').find((o) => o.flags === '--no-progress')!.description).toMatch(/\(default: off: a bar when stderr is a terminal\)$/);
     expect(/default: ([^)]+)\)$/.exec(optionsIn(helps.get('jobs')!, 'Options:').find((o) => o.flags === '--limit <n>')!.description)?.[1]).toBe('20');
   });
 

@@ -95,6 +95,19 @@ describe('--columns and --no-header with JSON inputs', () => {
     expect(fs.existsSync(path.join(dir, 'barge.db'))).toBe(false);
   });
 
+  it('--no-header alone on NDJSON says it does not apply, not that it needs --columns (which is refused too)', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'n.ndjson'), '{"a":1}\n');
+    const result = await barge(dir, ['import', 'n.ndjson', '--no-header']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe('barge: error: --no-header applies to CSV/TSV input, and n.ndjson is NDJSON, whose records name their own fields; leave it out');
+    fs.writeFileSync(path.join(dir, 'n.csv'), '1,2\n');
+    const csv = await barge(dir, ['validate', 'n.csv', '--no-header']);
+    expect(csv.exitCode).toBe(2);
+    expect(csv.stderr).toBe('barge: error: --no-header needs --columns a,b,c to name the fields');
+    expect(fs.existsSync(path.join(dir, 'barge.db'))).toBe(false);
+  });
+
   it('a case collision in NDJSON keys says to rename one in the input, not with --columns', async () => {
     const dir = workdir();
     fs.writeFileSync(path.join(dir, 'case.ndjson'), '{"id":1,"ID":2}\n');

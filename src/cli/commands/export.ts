@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { BargeError } from '../../errors.js';
+import { nameKey } from '../../schema/names.js';
 import { formatOfPath, type ExportFormat } from '../../export/export-format.js';
 import type { ExportConfig, ExportResult } from '../../export/run-export.js';
 import { isProcessStderr, isProcessStdout } from '../../export/sink.js';
@@ -115,7 +116,15 @@ function columnsFlag(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
   const names = value.split(',').map((name) => name.trim());
   if (names.some((name) => name === '')) throw new BargeError('usage', `--columns has an empty name: "${value}"`);
-  const twice = names.find((name, i) => names.indexOf(name) !== i);
-  if (twice !== undefined) throw new BargeError('usage', `--columns names "${twice}" twice`);
+  // As SQLite finds them: "id" and "ID" are one column (a CSV with it twice would not load back).
+  const keys = names.map(nameKey);
+  const second = keys.findIndex((key, i) => keys.indexOf(key) !== i);
+  if (second !== -1) {
+    const first = names[keys.indexOf(keys[second]!)]!;
+    const twice = names[second]!;
+    throw new BargeError('usage', first === twice
+      ? `--columns names "${twice}" twice`
+      : `--columns names one column twice: "${first}" and "${twice}" differ only in case, and SQLite takes them for the same column`);
+  }
   return names;
 }
