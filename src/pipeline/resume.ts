@@ -43,6 +43,12 @@ export async function prepareResume(db: Db, config: ImportConfig): Promise<{ con
       throw new BargeError('usage', `cannot resume job "${id}": input "${path}" changed since the job started (size or sha256 differ); run a new import instead`);
     }
   }
+  // Refused, not honoured: a resume works on the job's error report in place (cut back to its
+  // checkpoint, appended to, a CSV one rewritten at the end), which a dry run must leave as it
+  // was. Dropped, as it used to be, the "dry run" committed the rest of the job.
+  if (config.dryRun) {
+    throw new BargeError('usage', `--dry-run cannot resume job "${id}": a resume continues the job's own error report, which a dry run must leave as it is; resume it without --dry-run, or dry-run its input as a new import (without --resume or --job-id)`);
+  }
   return {
     job,
     config: {
@@ -56,8 +62,8 @@ export async function prepareResume(db: Db, config: ImportConfig): Promise<{ con
       mode: saved.mode ?? config.mode,
       maxErrors: saved.maxErrors,
       onConflict: saved.onConflict ?? config.onConflict,
-      truncate: false,
-      dryRun: false,
+      // Emptied with the job's first commit (run-import.ts): again only if none was made.
+      truncate: saved.truncate === true && job.checkpoint === null,
       errorsPath: saved.errorsPath,
       jobId: id,
       resume: id,

@@ -103,6 +103,11 @@ class ImportRun {
   private interrupted = false;
   /** --truncate (atomic): the other tables' foreign keys into the table, checked before COMMIT. */
   private truncatedReferences: Reference[] = [];
+  /**
+   * --truncate (batch, row): the table to empty in the first transaction that commits (see
+   * truncateInTransaction); undefined once one has, or when there is nothing to empty.
+   */
+  private pendingTruncate: string | undefined;
   /** --job-id of a job that failed before (and is not resumed): its row, replaced when this run claims the job. */
   private replaces: JobRecord | undefined;
   /** A resumed job: the time its earlier runs took (as far as they recorded it). */
@@ -133,8 +138,9 @@ class ImportRun {
       // A job left "running" by a process that is gone (kill -9, a full disk) counts as interrupted.
       if (previous && previous.checkpoint && previous.checkpoint.batches > 0 && previous.mode !== 'atomic') {
         // A cron retry of an interrupted batch/row job continues it rather than loading its batches twice.
-        this.events.onWarning?.(`job "${previous.id}" was ${previous.status}: resuming it after batch ${previous.checkpoint.batches}`);
         const prepared = await prepareResume(this.db, { ...this.config, resume: previous.id });
+        // Said once the resume is checked: a refused one (stdin, a changed input) only says why.
+        this.events.onWarning?.(`job "${previous.id}" was ${previous.status}: resuming it after batch ${previous.checkpoint.batches}`);
         this.config = prepared.config;
         resumeFrom = prepared.job;
       } else if (previous) {
@@ -177,7 +183,8 @@ class ImportRun {
     if (existed && resolved.origin === 'file') checkTableMatchesSchema(this.db, spec);
     checkReferencedTables(this.db, spec);
     // --truncate of a table other tables' rows point at: refused, or (atomic) checked at the end.
-    const references = config.truncate && !resumeFrom && existed ? referencesInto(this.db, spec.table) : [];
+    // A resumed job truncates only if no batch of it committed (prepareResume).
+    const references = config.truncate && existed ? referencesInto(this.db, spec.table) : [];
     const refused = truncateProblem(this.db, spec.table, config.mode === 'atomic', references);
     if (refused) throw refused;
     this.truncatedReferences = references;
@@ -227,11 +234,15 @@ class ImportRun {
         this.scope.beginJob();
         if (!existed) this.createTable(spec, resolved.origin);
         else if (resolved.origin === 'file') saveSchema(this.db, spec);
-        if (config.truncate && !resumeFrom) {
+        if (config.truncate && this.scope.outer) {
           // Atomic only (truncateProblem): the references into the table are checked once the
           // reload is done, before COMMIT (orphansLeft); SQLite turns this off at COMMIT/ROLLBACK.
           if (references.length > 0) this.db.pragma('defer_foreign_keys = ON');
-          this.inOwnTransaction(() => this.db.exec(`DELETE FROM ${quoteIdent(spec.table)}`));
+          this.db.exec(`DELETE FROM ${quoteIdent(spec.table)}`);
+        } else if (config.truncate) {
+          // Emptied in its own transaction, a reload that failed before its first batch (a
+          // malformed record, an interrupt) left the table empty: the old rows lost, none loaded.
+          this.pendingTruncate = spec.table;
         }
       });
       this.writer = new BatchWriter(this.db, spec.table, this.validator.columns, {
@@ -242,6 +253,8 @@ class ImportRun {
       });
       this.saveCheckpoint = config.dryRun ? undefined : checkpointWriter(this.db);
       await this.load(source, totalBytes);
+      // An input with no records commits no batch: a reload of nothing still empties the table.
+      if (!this.interrupted && this.pendingTruncate !== undefined) this.commitAlone(() => undefined);
     } catch (error) {
       failure = error;
     } finally {
@@ -372,7 +385,7 @@ class ImportRun {
       const culprits = new Map<number, FieldError[]>();
       batch.errors.forEach((errors, index) => errors && culprits.set(index, errors));
       this.reject(rollBackWhole(await source.recordsAt(refsOf(batch)), culprits, batchNo, false), batchNo);
-      this.write(() => this.inOwnTransaction(() => this.checkpoint()));
+      this.commitAlone(() => this.checkpoint());
       return;
     }
     // The rows to write, and where each is in the batch (the same place when none was rejected).
@@ -389,6 +402,7 @@ class ImportRun {
     const given = this.config.onConflict === 'update' ? this.givenColumns(batch, rowIndex) : undefined;
     const outcome = this.write(() => {
       this.scope.beginBatch();
+      this.truncateInTransaction();
       return this.writer.write(rows, given);
     });
     const failed = new Map<number, FieldError[]>();
@@ -396,7 +410,7 @@ class ImportRun {
     if (this.config.mode === 'batch' && failed.size > 0) {
       this.write(() => this.scope.rollbackBatch());
       this.reject(rollBackWhole(await source.recordsAt(refsOf(batch)), failed, batchNo, true), batchNo);
-      this.write(() => this.inOwnTransaction(() => this.checkpoint()));
+      this.commitAlone(() => this.checkpoint());
       return;
     }
     if (batch.invalid > 0 || failed.size > 0) {
@@ -413,6 +427,7 @@ class ImportRun {
       this.checkpoint();
       this.scope.commitBatch();
     });
+    this.pendingTruncate = undefined;
   }
 
   /**
@@ -446,6 +461,24 @@ class ImportRun {
     this.saveCheckpoint(this.jobId, {
       records: this.recordsConsumed, batches: this.batchNo, committed: this.batchesCommitted, counts: { ...this.counts }, reportBytes: this.report.size, culprits: this.culprits,
     });
+  }
+
+  /**
+   * --truncate (batch, row): empties the table in the transaction open now, so that it commits
+   * with the first batch (or checkpoint) and a job that stops before that leaves the old rows. A
+   * batch rolled back takes the DELETE with it: the next transaction does it again.
+   */
+  private truncateInTransaction(): void {
+    if (this.pendingTruncate !== undefined) this.db.exec(`DELETE FROM ${quoteIdent(this.pendingTruncate)}`);
+  }
+
+  /** Work with no rows of its own (a rolled-back batch's checkpoint), committed with a pending --truncate. */
+  private commitAlone(work: () => void): void {
+    this.write(() => this.inOwnTransaction(() => {
+      this.truncateInTransaction();
+      work();
+    }));
+    this.pendingTruncate = undefined;
   }
 
   private inOwnTransaction(work: () => void): void {

@@ -38,17 +38,18 @@ export function importCommand(run: (outcome: Promise<CommandOutcome>) => void): 
     .addOption(valueOption('--max-errors <n>', 'stop after n rejected records', 'no limit'))
     .addOption(switchOption('--fail-fast', 'same as --max-errors 1'))
     .addOption(new Option('--on-conflict <action>', 'what a record whose primary or unique key already exists does').choices(['error', 'ignore', 'replace', 'update']).default('error', 'error'))
-    .addOption(switchOption('--truncate', 'empty the table first; in atomic mode in the same transaction as the load'))
+    .addOption(switchOption('--truncate', 'empty the table first, in the same transaction as the load (atomic) or as its first batch (batch, row)'))
     .addOption(switchOption('--dry-run', 'do everything, including constraint checks against the database, then roll back'))
     .addOption(valueOption('--errors <path>', 'error report path: .ndjson, .jsonl, .csv or .json', '<input base name>.errors.ndjson'))
     .addOption(valueOption('--job-id <id>', 'name the job; running a job id that succeeded again does nothing', 'generated from the time'))
     .addOption(valueOption('--resume <job-id>', 'continue an interrupted or failed batch/row job after its last committed batch', 'off: a new job'));
   addBusyTimeout(command);
   addCommonOptions(command);
-  return command.action((inputs: string[], flags: ImportFlags) => run(importAction(inputs, flags)));
+  return command.action((inputs: string[], flags: ImportFlags, self: Command) => run(importAction(inputs, flags, self)));
 }
 
-async function importAction(inputs: string[], flags: ImportFlags): Promise<CommandOutcome> {
+async function importAction(inputs: string[], flags: ImportFlags, command: Command): Promise<CommandOutcome> {
+  if (flags.resume !== undefined) refuseWhatResumeIgnores(inputs, flags, command);
   const config = importConfigFrom(inputs, flags);
   const mode = progressModeFor(flags, process.stderr);
   const progress = createProgressDisplay(mode, process.stderr);
@@ -74,6 +75,33 @@ export function importExitCode(result: ImportResult): number {
   if (result.status === 'interrupted') return 130;
   if (result.alreadyFinished) return result.status === 'succeeded' ? 0 : 1;
   return result.counts.rejected > 0 ? 1 : 0;
+}
+
+/**
+ * Options a resumed job takes from the command line: where the database is and how the run
+ * talks. Every other (what to load, how: --table, --mode, --errors…) is the job's own.
+ */
+const KEPT_ON_RESUME = new Set(['db', 'busyTimeout', 'json', 'quiet', 'progress', 'debug', 'dryRun', 'resume']);
+
+/**
+ * --resume continues the job with the inputs and options it started with (resume.ts): inputs
+ * or options given beside it were ignored without a word, and the job loaded its own input.
+ * Options are told from their defaults by commander's value source ('cli': typed).
+ */
+function refuseWhatResumeIgnores(inputs: string[], flags: ImportFlags, command: Command): void {
+  const options = command.options.filter((option) => {
+    const key = option.attributeName();
+    if (command.getOptionValueSource(key) !== 'cli') return false;
+    // Naming the job resumed says nothing new; another id would be another job.
+    if (key === 'jobId') return flags.jobId !== flags.resume;
+    return !KEPT_ON_RESUME.has(key);
+  });
+  const given = [...inputs.map((input) => JSON.stringify(input)), ...new Set(options.map((option) => option.long ?? option.flags))];
+  if (given.length === 0) return;
+  throw new BargeError(
+    'usage',
+    `--resume ${flags.resume} was also given ${given.join(', ')}, but job "${flags.resume}" resumes with its own inputs and options; drop ${given.length === 1 ? 'it' : 'them'}, or run a new import (without --resume) to load other data or use other options`,
+  );
 }
 
 function importConfigFrom(inputs: string[], flags: ImportFlags): ImportConfig {

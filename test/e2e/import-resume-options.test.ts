@@ -1,0 +1,123 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { BIN, barge, rows, workdir } from '../helpers/cli.js';
+import { waitForBatches } from '../helpers/waits.js';
+import { NUMBERED_SCHEMA, writeNumberedCsv } from '../helpers/generate.js';
+
+const N = 200_000;
+
+/** A row job "rs" on numbered.csv, interrupted (SIGTERM) after some committed batches. */
+async function interruptedJob(): Promise<{ dir: string; db: string }> {
+  const dir = workdir();
+  writeNumberedCsv(path.join(dir, 'numbered.csv'), N);
+  fs.writeFileSync(path.join(dir, 'numbered.schema.json'), JSON.stringify(NUMBERED_SCHEMA));
+  const db = path.join(dir, 'r.db');
+  const run = execa('node', [BIN, 'import', 'numbered.csv', '--schema', 'numbered.schema.json', '--db', 'r.db', '--mode', 'row', '--batch-size', '500', '--job-id', 'rs'], {
+    cwd: dir, reject: false, env: { ...process.env, BARGE_DB: '', NO_COLOR: '1' },
+  });
+  await waitForBatches(db, 5);
+  run.kill('SIGTERM');
+  const result = await run;
+  expect(result.exitCode, String(result.stderr)).toBe(130);
+  return { dir, db };
+}
+
+/** Everything a run could change: the job's row, the tables, the files in the directory. */
+function state(dir: string, db: string): string {
+  return JSON.stringify([
+    rows(db, "SELECT status, batches_committed, checkpoint, options FROM _barge_jobs WHERE id = 'rs'"),
+    rows(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"),
+    rows(db, 'SELECT count(*) AS n FROM numbered'),
+    fs.readdirSync(dir).filter((name) => !name.startsWith('r.db')).sort(),
+  ]);
+}
+
+describe('--resume refuses the inputs and options it would ignore', () => {
+  it('an input and options that would change the job: exit 2, nothing written, each named', async () => {
+    const { dir, db } = await interruptedJob();
+    fs.writeFileSync(path.join(dir, 'other.csv'), 'id,name\n1,a\n');
+    const before = state(dir, db);
+    const result = await barge(dir, ['import', 'other.csv', '--resume', 'rs', '--db', 'r.db', '--mode', 'atomic', '--table', 'other', '--on-conflict', 'ignore', '--errors', 'x.ndjson']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr.trim()).toBe(
+      'barge: error: --resume rs was also given "other.csv", --table, --mode, --on-conflict, --errors, but job "rs" resumes with its own inputs and options; drop them, or run a new import (without --resume) to load other data or use other options',
+    );
+    expect(state(dir, db)).toBe(before);
+  });
+
+  it('every option that says what or how to load is refused, even with its default value', async () => {
+    const { dir, db } = await interruptedJob();
+    const before = state(dir, db);
+    const refused: string[][] = [
+      ['--table', 'numbered'], ['--schema', 'numbered.schema.json'], ['--infer-rows', '5'], ['--format', 'csv'], ['--delimiter', ','],
+      ['--quote', '"'], ['--no-header'], ['--columns', 'id,name,qty'], ['--encoding', 'utf8'], ['--batch-size', '1000'],
+      ['--mode', 'row'], ['--atomic'], ['--continue-on-error'], ['--max-errors', '3'], ['--fail-fast'], ['--on-conflict', 'error'],
+      ['--truncate'], ['--errors', 'e.ndjson'], ['--job-id', 'other'],
+    ];
+    for (const option of refused) {
+      const result = await barge(dir, ['import', '--resume', 'rs', '--db', 'r.db', ...option]);
+      expect(result.exitCode, option.join(' ')).toBe(2);
+      expect(result.stderr.trim(), option.join(' ')).toBe(
+        `barge: error: --resume rs was also given ${option[0]}, but job "rs" resumes with its own inputs and options; drop it, or run a new import (without --resume) to load other data or use other options`,
+      );
+    }
+    expect(state(dir, db)).toBe(before);
+  });
+
+  it('options that do not change the data are taken: the job completes', async () => {
+    const { dir, db } = await interruptedJob();
+    const result = await barge(dir, ['import', '--resume', 'rs', '--db', 'r.db', '--job-id', 'rs', '--busy-timeout', '2000', '--no-progress', '--debug', '--json', '--quiet']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toMatchObject({ jobId: 'rs', status: 'succeeded', counts: { read: N, inserted: N } });
+    expect(rows(db, 'SELECT count(*) AS n, count(DISTINCT id) AS d FROM numbered')[0]).toEqual({ n: N, d: N });
+  });
+});
+
+describe('--dry-run of a job that would be resumed is refused, not ignored', () => {
+  const refusal = 'barge: error: --dry-run cannot resume job "rs": a resume continues the job\'s own error report, which a dry run must leave as it is; resume it without --dry-run, or dry-run its input as a new import (without --resume or --job-id)';
+
+  it('--resume <id> --dry-run: exit 2, the job and the table as they were', async () => {
+    const { dir, db } = await interruptedJob();
+    const before = state(dir, db);
+    const result = await barge(dir, ['import', '--resume', 'rs', '--db', 'r.db', '--dry-run']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr.trim()).toBe(refusal);
+    expect(state(dir, db)).toBe(before);
+  });
+
+  it('the original command again with --job-id and --dry-run: exit 2, no "resuming it" line, the job and the table as they were', async () => {
+    const { dir, db } = await interruptedJob();
+    const before = state(dir, db);
+    const result = await barge(dir, ['import', 'numbered.csv', '--schema', 'numbered.schema.json', '--db', 'r.db', '--mode', 'row', '--batch-size', '500', '--job-id', 'rs', '--dry-run']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr.trim()).toBe(refusal);
+    expect(state(dir, db)).toBe(before);
+    // Without --dry-run, it resumes.
+    const real = await barge(dir, ['import', 'numbered.csv', '--schema', 'numbered.schema.json', '--db', 'r.db', '--mode', 'row', '--batch-size', '500', '--job-id', 'rs', '--json']);
+    expect(real.exitCode, real.stderr).toBe(0);
+    expect(real.stderr).toMatch(/^barge: job "rs" was interrupted: resuming it after batch \d+\n/);
+    expect(rows(db, 'SELECT count(*) AS n, count(DISTINCT id) AS d FROM numbered')[0]).toEqual({ n: N, d: N });
+  });
+});
+
+describe('a stdin job run again under its --job-id', () => {
+  it('says only why it cannot be resumed, not first that it resumes it', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'numbered.schema.json'), JSON.stringify(NUMBERED_SCHEMA));
+    const lines = ['id,name,qty', ...Array.from({ length: 3000 }, (_, i) => `${i + 1},item ${i + 1},${i % 1000}`)];
+    fs.writeFileSync(path.join(dir, 'all.csv'), lines.join('\n') + '\n');
+    // The producer died midway: the job fails after committing 2 batches.
+    fs.writeFileSync(path.join(dir, 'cut.csv'), lines.slice(0, 2501).join('\n') + '\n2501,"unterminated\n');
+    const args = ['import', '-', '--schema', 'numbered.schema.json', '--mode', 'row', '--job-id', 'si'];
+    const first = await barge(dir, args, { inputFile: path.join(dir, 'cut.csv') });
+    expect(first.exitCode).toBe(2);
+    const again = await barge(dir, args, { inputFile: path.join(dir, 'all.csv') });
+    expect(again.exitCode).toBe(2);
+    expect(again.stderr).toBe(
+      'barge: error: job "si" read stdin, which cannot be read again, so it cannot be resumed; its 2 committed batches (2000 records loaded) stay in "numbered": load the rest under a new --job-id (with --on-conflict ignore, a table with a key skips the records already loaded)',
+    );
+  });
+});

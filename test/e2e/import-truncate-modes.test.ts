@@ -1,0 +1,138 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { BIN, barge, rows, workdir } from '../helpers/cli.js';
+import { waitForBatches } from '../helpers/waits.js';
+import { NUMBERED_SCHEMA, writeNumberedCsv } from '../helpers/generate.js';
+
+/** The table "keep" holding 1,x 2,y 3,z: the old rows a --truncate reload replaces. */
+async function keepTable(dir: string): Promise<string> {
+  fs.writeFileSync(path.join(dir, 'keep.csv'), 'a,b\n1,x\n2,y\n3,z\n');
+  const result = await barge(dir, ['import', 'keep.csv', '--db', 't.db', '--quiet']);
+  expect(result.exitCode, result.stderr).toBe(0);
+  return path.join(dir, 't.db');
+}
+
+function keep(db: string): Array<{ a: number; b: string }> {
+  return rows<{ a: number; b: string }>(db, 'SELECT a, b FROM keep ORDER BY a');
+}
+
+const OLD = [{ a: 1, b: 'x' }, { a: 2, b: 'y' }, { a: 3, b: 'z' }];
+
+describe('--truncate in batch and row mode empties the table with the first batch that commits', () => {
+  for (const mode of ['row', 'batch']) {
+    it(`${mode}: a malformed file that fails before the first batch leaves the old rows, exit 2`, async () => {
+      const dir = workdir();
+      const db = await keepTable(dir);
+      fs.writeFileSync(path.join(dir, 'broken.csv'), 'a,b\n7,q\n8,"unterminated\n');
+      const result = await barge(dir, ['import', 'broken.csv', '--table', 'keep', '--db', 't.db', '--truncate', '--mode', mode]);
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr.trim()).toBe('barge: error: broken.csv:3, column "b": unterminated quoted field (CSV_QUOTE_NOT_CLOSED); check the quoting on that line');
+      expect(keep(db)).toEqual(OLD);
+      expect(rows(db, "SELECT status, batches_committed AS b FROM _barge_jobs WHERE command LIKE '%broken.csv%'")).toEqual([{ status: 'failed', b: 0 }]);
+    });
+
+    it(`${mode}: a reload in several batches replaces the rows`, async () => {
+      const dir = workdir();
+      const db = await keepTable(dir);
+      fs.writeFileSync(path.join(dir, 'seed.csv'), 'a,b\n7,q\n8,r\n9,s\n');
+      const result = await barge(dir, ['import', 'seed.csv', '--table', 'keep', '--db', 't.db', '--truncate', '--mode', mode, '--batch-size', '2', '--json']);
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ status: 'succeeded', batchesCommitted: 2, counts: { read: 3, inserted: 3 } });
+      expect(keep(db)).toEqual([{ a: 7, b: 'q' }, { a: 8, b: 'r' }, { a: 9, b: 's' }]);
+    });
+
+    it(`${mode}: a reload of an input with no records empties the table`, async () => {
+      const dir = workdir();
+      const db = await keepTable(dir);
+      fs.writeFileSync(path.join(dir, 'none.csv'), 'a,b\n');
+      const result = await barge(dir, ['import', 'none.csv', '--table', 'keep', '--db', 't.db', '--truncate', '--mode', mode]);
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(keep(db)).toEqual([]);
+    });
+  }
+
+  it('batch: a first batch rolled back still commits the truncate with its checkpoint, so a resume would not empty the table again', async () => {
+    const dir = workdir();
+    const db = await keepTable(dir);
+    fs.writeFileSync(path.join(dir, 'k.json'), JSON.stringify({ table: 'keep', columns: { a: { type: 'integer', min: 0 }, b: { type: 'string' } } }));
+    fs.writeFileSync(path.join(dir, 'seed.csv'), 'a,b\n7,q\n-8,r\n9,s\n10,t\n');
+    const result = await barge(dir, ['import', 'seed.csv', '--schema', 'k.json', '--db', 't.db', '--truncate', '--mode', 'batch', '--batch-size', '2']);
+    expect(result.exitCode).toBe(1);
+    expect(keep(db)).toEqual([{ a: 9, b: 's' }, { a: 10, b: 't' }]);
+  });
+
+  it('atomic (unchanged): a failed reload leaves the old rows; a good one replaces them', async () => {
+    const dir = workdir();
+    const db = await keepTable(dir);
+    fs.writeFileSync(path.join(dir, 'broken.csv'), 'a,b\n7,q\n8,"unterminated\n');
+    expect((await barge(dir, ['import', 'broken.csv', '--table', 'keep', '--db', 't.db', '--truncate'])).exitCode).toBe(2);
+    expect(keep(db)).toEqual(OLD);
+    fs.writeFileSync(path.join(dir, 'seed.csv'), 'a,b\n7,q\n');
+    expect((await barge(dir, ['import', 'seed.csv', '--table', 'keep', '--db', 't.db', '--truncate'])).exitCode).toBe(0);
+    expect(keep(db)).toEqual([{ a: 7, b: 'q' }]);
+  });
+});
+
+describe('--truncate of a batch/row job that is interrupted, then resumed', () => {
+  const N = 400_000;
+
+  /** numbered.csv (ids 1..N) and the table "numbered" holding three old rows beyond them. */
+  async function setup(): Promise<{ dir: string; db: string }> {
+    const dir = workdir();
+    writeNumberedCsv(path.join(dir, 'numbered.csv'), N);
+    fs.writeFileSync(path.join(dir, 'numbered.schema.json'), JSON.stringify(NUMBERED_SCHEMA));
+    writeNumberedCsv(path.join(dir, 'old.csv'), 3, 900_001);
+    const old = await barge(dir, ['import', 'old.csv', '--schema', 'numbered.schema.json']);
+    expect(old.exitCode, old.stderr).toBe(0);
+    return { dir, db: path.join(dir, 'barge.db') };
+  }
+
+  function start(dir: string, args: string[]) {
+    return execa('node', [BIN, 'import', 'numbered.csv', '--schema', 'numbered.schema.json', '--truncate', ...args], {
+      cwd: dir, reject: false, env: { ...process.env, BARGE_DB: '', NO_COLOR: '1' },
+    });
+  }
+
+  const table = (db: string) => rows(db, 'SELECT count(*) AS n, count(DISTINCT id) AS d, min(id) AS lo, max(id) AS hi FROM numbered')[0];
+
+  it('interrupted before its first commit: the old rows stay; --resume then empties the table and loads the input', async () => {
+    // One batch of the whole input: nothing commits before its end, and SIGINT comes at the
+    // job's start. Should the job still finish first (a very slow machine), try again.
+    let state: { dir: string; db: string; id: string } | undefined;
+    for (let attempt = 0; attempt < 3 && state === undefined; attempt++) {
+      const { dir, db } = await setup();
+      const run = start(dir, ['--mode', 'row', '--batch-size', '1000000']);
+      const job = await waitForBatches(db, 0);
+      run.kill('SIGINT');
+      const result = await run;
+      if (result.exitCode === 130) state = { dir, db, id: job.id };
+    }
+    expect(state, 'the job finished before it could be interrupted').toBeDefined();
+    const { dir, db, id } = state!;
+    expect(rows(db, 'SELECT status, checkpoint FROM _barge_jobs WHERE id = ?', id)).toEqual([{ status: 'interrupted', checkpoint: null }]);
+    expect(table(db)).toEqual({ n: 3, d: 3, lo: 900_001, hi: 900_003 });
+
+    const resumed = await barge(dir, ['import', '--resume', id, '--json']);
+    expect(resumed.exitCode, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'succeeded', counts: { read: N, inserted: N } });
+    expect(table(db)).toEqual({ n: N, d: N, lo: 1, hi: N });
+  });
+
+  it('interrupted after committed batches: --resume does not empty the table again', async () => {
+    const { dir, db } = await setup();
+    const run = start(dir, ['--mode', 'row', '--batch-size', '1000']);
+    const job = await waitForBatches(db, 5);
+    run.kill('SIGTERM');
+    const result = await run;
+    expect(result.exitCode, result.stderr).toBe(130);
+    const { b } = rows<{ b: number }>(db, 'SELECT batches_committed AS b FROM _barge_jobs WHERE id = ?', job.id)[0]!;
+    // The old rows went with the first batch.
+    expect(table(db)).toEqual({ n: b * 1000, d: b * 1000, lo: 1, hi: b * 1000 });
+
+    const resumed = await barge(dir, ['import', '--resume', job.id, '--json']);
+    expect(resumed.exitCode, resumed.stderr).toBe(0);
+    expect(table(db)).toEqual({ n: N, d: N, lo: 1, hi: N });
+  });
+});
