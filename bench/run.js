@@ -749,8 +749,8 @@ async function main() {
     if (opts.json) console.error(msg);
   }
   const wantsBarge = CASE_NAMES.some((n) => !n.startsWith('sqlite-') && want(n));
-  if (wantsBarge && !process.env.BENCH_BARGE_BIN && !fs.existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) {
-    const msg = 'warning: dist/cli/main.js is missing (run `npx tsc -p tsconfig.json`); barge cases will fail';
+  if (wantsBarge && !process.env.BENCH_BARGE_BIN && !fs.existsSync(path.join(ROOT, 'dist', 'bundle', 'main.js'))) {
+    const msg = 'warning: dist/bundle/main.js is missing (run `npm run build`); barge cases will fail';
     notes.push(msg);
     if (opts.json) console.error(msg);
   }
