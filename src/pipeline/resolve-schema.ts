@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BargeError } from '../errors.js';
-import { checkName, inferSchema, loadSchemaFile, schemaFromTable } from '../schema/index.js';
+import { checkName, inferSchema, loadSchemaFile, schemaFromTable, withTableKeyRule } from '../schema/index.js';
 import type { SchemaSpec } from '../schema/types.js';
 import type { SourceRecord } from '../source/types.js';
 import type { Db } from '../store/open-database.js';
@@ -92,7 +92,8 @@ export function schemaBeforeReading(
       const problem = referenceProblem(db, spec, fk);
       if (problem !== undefined) throw schemaKeyError(options.schemaPath, ['columns', fk.column, 'references'], describeReferenceProblem(fk, problem));
     }
-    return { spec, origin: 'file' };
+    // An existing table's lone integer key that is not the rowid (INT, BIGINT): NULL would go in.
+    return { spec: db ? withTableKeyRule(db, spec) : spec, origin: 'file' };
   }
   const table = options.table ?? tableNameFromInput(options.firstInput);
   checkName(table, 'table');

@@ -1,5 +1,6 @@
 import { BargeError } from '../errors.js';
-import { affinityOf, affinityProblem } from '../schema/affinity.js';
+import { affinityProblem, columnAffinity } from '../schema/affinity.js';
+import { isStrictTable } from '../schema/from-table.js';
 import { quoteIdent } from '../schema/index.js';
 import { nameKey } from '../schema/names.js';
 import { notAKeyMessage, referenceableColumns } from '../schema/schema-file.js';
@@ -35,6 +36,8 @@ export function foreignKeysOf(spec: SchemaSpec): ForeignKey[] {
 export function checkTableMatchesSchema(db: Db, spec: SchemaSpec): void {
   const info = db.prepare(`PRAGMA table_info(${quoteIdent(spec.table)})`).all() as Array<{ name: string; type: string }>;
   const declared = new Map(info.map((c) => [c.name, c.type]));
+  // ANY is NUMERIC affinity outside a STRICT table only.
+  const strict = isStrictTable(db, spec.table);
   for (const [column, col] of Object.entries(spec.columns)) {
     const type = declared.get(column);
     if (type === undefined) {
@@ -42,7 +45,7 @@ export function checkTableMatchesSchema(db: Db, spec: SchemaSpec): void {
     }
     // A --schema whose type the column cannot hold unchanged: values validated as one type
     // would be stored as another ("02134" as 2134), and the schema kept for the next import.
-    const affinity = affinityOf(type);
+    const affinity = columnAffinity(type, strict);
     const problem = affinityProblem(col.type, affinity);
     if (problem !== undefined) {
       const fitting = affinity === 'INTEGER' ? 'integer' : affinity === 'TEXT' ? 'string' : affinity === 'REAL' && col.type === 'integer' ? 'number' : undefined;

@@ -18,6 +18,20 @@ export function affinityOf(declared: string): Affinity {
 }
 
 /**
+ * A column's affinity in its table: as affinityOf reads the declared type, except ANY in a STRICT
+ * table, which keeps every value as given (https://sqlite.org/stricttables.html), as BLOB
+ * affinity does. Outside STRICT tables ANY is just another unknown name: NUMERIC (§3.1 rule 5).
+ */
+export function columnAffinity(declared: string, strict: boolean): Affinity {
+  return strict && isAnyType(declared) ? 'BLOB' : affinityOf(declared);
+}
+
+/** Whether a declared type is exactly ANY (STRICT tables allow no other spelling of it). */
+export function isAnyType(declared: string): boolean {
+  return declared.trim().toUpperCase() === 'ANY';
+}
+
+/**
  * Why a column of `affinity` would not keep a schema type's values as barge validated them, or
  * undefined. Text is changed by a numeric affinity (INTEGER, REAL, NUMERIC: "02134" is stored as
  * 2134); numbers by TEXT ("5.0"); an integer by REAL or BLOB (better-sqlite3 binds a JavaScript

@@ -3,7 +3,7 @@ import { coercerFor, missingIfInherited, type Coerce } from './coerce-value.js';
 import { compileFastCheck, compileFastPath, type FastCheck, type FastPath } from './fast-path.js';
 import { describeIssue, reportedValue, showValue } from './issue-messages.js';
 import type { ColumnSpec, FieldError, SchemaSpec } from './types.js';
-import { defaultRowValue, finisherFor, isEffectivelyRequired, nullIsNull, valueSchema, type Finish } from './zod-schema.js';
+import { defaultRowValue, finisherFor, isEffectivelyRequired, nullIsNull, requiredReason, valueSchema, type Finish } from './zod-schema.js';
 
 /**
  * Compiles a SchemaSpec to a record validator. Zod is the source of truth for
@@ -56,6 +56,8 @@ interface CompiledColumn {
   missing: unknown;
   /** Whether JSON null is a value here (nullIsNull): NULL, which an upsert sets; else it is missing. */
   nullIsValue: boolean;
+  /** The message of a missing value, where "is required" alone would not say why (requiredReason). */
+  requiredMessage: string | undefined;
 }
 
 interface ModeValidator {
@@ -78,7 +80,9 @@ function compileMode(spec: SchemaSpec, names: string[], text: boolean, fastPath:
     shape[name] = z.preprocess(coerce, value);
     const missing = defaultRowValue(name, col);
     const nullIsValue = !text && nullIsNull(spec, name);
-    columns.push({ name, spec: col, coerce, finish: finisherFor(col.type), missing, nullIsValue });
+    const reason = requiredReason(spec, name);
+    const requiredMessage = reason === undefined ? undefined : `is required: ${reason}`;
+    columns.push({ name, spec: col, coerce, finish: finisherFor(col.type), missing, nullIsValue, requiredMessage });
   }
   // z.object strips keys it does not know; extra fields are checked by hand below so that
   // "_barge…" keys can be skipped, which a strict object cannot express.
@@ -243,7 +247,9 @@ function issuesToErrors(issues: readonly z.core.$ZodIssue[], mode: ModeValidator
     }
     if (seen.has(col.name)) continue; // one error per column: the first says enough
     seen.add(col.name);
-    errors.push(describeIssue(col.name, col.spec, col.coerce, issue, Object.hasOwn(data, col.name) ? data[col.name] : undefined));
+    const error = describeIssue(col.name, col.spec, col.coerce, issue, Object.hasOwn(data, col.name) ? data[col.name] : undefined);
+    if (error.code === 'required' && col.requiredMessage !== undefined) error.message = col.requiredMessage;
+    errors.push(error);
   }
   return errors;
 }

@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
 import { BargeError } from '../errors.js';
-import { affinityOf, affinityProblem, NUMBER_LITERAL } from './affinity.js';
+import { affinityOf, affinityProblem, columnAffinity, isAnyType, NUMBER_LITERAL } from './affinity.js';
 import { INTEGER_TEXT, NUMBER_TEXT, parseBooleanWord } from './coerce-value.js';
+import { nameKey } from './names.js';
 import { parseSchemaSpec } from './schema-file.js';
 import type { ColumnSpec, ColumnType, SchemaSpec } from './types.js';
 import { valueProblem } from './zod-schema.js';
@@ -61,6 +62,11 @@ export function schemaFromTable(db: Database.Database, table: string): SchemaSpe
   const derived = deriveFromCatalogue(db, name);
   const saved = savedSchema(db, name);
   if (saved === undefined) return derived;
+  return withTableKeyRule(db, keptOrMerged(db, name, derived, saved));
+}
+
+/** The kept schema where the table still matches it, else the table's columns with the kept specs of those it can still hold. */
+function keptOrMerged(db: Database.Database, name: string, derived: SchemaSpec, saved: SchemaSpec): SchemaSpec {
   const tableColumns = Object.keys(derived.columns);
   const savedColumns = Object.keys(saved.columns);
   const kept = keptColumns(db, name, saved);
@@ -92,10 +98,11 @@ function nameKeyOf(name: string): string {
 
 function keptColumns(db: Database.Database, table: string, saved: SchemaSpec): Set<string> {
   const declared = new Map((db.prepare('SELECT name, type FROM pragma_table_info(?)').all(table) as Array<{ name: string; type: string }>).map((c) => [c.name, c.type]));
+  const strict = isStrictTable(db, table);
   const kept = new Set<string>();
   for (const [name, col] of Object.entries(saved.columns)) {
     const type = declared.get(name);
-    if (type !== undefined && affinityProblem(col.type, affinityOf(type)) === undefined) kept.add(name);
+    if (type !== undefined && affinityProblem(col.type, columnAffinity(type, strict)) === undefined) kept.add(name);
   }
   return kept;
 }
@@ -116,14 +123,21 @@ function savedSchema(db: Database.Database, table: string): SchemaSpec | undefin
   return parseSchemaSpec(json, source, { tableOptional: true });
 }
 
+/** Whether `table` is a STRICT table (https://sqlite.org/stricttables.html; pragma table_list, SQLite 3.37). */
+export function isStrictTable(db: Database.Database, table: string): boolean {
+  const row = db.prepare(`SELECT strict FROM pragma_table_list(?) WHERE schema = 'main'`).get(table) as { strict: number } | undefined;
+  return row?.strict === 1;
+}
+
 /**
  * Declared type -> barge type, after SQLite's own affinity rules
  * (https://sqlite.org/datatype3.html#determination_of_column_affinity) with the names barge can
  * read more into. No declared type, or BLOB (BLOB affinity: values are stored as given), or
- * ANY (a STRICT table's "as given") is `any`; another unknown name is a string of NUMERIC
- * affinity (specFromDeclared: text SQLite would turn into another number is rejected).
+ * ANY in a STRICT table (kept as given there) is `any`; another unknown name, ANY outside a
+ * STRICT table among them (NUMERIC affinity, §3.1 rule 5), is a string of NUMERIC affinity
+ * (specFromDeclared: text SQLite would turn into another number is rejected).
  */
-export function typeFromDeclared(declared: string): ColumnType {
+export function typeFromDeclared(declared: string, strict = false): ColumnType {
   const t = declared.toUpperCase();
   if (t.includes('BOOL')) return 'boolean';
   if (t.includes('DATETIME') || t.includes('TIMESTAMP')) return 'datetime';
@@ -139,7 +153,8 @@ export function typeFromDeclared(declared: string): ColumnType {
     case 'REAL':
       return 'number';
     case 'NUMERIC':
-      return t.trim() === 'ANY' ? 'any' : t.includes('NUM') || t.includes('DEC') ? 'number' : 'string';
+      if (strict && isAnyType(declared)) return 'any';
+      return t.includes('NUM') || t.includes('DEC') ? 'number' : 'string';
   }
 }
 
@@ -148,9 +163,9 @@ export function typeFromDeclared(declared: string): ColumnType {
  * DECIMAL(10,2)) keeps integers exact, and a string column (STRING, UUID) rejects text SQLite
  * would turn into another number.
  */
-function specFromDeclared(declared: string): ColumnSpec {
-  const type = typeFromDeclared(declared);
-  if (affinityOf(declared) !== 'NUMERIC') return { type };
+function specFromDeclared(declared: string, strict: boolean): ColumnSpec {
+  const type = typeFromDeclared(declared, strict);
+  if (columnAffinity(declared, strict) !== 'NUMERIC') return { type };
   if (type === 'number') return { type, exactIntegers: true };
   if (type === 'string') return { type, numericAffinity: true };
   return { type };
@@ -237,10 +252,11 @@ export interface CatalogueColumn {
  */
 export function catalogueColumns(db: Database.Database, table: string): CatalogueColumn[] {
   const info = db.prepare('SELECT * FROM pragma_table_xinfo(?)').all(table) as TableXInfoRow[];
+  const strict = isStrictTable(db, table);
   const columns: CatalogueColumn[] = [];
   for (const row of info) {
     if (row.hidden === 1) continue; // a virtual table's hidden column
-    const col = specFromDeclared(row.type);
+    const col = specFromDeclared(row.type, strict);
     if (row.hidden === 2 || row.hidden === 3) {
       // Computed by SQLite: an export holds it, an import ignores it (never inserted).
       col.generated = true;
@@ -263,6 +279,7 @@ function deriveFromCatalogue(db: Database.Database, table: string): SchemaSpec {
 
   const pk = info.filter((r) => r.pk > 0).sort((a, b) => a.pk - b.pk).map((r) => r.name);
   if (pk.length > 0) spec.primaryKey = pk;
+  requireKeyNotRowid(db, spec);
 
   // index_list lists the newest index first; reversed, it is creation order.
   const indexList = (db.prepare('SELECT * FROM pragma_index_list(?)').all(table) as IndexListRow[]).reverse();
@@ -289,6 +306,49 @@ function deriveFromCatalogue(db: Database.Database, table: string): SchemaSpec {
     if (col !== undefined) col.references = `${fk.table}.${to}`;
   }
   return spec;
+}
+
+/**
+ * The column that is `table`'s rowid alias, if any: a lone primary key column declared exactly
+ * INTEGER, in a rowid table, and not `INTEGER PRIMARY KEY DESC` written on the column
+ * (https://sqlite.org/lang_createtable.html#rowid). Only that key does SQLite fill in when it is
+ * NULL or missing. Any other primary key (INT, BIGINT, the DESC quirk, a WITHOUT ROWID table, a
+ * composite key) is backed by an index of origin 'pk'; the rowid alias needs none. Reading the
+ * index list spares parsing the declared type and the CREATE TABLE text.
+ */
+function rowidAliasOf(db: Database.Database, table: string): string | undefined {
+  const key = (db.prepare('SELECT name FROM pragma_table_info(?) WHERE pk > 0').all(table) as Array<{ name: string }>).map((r) => r.name);
+  if (key.length !== 1) return undefined;
+  const backed = db.prepare(`SELECT 1 FROM pragma_index_list(?) WHERE origin = 'pk'`).get(table) !== undefined;
+  return backed ? undefined : key[0];
+}
+
+/**
+ * Marks `spec`'s lone `integer` primary key required when it is not the table's rowid alias
+ * (rowidAliasOf): barge leaves a lone integer key out of `required` for SQLite to fill in
+ * (isEffectivelyRequired), but there SQLite would store NULL in it (a legacy quirk, "The
+ * PRIMARY KEY" in https://sqlite.org/lang_createtable.html) or, WITHOUT ROWID, fail the write.
+ */
+function requireKeyNotRowid(db: Database.Database, spec: SchemaSpec): void {
+  const key = spec.primaryKey;
+  if (key?.length !== 1) return;
+  const name = key[0] as string;
+  const col = spec.columns[name];
+  if (col === undefined || col.type !== 'integer' || col.required === true) return;
+  const alias = rowidAliasOf(db, spec.table);
+  if (alias === undefined || nameKey(alias) !== nameKey(name)) spec.columns[name] = { ...col, required: true };
+}
+
+/**
+ * `spec` (a schema file's, or one kept in _barge_schemas) for the existing table it names, with
+ * what only the table can say: a lone integer primary key that is not the rowid is required
+ * (requireKeyNotRowid). `spec` itself is left as it is (a schema file's is kept as written).
+ */
+export function withTableKeyRule(db: Database.Database, spec: SchemaSpec): SchemaSpec {
+  if (storedTableName(db, spec.table) === undefined) return spec;
+  const copy = { ...spec, columns: { ...spec.columns } };
+  requireKeyNotRowid(db, copy);
+  return copy;
 }
 
 /** `REFERENCES parent` without a column means the parent's primary key. */

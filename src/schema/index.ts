@@ -5,4 +5,4 @@ export { COLUMN_TYPES, loadSchemaFile, parseSchemaSpec, type ParseSchemaOptions 
 export { compileValidator, type Validator, type ValidationResult } from './compile-validator.js';
 export { createTableStatements, indexName, sqlLiteral } from './to-ddl.js';
 export { inferSchema, type InferSample } from './infer.js';
-export { SCHEMAS_TABLE, saveSchema, schemaFromTable, typeFromDeclared } from './from-table.js';
+export { SCHEMAS_TABLE, saveSchema, schemaFromTable, typeFromDeclared, withTableKeyRule } from './from-table.js';

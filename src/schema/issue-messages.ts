@@ -2,7 +2,7 @@ import type * as z from 'zod';
 import { numericAffinityStores } from './affinity.js';
 import { mayBeTooDeep } from '../source/json-values.js';
 import { MAX_VALUE_DEPTH } from '../source/limits.js';
-import { hasLeadingZero, INT64_MAX, INT64_MIN, INTEGER_TEXT, jsonNumberChange, keepsItsNumbers, NUMBER_TEXT, roundedByJson, stringifyNonFinite, underflows, type Coerce } from './coerce-value.js';
+import { hasLeadingZero, INT64_MAX, INT64_MIN, INTEGER_TEXT, jsonNumberChange, keepsItsNumbers, NUMBER_TEXT, roundedByJson, stringifyNonFinite, underflowInJsonText, underflows, type Coerce } from './coerce-value.js';
 import type { ColumnSpec, ColumnType, FieldError } from './types.js';
 
 // Barge's own short messages for zod's issues, written from the issue code and the column
@@ -163,6 +163,12 @@ export function describeIssue(
       }
       break;
     }
+  }
+  const tiny = spec.type === 'json' && typeof raw === 'string' ? underflowInJsonText(raw) : undefined;
+  if (tiny !== undefined) {
+    // JSON text holding 1e-400, which coerceJson keeps as text: worded as a number too large is.
+    const shown = tiny.length > SHOWN_LENGTH ? tiny.slice(0, SHOWN_LENGTH) + '…' : tiny;
+    return { column: name, code: 'type', message: `holds a number too small for a double (${shown}, which would be stored as 0): quote it in the input to keep it, got ${got}`, value };
   }
   return { column: name, code: 'type', message: `${TYPE_EXPECTED[spec.type]}, got ${got}${typeHint(spec.type, raw)}`, value };
 }

@@ -1,7 +1,8 @@
 /**
  * A column's type. `any` is never written in a schema file (schema-file.ts lists the types a file
  * may name): it is a column of a table barge did not create that has no declared type (or BLOB,
- * or ANY), whose values keep the type the input gives them, as SQLite's BLOB affinity keeps them.
+ * or ANY in a STRICT table), whose values keep the type the input gives them, as SQLite's BLOB
+ * affinity keeps them. ANY outside a STRICT table has NUMERIC affinity: a `numericAffinity` string.
  */
 export type ColumnType = 'string' | 'integer' | 'number' | 'boolean' | 'date' | 'datetime' | 'json' | 'any';
 
@@ -39,7 +40,7 @@ export interface ColumnSpec {
   exactIntegers?: boolean;
   /**
    * A `string` column of NUMERIC affinity (a declared type SQLite does not know as text: STRING,
-   * UUID, MONEY): SQLite stores text that reads as a number as that number, so text it would
+   * UUID, MONEY, or ANY in an ordinary, non-STRICT table): SQLite stores text that reads as a number as that number, so text it would
    * change ("02134" -> 2134, "1.50" -> 1.5) is rejected; text it keeps ("12345") is stored.
    */
   numericAffinity?: boolean;

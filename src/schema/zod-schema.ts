@@ -55,10 +55,18 @@ const TWO_TO_63 = 2 ** 63;
  * exact (2^53 to 2^63). Beyond SQLite's 64-bit range a number is a REAL there whatever its
  * digits were (as is integer text that long, coerceNumber), and barge's export writes a REAL of
  * such a column so (12345678901234567000), so it is kept; an integer within the range is
- * exported as a string of digits, never as such a number.
+ * exported as a string of digits, never as such a number. Both ends are open: the doubles
+ * ±2^63 are what integer text just beyond the range rounds to (-9223372036854775809 reads as
+ * -2^63, as 9223372036854775808 is 2^63), a REAL where SQLite stores one
+ * (https://sqlite.org/datatype3.html#type_affinity: integer text too large for a 64-bit integer
+ * "is converted to REAL").
  */
 function notRoundedInt64(n: number): boolean {
-  return !(Number.isInteger(n) && !Number.isSafeInteger(n) && n >= -TWO_TO_63 && n < TWO_TO_63);
+  return !(Number.isInteger(n) && !Number.isSafeInteger(n) && n > -TWO_TO_63 && n < TWO_TO_63);
+}
+
+function bigintAsDouble(v: unknown): unknown {
+  return typeof v === 'bigint' ? Number(v) : v;
 }
 
 /** A generated column's field is ignored: whatever the record holds, its value is missing (never written, batch-writer.ts). */
@@ -72,7 +80,11 @@ export function valueSchema(spec: ColumnSpec, withEnum: boolean): z.ZodType {
     // constraints, so the enum alone decides.
     const values = spec.enum;
     if (values.every((v): v is string => typeof v === 'string')) return z.enum(values as [string, ...string[]]);
-    return z.literal(values as [z.core.util.Literal, ...z.core.util.Literal[]]);
+    const literal = z.literal(values as [z.core.util.Literal, ...z.core.util.Literal[]]);
+    // A number column's value is a double: integer text beyond 2^53 arrives as a BigInt
+    // (coerceNumber), which never equals a listed number; compared as its double, as the
+    // column stores it (valueSchema's REAL branch below) and as the fast path compares it.
+    return spec.type === 'number' ? z.preprocess(bigintAsDouble, literal) : literal;
   }
   switch (spec.type) {
     case 'string': {
@@ -145,8 +157,11 @@ export function patternRegExp(pattern: string): RegExp {
 }
 
 /**
- * Primary key columns must be present, except a lone integer primary key: SQLite fills a
- * missing one in (it is the rowid, https://sqlite.org/lang_createtable.html#rowid).
+ * Primary key columns must be present, except a lone integer primary key that SQLite may fill
+ * in: it is the rowid (https://sqlite.org/lang_createtable.html#rowid), and a missing one gets
+ * the next rowid, whatever the schema says. So only where the schema puts no constraint on it
+ * that such a number could break (keyConstraintsOf). (A foreign table's lone integer key that is
+ * not the rowid is marked required where its schema is read, from-table.ts.)
  */
 export function isEffectivelyRequired(spec: SchemaSpec, name: string): boolean {
   const col = spec.columns[name];
@@ -156,7 +171,36 @@ export function isEffectivelyRequired(spec: SchemaSpec, name: string): boolean {
   if (col.required === true) return true;
   const pk = spec.primaryKey ?? [];
   if (!pk.includes(name)) return false;
-  return !(pk.length === 1 && col.type === 'integer');
+  return !(pk.length === 1 && col.type === 'integer' && keyConstraintsOf(col) === undefined);
+}
+
+/**
+ * The constraints of an integer column that a number SQLite picks (the next rowid: one more
+ * than the largest, or a random one once the largest is 2^63-1,
+ * https://sqlite.org/autoinc.html) need not meet, as words ("max 3", "enum 10|20"), or
+ * undefined when it has none: its min, max, enum, or a reference into another table.
+ */
+export function keyConstraintsOf(col: ColumnSpec): string | undefined {
+  const words: string[] = [];
+  // min 1 (or lower) is what an auto-numbered id usually says, and the next rowid meets it
+  // (it is below 1 only where ids under 1 were written, by another tool).
+  if (col.min !== undefined && col.min > 1) words.push(`min ${col.min}`);
+  if (col.max !== undefined) words.push(`max ${col.max}`);
+  if (col.enum !== undefined && col.enum.length > 0) words.push(`enum ${col.enum.map(String).join('|')}`);
+  if (col.references !== undefined) words.push(`reference to ${col.references}`);
+  return words.length === 0 ? undefined : words.join(', ');
+}
+
+/**
+ * Why a missing value of `name` is an error beyond "is required", or undefined: a lone integer
+ * primary key SQLite would number itself, but for constraints (keyConstraintsOf).
+ */
+export function requiredReason(spec: SchemaSpec, name: string): string | undefined {
+  const col = spec.columns[name];
+  const pk = spec.primaryKey ?? [];
+  if (col === undefined || col.required === true || pk.length !== 1 || pk[0] !== name || col.type !== 'integer') return undefined;
+  const constraints = keyConstraintsOf(col);
+  return constraints === undefined ? undefined : `SQLite would give a missing key the next rowid, a number its ${constraints} may not allow`;
 }
 
 /**

@@ -40,22 +40,34 @@ export function mayBeTooDeep(text: string, maxDepth = MAX_DEPTH): boolean {
   return false;
 }
 
-/** Exact nesting depth check of a parsed value; iterative so it cannot overflow itself. */
-export function isTooDeep(value: unknown, maxDepth = MAX_DEPTH): boolean {
-  const stack: unknown[] = [value];
-  const depths: number[] = [1];
-  while (stack.length > 0) {
-    const current = stack.pop();
-    const depth = depths.pop()!;
-    if (current === null || typeof current !== 'object') continue;
-    if (depth > maxDepth) return true;
-    const children = Array.isArray(current) ? current : Object.values(current as Record<string, unknown>);
-    for (const child of children) {
-      if (child !== null && typeof child === 'object') {
-        stack.push(child);
-        depths.push(depth + 1);
-      }
+/**
+ * Whether valid JSON text nests deeper than `maxDepth`, counted on the text as the JSON array
+ * reader counts an element's depth (parse-json-array.ts): a value that a later duplicate key
+ * replaces (`{"a":[[…]],"a":1}`) counts, though JSON.parse drops it, so an NDJSON line and the
+ * same record in a JSON array get the same verdict. Brackets inside strings do not count.
+ * Only for text mayBeTooDeep lets through: a line with few brackets never gets here.
+ */
+export function nestsDeeperThan(text: string, maxDepth = MAX_DEPTH): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x7b || c === 0x5b) {
+      if (++depth > maxDepth) return true;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    } else if (c === 0x22) {
+      i = closingQuote(text, i);
     }
   }
   return false;
+}
+
+/** The index of the quote that closes the JSON string opening at `at` (the first one not escaped). */
+export function closingQuote(text: string, at: number): number {
+  for (let q = text.indexOf('"', at + 1); q !== -1; q = text.indexOf('"', q + 1)) {
+    let backslashes = 0;
+    while (text.charCodeAt(q - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return q;
+  }
+  return text.length;
 }

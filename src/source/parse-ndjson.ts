@@ -1,7 +1,7 @@
 import { BargeError } from '../errors.js';
 import { textChunks, withLine } from './decode-text.js';
 import { jsonSyntaxMessage, jsonSyntaxProblem, type JsonTextContext } from './json-syntax-error.js';
-import { describeJsonValue, isTooDeep, mayBeTooDeep, TEXT_MARKER } from './json-values.js';
+import { describeJsonValue, mayBeTooDeep, nestsDeeperThan, TEXT_MARKER } from './json-values.js';
 import { MAX_DEPTH, MAX_RECORD_CHARS } from './limits.js';
 import type { OpenedInput, SourceOptions, SourceRecord } from './types.js';
 
@@ -33,7 +33,8 @@ export async function* parseNdjson(input: OpenedInput, options: SourceOptions): 
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       return rejected(text, at, ++recordNo, 'not_an_object', `expected a JSON object, got ${describeJsonValue(value)}`);
     }
-    if (mayBeTooDeep(text) && isTooDeep(value)) {
+    // On the text, as the JSON array reader counts it: a deep value a duplicate key drops counts too.
+    if (mayBeTooDeep(text) && nestsDeeperThan(text)) {
       return rejected(text, at, ++recordNo, 'too_deep', `nested deeper than ${MAX_DEPTH} levels`);
     }
     const data = value as Record<string, unknown>;
