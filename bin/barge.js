@@ -4,6 +4,18 @@
 // commander (CommonJS) and better-sqlite3 (a native addon) stay in node_modules.
 // With --debug, stack traces point at src/ through the bundle's source maps.
 if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
+// The signal handlers come first: while the modules below load (~0.1 s), SIGTERM ended barge
+// with 143 and SIGINT with 130 and no message. A signal now is recorded; the command, once
+// loaded, finds it and stops with exit 130 (src/cli/signals.ts takes these handlers over).
+const interrupt = { controller: new AbortController(), handle: undefined };
+globalThis[Symbol.for('barge.interrupt')] = interrupt;
+for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(name, () => {
+    if (interrupt.handle) interrupt.handle(name);
+    else if (interrupt.controller.signal.aborted) process.exit(130);
+    else interrupt.controller.abort(name);
+  });
+}
 // `barge validate` of one big file, `barge import` of big files: the second thread starts
 // loading its modules now, beside this thread's (src/pipeline/validate-split.ts startTailEarly,
 // src/pipeline/validation-worker-start.ts startImportWorkerEarly).

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import fs, { readFileSync } from 'node:fs';
+import tty from 'node:tty';
 import { Command, CommanderError } from 'commander';
 import { BargeError, exitCodeFor } from '../errors.js';
 import { exportCommand } from './commands/export.js';
@@ -10,6 +11,8 @@ import { schemaCommand } from './commands/schema-infer.js';
 import type { CommandOutcome } from './outcome.js';
 import { describeOption, isDebug } from './options.js';
 import { errorJson } from './render/error-json.js';
+import { onQuit, settle, throwIfInterrupted } from './signals.js';
+import { writeFailureText } from '../export/sink.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -108,6 +111,8 @@ function refuseEmptyValues(command: Command): void {
 async function main(argv: string[]): Promise<number> {
   try {
     program.hook('preAction', (_, command) => refuseEmptyValues(command));
+    // A signal while the modules loaded (bin/barge.js recorded it): nothing is started.
+    throwIfInterrupted();
     await program.parseAsync(argv);
     if (!pending) return 0;
     return (await pending).exitCode;
@@ -153,13 +158,62 @@ function describeError(error: unknown, argv: string[]): number {
  * not barge's failure: the messages are lost, the exit code still says what happened. Without
  * this the write's EPIPE was an uncaught error, and the run exited 1 ("records rejected")
  * after a job that had succeeded. An export's own output keeps its handling (export/sink.ts).
+ *
+ * Any other failure to write them (`> /dev/full`: ENOSPC; EIO from a terminal that was closed)
+ * is one: a crash with a stack trace and exit 1 said "records rejected". The run goes on (its
+ * output is secondary to its data, and the first failure is kept), and exits 3 (see below).
  */
-function ignoreClosedReaders(stream: NodeJS.WriteStream): void {
+let outputFailure: { name: 'stdout' | 'stderr'; error: NodeJS.ErrnoException } | undefined;
+
+function watchOutput(stream: NodeJS.WriteStream, name: 'stdout' | 'stderr'): void {
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
+    if (error.code !== 'EPIPE') outputFailure ??= { name, error };
   });
 }
-ignoreClosedReaders(process.stderr);
-ignoreClosedReaders(process.stdout);
+watchOutput(process.stderr, 'stderr');
+watchOutput(process.stdout, 'stdout');
+
+/**
+ * A run whose stdout or stderr could not be written exits 3, a runtime failure, rather than 0
+ * or 1, which would say the output was there; 2, 3 and 130 stay (their error line came first).
+ * One line names the stream, on stderr unless stderr is the one that failed. At exit, because
+ * the write's error is emitted after the command has returned its exit code.
+ */
+process.on('exit', (code) => {
+  if (outputFailure === undefined || (code !== 0 && code !== 1)) return;
+  process.exitCode = 3;
+  if (outputFailure.name === 'stderr') return;
+  process.stderr.write(`barge: error: cannot write to stdout: ${writeFailureText(outputFailure.error)}\n`);
+  const debug = process.argv.includes('--debug') || isDebug({});
+  if (debug && outputFailure.error.stack) process.stderr.write(`${outputFailure.error.stack}\n`);
+});
+
+/**
+ * Node restores the terminal's modes at exit and (before nodejs/node#58200: Node 20 does)
+ * aborts with SIGABRT when it cannot, as when the terminal was hung up (closed, an ssh session
+ * dropped: SIGHUP) and tcsetattr fails with EIO: an interrupted job ended with 134, not 130. A descriptor that was a terminal at the start and is none now is closed first, which
+ * Node's restore then skips. Registered after the listener above, which may still write.
+ */
+const startedOnTerminal = [0, 1, 2].map((fd) => tty.isatty(fd));
+process.on('exit', () => {
+  for (const fd of [0, 1, 2]) {
+    if (!startedOnTerminal[fd] || tty.isatty(fd)) continue;
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // Already closed: nothing for Node to restore either.
+    }
+  }
+});
+
+/** A second signal quits at once (signals.ts): its line on stderr and, with --json, the error document. */
+onQuit((error) => {
+  // On a terminal the progress bar may be drawn on the current line.
+  process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[2K' : ''}barge: error: ${error.message}\n`);
+  const json = errorJson(error, process.argv, 130, program.commands.map((command) => command.name()), error.message);
+  if (json !== undefined) process.stdout.write(json + '\n');
+});
 
 process.exitCode = await main(process.argv);
+// The outcome is decided: a signal from now on no longer changes the exit code (signals.ts).
+settle(process.exitCode);

@@ -248,7 +248,7 @@ function prepareQuery(db: Db, sql: string, config: ExportConfig, table: string |
   try {
     statement = db.prepare(sql);
   } catch (error) {
-    if (!isSqlError(error)) throw translateSqliteError(error, `database "${db.name}"`);
+    if (!isSqlError(error)) throw translateSqliteError(error, `database "${config.dbPath}"`);
     throw table === null ? new BargeError('usage', `--query: ${sqlMessage(error)}`, { cause: error }) : clauseError(db, config, table, list, error);
   }
   if (!statement.reader || !statement.readonly) {

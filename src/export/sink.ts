@@ -175,7 +175,7 @@ function streamSink(stream: NodeJS.WritableStream, name: string): Sink {
   };
   stream.on('error', onError);
   const check = () => {
-    if (failure !== undefined) throw new BargeError('io', `cannot write to ${name === '-' ? 'stdout' : name}: ${messageOf(failure)}`, { cause: failure });
+    if (failure !== undefined) throw new BargeError('io', `cannot write to ${name === '-' ? 'stdout' : name}: ${writeFailureText(failure)}`, { cause: failure });
   };
   return {
     get closed() {
@@ -193,6 +193,16 @@ function streamSink(stream: NodeJS.WritableStream, name: string): Sink {
     },
     async discard() {},
   };
+}
+
+/**
+ * A write failure in words, as the messages give them: "no space left on device (ENOSPC)" for
+ * Node's "ENOSPC: no space left on device, write".
+ */
+export function writeFailureText(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const text = messageOf(error).replace(/^[A-Z0-9_]+: /, '').replace(/, \w+(?: '.*')?$/, '');
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? `${text} (${code})` : text;
 }
 
 /**

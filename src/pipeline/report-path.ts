@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BargeError } from '../errors.js';
-import { statOrUndefined } from '../file-stat.js';
+import { statOrUndefined, writeProblem } from '../file-stat.js';
 import { reportFormatOf } from '../report/error-report.js';
 import type { ImportConfig } from './import-config.js';
 import { inputBaseName, reportName } from './resolve-schema.js';
@@ -19,6 +19,9 @@ export function defaultReportPath(firstInput: string): string {
   return `${inputBaseName(firstInput)}.errors.ndjson`;
 }
 
+/** What reportPathFor reads: a validate gives no mode and never resumes. */
+type ReportConfig = Pick<ImportConfig, 'errorsPath' | 'inputs'> & Partial<Pick<ImportConfig, 'mode' | 'resume'>>;
+
 /**
  * The error report's absolute path: --errors, else the default. Never one of the
  * inputs: the report is opened (truncated) while the inputs are still read, so
@@ -26,9 +29,9 @@ export function defaultReportPath(firstInput: string): string {
  * destroy the records not read yet. The default steps aside to
  * `<base>.errors-2.ndjson`, -3...; an --errors naming an input is a usage error. stdin
  * redirected from a file counts as that file; stdin's default report never replaces an
- * earlier one.
+ * earlier one. A report that could not be written is refused here too (see whyUnwritable).
  */
-export function reportPathFor(config: Pick<ImportConfig, 'errorsPath' | 'inputs'>): string {
+export function reportPathFor(config: ReportConfig): string {
   const inputs = config.inputs.filter((input) => input !== '-').map((input) => path.resolve(input));
   // Each input's file as the system knows it (links, other spellings), read once; stdin
   // redirected from a file (`barge import - < stdin.errors.ndjson`) is that file.
@@ -41,13 +44,16 @@ export function reportPathFor(config: Pick<ImportConfig, 'errorsPath' | 'inputs'
   };
   if (config.errorsPath !== undefined) {
     const explicit = path.resolve(config.errorsPath);
-    if (isInput(explicit)) throw new BargeError('usage', `--errors ${config.errorsPath} is also an input: the report would overwrite it while it is read; pass another --errors`);
+    const { name, instead } = termsFor(config, config.errorsPath);
+    if (isInput(explicit)) throw new BargeError('usage', `${name} is also an input: the report would overwrite it while it is read; ${instead()}`);
     // Found now rather than at the first rejected record, when batches may have been committed.
     const dir = path.dirname(config.errorsPath);
-    if (!fs.existsSync(path.dirname(explicit))) throw new BargeError('usage', `--errors ${config.errorsPath}: the directory ${dir} does not exist; create it or pass another --errors`);
-    if (!fs.statSync(path.dirname(explicit)).isDirectory()) throw new BargeError('usage', `--errors ${config.errorsPath}: ${dir} is not a directory; pass another --errors`);
-    if (fs.existsSync(explicit) && fs.statSync(explicit).isDirectory()) throw new BargeError('usage', `--errors ${config.errorsPath} is a directory; give a file path`);
+    if (!fs.existsSync(path.dirname(explicit))) throw new BargeError('usage', `${name}: the directory ${dir} does not exist; ${instead('create it')}`);
+    if (!fs.statSync(path.dirname(explicit)).isDirectory()) throw new BargeError('usage', `${name}: ${dir} is not a directory; ${instead(config.resume ? 'make it one' : undefined)}`);
+    if (fs.existsSync(explicit) && fs.statSync(explicit).isDirectory()) throw new BargeError('usage', `${name} is a directory; ${config.resume ? instead('move it away') : 'give a file path'}`);
     reportFormatOf(config.errorsPath);
+    const unwritable = whyUnwritable(explicit, dir);
+    if (unwritable) throw new BargeError('usage', `${name}: ${unwritable}; ${config.resume ? instead('fix its permissions') : 'pass another --errors or fix its permissions'}`);
     return explicit;
   }
   const first = path.resolve(defaultReportPath(config.inputs[0]!));
@@ -58,7 +64,42 @@ export function reportPathFor(config: Pick<ImportConfig, 'errorsPath' | 'inputs'
   const taken = config.inputs[0] === '-' ? (file: string) => isInput(file) || fs.existsSync(file) : isInput;
   const numbered = /\.errors(?:-(\d+))?\.ndjson$/;
   for (let n = Number(numbered.exec(first)?.[1] ?? 1) + 1; taken(candidate); n++) candidate = first.replace(numbered, `.errors-${n}.ndjson`);
+  // Only where a report failing midway would strand committed batches: an atomic job (or a
+  // validate) with clean records writes no report, and one that fails has written nothing.
+  if (config.mode === 'batch' || config.mode === 'row') {
+    const unwritable = whyUnwritable(candidate, 'the working directory');
+    if (unwritable) throw new BargeError('usage', `the error report ${path.basename(candidate)}: ${unwritable}; pass --errors with a path in a writable directory, or fix its permissions`);
+  }
   return candidate;
+}
+
+/**
+ * How messages name the report, and the way out of a problem with it (`fix`, or another
+ * --errors). A resumed job keeps the report it started with (--resume takes no --errors): only
+ * fixing the problem, then resuming, helps.
+ */
+function termsFor(config: ReportConfig, errorsPath: string): { name: string; instead: (fix?: string) => string } {
+  if (config.resume !== undefined) {
+    const id = config.resume;
+    return { name: `the error report ${errorsPath} of job "${id}"`, instead: (fix) => `${fix ?? 'fix that'}, then resume the job: barge import --resume ${id}` };
+  }
+  return { name: `--errors ${errorsPath}`, instead: (fix) => (fix === undefined ? 'pass another --errors' : `${fix} or pass another --errors`) };
+}
+
+/**
+ * Why the report could not be created or written, or undefined: its directory (`dir`, as
+ * messages show it) not writable by this user, a read-only file system, an existing report file
+ * that is not writable. Refused up front (exit 2, nothing written): found at the first rejected
+ * record, it came after batches were committed, and a resume keeps the report's path (--resume
+ * takes no --errors). Root passes the permission checks (not a read-only file system's).
+ */
+function whyUnwritable(file: string, dir: string): string | undefined {
+  if (fs.existsSync(file)) {
+    const why = writeProblem(file);
+    return why === undefined ? undefined : `cannot write the file (${why})`;
+  }
+  const why = writeProblem(path.dirname(file));
+  return why === undefined ? undefined : `cannot write in ${dir} (${why})`;
 }
 
 /** What descriptor `fd` has open, when it is a regular file (not a pipe or a terminal). */

@@ -11,7 +11,7 @@ import {
   checkpointWriter, finishJob, getJob, setJobInputs,
   type JobCheckpoint, type JobCounts, type JobRecord, type JobStatus,
 } from '../store/jobs.js';
-import { openDatabase, tableExists, translateSqliteError, type Db } from '../store/open-database.js';
+import { openDatabase, tableExists, translateSqliteError, type Db, type FailedJob } from '../store/open-database.js';
 import { ErrorReport } from '../report/error-report.js';
 import { describeError, reportEntry } from '../report/report-entry.js';
 import { addToBatch, newBatch, refsOf, rollBackWhole, type GatheredBatch, type Rejection } from './batch-outcome.js';
@@ -25,7 +25,8 @@ import { schemaBeforeReading, schemaFromSamples, type ResolvedSchema } from './r
 import { TransactionScope } from './transaction-scope.js';
 import { newJobId } from './job-id.js';
 import { reportPathFor } from './report-path.js';
-import { ABORTED, interruptedWhileInferring, untilAborted } from './until-aborted.js';
+import { ABORTED, interruptedWhileInferring } from './until-aborted.js';
+import { readUnlessAborted } from './run-validate.js';
 import { abandonInput } from '../source/open-input.js';
 import { currentOwner, describeOwner, jobOwnerAlive } from './job-owner.js';
 import { conflictTarget, foreignKeysOf, checkTableMatchesSchema, checkReferencedTables, hasUniqueKey } from './table-checks.js';
@@ -114,6 +115,8 @@ class ImportRun {
   private earlierRunsMs = 0;
   /** A resumed job: the records its earlier runs rejected, whose entries are in its report. */
   private earlierRejected = 0;
+  /** This job, for the advice of a failure's message (run again, or resume); none for a dry run. */
+  private failedJob: FailedJob | undefined;
 
   constructor(
     private readonly db: Db,
@@ -166,7 +169,7 @@ class ImportRun {
       // Pulled by hand: breaking out of a for-await would close the generator.
       while (pending.length < config.inferRows) {
         // An idle stdin (`tail -f … | barge import -`) may not give the sample for minutes.
-        const next = await untilAborted(records.next(), this.signal);
+        const next = await readUnlessAborted(records.next(), this.signal, (read) => read.done === true);
         if (next === ABORTED) {
           for (const input of inputs) abandonInput(input);
           throw interruptedWhileInferring();
@@ -262,6 +265,9 @@ class ImportRun {
       if (this.interrupted) for (const input of inputs) abandonInput(input);
       await source.close().catch(() => undefined);
     }
+    // An atomic job's rows commit in finish(): a signal that came while the source closed still
+    // rolls them back, as one a moment earlier would have.
+    if (failure === undefined && this.stoppedEarly === undefined && this.scope.outer && this.signal?.aborted) this.interrupted = true;
     // Read to the end: the checksums of all of it; stopped early: those already taken.
     const readAll = failure === undefined && !this.interrupted && this.stoppedEarly === undefined;
     const checksums = hashedBySource ? source.checksums?.() : idleChecksums && (readAll ? idleChecksums.finish() : idleChecksums.taken());
@@ -274,6 +280,11 @@ class ImportRun {
     const config = this.config;
     const jobInputs = resumeFrom ? resumeFrom.inputs : await describeInputs(inputs, checksums);
     this.jobId = resumeFrom?.id ?? config.jobId ?? newJobId();
+    this.failedJob = config.dryRun ? undefined : {
+      id: this.jobId,
+      mode: config.mode,
+      resumable: config.mode !== 'atomic' && jobInputs.every((input) => input.path !== '-' && input.size !== null),
+    };
     this.scope = new TransactionScope(this.db, config.mode === 'atomic' || config.dryRun);
 
     const job: JobRecord = {
@@ -297,7 +308,7 @@ class ImportRun {
     // batch committed, everything in it came from batches that were not (an older checkpoint has
     // no size).
     const reportAt = resumeFrom === undefined ? undefined : resumeFrom.checkpoint === null ? 0 : resumeFrom.checkpoint.reportBytes;
-    this.report = new ErrorReport(reportPath, this.validator.columns, resumeFrom !== undefined, reportAt);
+    this.report = new ErrorReport(reportPath, this.validator.columns, resumeFrom !== undefined, reportAt, this.failedJob);
     const lost = this.report.lostEntriesWarning(resumeFrom?.checkpoint?.counts.rejected ?? 0);
     if (lost !== undefined) this.events.onWarning?.(lost);
     return job;
@@ -328,7 +339,8 @@ class ImportRun {
     }
     for (;;) {
       if (this.signal?.aborted) { this.interrupted = true; return; }
-      const chunk = await untilAborted(source.next(), this.signal);
+      // The signal wins over an end of the input (or a record cut off) that comes with it.
+      const chunk = await readUnlessAborted(source.next(), this.signal, (read) => !read);
       if (chunk === ABORTED) { this.interrupted = true; return; }
       if (!chunk) break;
       const count = chunk.rows.length;
@@ -509,7 +521,7 @@ class ImportRun {
       return work();
     } catch (error) {
       if (error instanceof BargeError) throw error;
-      throw translateSqliteError(error, `database "${this.config.dbPath}"`);
+      throw translateSqliteError(error, `database "${this.config.dbPath}"`, this.failedJob);
     }
   }
 
@@ -536,7 +548,7 @@ class ImportRun {
         this.scope.endJob(commit);
       } catch (error) {
         this.scope.abandon();
-        failure = translateSqliteError(error, `database "${config.dbPath}"`);
+        failure = translateSqliteError(error, `database "${config.dbPath}"`, this.failedJob);
       }
       // A failed COMMIT of the outer transaction undid the job as surely as a ROLLBACK.
       rolledBack = this.scope.outer && (!commit || failure !== undefined);

@@ -52,6 +52,37 @@ export async function runValidate(config: ValidateConfig, events: ImportEvents =
   return validateRun(config, events, signal, started, undefined);
 }
 
+/**
+ * The next item `work` reads, or ABORTED when the signal came first: also when it came with the
+ * end of the input (`isEnd`) or with a failure to read it. Ctrl-C in `producer | barge import -`
+ * ends the producer too, and the end of stdin (or a record cut off mid-quote) and the signal
+ * arrive together: libuv hands a signal to JS after the other events of the poll that saw both,
+ * so the input was taken as complete, and an interrupted import committed and said "succeeded".
+ * Used by import and schema infer too.
+ */
+export async function readUnlessAborted<T>(work: Promise<T>, signal: AbortSignal | undefined, isEnd: (value: T) => boolean): Promise<T | typeof ABORTED> {
+  let value: T | typeof ABORTED;
+  try {
+    value = await untilAborted(work, signal);
+  } catch (error) {
+    if (await abortedByNow(signal)) return ABORTED;
+    throw error;
+  }
+  if (value !== ABORTED && isEnd(value) && await abortedByNow(signal)) return ABORTED;
+  return value;
+}
+
+/**
+ * Whether the signal has come, after two turns of the event loop: the first finishes the poll
+ * that saw the end of the input (and runs the signal's handler, if it saw the signal too), the
+ * second polls again for a signal delivered meanwhile.
+ */
+async function abortedByNow(signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal === undefined) return false;
+  for (let turn = 0; turn < 2 && !signal.aborted; turn++) await new Promise((resolve) => setImmediate(resolve));
+  return signal.aborted;
+}
+
 /** The split run cannot give what a one-thread run would. */
 class SplitFailed extends Error {}
 
@@ -91,7 +122,7 @@ async function validateRun(
   } else {
     while (pending.length < config.inferRows) {
       // An idle stdin may not give the sample for minutes: Ctrl-C must not wait for it.
-      const next = await untilAborted(records.next(), signal);
+      const next = await readUnlessAborted(records.next(), signal, (read) => read.done === true);
       if (next === ABORTED) {
         for (const input of inputs) abandonInput(input);
         throw interruptedWhileInferring();
@@ -167,7 +198,7 @@ async function validateRun(
     if (tailStart !== undefined) tail = new TailReader(tailStart);
     reading: for (;;) {
       if (signal?.aborted) { stoppedEarly = 'interrupted'; break; }
-      const chunk = await untilAborted(inProcess.next(), signal);
+      const chunk = await readUnlessAborted(inProcess.next(), signal, (read) => !read);
       if (chunk === ABORTED) { stoppedEarly = 'interrupted'; break; }
       if (!chunk) break;
       if (!take(chunk.errors, (index) => chunk.records[index]!)) break reading;

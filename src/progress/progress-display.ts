@@ -72,7 +72,8 @@ export function createProgressDisplay(mode: ProgressMode, stream: NodeJS.WriteSt
  */
 export function announceInterrupt(signal: AbortSignal, display: ProgressDisplay, stream: NodeJS.WriteStream, options: { quiet?: boolean }): void {
   if (options.quiet || !stream.isTTY) return;
-  signal.addEventListener('abort', () => display.log('barge: stopping (Ctrl-C again to quit at once)'), { once: true });
+  // After SIGHUP the terminal is gone: there is no one to tell.
+  signal.addEventListener('abort', () => { if (signal.reason !== 'SIGHUP') display.log('barge: stopping (Ctrl-C again to quit at once)'); }, { once: true });
 }
 
 /** BARGE_PROGRESS_INTERVAL_MS: how often --progress prints a line without a terminal. */

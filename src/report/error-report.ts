@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { BargeError } from '../errors.js';
 import { groupDigits } from '../group-digits.js';
+import { thenGoOn, type FailedJob } from '../store/open-database.js';
 import { REPORT_META_FIELDS, type ReportEntry } from './report-entry.js';
 import { firstCsvRecord, widenCsvReport } from './widen-csv-report.js';
 
@@ -67,6 +68,11 @@ export class ErrorReport {
      * run reads those records again: kept, they would be in the report twice.
      */
     resumeAt?: number,
+    /**
+     * The import job the report is for, when it is one: a report that fails midway says how the
+     * job goes on (a batch/row job is resumed, and --resume takes no --errors).
+     */
+    private readonly job?: FailedJob,
   ) {
     this.format = reportFormatOf(path);
     if (!append) return;
@@ -271,7 +277,7 @@ export class ErrorReport {
   }
 
   private cannotWrite(cause: unknown): BargeError {
-    return new BargeError('io', `cannot write the error report "${this.path}": ${whyNot(cause, this.path)}`, { cause });
+    return new BargeError('io', `cannot write the error report "${this.path}": ${whyNot(cause, this.path, this.job)}`, { cause });
   }
 
   private existingCsvHeader(): string[] | undefined {
@@ -383,17 +389,28 @@ function jsonContinuation(text: Buffer): { from: number; empty: boolean } | unde
   return comma > 0 ? { from: comma, empty: false } : undefined;
 }
 
-/** What went wrong and how to fix it, in words rather than an errno. */
-function whyNot(cause: unknown, file: string): string {
-  const code = (cause as NodeJS.ErrnoException).code;
+/**
+ * What went wrong and how to fix it, in words rather than an errno. Another --errors is the way
+ * out for a run that left nothing (validate, an atomic job); a resumable job keeps its report's
+ * path, so its way out is to fix the problem, then resume it.
+ */
+function whyNot(cause: unknown, file: string, job: FailedJob | undefined): string {
+  const { what, fix, instead } = problemOf(cause, file);
+  // A full disk is fixed in place whatever the job: its advice says how the job goes on.
+  if (job?.resumable || (cause as NodeJS.ErrnoException).code === 'ENOSPC') return `${what}; ${thenGoOn(fix, job)}`;
+  return `${what}; ${instead}`;
+}
+
+/** A failure to write the report: what it is, the fix in place, and what to do instead. */
+function problemOf(cause: unknown, file: string): { what: string; fix: string; instead: string } {
   const dir = path.dirname(file);
-  switch (code) {
-    case 'ENOENT': return `the directory ${dir} does not exist; create it or pass another --errors`;
-    case 'EACCES': case 'EPERM': return 'permission denied; pass another --errors';
-    case 'EISDIR': return 'it is a directory; pass a file path to --errors';
-    case 'ENOTDIR': return `${dir} is not a directory; pass another --errors`;
-    case 'ENOSPC': return 'the disk is full; free space and try again';
-    case 'EROFS': return 'the file system is read-only; pass another --errors';
-    default: return `${(cause as Error).message}; pass another --errors`;
+  switch ((cause as NodeJS.ErrnoException).code) {
+    case 'ENOENT': return { what: `the directory ${dir} does not exist`, fix: 'create it', instead: 'create it or pass another --errors' };
+    case 'EACCES': case 'EPERM': return { what: 'permission denied', fix: 'fix the permissions', instead: 'pass another --errors' };
+    case 'EISDIR': return { what: 'it is a directory', fix: 'move it away', instead: 'pass a file path to --errors' };
+    case 'ENOTDIR': return { what: `${dir} is not a directory`, fix: 'make it one', instead: 'pass another --errors' };
+    case 'ENOSPC': return { what: 'the disk is full', fix: 'free space', instead: 'free space' };
+    case 'EROFS': return { what: 'the file system is read-only', fix: 'make it writable', instead: 'pass another --errors' };
+    default: return { what: (cause as Error).message, fix: 'fix that', instead: 'pass another --errors' };
   }
 }

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
-import { dirname } from 'node:path';
+import os from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BargeError, messageOf } from '../errors.js';
-import { statOrUndefined } from '../file-stat.js';
+import { onAbruptExit } from '../exit-cleanups.js';
+import { statOrUndefined, writeProblem } from '../file-stat.js';
 
 export type Db = Database.Database;
 
@@ -44,36 +46,167 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Db {
   if (options.readonly && !stat) {
     throw new BargeError('usage', `database "${path}" does not exist; import something first or pass --db`);
   }
+  if (options.readonly) return openForReading(path, options.busyTimeoutMs);
   let db: Db;
   try {
-    db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    db = new Database(path);
   } catch (cause) {
-    throw (options.readonly ? undefined : whyNotWritable(path, cause)) ??
-      new BargeError('database', `cannot open database "${path}": ${messageOf(cause)}`, { cause });
+    throw whyNotWritable(path, cause) ?? new BargeError('database', `cannot open database "${path}": ${messageOf(cause)}`, { cause });
   }
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs))}`);
-    if (!options.readonly) {
-      // Set before WAL mode, which fixes it: only a database this creates gets it.
-      if (stat === undefined || stat.size === 0) db.pragma(`page_size = ${NEW_DATABASE_PAGE_BYTES}`);
-      whileBusy(() => db.pragma('journal_mode = WAL'), options.busyTimeoutMs);
-      db.pragma('synchronous = NORMAL');
-      // SQLite checkpoints every 1000 WAL frames, ~4 MB at its default 4 KB pages: the same
-      // ~4 MB whatever the page size (16 KB pages would let the WAL grow to 16 MB between
-      // checkpoints). Row mode, 1M rows: 1.83-1.88 s against 1.91-1.94 s with 1000 frames.
-      const pageBytes = db.pragma('page_size', { simple: true }) as number;
-      db.pragma(`wal_autocheckpoint = ${Math.max(1, Math.round(WAL_CHECKPOINT_BYTES / pageBytes))}`);
-    }
-    db.pragma('foreign_keys = ON');
-    // A 32 MiB page cache: large enough for index updates of big batches,
-    // small enough to keep peak RSS flat.
-    db.pragma('cache_size = -32768');
-    db.pragma('temp_store = MEMORY');
+    // Set before WAL mode, which fixes it: only a database this creates gets it.
+    if (stat === undefined || stat.size === 0) db.pragma(`page_size = ${NEW_DATABASE_PAGE_BYTES}`);
+    whileBusy(() => db.pragma('journal_mode = WAL'), options.busyTimeoutMs);
+    db.pragma('synchronous = NORMAL');
+    // SQLite checkpoints every 1000 WAL frames, ~4 MB at its default 4 KB pages: the same
+    // ~4 MB whatever the page size (16 KB pages would let the WAL grow to 16 MB between
+    // checkpoints). Row mode, 1M rows: 1.83-1.88 s against 1.91-1.94 s with 1000 frames.
+    const pageBytes = db.pragma('page_size', { simple: true }) as number;
+    db.pragma(`wal_autocheckpoint = ${Math.max(1, Math.round(WAL_CHECKPOINT_BYTES / pageBytes))}`);
+    setReadingPragmas(db);
   } catch (cause) {
     db.close();
-    throw (options.readonly ? undefined : whyNotWritable(path, cause)) ?? translateSqliteError(cause, `database "${path}"`);
+    throw whyNotWritable(path, cause) ?? translateSqliteError(cause, `database "${path}"`);
   }
   return db;
+}
+
+/** The pragmas a reading connection needs as much as a writing one. */
+function setReadingPragmas(db: Db): void {
+  db.pragma('foreign_keys = ON');
+  // A 32 MiB page cache: large enough for index updates of big batches,
+  // small enough to keep peak RSS flat.
+  db.pragma('cache_size = -32768');
+  db.pragma('temp_store = MEMORY');
+}
+
+/**
+ * A read-only connection (export, validate --table, stats, jobs), read once here: SQLite opens the
+ * file lazily, and reading a database in WAL mode (every database barge writes) needs its -shm
+ * file, which SQLite creates beside the database when it is missing. In a directory this user
+ * cannot write (or on a read-only file system) that fails: "unable to open database file", or
+ * "attempt to write a readonly database" although the file is readable. The database is then
+ * read from a private copy (see readFromCopy).
+ */
+function openForReading(path: string, busyTimeoutMs: number): Db {
+  const hadWalFiles = fs.existsSync(`${path}-wal`) || fs.existsSync(`${path}-shm`);
+  let db: Db | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    startReading(db, busyTimeoutMs);
+  } catch (cause) {
+    db?.close();
+    const code = (cause as { code?: string }).code ?? '';
+    if (canRead(path) && needsCopyToRead(code, writeProblem(dirname(path)) !== undefined)) return readFromCopy(path, busyTimeoutMs);
+    throw whyNotReadable(path, cause) ??
+      (db === undefined ? new BargeError('database', `cannot open database "${path}": ${messageOf(cause)}`, { cause }) : translateSqliteError(cause, `database "${path}"`));
+  }
+  if (!hadWalFiles) removeWalFilesOnClose(db, path);
+  return db;
+}
+
+/** Pragmas, then the first read: SQLite's failures to open the file come from that read. */
+function startReading(db: Db, busyTimeoutMs: number): void {
+  db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`);
+  setReadingPragmas(db);
+  db.pragma('schema_version');
+}
+
+/**
+ * Whether a read-only open that failed with `sqliteCode` is read from a private copy instead:
+ * when SQLite could not open (or create) the WAL's -shm and -wal files beside the database
+ * (SQLITE_CANTOPEN, SQLITE_READONLY_DIRECTORY, SQLITE_READONLY_CANTINIT, ...) and the directory
+ * is not writable by this user, so that no waiting or retrying would help. Where the directory
+ * is writable, the failure is something else, and the copy could miss another process's writes.
+ */
+export function needsCopyToRead(sqliteCode: string, directoryNotWritable: boolean): boolean {
+  return directoryNotWritable && (sqliteCode.startsWith('SQLITE_CANTOPEN') || sqliteCode.startsWith('SQLITE_READONLY'));
+}
+
+function canRead(path: string): boolean {
+  try {
+    fs.accessSync(path, fs.constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reads the database from a copy in the temporary directory (removed on close), with its -wal
+ * when that holds commits not yet checkpointed into the file. SQLite's own way, the URI
+ * parameter immutable=1, is not available: better-sqlite3 is built with SQLITE_USE_URI=0 and
+ * opens without SQLITE_OPEN_URI, so "file:x.db?immutable=1" is taken as a file name; and
+ * locking_mode=EXCLUSIVE, which keeps the WAL index in memory, needs a write lock on the file.
+ * Like immutable=1, this assumes that no one writes the database meanwhile: only used where
+ * this user cannot write its directory (needsCopyToRead), where a writer would be another user
+ * (or nobody, on a read-only file system). Costs a copy of the file: the time to read it, and
+ * as much free space in the temporary directory (a reflink where the file system can).
+ */
+function readFromCopy(path: string, busyTimeoutMs: number): Db {
+  const dir = fs.mkdtempSync(join(os.tmpdir(), 'barge-read-'));
+  const remove = () => fs.rmSync(dir, { recursive: true, force: true });
+  // A second Ctrl-C exits without closing the database: the copy goes then too.
+  const forget = onAbruptExit(remove);
+  const dropCopy = () => {
+    forget();
+    remove();
+  };
+  let db: Db | undefined;
+  try {
+    const copy = join(dir, basename(path));
+    fs.copyFileSync(path, copy, fs.constants.COPYFILE_FICLONE);
+    if ((statOrUndefined(`${path}-wal`)?.size ?? 0) > 0) fs.copyFileSync(`${path}-wal`, `${copy}-wal`, fs.constants.COPYFILE_FICLONE);
+    db = new Database(copy, { readonly: true, fileMustExist: true });
+    startReading(db, busyTimeoutMs);
+  } catch (cause) {
+    db?.close();
+    dropCopy();
+    const code = (cause as NodeJS.ErrnoException).code;
+    const why = code === 'ENOSPC' ? 'the disk is full' : messageOf(cause);
+    throw new BargeError('database', `database "${path}" cannot be read where it is (its directory is not writable, and SQLite must create its -shm file there), nor from a copy in ${os.tmpdir()} (${why}); copy it to a writable directory and pass that --db`, { cause });
+  }
+  const close = db.close.bind(db);
+  db.close = () => {
+    try {
+      return close();
+    } finally {
+      dropCopy();
+    }
+  };
+  return db;
+}
+
+/**
+ * A read-only connection creates the -wal and -shm files of a WAL database that had none (its
+ * writer closed cleanly) and, read-only, cannot remove them when it closes: `barge stats` left
+ * two files beside the database. A connection that may write, opened and closed after it,
+ * removes them as SQLite does when the last connection closes: only if it gets the exclusive
+ * lock, so never while another process has the database open.
+ */
+function removeWalFilesOnClose(db: Db, path: string): void {
+  const close = db.close.bind(db);
+  db.close = () => {
+    close();
+    if (!fs.existsSync(`${path}-wal`) && !fs.existsSync(`${path}-shm`)) return db;
+    let cleaner: Db | undefined;
+    try {
+      cleaner = new Database(path, { fileMustExist: true, timeout: 0 });
+      cleaner.pragma('schema_version');
+    } catch {
+      // Left as they are: harmless, and the next writer uses them.
+    } finally {
+      cleaner?.close();
+    }
+    return db;
+  };
+}
+
+/** Why a database cannot be read, when the file system says: undefined when it does not. */
+function whyNotReadable(path: string, cause: unknown): BargeError | undefined {
+  if (canRead(path)) return undefined;
+  return new BargeError('database', `database "${path}" cannot be read: no read permission on the file; check its permissions`, { cause });
 }
 
 /**
@@ -138,8 +271,30 @@ function whyNotWritable(path: string, cause: unknown): BargeError | undefined {
   return undefined;
 }
 
-/** Maps a better-sqlite3 error of the run itself (not of one record) to a BargeError. */
-export function translateSqliteError(error: unknown, what: string): BargeError {
+/**
+ * An import job whose run failed, for the message's advice on how to go on (SPEC §6): an atomic
+ * job rolled back and is run again; a batch/row job keeps its committed batches and is resumed.
+ */
+export interface FailedJob {
+  id: string;
+  mode: 'atomic' | 'batch' | 'row';
+  /** `barge import --resume` can continue it: a batch/row job of files (not stdin, not a pipe), not a dry run. */
+  resumable: boolean;
+}
+
+/** `<fix> and <how to go on>`: the job run again or resumed; without a job, "try again". */
+export function thenGoOn(fix: string, job: FailedJob | undefined): string {
+  if (job === undefined) return `${fix} and try again`;
+  if (job.mode === 'atomic') return `${fix} and run the import again (an atomic job rolled back and left nothing)`;
+  if (job.resumable) return `${fix} and resume it: barge import --resume ${job.id}`;
+  return `${fix} and load the rest under a new --job-id (a job that read stdin or a pipe cannot be resumed)`;
+}
+
+/**
+ * Maps a better-sqlite3 error of the run itself (not of one record) to a BargeError. `job`: the
+ * import job it stopped, when there is one (a full disk's advice depends on it).
+ */
+export function translateSqliteError(error: unknown, what: string, job?: FailedJob): BargeError {
   if (error instanceof BargeError) return error;
   const code = (error as { code?: string }).code ?? '';
   const message = messageOf(error);
@@ -147,16 +302,13 @@ export function translateSqliteError(error: unknown, what: string): BargeError {
     return new BargeError('busy', `${what} is locked by another process; retry later or raise --busy-timeout`, { cause: error });
   }
   if (code === 'SQLITE_FULL') {
-    return new BargeError('database', `${what}: the disk is full; free space and resume the job`, { cause: error });
+    return new BargeError('database', `${what}: the disk is full; ${thenGoOn('free space', job)}`, { cause: error });
   }
   if (code === 'SQLITE_READONLY' || code.startsWith('SQLITE_READONLY')) {
     return new BargeError('database', `${what} is read-only; check the file's permissions`, { cause: error });
   }
   if (code === 'SQLITE_NOTADB') {
     return new BargeError('database', `${what} is not a SQLite database (or is encrypted); pass another --db`, { cause: error });
-  }
-  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_CORRUPT') {
-    return new BargeError('database', `${what}: ${message}`, { cause: error });
   }
   return new BargeError('database', `${what}: ${message}`, { cause: error });
 }

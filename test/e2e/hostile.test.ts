@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { barge, BIN, readNdjson, rows } from '../helpers/cli.js';
+import { barge, readNdjson, rows } from '../helpers/cli.js';
+import { canMountReadOnly, inNamespace } from '../helpers/namespace.js';
 
 /**
  * Hostile names, hostile database paths and text encodings.
@@ -319,20 +319,8 @@ let namespaces = false;
 
 beforeAll(async () => {
   const dir = tmpdir();
-  fs.mkdirSync(path.join(dir, 'm'));
-  const probe = await execa('unshare', ['-rm', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs m && mount -o remount,ro m'], { cwd: dir, reject: false });
-  namespaces = probe.exitCode === 0;
+  namespaces = await canMountReadOnly(dir);
 });
-
-/** Runs a shell script in a private mount namespace, in `dir`; $BARGE is the CLI. */
-async function inNamespace(dir: string, script: string): Promise<void> {
-  const result = await execa('unshare', ['-rm', 'sh', '-c', `set -u\n${script}`], {
-    cwd: dir,
-    reject: false,
-    env: { ...process.env, BARGE: `node ${BIN}`, BARGE_DB: '', BARGE_DEBUG: '', NO_COLOR: '1' },
-  });
-  if (result.exitCode !== 0) throw new Error(`namespace script failed (${result.exitCode}): ${result.stderr}`);
-}
 
 function read(dir: string, name: string): string {
   return fs.readFileSync(path.join(dir, name), 'utf8');
@@ -440,13 +428,13 @@ describe('database paths', () => {
     `);
     // Atomic: the disk fills, the job's transaction rolls back, nothing of it stays.
     expect(read(dir, 'atomic.rc').trim()).toBe('3');
-    expectOneLine(read(dir, 'atomic.err').trimEnd(), 'database "d/atomic.db": the disk is full; free space and resume the job');
+    expectOneLine(read(dir, 'atomic.err').trimEnd(), 'database "d/atomic.db": the disk is full; free space and run the import again (an atomic job rolled back and left nothing)');
     const atomicDb = path.join(dir, 'atomic/atomic.db');
     expect(userTables(atomicDb)).toEqual([]);
     // Row mode: the disk fills after some batches; they stay, and the job resumes after them.
     expect(read(dir, 'full.rc').trim()).toBe('3');
     expect(read(dir, 'full.err').trimEnd()).toMatch(
-      /^barge: error: database "d\/x\.db": the disk is full; free space and resume the job \(job fill: the \d+ batches committed before this, \d+ records, stay\)$/,
+      /^barge: error: database "d\/x\.db": the disk is full; free space and resume it: barge import --resume fill \(job fill: the \d+ batches committed before this, \d+ records, stay\)$/,
     );
     // Whole batches were committed before the disk filled: 500 records each, less the rejected ones.
     const committed = rows<{ n: number }>(path.join(dir, 'full/x.db'), 'SELECT count(*) AS n FROM "fill ""it"""')[0]!.n;

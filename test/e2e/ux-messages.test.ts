@@ -75,7 +75,7 @@ const CASES: Case[] = [
     exit: 3,
     setup: (dir) => fs.symlinkSync('/dev/full', path.join(dir, 'full.ndjson')),
     args: () => ['import', 'fixtures/bad/products-bad-price.csv', ...SCHEMA, '--errors', 'full.ndjson'],
-    message: (dir) => `cannot write the error report "${path.join(fs.realpathSync(dir), 'full.ndjson')}": the disk is full; free space and try again`,
+    message: (dir) => `cannot write the error report "${path.join(fs.realpathSync(dir), 'full.ndjson')}": the disk is full; free space and run the import again (an atomic job rolled back and left nothing)`,
   },
   {
     code: 'database',

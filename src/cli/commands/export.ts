@@ -8,7 +8,7 @@ import { announceInterrupt, createProgressDisplay, progressModeFor } from '../..
 import { addBusyTimeout, addCommonOptions, integerFlag, valueOption, type CommonOptions } from '../options.js';
 import type { CommandOutcome } from '../outcome.js';
 import { exportJson, printExportSummary } from '../render/export-summary.js';
-import { interruptSignal } from '../signals.js';
+import { interruptSignal, throwIfInterrupted } from '../signals.js';
 
 interface ExportFlags extends CommonOptions {
   table?: string;
@@ -52,6 +52,7 @@ async function exportAction(flags: ExportFlags): Promise<CommandOutcome> {
   announceInterrupt(signal, progress, process.stderr, flags);
   let result: ExportResult;
   try {
+    throwIfInterrupted();
     result = await runExport(config, {
       stdout: process.stdout,
       onProgress: (p) => progress.update({ done: p.rows, total: p.total, records: p.rows }),

@@ -4,8 +4,8 @@ import type { ImportConfig, ImportMode, ImportResult } from '../../pipeline/impo
 import type { OnConflict } from '../../store/batch-writer.js';
 import { announceInterrupt, createProgressDisplay, progressModeFor } from '../../progress/progress-display.js';
 import { addBusyTimeout, addCommonOptions, addSourceOptions, integerFlag, sourceOptionsFrom, switchOption, valueOption, type CommonOptions, type SourceFlags } from '../options.js';
-import { printImportSummary, importJson } from '../render/import-summary.js';
-import { interruptSignal } from '../signals.js';
+import { printImportInterrupted, printImportSummary, importJson } from '../render/import-summary.js';
+import { interruptSignal, setQuitNote, throwIfInterrupted } from '../signals.js';
 import type { CommandOutcome } from '../outcome.js';
 
 interface ImportFlags extends CommonOptions, SourceFlags {
@@ -58,7 +58,10 @@ async function importAction(inputs: string[], flags: ImportFlags, command: Comma
   let result: ImportResult;
   try {
     const { runImport } = await import('../../pipeline/run-import.js');
+    throwIfInterrupted();
     result = await runImport(config, {
+      // A second signal quits at once: its line names the job it leaves behind.
+      onStart: ({ jobId }) => setQuitNote(config.dryRun ? undefined : `job ${jobId} stays "running", as after kill -9`),
       onProgress: (p) => progress.update({ done: p.bytesRead, total: p.totalBytes, records: p.records, rejected: p.rejected }),
       onWarning: (message) => { if (!flags.quiet) progress.log(`barge: ${message}`); },
     }, signal);
@@ -67,6 +70,8 @@ async function importAction(inputs: string[], flags: ImportFlags, command: Comma
   }
   if (flags.json) process.stdout.write(JSON.stringify(importJson(result, config)) + '\n');
   if (!flags.quiet) printImportSummary(process.stderr, result, config);
+  // Exit 130 is a failure, and --quiet prints failures: the job to resume must not go unsaid.
+  else if (result.status === 'interrupted') printImportInterrupted(process.stderr, result, config);
   return { exitCode: importExitCode(result) };
 }
 

@@ -3,6 +3,7 @@ import { BargeError } from '../../errors.js';
 import { getJob, JOB_STATUSES, listJobs, type JobStatus } from '../../store/jobs.js';
 import { addBusyTimeout, addCommonOptions, integerFlag, valueOption, type CommonOptions } from '../options.js';
 import type { CommandOutcome } from '../outcome.js';
+import { throwIfInterrupted } from '../signals.js';
 import { jobDetail, jobJson, jobsTable } from '../render/job-report.js';
 
 interface JobsFlags extends CommonOptions {
@@ -23,6 +24,8 @@ export function jobsCommand(run: (outcome: Promise<CommandOutcome>) => void): Co
   return command.action((id: string | undefined, flags: JobsFlags) => run(jobsAction(id, flags)));
 }
 
+const INTERRUPTED = 'jobs interrupted; nothing was printed';
+
 async function jobsAction(id: string | undefined, flags: JobsFlags): Promise<CommandOutcome> {
   if (id !== undefined && (flags.limit !== undefined || flags.status !== undefined)) {
     throw new BargeError('usage', '--limit and --status filter the list; do not give them with a job id');
@@ -31,15 +34,19 @@ async function jobsAction(id: string | undefined, flags: JobsFlags): Promise<Com
   const busyTimeoutMs = integerFlag('--busy-timeout', flags.busyTimeout, 0, 3_600_000)!;
   // Loaded here: better-sqlite3 is not needed to start the other commands.
   const { openDatabase } = await import('../../store/open-database.js');
+  throwIfInterrupted();
   const db = openDatabase(flags.db, { readonly: true, busyTimeoutMs });
   try {
     if (id !== undefined) {
       const job = getJob(db, id);
       if (job === undefined) throw new BargeError('usage', `no job ${JSON.stringify(id)} in ${flags.db}; list jobs with: barge jobs`);
+      throwIfInterrupted(INTERRUPTED);
       process.stdout.write(flags.json ? JSON.stringify(jobJson(job)) + '\n' : jobDetail(job));
       return { exitCode: 0 };
     }
     const jobs = listJobs(db, { limit, status: flags.status });
+    // Its queries are synchronous: a signal meanwhile is seen now, and wins over the output.
+    throwIfInterrupted(INTERRUPTED);
     if (flags.json) process.stdout.write(JSON.stringify(jobs.map(jobJson)) + '\n');
     else if (jobs.length === 0) process.stdout.write(flags.status ? `no ${flags.status} jobs in ${flags.db}\n` : `no jobs yet in ${flags.db}\n`);
     else process.stdout.write(jobsTable(jobs));

@@ -1,7 +1,10 @@
 import { Command, Option } from 'commander';
+import { BargeError } from '../../errors.js';
+import { ABORTED } from '../../pipeline/until-aborted.js';
 import type { SourceRecord } from '../../source/types.js';
 import { addSourceOptions, integerFlag, sourceOptionsFrom, switchOption, type SourceFlags } from '../options.js';
 import type { CommandOutcome } from '../outcome.js';
+import { interruptSignal, throwIfInterrupted } from '../signals.js';
 
 /** `barge schema infer <input>`: the schema import would infer, as a schema file to edit and pin. */
 export function schemaCommand(run: (outcome: Promise<CommandOutcome>) => void): Command {
@@ -24,20 +27,31 @@ export function schemaCommand(run: (outcome: Promise<CommandOutcome>) => void): 
   return schema;
 }
 
+const INTERRUPTED = 'schema infer interrupted; no schema was printed';
+
 async function inferAction(input: string, flags: SourceFlags): Promise<CommandOutcome> {
   const source = sourceOptionsFrom(flags);
   const inferRows = integerFlag('--infer-rows', flags.inferRows, 1, 1_000_000)!;
-  const [{ openInputs, recordsOf }, { schemaFromSamples, tableNameFromInput }, { checkName }] = await Promise.all([
+  const [{ openInputs, recordsOf }, { schemaFromSamples, tableNameFromInput }, { checkName }, { readUnlessAborted }, { abandonInput }] = await Promise.all([
     import('../../pipeline/record-source.js'), import('../../pipeline/resolve-schema.js'), import('../../schema/index.js'),
+    import('../../pipeline/run-validate.js'), import('../../source/open-input.js'),
   ]);
+  throwIfInterrupted();
   // schema infer has no --schema: its hint names --table alone.
   const table = flags.table ?? tableNameFromInput(input, '--table <name> to name the table in the schema');
   checkName(table, 'table');
-  const records = recordsOf(await openInputs([input], source), source);
+  const signal = interruptSignal();
+  const inputs = await openInputs([input], source);
+  const records = recordsOf(inputs, source);
   const samples: SourceRecord[] = [];
   try {
     while (samples.length < inferRows) {
-      const next = await records.next();
+      // An idle stdin may not give the sample for minutes: a signal must not wait for it.
+      const next = await readUnlessAborted(records.next(), signal, (read) => read.done === true);
+      if (next === ABORTED) {
+        for (const opened of inputs) abandonInput(opened);
+        throw new BargeError('interrupted', INTERRUPTED);
+      }
       if (next.done) break;
       for (const record of next.value) samples.push(record);
     }
@@ -45,6 +59,7 @@ async function inferAction(input: string, flags: SourceFlags): Promise<CommandOu
     await records.return(undefined).catch(() => undefined);
   }
   const { spec } = schemaFromSamples(table, samples.slice(0, inferRows), null);
+  throwIfInterrupted(INTERRUPTED);
   process.stdout.write(JSON.stringify(spec, null, 2) + '\n');
   return { exitCode: 0 };
 }

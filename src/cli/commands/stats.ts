@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { addBusyTimeout, addCommonOptions, integerFlag, valueOption, type CommonOptions } from '../options.js';
 import type { CommandOutcome } from '../outcome.js';
+import { throwIfInterrupted } from '../signals.js';
 
 interface StatsFlags extends CommonOptions {
   table?: string;
@@ -16,6 +17,8 @@ export function statsCommand(run: (outcome: Promise<CommandOutcome>) => void): C
   return command.action((flags: StatsFlags) => run(statsAction(flags)));
 }
 
+const INTERRUPTED = 'stats interrupted; nothing was printed';
+
 async function statsAction(flags: StatsFlags): Promise<CommandOutcome> {
   const busyTimeoutMs = integerFlag('--busy-timeout', flags.busyTimeout, 0, 3_600_000)!;
   // Loaded here, not at the top: every command's start would otherwise load better-sqlite3 and,
@@ -25,9 +28,12 @@ async function statsAction(flags: StatsFlags): Promise<CommandOutcome> {
     import('../../store/stats.js'),
     import('../render/stats-report.js'),
   ]);
+  throwIfInterrupted();
   const db = openDatabase(flags.db, { readonly: true, busyTimeoutMs });
   try {
     const stats = collectStats(db, { table: flags.table, dbName: flags.db });
+    // Its queries are synchronous: a signal meanwhile is seen now, and wins over the output.
+    throwIfInterrupted(INTERRUPTED);
     // stats' report is its data: stdout, as text or as --json.
     process.stdout.write(flags.json ? JSON.stringify(statsJson(stats, flags.db, flags.table)) + '\n' : statsReport(stats, flags.db, flags.table));
   } finally {

@@ -4,8 +4,8 @@ import type { ValidateConfig, ValidateResult } from '../../pipeline/run-validate
 import { announceInterrupt, createProgressDisplay, progressModeFor } from '../../progress/progress-display.js';
 import { addBusyTimeout, addCommonOptions, addSourceOptions, integerFlag, sourceOptionsFrom, switchOption, valueOption, type CommonOptions, type SourceFlags } from '../options.js';
 import type { CommandOutcome } from '../outcome.js';
-import { printValidateSummary, validateJson } from '../render/validate-summary.js';
-import { interruptSignal } from '../signals.js';
+import { printValidateInterrupted, printValidateSummary, validateJson } from '../render/validate-summary.js';
+import { interruptSignal, throwIfInterrupted } from '../signals.js';
 
 interface ValidateFlags extends CommonOptions, SourceFlags {
   batchSize: string;
@@ -50,6 +50,7 @@ async function validateAction(inputs: string[], flags: ValidateFlags): Promise<C
   let result: ValidateResult;
   try {
     const { runValidate } = await import('../../pipeline/run-validate.js');
+    throwIfInterrupted();
     result = await runValidate(config, {
       onProgress: (p) => progress.update({ done: p.bytesRead, total: p.totalBytes, records: p.records, rejected: p.rejected }),
       onWarning: (message) => { if (!flags.quiet) progress.log(`barge: ${message}`); },
@@ -59,6 +60,8 @@ async function validateAction(inputs: string[], flags: ValidateFlags): Promise<C
   }
   if (flags.json) process.stdout.write(JSON.stringify(validateJson(result, inputs)) + '\n');
   if (!flags.quiet) printValidateSummary(process.stderr, result, inputs);
+  // Exit 130 is a failure, and --quiet prints failures.
+  else if (result.stoppedEarly === 'interrupted') printValidateInterrupted(process.stderr, result, inputs);
   if (result.stoppedEarly === 'interrupted') return { exitCode: 130 };
   return { exitCode: result.counts.rejected > 0 ? 1 : 0 };
 }

@@ -45,9 +45,7 @@ export function printImportSummary(stream: NodeJS.WritableStream, result: Import
     return;
   }
   const c = result.counts;
-  const what = result.dryRun ? 'dry run of' : 'import of';
-  const inputs = result.inputs.map((input) => (input === '-' ? 'stdin' : input)).join(', ') || `job ${result.jobId}`;
-  lines.push(`barge: ${what} ${inputs} into "${result.table}": ${headline(result, result.inputs, config.dbPath)}`);
+  lines.push(firstLine(result, config));
   // A dry run wrote nothing: its counts are what it would have done.
   const would = result.dryRun ? 'would be ' : '';
   const counts = [`read ${groupDigits(c.read)}`, `${would}inserted ${groupDigits(c.inserted)}`];
@@ -63,6 +61,23 @@ export function printImportSummary(stream: NodeJS.WritableStream, result: Import
   if (unshown > 0 && result.firstErrors.length > 0) lines.push(`  ... and ${plural(unshown, 'more rejected record')}${result.reportPath ? ' in the report' : ''}`);
   if (result.reportPath) lines.push(`  report: ${result.reportPath} (fix the records and import it again)`);
   stream.write(lines.join('\n') + '\n');
+}
+
+/** `barge: import of products.csv into "products": <headline>` */
+function firstLine(result: ImportResult, config: Pick<ImportConfig, 'dbPath'>): string {
+  const what = result.dryRun ? 'dry run of' : 'import of';
+  const inputs = result.inputs.map((input) => (input === '-' ? 'stdin' : input)).join(', ') || `job ${result.jobId}`;
+  return `barge: ${what} ${inputs} into "${result.table}": ${headline(result, result.inputs, config.dbPath)}`;
+}
+
+/**
+ * An interrupted import under --quiet: the summary's first line alone, naming the job (what to
+ * resume, or what `barge jobs` shows) when that line does not.
+ */
+export function printImportInterrupted(stream: NodeJS.WritableStream, result: ImportResult, config: Pick<ImportConfig, 'dbPath'>): void {
+  const line = firstLine(result, config);
+  const job = result.dryRun || line.includes(result.jobId) ? '' : ` (job ${result.jobId})`;
+  stream.write(`${line}${job}\n`);
 }
 
 function headline(result: ImportResult, inputs: string[], dbPath: string): string {

@@ -29,12 +29,8 @@ export function validateJson(result: ValidateResult, inputs: string[]) {
  */
 export function printValidateSummary(stream: NodeJS.WritableStream, result: ValidateResult, inputs: string[]): void {
   const c = result.counts;
-  const names = inputs.map((input) => (input === '-' ? 'stdin' : input)).join(', ');
-  const verdict = result.stoppedEarly === 'interrupted'
-    ? `interrupted after ${plural(c.read, 'record')}${c.rejected > 0 ? `, ${plural(c.rejected, 'invalid record')} so far` : ''}`
-    : c.rejected > 0 ? plural(c.rejected, 'invalid record') : 'every record is valid';
   const lines = [
-    `barge: validate ${names} against "${result.table}" (${result.schemaOrigin} schema): ${verdict}`,
+    firstLine(result, inputs),
     `  read ${groupDigits(c.read)}, valid ${groupDigits(c.valid)}, rejected ${groupDigits(c.rejected)}`,
     `  ${(result.durationMs / 1000).toFixed(1)} s, ${groupDigits(result.recordsPerSecond)} records/s`,
   ];
@@ -44,4 +40,19 @@ export function printValidateSummary(stream: NodeJS.WritableStream, result: Vali
   if (unshown > 0 && result.firstErrors.length > 0) lines.push(`  ... and ${plural(unshown, 'more invalid record')}${result.reportPath ? ' in the report' : ''}`);
   if (result.reportPath) lines.push(`  report: ${result.reportPath} (fix the records, then import it)`);
   stream.write(lines.join('\n') + '\n');
+}
+
+/** `barge: validate products.csv against "products" (file schema): <verdict>` */
+function firstLine(result: ValidateResult, inputs: string[]): string {
+  const c = result.counts;
+  const names = inputs.map((input) => (input === '-' ? 'stdin' : input)).join(', ');
+  const verdict = result.stoppedEarly === 'interrupted'
+    ? `interrupted after ${plural(c.read, 'record')}${c.rejected > 0 ? `, ${plural(c.rejected, 'invalid record')} so far` : ''}`
+    : c.rejected > 0 ? plural(c.rejected, 'invalid record') : 'every record is valid';
+  return `barge: validate ${names} against "${result.table}" (${result.schemaOrigin} schema): ${verdict}`;
+}
+
+/** An interrupted validate under --quiet: the summary's first line alone. */
+export function printValidateInterrupted(stream: NodeJS.WritableStream, result: ValidateResult, inputs: string[]): void {
+  stream.write(`${firstLine(result, inputs)}\n`);
 }
