@@ -4,6 +4,7 @@ import type { Db } from '../store/open-database.js';
 import type { ImportConfig } from './import-config.js';
 import { checksumFile } from './record-source.js';
 import fs from 'node:fs';
+import path from 'node:path';
 import { describeOwner, jobOwnerAlive } from './job-owner.js';
 
 /**
@@ -85,4 +86,28 @@ function whatStays(job: JobRecord): string {
     `its ${batches} committed batch${batches === 1 ? '' : 'es'} (${loaded} record${loaded === 1 ? '' : 's'} loaded) stay in "${job.table}": ` +
     `load the rest under a new --job-id (with --on-conflict ignore, a table with a key skips the records already loaded)`
   );
+}
+
+/**
+ * A re-run under the --job-id of an interrupted batch/row job resumes it with the job's own
+ * inputs and options (prepareResume). Where the re-run asked for others (--errors b.ndjson,
+ * --mode batch), they are not used: said, rather than dropped without a word. Options left
+ * out of the re-run compare as their defaults, which is what that command line would mean.
+ */
+export function optionsNotUsedOnResume(given: ImportConfig, kept: ImportConfig): string[] {
+  const differs: string[] = [];
+  const note = (flag: string, asked: unknown, own: unknown) => {
+    if (asked !== undefined && JSON.stringify(asked) !== JSON.stringify(own)) differs.push(`${flag} ${String(asked)} (the job's: ${own === undefined ? 'none' : String(own)})`);
+  };
+  // The job keeps its paths resolved; the re-run's are as typed.
+  const resolved = (file: string | undefined) => (file === undefined || file === '-' ? file : path.resolve(file));
+  if (given.inputs.map(resolved).join('\0') !== kept.inputs.map(resolved).join('\0')) differs.push(`inputs ${given.inputs.join(' ')} (the job's: ${kept.inputs.join(' ')})`);
+  note('--table', given.table, kept.table);
+  note('--schema', resolved(given.schemaPath), resolved(kept.schemaPath));
+  note('--mode', given.mode, kept.mode);
+  note('--batch-size', given.batchSize, kept.batchSize);
+  note('--max-errors', given.maxErrors, kept.maxErrors);
+  note('--on-conflict', given.onConflict, kept.onConflict);
+  note('--errors', resolved(given.errorsPath), resolved(kept.errorsPath));
+  return differs;
 }

@@ -18,7 +18,7 @@ import { addToBatch, newBatch, refsOf, rollBackWhole, type GatheredBatch, type R
 import { chooseSource } from './choose-source.js';
 import type { ValidatedSource } from './validated-source.js';
 import { emptyCounts, type ImportConfig, type ImportEvents, type ImportResult } from './import-config.js';
-import { prepareResume } from './resume.js';
+import { optionsNotUsedOnResume, prepareResume } from './resume.js';
 import { describeInputs, openInputs, recordsOf } from './record-source.js';
 import { IdleChecksums } from './idle-checksums.js';
 import { schemaBeforeReading, schemaFromSamples, type ResolvedSchema } from './resolve-schema.js';
@@ -128,6 +128,7 @@ class ImportRun {
 
   async run(): Promise<ImportResult> {
     let resumeFrom: JobRecord | undefined;
+    let resumeNotice: string | undefined;
     if (this.config.resume) {
       const prepared = await prepareResume(this.db, this.config);
       this.config = prepared.config;
@@ -142,8 +143,10 @@ class ImportRun {
       if (previous && previous.checkpoint && previous.checkpoint.batches > 0 && previous.mode !== 'atomic') {
         // A cron retry of an interrupted batch/row job continues it rather than loading its batches twice.
         const prepared = await prepareResume(this.db, { ...this.config, resume: previous.id });
-        // Said once the resume is checked: a refused one (stdin, a changed input) only says why.
-        this.events.onWarning?.(`job "${previous.id}" was ${previous.status}: resuming it after batch ${previous.checkpoint.batches}`);
+        // Said once the resume is checked (below, with its report): a refused one only says why.
+        const notUsed = optionsNotUsedOnResume(this.config, prepared.config);
+        resumeNotice = `job "${previous.id}" was ${previous.status}: resuming it after batch ${previous.checkpoint.batches}` +
+          (notUsed.length > 0 ? `, with its own options: not used ${notUsed.join(', ')}` : '');
         this.config = prepared.config;
         resumeFrom = prepared.job;
       } else if (previous) {
@@ -155,6 +158,7 @@ class ImportRun {
     const config = this.config;
     // A bad --errors is a usage error before anything is read or recorded (startJob opens it).
     const reportPath = reportPathFor(config);
+    if (resumeNotice !== undefined) this.events.onWarning?.(resumeNotice);
     const inputs = await openInputs(config.inputs, config.source);
     const totalBytes = inputs.every((input) => input.size !== undefined) ? inputs.reduce((sum, input) => sum + input.size!, 0) : undefined;
     const records = recordsOf(inputs, config.source);

@@ -121,3 +121,23 @@ describe('a stdin job run again under its --job-id', () => {
     );
   });
 });
+
+describe('a re-run under the --job-id of an interrupted job', () => {
+  it('says which of the options it was given the resumed job does not use (they were dropped without a word)', async () => {
+    const { dir, db } = await interruptedJob();
+    const same = ['import', 'numbered.csv', '--schema', 'numbered.schema.json', '--db', 'r.db', '--mode', 'row', '--batch-size', '500', '--job-id', 'rs'];
+    const result = await barge(dir, [...same, '--errors', 'elsewhere.ndjson', '--on-conflict', 'ignore']);
+    expect(result.exitCode).toBe(0);
+    const notice = result.stderr.split('\n')[0]!;
+    expect(notice).toMatch(/^barge: job "rs" was interrupted: resuming it after batch \d+, with its own options: not used --on-conflict ignore \(the job's: error\), --errors \S*\/elsewhere\.ndjson \(the job's: \S*\/numbered\.errors\.ndjson\)$/);
+    expect(rows<{ n: number }>(db, 'SELECT count(*) AS n FROM numbered')[0]!.n).toBe(N);
+  });
+
+  it('with the same command line says only that it resumes', async () => {
+    const { dir, db } = await interruptedJob();
+    const result = await barge(dir, ['import', 'numbered.csv', '--schema', 'numbered.schema.json', '--db', 'r.db', '--mode', 'row', '--batch-size', '500', '--job-id', 'rs']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr.split('\n')[0]).toMatch(/^barge: job "rs" was interrupted: resuming it after batch \d+$/);
+    expect(rows<{ n: number }>(db, 'SELECT count(*) AS n FROM numbered')[0]!.n).toBe(N);
+  });
+});
