@@ -63,8 +63,8 @@ export async function prepareResume(db: Db, config: ImportConfig): Promise<{ con
       mode: saved.mode ?? config.mode,
       maxErrors: saved.maxErrors,
       onConflict: saved.onConflict ?? config.onConflict,
-      // Emptied with the job's first commit (run-import.ts): again only if none was made.
-      truncate: saved.truncate === true && job.checkpoint === null,
+      // Emptied with the job's first batch that loaded rows (run-import.ts): again only if none did.
+      truncate: saved.truncate === true && (job.checkpoint === null || rowsLoaded(job.checkpoint.counts) === 0),
       errorsPath: saved.errorsPath,
       jobId: id,
       resume: id,
@@ -110,4 +110,8 @@ export function optionsNotUsedOnResume(given: ImportConfig, kept: ImportConfig):
   note('--on-conflict', given.onConflict, kept.onConflict);
   note('--errors', resolved(given.errorsPath), resolved(kept.errorsPath));
   return differs;
+}
+
+function rowsLoaded(counts: { inserted: number; updated: number; ignored: number }): number {
+  return counts.inserted + counts.updated + counts.ignored;
 }

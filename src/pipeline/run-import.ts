@@ -105,7 +105,7 @@ class ImportRun {
   /** --truncate (atomic): the other tables' foreign keys into the table, checked before COMMIT. */
   private truncatedReferences: Reference[] = [];
   /**
-   * --truncate (batch, row): the table to empty in the first transaction that commits (see
+   * --truncate (batch, row): the table to empty in the first transaction that loads rows (see
    * truncateInTransaction); undefined once one has, or when there is nothing to empty.
    */
   private pendingTruncate: string | undefined;
@@ -261,7 +261,10 @@ class ImportRun {
       this.saveCheckpoint = config.dryRun ? undefined : checkpointWriter(this.db);
       await this.load(source, totalBytes);
       // An input with no records commits no batch: a reload of nothing still empties the table.
-      if (!this.interrupted && this.pendingTruncate !== undefined) this.commitAlone(() => undefined);
+      // (Not when records were rejected: a reload that loaded nothing leaves the old rows.)
+      if (!this.interrupted && this.pendingTruncate !== undefined && this.counts.rejected === 0) {
+        this.commitAlone(() => this.truncateInTransaction());
+      }
     } catch (error) {
       failure = error;
     } finally {
@@ -418,7 +421,7 @@ class ImportRun {
     const given = this.config.onConflict === 'update' ? this.givenColumns(batch, rowIndex) : undefined;
     const outcome = this.write(() => {
       this.scope.beginBatch();
-      this.truncateInTransaction();
+      if (rows.length > 0) this.truncateInTransaction();
       return this.writer.write(rows, given);
     });
     const failed = new Map<number, FieldError[]>();
@@ -443,7 +446,9 @@ class ImportRun {
       this.checkpoint();
       this.scope.commitBatch();
     });
-    this.pendingTruncate = undefined;
+    // Emptied for good once a batch has loaded rows; until then each batch that writes does it
+    // again (a DELETE that found the table empty already costs nothing).
+    if (outcome.inserted + outcome.updated + outcome.ignored > 0) this.pendingTruncate = undefined;
   }
 
   /**
@@ -481,20 +486,20 @@ class ImportRun {
 
   /**
    * --truncate (batch, row): empties the table in the transaction open now, so that it commits
-   * with the first batch (or checkpoint) and a job that stops before that leaves the old rows. A
+   * with the first batch that loads rows, and a job that stops before that leaves the old rows. A
    * batch rolled back takes the DELETE with it: the next transaction does it again.
    */
   private truncateInTransaction(): void {
     if (this.pendingTruncate !== undefined) this.db.exec(`DELETE FROM ${quoteIdent(this.pendingTruncate)}`);
   }
 
-  /** Work with no rows of its own (a rolled-back batch's checkpoint), committed with a pending --truncate. */
+  /**
+   * Work with no rows of its own (a rolled-back batch's checkpoint) in its own transaction. It
+   * does not empty the table for a pending --truncate: a reload stopped by its rejected records
+   * (--fail-fast in the first batch) would have deleted the old rows and loaded none.
+   */
   private commitAlone(work: () => void): void {
-    this.write(() => this.inOwnTransaction(() => {
-      this.truncateInTransaction();
-      work();
-    }));
-    this.pendingTruncate = undefined;
+    this.write(() => this.inOwnTransaction(work));
   }
 
   private inOwnTransaction(work: () => void): void {

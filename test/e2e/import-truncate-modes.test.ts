@@ -53,7 +53,7 @@ describe('--truncate in batch and row mode empties the table with the first batc
     });
   }
 
-  it('batch: a first batch rolled back still commits the truncate with its checkpoint, so a resume would not empty the table again', async () => {
+  it('batch: a first batch rolled back does not empty the table; the next batch that loads rows does', async () => {
     const dir = workdir();
     const db = await keepTable(dir);
     fs.writeFileSync(path.join(dir, 'k.json'), JSON.stringify({ table: 'keep', columns: { a: { type: 'integer', min: 0 }, b: { type: 'string' } } }));
@@ -61,6 +61,20 @@ describe('--truncate in batch and row mode empties the table with the first batc
     const result = await barge(dir, ['import', 'seed.csv', '--schema', 'k.json', '--db', 't.db', '--truncate', '--mode', 'batch', '--batch-size', '2']);
     expect(result.exitCode).toBe(1);
     expect(keep(db)).toEqual([{ a: 9, b: 's' }, { a: 10, b: 't' }]);
+  });
+
+  it('a reload stopped by its rejected records before any row loaded (--fail-fast, or every record bad) leaves the old rows', async () => {
+    const dir = workdir();
+    const db = await keepTable(dir);
+    fs.writeFileSync(path.join(dir, 'k.json'), JSON.stringify({ table: 'keep', columns: { a: { type: 'integer', min: 0 }, b: { type: 'string' } } }));
+    fs.writeFileSync(path.join(dir, 'first-bad.csv'), 'a,b\n-7,q\n8,r\n9,s\n');
+    const failFast = await barge(dir, ['import', 'first-bad.csv', '--schema', 'k.json', '--db', 't.db', '--truncate', '--mode', 'batch', '--batch-size', '2', '--fail-fast']);
+    expect(failFast.exitCode).toBe(1);
+    expect(keep(db)).toEqual(OLD);
+    fs.writeFileSync(path.join(dir, 'all-bad.csv'), 'a,b\n-7,q\n-8,r\n-9,s\n');
+    const allBad = await barge(dir, ['import', 'all-bad.csv', '--schema', 'k.json', '--db', 't.db', '--truncate', '--mode', 'row', '--batch-size', '2']);
+    expect(allBad.exitCode).toBe(1);
+    expect(keep(db)).toEqual(OLD);
   });
 
   it('atomic (unchanged): a failed reload leaves the old rows; a good one replaces them', async () => {

@@ -401,3 +401,27 @@ describe('--quiet: an interrupted run prints its one line (exit 130 is a failure
     expect(String(result.stderr)).toMatch(/^barge: validate stdin against "numbered" \(file schema\): interrupted after [\d,]+ records$/);
   });
 });
+
+describe('stats and jobs blocked on a lock', () => {
+  it.each([['stats'], ['jobs']])('%s: Ctrl-C ends it at once, not when SQLite stops waiting (--busy-timeout)', async (command) => {
+    const dir = workdir();
+    const file = path.join(dir, 'locked.db');
+    // A rollback-journal database: another process's EXCLUSIVE lock keeps even readers out.
+    const holder = new Database(file);
+    holder.exec('CREATE TABLE t (a); BEGIN EXCLUSIVE; INSERT INTO t VALUES (1)');
+    try {
+      const started = Date.now();
+      const run = execa('node', [BIN, command, '--db', 'locked.db', '--busy-timeout', '20000'], { cwd: dir, reject: false });
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      run.kill('SIGINT');
+      const result = await run;
+      // Before: both Ctrl-Cs waited for the 20 s busy timeout, then it printed as if nothing came.
+      expect(Date.now() - started).toBeLessThan(8000);
+      expect(result.signal ?? String(result.exitCode)).toMatch(/SIGINT|130/);
+      expect(result.stdout).toBe('');
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+  });
+});

@@ -38,7 +38,7 @@ export function importCommand(run: (outcome: Promise<CommandOutcome>) => void): 
     .addOption(valueOption('--max-errors <n>', 'stop after n rejected records', 'no limit'))
     .addOption(switchOption('--fail-fast', 'same as --max-errors 1'))
     .addOption(new Option('--on-conflict <action>', 'what a record whose primary or unique key already exists does').choices(['error', 'ignore', 'replace', 'update']).default('error', 'error'))
-    .addOption(switchOption('--truncate', 'empty the table first, in the same transaction as the load (atomic) or as its first batch (batch, row)'))
+    .addOption(switchOption('--truncate', 'empty the table first, in the same transaction as the load (atomic) or as its first batch that loads rows (batch, row)'))
     .addOption(switchOption('--dry-run', 'do everything, including constraint checks against the database, then roll back'))
     .addOption(valueOption('--errors <path>', 'error report path: .ndjson, .jsonl, .csv or .json', '<input base name>.errors.ndjson'))
     .addOption(valueOption('--job-id <id>', 'name the job; running a job id that succeeded again does nothing', 'generated from the time'))

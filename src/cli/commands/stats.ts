@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { addBusyTimeout, addCommonOptions, integerFlag, valueOption, type CommonOptions } from '../options.js';
 import type { CommandOutcome } from '../outcome.js';
-import { throwIfInterrupted } from '../signals.js';
+import { throwIfInterrupted, withDefaultSignalActions } from '../signals.js';
 
 interface StatsFlags extends CommonOptions {
   table?: string;
@@ -29,9 +29,9 @@ async function statsAction(flags: StatsFlags): Promise<CommandOutcome> {
     import('../render/stats-report.js'),
   ]);
   throwIfInterrupted();
-  const db = openDatabase(flags.db, { readonly: true, busyTimeoutMs });
+  const db = withDefaultSignalActions(() => openDatabase(flags.db, { readonly: true, busyTimeoutMs }));
   try {
-    const stats = collectStats(db, { table: flags.table, dbName: flags.db });
+    const stats = withDefaultSignalActions(() => collectStats(db, { table: flags.table, dbName: flags.db }));
     // Its queries are synchronous: a signal meanwhile is seen now, and wins over the output.
     throwIfInterrupted(INTERRUPTED);
     // stats' report is its data: stdout, as text or as --json.
