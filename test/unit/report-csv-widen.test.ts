@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { ErrorReport } from '../../src/report/error-report.js';
+import { tempDir } from '../helpers/temp-dirs.js';
 import type { ReportEntry } from '../../src/report/report-entry.js';
 import { csvRecords } from '../../src/report/widen-csv-report.js';
 
@@ -27,7 +27,7 @@ function start(id: number, batch = id): string {
 }
 
 function scratch(name: string): string {
-  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'barge-widen-')), name);
+  return path.join(tempDir('barge-widen-'), name);
 }
 
 function write(file: string, entries: ReportEntry[], resumable = false): ErrorReport {

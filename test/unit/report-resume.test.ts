@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ErrorReport } from '../../src/report/error-report.js';
+import { tempDir } from '../helpers/temp-dirs.js';
 import type { ReportEntry } from '../../src/report/report-entry.js';
 
 // A resumed job's report is cut back to its size at the last committed batch (the checkpoint
@@ -17,7 +17,7 @@ function entry(id: number): ReportEntry {
 }
 
 function scratch(name: string): string {
-  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'barge-report-')), name);
+  return path.join(tempDir('barge-report-'), name);
 }
 
 describe('ErrorReport: a resumed job\'s report', () => {

@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { BargeError } from '../../src/errors.js';
 import { foreignKeysOf, referenceProblem } from '../../src/pipeline/table-checks.js';
 import { createTableStatements, indexName, loadSchemaFile, parseSchemaSpec } from '../../src/schema/index.js';
+import { tempDir } from '../helpers/temp-dirs.js';
 
 // Repeated and redundant indexes, references to a key of the table itself (src/schema/schema-file.ts),
 // index names (src/schema/to-ddl.ts) and references into a database (src/pipeline/table-checks.ts).
@@ -47,7 +47,7 @@ describe('indexes in a schema file', () => {
   });
 
   it('loadSchemaFile checks them; a schema barge kept (parsed without fromFile) still reads, and its repeat is created once', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'barge-schema-'));
+    const dir = tempDir('barge-schema-');
     const file = join(dir, 'dup.json');
     const json = { table: 't', columns, indexes: [['a'], ['a']] };
     writeFileSync(file, JSON.stringify(json));

@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BargeError } from '../../src/errors.js';
 import { loadSchemaFile, parseSchemaSpec } from '../../src/schema/index.js';
+import { tempDir } from '../helpers/temp-dirs.js';
 
 const products = {
   table: 'products',
@@ -199,7 +199,7 @@ describe('parseSchemaSpec', () => {
 });
 
 describe('loadSchemaFile', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'barge-schema-'));
+  const dir = tempDir('barge-schema-');
 
   it('reads a file', () => {
     const path = join(dir, 'products.schema.json');
