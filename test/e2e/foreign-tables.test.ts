@@ -178,6 +178,17 @@ describe('a column with no declared type keeps each value\'s type', () => {
       { name: 'v', declaredType: '', type: 'any' },
     ]);
   });
+
+  it('barge stats prints a STRICT table\'s ANY column as declared, with no "(any)" beside it (it printed "v ANY (any)")', async () => {
+    const dir = workdir();
+    makeDb(dir, 'a.db', 'CREATE TABLE s (id INTEGER PRIMARY KEY, v ANY, w TEXT) STRICT; CREATE TABLE n (id INTEGER PRIMARY KEY, v ANY)');
+    const text = (await ok(dir, ['stats', '--db', 'a.db'])).stdout;
+    expect(text).toContain('v ANY, w TEXT');
+    expect(text).not.toContain('(any)');
+    const json = JSON.parse((await ok(dir, ['stats', '--db', 'a.db', '--json'])).stdout) as { tables: Array<{ name: string; columns: unknown[] }> };
+    expect(json.tables.find((t) => t.name === 's')?.columns).toContainEqual({ name: 'v', declaredType: 'ANY', type: 'any' });
+    expect(json.tables.find((t) => t.name === 'n')?.columns).toContainEqual({ name: 'v', declaredType: 'ANY', type: 'string' });
+  });
 });
 
 describe('SQLite\'s own datetime text (a space for the T) in DATETIME/TIMESTAMP columns', () => {

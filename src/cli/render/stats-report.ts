@@ -100,7 +100,10 @@ export function statsReport(stats: DatabaseStats, db: string, table: string | un
 /** "price REAL", or "active INTEGER (boolean)" when barge knows more than the declared type says. */
 function columnText(column: ColumnStats): string {
   const declared = column.declaredType || '(no type)';
-  const extra = column.type !== null && column.type !== typeFromDeclared(column.declaredType) ? ` (${column.type})` : '';
+  // A STRICT table's ANY column is `any` (kept as given) where elsewhere ANY is a string of
+  // NUMERIC affinity: the column's own `any` is what its declared type says, not more.
+  const said = typeFromDeclared(column.declaredType, column.type === 'any');
+  const extra = column.type !== null && column.type !== said ? ` (${column.type})` : '';
   return `${column.name} ${declared}${extra}`;
 }
 
