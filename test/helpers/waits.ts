@@ -33,3 +33,26 @@ export const hasScript: boolean = (() => {
     return false;
   }
 })();
+
+/**
+ * Whether the process has a handler for SIGHUP (bit 1 of SigCgt in /proc/<pid>/status):
+ * bin/barge.js installs its SIGINT/SIGTERM/SIGHUP handlers before anything else loads, so
+ * a signal sent after this is barge's to handle, never Node's default death. Linux only.
+ */
+export function catchesSignals(pid: number): boolean {
+  try {
+    const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return caught !== undefined && (BigInt(`0x${caught}`) & 1n) === 1n;
+  } catch {
+    return false;
+  }
+}
+
+/** Polls `condition` every 10 ms until it holds; throws, naming `what`, after `timeoutMs`. */
+export async function waitUntil(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
