@@ -65,8 +65,8 @@
  * the fields of the open record, the text of its open field so far (with `relaxQuotes`,
  * an open quoted field's text as read too, to read it again unquoted), and a few
  * characters held back where a decision needs to see what follows (a CR that may start a
- * CRLF, a quote that may be doubled). As csv-parse did, a record whose line break is the
- * very last character of a push is handed on with the next push.
+ * CRLF, a quote that may be doubled). A record whose LF (or CRLF) is the last character of
+ * a push is handed on at once; one whose CR is waits for the next push.
  */
 
 export type CsvErrorCode =
@@ -339,7 +339,7 @@ export class CsvTokenizer {
     const keepRaw = this.keepRaw;
     const reportStray = this.reportStrayQuotes;
     // What a closing quote needs to see after it: a doubled quote, the delimiter, a CRLF
-    // (and, as csv-parse, a line break that is the last character waits for the next push).
+    // (a CR that is the last character waits for the next push: it may start a CRLF).
     const afterQuote = Math.max(qlen, dlen, 2);
     // What an unquoted field's text may end with that the next push could make a
     // delimiter, or a quote where a quote is an error.
@@ -457,9 +457,11 @@ export class CsvTokenizer {
             continue main;
           }
           // A line break ends the record: LF, CRLF or a lone CR (a CR that ends the push
-          // waits for the next one, which may start with its LF).
+          // waits for the next one, which may start with its LF). A record whose LF ends the
+          // push is handed on now: csv-parse held it for the next push, so the last line a
+          // `tail -f … | barge import -` had sent waited, unloaded, for the line after it.
           const eolLength = text.charCodeAt(end) === CR && text.charCodeAt(end + 1) === LF ? 2 : 1;
-          if (end + eolLength === len && !final) {
+          if (end + 1 === len && !final && text.charCodeAt(end) === CR) {
             stopAt = end;
             if (end > start) part += text.slice(start, end);
             if (part === '') mode = FIELD_START;
@@ -515,7 +517,8 @@ export class CsvTokenizer {
           if (nextLf < close || nextCr < close) breaks = true;
         }
         const after = close + qlen;
-        if (after + afterQuote > len && !final) {
+        // (A closing quote with the push's last character, an LF, after it ends its record now.)
+        if (after + afterQuote > len && !final && !(after + 1 === len && text.charCodeAt(after) === LF)) {
           stopAt = close;
           if (relaxed && (carried + (stopAt - recordStart) > maxRecordChars || (quoteStart < 0 ? quotedBefore + stopAt : stopAt - quoteStart) > relaxedQuoteChars)) break;
           part += text.slice(pos, close);
