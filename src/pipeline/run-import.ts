@@ -32,6 +32,7 @@ import { currentOwner, describeOwner, jobOwnerAlive } from './job-owner.js';
 import { conflictTarget, foreignKeysOf, checkTableMatchesSchema, checkReferencedTables, hasUniqueKey } from './table-checks.js';
 import { orphansLeft, referencesInto, truncateProblem, type Reference } from './truncate-references.js';
 import { claimJob, JobFinishedMeanwhile } from './job-claim.js';
+import { dropCreatedTable } from './drop-created-table.js';
 
 const FIRST_ERRORS_KEPT = 5;
 
@@ -109,6 +110,8 @@ class ImportRun {
    * truncateInTransaction); undefined once one has, or when there is nothing to empty.
    */
   private pendingTruncate: string | undefined;
+  /** batch/row: the table this run created (in its own transaction), dropped if no batch commits. */
+  private createdTable: string | undefined;
   /** --job-id of a job that failed before (and is not resumed): its row, replaced when this run claims the job. */
   private replaces: JobRecord | undefined;
   /** A resumed job: the time its earlier runs took (as far as they recorded it). */
@@ -521,6 +524,7 @@ class ImportRun {
       }
       for (const statement of createTableStatements(spec)) this.db.exec(statement);
       saveSchema(this.db, spec);
+      if (!this.scope.outer) this.createdTable = spec.table;
     });
   }
 
@@ -542,6 +546,8 @@ class ImportRun {
       this.scope.abandon();
       rolledBack = this.scope.outer;
       status = this.interrupted ? 'interrupted' : 'failed';
+      // Nothing committed: the new table goes too (an atomic job's went with its ROLLBACK).
+      if (this.createdTable !== undefined && this.batchesCommitted === 0) dropCreatedTable(this.db, this.createdTable);
     } else {
       const commit = !config.dryRun && !(config.mode === 'atomic' && this.counts.rejected > 0);
       try {
