@@ -40,6 +40,10 @@ export interface ValidateResult {
  */
 export async function runValidate(config: ValidateConfig, events: ImportEvents = {}, signal?: AbortSignal): Promise<ValidateResult> {
   const started = Date.now();
+  // A split run that starts again on one thread must not say its warnings twice.
+  const said = new Set<string>();
+  const warn = events.onWarning;
+  events = { ...events, onWarning: (message) => { if (!said.has(message)) { said.add(message); warn?.(message); } } };
   const plan = planSplit(config.inputs, config.source);
   if (plan !== undefined) {
     try {
@@ -99,6 +103,12 @@ async function validateRun(
     before = schemaBeforeReading(db, { schemaPath: config.schemaPath, table: config.table, firstInput: config.inputs[0]! });
   } finally {
     db?.close();
+  }
+  // `--table prodcts` or `--db typo.db`, mistyped: the records were checked against a schema
+  // inferred from them and all passed, exit 0, with "(inferred schema)" the only hint.
+  if (!('spec' in before) && config.table !== undefined && config.schemaPath === undefined) {
+    const where = db === undefined ? `no database ${config.dbPath}, so no table ${JSON.stringify(config.table)}` : `no table ${JSON.stringify(config.table)} in ${config.dbPath}`;
+    events.onWarning?.(`${where}: the records are checked against a schema inferred from them (give --schema to check them against one)`);
   }
   // Split: this thread reads up to the split, and learns the header and where its part ends.
   let header: readonly string[] | undefined;
