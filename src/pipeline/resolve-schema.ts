@@ -113,10 +113,11 @@ export function schemaFromSamples(table: string, samples: SourceRecord[], remedy
     const first = samples[0];
     if (first === undefined) throw new BargeError('usage', `cannot infer a schema for "${table}": the input has no readable records${end}`);
     // Every sample was a ragged row or a bad line: say which, as a rejection would.
-    const what = samples.length === 1 ? 'the one record read' : `none of the ${samples.length} records read`;
+    // (One record: "the one record read to infer it could be read" said the opposite.)
+    const what = samples.length === 1 ? 'the one record read to infer it could not be read' : `none of the ${samples.length} records read to infer it could be read, the first`;
     throw new BargeError(
       'usage',
-      `cannot infer a schema for "${table}": ${what} to infer it could be read, the first: ${first.input}:line ${first.line}: ${first.parseError!.message}; fix the input${remedy === null ? '' : `, or ${remedy}`}`,
+      `cannot infer a schema for "${table}": ${what}: ${first.input}:line ${first.line}: ${first.parseError!.message}; fix the input${remedy === null ? '' : `, or ${remedy}`}`,
     );
   }
   return { spec: inferSchema(usable, table), origin: 'inferred' };

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { BargeError } from '../errors.js';
-import { NUMBER_TEXT, parseBooleanWord, roundedByJson } from './coerce-value.js';
+import { NUMBER_TEXT, parseBooleanWord, roundedByJson, underflows } from './coerce-value.js';
 import { MAX_COLUMNS, nameKey, nameProblem } from './names.js';
 import { DATETIME_PATTERN } from './zod-schema.js';
 import type { ColumnSpec, ColumnType, SchemaSpec } from './types.js';
@@ -59,12 +59,32 @@ function textFits(s: string): number {
     return Number.isSafeInteger(Number(s)) ? fits | INTEGER | NUMBER : fits;
   }
   if (s === '-0' || LEADING_ZERO.test(s)) return fits;
-  if (NUMBER_TEXT.test(s) && Number.isFinite(Number(s))) return fits | NUMBER;
+  if (NUMBER_TEXT.test(s)) return numberKeeps(s) ? fits | NUMBER : fits;
   const b = parseBooleanWord(s);
   if (b !== undefined) return fits | BOOLEAN; // 0/1 were taken by the integer test above
   if (isoDate.safeParse(s).success) fits |= DATE;
   else if (isoDatetime.safeParse(s).success) fits |= DATETIME;
   return fits;
+}
+
+/**
+ * Whether a number column keeps the decimal text `s`: a double that holds it (not 1e400, which
+ * is Infinity, nor 1e-400, which is 0: the validator rejects both) with every significant digit
+ * (12345678901234567.89 would be stored as 12345678901234568, as integer text beyond 2^53
+ * would). Trailing zeros and the exponent's form do not count: "1.50" and "1e3" are kept.
+ */
+function numberKeeps(s: string): boolean {
+  const n = Number(s);
+  if (!Number.isFinite(n)) return false;
+  if (n === 0) return !underflows(s);
+  return significantDigits(s) === significantDigits(String(n));
+}
+
+/** The digits of a number's text from its first nonzero one to its last: "-0.0150e3" -> "15". */
+function significantDigits(text: string): string {
+  const e = text.search(/[eE]/);
+  const digits = (e === -1 ? text : text.slice(0, e)).replace(/[-.]/g, '');
+  return digits.replace(/^0+/, '').replace(/0+$/, '');
 }
 
 interface FieldState {
@@ -150,13 +170,18 @@ export function inferSchema(samples: InferSample[], table: string): SchemaSpec {
 
 /**
  * The types a JSON value fits. Every value fits string too (a string column keeps it as its
- * JSON text), except an integer JSON.parse may have rounded (roundedByJson), which the string
- * column rejects.
+ * JSON text), except a number JSON.parse has changed. An integer it may have rounded
+ * (roundedByJson: the id 1234567890123456789 is read as 1234567890123456768) fits integer
+ * and number: a column of integers is then an integer column, which rejects it saying to quote
+ * it (as a number column it was stored rounded, two ids as one, without a word); among
+ * fractions it is a number like them. 1e400 (Infinity) fits nothing: a string column then
+ * rejects it, saying why.
  */
 function nativeFits(v: unknown): number {
   if (typeof v === 'number') {
     if (Number.isSafeInteger(v)) return INTEGER | NUMBER | STRING;
-    return roundedByJson(v) ? NUMBER : NUMBER | STRING;
+    if (!Number.isFinite(v)) return 0;
+    return roundedByJson(v) ? INTEGER | NUMBER : NUMBER | STRING;
   }
   if (typeof v === 'boolean') return BOOLEAN | STRING;
   if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? INTEGER | NUMBER : 0;

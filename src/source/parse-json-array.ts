@@ -203,11 +203,13 @@ export class JsonArrayScanner {
           this.phase = Phase.Done;
           return i + 1;
         }
+        if (c === COMMA) throw this.extraComma(i, "'['");
         return this.beginElement(text, i);
       case Phase.Next:
         if (c === CLOSE_BRACKET) {
           throw this.syntaxError(this.line, this.recordNo, `expected a record after ',', got ']' at column ${this.column(i)}; remove the trailing comma`);
         }
+        if (c === COMMA) throw this.extraComma(i, "','");
         return this.beginElement(text, i);
       case Phase.After:
         if (c === COMMA) {
@@ -226,6 +228,11 @@ export class JsonArrayScanner {
       default:
         throw this.syntaxError(this.line, this.recordNo, `unexpected ${show(text, i)} after the closing ']' at column ${this.column(i)}`);
     }
+  }
+
+  /** `[,` or `,,`: an empty element, said as such (it was "expected a value, got the end of the record"). */
+  private extraComma(i: number, after: string): BargeError {
+    return this.syntaxError(this.line, this.recordNo + 1, `expected a record after ${after}, got ',' at column ${this.column(i)}; remove the extra comma`);
   }
 
   private beginElement(text: string, i: number): number {

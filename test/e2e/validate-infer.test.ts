@@ -77,7 +77,7 @@ describe('inference from records that cannot be read', () => {
     expect(infer.stderr).toBe(`barge: error: ${why}`);
     fs.writeFileSync(path.join(dir, 'arr.json'), '[[1,"x"]]');
     const arrays = await barge(dir, ['import', 'arr.json']);
-    expect(arrays.stderr).toBe('barge: error: cannot infer a schema for "arr": the one record read to infer it could be read, the first: arr.json:line 1: expected a JSON object, got an array; fix the input, or pass --schema');
+    expect(arrays.stderr).toBe('barge: error: cannot infer a schema for "arr": the one record read to infer it could not be read: arr.json:line 1: expected a JSON object, got an array; fix the input, or pass --schema');
     expect(fs.existsSync(path.join(dir, 'barge.db'))).toBe(false);
   });
 });

@@ -53,7 +53,37 @@ describe('inferSchema from JSON', () => {
   it('lets numbers and numeric strings share a number type', () => {
     expect(typesOf(json({ n: 1 }, { n: '2' }))).toEqual({ n: 'integer' });
     expect(typesOf(json({ n: 1 }, { n: 'two' }))).toEqual({ n: 'string' });
-    expect(typesOf(json({ n: 2 ** 60 }))).toEqual({ n: 'number' });
+  });
+
+  it('an integer beyond 2^53 (rounded by JSON.parse) makes an integer column, which rejects it, not a number column that rounds it', () => {
+    // Two distinct ids, read as one double: a number column stored them both as 1234567890123456768.
+    const spec = inferSchema(json({ id: 1234567890123456789 }, { id: 1234567890123456790 }), 't');
+    expect(spec.columns.id!.type).toBe('integer');
+    const validator = compileValidator(spec);
+    expect(validator.validate({ id: 1234567890123456789 }).ok).toBe(false);
+    expect(typesOf(json({ n: 2 ** 60 }))).toEqual({ n: 'integer' });
+    // Among fractions, a number like them (a float column's large value).
+    expect(typesOf(json({ n: 2 ** 60 }, { n: 1.5 }))).toEqual({ n: 'number' });
+    // 1e400 is Infinity after JSON.parse: no type keeps it; the string column rejects it, saying why.
+    expect(typesOf(json({ n: 1 }, { n: Infinity }))).toEqual({ n: 'string' });
+  });
+});
+
+describe('inferSchema picks a number type only for text a double keeps', () => {
+  it('out of range: 1e400 and 1e-400 (Infinity and 0) stay strings, which every record of the file then passes', () => {
+    expect(typesOf(csv({ a: '1e-400' }, { a: '2' }))).toEqual({ a: 'string' });
+    expect(typesOf(csv({ a: '1e400' }))).toEqual({ a: 'string' });
+    expect(typesOf(csv({ a: '0.0' }, { a: '0e5' }))).toEqual({ a: 'number' });
+  });
+
+  it('more significant digits than a double holds: a string (12345678901234567.89 was stored as 12345678901234568)', () => {
+    expect(typesOf(csv({ a: '12345678901234567.89' }, { a: '0.1' }))).toEqual({ a: 'string' });
+    expect(typesOf(csv({ a: '9007199254740993.0' }))).toEqual({ a: 'string' });
+    expect(typesOf(csv({ a: '0.30000000000000004' }))).toEqual({ a: 'number' });
+  });
+
+  it('trailing zeros and the exponent\'s form are not digits lost', () => {
+    expect(typesOf(csv({ a: '1.50' }, { a: '1e3' }, { a: '-0.0150e3' }, { a: '2.5E-7' }, { a: '.5' }, { a: '100.000' }))).toEqual({ a: 'number' });
   });
 });
 

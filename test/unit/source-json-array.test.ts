@@ -217,6 +217,9 @@ describe('parseJsonArray', () => {
       'data.json:2: invalid JSON near record 1: expected \',\' or \']\' after record 1, got "{\\"id\\":2}]" at column 1',
     );
     expect(await parseError(['[{"id":1},]'])).toBe("data.json:1: invalid JSON near record 1: expected a record after ',', got ']' at column 11; remove the trailing comma");
+    // An empty element: it said "expected a value, got the end of the record".
+    expect(await parseError(['[,{"id":1}]'])).toBe("data.json:1: invalid JSON near record 1: expected a record after '[', got ',' at column 2; remove the extra comma");
+    expect(await parseError(['[\n{"id":1},\n\n   ,{"id":2}]'])).toBe("data.json:4: invalid JSON near record 2: expected a record after ',', got ',' at column 4; remove the extra comma");
     expect(await parseError(['[{"id":1}] x'])).toBe('data.json:1: invalid JSON near record 1: unexpected "x" after the closing \']\' at column 12');
     expect(await parseError(['\n  @'])).toBe('data.json:2: invalid JSON near record 1: expected a JSON array of objects at the top level, got "@" at column 3');
   });
