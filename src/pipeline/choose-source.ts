@@ -3,6 +3,7 @@ import type { SchemaSpec } from '../schema/types.js';
 import type { OpenedInput, SourceRecord } from '../source/types.js';
 import type { ImportConfig } from './import-config.js';
 import { InProcessSource } from './in-process-source.js';
+import { bytesReadOf } from './record-source.js';
 import type { ValidatedSource } from './validated-source.js';
 import { WorkerSource } from './worker-source.js';
 import { discardEarlyWorker, WORKER_MIN_BYTES } from './validation-worker-start.js';
@@ -33,7 +34,7 @@ export async function chooseSource(choice: SourceChoice): Promise<ValidatedSourc
   // which needs the records in this thread; a worker keeps them on its side.
   const givenNeeded = choice.config.onConflict === 'update';
   const useWorker = !fromStdin && !givenNeeded && setting !== 'never' && (setting === 'always' || big);
-  const countBytes = () => choice.inputs.reduce((sum, input) => sum + input.bytesRead(), 0);
+  const countBytes = bytesReadOf(choice.inputs);
   if (!useWorker) {
     discardEarlyWorker();
     return new InProcessSource(choice.pending, choice.records, choice.validator, choice.skip, countBytes);

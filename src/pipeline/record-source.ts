@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { BargeError } from '../errors.js';
 import { openInput, readRecords } from '../source/index.js';
 import { abandonInput } from '../source/open-input.js';
@@ -7,7 +8,19 @@ import type { JobInput } from '../store/jobs.js';
 
 export async function openInputs(paths: string[], options: SourceOptions): Promise<OpenedInput[]> {
   const inputs: OpenedInput[] = [];
-  for (const path of paths) inputs.push(await openInput(path, options));
+  for (const path of paths) {
+    const input = await openInput(path, options);
+    // Each input open (a file handle, a 64 KB read ahead) until all were read: 10,000 files
+    // failed with EMFILE under the usual limit of 1024, and 3,000 of 65 KB took 587 MB. An
+    // input after the first is opened to learn its format, then closed until its turn; one
+    // that cannot be read twice (stdin, a pipe) stays open.
+    if (inputs.length > 0 && input.path !== '-' && input.size !== undefined) {
+      abandonInput(input);
+      inputs.push(deferredInput(input, options));
+    } else {
+      inputs.push(input);
+    }
+  }
   // A JSON record names its own fields: --columns and --no-header would be ignored without a word.
   const headerOption = options.columns !== undefined ? '--columns' : options.header === false ? '--no-header' : undefined;
   if (headerOption !== undefined && inputs.every((input) => input.format === 'ndjson' || input.format === 'json')) {
@@ -25,7 +38,65 @@ export async function openInputs(paths: string[], options: SourceOptions): Promi
 
 /** Reads every input in order as one stream of record chunks. */
 export async function* recordsOf(inputs: OpenedInput[], options: SourceOptions): AsyncGenerator<SourceRecord[]> {
-  for (const input of inputs) yield* readRecords(input, options);
+  for (const input of inputs) yield* readRecords(input.reopen ? await input.reopen() : input, options);
+}
+
+/** A closed input that opens again, once, when its turn to be read comes (OpenedInput.reopen). */
+function deferredInput(first: OpenedInput, options: SourceOptions): OpenedInput {
+  // Only these are kept: `first` holds the bytes it read ahead (up to 64 KB per input).
+  const { name, path, size, format } = first;
+  let opened: OpenedInput | undefined;
+  let notOpened: Readable | undefined;
+  // Once read (its stream closed), only its figures are kept: each opening's reader, decoder
+  // and stream held ~8 KB, 80 MB for 10,000 inputs.
+  let bytes = 0;
+  let sha256: string | undefined;
+  return {
+    name,
+    path,
+    size,
+    format,
+    get stream() {
+      return opened?.stream ?? (notOpened ??= Readable.from([]));
+    },
+    bytesRead: () => opened?.bytesRead() ?? bytes,
+    sha256: () => opened?.sha256?.() ?? sha256,
+    reopen: async () => {
+      if (opened !== undefined) return opened;
+      const input = await openInput(path, { ...options, format });
+      opened = input;
+      input.stream.once('close', () => {
+        bytes = input.bytesRead();
+        sha256 = input.sha256?.();
+        opened = undefined;
+      });
+      return input;
+    },
+  };
+}
+
+/**
+ * The bytes read so far from inputs read one after another, without asking each of them each
+ * time (a glob of 10,000 inputs: 10,000 calls per chunk of records). An input read to its size
+ * is done; past the one being read, none has started (an empty file counts as done).
+ */
+export function bytesReadOf(inputs: readonly OpenedInput[]): () => number {
+  let done = 0;
+  let at = 0;
+  return () => {
+    for (; at < inputs.length; at++) {
+      const input = inputs[at]!;
+      if (input.size === undefined || input.bytesRead() < input.size) break;
+      done += input.bytesRead();
+    }
+    let sum = done;
+    for (let i = at; i < inputs.length; i++) {
+      const bytes = inputs[i]!.bytesRead();
+      if (bytes === 0 && i > at) break;
+      sum += bytes;
+    }
+    return sum;
+  };
 }
 
 /**

@@ -12,7 +12,7 @@ import { abandonInput } from '../source/open-input.js';
 import { InProcessSource } from './in-process-source.js';
 import { emptyCounts, type ImportConfig, type ImportEvents } from './import-config.js';
 import { newJobId } from './job-id.js';
-import { openInputs, recordsOf } from './record-source.js';
+import { bytesReadOf, openInputs, recordsOf } from './record-source.js';
 import { schemaBeforeReading, schemaFromSamples } from './resolve-schema.js';
 import { reportPathFor } from './report-path.js';
 import { planSplit, TailReader, type SplitPlan } from './validate-split.js';
@@ -178,7 +178,7 @@ async function validateRun(
   // Rejected records are reported batch by batch, numbered as import would number them.
   let inBatch = 0;
   let tail: TailReader | undefined;
-  const inProcess = new InProcessSource(pending, records, validator, 0, () => inputs.reduce((sum, input) => sum + input.bytesRead(), 0), false);
+  const inProcess = new InProcessSource(pending, records, validator, 0, bytesReadOf(inputs), false);
   const bytesRead = () => inProcess.bytesRead() + (tail?.bytesRead() ?? 0);
 
   /** Counts and reports one chunk's records; false once --max-errors is reached. */

@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { BargeError } from '../errors.js';
 import { compileValidator } from '../schema/index.js';
 import type { SourceRecord } from '../source/types.js';
-import { openInputs, recordsOf } from './record-source.js';
+import { bytesReadOf, openInputs, recordsOf } from './record-source.js';
 import { validateChunk } from './validate-chunk.js';
 import { packChunk } from './packed-chunk.js';
 import { RecordStore, unpackRecords, type PackedRecords } from './packed-records.js';
@@ -73,7 +73,7 @@ async function run(start: WorkerStart): Promise<void> {
   const width = validator.columns.length;
   const source = { ...start.source, keepSource: true, sha256: start.checksums };
   const inputs = await openInputs(start.paths, source);
-  const bytesRead = () => inputs.reduce((sum, input) => sum + input.bytesRead(), 0);
+  const bytesRead = bytesReadOf(inputs);
   let skip = start.skip;
   let id = 0;
   const send = async (records: SourceRecord[]): Promise<void> => {

@@ -49,7 +49,10 @@ export async function openInput(path: string, options: SourceOptions): Promise<O
     throw toInputError(error, path);
   }
   const range = options.range;
-  const file = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES, start: range?.start, end: range?.end === undefined ? undefined : range.end - 1 });
+  // A small file gets a read buffer its size (+1 to see its end in one read), not 64 KB: a glob
+  // of thousands of small inputs allocated 64 KB for each opening (3,000 inputs: ~150 MB peak).
+  const readBytes = size === undefined || range !== undefined ? READ_CHUNK_BYTES : Math.min(READ_CHUNK_BYTES, Math.max(4096, size + 1));
+  const file = createReadStream(path, { highWaterMark: readBytes, start: range?.start, end: range?.end === undefined ? undefined : range.end - 1 });
   if (range !== undefined && size !== undefined) size = (range.end ?? size) - range.start;
   return openReadable(file, { name: path, path, size }, options);
 }
@@ -84,7 +87,8 @@ export async function openReadable(
     if (isGzipPath(meta.path) || magic) {
       gzipMagic = magic;
       // Output chunks as large as file reads: fewer, larger record batches downstream.
-      gunzip = createGunzip({ chunkSize: READ_CHUNK_BYTES });
+      // (zlib's own 16 KB for a small file: a glob of small .gz inputs allocated 64 KB each.)
+      gunzip = createGunzip({ chunkSize: meta.size !== undefined && meta.size < 16 * 1024 ? 16 * 1024 : READ_CHUNK_BYTES });
       // pipeline carries an error of the source into gunzip, so iterating gunzip sees it.
       pipeline(Readable.from(raw.chunks()), gunzip, () => {});
       decompressed = new ChunkReader(gunzip);
@@ -104,6 +108,9 @@ export async function openReadable(
     }
     const destroyable = [source, gunzip];
     const stream = Readable.from(guard(decompressed.chunks(), name, destroyable, gzipMagic), { objectMode: false });
+    // Destroyed before it was read (abandonInput), the stream never starts guard(), whose
+    // finally then never runs: the file stayed open (EMFILE after ~350 inputs of a glob).
+    stream.once('close', () => { for (const d of destroyable) destroy(d); });
     return {
       name,
       path: meta.path,

@@ -54,6 +54,12 @@ export interface OpenedInput {
   bytesRead(): number;
   /** With SourceOptions.sha256, a file's sha256 (hex) once its last byte is read; else undefined. */
   sha256?(): string | undefined;
+  /**
+   * An input after the first of several, opened to learn its format and closed again until it
+   * is read (pipeline/record-source.ts): this opens it for reading, once; `stream`, bytesRead()
+   * and sha256() are then that opening's.
+   */
+  reopen?(): Promise<OpenedInput>;
 }
 
 /**
