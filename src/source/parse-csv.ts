@@ -334,8 +334,12 @@ function malformed(error: CsvSyntaxError, input: string, names: readonly string[
   // limit): the tokenizer gives the line where that record starts. Other errors
   // give the line where they are.
   const line = error.line;
-  const reason = MALFORMED_REASONS[code] ?? error.message;
   const field = error.field;
+  // Too long with no quote open (a 100 MB line without a line break) is no quoting problem.
+  if (code === 'CSV_MAX_RECORD_SIZE' && field < 0) {
+    return new BargeError('input', `${input}:${line}: a record longer than ${MAX_RECORD_CHARS} characters, the most one record may hold (${code}); check that the input's lines end in line breaks`, { input, line, cause: error });
+  }
+  const reason = MALFORMED_REASONS[code] ?? error.message;
   const column = field < 0 || names === undefined ? undefined : fieldName(field, names);
   const where = column !== undefined ? `, column ${JSON.stringify(column)}` : field >= 0 ? `, column ${field + 1} of the header` : '';
   return new BargeError('input', `${input}:${line}${where}: ${reason} (${code}); check the quoting on that line`, { input, line, column, cause: error });

@@ -398,6 +398,15 @@ describe('parseCsv memory bound', () => {
       'products.csv:3, column "name": a record longer than 16777216 characters, most likely an unterminated quoted field (CSV_MAX_RECORD_SIZE); check the quoting on that line',
     );
   });
+
+  it('a line too long with no quote open is said as such, not blamed on the quoting', async () => {
+    const piece = 'z'.repeat(1024 * 1024);
+    const chunks = ['id,name\n1,a\n2,', ...Array.from({ length: 17 }, () => piece), '\n'];
+    const error = await parseError(chunks);
+    expect(error.message).toBe(
+      "products.csv:3: a record longer than 16777216 characters, the most one record may hold (CSV_MAX_RECORD_SIZE); check that the input's lines end in line breaks",
+    );
+  });
 });
 
 describe('parseCsv TSV stray quote', () => {
