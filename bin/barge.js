@@ -2,8 +2,9 @@
 // The CLI runs from dist/bundle/, the modules tsc builds bundled by esbuild (npm run build):
 // ~200 module files took every start 30-60 ms of loading (zod's 64 locales among them);
 // commander (CommonJS) and better-sqlite3 (a native addon) stay in node_modules.
-// With --debug, stack traces point at src/ through the bundle's source maps.
-if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
+// With --debug or BARGE_DEBUG=1 (as src/cli/options.ts isDebug), stack traces point at src/
+// through the bundle's source maps.
+if (process.argv.includes('--debug') || process.env.BARGE_DEBUG === '1') process.setSourceMapsEnabled(true);
 // The signal handlers come first: while the modules below load (~0.1 s), SIGTERM ended barge
 // with 143 and SIGINT with 130 and no message. A signal now is recorded; the command, once
 // loaded, finds it and stops with exit 130 (src/cli/signals.ts takes these handlers over).

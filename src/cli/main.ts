@@ -11,6 +11,9 @@ import { schemaCommand } from './commands/schema-infer.js';
 import type { CommandOutcome } from './outcome.js';
 import { describeOption, isDebug } from './options.js';
 import { errorJson } from './render/error-json.js';
+import { helpArgv } from './help-command.js';
+import { usageLine } from './usage-error.js';
+import { oneLine } from '../one-line.js';
 import { onQuit, settle, throwIfInterrupted } from './signals.js';
 import { writeFailureText } from '../export/sink.js';
 
@@ -34,8 +37,8 @@ Options every command takes, after its name (barge stats --db x.db):
   --quiet        nothing on stderr but errors (default: off)
   --progress     progress even without a terminal: a plain line every few
                  seconds (default: on when stderr is a terminal)
-  --no-progress  no progress, not even on a terminal (default: on when stderr
-                 is a terminal)
+  --no-progress  no progress, not even on a terminal (default: off: a bar when
+                 stderr is a terminal)
   --debug        stack traces with errors (default: off; also BARGE_DEBUG=1)
   -h, --help     a command's own options: barge import --help
 
@@ -52,7 +55,7 @@ Exit codes:
   2    usage or configuration error: nothing written
   3    runtime failure (I/O, database, locked past --busy-timeout):
        committed batches stay, the job is resumable
-  130  interrupted (SIGINT, SIGTERM)
+  130  interrupted (SIGINT, SIGTERM, SIGHUP)
 
 Quick start:
   barge import products.csv --schema products.schema.json
@@ -70,7 +73,7 @@ for (const command of [importCommand(run), validateCommand(run), exportCommand(r
 
       .configureHelp({ optionDescription: describeOption, sortSubcommands: false })
       .exitOverride()
-      .configureOutput({ outputError: (text, write) => write(printedError = usageLine(text, command)) })
+      .configureOutput({ outputError: (text, write) => write(printedError = usageLine(text, command, parsedArgv)) })
       .showSuggestionAfterError(true);
     if (command.commands.length > 0) command.helpCommand('help [command]', 'show the help of a command');
     configure(command.commands);
@@ -79,22 +82,8 @@ for (const command of [importCommand(run), validateCommand(run), exportCommand(r
 
 /** The error line last printed on stderr, which --json repeats (without `barge: error: `). */
 let printedError: string | undefined;
-
-/**
- * commander's usage errors as barge's one-line messages: `barge: error: <what>;
- * <how to fix>` (its suggestion, or the command's --help).
- */
-function usageLine(text: string, command: Command): string {
-  const [first = '', ...rest] = text.trim().split('\n');
-  const what = first.replace(/^error: /, '').replace(/\.$/, '');
-  const suggestion = rest.find((line) => line.startsWith('(Did you mean'));
-  const names: string[] = [];
-  for (let c: Command | null = command; c; c = c.parent) names.unshift(c.name());
-  const fix = suggestion !== undefined
-    ? suggestion.replace(/^\(Did you mean (.*)\?\)$/, 'did you mean $1?')
-    : /Allowed choices are/.test(what) ? undefined : `see ${names.join(' ')} --help`;
-  return `barge: error: ${what}${fix === undefined ? '' : `; ${fix}`}\n`;
-}
+/** The arguments commander parses (`barge help x` as `barge x --help`), which a usage error may quote back. */
+let parsedArgv: readonly string[] = process.argv;
 
 /**
  * An option given an empty value (`--job-id "$ID"` with ID unset in a cron line) is refused: an
@@ -113,7 +102,8 @@ async function main(argv: string[]): Promise<number> {
     program.hook('preAction', (_, command) => refuseEmptyValues(command));
     // A signal while the modules loaded (bin/barge.js recorded it): nothing is started.
     throwIfInterrupted();
-    await program.parseAsync(argv);
+    parsedArgv = helpArgv(program, argv);
+    await program.parseAsync([...parsedArgv]);
     if (!pending) return 0;
     return (await pending).exitCode;
   } catch (error) {
@@ -142,12 +132,13 @@ function describeError(error: unknown, argv: string[]): number {
   }
   const debug = argv.includes('--debug') || isDebug({});
   if (error instanceof BargeError) {
-    process.stderr.write(printedError = `barge: error: ${error.message}\n`);
+    // A message naming a path or a value holding a newline stays one line (SPEC §9).
+    process.stderr.write(printedError = `barge: error: ${oneLine(error.message)}\n`);
     if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
     if (debug && error.cause instanceof Error && error.cause.stack) process.stderr.write(`caused by: ${error.cause.stack}\n`);
   } else {
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(printedError = `barge: error: ${message.split('\n')[0]} (an unexpected failure${debug ? '' : '; run with --debug for details'})\n`);
+    process.stderr.write(printedError = `barge: error: ${oneLine(message.split('\n')[0]!)} (an unexpected failure${debug ? '' : '; run with --debug for details'})\n`);
     if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   }
   return exitCodeFor(error);
@@ -209,8 +200,8 @@ process.on('exit', () => {
 /** A second signal quits at once (signals.ts): its line on stderr and, with --json, the error document. */
 onQuit((error) => {
   // On a terminal the progress bar may be drawn on the current line.
-  process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[2K' : ''}barge: error: ${error.message}\n`);
-  const json = errorJson(error, process.argv, 130, program.commands.map((command) => command.name()), error.message);
+  process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[2K' : ''}barge: error: ${oneLine(error.message)}\n`);
+  const json = errorJson(error, process.argv, 130, program.commands.map((command) => command.name()), oneLine(error.message));
   if (json !== undefined) process.stdout.write(json + '\n');
 });
 

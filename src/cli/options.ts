@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { BargeError } from '../errors.js';
+import { defaultDbPath } from './default-db.js';
 
 /** Options every command takes (SPEC §1). */
 export interface CommonOptions {
@@ -10,13 +11,17 @@ export interface CommonOptions {
   debug?: boolean;
 }
 
-export function addCommonOptions(command: Command): Command {
+/**
+ * `showsProgress: false` for a command that draws none (stats, jobs): it takes --progress and
+ * --no-progress like every command, and its help says they change nothing there.
+ */
+export function addCommonOptions(command: Command, { showsProgress = true }: { showsProgress?: boolean } = {}): Command {
   return command
-    .addOption(new Option('--db <path>', 'the SQLite database').default(process.env.BARGE_DB || 'barge.db', '$BARGE_DB, else ./barge.db'))
+    .addOption(new Option('--db <path>', 'the SQLite database').default(defaultDbPath(), '$BARGE_DB, else ./barge.db'))
     .addOption(switchOption('--json', 'print one machine-readable JSON summary on stdout'))
     .addOption(switchOption('--quiet', 'print nothing on stderr but errors'))
-    .addOption(progressOption())
-    .addOption(noProgressOption())
+    .addOption(showsProgress ? progressOption() : switchOption('--progress', `accepted like every command's; ${command.name()} shows no progress`))
+    .addOption(showsProgress ? noProgressOption() : switchOption('--no-progress', 'accepted like every command\'s'))
     .addOption(switchOption('--debug', 'print stack traces with errors', 'off; also BARGE_DEBUG=1'));
 }
 

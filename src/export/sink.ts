@@ -105,7 +105,7 @@ function isRegularFile(fd: number): boolean {
 
 /** An open descriptor of this process: written in place, left open. */
 function descriptorSink(fd: number, out: string, gzip: boolean): Sink {
-  return writeStreamSink(fs.createWriteStream('', { fd, autoClose: false, highWaterMark: 1 << 20 }), gzip, out, messageOf);
+  return writeStreamSink(fs.createWriteStream('', { fd, autoClose: false, highWaterMark: 1 << 20 }), gzip, out, writeFailureText);
 }
 
 /**
@@ -221,11 +221,11 @@ export function fileSink(out: string, gzip: boolean): Sink {
   const temp = special ? real : path.join(path.dirname(real), `.${path.basename(real)}.${process.pid}.barge-tmp`);
   const forget = special ? () => false : onAbruptExit(() => fs.rmSync(temp, { force: true }));
   // The temporary file's name would only puzzle: the message names --out, and where barge writes.
+  // Node's words (`ENOSPC: no space left on device, write`) as the stdout message gives them.
   const describe = (error: unknown) => {
     const failed = error as NodeJS.ErrnoException;
-    if (failed.path !== temp) return messageOf(error);
-    const reason = messageOf(error).replace(/, \w+ '.*'$/, '');
-    return `cannot create a file in ${path.dirname(real)} (${reason}): the export is written beside --out, then renamed into place`;
+    if (failed.path !== temp || special) return writeFailureText(error);
+    return `cannot create a file in ${path.dirname(real)}: ${writeFailureText(error)}; the export is written beside --out, then renamed into place`;
   };
   const stream = writeStreamSink(fs.createWriteStream(temp, { highWaterMark: 1 << 20 }), gzip, out, describe);
   return {
@@ -241,7 +241,7 @@ export function fileSink(out: string, gzip: boolean): Sink {
         fs.renameSync(temp, real);
       } catch (error) {
         fs.rmSync(temp, { force: true });
-        throw new BargeError('io', `cannot write ${out}: ${messageOf(error)}`, { cause: error });
+        throw new BargeError('io', `cannot write ${out}: ${writeFailureText(error)}`, { cause: error });
       } finally {
         forget();
       }

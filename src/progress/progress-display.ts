@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type cliProgress from 'cli-progress';
 import { BargeError } from '../errors.js';
 import { groupDigits } from '../group-digits.js';
+import { barGlyphs, barLine, type BarGlyphs, type ProgressWord } from './bar-line.js';
 
 /**
  * SPEC §9: progress on stderr. On a terminal, one bar redrawn in place at most
@@ -60,7 +61,7 @@ export function progressModeFor(
 
 export function createProgressDisplay(mode: ProgressMode, stream: NodeJS.WriteStream, options: ProgressOptions = {}): ProgressDisplay {
   const format = new ProgressText(options.unit ?? 'records', options.totalIsCount ?? false);
-  if (mode === 'bar') return new BarDisplay(stream, format);
+  if (mode === 'bar') return new BarDisplay(stream, format, barGlyphs(options.env ?? process.env));
   if (mode === 'lines') return new LineDisplay(stream, format, lineIntervalMs(options.env ?? process.env));
   return new SilentDisplay(stream);
 }
@@ -105,18 +106,26 @@ class ProgressText {
 
   /** ["42%", "126,000 records", "98,000 records/s", "0 rejected", "ETA 2s"] */
   parts(tick: ProgressTick): string[] {
+    return this.words(tick).map((word) => word.text);
+  }
+
+  /** The parts, each with what it is, so that a narrow line can leave out the least needed. */
+  words(tick: ProgressTick): ProgressWord[] {
     const elapsed = this.elapsedMs();
     const fraction = this.fraction(tick);
-    const parts: string[] = [];
-    if (fraction !== undefined) parts.push(`${Math.floor(fraction * 100)}%`);
-    parts.push(this.totalIsCount && tick.total !== undefined
-      ? `${groupDigits(tick.records)} of ${groupDigits(tick.total)} ${this.unit}`
-      : `${groupDigits(tick.records)} ${this.unit}`);
-    parts.push(`${elapsed > 0 ? groupDigits(Math.round((tick.records * 1000) / elapsed)) : '0'} ${this.unit}/s`);
-    if (tick.rejected !== undefined) parts.push(`${groupDigits(tick.rejected)} rejected`);
+    const words: ProgressWord[] = [];
+    if (fraction !== undefined) words.push({ kind: 'percent', text: `${Math.floor(fraction * 100)}%` });
+    words.push({
+      kind: 'count',
+      text: this.totalIsCount && tick.total !== undefined
+        ? `${groupDigits(tick.records)} of ${groupDigits(tick.total)} ${this.unit}`
+        : `${groupDigits(tick.records)} ${this.unit}`,
+    });
+    words.push({ kind: 'rate', text: `${elapsed > 0 ? groupDigits(Math.round((tick.records * 1000) / elapsed)) : '0'} ${this.unit}/s` });
+    if (tick.rejected !== undefined) words.push({ kind: 'rejected', text: `${groupDigits(tick.rejected)} rejected` });
     // From stdin there is no total, hence no ETA: the elapsed time instead.
-    parts.push(fraction !== undefined ? `ETA ${eta(fraction, elapsed)}` : `${formatSeconds(Math.floor(elapsed / 1000))} elapsed`);
-    return parts;
+    words.push({ kind: 'time', text: fraction !== undefined ? `ETA ${eta(fraction, elapsed)}` : `${formatSeconds(Math.floor(elapsed / 1000))} elapsed` });
+    return words;
   }
 }
 
@@ -135,10 +144,6 @@ export function formatSeconds(seconds: number): string {
   return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-const BAR_WIDTH = 30;
-const MIN_BAR_WIDTH = 10;
-/** The length of "100% | 300,000 records | 410,959 records/s | 0 rejected | ETA 1m05s". */
-const TYPICAL_TEXT = 66;
 /** What the bar hides and shows again; written on exit too, should the process end with the bar drawn. */
 const RESTORE_TERMINAL = '\x1b[?25h\x1b[?7h';
 
@@ -153,7 +158,7 @@ class BarDisplay implements ProgressDisplay {
   // The last frame stays on screen; the shell's prompt goes below it.
   private readonly restoreOnExit = () => { this.stream.write(`${RESTORE_TERMINAL}\n`); };
 
-  constructor(private readonly stream: NodeJS.WriteStream, private readonly text: ProgressText) {}
+  constructor(private readonly stream: NodeJS.WriteStream, private readonly text: ProgressText, private readonly glyphs: BarGlyphs) {}
 
   update(tick: ProgressTick): void {
     this.tick = tick;
@@ -193,19 +198,9 @@ class BarDisplay implements ProgressDisplay {
     this.bar.start(1, 0);
   }
 
-  /** "██████░░░░ 42% | 126,000 records | 98,000 records/s | 0 rejected | ETA 2s", fitted to the terminal's width. */
+  /** The line fitted to the terminal's width (barLine). */
   private line(width: number): string {
-    const text = this.text.parts(this.tick).join(' | ');
-    const fraction = this.text.fraction(this.tick);
-    const room = Math.max(20, (width || 80) - 1);
-    // The bar takes the room the words usually leave, up to BAR_WIDTH, and keeps its width
-    // from one redraw to the next; when the words grow into its room, it is left out.
-    const barWidth = Math.min(BAR_WIDTH, room - TYPICAL_TEXT - 1);
-    if (fraction !== undefined && barWidth >= MIN_BAR_WIDTH && barWidth + 1 + text.length <= room) {
-      const full = Math.round(fraction * barWidth);
-      return `${'█'.repeat(full)}${'░'.repeat(barWidth - full)} ${text}`;
-    }
-    return text.length <= room ? text : text.slice(0, room);
+    return barLine(this.text.words(this.tick), this.text.fraction(this.tick), width, this.glyphs);
   }
 }
 

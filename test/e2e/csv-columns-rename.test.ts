@@ -35,9 +35,19 @@ describe('--columns renames a header whose names are duplicated or empty', () =>
   });
 
   it('validate too', async () => {
-    const dir = setUp({ 'dup.csv': 'a,a\n1,2\n' });
-    const run = await barge(dir, ['validate', 'dup.csv', '--columns', 'p,q', '--db', 'o.db', '--quiet']);
-    expect(run).toEqual({ exitCode: 0, stdout: '', stderr: '' });
+    const dir = setUp({ 'dup.csv': 'a,a\n1,2\n3,4\n', 'pq.json': JSON.stringify({ table: 'dup', columns: { p: { type: 'integer' }, q: { type: 'integer', max: 3 } } }) });
+    const run = await barge(dir, ['validate', 'dup.csv', '--columns', 'p,q', '--db', 'o.db', '--quiet', '--json']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toMatchObject({ command: 'validate', table: 'dup', schema: 'inferred', counts: { read: 2, valid: 2, rejected: 0 }, reportPath: null, firstErrors: [] });
+    // The fields are checked under the new names: q (the second "a") is 2 and 4, one above its max.
+    const checked = await barge(dir, ['validate', 'dup.csv', '--columns', 'p,q', '--schema', 'pq.json', '--quiet', '--json']);
+    expect(checked.exitCode, checked.stderr).toBe(1);
+    expect(JSON.parse(checked.stdout)).toMatchObject({
+      schema: 'file', counts: { read: 2, valid: 1, rejected: 1 }, firstErrors: ['dup.csv:line 3, column "q": expected an integer <= 3, got "4"'],
+    });
+    // validate writes nothing.
+    expect(fs.existsSync(path.join(dir, 'o.db'))).toBe(false);
   });
 
   it('the number of names must still match the header: a usage error, nothing written', async () => {

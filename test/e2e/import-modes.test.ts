@@ -146,8 +146,19 @@ describe('modes on a file with one bad record in the middle (record 6, line 7)',
     expect(summary.counts).toMatchObject({ read: 4, inserted: 2, rejected: 2 });
     expect(summary.stoppedEarly).toBe('stopped after 2 rejected records (--max-errors)');
     expect(ids(dir)).toEqual(['P-1', 'P-3']);
-    const failFast = await barge(dir, ['import', 'many-bad.csv', ...SCHEMA, '--table', 'products', '--mode', 'row', '--fail-fast', '--on-conflict', 'ignore', '--json']);
-    expect(JSON.parse(failFast.stdout).counts).toMatchObject({ read: 2, rejected: 1 });
+    expect(readNdjson(path.join(dir, 'many-bad.errors.ndjson')).map((e) => [e.id, e._barge_errors[0].code])).toEqual([['P-2', 'too_small'], ['P-4', 'too_small']]);
+    // --fail-fast is --max-errors 1: P-1 (already there: ignored) and P-2 (rejected) are read, then it stops.
+    const failFast = await barge(dir, ['import', 'many-bad.csv', ...SCHEMA, '--table', 'products', '--mode', 'row', '--fail-fast', '--on-conflict', 'ignore', '--errors', 'ff.ndjson', '--json']);
+    expect(failFast.exitCode).toBe(1);
+    const ff = JSON.parse(failFast.stdout);
+    expect(ff.counts).toEqual({ read: 2, inserted: 0, updated: 0, ignored: 1, rejected: 1 });
+    expect(ff.stoppedEarly).toBe('stopped after 1 rejected record (--max-errors)');
+    expect(readNdjson(path.join(dir, 'ff.ndjson')).map((e) => e.id)).toEqual(['P-2']);
+    // Nothing after the stop was loaded: P-5, P-7 and P-9 (valid) are not in the table.
+    expect(ids(dir)).toEqual(['P-1', 'P-3']);
+    expect(rows(path.join(dir, 'barge.db'), "SELECT id, name, price FROM products ORDER BY rowid")).toEqual([
+      { id: 'P-1', name: 'Item 1', price: 1 }, { id: 'P-3', name: 'Item 3', price: 1 },
+    ]);
   });
 });
 
@@ -162,9 +173,23 @@ describe('--on-conflict', () => {
 
   it('error (default): the existing key is rejected', async () => {
     const dir = await loaded();
+    const db = path.join(dir, 'barge.db');
+    const before = rows(db, "SELECT * FROM products WHERE id = 'P-1'");
+    expect(before).toEqual([{ id: 'P-1', name: 'Claw Hammer', price: 19.99, qty: 120, active: 1, released: '2021-03-14', category: 'tools', tags: '["steel","16oz"]', maker_id: 'M-1' }]);
     const result = await barge(dir, ['import', 'changes.csv', ...SCHEMA, '--mode', 'row', '--json']);
     expect(result.exitCode).toBe(1);
-    expect(JSON.parse(result.stdout).counts).toMatchObject({ inserted: 1, rejected: 1 });
+    expect(JSON.parse(result.stdout).counts).toEqual({ read: 2, inserted: 1, updated: 0, ignored: 0, rejected: 1 });
+    // The existing row is as it was; the new key is inserted, its other columns their default or NULL.
+    expect(rows(db, "SELECT * FROM products WHERE id = 'P-1'")).toEqual(before);
+    expect(rows(db, "SELECT id, name, price, qty, active, maker_id FROM products WHERE id = 'P-99'")).toEqual([
+      { id: 'P-99', name: 'Pliers', price: 7.5, qty: 0, active: null, maker_id: null },
+    ]);
+    expect(rows(db, 'SELECT count(*) AS n FROM products')).toEqual([{ n: 13 }]);
+    const report = readNdjson(path.join(dir, 'changes.errors.ndjson'));
+    expect(report.map((e) => [e.id, e._barge_errors])).toEqual([['P-1', [{
+      column: 'id', code: 'primary_key', value: 'P-1',
+      message: 'line 2, column "id": duplicate value "P-1": a row with it already exists (use --on-conflict ignore, replace or update to allow this)',
+    }]]]);
   });
 
   it('ignore: the existing row is kept as it was', async () => {

@@ -70,7 +70,12 @@ describe('2. a missing lone integer primary key with min, max or enum', () => {
     expect(validated.stderr).toContain('column "id": is required: SQLite would give a missing key the next rowid, a number its enum 10|20 may not allow');
     const imported = await barge(dir, ['import', 'pk.csv', '--schema', 'pk.json', '--db', 'p.db']);
     expect(imported.exitCode).toBe(1);
-    expect(imported.stderr).toContain('nothing was written');
+    expect(imported.stderr.split('\n')[0]).toBe('barge: import of pk.csv into "pk": failed: 1 record rejected, rolled back, nothing was written');
+    expect(imported.stderr).toContain('pk.csv:line 2, column "id": is required: SQLite would give a missing key the next rowid, a number its enum 10|20 may not allow');
+    // An atomic job that rolled back leaves nothing of itself, not even the table it created; only its failed job.
+    const db = path.join(dir, 'p.db');
+    expect(rows(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'pk'")).toEqual([]);
+    expect(rows(db, 'SELECT status, inserted, rejected FROM _barge_jobs')).toEqual([{ status: 'failed', inserted: 0, rejected: 1 }]);
   });
 });
 

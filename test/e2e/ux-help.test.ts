@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { barge, ROOT, workdir } from '../helpers/cli.js';
+import { barge, ROOT, rows, workdir } from '../helpers/cli.js';
 
 /**
  * SPEC §1 and issue 6: `barge --help` and every command's `--help` list every
@@ -112,6 +112,63 @@ describe('help', () => {
     expect(defaults['--progress']).toBe('on when stderr is a terminal');
     expect(optionsIn(help, 'Options:').find((o) => o.flags === '--no-progress')!.description).toMatch(/\(default: off: a bar when stderr is a terminal\)$/);
     expect(/default: ([^)]+)\)$/.exec(optionsIn(helps.get('jobs')!, 'Options:').find((o) => o.flags === '--limit <n>')!.description)?.[1]).toBe('20');
+  });
+
+  describe('the defaults shown are the ones applied: what a run without the option does', () => {
+    /** A fresh directory holding id,v rows 1..n; `text` puts the text "x" in record `text`'s v. */
+    function numbers(n: number, text?: number): string {
+      const at = workdir();
+      const lines = ['id,v'];
+      for (let i = 1; i <= n; i++) lines.push(`${i},${i === text ? 'x' : i}`);
+      fs.writeFileSync(path.join(at, 'n.csv'), lines.join('\n') + '\n');
+      return at;
+    }
+
+    it('--batch-size 1000: 2500 records in batch mode are 3 committed batches, the last of 500', async () => {
+      const at = numbers(2500);
+      const result = await barge(at, ['import', 'n.csv', '--mode', 'batch', '--json']);
+      expect(result.exitCode, result.stderr).toBe(0);
+      const json = JSON.parse(result.stdout);
+      expect(json).toMatchObject({ mode: 'batch', batchesCommitted: 3, counts: { read: 2500, inserted: 2500, rejected: 0 } });
+      const job = JSON.parse((await barge(at, ['jobs', json.jobId, '--json'])).stdout);
+      expect(job.options.batchSize).toBe(1000);
+      expect(job.checkpoint).toMatchObject({ records: 2500, batches: 3 });
+      expect(rows(path.join(at, 'barge.db'), 'SELECT count(*) AS n, count(DISTINCT id) AS d FROM n')).toEqual([{ n: 2500, d: 2500 }]);
+    });
+
+    it('--batch-size 1000: a bad record in batch mode rolls back exactly its batch of 1000', async () => {
+      const at = numbers(2500);
+      fs.writeFileSync(path.join(at, 's.json'), JSON.stringify({ table: 'n', columns: { id: { type: 'integer' }, v: { type: 'integer', max: 2499 } } }));
+      // Record 2500 (v 2500) is bad: the third batch (2001-2500) is rolled back, the first two stay.
+      const result = await barge(at, ['import', 'n.csv', '--schema', 's.json', '--mode', 'batch', '--json']);
+      expect(result.exitCode, result.stderr).toBe(1);
+      expect(JSON.parse(result.stdout)).toMatchObject({ batchesCommitted: 2, counts: { read: 2500, inserted: 2000, rejected: 500 } });
+      expect(rows(path.join(at, 'barge.db'), 'SELECT min(id) AS lo, max(id) AS hi, count(*) AS n FROM n')).toEqual([{ lo: 1, hi: 2000, n: 2000 }]);
+    });
+
+    it('--infer-rows 1000: text in record 1000 makes a string column, text in record 1001 does not', async () => {
+      const inSample = numbers(1001, 1000);
+      const infer = async (at: string) => JSON.parse((await barge(at, ['schema', 'infer', 'n.csv'])).stdout).columns.v;
+      expect(await infer(inSample)).toEqual({ type: 'string' });
+      const after = numbers(1001, 1001);
+      expect(await infer(after)).toEqual({ type: 'integer' });
+      // import infers the same: record 1001 is rejected by the integer column the first 1000 made.
+      const imported = await barge(after, ['import', 'n.csv', '--mode', 'row', '--json']);
+      expect(imported.exitCode, imported.stderr).toBe(1);
+      expect(JSON.parse(imported.stdout)).toMatchObject({ counts: { read: 1001, inserted: 1000, rejected: 1 }, firstErrors: ['n.csv:line 1002, column "v": expected an integer, got "x"'] });
+      expect(rows(path.join(after, 'barge.db'), "SELECT type FROM pragma_table_info('n') WHERE name = 'v'")).toEqual([{ type: 'INTEGER' }]);
+    });
+
+    it('--mode atomic and --on-conflict error: a duplicate key rejects the record and rolls the whole job back', async () => {
+      const at = numbers(3);
+      fs.writeFileSync(path.join(at, 's.json'), JSON.stringify({ table: 'n', primaryKey: ['id'], columns: { id: { type: 'integer' }, v: { type: 'string' } } }));
+      expect((await barge(at, ['import', 'n.csv', '--schema', 's.json', '--quiet'])).exitCode).toBe(0);
+      fs.writeFileSync(path.join(at, 'more.csv'), 'id,v\n4,four\n2,two again\n');
+      const result = await barge(at, ['import', 'more.csv', '--table', 'n', '--json']);
+      expect(result.exitCode, result.stderr).toBe(1);
+      expect(JSON.parse(result.stdout)).toMatchObject({ mode: 'atomic', status: 'failed', rolledBack: true, counts: { read: 2, inserted: 0, rejected: 1 } });
+      expect(rows(path.join(at, 'barge.db'), 'SELECT id, v FROM n ORDER BY id')).toEqual([{ id: 1, v: '1' }, { id: 2, v: '2' }, { id: 3, v: '3' }]);
+    });
   });
 
   it('-h is --help, and `barge help <command>` prints the same help', async () => {

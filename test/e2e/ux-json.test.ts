@@ -46,11 +46,28 @@ function parseOne(stdout: string): any {
   return JSON.parse(stdout);
 }
 
+/**
+ * The import runs whose output the shape test checks, in order; they also leave the state the
+ * other tests read (products loaded, the jobs "first" (atomic, succeeded) and "part" (row, partial),
+ * a failed atomic job), so they run in beforeAll: `-t` on any one test still has them.
+ */
+const IMPORT_RUNS = [
+  { args: ['import', 'fixtures/products.csv', ...SCHEMA, '--job-id', 'first'], exit: 0, status: 'succeeded' },
+  { args: ['import', 'fixtures/products.csv', ...SCHEMA, '--job-id', 'first'], exit: 0, status: 'succeeded', alreadySucceeded: true, alreadyFinished: true },
+  { args: ['import', 'fixtures/bad/products-bad-price.csv', ...SCHEMA, '--mode', 'row', '--on-conflict', 'update', '--errors', 'row.ndjson', '--job-id', 'part'], exit: 1, status: 'partial' },
+  // A partial job run again under its id: nothing done, and it did not succeed.
+  { args: ['import', 'fixtures/bad/products-bad-price.csv', ...SCHEMA, '--mode', 'row', '--on-conflict', 'update', '--errors', 'row.ndjson', '--job-id', 'part'], exit: 1, status: 'partial', alreadySucceeded: false, alreadyFinished: true },
+  { args: ['import', 'fixtures/bad/products-bad-price.csv', ...SCHEMA, '--on-conflict', 'update', '--errors', 'atomic.ndjson'], exit: 1, status: 'failed' },
+  { args: ['import', 'fixtures/products.csv', ...SCHEMA, '--on-conflict', 'update', '--dry-run'], exit: 0, status: 'succeeded' },
+];
+
 describe('--json output', () => {
   let dir: string;
+  const importResults: Array<{ exitCode: number; stdout: string; stderr: string }> = [];
   beforeAll(async () => {
     dir = workdir();
     await importMakers(dir);
+    for (const run of IMPORT_RUNS) importResults.push(await barge(dir, [...run.args, '--json']));
   });
 
   it('the README documents every shape', () => {
@@ -61,18 +78,10 @@ describe('--json output', () => {
     ]);
   });
 
-  it('import: succeeded, partial (row), failed (atomic), dry run and an id that already succeeded have one shape', async () => {
-    const runs = [
-      { args: ['import', 'fixtures/products.csv', ...SCHEMA, '--job-id', 'first'], exit: 0, status: 'succeeded' },
-      { args: ['import', 'fixtures/products.csv', ...SCHEMA, '--job-id', 'first'], exit: 0, status: 'succeeded', alreadySucceeded: true, alreadyFinished: true },
-      { args: ['import', 'fixtures/bad/products-bad-price.csv', ...SCHEMA, '--mode', 'row', '--on-conflict', 'update', '--errors', 'row.ndjson', '--job-id', 'part'], exit: 1, status: 'partial' },
-      // A partial job run again under its id: nothing done, and it did not succeed.
-      { args: ['import', 'fixtures/bad/products-bad-price.csv', ...SCHEMA, '--mode', 'row', '--on-conflict', 'update', '--errors', 'row.ndjson', '--job-id', 'part'], exit: 1, status: 'partial', alreadySucceeded: false, alreadyFinished: true },
-      { args: ['import', 'fixtures/bad/products-bad-price.csv', ...SCHEMA, '--on-conflict', 'update', '--errors', 'atomic.ndjson'], exit: 1, status: 'failed' },
-      { args: ['import', 'fixtures/products.csv', ...SCHEMA, '--on-conflict', 'update', '--dry-run'], exit: 0, status: 'succeeded' },
-    ];
-    for (const run of runs) {
-      const result = await barge(dir, [...run.args, '--json']);
+  it('import: succeeded, partial (row), failed (atomic), dry run and an id that already succeeded have one shape', () => {
+    expect(importResults).toHaveLength(IMPORT_RUNS.length);
+    for (const [i, run] of IMPORT_RUNS.entries()) {
+      const result = importResults[i]!;
       expect(result.exitCode, result.stderr).toBe(run.exit);
       const json = parseOne(result.stdout);
       expectShape(json, 'import');

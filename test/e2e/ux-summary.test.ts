@@ -1,7 +1,7 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { barge, importMakers, workdir } from '../helpers/cli.js';
+import { barge, importMakers, rows, workdir } from '../helpers/cli.js';
 
 /**
  * SPEC §9: at the end, a short human summary on stderr: what happened (one
@@ -16,29 +16,53 @@ function linesOf(stderr: string): string[] {
   return stderr.split('\n');
 }
 
+/** Every row of products, in key order: what a run that writes nothing must leave as it was. */
+function products(dir: string): Array<Record<string, unknown>> {
+  return rows(path.join(dir, 'barge.db'), 'SELECT * FROM products ORDER BY id');
+}
+
+function jobCount(dir: string): number {
+  return rows<{ n: number }>(path.join(dir, 'barge.db'), 'SELECT count(*) AS n FROM _barge_jobs')[0]!.n;
+}
+
 describe('the human summary', () => {
+  // Shared by the tests below, each of which works from this state alone (so `-t` runs any one):
+  // makers and products loaded (products by the job "loaded"), and many-bad.csv: 12 records, each
+  // with a negative qty.
   let dir: string;
   let real: string;
   beforeAll(async () => {
     dir = workdir();
     real = fs.realpathSync(dir);
     await importMakers(dir);
+    const loaded = await barge(dir, ['import', 'fixtures/products.csv', ...SCHEMA, '--job-id', 'loaded']);
+    if (loaded.exitCode !== 0) throw new Error(`importing products failed: ${loaded.stderr}`);
+    const lines = ['id,name,price,qty,active,released,category,tags,maker_id'];
+    for (let i = 1; i <= 12; i++) lines.push(`Q-${i},thing ${i},1,-${i},true,2024-01-01,tools,[],M-1`);
+    fs.writeFileSync(path.join(dir, 'many-bad.csv'), lines.join('\n') + '\n');
   });
 
   it('succeeded', async () => {
-    const result = await barge(dir, ['import', 'fixtures/products.csv', ...SCHEMA, '--job-id', 'first']);
+    const fresh = workdir();
+    await importMakers(fresh);
+    const result = await barge(fresh, ['import', 'fixtures/products.csv', ...SCHEMA, '--job-id', 'first']);
     expect(result.exitCode).toBe(0);
     const lines = linesOf(result.stderr);
     expect(lines[0]).toBe('barge: import of fixtures/products.csv into "products": succeeded');
     expect(lines[1]).toBe('  read 12, inserted 12, rejected 0');
     expect(TIMING.exec(lines[2]!)?.[1]).toBe('first');
     expect(lines).toHaveLength(3);
+    expect(products(fresh)).toHaveLength(12);
   });
 
   it('the same job id again: nothing to do', async () => {
-    const result = await barge(dir, ['import', 'fixtures/products.csv', ...SCHEMA, '--job-id', 'first']);
+    const before = products(dir);
+    const jobs = jobCount(dir);
+    const result = await barge(dir, ['import', 'fixtures/products.csv', ...SCHEMA, '--job-id', 'loaded']);
     expect(result.exitCode).toBe(0);
-    expect(result.stderr).toBe('barge: job first already succeeded; nothing to do');
+    expect(result.stderr).toBe('barge: job loaded already succeeded; nothing to do');
+    expect(products(dir)).toEqual(before);
+    expect(jobCount(dir)).toBe(jobs);
   });
 
   it('partial (row mode, updates): one record rejected, the rest loaded; its message and the report', async () => {
@@ -55,39 +79,56 @@ describe('the human summary', () => {
   });
 
   it('failed (atomic): rolled back, nothing written', async () => {
+    const before = products(dir);
+    expect(before).toHaveLength(12);
     const result = await barge(dir, ['import', 'fixtures/bad/products-bad-qty.csv', ...SCHEMA, '--on-conflict', 'update', '--errors', 'qty.ndjson']);
     expect(result.exitCode).toBe(1);
     const lines = linesOf(result.stderr);
-    expect(lines[0]).toMatch(/^barge: import of fixtures\/bad\/products-bad-qty\.csv into "products": failed: \d+ records? rejected, rolled back, nothing was written$/);
-    expect(lines[1]).toMatch(/^ {2}read 12, inserted 0, rejected \d+$/);
-    expect(lines.at(-1)).toBe(`  report: ${path.join(real, 'qty.ndjson')} (fix the records and import it again)`);
+    // products-bad-qty.csv has one bad record: P-6's qty "many".
+    expect(lines[0]).toBe('barge: import of fixtures/bad/products-bad-qty.csv into "products": failed: 1 record rejected, rolled back, nothing was written');
+    expect(lines[1]).toBe('  read 12, inserted 0, rejected 1');
+    expect(lines[2]).toMatch(TIMING);
+    expect(lines.slice(3)).toEqual([
+      '  fixtures/bad/products-bad-qty.csv:line 7, column "qty": expected an integer, got "many"',
+      `  report: ${path.join(real, 'qty.ndjson')} (fix the records and import it again)`,
+    ]);
+    // The 11 valid updates were rolled back with it: every row as it was.
+    expect(products(dir)).toEqual(before);
   });
 
   it('a dry run says what would have happened, and records no job', async () => {
+    const before = products(dir);
+    const jobs = jobCount(dir);
     const result = await barge(dir, ['import', 'fixtures/products.csv', ...SCHEMA, '--on-conflict', 'update', '--dry-run']);
     expect(result.exitCode).toBe(0);
     const lines = linesOf(result.stderr);
     expect(lines[0]).toBe('barge: dry run of fixtures/products.csv into "products": every record would load; rolled back, nothing was written');
     expect(lines[1]).toBe('  read 12, would be inserted 0, would be updated 12, rejected 0');
     expect(lines[2]).toMatch(/^ {2}\d+\.\d s, [\d,]+ records\/s, no job recorded \(dry run\)$/);
+    expect(lines).toHaveLength(3);
+    expect(jobCount(dir)).toBe(jobs);
+    expect(products(dir)).toEqual(before);
   });
 
   it('more rejections than shown: the first 5, then how many more are in the report', async () => {
-    const lines = ['id,name,price,qty,active,released,category,tags,maker_id'];
-    for (let i = 1; i <= 12; i++) lines.push(`Q-${i},thing ${i},1,-${i},true,2024-01-01,tools,[],M-1`);
-    fs.writeFileSync(path.join(dir, 'many-bad.csv'), lines.join('\n') + '\n');
     const result = await barge(dir, ['import', 'many-bad.csv', ...SCHEMA, '--table', 'products', '--mode', 'row']);
     expect(result.exitCode).toBe(1);
     const out = linesOf(result.stderr);
     expect(out[0]).toBe('barge: import of many-bad.csv into "products": partial: 12 records rejected, nothing loaded');
-    expect(out.filter((line) => line.startsWith('  many-bad.csv:line '))).toHaveLength(5);
+    expect(out.filter((line) => line.startsWith('  many-bad.csv:line '))).toEqual(
+      // Each record's first error (its id does not match the pattern; its qty is negative too).
+      [1, 2, 3, 4, 5].map((i) => `  many-bad.csv:line ${i + 1}, column "id": does not match pattern ^P-[0-9]+$, got "Q-${i}"`),
+    );
     expect(out.at(-2)).toBe('  ... and 7 more rejected records in the report');
   });
 
   it('--max-errors: says why it stopped', async () => {
     const result = await barge(dir, ['import', 'many-bad.csv', ...SCHEMA, '--table', 'products', '--mode', 'row', '--fail-fast', '--errors', 'ff.ndjson']);
     expect(result.exitCode).toBe(1);
-    expect(linesOf(result.stderr)[3]).toBe('  stopped after 1 rejected record (--max-errors)');
+    const lines = linesOf(result.stderr);
+    expect(lines[0]).toBe('barge: import of many-bad.csv into "products": partial: 1 record rejected, nothing loaded');
+    expect(lines[1]).toBe('  read 1, inserted 0, rejected 1');
+    expect(lines[3]).toBe('  stopped after 1 rejected record (--max-errors)');
   });
 
   it('validate: valid, and invalid', async () => {

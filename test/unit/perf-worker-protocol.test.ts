@@ -163,10 +163,13 @@ describe('packRecords / unpackRecords', () => {
   });
 
   it('keeps CSV records of mixed line ends by their text: a line break outside quotes always ends a record', async () => {
+    // Every record is a whole line, kept by its text; the last one too, since a record whose LF
+    // ends what has arrived is handed on at once (only a trailing CR waits, for a possible LF).
     let packs = await expectKeptExactly('csv', 'a,b\r\n1,x\ny,v\r2,z\r\n3,w\n');
-    expect(keptBy(packs)).toEqual({ source: 3, fields: 1, asIs: 0 });
+    expect(keptBy(packs)).toEqual({ source: 4, fields: 0, asIs: 0 });
+    // A field holding a line break (1's "x\ry") is kept by its fields; the others by their text.
     packs = await expectKeptExactly('csv', 'a,b\n1,"x\ry"\r\n2,z\r3,w\n');
-    expect(keptBy(packs)).toEqual({ source: 1, fields: 2, asIs: 0 });
+    expect(keptBy(packs)).toEqual({ source: 2, fields: 1, asIs: 0 });
   });
 
   it('keeps TSV records (quotes are data) by their text, a last record without a line break by its fields', async () => {
@@ -241,9 +244,12 @@ describe('WorkerSource (the import\'s side of the validation worker)', () => {
       // A chunk the worker never kept: looking it up throws in the worker, which stops. Before,
       // nothing settled this promise, and an import awaiting it ended with exit code 13, silently.
       const ghost = { id: 999, rows: [null], errors: [null], records: [undefined] };
-      await expect(source.recordsAt([{ chunk: ghost, index: 0 }])).rejects.toThrow(Error);
-      // And the import's next read fails the same way rather than waiting.
-      await expect(source.next()).rejects.toThrow(Error);
+      const failure: unknown = await source.recordsAt([{ chunk: ghost, index: 0 }]).then(() => 'resolved', (error: unknown) => error);
+      // The worker's own error, brought back whole: its unpacking of the unknown chunk failed.
+      expect(failure).toBeInstanceOf(Error);
+      expect((failure as Error).message).toBe("Cannot destructure property 'keys' of 'packed' as it is undefined.");
+      // And the import's next read fails with that same error rather than waiting.
+      await expect(source.next()).rejects.toBe(failure);
     } finally {
       await source.close();
       fs.rmSync(dir, { recursive: true, force: true });

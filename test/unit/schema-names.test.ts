@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { BargeError } from '../../src/errors.js';
-import { checkName, quoteIdent } from '../../src/schema/index.js';
+import { checkName, createTableStatements, indexName, parseSchemaSpec, quoteIdent } from '../../src/schema/index.js';
 
 function usageMessage(fn: () => void): string {
   try {
@@ -23,9 +23,33 @@ describe('quoteIdent', () => {
 });
 
 describe('checkName', () => {
-  it('accepts names that are only safe because they are quoted', () => {
+  it('accepts names that are only safe because they are quoted: each makes a table and a column that hold a value', () => {
     for (const name of ['price', 'unit price', 'select', "it's", 'a"b', '"; DROP TABLE x; --', 'Größe', '2024', 'x'.repeat(128)]) {
-      expect(() => checkName(name, 'column')).not.toThrow();
+      expect(checkName(name, 'table')).toBeUndefined();
+      expect(checkName(name, 'column')).toBeUndefined();
+      // The table and an indexed column carry the name, through the DDL barge writes.
+      const spec = parseSchemaSpec(
+        { table: name, primaryKey: ['n'], columns: { n: { type: 'integer' }, [name]: { type: 'string', required: true } }, indexes: [[name]] },
+        'names.json',
+      );
+      const db = new Database(':memory:');
+      db.exec('CREATE TABLE x (id INTEGER)');
+      try {
+        for (const statement of createTableStatements(spec)) db.exec(statement);
+        const table = quoteIdent(name);
+        db.prepare(`INSERT INTO ${table} (n, ${quoteIdent(name)}) VALUES (?, ?)`).run(42, `value of ${name}`);
+        expect(db.prepare(`SELECT n, ${quoteIdent(name)} AS v FROM ${table} WHERE ${quoteIdent(name)} = ?`).all(`value of ${name}`), name)
+          .toEqual([{ n: 42, v: `value of ${name}` }]);
+        // The table's columns have exactly these names, and nothing else was made or dropped.
+        expect(db.prepare('SELECT name FROM pragma_table_info(?) ORDER BY cid').pluck().all(name), name).toEqual(Object.keys(spec.columns));
+        expect(Object.keys(spec.columns).sort()).toEqual(['n', name].sort());
+        expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all(), name).toEqual([name, 'x'].sort());
+        // The index on the column is made, under the name barge gives it.
+        expect(db.prepare("SELECT name FROM pragma_index_list(?) WHERE origin = 'c'").pluck().all(name), name).toEqual([indexName(name, [name])]);
+        expect(db.prepare('SELECT name FROM pragma_index_info(?)').pluck().all(indexName(name, [name])), name).toEqual([name]);
+      } finally {
+        db.close();
+      }
     }
   });
 

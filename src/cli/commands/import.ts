@@ -7,6 +7,7 @@ import { addBusyTimeout, addCommonOptions, addSourceOptions, integerFlag, source
 import { printImportInterrupted, printImportSummary, importJson } from '../render/import-summary.js';
 import { interruptSignal, setQuitNote, throwIfInterrupted } from '../signals.js';
 import type { CommandOutcome } from '../outcome.js';
+import { oneLine } from '../../one-line.js';
 
 interface ImportFlags extends CommonOptions, SourceFlags {
   batchSize: string;
@@ -63,7 +64,7 @@ async function importAction(inputs: string[], flags: ImportFlags, command: Comma
       // A second signal quits at once: its line names the job it leaves behind.
       onStart: ({ jobId }) => setQuitNote(config.dryRun ? undefined : `job ${jobId} stays "running", as after kill -9`),
       onProgress: (p) => progress.update({ done: p.bytesRead, total: p.totalBytes, records: p.records, rejected: p.rejected }),
-      onWarning: (message) => { if (!flags.quiet) progress.log(`barge: ${message}`); },
+      onWarning: (message) => { if (!flags.quiet) progress.log(`barge: ${oneLine(message)}`); },
     }, signal);
   } finally {
     progress.stop();

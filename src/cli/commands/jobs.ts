@@ -5,6 +5,7 @@ import { addBusyTimeout, addCommonOptions, integerFlag, valueOption, type Common
 import type { CommandOutcome } from '../outcome.js';
 import { throwIfInterrupted, withDefaultSignalActions } from '../signals.js';
 import { jobDetail, jobJson, jobsTable } from '../render/job-report.js';
+import { oneLine } from '../../one-line.js';
 
 interface JobsFlags extends CommonOptions {
   limit?: string;
@@ -20,7 +21,7 @@ export function jobsCommand(run: (outcome: Promise<CommandOutcome>) => void): Co
     .addOption(valueOption('--limit <n>', 'list at most n jobs', '20'))
     .addOption(valueOption('--status <status>', 'list only jobs with this status', 'every status').choices([...JOB_STATUSES]));
   addBusyTimeout(command);
-  addCommonOptions(command);
+  addCommonOptions(command, { showsProgress: false });
   return command.action((id: string | undefined, flags: JobsFlags) => run(jobsAction(id, flags)));
 }
 
@@ -39,7 +40,7 @@ async function jobsAction(id: string | undefined, flags: JobsFlags): Promise<Com
   try {
     if (id !== undefined) {
       const job = withDefaultSignalActions(() => getJob(db, id));
-      if (job === undefined) throw new BargeError('usage', `no job ${JSON.stringify(id)} in ${flags.db}; list jobs with: barge jobs`);
+      if (job === undefined) throw new BargeError('usage', `no job ${JSON.stringify(id)} in ${oneLine(flags.db)}; list jobs with: barge jobs`);
       throwIfInterrupted(INTERRUPTED);
       process.stdout.write(flags.json ? JSON.stringify(jobJson(job)) + '\n' : jobDetail(job));
       return { exitCode: 0 };
@@ -48,7 +49,7 @@ async function jobsAction(id: string | undefined, flags: JobsFlags): Promise<Com
     // Its queries are synchronous: a signal meanwhile is seen now, and wins over the output.
     throwIfInterrupted(INTERRUPTED);
     if (flags.json) process.stdout.write(JSON.stringify(jobs.map(jobJson)) + '\n');
-    else if (jobs.length === 0) process.stdout.write(flags.status ? `no ${flags.status} jobs in ${flags.db}\n` : `no jobs yet in ${flags.db}\n`);
+    else if (jobs.length === 0) process.stdout.write(flags.status ? `no ${flags.status} jobs in ${oneLine(flags.db)}\n` : `no jobs yet in ${oneLine(flags.db)}\n`);
     else process.stdout.write(jobsTable(jobs));
   } finally {
     db.close();

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { BargeError } from '../../errors.js';
 import { ABORTED } from '../../pipeline/until-aborted.js';
 import type { SourceRecord } from '../../source/types.js';
+import { defaultDbPath } from '../default-db.js';
 import { addSourceOptions, integerFlag, sourceOptionsFrom, switchOption, type SourceFlags } from '../options.js';
 import type { CommandOutcome } from '../outcome.js';
 import { interruptSignal, throwIfInterrupted } from '../signals.js';
@@ -16,7 +17,7 @@ export function schemaCommand(run: (outcome: Promise<CommandOutcome>) => void): 
   // The options every command takes (SPEC §1); schema infer opens no database and
   // reads only --infer-rows records, so most of them change nothing here.
   infer
-    .addOption(new Option('--db <path>', 'accepted like every command\'s; schema infer does not open the database').default(process.env.BARGE_DB || 'barge.db', '$BARGE_DB, else ./barge.db'))
+    .addOption(new Option('--db <path>', 'accepted like every command\'s; schema infer does not open the database').default(defaultDbPath(), '$BARGE_DB, else ./barge.db'))
     .addOption(switchOption('--json', 'accepted like every command\'s; the schema is printed as JSON anyway'))
     .addOption(switchOption('--quiet', 'print nothing on stderr but errors'))
     .addOption(switchOption('--progress', 'accepted like every command\'s; schema infer reads too little to show progress', 'off'))

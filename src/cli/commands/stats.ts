@@ -13,7 +13,7 @@ export function statsCommand(run: (outcome: Promise<CommandOutcome>) => void): C
     .description('tables with row counts, columns and size on disk; the job history summary and the last 10 jobs')
     .addOption(valueOption('--table <name>', 'only this table, and only the jobs that loaded it', 'every table'));
   addBusyTimeout(command);
-  addCommonOptions(command);
+  addCommonOptions(command, { showsProgress: false });
   return command.action((flags: StatsFlags) => run(statsAction(flags)));
 }
 

@@ -4,6 +4,7 @@ import type { ValidateConfig, ValidateResult } from '../../pipeline/run-validate
 import { announceInterrupt, createProgressDisplay, progressModeFor } from '../../progress/progress-display.js';
 import { addBusyTimeout, addCommonOptions, addSourceOptions, integerFlag, sourceOptionsFrom, switchOption, valueOption, type CommonOptions, type SourceFlags } from '../options.js';
 import type { CommandOutcome } from '../outcome.js';
+import { oneLine } from '../../one-line.js';
 import { printValidateInterrupted, printValidateSummary, validateJson } from '../render/validate-summary.js';
 import { interruptSignal, throwIfInterrupted } from '../signals.js';
 
@@ -53,7 +54,7 @@ async function validateAction(inputs: string[], flags: ValidateFlags): Promise<C
     throwIfInterrupted();
     result = await runValidate(config, {
       onProgress: (p) => progress.update({ done: p.bytesRead, total: p.totalBytes, records: p.records, rejected: p.rejected }),
-      onWarning: (message) => { if (!flags.quiet) progress.log(`barge: ${message}`); },
+      onWarning: (message) => { if (!flags.quiet) progress.log(`barge: ${oneLine(message)}`); },
     }, signal);
   } finally {
     progress.stop();

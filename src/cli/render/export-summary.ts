@@ -1,5 +1,6 @@
 import type { ExportResult } from '../../export/run-export.js';
 import { groupDigits } from '../../group-digits.js';
+import { oneLine } from '../../one-line.js';
 
 /** The --json summary of export (only with --out: otherwise stdout is the data). */
 export function exportJson(result: ExportResult, db: string) {
@@ -21,7 +22,7 @@ export function exportJson(result: ExportResult, db: string) {
 export function printExportSummary(stream: NodeJS.WritableStream, result: ExportResult): void {
   const rows = `${groupDigits(result.rows)} ${result.rows === 1 ? 'row' : 'rows'}`;
   const from = result.table !== null ? JSON.stringify(result.table) : 'the query';
-  const to = result.out === '-' ? 'stdout' : result.out;
+  const to = result.out === '-' ? 'stdout' : oneLine(result.out);
   const seconds = (result.durationMs / 1000).toFixed(1);
   const closed = result.outputClosed ? '; stopped early: the reader closed stdout' : '';
   const rate = `${groupDigits(result.rowsPerSecond)} rows/s`;

@@ -1,5 +1,9 @@
 import type { ImportConfig, ImportResult } from '../../pipeline/import-config.js';
+import path from 'node:path';
 import { groupDigits } from '../../group-digits.js';
+import { oneLine } from '../../one-line.js';
+import { defaultDbPath } from '../default-db.js';
+import { shellWord } from '../shell-word.js';
 
 /** The --json summary of import (its shape is documented in the README and kept stable). */
 export function importJson(result: ImportResult, config: Pick<ImportConfig, 'inputs' | 'dbPath'>) {
@@ -39,8 +43,8 @@ export function importJson(result: ImportResult, config: Pick<ImportConfig, 'inp
 export function printImportSummary(stream: NodeJS.WritableStream, result: ImportResult, config: Pick<ImportConfig, 'inputs' | 'dbPath'>): void {
   const lines: string[] = [];
   if (result.alreadyFinished) {
-    lines.push(`barge: job ${result.jobId} already ${result.status === 'succeeded' ? 'succeeded' : `finished (${result.status})`}; nothing to do`);
-    if (result.reportPath) lines.push(`  report: ${result.reportPath}`);
+    lines.push(`barge: job ${oneLine(result.jobId)} already ${result.status === 'succeeded' ? 'succeeded' : `finished (${result.status})`}; nothing to do`);
+    if (result.reportPath) lines.push(`  report: ${oneLine(result.reportPath)}`);
     stream.write(lines.join('\n') + '\n');
     return;
   }
@@ -53,21 +57,22 @@ export function printImportSummary(stream: NodeJS.WritableStream, result: Import
   if (c.ignored) counts.push(`${would}ignored ${groupDigits(c.ignored)}`);
   counts.push(`rejected ${groupDigits(c.rejected)}`);
   lines.push(`  ${counts.join(', ')}`);
-  const job = result.dryRun ? 'no job recorded (dry run)' : `job ${result.jobId}`;
+  const job = result.dryRun ? 'no job recorded (dry run)' : `job ${oneLine(result.jobId)}`;
   lines.push(`  ${(result.durationMs / 1000).toFixed(1)} s, ${groupDigits(result.recordsPerSecond)} records/s, ${job}`);
   if (result.stoppedEarly && result.stoppedEarly !== 'interrupted') lines.push(`  ${result.stoppedEarly}`);
-  for (const error of result.firstErrors) lines.push(`  ${error}`);
+  // Each names its input, whose name may hold a newline: the summary's lines stay its own.
+  for (const error of result.firstErrors) lines.push(`  ${oneLine(error)}`);
   const unshown = c.rejected - result.firstErrors.length;
   if (unshown > 0 && result.firstErrors.length > 0) lines.push(`  ... and ${plural(unshown, 'more rejected record')}${result.reportPath ? ' in the report' : ''}`);
-  if (result.reportPath) lines.push(`  report: ${result.reportPath} (fix the records and import it again)`);
+  if (result.reportPath) lines.push(`  report: ${oneLine(result.reportPath)} (fix the records and import it again)`);
   stream.write(lines.join('\n') + '\n');
 }
 
 /** `barge: import of products.csv into "products": <headline>` */
 function firstLine(result: ImportResult, config: Pick<ImportConfig, 'dbPath'>): string {
   const what = result.dryRun ? 'dry run of' : 'import of';
-  const inputs = result.inputs.map((input) => (input === '-' ? 'stdin' : input)).join(', ') || `job ${result.jobId}`;
-  return `barge: ${what} ${inputs} into "${result.table}": ${headline(result, result.inputs, config.dbPath)}`;
+  const inputs = result.inputs.map((input) => (input === '-' ? 'stdin' : oneLine(input))).join(', ') || `job ${oneLine(result.jobId)}`;
+  return `barge: ${what} ${inputs} into "${oneLine(result.table)}": ${headline(result, result.inputs, config.dbPath)}`;
 }
 
 /**
@@ -76,7 +81,8 @@ function firstLine(result: ImportResult, config: Pick<ImportConfig, 'dbPath'>): 
  */
 export function printImportInterrupted(stream: NodeJS.WritableStream, result: ImportResult, config: Pick<ImportConfig, 'dbPath'>): void {
   const line = firstLine(result, config);
-  const job = result.dryRun || line.includes(result.jobId) ? '' : ` (job ${result.jobId})`;
+  const named = [shellWord(result.jobId), oneLine(result.jobId)].some((word) => line.includes(word));
+  const job = result.dryRun || named ? '' : ` (job ${oneLine(result.jobId)})`;
   stream.write(`${line}${job}\n`);
 }
 
@@ -85,12 +91,18 @@ function headline(result: ImportResult, inputs: string[], dbPath: string): strin
   const rejected = plural(c.rejected, 'record');
   if (result.status === 'interrupted') {
     if (result.rolledBack) return 'interrupted; rolled back, nothing was written';
-    const batches = plural(result.batchesCommitted, 'committed batch', 'committed batches');
+    const stdin = inputs.includes('-');
+    // Before its first commit a batch/row job has loaded nothing, as an atomic job rolled back.
+    if (result.batchesCommitted === 0 && stdin) return 'interrupted before its first batch was committed; nothing was written';
+    const stopped = result.batchesCommitted === 0
+      ? 'interrupted before its first batch was committed'
+      : `interrupted after ${plural(result.batchesCommitted, 'committed batch', 'committed batches')}`;
     // stdin cannot be read again, so a job that read it cannot be resumed (resume.ts refuses it).
-    if (inputs.includes('-')) return `interrupted after ${batches}, which stay; a job that read stdin cannot be resumed`;
-    // The database too, unless it is the default: the command must work as printed.
-    const db = dbPath === DEFAULT_DB ? '' : ` --db ${shellWord(dbPath)}`;
-    return `interrupted after ${batches}; continue with: barge import --resume ${result.jobId}${db}`;
+    if (stdin) return `${stopped}, which stay; a job that read stdin cannot be resumed`;
+    // The database too, unless it is the one the command finds without --db ($BARGE_DB, else
+    // barge.db): the command must work as printed, in the same environment.
+    const db = isDefaultDb(dbPath) ? '' : ` --db ${shellWord(dbPath)}`;
+    return `${stopped}; continue with: barge import --resume ${shellWord(result.jobId)}${db}`;
   }
   if (result.dryRun) return c.rejected > 0 ? `${rejected} would be rejected; rolled back, nothing was written` : 'every record would load; rolled back, nothing was written';
   if (result.mode === 'atomic' && c.rejected > 0) return `failed: ${rejected} rejected, rolled back, nothing was written`;
@@ -101,11 +113,9 @@ function headline(result: ImportResult, inputs: string[], dbPath: string): strin
   return 'succeeded';
 }
 
-const DEFAULT_DB = 'barge.db';
-
-/** A path as one word for a POSIX shell: as it is when it is plain, else single-quoted. */
-function shellWord(text: string): string {
-  return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
+/** Whether `dbPath` is the database a command given no --db opens (`./barge.db` is `barge.db`). */
+function isDefaultDb(dbPath: string): boolean {
+  return path.resolve(dbPath) === path.resolve(defaultDbPath());
 }
 
 /** "1 record", "2 records"; `many` for irregular plurals. */

@@ -1,3 +1,4 @@
+import { oneLine } from '../../one-line.js';
 import type { JobRecord } from '../../store/jobs.js';
 import { formatCount, formatDuration, formatTime, textTable } from './text-table.js';
 
@@ -73,9 +74,10 @@ export function jobDetail(job: JobRecord): string {
   ];
   job.inputs.forEach((input, i) => {
     const size = input.size === null ? 'size unknown' : `${formatCount(input.size)} bytes`;
-    lines.push([`input ${i + 1}`, `${input.path} (${input.format}, ${size}, sha256 ${input.sha256 ?? '-'})`]);
+    lines.push([`input ${i + 1}`, `${oneLine(input.path)} (${input.format}, ${size}, sha256 ${input.sha256 ?? '-'})`]);
   });
   for (const [key, value] of Object.entries(job.options)) lines.push([`option ${key}`, JSON.stringify(value)]);
   const width = Math.max(...lines.map(([key]) => key.length)) + 1;
-  return lines.map(([key, value]) => `${(key + ':').padEnd(width)} ${value}`).join('\n') + '\n';
+  // A value (a path, the command line, an error) may hold a newline: each stays on its line.
+  return lines.map(([key, value]) => `${(key + ':').padEnd(width)} ${oneLine(value)}`).join('\n') + '\n';
 }

@@ -47,7 +47,7 @@ export function statsJson(stats: DatabaseStats, db: string, table: string | unde
 export function statsReport(stats: DatabaseStats, db: string, table: string | undefined): string {
   const out: string[] = [];
   const count = stats.tables.length;
-  out.push(`${db}: ${table === undefined ? `${count} ${count === 1 ? 'table' : 'tables'}, ` : ''}${formatBytes(stats.sizeBytes)}\n`);
+  out.push(`${oneLine(db)}: ${table === undefined ? `${count} ${count === 1 ? 'table' : 'tables'}, ` : ''}${formatBytes(stats.sizeBytes)}\n`);
   if (count === 0) {
     out.push('no tables yet; load one with: barge import <file>\n');
   } else {
@@ -62,7 +62,7 @@ export function statsReport(stats: DatabaseStats, db: string, table: string | un
     ));
   }
   const jobs = stats.jobs;
-  const scope = table === undefined ? '' : ` into "${stats.tables[0]?.name ?? table}"`;
+  const scope = table === undefined ? '' : ` into "${oneLine(stats.tables[0]?.name ?? table)}"`;
   if (jobs.total === 0) {
     out.push(`jobs${scope}: none yet\n`);
     return out.join('\n');

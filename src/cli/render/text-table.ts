@@ -1,30 +1,30 @@
 import { groupDigits } from '../../group-digits.js';
+import { oneLine } from '../../one-line.js';
+import { displayWidth } from './display-width.js';
 
 /**
  * Aligned columns for the human output of stats and jobs: text left-aligned,
- * numbers right-aligned, two spaces between columns, no trailing spaces.
+ * numbers right-aligned, two spaces between columns, no trailing spaces; widths
+ * in terminal columns (display-width.ts), not code units.
  */
 export interface TextColumn {
   header: string;
   align?: 'left' | 'right';
 }
 
-export function textTable(columns: TextColumn[], rows: string[][], indent = ''): string {
-  const widths = columns.map((column, i) => Math.max(width(column.header), ...rows.map((row) => width(row[i] ?? ''))));
+export function textTable(columns: TextColumn[], given: string[][], indent = ''): string {
+  // A cell (a table name, a job id) holding a newline would break its row: escaped, one line each.
+  const rows = given.map((row) => row.map(oneLine));
+  const widths = columns.map((column, i) => Math.max(displayWidth(column.header), ...rows.map((row) => displayWidth(row[i] ?? ''))));
   const line = (cells: string[]) =>
     indent +
     cells
       .map((cell, i) => {
-        const pad = ' '.repeat(widths[i]! - width(cell));
+        const pad = ' '.repeat(widths[i]! - displayWidth(cell));
         return columns[i]!.align === 'right' ? pad + cell : i === cells.length - 1 ? cell : cell + pad;
       })
       .join('  ');
   return [line(columns.map((column) => column.header)), ...rows.map(line)].join('\n') + '\n';
-}
-
-/** Display width: code points, which is right for the names and numbers shown here. */
-function width(text: string): number {
-  return [...text].length;
 }
 
 export function formatCount(value: number): string {

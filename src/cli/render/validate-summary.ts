@@ -1,6 +1,7 @@
 import type { ValidateResult } from '../../pipeline/run-validate.js';
 import { plural } from './import-summary.js';
 import { groupDigits } from '../../group-digits.js';
+import { oneLine } from '../../one-line.js';
 
 /** The --json summary of validate (its shape is documented in the README and kept stable). */
 export function validateJson(result: ValidateResult, inputs: string[]) {
@@ -35,21 +36,22 @@ export function printValidateSummary(stream: NodeJS.WritableStream, result: Vali
     `  ${(result.durationMs / 1000).toFixed(1)} s, ${groupDigits(result.recordsPerSecond)} records/s`,
   ];
   if (result.stoppedEarly && result.stoppedEarly !== 'interrupted') lines.push(`  ${result.stoppedEarly}`);
-  for (const error of result.firstErrors) lines.push(`  ${error}`);
+  // Each names its input, whose name may hold a newline: the summary's lines stay its own.
+  for (const error of result.firstErrors) lines.push(`  ${oneLine(error)}`);
   const unshown = c.rejected - result.firstErrors.length;
   if (unshown > 0 && result.firstErrors.length > 0) lines.push(`  ... and ${plural(unshown, 'more invalid record')}${result.reportPath ? ' in the report' : ''}`);
-  if (result.reportPath) lines.push(`  report: ${result.reportPath} (fix the records, then import it)`);
+  if (result.reportPath) lines.push(`  report: ${oneLine(result.reportPath)} (fix the records, then import it)`);
   stream.write(lines.join('\n') + '\n');
 }
 
 /** `barge: validate products.csv against "products" (file schema): <verdict>` */
 function firstLine(result: ValidateResult, inputs: string[]): string {
   const c = result.counts;
-  const names = inputs.map((input) => (input === '-' ? 'stdin' : input)).join(', ');
+  const names = inputs.map((input) => (input === '-' ? 'stdin' : oneLine(input))).join(', ');
   const verdict = result.stoppedEarly === 'interrupted'
     ? `interrupted after ${plural(c.read, 'record')}${c.rejected > 0 ? `, ${plural(c.rejected, 'invalid record')} so far` : ''}`
     : c.rejected > 0 ? plural(c.rejected, 'invalid record') : 'every record is valid';
-  return `barge: validate ${names} against "${result.table}" (${result.schemaOrigin} schema): ${verdict}`;
+  return `barge: validate ${names} against "${oneLine(result.table)}" (${result.schemaOrigin} schema): ${verdict}`;
 }
 
 /** An interrupted validate under --quiet: the summary's first line alone. */
