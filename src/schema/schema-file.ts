@@ -5,6 +5,7 @@ import { showValue } from './issue-messages.js';
 import { MAX_COLUMNS, nameKey, nameProblem } from './names.js';
 import type { ColumnSpec, ColumnType, SchemaSpec } from './types.js';
 import { valueProblem } from './zod-schema.js';
+import { jsonSyntaxProblem } from '../source/json-syntax-error.js';
 
 /**
  * The schema file (SPEC §3): its shape is a zod schema with strict objects, so a
@@ -369,19 +370,24 @@ export function loadSchemaFile(path: string, options: ParseSchemaOptions = {}): 
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new BargeError('schema', `schema ${path}: not valid JSON: ${jsonErrorWhere(text, error as Error)}`, { cause: error });
+    throw new BargeError('schema', `schema ${path}: not valid JSON: ${jsonErrorWhere(text, error)}`, { cause: error });
   }
   return parseSchemaSpec(json, path, { ...options, fromFile: true });
 }
 
-/** V8's JSON error with the position turned into line:column, which an editor can jump to. */
-function jsonErrorWhere(text: string, error: Error): string {
-  const message = error.message.replace(/\s*\(line \d+ column \d+\)$/, '');
-  const m = / at position (\d+)/.exec(message);
-  if (m === null) return message;
-  const position = Number(m[1]);
-  const before = text.slice(0, position);
-  const line = before.split('\n').length;
-  const column = position - before.lastIndexOf('\n');
-  return `${message.slice(0, m.index)} at line ${line}, column ${column}`;
+/**
+ * What is wrong, at which line and column (an editor can jump there), as the input readers
+ * say it (source/json-syntax-error.ts): V8's own text gave no position for an unexpected
+ * token, and quoted the file's start (a CSV given as the schema: `Unexpected token 'i',
+ * "id,name,co"... is not valid JSON`).
+ */
+function jsonErrorWhere(text: string, error: unknown): string {
+  const problem = jsonSyntaxProblem(text, error, { end: 'the end of the file', afterValue: 'the end of the file' });
+  let where = '';
+  if (problem.offset !== undefined) {
+    const before = text.slice(0, problem.offset);
+    const line = before.split('\n').length;
+    where = ` at line ${line}, column ${problem.offset - before.lastIndexOf('\n')}`;
+  }
+  return `${problem.reason}${where}${problem.hint === undefined ? '' : `; ${problem.hint}`}`;
 }

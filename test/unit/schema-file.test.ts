@@ -219,8 +219,17 @@ describe('loadSchemaFile', () => {
       expect((error as BargeError).code).toBe('schema');
       message = (error as Error).message;
     }
-    // V8's own words (Node 20), its position turned into line and column.
-    expect(message).toBe(`schema ${bad}: not valid JSON: Expected property name or '}' in JSON at line 3, column 15`);
+    // Said as the input readers say JSON errors, at line and column.
+    expect(message).toBe(`schema ${bad}: not valid JSON: expected a property name in double quotes, got ',' at line 3, column 15`);
+  });
+
+  it('a file that is no JSON at all (a CSV given as the schema): what is wrong and where, not V8\'s quote of its start', () => {
+    const csv = join(dir, 'products.csv');
+    writeFileSync(csv, 'id,name,colour\n1,a,red\n');
+    expect(() => loadSchemaFile(csv)).toThrow(new BargeError('schema', `schema ${csv}: not valid JSON: expected a value, got 'id' at line 1, column 1; put text in double quotes`));
+    const trailing = join(dir, 'trailing.json');
+    writeFileSync(trailing, '{\n  "table": "t",\n  "columns": { "a": {"type":"string"}, }\n}');
+    expect(() => loadSchemaFile(trailing)).toThrow(new BargeError('schema', `schema ${trailing}: not valid JSON: expected a property name in double quotes, got '}' at line 3, column 40; remove the trailing comma`));
   });
 
   it('names the file in content errors', () => {
