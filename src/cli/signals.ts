@@ -111,19 +111,3 @@ export function throwIfInterrupted(what = 'interrupted while starting; nothing w
 }
 
 
-/**
- * Runs synchronous database reads (stats, jobs) with the stop signals at their default action.
- * SQLite may block in them, waiting up to --busy-timeout for another process's lock, and no
- * JS handler runs meanwhile: a Ctrl-C, even twice, waited for it (up to an hour). With no
- * listener, Node gives the signal back to the system, which ends the process at once; these
- * commands have written nothing, so there is nothing to stop cleanly.
- */
-export function withDefaultSignalActions<T>(work: () => T): T {
-  const saved = STOP_SIGNALS.map((name) => [name, process.listeners(name)] as const);
-  for (const [name] of saved) process.removeAllListeners(name);
-  try {
-    return work();
-  } finally {
-    for (const [name, listeners] of saved) for (const listener of listeners) process.on(name, listener);
-  }
-}

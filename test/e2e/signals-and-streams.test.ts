@@ -522,7 +522,7 @@ describe('--quiet: an interrupted run prints its one line (exit 130 is a failure
 });
 
 describe('stats and jobs blocked on a lock', () => {
-  it.skipIf(!hasProc).each([['stats'], ['jobs']])('%s: Ctrl-C ends it at once, not when SQLite stops waiting (--busy-timeout)', async (command) => {
+  it.skipIf(!hasProc).each([['stats'], ['jobs']])('%s: Ctrl-C ends it at once, not when SQLite stops waiting (--busy-timeout): exit 130, one line, the --json error', async (command) => {
     const dir = workdir();
     const file = path.join(dir, 'locked.db');
     // A rollback-journal database: another process's EXCLUSIVE lock keeps even readers out.
@@ -530,18 +530,20 @@ describe('stats and jobs blocked on a lock', () => {
     holder.exec('CREATE TABLE t (a); BEGIN EXCLUSIVE; INSERT INTO t VALUES (1)');
     try {
       // Killed (timedOut) well before SQLite would stop waiting (20 s), were the Ctrl-C to wait for it.
-      const run = execa('node', [BIN, command, '--db', 'locked.db', '--busy-timeout', '20000'], { cwd: dir, reject: false, timeout: 15_000 });
+      const run = execa('node', [BIN, command, '--db', 'locked.db', '--busy-timeout', '20000', '--json'], { cwd: dir, reject: false, timeout: 15_000 });
       await waitUntil(`${command} to wait for the lock`, () => waitsForLock(run.pid!) || exited(run));
-      // Its handlers had come (bin/barge.js) and are put aside while SQLite blocks (withDefaultSignalActions).
-      expect(catchesSignals(run.pid!)).toBe(false);
+      // The wait is taken in steps with the handlers in place (open-for-reading-patiently.ts).
+      expect(catchesSignals(run.pid!)).toBe(true);
       run.kill('SIGINT');
       const result = await run;
-      // Before: both Ctrl-Cs waited for the 20 s busy timeout, then it printed as if nothing came.
-      // Now SIGINT's default action ends it at once (it had written nothing): the shell's 130.
+      // Before: both Ctrl-Cs waited for the 20 s busy timeout; then, with the handlers put aside
+      // while SQLite blocked, SIGINT ended it silently (no line, no --json error; SIGTERM 143).
       expect(result.timedOut).toBe(false);
-      expect(result.signal, String(result.stderr)).toBe('SIGINT');
-      expect(result.stdout).toBe('');
-      expect(result.stderr).toBe('');
+      expect(result.exitCode, String(result.stderr)).toBe(130);
+      expect(String(result.stderr)).toBe(`barge: error: ${command} interrupted; nothing was printed`);
+      expect(JSON.parse(String(result.stdout))).toEqual({
+        command, error: { code: 'interrupted', message: `${command} interrupted; nothing was printed`, input: null, line: null, column: null }, exitCode: 130,
+      });
     } finally {
       holder.exec('ROLLBACK');
       holder.close();

@@ -3,7 +3,7 @@ import { BargeError } from '../../errors.js';
 import { getJob, JOB_STATUSES, listJobs, type JobStatus } from '../../store/jobs.js';
 import { addBusyTimeout, addCommonOptions, integerFlag, valueOption, type CommonOptions } from '../options.js';
 import type { CommandOutcome } from '../outcome.js';
-import { throwIfInterrupted, withDefaultSignalActions } from '../signals.js';
+import { throwIfInterrupted } from '../signals.js';
 import { jobDetail, jobJson, jobsTable } from '../render/job-report.js';
 import { oneLine } from '../../one-line.js';
 
@@ -34,18 +34,18 @@ async function jobsAction(id: string | undefined, flags: JobsFlags): Promise<Com
   const limit = integerFlag('--limit', flags.limit, 1, 1_000_000) ?? 20;
   const busyTimeoutMs = integerFlag('--busy-timeout', flags.busyTimeout, 0, 3_600_000)!;
   // Loaded here: better-sqlite3 is not needed to start the other commands.
-  const { openDatabase } = await import('../../store/open-database.js');
+  const { openForReadingPatiently } = await import('../../store/open-for-reading-patiently.js');
   throwIfInterrupted();
-  const db = withDefaultSignalActions(() => openDatabase(flags.db, { readonly: true, busyTimeoutMs }));
+  const db = await openForReadingPatiently(flags.db, busyTimeoutMs, () => throwIfInterrupted(INTERRUPTED));
   try {
     if (id !== undefined) {
-      const job = withDefaultSignalActions(() => getJob(db, id));
+      const job = getJob(db, id);
       if (job === undefined) throw new BargeError('usage', `no job ${JSON.stringify(id)} in ${oneLine(flags.db)}; list jobs with: barge jobs`);
       throwIfInterrupted(INTERRUPTED);
       process.stdout.write(flags.json ? JSON.stringify(jobJson(job)) + '\n' : jobDetail(job));
       return { exitCode: 0 };
     }
-    const jobs = withDefaultSignalActions(() => listJobs(db, { limit, status: flags.status }));
+    const jobs = listJobs(db, { limit, status: flags.status });
     // Its queries are synchronous: a signal meanwhile is seen now, and wins over the output.
     throwIfInterrupted(INTERRUPTED);
     if (flags.json) process.stdout.write(JSON.stringify(jobs.map(jobJson)) + '\n');

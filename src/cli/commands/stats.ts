@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { addBusyTimeout, addCommonOptions, integerFlag, valueOption, type CommonOptions } from '../options.js';
 import type { CommandOutcome } from '../outcome.js';
-import { throwIfInterrupted, withDefaultSignalActions } from '../signals.js';
+import { throwIfInterrupted } from '../signals.js';
 
 interface StatsFlags extends CommonOptions {
   table?: string;
@@ -23,15 +23,15 @@ async function statsAction(flags: StatsFlags): Promise<CommandOutcome> {
   const busyTimeoutMs = integerFlag('--busy-timeout', flags.busyTimeout, 0, 3_600_000)!;
   // Loaded here, not at the top: every command's start would otherwise load better-sqlite3 and,
   // through the kept schemas, zod (~40 ms of `barge --version`).
-  const [{ openDatabase }, { collectStats }, { statsJson, statsReport }] = await Promise.all([
-    import('../../store/open-database.js'),
+  const [{ openForReadingPatiently }, { collectStats }, { statsJson, statsReport }] = await Promise.all([
+    import('../../store/open-for-reading-patiently.js'),
     import('../../store/stats.js'),
     import('../render/stats-report.js'),
   ]);
   throwIfInterrupted();
-  const db = withDefaultSignalActions(() => openDatabase(flags.db, { readonly: true, busyTimeoutMs }));
+  const db = await openForReadingPatiently(flags.db, busyTimeoutMs, () => throwIfInterrupted(INTERRUPTED));
   try {
-    const stats = withDefaultSignalActions(() => collectStats(db, { table: flags.table, dbName: flags.db }));
+    const stats = collectStats(db, { table: flags.table, dbName: flags.db });
     // Its queries are synchronous: a signal meanwhile is seen now, and wins over the output.
     throwIfInterrupted(INTERRUPTED);
     // stats' report is its data: stdout, as text or as --json.
