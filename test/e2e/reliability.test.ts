@@ -5,8 +5,10 @@ import { parse } from 'csv-parse/sync';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { BIN, barge, rows, workdir } from '../helpers/cli.js';
-import { waitForBatches } from '../helpers/waits.js';
+import { waitForBatches, waitUntil } from '../helpers/waits.js';
 import { NUMBERED_SCHEMA, writeCsvBrokenMidway, writeNumberedCsv } from '../helpers/generate.js';
+import { bargeWithin, blockedIn, checkpointBatches, hasOpen, readsStdin, waitForChild, writeLockHeld } from '../helpers/process-waits.js';
+import { seededRandom } from '../helpers/random.js';
 
 const N = 200_000;
 
@@ -20,6 +22,13 @@ function setup(): string {
 function start(dir: string, args: string[]) {
   return execa('node', [BIN, 'import', 'numbered.csv', '--schema', 'numbered.schema.json', ...args], {
     cwd: dir, reject: false, env: { ...process.env, BARGE_DB: '', NO_COLOR: '1' },
+  });
+}
+
+/** `barge import <args>` as barge() runs it, as a process to watch. */
+function spawnImport(dir: string, args: string[]) {
+  return execa('node', [BIN, 'import', ...args], {
+    cwd: dir, reject: false, stdin: 'ignore', env: { ...process.env, BARGE_DB: '', BARGE_DEBUG: '', NO_COLOR: '1' },
   });
 }
 
@@ -225,10 +234,11 @@ describe('SIGINT / SIGTERM', () => {
     const dir = setup();
     const db = path.join(dir, 'barge.db');
     // Fed from a stdin kept open, the job cannot finish before the signal. The job row is
-    // committed before the atomic transaction starts; give it time to write some batches.
+    // committed before the atomic transaction starts; that transaction (the table is created
+    // in it, then the records go in) holds the write lock until the job ends.
     const run = startOnOpenStdin(dir, ['--mode', 'atomic'], 5000);
     await waitForJob(db);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await waitUntil('the atomic job\'s transaction holding the write lock', () => writeLockHeld(db));
     run.kill('SIGINT');
     const result = await run;
     expect(result.exitCode).toBe(130);
@@ -269,34 +279,61 @@ describe('killed at random moments and retried with its --job-id until it finish
   // record reported once. Before the report's size went into the checkpoints, a batch reported
   // but not committed was reported again, and a .json report lost what came before a resume.
   const TOTAL = 120_000;
+  const BATCH = 997;
   for (const [mode, report] of [['row', 'report.csv'], ['batch', 'report.json']] as const) {
     it(`${mode} mode, ${report}`, async () => {
+      // The moments: each run is killed once it has taken the job 1 to 20 batches further than
+      // the run before it left it, so every kill lands inside the job (about batch 60 of 121 at
+      // most), at a place that changes from run to run. A failure names the seed: run it again
+      // with BARGE_TEST_SEED=<seed>.
+      const seed = Number(process.env.BARGE_TEST_SEED ?? Math.floor(Math.random() * 2 ** 32));
+      const random = seededRandom(seed);
+      const steps = [0, 1, 2].map(() => 1 + Math.floor(random() * 20));
+      const killedAt: number[] = [];
+      const moments = () => `seed ${seed}: runs killed ${steps.join(', ')} batches in, the job then at batches ${killedAt.join(', ')} of ${Math.ceil(TOTAL / BATCH)}`;
+
       const dir = workdir();
+      const db = path.join(dir, 'barge.db');
       const lines = ['id,name,qty'];
       for (let id = 1; id <= TOTAL; id++) lines.push(`${id},item ${id},${id % 2 === 0 ? id % 1000 : 'none'}`);
       fs.writeFileSync(path.join(dir, 'numbered.csv'), `${lines.join('\n')}\n`);
       fs.writeFileSync(path.join(dir, 'numbered.schema.json'), JSON.stringify(NUMBERED_SCHEMA));
-      const args = ['--mode', mode, '--batch-size', '997', '--errors', report, '--job-id', 'c1'];
-      const delays = [0, 1, 2].map(() => 100 + Math.floor(Math.random() * 500));
-      for (const delay of delays) {
+      const args = ['--mode', mode, '--batch-size', String(BATCH), '--errors', report, '--job-id', 'c1'];
+      // Where the job stands: the batches of its checkpoint, from which the next run resumes.
+      let reached = 0;
+      for (const step of steps) {
+        const batches = reached + step;
         const run = start(dir, args);
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        run.kill('SIGKILL');
-        await run;
+        try {
+          // Row mode commits every batch (half its records rejected). Batch mode rolls every one
+          // back (each has invalid records): batches_committed stays 0, and the checkpoint, which
+          // counts the batches read, is what moves.
+          if (mode === 'row') await waitForBatches(db, batches);
+          else await waitUntil(`the checkpoint at batch ${batches}`, () => (checkpointBatches(db) ?? -1) >= batches);
+        } catch (error) {
+          throw new Error(`${moments()}; waiting for batch ${batches}: ${(error as Error).message}`);
+        } finally {
+          run.kill('SIGKILL');
+          await run;
+        }
+        reached = checkpointBatches(db) ?? -1;
+        killedAt.push(reached);
+        // Killed inside the job, which stays "running" (had it finished first, the kill tested nothing).
+        expect(rows(db, "SELECT status FROM _barge_jobs WHERE id = 'c1'"), moments()).toEqual([{ status: 'running' }]);
+        expect(reached, moments()).toBeGreaterThanOrEqual(batches);
       }
       const last = await barge(dir, ['import', 'numbered.csv', '--schema', 'numbered.schema.json', ...args]);
-      expect(last.exitCode, `killed after ${delays.join(', ')} ms: ${last.stderr}`).toBe(1);
-      const db = path.join(dir, 'barge.db');
+      expect(last.exitCode, `${moments()}: ${last.stderr}`).toBe(1);
       // Row mode loads the valid half; batch mode rolls back every batch (each has invalid records).
       const loaded = mode === 'row' ? TOTAL / 2 : 0;
-      expect(rows(db, 'SELECT count(*) AS n, count(DISTINCT id) AS d FROM numbered')[0]).toEqual({ n: loaded, d: loaded });
+      expect(rows(db, 'SELECT count(*) AS n, count(DISTINCT id) AS d FROM numbered')[0], moments()).toEqual({ n: loaded, d: loaded });
       const text = fs.readFileSync(path.join(dir, report), 'utf8');
       const ids = report.endsWith('.json')
         ? (JSON.parse(text) as Array<{ id: string }>).map((entry) => Number(entry.id))
         : (parse(text, { columns: true }) as Array<{ id: string }>).map((entry) => Number(entry.id));
       const step = mode === 'row' ? 2 : 1;
-      expect(ids.length, `killed after ${delays.join(', ')} ms`).toBe(TOTAL / step);
-      expect(ids.findIndex((id, i) => id !== step * i + 1), `killed after ${delays.join(', ')} ms`).toBe(-1);
+      expect(ids.length, moments()).toBe(TOTAL / step);
+      expect(ids.findIndex((id, i) => id !== step * i + 1), moments()).toBe(-1);
     });
   }
 });
@@ -365,13 +402,20 @@ describe('concurrency', () => {
     holder.exec('CREATE TABLE unrelated (x)');
     holder.exec('BEGIN IMMEDIATE');
     const runs = [
-      barge(dir, ['import', 'a.csv', '--schema', 'numbered.schema.json', '--mode', 'row', '--busy-timeout', '20000']),
-      barge(dir, ['import', 'b.csv', '--schema', 'numbered.schema.json', '--busy-timeout', '20000']),
+      spawnImport(dir, ['a.csv', '--schema', 'numbered.schema.json', '--mode', 'row', '--busy-timeout', '20000']),
+      spawnImport(dir, ['b.csv', '--schema', 'numbered.schema.json', '--busy-timeout', '20000']),
     ];
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    holder.exec('ROLLBACK');
-    holder.close();
-    for (const run of await Promise.all(runs)) expect(run.exitCode, run.stderr).toBe(0);
+    // Each has the database open and sleeps in SQLite's busy handler: it has looked for the
+    // table (a read, which the lock does not stop) and waits to take the write lock for its job.
+    try {
+      for (const run of runs) {
+        await waitForChild(run, 'an import waiting for the write lock', (pid) => hasOpen(pid, dbPath) && blockedIn(pid, 'sleep'));
+      }
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    for (const run of await Promise.all(runs)) expect(run.exitCode, String(run.stderr)).toBe(0);
     expect(rows(dbPath, 'SELECT count(*) AS n, count(DISTINCT id) AS d FROM numbered')[0]).toEqual({ n: 6000, d: 6000 });
   });
 
@@ -387,12 +431,21 @@ describe('concurrency', () => {
     holder.exec('BEGIN IMMEDIATE');
     holder.exec('INSERT INTO setting_up VALUES (1)');
     fs.writeFileSync(path.join(dir, 'numbered.schema.json'), JSON.stringify(NUMBERED_SCHEMA));
-    const run = barge(dir, ['import', 'a.csv', '--schema', 'numbered.schema.json', '--busy-timeout', '20000']);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    holder.exec('COMMIT');
-    holder.close();
+    const run = spawnImport(dir, ['a.csv', '--schema', 'numbered.schema.json', '--busy-timeout', '20000']);
+    // The import has the file open and pauses between tries of the switch to WAL (whileBusy's
+    // Atomics.wait), seen three polls running: not a moment's wait of some other kind.
+    let seen = 0;
+    try {
+      await waitForChild(run, 'the import waiting to switch the database to WAL', (pid) => {
+        seen = hasOpen(pid, dbPath) && blockedIn(pid, 'futex') ? seen + 1 : 0;
+        return seen >= 3;
+      });
+    } finally {
+      holder.exec('COMMIT');
+      holder.close();
+    }
     const result = await run;
-    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.exitCode, String(result.stderr)).toBe(0);
     expect(rows(dbPath, 'SELECT count(*) AS n FROM numbered')[0]).toEqual({ n: 500 });
     expect(rows(dbPath, 'PRAGMA journal_mode')[0]).toEqual({ journal_mode: 'wal' });
   });
@@ -410,10 +463,10 @@ describe('concurrency', () => {
     holder.exec('CREATE TABLE t (x)');
     holder.exec('BEGIN IMMEDIATE');
     try {
-      const started = Date.now();
-      const result = await barge(dir, ['import', 'fixtures/zipcodes.csv', '--busy-timeout', '200'], { env: { BARGE_WORKER: worker }, timeout: 20_000 });
+      // A run left waiting (on the lock, or on its worker) is killed after 30 s: timedOut.
+      const result = await bargeWithin(dir, ['import', 'fixtures/zipcodes.csv', '--busy-timeout', '200'], 30_000, { env: { BARGE_WORKER: worker } });
+      expect(result.timedOut, result.stderr).toBe(false);
       expect(result.exitCode).toBe(3);
-      expect(Date.now() - started).toBeLessThan(10_000);
       expect(result.stderr.trim()).toBe(`barge: error: database "barge.db" is locked by another process; retry later or raise --busy-timeout`);
     } finally {
       holder.exec('ROLLBACK');
@@ -517,10 +570,11 @@ describe('batch mode: the batches committed count only the committed ones', () =
     const lines = ['id,name,qty'];
     for (let id = 1; id <= 40; id++) lines.push(`${id},item ${id},${id % 2 === 0 ? 'many' : id}`);
     run.stdin!.write(`${lines.join('\n')}\n`);
-    // The last record waits for more input (a line break may follow); 39 are written.
+    // Every record is read, the last too (its line break ends what has arrived), and the
+    // checkpoint counts it: 40, then barge waits for more.
     const deadline = Date.now() + 20_000;
     let seen = 0;
-    while (Date.now() < deadline && seen < 39) {
+    while (Date.now() < deadline && seen < 40) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       if (!fs.existsSync(db)) continue;
       const conn = new Database(db, { readonly: true });
@@ -530,7 +584,7 @@ describe('batch mode: the batches committed count only the committed ones', () =
     }
     run.kill('SIGKILL');
     await run;
-    expect(seen).toBe(39);
+    expect(seen).toBe(40);
     expect(rows(db, 'SELECT count(*) AS n FROM numbered')).toEqual([{ n: 20 }]);
     expect(rows(db, 'SELECT batches_committed AS b FROM _barge_jobs')).toEqual([{ b: 20 }]);
   });
@@ -542,11 +596,14 @@ describe('a run that fails with a usage error does not remove a new database ano
     const stdinImport = (args: string[]) => execa('node', [BIN, 'import', '-', '--format', 'csv', ...args], {
       cwd: dir, reject: false, stdin: 'pipe', env: { ...process.env, BARGE_DB: '', NO_COLOR: '1' },
     });
+    const shared = path.join(dir, 'shared.db');
     const a = stdinImport(['--table', 'a', '--on-conflict', 'update', '--db', 'shared.db']);
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    // B has the database open, nothing written yet, when A fails.
+    // A has made the database (it is A's to remove) and waits for its input.
+    await waitForChild(a, 'A to make shared.db and wait for its input', (pid) => hasOpen(pid, shared) && readsStdin(pid) && blockedIn(pid, 'epoll'));
+    // B has the database open (read: its WAL is open, which is what A's removal can see),
+    // nothing written yet, and waits for its input when A fails.
     const b = stdinImport(['--table', 'b', '--db', 'shared.db']);
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    await waitForChild(b, 'B to open shared.db and wait for its input', (pid) => hasOpen(pid, shared) && hasOpen(pid, `${shared}-wal`) && readsStdin(pid) && blockedIn(pid, 'epoll'));
     a.stdin!.end('id,name\n1,x\n');
     const ra = await a;
     expect(ra.exitCode, String(ra.stderr)).toBe(2);

@@ -6,6 +6,8 @@ import { execa } from 'execa';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { barge, BIN, importMakers, workdir } from '../helpers/cli.js';
 import { writeNumberedCsv } from '../helpers/generate.js';
+import { bargeWithin, blockedIn, readsStdin, waitForChild, writeLockHeld } from '../helpers/process-waits.js';
+import { waitForBatches, waitUntil } from '../helpers/waits.js';
 
 /**
  * SPEC §9, §10 and issue 6: every error code (src/errors.ts) gives one line on
@@ -117,9 +119,9 @@ describe('error messages: one line, no stack trace; a stack with --debug', () =>
       [['import', 'fixtures/products.csv', '--batch-sze', '5'], "unknown option '--batch-sze'; did you mean --batch-size?"],
       [['import', 'fixtures/products.csv', '--frobnicate'], "unknown option '--frobnicate'; see barge import --help"],
       [['imprt', 'fixtures/products.csv'], "unknown command 'imprt'; did you mean import?"],
-      [['import', 'fixtures/products.csv', '--mode', 'sometimes'], "option '--mode <mode>' argument 'sometimes' is invalid. Allowed choices are atomic, batch, row"],
-      [['jobs', 'a', 'b'], "too many arguments for 'jobs'. Expected 1 argument but got 2; see barge jobs --help"],
-      [['schema', 'infer'], "missing required argument 'input'; see barge schema infer --help"],
+      [['import', 'fixtures/products.csv', '--mode', 'sometimes'], '--mode must be atomic, batch or row, got "sometimes"'],
+      [['jobs', 'a', 'b'], 'jobs takes one argument ([id]), got 2: "a", "b"; see barge jobs --help'],
+      [['schema', 'infer'], 'schema infer needs an input file (or - for stdin); see barge schema infer --help'],
     ];
     for (const [args, message] of cases) {
       const result = await barge(dir, args);
@@ -143,14 +145,15 @@ describe('error messages: one line, no stack trace; a stack with --debug', () =>
       holder.exec('BEGIN IMMEDIATE');
       const message = 'database "barge.db" is locked by another process; retry later or raise --busy-timeout';
       const args = ['import', 'fixtures/products.csv', ...SCHEMA, '--busy-timeout', '200'];
-      const started = Date.now();
-      const plain = await barge(dir, args);
+      // Each gives up after its --busy-timeout: killed after 30 s, a run that waited on is timedOut.
+      const plain = await bargeWithin(dir, args);
+      expect(plain.timedOut, plain.stderr).toBe(false);
       expect(plain.exitCode, plain.stderr).toBe(3);
       expectOneLine(plain.stderr, message);
-      const debug = await barge(dir, [...args, '--debug']);
+      const debug = await bargeWithin(dir, [...args, '--debug']);
+      expect(debug.timedOut, debug.stderr).toBe(false);
       expect(debug.exitCode).toBe(3);
       expectDebug(debug.stderr, message);
-      expect(Date.now() - started).toBeLessThan(8000);
       holder.exec('ROLLBACK');
       const after = await barge(dir, args);
       expect(after.exitCode, after.stderr).toBe(0);
@@ -164,49 +167,62 @@ describe('error messages: one line, no stack trace; a stack with --debug', () =>
       writeNumberedCsv(path.join(dir, 'numbered.csv'), 200_000);
     });
 
-    /** Feeds `records` CSV records on stdin, waits until they are read, sends SIGINT, then ends stdin. */
-    async function interruptStdinImport(args: string[], records: number) {
+    /**
+     * Feeds `records` CSV records on stdin, waits until `loaded` says barge has loaded them, and
+     * sends SIGINT. stdin stays open: barge must stop without waiting for its end (a run that
+     * waits on is killed after 30 s: timedOut).
+     */
+    async function interruptStdinImport(args: string[], records: number, loaded: () => Promise<unknown>) {
       const child = execa('node', [BIN, 'import', '-', '--format', 'csv', '--table', 'nums', ...args], {
-        cwd: dir, reject: false, stdin: 'pipe', env: { ...process.env, BARGE_DB: '', BARGE_DEBUG: '', NO_COLOR: '1' },
+        cwd: dir, reject: false, stdin: 'pipe', timeout: 30_000, env: { ...process.env, BARGE_DB: '', BARGE_DEBUG: '', NO_COLOR: '1' },
       });
       const lines = ['id,name'];
       for (let i = 1; i <= records; i++) lines.push(`${i},n${i}`);
       child.stdin!.write(lines.join('\n') + '\n');
       // stdin stays open: barge waits for more, having committed what it read.
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await loaded();
       child.kill('SIGINT');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      child.stdin!.end();
       const result = await child;
-      return { exitCode: result.exitCode, stderr: String(result.stderr) };
+      return { exitCode: result.exitCode, stderr: String(result.stderr), timedOut: result.timedOut };
     }
 
     it.each(['import', 'validate'])('%s reading its first records to infer a schema from an idle stdin: SIGINT ends it at once, exit 130, no database left', async (command) => {
       const child = execa('node', [BIN, command, '-', '--format', 'csv', '--table', 'sample', '--db', `infer-${command}.db`], {
-        cwd: dir, reject: false, stdin: 'pipe', env: { ...process.env, BARGE_DB: '', BARGE_DEBUG: '', NO_COLOR: '1' },
+        cwd: dir, reject: false, stdin: 'pipe', timeout: 30_000, env: { ...process.env, BARGE_DB: '', BARGE_DEBUG: '', NO_COLOR: '1' },
       });
       // Fewer records than --infer-rows (1000): barge waits for more to infer from.
       child.stdin!.write('id,name\n1,a\n2,b\n');
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      const signalled = Date.now();
+      // The run has begun reading stdin (it is past its start, whose interrupt says something
+      // else) and sits idle in its event loop: it has read what there is and waits for more.
+      await waitForChild(child, 'barge reading stdin, then idle', (pid) => readsStdin(pid) && blockedIn(pid, 'epoll'));
       child.kill('SIGINT');
-      // stdin stays open: the run must not wait for it.
+      // stdin stays open: the run must not wait for it (if it did, it is killed after 30 s: timedOut).
       const result = await child;
-      expect(Date.now() - signalled).toBeLessThan(1000);
+      expect(result.timedOut, String(result.stderr)).toBe(false);
       expect(result.exitCode).toBe(130);
-      expectOneLine(String(result.stderr), 'interrupted while reading the first records to infer a schema; nothing was written');
+      // validate says first that its --table names no table (there is no database to hold one).
+      const warning = command === 'validate'
+        ? 'barge: no database infer-validate.db, so no table "sample": the records are checked against a schema inferred from them (give --schema to check them against one)\n'
+        : '';
+      const stderr = String(result.stderr);
+      expect(stderr.slice(0, warning.length)).toBe(warning);
+      expectOneLine(stderr.slice(warning.length), 'interrupted while reading the first records to infer a schema; nothing was written');
       expect(fs.existsSync(path.join(dir, `infer-${command}.db`))).toBe(false);
     });
 
     it('import, batch mode: exit 130, the summary says what stays and what to do', async () => {
-      const result = await interruptStdinImport(['--mode', 'batch', '--batch-size', '100', '--db', 'batch.db'], 5000);
+      // Every record read (the last too: its line break ends what has arrived) and loaded: 50
+      // batches of 100; then barge waits for more.
+      const result = await interruptStdinImport(['--mode', 'batch', '--batch-size', '100', '--db', 'batch.db'], 5000, () => waitForBatches(path.join(dir, 'batch.db'), 50));
+      expect(result.timedOut, result.stderr).toBe(false);
       expect(result.exitCode, result.stderr).toBe(130);
       expect(result.stderr).not.toMatch(/^\s+at /m);
       const lines = result.stderr.split('\n');
       const headline = /^barge: import of stdin into "nums": interrupted after (\d+) committed batches, which stay; a job that read stdin cannot be resumed$/.exec(lines[0]!);
       expect(headline, lines[0]).not.toBeNull();
       const batches = Number(headline![1]);
-      expect(batches).toBeGreaterThan(0);
+      // The 50 batches waited for before the signal: all there are.
+      expect(batches).toBe(50);
       // What was committed is whole batches of 100, and is what the summary counts as inserted.
       expect(lines[1]).toMatch(new RegExp(`^  read [\\d,]+, inserted ${(batches * 100).toLocaleString('en-US')}, rejected 0$`));
       expect(lines[2]).toMatch(/^ {2}\d+\.\d s, [\d,]+ records\/s, job \d{8}-\d{6}-[0-9a-f]{6}$/);
@@ -214,7 +230,14 @@ describe('error messages: one line, no stack trace; a stack with --debug', () =>
     });
 
     it('import, atomic: exit 130, rolled back', async () => {
-      const result = await interruptStdinImport(['--db', 'atomic.db'], 5000);
+      // The job's row is committed before its transaction begins; the transaction (the table
+      // created in it, then the records) holds the write lock until the end.
+      const db = path.join(dir, 'atomic.db');
+      const result = await interruptStdinImport(['--db', 'atomic.db'], 5000, async () => {
+        await waitForBatches(db, 0);
+        await waitUntil('the atomic job\'s transaction holding the write lock', () => writeLockHeld(db));
+      });
+      expect(result.timedOut, result.stderr).toBe(false);
       expect(result.exitCode, result.stderr).toBe(130);
       expect(result.stderr.split('\n')[0]).toBe('barge: import of stdin into "nums": interrupted; rolled back, nothing was written');
       expect(result.stderr).not.toMatch(/^\s+at /m);
@@ -245,13 +268,14 @@ describe('error messages: one line, no stack trace; a stack with --debug', () =>
         const child = spawn('node', [BIN, 'export', '--table', 'numbered', '--db', 'export.db', ...(debug ? ['--debug'] : [])], {
           cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BARGE_DB: '', BARGE_DEBUG: '' },
         });
-        child.stdout.pause();
         let stderr = '';
         child.stderr.on('data', (chunk: Buffer) => { stderr += String(chunk); });
         const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        // The first rows are out: export is writing them. Then nobody reads: its 2.4 MB cannot all
+        // go out, so the signal lands mid-run; the pipe fills and export waits in a write, idle.
+        await new Promise<void>((resolve) => child.stdout.once('data', () => { child.stdout.pause(); resolve(); }));
+        await waitForChild(child, 'export idle, its output not read', (pid) => blockedIn(pid, 'epoll'));
         child.kill('SIGINT');
-        await new Promise((resolve) => setTimeout(resolve, 100));
         child.stdout.resume();
         const exitCode = await exited;
         stderr = stderr.replace(/\n$/, '');

@@ -272,6 +272,89 @@ function randomChunks(random: () => number, doc: string): string[] {
 
 const describeDoc = (doc: string, dialect: Dialect) => `${JSON.stringify(dialect)} ${JSON.stringify(doc)}`;
 
+/**
+ * The work `run` does in the string built-ins, in characters searched: a measure of time that
+ * no load changes. The tokenizer's work is its searches (indexOf of the delimiter, the quote,
+ * the line breaks); a tokenizer that reads its input again (an open field's text on every push,
+ * the rest of a chunk for every record) searches it again. Counted while `run` runs, with the
+ * String.prototype and RegExp.prototype.exec methods wrapped:
+ * - indexOf: the characters from where the search starts to the end of what it finds, or to
+ *   the end of the string when it finds nothing;
+ * - startsWith and endsWith: the text compared; charCodeAt, charAt, codePointAt and at: one;
+ * - slice, substring and substr: nothing (V8 makes a long one a view of its string; a short
+ *   one's copy is a field's text, which a tokenizer makes once);
+ * - any other String method, and a regular expression's exec: the whole string, as if searched.
+ * Not seen: `+` (V8 joins strings lazily) and what V8 does when it flattens a joined string.
+ */
+function charactersSearched(run: () => void): number {
+  const proto = String.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const cost = (name: string, text: string, args: unknown[], result: unknown): number => {
+    switch (name) {
+      case 'indexOf': {
+        const from = Math.min(Math.max(typeof args[1] === 'number' ? Math.trunc(args[1]) : 0, 0), text.length);
+        return ((result as number) === -1 ? text.length : (result as number) + String(args[0]).length) - from;
+      }
+      case 'startsWith':
+      case 'endsWith':
+        return String(args[0]).length;
+      case 'charCodeAt':
+      case 'charAt':
+      case 'codePointAt':
+      case 'at':
+        return 1;
+      case 'slice':
+      case 'substring':
+      case 'substr':
+        return 0;
+      default:
+        return text.length;
+    }
+  };
+  const saved = new Map<string, (...args: unknown[]) => unknown>();
+  let searched = 0;
+  for (const name of Object.getOwnPropertyNames(String.prototype)) {
+    const original = proto[name];
+    if (name === 'constructor' || name === 'toString' || name === 'valueOf' || typeof original !== 'function') continue;
+    saved.set(name, original);
+    proto[name] = function (this: string, ...args: unknown[]) {
+      const result = original.apply(this, args);
+      searched += cost(name, this, args, result);
+      return result;
+    };
+  }
+  // The tokenizer's own calls, millions of them: the same counts without the generic wrapper's cost.
+  const charCodeAt = saved.get('charCodeAt')!;
+  const indexOf = saved.get('indexOf')!;
+  const slice = saved.get('slice')!;
+  proto.charCodeAt = function (this: string, i: number) {
+    searched += 1;
+    return charCodeAt.call(this, i);
+  } as (typeof proto)[string];
+  proto.slice = function (this: string, start?: number, end?: number) {
+    return slice.call(this, start, end);
+  } as (typeof proto)[string];
+  proto.indexOf = function (this: string, search: string, from?: number) {
+    const found = indexOf.call(this, search, from) as number;
+    const start = Math.min(Math.max(from === undefined ? 0 : Math.trunc(from), 0), this.length);
+    searched += (found === -1 ? this.length : found + search.length) - start;
+    return found;
+  } as (typeof proto)[string];
+  const exec = RegExp.prototype.exec;
+  RegExp.prototype.exec = function (this: RegExp, input: string) {
+    searched += String(input).length;
+    return exec.call(this, input);
+  };
+  try {
+    run();
+  } finally {
+    for (const [name, original] of saved) proto[name] = original;
+    RegExp.prototype.exec = exec;
+  }
+  return searched;
+}
+
+const lengthOf = (chunks: string[]) => chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+
 describe('CsvTokenizer against csv-parse', () => {
   it('gives the same records, lines and errors on random documents split at random places', () => {
     // CSV_FUZZ_SEED=n explores other documents; a failure names the document.
@@ -453,14 +536,17 @@ describe('CsvTokenizer relaxed (TSV), relaxedQuoteChars and the backlog', () => 
         call();
         most = Math.max(most, records.length - before);
       };
-      const started = Date.now();
-      for (const chunk of chunks) {
-        step(() => tokenizer.push(chunk, sink));
+      const searched = charactersSearched(() => {
+        for (const chunk of chunks) {
+          step(() => tokenizer.push(chunk, sink));
+          while (tokenizer.hasBacklog()) step(() => tokenizer.drain(sink));
+        }
+        step(() => tokenizer.finish(sink));
         while (tokenizer.hasBacklog()) step(() => tokenizer.drain(sink));
-      }
-      step(() => tokenizer.finish(sink));
-      while (tokenizer.hasBacklog()) step(() => tokenizer.drain(sink));
-      expect(Date.now() - started).toBeLessThan(3000);
+      });
+      // Linear: each character searched a few times (read as a quoted field, then again as
+      // lines), never again for each line read again (4.8 and 4.5 per character now).
+      expect(searched, `${lines} lines`).toBeLessThanOrEqual(6 * doc.length);
       expect(records.length).toBe(lines + 2);
       expect(records[1]).toEqual({ fields: ['1', '"oops'], line: 2 });
       expect(records[lines + 1]).toEqual({ fields: ['2', 'x'], line: lines + 2 });
@@ -704,9 +790,11 @@ describe('CsvTokenizer', () => {
   it('reads a quoted field over many chunks in linear time', () => {
     const piece = 'x'.repeat(64 * 1024);
     const chunks = ['a\n"', ...Array.from({ length: 200 }, () => piece), '"\nb\n'];
-    const started = Date.now();
-    const outcome = tokenize(chunks);
-    expect(Date.now() - started).toBeLessThan(2000);
+    let outcome!: Outcome;
+    const searched = charactersSearched(() => { outcome = tokenize(chunks); });
+    // Linear: each push's text searched a few times (3 per character now), never the field's
+    // text of the pushes before it again (that grows with the square of the field: ~100 times more).
+    expect(searched).toBeLessThanOrEqual(4 * lengthOf(chunks));
     expect(outcome.records.map((r) => [r.line, r.fields[0]!.length])).toEqual([
       [1, 1],
       [2, 200 * 64 * 1024],
@@ -717,10 +805,14 @@ describe('CsvTokenizer', () => {
   it('relaxed (TSV), reads a quoted field over many chunks in linear time, closed or not', () => {
     const piece = 'x'.repeat(64 * 1024);
     const many = Array.from({ length: 200 }, () => piece);
-    let started = Date.now();
-    const closed = tokenize(['a\n"', ...many, '"\nb\n'], TSV);
-    const open = tokenize(['a\n"', ...many, '\nb\n'], TSV);
-    expect(Date.now() - started).toBeLessThan(4000);
+    const closedChunks = ['a\n"', ...many, '"\nb\n'];
+    const openChunks = ['a\n"', ...many, '\nb\n'];
+    let closed!: Outcome;
+    let open!: Outcome;
+    // Linear: 3 characters searched per character now; the field that never closes is read
+    // twice (as a quoted field, then as text): 6.
+    expect(charactersSearched(() => { closed = tokenize(closedChunks, TSV); })).toBeLessThanOrEqual(4 * lengthOf(closedChunks));
+    expect(charactersSearched(() => { open = tokenize(openChunks, TSV); })).toBeLessThanOrEqual(8 * lengthOf(openChunks));
     expect(closed.records.map((r) => [r.line, r.fields[0]!.length])).toEqual([
       [1, 1],
       [2, 200 * 64 * 1024],
@@ -732,24 +824,34 @@ describe('CsvTokenizer', () => {
       [3, 1],
     ]);
     // Quoted fields of many lines that never close, one after another.
-    const lines = Array.from({ length: 20_000 }, (_, i) => `"${i}\t${i}\n`).join('');
-    started = Date.now();
-    const outcome = tokenize(lines.match(/[^]{1,65536}/g)!, TSV);
-    expect(Date.now() - started).toBeLessThan(4000);
+    const linesOf = (count: number) => Array.from({ length: count }, (_, i) => `"${i}\t${i}\n`).join('').match(/[^]{1,65536}/g)!;
+    let outcome!: Outcome;
+    const searched = charactersSearched(() => { outcome = tokenize(linesOf(20_000), TSV); });
+    // Linear: twice the lines, twice the search (2.04 times now). Each line read again as text
+    // searches to its chunk's end for a CR, ~2,650 characters per character: bounded by the
+    // chunk, not the input. A search to the input's end per line would make it 4 times.
+    const twice = charactersSearched(() => tokenize(linesOf(40_000), TSV));
+    expect(twice / searched).toBeLessThanOrEqual(2.25);
     expect(outcome.records.length).toBe(20_000);
     expect(outcome.records[19_999]).toEqual({ fields: ['"19999', '19999'], line: 20_000 });
   });
 
-  it('hands on a record whose line break ends a chunk with the next chunk, as csv-parse did', () => {
+  it('hands on a record whose LF ends a chunk with that chunk, quoted or not; one whose CR ends it with the next (it may start a CRLF)', () => {
+    // csv-parse held a record whose line break ended the chunk until the next one: the last
+    // line a `tail -f … | barge import -` had sent waited for the line after it.
     const seen: number[] = [];
     const tokenizer = new CsvTokenizer({ delimiter: ',', quote: '"', maxRecordChars: 100 });
     const sink = (_fields: string[], line: number) => seen.push(line);
     tokenizer.push('a\nb\n', sink);
-    expect(seen).toEqual([1]);
-    tokenizer.push('c', sink);
     expect(seen).toEqual([1, 2]);
-    tokenizer.end(sink);
+    tokenizer.push('"c"\n', sink);
     expect(seen).toEqual([1, 2, 3]);
+    tokenizer.push('d\r', sink);
+    expect(seen).toEqual([1, 2, 3]);
+    tokenizer.push('\ne', sink);
+    expect(seen).toEqual([1, 2, 3, 4]);
+    tokenizer.end(sink);
+    expect(seen).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('knows the line it is on between chunks', () => {
