@@ -15,6 +15,6 @@ export type ToPageWorker = { type: 'page'; id: number; first: bigint; last: bigi
 export type FromPageWorker =
   /** The worker's read transaction has its snapshot: the gate can let writers in again. */
   | { type: 'ready' }
-  /** A page's text as UTF-8 (transferred), or `rewrite`: the exporting thread formats it itself. */
-  | { type: 'page'; id: number; rows: number; data: Uint8Array | undefined; rewrite: boolean }
+  /** A page's text, or `rewrite`: the exporting thread formats it itself. */
+  | { type: 'page'; id: number; rows: number; data: string | undefined; rewrite: boolean }
   | { type: 'error'; message: string };
