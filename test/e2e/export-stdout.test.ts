@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { barge, BIN, workdir } from '../helpers/cli.js';
 import { hasScript, waitUntil } from '../helpers/waits.js';
+import { waitsToWriteStdout } from '../helpers/process-waits.js';
 
 /**
  * Export to stdout, found by the audit: a count of rows written that is the rows written, and an
@@ -37,30 +38,6 @@ function sizeOf(file: string): number {
 
 const hasProc = fs.existsSync('/proc/self/status');
 
-/**
- * Whether process `pid` waits to write to its stdout: an epoll set of its event loop watches
- * descriptor 1 for room (EPOLLOUT; /proc/<pid>/fdinfo lists what an epoll descriptor watches).
- * It wrote more than the pipe holds, and the rest waits for the reader. Linux only.
- */
-function waitsToWriteStdout(pid: number): boolean {
-  let fds: string[];
-  try {
-    fds = fs.readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return false;
-  }
-  for (const fd of fds) {
-    try {
-      if (fs.readlinkSync(`/proc/${pid}/fd/${fd}`) !== 'anon_inode:[eventpoll]') continue;
-      for (const m of fs.readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8').matchAll(/^tfd:\s*(\d+)\s+events:\s*([0-9a-f]+)/gm)) {
-        if (m[1] === '1' && (parseInt(m[2]!, 16) & 0x4) !== 0) return true;
-      }
-    } catch {
-      // Closed meanwhile.
-    }
-  }
-  return false;
-}
 
 /** Data lines of a CSV export (the header left out); the text ends with a whole line. */
 function dataLines(text: string): number {

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, barge, rows, workdir } from '../helpers/cli.js';
 import { NUMBERED_SCHEMA, writeNumberedCsv } from '../helpers/generate.js';
 import { catchesSignals, waitForBatches, waitUntil } from '../helpers/waits.js';
+import { waitsToWriteStdout, watched } from '../helpers/process-waits.js';
 
 /**
  * Signals and barge's own output streams: a signal that comes with the end of stdin, SIGHUP,
@@ -20,33 +21,7 @@ const hasProc = fs.existsSync('/proc/self/status');
 /** python3 with its pty module: a pseudo-terminal barge can be given as its controlling terminal. */
 const hasPython = spawnSync('python3', ['-c', 'import pty, fcntl, termios'], { stdio: 'ignore' }).status === 0;
 
-/**
- * What the event loops of process `pid` watch: the descriptors in its epoll sets, each with
- * its events (/proc/<pid>/fdinfo of an epoll descriptor lists them). Linux only.
- */
-function watched(pid: number): Array<{ fd: number; events: number }> {
-  const found: Array<{ fd: number; events: number }> = [];
-  let fds: string[];
-  try {
-    fds = fs.readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return found;
-  }
-  for (const fd of fds) {
-    try {
-      if (fs.readlinkSync(`/proc/${pid}/fd/${fd}`) !== 'anon_inode:[eventpoll]') continue;
-      for (const m of fs.readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8').matchAll(/^tfd:\s*(\d+)\s+events:\s*([0-9a-f]+)/gm)) {
-        found.push({ fd: Number(m[1]), events: parseInt(m[2]!, 16) });
-      }
-    } catch {
-      // Closed meanwhile.
-    }
-  }
-  return found;
-}
-
 const EPOLLIN = 0x1;
-const EPOLLOUT = 0x4;
 
 /**
  * Whether barge reads its stdin: its event loop watches descriptor 0 for input. Only the command
@@ -58,13 +33,6 @@ function readsStdin(pid: number): boolean {
   return watched(pid).some((w) => w.fd === 0 && (w.events & EPOLLIN) !== 0);
 }
 
-/**
- * Whether barge waits to write to stdout: its event loop watches descriptor 1 for room. It
- * wrote more than the pipe holds and the rest waits for the reader.
- */
-function waitsToWriteStdout(pid: number): boolean {
-  return watched(pid).some((w) => w.fd === 1 && (w.events & EPOLLOUT) !== 0);
-}
 
 function statusField(pid: number, field: string): string | undefined {
   try {

@@ -156,3 +156,38 @@ export async function waitForChild(child: Pick<ChildProcess, 'pid' | 'exitCode' 
     return condition(child.pid!);
   }, timeoutMs);
 }
+
+/**
+ * What the event loops of process `pid` watch: the descriptors in its epoll sets, each with
+ * its events (/proc/<pid>/fdinfo of an epoll descriptor lists them). Linux only.
+ */
+export function watched(pid: number): Array<{ fd: number; events: number }> {
+  const found: Array<{ fd: number; events: number }> = [];
+  let fds: string[];
+  try {
+    fds = fs.readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return found;
+  }
+  for (const fd of fds) {
+    try {
+      if (fs.readlinkSync(`/proc/${pid}/fd/${fd}`) !== 'anon_inode:[eventpoll]') continue;
+      for (const m of fs.readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8').matchAll(/^tfd:\s*(\d+)\s+events:\s*([0-9a-f]+)/gm)) {
+        found.push({ fd: Number(m[1]), events: parseInt(m[2]!, 16) });
+      }
+    } catch {
+      // Closed meanwhile.
+    }
+  }
+  return found;
+}
+
+const EPOLLOUT = 0x4;
+
+/**
+ * Whether barge waits to write to stdout: its event loop watches descriptor 1 for room. It
+ * wrote more than the pipe holds and the rest waits for the reader.
+ */
+export function waitsToWriteStdout(pid: number): boolean {
+  return watched(pid).some((w) => w.fd === 1 && (w.events & EPOLLOUT) !== 0);
+}
