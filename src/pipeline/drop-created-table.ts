@@ -7,15 +7,19 @@ import { tableExists, type Db } from '../store/open-database.js';
  * created in its own transaction, so a malformed file or a Ctrl-C before the first batch left an
  * empty table behind, which `barge stats` listed and a later import with another schema met.
  *
- * Only while the table is still empty, under the write lock: another import of the same new
- * table, started at the same time, may have committed rows into it since. Best effort: a lock
- * held elsewhere (busy) leaves the empty table where it is.
+ * Only while the table is still empty and no other job loading it is running, under the write
+ * lock: another import of the same new table, started at the same time, may have committed rows
+ * into it since, or found it and be about to (dropped, it failed with "no such table"; a job
+ * left `running` by a killed process only keeps the empty table). Best effort: a lock held
+ * elsewhere (busy) leaves the empty table where it is.
  */
-export function dropCreatedTable(db: Db, table: string): void {
+export function dropCreatedTable(db: Db, table: string, jobId: string): void {
   try {
     db.transaction(() => {
       if (!tableExists(db, table)) return;
       if (db.prepare(`SELECT 1 FROM ${quoteIdent(table)} LIMIT 1`).get() !== undefined) return;
+      const others = db.prepare("SELECT 1 FROM _barge_jobs WHERE table_name = ? COLLATE NOCASE AND status = 'running' AND id <> ? LIMIT 1");
+      if (others.get(table, jobId) !== undefined) return;
       db.exec(`DROP TABLE ${quoteIdent(table)}`);
       if (tableExists(db, SCHEMAS_TABLE)) db.prepare(`DELETE FROM ${SCHEMAS_TABLE} WHERE table_name = ?`).run(table);
     }).immediate();

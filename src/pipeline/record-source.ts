@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { BargeError } from '../errors.js';
 import { openInput, readRecords } from '../source/index.js';
@@ -45,6 +46,9 @@ export async function* recordsOf(inputs: OpenedInput[], options: SourceOptions):
 function deferredInput(first: OpenedInput, options: SourceOptions): OpenedInput {
   // Only these are kept: `first` holds the bytes it read ahead (up to 64 KB per input).
   const { name, path, size, format } = first;
+  // What it was when first opened: removed or replaced before its turn, it is not silently read
+  // anew (nor refused as a usage error, exit 2, once batches of the job have committed).
+  const seen = fs.statSync(path);
   let opened: OpenedInput | undefined;
   let notOpened: Readable | undefined;
   // Once read (its stream closed), only its figures are kept: each opening's reader, decoder
@@ -63,6 +67,15 @@ function deferredInput(first: OpenedInput, options: SourceOptions): OpenedInput 
     sha256: () => opened?.sha256?.() ?? sha256,
     reopen: async () => {
       if (opened !== undefined) return opened;
+      let now: fs.Stats | undefined;
+      try {
+        now = fs.statSync(path);
+      } catch {
+        now = undefined;
+      }
+      if (now === undefined || now.ino !== seen.ino || now.dev !== seen.dev || now.size !== seen.size || now.mtimeMs !== seen.mtimeMs) {
+        throw new BargeError('io', `input "${name}" was ${now === undefined ? 'removed' : 'changed'} after the job started, before its turn to be read`, { input: name });
+      }
       const input = await openInput(path, { ...options, format });
       opened = input;
       input.stream.once('close', () => {

@@ -547,7 +547,7 @@ class ImportRun {
       rolledBack = this.scope.outer;
       status = this.interrupted ? 'interrupted' : 'failed';
       // Nothing committed: the new table goes too (an atomic job's went with its ROLLBACK).
-      if (this.createdTable !== undefined && this.batchesCommitted === 0) dropCreatedTable(this.db, this.createdTable);
+      if (this.createdTable !== undefined && this.batchesCommitted === 0) dropCreatedTable(this.db, this.createdTable, this.jobId);
     } else {
       const commit = !config.dryRun && !(config.mode === 'atomic' && this.counts.rejected > 0);
       try {

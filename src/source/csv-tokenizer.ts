@@ -427,7 +427,7 @@ export class CsvTokenizer {
               part = '';
               mode = FIELD_START;
               pos = len;
-              if (carried + (len - recordStart) > maxRecordChars) throw recordTooLong(recordLine, maxRecordChars);
+              if (carried + (len - recordStart) > maxRecordChars) throw recordTooLong(recordLine, maxRecordChars, breaks ? Math.max(0, fields.length - 1) : -1);
               const line = recordLine;
               const done = fields;
               const raw = keepRaw && !breaks && carried === 0 ? text.slice(recordStart, len) : undefined;
@@ -478,7 +478,7 @@ export class CsvTokenizer {
           }
           fields.push(part === '' ? text.slice(start, end) : part + text.slice(start, end));
           part = '';
-          if (carried + (end - recordStart) > maxRecordChars) throw recordTooLong(recordLine, maxRecordChars);
+          if (carried + (end - recordStart) > maxRecordChars) throw recordTooLong(recordLine, maxRecordChars, breaks ? Math.max(0, fields.length - 1) : -1);
           const line = recordLine;
           const done = fields;
           const raw = keepRaw && !breaks && carried === 0 ? text.slice(recordStart, end) : undefined;
@@ -539,7 +539,7 @@ export class CsvTokenizer {
           fields.push(content);
           mode = FIELD_START;
           pos = len;
-          if (carried + (len - recordStart) > maxRecordChars) throw recordTooLong(recordLine, maxRecordChars);
+          if (carried + (len - recordStart) > maxRecordChars) throw recordTooLong(recordLine, maxRecordChars, breaks ? Math.max(0, fields.length - 1) : -1);
           const line = recordLine;
           const done = fields;
           const raw = keepRaw && !breaks && carried === 0 ? text.slice(recordStart, len) : undefined;
@@ -569,7 +569,7 @@ export class CsvTokenizer {
           fields.push(content);
           mode = FIELD_START;
           pos = after + eolLength;
-          if (carried + (after - recordStart) > maxRecordChars) throw recordTooLong(recordLine, maxRecordChars);
+          if (carried + (after - recordStart) > maxRecordChars) throw recordTooLong(recordLine, maxRecordChars, breaks ? Math.max(0, fields.length - 1) : -1);
           const line = recordLine;
           const done = fields;
           const raw = keepRaw && !breaks && carried === 0 ? text.slice(recordStart, after) : undefined;
@@ -640,7 +640,7 @@ export class CsvTokenizer {
       // An input ending right after a delimiter: the record's last field is empty.
       if (mode === FIELD_START && fields.length > 0) {
         fields.push('');
-        if (carried + (len - recordStart) > maxRecordChars) throw recordTooLong(recordLine, maxRecordChars);
+        if (carried + (len - recordStart) > maxRecordChars) throw recordTooLong(recordLine, maxRecordChars, breaks ? Math.max(0, fields.length - 1) : -1);
         const line = recordLine;
         const done = fields;
         const raw = keepRaw && !breaks && carried === 0 ? text.slice(recordStart, len) : undefined;
@@ -705,6 +705,7 @@ function hasLineBreak(text: string, from: number, to: number): boolean {
   return cr !== -1 && cr < to;
 }
 
+/** `field` -1: no quoted field with line breaks in the record, which is then no quoting problem (parse-csv.ts says so). */
 function recordTooLong(line: number, max: number, field = -1): CsvSyntaxError {
   return new CsvSyntaxError('CSV_MAX_RECORD_SIZE', line, `a record longer than ${max} characters`, field);
 }

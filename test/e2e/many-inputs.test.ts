@@ -4,6 +4,7 @@ import zlib from 'node:zlib';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { BIN, rows, workdir } from '../helpers/cli.js';
+import { waitForBatches } from '../helpers/waits.js';
 
 // `barge import logs/*.csv`: every input was opened (a file handle and a read ahead each)
 // before the first was read, so 10,000 files failed with EMFILE under the usual limit of
@@ -61,5 +62,26 @@ describe('many inputs in one run', () => {
     const summary = JSON.parse(String(result.stdout));
     expect(summary.counts).toEqual({ read: 6001, valid: 6000, rejected: 1 });
     expect(summary.firstErrors).toEqual([`${inputs.at(-1)}:line 6, column "id": expected an integer, got "x"`]);
+  });
+});
+
+describe('an input removed or replaced before its turn', () => {
+  it.each(['always', 'never'])('BARGE_WORKER=%s: exit 3 naming it, the committed batches stay (it was exit 2, "a usage error", or the new content loaded)', async (worker) => {
+    const dir = workdir();
+    let first = 'id,name\n';
+    for (let id = 1; id <= 200_000; id++) first += `${id},n${id}\n`;
+    fs.writeFileSync(path.join(dir, 'first.csv'), first);
+    fs.writeFileSync(path.join(dir, 'gone.csv'), 'id,name\n200001,last\n');
+    const child = execa('node', [BIN, 'import', 'first.csv', 'gone.csv', '--table', 't', '--db', 'g.db', '--mode', 'row', '--batch-size', '5'], {
+      cwd: dir, reject: false, env: { ...process.env, BARGE_DB: '', NO_COLOR: '1', BARGE_WORKER: worker },
+    });
+    await waitForBatches(path.join(dir, 'g.db'), 2);
+    fs.rmSync(path.join(dir, 'gone.csv'));
+    const result = await child;
+    expect(result.exitCode, String(result.stderr)).toBe(3);
+    expect(String(result.stderr)).toMatch(/^barge: error: input "gone\.csv" was removed after the job started, before its turn to be read \(job \S+: the \d+ batches committed before this, \d+ records, stay\)$/);
+    const loaded = rows<{ n: number; hi: number }>(path.join(dir, 'g.db'), 'SELECT count(*) AS n, max(id) AS hi FROM t')[0]!;
+    expect(loaded.hi).toBeLessThanOrEqual(200_000);
+    expect(rows(path.join(dir, 'g.db'), 'SELECT status FROM _barge_jobs')).toEqual([{ status: 'failed' }]);
   });
 });

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { barge, BIN, rows, workdir } from '../helpers/cli.js';
@@ -58,6 +59,21 @@ describe('a batch/row job that fails before its first batch leaves no new table'
     expect(result.exitCode, String(result.stderr)).toBe(130);
     expect(tables(db)).not.toContain('t');
     expect(rows(db, 'SELECT status FROM _barge_jobs')).toEqual([{ status: 'interrupted' }]);
+  });
+
+  it('another job loading the same new table is running: the empty table stays (dropped, that job failed with "no such table")', async () => {
+    const dir = workdir();
+    const first = await barge(dir, ['import', 'fixtures/makers.csv', '--schema', 'fixtures/makers.schema.json', '--db', 'd.db', '--quiet']);
+    expect(first.exitCode, first.stderr).toBe(0);
+    const db = new Database(path.join(dir, 'd.db'));
+    // As another process's job would be, once it has found the table and before its first batch.
+    db.prepare(`INSERT INTO _barge_jobs (id, command, inputs, table_name, mode, options, status, started_at)
+      VALUES ('other', 'barge import -', '[]', 'items', 'row', '{}', 'running', '2026-11-24T00:00:00Z')`).run();
+    db.close();
+    const result = await barge(dir, ['import', `${corpus}/unterminated-quote.csv`, '--schema', `${corpus}/corpus.schema.json`, '--db', 'd.db', '--mode', 'row']);
+    expect(result.exitCode).toBe(2);
+    expect(tables(path.join(dir, 'd.db'))).toContain('items');
+    expect(kept(path.join(dir, 'd.db'))).toContain('items');
   });
 
   it('a failure after a committed batch keeps the table and its rows', async () => {

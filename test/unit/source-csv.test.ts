@@ -399,6 +399,14 @@ describe('parseCsv memory bound', () => {
     );
   });
 
+  it('a record too long whose quoted field, with line breaks, closes in the same read: still the quoting message', async () => {
+    const big = 'x'.repeat(17 * 1024 * 1024);
+    const error = await parseError([`id,name\n1,a\n2,"${big}\n${big.slice(0, 10)}"\n`]);
+    expect(error.message).toBe(
+      'products.csv:3, column "name": a record longer than 16777216 characters, most likely an unterminated quoted field (CSV_MAX_RECORD_SIZE); check the quoting on that line',
+    );
+  });
+
   it('a line too long with no quote open is said as such, not blamed on the quoting', async () => {
     const piece = 'z'.repeat(1024 * 1024);
     const chunks = ['id,name\n1,a\n2,', ...Array.from({ length: 17 }, () => piece), '\n'];
