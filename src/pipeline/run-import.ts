@@ -25,8 +25,7 @@ import { schemaBeforeReading, schemaFromSamples, type ResolvedSchema } from './r
 import { TransactionScope } from './transaction-scope.js';
 import { newJobId } from './job-id.js';
 import { reportPathFor } from './report-path.js';
-import { ABORTED, interruptedWhileInferring } from './until-aborted.js';
-import { readUnlessAborted } from './run-validate.js';
+import { ABORTED, interruptedWhileInferring, readUnlessAborted } from './until-aborted.js';
 import { abandonInput } from '../source/open-input.js';
 import { currentOwner, describeOwner, jobOwnerAlive } from './job-owner.js';
 import { conflictTarget, foreignKeysOf, checkTableMatchesSchema, checkReferencedTables, hasUniqueKey } from './table-checks.js';

@@ -32,3 +32,34 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefine
 export function interruptedWhileInferring(): BargeError {
   return new BargeError('interrupted', 'interrupted while reading the first records to infer a schema; nothing was written');
 }
+
+/**
+ * The next item `work` reads, or ABORTED when the signal came first: also when it came with the
+ * end of the input (`isEnd`) or with a failure to read it. Ctrl-C in `producer | barge import -`
+ * ends the producer too, and the end of stdin (or a record cut off mid-quote) and the signal
+ * arrive together: libuv hands a signal to JS after the other events of the poll that saw both,
+ * so the input was taken as complete, and an interrupted import committed and said "succeeded".
+ * Used by import, validate and schema infer.
+ */
+export async function readUnlessAborted<T>(work: Promise<T>, signal: AbortSignal | undefined, isEnd: (value: T) => boolean): Promise<T | typeof ABORTED> {
+  let value: T | typeof ABORTED;
+  try {
+    value = await untilAborted(work, signal);
+  } catch (error) {
+    if (await abortedByNow(signal)) return ABORTED;
+    throw error;
+  }
+  if (value !== ABORTED && isEnd(value) && await abortedByNow(signal)) return ABORTED;
+  return value;
+}
+
+/**
+ * Whether the signal has come, after two turns of the event loop: the first finishes the poll
+ * that saw the end of the input (and runs the signal's handler, if it saw the signal too), the
+ * second polls again for a signal delivered meanwhile.
+ */
+async function abortedByNow(signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal === undefined) return false;
+  for (let turn = 0; turn < 2 && !signal.aborted; turn++) await new Promise((resolve) => setImmediate(resolve));
+  return signal.aborted;
+}

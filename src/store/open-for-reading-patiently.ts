@@ -1,5 +1,4 @@
-import { BargeError } from '../errors.js';
-import { openDatabase, type Db } from './open-database.js';
+import { openDatabase, translateSqliteError, type Db } from './open-database.js';
 
 /** SQLite's own wait per attempt: the thread is blocked this long at most before JS runs again. */
 const STEP_MS = 50;
@@ -29,8 +28,8 @@ export async function openForReadingPatiently(path: string, busyTimeoutMs: numbe
       return db;
     } catch (error) {
       db?.close();
-      const busy = error instanceof BargeError ? error.code === 'busy' : String((error as { code?: unknown }).code ?? '').startsWith('SQLITE_BUSY');
-      if (!busy || Date.now() >= deadline) throw error instanceof BargeError || !busy ? error : new BargeError('busy', `database "${path}" is locked by another process; retry later or raise --busy-timeout`, { cause: error });
+      const failure = translateSqliteError(error, `database "${path}"`);
+      if (failure.code !== 'busy' || Date.now() >= deadline) throw failure;
     }
     await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
     stopIfInterrupted();

@@ -35,7 +35,7 @@ async function inferAction(input: string, flags: SourceFlags): Promise<CommandOu
   const inferRows = integerFlag('--infer-rows', flags.inferRows, 1, 1_000_000)!;
   const [{ openInputs, recordsOf }, { schemaFromSamples, tableNameFromInput }, { checkName }, { readUnlessAborted }, { abandonInput }] = await Promise.all([
     import('../../pipeline/record-source.js'), import('../../pipeline/resolve-schema.js'), import('../../schema/index.js'),
-    import('../../pipeline/run-validate.js'), import('../../source/open-input.js'),
+    import('../../pipeline/until-aborted.js'), import('../../source/open-input.js'),
   ]);
   throwIfInterrupted();
   // schema infer has no --schema: its hint names --table alone.
