@@ -476,6 +476,7 @@ class ImportRun {
         if (this.firstErrors.length < FIRST_ERRORS_KEPT) this.firstErrors.push(`${record.input}:${described[0]!.message}`);
       }
     }
+    this.report.flush();
   }
 
   /** The resume point, in the same transaction as the batch it follows (SPEC §6). */

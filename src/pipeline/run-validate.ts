@@ -165,9 +165,11 @@ async function validateRun(
       if (firstErrors.length < 5) firstErrors.push(`${record.input}:${described[0]!.message}`);
       if (config.maxErrors !== undefined && counts.rejected >= config.maxErrors) {
         stoppedEarly = `stopped after ${config.maxErrors} rejected record${config.maxErrors === 1 ? '' : 's'} (--max-errors)`;
+        report.flush();
         return false;
       }
     }
+    report.flush();
     return true;
   };
 

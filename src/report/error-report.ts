@@ -28,10 +28,17 @@ export function reportFormatOf(file: string): ReportFormat {
 }
 
 /**
+ * Entries are gathered up to this many characters before they are written. Written one by one
+ * (a write(2) each), an import of 1M records all rejected spent 2.3 s of its 6.8 s in the
+ * writes.
+ */
+const GATHER_CHARS = 64 * 1024;
+
+/**
  * The error report (SPEC §5). The file is created on the first rejected
- * record only, so a clean run leaves no file behind. Writes are synchronous:
- * rejects are rare next to rows, and a report must be complete on disk even
- * when the process is interrupted right after.
+ * record only, so a clean run leaves no file behind. Writes are synchronous, gathered
+ * (GATHER_CHARS) and written out by flush(), which the import calls once a batch's entries
+ * are added, before the batch commits: the entries of every committed batch are on disk with it.
  */
 export class ErrorReport {
   private fd: number | undefined;
@@ -49,6 +56,8 @@ export class ErrorReport {
   private readonly format: ReportFormat;
   /** The file's size as this job has written it (see `size`). */
   private bytes = 0;
+  /** Entries gathered and not yet written (see GATHER_CHARS). */
+  private gathered = '';
   /** A resumed JSON report: the size its array of committed entries ends at, continued from there. */
   private jsonFrom: number | undefined;
   /** That array holds no entry yet: the first new one takes no comma. */
@@ -105,11 +114,34 @@ export class ErrorReport {
   }
 
   /**
-   * Bytes of the report so far: saved with each batch's checkpoint, in the batch's transaction,
-   * so that a resumed job knows where the committed batches' entries end.
+   * Bytes of the report so far, every entry written out first: saved with each batch's
+   * checkpoint, in the batch's transaction, so that a resumed job knows where the committed
+   * batches' entries end.
    */
   get size(): number {
+    this.flush();
     return this.bytes;
+  }
+
+  /**
+   * Writes out the entries gathered so far. The import calls it once a batch's entries are
+   * added, before the batch commits: a report that cannot be written (a full disk) stops the
+   * job there, with the batch not committed, as it did when every entry was written at once.
+   */
+  flush(): void {
+    if (this.gathered === '') return;
+    const bytes = Buffer.from(this.gathered);
+    this.gathered = '';
+    try {
+      // A write may take part of the bytes (a disk filling up): the rest goes on, or fails.
+      for (let at = 0; at < bytes.length;) {
+        const written = fs.writeSync(this.fd!, bytes, at);
+        at += written;
+        this.bytes += written;
+      }
+    } catch (cause) {
+      throw this.cannotWrite(cause);
+    }
   }
 
   add(entry: ReportEntry): void {
@@ -130,10 +162,14 @@ export class ErrorReport {
 
   /** Ends the report's writing (a JSON report's array closed); see widen(). */
   close(): void {
-    if (this.fd !== undefined) {
+    if (this.fd === undefined) return;
+    const fd = this.fd;
+    try {
       if (this.format === 'json') this.write('\n]\n');
-      fs.closeSync(this.fd);
+      this.flush();
+    } finally {
       this.fd = undefined;
+      fs.closeSync(fd);
     }
   }
 
@@ -310,12 +346,8 @@ export class ErrorReport {
   }
 
   private write(text: string): void {
-    try {
-      fs.writeSync(this.fd!, text);
-      this.bytes += Buffer.byteLength(text);
-    } catch (cause) {
-      throw this.cannotWrite(cause);
-    }
+    this.gathered += text;
+    if (this.gathered.length >= GATHER_CHARS) this.flush();
   }
 }
 

@@ -4,6 +4,7 @@ import type { CsvDialect } from './csv-record-text.js';
 import { textChunks, withLine } from './decode-text.js';
 import { nameKey } from '../schema/names.js';
 import { MAX_RECORD_CHARS, MAX_TSV_QUOTED_FIELD_CHARS } from './limits.js';
+import { charsPerRecordOf, pieceEnd } from './text-pieces.js';
 import type { OpenedInput, SourceOptions, SourceRecord } from './types.js';
 
 /**
@@ -42,6 +43,8 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
   // nothing more than to start at a line break outside quotes.
   const tokenizer = createTokenizer(delimiter, quote, tsv, keepSource);
   let recordNo = 0;
+  /** How long a record of the last piece given to the tokenizer ran (text-pieces.ts). */
+  let perRecord: number | undefined;
   let batch: SourceRecord[] = [];
 
   let dataOf: ((fields: string[]) => Record<string, string>) | undefined = names && recordBuilder(names);
@@ -99,18 +102,25 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
 
   try {
     for await (const text of textChunks(input, options.encoding)) {
-      tokenizer.push(text, push);
-      // A TSV field read again after a stray quote (up to MAX_TSV_QUOTED_FIELD_CHARS) is a
-      // backlog, drained a piece at a time so that its records go on in batches of the size
-      // a chunk of input gives, not all at once.
-      for (;;) {
-        if (batch.length > 0) {
-          const out = batch;
-          batch = [];
-          yield out;
+      // Short records are tokenized a piece of the chunk at a time (RECORDS_PER_BATCH).
+      for (let at = 0; at < text.length;) {
+        const end = pieceEnd(text, at, perRecord, false);
+        const before = recordNo;
+        tokenizer.push(at === 0 && end === text.length ? text : text.slice(at, end), push);
+        perRecord = charsPerRecordOf(end - at, recordNo - before);
+        at = end;
+        // A TSV field read again after a stray quote (up to MAX_TSV_QUOTED_FIELD_CHARS) is a
+        // backlog, drained a piece at a time so that its records go on in batches of the size
+        // a chunk of input gives, not all at once.
+        for (;;) {
+          if (batch.length > 0) {
+            const out = batch;
+            batch = [];
+            yield out;
+          }
+          if (!tokenizer.hasBacklog()) break;
+          tokenizer.drain(push);
         }
-        if (!tokenizer.hasBacklog()) break;
-        tokenizer.drain(push);
       }
     }
     tokenizer.finish(push);

@@ -3,6 +3,7 @@ import { textChunks, withLine } from './decode-text.js';
 import { jsonSyntaxMessage, jsonSyntaxProblem, printable, type JsonTextContext } from './json-syntax-error.js';
 import { describeJsonValue, TEXT_MARKER } from './json-values.js';
 import { MAX_DEPTH, MAX_RECORD_CHARS } from './limits.js';
+import { charsPerRecordOf, pieceEnd } from './text-pieces.js';
 import type { OpenedInput, SourceOptions, SourceRecord } from './types.js';
 
 /**
@@ -26,10 +27,17 @@ import type { OpenedInput, SourceOptions, SourceRecord } from './types.js';
 export async function* parseJsonArray(input: OpenedInput, options: SourceOptions): AsyncGenerator<SourceRecord[]> {
   const scanner = new JsonArrayScanner(input.name, options.keepSource === true);
   try {
+    let perRecord: number | undefined;
     for await (const text of textChunks(input, options.encoding)) {
-      const batch: SourceRecord[] = [];
-      scanner.push(text, batch);
-      if (batch.length > 0) yield batch;
+      // Short records are scanned a piece of the chunk at a time (RECORDS_PER_BATCH).
+      for (let at = 0; at < text.length;) {
+        const end = pieceEnd(text, at, perRecord, true);
+        const batch: SourceRecord[] = [];
+        scanner.push(at === 0 && end === text.length ? text : text.slice(at, end), batch);
+        perRecord = charsPerRecordOf(end - at, batch.length);
+        at = end;
+        if (batch.length > 0) yield batch;
+      }
     }
     scanner.end();
   } catch (error) {

@@ -2,7 +2,7 @@ import { BargeError } from '../errors.js';
 import { textChunks, withLine } from './decode-text.js';
 import { jsonSyntaxMessage, jsonSyntaxProblem, type JsonTextContext } from './json-syntax-error.js';
 import { describeJsonValue, mayBeTooDeep, nestsDeeperThan, TEXT_MARKER } from './json-values.js';
-import { MAX_DEPTH, MAX_RECORD_CHARS } from './limits.js';
+import { MAX_DEPTH, MAX_RECORD_CHARS, RECORDS_PER_BATCH } from './limits.js';
 import type { OpenedInput, SourceOptions, SourceRecord } from './types.js';
 
 /**
@@ -69,7 +69,7 @@ export async function* parseNdjson(input: OpenedInput, options: SourceOptions): 
       }
       const scanFrom = pending.length;
       const chunk = pending.length === 0 ? text : pending + text;
-      const batch: SourceRecord[] = [];
+      let batch: SourceRecord[] = [];
       let start = 0;
       for (let nl = chunk.indexOf('\n', scanFrom); nl !== -1; nl = chunk.indexOf('\n', start)) {
         line++;
@@ -79,6 +79,11 @@ export async function* parseNdjson(input: OpenedInput, options: SourceOptions): 
           if (record !== undefined) batch.push(record);
         }
         start = nl + 1;
+        // Short lines go on RECORDS_PER_BATCH at a time, not a whole read's worth (limits.ts).
+        if (batch.length === RECORDS_PER_BATCH) {
+          yield batch;
+          batch = [];
+        }
       }
       pending = start === 0 ? chunk : chunk.slice(start);
       if (pending.length > MAX_RECORD_CHARS) throw lineTooLong(line + 1);

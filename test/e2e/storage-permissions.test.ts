@@ -203,6 +203,8 @@ describe('the error report is checked before anything is written', () => {
       const report = new ErrorReport(file, ['id', 'price'], false, undefined, job);
       try {
         report.add(entry);
+        // Written out with the batch's entries, before it commits (run-import.ts, reject()).
+        report.flush();
       } catch (error) {
         return (error as Error).message;
       } finally {
