@@ -32,6 +32,7 @@ import { conflictTarget, foreignKeysOf, checkTableMatchesSchema, checkReferenced
 import { orphansLeft, referencesInto, truncateProblem, type Reference } from './truncate-references.js';
 import { claimJob, JobFinishedMeanwhile } from './job-claim.js';
 import { dropCreatedTable } from './drop-created-table.js';
+import { DatabaseFile, DatabaseGone } from '../store/database-file.js';
 
 const FIRST_ERRORS_KEPT = 5;
 
@@ -119,6 +120,8 @@ class ImportRun {
   private earlierRejected = 0;
   /** This job, for the advice of a failure's message (run again, or resume); none for a dry run. */
   private failedJob: FailedJob | undefined;
+  /** The file written, checked after each commit: deleted meanwhile, the job is not a success. */
+  private readonly databaseFile: DatabaseFile;
 
   constructor(
     private readonly db: Db,
@@ -126,7 +129,9 @@ class ImportRun {
     private readonly events: ImportEvents,
     private readonly signal: AbortSignal | undefined,
     private readonly started: number,
-  ) {}
+  ) {
+    this.databaseFile = new DatabaseFile(config.dbPath);
+  }
 
   async run(): Promise<ImportResult> {
     let resumeFrom: JobRecord | undefined;
@@ -448,6 +453,7 @@ class ImportRun {
       this.checkpoint();
       this.scope.commitBatch();
     });
+    this.databaseFile.check();
     // Emptied for good once a batch has loaded rows; until then each batch that writes does it
     // again (a DELETE that found the table empty already costs nothing).
     if (outcome.inserted + outcome.updated + outcome.ignored > 0) this.pendingTruncate = undefined;
@@ -561,6 +567,7 @@ class ImportRun {
         }
         if (commit && this.scope.outer) this.recordFinish('succeeded', undefined);
         this.scope.endJob(commit);
+        this.databaseFile.check();
       } catch (error) {
         this.scope.abandon();
         failure = translateSqliteError(error, `database "${config.dbPath}"`, this.failedJob);
@@ -638,7 +645,7 @@ class ImportRun {
    * the one-line error says so, since exit 2 or 3 alone would not tell.
    */
   private sayWhatStays(failure: unknown, rolledBack: boolean): unknown {
-    if (!(failure instanceof BargeError) || rolledBack || this.config.dryRun || this.batchesCommitted === 0) return failure;
+    if (!(failure instanceof BargeError) || failure instanceof DatabaseGone || rolledBack || this.config.dryRun || this.batchesCommitted === 0) return failure;
     const kept = this.counts.inserted + this.counts.updated + this.counts.ignored;
     const batches = `${this.batchesCommitted} batch${this.batchesCommitted === 1 ? '' : 'es'}`;
     return new BargeError(failure.code, `${failure.message} (job ${this.jobId}: the ${batches} committed before this, ${kept} record${kept === 1 ? '' : 's'}, stay)`, {

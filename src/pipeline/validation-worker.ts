@@ -6,7 +6,7 @@ import { bytesReadOf, openInputs, recordsOf } from './record-source.js';
 import { validateChunk } from './validate-chunk.js';
 import { packChunk } from './packed-chunk.js';
 import { RecordStore, unpackRecords, type PackedRecords } from './packed-records.js';
-import { CHUNKS_IN_FLIGHT, type FromWorker, type ToWorker, type WorkerStart } from './worker-protocol.js';
+import { CHUNKS_IN_FLIGHT, type FromWorker, type NewChecksums, type ToWorker, type WorkerStart } from './worker-protocol.js';
 
 /**
  * The validation worker: reads, parses and validates the inputs and sends the
@@ -76,6 +76,19 @@ async function run(start: WorkerStart): Promise<void> {
   const bytesRead = bytesReadOf(inputs);
   let skip = start.skip;
   let id = 0;
+  /** The input being read, and the first whose checksum has not been sent. */
+  let reading = 0;
+  let unsent = 0;
+  /** The checksums of the inputs read whole (those before `upTo`) not sent yet. */
+  const newChecksums = (upTo: number): NewChecksums | undefined => {
+    if (!start.checksums) return undefined;
+    const found: NewChecksums = [];
+    for (; unsent < upTo; unsent++) {
+      const sum = inputs[unsent]!.sha256?.();
+      if (sum !== undefined) found.push([unsent, sum]);
+    }
+    return found;
+  };
   const send = async (records: SourceRecord[]): Promise<void> => {
     while (credits === 0) await new Promise<void>((resolve) => { wake = resolve; });
     wake = undefined;
@@ -84,12 +97,12 @@ async function run(start: WorkerStart): Promise<void> {
     kept.set(id, store.pack(records));
     id++;
     const packed = packChunk(chunk, width, spares.pop());
-    // The checksums of the inputs read so far go with each chunk: a job stopped early
+    // The checksums of the inputs read so far go with the chunks: a job stopped early
     // (--max-errors, an interrupt) still records those of the inputs it read whole.
-    const sha256 = start.checksums ? inputs.map((input) => input.sha256?.()) : undefined;
+    const sha256 = newChecksums(reading);
     port.postMessage({ type: 'chunk', chunk: packed, bytesRead: bytesRead(), sha256 } satisfies FromWorker, [packed.buffer]);
   };
-  for await (let records of recordsOf(inputs, source)) {
+  for await (let records of recordsOf(inputs, source, (index) => { reading = index; })) {
     if (skip > 0) {
       const skipped = Math.min(skip, records.length);
       skip -= skipped;
@@ -100,7 +113,9 @@ async function run(start: WorkerStart): Promise<void> {
     // them to 2000 made no measurable difference.
     await send(records);
   }
-  post({ type: 'end', bytesRead: bytesRead(), sha256: inputs.map((input) => input.sha256?.()) });
+  // All of them at the end, once: one whose checksum came late is not left out.
+  const sha256 = start.checksums ? inputs.flatMap((input, index): NewChecksums => { const sum = input.sha256?.(); return sum === undefined ? [] : [[index, sum]]; }) : undefined;
+  post({ type: 'end', bytesRead: bytesRead(), sha256 });
 }
 
 function begin(): void {

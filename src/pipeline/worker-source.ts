@@ -3,7 +3,7 @@ import { BargeError, type BargeErrorCode } from '../errors.js';
 import type { SourceRecord } from '../source/types.js';
 import type { RecordRef, ValidatedChunk, ValidatedSource } from './validated-source.js';
 import { unpackChunk, type PackedChunk } from './packed-chunk.js';
-import type { FromWorker, SerializedError, ToWorker, WorkerStart } from './worker-protocol.js';
+import type { FromWorker, NewChecksums, SerializedError, ToWorker, WorkerStart } from './worker-protocol.js';
 import { startValidationWorker } from './validation-worker-start.js';
 
 /** How long the import may run on the worker's chunks without giving the event loop (signals) a turn. */
@@ -118,11 +118,11 @@ export class WorkerSource implements ValidatedSource {
       case 'chunk':
         this.queue.push(message.chunk);
         this.queueBytes.push(message.bytesRead);
-        if (message.sha256 !== undefined) this.sums = message.sha256;
+        this.addChecksums(message.sha256);
         break;
       case 'end':
         this.endBytes = message.bytesRead;
-        this.sums = message.sha256;
+        this.addChecksums(message.sha256);
         this.ended = true;
         break;
       case 'error':
@@ -134,6 +134,12 @@ export class WorkerSource implements ValidatedSource {
         break;
     }
     this.wakeUp();
+  }
+
+  private addChecksums(found: NewChecksums | undefined): void {
+    if (found === undefined) return;
+    this.sums ??= [];
+    for (const [index, sum] of found) this.sums[index] = sum;
   }
 
   private fail(error: Error): void {

@@ -47,6 +47,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Db {
     throw new BargeError('usage', `database "${path}" does not exist; import something first or pass --db`);
   }
   if (options.readonly) return openForReading(path, options.busyTimeoutMs);
+  checkCompanionFiles(path);
   let db: Db;
   try {
     db = new Database(path);
@@ -237,6 +238,24 @@ function whileBusy<T>(work: () => T, timeoutMs: number): T {
 
 /** Something to wait on for whileBusy's pauses (Atomics.wait sleeps this thread). */
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * The -wal and -shm files beside the database, when there are any, must be writable too: SQLite
+ * gives them the database's permissions when it makes them, and a run refused on a read-only
+ * database left them read-only. Made writable again, the database was still "read-only; check
+ * the file's permissions", with the file itself writable.
+ */
+function checkCompanionFiles(path: string): void {
+  for (const [suffix, what] of [['-wal', 'write-ahead log'], ['-shm', 'shared-memory index']] as const) {
+    try {
+      fs.accessSync(path + suffix, fs.constants.W_OK);
+    } catch (error) {
+      const errno = (error as NodeJS.ErrnoException).code;
+      if (errno !== 'EACCES' && errno !== 'EPERM') continue; // none (ENOENT), or a read-only file system: said on open
+      throw new BargeError('database', `database "${path}" cannot be written: no write permission on its ${what} "${path}${suffix}"; check that file's permissions`, { cause: error });
+    }
+  }
+}
 
 /**
  * A clear reason when a database cannot be opened for writing, instead of SQLite's

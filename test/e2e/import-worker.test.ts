@@ -168,6 +168,31 @@ describe('checksums taken by the worker when the job stops early', () => {
     const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(path.join(dir, file))).digest('hex');
     expect(inputs[0]!.sha256).toBe(sha256('a.csv'));
   });
+
+  it('40 inputs, each checksum sent once as its input is read whole: all 40 recorded; stopped in the 30th, the 29 before it (and none of an input not read)', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify({ table: 't', columns: { id: { type: 'integer' }, name: { type: 'string' } } }));
+    const files = Array.from({ length: 40 }, (_, f) => `f${String(f).padStart(2, '0')}.csv`);
+    files.forEach((file, f) => {
+      fs.writeFileSync(path.join(dir, file), 'id,name\n' + Array.from({ length: 50 }, (_, i) => `${f * 50 + i + 1},x${f}`).join('\n') + '\n');
+    });
+    const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(path.join(dir, file))).digest('hex');
+    const recorded = (db: string, job: string) => (JSON.parse(dbRows<{ inputs: string }>(path.join(dir, db), `SELECT inputs FROM _barge_jobs WHERE id = '${job}'`)[0]!.inputs) as Array<{ sha256: string | null }>).map((input) => input.sha256);
+
+    const whole = await barge(dir, ['import', ...files, '--schema', 's.json', '--db', 'all.db', '--job-id', 'all'], { env: { BARGE_WORKER: 'always' } });
+    expect(whole.exitCode, whole.stderr).toBe(0);
+    expect(recorded('all.db', 'all')).toEqual(files.map(sha256));
+    expect(dbRows(path.join(dir, 'all.db'), 'SELECT count(*) AS n FROM t')).toEqual([{ n: 2000 }]);
+
+    fs.writeFileSync(path.join(dir, files[29]!), 'id,name\nbad,x\n');
+    const stopped = await barge(dir, ['import', ...files, '--schema', 's.json', '--db', 'some.db', '--max-errors', '1', '--job-id', 'some'], { env: { BARGE_WORKER: 'always' } });
+    expect(stopped.exitCode).toBe(1);
+    const sums = recorded('some.db', 'some');
+    expect(sums.slice(0, 29)).toEqual(files.slice(0, 29).map(sha256));
+    // The worker reads up to 8 chunks ahead: an input after the 30th may have been read whole too.
+    sums.slice(30).forEach((sum, i) => expect([null, sha256(files[30 + i]!)]).toContain(sum));
+    expect(sums.at(-1)).toBe(null);
+  });
 });
 
 describe('the validation worker started from bin/barge.js before the CLI loads', () => {

@@ -233,6 +233,31 @@ describe('the error report is checked before anything is written', () => {
   });
 });
 
+describe('the -wal and -shm files a refused run left read-only', () => {
+  it('an import refused on a read-only database leaves them read-only; with the database made writable again, the message names the file that is not', async (ctx) => {
+    if (!canLimit) ctx.skip();
+    const dir = openWorkdir();
+    const importRow = writeMidwayBad(dir);
+    fs.writeFileSync(path.join(dir, 'one.csv'), 'id,price\n9999,2\n');
+    const first = await limited(dir, ['import', 'one.csv', '--schema', 's.json', '--db', 'n.db']);
+    expect(first.exitCode, first.stderr).toBe(0);
+    fs.chmodSync(path.join(dir, 'n.db'), 0o444);
+    const refused = await limited(dir, importRow);
+    expect(refused.exitCode).toBe(3);
+    // SQLite made them with the database's permissions.
+    const companions = ['-wal', '-shm'].filter((suffix) => fs.existsSync(path.join(dir, `n.db${suffix}`)));
+    expect(companions.length).toBeGreaterThan(0);
+    fs.chmodSync(path.join(dir, 'n.db'), 0o644);
+    const suffix = companions[0]!;
+    const what = suffix === '-wal' ? 'write-ahead log' : 'shared-memory index';
+    expectOneLine(await limited(dir, importRow), 3, `database "n.db" cannot be written: no write permission on its ${what} "n.db${suffix}"; check that file's permissions`);
+    for (const companion of companions) fs.chmodSync(path.join(dir, `n.db${companion}`), 0o666);
+    const loaded = await limited(dir, importRow);
+    expect(loaded.exitCode, loaded.stderr).toBe(1);
+    expect(rows(path.join(dir, 'n.db'), 'SELECT count(*) AS n FROM t')).toEqual([{ n: 5000 }]);
+  });
+});
+
 describe('read-only storage: stats, jobs, export and validate --table read the database', () => {
   /** A database with makers and products and their jobs, written where anyone can read it. */
   async function seed(dir: string): Promise<void> {
