@@ -19,8 +19,9 @@ import type { ResultColumn } from './typed-values.js';
  *   most 15 significant digits (SQLite writes a REAL as %.15g when that reads back as the same
  *   double, and 15 correctly rounded digits that read back are the shortest such digits,
  *   which is what String() writes, in the same fixed notation in that range);
- * - text: quoted when it holds the delimiter or a quote, its quotes doubled (a text holding
- *   CR or LF sends its page to format-writers.ts, see pageNeedsRewrite);
+ * - text: quoted when it holds the delimiter or a quote (TSV: a tab, or a quote first), its
+ *   quotes doubled (a text holding CR or LF sends its page to format-writers.ts, see
+ *   pageNeedsRewrite);
  * - a blob: lowercase hex.
  * Any other REAL (more digits, exponents, infinities, huge integral values) gives a NUL
  * character instead of a field; a page containing NUL is formatted again by format-writers.ts
@@ -60,8 +61,10 @@ function numberField(x: string, boolean: boolean): string {
 
 function textField(x: string, delimiter: string): string {
   // The delimiter first: it is the likeliest (a text with commas), and OR stops at the first
-  // hit. CR and LF are left to pageNeedsRewrite().
-  const special = [delimiter === ',' ? `','` : 'char(9)', `'"'`].map((c) => `instr(${x}, ${c})`).join(' OR ');
+  // hit. CR and LF are left to pageNeedsRewrite(). In TSV a quote matters only at the start
+  // (format-writers.ts): unicode() is the first character's code point, whatever the column's
+  // collation.
+  const special = delimiter === ',' ? `instr(${x}, ',') OR instr(${x}, '"')` : `instr(${x}, char(9)) OR unicode(${x}) = 34`;
   return `CASE WHEN ${special} THEN '"' || replace(${x}, '"', '""') || '"' ELSE ${x} END`;
 }
 

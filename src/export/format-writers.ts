@@ -34,7 +34,10 @@ export function createFormatWriter(format: ExportFormat, columns: ResultColumn[]
  * RFC 4180 fields, the way csv-stringify writes them (and barge's CSV/TSV reader,
  * csv-parse, reads them): a field holding the delimiter, a quote, CR or LF is
  * quoted and its quotes doubled; every other field is written bare. TSV is the
- * same with a tab, so a newline or tab inside a TSV value survives the round trip.
+ * same with a tab, so a newline or tab inside a TSV value survives the round trip,
+ * except that a quote is special only at a field's start, as TSV readers (barge's relaxed
+ * quoting, spreadsheets) take it: `5" screen` is written bare. Quoted, such a text of over
+ * 1 Mi characters (MAX_TSV_QUOTED_FIELD_CHARS) read back as `"5"" screen…"`, quotes and all.
  *
  * Written by hand rather than with csv-stringify because export speed is judged
  * against `sqlite3 -csv`: on a 200k-row, 10-column table (Node 20), csv-stringify's
@@ -43,7 +46,7 @@ export function createFormatWriter(format: ExportFormat, columns: ResultColumn[]
  * the same bytes on awkward values.
  */
 function delimitedWriter(columns: ResultColumn[], delimiter: string): FormatWriter {
-  const needsQuotes = delimiter === ',' ? /[",\r\n]/ : /["\t\r\n]/;
+  const needsQuotes = delimiter === ',' ? /[",\r\n]/ : /^"|[\t\r\n]/;
   const quote = (text: string): string => (needsQuotes.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
   // With one column an empty field is a blank line, which readers (csv-parse's
   // skip_empty_lines, barge's import) drop: write it as "" so the row stays a row.

@@ -138,11 +138,43 @@ function nestedJsonText(value: unknown): string {
   const first = value.trimStart()[0];
   if (first !== '{' && first !== '[') return JSON.stringify(value);
   try {
-    // Parsed and written again: the stored text may span lines, which NDJSON cannot hold.
-    return JSON.stringify(JSON.parse(value));
+    JSON.parse(value);
   } catch {
     return JSON.stringify(value);
   }
+  // The stored text itself, not JSON.stringify(JSON.parse(text)), which rounded an integer
+  // beyond 2^53 (1234567890123456789 came out ...800) and wrote 1e400 as null: a json column
+  // another tool wrote (or text imported from CSV) may hold them. Only its spacing goes: it
+  // may span lines, which NDJSON cannot hold.
+  return compactJson(value);
+}
+
+const SPACE = 0x20;
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** Valid JSON text without the whitespace between its tokens (none can be inside a string). */
+export function compactJson(text: string): string {
+  if (!/[ \t\n\r]/.test(text)) return text;
+  let out = '';
+  let from = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) {
+      inString = true;
+    } else if (c === SPACE || c === TAB || c === LF || c === CR) {
+      out += text.slice(from, i);
+      from = i + 1;
+    }
+  }
+  return out + text.slice(from);
 }
 
 export function jsonTextFor(type: ColumnType | undefined): JsonText {

@@ -45,14 +45,30 @@ describe('export: round trip (SPEC §7)', () => {
     });
   }
 
-  it('tsv quotes a value holding a newline, tab or quote, and import reads it back', async () => {
+  it('tsv quotes a value holding a newline or tab, or starting with a quote (not one with a quote inside), and import reads it back', async () => {
     const dir = await loaded();
     await ok(dir, ['export', '--table', 'products', '--out', 'p.tsv', '--where', "id IN ('P-4', 'P-7')", '--order-by', 'id']);
     expect(fs.readFileSync(path.join(dir, 'p.tsv'), 'utf8')).toBe(
       'id\tname\tprice\tqty\tactive\treleased\tcategory\ttags\tmaker_id\n' +
-      'P-4\t"Bench Vise ""Pro"""\t89.9\t8\tfalse\t2018-01-20\ttools\t"{""jaw_mm"":125}"\tM-3\n' +
+      'P-4\tBench Vise "Pro"\t89.9\t8\tfalse\t2018-01-20\ttools\t{"jaw_mm":125}\tM-3\n' +
       'P-7\t"Kite\nwith tail"\t15.25\t0\tfalse\t2017-05-05\ttoys\t\tM-4\n',
     );
+    await importMakers(dir, 'copy.db');
+    await ok(dir, ['import', 'p.tsv', ...SCHEMA, '--db', 'copy.db']);
+    const sql = "SELECT * FROM products WHERE id IN ('P-4', 'P-7') ORDER BY id";
+    expect(rows(path.join(dir, 'copy.db'), sql)).toEqual(rows(path.join(dir, 'barge.db'), sql));
+  });
+
+  it('tsv: a text of over 1 Mi characters with a quote inside is written bare, and reads back as it was (quoted, it came back with its quotes)', async () => {
+    const dir = workdir();
+    const long = 'x'.repeat(1_048_576) + '"q';
+    fs.writeFileSync(path.join(dir, 'one.ndjson'), JSON.stringify({ id: 1, s: long }) + '\n' + JSON.stringify({ id: 2, s: '"starts quoted' }) + '\n');
+    fs.writeFileSync(path.join(dir, 'one.schema.json'), JSON.stringify({ table: 'one', columns: { id: { type: 'integer' }, s: { type: 'string' } } }));
+    await ok(dir, ['import', 'one.ndjson', '--schema', 'one.schema.json', '--db', 'a.db']);
+    await ok(dir, ['export', '--db', 'a.db', '--table', 'one', '--out', 'one.tsv']);
+    expect(fs.readFileSync(path.join(dir, 'one.tsv'), 'utf8')).toBe(`id\ts\n1\t${long}\n2\t"""starts quoted"\n`);
+    await ok(dir, ['import', 'one.tsv', '--schema', 'one.schema.json', '--db', 'b.db']);
+    expect(rows(path.join(dir, 'b.db'), 'SELECT id, s FROM one ORDER BY id')).toEqual([{ id: 1, s: long }, { id: 2, s: '"starts quoted' }]);
   });
 
   // CSV cannot tell an empty string from NULL: import reads an empty field as missing (SPEC §3),
@@ -594,6 +610,39 @@ describe('export: values JSON has no word for', () => {
       const values = format === 'json' ? JSON.parse(text) : text.trim().split('\n').map((line) => JSON.parse(line));
       expect(values.map((row: { x: number | null }) => row.x)).toEqual([Infinity, -Infinity, 1.5, null]);
     }
+  });
+});
+
+describe('export: a json column\'s text as it is stored', () => {
+  it('ndjson/json write its numbers as stored (an integer beyond 2^53, 1e400), without its spacing; text that is not JSON stays a string', async () => {
+    const dir = workdir();
+    const db = new Database(path.join(dir, 'ev.db'));
+    db.exec('CREATE TABLE ev (id INTEGER PRIMARY KEY, payload JSON)');
+    const insert = db.prepare('INSERT INTO ev VALUES (?, ?)');
+    const stored = [
+      '{"user_id":1234567890123456789,"amount":1e400}',
+      '{\n  "a" : [ 1, 2.50 ,\t-0 ],\r\n  "b c" : "x y\\n\\" }"\n}',
+      '[ ]',
+      'not json {',
+      '{"k": "a\\tb", "n": 9007199254740993}',
+    ];
+    stored.forEach((text, i) => insert.run(i + 1, text));
+    db.close();
+    const expected = [
+      '{"user_id":1234567890123456789,"amount":1e400}',
+      '{"a":[1,2.50,-0],"b c":"x y\\n\\" }"}',
+      '[]',
+      '"not json {"',
+      '{"k":"a\\tb","n":9007199254740993}',
+    ];
+    const ndjson = await barge(dir, ['export', '--db', 'ev.db', '--table', 'ev', '--format', 'ndjson']);
+    expect(ndjson.exitCode, ndjson.stderr).toBe(0);
+    expect(ndjson.stdout.trimEnd().split('\n')).toEqual(expected.map((payload, i) => `{"id":${i + 1},"payload":${payload}}`));
+    const json = await barge(dir, ['export', '--db', 'ev.db', '--table', 'ev', '--format', 'json']);
+    expect(json.exitCode, json.stderr).toBe(0);
+    expect(json.stdout).toContain(`{"id":1,"payload":${expected[0]}}`);
+    // The JSON text written parses: numbers as a reader would take them.
+    expect((JSON.parse(json.stdout) as Array<{ payload: unknown }>).map((row) => row.payload)).toEqual(stored.map((text, i) => (i === 3 ? text : JSON.parse(text))));
   });
 });
 

@@ -1,8 +1,12 @@
+import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import { describe, expect, it } from 'vitest';
 import { formatOfPath, type ExportFormat } from '../../src/export/export-format.js';
 import { createFormatWriter } from '../../src/export/format-writers.js';
 import type { ResultColumn } from '../../src/export/typed-values.js';
+import { openReadable } from '../../src/source/open-input.js';
+import { readRecords } from '../../src/source/read-records.js';
+import type { SourceOptions } from '../../src/source/types.js';
 
 const AWKWARD = [
   'plain', '', ' spaced ', 'a,b', 'say "hi"', '"', 'line\nbreak', 'cr\rlf\r\n', 'tab\there', 'ünïcødé — ✓', "it's", '#x', '=1+1', '""',
@@ -16,14 +20,24 @@ function write(format: ExportFormat, columns: ResultColumn[], rows: unknown[][])
 describe('CSV and TSV writers', () => {
   const columns: ResultColumn[] = [{ name: 'a', type: 'string' }, { name: 'b, "quoted"', type: 'string' }];
 
-  for (const [format, delimiter] of [['csv', ','], ['tsv', '\t']] as const) {
-    it(`${format}: the same bytes as csv-stringify for awkward text`, () => {
-      const rows = AWKWARD.map((text, i) => [text, AWKWARD[AWKWARD.length - 1 - i]!]);
-      const ours = write(format, columns, rows);
-      const theirs = stringify([columns.map((c) => c.name), ...rows], { delimiter, eof: true, record_delimiter: '\n' });
-      expect(ours).toBe(theirs);
-    });
-  }
+  const rows = AWKWARD.map((text, i) => [text, AWKWARD[AWKWARD.length - 1 - i]!]);
+
+  it('csv: the same bytes as csv-stringify for awkward text', () => {
+    const theirs = stringify([columns.map((c) => c.name), ...rows], { delimiter: ',', eof: true, record_delimiter: '\n' });
+    expect(write('csv', columns, rows)).toBe(theirs);
+  });
+
+  it('tsv: quoted only for a tab, CR or LF, or a quote first (a quote elsewhere is a TSV reader\'s literal); read back the same', async () => {
+    const field = (text: string) => (/^"|[\t\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
+    const ours = write('tsv', columns, rows);
+    expect(ours).toBe([columns.map((c) => c.name), ...rows].map((row) => row.map(field).join('\t') + '\n').join(''));
+    expect(ours).toContain('\tsay "hi"\n');
+    const options: SourceOptions = { header: true, encoding: 'utf8', format: 'tsv', quote: '"' };
+    const input = await openReadable(Readable.from([Buffer.from(ours)]), { name: 'x.tsv', path: 'x.tsv' }, options);
+    const back: unknown[][] = [];
+    for await (const batch of readRecords(input, options)) for (const record of batch) back.push(columns.map((c) => record.data[c.name]));
+    expect(back).toEqual(rows);
+  });
 
   it('types: booleans, json text, numbers, big integers, NULL, blobs', () => {
     const typed: ResultColumn[] = [
