@@ -125,6 +125,12 @@ export interface ChunkDecoder {
   end(): void;
 }
 
+/**
+ * A first read at least this long with no zero byte cannot be UTF-16LE text: it would be 128
+ * characters with neither a delimiter nor a line break among them.
+ */
+const UTF16_SAMPLE_BYTES = 256;
+
 export function createChunkDecoder(input: string, encoding: string | undefined): ChunkDecoder {
   let encodingName = normalizeEncoding(encoding);
   /** Input offset of the first byte not yet received. */
@@ -153,6 +159,17 @@ export function createChunkDecoder(input: string, encoding: string | undefined):
     if (encodingName !== 'latin1' && chunk.length >= 2 && chunk[0] === 0xff && chunk[1] === 0xfe) {
       encodingName = 'utf16le';
       return chunk.subarray(2);
+    }
+    // Told UTF-16LE, with no mark: every ASCII character (a delimiter, a line break, a brace)
+    // is a zero byte and its own in UTF-16LE. UTF-8 read so pairs its bytes into CJK characters
+    // and loses every line break: a CSV became one header line of a single column and loaded
+    // nothing, "succeeded" with exit 0.
+    if (encodingName === 'utf16le' && chunk.length >= UTF16_SAMPLE_BYTES && !chunk.includes(0)) {
+      throw new BargeError(
+        'input',
+        `${input}: read as UTF-16LE (--encoding utf16le), but its first ${chunk.length} bytes hold no zero byte, which every ASCII character (a delimiter, a line break) has in UTF-16LE: it is not UTF-16LE; leave --encoding out (UTF-8) or pass --encoding latin1`,
+        { input },
+      );
     }
     if (encodingName !== 'utf16le' && chunk.length >= 2 && chunk[0] === 0xfe && chunk[1] === 0xff) {
       throw new BargeError(

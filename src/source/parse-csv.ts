@@ -57,7 +57,7 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
       if (stray !== undefined && renames === undefined) {
         throw new BargeError('input', `${name}:${line}: in the header, ${strayQuoteMessage(fields[stray.field]!, quote)}`, { input: name, line });
       }
-      names = headerNames(fields, renames, name, line, delimiter);
+      names = headerNames(fields, renames, name, line, delimiter, tsv);
       dataOf = recordBuilder(names);
       dialect = { delimiter, quote, relaxQuotes: tsv, names };
       options.onHeader?.(names);
@@ -274,7 +274,7 @@ function checkColumnsOption(options: SourceOptions): string[] | undefined {
 }
 
 /** The header's names, or with --columns the names replacing them (then only their number matters). */
-function headerNames(fields: string[], renames: string[] | undefined, input: string, line: number, delimiter: string): string[] {
+function headerNames(fields: string[], renames: string[] | undefined, input: string, line: number, delimiter: string, tsv: boolean): string[] {
   if (renames !== undefined) {
     if (renames.length !== fields.length) {
       throw new BargeError(
@@ -298,9 +298,11 @@ function headerNames(fields: string[], renames: string[] | undefined, input: str
     // A tab in a name (a control character, which no column name may hold) is most often TSV
     // read as CSV: stdin sniffed as CSV for a comma in its first line, or --format csv.
     if (delimiter !== '\t' && field.includes('\t')) {
+      // Read as TSV already: the --delimiter given is what keeps the tabs apart from it.
+      const fix = tsv ? `leave --delimiter ${JSON.stringify(delimiter)} out (TSV's is the tab)` : 'pass --format tsv';
       throw new BargeError(
         'input',
-        `${input}:${line}: column name ${JSON.stringify(field)} in the header holds a tab, so the input looks like TSV; pass --format tsv (or rename the columns with --columns a,b,c)`,
+        `${input}:${line}: column name ${JSON.stringify(field)} in the header holds a tab, so the input looks like TSV; ${fix} (or rename the columns with --columns a,b,c)`,
         { input, line },
       );
     }

@@ -115,6 +115,45 @@ describe('TSV read as CSV', () => {
     expect(fixed.exitCode, fixed.stderr).toBe(0);
     expect(rows(path.join(dir, 't.db'), 'SELECT * FROM t')).toEqual([{ id: 1, 'city, state': 'Austin, TX' }]);
   });
+
+  it('a .tsv given --delimiter ",": says to leave the --delimiter out, which loads it', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 's.tsv'), 'id\tname\n1\ta,b\n');
+    expect(await barge(dir, ['import', 's.tsv', '--delimiter', ',', '--table', 't', '--db', 't.db'])).toEqual({
+      exitCode: 2,
+      stdout: '',
+      stderr: 'barge: error: s.tsv:1: column name "id\\tname" in the header holds a tab, so the input looks like TSV; leave --delimiter "," out (TSV\'s is the tab) (or rename the columns with --columns a,b,c)',
+    });
+    const fixed = await barge(dir, ['import', 's.tsv', '--table', 't', '--db', 't.db', '--quiet']);
+    expect(fixed.exitCode, fixed.stderr).toBe(0);
+    expect(rows(path.join(dir, 't.db'), 'SELECT * FROM t')).toEqual([{ id: 1, name: 'a,b' }]);
+  });
+});
+
+describe('UTF-8 read as UTF-16LE', () => {
+  it('--encoding utf16le on a UTF-8 CSV: exit 2 saying it is not UTF-16LE (it loaded nothing and succeeded, with a schema); UTF-16LE itself loads', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 't.schema.json'), JSON.stringify({ table: 't', columns: { id: { type: 'integer' }, name: { type: 'string' } } }));
+    let text = 'id,name\n';
+    for (let i = 1; i <= 1000; i++) text += `${i},n${i}\n`;
+    fs.writeFileSync(path.join(dir, 'u8.csv'), text);
+    fs.writeFileSync(path.join(dir, 'u16.csv'), Buffer.from(text, 'utf16le'));
+    const size = Math.min(fs.statSync(path.join(dir, 'u8.csv')).size, 64 * 1024);
+    for (const command of ['import', 'validate']) {
+      const args = command === 'import' ? ['--db', 'o.db', '--schema', 't.schema.json'] : ['--schema', 't.schema.json'];
+      expect(await barge(dir, [command, 'u8.csv', '--encoding', 'utf16le', ...args])).toEqual({
+        exitCode: 2,
+        stdout: '',
+        stderr: `barge: error: u8.csv: read as UTF-16LE (--encoding utf16le), but its first ${size} bytes hold no zero byte, which every ASCII character (a delimiter, a line break) has in UTF-16LE: it is not UTF-16LE; leave --encoding out (UTF-8) or pass --encoding latin1`,
+      });
+    }
+    // Stopped at its first read: the job is recorded as failed, and no table was made.
+    expect(rows(path.join(dir, 'o.db'), "SELECT status, inserted FROM _barge_jobs")).toEqual([{ status: 'failed', inserted: 0 }]);
+    expect(rows(path.join(dir, 'o.db'), "SELECT name FROM sqlite_master WHERE name = 't'")).toEqual([]);
+    const utf16 = await barge(dir, ['import', 'u16.csv', '--encoding', 'utf16le', '--db', 'o.db', '--schema', 't.schema.json', '--quiet']);
+    expect(utf16.exitCode, utf16.stderr).toBe(0);
+    expect(rows(path.join(dir, 'o.db'), 'SELECT count(*) AS n, max(name) AS last FROM t')).toEqual([{ n: 1000, last: 'n999' }]);
+  });
 });
 
 describe('gzip that is not what it seems', () => {
