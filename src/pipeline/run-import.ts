@@ -586,7 +586,16 @@ class ImportRun {
       this.counts.ignored = 0;
       this.batchesCommitted = 0;
     }
-    this.report?.close();
+    try {
+      this.report?.close();
+    } catch (error) {
+      // A JSON report's closing bracket that cannot be written (a full disk): the job failed, and
+      // says so in its row like any other failure (it was left "running").
+      if (failure === undefined) {
+        failure = error;
+        status = 'failed';
+      }
+    }
     const { durationMs, recordsPerSecond, reportPath } = this.figures();
     // Outside the job's transaction, ended above: a rolled-back atomic job keeps them too.
     if (checksums !== undefined) this.recordChecksums(job, checksums);

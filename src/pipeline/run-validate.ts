@@ -208,16 +208,20 @@ async function validateRun(
     failed = plan !== undefined;
     throw error;
   } finally {
-    report.close();
-    if (!failed) {
-      report.widen();
-      if (report.closeWarning !== undefined) events.onWarning?.(report.closeWarning);
+    try {
+      // A JSON report's closing bracket may not go (a full disk): the readers are stopped all the same.
+      report.close();
+      if (!failed) {
+        report.widen();
+        if (report.closeWarning !== undefined) events.onWarning?.(report.closeWarning);
+      }
+      if (failed && report.entries > 0) fs.rmSync(report.path, { force: true });
+    } finally {
+      // An interrupted read may still be waiting on its stream (stdin): end it, so closing does not wait.
+      if (stoppedEarly === 'interrupted') for (const input of inputs) abandonInput(input);
+      await inProcess.close();
+      await tail?.close();
     }
-    if (failed && report.entries > 0) fs.rmSync(report.path, { force: true });
-    // An interrupted read may still be waiting on its stream (stdin): end it, so closing does not wait.
-    if (stoppedEarly === 'interrupted') for (const input of inputs) abandonInput(input);
-    await inProcess.close();
-    await tail?.close();
   }
   const durationMs = Date.now() - started;
   return {

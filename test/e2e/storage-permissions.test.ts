@@ -417,3 +417,21 @@ describe('a full disk: the message says how the job goes on', () => {
     expect(message()).toBe('database "x.db": the disk is full; free space and try again');
   });
 });
+
+describe('a JSON report that fills the disk', () => {
+  it.skipIf(process.platform !== 'linux')('row mode: exit 3, and the job is recorded failed (its closing bracket failing too left it "running") (skipped without mount namespaces)', async (ctx) => {
+    if (!namespaces) ctx.skip();
+    const dir = openWorkdir();
+    const lines = ['id,v'];
+    for (let id = 1; id <= 60_000; id++) lines.push(`${id},${id > 2000 && id % 7 === 0 ? 'bad' : id}`);
+    fs.writeFileSync(path.join(dir, 'mid.csv'), `${lines.join('\n')}\n`);
+    fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify({ table: 't', columns: { id: { type: 'integer' }, v: { type: 'integer' } } }));
+    await inNamespace(dir, `
+      mkdir small && mount -t tmpfs -o size=256k tmpfs small
+      $BARGE import mid.csv --schema s.json --db f.db --mode row --errors small/rep.json --job-id j1 2> run.err; echo $? > run.rc
+    `);
+    expect(read(dir, 'run.rc').trim()).toBe('3');
+    expect(read(dir, 'run.err').trimEnd().split('\n').at(-1)).toMatch(/^barge: error: cannot write the error report "[^"]*\/small\/rep\.json": the disk is full; free space and resume it: barge import --resume j1 \(job j1: the \d+ batches committed before this, \d+ records, stay\)$/);
+    expect(rows(path.join(dir, 'f.db'), "SELECT status FROM _barge_jobs WHERE id = 'j1'")).toEqual([{ status: 'failed' }]);
+  });
+});
