@@ -4,7 +4,7 @@ import type { SchemaSpec } from '../schema/types.js';
 import type { FieldError } from '../schema/types.js';
 import type { SourceOptions, SourceRecord } from '../source/types.js';
 import type { JobCounts } from '../store/jobs.js';
-import { openDatabase, type Db } from '../store/open-database.js';
+import { openDatabase, tableExists, type Db } from '../store/open-database.js';
 import { ErrorReport } from '../report/error-report.js';
 import { describeError, reportEntry } from '../report/report-entry.js';
 import { ABORTED, interruptedWhileInferring, readUnlessAborted, untilAborted } from './until-aborted.js';
@@ -14,6 +14,7 @@ import { emptyCounts, type ImportConfig, type ImportEvents } from './import-conf
 import { newJobId } from './job-id.js';
 import { bytesReadOf, openInputs, recordsOf } from './record-source.js';
 import { schemaBeforeReading, schemaFromSamples } from './resolve-schema.js';
+import { checkTableMatchesSchema } from './table-checks.js';
 import { reportPathFor } from './report-path.js';
 import { planSplit, TailReader, type SplitPlan } from './validate-split.js';
 import type { TailStart } from './validate-tail-worker.js';
@@ -70,6 +71,12 @@ async function validateRun(
   let before;
   try {
     before = schemaBeforeReading(db, { schemaPath: config.schemaPath, table: config.table, firstInput: config.inputs[0]! });
+    // What the import refuses before reading (exit 2), validate refuses too: a --schema that
+    // the existing table cannot hold. (A reference to a table not imported yet is not refused:
+    // files are validated before they are loaded, parents after children as well.)
+    if ('spec' in before && db !== undefined && before.origin === 'file' && tableExists(db, before.spec.table)) {
+      checkTableMatchesSchema(db, before.spec);
+    }
   } finally {
     db?.close();
   }

@@ -1,0 +1,53 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { barge, workdir } from '../helpers/cli.js';
+
+/**
+ * validate "returns the same exit code" as import (README): a --schema that the existing table
+ * cannot hold is refused by import before it reads (exit 2); validate said every record valid.
+ */
+describe('validate refuses the --schema import refuses for an existing table', () => {
+  function setUp(): string {
+    const dir = workdir();
+    const db = new Database(path.join(dir, 'c.db'));
+    db.exec('CREATE TABLE t (x INTEGER, y TEXT, z REAL, w NUMERIC)');
+    db.close();
+    fs.writeFileSync(path.join(dir, 't.csv'), 'x,y,z,w\n1,a,1.5,2\n');
+    return dir;
+  }
+
+  const cases: Array<[string, object, string]> = [
+    [
+      'a type its column would store otherwise',
+      { table: 't', columns: { x: { type: 'string' } }, extraColumns: 'ignore' },
+      'column "x" of table "t" is declared INTEGER, but the schema makes it "string": SQLite would store number-like text in it as a number ("02134" as 2134); declare it "integer" in the schema, or import into a new table',
+    ],
+    [
+      'a column the table lacks',
+      { table: 't', columns: { x: { type: 'integer' }, q: { type: 'string' } }, extraColumns: 'ignore' },
+      'table "t" has no column "q" that the schema declares; add it to the table or remove it from the schema',
+    ],
+  ];
+
+  for (const [what, schema, message] of cases) {
+    it(`${what}: exit 2 with import's message, from both`, async () => {
+      const dir = setUp();
+      fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify(schema));
+      for (const command of [['validate'], ['import', '--dry-run']]) {
+        const result = await barge(dir, [command[0]!, 't.csv', '--schema', 's.json', '--db', 'c.db', ...command.slice(1)]);
+        expect(result.exitCode, `${command.join(' ')}: ${result.stderr}`).toBe(2);
+        expect(result.stderr).toBe(`barge: error: ${message}`);
+      }
+    });
+  }
+
+  it('a schema the table can hold: validate checks the records (exit 0), and a reference to a table not imported yet is not refused', async () => {
+    const dir = setUp();
+    fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify({ table: 't', columns: { x: { type: 'integer' }, y: { type: 'string', references: 'parents.id' } }, extraColumns: 'ignore' }));
+    const result = await barge(dir, ['validate', 't.csv', '--schema', 's.json', '--db', 'c.db', '--json']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).counts).toEqual({ read: 1, valid: 1, rejected: 0 });
+  });
+});
