@@ -29,7 +29,7 @@ import { ABORTED, interruptedWhileInferring, readUnlessAborted } from './until-a
 import { abandonInput } from '../source/open-input.js';
 import { currentOwner, describeOwner, jobOwnerAlive } from './job-owner.js';
 import { conflictTarget, foreignKeysOf, checkTableMatchesSchema, checkReferencedTables, hasUniqueKey } from './table-checks.js';
-import { orphansLeft, referencesInto, truncateProblem, type Reference } from './truncate-references.js';
+import { orphansLeft, referencesInto, replaceProblem, truncateProblem, type Reference } from './truncate-references.js';
 import { claimJob, JobFinishedMeanwhile } from './job-claim.js';
 import { dropCreatedTable } from './drop-created-table.js';
 import { DatabaseFile, DatabaseGone } from '../store/database-file.js';
@@ -201,6 +201,11 @@ class ImportRun {
     const references = config.truncate && existed ? referencesInto(this.db, spec.table) : [];
     const refused = truncateProblem(this.db, spec.table, config.mode === 'atomic', references);
     if (refused) throw refused;
+    // --on-conflict replace of a table other tables' rows point at with an ON DELETE action.
+    if (config.onConflict === 'replace' && existed) {
+      const replaceRefused = replaceProblem(references.length > 0 ? references : referencesInto(this.db, spec.table), spec.table);
+      if (replaceRefused) throw replaceRefused;
+    }
     this.truncatedReferences = references;
     if (config.onConflict === 'update' && target.length === 0) {
       throw new BargeError('usage', `--on-conflict update needs a primary key or unique key on "${spec.table}"; declare "primaryKey" in the schema`);

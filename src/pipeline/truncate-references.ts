@@ -80,6 +80,22 @@ export function truncateProblem(db: Db, table: string, atomic: boolean, referenc
 }
 
 /**
+ * Why --on-conflict replace cannot load `table`, or undefined when it can: SQLite's REPLACE
+ * deletes the conflicting row before it inserts the new one, and that DELETE fires the ON DELETE
+ * action of every foreign key into it. Measured: a CASCADE child lost the rows of each key
+ * replaced (SET NULL: blanked them), and the job said "succeeded", exit 0.
+ */
+export function replaceProblem(references: readonly Reference[], table: string): BargeError | undefined {
+  const acting = references.filter((reference) => reference.onDelete === 'CASCADE' || reference.onDelete === 'SET NULL' || reference.onDelete === 'SET DEFAULT');
+  if (acting.length === 0) return undefined;
+  const named = acting.map((reference) => `${describe(reference)} ON DELETE ${reference.onDelete}`).join(', ');
+  return new BargeError(
+    'usage',
+    `--on-conflict replace cannot load "${table}": rows of ${named} reference it, and replacing a row deletes it first, which would ${acting.some((r) => r.onDelete === 'CASCADE') ? 'delete' : 'change'} those rows; load with --on-conflict update instead`,
+  );
+}
+
+/**
  * After the reload, before COMMIT: the rows of the referencing tables left pointing at keys the
  * reload did not bring back, as a usage error (the job is rolled back), or undefined.
  */

@@ -498,6 +498,38 @@ describe('--truncate and --dry-run', () => {
     expect(rows(db, 'SELECT id, name FROM p ORDER BY id')).toEqual([{ id: 1, name: 'a' }, { id: 2, name: 'b' }]);
   });
 
+  it('--on-conflict replace of a table whose referencing rows have ON DELETE actions is refused: replacing a row deletes it first (a CASCADE child lost its rows, exit 0); update loads it', async () => {
+    const dir = workdir();
+    const db = path.join(dir, 'barge.db');
+    const setup = new Database(db);
+    setup.exec(`PRAGMA journal_mode = WAL;
+      CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT);
+      CREATE TABLE c (id INTEGER PRIMARY KEY, pid INTEGER REFERENCES p(id) ON DELETE CASCADE);
+      CREATE TABLE r (id INTEGER PRIMARY KEY, pid INTEGER REFERENCES p(id));
+      INSERT INTO p VALUES (1, 'a'), (2, 'b'); INSERT INTO c VALUES (10, 1), (11, 2); INSERT INTO r VALUES (30, 2);`);
+    setup.close();
+    fs.writeFileSync(path.join(dir, 'p.csv'), 'id,name\n1,A\n');
+    for (const mode of ['atomic', 'row']) {
+      const result = await barge(dir, ['import', 'p.csv', '--table', 'p', '--on-conflict', 'replace', '--mode', mode]);
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr.trim()).toBe(
+        'barge: error: --on-conflict replace cannot load "p": rows of "c" (pid → id) ON DELETE CASCADE reference it, and replacing a row deletes it first, which would delete those rows; load with --on-conflict update instead',
+      );
+    }
+    expect(rows(db, 'SELECT id, pid FROM c ORDER BY id')).toEqual([{ id: 10, pid: 1 }, { id: 11, pid: 2 }]);
+    const updated = await barge(dir, ['import', 'p.csv', '--table', 'p', '--on-conflict', 'update', '--quiet']);
+    expect(updated.exitCode, updated.stderr).toBe(0);
+    expect(rows(db, 'SELECT id, name FROM p ORDER BY id')).toEqual([{ id: 1, name: 'A' }, { id: 2, name: 'b' }]);
+    expect(rows(db, 'SELECT id, pid FROM c ORDER BY id')).toEqual([{ id: 10, pid: 1 }, { id: 11, pid: 2 }]);
+    // Only a key of no action is there (an empty child with CASCADE): replace loads.
+    const clear = new Database(db);
+    clear.exec('DELETE FROM c');
+    clear.close();
+    const replaced = await barge(dir, ['import', 'p.csv', '--table', 'p', '--on-conflict', 'replace', '--quiet']);
+    expect(replaced.exitCode, replaced.stderr).toBe(0);
+    expect(rows(db, 'SELECT id, name FROM p ORDER BY id')).toEqual([{ id: 1, name: 'A' }, { id: 2, name: 'b' }]);
+  });
+
   it('--dry-run into a database that does not exist leaves no database file behind', async () => {
     const dir = workdir();
     const result = await barge(dir, ['import', 'fixtures/makers.csv', '--schema', 'fixtures/makers.schema.json', '--db', 'new.db', '--dry-run']);
