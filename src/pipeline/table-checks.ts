@@ -1,6 +1,6 @@
 import { BargeError } from '../errors.js';
 import { affinityProblem, columnAffinity } from '../schema/affinity.js';
-import { isStrictTable } from '../schema/from-table.js';
+import { isStrictTable, keptSchema } from '../schema/from-table.js';
 import { quoteIdent } from '../schema/index.js';
 import { nameKey } from '../schema/names.js';
 import { notAKeyMessage, referenceableColumns } from '../schema/schema-file.js';
@@ -53,6 +53,47 @@ export function checkTableMatchesSchema(db: Db, spec: SchemaSpec): void {
       throw new BargeError('usage', `column "${column}" of table "${spec.table}" is ${type === '' ? 'declared without a type' : `declared ${type}`}, but the schema makes it "${col.type}": ${problem}; ${remedy}`);
     }
   }
+  // A type other than the one its rows were loaded as: the schema it replaces is what export
+  // reads them by (an "active" kept as boolean came out 1, a json column as a string).
+  const kept = keptSchema(db, spec.table);
+  if (kept !== undefined && db.prepare(`SELECT 1 FROM ${quoteIdent(spec.table)} LIMIT 1`).get() !== undefined) {
+    for (const [column, col] of Object.entries(spec.columns)) {
+      const keptType = Object.entries(kept.columns).find(([name]) => nameKey(name) === nameKey(column))?.[1].type;
+      if (keptType === undefined || keptType === col.type) continue;
+      throw new BargeError(
+        'usage',
+        `column "${column}" of table "${spec.table}" holds rows loaded as "${keptType}" (the schema barge kept for the table, which export reads them by), but the schema makes it "${col.type}"; declare it "${keptType}", or import into a new table`,
+      );
+    }
+  }
+  const missing = constraintNotInTable(db, spec);
+  if (missing !== undefined) {
+    throw new BargeError('usage', `table "${spec.table}" has no ${missing}, which the schema declares: SQLite would not enforce it; remove it from the schema, or import into a new table`);
+  }
+}
+
+/**
+ * A key, unique constraint or foreign key the schema declares that an existing table lacks, as
+ * words, or undefined: SQLite would not enforce it, and the records it rejects would load (three
+ * rows of one "unique" name, exit 0), while the schema kept for the table said it held.
+ */
+function constraintNotInTable(db: Db, spec: SchemaSpec): string | undefined {
+  const primaryKey = spec.primaryKey ?? [];
+  if (primaryKey.length > 0 && !hasUniqueKey(db, spec.table, primaryKey)) return `primary key (${primaryKey.join(', ')})`;
+  const uniques = [
+    ...Object.entries(spec.columns).filter(([, column]) => column.unique === true).map(([name]) => [name]),
+    ...(spec.unique ?? []),
+  ];
+  for (const columns of uniques) {
+    if (!hasUniqueKey(db, spec.table, columns)) return `unique constraint on (${columns.join(', ')})`;
+  }
+  const declared = db.prepare('SELECT "table" AS parent, "from" FROM pragma_foreign_key_list(?)').all(spec.table) as Array<{ parent: string; from: string }>;
+  for (const fk of foreignKeysOf(spec)) {
+    if (!declared.some((key) => nameKey(key.from) === nameKey(fk.column) && nameKey(key.parent) === nameKey(fk.table))) {
+      return `foreign key from "${fk.column}" to ${fk.table}.${fk.targetColumn}`;
+    }
+  }
+  return undefined;
 }
 
 /**

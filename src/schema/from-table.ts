@@ -107,6 +107,12 @@ function keptColumns(db: Database.Database, table: string, saved: SchemaSpec): S
   return kept;
 }
 
+/** The schema barge kept for `table` (_barge_schemas), as kept, or undefined. */
+export function keptSchema(db: Database.Database, table: string): SchemaSpec | undefined {
+  const name = storedTableName(db, table);
+  return name === undefined ? undefined : savedSchema(db, name);
+}
+
 function savedSchema(db: Database.Database, table: string): SchemaSpec | undefined {
   if (storedTableName(db, SCHEMAS_TABLE) === undefined) return undefined;
   const row = db
