@@ -221,6 +221,14 @@ function crossCheck(file: ParsedFile, tableOptional: boolean, fromFile: boolean)
     for (const key of ['minLength', 'maxLength', 'pattern'] as const) {
       if (col[key] !== undefined && col.type !== 'string') add(at(key), 'applies only to string columns');
     }
+    // An integer bound beyond 2^53 was read rounded from the file (9007199254740993 as ...992),
+    // and checked records against a bound the file does not say.
+    for (const key of ['min', 'max'] as const) {
+      const bound = col[key];
+      if (col.type === 'integer' && bound !== undefined && Number.isInteger(bound) && !Number.isSafeInteger(bound)) {
+        add(at(key), `expected an integer between -9007199254740991 and 9007199254740991, got ${showValue(bound)} (JSON numbers beyond 2^53 are not exact; a schema file cannot hold a larger one)`);
+      }
+    }
     if (col.min !== undefined && col.max !== undefined && col.min > col.max) {
       add(at(), `min (${col.min}) is greater than max (${col.max})`);
     }
@@ -338,8 +346,11 @@ export function parseSchemaSpec(json: unknown, source: string, options: ParseSch
   }
   const result = fileSchema.safeParse(input);
   if (!result.success) {
-    const [first, ...rest] = result.error.issues;
-    fail(source, describeFileIssue(first as z.core.$ZodIssue, input), rest.length);
+    // A misspelt key first: `"colums"` also made "columns: is required", which, said alone,
+    // hid the typo behind "(and 1 more problem)".
+    const issues = result.error.issues;
+    const first = issues.find((issue) => issue.code === 'unrecognized_keys') ?? issues[0];
+    fail(source, describeFileIssue(first as z.core.$ZodIssue, input), issues.length - 1);
   }
   const file = result.data;
   const problems = crossCheck(file, tableOptional, options.fromFile === true);

@@ -109,6 +109,12 @@ describe('parseSchemaSpec', () => {
     );
   });
 
+  it('a misspelt top-level key is named first, not the key it misses ("columns: is required (and 1 more problem)")', () => {
+    expect(schemaError({ table: 't', colums: { x: { type: 'integer' } } })).toBe(
+      'schema x.json: unknown key "colums"; the keys allowed here are table, primaryKey, columns, unique, indexes, extraColumns (and 1 more problem)',
+    );
+  });
+
   it('checks patterns, bounds and where constraints apply', () => {
     expect(schemaError(withColumns({ id: { type: 'string', pattern: '^(P-' } }))).toBe(
       'schema x.json: columns.id.pattern: is not a valid regular expression: Unterminated group',
@@ -116,6 +122,11 @@ describe('parseSchemaSpec', () => {
     expect(schemaError(withColumns({ n: { type: 'number', min: 10, max: 5 } }))).toBe(
       'schema x.json: columns.n: min (10) is greater than max (5)',
     );
+    // Read rounded from the file (9007199254740993 as ...992): a bound the file does not say.
+    expect(schemaError(withColumns({ n: { type: 'integer', min: 9007199254740993 } }))).toBe(
+      'schema x.json: columns.n.min: expected an integer between -9007199254740991 and 9007199254740991, got 9007199254740992 (JSON numbers beyond 2^53 are not exact; a schema file cannot hold a larger one)',
+    );
+    expect(parseSchemaSpec(withColumns({ n: { type: 'number', max: 1e300 } }), 'x.json').columns.n!.max).toBe(1e300);
     expect(schemaError(withColumns({ s: { type: 'string', minLength: 3, maxLength: 2 } }))).toBe(
       'schema x.json: columns.s: minLength (3) is greater than maxLength (2)',
     );
