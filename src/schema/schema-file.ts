@@ -222,10 +222,11 @@ function crossCheck(file: ParsedFile, tableOptional: boolean, fromFile: boolean)
       if (col[key] !== undefined && col.type !== 'string') add(at(key), 'applies only to string columns');
     }
     // An integer bound beyond 2^53 was read rounded from the file (9007199254740993 as ...992),
-    // and checked records against a bound the file does not say.
+    // and checked records against a bound the file does not say. Beyond SQLite's integers
+    // (2^63) a bound is no bound for them, and rounding it changes nothing (max 1e300).
     for (const key of ['min', 'max'] as const) {
       const bound = col[key];
-      if (col.type === 'integer' && bound !== undefined && Number.isInteger(bound) && !Number.isSafeInteger(bound)) {
+      if (col.type === 'integer' && bound !== undefined && Number.isInteger(bound) && !Number.isSafeInteger(bound) && Math.abs(bound) <= 2 ** 63) {
         add(at(key), `expected an integer between -9007199254740991 and 9007199254740991, got ${showValue(bound)} (JSON numbers beyond 2^53 are not exact; a schema file cannot hold a larger one)`);
       }
     }

@@ -127,6 +127,8 @@ describe('parseSchemaSpec', () => {
       'schema x.json: columns.n.min: expected an integer between -9007199254740991 and 9007199254740991, got 9007199254740992 (JSON numbers beyond 2^53 are not exact; a schema file cannot hold a larger one)',
     );
     expect(parseSchemaSpec(withColumns({ n: { type: 'number', max: 1e300 } }), 'x.json').columns.n!.max).toBe(1e300);
+    // Beyond SQLite's integers: no bound for them, whatever its rounding.
+    expect(parseSchemaSpec(withColumns({ n: { type: 'integer', max: 1e300 } }), 'x.json').columns.n!.max).toBe(1e300);
     expect(schemaError(withColumns({ s: { type: 'string', minLength: 3, maxLength: 2 } }))).toBe(
       'schema x.json: columns.s: minLength (3) is greater than maxLength (2)',
     );
