@@ -194,7 +194,7 @@ class ImportRun {
     const target = conflictTarget(spec);
     this.validator = compileValidator(spec, config.onConflict === 'update' ? { upsertKey: target } : {});
     const existed = tableExists(this.db, spec.table);
-    if (existed && resolved.origin === 'file') checkTableMatchesSchema(this.db, spec);
+    if (existed && resolved.origin === 'file') checkTableMatchesSchema(this.db, spec, { replacingRows: config.truncate });
     checkReferencedTables(this.db, spec);
     // --truncate of a table other tables' rows point at: refused, or (atomic) checked at the end.
     // A resumed job truncates only if no batch of it committed (prepareResume).
@@ -203,7 +203,8 @@ class ImportRun {
     if (refused) throw refused;
     // --on-conflict replace of a table other tables' rows point at with an ON DELETE action.
     if (config.onConflict === 'replace' && existed) {
-      const replaceRefused = replaceProblem(references.length > 0 ? references : referencesInto(this.db, spec.table), spec.table);
+      // Its own rows too: a table referencing itself (a boss column) lost a row's whole subtree.
+      const replaceRefused = replaceProblem(referencesInto(this.db, spec.table, true), spec.table);
       if (replaceRefused) throw replaceRefused;
     }
     this.truncatedReferences = references;
@@ -529,7 +530,7 @@ class ImportRun {
   private createTable(spec: SchemaSpec, origin: ResolvedSchema['origin']): void {
     this.inOwnTransaction(() => {
       if (tableExists(this.db, spec.table)) {
-        checkTableMatchesSchema(this.db, spec);
+        checkTableMatchesSchema(this.db, spec, { replacingRows: this.config.truncate });
         if (origin === 'file') saveSchema(this.db, spec);
         return;
       }

@@ -1,10 +1,10 @@
 import { BargeError } from '../errors.js';
 import { affinityProblem, columnAffinity } from '../schema/affinity.js';
-import { isStrictTable, keptSchema } from '../schema/from-table.js';
+import { isStrictTable, keptColumnTypes } from '../schema/from-table.js';
 import { quoteIdent } from '../schema/index.js';
 import { nameKey } from '../schema/names.js';
 import { notAKeyMessage, referenceableColumns } from '../schema/schema-file.js';
-import type { SchemaSpec } from '../schema/types.js';
+import type { ColumnType, SchemaSpec } from '../schema/types.js';
 import { uniqueIndexKeys } from '../store/batch-writer.js';
 import { tableExists, type Db } from '../store/open-database.js';
 
@@ -33,7 +33,10 @@ export function foreignKeysOf(spec: SchemaSpec): ForeignKey[] {
 }
 
 /** A --schema for an existing table must not declare columns the table lacks (the insert would fail midway). */
-export function checkTableMatchesSchema(db: Db, spec: SchemaSpec): void {
+/** The types export writes other than SQLite gives them: a boolean's 1 as true, a json column's text as JSON. */
+const EXPORTED_BY_TYPE: ReadonlySet<ColumnType> = new Set(['boolean', 'json']);
+
+export function checkTableMatchesSchema(db: Db, spec: SchemaSpec, options: { replacingRows?: boolean } = {}): void {
   const info = db.prepare(`PRAGMA table_info(${quoteIdent(spec.table)})`).all() as Array<{ name: string; type: string }>;
   const declared = new Map(info.map((c) => [c.name, c.type]));
   // ANY is NUMERIC affinity outside a STRICT table only.
@@ -53,13 +56,16 @@ export function checkTableMatchesSchema(db: Db, spec: SchemaSpec): void {
       throw new BargeError('usage', `column "${column}" of table "${spec.table}" is ${type === '' ? 'declared without a type' : `declared ${type}`}, but the schema makes it "${col.type}": ${problem}; ${remedy}`);
     }
   }
-  // A type other than the one its rows were loaded as: the schema it replaces is what export
-  // reads them by (an "active" kept as boolean came out 1, a json column as a string).
-  const kept = keptSchema(db, spec.table);
-  if (kept !== undefined && db.prepare(`SELECT 1 FROM ${quoteIdent(spec.table)} LIMIT 1`).get() !== undefined) {
+  // A boolean or json column made another type (or another type made one) while the rows
+  // loaded as the kept type stay: the schema given replaces the kept one, which export reads them
+  // by (an "active" kept as boolean came out 1, a json column as a string). Other types export
+  // alike; a reload (--truncate) replaces the rows.
+  const kept = options.replacingRows ? new Map<string, ColumnType>() : keptColumnTypes(db, spec.table);
+  if (kept.size > 0 && db.prepare(`SELECT 1 FROM ${quoteIdent(spec.table)} LIMIT 1`).get() !== undefined) {
     for (const [column, col] of Object.entries(spec.columns)) {
-      const keptType = Object.entries(kept.columns).find(([name]) => nameKey(name) === nameKey(column))?.[1].type;
+      const keptType = [...kept].find(([name]) => nameKey(name) === nameKey(column))?.[1];
       if (keptType === undefined || keptType === col.type) continue;
+      if (!EXPORTED_BY_TYPE.has(keptType) && !EXPORTED_BY_TYPE.has(col.type)) continue;
       throw new BargeError(
         'usage',
         `column "${column}" of table "${spec.table}" holds rows loaded as "${keptType}" (the schema barge kept for the table, which export reads them by), but the schema makes it "${col.type}"; declare it "${keptType}", or import into a new table`,

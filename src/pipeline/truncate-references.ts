@@ -16,11 +16,12 @@ export interface Reference {
  * `table` breaks each of them at once: SQLite refuses the DELETE (FOREIGN KEY constraint failed,
  * which reached the user as exit 3 with no table named).
  */
-export function referencesInto(db: Db, table: string): Reference[] {
+export function referencesInto(db: Db, table: string, includeSelf = false): Reference[] {
   const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").pluck().all() as string[];
   const found: Reference[] = [];
   for (const other of tables) {
-    if (other.toLowerCase() === table.toLowerCase()) continue;
+    // The table's own keys into itself (`includeSelf`: what a REPLACE of one of its rows acts on).
+    if (!includeSelf && other.toLowerCase() === table.toLowerCase()) continue;
     const keys = new Map<number, Reference>();
     const list = db.prepare('SELECT id, "table" AS parent, "from", "to", on_delete AS onDelete FROM pragma_foreign_key_list(?)').all(other) as Array<{ id: number; parent: string; from: string; to: string | null; onDelete: string }>;
     for (const key of list) {
@@ -91,7 +92,7 @@ export function replaceProblem(references: readonly Reference[], table: string):
   const named = acting.map((reference) => `${describe(reference)} ON DELETE ${reference.onDelete}`).join(', ');
   return new BargeError(
     'usage',
-    `--on-conflict replace cannot load "${table}": rows of ${named} reference it, and replacing a row deletes it first, which would ${acting.some((r) => r.onDelete === 'CASCADE') ? 'delete' : 'change'} those rows; load with --on-conflict update instead`,
+    `--on-conflict replace cannot load "${table}": rows of ${named} reference it, and replacing a row deletes it first, which would ${acting.every((r) => r.onDelete === 'CASCADE') ? 'delete' : acting.some((r) => r.onDelete === 'CASCADE') ? 'delete or change' : 'change'} those rows; load with --on-conflict update instead`,
   );
 }
 

@@ -107,10 +107,17 @@ function keptColumns(db: Database.Database, table: string, saved: SchemaSpec): S
   return kept;
 }
 
-/** The schema barge kept for `table` (_barge_schemas), as kept, or undefined. */
-export function keptSchema(db: Database.Database, table: string): SchemaSpec | undefined {
+/**
+ * The types the schema barge kept for `table` (_barge_schemas) gives its columns, for those the
+ * table can still hold as kept (not made again since with a type that cannot), by name.
+ */
+export function keptColumnTypes(db: Database.Database, table: string): Map<string, ColumnType> {
+  const types = new Map<string, ColumnType>();
   const name = storedTableName(db, table);
-  return name === undefined ? undefined : savedSchema(db, name);
+  const saved = name === undefined ? undefined : savedSchema(db, name);
+  if (name === undefined || saved === undefined) return types;
+  for (const column of keptColumns(db, name, saved)) types.set(column, (saved.columns[column] as ColumnSpec).type);
+  return types;
 }
 
 function savedSchema(db: Database.Database, table: string): SchemaSpec | undefined {

@@ -222,11 +222,12 @@ function crossCheck(file: ParsedFile, tableOptional: boolean, fromFile: boolean)
       if (col[key] !== undefined && col.type !== 'string') add(at(key), 'applies only to string columns');
     }
     // An integer bound beyond 2^53 was read rounded from the file (9007199254740993 as ...992),
-    // and checked records against a bound the file does not say. Beyond SQLite's integers
-    // (2^63) a bound is no bound for them, and rounding it changes nothing (max 1e300).
+    // and checked records against a bound the file does not say. From 2^63 on a bound is none
+    // for SQLite's integers (max 1e300; 9223372036854775807 reads as 2^63), and rounding it
+    // changes nothing. A schema kept by an earlier version is read as it was kept.
     for (const key of ['min', 'max'] as const) {
       const bound = col[key];
-      if (col.type === 'integer' && bound !== undefined && Number.isInteger(bound) && !Number.isSafeInteger(bound) && Math.abs(bound) <= 2 ** 63) {
+      if (fromFile && col.type === 'integer' && bound !== undefined && Number.isInteger(bound) && !Number.isSafeInteger(bound) && Math.abs(bound) < 2 ** 63) {
         add(at(key), `expected an integer between -9007199254740991 and 9007199254740991, got ${showValue(bound)} (JSON numbers beyond 2^53 are not exact; a schema file cannot hold a larger one)`);
       }
     }

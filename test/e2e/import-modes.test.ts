@@ -531,6 +531,21 @@ describe('--truncate and --dry-run', () => {
     expect(rows(db, 'SELECT id, name FROM p ORDER BY id')).toEqual([{ id: 1, name: 'A' }, { id: 2, name: 'b' }]);
   });
 
+  it('--on-conflict replace of a table referencing itself with ON DELETE CASCADE is refused: replacing a row deleted the rows under it', async () => {
+    const dir = workdir();
+    const db = path.join(dir, 'barge.db');
+    const setup = new Database(db);
+    setup.exec('PRAGMA journal_mode = WAL; CREATE TABLE emp (id INTEGER PRIMARY KEY, boss INTEGER REFERENCES emp(id) ON DELETE CASCADE); INSERT INTO emp VALUES (1, NULL), (2, 1), (3, 2);');
+    setup.close();
+    fs.writeFileSync(path.join(dir, 'emp.ndjson'), '{"id":1}\n');
+    const result = await barge(dir, ['import', 'emp.ndjson', '--table', 'emp', '--on-conflict', 'replace']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr.trim()).toBe(
+      'barge: error: --on-conflict replace cannot load "emp": rows of "emp" (boss → id) ON DELETE CASCADE reference it, and replacing a row deletes it first, which would delete those rows; load with --on-conflict update instead',
+    );
+    expect(rows(db, 'SELECT id, boss FROM emp ORDER BY id')).toEqual([{ id: 1, boss: null }, { id: 2, boss: 1 }, { id: 3, boss: 2 }]);
+  });
+
   it('--dry-run into a database that does not exist leaves no database file behind', async () => {
     const dir = workdir();
     const result = await barge(dir, ['import', 'fixtures/makers.csv', '--schema', 'fixtures/makers.schema.json', '--db', 'new.db', '--dry-run']);

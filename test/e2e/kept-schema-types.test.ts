@@ -36,6 +36,34 @@ describe('a --schema that changes the type a table\'s rows were loaded as', () =
     expect((await barge(dir, ['export', '--table', 'k', '--db', 'k.db', '--format', 'ndjson'])).stdout).toBe(exported.stdout);
   });
 
+  it('not refused: types export writes alike (integer made number), a reload (--truncate), a table made again by another tool; a schema kept with an integer bound of 2^63 is read as kept', async () => {
+    const dir = setUp();
+    fs.writeFileSync(path.join(dir, 'n1.json'), JSON.stringify({ table: 'n', columns: { id: { type: 'integer', max: 9223372036854775807 }, q: { type: 'integer' } } }));
+    fs.writeFileSync(path.join(dir, 'n2.json'), JSON.stringify({ table: 'n', columns: { id: { type: 'integer' }, q: { type: 'number' } } }));
+    fs.writeFileSync(path.join(dir, 'n.ndjson'), '{"id":1,"q":2}\n');
+    expect((await barge(dir, ['import', 'n.ndjson', '--schema', 'n1.json', '--db', 'k.db', '--quiet'])).exitCode).toBe(0);
+    const renumbered = await barge(dir, ['import', 'n.ndjson', '--schema', 'n2.json', '--db', 'k.db', '--quiet']);
+    expect(renumbered.exitCode, renumbered.stderr).toBe(0);
+    expect(rows(path.join(dir, 'k.db'), 'SELECT count(*) AS n FROM n')).toEqual([{ n: 2 }]);
+    // A reload replaces the rows: the new types are theirs.
+    expect((await barge(dir, ['import', 'k1.ndjson', '--schema', 'k1.json', '--db', 'k.db', '--quiet'])).exitCode).toBe(0);
+    const reloaded = await barge(dir, ['import', 'k2.ndjson', '--schema', 'k2.json', '--db', 'k.db', '--truncate', '--quiet']);
+    expect(reloaded.exitCode, reloaded.stderr).toBe(0);
+    expect((await barge(dir, ['export', '--table', 'k', '--db', 'k.db', '--format', 'ndjson'])).stdout).toBe('{"id":2,"active":1,"tags":"not json","d":"yesterday"}');
+    // Made again by another tool with TEXT where the kept schema said boolean: the table's type wins.
+    fs.writeFileSync(path.join(dir, 's1.json'), JSON.stringify({ table: 's', columns: { id: { type: 'integer' }, v: { type: 'boolean' } } }));
+    fs.writeFileSync(path.join(dir, 's2.json'), JSON.stringify({ table: 's', columns: { id: { type: 'integer' }, v: { type: 'string' } } }));
+    fs.writeFileSync(path.join(dir, 's.ndjson'), '{"id":1,"v":true}\n');
+    expect((await barge(dir, ['import', 's.ndjson', '--schema', 's1.json', '--db', 'k.db', '--quiet'])).exitCode).toBe(0);
+    const db = new Database(path.join(dir, 'k.db'));
+    db.exec("DROP TABLE s; CREATE TABLE s (id INTEGER, v TEXT); INSERT INTO s VALUES (1, 'hello')");
+    db.close();
+    fs.writeFileSync(path.join(dir, 's2.ndjson'), '{"id":2,"v":"x"}\n');
+    const remade = await barge(dir, ['import', 's2.ndjson', '--schema', 's2.json', '--db', 'k.db', '--quiet']);
+    expect(remade.exitCode, remade.stderr).toBe(0);
+    expect(rows(path.join(dir, 'k.db'), 'SELECT id, v FROM s ORDER BY id')).toEqual([{ id: 1, v: 'hello' }, { id: 2, v: 'x' }]);
+  });
+
   it('an empty table takes the new types (nothing was loaded as the old ones)', async () => {
     const dir = setUp();
     expect((await barge(dir, ['import', 'k1.ndjson', '--schema', 'k1.json', '--db', 'k.db', '--quiet'])).exitCode).toBe(0);

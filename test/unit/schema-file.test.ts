@@ -123,10 +123,15 @@ describe('parseSchemaSpec', () => {
       'schema x.json: columns.n: min (10) is greater than max (5)',
     );
     // Read rounded from the file (9007199254740993 as ...992): a bound the file does not say.
-    expect(schemaError(withColumns({ n: { type: 'integer', min: 9007199254740993 } }))).toBe(
+    expect(() => parseSchemaSpec(withColumns({ n: { type: 'integer', min: 9007199254740993 } }), 'x.json', { fromFile: true })).toThrow(
       'schema x.json: columns.n.min: expected an integer between -9007199254740991 and 9007199254740991, got 9007199254740992 (JSON numbers beyond 2^53 are not exact; a schema file cannot hold a larger one)',
     );
+    // A schema kept by an earlier version is read as it was kept (not refused: it would lock the table out).
+    expect(parseSchemaSpec(withColumns({ n: { type: 'integer', min: 9007199254740993 } }), 'kept').columns.n!.min).toBe(9007199254740992);
     expect(parseSchemaSpec(withColumns({ n: { type: 'number', max: 1e300 } }), 'x.json').columns.n!.max).toBe(1e300);
+    // SQLite's own limits, written out, read as ±2^63: accepted, as before.
+    const limits = parseSchemaSpec(withColumns({ n: { type: 'integer', min: -9223372036854775808, max: 9223372036854775807 } }), 'x.json', { fromFile: true }).columns.n!;
+    expect([limits.min, limits.max]).toEqual([-(2 ** 63), 2 ** 63]);
     // Beyond SQLite's integers: no bound for them, whatever its rounding.
     expect(parseSchemaSpec(withColumns({ n: { type: 'integer', max: 1e300 } }), 'x.json').columns.n!.max).toBe(1e300);
     expect(schemaError(withColumns({ s: { type: 'string', minLength: 3, maxLength: 2 } }))).toBe(
