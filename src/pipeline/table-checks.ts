@@ -32,10 +32,14 @@ export function foreignKeysOf(spec: SchemaSpec): ForeignKey[] {
   return keys;
 }
 
-/** A --schema for an existing table must not declare columns the table lacks (the insert would fail midway). */
 /** The types export writes other than SQLite gives them: a boolean's 1 as true, a json column's text as JSON. */
 const EXPORTED_BY_TYPE: ReadonlySet<ColumnType> = new Set(['boolean', 'json']);
 
+/**
+ * A --schema for an existing table must not declare columns the table lacks (the insert would
+ * fail midway), types its columns would store otherwise, keys it does not enforce, or (while it
+ * holds rows, unless they are being replaced) other types for its kept boolean and json columns.
+ */
 export function checkTableMatchesSchema(db: Db, spec: SchemaSpec, options: { replacingRows?: boolean } = {}): void {
   const info = db.prepare(`PRAGMA table_info(${quoteIdent(spec.table)})`).all() as Array<{ name: string; type: string }>;
   const declared = new Map(info.map((c) => [c.name, c.type]));
