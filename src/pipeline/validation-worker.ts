@@ -79,13 +79,13 @@ async function run(start: WorkerStart): Promise<void> {
   /** The input being read, and the first whose checksum has not been sent. */
   let reading = 0;
   let unsent = 0;
-  /** The checksums of the inputs read whole (those before `upTo`) not sent yet. */
-  const newChecksums = (upTo: number): NewChecksums | undefined => {
+  /** The checksums taken of inputs [from, upTo), by index. */
+  const checksumsOf = (from: number, upTo: number): NewChecksums | undefined => {
     if (!start.checksums) return undefined;
     const found: NewChecksums = [];
-    for (; unsent < upTo; unsent++) {
-      const sum = inputs[unsent]!.sha256?.();
-      if (sum !== undefined) found.push([unsent, sum]);
+    for (let index = from; index < upTo; index++) {
+      const sum = inputs[index]!.sha256?.();
+      if (sum !== undefined) found.push([index, sum]);
     }
     return found;
   };
@@ -99,7 +99,8 @@ async function run(start: WorkerStart): Promise<void> {
     const packed = packChunk(chunk, width, spares.pop());
     // The checksums of the inputs read so far go with the chunks: a job stopped early
     // (--max-errors, an interrupt) still records those of the inputs it read whole.
-    const sha256 = newChecksums(reading);
+    const sha256 = checksumsOf(unsent, reading);
+    unsent = reading;
     port.postMessage({ type: 'chunk', chunk: packed, bytesRead: bytesRead(), sha256 } satisfies FromWorker, [packed.buffer]);
   };
   for await (let records of recordsOf(inputs, source, (index) => { reading = index; })) {
@@ -114,8 +115,7 @@ async function run(start: WorkerStart): Promise<void> {
     await send(records);
   }
   // All of them at the end, once: one whose checksum came late is not left out.
-  const sha256 = start.checksums ? inputs.flatMap((input, index): NewChecksums => { const sum = input.sha256?.(); return sum === undefined ? [] : [[index, sum]]; }) : undefined;
-  post({ type: 'end', bytesRead: bytesRead(), sha256 });
+  post({ type: 'end', bytesRead: bytesRead(), sha256: checksumsOf(0, inputs.length) });
 }
 
 function begin(): void {

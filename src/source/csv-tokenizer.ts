@@ -427,7 +427,7 @@ export class CsvTokenizer {
               part = '';
               mode = FIELD_START;
               pos = len;
-              if (carried + (len - recordStart) > maxRecordChars) throw recordTooLong(recordLine, maxRecordChars, breaks ? Math.max(0, fields.length - 1) : -1);
+              if (carried + (len - recordStart) > maxRecordChars) throw recordEndedTooLong(recordLine, maxRecordChars, breaks, fields.length);
               const line = recordLine;
               const done = fields;
               const raw = keepRaw && !breaks && carried === 0 ? text.slice(recordStart, len) : undefined;
@@ -478,7 +478,7 @@ export class CsvTokenizer {
           }
           fields.push(part === '' ? text.slice(start, end) : part + text.slice(start, end));
           part = '';
-          if (carried + (end - recordStart) > maxRecordChars) throw recordTooLong(recordLine, maxRecordChars, breaks ? Math.max(0, fields.length - 1) : -1);
+          if (carried + (end - recordStart) > maxRecordChars) throw recordEndedTooLong(recordLine, maxRecordChars, breaks, fields.length);
           const line = recordLine;
           const done = fields;
           const raw = keepRaw && !breaks && carried === 0 ? text.slice(recordStart, end) : undefined;
@@ -539,7 +539,7 @@ export class CsvTokenizer {
           fields.push(content);
           mode = FIELD_START;
           pos = len;
-          if (carried + (len - recordStart) > maxRecordChars) throw recordTooLong(recordLine, maxRecordChars, breaks ? Math.max(0, fields.length - 1) : -1);
+          if (carried + (len - recordStart) > maxRecordChars) throw recordEndedTooLong(recordLine, maxRecordChars, breaks, fields.length);
           const line = recordLine;
           const done = fields;
           const raw = keepRaw && !breaks && carried === 0 ? text.slice(recordStart, len) : undefined;
@@ -569,7 +569,7 @@ export class CsvTokenizer {
           fields.push(content);
           mode = FIELD_START;
           pos = after + eolLength;
-          if (carried + (after - recordStart) > maxRecordChars) throw recordTooLong(recordLine, maxRecordChars, breaks ? Math.max(0, fields.length - 1) : -1);
+          if (carried + (after - recordStart) > maxRecordChars) throw recordEndedTooLong(recordLine, maxRecordChars, breaks, fields.length);
           const line = recordLine;
           const done = fields;
           const raw = keepRaw && !breaks && carried === 0 ? text.slice(recordStart, after) : undefined;
@@ -640,7 +640,7 @@ export class CsvTokenizer {
       // An input ending right after a delimiter: the record's last field is empty.
       if (mode === FIELD_START && fields.length > 0) {
         fields.push('');
-        if (carried + (len - recordStart) > maxRecordChars) throw recordTooLong(recordLine, maxRecordChars, breaks ? Math.max(0, fields.length - 1) : -1);
+        if (carried + (len - recordStart) > maxRecordChars) throw recordEndedTooLong(recordLine, maxRecordChars, breaks, fields.length);
         const line = recordLine;
         const done = fields;
         const raw = keepRaw && !breaks && carried === 0 ? text.slice(recordStart, len) : undefined;
@@ -708,6 +708,11 @@ function hasLineBreak(text: string, from: number, to: number): boolean {
 /** `field` -1: no quoted field with line breaks in the record, which is then no quoting problem (parse-csv.ts says so). */
 function recordTooLong(line: number, max: number, field = -1): CsvSyntaxError {
   return new CsvSyntaxError('CSV_MAX_RECORD_SIZE', line, `a record longer than ${max} characters`, field);
+}
+
+/** recordTooLong() for a record of `fields` fields just ended; `breaks`: a quoted field of it held a line break (its last field is named). */
+function recordEndedTooLong(line: number, max: number, breaks: boolean, fields: number): CsvSyntaxError {
+  return recordTooLong(line, max, breaks ? Math.max(0, fields - 1) : -1);
 }
 
 /** Line breaks in a text: LF, CRLF and a lone CR count one each. */

@@ -106,7 +106,7 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
       for (let at = 0; at < text.length;) {
         const end = pieceEnd(text, at, perRecord, false);
         const before = recordNo;
-        tokenizer.push(at === 0 && end === text.length ? text : text.slice(at, end), push);
+        tokenizer.push(text.slice(at, end), push);
         perRecord = charsPerRecordOf(end - at, recordNo - before);
         at = end;
         // A TSV field read again after a stray quote (up to MAX_TSV_QUOTED_FIELD_CHARS) is a

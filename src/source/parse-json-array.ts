@@ -33,7 +33,7 @@ export async function* parseJsonArray(input: OpenedInput, options: SourceOptions
       for (let at = 0; at < text.length;) {
         const end = pieceEnd(text, at, perRecord, true);
         const batch: SourceRecord[] = [];
-        scanner.push(at === 0 && end === text.length ? text : text.slice(at, end), batch);
+        scanner.push(text.slice(at, end), batch);
         perRecord = charsPerRecordOf(end - at, batch.length);
         at = end;
         if (batch.length > 0) yield batch;
