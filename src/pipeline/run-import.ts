@@ -305,7 +305,7 @@ class ImportRun {
       mode: config.mode,
       resumable: config.mode !== 'atomic' && jobInputs.every((input) => input.path !== '-' && input.size !== null),
     };
-    this.scope = new TransactionScope(this.db, config.mode === 'atomic' || config.dryRun);
+    this.scope = new TransactionScope(this.db, config.mode === 'atomic' || config.dryRun, config.mode === 'batch');
 
     const job: JobRecord = {
       id: this.jobId, command: config.commandLine, inputs: jobInputs, table, mode: config.mode,

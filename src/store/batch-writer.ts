@@ -52,12 +52,18 @@ const APPEND_CACHE_KIB = 2048;
 /**
  * Writes batches of rows (arrays in `columns` order) into one table. The caller
  * owns the transaction; a failing multi-row statement is undone by SQLite
- * alone (statement-level abort), then retried row by row so that only the
- * records that really fail are returned as failures and the rest are written.
+ * alone (statement-level abort), or keeps the rows before its failing one (an
+ * INSERT OR FAIL, keptBeforeFailure), and the rest are retried row by row so that
+ * only the records that really fail are returned as failures and the rest are written.
  */
 export class BatchWriter {
   private readonly single: Statement;
   private readonly multi: Statement | undefined;
+  /**
+   * Set when `multi` is an INSERT OR FAIL (keptBeforeFailure): the rows a failed statement
+   * wrote before its failing row (SQLite's changes(), which a SELECT leaves as it was).
+   */
+  private readonly changesOfFailed: Database.Statement<unknown[], number> | undefined;
   private readonly rowsPerStatement: number;
   /** replace/update: whether a row already holds the record's key (or, replace, any unique value of it). */
   private readonly exists: { statement: Statement; places: number[] } | undefined;
@@ -126,7 +132,9 @@ export class BatchWriter {
     const countsNeedProbe = options.onConflict === 'replace' || options.onConflict === 'update';
     // replace/update need to know per row whether the key existed (to count
     // updates), so they write one row per statement.
-    this.multi = !countsNeedProbe && this.rowsPerStatement > 1 ? db.prepare(this.insertSql(this.rowsPerStatement)) : undefined;
+    const orFail = keptBeforeFailure(db, table, options.onConflict);
+    this.multi = !countsNeedProbe && this.rowsPerStatement > 1 ? db.prepare(this.insertSql(this.rowsPerStatement, orFail)) : undefined;
+    this.changesOfFailed = this.multi !== undefined && orFail ? db.prepare<unknown[], number>('SELECT changes()').pluck(true) : undefined;
     // replace removes the rows holding any of the record's unique values, not only its key's:
     // probing the key alone counted a row that replaced another by a unique column as inserted.
     // `=`, not IS: a NULL is never a conflict in a unique key.
@@ -209,7 +217,10 @@ export class BatchWriter {
           outcome.ignored += this.rowsPerStatement - changes;
         } catch (error) {
           if (!isConstraintError(error)) throw error;
-          for (let r = index; r < index + this.rowsPerStatement; r++) this.writeOne(rows, r, outcome);
+          // An INSERT OR FAIL kept the rows before the one that failed; an INSERT undid them all.
+          const kept = this.changesOfFailed?.get() ?? 0;
+          outcome.inserted += kept;
+          for (let r = index + kept; r < index + this.rowsPerStatement; r++) this.writeOne(rows, r, outcome);
         }
       }
     }
@@ -306,7 +317,7 @@ export class BatchWriter {
     return `--on-conflict update matches existing rows by ${key} only, and another row holds this value`;
   }
 
-  private insertSql(rowCount: number): string {
+  private insertSql(rowCount: number, orFail = false): string {
     const table = quoteIdent(this.table);
     const columnList = this.inserted.map(quoteIdent).join(', ');
     // A column with a SQL default binds its value twice (better-sqlite3 binds ?NNN by name
@@ -319,7 +330,7 @@ export class BatchWriter {
     const values = new Array(rowCount).fill(tuple).join(', ');
     switch (this.options.onConflict) {
       case 'error':
-        return `INSERT INTO ${table} (${columnList}) VALUES ${values}`;
+        return `INSERT${orFail ? ' OR FAIL' : ''} INTO ${table} (${columnList}) VALUES ${values}`;
       case 'ignore':
         // ON CONFLICT DO NOTHING skips only uniqueness conflicts; INSERT OR IGNORE
         // would also silently drop NOT NULL and CHECK failures, which must be reported.
@@ -406,6 +417,24 @@ export function uniqueIndexKeys(db: Db, table: string): string[][] {
     if (!columns.includes(null)) keys.push(columns as string[]);
   }
   return keys;
+}
+
+/**
+ * Whether the multi-row INSERT may be an INSERT OR FAIL, which keeps the rows it wrote before a
+ * failing one where an INSERT undoes them. An INSERT of several rows that may fail halfway is
+ * given a statement journal by SQLite: each statement copies the pages it is about to change
+ * (the table's last leaf, a 16 KB page, every 25 rows), to undo them. OR FAIL needs no undo,
+ * so no journal. Measured (1M benchmark rows, 25-row statements, one transaction, 5
+ * interleaved runs): 1.01-1.05 s of CPU against 1.04-1.09 s (1.12 s with a savepoint per
+ * batch, which journals the same way). The rows kept are then counted by changes(): only where
+ * every row before the failing one was written, so with --on-conflict error (ignore's DO
+ * NOTHING skips rows unseen), and no trigger (a RAISE(IGNORE) skips one) nor foreign key (a
+ * foreign key's failure undoes the statement anyway; it keeps its journal).
+ */
+function keptBeforeFailure(db: Db, table: string, onConflict: OnConflict): boolean {
+  if (onConflict !== 'error') return false;
+  if (db.prepare('SELECT 1 FROM pragma_foreign_key_list(?) LIMIT 1').get(table) !== undefined) return false;
+  return db.prepare(`SELECT 1 FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ? COLLATE NOCASE LIMIT 1`).get(table) === undefined;
 }
 
 function hasIndexes(db: Db, table: string): boolean {
