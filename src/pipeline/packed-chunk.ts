@@ -60,8 +60,10 @@ export function packChunk(chunk: ValidatedChunk, width: number, spare: ArrayBuff
     if (!row) {
       tags[k] = TAG_REJECTED;
       k += width;
-      // Its kept text (and CSV dialect) would only add to the message: the import never reads them.
-      rejected.push({ index: i, errors: chunk.errors[i]!, record: withoutSource(chunk.records[i]!) });
+      // A CSV record's kept text and dialect would only add to the message: the import never reads
+      // them. A JSON record's text goes with it, for its report entry (report-entry.ts).
+      const record = chunk.records[i]!;
+      rejected.push({ index: i, errors: chunk.errors[i]!, record: record.csv === undefined && record.source !== undefined ? record : withoutSource(record) });
       continue;
     }
     for (let c = 0; c < width; c++, k++) {

@@ -183,7 +183,12 @@ export function unpackRecords(packed: PackedRecords, indexes: readonly number[])
     let data: Record<string, unknown>;
     if (modes[i] === BY_SOURCE) {
       const source = joined.slice(pos, pos + lengths[i * width]!);
-      data = csv !== undefined ? dataOfRecordText(source, csv) : (JSON.parse(source) as Record<string, unknown>);
+      if (csv !== undefined) data = dataOfRecordText(source, csv);
+      else {
+        // A JSON record keeps its text: its report entry may need what JSON.parse changed.
+        data = JSON.parse(source) as Record<string, unknown>;
+        return { input: packed.input, line: positions[i * 2]!, recordNo: positions[i * 2 + 1]!, text: packed.text, data, source };
+      }
     } else {
       data = {};
       for (let j = 0; j < width; j++) {

@@ -94,6 +94,8 @@ class ImportRun {
   private batchesCommitted = 0;
   private recordsConsumed = 0;
   private culprits = 0;
+  /** Culprits of the job's earlier runs that --max-errors does not count (see run()). */
+  private culpritsBefore = 0;
   private readonly firstErrors: string[] = [];
   private report!: ErrorReport;
   private jobId!: string;
@@ -168,7 +170,8 @@ class ImportRun {
     if (resumeNotice !== undefined) this.events.onWarning?.(resumeNotice);
     const inputs = await openInputs(config.inputs, config.source);
     const totalBytes = inputs.every((input) => input.size !== undefined) ? inputs.reduce((sum, input) => sum + input.size!, 0) : undefined;
-    const records = recordsOf(inputs, config.source);
+    // A worker reads the files again with its own options; these records stay in this thread.
+    const records = recordsOf(inputs, { ...config.source, keepJsonSource: true });
 
     // The schema: from --schema, the existing table, or the first records.
     const before = schemaBeforeReading(this.db, { schemaPath: config.schemaPath, table: config.table, firstInput: config.inputs[0]! });
@@ -239,6 +242,9 @@ class ImportRun {
       // --max-errors counts the whole job's rejections: a resumed run went on to n more. A
       // checkpoint of an older version has no culprits: in row mode every rejection is one.
       this.culprits = resumeFrom.checkpoint.culprits ?? (config.mode === 'row' ? resumeFrom.checkpoint.counts.rejected : 0);
+      // A job that stopped at its --max-errors is resumed to read on: it gets n more. (It read no
+      // more at all, and the records after the stop could be loaded by no run of the job.)
+      if (config.maxErrors !== undefined && this.culprits >= config.maxErrors) this.culpritsBefore = this.culprits;
       this.earlierRejected = resumeFrom.checkpoint.counts.rejected;
       this.counts = { ...resumeFrom.checkpoint.counts };
       this.batchNo = resumeFrom.checkpoint.batches;
@@ -352,11 +358,7 @@ class ImportRun {
     const limitReached = () => {
       this.stoppedEarly = `stopped after ${maxErrors} rejected record${maxErrors === 1 ? '' : 's'} (--max-errors)`;
     };
-    // A resumed job that had already reached it (its finish not recorded: a lock held) reads no more.
-    if (maxErrors !== undefined && this.culprits >= maxErrors) {
-      limitReached();
-      return;
-    }
+    const reached = (more: number) => maxErrors !== undefined && this.culprits - this.culpritsBefore + more >= maxErrors;
     for (;;) {
       if (this.signal?.aborted) { this.interrupted = true; return; }
       // The signal wins over an end of the input (or a record cut off) that comes with it.
@@ -367,7 +369,7 @@ class ImportRun {
       for (let index = 0; index < count; index++) {
         this.counts.read++;
         addToBatch(batch, chunk, index);
-        if (maxErrors !== undefined && this.culprits + batch.invalid >= maxErrors) {
+        if (reached(batch.invalid)) {
           await this.flush(batch, source);
           limitReached();
           return;
@@ -377,7 +379,7 @@ class ImportRun {
           batch = newBatch();
           // Records of earlier chunks are all flushed: the worker may forget them.
           source.release(chunk.id);
-          if (maxErrors !== undefined && this.culprits >= maxErrors) {
+          if (reached(0)) {
             limitReached();
             return;
           }
@@ -481,7 +483,7 @@ class ImportRun {
   private reject(rejections: Rejection[], batchNo: number): void {
     for (const { record, errors, culprit } of rejections) {
       const described = errors.map((error) => ({ ...error, message: describeError(record.line, error) }));
-      this.report.add(reportEntry(this.jobId, batchNo, record, described));
+      this.report.add(reportEntry(this.jobId, batchNo, record, described, { csv: this.report.isCsv }));
       this.counts.rejected++;
       if (culprit) {
         this.culprits++;
@@ -582,6 +584,10 @@ class ImportRun {
       rolledBack = this.scope.outer && (!commit || failure !== undefined);
       if (failure !== undefined) status = 'failed';
       else if (config.mode === 'atomic' && this.counts.rejected > 0) status = 'failed';
+      // Stopped by --max-errors, it did not finish: the records after the stop were not read
+      // (SPEC §6: failed, "aborted"), and a resume reads them (the job said "partial", which a
+      // retry of its --job-id took as finished, and --resume refused).
+      else if (this.stoppedEarly !== undefined) status = 'failed';
       else status = this.counts.rejected > 0 ? 'partial' : 'succeeded';
     }
     // An atomic job that was undone wrote nothing; a dry run keeps what it would have written,
@@ -651,7 +657,7 @@ class ImportRun {
     finishJob(this.db, this.jobId, {
       status, counts: this.counts, batchesCommitted: this.batchesCommitted, ...figures,
       finishedAt: new Date().toISOString(),
-      error: failure === undefined ? null : (failure as Error).message,
+      error: failure === undefined ? this.stoppedEarly ?? null : (failure as Error).message,
     });
   }
 

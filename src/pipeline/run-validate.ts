@@ -99,7 +99,7 @@ async function validateRun(
   const totalBytes = plan !== undefined
     ? fs.statSync(config.inputs[0]!).size
     : inputs.every((input) => input.size !== undefined) ? inputs.reduce((sum, input) => sum + input.size!, 0) : undefined;
-  const records = recordsOf(inputs, source);
+  const records = recordsOf(inputs, { ...source, keepJsonSource: true });
   const pending: SourceRecord[] = [];
   let spec: SchemaSpec;
   let origin: ValidateResult['schemaOrigin'];
@@ -167,7 +167,7 @@ async function validateRun(
       if (!errors) { counts.valid++; continue; }
       const record = recordOf(index);
       const described = errors.map((error) => ({ ...error, message: describeError(record.line, error) }));
-      report.add(reportEntry(runId, batchNo, record, described));
+      report.add(reportEntry(runId, batchNo, record, described, { csv: report.isCsv }));
       counts.rejected++;
       if (firstErrors.length < 5) firstErrors.push(`${record.input}:${described[0]!.message}`);
       if (config.maxErrors !== undefined && counts.rejected >= config.maxErrors) {

@@ -206,6 +206,11 @@ export class ErrorReport {
     return this.notWidened;
   }
 
+  /** Whether entries are written as CSV (reportEntry's `csv`). */
+  get isCsv(): boolean {
+    return this.format === 'csv';
+  }
+
   private open(first: ReportEntry): void {
     const continuing = this.jsonFrom !== undefined;
     // A resumed job's report, as the constructor found (and cut) it, is added to when not empty.

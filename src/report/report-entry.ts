@@ -1,5 +1,5 @@
 import type { FieldError } from '../schema/types.js';
-import { jsonNumberChange, stringifyNonFinite } from '../schema/coerce-value.js';
+import { isWellFormed, jsonNumberChange, stringifyNonFinite } from '../schema/coerce-value.js';
 import type { SourceRecord } from '../source/types.js';
 
 /**
@@ -23,7 +23,15 @@ export interface ReportEntry {
 
 export const REPORT_META_FIELDS = ['_barge_job', '_barge_input', '_barge_line', '_barge_record', '_barge_batch', '_barge_errors'] as const;
 
-export function reportEntry(jobId: string, batch: number, record: SourceRecord, errors: FieldError[]): ReportEntry {
+export interface ReportEntryOptions {
+  /**
+   * The report is CSV: UTF-8 text, in which half of a UTF-16 surrogate pair (a JSON escape
+   * such as "\ud800" alone, which NDJSON and JSON reports keep as such) cannot be written.
+   */
+  csv?: boolean;
+}
+
+export function reportEntry(jobId: string, batch: number, record: SourceRecord, errors: FieldError[], options: ReportEntryOptions = {}): ReportEntry {
   const entry: ReportEntry = {
     _barge_job: jobId,
     _barge_input: record.input,
@@ -38,22 +46,37 @@ export function reportEntry(jobId: string, batch: number, record: SourceRecord, 
   // next round's report would load as a row of NULLs.
   else if (typeof record.data?._barge_raw === 'string' && record.data._barge_raw !== '') entry._barge_raw = record.data._barge_raw;
   let overflow = false;
+  let changed = false;
   const named = new Set(errors.map((error) => error.column));
   for (const key in record.data) {
     // A record that is itself from a report keeps only its own fields.
     if (key.startsWith('_barge')) continue;
     const value = record.data[key];
-    // JSON's 1e309 is read as Infinity, which JSON.stringify would write as null (or a string
-    // column would take as the text "Infinity"): a report fed back would load the record changed.
     // Only in a field an error names: a field the schema ignores is not loaded, whatever it holds.
-    if (named.has(key) && (typeof value === 'number' ? !Number.isFinite(value) : typeof value === 'object' && value !== null && jsonNumberChange(value) === 'overflow')) {
-      overflow = true;
+    if (named.has(key)) {
+      const change = typeof value === 'number' || (typeof value === 'object' && value !== null) ? jsonNumberChange(value) : undefined;
+      // JSON's 1e309 is read as Infinity, which JSON.stringify would write as null (or a string
+      // column would take as the text "Infinity"): a report fed back would load the record changed.
+      if (change === 'overflow') overflow = true;
+      // JSON.parse read 9007199254740993 as 9007199254740992: the report would hold only the
+      // rounded digits, which a CSV report's string column loaded as text, and which a fix of
+      // the entry (quoting the number, as its message says) loaded as a wrong id.
+      else if (change === 'rounded') changed = true;
+      // A CSV report is UTF-8: half of a surrogate pair would be written as U+FFFD, which the
+      // report fed back loaded in its place (the very character the record was rejected for).
+      else if (options.csv && (!isWellFormed(key) || (typeof value === 'string' && !isWellFormed(value)))) changed = true;
     }
-    entry[key] = typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
+    const kept = typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
+    // An own field named __proto__ (JSON.parse makes one): assigned, it set the entry's prototype
+    // and left the report without the field the record was rejected for.
+    if (key === '__proto__') Object.defineProperty(entry, key, { value: kept, enumerable: true, writable: true, configurable: true });
+    else entry[key] = kept;
   }
   // So the entry keeps the record's text, and is rejected again (unread_record) until fixed.
   // Else its JSON with such numbers as ±1e999, which JSON.parse reads back as ±Infinity.
   if (overflow && entry._barge_raw === undefined) entry._barge_raw = record.source ?? stringifyNonFinite(record.data, (n) => (n > 0 ? '1e999' : '-1e999'));
+  // The text as read holds what the fields cannot: only where there is such a text.
+  else if (changed && entry._barge_raw === undefined && record.source !== undefined) entry._barge_raw = record.source;
   return entry;
 }
 

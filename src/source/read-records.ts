@@ -13,8 +13,8 @@ export function readRecords(input: OpenedInput, options: SourceOptions): AsyncIt
     case 'tsv':
       return parseCsv(input, options);
     case 'ndjson':
-      return parseNdjson(input, options);
+      return parseNdjson(input, options.keepJsonSource ? { ...options, keepSource: true } : options);
     case 'json':
-      return parseJsonArray(input, options);
+      return parseJsonArray(input, options.keepJsonSource ? { ...options, keepSource: true } : options);
   }
 }

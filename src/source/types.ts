@@ -23,6 +23,12 @@ export interface SourceOptions {
    */
   keepSource?: boolean;
   /**
+   * Not a flag: NDJSON/JSON records carry `source` (keepSource for those formats only, where the
+   * text is at hand anyway), so that a rejected record's report entry can keep what JSON.parse
+   * changed (report-entry.ts). CSV's would cost the tokenizer work for every record.
+   */
+  keepJsonSource?: boolean;
+  /**
    * Not flags: for `validate` on two threads (pipeline/validate-split.ts). Bytes [start, end)
    * of the file only (CSV/TSV from a line break outside quotes); told the header's names
    * (CSV/TSV), and the line after the last one read.

@@ -81,9 +81,10 @@ describe('a CSV error report of NDJSON records, fixed and imported again', () =>
     expect(rows(db, query)).toEqual(rows(direct, query));
   });
 
-  it('an integer beyond 2^53, rounded by the JSON reader, stays rejected by an integer column', async () => {
+  it('an integer beyond 2^53, rounded by the JSON reader, keeps its digits in _barge_raw and stays rejected', async () => {
     // Its digits as text ("9007199254740992") would load into the integer column as a value the
-    // input did not hold; in exponent form it is rejected again, and a number column reads it.
+    // input did not hold, and a string column loaded even the exponent form: the entry keeps the
+    // line as read, and is rejected again (unread_record) until fixed.
     const dir = workdir();
     const schema = { table: 'big', columns: { id: { type: 'integer', required: true }, qty: { type: 'integer' }, price: { type: 'number' } } };
     fs.writeFileSync(path.join(dir, 'big.schema.json'), JSON.stringify(schema));
@@ -91,11 +92,19 @@ describe('a CSV error report of NDJSON records, fixed and imported again', () =>
     const first = await barge(dir, ['import', 'big.ndjson', '--schema', 'big.schema.json', '--mode', 'row', '--errors', 'big.csv']);
     expect(first.exitCode, first.stderr).toBe(1);
     const [entry] = parse(fs.readFileSync(path.join(dir, 'big.csv'), 'utf8'), { columns: true }) as Array<Record<string, string>>;
-    expect([entry!.qty, entry!.price]).toEqual(['9.007199254740992e+15', '9.007199254740992e+15']);
+    expect([entry!.qty, entry!.price, entry!._barge_raw]).toEqual(['9.007199254740992e+15', '9.007199254740992e+15', '{"id":1,"qty":9007199254740993,"price":9007199254740993}']);
 
     const retry = await barge(dir, ['import', 'big.csv', '--schema', 'big.schema.json', '--mode', 'row', '--errors', 'again.ndjson']);
     expect(retry.exitCode, retry.stderr).toBe(1);
-    expect(retry.stderr).toContain('big.csv:line 2, column "qty": expected an integer, got "9.007199254740992e+15"');
+    expect(retry.stderr).toContain('big.csv:line 2: a report entry of a record that could not be read as fields (its text is in _barge_raw)');
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT count(*) AS n FROM big')).toEqual([{ n: 0 }]);
+    // Fixed as its message says, with the digits of _barge_raw: the exponent form, emptied of
+    // _barge_raw, is still rejected by the integer column.
+    const fixed = fs.readFileSync(path.join(dir, 'big.csv'), 'utf8').replace(/,"\{""id"".*\}"/, ',');
+    fs.writeFileSync(path.join(dir, 'big.csv'), fixed);
+    const unraw = await barge(dir, ['import', 'big.csv', '--schema', 'big.schema.json', '--mode', 'row', '--errors', 'again2.ndjson']);
+    expect(unraw.exitCode, unraw.stderr).toBe(1);
+    expect(unraw.stderr).toContain('big.csv:line 2, column "qty": expected an integer, got "9.007199254740992e+15"');
     expect(rows(path.join(dir, 'barge.db'), 'SELECT count(*) AS n FROM big')).toEqual([{ n: 0 }]);
   });
 });

@@ -59,12 +59,12 @@ export function printImportSummary(stream: NodeJS.WritableStream, result: Import
   lines.push(`  ${counts.join(', ')}`);
   const job = result.dryRun ? 'no job recorded (dry run)' : `job ${oneLine(result.jobId)}`;
   lines.push(`  ${(result.durationMs / 1000).toFixed(1)} s, ${groupDigits(result.recordsPerSecond)} records/s, ${job}`);
-  if (result.stoppedEarly && result.stoppedEarly !== 'interrupted') lines.push(`  ${result.stoppedEarly}`);
+  if (result.stoppedEarly && result.stoppedEarly !== 'interrupted' && !stoppedBeforeTheEnd(result)) lines.push(`  ${result.stoppedEarly}`);
   // Each names its input, whose name may hold a newline: the summary's lines stay its own.
   for (const error of result.firstErrors) lines.push(`  ${oneLine(error)}`);
   const unshown = c.rejected - result.firstErrors.length;
   if (unshown > 0 && result.firstErrors.length > 0) lines.push(`  ... and ${plural(unshown, 'more rejected record')}${result.reportPath ? ' in the report' : ''}`);
-  if (result.reportPath) lines.push(`  report: ${oneLine(result.reportPath)} (fix the records and import it again)`);
+  if (result.reportPath) lines.push(`  report: ${oneLine(result.reportPath)} (${reportHint(result)})`);
   stream.write(lines.join('\n') + '\n');
 }
 
@@ -104,6 +104,13 @@ function headline(result: ImportResult, inputs: string[], dbPath: string): strin
     const db = isDefaultDb(dbPath) ? '' : ` --db ${shellWord(dbPath)}`;
     return `${stopped}; continue with: barge import --resume ${shellWord(result.jobId)}${db}`;
   }
+  if (stoppedBeforeTheEnd(result)) {
+    const loaded = c.inserted + c.updated;
+    const stopped = `${result.stoppedEarly}, ${loaded > 0 ? `${groupDigits(loaded)} loaded` : 'nothing loaded'}`;
+    if (inputs.includes('-')) return `${stopped}; the rest of stdin was not read`;
+    const db = isDefaultDb(dbPath) ? '' : ` --db ${shellWord(dbPath)}`;
+    return `${stopped}; the rest of the input was not read: continue with: barge import --resume ${shellWord(result.jobId)}${db}`;
+  }
   if (result.dryRun) return c.rejected > 0 ? `${rejected} would be rejected; rolled back, nothing was written` : 'every record would load; rolled back, nothing was written';
   if (result.mode === 'atomic' && c.rejected > 0) return `failed: ${rejected} rejected, rolled back, nothing was written`;
   if (c.rejected > 0) {
@@ -111,6 +118,21 @@ function headline(result: ImportResult, inputs: string[], dbPath: string): strin
     return loaded > 0 ? `partial: ${rejected} rejected, ${groupDigits(loaded)} loaded` : `partial: ${rejected} rejected, nothing loaded`;
   }
   return 'succeeded';
+}
+
+/** A batch/row job that --max-errors stopped (failed): what it committed stays, the rest was not read. */
+function stoppedBeforeTheEnd(result: ImportResult): boolean {
+  return result.status === 'failed' && !result.rolledBack && !result.dryRun && result.stoppedEarly !== undefined && result.stoppedEarly !== null && result.stoppedEarly !== 'interrupted';
+}
+
+/**
+ * What to do with the report. Its records are the rejected ones only: after a rollback (atomic,
+ * or a dry run) the input's other records were not loaded either, and importing the fixed
+ * report alone left them out.
+ */
+function reportHint(result: ImportResult): string {
+  if (result.rolledBack || result.dryRun) return 'fix these records in the input and import it again: nothing was written';
+  return 'fix the records and import it again';
 }
 
 /** Whether `dbPath` is the database a command given no --db opens (`./barge.db` is `barge.db`). */
