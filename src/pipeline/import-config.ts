@@ -67,6 +67,8 @@ export interface ImportResult {
   firstErrors: string[];
   /** Why the run stopped early (--max-errors, interrupt), if it did. */
   stoppedEarly?: string;
+  /** How many records the table's schema was inferred from, when this run inferred it. */
+  inferredFrom?: number;
 }
 
 export function emptyCounts(): JobCounts {

@@ -94,6 +94,8 @@ class ImportRun {
   private batchesCommitted = 0;
   private recordsConsumed = 0;
   private culprits = 0;
+  /** How many records the schema was inferred from, when it was (the table is new, no --schema). */
+  private inferredFrom?: number;
   /** Culprits of the job's earlier runs that --max-errors does not count (see run()). */
   private culpritsBefore = 0;
   private readonly firstErrors: string[] = [];
@@ -192,6 +194,7 @@ class ImportRun {
         for (const record of next.value) pending.push(record);
       }
       resolved = schemaFromSamples(before.table, pending.slice(0, config.inferRows));
+      if (resolved.origin === 'inferred') this.inferredFrom = Math.min(config.inferRows, pending.length);
     }
     const spec = resolved.spec;
     const target = conflictTarget(spec);
@@ -635,6 +638,7 @@ class ImportRun {
       batchesCommitted: this.batchesCommitted, rolledBack, reportPath, durationMs, recordsPerSecond,
       dryRun: config.dryRun, alreadySucceeded: false, alreadyFinished: false, inputs: config.inputs, firstErrors: this.firstErrors,
       stoppedEarly: this.interrupted ? 'interrupted' : this.stoppedEarly,
+      inferredFrom: this.inferredFrom,
     };
   }
 

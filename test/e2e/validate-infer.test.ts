@@ -116,3 +116,31 @@ describe('--columns and --no-header with JSON inputs', () => {
     expect(result.stderr).toBe('barge: error: cannot infer a schema from case.ndjson:1: columns "id" and "ID" differ only in case, and SQLite takes them for the same column; rename one in the input');
   });
 });
+
+describe('an import whose schema was inferred', () => {
+  it('rejecting records after the sample, says the schema was inferred and how to pin it', async () => {
+    const dir = workdir();
+    const lines = [1, 2, 3, 4, 5].map((id) => JSON.stringify({ id, a: 'x' }));
+    lines.push(JSON.stringify({ id: 6, a: 'y', late: 1 }));
+    fs.writeFileSync(path.join(dir, 'sparse.ndjson'), lines.join('\n') + '\n');
+    const result = await barge(dir, ['import', 'sparse.ndjson', '--infer-rows', '5', '--db', 'sp.db', '--mode', 'row']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('  sparse.ndjson:line 6, column "late": unexpected column "late"');
+    expect(result.stderr).toContain('\n  the schema was inferred from the first 5 records (--infer-rows); for records that do not fit it, write it out with barge schema infer, edit it, and pass --schema\n');
+    // Into the table it made, no inference and no such line.
+    const again = await barge(dir, ['import', 'sparse.ndjson', '--db', 'sp.db', '--table', 'sparse', '--mode', 'row', '--on-conflict', 'ignore']);
+    expect(again.exitCode).toBe(1);
+    expect(again.stderr).not.toContain('inferred');
+  });
+
+  it('bare JSON integers beyond 2^53 among fractions: a string column, which rejects them, not a number column that stored two ids as one', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'jb.ndjson'), '{"id":1,"amt":1.5}\n{"id":2,"amt":12345678901234567891}\n{"id":3,"amt":12345678901234567892}\n');
+    const infer = await barge(dir, ['schema', 'infer', 'jb.ndjson']);
+    expect(JSON.parse(infer.stdout).columns.amt).toEqual({ type: 'string' });
+    const result = await barge(dir, ['import', 'jb.ndjson', '--db', 'jb.db', '--mode', 'row']);
+    expect(result.exitCode).toBe(1);
+    expect(rows(path.join(dir, 'jb.db'), 'SELECT id, amt FROM jb ORDER BY id')).toEqual([{ id: 1, amt: '1.5' }]);
+    expect(readNdjson(path.join(dir, 'jb.errors.ndjson')).map((entry) => entry._barge_raw)).toEqual(['{"id":2,"amt":12345678901234567891}', '{"id":3,"amt":12345678901234567892}']);
+  });
+});

@@ -64,6 +64,10 @@ export function printImportSummary(stream: NodeJS.WritableStream, result: Import
   for (const error of result.firstErrors) lines.push(`  ${oneLine(error)}`);
   const unshown = c.rejected - result.firstErrors.length;
   if (unshown > 0 && result.firstErrors.length > 0) lines.push(`  ... and ${plural(unshown, 'more rejected record')}${result.reportPath ? ' in the report' : ''}`);
+  // The rejections of records after the sample may be the schema's doing, not the records'.
+  if (result.inferredFrom !== undefined && c.rejected > 0) {
+    lines.push(`  the schema was inferred from the first ${plural(result.inferredFrom, 'record')} (--infer-rows); for records that do not fit it, write it out with barge schema infer, edit it, and pass --schema`);
+  }
   if (result.reportPath) lines.push(`  report: ${oneLine(result.reportPath)} (${reportHint(result)})`);
   stream.write(lines.join('\n') + '\n');
 }
