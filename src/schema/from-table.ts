@@ -204,12 +204,34 @@ function defaultFromSql(sql: string | null, col: ColumnSpec): { value?: unknown;
     text = sql.replace(/^\+/, '');
   } else if (upper === 'TRUE' || upper === 'FALSE') {
     text = upper === 'TRUE' ? '1' : '0';
+  } else if (IDENTIFIER_DEFAULT.test(sql) && !CURRENT_TIME_KEYWORD.test(sql)) {
+    // DEFAULT "d" (or d, `d`, [d]): SQLite's grammar takes an identifier there as the string
+    // 'd'. Read as SQL, it named a column: every import into such a table failed ("no such
+    // column"), exit 3.
+    text = unquoteIdentifier(sql);
+    quoted = true;
+    const value = literalValue(text, quoted, col);
+    if (value !== undefined && valueProblem(col, value, { withEnum: false }) === undefined) return { value };
+    return { sql: `'${text.replaceAll("'", "''")}'` };
   } else {
     return { sql }; // CURRENT_TIMESTAMP, (expressions), X'00': SQLite's to evaluate
   }
   const value = literalValue(text, quoted, col);
   if (value !== undefined && valueProblem(col, value, { withEnum: false }) === undefined) return { value };
   return { sql };
+}
+
+/** A DEFAULT that is one identifier, bare or quoted ("d", `d`, [d]). */
+const IDENTIFIER_DEFAULT = /^(?:"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\]|[A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*)$/s;
+/** Keywords a bare DEFAULT may be that are not identifiers: SQLite evaluates them per row. */
+const CURRENT_TIME_KEYWORD = /^current_(?:time|date|timestamp)$/i;
+
+function unquoteIdentifier(sql: string): string {
+  const first = sql[0];
+  if (first === '"') return sql.slice(1, -1).replaceAll('""', '"');
+  if (first === '`') return sql.slice(1, -1).replaceAll('``', '`');
+  if (first === '[') return sql.slice(1, -1);
+  return sql;
 }
 
 /** A literal DEFAULT's text as the column's value, or undefined when only SQLite can say what it stores. */

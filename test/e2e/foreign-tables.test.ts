@@ -239,3 +239,13 @@ describe('generated columns: an export holds them, an import ignores them (SQLit
     expect(readNdjson(path.join(dir, 'g3.errors.ndjson'))).toHaveLength(1);
   });
 });
+
+describe('a DEFAULT written as an identifier (DEFAULT "d"), which SQLite takes as a string', () => {
+  it('is given to records that leave the column out (every import failed: "no such column")', async () => {
+    const dir = workdir();
+    const db = makeDb(dir, 'dq.db', 'CREATE TABLE dq (id INTEGER PRIMARY KEY, v TEXT NOT NULL DEFAULT "d", w TEXT DEFAULT "x""y")');
+    fs.writeFileSync(path.join(dir, 'dq.csv'), 'id\n1\n2\n');
+    await ok(dir, ['import', 'dq.csv', '--db', 'dq.db', '--table', 'dq']);
+    expect(rows(db, 'SELECT id, v, w FROM dq ORDER BY id')).toEqual([{ id: 1, v: 'd', w: 'x"y' }, { id: 2, v: 'd', w: 'x"y' }]);
+  });
+});

@@ -80,6 +80,17 @@ describe('schemaFromTable', () => {
     });
   });
 
+  it('reads a DEFAULT that is an identifier ("d", d, `d`, [d]) as the string SQLite\'s grammar takes it for', () => {
+    const db = new Database(':memory:');
+    db.exec(`CREATE TABLE q (id INTEGER, a TEXT NOT NULL DEFAULT "d", b TEXT DEFAULT abc, c TEXT DEFAULT \`x"y\`, e INTEGER DEFAULT [7], f BOOLEAN DEFAULT "maybe", g TEXT DEFAULT current_timestamp)`);
+    const columns = schemaFromTable(db, 'q')!.columns;
+    const read = Object.fromEntries(Object.entries(columns).map(([name, col]) => [name, col.default !== undefined ? { value: col.default } : col.sqlDefault !== undefined ? { sql: col.sqlDefault } : {}]));
+    expect(read).toEqual({ id: {}, a: { value: 'd' }, b: { value: 'abc' }, c: { value: 'x"y' }, e: { value: 7 }, f: { sql: "'maybe'" }, g: { sql: 'current_timestamp' } });
+    // The SQL barge gives SQLite for f stores what SQLite's own INSERT does.
+    db.exec('INSERT INTO q (id) VALUES (1)');
+    expect(db.prepare(`SELECT f, (${columns.f!.sqlDefault}) AS mine FROM q`).get()).toEqual({ f: 'maybe', mine: 'maybe' });
+  });
+
   it('reads generated columns (pragma table_info leaves them out), untyped columns as any, NUMERIC as exact', () => {
     const db = new Database(':memory:');
     db.exec(`CREATE TABLE g (id INTEGER PRIMARY KEY, a NUMERIC, u, b BLOB, n INT GENERATED ALWAYS AS (a + 1) NOT NULL, s TEXT AS (u || '') STORED,
