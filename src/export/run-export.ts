@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { BargeError, messageOf } from '../errors.js';
+import { catalogue } from '../schema/catalogue-pragma.js';
 import { quoteIdent } from '../schema/names.js';
 import { openDatabase, translateSqliteError, type Db } from '../store/open-database.js';
 import type { ExportFormat } from './export-format.js';
@@ -223,7 +224,7 @@ function storedName(db: Db, name: string): string | undefined {
 }
 
 function resolveColumns(db: Db, table: string, wanted: string[]): string[] {
-  const names = (db.prepare('SELECT name FROM pragma_table_info(?)').all(table) as { name: string }[]).map((r) => r.name);
+  const names = catalogue<{ name: string }>(db, 'table_info', table).map((r) => r.name);
   return wanted.map((want) => {
     // --columns is trimmed ("a, b"): a name with spaces around it is found by its trimmed text,
     // when only one is.

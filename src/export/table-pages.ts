@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { catalogue } from '../schema/catalogue-pragma.js';
 import { quoteIdent } from '../schema/names.js';
 import type { Db } from '../store/open-database.js';
 
@@ -22,7 +23,7 @@ export interface TablePages {
  * undefined, and the caller reads its query row by row.
  */
 export function tablePages(db: Db, table: string, list: string, pageRows: number): TablePages | undefined {
-  const names = (db.prepare('SELECT name FROM pragma_table_xinfo(?)').all(table) as { name: string }[]).map((r) => r.name.toLowerCase());
+  const names = catalogue<{ name: string }>(db, 'table_xinfo', table).map((r) => r.name.toLowerCase());
   if (names.some((name) => name === 'rowid' || name === '_rowid_' || name === 'oid')) return undefined;
   const from = `SELECT ${list}, rowid FROM ${quoteIdent(table)}`;
   let first: Database.Statement;

@@ -2,6 +2,7 @@ import { BargeError } from '../errors.js';
 import { affinityProblem, columnAffinity } from '../schema/affinity.js';
 import { isStrictTable, keptColumnTypes } from '../schema/from-table.js';
 import { quoteIdent } from '../schema/index.js';
+import { catalogue } from '../schema/catalogue-pragma.js';
 import { nameKey } from '../schema/names.js';
 import { notAKeyMessage, referenceableColumns } from '../schema/schema-file.js';
 import type { ColumnType, SchemaSpec } from '../schema/types.js';
@@ -97,7 +98,7 @@ function constraintNotInTable(db: Db, spec: SchemaSpec): string | undefined {
   for (const columns of uniques) {
     if (!hasUniqueKey(db, spec.table, columns)) return `unique constraint on (${columns.join(', ')})`;
   }
-  const declared = db.prepare('SELECT "table" AS parent, "from" FROM pragma_foreign_key_list(?)').all(spec.table) as Array<{ parent: string; from: string }>;
+  const declared = catalogue<{ table: string; from: string }>(db, 'foreign_key_list', spec.table).map((fk) => ({ parent: fk.table, from: fk.from }));
   for (const fk of foreignKeysOf(spec)) {
     if (!declared.some((key) => nameKey(key.from) === nameKey(fk.column) && nameKey(key.parent) === nameKey(fk.table))) {
       return `foreign key from "${fk.column}" to ${fk.table}.${fk.targetColumn}`;
@@ -171,15 +172,15 @@ export function referenceProblem(db: Db | undefined, spec: SchemaSpec, fk: Forei
     const keys = referenceableColumns(spec);
     return keys.includes(column) ? undefined : { keys };
   }
-  const info = db.prepare('SELECT name, pk FROM pragma_table_info(?)').all(fk.table) as TableInfoRow[];
+  const info = catalogue<TableInfoRow>(db, 'table_info', fk.table);
   if (!info.some((c) => nameKey(c.name) === target)) return {};
   const keys = new Set<string>();
   const pk = info.filter((c) => c.pk > 0);
   if (pk.length === 1) keys.add(nameKey(pk[0]!.name));
   // The primary key's own index (origin "pk") is listed too, unless it is the rowid.
-  for (const index of db.prepare('SELECT name, "unique", partial FROM pragma_index_list(?)').all(fk.table) as IndexListRow[]) {
+  for (const index of catalogue<IndexListRow>(db, 'index_list', fk.table)) {
     if (index.unique !== 1 || index.partial === 1) continue;
-    const columns = db.prepare('SELECT name FROM pragma_index_info(?)').all(index.name) as Array<{ name: string | null }>;
+    const columns = catalogue<{ name: string | null }>(db, 'index_info', index.name);
     if (columns.length === 1 && columns[0]!.name !== null) keys.add(nameKey(columns[0]!.name));
   }
   if (keys.has(target)) return undefined;

@@ -1,4 +1,5 @@
 import { BargeError } from '../errors.js';
+import { catalogue } from '../schema/catalogue-pragma.js';
 import { quoteIdent } from '../schema/names.js';
 import type { Db } from '../store/open-database.js';
 
@@ -23,7 +24,8 @@ export function referencesInto(db: Db, table: string, includeSelf = false): Refe
     // The table's own keys into itself (`includeSelf`: what a REPLACE of one of its rows acts on).
     if (!includeSelf && other.toLowerCase() === table.toLowerCase()) continue;
     const keys = new Map<number, Reference>();
-    const list = db.prepare('SELECT id, "table" AS parent, "from", "to", on_delete AS onDelete FROM pragma_foreign_key_list(?)').all(other) as Array<{ id: number; parent: string; from: string; to: string | null; onDelete: string }>;
+    const list = catalogue<{ id: number; table: string; from: string; to: string | null; on_delete: string }>(db, 'foreign_key_list', other)
+      .map((fk) => ({ id: fk.id, parent: fk.table, from: fk.from, to: fk.to, onDelete: fk.on_delete }));
     for (const key of list) {
       if (key.parent.toLowerCase() !== table.toLowerCase()) continue;
       const reference = keys.get(key.id) ?? { table: other, from: [], to: [], onDelete: key.onDelete.toUpperCase() };
@@ -42,7 +44,7 @@ export function referencesInto(db: Db, table: string, includeSelf = false): Refe
 
 /** Whether `table` has foreign keys of its own (then deferring every key would hide its records' failures). */
 function hasForeignKeys(db: Db, table: string): boolean {
-  return db.prepare('SELECT 1 FROM pragma_foreign_key_list(?) LIMIT 1').get(table) !== undefined;
+  return catalogue(db, 'foreign_key_list', table).length > 0;
 }
 
 /**

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { BargeError } from '../errors.js';
 import { affinityOf, affinityProblem, columnAffinity, isAnyType, NUMBER_LITERAL } from './affinity.js';
 import { INTEGER_TEXT, NUMBER_TEXT, parseBooleanWord } from './coerce-value.js';
+import { catalogue } from './catalogue-pragma.js';
 import { nameKey } from './names.js';
 import { parseSchemaSpec } from './schema-file.js';
 import type { ColumnSpec, ColumnType, SchemaSpec } from './types.js';
@@ -97,7 +98,7 @@ function nameKeyOf(name: string): string {
 }
 
 function keptColumns(db: Database.Database, table: string, saved: SchemaSpec): Set<string> {
-  const declared = new Map((db.prepare('SELECT name, type FROM pragma_table_info(?)').all(table) as Array<{ name: string; type: string }>).map((c) => [c.name, c.type]));
+  const declared = new Map(catalogue<{ name: string; type: string }>(db, 'table_info', table).map((c) => [c.name, c.type]));
   const strict = isStrictTable(db, table);
   const kept = new Set<string>();
   for (const [name, col] of Object.entries(saved.columns)) {
@@ -138,7 +139,7 @@ function savedSchema(db: Database.Database, table: string): SchemaSpec | undefin
 
 /** Whether `table` is a STRICT table (https://sqlite.org/stricttables.html; pragma table_list, SQLite 3.37). */
 export function isStrictTable(db: Database.Database, table: string): boolean {
-  const row = db.prepare(`SELECT strict FROM pragma_table_list(?) WHERE schema = 'main'`).get(table) as { strict: number } | undefined;
+  const row = catalogue<{ schema: string; strict: number }>(db, 'table_list', table).find((r) => r.schema === 'main');
   return row?.strict === 1;
 }
 
@@ -286,7 +287,7 @@ export interface CatalogueColumn {
  * the same to leave generated columns out of its INSERT and to evaluate SQL defaults.
  */
 export function catalogueColumns(db: Database.Database, table: string): CatalogueColumn[] {
-  const info = db.prepare('SELECT * FROM pragma_table_xinfo(?)').all(table) as TableXInfoRow[];
+  const info = catalogue<TableXInfoRow>(db, 'table_xinfo', table);
   const strict = isStrictTable(db, table);
   const columns: CatalogueColumn[] = [];
   for (const row of info) {
@@ -317,10 +318,10 @@ function deriveFromCatalogue(db: Database.Database, table: string): SchemaSpec {
   requireKeyNotRowid(db, spec);
 
   // index_list lists the newest index first; reversed, it is creation order.
-  const indexList = (db.prepare('SELECT * FROM pragma_index_list(?)').all(table) as IndexListRow[]).reverse();
+  const indexList = catalogue<IndexListRow>(db, 'index_list', table).reverse();
   for (const index of indexList) {
     if (index.origin === 'pk' || index.partial === 1) continue; // a partial index is no plain constraint
-    const cols = (db.prepare('SELECT name FROM pragma_index_info(?)').all(index.name) as { name: string | null }[]).map((r) => r.name);
+    const cols = catalogue<{ name: string | null }>(db, 'index_info', index.name).map((r) => r.name);
     if (cols.length === 0 || cols.some((c) => c === null)) continue; // expression index
     const names = cols as string[];
     if (index.unique === 1) {
@@ -331,7 +332,7 @@ function deriveFromCatalogue(db: Database.Database, table: string): SchemaSpec {
     }
   }
 
-  const fks = db.prepare('SELECT * FROM pragma_foreign_key_list(?)').all(table) as ForeignKeyRow[];
+  const fks = catalogue<ForeignKeyRow>(db, 'foreign_key_list', table);
   for (const fk of fks) {
     // barge's `references` is one column; a composite key stays enforced by SQLite all the same.
     if (fks.some((other) => other.id === fk.id && other.seq !== fk.seq)) continue;
@@ -352,9 +353,9 @@ function deriveFromCatalogue(db: Database.Database, table: string): SchemaSpec {
  * index list spares parsing the declared type and the CREATE TABLE text.
  */
 function rowidAliasOf(db: Database.Database, table: string): string | undefined {
-  const key = (db.prepare('SELECT name FROM pragma_table_info(?) WHERE pk > 0').all(table) as Array<{ name: string }>).map((r) => r.name);
+  const key = catalogue<{ name: string; pk: number }>(db, 'table_info', table).filter((r) => r.pk > 0).map((r) => r.name);
   if (key.length !== 1) return undefined;
-  const backed = db.prepare(`SELECT 1 FROM pragma_index_list(?) WHERE origin = 'pk'`).get(table) !== undefined;
+  const backed = catalogue<{ origin: string }>(db, 'index_list', table).some((r) => r.origin === 'pk');
   return backed ? undefined : key[0];
 }
 
@@ -388,7 +389,7 @@ export function withTableKeyRule(db: Database.Database, spec: SchemaSpec): Schem
 
 /** `REFERENCES parent` without a column means the parent's primary key. */
 function soleKeyColumn(db: Database.Database, table: string): string | undefined {
-  const pk = (db.prepare('SELECT name, pk FROM pragma_table_info(?)').all(table) as TableInfoRow[]).filter((r) => r.pk > 0);
+  const pk = catalogue<TableInfoRow>(db, 'table_info', table).filter((r) => r.pk > 0);
   return pk.length === 1 ? pk[0]?.name : undefined;
 }
 

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { ColumnSpec, FieldError } from '../schema/types.js';
 import { catalogueColumns } from '../schema/from-table.js';
+import { catalogue } from '../schema/catalogue-pragma.js';
 import { nameKey, quoteIdent } from '../schema/names.js';
 import { isSqlDefault } from '../schema/zod-schema.js';
 import type { Db } from './open-database.js';
@@ -345,7 +346,9 @@ export class BatchWriter {
         const target = this.options.conflictColumns.map(quoteIdent).join(', ');
         const updates = this.updatable().map((c) => `${quoteIdent(c)} = CASE WHEN ? THEN excluded.${quoteIdent(c)} ELSE ${quoteIdent(c)} END`);
         const action = updates.length > 0 ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING';
-        return `INSERT INTO ${table} (${columnList}) VALUES ${values} ON CONFLICT (${target}) ${action}`;
+        // The alias: in a table named "excluded" (any case), excluded."v" was the row's own value,
+        // and every update set each column to what it held (the counts said updated).
+        return `INSERT INTO ${table} AS "_barge_target" (${columnList}) VALUES ${values} ON CONFLICT (${target}) ${action}`;
       }
     }
   }
@@ -410,10 +413,10 @@ function uniqueKeysOf(db: Db, table: string, target: string[]): string[][] {
  * order; a partial or expression index is left out (its values are not a record's).
  */
 export function uniqueIndexKeys(db: Db, table: string): string[][] {
-  const indexes = db.prepare('SELECT name FROM pragma_index_list(?) WHERE "unique" = 1 AND partial = 0').all(table) as Array<{ name: string }>;
+  const indexes = catalogue<{ name: string; unique: number; partial: number }>(db, 'index_list', table).filter((index) => index.unique === 1 && index.partial === 0);
   const keys: string[][] = [];
   for (const index of indexes) {
-    const columns = (db.prepare('SELECT name FROM pragma_index_info(?) ORDER BY seqno').all(index.name) as Array<{ name: string | null }>).map((c) => c.name);
+    const columns = catalogue<{ seqno: number; name: string | null }>(db, 'index_info', index.name).sort((a, b) => a.seqno - b.seqno).map((c) => c.name);
     if (!columns.includes(null)) keys.push(columns as string[]);
   }
   return keys;
@@ -433,10 +436,10 @@ export function uniqueIndexKeys(db: Db, table: string): string[][] {
  */
 function keptBeforeFailure(db: Db, table: string, onConflict: OnConflict): boolean {
   if (onConflict !== 'error') return false;
-  if (db.prepare('SELECT 1 FROM pragma_foreign_key_list(?) LIMIT 1').get(table) !== undefined) return false;
+  if (catalogue(db, 'foreign_key_list', table).length > 0) return false;
   return db.prepare(`SELECT 1 FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ? COLLATE NOCASE LIMIT 1`).get(table) === undefined;
 }
 
 function hasIndexes(db: Db, table: string): boolean {
-  return db.prepare('SELECT 1 FROM pragma_index_list(?) LIMIT 1').get(table) !== undefined;
+  return catalogue(db, 'index_list', table).length > 0;
 }

@@ -1,4 +1,5 @@
 import { BargeError, messageOf } from '../errors.js';
+import { catalogue } from '../schema/catalogue-pragma.js';
 import { quoteIdent } from '../schema/names.js';
 import { schemaFromTable } from '../schema/from-table.js';
 import type { ColumnType } from '../schema/types.js';
@@ -129,7 +130,9 @@ function tableStats(db: Db, name: string, sizes: Map<string, number> | undefined
   let info: { name: string; type: string }[];
   let rows: number;
   try {
-    info = db.prepare('SELECT name, type FROM pragma_table_info(?)').all(name) as { name: string; type: string }[];
+    // Generated columns too (table_info leaves them out; export writes them): not a virtual
+    // table's hidden ones (hidden 1).
+    info = catalogue<{ name: string; type: string; hidden: number }>(db, 'table_xinfo', name).filter((c) => c.hidden !== 1);
     rows = db.prepare(`SELECT COUNT(*) FROM ${quoteIdent(name)}`).pluck(true).get() as number;
   } catch (error) {
     // One table SQLite cannot read (a virtual table of a module it lacks: "no such module:

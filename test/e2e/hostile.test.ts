@@ -228,6 +228,41 @@ describe('hostile names are names, never SQL', () => {
     expect(all(db, 'things')).toEqual([{ id: 1, name: 'a' }, { id: 1, name: 'a' }]);
   });
 
+  it('a table named "excluded": --on-conflict update updates it (excluded."v" was the row\'s own value)', async () => {
+    const dir = tmpdir();
+    const db = path.join(dir, 'barge.db');
+    write(dir, 'ex.json', JSON.stringify({ table: 'Excluded', primaryKey: ['id'], columns: { id: { type: 'integer' }, v: { type: 'string' }, w: { type: 'string' } } }));
+    write(dir, 'ex1.csv', 'id,v,w\n1,a,keep\n2,b,keep\n');
+    write(dir, 'ex2.csv', 'id,v\n1,NEW\n3,c\n');
+    expect((await barge(dir, ['import', 'ex1.csv', '--schema', 'ex.json'])).exitCode).toBe(0);
+    const result = await barge(dir, ['import', 'ex2.csv', '--schema', 'ex.json', '--on-conflict', 'update', '--json']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).counts).toEqual({ read: 2, inserted: 1, updated: 1, ignored: 0, rejected: 0 });
+    expect(all(db, 'Excluded')).toEqual([{ id: 1, v: 'NEW', w: 'keep' }, { id: 2, v: 'b', w: 'keep' }, { id: 3, v: 'c', w: null }]);
+  });
+
+  it('tables and views named like SQLite\'s pragma functions (pragma_table_info, …) are tables like any other, and hide nothing barge reads', async () => {
+    const dir = tmpdir();
+    const db = path.join(dir, 'barge.db');
+    write(dir, 's.csv', 'x,y\n1,2\n');
+    for (const name of ['pragma_table_info', 'pragma_table_xinfo', 'pragma_index_list', 'pragma_index_info', 'pragma_table_list', 'pragma_foreign_key_list']) {
+      const made = await barge(dir, ['import', 's.csv', '--table', name]);
+      expect(made.exitCode, `${name}: ${made.stderr}`).toBe(0);
+    }
+    for (let round = 0; round < 2; round++) {
+      const other = await barge(dir, ['import', 's.csv', '--table', 'other']);
+      expect(other.exitCode, other.stderr).toBe(0);
+    }
+    expect(all(db, 'other')).toEqual([{ x: 1, y: 2 }, { x: 1, y: 2 }]);
+    expect(all(db, 'pragma_table_info')).toEqual([{ x: 1, y: 2 }]);
+    const exported = await barge(dir, ['export', '--table', 'other', '--out', '-']);
+    expect(exported.exitCode, exported.stderr).toBe(0);
+    expect(exported.stdout).toBe('x,y\n1,2\n1,2');
+    const stats = await barge(dir, ['stats', '--json']);
+    expect(stats.exitCode, stats.stderr).toBe(0);
+    expect(JSON.parse(stats.stdout).tables.find((t: { name: string }) => t.name === 'other')).toMatchObject({ rows: 2, columns: [{ name: 'x' }, { name: 'y' }] });
+  });
+
   describe('names barge refuses: exit 2, one line, nothing written', () => {
     const TABLES: Array<[string, string]> = [
       // An empty value is refused as such, whatever the option (an unset shell variable).

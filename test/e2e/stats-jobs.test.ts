@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { barge, importMakers, rows, workdir } from '../helpers/cli.js';
 
@@ -294,5 +295,20 @@ describe('stats and jobs on other databases', () => {
     expect(await barge(dir, ['stats', '--table', 'a\nb'])).toEqual({
       exitCode: 2, stdout: '', stderr: 'barge: error: no table "a\\nb" in barge.db; list the tables with: barge stats --db barge.db',
     });
+  });
+});
+
+describe('stats of a table with generated columns (made by another tool)', () => {
+  it('lists them, as export writes them', async () => {
+    const dir = workdir();
+    const file = path.join(dir, 'g.db');
+    const db = new Database(file);
+    db.exec("CREATE TABLE g (a INT, b INT GENERATED ALWAYS AS (a * 2) VIRTUAL, c TEXT GENERATED ALWAYS AS (a || 'x') STORED); INSERT INTO g (a) VALUES (1)");
+    db.close();
+    const stats = await barge(dir, ['stats', '--db', 'g.db', '--json']);
+    expect(stats.exitCode, stats.stderr).toBe(0);
+    expect(JSON.parse(stats.stdout).tables[0].columns.map((c: { name: string; declaredType: string }) => [c.name, c.declaredType])).toEqual([['a', 'INT'], ['b', 'INT'], ['c', 'TEXT']]);
+    const exported = await barge(dir, ['export', '--db', 'g.db', '--table', 'g', '--out', '-']);
+    expect(exported.stdout).toBe('a,b,c\n1,2,1x');
   });
 });

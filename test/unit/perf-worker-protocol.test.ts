@@ -104,8 +104,15 @@ async function expectKeptExactly(format: InputFormat, text: string, more: Partia
     const some = all.filter((i) => i % 3 !== 1).reverse();
     expect(unpackRecords(packed, some)).toEqual(some.map((i) => back[back.length - chunk.length + i]));
   }
-  // `csv` (how the input was read) is not kept: the report needs the data, not the dialect.
-  expect(back).toEqual(plain.map(({ csv: _csv, ...record }) => record));
+  // `csv` (how the input was read) is not kept: the report needs the data, not the dialect. A
+  // JSON record kept by its text gives that text back (`source`), for its report entry.
+  expect(back.map(({ source: _source, ...record }) => record)).toEqual(plain.map(({ csv: _csv, ...record }) => record));
+  const read = chunks.flat();
+  back.forEach((record, i) => {
+    if (record.source !== undefined) expect(record.source).toBe(read[i]!.source);
+    if (format === 'csv' || format === 'tsv') expect(record.source).toBeUndefined();
+  });
+  if (format === 'ndjson' || format === 'json') expect(back.some((record) => record.source !== undefined)).toBe(true);
   // -0 and Infinity (JSON's 1e309) survive: they are parsed again from the text as read.
   back.forEach((record, i) => {
     for (const key of Object.keys(record.data)) {
