@@ -28,7 +28,7 @@ import { reportPathFor } from './report-path.js';
 import { ABORTED, interruptedWhileInferring, readUnlessAborted } from './until-aborted.js';
 import { abandonInput } from '../source/open-input.js';
 import { currentOwner, describeOwner, jobOwnerAlive } from './job-owner.js';
-import { conflictTarget, foreignKeysOf, checkTableMatchesSchema, checkReferencedTables, hasUniqueKey } from './table-checks.js';
+import { conflictTarget, foreignKeysOf, checkNamesFree, checkTableMatchesSchema, checkReferencedTables, hasUniqueKey } from './table-checks.js';
 import { orphansLeft, referencesInto, replaceProblem, truncateProblem, type Reference } from './truncate-references.js';
 import { claimJob, JobFinishedMeanwhile } from './job-claim.js';
 import { dropCreatedTable } from './drop-created-table.js';
@@ -201,6 +201,7 @@ class ImportRun {
     this.validator = compileValidator(spec, config.onConflict === 'update' ? { upsertKey: target } : {});
     const existed = tableExists(this.db, spec.table);
     if (existed && resolved.origin === 'file') checkTableMatchesSchema(this.db, spec, { replacingRows: config.truncate });
+    if (!existed) checkNamesFree(this.db, spec);
     checkReferencedTables(this.db, spec);
     // --truncate of a table other tables' rows point at: refused, or (atomic) checked at the end.
     // A resumed job truncates only if no batch of it committed (prepareResume).

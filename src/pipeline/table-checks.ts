@@ -1,7 +1,7 @@
 import { BargeError } from '../errors.js';
 import { affinityProblem, columnAffinity } from '../schema/affinity.js';
 import { isStrictTable, keptColumnTypes } from '../schema/from-table.js';
-import { quoteIdent } from '../schema/index.js';
+import { indexName, quoteIdent } from '../schema/index.js';
 import { catalogue } from '../schema/catalogue-pragma.js';
 import { nameKey } from '../schema/names.js';
 import { notAKeyMessage, referenceableColumns } from '../schema/schema-file.js';
@@ -117,6 +117,30 @@ export function hasUniqueKey(db: Db, table: string, columns: readonly string[]):
   const pk = info.filter((c) => c.pk > 0).map((c) => nameKey(c.name)).sort().join('\u0000');
   if (pk !== '' && pk === want) return true;
   return uniqueIndexKeys(db, table).some((key) => key.map(nameKey).sort().join('\u0000') === want);
+}
+
+/**
+ * For a table the import is to create: its name and its indexes' must be free. A view or index
+ * named so (SQLite keeps one namespace for tables, views and indexes) made CREATE TABLE fail as
+ * a database error (exit 3, a failed job recorded) where it is the user's choice of name.
+ */
+export function checkNamesFree(db: Db, spec: SchemaSpec): void {
+  const taken = db.prepare("SELECT type FROM sqlite_master WHERE name = ? COLLATE NOCASE AND type IN ('table', 'view', 'index')").pluck(true);
+  const tableTaken = taken.get(spec.table) as string | undefined;
+  if (tableTaken !== undefined) {
+    throw new BargeError('usage', `cannot create table ${JSON.stringify(spec.table)}: the database already has ${article(tableTaken)} named so; choose another --table`);
+  }
+  for (const group of spec.indexes ?? []) {
+    const name = indexName(spec.table, group);
+    const indexTaken = taken.get(name) as string | undefined;
+    if (indexTaken !== undefined) {
+      throw new BargeError('usage', `cannot create the index of ${JSON.stringify(spec.table)} on ${group.map((c) => JSON.stringify(c)).join(', ')}: the database already has ${article(indexTaken)} named ${JSON.stringify(name)}, the name barge gives that index; rename that ${indexTaken}, or choose another --table`);
+    }
+  }
+}
+
+function article(type: string): string {
+  return type === 'index' ? 'an index' : `a ${type}`;
 }
 
 /**

@@ -151,6 +151,12 @@ export function inferSchema(samples: InferSample[], table: string): SchemaSpec {
       }
     }
   }
+  if (fields.size === 0 && samples.length > 0) {
+    // CREATE TABLE of no columns is a syntax error (exit 3, a job recorded as failed).
+    const first = samples[0]!;
+    const hint = Object.keys(first.data).some((key) => key.startsWith('_barge')) ? ' (fields whose names start with _barge are barge\'s own, and left out)' : '';
+    throw new BargeError('usage', `cannot infer a schema for "${table}"${first.input === undefined ? '' : ` from ${first.input}`}: its records have no fields${hint}; pass --schema naming the columns`, { input: first.input });
+  }
   if (fields.size > MAX_COLUMNS) {
     throw new BargeError(
       'usage',

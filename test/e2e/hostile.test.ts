@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { barge, readNdjson, rows } from '../helpers/cli.js';
@@ -609,4 +610,42 @@ describe('encodings', () => {
       if (fs.existsSync(db)) expect(userTables(db)).toEqual([]);
     });
   }
+});
+
+describe('a new table whose name is taken by another kind of object', () => {
+  it('a view or an index named like --table, or like an index the schema asks for: exit 2, no job, nothing written', async () => {
+    const dir = tmpdir();
+    const db = path.join(dir, 'vw.db');
+    const made = new Database(db);
+    made.exec('CREATE TABLE base (x INT); CREATE VIEW v AS SELECT x FROM base; CREATE INDEX base_x ON base (x); CREATE TABLE p_cat_idx (y INT)');
+    made.close();
+    write(dir, 'vx.csv', 'x\n1\n');
+    const view = await barge(dir, ['import', 'vx.csv', '--db', 'vw.db', '--table', 'V']);
+    expect(view.exitCode).toBe(2);
+    expect(view.stderr.trim()).toBe('barge: error: cannot create table "V": the database already has a view named so; choose another --table');
+    const index = await barge(dir, ['import', 'vx.csv', '--db', 'vw.db', '--table', 'base_x']);
+    expect(index.exitCode).toBe(2);
+    expect(index.stderr.trim()).toBe('barge: error: cannot create table "base_x": the database already has an index named so; choose another --table');
+    write(dir, 'p.json', JSON.stringify({ table: 'p', columns: { cat: { type: 'string' } }, indexes: [['cat']] }));
+    write(dir, 'p.csv', 'cat\na\n');
+    const indexed = await barge(dir, ['import', 'p.csv', '--db', 'vw.db', '--schema', 'p.json']);
+    expect(indexed.exitCode).toBe(2);
+    expect(indexed.stderr.trim()).toBe('barge: error: cannot create the index of "p" on "cat": the database already has a table named "p_cat_idx", the name barge gives that index; rename that table, or choose another --table');
+    expect(rows(db, "SELECT type, name FROM sqlite_master ORDER BY name")).toEqual([
+      { type: 'table', name: 'base' }, { type: 'index', name: 'base_x' }, { type: 'table', name: 'p_cat_idx' }, { type: 'view', name: 'v' },
+    ]);
+  });
+});
+
+describe('input whose records have no fields', () => {
+  it('import, validate and schema infer: exit 2 saying so (import gave a SQL syntax error, exit 3)', async () => {
+    const dir = tmpdir();
+    write(dir, 'empty.ndjson', '{}\n{}\n');
+    for (const command of [['import', 'empty.ndjson'], ['validate', 'empty.ndjson'], ['schema', 'infer', 'empty.ndjson']]) {
+      const result = await barge(dir, command);
+      expect(result.exitCode, command.join(' ')).toBe(2);
+      expect(result.stderr.trim(), command.join(' ')).toBe('barge: error: cannot infer a schema for "empty" from empty.ndjson: its records have no fields; pass --schema naming the columns');
+    }
+    expect(fs.existsSync(path.join(dir, 'barge.db'))).toBe(false);
+  });
 });

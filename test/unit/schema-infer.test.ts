@@ -119,3 +119,14 @@ describe('inferSchema shape', () => {
     expect(() => inferSchema([], 'sqlite_t')).toThrow(BargeError);
   });
 });
+
+describe('inferSchema of records with no fields', () => {
+  it('is a usage error naming why (CREATE TABLE of no columns was a syntax error, exit 3)', () => {
+    expect(() => inferSchema([{ data: {}, text: false, input: 'empty.ndjson', line: 1 }], 't')).toThrow(
+      new BargeError('usage', 'cannot infer a schema for "t" from empty.ndjson: its records have no fields; pass --schema naming the columns', { input: 'empty.ndjson' }),
+    );
+    expect(() => inferSchema([{ data: { _barge_note: 'hello' }, text: true, input: 'ob.csv' }], 't')).toThrow(
+      "cannot infer a schema for \"t\" from ob.csv: its records have no fields (fields whose names start with _barge are barge's own, and left out); pass --schema naming the columns",
+    );
+  });
+});
