@@ -43,11 +43,13 @@ const EXPORTED_BY_TYPE: ReadonlySet<ColumnType> = new Set(['boolean', 'json']);
  */
 export function checkTableMatchesSchema(db: Db, spec: SchemaSpec, options: { replacingRows?: boolean } = {}): void {
   const info = db.prepare(`PRAGMA table_info(${quoteIdent(spec.table)})`).all() as Array<{ name: string; type: string }>;
-  const declared = new Map(info.map((c) => [c.name, c.type]));
+  // By SQLite's case-insensitive names: a schema's "name" is the table's "Name" (the insert
+  // writes it there); the exact test refused it ("has no column").
+  const declared = new Map(info.map((c) => [nameKey(c.name), c.type]));
   // ANY is NUMERIC affinity outside a STRICT table only.
   const strict = isStrictTable(db, spec.table);
   for (const [column, col] of Object.entries(spec.columns)) {
-    const type = declared.get(column);
+    const type = declared.get(nameKey(column));
     if (type === undefined) {
       throw new BargeError('usage', `table "${spec.table}" has no column "${column}" that the schema declares; add it to the table or remove it from the schema`);
     }

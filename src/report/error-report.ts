@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { BargeError } from '../errors.js';
 import { groupDigits } from '../group-digits.js';
 import { thenGoOn, type FailedJob } from '../store/open-database.js';
+import { nameKey } from '../schema/names.js';
 import { REPORT_META_FIELDS, type ReportEntry } from './report-entry.js';
 import { firstCsvRecord, widenCsvReport } from './widen-csv-report.js';
 
@@ -224,8 +225,13 @@ export class ErrorReport {
     }
     if (this.format === 'json' && !continuing) this.write('[');
     if (this.format === 'csv') {
-      const fields = new Set<string>([...REPORT_META_FIELDS, '_barge_text', '_barge_raw', ...this.columns]);
-      for (const key of Object.keys(first)) fields.add(key);
+      // The table's columns, but one an entry's field names but for case ("Note" for "note": a
+      // field the schema took for an extra one): both in the header, barge refused the report
+      // as input (two names SQLite takes for one column).
+      const keys = Object.keys(first);
+      const columns = this.columns.filter((column) => !keys.some((key) => key !== column && nameKey(key) === nameKey(column)));
+      const fields = new Set<string>([...REPORT_META_FIELDS, '_barge_text', '_barge_raw', ...columns]);
+      for (const key of keys) fields.add(key);
       this.csvHeader = appending ? this.existingCsvHeader() ?? [...fields] : [...fields];
       this.csvHeaderNames = new Set(this.csvHeader);
       if (!appending) this.write(stringify([this.csvHeader]));

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { coercerFor, missingIfInherited, type Coerce } from './coerce-value.js';
 import { compileFastCheck, compileFastPath, type FastCheck, type FastPath } from './fast-path.js';
 import { describeIssue, reportedValue, showValue } from './issue-messages.js';
+import { nameKey } from './names.js';
 import type { ColumnSpec, FieldError, SchemaSpec } from './types.js';
 import { defaultRowValue, finisherFor, isEffectivelyRequired, nullIsNull, requiredReason, valueSchema, type Finish } from './zod-schema.js';
 
@@ -231,10 +232,15 @@ function extraFieldErrors(data: Record<string, unknown>, known: Set<string>, tex
       more++;
       continue;
     }
+    // A field named as a column but for case is not that column (names match exactly): the
+    // usual hint, to ignore extra columns, would then load NULL into the column it was meant for.
+    const meant = [...known].find((name) => nameKey(name) === nameKey(key));
     (errors ??= []).push({
       column: key,
       code: 'extra_column',
-      message: `unexpected column ${JSON.stringify(key)} (not in the schema; set "extraColumns": "ignore" to drop it)`,
+      message: meant !== undefined
+        ? `unexpected column ${JSON.stringify(key)} (the schema's column is ${JSON.stringify(meant)}: names must match exactly, case too; rename it${text ? ' (--columns)' : ' in the input'})`
+        : `unexpected column ${JSON.stringify(key)} (not in the schema; set "extraColumns": "ignore" to drop it)`,
       value: reportedValue(data[key]),
     });
   }

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { barge, readNdjson, rows, workdir } from '../helpers/cli.js';
@@ -109,5 +110,37 @@ describe('--max-errors in batch/row mode: the job stopped before the end of its 
     expect(rows(db, 'SELECT id FROM acct ORDER BY id').map((r) => r.id)).toEqual([1, 3, 5, 6, 8, 9, 10]);
     expect(rows(db, "SELECT status, error FROM _barge_jobs WHERE id = 'nightly'")).toEqual([{ status: 'partial', error: null }]);
     expect(readNdjson(path.join(dir, 'h.errors.ndjson')).map((e) => e._barge_line)).toEqual([3, 5, 8]);
+  });
+});
+
+describe('names that differ from the schema\'s only in case', () => {
+  const SCHEMA3 = { table: 'p', primaryKey: ['id'], columns: { id: { type: 'integer', required: true }, price: { type: 'number', min: 0 }, note: { type: 'string' } } };
+
+  it('a CSV field "Note" for the column "note": the message says names must match exactly (not to ignore it); the CSV report loads back once fixed', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 's3.json'), JSON.stringify(SCHEMA3));
+    fs.writeFileSync(path.join(dir, 'cs.csv'), 'id,price,Note\n1,1,hello\n');
+    const first = await barge(dir, ['import', 'cs.csv', '--schema', 's3.json', '--mode', 'row', '--errors', 'cs.err.csv']);
+    expect(first.exitCode).toBe(1);
+    expect(first.stderr).toContain('cs.csv:line 2, column "Note": unexpected column "Note" (the schema\'s column is "note": names must match exactly, case too; rename it (--columns))');
+    // The report's header holds "Note", not also "note" (which barge refused as input).
+    const header = fs.readFileSync(path.join(dir, 'cs.err.csv'), 'utf8').split('\n')[0]!;
+    expect(header.split(',').slice(-3)).toEqual(['id', 'price', 'Note']);
+    fs.writeFileSync(path.join(dir, 'cs.err.csv'), fs.readFileSync(path.join(dir, 'cs.err.csv'), 'utf8').replace('id,price,Note', 'id,price,note'));
+    const retry = await barge(dir, ['import', 'cs.err.csv', '--table', 'p']);
+    expect(retry.exitCode, retry.stderr).toBe(0);
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT id, price, note FROM p')).toEqual([{ id: 1, price: 1, note: 'hello' }]);
+  });
+
+  it('a --schema naming "name" for a table made with "Name" fits it (SQLite names ignore case)', async () => {
+    const dir = workdir();
+    const db = new Database(path.join(dir, 'm.db'));
+    db.exec('CREATE TABLE m ("Name" TEXT)');
+    db.close();
+    fs.writeFileSync(path.join(dir, 'm.json'), JSON.stringify({ table: 'm', columns: { name: { type: 'string' } } }));
+    fs.writeFileSync(path.join(dir, 'm.csv'), 'name\nada\n');
+    const result = await barge(dir, ['import', 'm.csv', '--db', 'm.db', '--schema', 'm.json']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(rows(path.join(dir, 'm.db'), 'SELECT "Name" AS n FROM m')).toEqual([{ n: 'ada' }]);
   });
 });
