@@ -61,7 +61,10 @@ export function reportPathFor(config: ReportConfig): string {
   // Still an input (a retry's report named among the inputs): the next number that is not.
   // stdin's report steps aside from any earlier one too: a pipe (`cat stdin.errors.ndjson |
   // barge import -`) cannot be told from another, and the file may be the one it reads.
-  const taken = config.inputs[0] === '-' ? (file: string) => isInput(file) || fs.existsSync(file) : isInput;
+  // So does a report's retry: `products.errors.csv` and `products.errors.ndjson` both number
+  // theirs -2, and the second wrote over the first's.
+  const stepsAside = config.inputs[0] === '-' || reportName(config.inputs[0]!) !== undefined;
+  const taken = stepsAside ? (file: string) => isInput(file) || fs.existsSync(file) : isInput;
   const numbered = /\.errors(?:-(\d+))?\.ndjson$/;
   for (let n = Number(numbered.exec(first)?.[1] ?? 1) + 1; taken(candidate); n++) candidate = first.replace(numbered, `.errors-${n}.ndjson`);
   // Only where a report failing midway would strand committed batches: an atomic job (or a

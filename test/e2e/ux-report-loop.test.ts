@@ -136,3 +136,19 @@ describe('entries of records that could not be read as fields (_barge_raw)', () 
     expect(rows(path.join(dir, 'barge.db'), 'SELECT count(*) AS n FROM items')).toEqual([{ n: 1 + rejected }]);
   });
 });
+
+describe('reports of reports in two formats', () => {
+  it('the retry of products.errors.csv does not write over the retry report of products.errors.ndjson', async () => {
+    const dir = setup();
+    expect((await barge(dir, ['import', 'items.csv', '--schema', 'items.schema.json', '--mode', 'row', '--errors', 'items.errors.csv'])).exitCode).toBe(1);
+    expect((await barge(dir, ['import', 'items.csv', '--schema', 'items.schema.json', '--mode', 'row', '--on-conflict', 'ignore'])).exitCode).toBe(1);
+    const fromNdjson = await barge(dir, ['import', 'items.errors.ndjson', '--table', 'items', '--mode', 'row']);
+    expect(fromNdjson.exitCode).toBe(1);
+    const second = path.join(dir, 'items.errors-2.ndjson');
+    const kept = fs.readFileSync(second, 'utf8');
+    const fromCsv = await barge(dir, ['import', 'items.errors.csv', '--table', 'items', '--mode', 'row']);
+    expect(fromCsv.exitCode).toBe(1);
+    expect(fromCsv.stderr).toContain(`report: ${path.join(fs.realpathSync(dir), 'items.errors-3.ndjson')} `);
+    expect(fs.readFileSync(second, 'utf8')).toBe(kept);
+  });
+});
