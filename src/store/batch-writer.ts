@@ -122,7 +122,7 @@ export class BatchWriter {
           notNull,
           beyond: plan.notNullBeyond,
           statement: db.prepare(
-            `UPDATE ${quoteIdent(table)} SET ${this.updatable().map((c) => `${quoteIdent(c)} = CASE WHEN ? THEN ? ELSE ${quoteIdent(c)} END`).join(', ')} WHERE ${options.conflictColumns.map((c) => `${quoteIdent(c)} = ?`).join(' AND ')}`,
+            `UPDATE ${quoteIdent(table)} SET ${this.updatable().map((c) => `${quoteIdent(c)} = CASE WHEN ? THEN ? ELSE ${quoteIdent(c)} END`).join(', ')} WHERE ${keyEquals(options.conflictColumns)}`,
           ),
           places: this.updatable().map((c) => columns.indexOf(c)),
           keys: options.conflictColumns.map((c) => columns.indexOf(c)),
@@ -143,7 +143,7 @@ export class BatchWriter {
       .filter((key) => key.length > 0 && key.every((c) => this.inserted.includes(c)));
     this.exists = countsNeedProbe && probed.length > 0
       ? {
-          statement: db.prepare(`SELECT 1 FROM ${quoteIdent(table)} WHERE ${probed.map((key) => `(${key.map((c) => `${quoteIdent(c)} = ?`).join(' AND ')})`).join(' OR ')} LIMIT 1`),
+          statement: db.prepare(`SELECT 1 FROM ${quoteIdent(table)} WHERE ${probed.map((key) => `(${keyEquals(key)})`).join(' OR ')} LIMIT 1`),
           places: probed.flat().map((c) => columns.indexOf(c)),
         }
       : undefined;
@@ -438,6 +438,15 @@ function keptBeforeFailure(db: Db, table: string, onConflict: OnConflict): boole
   if (onConflict !== 'error') return false;
   if (catalogue(db, 'foreign_key_list', table).length > 0) return false;
   return db.prepare(`SELECT 1 FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ? COLLATE NOCASE LIMIT 1`).get(table) === undefined;
+}
+
+/**
+ * `(a, b) = (?, ?)`: a key's columns equal to bound values, as one row value. As `a = ? AND b =
+ * ? AND …` a key of over ~1,000 columns was deeper than SQLite allows an expression ("Expression
+ * tree is too large"); SQLite searches the key's index either way.
+ */
+function keyEquals(key: readonly string[]): string {
+  return key.length === 1 ? `${quoteIdent(key[0]!)} = ?` : `(${key.map(quoteIdent).join(', ')}) = (${key.map(() => '?').join(', ')})`;
 }
 
 function hasIndexes(db: Db, table: string): boolean {

@@ -114,3 +114,20 @@ describe('BatchWriter: a failing row inside a 25-row statement', () => {
     expect(idsIn(db)).toHaveLength(24);
   });
 });
+
+describe('BatchWriter: a key of more columns than SQLite nests in one expression', () => {
+  for (const onConflict of ['replace', 'update'] as const) {
+    it(`--on-conflict ${onConflict} on a 1,200-column unique key finds the existing row (was "Expression tree is too large")`, () => {
+      const db = new Database(':memory:');
+      const key = Array.from({ length: 1200 }, (_, i) => `k${i}`);
+      db.exec(`CREATE TABLE t (${key.map((c) => `"${c}" INTEGER NOT NULL`).join(', ')}, v TEXT, PRIMARY KEY (${key.map((c) => `"${c}"`).join(', ')}))`);
+      const columns = [...key, 'v'];
+      const row = (v: string) => [...key.map((_, i) => i), v];
+      const writer = new BatchWriter(db, 't', columns, { onConflict, conflictColumns: key, foreignKeys: [] });
+      const given = [columns.map(() => true)];
+      expect(writer.write([row('first')], onConflict === 'update' ? given : undefined)).toMatchObject({ inserted: 1, updated: 0, failures: [] });
+      expect(writer.write([row('second')], onConflict === 'update' ? given : undefined)).toMatchObject({ inserted: 0, updated: 1, failures: [] });
+      expect(db.prepare('SELECT count(*) AS n, max(v) AS v FROM t').get()).toEqual({ n: 1, v: 'second' });
+    });
+  }
+});
