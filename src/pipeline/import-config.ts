@@ -69,6 +69,8 @@ export interface ImportResult {
   stoppedEarly?: string;
   /** How many records the table's schema was inferred from, when this run inferred it. */
   inferredFrom?: number;
+  /** Whether --resume could continue the job: batch/row, every input a file read again (not stdin, not a pipe). */
+  canResume?: boolean;
 }
 
 export function emptyCounts(): JobCounts {

@@ -359,8 +359,11 @@ class ImportRun {
   private async load(source: ValidatedSource, totalBytes: number | undefined): Promise<void> {
     const { batchSize, maxErrors } = this.config;
     let batch = newBatch();
-    const limitReached = () => {
-      this.stoppedEarly = `stopped after ${maxErrors} rejected record${maxErrors === 1 ? '' : 's'} (--max-errors)`;
+    // At the limit on the input's last record, the job read it all: it did not stop early (it
+    // said "the rest of the input was not read", and was failed where it was partial).
+    const limitReached = async (index: number, count: number) => {
+      const more = index < count - 1 || (await source.next()) !== undefined;
+      if (more) this.stoppedEarly = `stopped after ${maxErrors} rejected record${maxErrors === 1 ? '' : 's'} (--max-errors)`;
     };
     const reached = (more: number) => maxErrors !== undefined && this.culprits - this.culpritsBefore + more >= maxErrors;
     for (;;) {
@@ -375,7 +378,7 @@ class ImportRun {
         addToBatch(batch, chunk, index);
         if (reached(batch.invalid)) {
           await this.flush(batch, source);
-          limitReached();
+          await limitReached(index, count);
           return;
         }
         if (batch.rows.length >= batchSize) {
@@ -384,7 +387,7 @@ class ImportRun {
           // Records of earlier chunks are all flushed: the worker may forget them.
           source.release(chunk.id);
           if (reached(0)) {
-            limitReached();
+            await limitReached(index, count);
             return;
           }
         }
@@ -626,8 +629,8 @@ class ImportRun {
     // the report from the byte size its last checkpoint saved, which a rewrite would move. A
     // batch/row job of files can be, when it failed or was interrupted, or when its end could not
     // be recorded (left "running" by a held lock).
-    const resumable = config.mode !== 'atomic' && !config.dryRun && job.inputs.every((input) => input.path !== '-' && input.size !== null)
-      && (status === 'failed' || status === 'interrupted' || !recorded);
+    const canResume = config.mode !== 'atomic' && !config.dryRun && job.inputs.every((input) => input.path !== '-' && input.size !== null);
+    const resumable = canResume && (status === 'failed' || status === 'interrupted' || !recorded);
     if (!resumable) {
       this.report?.widen();
       const notWidened = this.report?.closeWarning;
@@ -640,6 +643,7 @@ class ImportRun {
       dryRun: config.dryRun, alreadySucceeded: false, alreadyFinished: false, inputs: config.inputs, firstErrors: this.firstErrors,
       stoppedEarly: this.interrupted ? 'interrupted' : this.stoppedEarly,
       inferredFrom: this.inferredFrom,
+      canResume,
     };
   }
 

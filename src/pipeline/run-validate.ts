@@ -139,7 +139,7 @@ async function validateRun(
     // The worker's options: the user's (plain data, no hooks), from the split on, the header's names given.
     tailStart = {
       path: config.inputs[0]!,
-      source: { ...config.source, format: plan.format, range: { start: plan.at }, ...(csv ? { header: false, columns: [...names!] } : {}) },
+      source: { ...config.source, keepJsonSource: true, format: plan.format, range: { start: plan.at }, ...(csv ? { header: false, columns: [...names!] } : {}) },
       spec,
     };
   }

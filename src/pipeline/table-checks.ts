@@ -43,14 +43,19 @@ const EXPORTED_BY_TYPE: ReadonlySet<ColumnType> = new Set(['boolean', 'json']);
  */
 export function checkTableMatchesSchema(db: Db, spec: SchemaSpec, options: { replacingRows?: boolean } = {}): void {
   const info = db.prepare(`PRAGMA table_info(${quoteIdent(spec.table)})`).all() as Array<{ name: string; type: string }>;
-  // By SQLite's case-insensitive names: a schema's "name" is the table's "Name" (the insert
-  // writes it there); the exact test refused it ("has no column").
-  const declared = new Map(info.map((c) => [nameKey(c.name), c.type]));
+  const declared = new Map(info.map((c) => [c.name, c.type]));
   // ANY is NUMERIC affinity outside a STRICT table only.
   const strict = isStrictTable(db, spec.table);
   for (const [column, col] of Object.entries(spec.columns)) {
-    const type = declared.get(nameKey(column));
+    const type = declared.get(column);
     if (type === undefined) {
+      // Names must match exactly, though SQLite ignores case: the schema kept for the table is
+      // read by its columns' own names (from-table.ts), and a schema naming "name" for "Name"
+      // was kept and then not applied.
+      const other = info.find((c) => nameKey(c.name) === nameKey(column));
+      if (other !== undefined) {
+        throw new BargeError('usage', `table "${spec.table}" has the column ${JSON.stringify(other.name)}, which the schema names ${JSON.stringify(column)}; write its name as the table does, case too`);
+      }
       throw new BargeError('usage', `table "${spec.table}" has no column "${column}" that the schema declares; add it to the table or remove it from the schema`);
     }
     // A --schema whose type the column cannot hold unchanged: values validated as one type

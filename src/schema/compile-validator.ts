@@ -226,15 +226,16 @@ function extraFieldErrors(data: Record<string, unknown>, known: Set<string>, tex
   for (const key in data) {
     if (known.has(key) || key.startsWith(EXTRA_PREFIX)) continue;
     if (text && data[key] === '') continue;
-    // The rest counted, not listed: an error per field of a 20,000-column input held 20,000
-    // error objects per record, and a batch of them ran the heap out (exit 134).
-    if (errors !== undefined && errors.length >= EXTRA_COLUMNS_LISTED) {
+    // A field named as a column but for case is not that column (names match exactly): the
+    // usual hint, to ignore extra columns, would then load NULL into the column it was meant for.
+    const meant = byNameKey(known).get(nameKey(key));
+    // The rest counted, not listed (but a near miss of a column's name): an error per field of a
+    // 20,000-column input held 20,000 error objects per record, and a batch of them ran the heap
+    // out (exit 134).
+    if (errors !== undefined && errors.length >= EXTRA_COLUMNS_LISTED && meant === undefined) {
       more++;
       continue;
     }
-    // A field named as a column but for case is not that column (names match exactly): the
-    // usual hint, to ignore extra columns, would then load NULL into the column it was meant for.
-    const meant = [...known].find((name) => nameKey(name) === nameKey(key));
     (errors ??= []).push({
       column: key,
       code: 'extra_column',
@@ -252,6 +253,18 @@ function extraFieldErrors(data: Record<string, unknown>, known: Set<string>, tex
 
 /** Extra columns named one error each, per record; any more are one error that counts them. */
 const EXTRA_COLUMNS_LISTED = 10;
+
+const namesByKey = new WeakMap<Set<string>, Map<string, string>>();
+
+/** The schema's names by SQLite's case-insensitive key, made once per set of names. */
+function byNameKey(known: Set<string>): Map<string, string> {
+  let map = namesByKey.get(known);
+  if (map === undefined) {
+    map = new Map([...known].map((name) => [nameKey(name), name]));
+    namesByKey.set(known, map);
+  }
+  return map;
+}
 
 function issuesToErrors(issues: readonly z.core.$ZodIssue[], mode: ModeValidator, data: Record<string, unknown>): FieldError[] {
   const errors: FieldError[] = [];

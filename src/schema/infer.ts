@@ -178,16 +178,17 @@ export function inferSchema(samples: InferSample[], table: string): SchemaSpec {
  * The types a JSON value fits. Every value fits string too (a string column keeps it as its
  * JSON text), except a number JSON.parse has changed. An integer it may have rounded
  * (roundedByJson: the id 1234567890123456789 is read as 1234567890123456768) fits integer
- * only: a column of integers is then an integer column, which rejects it saying to quote it (as
- * a number column it was stored rounded, two ids as one, without a word); among fractions the
- * column is a string one, which rejects it the same way (it was a number column, and stored
- * such ids rounded). 1e400 (Infinity) fits nothing: a string column then rejects it, saying why.
+ * and number: a column of integers is then an integer column, which rejects it saying to quote
+ * it (as a number column it was stored rounded, two ids as one, without a word); among
+ * fractions it is a number like them, stored as the nearest double. (A string column there
+ * rejected every such value, 2.5e18 written exactly among them, and kept the fractions as text.)
+ * 1e400 (Infinity) fits nothing: a string column then rejects it, saying why.
  */
 function nativeFits(v: unknown): number {
   if (typeof v === 'number') {
     if (Number.isSafeInteger(v)) return INTEGER | NUMBER | STRING;
     if (!Number.isFinite(v)) return 0;
-    return roundedByJson(v) ? INTEGER : NUMBER | STRING;
+    return roundedByJson(v) ? INTEGER | NUMBER : NUMBER | STRING;
   }
   if (typeof v === 'boolean') return BOOLEAN | STRING;
   if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? INTEGER | NUMBER : 0;

@@ -59,12 +59,21 @@ const APPEND_CACHE_KIB = 2048;
  */
 export class BatchWriter {
   private readonly single: Statement;
-  private readonly multi: Statement | undefined;
+  private multi: Statement | undefined;
   /**
    * Set when `multi` is an INSERT OR FAIL (keptBeforeFailure): the rows a failed statement
    * wrote before its failing row (SQLite's changes(), which a SELECT leaves as it was).
    */
-  private readonly changesOfFailed: Database.Statement<unknown[], number> | undefined;
+  private changesOfFailed: Database.Statement<unknown[], number> | undefined;
+  /** The database's schema_version when the INSERT OR FAIL was chosen (see write()). */
+  private schemaVersion = 0;
+  /**
+   * The table declares ON CONFLICT ROLLBACK (or FAIL) on a constraint: the INSERTs say OR ABORT.
+   * A plain INSERT let ROLLBACK end the batch's transaction (the rows before it lost, the rest
+   * autocommitted one by one, the job failed), and FAIL kept the rows before a failing one,
+   * which the retry row by row wrote again.
+   */
+  private readonly abortsOnly: boolean;
   private readonly rowsPerStatement: number;
   /** replace/update: whether a row already holds the record's key (or, replace, any unique value of it). */
   private readonly exists: { statement: Statement; places: number[] } | undefined;
@@ -129,13 +138,17 @@ export class BatchWriter {
         }
       : undefined;
     this.rowsPerStatement = Math.max(1, Math.min(ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / Math.max(1, width))));
+    this.abortsOnly = declaresRollbackOrFail(db, table);
     this.single = db.prepare(this.insertSql(1));
     const countsNeedProbe = options.onConflict === 'replace' || options.onConflict === 'update';
     // replace/update need to know per row whether the key existed (to count
     // updates), so they write one row per statement.
     const orFail = keptBeforeFailure(db, table, options.onConflict);
     this.multi = !countsNeedProbe && this.rowsPerStatement > 1 ? db.prepare(this.insertSql(this.rowsPerStatement, orFail)) : undefined;
-    this.changesOfFailed = this.multi !== undefined && orFail ? db.prepare<unknown[], number>('SELECT changes()').pluck(true) : undefined;
+    if (this.multi !== undefined && orFail) {
+      this.changesOfFailed = db.prepare<unknown[], number>('SELECT changes()').pluck(true);
+      this.schemaVersion = schemaVersionOf(db);
+    }
     // replace removes the rows holding any of the record's unique values, not only its key's:
     // probing the key alone counted a row that replaced another by a unique column as inserted.
     // `=`, not IS: a NULL is never a conflict in a unique key.
@@ -175,6 +188,20 @@ export class BatchWriter {
    */
   write(rows: readonly (readonly unknown[])[], given?: readonly (readonly boolean[])[]): WriteOutcome {
     const outcome: WriteOutcome = { inserted: 0, updated: 0, ignored: 0, failures: [] };
+    // Another process may have changed the schema since the last batch (each batch of batch and
+    // row mode is its own transaction; this one holds the write lock now): a trigger that skips
+    // rows, or a foreign key, and changes() no longer tells where a failed statement stopped
+    // (the retry wrote rows twice). The INSERT OR FAIL is then given up for a plain one.
+    if (this.changesOfFailed !== undefined) {
+      const version = schemaVersionOf(this.db);
+      if (version !== this.schemaVersion) {
+        this.schemaVersion = version;
+        if (!keptBeforeFailure(this.db, this.table, this.options.onConflict)) {
+          this.changesOfFailed = undefined;
+          this.multi = this.db.prepare(this.insertSql(this.rowsPerStatement));
+        }
+      }
+    }
     if (this.options.onConflict === 'update') {
       if (given === undefined || given.length !== rows.length) throw new Error('an upsert needs the given columns of every row');
       const flags = this.upsertFlags!;
@@ -328,14 +355,15 @@ export class BatchWriter {
       return sql === undefined ? '?' : `CASE WHEN typeof(?) = 'blob' THEN (${sql}) ELSE ? END`;
     };
     const tuple = `(${this.inserted.map(placeholder).join(', ')})`;
+    const insert = this.abortsOnly ? 'INSERT OR ABORT' : 'INSERT';
     const values = new Array(rowCount).fill(tuple).join(', ');
     switch (this.options.onConflict) {
       case 'error':
-        return `INSERT${orFail ? ' OR FAIL' : ''} INTO ${table} (${columnList}) VALUES ${values}`;
+        return `${orFail ? 'INSERT OR FAIL' : insert} INTO ${table} (${columnList}) VALUES ${values}`;
       case 'ignore':
         // ON CONFLICT DO NOTHING skips only uniqueness conflicts; INSERT OR IGNORE
         // would also silently drop NOT NULL and CHECK failures, which must be reported.
-        return `INSERT INTO ${table} (${columnList}) VALUES ${values} ON CONFLICT DO NOTHING`;
+        return `${insert} INTO ${table} (${columnList}) VALUES ${values} ON CONFLICT DO NOTHING`;
       case 'replace':
         return `INSERT OR REPLACE INTO ${table} (${columnList}) VALUES ${values}`;
       case 'update': {
@@ -348,7 +376,7 @@ export class BatchWriter {
         const action = updates.length > 0 ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING';
         // The alias: in a table named "excluded" (any case), excluded."v" was the row's own value,
         // and every update set each column to what it held (the counts said updated).
-        return `INSERT INTO ${table} AS "_barge_target" (${columnList}) VALUES ${values} ON CONFLICT (${target}) ${action}`;
+        return `${insert} INTO ${table} AS "_barge_target" (${columnList}) VALUES ${values} ON CONFLICT (${target}) ${action}`;
       }
     }
   }
@@ -447,6 +475,16 @@ function keptBeforeFailure(db: Db, table: string, onConflict: OnConflict): boole
  */
 function keyEquals(key: readonly string[]): string {
   return key.length === 1 ? `${quoteIdent(key[0]!)} = ?` : `(${key.map(quoteIdent).join(', ')}) = (${key.map(() => '?').join(', ')})`;
+}
+
+function schemaVersionOf(db: Db): number {
+  return db.pragma('schema_version', { simple: true }) as number;
+}
+
+/** Whether the table's definition gives a constraint ON CONFLICT ROLLBACK or FAIL. */
+function declaresRollbackOrFail(db: Db, table: string): boolean {
+  const sql = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE").pluck(true).get(table) as string | null | undefined;
+  return typeof sql === 'string' && /\bON\s+CONFLICT\s+(?:ROLLBACK|FAIL)\b/i.test(sql);
 }
 
 function hasIndexes(db: Db, table: string): boolean {

@@ -3,7 +3,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { barge, readNdjson, rows, workdir } from '../helpers/cli.js';
+import { execa } from 'execa';
+import { barge, BIN, readNdjson, rows, workdir } from '../helpers/cli.js';
 
 /**
  * The report holds each rejected record as read, so that fed back unfixed it is rejected again,
@@ -113,6 +114,30 @@ describe('--max-errors in batch/row mode: the job stopped before the end of its 
   });
 });
 
+describe('--max-errors reached on the input\'s last record, or with a pipe for input', () => {
+  it('on the last record: the job read everything; partial, not failed, and nothing said of a rest', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'acct.schema.json'), JSON.stringify(SCHEMA));
+    fs.writeFileSync(path.join(dir, 'b.csv'), 'id,code\n1,a\nx,b\n');
+    const result = await barge(dir, ['import', 'b.csv', '--schema', 'acct.schema.json', '--mode', 'row', '--fail-fast', '--job-id', 'last']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr.split('\n')[0]).toBe('barge: import of b.csv into "acct": partial: 1 record rejected, 1 loaded');
+    expect(result.stderr).not.toContain('--max-errors');
+    expect(rows(path.join(dir, 'barge.db'), "SELECT status, error FROM _barge_jobs WHERE id = 'last'")).toEqual([{ status: 'partial', error: null }]);
+  });
+
+  it('a pipe (<(…)) stopped by --max-errors: the rest was not read, and it cannot be resumed (no --resume advised)', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'acct.schema.json'), JSON.stringify(SCHEMA));
+    fs.writeFileSync(path.join(dir, 'h.csv'), 'id,code\n1,a\nx,b\n3,c\n');
+    const run = await execa('bash', ['-c', `node ${JSON.stringify(BIN)} import <(cat h.csv) --format csv --schema acct.schema.json --table acct --mode row --fail-fast`], {
+      cwd: dir, reject: false, env: { ...process.env, BARGE_DB: '', NO_COLOR: '1' },
+    });
+    expect(run.exitCode).toBe(1);
+    expect(String(run.stderr).split('\n')[0]).toMatch(/^barge: import of \/dev\/fd\/\d+ into "acct": stopped after 1 rejected record \(--max-errors\), 1 loaded; the rest of the input was not read \(a pipe, which cannot be read again\)$/);
+  });
+});
+
 describe('names that differ from the schema\'s only in case', () => {
   const SCHEMA3 = { table: 'p', primaryKey: ['id'], columns: { id: { type: 'integer', required: true }, price: { type: 'number', min: 0 }, note: { type: 'string' } } };
 
@@ -132,7 +157,7 @@ describe('names that differ from the schema\'s only in case', () => {
     expect(rows(path.join(dir, 'barge.db'), 'SELECT id, price, note FROM p')).toEqual([{ id: 1, price: 1, note: 'hello' }]);
   });
 
-  it('a --schema naming "name" for a table made with "Name" fits it (SQLite names ignore case)', async () => {
+  it('a --schema naming "name" for a table made with "Name": exit 2, saying to write it as the table does', async () => {
     const dir = workdir();
     const db = new Database(path.join(dir, 'm.db'));
     db.exec('CREATE TABLE m ("Name" TEXT)');
@@ -140,7 +165,8 @@ describe('names that differ from the schema\'s only in case', () => {
     fs.writeFileSync(path.join(dir, 'm.json'), JSON.stringify({ table: 'm', columns: { name: { type: 'string' } } }));
     fs.writeFileSync(path.join(dir, 'm.csv'), 'name\nada\n');
     const result = await barge(dir, ['import', 'm.csv', '--db', 'm.db', '--schema', 'm.json']);
-    expect(result.exitCode, result.stderr).toBe(0);
-    expect(rows(path.join(dir, 'm.db'), 'SELECT "Name" AS n FROM m')).toEqual([{ n: 'ada' }]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr.trim()).toBe('barge: error: table "m" has the column "Name", which the schema names "name"; write its name as the table does, case too');
+    expect(rows(path.join(dir, 'm.db'), 'SELECT count(*) AS n FROM m')).toEqual([{ n: 0 }]);
   });
 });

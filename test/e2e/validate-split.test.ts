@@ -106,6 +106,17 @@ describe('validate on two threads gives what one thread gives', () => {
     expect(one.entries.filter((entry) => entry._barge_errors[0].code === 'invalid_json').length).toBe(40);
   });
 
+  it('NDJSON integers beyond 2^53 in both halves: every entry keeps its line in _barge_raw', async () => {
+    let text = '';
+    for (let i = 1; i <= 20_000; i++) {
+      text += (i === 3 ? '{"id":9007199254740993,"price":1}' : i === 19_990 ? '{"id":9007199254740995,"price":1}' : JSON.stringify({ id: i, price: i / 4 })) + '\n';
+    }
+    const dir = setUp({ 'big.ndjson': text });
+    const { one, two } = await bothWays(dir, 'big.ndjson');
+    expect(two).toEqual(one);
+    expect(one.entries.map((entry) => entry._barge_raw)).toEqual(['{"id":9007199254740993,"price":1}', '{"id":9007199254740995,"price":1}']);
+  });
+
   it('--max-errors reached in the second half', async () => {
     const dir = setUp({ 'items.csv': csv(20_000, '\n') });
     const { one, two } = await bothWays(dir, 'items.csv', ['--max-errors', '300']);

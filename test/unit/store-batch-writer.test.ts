@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { BatchWriter, type OnConflict } from '../../src/store/batch-writer.js';
@@ -130,4 +133,49 @@ describe('BatchWriter: a key of more columns than SQLite nests in one expression
       expect(db.prepare('SELECT count(*) AS n, max(v) AS v FROM t').get()).toEqual({ n: 1, v: 'second' });
     });
   }
+});
+
+describe('BatchWriter: the schema changed by another connection between batches', () => {
+  it('a trigger that skips rows, made after the writer: a failing row mid-statement still writes every other row once', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'barge-writer-'));
+    try {
+      const file = path.join(dir, 'w.db');
+      const db = new Database(file);
+      db.exec('CREATE TABLE t (id INTEGER, name TEXT NOT NULL, code TEXT)');
+      const writer = new BatchWriter(db, 't', COLUMNS, { onConflict: 'error', conflictColumns: [], foreignKeys: [] });
+      db.exec('BEGIN IMMEDIATE');
+      expect(writer.write(rowsOf(25)).inserted).toBe(25);
+      db.exec('COMMIT');
+      const other = new Database(file);
+      other.exec("CREATE TRIGGER skip BEFORE INSERT ON t WHEN NEW.id = 27 BEGIN SELECT RAISE(IGNORE); END");
+      other.close();
+      const rows = rowsOf(50).slice(25);
+      rows[9]![1] = null; // id 35
+      db.exec('BEGIN IMMEDIATE');
+      const outcome = writer.write(rows);
+      db.exec('COMMIT');
+      expect(outcome.failures.map((f) => f.index)).toEqual([9]);
+      expect(outcome).toMatchObject({ inserted: 23, ignored: 1 });
+      expect(db.prepare('SELECT id FROM t GROUP BY id HAVING count(*) > 1').all()).toEqual([]);
+      expect(db.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 48 });
+      db.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a table declaring ON CONFLICT ROLLBACK: a duplicate is a failure of its row; the batch\'s transaction stays open', () => {
+    const db = new Database(':memory:');
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY ON CONFLICT ROLLBACK, name TEXT NOT NULL ON CONFLICT FAIL, code TEXT)');
+    db.exec("INSERT INTO t VALUES (5, 'old', 'c')");
+    const rows = rowsOf(30);
+    rows[7]![1] = null;
+    db.exec('BEGIN');
+    const outcome = write(db, rows);
+    expect(db.inTransaction).toBe(true);
+    db.exec('COMMIT');
+    expect(outcome.failures.map((f) => f.index)).toEqual([4, 7]);
+    expect(outcome.inserted).toBe(28);
+    expect(idsIn(db)).toEqual(rows.filter((_, i) => i !== 7).map((r) => r[0]));
+  });
 });

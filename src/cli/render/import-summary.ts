@@ -101,8 +101,10 @@ function headline(result: ImportResult, inputs: string[], dbPath: string): strin
     const stopped = result.batchesCommitted === 0
       ? 'interrupted before its first batch was committed'
       : `interrupted after ${plural(result.batchesCommitted, 'committed batch', 'committed batches')}`;
-    // stdin cannot be read again, so a job that read it cannot be resumed (resume.ts refuses it).
+    // stdin cannot be read again, so a job that read it cannot be resumed (resume.ts refuses it),
+    // nor one that read a pipe (`<(…)`).
     if (stdin) return `${stopped}, which stay; a job that read stdin cannot be resumed`;
+    if (result.canResume === false) return `${stopped}, which stay; a job that read a pipe cannot be resumed`;
     // The database too, unless it is the one the command finds without --db ($BARGE_DB, else
     // barge.db): the command must work as printed, in the same environment.
     const db = isDefaultDb(dbPath) ? '' : ` --db ${shellWord(dbPath)}`;
@@ -112,6 +114,7 @@ function headline(result: ImportResult, inputs: string[], dbPath: string): strin
     const loaded = c.inserted + c.updated;
     const stopped = `${result.stoppedEarly}, ${loaded > 0 ? `${groupDigits(loaded)} loaded` : 'nothing loaded'}`;
     if (inputs.includes('-')) return `${stopped}; the rest of stdin was not read`;
+    if (result.canResume === false) return `${stopped}; the rest of the input was not read (a pipe, which cannot be read again)`;
     const db = isDefaultDb(dbPath) ? '' : ` --db ${shellWord(dbPath)}`;
     return `${stopped}; the rest of the input was not read: continue with: barge import --resume ${shellWord(result.jobId)}${db}`;
   }
