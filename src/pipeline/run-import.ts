@@ -360,9 +360,10 @@ class ImportRun {
     const { batchSize, maxErrors } = this.config;
     let batch = newBatch();
     // At the limit on the input's last record, the job read it all: it did not stop early (it
-    // said "the rest of the input was not read", and was failed where it was partial).
+    // said "the rest of the input was not read", and was failed where it was partial). Files
+    // only: stdin or a pipe (no size) may not say for minutes whether more is coming.
     const limitReached = async (index: number, count: number) => {
-      const more = index < count - 1 || (await source.next()) !== undefined;
+      const more = index < count - 1 || totalBytes === undefined || (await source.next()) !== undefined;
       if (more) this.stoppedEarly = `stopped after ${maxErrors} rejected record${maxErrors === 1 ? '' : 's'} (--max-errors)`;
     };
     const reached = (more: number) => maxErrors !== undefined && this.culprits - this.culpritsBefore + more >= maxErrors;
