@@ -163,3 +163,18 @@ describe('an --out that is stdout is stdout', () => {
     expect(output).toMatch(new RegExp(`^id,n\\n1,5\\n2,7\\nbarge: exported 2 rows from "t" to ${out.replace(/\//g, '\\/')} \\(\\d+\\.\\d s, [\\d,]+ rows\\/s\\)\\n$`));
   });
 });
+
+describe('export into a pipe whose reader stops (| head -1)', () => {
+  it('exit 0, and the summary says the reader closed stdout having read at most the rows counted', async () => {
+    const dir = workdir();
+    const db = new Database(path.join(dir, 'h.db'));
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    db.transaction(() => { for (let i = 0; i < 200_000; i++) insert.run(`value ${i}`); })();
+    db.close();
+    const run = await execa('bash', ['-c', `set -o pipefail; node ${JSON.stringify(BIN)} export --db h.db --table t --out - | head -1`], { cwd: dir, reject: false, env: { ...process.env, BARGE_DB: '' } });
+    expect(run.exitCode, String(run.stderr)).toBe(0);
+    expect(String(run.stdout)).toBe('id,v');
+    expect(String(run.stderr)).toMatch(/^barge: exported [\d,]+ rows from "t" to stdout \(\d+\.\d s, [\d,]+ rows\/s\); stopped early: the reader closed stdout, having read at most those$/);
+  });
+});

@@ -24,7 +24,8 @@ export function printExportSummary(stream: NodeJS.WritableStream, result: Export
   const from = result.table !== null ? JSON.stringify(result.table) : 'the query';
   const to = result.out === '-' ? 'stdout' : oneLine(result.out);
   const seconds = (result.durationMs / 1000).toFixed(1);
-  const closed = result.outputClosed ? '; stopped early: the reader closed stdout' : '';
+  // Counted as written into the pipe, which the reader (`| head -1`) may not have read.
+  const closed = result.outputClosed ? '; stopped early: the reader closed stdout, having read at most those' : '';
   const rate = `${groupDigits(result.rowsPerSecond)} rows/s`;
   stream.write(`barge: exported ${rows} from ${from} to ${to} (${seconds} s, ${rate})${closed}\n`);
 }
