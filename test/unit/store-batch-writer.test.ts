@@ -179,3 +179,24 @@ describe('BatchWriter: the schema changed by another connection between batches'
     expect(idsIn(db)).toEqual(rows.filter((_, i) => i !== 7).map((r) => r[0]));
   });
 });
+
+describe('BatchWriter: --on-conflict ignore and update on a table declaring ON CONFLICT ROLLBACK', () => {
+  for (const onConflict of ['ignore', 'update'] as const) {
+    it(`${onConflict}: a NOT NULL failure is its row's alone; the transaction stays open`, () => {
+      const db = new Database(':memory:');
+      db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY ON CONFLICT ROLLBACK, name TEXT NOT NULL ON CONFLICT ROLLBACK, code TEXT)');
+      db.exec("INSERT INTO t VALUES (2, 'old', 'c')");
+      const rows = rowsOf(30);
+      rows[10]![1] = null;
+      db.exec('BEGIN');
+      const writer = new BatchWriter(db, 't', COLUMNS, { onConflict, conflictColumns: ['id'], foreignKeys: [] });
+      const outcome = writer.write(rows, onConflict === 'update' ? rows.map(() => [true, true, true]) : undefined);
+      expect(db.inTransaction).toBe(true);
+      db.exec('COMMIT');
+      expect(outcome.failures.map((f) => f.index)).toEqual([10]);
+      expect(outcome).toMatchObject(onConflict === 'update' ? { inserted: 28, updated: 1 } : { inserted: 28, ignored: 1 });
+      expect(db.prepare('SELECT name FROM t WHERE id = 2').pluck().get()).toBe(onConflict === 'update' ? 'n2' : 'old');
+      expect(idsIn(db)).toHaveLength(29);
+    });
+  }
+});
