@@ -68,9 +68,12 @@ export function reportEntry(jobId: string, batch: number, record: SourceRecord, 
     }
     const kept = typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
     // An own field named __proto__ (JSON.parse makes one): assigned, it set the entry's prototype
-    // and left the report without the field the record was rejected for.
-    if (key === '__proto__') Object.defineProperty(entry, key, { value: kept, enumerable: true, writable: true, configurable: true });
-    else entry[key] = kept;
+    // and left the report without the field the record was rejected for. A CSV report cannot
+    // have it as a column (barge refuses that header): the record's text is kept instead.
+    if (key === '__proto__') {
+      if (options.csv && record.source !== undefined) changed = true;
+      else Object.defineProperty(entry, key, { value: kept, enumerable: true, writable: true, configurable: true });
+    } else entry[key] = kept;
   }
   // So the entry keeps the record's text, and is rejected again (unread_record) until fixed.
   // Else its JSON with such numbers as ±1e999, which JSON.parse reads back as ±Infinity.

@@ -70,6 +70,20 @@ describe('the report keeps what the fields cannot hold', () => {
   });
 });
 
+describe('a field named __proto__ in a CSV report', () => {
+  it('is not a column (barge refuses that header): the entry keeps its line in _barge_raw, and the report reads back, rejected until fixed', async () => {
+    const dir = setup(['{"id":1,"code":"a","__proto__":"evil"}', '{"id":"x","code":"b"}']);
+    const first = await barge(dir, ['import', 'in.ndjson', '--schema', 'acct.schema.json', '--mode', 'row', '--errors', 'in.errors.csv']);
+    expect(first.exitCode).toBe(1);
+    const entries = csvReport(dir, 'in.errors.csv');
+    expect(Object.keys(entries[0]!)).not.toContain('__proto__');
+    expect(entries.map((e) => e._barge_raw)).toEqual(['{"id":1,"code":"a","__proto__":"evil"}', '']);
+    const again = await barge(dir, ['import', 'in.errors.csv', '--table', 'acct', '--mode', 'row', '--errors', 'again.ndjson']);
+    expect(again.exitCode, again.stderr).toBe(1);
+    expect(readNdjson(path.join(dir, 'again.ndjson')).map((e) => e._barge_errors[0].code)).toEqual(['unread_record', 'type']);
+  });
+});
+
 describe('what the summary says to do with the report', () => {
   it('after an atomic rollback: fix the records in the input (the report holds only the rejected ones)', async () => {
     const dir = setup(['{"id":1,"code":"a"}', '{"id":"x","code":"b"}']);
