@@ -181,13 +181,14 @@ export function unpackRecords(packed: PackedRecords, indexes: readonly number[])
     if (kept !== undefined) return kept;
     let pos = starts[i]!;
     let data: Record<string, unknown>;
+    // A JSON record keeps its text: its report entry may need what JSON.parse changed.
+    let jsonSource: string | undefined;
     if (modes[i] === BY_SOURCE) {
       const source = joined.slice(pos, pos + lengths[i * width]!);
       if (csv !== undefined) data = dataOfRecordText(source, csv);
       else {
-        // A JSON record keeps its text: its report entry may need what JSON.parse changed.
         data = JSON.parse(source) as Record<string, unknown>;
-        return { input: packed.input, line: positions[i * 2]!, recordNo: positions[i * 2 + 1]!, text: packed.text, data, source };
+        jsonSource = source;
       }
     } else {
       data = {};
@@ -197,6 +198,8 @@ export function unpackRecords(packed: PackedRecords, indexes: readonly number[])
         pos = end;
       }
     }
-    return { input: packed.input, line: positions[i * 2]!, recordNo: positions[i * 2 + 1]!, text: packed.text, data };
+    const record: SourceRecord = { input: packed.input, line: positions[i * 2]!, recordNo: positions[i * 2 + 1]!, text: packed.text, data };
+    if (jsonSource !== undefined) record.source = jsonSource;
+    return record;
   });
 }

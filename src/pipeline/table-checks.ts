@@ -42,7 +42,7 @@ const EXPORTED_BY_TYPE: ReadonlySet<ColumnType> = new Set(['boolean', 'json']);
  * holds rows, unless they are being replaced) other types for its kept boolean and json columns.
  */
 export function checkTableMatchesSchema(db: Db, spec: SchemaSpec, options: { replacingRows?: boolean } = {}): void {
-  const info = db.prepare(`PRAGMA table_info(${quoteIdent(spec.table)})`).all() as Array<{ name: string; type: string }>;
+  const info = catalogue<{ name: string; type: string }>(db, 'table_info', spec.table);
   const declared = new Map(info.map((c) => [c.name, c.type]));
   // ANY is NUMERIC affinity outside a STRICT table only.
   const strict = isStrictTable(db, spec.table);
@@ -120,7 +120,7 @@ function constraintNotInTable(db: Db, spec: SchemaSpec): string | undefined {
  */
 export function hasUniqueKey(db: Db, table: string, columns: readonly string[]): boolean {
   const want = [...columns].map(nameKey).sort().join('\u0000');
-  const info = db.prepare(`PRAGMA table_info(${quoteIdent(table)})`).all() as TableInfoRow[];
+  const info = catalogue<TableInfoRow>(db, 'table_info', table);
   const pk = info.filter((c) => c.pk > 0).map((c) => nameKey(c.name)).sort().join('\u0000');
   if (pk !== '' && pk === want) return true;
   return uniqueIndexKeys(db, table).some((key) => key.map(nameKey).sort().join('\u0000') === want);

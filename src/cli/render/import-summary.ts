@@ -105,18 +105,14 @@ function headline(result: ImportResult, inputs: string[], dbPath: string): strin
     // nor one that read a pipe (`<(…)`).
     if (stdin) return `${stopped}, which stay; a job that read stdin cannot be resumed`;
     if (result.canResume === false) return `${stopped}, which stay; a job that read a pipe cannot be resumed`;
-    // The database too, unless it is the one the command finds without --db ($BARGE_DB, else
-    // barge.db): the command must work as printed, in the same environment.
-    const db = isDefaultDb(dbPath) ? '' : ` --db ${shellWord(dbPath)}`;
-    return `${stopped}; continue with: barge import --resume ${shellWord(result.jobId)}${db}`;
+    return `${stopped}; continue with: ${resumeCommand(result.jobId, dbPath)}`;
   }
   if (stoppedBeforeTheEnd(result)) {
     const loaded = c.inserted + c.updated;
     const stopped = `${result.stoppedEarly}, ${loaded > 0 ? `${groupDigits(loaded)} loaded` : 'nothing loaded'}`;
     if (inputs.includes('-')) return `${stopped}; the rest of stdin was not read`;
     if (result.canResume === false) return `${stopped}; the rest of the input was not read (a pipe, which cannot be read again)`;
-    const db = isDefaultDb(dbPath) ? '' : ` --db ${shellWord(dbPath)}`;
-    return `${stopped}; the rest of the input was not read: continue with: barge import --resume ${shellWord(result.jobId)}${db}`;
+    return `${stopped}; the rest of the input was not read: continue with: ${resumeCommand(result.jobId, dbPath)}`;
   }
   if (result.dryRun) return c.rejected > 0 ? `${rejected} would be rejected; rolled back, nothing was written` : 'every record would load; rolled back, nothing was written';
   if (result.mode === 'atomic' && c.rejected > 0) return `failed: ${rejected} rejected, rolled back, nothing was written`;
@@ -129,7 +125,16 @@ function headline(result: ImportResult, inputs: string[], dbPath: string): strin
 
 /** A batch/row job that --max-errors stopped (failed): what it committed stays, the rest was not read. */
 function stoppedBeforeTheEnd(result: ImportResult): boolean {
-  return result.status === 'failed' && !result.rolledBack && !result.dryRun && result.stoppedEarly !== undefined && result.stoppedEarly !== null && result.stoppedEarly !== 'interrupted';
+  return result.status === 'failed' && !result.rolledBack && !result.dryRun && result.stoppedEarly !== undefined && result.stoppedEarly !== 'interrupted';
+}
+
+/**
+ * `barge import --resume <id>`, with the database too unless it is the one the command finds
+ * without --db ($BARGE_DB, else barge.db): the command must work as printed, in the same environment.
+ */
+function resumeCommand(jobId: string, dbPath: string): string {
+  const db = isDefaultDb(dbPath) ? '' : ` --db ${shellWord(dbPath)}`;
+  return `barge import --resume ${shellWord(jobId)}${db}`;
 }
 
 /**
