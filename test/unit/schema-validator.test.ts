@@ -402,6 +402,43 @@ describe('records', () => {
     expect(v.validate({ id: 'b', price: '2', qty: '3', note: 'x' }, true, withExtra).ok).toBe(false);
   });
 
+  it('finds an extra JSON field whatever the records before it held (their keys are remembered by identity)', () => {
+    const v = compileValidator(spec);
+    const extra = (column: string, value: unknown) => ({
+      ok: false,
+      errors: [{ column, code: 'extra_column', message: `unexpected column "${column}" (not in the schema; set "extraColumns": "ignore" to drop it)`, value }],
+    });
+    const lines = [
+      '{"id":"a","price":1,"qty":2}',
+      '{"id":"b","price":1,"qty":2,"note":"after the same keys"}',
+      '{"id":"b","price":1,"qty":2,"note":"again"}',
+      '{"id":"c","price":1,"qty":2}',
+      '{"note":"first","id":"d","price":1,"qty":2}',
+      '{"id":"e","note":"between","price":1,"qty":2}',
+      '{"qty":2,"id":"f"}',
+      '{"qty":2,"id":"g","price":1,"note":"after fewer keys"}',
+      '{"_barge_line":3,"id":"h"}',
+      '{"_barge_line":3,"id":"i","extra":null}',
+      '{"id":"j","price":1,"qty":2}',
+    ];
+    const results = lines.map((line) => v.validate(JSON.parse(line) as Record<string, unknown>, false));
+    expect(results).toEqual([
+      { ok: true, row: ['a', 1, 2] },
+      extra('note', 'after the same keys'),
+      extra('note', 'again'),
+      { ok: true, row: ['c', 1, 2] },
+      extra('note', 'first'),
+      extra('note', 'between'),
+      { ok: true, row: ['f', null, 2] },
+      extra('note', 'after fewer keys'),
+      { ok: true, row: ['h', null, 0] },
+      extra('extra', null),
+      { ok: true, row: ['j', 1, 2] },
+    ]);
+    // check(), the fast path's way in, agrees.
+    expect(lines.map((line) => v.check(JSON.parse(line) as Record<string, unknown>, false) === undefined)).toEqual(results.map((r) => r.ok));
+  });
+
   it('drops extra columns with extraColumns: ignore', () => {
     const v = compileValidator({ ...spec, extraColumns: 'ignore' });
     expect(v.validate({ id: 'a', note: 'x' }, false)).toEqual({ ok: true, row: ['a', null, 0] });
