@@ -190,10 +190,20 @@ export function getJob(db: Db, id: string): JobRecord | undefined {
   return row ? fromRow(row) : undefined;
 }
 
-export function listJobs(db: Db, filter: { limit?: number; status?: JobStatus } = {}): JobRecord[] {
+export function listJobs(db: Db, filter: { limit?: number; status?: JobStatus; table?: string } = {}): JobRecord[] {
   if (!jobsTableExists(db)) return [];
-  const where = filter.status ? 'WHERE status = ?' : '';
-  const params: unknown[] = filter.status ? [filter.status] : [];
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  if (filter.status) {
+    conditions.push('status = ?');
+    params.push(filter.status);
+  }
+  if (filter.table !== undefined) {
+    // As SQLite names a table: case folded for ASCII letters only ('Ärger' and 'ärger' are two).
+    conditions.push('table_name = ? COLLATE NOCASE');
+    params.push(filter.table);
+  }
+  const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
   const limit = filter.limit === undefined ? '' : `LIMIT ${Math.max(0, Math.trunc(filter.limit))}`;
   const rows = db.prepare(`SELECT * FROM _barge_jobs ${where} ORDER BY started_at DESC, rowid DESC ${limit}`).all(...params) as JobRow[];
   return rows.map(fromRow);

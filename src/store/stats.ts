@@ -1,6 +1,6 @@
 import { BargeError, messageOf } from '../errors.js';
 import { catalogue } from '../schema/catalogue-pragma.js';
-import { quoteIdent } from '../schema/names.js';
+import { nameKey, quoteIdent } from '../schema/names.js';
 import { schemaFromTable } from '../schema/from-table.js';
 import type { ColumnType } from '../schema/types.js';
 import { JOB_STATUSES, jobsTableExists, listJobs, type JobCounts, type JobStatus } from './jobs.js';
@@ -74,7 +74,8 @@ export function collectStats(db: Db, options: { table?: string; dbName: string; 
   let tables = names;
   let jobTable: string | undefined;
   if (options.table !== undefined) {
-    const found = names.find((name) => name === options.table) ?? names.find((name) => name.toLowerCase() === options.table!.toLowerCase());
+    // SQLite's own matching of a table's name: ASCII letters in any case, no other folding.
+    const found = names.find((name) => name === options.table) ?? names.find((name) => nameKey(name) === nameKey(options.table!));
     if (found === undefined) {
       throw new BargeError('usage', `no table ${JSON.stringify(options.table)} in ${options.dbName}; list the tables with: barge stats --db ${options.dbName}`);
     }
@@ -198,10 +199,8 @@ export function median(sorted: number[]): number | null {
 }
 
 function recentJobs(db: Db, table: string | undefined, limit: number): RecentJob[] {
-  const jobs = table === undefined
-    ? listJobs(db, { limit })
-    : listJobs(db).filter((job) => job.table.toLowerCase() === table.toLowerCase()).slice(0, limit);
-  return jobs.map((job) => ({
+  // Filtered and limited in SQL: a job history of 200,000 cron runs read whole took 5 s and 530 MB.
+  return listJobs(db, { limit, table }).map((job) => ({
     id: job.id,
     status: job.status,
     table: job.table,

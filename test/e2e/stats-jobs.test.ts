@@ -288,6 +288,47 @@ describe('stats and jobs on other databases', () => {
     expect(JSON.parse((await barge(dir, ['stats', '--json'])).stdout).jobs.successRate).toBe(202 / 203);
   });
 
+  it("--table matches a name as SQLite does, folding ASCII letters only: 'Ärger' and 'ärger' are two tables, each with its own jobs", async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'u1.csv'), 'x\n1\n2\n');
+    fs.writeFileSync(path.join(dir, 'u2.csv'), 'x\n1\n2\n3\n');
+    expect((await barge(dir, ['import', 'u1.csv', '--table', 'Ärger', '--quiet'])).exitCode).toBe(0);
+    expect((await barge(dir, ['import', 'u2.csv', '--table', 'ärger', '--quiet'])).exitCode).toBe(0);
+    for (const [table, rowCount] of [['Ärger', 2], ['ärger', 3]] as const) {
+      const stats = JSON.parse((await barge(dir, ['stats', '--table', table, '--json'])).stdout);
+      expect(stats.tables.map((t: { name: string; rows: number }) => [t.name, t.rows])).toEqual([[table, rowCount]]);
+      expect(stats.jobs).toMatchObject({ total: 1, recordsImported: rowCount });
+      expect(stats.lastJobs.map((job: { table: string }) => job.table)).toEqual([table]);
+    }
+    // ASCII letters fold, as in SQL: ÄRGER names "Ärger"; a name no table has is exit 2.
+    expect(JSON.parse((await barge(dir, ['stats', '--table', 'ÄRGER', '--json'])).stdout).tables[0].name).toBe('Ärger');
+    fs.rmSync(path.join(dir, 'barge.db'));
+    expect((await barge(dir, ['import', 'u2.csv', '--table', 'ärger', '--quiet'])).exitCode).toBe(0);
+    expect(await barge(dir, ['stats', '--table', 'Ärger'])).toEqual({
+      exitCode: 2, stdout: '', stderr: 'barge: error: no table "Ärger" in barge.db; list the tables with: barge stats --db barge.db',
+    });
+  });
+
+  it('--table: its last 10 jobs, newest first, among many jobs of other tables', async () => {
+    const dir = workdir();
+    await importMakers(dir);
+    const db = new Database(path.join(dir, 'barge.db'));
+    try {
+      const insert = db.prepare("INSERT INTO _barge_jobs (id, command, inputs, table_name, mode, options, status, started_at) VALUES (?, 'x', '[]', ?, 'atomic', '{}', 'succeeded', ?)");
+      db.transaction(() => {
+        for (let i = 0; i < 3000; i++) insert.run(`other-${i}`, 'others', `2020-01-01T00:00:${String(i % 60).padStart(2, '0')}.000Z`);
+        for (let i = 0; i < 15; i++) insert.run(`mine-${i}`, 'MAKERS', `2021-01-01T00:00:${String(i).padStart(2, '0')}.000Z`);
+      })();
+    } finally {
+      db.close();
+    }
+    const stats = JSON.parse((await barge(dir, ['stats', '--table', 'makers', '--json'])).stdout);
+    // The makers job itself is the newest (started now); then the 15 synthetic ones, newest first.
+    expect(stats.lastJobs.map((job: { id: string }) => job.id).slice(1)).toEqual(['mine-14', 'mine-13', 'mine-12', 'mine-11', 'mine-10', 'mine-9', 'mine-8', 'mine-7', 'mine-6']);
+    expect(stats.lastJobs[0].table).toBe('makers');
+    expect(stats.jobs.total).toBe(16);
+  });
+
   it('a name with a newline is shown escaped: the message stays one line', async () => {
     const dir = workdir();
     await importMakers(dir);
