@@ -689,7 +689,7 @@ class ImportRun {
       jobId: previous.id, status: previous.status, table: previous.table, mode: previous.mode as ImportResult['mode'],
       counts: previous.counts, batchesCommitted: previous.batchesCommitted, rolledBack: false,
       // The job's own figures (its runs' time, its rate): 0 read as a job that took no time.
-      reportPath: previous.reportPath, durationMs: previous.durationMs ?? 0, recordsPerSecond: previous.recordsPerSecond ?? 0, dryRun: false,
+      reportPath: previous.reportPath, durationMs: previous.durationMs ?? 0, recordsPerSecond: previous.recordsPerSecond ?? 0, dryRun: this.config.dryRun,
       alreadySucceeded: previous.status === 'succeeded', alreadyFinished: true, inputs: previous.inputs.map((input) => input.path), firstErrors: [],
     };
   }

@@ -324,7 +324,9 @@ export function translateSqliteError(error: unknown, what: string, job?: FailedJ
   const code = (error as { code?: string }).code ?? '';
   const message = messageOf(error);
   if (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY') || code === 'SQLITE_LOCKED') {
-    return new BargeError('busy', `${what} is locked by another process; retry later or raise --busy-timeout`, { cause: error });
+    // With a job, how to go on: a plain retry of a batch/row job loaded its committed batches twice.
+    const goOn = job === undefined ? 'retry later or raise --busy-timeout' : thenGoOn('wait for it to finish (or raise --busy-timeout)', job);
+    return new BargeError('busy', `${what} is locked by another process; ${goOn}`, { cause: error });
   }
   if (code === 'SQLITE_FULL') {
     return new BargeError('database', `${what}: the disk is full; ${thenGoOn('free space', job)}`, { cause: error });

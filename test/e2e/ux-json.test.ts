@@ -58,7 +58,9 @@ const IMPORT_RUNS = [
   // A partial job run again under its id: nothing done, and it did not succeed.
   { args: ['import', 'fixtures/bad/products-bad-price.csv', ...SCHEMA, '--mode', 'row', '--on-conflict', 'update', '--errors', 'row.ndjson', '--job-id', 'part'], exit: 1, status: 'partial', alreadySucceeded: false, alreadyFinished: true },
   { args: ['import', 'fixtures/bad/products-bad-price.csv', ...SCHEMA, '--on-conflict', 'update', '--errors', 'atomic.ndjson'], exit: 1, status: 'failed' },
-  { args: ['import', 'fixtures/products.csv', ...SCHEMA, '--on-conflict', 'update', '--dry-run'], exit: 0, status: 'succeeded' },
+  { args: ['import', 'fixtures/products.csv', ...SCHEMA, '--on-conflict', 'update', '--dry-run'], exit: 0, status: 'succeeded', dryRun: true },
+  // A dry run of a job that already succeeded: nothing done, and it was a dry run (it said dryRun false).
+  { args: ['import', 'fixtures/products.csv', ...SCHEMA, '--job-id', 'first', '--dry-run'], exit: 0, status: 'succeeded', alreadySucceeded: true, alreadyFinished: true, dryRun: true },
 ];
 
 describe('--json output', () => {
@@ -90,6 +92,11 @@ describe('--json output', () => {
         command: 'import', status: run.status, alreadySucceeded: run.alreadySucceeded ?? false, alreadyFinished: run.alreadyFinished ?? false, table: 'products', db: 'barge.db',
       });
       expect(json.inputs).toEqual([run.args[1]]);
+      expect(json.dryRun).toBe(run.dryRun ?? false);
+      // A dry run records no job: no id (it printed one `barge jobs` did not know); a job run again is named.
+      if (run.dryRun && !run.alreadyFinished) expect(json.jobId).toBeNull();
+      else if (run.args.includes('--job-id')) expect(json.jobId).toBe(run.args[run.args.indexOf('--job-id') + 1]);
+      else expect(json.jobId).toMatch(/^\d{8}-\d{6}-[0-9a-f]{6}$/);
       expect(Array.isArray(json.firstErrors)).toBe(true);
       for (const key of ['durationMs', 'recordsPerSecond', 'batchesCommitted']) expect(json[key], key).toBeTypeOf('number');
       if (run.status === 'succeeded') expect(json.reportPath).toBeNull();

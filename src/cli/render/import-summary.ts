@@ -9,7 +9,8 @@ import { shellWord } from '../shell-word.js';
 export function importJson(result: ImportResult, config: Pick<ImportConfig, 'inputs' | 'dbPath'>) {
   return {
     command: 'import',
-    jobId: result.jobId,
+    // A dry run records no job: its id would name nothing `barge jobs` knows.
+    jobId: result.dryRun && !result.alreadyFinished ? null : result.jobId,
     status: result.status,
     alreadySucceeded: result.alreadySucceeded,
     alreadyFinished: result.alreadyFinished,
