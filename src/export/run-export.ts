@@ -121,7 +121,9 @@ export async function runExport(config: ExportConfig, options: ExportOptions): P
         const limit = config.query !== undefined ? config.limit : undefined;
         // A whole table goes in pages (table-pages.ts); the writer reads only its columns,
         // so the rowid each paged row ends with is not written.
-        const source = pages ? pages.rows(config.limit) : (statement.iterate() as IterableIterator<unknown[]>);
+        // No iterator for --limit 0: one never read holds its statement open, and closing the
+        // database then failed (exit 3, after the output file was already in place).
+        const source = pages ? pages.rows(config.limit) : limit === 0 ? [] : (statement.iterate() as IterableIterator<unknown[]>);
         let chunk = writer.start();
         if (csvPages !== undefined) {
           await sink.write(chunk);

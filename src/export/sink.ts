@@ -33,7 +33,9 @@ export interface Sink {
 
 export function openSink(config: { out?: string; gzip: boolean }, stdout: NodeJS.WritableStream): Sink {
   if (config.out === undefined) return streamSink(stdout, '-');
-  const fd = descriptorOf(config.out);
+  // The very file stdout (or stderr) has open is written through that descriptor, at its offset:
+  // written beside and renamed over, `--out log.csv >> log.csv` lost the log's earlier lines.
+  const fd = descriptorOf(config.out) ?? (isDescriptorOf(config.out, 1) ? 1 : isDescriptorOf(config.out, 2) ? 2 : undefined);
   if (fd === 1 && !config.gzip) return streamSink(stdout, config.out);
   if (fd !== undefined) return descriptorSink(fd, config.out, config.gzip);
   return fileSink(config.out, config.gzip);

@@ -202,6 +202,12 @@ describe('export: choosing rows and output', () => {
     const result = await ok(dir, ['export', '--query', 'SELECT id FROM products ORDER BY qty DESC;', '--limit', '2']);
     expect(result.stdout).toBe('id\nP-11\nP-3\n');
     expect((await ok(dir, ['export', '--table', 'makers', '--limit', '0'])).stdout).toBe('id,name,country,founded\n');
+    // --query with --limit 0 (it failed with exit 3 after putting the file in place, leaving -wal/-shm files).
+    expect((await ok(dir, ['export', '--query', 'SELECT id, name FROM makers', '--limit', '0'])).stdout).toBe('id,name\n');
+    fs.writeFileSync(path.join(dir, 'zero.ndjson'), 'old content\n');
+    const json = await ok(dir, ['export', '--query', 'SELECT id FROM makers', '--limit', '0', '--out', 'zero.ndjson', '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ rows: 0, out: 'zero.ndjson', format: 'ndjson' });
+    expect(fs.readFileSync(path.join(dir, 'zero.ndjson'), 'utf8')).toBe('');
   });
 
   it('a single column keeps its empty fields as "" so no row becomes a blank line', async () => {
@@ -562,6 +568,16 @@ describe('export: signals and the file it replaces', () => {
     expect(fs.readFileSync(path.join(dir, 'log.txt'), 'utf8')).toBe(
       ['PRECIOUS', 'before', 'id', 'P-1', 'P-2', 'after', 'before', 'id', 'P-1', 'P-2', 'after', 'before', '{"id":"P-1"}', '{"id":"P-2"}', 'after', ''].join('\n'),
     );
+    // The file stdout is redirected to, by its own name, is stdout too (it was written beside and
+    // renamed over: PRECIOUS, and the group's other lines, were lost, with exit 0).
+    fs.writeFileSync(path.join(dir, 'same.txt'), 'PRECIOUS\n');
+    expect((await run('same.txt', '>> same.txt')).exitCode).toBe(0);
+    expect((await run('same.txt --format ndjson', '>> same.txt')).exitCode).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'same.txt'), 'utf8')).toBe(
+      ['PRECIOUS', 'before', 'id', 'P-1', 'P-2', 'after', 'before', '{"id":"P-1"}', '{"id":"P-2"}', 'after', ''].join('\n'),
+    );
+    expect((await run('fresh.txt', '> fresh.txt')).exitCode).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'fresh.txt'), 'utf8')).toBe('before\nid\nP-1\nP-2\nafter\n');
     // A descriptor the shell did not open is one of Node's own (its event loop's): not written.
     for (const fd of [5, 9]) {
       const unopened = await barge(dir, ['export', '--table', 'products', '--out', `/dev/fd/${fd}`]);
