@@ -3,14 +3,14 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { BargeError, messageOf } from '../errors.js';
 import { catalogue } from '../schema/catalogue-pragma.js';
-import { quoteIdent } from '../schema/names.js';
+import { nameKey, quoteIdent } from '../schema/names.js';
 import { openDatabase, translateSqliteError, type Db } from '../store/open-database.js';
 import type { ExportFormat } from './export-format.js';
 import { createFormatWriter } from './format-writers.js';
 import { resultColumns } from './typed-values.js';
 import { tablePages } from './table-pages.js';
 import { pageRowsFor } from './page-rows.js';
-import { openSink, type Sink } from './sink.js';
+import { linkTarget, openSink, type Sink } from './sink.js';
 import { oneLine } from '../one-line.js';
 import { CsvPages } from './csv-pages.js';
 import { workerSetting } from '../worker-setting.js';
@@ -226,15 +226,18 @@ function storedName(db: Db, name: string): string | undefined {
 }
 
 function resolveColumns(db: Db, table: string, wanted: string[]): string[] {
-  const names = catalogue<{ name: string }>(db, 'table_info', table).map((r) => r.name);
+  // table_xinfo: generated columns too, which a whole-table export writes (table_info leaves them
+  // out, and --columns refused them, naming the table's columns without them); not the hidden
+  // columns of a virtual table.
+  const names = catalogue<{ name: string; hidden: number }>(db, 'table_xinfo', table).filter((r) => r.hidden !== 1).map((r) => r.name);
   return wanted.map((want) => {
     // --columns is trimmed ("a, b"): a name with spaces around it is found by its trimmed text,
-    // when only one is.
-    const trimmed = names.filter((name) => name.trim().toLowerCase() === want.toLowerCase());
-    if (trimmed.length > 1 && !names.some((name) => name.toLowerCase() === want.toLowerCase())) {
+    // when only one is. Case is folded as SQLite folds it, ASCII letters only.
+    const trimmed = names.filter((name) => nameKey(name.trim()) === nameKey(want));
+    if (trimmed.length > 1 && !names.some((name) => nameKey(name) === nameKey(want))) {
       throw new BargeError('usage', `--columns: ${JSON.stringify(want)} could be any of ${trimmed.map((n) => JSON.stringify(n)).join(', ')} in table ${JSON.stringify(table)}; the flag's names are trimmed, so export such columns with --query`);
     }
-    const found = names.find((name) => name === want) ?? names.find((name) => name.toLowerCase() === want.toLowerCase()) ?? trimmed[0];
+    const found = names.find((name) => name === want) ?? names.find((name) => nameKey(name) === nameKey(want)) ?? trimmed[0];
     if (found === undefined) {
       throw new BargeError('usage', `--columns: no column ${JSON.stringify(want)} in table ${JSON.stringify(table)}; its columns are ${names.map((n) => JSON.stringify(n)).join(', ')}`);
     }
@@ -317,10 +320,13 @@ function clauseError(db: Db, config: ExportConfig, table: string, list: string, 
     if (clause === undefined) continue;
     const fault = prepareFault(db, inPlace);
     if (fault === undefined) continue;
-    if (isIncomplete(prepareFault(db, alone))) {
+    const aloneFault = prepareFault(db, alone);
+    if (isIncomplete(aloneFault)) {
       return new BargeError('usage', `${flag}: ${JSON.stringify(clause)} is incomplete at its end; finish ${what}`, { cause: fault });
     }
-    return new BargeError('usage', `${flag}: ${sqlMessage(fault)}`, { cause: fault });
+    // The clause in place may run on into barge's own text after it (`--where "name = 'x"`: an
+    // unterminated string, `unrecognized token: "'x⏎)"`); alone, SQLite quotes only the user's.
+    return new BargeError('usage', `${flag}: ${sqlMessage(aloneFault ?? fault)}`, { cause: fault });
   }
   const flags = [config.where !== undefined ? '--where' : '', config.orderBy !== undefined ? '--order-by' : ''].filter((flag) => flag !== '');
   return new BargeError('usage', `${flags.join('/') || 'export'}: ${sqlMessage(error)}`, { cause: error });
@@ -332,7 +338,10 @@ function isIncomplete(error: unknown): boolean {
 
 /** SQLite's message, on one line: it may quote the user's SQL, newlines and all (`near "'a⏎b'"`). */
 function sqlMessage(error: unknown): string {
-  return oneLine(messageOf(error));
+  const message = messageOf(error);
+  // better-sqlite3's own sentence, which says neither where the second statement starts nor what to do.
+  if (message === 'The supplied SQL string contains more than one statement') return 'more than one statement (a ";" ends one); give a single one';
+  return oneLine(message);
 }
 
 function checkDistinctNames(names: string[]): void {
@@ -427,6 +436,12 @@ function checkOutPath(out: string, dbPath: string): void {
     throw new BargeError('usage', `--out ${out} names a directory (it ends in "${out.endsWith('/') ? '/' : path.basename(out)}"); give a file path`);
   }
   if (!fs.existsSync(dir)) throw new BargeError('usage', `--out ${out}: the directory ${path.dirname(out)} does not exist`);
+  // A symlink is written through: the directory of the file it leads to must exist too (it
+  // failed only at the write, exit 3, where the same directory named directly is this usage error).
+  const linked = linkTarget(resolved);
+  if (linked !== resolved && !fs.existsSync(path.dirname(linked))) {
+    throw new BargeError('usage', `--out ${out} is a link to ${linked}, whose directory ${path.dirname(linked)} does not exist`);
+  }
   if (fs.existsSync(resolved) && fs.statSync(resolved).isDirectory()) {
     throw new BargeError('usage', `--out ${out} is a directory; give a file path`);
   }

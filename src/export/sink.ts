@@ -268,7 +268,7 @@ function* linkChain(file: string): Generator<string> {
 }
 
 /** The file a path names once its symlinks are followed (the path itself when it is none). */
-function linkTarget(file: string): string {
+export function linkTarget(file: string): string {
   let last = file;
   for (const current of linkChain(file)) last = current;
   return last;

@@ -72,6 +72,15 @@ describe('export: --out ending in "/" names a directory', () => {
     expect(fs.readFileSync(path.join(dir, 'exists.csv'), 'utf8')).toBe('KEEP\n');
   });
 
+  it('a symlink into a directory that does not exist: exit 2 as for the directory named directly (it was exit 3 at the write)', async () => {
+    const dir = await withTable();
+    fs.symlinkSync(path.join('nodir', 'x.csv'), path.join(dir, 'l.csv'));
+    expect(await barge(dir, ['export', '--table', 't', '--out', 'l.csv'])).toEqual({
+      exitCode: 2, stdout: '', stderr: `barge: error: --out l.csv is a link to ${path.join(fs.realpathSync(dir), 'nodir', 'x.csv')}, whose directory ${path.join(fs.realpathSync(dir), 'nodir')} does not exist`,
+    });
+    expect(fs.existsSync(path.join(dir, 'nodir'))).toBe(false);
+  });
+
   it('an existing directory with a trailing "/" keeps its message', async () => {
     const dir = await withTable();
     fs.mkdirSync(path.join(dir, 'outdir'));
@@ -99,6 +108,11 @@ describe('export: messages stay on one line and point at what the user wrote', (
     ['a --where naming no column', ['--table', 't', '--where', 'colour = 1', '--order-by', 'id'], '--where: no such column: colour'],
     ['an --order-by naming no column', ['--table', 't', '--where', 'id > 0', '--order-by', 'colour'], '--order-by: no such column: colour'],
     ['a --where with a ) of its own', ['--table', 't', '--where', 'id = 1)'], '--where: near ")": syntax error'],
+    // The string ran on into barge's text after the condition: `unrecognized token: "'x\n)"`.
+    ['a --where with an unterminated string', ['--table', 't', '--where', "n = 'x"], `--where: unrecognized token: "'x"`],
+    // better-sqlite3's sentence was passed on: `The supplied SQL string contains more than one statement`.
+    ['an --order-by of two statements', ['--table', 't', '--order-by', 'id; DROP TABLE t'], '--order-by: more than one statement (a ";" ends one); give a single one'],
+    ['a --query of two statements', ['--query', 'SELECT 1; DROP TABLE t'], '--query: more than one statement (a ";" ends one); give a single one'],
     ['a column named twice', ['--table', 't', '--columns', 'id,n,id'], '--columns names "id" twice'],
     // SQLite finds both as column id: the CSV's header would name it twice, which no import loads back.
     ['a column named twice in two cases', ['--table', 't', '--columns', 'id,ID'], '--columns names one column twice: "id" and "ID" differ only in case, and SQLite takes them for the same column'],

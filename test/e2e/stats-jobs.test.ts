@@ -351,5 +351,10 @@ describe('stats of a table with generated columns (made by another tool)', () =>
     expect(JSON.parse(stats.stdout).tables[0].columns.map((c: { name: string; declaredType: string }) => [c.name, c.declaredType])).toEqual([['a', 'INT'], ['b', 'INT'], ['c', 'TEXT']]);
     const exported = await barge(dir, ['export', '--db', 'g.db', '--table', 'g', '--out', '-']);
     expect(exported.stdout).toBe('a,b,c\n1,2,1x');
+    // --columns names them too (it refused them: "no column \"b\" in table \"g\"; its columns are \"a\"").
+    expect(await barge(dir, ['export', '--db', 'g.db', '--table', 'g', '--columns', 'c,B', '--quiet'])).toEqual({ exitCode: 0, stdout: 'c,b\n1x,2', stderr: '' });
+    expect(await barge(dir, ['export', '--db', 'g.db', '--table', 'g', '--columns', 'd'])).toEqual({
+      exitCode: 2, stdout: '', stderr: 'barge: error: --columns: no column "d" in table "g"; its columns are "a", "b", "c"',
+    });
   });
 });
