@@ -126,8 +126,8 @@ export interface ChunkDecoder {
 }
 
 /**
- * A first read at least this long with no zero byte cannot be UTF-16LE text: it would be 128
- * characters with neither a delimiter nor a line break among them.
+ * The first bytes of an input told to be UTF-16LE, checked to be (checkUtf16Sample): with no zero
+ * byte, they would be 128 characters with neither a delimiter nor a line break among them.
  */
 const UTF16_SAMPLE_BYTES = 256;
 
@@ -139,6 +139,8 @@ export function createChunkDecoder(input: string, encoding: string | undefined):
   /** Received bytes of an incomplete character, held back for the next chunk. */
   let carry: Buffer | undefined;
   let error: InvalidTextError | undefined;
+  /** UTF-16LE without a byte order mark: its first bytes so far, until checkUtf16Sample has seen them. */
+  let utf16Sample: Buffer | undefined;
 
   // Drops a byte order mark. For the default UTF-8, a UTF-16LE mark switches to
   // UTF-16LE: FF FE can never start valid UTF-8, so nothing is misread. A UTF-8 mark is
@@ -160,25 +162,49 @@ export function createChunkDecoder(input: string, encoding: string | undefined):
       encodingName = 'utf16le';
       return chunk.subarray(2);
     }
-    // Told UTF-16LE, with no mark: every ASCII character (a delimiter, a line break, a brace)
-    // is a zero byte and its own in UTF-16LE. UTF-8 read so pairs its bytes into CJK characters
-    // and loses every line break: a CSV became one header line of a single column and loaded
-    // nothing, "succeeded" with exit 0.
-    if (encodingName === 'utf16le' && chunk.length >= UTF16_SAMPLE_BYTES && !chunk.includes(0)) {
-      throw new BargeError(
-        'input',
-        `${input}: read as UTF-16LE (--encoding utf16le), but its first ${chunk.length} bytes hold no zero byte, which every ASCII character (a delimiter, a line break) has in UTF-16LE: it is not UTF-16LE; leave --encoding out (UTF-8) or pass --encoding latin1`,
-        { input },
-      );
-    }
-    if (encodingName !== 'utf16le' && chunk.length >= 2 && chunk[0] === 0xfe && chunk[1] === 0xff) {
+    // Under every encoding: read as UTF-16LE (--encoding utf16le), UTF-16BE loaded nothing (below).
+    if (chunk.length >= 2 && chunk[0] === 0xfe && chunk[1] === 0xff) {
       throw new BargeError(
         'input',
         `${input}: starts with a UTF-16BE byte order mark; UTF-16BE is not supported, convert the file to UTF-8 or UTF-16LE`,
         { input },
       );
     }
+    // Told UTF-16LE, with no mark: its first bytes are checked to read as UTF-16LE (take()).
+    if (encodingName === 'utf16le') utf16Sample = Buffer.alloc(0);
     return chunk;
+  }
+
+  /**
+   * Told UTF-16LE, with no byte order mark: every ASCII character (a delimiter, a line break, a
+   * brace) is a zero byte and its own in UTF-16LE, the zero second in its pair. UTF-8 read so
+   * pairs its bytes into CJK characters, and UTF-16BE (the zero first) into others, and either
+   * loses every line break: a CSV became one header line of a single column and loaded nothing,
+   * "succeeded" with exit 0. `sample`: the first UTF16_SAMPLE_BYTES bytes, or the whole input
+   * when shorter (such an input is one line then, so no record was handed on before this throws).
+   */
+  function checkUtf16Sample(sample: Buffer): void {
+    let zerosFirst = 0;
+    let zerosSecond = 0;
+    for (let i = 0; i < sample.length; i++) {
+      if (sample[i] !== 0) continue;
+      if (i % 2 === 0) zerosFirst++;
+      else zerosSecond++;
+    }
+    if (zerosFirst === 0 && zerosSecond === 0) {
+      throw new BargeError(
+        'input',
+        `${input}: read as UTF-16LE (--encoding utf16le), but its first ${sample.length} bytes hold no zero byte, which every ASCII character (a delimiter, a line break) has in UTF-16LE: it is not UTF-16LE; leave --encoding out (UTF-8) or pass --encoding latin1`,
+        { input },
+      );
+    }
+    if (zerosSecond === 0) {
+      throw new BargeError(
+        'input',
+        `${input}: read as UTF-16LE (--encoding utf16le), but in its first ${sample.length} bytes each zero byte comes first in its pair, as in UTF-16BE, which is not supported; convert the file to UTF-8 or UTF-16LE`,
+        { input },
+      );
+    }
   }
 
   /** carry + chunk, with `base` = the input offset of its first byte. */
@@ -192,6 +218,14 @@ export function createChunkDecoder(input: string, encoding: string | undefined):
       const rest = dropBom(chunk);
       base += chunk.length - rest.length;
       chunk = rest;
+    }
+    if (utf16Sample !== undefined) {
+      utf16Sample = Buffer.concat([utf16Sample, chunk.subarray(0, UTF16_SAMPLE_BYTES - utf16Sample.length)]);
+      if (utf16Sample.length >= UTF16_SAMPLE_BYTES) {
+        const sample = utf16Sample;
+        utf16Sample = undefined;
+        checkUtf16Sample(sample);
+      }
     }
     if (carry === undefined) return { bytes: chunk, base };
     const bytes = Buffer.concat([carry, chunk]);
@@ -265,6 +299,8 @@ export function createChunkDecoder(input: string, encoding: string | undefined):
     },
     end(): void {
       if (error !== undefined) throw error;
+      // An input shorter than the sample (a few lines of UTF-8 read as UTF-16LE loaded nothing, exit 0).
+      if (utf16Sample !== undefined && utf16Sample.length >= 2) checkUtf16Sample(utf16Sample);
       if (carry !== undefined && carry.length > 0) {
         // UTF-16LE holds back one byte only for an odd length (a held-back high surrogate is 2 or
         // 3 bytes), which the "unpaired surrogate" message misdescribed.

@@ -138,7 +138,7 @@ describe('UTF-8 read as UTF-16LE', () => {
     for (let i = 1; i <= 1000; i++) text += `${i},n${i}\n`;
     fs.writeFileSync(path.join(dir, 'u8.csv'), text);
     fs.writeFileSync(path.join(dir, 'u16.csv'), Buffer.from(text, 'utf16le'));
-    const size = Math.min(fs.statSync(path.join(dir, 'u8.csv')).size, 64 * 1024);
+    const size = 256;
     for (const command of ['import', 'validate']) {
       const args = command === 'import' ? ['--db', 'o.db', '--schema', 't.schema.json'] : ['--schema', 't.schema.json'];
       expect(await barge(dir, [command, 'u8.csv', '--encoding', 'utf16le', ...args])).toEqual({

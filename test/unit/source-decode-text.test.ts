@@ -122,6 +122,37 @@ describe('createChunkDecoder', () => {
     );
   });
 
+  describe('told UTF-16LE without a byte order mark, its first 256 bytes (or all of a shorter input) must read as UTF-16LE', () => {
+    const notUtf16 = (size: number) =>
+      `in.txt: read as UTF-16LE (--encoding utf16le), but its first ${size} bytes hold no zero byte, which every ASCII character (a delimiter, a line break) has in UTF-16LE: it is not UTF-16LE; leave --encoding out (UTF-8) or pass --encoding latin1`;
+    const bigEndian = (size: number) =>
+      `in.txt: read as UTF-16LE (--encoding utf16le), but in its first ${size} bytes each zero byte comes first in its pair, as in UTF-16BE, which is not supported; convert the file to UTF-8 or UTF-16LE`;
+    const csv = 'id,name\n' + Array.from({ length: 40 }, (_, i) => `${i},n${i}\n`).join('');
+
+    it('UTF-8, long or short (a short one loaded nothing, exit 0), in one read or a byte at a time', () => {
+      expect(() => decode([Buffer.from(csv)], 'utf16le')).toThrow(notUtf16(256));
+      expect(() => decode([Buffer.from('id,name\n1,a\n')], 'utf16le')).toThrow(notUtf16(12));
+      expect(() => decode([...Buffer.from(csv)].map((byte) => Buffer.from([byte])), 'utf16le')).toThrow(notUtf16(256));
+    });
+
+    it('UTF-16BE, with its mark or without (it loaded nothing, exit 0)', () => {
+      const be = Buffer.from(csv, 'utf16le').swap16();
+      expect(() => decode([Buffer.concat([Buffer.from([0xfe, 0xff]), be])], 'utf16le')).toThrow(
+        'in.txt: starts with a UTF-16BE byte order mark; UTF-16BE is not supported, convert the file to UTF-8 or UTF-16LE',
+      );
+      expect(() => decode([be], 'utf16le')).toThrow(bigEndian(256));
+      expect(() => decode([Buffer.from('id\n1\n', 'utf16le').swap16()], 'utf16le')).toThrow(bigEndian(10));
+    });
+
+    it('UTF-16LE reads, characters whose low byte is zero (一, U+4E00) among ASCII ones too, in any cut', () => {
+      const text = '一,Ā\n' + csv;
+      expect(decode([Buffer.from(text, 'utf16le')], 'utf16le')).toBe(text);
+      for (const parts of splits(Buffer.from('id\n一\n', 'utf16le'))) expect(decode(parts, 'utf16le')).toBe('id\n一\n');
+      // Nothing is no sample to judge.
+      expect(decode([], 'utf16le')).toBe('');
+    });
+  });
+
   it('refuses UTF-16BE plainly, under latin1 too', () => {
     expect(() => decode([Buffer.from([0xfe, 0xff, 0x00, 0x61])], 'latin1')).toThrow('in.txt: starts with a UTF-16BE byte order mark;');
     expect(() => decode([Buffer.from([0xfe, 0xff, 0x00, 0x61])])).toThrow(
