@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, fstatSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -35,6 +35,8 @@ const FORMAT_BY_EXTENSION: Record<string, InputFormat> = {
 export async function openInput(path: string, options: SourceOptions): Promise<OpenedInput> {
   normalizeEncoding(options.encoding); // a bad --encoding is a usage error before any read
   if (path === '-') {
+    // Redirected from a directory (`< dir`), stdin read as empty: an import of nothing, exit 0.
+    if (stdinIsDirectory()) throw new BargeError('usage', 'cannot read stdin: it is a directory (redirected from one with <)', { input: 'stdin' });
     return openReadable(process.stdin, { name: 'stdin', path: '-' }, options);
   }
   let size: number | undefined;
@@ -75,6 +77,15 @@ export async function openReadable(
     bytesRead += bytes.length;
     hash?.update(bytes);
   }, () => {
+    // A file that ends before the size it had when opened was cut short while read, by another
+    // process: its last record as read (cut mid-line) loaded as if whole, exit 0.
+    if (meta.size !== undefined && bytesRead < meta.size) {
+      throw new BargeError(
+        'io',
+        `input "${name}" was cut short while it was read (it ended after ${bytesRead} of its ${meta.size} bytes): another process truncated or rewrote it; import it again once it is complete`,
+        { input: name },
+      );
+    }
     sha256 = hash?.digest('hex');
   }));
   let decompressed: ChunkReader;
@@ -124,6 +135,14 @@ export async function openReadable(
     destroy(source);
     gunzip?.destroy();
     throw toInputError(error, name, gzipMagic);
+  }
+}
+
+function stdinIsDirectory(): boolean {
+  try {
+    return fstatSync(0).isDirectory();
+  } catch {
+    return false;
   }
 }
 
@@ -313,6 +332,11 @@ function toInputError(error: unknown, name: string, gzipMagic?: boolean): BargeE
     case 'EACCES':
     case 'EPERM':
       return new BargeError('input', `cannot read input "${name}": permission denied`, { input: name, cause: error });
+    // A path that names no file it can reach, as ENOENT: usage errors (they were exit 3, Node's words).
+    case 'ELOOP':
+      return new BargeError('usage', `cannot read input "${name}": its symbolic links lead round in a loop; check the path`, { input: name, cause: error });
+    case 'ENAMETOOLONG':
+      return new BargeError('usage', `cannot read input "${name}": the name is too long for the file system; check the path`, { input: name, cause: error });
   }
   const message = e instanceof Error ? e.message : String(error);
   return new BargeError('io', `cannot read input "${name}": ${message}`, { input: name, cause: error });

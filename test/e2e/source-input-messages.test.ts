@@ -188,3 +188,29 @@ describe('gzip that is not what it seems', () => {
     expect(tables(path.join(dir, 'z.db'))).toEqual([]);
   });
 });
+
+describe('inputs that name no readable file', () => {
+  it('stdin redirected from a directory, a symlink loop, a name too long: exit 2, one line (an empty import with exit 0; exit 3 with errno text)', async () => {
+    const dir = workdir();
+    fs.mkdirSync(path.join(dir, 'd'));
+    fs.symlinkSync('loop', path.join(dir, 'loop'));
+    const fd = fs.openSync(path.join(dir, 'd'), 'r');
+    try {
+      for (const command of ['import', 'validate']) {
+        expect(await barge(dir, [command, '-', '--format', 'csv', '--table', 't', '--quiet'], { stdin: fd })).toEqual({
+          exitCode: 2, stdout: '', stderr: 'barge: error: cannot read stdin: it is a directory (redirected from one with <)',
+        });
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    expect(await barge(dir, ['import', 'loop'])).toEqual({
+      exitCode: 2, stdout: '', stderr: 'barge: error: cannot read input "loop": its symbolic links lead round in a loop; check the path',
+    });
+    const long = `${'x'.repeat(300)}.csv`;
+    expect(await barge(dir, ['import', long])).toEqual({
+      exitCode: 2, stdout: '', stderr: `barge: error: cannot read input "${long}": the name is too long for the file system; check the path`,
+    });
+    expect(fs.existsSync(path.join(dir, 'barge.db'))).toBe(false);
+  });
+});

@@ -196,6 +196,29 @@ describe('openInput', () => {
     expect(error.message).toBe('stdin: gzip inside gzip (the data was compressed twice); add one more zcat to the pipe (… | zcat | barge import -)');
   });
 
+  it('a file that ends before the size it had when opened was cut short: no record of its cut line, one clear error', async () => {
+    // What a file truncated by another process while read gives: fewer bytes than its size.
+    const input = await openReadable(Readable.from([Buffer.from('id,name\n1,a\n2,b')]), { name: 'in.csv', path: 'in.csv', size: 4000 }, options);
+    const seen: unknown[] = [];
+    let error: unknown;
+    try {
+      for await (const batch of readRecords(input, options)) seen.push(...batch.map((record) => record.data));
+    } catch (caught) {
+      error = caught;
+    }
+    expect(seen).toEqual([{ id: '1', name: 'a' }]);
+    expect(error).toBeInstanceOf(BargeError);
+    expect((error as BargeError).code).toBe('io');
+    expect((error as Error).message).toBe(
+      'input "in.csv" was cut short while it was read (it ended after 15 of its 4000 bytes): another process truncated or rewrote it; import it again once it is complete',
+    );
+    // Read to its size, or past it (appended meanwhile), it is whole.
+    for (const size of [15, 10]) {
+      const whole = await openReadable(Readable.from([Buffer.from('id,name\n1,a\n2,b')]), { name: 'in.csv', path: 'in.csv', size }, options);
+      expect((await records(whole)).map((record) => record.data)).toEqual([{ id: '1', name: 'a' }, { id: '2', name: 'b' }]);
+    }
+  });
+
   it('reads an empty file as no records', async () => {
     const path = file('empty.csv', '');
     const input = await openInput(path, options);

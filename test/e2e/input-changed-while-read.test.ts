@@ -1,0 +1,33 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { BIN, rows, workdir } from '../helpers/cli.js';
+import { waitForBatches } from '../helpers/waits.js';
+
+describe('an input truncated by another process while barge reads it', () => {
+  it('exit 3 saying it was cut short; no record of the cut line is loaded (its last line loaded cut mid-line, exit 0)', async () => {
+    const dir = workdir();
+    const file = path.join(dir, 'in.csv');
+    let text = 'id,name\n';
+    for (let i = 0; i < 1_000_000; i++) text += `${i},n${i}\n`;
+    fs.writeFileSync(file, text);
+    fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify({ table: 't', columns: { id: { type: 'integer' }, name: { type: 'string' } } }));
+    const child = execa('node', [BIN, 'import', 'in.csv', '--schema', 's.json', '--mode', 'batch', '--batch-size', '100', '--no-progress'], {
+      cwd: dir, reject: false, stdin: 'ignore', env: { ...process.env, BARGE_DB: '', NO_COLOR: '1' },
+    });
+    const job = await waitForBatches(path.join(dir, 'barge.db'), 20);
+    // Cut mid-line, well behind what was read so far or ahead of it: either way the file now ends early.
+    fs.truncateSync(file, 500_003);
+    const result = await child;
+    expect(result.exitCode, String(result.stderr)).toBe(3);
+    expect(String(result.stderr)).toMatch(
+      new RegExp(`^barge: error: input "in\\.csv" was cut short while it was read \\(it ended after \\d+ of its ${text.length} bytes\\): another process truncated or rewrote it; import it again once it is complete \\(job ${job.id}: the \\d+ batches committed before this, \\d+ records, stay\\)$`),
+    );
+    // Every row loaded is a whole line of the file as it was.
+    const loaded = rows<{ id: number; name: string }>(path.join(dir, 'barge.db'), 'SELECT id, name FROM t');
+    expect(loaded.length).toBeGreaterThan(0);
+    for (const row of loaded) expect(row.name).toBe(`n${row.id}`);
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT status FROM _barge_jobs')).toEqual([{ status: 'failed' }]);
+  });
+});
