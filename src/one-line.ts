@@ -6,5 +6,21 @@
  */
 export function oneLine(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]/g, (c) => (c < ' ' ? JSON.stringify(c).slice(1, -1) : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  return text.replace(INVISIBLE, (c) => (c < ' ' ? JSON.stringify(c).slice(1, -1) : escapeUnits(c)));
 }
+
+/** `\uXXXX` for each UTF-16 code unit (a format character beyond U+FFFF, such as U+E0001, is two). */
+function escapeUnits(c: string): string {
+  let out = '';
+  for (let i = 0; i < c.length; i++) out += `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`;
+  return out;
+}
+
+/**
+ * Control characters, the line breaks above, and Unicode's invisible format characters (\p{Cf}:
+ * U+202E, which reverses how the rest of the line displays, U+200B, U+00AD, U+FEFF …), which a
+ * message showed raw, so a value could not be told from what it looked like. Not U+200D, the
+ * joiner inside emoji such as 👩‍💻.
+ */
+// eslint-disable-next-line no-control-regex
+const INVISIBLE = /[\u0000-\u001f\u007f\u0085\u2028\u2029]|(?!\u200d)\p{Cf}/gu;

@@ -25,6 +25,7 @@ import { schemaBeforeReading, schemaFromSamples, type ResolvedSchema } from './r
 import { TransactionScope } from './transaction-scope.js';
 import { newJobId } from './job-id.js';
 import { reportPathFor } from './report-path.js';
+import { refuseDatabaseAsInput } from './input-is-database.js';
 import { ABORTED, interruptedWhileInferring, readUnlessAborted } from './until-aborted.js';
 import { abandonInput } from '../source/open-input.js';
 import { currentOwner, describeOwner, jobOwnerAlive } from './job-owner.js';
@@ -43,6 +44,7 @@ const FIRST_ERRORS_KEPT = 5;
  */
 export async function runImport(config: ImportConfig, events: ImportEvents = {}, signal?: AbortSignal): Promise<ImportResult> {
   const started = Date.now();
+  refuseDatabaseAsInput(config.inputs, config.dbPath);
   const fresh = !fs.existsSync(config.dbPath);
   const db = openDatabase(config.dbPath, { busyTimeoutMs: config.busyTimeoutMs });
   let discard = false;

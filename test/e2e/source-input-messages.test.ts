@@ -214,3 +214,27 @@ describe('inputs that name no readable file', () => {
     expect(fs.existsSync(path.join(dir, 'barge.db'))).toBe(false);
   });
 });
+
+describe('an input that is the database itself', () => {
+  it('is refused, exit 2, by any name or as stdin (it was read as text: rows of the file\'s bytes, with --encoding latin1)', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'a.csv'), 'id,name\n1,a\n');
+    expect((await barge(dir, ['import', 'a.csv', '--db', 'a.db', '--quiet'])).exitCode).toBe(0);
+    fs.symlinkSync('a.db', path.join(dir, 'link.db'));
+    for (const input of ['a.db', './link.db', 'a.db-wal']) {
+      if (!fs.existsSync(path.join(dir, input))) continue;
+      expect(await barge(dir, ['import', input, '--db', 'a.db', '--table', 'x', '--encoding', 'latin1', '--format', 'tsv', '--no-header', '--columns', 'a'])).toEqual({
+        exitCode: 2, stdout: '', stderr: `barge: error: input "${input}" is the database itself (--db a.db); give the file to import`,
+      });
+    }
+    const fd = fs.openSync(path.join(dir, 'a.db'), 'r');
+    try {
+      expect(await barge(dir, ['import', '-', '--db', 'a.db', '--table', 'x', '--format', 'csv'], { stdin: fd })).toEqual({
+        exitCode: 2, stdout: '', stderr: 'barge: error: stdin (redirected from it) is the database itself (--db a.db); give the file to import',
+      });
+    } finally {
+      fs.closeSync(fd);
+    }
+    expect(rows(path.join(dir, 'a.db'), "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")).toEqual([{ name: '_barge_jobs' }, { name: '_barge_schemas' }, { name: 'a' }]);
+  });
+});

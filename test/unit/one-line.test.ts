@@ -7,4 +7,10 @@ describe('oneLine', () => {
     expect(oneLine('col\u2028umn \u2029 \u0085')).toBe('col\\u2028umn \\u2029 \\u0085');
     expect(oneLine('plain "text", é, 😀')).toBe('plain "text", é, 😀');
   });
+
+  it('escapes invisible format characters (they were shown raw: U+202E reversed the rest of the line), but not the joiner inside emoji', () => {
+    expect(oneLine('got "\u202e\u200bx\u00ad\ufeff"')).toBe('got "\\u202e\\u200bx\\u00ad\\ufeff"');
+    expect(oneLine('👩\u200d💻')).toBe('👩\u200d💻');
+    expect(oneLine('tag\u{e0001}')).toBe('tag\\udb40\\udc01');
+  });
 });
