@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BargeError } from '../errors.js';
-import { checkName, inferSchema, loadSchemaFile, schemaFromTable, withTableKeyRule } from '../schema/index.js';
+import { checkName, inferSchema, loadSchemaFile, nameProblem, schemaFromTable, withTableKeyRule } from '../schema/index.js';
+import { oneLine } from '../one-line.js';
 import type { SchemaSpec } from '../schema/types.js';
 import type { SourceRecord } from '../source/types.js';
 import type { Db } from '../store/open-database.js';
@@ -96,6 +97,11 @@ export function schemaBeforeReading(
     return { spec: db ? withTableKeyRule(db, spec) : spec, origin: 'file' };
   }
   const table = options.table ?? tableNameFromInput(options.firstInput);
+  if (options.table === undefined) {
+    // Named after the input's file: the fix is --table (the message named only the problem).
+    const problem = nameProblem(table, 'table');
+    if (problem !== undefined) throw new BargeError('usage', `${problem} (named after the input ${oneLine(options.firstInput)}); pass --table <name>`);
+  }
   checkName(table, 'table');
   const existing = db ? schemaFromTable(db, table) : undefined;
   if (existing) return { spec: existing, origin: 'table' };

@@ -124,8 +124,9 @@ export function inferSchema(samples: InferSample[], table: string): SchemaSpec {
       if (state === undefined) {
         const problem = nameProblem(key, 'column');
         if (problem !== undefined) {
-          // A UTF-16 file without a byte order mark, read as UTF-8: every other byte is a NUL.
-          const hint = key.includes('\u0000') ? '; the input looks like UTF-16 without a byte order mark: pass --encoding utf16le' : '';
+          // A UTF-16 file without a byte order mark, read as UTF-8: every other byte is a NUL. Not
+          // in a JSON name, where a NUL can only be an escape (`"a\u0000"`) of a UTF-8 file.
+          const hint = text && key.includes('\u0000') ? '; the input looks like UTF-16 without a byte order mark: pass --encoding utf16le' : '';
           throw new BargeError('usage', `cannot infer a schema${from}: ${problem}${hint}`, { input });
         }
         const same = keys.get(nameKey(key));

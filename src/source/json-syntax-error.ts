@@ -66,6 +66,14 @@ const ARRAY = 2;
 const LITERALS = ['true', 'false', 'null'];
 
 /**
+ * A NUL where JSON's syntax goes wrong: UTF-16LE text read as UTF-8 has one after every ASCII
+ * character (a CSV so read says so; JSON said only "got U+0000").
+ */
+function nulHint(text: string, offset: number): string | undefined {
+  return text.charCodeAt(offset) === 0 ? 'the input looks like UTF-16 without a byte order mark: pass --encoding utf16le' : undefined;
+}
+
+/**
  * The first syntax error in `text` as JSON (RFC 8259, as JSON.parse reads it), or
  * undefined when there is none. Iterative: a failed text may nest millions of levels.
  */
@@ -73,7 +81,7 @@ export function findJsonSyntaxError(text: string, context: JsonTextContext): Jso
   const n = text.length;
   let stack = new Uint8Array(64);
   let depth = 0;
-  const problem = (offset: number, expected: string, hint?: string, got = show(text, offset, context.end)): JsonSyntaxProblem =>
+  const problem = (offset: number, expected: string, hint = nulHint(text, offset), got = show(text, offset, context.end)): JsonSyntaxProblem =>
     hint === undefined ? { offset, reason: `expected ${expected}, got ${got}` } : { offset, reason: `expected ${expected}, got ${got}`, hint };
 
   /** A property name (a string) at i, then ':'; returns the index after the ':' and its spaces, or a problem. */

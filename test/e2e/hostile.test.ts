@@ -289,6 +289,19 @@ describe('hostile names are names, never SQL', () => {
       });
     }
 
+    it('a table named after the input file: the message says so and how to fix it, --table (it named only the problem)', async () => {
+      const dir = tmpdir();
+      write(dir, 'new\nline.csv', 'id\n1\n');
+      write(dir, `${'y'.repeat(140)}.csv`, 'id\n1\n');
+      expect(await barge(dir, ['import', 'new\nline.csv'])).toMatchObject({
+        exitCode: 2, stderr: 'barge: error: table name "new\\nline" contains a control character (named after the input new\\nline.csv); pass --table <name>',
+      });
+      expect(await barge(dir, ['import', `${'y'.repeat(140)}.csv`])).toMatchObject({
+        exitCode: 2, stderr: `barge: error: table name "${'y'.repeat(20)}…" is longer than 128 characters (140) (named after the input ${'y'.repeat(140)}.csv); pass --table <name>`,
+      });
+      expect((await barge(dir, ['import', 'new\nline.csv', '--table', 'ok', '--quiet'])).exitCode).toBe(0);
+    });
+
     const HEADERS: Array<[string, string, string]> = [
       ['reserved.csv', 'id,sqlite_x\n1,2\n', 'cannot infer a schema from reserved.csv: column name "sqlite_x" starts with "sqlite_", which SQLite reserves; choose another name'],
       ['control.csv', 'id,a\u0001b\n1,2\n', 'cannot infer a schema from control.csv: column name "a\\u0001b" contains a control character'],

@@ -238,3 +238,17 @@ describe('an input that is the database itself', () => {
     expect(rows(path.join(dir, 'a.db'), "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")).toEqual([{ name: '_barge_jobs' }, { name: '_barge_schemas' }, { name: 'a' }]);
   });
 });
+
+describe('UTF-16 without a byte order mark, read as UTF-8, in JSON', () => {
+  it('JSON and NDJSON say how to read it (they said only "got U+0000"); an escaped NUL in a UTF-8 name gets no such hint', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'u.json'), Buffer.from('[{"id":1}]\n', 'utf16le'));
+    fs.writeFileSync(path.join(dir, 'u.ndjson'), Buffer.from('{"id":1}\n', 'utf16le'));
+    fs.writeFileSync(path.join(dir, 'k.ndjson'), '{"id":1,"a\\u0000":1}\n');
+    const hint = 'the input looks like UTF-16 without a byte order mark: pass --encoding utf16le';
+    expect(await barge(dir, ['import', 'u.json'])).toMatchObject({ exitCode: 2, stderr: `barge: error: u.json:1: invalid JSON near record 1: expected a value, got U+0000 at column 2; ${hint}` });
+    expect((await barge(dir, ['import', 'u.ndjson'])).stderr).toContain(`got U+0000 at column 2; ${hint}`);
+    expect(await barge(dir, ['import', 'k.ndjson'])).toMatchObject({ exitCode: 2, stderr: 'barge: error: cannot infer a schema from k.ndjson:1: column name "a\\u0000" contains a control character' });
+    expect((await barge(dir, ['import', 'u.json', '--encoding', 'utf16le', '--quiet'])).exitCode).toBe(0);
+  });
+});
