@@ -329,6 +329,14 @@ describe('stats and jobs on other databases', () => {
     expect(stats.jobs.total).toBe(16);
   });
 
+  it("the job's command line keeps each word as a shell reads it back (it was joined plainly: my file's.csv, t x)", async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, "my file's.csv"), 'id\n1\n');
+    expect((await barge(dir, ['import', "my file's.csv", '--table', 't x', '--quiet'])).exitCode).toBe(0);
+    const [job] = JSON.parse((await barge(dir, ['jobs', '--json'])).stdout) as Array<{ command: string }>;
+    expect(job!.command).toBe(`barge import 'my file'\\''s.csv' --table 't x' --quiet`);
+  });
+
   it('a name with a newline is shown escaped: the message stays one line', async () => {
     const dir = workdir();
     await importMakers(dir);

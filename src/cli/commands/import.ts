@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { shellWord } from '../shell-word.js';
 import { BargeError } from '../../errors.js';
 import type { ImportConfig, ImportMode, ImportResult } from '../../pipeline/import-config.js';
 import type { OnConflict } from '../../store/batch-writer.js';
@@ -138,6 +139,7 @@ function importConfigFrom(inputs: string[], flags: ImportFlags): ImportConfig {
     jobId: flags.jobId,
     resume: flags.resume,
     busyTimeoutMs: integerFlag('--busy-timeout', flags.busyTimeout, 0, 3_600_000)!,
-    commandLine: ['barge', ...process.argv.slice(2)].join(' '),
+    // Each word as a shell reads it: joined plainly, `my file's.csv` and `--table "t x"` could not be run again, nor told apart.
+    commandLine: ['barge', ...process.argv.slice(2).map(shellWord)].join(' '),
   };
 }
