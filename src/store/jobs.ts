@@ -104,13 +104,18 @@ export function markJobRunning(db: Db, id: string, owner: unknown): void {
 }
 
 /** A prepared checkpoint writer: one statement reused for every batch. */
-export function checkpointWriter(db: Db): (id: string, checkpoint: JobCheckpoint) => void {
+/**
+ * Writes a batch/row job's checkpoint, with its counts so far and `durationMs`, its runs' time up
+ * to this batch: a run killed (kill -9) records no finish, and the run that resumed it counted
+ * only its own time (a job of 400,000 records "took" 0.8 s, at twice its real rate).
+ */
+export function checkpointWriter(db: Db): (id: string, checkpoint: JobCheckpoint, durationMs: number) => void {
   const statement = db.prepare(
-    `UPDATE _barge_jobs SET checkpoint = ?, batches_committed = ?, read_count = ?, inserted = ?, updated = ?, ignored = ?, rejected = ? WHERE id = ?`,
+    `UPDATE _barge_jobs SET checkpoint = ?, batches_committed = ?, read_count = ?, inserted = ?, updated = ?, ignored = ?, rejected = ?, duration_ms = ? WHERE id = ?`,
   );
-  return (id, checkpoint) => {
+  return (id, checkpoint, durationMs) => {
     const c = checkpoint.counts;
-    statement.run(JSON.stringify(checkpoint), checkpoint.committed ?? checkpoint.batches, c.read, c.inserted, c.updated, c.ignored, c.rejected, id);
+    statement.run(JSON.stringify(checkpoint), checkpoint.committed ?? checkpoint.batches, c.read, c.inserted, c.updated, c.ignored, c.rejected, durationMs, id);
   };
 }
 

@@ -63,14 +63,28 @@ describe('kill -9 and --resume', () => {
       expect(afterKill % 1000).toBe(0);
       expect(afterKill).toBeLessThan(N);
 
+      // Each checkpoint records the job's time so far: a killed run records no finish, and the
+      // run that resumed it counted only its own time (a rate twice the real one).
+      const durationOf = () => rows<{ ms: number | null }>(db, 'SELECT duration_ms AS ms FROM _barge_jobs WHERE id = ?', job.id)[0]!.ms;
+      const firstRunMs = durationOf();
+      expect(firstRunMs).toBeGreaterThan(0);
+
       const second = execa('node', [BIN, 'import', '--resume', job.id], { cwd: dir, reject: false, env: { ...process.env, BARGE_DB: '' } });
       await waitForBatches(db, Math.min(199, afterKill / 1000 + 30));
       second.kill('SIGKILL');
       await second;
+      const twoRunsMs = durationOf()!;
+      expect(twoRunsMs).toBeGreaterThan(firstRunMs!);
 
+      const started = Date.now();
       const third = await barge(dir, ['import', '--resume', job.id, '--json']);
+      const thirdRunMs = Date.now() - started;
       expect(third.exitCode, third.stderr).toBe(0);
       expect(JSON.parse(third.stdout)).toMatchObject({ jobId: job.id, status: 'succeeded', counts: { read: N, inserted: N, rejected: 0 } });
+      const total = JSON.parse(third.stdout).durationMs as number;
+      expect(total).toBeGreaterThan(twoRunsMs);
+      expect(total).toBeLessThanOrEqual(twoRunsMs + thirdRunMs);
+      expect(durationOf()).toBe(total);
       expectExactlyAllRecords(db);
       expect(rows(db, 'SELECT status, batches_committed AS b FROM _barge_jobs WHERE id = ?', job.id)[0]).toEqual({ status: 'succeeded', b: 200 });
     });
