@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import type { JobRecord } from '../store/jobs.js';
 
@@ -10,10 +11,28 @@ import type { JobRecord } from '../store/jobs.js';
 export interface JobOwner {
   pid: number;
   host: string;
+  /**
+   * When the process started (processStart), where the system says: a pid the system has since
+   * given to another process is not the job's (a resume was refused while that process lived).
+   */
+  started?: string;
 }
 
 export function currentOwner(): JobOwner {
-  return { pid: process.pid, host: os.hostname() };
+  const started = processStart(process.pid);
+  return started === undefined ? { pid: process.pid, host: os.hostname() } : { pid: process.pid, host: os.hostname(), started };
+}
+
+/** When `pid` started, in clock ticks since boot (field 22 of Linux's /proc/<pid>/stat); undefined without /proc. */
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 2, the command's name, is in parentheses and may hold spaces and ')': the fields
+    // after the last ')' are 3, 4, …, so field 22 is the 20th of them.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
 }
 
 /** True when the job's process is known to be alive on this host; unknown owners count as gone. */
@@ -23,6 +42,10 @@ export function jobOwnerAlive(job: JobRecord): boolean {
   if (owner.pid === process.pid) return false;
   try {
     process.kill(owner.pid, 0);
+    if (typeof owner.started === 'string') {
+      const started = processStart(owner.pid);
+      if (started !== undefined && started !== owner.started) return false;
+    }
     return true;
   } catch (error) {
     // EPERM: the process exists but belongs to someone else.

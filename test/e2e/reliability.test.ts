@@ -120,6 +120,31 @@ describe('a job left running', () => {
     expectExactlyAllRecords(db);
   });
 
+  it('by a killed process whose pid the system gave to another: --resume picks it up (refused while that process lived)', async () => {
+    const dir = setup();
+    const db = path.join(dir, 'barge.db');
+    const first = start(dir, ['--mode', 'row', '--job-id', 'reused']);
+    await waitForBatches(db, 5);
+    first.kill('SIGKILL');
+    await first;
+    const owner = JSON.parse(rows<{ options: string }>(db, "SELECT options FROM _barge_jobs WHERE id = 'reused'")[0]!.options).owner;
+    expect(owner).toMatchObject({ pid: first.pid, started: expect.stringMatching(/^\d+$/) });
+    // Another process now holds the pid the job names (as when the system reuses it).
+    const other = execa('sleep', ['30'], { reject: false });
+    try {
+      const conn = new Database(db);
+      conn.prepare("UPDATE _barge_jobs SET options = json_set(options, '$.owner.pid', ?) WHERE id = 'reused'").run(other.pid);
+      conn.close();
+      const resumed = await barge(dir, ['import', '--resume', 'reused', '--json']);
+      expect(resumed.exitCode, resumed.stderr).toBe(0);
+      expect(JSON.parse(resumed.stdout)).toMatchObject({ jobId: 'reused', status: 'succeeded', counts: { read: N, inserted: N } });
+      expectExactlyAllRecords(db);
+    } finally {
+      other.kill('SIGKILL');
+      await other;
+    }
+  });
+
   it('by a live process: a second run with the same --job-id is refused, exit 2', async () => {
     const dir = setup();
     const db = path.join(dir, 'barge.db');
