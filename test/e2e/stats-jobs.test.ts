@@ -282,10 +282,13 @@ describe('stats and jobs on other databases', () => {
       [202, 1, '99.5%'], [1999, 1, '99.95%'], [1, 202, '0.5%'], [1, 2999, '0.03%'], [2, 1, '66.7%'], [3, 1, '75%'], [1, 0, '100%'],
     ] as const) {
       setJobs(succeeded, failed);
-      expect(await rateLine()).toBe(`  success rate      ${shown} (${succeeded} of ${succeeded + failed} finished jobs succeeded)`);
+      expect(await rateLine()).toBe(`  success rate      ${shown} (${succeeded.toLocaleString('en-US')} of ${(succeeded + failed).toLocaleString('en-US')} finished jobs succeeded)`);
     }
     setJobs(202, 1);
     expect(JSON.parse((await barge(dir, ['stats', '--json'])).stdout).jobs.successRate).toBe(202 / 203);
+    // Counts of jobs are grouped as the other counts are.
+    setJobs(1999, 1);
+    expect((await barge(dir, ['stats'])).stdout).toContain('jobs: 2,000 (1,999 succeeded, 1 failed)');
   });
 
   it("--table matches a name as SQLite does, folding ASCII letters only: 'Ärger' and 'ärger' are two tables, each with its own jobs", async () => {

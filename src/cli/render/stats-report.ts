@@ -67,11 +67,12 @@ export function statsReport(stats: DatabaseStats, db: string, table: string | un
     out.push(`jobs${scope}: none yet\n`);
     return out.join('\n');
   }
-  const statuses = Object.entries(jobs.byStatus).filter(([, n]) => n > 0).map(([status, n]) => `${n} ${status}`);
-  out.push(`jobs${scope}: ${jobs.total} (${statuses.join(', ')})`);
+  // Grouped like the other counts (2,034 records; it said "jobs: 2011").
+  const statuses = Object.entries(jobs.byStatus).filter(([, n]) => n > 0).map(([status, n]) => `${formatCount(n)} ${status}`);
+  out.push(`jobs${scope}: ${formatCount(jobs.total)} (${statuses.join(', ')})`);
   const rate = jobs.successRate === null
     ? 'n/a (no job has finished)'
-    : `${percent(jobs.byStatus.succeeded, jobs.finished)} (${jobs.byStatus.succeeded} of ${jobs.finished} finished jobs succeeded)`;
+    : `${percent(jobs.byStatus.succeeded, jobs.finished)} (${formatCount(jobs.byStatus.succeeded)} of ${formatCount(jobs.finished)} finished jobs succeeded)`;
   const facts: [string, string][] = [
     ['success rate', rate],
     ['records imported', `${formatCount(jobs.recordsImported)} (inserted + updated)`],
