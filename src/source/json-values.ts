@@ -71,3 +71,40 @@ export function closingQuote(text: string, at: number): number {
   }
   return text.length;
 }
+
+/**
+ * The message of a record nested deeper than MAX_DEPTH levels (too_deep): which of its fields, when
+ * one of them nests that deep (a duplicate key may have dropped it), and what to do.
+ */
+export function tooDeepMessage(data: unknown): string {
+  let field: string | undefined;
+  if (data !== null && typeof data === 'object' && !Array.isArray(data)) {
+    for (const [key, value] of Object.entries(data)) {
+      // The record is the first level: a field nesting MAX_DEPTH more takes it past the limit.
+      if (depthAtLeast(value, MAX_DEPTH)) {
+        field = key;
+        break;
+      }
+    }
+  }
+  const where = field === undefined ? '' : ` (field ${JSON.stringify(field)})`;
+  return `nested deeper than ${MAX_DEPTH} levels${where}; barge reads at most ${MAX_DEPTH}: flatten the value, or give it as a JSON string`;
+}
+
+/** Whether `value` nests at least `levels` levels of objects and arrays (`{}` is one); iterative, for any depth. */
+function depthAtLeast(value: unknown, levels: number): boolean {
+  let frontier: object[] = isContainer(value) ? [value] : [];
+  for (let depth = 1; frontier.length > 0; depth++) {
+    if (depth >= levels) return true;
+    const next: object[] = [];
+    for (const item of frontier) {
+      for (const child of Array.isArray(item) ? item : Object.values(item)) if (isContainer(child)) next.push(child);
+    }
+    frontier = next;
+  }
+  return false;
+}
+
+function isContainer(value: unknown): value is object {
+  return value !== null && typeof value === 'object';
+}

@@ -1,7 +1,7 @@
 import { BargeError } from '../errors.js';
 import { textChunks, withLine } from './decode-text.js';
 import { jsonSyntaxMessage, jsonSyntaxProblem, printable, type JsonTextContext } from './json-syntax-error.js';
-import { describeJsonValue, TEXT_MARKER } from './json-values.js';
+import { describeJsonValue, TEXT_MARKER, tooDeepMessage } from './json-values.js';
 import { MAX_DEPTH, MAX_RECORD_CHARS } from './limits.js';
 import { charsPerRecordOf, pieceEnd } from './text-pieces.js';
 import type { OpenedInput, SourceOptions, SourceRecord } from './types.js';
@@ -360,7 +360,7 @@ export class JsonArrayScanner {
       return this.rejected(text, line, recordNo, 'not_an_object', `expected a JSON object, got ${describeJsonValue(value)}`);
     }
     if (this.maxDepth > MAX_DEPTH) {
-      return this.rejected(text, line, recordNo, 'too_deep', `nested deeper than ${MAX_DEPTH} levels`);
+      return this.rejected(text, line, recordNo, 'too_deep', tooDeepMessage(value));
     }
     const data = value as Record<string, unknown>;
     const marked = data[TEXT_MARKER] === true;

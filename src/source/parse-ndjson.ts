@@ -1,7 +1,7 @@
 import { BargeError } from '../errors.js';
 import { textChunks, withLine } from './decode-text.js';
 import { jsonSyntaxMessage, jsonSyntaxProblem, type JsonTextContext } from './json-syntax-error.js';
-import { describeJsonValue, mayBeTooDeep, nestsDeeperThan, TEXT_MARKER } from './json-values.js';
+import { describeJsonValue, mayBeTooDeep, nestsDeeperThan, TEXT_MARKER, tooDeepMessage } from './json-values.js';
 import { MAX_DEPTH, MAX_RECORD_CHARS, RECORDS_PER_BATCH } from './limits.js';
 import type { OpenedInput, SourceOptions, SourceRecord } from './types.js';
 
@@ -35,7 +35,7 @@ export async function* parseNdjson(input: OpenedInput, options: SourceOptions): 
     }
     // On the text, as the JSON array reader counts it: a deep value a duplicate key drops counts too.
     if (mayBeTooDeep(text) && nestsDeeperThan(text)) {
-      return rejected(text, at, ++recordNo, 'too_deep', `nested deeper than ${MAX_DEPTH} levels`);
+      return rejected(text, at, ++recordNo, 'too_deep', tooDeepMessage(value));
     }
     const data = value as Record<string, unknown>;
     const marked = data[TEXT_MARKER] === true;

@@ -375,7 +375,7 @@ describe('the messages of rejected records', () => {
       'line 5, column "name": a field has a space before its opening quote: remove it, so that the field reads "Saw"',
     ]);
     expect(await byFile('deep.ndjson')).toEqual([
-      'line 2: nested deeper than 100 levels',
+      'line 2: nested deeper than 100 levels (field "name"); barge reads at most 100: flatten the value, or give it as a JSON string',
       'line 3, column "extra": unexpected column "extra" (not in the schema; set "extraColumns": "ignore" to drop it)',
     ]);
   });

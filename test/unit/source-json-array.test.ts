@@ -133,7 +133,10 @@ describe('parseJsonArray', () => {
     const deep = (n: number) => '{"a":'.repeat(n) + '1' + '}'.repeat(n);
     const records = await parse([`[${deep(100)},\n${deep(101)}]`]);
     expect(records[0]!.parseError).toBeUndefined();
-    expect(records[1]).toMatchObject({ line: 2, recordNo: 2, data: {}, parseError: { code: 'too_deep' } });
+    expect(records[1]).toMatchObject({ line: 2, recordNo: 2, data: {}, parseError: { code: 'too_deep', message: 'nested deeper than 100 levels (field "a"); barge reads at most 100: flatten the value, or give it as a JSON string' } });
+    // A deep value a duplicate key replaced is counted, but names no field.
+    const dropped = await parse([`[{"b":${deep(100)},"b":1}]`]);
+    expect(dropped[0]!.parseError).toEqual({ code: 'too_deep', message: 'nested deeper than 100 levels; barge reads at most 100: flatten the value, or give it as a JSON string' });
   });
 
   it('marks records of a CSV-born error report as text', async () => {

@@ -153,7 +153,7 @@ describe('parseNdjson', () => {
     expect(records[1]).toMatchObject({
       line: 2,
       data: {},
-      parseError: { code: 'too_deep', message: 'nested deeper than 100 levels' },
+      parseError: { code: 'too_deep', message: 'nested deeper than 100 levels (field "a"); barge reads at most 100: flatten the value, or give it as a JSON string' },
     });
     // Brackets inside a string are not nesting.
     expect(records[2]!.parseError).toBeUndefined();
