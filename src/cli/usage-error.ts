@@ -1,6 +1,6 @@
 import type { Command, Option } from 'commander';
 import { oneLine } from '../one-line.js';
-import { shellWord } from './shell-word.js';
+import { shellWord } from '../shell-word.js';
 
 /**
  * commander's usage errors as barge's one-line messages: `barge: error: <what>; <how to fix>`,

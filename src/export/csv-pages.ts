@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { quoteIdent } from '../schema/names.js';
 import type { Db } from '../store/open-database.js';
+import { DamagedTable } from './table-pages.js';
 import { csvPageSql, pageNeedsRewrite } from './csv-page-sql.js';
 import type { FromPageWorker, PageWorkerStart, ToPageWorker } from './csv-page-protocol.js';
 import type { FormatWriter } from './format-writers.js';
@@ -138,6 +139,11 @@ export class CsvPages {
     for (;;) {
       while (next !== undefined && planned.length < 2 * WORKER_PAGES_AHEAD) {
         const [last, following] = this.bounds.all(next) as bigint[];
+        // Rowids read in order go up: on a damaged table they need not, and the pages went round
+        // for ever (6 GB written from a 350 KB table, never exiting).
+        if ((last !== undefined && last < next) || (following !== undefined && following <= next)) {
+          throw new DamagedTable(this.config.table);
+        }
         const slot: Slot = { first: next, last: last ?? this.range!.last, full: following !== undefined };
         // Alternate: the worker takes a page when this thread has one of its own before it.
         const previous = planned[planned.length - 1];
@@ -189,7 +195,9 @@ export class CsvPages {
       return this.format(slot); // the worker is gone: this thread has the same snapshot
     }
     if (slot.full && message.rows !== this.config.pageRows) {
-      throw new Error(`export: the worker read ${message.rows} rows in a page of ${this.config.pageRows}: its snapshot is not this thread's`);
+      // Both threads read one snapshot: two counts of the same rowids mean pages that contradict
+      // themselves (it was an "unexpected failure", exit 3, on a damaged database).
+      throw new DamagedTable(this.config.table, `gave ${message.rows} rows where its rowids said ${this.config.pageRows}`);
     }
     if (message.rewrite) return this.rewrite(slot);
     return { data: message.data ?? '', rows: message.rows };

@@ -4,11 +4,11 @@ import type Database from 'better-sqlite3';
 import { BargeError, messageOf } from '../errors.js';
 import { catalogue } from '../schema/catalogue-pragma.js';
 import { nameKey, quoteIdent } from '../schema/names.js';
-import { openDatabase, translateSqliteError, type Db } from '../store/open-database.js';
+import { damagedDatabase, openDatabase, translateSqliteError, type Db } from '../store/open-database.js';
 import type { ExportFormat } from './export-format.js';
 import { createFormatWriter } from './format-writers.js';
 import { resultColumns } from './typed-values.js';
-import { tablePages } from './table-pages.js';
+import { DamagedTable, tablePages } from './table-pages.js';
 import { pageRowsFor } from './page-rows.js';
 import { linkTarget, openSink, type Sink } from './sink.js';
 import { oneLine } from '../one-line.js';
@@ -370,6 +370,10 @@ function countRows(db: Db, config: ExportConfig, sql: string): number | undefine
  * ends with what was written: rows already on stdout stay there, a file is discarded.
  */
 function readError(error: unknown, config: ExportConfig, sink: Sink, written: number): unknown {
+  if (error instanceof DamagedTable) {
+    const damaged = damagedDatabase(`database "${config.dbPath}"`, error.message, error);
+    return new BargeError(damaged.code, `${damaged.message}; ${writtenText(config, sink, written)}`, { cause: error });
+  }
   const code = (error as { code?: unknown }).code;
   if (error instanceof BargeError || typeof code !== 'string' || !code.startsWith('SQLITE')) return error;
   if (code === 'SQLITE_ERROR') {

@@ -4,6 +4,8 @@ import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BargeError, messageOf } from '../errors.js';
 import { onAbruptExit } from '../exit-cleanups.js';
+import { oneLine } from '../one-line.js';
+import { shellWord } from '../shell-word.js';
 import { statOrUndefined, writeProblem } from '../file-stat.js';
 
 export type Db = Database.Database;
@@ -334,10 +336,21 @@ export function translateSqliteError(error: unknown, what: string, job?: FailedJ
   if (code === 'SQLITE_READONLY' || code.startsWith('SQLITE_READONLY')) {
     return new BargeError('database', `${what} is read-only; check the file's permissions`, { cause: error });
   }
+  if (code === 'SQLITE_CORRUPT' || code.startsWith('SQLITE_CORRUPT')) return damagedDatabase(what, message, error);
   if (code === 'SQLITE_NOTADB') {
     return new BargeError('database', `${what} is not a SQLite database (or is encrypted); pass another --db`, { cause: error });
   }
   return new BargeError('database', `${what}: ${message}`, { cause: error });
+}
+
+/**
+ * A database whose pages contradict themselves (SQLITE_CORRUPT, or rows read out of order):
+ * what SQLite said and how to look. `what` is `database "x.db"`.
+ */
+export function damagedDatabase(what: string, detail: string, cause?: unknown): BargeError {
+  const file = /^database "(.*)"$/.exec(what)?.[1];
+  const check = file === undefined ? 'PRAGMA integrity_check' : `sqlite3 ${shellWord(file)} "PRAGMA integrity_check"`;
+  return new BargeError('database', `${what} is damaged (${oneLine(detail)}); see what is wrong with: ${check}, and restore it from a backup or recover it (sqlite3's .recover)`, { cause });
 }
 
 export function tableExists(db: Db, table: string): boolean {

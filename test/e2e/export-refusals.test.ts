@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { barge, workdir } from '../helpers/cli.js';
+import { bargeWithin } from '../helpers/process-waits.js';
 
 /**
  * Export's usage errors found by the audit: each is exit 2, one line on stderr naming the flag
@@ -119,5 +120,30 @@ describe('export: messages stay on one line and point at what the user wrote', (
   ])('%s: exit 2, one line', async (_, args, message) => {
     const result = await barge(dir, ['export', ...args]);
     expect(result).toEqual({ exitCode: 2, stdout: '', stderr: `barge: error: ${message}` });
+  });
+});
+
+describe('export from a damaged database', () => {
+  it('exit 3 at once, saying the database is damaged and how to look (it wrote pages round for ever: 6 GB from a 350 KB table)', async () => {
+    const dir = workdir();
+    const lines = ['id,name,v'];
+    for (let i = 0; i < 20_000; i++) lines.push(`${i},n${i},${i * 3}`);
+    fs.writeFileSync(path.join(dir, 'm.csv'), `${lines.join('\n')}\n`);
+    expect((await barge(dir, ['import', 'm.csv', '--quiet'])).exitCode).toBe(0);
+    // Zeroes part of every page after the first two: the table's b-tree no longer agrees with itself.
+    const file = path.join(dir, 'barge.db');
+    const bytes = fs.readFileSync(file);
+    for (let at = 8192; at < bytes.length; at += 4096) bytes.fill(0, at + 100, Math.min(at + 600, bytes.length));
+    fs.writeFileSync(file, bytes);
+    const damaged = /^barge: error: database "barge\.db" is damaged \((table "m" gave its rowids out of order|database disk image is malformed)\); see what is wrong with: sqlite3 barge\.db "PRAGMA integrity_check", and restore it from a backup or recover it \(sqlite3's \.recover\); /;
+    for (const worker of ['always', 'never']) {
+      for (const args of [['--out', 'x.csv'], ['--format', 'ndjson', '--out', 'y.ndjson'], ['--out', '-']]) {
+        const result = await bargeWithin(dir, ['export', '--table', 'm', ...args], 30_000, { env: { BARGE_WORKER: worker } });
+        expect(result.timedOut, `${worker} ${args.join(' ')}`).toBe(false);
+        expect(result.exitCode, `${worker} ${args.join(' ')}: ${result.stderr}`).toBe(3);
+        expect(result.stderr).toMatch(damaged);
+      }
+    }
+    expect(leftBehind(dir)).toEqual(['m.csv']);
   });
 });

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { shellWord } from '../shell-word.js';
+import { shellWord } from '../../shell-word.js';
 import { BargeError } from '../../errors.js';
 import type { ImportConfig, ImportMode, ImportResult } from '../../pipeline/import-config.js';
 import type { OnConflict } from '../../store/batch-writer.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { groupDigits } from '../../group-digits.js';
 import { oneLine } from '../../one-line.js';
 import { defaultDbPath } from '../default-db.js';
-import { shellWord } from '../shell-word.js';
+import { shellWord } from '../../shell-word.js';
 
 /** The --json summary of import (its shape is documented in the README and kept stable). */
 export function importJson(result: ImportResult, config: Pick<ImportConfig, 'inputs' | 'dbPath'>) {
