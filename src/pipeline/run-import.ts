@@ -601,8 +601,11 @@ class ImportRun {
       else status = this.counts.rejected > 0 ? 'partial' : 'succeeded';
     }
     // An atomic job that was undone wrote nothing; a dry run keeps what it would have written,
-    // which for an atomic job that would fail (a rejected record) is nothing either.
-    if (rolledBack && (!config.dryRun || status === 'failed')) {
+    // which for an atomic job that would not succeed (a rejected record, a failure, an interrupt)
+    // is nothing either, and for a batch/row job the batches before its stop (a dry run stopped
+    // by --max-errors said 0 inserted where the real run kept 3).
+    const realRunKeeps = config.mode !== 'atomic' || status === 'succeeded';
+    if (rolledBack && (!config.dryRun || !realRunKeeps)) {
       this.counts.inserted = 0;
       this.counts.updated = 0;
       this.counts.ignored = 0;

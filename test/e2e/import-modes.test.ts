@@ -587,4 +587,24 @@ describe('--truncate and --dry-run', () => {
     const batch = await barge(dir, ['import', 'x.ndjson', '--schema', 's.json', '--dry-run', '--json', '--mode', 'row']);
     expect(JSON.parse(batch.stdout)).toMatchObject({ counts: { read: 2, inserted: 1, rejected: 1 }, batchesCommitted: 1, status: 'partial' });
   });
+
+  it('a batch/row --dry-run stopped by --max-errors says what the real run keeps (it said 0 inserted where the real run kept 3)', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify({ table: 'half', columns: { id: { type: 'integer' }, v: { type: 'integer' } } }));
+    const lines = ['id,v'];
+    for (let i = 0; i < 10; i++) lines.push(`${i},${i % 2 === 1 ? 'x' : i}`);
+    fs.writeFileSync(path.join(dir, 'half.csv'), `${lines.join('\n')}\n`);
+    const figures = (stdout: string) => {
+      const { counts, batchesCommitted, status, stoppedEarly } = JSON.parse(stdout);
+      return { counts, batchesCommitted, status, stoppedEarly };
+    };
+    for (const mode of ['row', 'batch']) {
+      const args = ['import', 'half.csv', '--schema', 's.json', '--mode', mode, '--max-errors', '3', '--batch-size', mode === 'batch' ? '2' : '1000', '--json'];
+      const dry = await barge(dir, [...args, '--dry-run', '--db', `dry-${mode}.db`]);
+      const real = await barge(dir, [...args, '--db', `real-${mode}.db`]);
+      expect([dry.exitCode, real.exitCode], dry.stderr).toEqual([1, 1]);
+      expect(figures(dry.stdout), mode).toEqual(figures(real.stdout));
+      expect(JSON.parse(real.stdout).counts.inserted, mode).toBe(mode === 'row' ? 3 : 0);
+    }
+  });
 });
