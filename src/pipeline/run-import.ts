@@ -26,6 +26,7 @@ import { TransactionScope } from './transaction-scope.js';
 import { newJobId } from './job-id.js';
 import { reportPathFor } from './report-path.js';
 import { refuseDatabaseAsInput } from './input-is-database.js';
+import { groupDigits } from '../group-digits.js';
 import { ABORTED, interruptedWhileInferring, readUnlessAborted } from './until-aborted.js';
 import { abandonInput } from '../source/open-input.js';
 import { currentOwner, describeOwner, jobOwnerAlive } from './job-owner.js';
@@ -683,8 +684,13 @@ class ImportRun {
   private sayWhatStays(failure: unknown, rolledBack: boolean): unknown {
     if (!(failure instanceof BargeError) || failure instanceof DatabaseGone || rolledBack || this.config.dryRun || this.batchesCommitted === 0) return failure;
     const kept = this.counts.inserted + this.counts.updated + this.counts.ignored;
-    const batches = `${this.batchesCommitted} batch${this.batchesCommitted === 1 ? '' : 'es'}`;
-    return new BargeError(failure.code, `${failure.message} (job ${this.jobId}: the ${batches} committed before this, ${kept} record${kept === 1 ? '' : 's'}, stay)`, {
+    // The records rejected before the stop are in the report: named, since once the input is fixed
+    // the job cannot be resumed, and the one line was all a run stopped so printed.
+    const { reportPath } = this.figures();
+    const rejected = this.counts.rejected;
+    // Not when the report is what failed (a full disk): what it holds is then in doubt.
+    const report = reportPath === null || rejected === 0 || failure.message.includes(reportPath) ? '' : `; the ${groupDigits(rejected)} ${rejected === 1 ? 'record rejected before it is' : 'records rejected before it are'} in ${reportPath}`;
+    return new BargeError(failure.code, `${failure.message} (job ${this.jobId}: the ${groupDigits(this.batchesCommitted)} ${this.batchesCommitted === 1 ? 'batch' : 'batches'} committed before this, ${groupDigits(kept)} record${kept === 1 ? '' : 's'}, stay${report})`, {
       cause: failure.cause ?? failure, input: failure.input, line: failure.line, column: failure.column,
     });
   }

@@ -334,7 +334,7 @@ describe('the bad-input corpus', () => {
         if (kept === 0) expect(result.stderr).toBe(`barge: error: ${c.error}`);
         else {
           const escaped = c.error!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-          expect(result.stderr).toMatch(new RegExp(`^barge: error: ${escaped} \\(job [\\w-]+: the \\d+ batch(es)? committed before this, ${kept} records?, stay\\)$`));
+          expect(result.stderr).toMatch(new RegExp(`^barge: error: ${escaped} \\(job [\\w-]+: the \\d+ batch(es)? committed before this, ${kept.toLocaleString('en-US')} records?, stay\\)$`));
         }
         expectJobs(c, db, 'failed');
         return;

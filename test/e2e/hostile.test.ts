@@ -483,7 +483,7 @@ describe('database paths', () => {
     // Row mode: the disk fills after some batches; they stay, and the job resumes after them.
     expect(read(dir, 'full.rc').trim()).toBe('3');
     expect(read(dir, 'full.err').trimEnd()).toMatch(
-      /^barge: error: database "d\/x\.db": the disk is full; free space and resume it: barge import --resume fill \(job fill: the \d+ batches committed before this, \d+ records, stay\)$/,
+      /^barge: error: database "d\/x\.db": the disk is full; free space and resume it: barge import --resume fill \(job fill: the [\d,]+ batches committed before this, [\d,]+ records, stay; the 2 records rejected before it are in \S+\/report\.csv\)$/,
     );
     // Whole batches were committed before the disk filled: 500 records each, less the rejected ones.
     const committed = rows<{ n: number }>(path.join(dir, 'full/x.db'), 'SELECT count(*) AS n FROM "fill ""it"""')[0]!.n;
@@ -492,10 +492,10 @@ describe('database paths', () => {
     expect((committed + Math.floor(committed / 699)) % 500).toBe(0);
     // The message and the job say what the table holds: the batch whose commit failed is not
     // counted (it was: one batch, ~500 records, more than the table held).
-    const said = /the (\d+) batches committed before this, (\d+) records, stay/.exec(read(dir, 'full.err'))!;
-    expect(Number(said[2])).toBe(committed);
-    expect(Number(said[1])).toBe((committed + Math.floor(committed / 699)) / 500);
-    expect(rows(path.join(dir, 'full/x.db'), "SELECT batches_committed AS b, inserted FROM _barge_jobs WHERE id = 'fill'")[0]).toEqual({ b: Number(said[1]), inserted: committed });
+    const said = /the ([\d,]+) batches committed before this, ([\d,]+) records, stay/.exec(read(dir, 'full.err'))!;
+    expect(Number(said[2]!.replaceAll(',', ''))).toBe(committed);
+    expect(Number(said[1]!.replaceAll(',', ''))).toBe((committed + Math.floor(committed / 699)) / 500);
+    expect(rows(path.join(dir, 'full/x.db'), "SELECT batches_committed AS b, inserted FROM _barge_jobs WHERE id = 'fill'")[0]).toEqual({ b: Number(said[1]!.replaceAll(',', '')), inserted: committed });
     expect(read(dir, 'resume.rc').trim(), read(dir, 'resume.err')).toBe('1');
     const summary = JSON.parse(read(dir, 'resume.json'));
     expect(summary).toMatchObject({ status: 'partial', counts: { read: 20_000, rejected: 28 } });

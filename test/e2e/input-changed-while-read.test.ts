@@ -22,7 +22,7 @@ describe('an input truncated by another process while barge reads it', () => {
     const result = await child;
     expect(result.exitCode, String(result.stderr)).toBe(3);
     expect(String(result.stderr)).toMatch(
-      new RegExp(`^barge: error: input "in\\.csv" was cut short while it was read \\(it ended after \\d+ of its ${text.length} bytes\\): another process truncated or rewrote it; import it again once it is complete \\(job ${job.id}: the \\d+ batches committed before this, \\d+ records, stay\\)$`),
+      new RegExp(`^barge: error: input "in\\.csv" was cut short while it was read \\(it ended after \\d+ of its ${text.length} bytes\\): another process truncated or rewrote it; import it again once it is complete \\(job ${job.id}: the [\\d,]+ batches committed before this, [\\d,]+ records, stay\\)$`),
     );
     // Every row loaded is a whole line of the file as it was.
     const loaded = rows<{ id: number; name: string }>(path.join(dir, 'barge.db'), 'SELECT id, name FROM t');

@@ -260,11 +260,26 @@ describe('malformed input midway in row mode', () => {
     const result = await barge(dir, ['import', 'broken.csv', '--schema', 'numbered.schema.json', '--mode', 'row', '--job-id', 'j1']);
     expect(result.exitCode).toBe(2);
     expect(result.stderr.trim()).toBe(
-      'barge: error: broken.csv:2502, column "name": unterminated quoted field (CSV_QUOTE_NOT_CLOSED); check the quoting on that line (job j1: the 2 batches committed before this, 2000 records, stay)',
+      'barge: error: broken.csv:2502, column "name": unterminated quoted field (CSV_QUOTE_NOT_CLOSED); check the quoting on that line (job j1: the 2 batches committed before this, 2,000 records, stay)',
     );
     const db = path.join(dir, 'barge.db');
     expect(rows(db, 'SELECT count(*) AS n, max(id) AS hi FROM numbered')[0]).toEqual({ n: 2000, hi: 2000 });
     expect(rows(db, "SELECT status, batches_committed AS b FROM _barge_jobs WHERE id = 'j1'")[0]).toEqual({ status: 'failed', b: 2 });
+  });
+
+  it('with records rejected before it: the message names the report that holds them (it said nothing of them), in --json too', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'd.csv'), 'id,v\n1,1\n2,x\n3,3\n4,"oops\n');
+    fs.writeFileSync(path.join(dir, 'd.schema.json'), JSON.stringify({ table: 'd', columns: { id: { type: 'integer' }, v: { type: 'integer' } } }));
+    const report = path.join(fs.realpathSync(dir), 'd.errors.ndjson');
+    const message = `d.csv:5, column "v": unterminated quoted field (CSV_QUOTE_NOT_CLOSED); check the quoting on that line (job j2: the 3 batches committed before this, 2 records, stay; the 1 record rejected before it is in ${report})`;
+    const result = await barge(dir, ['import', 'd.csv', '--schema', 'd.schema.json', '--mode', 'row', '--batch-size', '1', '--job-id', 'j2']);
+    expect(result).toEqual({ exitCode: 2, stdout: '', stderr: `barge: error: ${message}` });
+    expect(fs.readFileSync(report, 'utf8')).toContain('"_barge_line":3');
+    fs.rmSync(path.join(dir, 'barge.db'));
+    fs.rmSync(report);
+    const json = await barge(dir, ['import', 'd.csv', '--schema', 'd.schema.json', '--mode', 'row', '--batch-size', '1', '--job-id', 'j2', '--json']);
+    expect(JSON.parse(json.stdout).error.message).toBe(message);
   });
 });
 

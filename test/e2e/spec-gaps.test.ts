@@ -138,7 +138,7 @@ describe('SPEC §10: a lock held past --busy-timeout in the middle of a job', ()
       expect(failed.exitCode, String(failed.stderr)).toBe(3);
       const kept = held.batches * 500;
       expect(failed.stderr).toBe(
-        `barge: error: database "barge.db" is locked by another process; wait for it to finish (or raise --busy-timeout) and resume it: barge import --resume ${running.id} (job ${running.id}: the ${held.batches} batches committed before this, ${kept} records, stay)`,
+        `barge: error: database "barge.db" is locked by another process; wait for it to finish (or raise --busy-timeout) and resume it: barge import --resume ${running.id} (job ${running.id}: the ${held.batches.toLocaleString('en-US')} batches committed before this, ${kept.toLocaleString('en-US')} records, stay)`,
       );
     } finally {
       holder.exec('ROLLBACK');
