@@ -257,7 +257,7 @@ describe('paths holding a newline are printed escaped: every message stays one l
     const validateLines = validated.stderr.split('\n');
     expect(validateLines).toHaveLength(5);
     expect(validateLines[0]).toBe('barge: validate in\\nput.ndjson against "t" (file schema): 1 invalid record');
-    expect(validateLines[4]).toBe(`  report: ${real}/v\\n.ndjson (fix the records, then import it)`);
+    expect(validateLines[4]).toBe(`  report: ${real}/v\\n.ndjson (fix these records in the input, then import the input)`);
 
     const exported = await barge(dir, ['export', '--table', 't', '--out', 'o\nut.csv']);
     expect(exported.exitCode).toBe(0);

@@ -146,7 +146,7 @@ describe('the human summary', () => {
     expect(bad[0]).toBe('barge: validate fixtures/bad/products-bad-price.csv against "products" (table schema): 1 invalid record');
     expect(bad.slice(3)).toEqual([
       '  fixtures/bad/products-bad-price.csv:line 7, column "price": expected a number >= 0, got "-3"',
-      `  report: ${path.join(real, 'v.ndjson')} (fix the records, then import it)`,
+      `  report: ${path.join(real, 'v.ndjson')} (fix these records in the input, then import the input)`,
     ]);
   });
 });

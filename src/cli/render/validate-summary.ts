@@ -40,7 +40,8 @@ export function printValidateSummary(stream: NodeJS.WritableStream, result: Vali
   for (const error of result.firstErrors) lines.push(`  ${oneLine(error)}`);
   const unshown = c.rejected - result.firstErrors.length;
   if (unshown > 0 && result.firstErrors.length > 0) lines.push(`  ... and ${plural(unshown, 'more invalid record')}${result.reportPath ? ' in the report' : ''}`);
-  if (result.reportPath) lines.push(`  report: ${oneLine(result.reportPath)} (fix the records, then import it)`);
+  // Not "import it": the report holds only the rejected records, and validate loaded none of the others.
+  if (result.reportPath) lines.push(`  report: ${oneLine(result.reportPath)} (fix these records in the input, then import the input)`);
   stream.write(lines.join('\n') + '\n');
 }
 
