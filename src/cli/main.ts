@@ -97,9 +97,21 @@ function refuseEmptyValues(command: Command): void {
   }
 }
 
+/**
+ * An argument that is not valid UTF-8 (a file name in latin1): Node reads each byte it cannot
+ * decode as U+FFFD, so the name barge saw was not the one given: an input that exists was "no
+ * such file", an --out or --table name was made with U+FFFD in it, exit 0.
+ */
+function refuseUndecodableArguments(argv: readonly string[]): void {
+  const bad = argv.slice(2).find((arg) => arg.includes('\uFFFD'));
+  if (bad === undefined) return;
+  throw new BargeError('usage', `the argument ${JSON.stringify(oneLine(bad))} is not valid UTF-8 (each byte barge could not read shows as \uFFFD): barge reads names as UTF-8; rename the file, or give the name in UTF-8`);
+}
+
 async function main(argv: string[]): Promise<number> {
   try {
     program.hook('preAction', (_, command) => refuseEmptyValues(command));
+    refuseUndecodableArguments(argv);
     // A signal while the modules loaded (bin/barge.js recorded it): nothing is started.
     throwIfInterrupted();
     parsedArgv = helpArgv(program, argv);

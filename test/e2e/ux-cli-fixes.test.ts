@@ -330,3 +330,17 @@ describe.skipIf(!hasScript)('the bar in a terminal', () => {
     expect(await run({ LANG: 'en_US.UTF-8' }, 'utf8.db')).toMatch(/^█{10,30} 100% \| 300,000 records \| /);
   });
 });
+
+describe('an argument that is not valid UTF-8 (a latin1 file name)', () => {
+  it('is refused, exit 2, naming it (an input that exists was "no such file"; --out and --table names were made with U+FFFD in them)', async () => {
+    const dir = workdir();
+    fs.writeFileSync(Buffer.concat([Buffer.from(`${dir}/mk`), Buffer.from([0xff]), Buffer.from('.csv')]), 'id\n1\n');
+    const run = (args: string) => execa('sh', ['-c', `node "$0" ${args}`, BIN], { cwd: dir, reject: false, env: { ...process.env, BARGE_DB: '', NO_COLOR: '1' } });
+    const message = 'barge: error: the argument "mk\uFFFD.csv" is not valid UTF-8 (each byte barge could not read shows as \uFFFD): barge reads names as UTF-8; rename the file, or give the name in UTF-8';
+    for (const args of [`import "$(printf 'mk\\377.csv')" --table mk`, `import ok.csv --table "$(printf 'mk\\377.csv')"`, `export --table t --out "$(printf 'mk\\377.csv')"`]) {
+      const result = await run(args);
+      expect({ exitCode: result.exitCode, stderr: result.stderr }, args).toEqual({ exitCode: 2, stderr: message });
+    }
+    expect(fs.readdirSync(dir).filter((name) => name !== 'fixtures')).toHaveLength(1);
+  });
+});
