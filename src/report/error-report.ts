@@ -439,16 +439,21 @@ function jsonContinuation(text: Buffer): { from: number; empty: boolean } | unde
  */
 function whyNot(cause: unknown, file: string, job: FailedJob | undefined): string {
   const { what, fix, instead } = problemOf(cause, file);
-  // A full disk is fixed in place whatever the job: its advice says how the job goes on.
-  if (job?.resumable || (cause as NodeJS.ErrnoException).code === 'ENOSPC') return `${what}; ${thenGoOn(fix, job)}`;
+  // A full disk is fixed in place whatever the job: its advice says how the job goes on. A
+  // problem with no fix in place cannot be resumed past.
+  if (fix !== undefined && (job?.resumable || (cause as NodeJS.ErrnoException).code === 'ENOSPC')) return `${what}; ${thenGoOn(fix, job)}`;
   return `${what}; ${instead}`;
 }
 
 /** A failure to write the report: what it is, the fix in place, and what to do instead. */
-function problemOf(cause: unknown, file: string): { what: string; fix: string; instead: string } {
+function problemOf(cause: unknown, file: string): { what: string; fix?: string; instead: string } {
   const dir = path.dirname(file);
   switch ((cause as NodeJS.ErrnoException).code) {
-    case 'ENOENT': return { what: `the directory ${dir} does not exist`, fix: 'create it', instead: 'create it or pass another --errors' };
+    case 'ENOENT':
+      // A directory that exists but where no file can be created (/proc, as root past the access
+      // check): it said the directory did not exist, and to create it.
+      if (fs.existsSync(dir)) return { what: `no file can be created in ${dir}`, instead: 'pass another --errors (a resume keeps the job\'s report path: load the rest under a new --job-id)' };
+      return { what: `the directory ${dir} does not exist`, fix: 'create it', instead: 'create it or pass another --errors' };
     case 'EACCES': case 'EPERM': return { what: 'permission denied', fix: 'fix the permissions', instead: 'pass another --errors' };
     case 'EISDIR': return { what: 'it is a directory', fix: 'move it away', instead: 'pass a file path to --errors' };
     case 'ENOTDIR': return { what: `${dir} is not a directory`, fix: 'make it one', instead: 'pass another --errors' };

@@ -142,6 +142,16 @@ describe('the error report is checked before anything is written', () => {
     expect(rows(db, 'SELECT * FROM t')).toEqual([{ id: 1, price: 2 }]);
   });
 
+  it.skipIf(process.platform !== 'linux' || process.getuid?.() !== 0)('an --errors in a directory where no file can be created (/proc, past root\'s access check): says so, not that the directory does not exist (skipped unless root)', async () => {
+    const dir = workdir();
+    await barge(dir, ['import', 'fixtures/makers.csv', '--schema', 'fixtures/makers.schema.json', '--quiet']);
+    const result = await barge(dir, ['import', 'fixtures/bad/products-bad-qty.csv', '--schema', 'fixtures/products.schema.json', '--mode', 'row', '--errors', '/proc/x.ndjson']);
+    expect(result).toMatchObject({
+      exitCode: 3,
+      stderr: 'barge: error: cannot write the error report "/proc/x.ndjson": no file can be created in /proc; pass another --errors (a resume keeps the job\'s report path: load the rest under a new --job-id)',
+    });
+  });
+
   it.skipIf(process.platform !== 'linux')('an --errors on a read-only file system: exit 2, nothing written (skipped without mount namespaces)', async (ctx) => {
     if (!namespaces) ctx.skip();
     const dir = openWorkdir();
