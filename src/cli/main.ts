@@ -47,7 +47,9 @@ Environment:
   BARGE_DEBUG=1               as --debug
   BARGE_PROGRESS_INTERVAL_MS  how often --progress prints a line without a
                               terminal, in milliseconds (default: 5000)
+  BARGE_WORKER=never          keep imports, validations and exports on one thread
   NO_COLOR                    honoured: barge prints no colour in any case
+  TERM=dumb                   progress as plain lines, not a redrawn bar
 
 Exit codes:
   0    every record accepted (or the job id already succeeded)

@@ -18,7 +18,7 @@ export interface CommonOptions {
 export function addCommonOptions(command: Command, { showsProgress = true }: { showsProgress?: boolean } = {}): Command {
   return command
     .addOption(new Option('--db <path>', 'the SQLite database').default(defaultDbPath(), '$BARGE_DB, else ./barge.db'))
-    .addOption(switchOption('--json', 'print one machine-readable JSON summary on stdout'))
+    .addOption(switchOption('--json', command.name() === 'export' ? 'print one machine-readable JSON summary on stdout (only with --out <file>: stdout carries the rows otherwise)' : 'print one machine-readable JSON summary on stdout'))
     .addOption(switchOption('--quiet', 'print nothing on stderr but errors'))
     .addOption(showsProgress ? progressOption() : switchOption('--progress', `accepted like every command's; ${command.name()} shows no progress`))
     .addOption(showsProgress ? noProgressOption() : switchOption('--no-progress', 'accepted like every command\'s'))

@@ -159,7 +159,9 @@ class ImportRun {
         const prepared = await prepareResume(this.db, { ...this.config, resume: previous.id });
         // Said once the resume is checked (below, with its report): a refused one only says why.
         const notUsed = optionsNotUsedOnResume(this.config, prepared.config);
-        resumeNotice = `job "${previous.id}" was ${previous.status}: resuming it after batch ${previous.checkpoint.batches}` +
+        // "had failed", "was interrupted", "was left running" (by a killed process; it read "was failed").
+        const was = previous.status === 'failed' ? 'had failed' : previous.status === 'running' ? 'was left running' : `was ${previous.status}`;
+        resumeNotice = `job "${previous.id}" ${was}: resuming it after batch ${previous.checkpoint.batches}` +
           (notUsed.length > 0 ? `, with its own options: not used ${notUsed.join(', ')}` : '');
         this.config = prepared.config;
         resumeFrom = prepared.job;

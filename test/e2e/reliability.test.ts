@@ -115,7 +115,7 @@ describe('a job left running', () => {
     expect(rows(db, "SELECT status FROM _barge_jobs WHERE id = 'nightly'")).toEqual([{ status: 'running' }]);
     const retry = await barge(dir, ['import', 'numbered.csv', '--schema', 'numbered.schema.json', '--mode', 'row', '--job-id', 'nightly', '--json']);
     expect(retry.exitCode, retry.stderr).toBe(0);
-    expect(retry.stderr).toMatch(/job "nightly" was running: resuming it after batch \d+/);
+    expect(retry.stderr).toMatch(/job "nightly" was left running: resuming it after batch \d+/);
     expect(JSON.parse(retry.stdout)).toMatchObject({ jobId: 'nightly', status: 'succeeded', counts: { read: N, inserted: N } });
     expectExactlyAllRecords(db);
   });

@@ -121,7 +121,7 @@ describe('--max-errors in batch/row mode: the job stopped before the end of its 
 
     const retry = await barge(dir, args);
     expect(retry.exitCode).toBe(1);
-    expect(retry.stderr).toContain('barge: job "nightly" was failed: resuming it after batch 2');
+    expect(retry.stderr).toContain('barge: job "nightly" had failed: resuming it after batch 2');
     expect(rows(db, 'SELECT id FROM acct ORDER BY id').map((r) => r.id)).toEqual([1, 3, 5, 6, 8, 9, 10]);
     expect(rows(db, "SELECT status, error FROM _barge_jobs WHERE id = 'nightly'")).toEqual([{ status: 'partial', error: null }]);
     expect(readNdjson(path.join(dir, 'h.errors.ndjson')).map((e) => e._barge_line)).toEqual([3, 5, 8]);

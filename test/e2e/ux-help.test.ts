@@ -96,10 +96,13 @@ describe('help', () => {
     expect(optionsIn(help, 'Options every command takes, after its name (barge stats --db x.db):').map((o) => o.flags)).toEqual(
       ['--db <path>', '--json', '--quiet', '--progress', '--no-progress', '--debug', '-h, --help'],
     );
-    for (const variable of ['BARGE_DB', 'BARGE_DEBUG=1', 'BARGE_PROGRESS_INTERVAL_MS', 'NO_COLOR']) expect(help).toContain(`\n  ${variable} `);
+    // BARGE_WORKER and TERM=dumb, which the README documents, were missing.
+    for (const variable of ['BARGE_DB', 'BARGE_DEBUG=1', 'BARGE_PROGRESS_INTERVAL_MS', 'BARGE_WORKER=never', 'NO_COLOR', 'TERM=dumb']) expect(help).toContain(`\n  ${variable} `);
+    // export's --json says it needs --out (SPEC §1), as its error does.
+    expect(optionsIn(helps.get('export')!, 'Options:').find((o) => o.flags === '--json')?.description).toContain('only with --out <file>');
     for (const code of ['0', '1', '2', '3', '130']) expect(help).toMatch(new RegExp(`\\n  ${code} +\\S`));
     // The environment variables are documented too.
-    for (const variable of ['BARGE_DB', 'BARGE_DEBUG', 'BARGE_PROGRESS_INTERVAL_MS', 'NO_COLOR']) expect(README).toContain(variable);
+    for (const variable of ['BARGE_DB', 'BARGE_DEBUG', 'BARGE_PROGRESS_INTERVAL_MS', 'BARGE_WORKER', 'NO_COLOR', 'TERM=dumb']) expect(README).toContain(variable);
   });
 
   it('the defaults shown are the ones applied', () => {
