@@ -317,7 +317,7 @@ describe('every command: SIGINT/SIGTERM exit 130 with one line and, under --json
     expect(result.exitCode).toBe(130);
     expect(String(result.stderr)).toBe('barge: error: schema infer interrupted; no schema was printed');
     expect(JSON.parse(String(result.stdout))).toEqual({
-      command: 'schema',
+      command: 'schema infer',
       error: { code: 'interrupted', message: 'schema infer interrupted; no schema was printed', input: null, line: null, column: null },
       exitCode: 130,
     });

@@ -13,7 +13,9 @@ export function errorJson(error: unknown, argv: readonly string[], exitCode: num
   const args = argv.slice(2, end < 0 ? undefined : end);
   if (!args.includes('--json')) return undefined;
   // The first of barge's command names among the arguments (an option's value may come first).
-  const command = args.find((arg) => commands.includes(arg));
+  const found = args.find((arg) => commands.includes(arg));
+  // `schema infer`, as its help and messages name it (it was "schema").
+  const command = found === 'schema' && args[args.indexOf(found) + 1] === 'infer' ? 'schema infer' : found;
   if (command === 'export') {
     const at = args.findIndex((arg) => arg === '--out' || arg.startsWith('--out='));
     const out = at < 0 ? undefined : args[at]!.startsWith('--out=') ? args[at]!.slice('--out='.length) : args[at + 1];
