@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { Command, Option } from 'commander';
 import { oneLine } from '../one-line.js';
 import { shellWord } from '../shell-word.js';
@@ -60,6 +61,10 @@ function reword(what: string, command: Command, argv: readonly string[]): Reword
   // `barge --db x.db stats`: an option of the command, put before its name.
   const unknown = /^unknown option '(.+?)'/.exec(what);
   if (unknown && command.parent === null) return optionBeforeCommand(unknown[1]!, command, argv);
+  // `barge import -x.csv`: a file whose name starts with "-" is read as an option.
+  if (unknown && command.registeredArguments.length > 0 && fs.existsSync(unknown[1]!)) {
+    return { what: `unknown option '${unknown[1]}'`, fix: `a file whose name starts with "-" goes after --: ${commandPath(command)} -- ${shellWord(unknown[1]!)} (or ./${shellWord(unknown[1]!)})` };
+  }
   return undefined;
 }
 

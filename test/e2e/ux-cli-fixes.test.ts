@@ -134,6 +134,14 @@ describe("commander's argument errors in barge's words: one line, exit 2", () =>
     });
   }
 
+  it('an input whose name starts with "-": says to put it after -- (it said only unknown option)', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, '-x.csv'), 'id\n1\n');
+    expectOneLine(await barge(dir, ['import', '-x.csv']), 2, `unknown option '-x.csv'; a file whose name starts with "-" goes after --: barge import -- -x.csv (or ./-x.csv)`);
+    expect((await barge(dir, ['import', '--quiet', '--', '-x.csv'])).exitCode).toBe(0);
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT id FROM "-x"')).toEqual([{ id: 1 }]);
+  });
+
   it('with --json: the error document carries the same words', async () => {
     const dir = workdir();
     const result = await barge(dir, ['import', 'fixtures/products.csv', '--mode', 'foo', '--json']);
