@@ -60,3 +60,15 @@ export function where(input: string, line?: number): string {
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * An input changed under the job (cut short while read, removed or replaced before its turn):
+ * `what` happened and the `fix` in place. Its message says to try again; an import words how
+ * its job goes on instead (resume it, or run it again), since a new import of a batch/row job's
+ * input would load its committed batches a second time.
+ */
+export class InputChanged extends BargeError {
+  constructor(readonly what: string, readonly fix: string, input: string) {
+    super('io', `${what}; ${fix} and try again`, { input });
+  }
+}

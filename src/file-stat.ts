@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 
 /** A file's stat (symlinks followed), or undefined when there is none. */
 export function statOrUndefined(path: string): fs.Stats | undefined {
@@ -28,5 +29,44 @@ export function writeProblem(path: string): string | undefined {
       default:
         return (error as Error).message;
     }
+  }
+}
+
+/**
+ * The path, then each path its symlinks lead to (at most 40 hops). A relative link is read from
+ * its directory as the system finds it: `via/l.csv -> ../nodir/x.csv` with `via` itself a link to
+ * `real/sub` leads to `real/nodir/x.csv` (taken from the path's text, it led to `./nodir/x.csv`,
+ * and an export wrote there).
+ */
+export function* linkChain(file: string): Generator<string> {
+  let current = file;
+  for (let hops = 0; hops < 40; hops++) {
+    yield current;
+    if (!lstatOrUndefined(current)?.isSymbolicLink()) return;
+    current = path.resolve(realpathOr(path.dirname(current)), fs.readlinkSync(current));
+  }
+  yield current;
+}
+
+/** The file a path names once its symlinks are followed (the path itself when it is none); it need not exist. */
+export function linkTarget(file: string): string {
+  let last = file;
+  for (const current of linkChain(file)) last = current;
+  return last;
+}
+
+function lstatOrUndefined(file: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function realpathOr(dir: string): string {
+  try {
+    return fs.realpathSync(dir);
+  } catch {
+    return dir;
   }
 }

@@ -6,11 +6,17 @@
  */
 export function shellWord(text: string): string {
   if (/^[\w./@%+=:,-]+$/.test(text)) return text;
-  // eslint-disable-next-line no-control-regex
-  if (!/[\u0000-\u001f\u007f]/.test(text)) return `'${text.replaceAll("'", "'\\''")}'`;
-  // eslint-disable-next-line no-control-regex
-  const escaped = text.replace(/[\\'\u0000-\u001f\u007f]/g, (c) => ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  if (!UNSEEN.test(text)) return `'${text.replaceAll("'", "'\\''")}'`;
+  // An invisible format character (U+200B) as its UTF-8 bytes: messages show it escaped
+  // (one-line.ts), and a word printed with it raw inside '…' could not be told or typed back.
+  const escaped = text.replace(UNSEEN_OR_QUOTE, (c) => ESCAPES[c] ?? [...Buffer.from(c, 'utf8')].map((byte) => `\\x${byte.toString(16).padStart(2, '0')}`).join(''));
   return `$'${escaped}'`;
 }
+
+/** Control characters, the Unicode line breaks and the invisible format characters (not U+200D, inside emoji). */
+// eslint-disable-next-line no-control-regex
+const UNSEEN = /[\u0000-\u001f\u007f\u0085\u2028\u2029]|(?!\u200d)\p{Cf}/u;
+// eslint-disable-next-line no-control-regex
+const UNSEEN_OR_QUOTE = /[\\'\u0000-\u001f\u007f\u0085\u2028\u2029]|(?!\u200d)\p{Cf}/gu;
 
 const ESCAPES: Record<string, string> = { '\\': '\\\\', "'": "\\'", '\n': '\\n', '\t': '\\t', '\r': '\\r' };

@@ -104,16 +104,27 @@ function refuseEmptyValues(command: Command): void {
  * decode as U+FFFD, so the name barge saw was not the one given: an input that exists was "no
  * such file", an --out or --table name was made with U+FFFD in it, exit 0.
  */
-function refuseUndecodableArguments(argv: readonly string[]): void {
-  const bad = argv.slice(2).find((arg) => arg.includes('\uFFFD'));
-  if (bad === undefined) return;
-  throw new BargeError('usage', `the argument ${JSON.stringify(oneLine(bad))} is not valid UTF-8 (each byte barge could not read shows as \uFFFD): barge reads names as UTF-8; rename the file, or give the name in UTF-8`);
+function refuseUndecodableNames(command: Command): void {
+  // Names of files and tables only: SQL (`--where "name LIKE '%\uFFFD%'"`) may hold U+FFFD itself.
+  const given: Array<[string, unknown]> = command.args.map((arg) => ['the argument', arg]);
+  for (const option of ['db', 'out', 'table', 'schema', 'errors']) {
+    const value = command.getOptionValue(option);
+    // --db's default comes from BARGE_DB, which Node decodes the same way.
+    const from = option === 'db' && command.getOptionValueSource(option) === 'default' ? 'BARGE_DB' : `--${option}`;
+    given.push([from, value]);
+  }
+  for (const [what, value] of given) {
+    if (typeof value !== 'string' || !value.includes('\uFFFD')) continue;
+    throw new BargeError('usage', `${what} ${JSON.stringify(oneLine(value))} is not valid UTF-8 (each byte barge could not read shows as \uFFFD): barge reads names as UTF-8; rename the file, or give the name in UTF-8`);
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
   try {
-    program.hook('preAction', (_, command) => refuseEmptyValues(command));
-    refuseUndecodableArguments(argv);
+    program.hook('preAction', (_, command) => {
+      refuseEmptyValues(command);
+      refuseUndecodableNames(command);
+    });
     // A signal while the modules loaded (bin/barge.js recorded it): nothing is started.
     throwIfInterrupted();
     parsedArgv = helpArgv(program, argv);

@@ -4,18 +4,10 @@ import { finished, pipeline } from 'node:stream/promises';
 import tty from 'node:tty';
 import zlib from 'node:zlib';
 import { BargeError, messageOf } from '../errors.js';
-import { statOrUndefined } from '../file-stat.js';
+import { linkChain, linkTarget, statOrUndefined } from '../file-stat.js';
 import { onAbruptExit } from '../exit-cleanups.js';
 
 /** Where an export's text goes: a file (written aside, renamed into place) or stdout. */
-function lstatOrUndefined(file: string): fs.Stats | undefined {
-  try {
-    return fs.lstatSync(file);
-  } catch {
-    return undefined;
-  }
-}
-
 export interface Sink {
   write(text: string | Uint8Array): Promise<void>;
   /** Everything written: the file is in place. */
@@ -256,20 +248,3 @@ export function fileSink(out: string, gzip: boolean): Sink {
   };
 }
 
-/** The path, then each path its symlinks lead to (at most 40 hops). */
-function* linkChain(file: string): Generator<string> {
-  let current = file;
-  for (let hops = 0; hops < 40; hops++) {
-    yield current;
-    if (!lstatOrUndefined(current)?.isSymbolicLink()) return;
-    current = path.resolve(path.dirname(current), fs.readlinkSync(current));
-  }
-  yield current;
-}
-
-/** The file a path names once its symlinks are followed (the path itself when it is none). */
-export function linkTarget(file: string): string {
-  let last = file;
-  for (const current of linkChain(file)) last = current;
-  return last;
-}

@@ -42,15 +42,15 @@ export function jobOwnerAlive(job: JobRecord): boolean {
   if (owner.pid === process.pid) return false;
   try {
     process.kill(owner.pid, 0);
-    if (typeof owner.started === 'string') {
-      const started = processStart(owner.pid);
-      if (started !== undefined && started !== owner.started) return false;
-    }
-    return true;
   } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    // EPERM: the process exists but belongs to someone else (whose start time is as readable).
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  if (typeof owner.started === 'string') {
+    const started = processStart(owner.pid);
+    if (started !== undefined && started !== owner.started) return false;
+  }
+  return true;
 }
 
 export function describeOwner(job: JobRecord): string {

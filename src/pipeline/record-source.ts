@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
-import { BargeError } from '../errors.js';
+import { BargeError, InputChanged } from '../errors.js';
 import { openInput, readRecords } from '../source/index.js';
 import { abandonInput } from '../source/open-input.js';
 import { FileSha256 } from './file-sha256.js';
@@ -84,7 +84,7 @@ function deferredInput(first: OpenedInput, options: SourceOptions): OpenedInput 
         now = undefined;
       }
       if (now === undefined || identityOf(now) !== seen) {
-        throw new BargeError('io', `input "${name}" was ${now === undefined ? 'removed' : 'changed'} after the job started, before its turn to be read`, { input: name });
+        throw new InputChanged(`input "${name}" was ${now === undefined ? 'removed' : 'changed'} after the job started, before its turn to be read`, 'put it back as it was', name);
       }
       const input = await openInput(path, { ...options, format });
       opened = input;

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { BargeError } from '../errors.js';
+import { BargeError, InputChanged } from '../errors.js';
 import { compileValidator, createTableStatements, saveSchema, quoteIdent } from '../schema/index.js';
 import type { Validator } from '../schema/index.js';
 import { isEffectivelyRequired } from '../schema/zod-schema.js';
@@ -11,7 +11,7 @@ import {
   checkpointWriter, finishJob, getJob, setJobInputs,
   type JobCheckpoint, type JobCounts, type JobRecord, type JobStatus,
 } from '../store/jobs.js';
-import { openDatabase, tableExists, translateSqliteError, type Db, type FailedJob } from '../store/open-database.js';
+import { openDatabase, tableExists, thenGoOn, translateSqliteError, asDatabaseError, type Db, type FailedJob } from '../store/open-database.js';
 import { ErrorReport } from '../report/error-report.js';
 import { describeError, reportEntry } from '../report/report-entry.js';
 import { addToBatch, newBatch, refsOf, rollBackWhole, type GatheredBatch, type Rejection } from './batch-outcome.js';
@@ -54,7 +54,10 @@ export async function runImport(config: ImportConfig, events: ImportEvents = {},
     // A dry run into a database that did not exist leaves none (its work was rolled back).
     discard = fresh && config.dryRun && isEmpty(db);
     return result;
-  } catch (error) {
+  } catch (caught) {
+    // SQLite's failures outside a batch (the job history read for --job-id or --resume, say, from
+    // a damaged database) named with the database, not "an unexpected failure".
+    const error = asDatabaseError(caught, config.dbPath);
     // A usage error leaves nothing behind: not even the empty database file this run created.
     discard = fresh && error instanceof BargeError && ['usage', 'schema', 'input', 'interrupted'].includes(error.code) && isEmpty(db);
     throw error;
@@ -683,7 +686,11 @@ class ImportRun {
    * A batch/row job that fails midway keeps the batches it committed (SPEC §4):
    * the one-line error says so, since exit 2 or 3 alone would not tell.
    */
-  private sayWhatStays(failure: unknown, rolledBack: boolean): unknown {
+  private sayWhatStays(caught: unknown, rolledBack: boolean): unknown {
+    // How the job goes on after its input changed: resumed once the file is back, or run again.
+    const failure = caught instanceof InputChanged
+      ? new BargeError(caught.code, `${caught.what}; ${thenGoOn(caught.fix, this.failedJob)}`, { cause: caught, input: caught.input })
+      : caught;
     if (!(failure instanceof BargeError) || failure instanceof DatabaseGone || rolledBack || this.config.dryRun || this.batchesCommitted === 0) return failure;
     const kept = this.counts.inserted + this.counts.updated + this.counts.ignored;
     // The records rejected before the stop are in the report: named, since once the input is fixed

@@ -20,6 +20,8 @@ export interface SerializedError {
   line?: number;
   column?: string;
   stack?: string;
+  /** An InputChanged's parts, so the import words how its job goes on. */
+  changed?: { what: string; fix: string };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import { BargeError, type BargeErrorCode } from '../errors.js';
+import { BargeError, InputChanged, type BargeErrorCode } from '../errors.js';
 import type { SourceRecord } from '../source/types.js';
 import type { RecordRef, ValidatedChunk, ValidatedSource } from './validated-source.js';
 import { unpackChunk, type PackedChunk } from './packed-chunk.js';
@@ -163,9 +163,11 @@ export class WorkerSource implements ValidatedSource {
 }
 
 function revive(error: SerializedError): Error {
-  const revived = error.barge
-    ? new BargeError(error.code as BargeErrorCode, error.message, { input: error.input, line: error.line, column: error.column })
-    : new Error(error.message);
+  const revived = error.changed !== undefined
+    ? new InputChanged(error.changed.what, error.changed.fix, error.input ?? '')
+    : error.barge
+      ? new BargeError(error.code as BargeErrorCode, error.message, { input: error.input, line: error.line, column: error.column })
+      : new Error(error.message);
   if (error.stack) revived.stack = error.stack;
   return revived;
 }

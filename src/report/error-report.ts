@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { linkTarget } from '../file-stat.js';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { BargeError } from '../errors.js';
@@ -447,7 +448,8 @@ function whyNot(cause: unknown, file: string, job: FailedJob | undefined): strin
 
 /** A failure to write the report: what it is, the fix in place, and what to do instead. */
 function problemOf(cause: unknown, file: string): { what: string; fix?: string; instead: string } {
-  const dir = path.dirname(file);
+  // Through a symlink, the directory the file would be created in is its target's.
+  const dir = path.dirname(linkTarget(file));
   switch ((cause as NodeJS.ErrnoException).code) {
     case 'ENOENT':
       // A directory that exists but where no file can be created (/proc, as root past the access

@@ -3,7 +3,7 @@ import { createReadStream, fstatSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { BargeError } from '../errors.js';
+import { BargeError, InputChanged } from '../errors.js';
 import { normalizeEncoding } from './decode-text.js';
 import type { InputFormat, OpenedInput, SourceOptions } from './types.js';
 
@@ -80,10 +80,10 @@ export async function openReadable(
     // A file that ends before the size it had when opened was cut short while read, by another
     // process: its last record as read (cut mid-line) loaded as if whole, exit 0.
     if (meta.size !== undefined && bytesRead < meta.size) {
-      throw new BargeError(
-        'io',
-        `input "${name}" was cut short while it was read (it ended after ${bytesRead} of its ${meta.size} bytes): another process truncated or rewrote it; import it again once it is complete`,
-        { input: name },
+      throw new InputChanged(
+        `input "${name}" was cut short while it was read (it ended after ${bytesRead} of its ${meta.size} bytes): another process truncated or rewrote it`,
+        'put the complete file back',
+        name,
       );
     }
     sha256 = hash?.digest('hex');

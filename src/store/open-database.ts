@@ -344,6 +344,15 @@ export function translateSqliteError(error: unknown, what: string, job?: FailedJ
 }
 
 /**
+ * `error` named with the database when it is SQLite's (a damaged database was "an unexpected
+ * failure"); any other error as it is.
+ */
+export function asDatabaseError(error: unknown, dbPath: string): unknown {
+  const code = (error as { code?: unknown }).code;
+  return !(error instanceof BargeError) && typeof code === 'string' && code.startsWith('SQLITE') ? translateSqliteError(error, `database "${dbPath}"`) : error;
+}
+
+/**
  * A database whose pages contradict themselves (SQLITE_CORRUPT, or rows read out of order):
  * what SQLite said and how to look. `what` is `database "x.db"`.
  */

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { barge, workdir } from '../helpers/cli.js';
 import { bargeWithin } from '../helpers/process-waits.js';
@@ -82,6 +83,18 @@ describe('export: --out ending in "/" names a directory', () => {
     expect(fs.existsSync(path.join(dir, 'nodir'))).toBe(false);
   });
 
+  it('a relative symlink reached through a symlinked directory is followed from where it really is (it was refused, or written elsewhere with exit 0)', async () => {
+    const dir = await withTable();
+    fs.mkdirSync(path.join(dir, 'real', 'sub'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'real', 'nodir'));
+    fs.symlinkSync(path.join('real', 'sub'), path.join(dir, 'via'));
+    fs.symlinkSync(path.join('..', 'nodir', 'x.csv'), path.join(dir, 'real', 'sub', 'l.csv'));
+    const result = await barge(dir, ['export', '--table', 't', '--out', 'via/l.csv', '--quiet']);
+    expect(result, result.stderr).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(fs.readFileSync(path.join(dir, 'real', 'nodir', 'x.csv'), 'utf8')).toBe('id,n\n1,5\n2,7\n');
+    expect(fs.existsSync(path.join(dir, 'nodir'))).toBe(false);
+  });
+
   it('an existing directory with a trailing "/" keeps its message', async () => {
     const dir = await withTable();
     fs.mkdirSync(path.join(dir, 'outdir'));
@@ -145,5 +158,28 @@ describe('export from a damaged database', () => {
       }
     }
     expect(leftBehind(dir)).toEqual(['m.csv']);
+  });
+});
+
+describe('a damaged job history', () => {
+  it('jobs <id>, import --job-id and --resume say the database is damaged (they were "unexpected failures")', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'one.csv'), 'id\n1\n');
+    expect((await barge(dir, ['import', 'one.csv', '--table', 't', '--quiet'])).exitCode).toBe(0);
+    const file = path.join(dir, 'barge.db');
+    const db = new Database(file);
+    db.exec("WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 3000) INSERT INTO _barge_jobs (id, command, inputs, table_name, mode, options, status, started_at) SELECT 'j' || i, 'x', '[]', 't', 'atomic', '{}', 'succeeded', '2020' FROM c");
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    const leaves = (db.prepare("SELECT pageno FROM dbstat WHERE name = '_barge_jobs' AND pagetype = 'leaf'").pluck().all() as number[]).slice(5);
+    db.close();
+    const bytes = fs.readFileSync(file);
+    for (const page of leaves) bytes.fill(0xff, (page - 1) * pageSize, page * pageSize);
+    fs.writeFileSync(file, bytes);
+    const damaged = /^barge: error: database "barge\.db" is damaged \(database disk image is malformed\); see what is wrong with: sqlite3 barge\.db "PRAGMA integrity_check", and restore it from a backup or recover it \(sqlite3's \.recover\)$/;
+    for (const args of [['jobs', 'j2999'], ['jobs'], ['import', 'one.csv', '--table', 't', '--job-id', 'j2999'], ['import', '--resume', 'j2999']]) {
+      const result = await barge(dir, args);
+      expect(result.exitCode, args.join(' ')).toBe(3);
+      expect(result.stderr, args.join(' ')).toMatch(damaged);
+    }
   });
 });

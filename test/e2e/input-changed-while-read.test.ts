@@ -22,12 +22,17 @@ describe('an input truncated by another process while barge reads it', () => {
     const result = await child;
     expect(result.exitCode, String(result.stderr)).toBe(3);
     expect(String(result.stderr)).toMatch(
-      new RegExp(`^barge: error: input "in\\.csv" was cut short while it was read \\(it ended after \\d+ of its ${text.length} bytes\\): another process truncated or rewrote it; import it again once it is complete \\(job ${job.id}: the [\\d,]+ batches committed before this, [\\d,]+ records, stay\\)$`),
+      new RegExp(`^barge: error: input "in\\.csv" was cut short while it was read \\(it ended after \\d+ of its ${text.length} bytes\\): another process truncated or rewrote it; put the complete file back and resume it: barge import --resume ${job.id} \\(job ${job.id}: the [\\d,]+ batches committed before this, [\\d,]+ records, stay\\)$`),
     );
     // Every row loaded is a whole line of the file as it was.
     const loaded = rows<{ id: number; name: string }>(path.join(dir, 'barge.db'), 'SELECT id, name FROM t');
     expect(loaded.length).toBeGreaterThan(0);
     for (const row of loaded) expect(row.name).toBe(`n${row.id}`);
     expect(rows(path.join(dir, 'barge.db'), 'SELECT status FROM _barge_jobs')).toEqual([{ status: 'failed' }]);
+    // As the message says: the complete file back, and the job resumed: every record once.
+    fs.writeFileSync(file, text);
+    const resumed = await execa('node', [BIN, 'import', '--resume', job.id, '--quiet'], { cwd: dir, reject: false, stdin: 'ignore', env: { ...process.env, BARGE_DB: '' } });
+    expect(resumed.exitCode, String(resumed.stderr)).toBe(0);
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT count(*) AS n, count(DISTINCT id) AS d FROM t')).toEqual([{ n: 1_000_000, d: 1_000_000 }]);
   });
 });

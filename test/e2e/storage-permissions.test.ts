@@ -152,6 +152,20 @@ describe('the error report is checked before anything is written', () => {
     });
   });
 
+  it('an --errors that is a symlink into a missing directory: says that directory does not exist, and to resume once made (it said no file could be created in the link\'s own)', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'f.csv'), 'id,v\n1,1\n2,2\n3,x\n');
+    fs.writeFileSync(path.join(dir, 'd.json'), JSON.stringify({ table: 'd', columns: { id: { type: 'integer' }, v: { type: 'integer' } } }));
+    fs.symlinkSync(path.join('nodir', 'x.ndjson'), path.join(dir, 'dl.ndjson'));
+    const result = await barge(dir, ['import', 'f.csv', '--schema', 'd.json', '--mode', 'row', '--batch-size', '2', '--errors', 'dl.ndjson', '--job-id', 'dl']);
+    expect(result.exitCode, result.stderr).toBe(3);
+    expect(result.stderr).toBe(`barge: error: cannot write the error report "${path.join(fs.realpathSync(dir), 'dl.ndjson')}": the directory ${path.join(fs.realpathSync(dir), 'nodir')} does not exist; create it and resume it: barge import --resume dl (job dl: the 1 batch committed before this, 2 records, stay)`);
+    fs.mkdirSync(path.join(dir, 'nodir'));
+    const resumed = await barge(dir, ['import', '--resume', 'dl']);
+    expect(resumed.exitCode, resumed.stderr).toBe(1);
+    expect(fs.readFileSync(path.join(dir, 'nodir', 'x.ndjson'), 'utf8')).toContain('"_barge_line":4');
+  });
+
   it.skipIf(process.platform !== 'linux')('an --errors on a read-only file system: exit 2, nothing written (skipped without mount namespaces)', async (ctx) => {
     if (!namespaces) ctx.skip();
     const dir = openWorkdir();

@@ -340,15 +340,25 @@ describe.skipIf(!hasScript)('the bar in a terminal', () => {
 });
 
 describe('an argument that is not valid UTF-8 (a latin1 file name)', () => {
-  it('is refused, exit 2, naming it (an input that exists was "no such file"; --out and --table names were made with U+FFFD in them)', async () => {
+  it('is refused, exit 2, naming it (an input that exists was "no such file"; --out, --table and BARGE_DB names were made with U+FFFD in them); SQL may hold U+FFFD', async () => {
     const dir = workdir();
     fs.writeFileSync(Buffer.concat([Buffer.from(`${dir}/mk`), Buffer.from([0xff]), Buffer.from('.csv')]), 'id\n1\n');
     const run = (args: string) => execa('sh', ['-c', `node "$0" ${args}`, BIN], { cwd: dir, reject: false, env: { ...process.env, BARGE_DB: '', NO_COLOR: '1' } });
-    const message = 'barge: error: the argument "mk\uFFFD.csv" is not valid UTF-8 (each byte barge could not read shows as \uFFFD): barge reads names as UTF-8; rename the file, or give the name in UTF-8';
-    for (const args of [`import "$(printf 'mk\\377.csv')" --table mk`, `import ok.csv --table "$(printf 'mk\\377.csv')"`, `export --table t --out "$(printf 'mk\\377.csv')"`]) {
+    const refused = (what: string) => `barge: error: ${what} "mk\uFFFD.csv" is not valid UTF-8 (each byte barge could not read shows as \uFFFD): barge reads names as UTF-8; rename the file, or give the name in UTF-8`;
+    for (const [args, what] of [
+      [`import "$(printf 'mk\\377.csv')" --table mk`, 'the argument'],
+      [`import ok.csv --table "$(printf 'mk\\377.csv')"`, '--table'],
+      [`export --table t --out "$(printf 'mk\\377.csv')"`, '--out'],
+    ] as const) {
       const result = await run(args);
-      expect({ exitCode: result.exitCode, stderr: result.stderr }, args).toEqual({ exitCode: 2, stderr: message });
+      expect({ exitCode: result.exitCode, stderr: result.stderr }, args).toEqual({ exitCode: 2, stderr: refused(what) });
     }
+    const env = await execa('sh', ['-c', `BARGE_DB="$(printf 'mk\\377.csv')" node "$0" stats`, BIN], { cwd: dir, reject: false, env: { ...process.env, NO_COLOR: '1' } });
+    expect({ exitCode: env.exitCode, stderr: env.stderr }).toEqual({ exitCode: 2, stderr: refused('BARGE_DB') });
     expect(fs.readdirSync(dir).filter((name) => name !== 'fixtures')).toHaveLength(1);
+    // SQL is not a name: U+FFFD in it is a character like any other.
+    fs.writeFileSync(path.join(dir, 'a.csv'), 'id,name\n1,caf\uFFFD\n2,cafe\n');
+    expect((await barge(dir, ['import', 'a.csv', '--table', 't', '--quiet'])).exitCode).toBe(0);
+    expect(await barge(dir, ['export', '--table', 't', '--where', "name LIKE '%\uFFFD%'", '--quiet'])).toMatchObject({ exitCode: 0, stdout: 'id,name\n1,caf\uFFFD' });
   });
 });

@@ -210,7 +210,7 @@ describe('openInput', () => {
     expect(error).toBeInstanceOf(BargeError);
     expect((error as BargeError).code).toBe('io');
     expect((error as Error).message).toBe(
-      'input "in.csv" was cut short while it was read (it ended after 15 of its 4000 bytes): another process truncated or rewrote it; import it again once it is complete',
+      'input "in.csv" was cut short while it was read (it ended after 15 of its 4000 bytes): another process truncated or rewrote it; put the complete file back and try again',
     );
     // Read to its size, or past it (appended meanwhile), it is whole.
     for (const size of [15, 10]) {

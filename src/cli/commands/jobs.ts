@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { BargeError } from '../../errors.js';
 import { getJob, JOB_STATUSES, listJobs, type JobStatus } from '../../store/jobs.js';
+import type { Db } from '../../store/open-database.js';
 import { addBusyTimeout, addCommonOptions, integerFlag, valueOption, type CommonOptions } from '../options.js';
 import type { CommandOutcome } from '../outcome.js';
 import { throwIfInterrupted } from '../signals.js';
@@ -34,25 +35,36 @@ async function jobsAction(id: string | undefined, flags: JobsFlags): Promise<Com
   const limit = integerFlag('--limit', flags.limit, 1, 1_000_000) ?? 20;
   const busyTimeoutMs = integerFlag('--busy-timeout', flags.busyTimeout, 0, 3_600_000)!;
   // Loaded here: better-sqlite3 is not needed to start the other commands.
-  const { openForReadingPatiently } = await import('../../store/open-for-reading-patiently.js');
+  const [{ openForReadingPatiently }, { asDatabaseError }] = await Promise.all([
+    import('../../store/open-for-reading-patiently.js'),
+    import('../../store/open-database.js'),
+  ]);
   throwIfInterrupted();
   const db = await openForReadingPatiently(flags.db, busyTimeoutMs, () => throwIfInterrupted(INTERRUPTED));
   try {
-    if (id !== undefined) {
-      const job = getJob(db, id);
-      if (job === undefined) throw new BargeError('usage', `no job ${JSON.stringify(id)} in ${oneLine(flags.db)}; list jobs with: barge jobs`);
-      throwIfInterrupted(INTERRUPTED);
-      process.stdout.write(flags.json ? JSON.stringify(jobJson(job)) + '\n' : jobDetail(job));
-      return { exitCode: 0 };
-    }
-    const jobs = listJobs(db, { limit, status: flags.status });
-    // Its queries are synchronous: a signal meanwhile is seen now, and wins over the output.
-    throwIfInterrupted(INTERRUPTED);
-    if (flags.json) process.stdout.write(JSON.stringify(jobs.map(jobJson)) + '\n');
-    else if (jobs.length === 0) process.stdout.write(flags.status ? `no ${flags.status} jobs in ${oneLine(flags.db)}\n` : `no jobs yet in ${oneLine(flags.db)}\n`);
-    else process.stdout.write(jobsTable(jobs));
+    return listOrShow(db, id, limit, flags);
+  } catch (error) {
+    // SQLite's failures named with the database (a damaged one was an "unexpected failure").
+    throw asDatabaseError(error, flags.db);
   } finally {
     db.close();
   }
+}
+
+/** The job `id` in full, or the list; throws as the command does. */
+function listOrShow(db: Db, id: string | undefined, limit: number, flags: JobsFlags): CommandOutcome {
+  if (id !== undefined) {
+    const job = getJob(db, id);
+    if (job === undefined) throw new BargeError('usage', `no job ${JSON.stringify(id)} in ${oneLine(flags.db)}; list jobs with: barge jobs`);
+    throwIfInterrupted(INTERRUPTED);
+    process.stdout.write(flags.json ? JSON.stringify(jobJson(job)) + '\n' : jobDetail(job));
+    return { exitCode: 0 };
+  }
+  const jobs = listJobs(db, { limit, status: flags.status });
+  // Its queries are synchronous: a signal meanwhile is seen now, and wins over the output.
+  throwIfInterrupted(INTERRUPTED);
+  if (flags.json) process.stdout.write(JSON.stringify(jobs.map(jobJson)) + '\n');
+  else if (jobs.length === 0) process.stdout.write(flags.status ? `no ${flags.status} jobs in ${oneLine(flags.db)}\n` : `no jobs yet in ${oneLine(flags.db)}\n`);
+  else process.stdout.write(jobsTable(jobs));
   return { exitCode: 0 };
 }

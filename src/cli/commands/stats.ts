@@ -23,7 +23,7 @@ async function statsAction(flags: StatsFlags): Promise<CommandOutcome> {
   const busyTimeoutMs = integerFlag('--busy-timeout', flags.busyTimeout, 0, 3_600_000)!;
   // Loaded here, not at the top: every command's start would otherwise load better-sqlite3 and,
   // through the kept schemas, zod (~40 ms of `barge --version`).
-  const [{ openForReadingPatiently }, { collectStats }, { statsJson, statsReport }, { translateSqliteError }] = await Promise.all([
+  const [{ openForReadingPatiently }, { collectStats }, { statsJson, statsReport }, { asDatabaseError }] = await Promise.all([
     import('../../store/open-for-reading-patiently.js'),
     import('../../store/stats.js'),
     import('../render/stats-report.js'),
@@ -37,8 +37,7 @@ async function statsAction(flags: StatsFlags): Promise<CommandOutcome> {
       stats = collectStats(db, { table: flags.table, dbName: flags.db });
     } catch (error) {
       // SQLite's failures named with the database (a damaged one was an "unexpected failure").
-      const code = (error as { code?: unknown }).code;
-      throw typeof code === 'string' && code.startsWith('SQLITE') ? translateSqliteError(error, `database "${flags.db}"`) : error;
+      throw asDatabaseError(error, flags.db);
     }
     // Its queries are synchronous: a signal meanwhile is seen now, and wins over the output.
     throwIfInterrupted(INTERRUPTED);
