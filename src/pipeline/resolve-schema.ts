@@ -8,6 +8,7 @@ import type { SourceRecord } from '../source/types.js';
 import type { Db } from '../store/open-database.js';
 import { schemaKeyError } from '../schema/schema-file.js';
 import { describeReferenceProblem, foreignKeysOf, referenceProblem } from './table-checks.js';
+import { reportJobTable } from './report-job.js';
 
 export type SchemaOrigin = 'file' | 'table' | 'inferred';
 
@@ -96,8 +97,10 @@ export function schemaBeforeReading(
     // An existing table's lone integer key that is not the rowid (INT, BIGINT): NULL would go in.
     return { spec: db ? withTableKeyRule(db, spec) : spec, origin: 'file' };
   }
-  const table = options.table ?? tableNameFromInput(options.firstInput);
-  if (options.table === undefined) {
+  // A report fed back goes into its job's table, when that job is in the database.
+  const fromReport = options.table === undefined ? reportJobTable(db, options.firstInput) : undefined;
+  const table = options.table ?? fromReport ?? tableNameFromInput(options.firstInput);
+  if (options.table === undefined && fromReport === undefined) {
     // Named after the input's file: the fix is --table (the message named only the problem).
     const problem = nameProblem(table, 'table');
     if (problem !== undefined) throw new BargeError('usage', `${problem} (named after the input ${oneLine(options.firstInput)}); pass --table <name>`);

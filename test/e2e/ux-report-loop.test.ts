@@ -152,3 +152,25 @@ describe('reports of reports in two formats', () => {
     expect(fs.readFileSync(second, 'utf8')).toBe(kept);
   });
 });
+
+describe('a report fed back goes into its job\'s table', () => {
+  it.each(['ndjson', 'csv', 'json'])('its %s report, named after a dated input, loads into the table the job loaded (it made a new table "orders-2024-05-03" and took the unfixed records)', async (format) => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'orders-2024-05-03.csv'), 'id,qty\n1,5\n2,abc\n3,7\n');
+    fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify({ table: 'orders', primaryKey: ['id'], columns: { id: { type: 'integer' }, qty: { type: 'integer' } } }));
+    const report = `orders-2024-05-03.errors.${format}`;
+    const first = await barge(dir, ['import', 'orders-2024-05-03.csv', '--schema', 's.json', '--mode', 'row', '--errors', report]);
+    expect(first.exitCode, first.stderr).toBe(1);
+    // Fed back unfixed: rejected again by the orders table's own schema, and no new table.
+    const unfixed = await barge(dir, ['import', report, '--mode', 'row', '--errors', `again.${format}`]);
+    expect(unfixed.exitCode, unfixed.stderr).toBe(1);
+    expect(unfixed.stderr).toContain(`barge: import of ${report} into "orders": partial`);
+    // Fixed, it loads into orders.
+    const text = fs.readFileSync(path.join(dir, report), 'utf8');
+    fs.writeFileSync(path.join(dir, report), format === 'csv' ? text.replace(/,2,abc$/m, ',2,6') : text.replace('"qty":"abc"', '"qty":"6"'));
+    const fixed = await barge(dir, ['import', report, '--quiet']);
+    expect(fixed.exitCode, fixed.stderr).toBe(0);
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT id, qty FROM orders ORDER BY id')).toEqual([{ id: 1, qty: 5 }, { id: 2, qty: 6 }, { id: 3, qty: 7 }]);
+    expect(rows(path.join(dir, 'barge.db'), "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_barge%' ESCAPE '\\'")).toEqual([{ name: 'orders' }]);
+  });
+});

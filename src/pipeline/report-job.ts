@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import { CsvTokenizer } from '../source/csv-tokenizer.js';
+import { getJob } from '../store/jobs.js';
+import type { Db } from '../store/open-database.js';
+
+/** How much of a file is read to find the job its first report entry names. */
+const HEAD_BYTES = 64 * 1024;
+
+/**
+ * The table of the job whose report `file` is (its first entry's `_barge_job`), when that job is
+ * in `db`: a report fed back (`barge import orders-2024-05-03.errors.ndjson`) loads into the table
+ * its records were meant for. Named after the file, they went into a new table
+ * "orders-2024-05-03" (or "stdin"), whose schema, inferred from them, took them unfixed.
+ */
+export function reportJobTable(db: Db | undefined, file: string): string | undefined {
+  if (db === undefined || file === '-') return undefined;
+  const id = reportJobId(file);
+  return id === undefined ? undefined : getJob(db, id)?.table;
+}
+
+/** The `_barge_job` of a report's first entry (NDJSON, JSON or CSV), read from the file's head. */
+export function reportJobId(file: string): string | undefined {
+  const head = readHead(file);
+  if (head === undefined || !head.includes('_barge_job')) return undefined;
+  const json = /"_barge_job"\s*:\s*("(?:[^"\\]|\\.)*")/.exec(head);
+  if (json !== null) {
+    try {
+      const id = JSON.parse(json[1]!) as unknown;
+      return typeof id === 'string' && id !== '' ? id : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  // A CSV report: its header, then its first entry.
+  const records: string[][] = [];
+  try {
+    new CsvTokenizer({ delimiter: ',', quote: '"', maxRecordChars: HEAD_BYTES }).push(head, (fields) => {
+      records.push(fields);
+    });
+  } catch {
+    return undefined;
+  }
+  const [header, first] = records;
+  const at = header?.indexOf('_barge_job') ?? -1;
+  const id = at >= 0 ? first?.[at] : undefined;
+  return id === undefined || id === '' ? undefined : id;
+}
+
+function readHead(file: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const head = Buffer.alloc(HEAD_BYTES);
+    const bytes = fs.readSync(fd, head, 0, head.length, 0);
+    return head.subarray(0, bytes).toString('utf8');
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
