@@ -41,7 +41,8 @@ export async function prepareResume(db: Db, config: ImportConfig): Promise<{ con
       throw new BargeError('usage', `cannot resume job "${id}": input "${path}" is gone`);
     }
     if (size !== input.size || (await checksumFile(path)) !== input.sha256) {
-      throw new BargeError('usage', `cannot resume job "${id}": input "${path}" changed since the job started (size or sha256 differ); run a new import instead`);
+      // Run again under its own --job-id, it was refused the same way each time (a cron retry's dead end).
+      throw new BargeError('usage', `cannot resume job "${id}": input "${path}" changed since the job started (size or sha256 differ); ${whatStays(job)}`);
     }
   }
   // Refused, not honoured: a resume works on the job's error report in place (cut back to its
@@ -82,10 +83,21 @@ function whatStays(job: JobRecord): string {
   const counts = job.checkpoint?.counts ?? job.counts;
   const loaded = counts.inserted + counts.updated;
   if (batches === 0) return `nothing of it was committed: run the import again under a new --job-id`;
-  return (
-    `its ${batches} committed batch${batches === 1 ? '' : 'es'} (${loaded} record${loaded === 1 ? '' : 's'} loaded) stay in "${job.table}": ` +
-    `load the rest under a new --job-id (with --on-conflict ignore, a table with a key skips the records already loaded)`
-  );
+  return `its ${batches} committed batch${batches === 1 ? '' : 'es'} (${loaded} record${loaded === 1 ? '' : 's'} loaded) stay in "${job.table}": ${howToLoadTheRest(job)}`;
+}
+
+/**
+ * A job's input loaded again whole under a new --job-id, with the job's own --on-conflict where
+ * it takes the records already loaded: an upsert's (update, replace) loads them again to the same
+ * values. `ignore` was the advice for every job, and for an upsert it skipped the records already
+ * in the table from an earlier night, so their new values were never loaded ("succeeded", exit 0).
+ */
+function howToLoadTheRest(job: JobRecord): string {
+  const onConflict = (job.options as { onConflict?: string }).onConflict ?? 'error';
+  if (onConflict === 'update' || onConflict === 'replace') {
+    return `load the input again, whole, under a new --job-id with --on-conflict ${onConflict} (the records already loaded are ${onConflict === 'update' ? 'updated' : 'replaced'} again, with the same values)`;
+  }
+  return 'load the input again, whole, under a new --job-id with --on-conflict ignore (a table with a key skips the records already loaded; one without a key would take them twice)';
 }
 
 /**

@@ -85,7 +85,7 @@ describe('import: every format lands the same rows', () => {
     const resumed = await barge(dir, ['import', '--resume', 'p1']);
     expect(resumed.exitCode).toBe(2);
     expect(resumed.stderr.trim()).toMatch(
-      /^barge: error: job "p1" read "\/dev\/fd\/\d+" as a stream \(a pipe\), which cannot be read again, so it cannot be resumed; its 2 committed batches \(2000 records loaded\) stay in "items": load the rest under a new --job-id \(with --on-conflict ignore, a table with a key skips the records already loaded\)$/,
+      /^barge: error: job "p1" read "\/dev\/fd\/\d+" as a stream \(a pipe\), which cannot be read again, so it cannot be resumed; its 2 committed batches \(2000 records loaded\) stay in "items": load the input again, whole, under a new --job-id with --on-conflict ignore \(a table with a key skips the records already loaded; one without a key would take them twice\)$/,
     );
   });
 
@@ -103,13 +103,32 @@ describe('import: every format lands the same rows', () => {
     const again = await barge(dir, ['import', '-', '--schema', 'items.schema.json', '--mode', 'row', '--job-id', 'sd'], { inputFile: path.join(dir, 'items.csv') });
     expect(again.exitCode).toBe(2);
     expect(again.stderr.trim().split('\n').at(-1)).toBe(
-      'barge: error: job "sd" read stdin, which cannot be read again, so it cannot be resumed; its 2 committed batches (2000 records loaded) stay in "items": load the rest under a new --job-id (with --on-conflict ignore, a table with a key skips the records already loaded)',
+      'barge: error: job "sd" read stdin, which cannot be read again, so it cannot be resumed; its 2 committed batches (2000 records loaded) stay in "items": load the input again, whole, under a new --job-id with --on-conflict ignore (a table with a key skips the records already loaded; one without a key would take them twice)',
     );
     // The advice works: the rest is loaded, the committed records are skipped.
     const rest = await barge(dir, ['import', '-', '--schema', 'items.schema.json', '--mode', 'row', '--job-id', 'sd-2', '--on-conflict', 'ignore', '--json'], { inputFile: path.join(dir, 'items.csv') });
     expect(rest.exitCode, rest.stderr).toBe(0);
     expect(JSON.parse(rest.stdout).counts).toMatchObject({ read: 20_000, inserted: 18_000, ignored: 2000 });
     expect(rows(path.join(dir, 'barge.db'), 'SELECT count(*) AS n FROM items')[0]).toEqual({ n: 20_000 });
+  });
+
+  it('an upsert stdin job that cannot be resumed: the advice keeps its --on-conflict update (ignore skipped the new values of rows loaded the night before, exit 0)', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'items.schema.json'), JSON.stringify({ table: 'items', primaryKey: ['id'], columns: { id: { type: 'integer', required: true }, qty: { type: 'integer' } } }));
+    const night = (qty: (i: number) => number) => ['id,qty', ...Array.from({ length: 5000 }, (_, i) => `${i + 1},${qty(i + 1)}`)].join('\n') + '\n';
+    fs.writeFileSync(path.join(dir, 'n1.csv'), night((i) => i));
+    fs.writeFileSync(path.join(dir, 'n2.csv'), night((i) => i + 100_000));
+    fs.writeFileSync(path.join(dir, 'cut.csv'), night((i) => i + 100_000).split('\n').slice(0, 2501).join('\n') + '\n2501,"unterminated\n');
+    expect((await barge(dir, ['import', 'n1.csv', '--schema', 'items.schema.json', '--quiet'])).exitCode).toBe(0);
+    const args = ['import', '-', '--schema', 'items.schema.json', '--mode', 'row', '--on-conflict', 'update'];
+    expect((await barge(dir, [...args, '--job-id', 'n2'], { inputFile: path.join(dir, 'cut.csv') })).exitCode).toBe(2);
+    const again = await barge(dir, [...args, '--job-id', 'n2'], { inputFile: path.join(dir, 'n2.csv') });
+    expect(again.stderr.trim().split('\n').at(-1)).toBe(
+      'barge: error: job "n2" read stdin, which cannot be read again, so it cannot be resumed; its 2 committed batches (2000 records loaded) stay in "items": load the input again, whole, under a new --job-id with --on-conflict update (the records already loaded are updated again, with the same values)',
+    );
+    // The advice works: every row has the second night's value.
+    expect((await barge(dir, [...args, '--job-id', 'n2-again', '--quiet'], { inputFile: path.join(dir, 'n2.csv') })).exitCode).toBe(0);
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT count(*) AS n, sum(qty < 100000) AS old FROM items')[0]).toEqual({ n: 5000, old: 0 });
   });
 
   it('reads gzip by extension, and by magic bytes under another name', async () => {
