@@ -291,6 +291,12 @@ class ImportRun {
       });
       this.saveCheckpoint = config.dryRun ? undefined : checkpointWriter(this.db);
       await this.load(source, totalBytes);
+      // Inputs of 0 bytes (not even a header) are more often a failed download than a reload of
+      // nothing: emptying the table for them (exit 0, nothing saying rows were deleted) wiped a
+      // seed table in CI. A file of just its header still empties it.
+      if (config.truncate && !this.interrupted && this.counts.read === 0 && source.bytesRead() === 0) {
+        throw new BargeError('input', `every input was empty (0 bytes), and --truncate would empty "${spec.table}" with nothing in its place: refused, nothing changed; to empty the table, import a file of just its header`);
+      }
       // An input with no records commits no batch: a reload of nothing still empties the table.
       // (Not when records were rejected: a reload that loaded nothing leaves the old rows.)
       if (!this.interrupted && this.pendingTruncate !== undefined && this.counts.rejected === 0) {

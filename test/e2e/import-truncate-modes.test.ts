@@ -53,6 +53,18 @@ describe('--truncate in batch and row mode empties the table with the first batc
     });
   }
 
+  it.each(['atomic', 'batch', 'row'])('%s: inputs of 0 bytes (not even a header) are refused, exit 2, the old rows kept (it emptied the table, exit 0: a failed download wiped a seed table)', async (mode) => {
+    const dir = workdir();
+    const db = await keepTable(dir);
+    fs.writeFileSync(path.join(dir, 'empty.csv'), '');
+    const message = 'barge: error: every input was empty (0 bytes), and --truncate would empty "keep" with nothing in its place: refused, nothing changed; to empty the table, import a file of just its header';
+    const file = await barge(dir, ['import', 'empty.csv', '--table', 'keep', '--db', 't.db', '--truncate', '--mode', mode]);
+    expect(file).toMatchObject({ exitCode: 2, stderr: message });
+    const stdin = await barge(dir, ['import', '-', '--table', 'keep', '--db', 't.db', '--truncate', '--mode', mode, '--format', 'csv'], { input: '' });
+    expect(stdin).toMatchObject({ exitCode: 2, stderr: message });
+    expect(keep(db)).toEqual(OLD);
+  });
+
   it('batch: a first batch rolled back does not empty the table; the next batch that loads rows does', async () => {
     const dir = workdir();
     const db = await keepTable(dir);
