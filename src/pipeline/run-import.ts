@@ -110,7 +110,7 @@ class ImportRun {
   private scope!: TransactionScope;
   private writer!: BatchWriter;
   private validator!: Validator;
-  private saveCheckpoint?: (id: string, checkpoint: JobCheckpoint, durationMs: number) => void;
+  private saveCheckpoint?: (id: string, checkpoint: JobCheckpoint, durationMs: number, reportPath: string | null) => void;
   private stoppedEarly?: string;
   private interrupted = false;
   /** --truncate (atomic): the other tables' foreign keys into the table, checked before COMMIT. */
@@ -520,7 +520,7 @@ class ImportRun {
     if (!this.saveCheckpoint || this.scope.outer) return;
     this.saveCheckpoint(this.jobId, {
       records: this.recordsConsumed, batches: this.batchNo, committed: this.batchesCommitted, counts: { ...this.counts }, reportBytes: this.report.size, culprits: this.culprits,
-    }, Date.now() - this.started + this.earlierRunsMs);
+    }, Date.now() - this.started + this.earlierRunsMs, this.report.entries > 0 || this.earlierRejected > 0 ? this.report.path : null);
   }
 
   /**

@@ -109,13 +109,15 @@ export function markJobRunning(db: Db, id: string, owner: unknown): void {
  * to this batch: a run killed (kill -9) records no finish, and the run that resumed it counted
  * only its own time (a job of 400,000 records "took" 0.8 s, at twice its real rate).
  */
-export function checkpointWriter(db: Db): (id: string, checkpoint: JobCheckpoint, durationMs: number) => void {
+export function checkpointWriter(db: Db): (id: string, checkpoint: JobCheckpoint, durationMs: number, reportPath: string | null) => void {
+  // The report's path once it holds an entry: a killed job's rejected records had no report in
+  // its record (SPEC §5: "kept in the job record"), only under its options.
   const statement = db.prepare(
-    `UPDATE _barge_jobs SET checkpoint = ?, batches_committed = ?, read_count = ?, inserted = ?, updated = ?, ignored = ?, rejected = ?, duration_ms = ? WHERE id = ?`,
+    `UPDATE _barge_jobs SET checkpoint = ?, batches_committed = ?, read_count = ?, inserted = ?, updated = ?, ignored = ?, rejected = ?, duration_ms = ?, report_path = COALESCE(?, report_path) WHERE id = ?`,
   );
-  return (id, checkpoint, durationMs) => {
+  return (id, checkpoint, durationMs, reportPath) => {
     const c = checkpoint.counts;
-    statement.run(JSON.stringify(checkpoint), checkpoint.committed ?? checkpoint.batches, c.read, c.inserted, c.updated, c.ignored, c.rejected, durationMs, id);
+    statement.run(JSON.stringify(checkpoint), checkpoint.committed ?? checkpoint.batches, c.read, c.inserted, c.updated, c.ignored, c.rejected, durationMs, reportPath, id);
   };
 }
 

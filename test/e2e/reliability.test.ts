@@ -90,6 +90,22 @@ describe('kill -9 and --resume', () => {
     });
   }
 
+  it('a killed job whose batches rejected records keeps its report path in its record (it showed none until the job finished)', async () => {
+    const dir = workdir();
+    const lines = ['id,q'];
+    for (let i = 1; i <= 200_000; i++) lines.push(`${i},${i % 100 === 0 ? 0 : 1}`);
+    fs.writeFileSync(path.join(dir, 'o.csv'), `${lines.join('\n')}\n`);
+    fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify({ table: 'o', columns: { id: { type: 'integer' }, q: { type: 'integer', min: 1 } } }));
+    const db = path.join(dir, 'barge.db');
+    const run = execa('node', [BIN, 'import', 'o.csv', '--schema', 's.json', '--mode', 'row', '--errors', 'rej.ndjson', '--job-id', 'k1'], { cwd: dir, reject: false, env: { ...process.env, BARGE_DB: '' } });
+    await waitForBatches(db, 5);
+    run.kill('SIGKILL');
+    await run;
+    const [job] = JSON.parse((await barge(dir, ['jobs', '--json'])).stdout) as Array<{ status: string; reportPath: string | null; counts: { rejected: number } }>;
+    expect(job).toMatchObject({ status: 'running', reportPath: path.join(fs.realpathSync(dir), 'rej.ndjson') });
+    expect(job!.counts.rejected).toBeGreaterThan(0);
+  });
+
   it('refuses to resume when the input changed', async () => {
     const dir = setup();
     const db = path.join(dir, 'barge.db');
