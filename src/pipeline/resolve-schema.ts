@@ -3,6 +3,7 @@ import path from 'node:path';
 import { BargeError } from '../errors.js';
 import { checkName, inferSchema, loadSchemaFile, nameProblem, schemaFromTable, withTableKeyRule } from '../schema/index.js';
 import { oneLine } from '../one-line.js';
+import { groupDigits } from '../group-digits.js';
 import type { SchemaSpec } from '../schema/types.js';
 import type { SourceRecord } from '../source/types.js';
 import type { Db } from '../store/open-database.js';
@@ -115,6 +116,30 @@ export function schemaBeforeReading(
  * Infers the schema from the first records (SPEC §3: --infer-rows). `remedy` ends the message
  * when there is nothing to infer from (`barge schema infer`, which makes the schema, has none).
  */
+/**
+ * The columns of an inferred `spec` that held no value in the samples it was inferred from: they
+ * were made text columns, which take a later number, boolean or object as text (a sparse column
+ * of a legacy table, empty in its first 1,000 rows, came back as text with no word said).
+ */
+export function columnsWithoutValues(spec: SchemaSpec, samples: SourceRecord[]): string[] {
+  const seen = new Set<string>();
+  for (const record of samples) {
+    if (record.parseError !== undefined) continue;
+    for (const [name, value] of Object.entries(record.data)) {
+      if (value === undefined || value === null || (record.text && value === '')) continue;
+      seen.add(name);
+    }
+  }
+  return Object.keys(spec.columns).filter((name) => !seen.has(name));
+}
+
+/** The warning for columnsWithoutValues(): which, and how to pin their types. */
+export function withoutValuesWarning(names: string[], samples: number, fix = 'write the schema out with barge schema infer, edit it, and pass --schema'): string {
+  const list = names.slice(0, 10).map((name) => JSON.stringify(name)).join(', ') + (names.length > 10 ? `, and ${names.length - 10} more` : '');
+  const these = names.length === 1 ? `column ${list} had no value` : `columns ${list} had no value`;
+  return `${these} in the ${samples === 1 ? 'record' : `${groupDigits(samples)} records`} the schema was inferred from (--infer-rows), so ${names.length === 1 ? 'it is a text column' : 'they are text columns'}, which take later numbers, booleans and JSON as text; to type ${names.length === 1 ? 'it' : 'them'}, ${fix}`;
+}
+
 export function schemaFromSamples(table: string, samples: SourceRecord[], remedy: string | null = 'pass --schema'): ResolvedSchema {
   const usable = samples.filter((record) => record.parseError === undefined);
   if (usable.length === 0) {

@@ -21,7 +21,7 @@ import { emptyCounts, type ImportConfig, type ImportEvents, type ImportResult } 
 import { optionsNotUsedOnResume, prepareResume } from './resume.js';
 import { describeInputs, openInputs, recordsOf } from './record-source.js';
 import { IdleChecksums } from './idle-checksums.js';
-import { schemaBeforeReading, schemaFromSamples, type ResolvedSchema } from './resolve-schema.js';
+import { columnsWithoutValues, schemaBeforeReading, schemaFromSamples, withoutValuesWarning, type ResolvedSchema } from './resolve-schema.js';
 import { TransactionScope } from './transaction-scope.js';
 import { newJobId } from './job-id.js';
 import { reportPathFor } from './report-path.js';
@@ -201,8 +201,13 @@ class ImportRun {
         if (next.done) break;
         for (const record of next.value) pending.push(record);
       }
-      resolved = schemaFromSamples(before.table, pending.slice(0, config.inferRows));
-      if (resolved.origin === 'inferred') this.inferredFrom = Math.min(config.inferRows, pending.length);
+      const sample = pending.slice(0, config.inferRows);
+      resolved = schemaFromSamples(before.table, sample);
+      if (resolved.origin === 'inferred') {
+        this.inferredFrom = Math.min(config.inferRows, pending.length);
+        const empty = columnsWithoutValues(resolved.spec, sample);
+        if (empty.length > 0) this.events.onWarning?.(withoutValuesWarning(empty, sample.length));
+      }
     }
     const spec = resolved.spec;
     const target = conflictTarget(spec);

@@ -13,7 +13,7 @@ import { InProcessSource } from './in-process-source.js';
 import { emptyCounts, type ImportConfig, type ImportEvents } from './import-config.js';
 import { newJobId } from './job-id.js';
 import { bytesReadOf, openInputs, recordsOf } from './record-source.js';
-import { schemaBeforeReading, schemaFromSamples } from './resolve-schema.js';
+import { columnsWithoutValues, schemaBeforeReading, schemaFromSamples, withoutValuesWarning } from './resolve-schema.js';
 import { checkTableMatchesSchema } from './table-checks.js';
 import { reportPathFor } from './report-path.js';
 import { planSplit, TailReader, type SplitPlan } from './validate-split.js';
@@ -120,7 +120,10 @@ async function validateRun(
       }
       for (const record of next.value) pending.push(record);
     }
-    ({ spec, origin } = schemaFromSamples(before.table, pending.slice(0, config.inferRows)));
+    const sample = pending.slice(0, config.inferRows);
+    ({ spec, origin } = schemaFromSamples(before.table, sample));
+    const empty = columnsWithoutValues(spec, sample);
+    if (empty.length > 0) events.onWarning?.(withoutValuesWarning(empty, sample.length));
   }
   const validator = compileValidator(spec);
   let tailStart: TailStart | undefined;

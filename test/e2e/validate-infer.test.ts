@@ -126,10 +126,37 @@ describe('an import whose schema was inferred', () => {
     const result = await barge(dir, ['import', 'sparse.ndjson', '--infer-rows', '5', '--db', 'sp.db', '--mode', 'row']);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('  sparse.ndjson:line 6, column "late": unexpected column "late"');
-    expect(result.stderr).toContain('\n  the schema was inferred from the first 5 records (--infer-rows); for records that do not fit it, write it out with barge schema infer, edit it, and pass --schema\n');
+    // The rows stay in the table made from it: a --schema changing a type there would be refused, so the advice says where to load instead.
+    expect(result.stderr).toContain('\n  the schema was inferred from the first 5 records (--infer-rows), and "sparse" was made with it; for records that do not fit it, write it out with barge schema infer, edit it, and import with --schema into a new table (--table), or into "sparse" once it is dropped\n');
+    // Atomic: rolled back, nothing made: --schema is the way.
+    const atomic = await barge(dir, ['import', 'sparse.ndjson', '--infer-rows', '5', '--db', 'at.db']);
+    expect(atomic.exitCode).toBe(1);
+    expect(atomic.stderr).toContain('\n  the schema was inferred from the first 5 records (--infer-rows); for records that do not fit it, write it out with barge schema infer, edit it, and pass --schema\n');
     // Into the table it made, no inference and no such line.
     const again = await barge(dir, ['import', 'sparse.ndjson', '--db', 'sp.db', '--table', 'sparse', '--mode', 'row', '--on-conflict', 'ignore']);
     expect(again.exitCode).toBe(1);
     expect(again.stderr).not.toContain('inferred');
+  });
+});
+
+describe('a column with no value in the inference sample', () => {
+  it('import, validate and schema infer say it became a text column and how to type it (a sparse REAL column came back as text, unsaid)', async () => {
+    const dir = workdir();
+    const lines = [];
+    for (let i = 1; i <= 30; i++) lines.push(JSON.stringify({ id: i, amt: i > 10 ? i * 1.5 : null, flag: i > 10 ? i % 2 === 0 : null, note: 'x' }));
+    fs.writeFileSync(path.join(dir, 'n.ndjson'), lines.join('\n') + '\n');
+    const warning = 'barge: columns "amt", "flag" had no value in the 10 records the schema was inferred from (--infer-rows), so they are text columns, which take later numbers, booleans and JSON as text; to type them, ';
+    const imported = await barge(dir, ['import', 'n.ndjson', '--infer-rows', '10']);
+    expect(imported.exitCode).toBe(0);
+    expect(imported.stderr.split('\n')[0]).toBe(`${warning}write the schema out with barge schema infer, edit it, and pass --schema`);
+    const validated = await barge(dir, ['validate', 'n.ndjson', '--infer-rows', '10', '--db', 'none.db']);
+    expect(validated.stderr).toContain(`${warning}write the schema out with barge schema infer, edit it, and pass --schema`);
+    const inferred = await barge(dir, ['schema', 'infer', 'n.ndjson', '--infer-rows', '10']);
+    expect(inferred.exitCode).toBe(0);
+    expect(inferred.stderr).toBe(`${warning}edit their "type" in this schema, then pass it with --schema`);
+    expect(JSON.parse(inferred.stdout).columns).toMatchObject({ amt: { type: 'string' }, flag: { type: 'string' }, note: { type: 'string' } });
+    // --quiet: the schema alone; with values in the sample: no warning.
+    expect((await barge(dir, ['schema', 'infer', 'n.ndjson', '--infer-rows', '10', '--quiet'])).stderr).toBe('');
+    expect((await barge(dir, ['schema', 'infer', 'n.ndjson'])).stderr).toBe('');
   });
 });

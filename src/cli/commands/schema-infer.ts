@@ -6,6 +6,7 @@ import { defaultDbPath } from '../default-db.js';
 import { addSourceOptions, integerFlag, sourceOptionsFrom, switchOption, type SourceFlags } from '../options.js';
 import type { CommandOutcome } from '../outcome.js';
 import { interruptSignal, throwIfInterrupted } from '../signals.js';
+import { oneLine } from '../../one-line.js';
 
 /** `barge schema infer <input>`: the schema import would infer, as a schema file to edit and pin. */
 export function schemaCommand(run: (outcome: Promise<CommandOutcome>) => void): Command {
@@ -23,17 +24,17 @@ export function schemaCommand(run: (outcome: Promise<CommandOutcome>) => void): 
     .addOption(switchOption('--progress', 'accepted like every command\'s; schema infer reads too little to show progress', 'off'))
     .addOption(switchOption('--no-progress', 'accepted like every command\'s', 'off'))
     .addOption(switchOption('--debug', 'print stack traces with errors', 'off; also BARGE_DEBUG=1'));
-  infer.action((input: string, flags: SourceFlags) => run(inferAction(input, flags)));
+  infer.action((input: string, flags: SourceFlags & { quiet?: boolean }) => run(inferAction(input, flags)));
   schema.addCommand(infer);
   return schema;
 }
 
 const INTERRUPTED = 'schema infer interrupted; no schema was printed';
 
-async function inferAction(input: string, flags: SourceFlags): Promise<CommandOutcome> {
+async function inferAction(input: string, flags: SourceFlags & { quiet?: boolean }): Promise<CommandOutcome> {
   const source = sourceOptionsFrom(flags);
   const inferRows = integerFlag('--infer-rows', flags.inferRows, 1, 1_000_000)!;
-  const [{ openInputs, recordsOf }, { schemaFromSamples, tableNameFromInput }, { checkName }, { readUnlessAborted }, { abandonInput }] = await Promise.all([
+  const [{ openInputs, recordsOf }, { columnsWithoutValues, schemaFromSamples, tableNameFromInput, withoutValuesWarning }, { checkName }, { readUnlessAborted }, { abandonInput }] = await Promise.all([
     import('../../pipeline/record-source.js'), import('../../pipeline/resolve-schema.js'), import('../../schema/index.js'),
     import('../../pipeline/until-aborted.js'), import('../../source/open-input.js'),
   ]);
@@ -59,7 +60,10 @@ async function inferAction(input: string, flags: SourceFlags): Promise<CommandOu
   } finally {
     await records.return(undefined).catch(() => undefined);
   }
-  const { spec } = schemaFromSamples(table, samples.slice(0, inferRows), null);
+  const sample = samples.slice(0, inferRows);
+  const { spec } = schemaFromSamples(table, sample, null);
+  const empty = columnsWithoutValues(spec, sample);
+  if (empty.length > 0 && !flags.quiet) process.stderr.write(`barge: ${oneLine(withoutValuesWarning(empty, sample.length, 'edit their "type" in this schema, then pass it with --schema'))}\n`);
   throwIfInterrupted(INTERRUPTED);
   process.stdout.write(JSON.stringify(spec, null, 2) + '\n');
   return { exitCode: 0 };

@@ -67,7 +67,12 @@ export function printImportSummary(stream: NodeJS.WritableStream, result: Import
   if (unshown > 0 && result.firstErrors.length > 0) lines.push(`  ... and ${plural(unshown, 'more rejected record')}${result.reportPath ? ' in the report' : ''}`);
   // The rejections of records after the sample may be the schema's doing, not the records'.
   if (result.inferredFrom !== undefined && c.rejected > 0) {
-    lines.push(`  the schema was inferred from the first ${plural(result.inferredFrom, 'record')} (--infer-rows); for records that do not fit it, write it out with barge schema infer, edit it, and pass --schema`);
+    const inferred = `the schema was inferred from the first ${plural(result.inferredFrom, 'record')} (--infer-rows)`;
+    // Kept (batch, row), the table made from it holds the inferred types: a --schema that changes
+    // one was then refused (exit 2), as the advice alone led to.
+    lines.push(result.rolledBack || c.inserted + c.updated === 0
+      ? `  ${inferred}; for records that do not fit it, write it out with barge schema infer, edit it, and pass --schema`
+      : `  ${inferred}, and "${oneLine(result.table)}" was made with it; for records that do not fit it, write it out with barge schema infer, edit it, and import with --schema into a new table (--table), or into "${oneLine(result.table)}" once it is dropped`);
   }
   if (result.reportPath) lines.push(`  report: ${oneLine(result.reportPath)} (${reportHint(result)})`);
   stream.write(lines.join('\n') + '\n');
