@@ -152,7 +152,11 @@ class ImportRun {
       resumeFrom = prepared.job;
     } else if (this.config.jobId) {
       const previous = getJob(this.db, this.config.jobId);
-      if (previous?.status === 'succeeded' || previous?.status === 'partial') return this.alreadyDone(previous);
+      if (previous?.status === 'succeeded' || previous?.status === 'partial') {
+        const changed = changedSince(previous, this.config.inputs);
+        if (changed !== undefined) this.events.onWarning?.(`${changed}: job "${previous.id}" already ${previous.status === 'succeeded' ? 'succeeded' : 'finished'}, so nothing of it was loaded; to load it, use a new --job-id`);
+        return this.alreadyDone(previous);
+      }
       if (previous?.status === 'running' && jobOwnerAlive(previous)) {
         throw new BargeError('usage', `job "${previous.id}" is still running in ${describeOwner(previous)}; wait for it to finish, or stop it and run again`);
       }
@@ -736,4 +740,29 @@ function jobOptions(config: ImportConfig, reportPath: string): Record<string, un
     errorsPath: reportPath,
     owner: currentOwner(),
   };
+}
+
+/**
+ * An input given again under a finished job's --job-id that is not the file the job loaded (its
+ * size differs): a retry of the night after the first run saw a half-written file was "nothing
+ * to do" without a word. By size only: a checksum would read the whole file for a run that loads
+ * nothing.
+ */
+function changedSince(job: JobRecord, inputs: readonly string[]): string | undefined {
+  for (const given of inputs) {
+    if (given === '-') continue;
+    const absolute = path.resolve(given);
+    const loaded = job.inputs.find((input) => input.path === given || path.resolve(input.path) === absolute);
+    if (loaded === undefined || loaded.size === null) continue;
+    let size: number;
+    try {
+      const stat = fs.statSync(absolute);
+      if (!stat.isFile()) continue;
+      size = stat.size;
+    } catch {
+      continue;
+    }
+    if (size !== loaded.size) return `input ${JSON.stringify(given)} is not the file the job loaded (${groupDigits(size)} bytes now, ${groupDigits(loaded.size)} then)`;
+  }
+  return undefined;
 }

@@ -340,6 +340,21 @@ describe('stats and jobs on other databases', () => {
     expect(job!.command).toBe(`barge import 'my file'\\''s.csv' --table 't x' --quiet`);
   });
 
+  it('a finished --job-id given an input that is not the file it loaded: says so, and how to load it (it said only "nothing to do")', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'part.csv'), 'id\n1\n2\n');
+    expect((await barge(dir, ['import', 'part.csv', '--table', 't', '--job-id', 'j', '--quiet'])).exitCode).toBe(0);
+    // The same file again: nothing said but that.
+    expect(await barge(dir, ['import', 'part.csv', '--table', 't', '--job-id', 'j'])).toMatchObject({ exitCode: 0, stderr: 'barge: job j already succeeded; nothing to do' });
+    fs.writeFileSync(path.join(dir, 'part.csv'), 'id\n1\n2\n3\n4\n');
+    const again = await barge(dir, ['import', 'part.csv', '--table', 't', '--job-id', 'j']);
+    expect(again).toMatchObject({
+      exitCode: 0,
+      stderr: 'barge: input "part.csv" is not the file the job loaded (11 bytes now, 7 then): job "j" already succeeded, so nothing of it was loaded; to load it, use a new --job-id\nbarge: job j already succeeded; nothing to do',
+    });
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT count(*) AS n FROM t')).toEqual([{ n: 2 }]);
+  });
+
   it('a name with a newline is shown escaped: the message stays one line', async () => {
     const dir = workdir();
     await importMakers(dir);
