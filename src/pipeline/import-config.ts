@@ -71,6 +71,8 @@ export interface ImportResult {
   inferredFrom?: number;
   /** Whether --resume could continue the job: batch/row, every input a file read again (not stdin, not a pipe). */
   canResume?: boolean;
+  /** The first input whose format was sniffed from its first bytes (stdin, an unknown extension, no --format). */
+  sniffed?: { input: string; format: string };
 }
 
 export function emptyCounts(): JobCounts {

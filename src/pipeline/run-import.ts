@@ -20,6 +20,7 @@ import type { ValidatedSource } from './validated-source.js';
 import { emptyCounts, type ImportConfig, type ImportEvents, type ImportResult } from './import-config.js';
 import { optionsNotUsedOnResume, prepareResume } from './resume.js';
 import { describeInputs, openInputs, recordsOf } from './record-source.js';
+import { formatFromPath } from '../source/open-input.js';
 import { IdleChecksums } from './idle-checksums.js';
 import { columnsWithoutValues, schemaBeforeReading, schemaFromSamples, withoutValuesWarning, type ResolvedSchema } from './resolve-schema.js';
 import { TransactionScope } from './transaction-scope.js';
@@ -102,6 +103,8 @@ class ImportRun {
   private culprits = 0;
   /** How many records the schema was inferred from, when it was (the table is new, no --schema). */
   private inferredFrom?: number;
+  /** ImportResult.sniffed. */
+  private sniffed?: { input: string; format: string };
   /** Culprits of the job's earlier runs that --max-errors does not count (see run()). */
   private culpritsBefore = 0;
   private readonly firstErrors: string[] = [];
@@ -183,6 +186,9 @@ class ImportRun {
     const reportPath = reportPathFor(config);
     if (resumeNotice !== undefined) this.events.onWarning?.(resumeNotice);
     const inputs = await openInputs(config.inputs, config.source);
+    // Said with the rejections: a one-column TSV from stdin sniffed as CSV was rejected as ragged rows, with no word of the format.
+    const sniffed = config.source.format === undefined ? inputs.find((input) => formatFromPath(input.path) === undefined) : undefined;
+    if (sniffed !== undefined) this.sniffed = { input: sniffed.path === '-' ? 'stdin' : sniffed.name, format: sniffed.format };
     const totalBytes = inputs.every((input) => input.size !== undefined) ? inputs.reduce((sum, input) => sum + input.size!, 0) : undefined;
     // A worker reads the files again with its own options; these records stay in this thread.
     const records = recordsOf(inputs, { ...config.source, keepJsonSource: true });
@@ -206,7 +212,13 @@ class ImportRun {
         for (const record of next.value) pending.push(record);
       }
       const sample = pending.slice(0, config.inferRows);
-      resolved = schemaFromSamples(before.table, sample);
+      try {
+        resolved = schemaFromSamples(before.table, sample);
+      } catch (error) {
+        // Unreadable records of a sniffed input may be a format taken for another (TSV for CSV).
+        if (!(error instanceof BargeError) || this.sniffed === undefined || !sample.some((record) => record.parseError !== undefined)) throw error;
+        throw new BargeError(error.code, `${error.message} (${this.sniffed.input} was read as ${this.sniffed.format.toUpperCase()}, its format sniffed from its first bytes; if it is not, pass --format)`, { cause: error, input: error.input });
+      }
       if (resolved.origin === 'inferred') {
         this.inferredFrom = Math.min(config.inferRows, pending.length);
         const empty = columnsWithoutValues(resolved.spec, sample);
@@ -671,6 +683,7 @@ class ImportRun {
       stoppedEarly: this.interrupted ? 'interrupted' : this.stoppedEarly,
       inferredFrom: this.inferredFrom,
       canResume,
+      sniffed: this.sniffed,
     };
   }
 

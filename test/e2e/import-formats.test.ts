@@ -131,6 +131,24 @@ describe('import: every format lands the same rows', () => {
     expect(rows(path.join(dir, 'barge.db'), 'SELECT count(*) AS n, sum(qty < 100000) AS old FROM items')[0]).toEqual({ n: 5000, old: 0 });
   });
 
+  it('a sniffed input whose records are rejected: the summary says the format was sniffed (a one-column TSV from stdin read as CSV said only "expected 1 fields")', async () => {
+    const dir = workdir();
+    const tsv = 'note\nplain\nhello, world\n';
+    const rejected = await barge(dir, ['import', '-', '--table', 'one', '--mode', 'row'], { input: tsv });
+    expect(rejected.exitCode).toBe(1);
+    expect(rejected.stderr).toContain('\n  stdin was read as CSV, its format sniffed from its first bytes; if it is not, pass --format\n');
+    const unreadable = await barge(dir, ['import', '-', '--table', 'two'], { input: 'note\nhello, world\nsay "hi"\n' });
+    expect(unreadable).toMatchObject({
+      exitCode: 2,
+      stderr: 'barge: error: cannot infer a schema for "two": none of the 2 records read to infer it could be read, the first: stdin:line 2: expected 1 fields, got 2; fix the input, or pass --schema (stdin was read as CSV, its format sniffed from its first bytes; if it is not, pass --format)',
+    });
+    // Told the format, it loads; and a named format says nothing of sniffing.
+    expect((await barge(dir, ['import', '-', '--table', 'three', '--format', 'tsv', '--quiet'], { input: tsv })).exitCode).toBe(0);
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT note FROM three ORDER BY rowid')).toEqual([{ note: 'plain' }, { note: 'hello, world' }]);
+    const named = await barge(dir, ['import', '-', '--table', 'four', '--mode', 'row', '--format', 'csv'], { input: tsv });
+    expect(named.stderr).not.toContain('sniffed');
+  });
+
   it('reads gzip by extension, and by magic bytes under another name', async () => {
     const dir = workdir();
     fs.writeFileSync(path.join(dir, 'products.csv.gz'), zlib.gzipSync(fs.readFileSync(path.join(dir, 'fixtures/products.csv'))));
