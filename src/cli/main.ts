@@ -233,3 +233,20 @@ onQuit((error) => {
 process.exitCode = await main(process.argv);
 // The outcome is decided: a signal from now on no longer changes the exit code (signals.ts).
 settle(process.exitCode);
+// And the process ends now, with it: left to end by itself, Node stops running signal handlers
+// while it tears down, and a SIGTERM or SIGHUP in those ~5-15 ms ended a job that had succeeded
+// with 143 or 129 (a cron script took it for a failure). What is written is written first.
+// A turn first, for a failed write's error event (`> /dev/full`), which gives exit 3 (above).
+await new Promise((resolve) => setImmediate(resolve));
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+process.exit();
+
+/** Resolves once `stream` holds nothing unwritten (at once on Linux, where stdout is synchronous), or it fails. */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.writableLength === 0 || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.once('drain', resolve);
+    stream.once('error', resolve);
+    stream.once('close', resolve);
+  });
+}

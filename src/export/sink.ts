@@ -221,7 +221,12 @@ export function fileSink(out: string, gzip: boolean): Sink {
     if (failed.path !== temp || special) return writeFailureText(error);
     return `cannot create a file in ${path.dirname(real)}: ${writeFailureText(error)}; the export is written beside --out, then renamed into place`;
   };
-  const stream = writeStreamSink(fs.createWriteStream(temp, { highWaterMark: 1 << 20 }), gzip, out, describe);
+  // The temporary file is made now, not by the stream's open in the thread pool: the cleanup
+  // above (a second signal) ran before that open, which then made the file as the process
+  // ended, and a 0-byte `.o.csv.<pid>.barge-tmp` stayed. (A FIFO is opened by the stream:
+  // opened here, it would block until a reader came.)
+  const file = special ? fs.createWriteStream(temp, { highWaterMark: 1 << 20 }) : createdStream(temp, out, describe);
+  const stream = writeStreamSink(file, gzip, out, describe);
   return {
     closed: false,
     inPlace: special,
@@ -248,3 +253,13 @@ export function fileSink(out: string, gzip: boolean): Sink {
   };
 }
 
+/** A write stream over `file`, created here, synchronously; a failure to create it is the export's to `out`. */
+function createdStream(file: string, out: string, describe: (error: unknown) => string): fs.WriteStream {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'w');
+  } catch (error) {
+    throw new BargeError('io', `cannot write ${out}: ${describe(error)}`, { cause: error });
+  }
+  return fs.createWriteStream('', { fd, highWaterMark: 1 << 20 });
+}

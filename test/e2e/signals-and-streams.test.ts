@@ -518,3 +518,26 @@ describe('stats and jobs blocked on a lock', () => {
     }
   });
 });
+
+describe('a signal once the outcome is decided', () => {
+  it.each(['SIGTERM', 'SIGHUP'] as const)('%s right after the summary keeps the exit code the run decided (it ended a succeeded job with 143 or 129, as Node tore down)', async (signal) => {
+    const dir = workdir();
+    writeNumberedCsv(path.join(dir, 'n.csv'), 50_000);
+    for (let round = 0; round < 3; round++) {
+      fs.rmSync(path.join(dir, 'barge.db'), { force: true });
+      const child = spawn('node', [BIN, 'import', 'n.csv', '--table', 'n', '--mode', 'batch'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, BARGE_DB: '' } });
+      let stderr = '';
+      let sent = false;
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += String(chunk);
+        if (!sent && stderr.includes('records/s')) {
+          sent = true;
+          child.kill(signal);
+        }
+      });
+      const [code, killedBy] = await new Promise<[number | null, string | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
+      expect({ code, killedBy, sent }, stderr).toEqual({ code: 0, killedBy: null, sent: true });
+      expect(rows(path.join(dir, 'barge.db'), 'SELECT status FROM _barge_jobs')).toEqual([{ status: 'succeeded' }]);
+    }
+  });
+});
