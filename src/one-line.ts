@@ -23,4 +23,5 @@ function escapeUnits(c: string): string {
  * joiner inside emoji such as 👩‍💻.
  */
 // eslint-disable-next-line no-control-regex
-const INVISIBLE = /[\u0000-\u001f\u007f\u0085\u2028\u2029]|(?!\u200d)\p{Cf}/gu;
+export const INVISIBLE_CHARACTER = /[\u0000-\u001f\u007f\u0085\u2028\u2029]|(?!\u200d)\p{Cf}/u;
+const INVISIBLE = new RegExp(INVISIBLE_CHARACTER.source, 'gu');

@@ -1,3 +1,5 @@
+import { INVISIBLE_CHARACTER } from './one-line.js';
+
 /**
  * A word as a POSIX shell reads it, for a command barge prints to be run as printed (the resume
  * hint, an option moved after its command): as it is when it is plain, else single-quoted; a
@@ -13,10 +15,8 @@ export function shellWord(text: string): string {
   return `$'${escaped}'`;
 }
 
-/** Control characters, the Unicode line breaks and the invisible format characters (not U+200D, inside emoji). */
-// eslint-disable-next-line no-control-regex
-const UNSEEN = /[\u0000-\u001f\u007f\u0085\u2028\u2029]|(?!\u200d)\p{Cf}/u;
-// eslint-disable-next-line no-control-regex
-const UNSEEN_OR_QUOTE = /[\\'\u0000-\u001f\u007f\u0085\u2028\u2029]|(?!\u200d)\p{Cf}/gu;
+/** The characters a message shows escaped (one-line.ts), and with them the backslash and the quote. */
+const UNSEEN = INVISIBLE_CHARACTER;
+const UNSEEN_OR_QUOTE = new RegExp(`[\\\\']|${INVISIBLE_CHARACTER.source}`, 'gu');
 
 const ESCAPES: Record<string, string> = { '\\': '\\\\', "'": "\\'", '\n': '\\n', '\t': '\\t', '\r': '\\r' };

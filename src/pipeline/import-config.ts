@@ -78,3 +78,8 @@ export interface ImportResult {
 export function emptyCounts(): JobCounts {
   return { read: 0, inserted: 0, updated: 0, ignored: 0, rejected: 0 };
 }
+
+/** What is said of a sniffed input whose records were rejected or unreadable (ImportResult.sniffed). */
+export function sniffedNote(sniffed: { input: string; format: string }): string {
+  return `${sniffed.input} was read as ${sniffed.format.toUpperCase()}, its format sniffed from its first bytes; if it is not, pass --format`;
+}

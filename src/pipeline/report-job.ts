@@ -46,13 +46,14 @@ export function reportJobId(file: string): string | undefined {
   return id === undefined || id === '' ? undefined : id;
 }
 
-function readHead(file: string): string | undefined {
+/** The first `bytes` of a file, as text; undefined when it cannot be read. */
+export function readHead(file: string, bytes = HEAD_BYTES): string | undefined {
   let fd: number | undefined;
   try {
     fd = fs.openSync(file, 'r');
-    const head = Buffer.alloc(HEAD_BYTES);
-    const bytes = fs.readSync(fd, head, 0, head.length, 0);
-    return head.subarray(0, bytes).toString('utf8');
+    const head = Buffer.alloc(bytes);
+    const read = fs.readSync(fd, head, 0, head.length, 0);
+    return head.subarray(0, read).toString('utf8');
   } catch {
     return undefined;
   } finally {

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { BargeError } from '../errors.js';
 import { checkName, inferSchema, loadSchemaFile, nameProblem, schemaFromTable, withTableKeyRule } from '../schema/index.js';
@@ -9,7 +8,7 @@ import type { SourceRecord } from '../source/types.js';
 import type { Db } from '../store/open-database.js';
 import { schemaKeyError } from '../schema/schema-file.js';
 import { describeReferenceProblem, foreignKeysOf, referenceProblem } from './table-checks.js';
-import { reportJobTable } from './report-job.js';
+import { readHead, reportJobTable } from './report-job.js';
 
 export type SchemaOrigin = 'file' | 'table' | 'inferred';
 
@@ -67,17 +66,7 @@ function withoutExtension(inputPath: string): string {
 
 /** Whether a file's first 4 KB name a report's `_barge_job` field (a report is never gzipped by barge). */
 function holdsReport(file: string): boolean {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(file, 'r');
-    const head = Buffer.alloc(4096);
-    const bytes = fs.readSync(fd, head, 0, head.length, 0);
-    return head.subarray(0, bytes).includes('_barge_job');
-  } catch {
-    return false;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
+  return readHead(file, 4096)?.includes('_barge_job') === true;
 }
 
 /** The schema of an import or validate run, before any record is read (file or table). */
@@ -113,10 +102,6 @@ export function schemaBeforeReading(
 }
 
 /**
- * Infers the schema from the first records (SPEC §3: --infer-rows). `remedy` ends the message
- * when there is nothing to infer from (`barge schema infer`, which makes the schema, has none).
- */
-/**
  * The columns of an inferred `spec` that held no value in the samples it was inferred from: they
  * were made text columns, which take a later number, boolean or object as text (a sparse column
  * of a legacy table, empty in its first 1,000 rows, came back as text with no word said).
@@ -140,6 +125,10 @@ export function withoutValuesWarning(names: string[], samples: number, fix = 'wr
   return `${these} in the ${samples === 1 ? 'record' : `${groupDigits(samples)} records`} the schema was inferred from (--infer-rows), so ${names.length === 1 ? 'it is a text column' : 'they are text columns'}, which take later numbers, booleans and JSON as text; to type ${names.length === 1 ? 'it' : 'them'}, ${fix}`;
 }
 
+/**
+ * Infers the schema from the first records (SPEC §3: --infer-rows). `remedy` ends the message
+ * when there is nothing to infer from (`barge schema infer`, which makes the schema, has none).
+ */
 export function schemaFromSamples(table: string, samples: SourceRecord[], remedy: string | null = 'pass --schema'): ResolvedSchema {
   const usable = samples.filter((record) => record.parseError === undefined);
   if (usable.length === 0) {

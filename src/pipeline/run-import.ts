@@ -17,10 +17,9 @@ import { describeError, reportEntry } from '../report/report-entry.js';
 import { addToBatch, newBatch, refsOf, rollBackWhole, type GatheredBatch, type Rejection } from './batch-outcome.js';
 import { chooseSource } from './choose-source.js';
 import type { ValidatedSource } from './validated-source.js';
-import { emptyCounts, type ImportConfig, type ImportEvents, type ImportResult } from './import-config.js';
+import { emptyCounts, sniffedNote, type ImportConfig, type ImportEvents, type ImportResult } from './import-config.js';
 import { optionsNotUsedOnResume, prepareResume } from './resume.js';
 import { describeInputs, openInputs, recordsOf } from './record-source.js';
-import { formatFromPath } from '../source/open-input.js';
 import { IdleChecksums } from './idle-checksums.js';
 import { columnsWithoutValues, schemaBeforeReading, schemaFromSamples, withoutValuesWarning, type ResolvedSchema } from './resolve-schema.js';
 import { TransactionScope } from './transaction-scope.js';
@@ -29,7 +28,7 @@ import { reportPathFor } from './report-path.js';
 import { refuseDatabaseAsInput } from './input-is-database.js';
 import { groupDigits } from '../group-digits.js';
 import { ABORTED, interruptedWhileInferring, readUnlessAborted } from './until-aborted.js';
-import { abandonInput } from '../source/open-input.js';
+import { abandonInput, formatFromPath } from '../source/open-input.js';
 import { currentOwner, describeOwner, jobOwnerAlive } from './job-owner.js';
 import { conflictTarget, foreignKeysOf, checkNamesFree, checkTableMatchesSchema, checkReferencedTables, hasUniqueKey } from './table-checks.js';
 import { orphansLeft, referencesInto, replaceProblem, truncateProblem, type Reference } from './truncate-references.js';
@@ -217,7 +216,7 @@ class ImportRun {
       } catch (error) {
         // Unreadable records of a sniffed input may be a format taken for another (TSV for CSV).
         if (!(error instanceof BargeError) || this.sniffed === undefined || !sample.some((record) => record.parseError !== undefined)) throw error;
-        throw new BargeError(error.code, `${error.message} (${this.sniffed.input} was read as ${this.sniffed.format.toUpperCase()}, its format sniffed from its first bytes; if it is not, pass --format)`, { cause: error, input: error.input });
+        throw new BargeError(error.code, `${error.message} (${sniffedNote(this.sniffed)})`, { cause: error, input: error.input });
       }
       if (resolved.origin === 'inferred') {
         this.inferredFrom = Math.min(config.inferRows, pending.length);

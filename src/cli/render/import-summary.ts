@@ -1,4 +1,4 @@
-import type { ImportConfig, ImportResult } from '../../pipeline/import-config.js';
+import { sniffedNote, type ImportConfig, type ImportResult } from '../../pipeline/import-config.js';
 import path from 'node:path';
 import { groupDigits } from '../../group-digits.js';
 import { oneLine } from '../../one-line.js';
@@ -74,10 +74,7 @@ export function printImportSummary(stream: NodeJS.WritableStream, result: Import
       ? `  ${inferred}; for records that do not fit it, write it out with barge schema infer, edit it, and pass --schema`
       : `  ${inferred}, and "${oneLine(result.table)}" was made with it; for records that do not fit it, write it out with barge schema infer, edit it, and import with --schema into a new table (--table), or into "${oneLine(result.table)}" once it is dropped`);
   }
-  if (result.sniffed !== undefined && c.rejected > 0) {
-    const { input, format } = result.sniffed;
-    lines.push(`  ${oneLine(input)} was read as ${format.toUpperCase()}, its format sniffed from its first bytes; if it is not, pass --format`);
-  }
+  if (result.sniffed !== undefined && c.rejected > 0) lines.push(`  ${oneLine(sniffedNote(result.sniffed))}`);
   if (result.reportPath) lines.push(`  report: ${oneLine(result.reportPath)} (${reportHint(result)})`);
   stream.write(lines.join('\n') + '\n');
 }
