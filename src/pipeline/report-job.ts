@@ -46,10 +46,14 @@ export function reportJobId(file: string): string | undefined {
   return id === undefined || id === '' ? undefined : id;
 }
 
-/** The first `bytes` of a file, as text; undefined when it cannot be read. */
+/**
+ * The first `bytes` of a regular file, as text; undefined for anything else. A named pipe or a
+ * process substitution is not opened: its reader would take those bytes from the import.
+ */
 export function readHead(file: string, bytes = HEAD_BYTES): string | undefined {
   let fd: number | undefined;
   try {
+    if (!fs.statSync(file).isFile()) return undefined;
     fd = fs.openSync(file, 'r');
     const head = Buffer.alloc(bytes);
     const read = fs.readSync(fd, head, 0, head.length, 0);
