@@ -315,6 +315,11 @@ function deriveFromCatalogue(db: Database.Database, table: string): SchemaSpec {
 
   const pk = info.filter((r) => r.pk > 0).sort((a, b) => a.pk - b.pk).map((r) => r.name);
   if (pk.length > 0) spec.primaryKey = pk;
+  // The rowid alias declared NOT NULL as well (Django's, Rails' and Prisma's `"id" integer NOT
+  // NULL PRIMARY KEY AUTOINCREMENT`): SQLite fills it in all the same, so it is not required.
+  const alias = rowidAliasOf(db, table);
+  const aliasSpec = alias === undefined ? undefined : columns[alias];
+  if (aliasSpec?.required === true && aliasSpec.default === undefined) delete aliasSpec.required;
   requireKeyNotRowid(db, spec);
 
   // index_list lists the newest index first; reversed, it is creation order.
