@@ -30,13 +30,15 @@ import { groupDigits } from '../group-digits.js';
 import { ABORTED, interruptedWhileInferring, readUnlessAborted } from './until-aborted.js';
 import { abandonInput, formatFromPath } from '../source/open-input.js';
 import { currentOwner, describeOwner, jobOwnerAlive } from './job-owner.js';
-import { conflictTarget, foreignKeysOf, checkNamesFree, checkTableMatchesSchema, checkReferencedTables, hasUniqueKey } from './table-checks.js';
+import { conflictTarget, checkNamesFree, checkTableMatchesSchema, checkReferencedTables, hasUniqueKey } from './table-checks.js';
 import { orphansLeft, referencesInto, replaceProblem, truncateProblem, type Reference } from './truncate-references.js';
 import { claimJob, JobFinishedMeanwhile } from './job-claim.js';
 import { dropCreatedTable } from './drop-created-table.js';
 import { DatabaseFile, DatabaseGone } from '../store/database-file.js';
 
 const FIRST_ERRORS_KEPT = 5;
+/** Atomic: at most this many rows wait for their parent rows (holdForJob), records and all. */
+const HELD_ROWS_KEPT = 100_000;
 
 /**
  * One `barge import` run: inputs -> records -> validation -> batches -> the
@@ -96,6 +98,8 @@ function isEmpty(db: Db): boolean {
 
 class ImportRun {
   private counts: JobCounts = emptyCounts();
+  /** Atomic: rows waiting for their parent rows, written or rejected at the end (settleHeld). */
+  private held: Array<{ row: readonly unknown[]; given: readonly boolean[] | undefined; record: SourceRecord; batchNo: number }> = [];
   private batchNo = 0;
   private batchesCommitted = 0;
   private recordsConsumed = 0;
@@ -306,11 +310,12 @@ class ImportRun {
       this.writer = new BatchWriter(this.db, spec.table, this.validator.columns, {
         onConflict: config.onConflict,
         conflictColumns: target,
-        foreignKeys: foreignKeysOf(spec),
+        holdForJob: config.mode === 'atomic',
         required: Object.keys(spec.columns).filter((name) => isEffectivelyRequired(spec, name) && !target.includes(name)),
       });
       this.saveCheckpoint = config.dryRun ? undefined : checkpointWriter(this.db);
       await this.load(source, totalBytes);
+      if (!this.interrupted) this.settleHeld();
       // Inputs of 0 bytes (not even a header) are more often a failed download than a reload of
       // nothing: emptying the table for them (exit 0, nothing saying rows were deleted) wiped a
       // seed table in CI. A file of just its header still empties it.
@@ -483,6 +488,7 @@ class ImportRun {
     });
     const failed = new Map<number, FieldError[]>();
     for (const failure of outcome.failures) failed.set(rowIndex === undefined ? failure.index : rowIndex[failure.index]!, [failure.error]);
+    if (outcome.held.length > 0) await this.holdForJob(outcome.held, rows, given, rowIndex, batch, batchNo, source, failed);
     if (this.config.mode === 'batch' && failed.size > 0) {
       this.write(() => this.scope.rollbackBatch());
       this.reject(rollBackWhole(await source.recordsAt(refsOf(batch)), failed, batchNo, true), batchNo);
@@ -533,6 +539,40 @@ class ImportRun {
       }
     }
     this.report.flush();
+  }
+
+  /**
+   * Atomic: rows whose parent row (in this table) has not come yet wait for the end of the job
+   * (settleHeld), with their records for the report. Past HELD_ROWS_KEPT waiting, a row is
+   * rejected at once, so that memory stays flat.
+   */
+  private async holdForJob(
+    held: readonly number[], rows: readonly (readonly unknown[])[], given: readonly (readonly boolean[])[] | undefined,
+    rowIndex: readonly number[] | undefined, batch: GatheredBatch, batchNo: number, source: ValidatedSource, failed: Map<number, FieldError[]>,
+  ): Promise<void> {
+    const places = held.map((i) => (rowIndex === undefined ? i : rowIndex[i]!));
+    const kept = Math.max(0, Math.min(held.length, HELD_ROWS_KEPT - this.held.length));
+    for (let i = kept; i < held.length; i++) {
+      const error = this.writer.referenceProblem(rows[held[i]!]!);
+      if (error) failed.set(places[i]!, [{ ...error, message: `${error.message}; more than ${groupDigits(HELD_ROWS_KEPT)} records waited for rows later in the input: put parent rows first` }]);
+    }
+    if (kept === 0) return;
+    const records = await source.recordsAt(refsOf(batch, places.slice(0, kept)));
+    for (let i = 0; i < kept; i++) this.held.push({ row: rows[held[i]!]!, given: given?.[held[i]!], record: records[i]!, batchNo });
+  }
+
+  /** Atomic, at the end of the input: the rows held for their parent rows written, or rejected. */
+  private settleHeld(): void {
+    if (this.held.length === 0) return;
+    const held = this.held;
+    this.held = [];
+    const rows = held.map((h) => h.row);
+    const given = this.config.onConflict === 'update' ? held.map((h) => h.given!) : undefined;
+    const outcome = this.write(() => this.writer.writeLast(rows, given));
+    this.counts.inserted += outcome.inserted;
+    this.counts.updated += outcome.updated;
+    this.counts.ignored += outcome.ignored;
+    for (const { index, error } of outcome.failures) this.reject([{ record: held[index]!.record, errors: [error], culprit: true }], held[index]!.batchNo);
   }
 
   /** The resume point, in the same transaction as the batch it follows (SPEC §6). */

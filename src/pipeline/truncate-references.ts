@@ -5,6 +5,8 @@ import type { Db } from '../store/open-database.js';
 
 /** A foreign key of another table that points at the table --truncate empties, with rows using it. */
 export interface Reference {
+  /** The key's id in the referencing table's foreign_key_list (foreign_key_check's fkid). */
+  id: number;
   table: string;
   from: string[];
   to: string[];
@@ -28,7 +30,7 @@ export function referencesInto(db: Db, table: string, includeSelf = false): Refe
       .map((fk) => ({ id: fk.id, parent: fk.table, from: fk.from, to: fk.to, onDelete: fk.on_delete }));
     for (const key of list) {
       if (key.parent.toLowerCase() !== table.toLowerCase()) continue;
-      const reference = keys.get(key.id) ?? { table: other, from: [], to: [], onDelete: key.onDelete.toUpperCase() };
+      const reference = keys.get(key.id) ?? { id: key.id, table: other, from: [], to: [], onDelete: key.onDelete.toUpperCase() };
       reference.from.push(key.from);
       // No column named: the parent's primary key.
       reference.to.push(key.to ?? '(primary key)');
@@ -105,8 +107,10 @@ export function replaceProblem(references: readonly Reference[], table: string):
 export function orphansLeft(db: Db, table: string, references: readonly Reference[]): BargeError | undefined {
   const orphans: string[] = [];
   for (const reference of references) {
-    const rows = db.prepare(`PRAGMA foreign_key_check(${quoteIdent(reference.table)})`).all() as Array<{ rowid: number | null; parent: string }>;
-    const mine = rows.filter((row) => row.parent.toLowerCase() === table.toLowerCase());
+    const rows = db.prepare(`PRAGMA foreign_key_check(${quoteIdent(reference.table)})`).all() as Array<{ rowid: number | null; parent: string; fkid: number }>;
+    // This key's rows only: a table with two keys into the reloaded one had each key's orphans
+    // counted for both, with an example of the other's.
+    const mine = rows.filter((row) => row.fkid === reference.id && row.parent.toLowerCase() === table.toLowerCase());
     if (mine.length === 0) continue;
     const first = mine[0]!.rowid === null ? undefined : db.prepare(`SELECT ${reference.from.map(quoteIdent).join(', ')} FROM ${quoteIdent(reference.table)} WHERE rowid = ?`).raw().get(mine[0]!.rowid) as unknown[] | undefined;
     const example = first ? ` (${reference.from.map((column, i) => `${reference.table}.${column} = ${JSON.stringify(first[i])}`).join(', ')})` : '';

@@ -5,7 +5,9 @@ import { catalogue } from '../schema/catalogue-pragma.js';
 import { nameKey, quoteIdent } from '../schema/names.js';
 import { isSqlDefault } from '../schema/zod-schema.js';
 import type { Db } from './open-database.js';
+import { BargeError } from '../errors.js';
 import { describeConstraintFailure, isConstraintError, type ForeignKeyRef } from './constraint-failure.js';
+import { TableReferences } from './table-references.js';
 
 export type OnConflict = 'error' | 'ignore' | 'replace' | 'update';
 
@@ -13,8 +15,11 @@ export interface BatchWriterOptions {
   onConflict: OnConflict;
   /** The key an upsert (update) targets, and that replace/update probe to count updates. */
   conflictColumns: string[];
-  /** Foreign keys, to name the culprit of a FOREIGN KEY failure. */
-  foreignKeys: Array<{ column: string; table: string; targetColumn: string }>;
+  /**
+   * Atomic: a row whose parent row (a reference to the table itself) has not come yet is held
+   * for the rest of the job (WriteOutcome.held), not rejected at the end of its batch.
+   */
+  holdForJob?: boolean;
   /**
    * update: the columns the schema requires that a record may leave out for an existing row
    * (compileValidator's upsertKey): a new row lacking one is rejected, NOT NULL or not.
@@ -33,6 +38,8 @@ export interface WriteOutcome {
   updated: number;
   ignored: number;
   failures: RowFailure[];
+  /** holdForJob: the rows (indexes) not written yet, their parent row not there yet (TableReferences). */
+  held: number[];
 }
 
 /**
@@ -78,6 +85,14 @@ export class BatchWriter {
   /** replace/update: whether a row already holds the record's key (or, replace, any unique value of it). */
   private readonly exists: { statement: Statement; places: number[] } | undefined;
   private readonly foreignKeys: ForeignKeyRef[];
+  private readonly references: TableReferences;
+  /**
+   * The table has triggers: each statement runs in a savepoint, undone whole when it fails. A
+   * trigger's RAISE(FAIL) keeps the rows the statement wrote before it (even under INSERT OR
+   * ABORT), and the retry row by row wrote them again: rows twice, the counts wrong.
+   */
+  private readonly guarded: boolean;
+  private readonly savepoint: { begin: Statement; release: Statement; undo: Statement } | undefined;
   private readonly params: unknown[];
   /** --on-conflict update: the places (in `columns`) of the columns an upsert may set, in the statement's order. */
   private readonly upsertFlags: number[] | undefined;
@@ -107,7 +122,13 @@ export class BatchWriter {
     private readonly columns: string[],
     private readonly options: BatchWriterOptions,
   ) {
-    if (options.foreignKeys.length === 0 && !hasIndexes(db, table)) {
+    this.references = new TableReferences(db, table, columns);
+    this.foreignKeys = this.references.singleColumn;
+    this.guarded = hasTriggers(db, table);
+    this.savepoint = this.guarded
+      ? { begin: db.prepare('SAVEPOINT barge_statement'), release: db.prepare('RELEASE barge_statement'), undo: db.prepare('ROLLBACK TO barge_statement') }
+      : undefined;
+    if (this.foreignKeys.length === 0 && catalogue(db, 'foreign_key_list', table).length === 0 && !hasIndexes(db, table)) {
       // Rows appended in rowid order touch a handful of pages: a big page cache only holds
       // dirty pages until they spill, and adds to the peak RSS. Measured (1M benchmark rows,
       // one transaction): 2 MB, 8 MB, 32 MB and 128 MB caches insert equally fast; the import's
@@ -160,15 +181,6 @@ export class BatchWriter {
           places: probed.flat().map((c) => columns.indexOf(c)),
         }
       : undefined;
-    this.foreignKeys = options.foreignKeys.map((fk) => {
-      const probe = db.prepare(`SELECT 1 FROM ${quoteIdent(fk.table)} WHERE ${quoteIdent(fk.targetColumn)} = ? LIMIT 1`);
-      return {
-        column: fk.column,
-        columnIndex: columns.indexOf(fk.column),
-        check: (value: unknown) => probe.get(value) !== undefined,
-        target: `${fk.table}.${fk.targetColumn}`,
-      };
-    });
     this.params = new Array(this.rowsPerStatement * width);
   }
 
@@ -187,7 +199,80 @@ export class BatchWriter {
    * others, as SPEC §4 has it, whatever the other records of the input hold.
    */
   write(rows: readonly (readonly unknown[])[], given?: readonly (readonly boolean[])[]): WriteOutcome {
-    const outcome: WriteOutcome = { inserted: 0, updated: 0, ignored: 0, failures: [] };
+    return this.references.checksEveryRow ? this.writeParentsFirst(rows, given) : this.writeRows(rows, given);
+  }
+
+  /**
+   * holdForJob, at the end of the job: the rows held for their parent rows. Those that still wait
+   * after the rounds are written with the foreign keys deferred to COMMIT (rows that refer to each
+   * other in a cycle need that); a row whose parent row is still missing then is a failure, and the
+   * job, atomic, is rolled back.
+   */
+  writeLast(rows: readonly (readonly unknown[])[], given?: readonly (readonly boolean[])[]): WriteOutcome {
+    const outcome = this.writeParentsFirst(rows, given);
+    if (outcome.held.length === 0) return outcome;
+    const held = outcome.held;
+    outcome.held = [];
+    this.db.pragma('defer_foreign_keys = ON');
+    const part = this.writeRows(held.map((i) => rows[i]!), given && held.map((i) => given[i]!));
+    outcome.inserted += part.inserted;
+    outcome.updated += part.updated;
+    outcome.ignored += part.ignored;
+    for (const failure of part.failures) outcome.failures.push({ index: held[failure.index]!, error: failure.error });
+    for (const index of held) {
+      const problem = this.references.problem(rows[index]!);
+      if (problem !== undefined && !outcome.failures.some((f) => f.index === index)) outcome.failures.push({ index, error: problem.error });
+    }
+    outcome.failures.sort((a, b) => a.index - b.index);
+    return outcome;
+  }
+
+  /** The first foreign key of `row` whose parent row is missing now, if any (TableReferences). */
+  referenceProblem(row: readonly unknown[]): FieldError | undefined {
+    return this.references.problem(row)?.error;
+  }
+
+  /**
+   * write() for a table whose foreign keys TableReferences tells (a key to itself, or a deferred
+   * one): a row whose parent is missing from another table is rejected unwritten; one whose
+   * parent row in this table is not there yet waits, and is written once it is (in rounds, so
+   * that chains resolve), or, never there, rejected (held, with holdForJob).
+   */
+  private writeParentsFirst(rows: readonly (readonly unknown[])[], given?: readonly (readonly boolean[])[]): WriteOutcome {
+    const outcome: WriteOutcome = { inserted: 0, updated: 0, ignored: 0, failures: [], held: [] };
+    let waiting: number[] = [];
+    let ready: number[] = [];
+    rows.forEach((row, index) => {
+      const problem = this.references.problem(row);
+      if (problem === undefined) ready.push(index);
+      else if (problem.self) waiting.push(index);
+      else outcome.failures.push({ index, error: problem.error });
+    });
+    while (ready.length > 0) {
+      const part = this.writeRows(ready.map((i) => rows[i]!), given && ready.map((i) => given[i]!));
+      outcome.inserted += part.inserted;
+      outcome.updated += part.updated;
+      outcome.ignored += part.ignored;
+      for (const failure of part.failures) outcome.failures.push({ index: ready[failure.index]!, error: failure.error });
+      const still: number[] = [];
+      ready = [];
+      for (const index of waiting) (this.references.problem(rows[index]!) === undefined ? ready : still).push(index);
+      waiting = still;
+    }
+    for (const index of waiting) {
+      if (this.options.holdForJob === true) {
+        outcome.held.push(index);
+        continue;
+      }
+      const { error } = this.references.problem(rows[index]!)!;
+      outcome.failures.push({ index, error: { ...error, message: `${error.message}; in batch and row modes a row can refer only to rows of its own batch or earlier ones` } });
+    }
+    outcome.failures.sort((a, b) => a.index - b.index);
+    return outcome;
+  }
+
+  private writeRows(rows: readonly (readonly unknown[])[], given?: readonly (readonly boolean[])[]): WriteOutcome {
+    const outcome: WriteOutcome = { inserted: 0, updated: 0, ignored: 0, failures: [], held: [] };
     // Another process may have changed the schema since the last batch (each batch of batch and
     // row mode is its own transaction; this one holds the write lock now): a trigger that skips
     // rows, or a foreign key, and changes() no longer tells where a failed statement stopped
@@ -240,10 +325,13 @@ export class BatchWriter {
           // Spread, not the array: better-sqlite3 reads an array argument element by element
           // through V8's Array::Get, but spread arguments straight off the call. Measured (1M
           // benchmark-like rows, 25-row statements, WAL): 0.89-0.93 s against 1.11-1.12 s.
+          this.savepoint?.begin.run();
           const changes = this.multi.run(...params).changes;
+          this.savepoint?.release.run();
           outcome.inserted += changes;
           outcome.ignored += this.rowsPerStatement - changes;
         } catch (error) {
+          this.undoStatement(error);
           if (!isConstraintError(error)) throw error;
           // An INSERT OR FAIL kept the rows before the one that failed; an INSERT undid them all.
           const kept = this.changesOfFailed?.get() ?? 0;
@@ -270,13 +358,36 @@ export class BatchWriter {
         outcome.updated++;
         return;
       }
+      this.savepoint?.begin.run();
       const changes = statement.run(...(args ?? this.bind(bound))).changes;
+      this.savepoint?.release.run();
       if (changes === 0) outcome.ignored++;
       else if (existed) outcome.updated++;
       else outcome.inserted++;
     } catch (error) {
+      this.undoStatement(error);
       if (!isConstraintError(error)) throw error;
       outcome.failures.push({ index, error: describeConstraintFailure(error, this.table, this.columns, row, this.foreignKeys, this.duplicateHint) });
+    }
+  }
+
+  /**
+   * After a statement failed: its savepoint (a table with triggers) undone, so that nothing it
+   * wrote stays. A trigger's RAISE(ROLLBACK) ends the whole transaction: the rows of the batch
+   * (atomic: of the job) are gone, and each statement after it would commit on its own. The run
+   * stops there.
+   */
+  private undoStatement(error: unknown): void {
+    if (!this.db.inTransaction) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new BargeError('database', `a trigger of table "${this.table}" rolled back the whole transaction (${reason}): barge cannot reject one record there; have the trigger RAISE(ABORT, …) instead, which rejects just the record`, { cause: error });
+    }
+    if (this.savepoint === undefined) return;
+    try {
+      this.savepoint.undo.run();
+      this.savepoint.release.run();
+    } catch {
+      // The savepoint never began (its own statement failed): the error is the caller's to throw.
     }
   }
 
@@ -301,11 +412,15 @@ export class BatchWriter {
     for (const at of plan.places) args.push(given[at] ? 1 : 0, isSqlDefault(row[at]) ? null : row[at]);
     for (const at of plan.keys) args.push(row[at]);
     try {
-      if (plan.statement.run(...args).changes > 0) {
+      this.savepoint?.begin.run();
+      const changes = plan.statement.run(...args).changes;
+      this.savepoint?.release.run();
+      if (changes > 0) {
         outcome.updated++;
         return true;
       }
     } catch (error) {
+      this.undoStatement(error);
       if (!isConstraintError(error)) throw error;
       outcome.failures.push({ index, error: describeConstraintFailure(error, this.table, this.columns, row, this.foreignKeys, this.duplicateHint) });
       return true;
@@ -465,7 +580,7 @@ export function uniqueIndexKeys(db: Db, table: string): string[][] {
 function keptBeforeFailure(db: Db, table: string, onConflict: OnConflict): boolean {
   if (onConflict !== 'error') return false;
   if (catalogue(db, 'foreign_key_list', table).length > 0) return false;
-  return db.prepare(`SELECT 1 FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ? COLLATE NOCASE LIMIT 1`).get(table) === undefined;
+  return !hasTriggers(db, table);
 }
 
 /**
@@ -485,6 +600,10 @@ function schemaVersionOf(db: Db): number {
 function declaresRollbackOrFail(db: Db, table: string): boolean {
   const sql = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE").pluck(true).get(table) as string | null | undefined;
   return typeof sql === 'string' && /\bON\s+CONFLICT\s+(?:ROLLBACK|FAIL)\b/i.test(sql);
+}
+
+function hasTriggers(db: Db, table: string): boolean {
+  return db.prepare(`SELECT 1 FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ? COLLATE NOCASE LIMIT 1`).get(table) !== undefined;
 }
 
 function hasIndexes(db: Db, table: string): boolean {

@@ -44,7 +44,8 @@ export function describeConstraintFailure(
   const failed = constraintColumns(message, table);
   const column = failed.length === 1 ? failed[0]! : null;
   const index = column === null ? -1 : columns.indexOf(column);
-  const value = index >= 0 ? row[index] : failed.map((c) => row[columns.indexOf(c)]);
+  // A failure naming no column (a trigger's RAISE, a STRICT table's type check) has no value.
+  const value = index >= 0 ? row[index] : failed.length > 0 ? failed.map((c) => row[columns.indexOf(c)]) : null;
   switch (code) {
     case 'SQLITE_CONSTRAINT_PRIMARYKEY':
     case 'SQLITE_CONSTRAINT_UNIQUE':
@@ -76,7 +77,8 @@ function constraintColumns(message: string, table: string): string[] {
     .map((name) => (name.startsWith(`${table}.`) ? name.slice(table.length + 1) : name.slice(name.indexOf('.') + 1)));
 }
 
-function show(value: unknown): string {
+/** A key's value in a message: a string quoted, a composite key's values in parentheses. */
+export function show(value: unknown): string {
   if (Array.isArray(value)) return `(${value.map(show).join(', ')})`;
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }

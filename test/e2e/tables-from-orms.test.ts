@@ -47,3 +47,67 @@ describe('an id declared `integer NOT NULL PRIMARY KEY AUTOINCREMENT` is filled 
     expect(result.stderr).toContain('in.csv:line 2, column "id": is required');
   });
 });
+
+describe('triggers that RAISE(FAIL) or RAISE(ROLLBACK)', () => {
+  const lines = (n: number, bad: number, withId: boolean) =>
+    `${withId ? 'id,' : ''}v\n${Array.from({ length: n }, (_, i) => `${withId ? `${i + 1},` : ''}${i + 1 === bad ? 'bad' : `ok${i + 1}`}`).join('\n')}\n`;
+
+  it('RAISE(FAIL) in row mode: only the failing record is rejected; no row is written twice (ok26-ok29 were, 63 rows for 59)', async () => {
+    const dir = workdir();
+    const db = makeDb(dir, 'rf.db', "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); CREATE TRIGGER t_f BEFORE INSERT ON t WHEN NEW.v = 'bad' BEGIN SELECT RAISE(FAIL, 'v is bad'); END;");
+    fs.writeFileSync(path.join(dir, 'rf.csv'), lines(60, 30, false));
+    const result = await barge(dir, ['import', 'rf.csv', '--db', 'rf.db', '--table', 't', '--mode', 'row', '--json']);
+    expect(result.exitCode).toBe(1);
+    expect(JSON.parse(result.stdout).counts).toMatchObject({ read: 60, inserted: 59, rejected: 1 });
+    expect(rows(db, 'SELECT count(*) AS n, count(DISTINCT v) AS d FROM t')).toEqual([{ n: 59, d: 59 }]);
+    const report = fs.readFileSync(path.join(dir, 'rf.errors.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(report.map((e) => [e._barge_line, e._barge_errors[0].message, e._barge_errors[0].value])).toEqual([[31, 'line 31: v is bad', null]]);
+  });
+
+  it('RAISE(ROLLBACK), atomic: exit 3 with the trigger\'s reason, and nothing is left behind (34 rows were, written after the rollback)', async () => {
+    const dir = workdir();
+    const db = makeDb(dir, 'rb.db', "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); CREATE TRIGGER t_rb BEFORE INSERT ON t WHEN NEW.v = 'bad' BEGIN SELECT RAISE(ROLLBACK, 'v is bad'); END;");
+    fs.writeFileSync(path.join(dir, 'rb.csv'), lines(60, 30, true));
+    const result = await barge(dir, ['import', 'rb.csv', '--db', 'rb.db', '--table', 't']);
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toContain('barge: error: a trigger of table "t" rolled back the whole transaction (v is bad): barge cannot reject one record there; have the trigger RAISE(ABORT, …) instead, which rejects just the record');
+    expect(rows(db, 'SELECT count(*) AS n FROM t')).toEqual([{ n: 0 }]);
+    expect(rows(db, 'SELECT status, inserted FROM _barge_jobs')).toEqual([{ status: 'failed', inserted: 0 }]);
+  });
+
+  it('RAISE(ROLLBACK), row mode: the batches committed before it stay, and the job says exactly those', async () => {
+    const dir = workdir();
+    const db = makeDb(dir, 'rb.db', "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); CREATE TRIGGER t_rb BEFORE INSERT ON t WHEN NEW.v = 'bad' BEGIN SELECT RAISE(ROLLBACK, 'v is bad'); END;");
+    fs.writeFileSync(path.join(dir, 'rb.csv'), lines(3000, 2500, true));
+    const result = await barge(dir, ['import', 'rb.csv', '--db', 'rb.db', '--table', 't', '--mode', 'row']);
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toContain('(job ');
+    expect(result.stderr).toContain(': the 2 batches committed before this, 2,000 records, stay)');
+    expect(rows(db, 'SELECT count(*) AS n, max(id) AS top FROM t')).toEqual([{ n: 2000, top: 2000 }]);
+    expect(rows(db, 'SELECT status, inserted, batches_committed AS b FROM _barge_jobs')).toEqual([{ status: 'failed', inserted: 2000, b: 2 }]);
+  });
+});
+
+describe('a foreign key DEFERRABLE INITIALLY DEFERRED (Django\'s) names its culprit (every mode failed at COMMIT, exit 3, no record named)', () => {
+  const ddl = 'CREATE TABLE parent (id INTEGER PRIMARY KEY); INSERT INTO parent VALUES (1); CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);';
+
+  it('row mode: the orphan is rejected, the others load, exit 1', async () => {
+    const dir = workdir();
+    const db = makeDb(dir, 'dj.db', ddl);
+    fs.writeFileSync(path.join(dir, 'child.csv'), 'id,parent_id\n1,1\n2,99\n3,1\n');
+    const result = await barge(dir, ['import', 'child.csv', '--db', 'dj.db', '--table', 'child', '--mode', 'row']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('child.csv:line 3, column "parent_id": no row in parent.id has the value 99 (foreign key)');
+    expect(rows(db, 'SELECT id, parent_id FROM child ORDER BY id')).toEqual([{ id: 1, parent_id: 1 }, { id: 3, parent_id: 1 }]);
+  });
+
+  it('atomic: rolled back with the culprit named, exit 1', async () => {
+    const dir = workdir();
+    const db = makeDb(dir, 'dj.db', ddl);
+    fs.writeFileSync(path.join(dir, 'child.csv'), 'id,parent_id\n1,1\n2,99\n3,1\n');
+    const result = await barge(dir, ['import', 'child.csv', '--db', 'dj.db', '--table', 'child']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('child.csv:line 3, column "parent_id": no row in parent.id has the value 99 (foreign key)');
+    expect(rows(db, 'SELECT count(*) AS n FROM child')).toEqual([{ n: 0 }]);
+  });
+});

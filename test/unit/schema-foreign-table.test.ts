@@ -34,7 +34,7 @@ function load(db: Database.Database, spec: SchemaSpec, records: Record<string, u
     if (!result.ok) throw new Error(JSON.stringify(result.errors));
     return result.row;
   });
-  const writer = new BatchWriter(db, spec.table, validator.columns, { onConflict: 'error', conflictColumns: [], foreignKeys: [] });
+  const writer = new BatchWriter(db, spec.table, validator.columns, { onConflict: 'error', conflictColumns: [] });
   const outcome = writer.write(rows);
   expect(outcome.failures).toEqual([]);
   return db.prepare(select).raw().all();
@@ -108,7 +108,7 @@ describe('expression defaults (R3)', () => {
     expect(isSqlDefault(new Uint8Array(1))).toBe(false);
     const db = new Database(':memory:');
     db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, c TEXT DEFAULT CURRENT_TIMESTAMP, d TEXT)');
-    const writer = new BatchWriter(db, 't', ['id', 'c', 'd'], { onConflict: 'error', conflictColumns: [], foreignKeys: [] });
+    const writer = new BatchWriter(db, 't', ['id', 'c', 'd'], { onConflict: 'error', conflictColumns: [] });
     expect(statementSql(writer)).toBe(`INSERT INTO "t" ("id", "c", "d") VALUES (?, CASE WHEN typeof(?) = 'blob' THEN (CURRENT_TIMESTAMP) ELSE ? END, ?)`);
     writer.write([[1, value, 'x'], [2, 'given', null]]);
     expect(db.prepare(`SELECT id, c GLOB '${DATETIME_GLOB}', c, d FROM t ORDER BY id`).raw().all()).toEqual([
@@ -118,7 +118,7 @@ describe('expression defaults (R3)', () => {
     // A table whose defaults are values (every table barge makes): the INSERT binds the row as it is.
     const plain = new Database(':memory:');
     plain.exec("CREATE TABLE p (id INTEGER PRIMARY KEY, q INTEGER DEFAULT 0, s TEXT DEFAULT 'x', r REAL DEFAULT 1.5, b INTEGER DEFAULT 1)");
-    const plainWriter = new BatchWriter(plain, 'p', ['id', 'q', 's', 'r', 'b'], { onConflict: 'error', conflictColumns: [], foreignKeys: [] });
+    const plainWriter = new BatchWriter(plain, 'p', ['id', 'q', 's', 'r', 'b'], { onConflict: 'error', conflictColumns: [] });
     expect(statementSql(plainWriter)).toBe('INSERT INTO "p" ("id", "q", "s", "r", "b") VALUES (?, ?, ?, ?, ?)');
     expect((plainWriter as unknown as { slots: unknown }).slots).toBeUndefined();
   });
@@ -129,7 +129,7 @@ describe('expression defaults (R3)', () => {
     const validator = compileValidator(spec);
     const records = [{ id: 1, v: 'new' }, { id: 2 }];
     const rows = records.map((r) => (validator.validate(r, false) as { row: unknown[] }).row);
-    const writer = new BatchWriter(db, 'u', validator.columns, { onConflict: 'update', conflictColumns: ['id'], foreignKeys: [] });
+    const writer = new BatchWriter(db, 'u', validator.columns, { onConflict: 'update', conflictColumns: ['id'] });
     expect(writer.write(rows, records.map((r) => validator.given(r, false)))).toMatchObject({ inserted: 1, updated: 1 });
     expect(db.prepare('SELECT * FROM u ORDER BY id').raw().all()).toEqual([[1, 'new', 'kept'], [2, null, 'd1']]);
   });

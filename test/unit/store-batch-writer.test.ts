@@ -23,7 +23,7 @@ function rowsOf(count: number): unknown[][] {
 }
 
 function write(db: Database.Database, rows: unknown[][], onConflict: OnConflict = 'error') {
-  const writer = new BatchWriter(db, 't', COLUMNS, { onConflict, conflictColumns: onConflict === 'error' ? [] : ['id'], foreignKeys: [] });
+  const writer = new BatchWriter(db, 't', COLUMNS, { onConflict, conflictColumns: onConflict === 'error' ? [] : ['id'] });
   return writer.write(rows);
 }
 
@@ -63,7 +63,7 @@ describe('BatchWriter: a failing row inside a 25-row statement', () => {
       const seen: string[] = [];
       const prepare = db.prepare.bind(db);
       (db as { prepare: unknown }).prepare = (sql: string) => { seen.push(sql); return prepare(sql); };
-      new BatchWriter(db, 't', COLUMNS, { onConflict, conflictColumns: onConflict === 'error' ? [] : ['id'], foreignKeys: [] });
+      new BatchWriter(db, 't', COLUMNS, { onConflict, conflictColumns: onConflict === 'error' ? [] : ['id'] });
       return seen.filter((sql) => sql.startsWith('INSERT') && sql.includes('), ('));
     };
     expect(statementsOf(plain, 'error')[0]).toMatch(/^INSERT OR FAIL INTO "t"/);
@@ -94,7 +94,7 @@ describe('BatchWriter: a failing row inside a 25-row statement', () => {
     rows[7]![1] = null;
     rows[15]![2] = 2;
     db.exec('BEGIN');
-    const writer = new BatchWriter(db, 't', COLUMNS, { onConflict: 'error', conflictColumns: [], foreignKeys: [{ column: 'code', table: 'p', targetColumn: 'id' }] });
+    const writer = new BatchWriter(db, 't', COLUMNS, { onConflict: 'error', conflictColumns: [] });
     const outcome = writer.write(rows);
     db.exec('COMMIT');
     expect(outcome.failures.map((f) => f.index)).toEqual([7, 15]);
@@ -126,7 +126,7 @@ describe('BatchWriter: a key of more columns than SQLite nests in one expression
       db.exec(`CREATE TABLE t (${key.map((c) => `"${c}" INTEGER NOT NULL`).join(', ')}, v TEXT, PRIMARY KEY (${key.map((c) => `"${c}"`).join(', ')}))`);
       const columns = [...key, 'v'];
       const row = (v: string) => [...key.map((_, i) => i), v];
-      const writer = new BatchWriter(db, 't', columns, { onConflict, conflictColumns: key, foreignKeys: [] });
+      const writer = new BatchWriter(db, 't', columns, { onConflict, conflictColumns: key });
       const given = [columns.map(() => true)];
       expect(writer.write([row('first')], onConflict === 'update' ? given : undefined)).toMatchObject({ inserted: 1, updated: 0, failures: [] });
       expect(writer.write([row('second')], onConflict === 'update' ? given : undefined)).toMatchObject({ inserted: 0, updated: 1, failures: [] });
@@ -142,7 +142,7 @@ describe('BatchWriter: the schema changed by another connection between batches'
       const file = path.join(dir, 'w.db');
       const db = new Database(file);
       db.exec('CREATE TABLE t (id INTEGER, name TEXT NOT NULL, code TEXT)');
-      const writer = new BatchWriter(db, 't', COLUMNS, { onConflict: 'error', conflictColumns: [], foreignKeys: [] });
+      const writer = new BatchWriter(db, 't', COLUMNS, { onConflict: 'error', conflictColumns: [] });
       db.exec('BEGIN IMMEDIATE');
       expect(writer.write(rowsOf(25)).inserted).toBe(25);
       db.exec('COMMIT');
@@ -189,7 +189,7 @@ describe('BatchWriter: --on-conflict ignore and update on a table declaring ON C
       const rows = rowsOf(30);
       rows[10]![1] = null;
       db.exec('BEGIN');
-      const writer = new BatchWriter(db, 't', COLUMNS, { onConflict, conflictColumns: ['id'], foreignKeys: [] });
+      const writer = new BatchWriter(db, 't', COLUMNS, { onConflict, conflictColumns: ['id'] });
       const outcome = writer.write(rows, onConflict === 'update' ? rows.map(() => [true, true, true]) : undefined);
       expect(db.inTransaction).toBe(true);
       db.exec('COMMIT');

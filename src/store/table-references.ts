@@ -1,0 +1,124 @@
+import type Database from 'better-sqlite3';
+import { catalogue } from '../schema/catalogue-pragma.js';
+import { reportedValue } from '../schema/issue-messages.js';
+import { nameKey, quoteIdent } from '../schema/names.js';
+import { isSqlDefault } from '../schema/zod-schema.js';
+import type { FieldError } from '../schema/types.js';
+import { show, type ForeignKeyRef } from './constraint-failure.js';
+
+interface ForeignKeyListRow {
+  id: number;
+  seq: number;
+  table: string;
+  from: string;
+  to: string | null;
+}
+
+/** One foreign key of the table written to, as the rows to write hold it. */
+interface Reference {
+  /** The places in a row of the key's columns. */
+  places: number[];
+  /** A reference to the table itself: its parent row may be written later in the same batch or job. */
+  self: boolean;
+  /** Self only: the places in a row of the parent columns (a row may name itself). */
+  targetPlaces: number[] | undefined;
+  target: string;
+  columns: string[];
+  probe: Database.Statement<unknown[]>;
+}
+
+export interface ReferenceProblem {
+  /** The parent row may still come (a reference to the table itself). */
+  self: boolean;
+  error: FieldError;
+}
+
+/**
+ * The foreign keys of the table being written, read from its catalogue (not the schema, which
+ * a --schema without `references` leaves out), to tell a record's missing parent before SQLite
+ * does. Only tables where SQLite's own check at each statement would decide wrongly need it
+ * (`checksEveryRow`):
+ * - a key to the table itself: SQLite checks an INSERT at the end of each statement, so a row
+ *   whose parent came later in the input loaded when both fell in one 25-row statement and was
+ *   rejected otherwise, and a table exported after a REPLACE (the parent now last) did not load
+ *   back (SPEC §7). Such a row now waits for the rest of its batch (atomic: of the job);
+ * - a key declared DEFERRABLE INITIALLY DEFERRED (Django's): SQLite checks it only at COMMIT,
+ *   which failed the whole job (exit 3) with no record named.
+ */
+export class TableReferences {
+  private readonly references: Reference[];
+  readonly checksEveryRow: boolean;
+
+  constructor(db: Database.Database, table: string, columns: readonly string[]) {
+    const byId = new Map<number, ForeignKeyListRow[]>();
+    for (const row of catalogue<ForeignKeyListRow>(db, 'foreign_key_list', table)) {
+      const list = byId.get(row.id) ?? [];
+      list.push(row);
+      byId.set(row.id, list);
+    }
+    const place = (name: string) => columns.findIndex((c) => nameKey(c) === nameKey(name));
+    this.references = [];
+    for (const parts of byId.values()) {
+      parts.sort((a, b) => a.seq - b.seq);
+      const parent = parts[0]!.table;
+      const targets = parts.every((p) => p.to !== null) ? parts.map((p) => p.to!) : primaryKeyOf(db, parent);
+      const places = parts.map((p) => place(p.from));
+      // A key whose columns a record cannot give (not written: SQLite checks their defaults)
+      // or whose parent columns cannot be told is left to SQLite.
+      if (targets === undefined || targets.length !== parts.length || places.some((at) => at < 0)) continue;
+      const self = nameKey(parent) === nameKey(table);
+      const targetPlaces = self ? targets.map(place) : undefined;
+      const equals = targets.length === 1 ? `${quoteIdent(targets[0]!)} = ?` : `(${targets.map(quoteIdent).join(', ')}) = (${targets.map(() => '?').join(', ')})`;
+      this.references.push({
+        places,
+        self,
+        targetPlaces: targetPlaces?.every((at) => at >= 0) ? targetPlaces : undefined,
+        target: `${parent}.${targets.length === 1 ? targets[0] : `(${targets.join(', ')})`}`,
+        columns: parts.map((p) => p.from),
+        probe: db.prepare(`SELECT 1 FROM ${quoteIdent(parent)} WHERE ${equals} LIMIT 1`),
+      });
+    }
+    this.checksEveryRow = this.references.some((r) => r.self) || declaresDeferredKeys(db, table);
+  }
+
+  /** The single-column keys, to name the culprit of a FOREIGN KEY failure SQLite reports. */
+  get singleColumn(): ForeignKeyRef[] {
+    return this.references
+      .filter((r) => r.places.length === 1)
+      .map((r) => ({ column: r.columns[0]!, columnIndex: r.places[0]!, target: r.target, check: (value: unknown) => r.probe.get(value) !== undefined }));
+  }
+
+  /** The first key of `row` with no parent row now, if any (a NULL in a key satisfies it, as in SQLite). */
+  problem(row: readonly unknown[]): ReferenceProblem | undefined {
+    for (const ref of this.references) {
+      const values = ref.places.map((at) => row[at]);
+      if (values.some((v) => v === null || v === undefined || isSqlDefault(v))) continue;
+      if (ref.self && ref.targetPlaces !== undefined && ref.targetPlaces.every((at, i) => sameKey(row[at], values[i]))) continue;
+      if (ref.probe.get(...values) !== undefined) continue;
+      const column = ref.columns.length === 1 ? ref.columns[0]! : null;
+      const shown = show(values.length === 1 ? values[0] : values);
+      return {
+        self: ref.self,
+        error: { column, code: 'foreign_key', message: `no row in ${ref.target} has the value ${shown} (foreign key)`, value: values.length === 1 ? reportedValue(values[0]) : values.map(reportedValue) },
+      };
+    }
+    return undefined;
+  }
+}
+
+/** Whether a row's own key is the value its reference names (a row that is its own parent). */
+function sameKey(own: unknown, referenced: unknown): boolean {
+  if (own === referenced) return true;
+  return own !== null && referenced !== null && String(own) === String(referenced);
+}
+
+function primaryKeyOf(db: Database.Database, table: string): string[] | undefined {
+  const key = catalogue<{ name: string; pk: number }>(db, 'table_info', table).filter((r) => r.pk > 0).sort((a, b) => a.pk - b.pk).map((r) => r.name);
+  return key.length > 0 ? key : undefined;
+}
+
+/** Whether the table's definition declares a key DEFERRABLE INITIALLY DEFERRED (not NOT DEFERRABLE …). */
+function declaresDeferredKeys(db: Database.Database, table: string): boolean {
+  const sql = db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE").pluck(true).get(table) as string | null | undefined;
+  return typeof sql === 'string' && /(?<!\bNOT\s+)\bDEFERRABLE\s+INITIALLY\s+DEFERRED\b/i.test(sql);
+}
