@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { BargeError } from '../errors.js';
+import { normalizeEncoding } from '../source/decode-text.js';
 import { defaultDbPath } from './default-db.js';
 
 /** Options every command takes (SPEC §1). */
@@ -61,7 +62,7 @@ export function addSourceOptions(command: Command, { schema = true }: { schema?:
     .addOption(new Option('--quote <char>', 'CSV/TSV quote character').default('"', `'"'`))
     .addOption(switchOption('--no-header', 'CSV/TSV: the first line is data, not a header; name the fields with --columns', 'off: the first line is the header'))
     .addOption(valueOption('--columns <names>', 'CSV/TSV: comma-separated field names (with --no-header, or to rename the header)', 'the header\'s names'))
-    .addOption(new Option('--encoding <name>', 'text encoding of the input: utf8, utf16le or latin1').default('utf8', 'utf8'))
+    .addOption(new Option('--encoding <name>', 'text encoding of the input: utf8, utf16le, latin1 (ISO-8859-1) or windows-1252').default('utf8', 'utf8'))
     .addOption(schema
       ? valueOption('--table <name>', 'target table', 'the schema\'s table, else the input\'s base name')
       : valueOption('--table <name>', 'the table named in the printed schema', 'the input\'s base name'));
@@ -97,13 +98,8 @@ export interface SourceFlags {
   inferRows: string;
 }
 
-const ENCODINGS: Record<string, BufferEncoding> = {
-  utf8: 'utf8', 'utf-8': 'utf8', utf16le: 'utf16le', 'utf-16le': 'utf16le', latin1: 'latin1', 'iso-8859-1': 'latin1',
-};
-
 export function sourceOptionsFrom(flags: SourceFlags) {
-  const encoding = ENCODINGS[flags.encoding.toLowerCase()];
-  if (!encoding) throw new BargeError('usage', `--encoding "${flags.encoding}" is not supported; use utf8, utf16le or latin1`);
+  const encoding = normalizeEncoding(flags.encoding);
   if (flags.delimiter !== undefined && [...unescapeTab(flags.delimiter)].length !== 1) {
     throw new BargeError('usage', `--delimiter must be one character, got "${flags.delimiter}"`);
   }
@@ -130,6 +126,14 @@ function unescapeTab(value: string): string {
  * CLI's modules then load without zod (~40 ms of every command's start), which export, stats
  * and jobs never need; import and validate load it with their pipelines.
  */
+/** --max-errors, or --fail-fast (which is --max-errors 1; both given with another count is refused). */
+export function maxErrorsFlag(flags: { failFast?: boolean; maxErrors?: string }): number | undefined {
+  if (flags.failFast && flags.maxErrors !== undefined && flags.maxErrors !== '1') {
+    throw new BargeError('usage', '--fail-fast is --max-errors 1; do not give both');
+  }
+  return flags.failFast ? 1 : integerFlag('--max-errors', flags.maxErrors, 1, Number.MAX_SAFE_INTEGER);
+}
+
 export function integerFlag(name: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const digits = value.trim();

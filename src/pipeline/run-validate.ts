@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { BargeError } from '../errors.js';
 import { compileValidator } from '../schema/index.js';
 import type { SchemaSpec } from '../schema/types.js';
 import type { FieldError } from '../schema/types.js';
@@ -49,9 +50,11 @@ export async function runValidate(config: ValidateConfig, events: ImportEvents =
   if (plan !== undefined) {
     try {
       return await validateRun(config, events, signal, started, plan);
-    } catch {
+    } catch (error) {
       // The split fell inside a quoted field, or anything failed (a malformed input, a missing
       // table): one thread, from the start, gives exactly the one-thread run's result or error.
+      // Not after a signal: Ctrl-C during the split run read the whole input again.
+      if (signal?.aborted === true || (error instanceof BargeError && error.code === 'interrupted')) throw error;
     }
   }
   return validateRun(config, events, signal, started, undefined);

@@ -251,7 +251,8 @@ function extraFieldErrors(data: Record<string, unknown>, known: Set<string>, tex
     if (text && data[key] === '') continue;
     // A field named as a column but for case is not that column (names match exactly): the
     // usual hint, to ignore extra columns, would then load NULL into the column it was meant for.
-    const meant = byNameKey(known).get(nameKey(key));
+    // Spaces around it count as case does: an Excel header `id , name` gave "id " and " name".
+    const meant = byNameKey(known).get(nameKey(key)) ?? (key.trim() !== key ? byNameKey(known).get(nameKey(key.trim())) : undefined);
     // The rest counted, not listed (but a near miss of a column's name): an error per field of a
     // 20,000-column input held 20,000 error objects per record, and a batch of them ran the heap
     // out (exit 134).
@@ -263,7 +264,7 @@ function extraFieldErrors(data: Record<string, unknown>, known: Set<string>, tex
       column: key,
       code: 'extra_column',
       message: meant !== undefined
-        ? `unexpected column ${JSON.stringify(key)} (the schema's column is ${JSON.stringify(meant)}: names must match exactly, case too; rename it${text ? ' (--columns)' : ' in the input'})`
+        ? `unexpected column ${JSON.stringify(key)} (the schema's column is ${JSON.stringify(meant)}: names must match exactly, case and spaces too; rename it${text ? ' (--columns)' : ' in the input'})`
         : `unexpected column ${JSON.stringify(key)} (not in the schema; set "extraColumns": "ignore" to drop it)`,
       value: reportedValue(data[key]),
     });

@@ -14,7 +14,7 @@ import type { OpenedInput } from './types.js';
  * the input); ...`, see InvalidTextError.atLine; textChunks finds the column).
  */
 
-export type TextEncodingName = 'utf8' | 'utf16le' | 'latin1';
+export type TextEncodingName = 'utf8' | 'utf16le' | 'latin1' | 'windows1252';
 
 const ENCODING_ALIASES: Record<string, TextEncodingName> = {
   utf8: 'utf8',
@@ -28,15 +28,25 @@ const ENCODING_ALIASES: Record<string, TextEncodingName> = {
   // Node's latin1 is ISO-8859-1 exactly (every byte is the code point of the same
   // value); WHATWG's "latin1" label would mean windows-1252 instead.
   latin1: 'latin1',
+  'iso-8859-1': 'latin1',
   binary: 'latin1',
+  // What Windows programs (Excel, ERPs) write as "ANSI": latin1 but for 0x80-0x9F (€ “ ” – …).
+  'windows-1252': 'windows1252',
+  windows1252: 'windows1252',
+  cp1252: 'windows1252',
 };
+
+/** windows-1252's characters for the bytes 0x80-0x9F (WHATWG's table: the five it leaves undefined stay C1 controls). */
+const WINDOWS_1252_HIGH = '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
+const C1_CONTROL = /[\u0080-\u009f]/;
+const C1_CONTROLS = /[\u0080-\u009f]/g;
 
 /** The supported encoding an --encoding value names; BargeError('usage') for any other. */
 export function normalizeEncoding(encoding: string | undefined): TextEncodingName {
   if (encoding === undefined) return 'utf8';
   const name = ENCODING_ALIASES[encoding.toLowerCase()];
   if (name === undefined) {
-    throw new BargeError('usage', `unsupported --encoding "${encoding}"; use utf8, utf16le or latin1`);
+    throw new BargeError('usage', `unsupported --encoding "${encoding}"; use utf8, utf16le, latin1 or windows-1252`);
   }
   return name;
 }
@@ -90,7 +100,11 @@ function invalidTextMessage(
       ? `at byte offset ${byteOffset} in the input`
       : `at column ${lineColumn} (byte offset ${byteOffset} in the input)`;
   if (encodingName === 'utf8') {
-    return `${where}: invalid UTF-8 ${at}; pass --encoding latin1 (or utf16le) if the file is not UTF-8`;
+    return `${where}: invalid UTF-8 ${at}; pass --encoding windows-1252 (a file from Windows), latin1 or utf16le if the file is not UTF-8`;
+  }
+  if (encodingName === 'latin1') {
+    // ISO-8859-1 has only control characters at 0x80-0x9F; Windows files hold € “ ” – there.
+    return `${where}: a control character (a byte 0x80-0x9F) ${at}, which in latin1 (ISO-8859-1) no text holds but a file from Windows does (€ “ ” – …): pass --encoding windows-1252`;
   }
   if (oddLength) {
     return `${where}: the input ends with half a UTF-16LE character (an odd number of bytes) at byte ${byteOffset}; is it truncated, or not UTF-16LE? check --encoding`;
@@ -272,8 +286,16 @@ export function createChunkDecoder(input: string, encoding: string | undefined):
         return utf8Of(chunk).toString('utf8');
       case 'utf16le':
         return utf16Of(chunk);
-      case 'latin1':
-        return take(chunk).bytes.toString('latin1');
+      case 'latin1': {
+        const { bytes, base } = take(chunk);
+        const text = bytes.toString('latin1');
+        const bad = text.search(C1_CONTROL);
+        if (bad === -1) return text;
+        error = new InvalidTextError(input, 'latin1', base + bad);
+        return text.slice(0, bad);
+      }
+      case 'windows1252':
+        return take(chunk).bytes.toString('latin1').replace(C1_CONTROLS, (c) => WINDOWS_1252_HIGH[c.charCodeAt(0) - 0x80]!);
     }
   }
 

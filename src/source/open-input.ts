@@ -210,7 +210,9 @@ function sniffText(head: Buffer, encoding: string | undefined): string {
   // A UTF-8 byte order mark, dropped under any encoding (decode-text.ts), as under latin1 it
   // would read "ï»¿" and hide a JSON input's `[` or `{`.
   const start = head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
-  return head.toString(normalizeEncoding(encoding), start);
+  const name = normalizeEncoding(encoding);
+  // Sniffing looks only at ASCII (`[`, `{`, delimiters), the same in both.
+  return head.toString(name === 'windows1252' ? 'latin1' : name, start);
 }
 
 /** Peek condition for sniffing: some content and the end of the line holding it. */

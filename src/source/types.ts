@@ -1,3 +1,4 @@
+import type { TextEncodingName } from './decode-text.js';
 import type { Readable } from 'node:stream';
 import type { CsvDialect } from './csv-record-text.js';
 
@@ -15,8 +16,8 @@ export interface SourceOptions {
   header: boolean;
   /** --columns a,b,c: field names when there is no header (or to rename them). */
   columns?: string[];
-  /** --encoding: utf8 (default), utf16le, latin1. */
-  encoding: BufferEncoding;
+  /** --encoding: utf8 (default), utf16le, latin1, windows1252. */
+  encoding: TextEncodingName;
   /**
    * Not a flag: JSON records carry `source`, the text they were parsed from. Set by the
    * validation worker, which keeps that text instead of the parsed record (packed-records.ts).

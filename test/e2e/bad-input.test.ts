@@ -51,7 +51,7 @@ interface Case {
 
 const type = (line: number, column: string): Rejected => ({ line, column, code: 'type' });
 const record = (line: number, code: string): Rejected => ({ line, column: null, code });
-const HINT_UTF8 = 'pass --encoding latin1 (or utf16le) if the file is not UTF-8';
+const HINT_UTF8 = 'pass --encoding windows-1252 (a file from Windows), latin1 or utf16le if the file is not UTF-8';
 
 const CASES: Case[] = [
   // ---- CSV structure ------------------------------------------------------------------------

@@ -573,19 +573,19 @@ describe('encodings', () => {
       'invalid UTF-8 on the first line of data (a latin1 file read as UTF-8)',
       Buffer.from(csvOf('name,note', TEXT), 'latin1'),
       [],
-      'towns.csv:2: invalid UTF-8 at column 2 (byte offset 11 in the input); pass --encoding latin1 (or utf16le) if the file is not UTF-8',
+      'towns.csv:2: invalid UTF-8 at column 2 (byte offset 11 in the input); pass --encoding windows-1252 (a file from Windows), latin1 or utf16le if the file is not UTF-8',
     ],
     [
       'invalid UTF-8 further down',
       Buffer.from(csvOf('name,note', [{ name: 'Bonn', note: 'x' }, ...TEXT]), 'latin1'),
       [],
-      'towns.csv:3: invalid UTF-8 at column 2 (byte offset 20 in the input); pass --encoding latin1 (or utf16le) if the file is not UTF-8',
+      'towns.csv:3: invalid UTF-8 at column 2 (byte offset 20 in the input); pass --encoding windows-1252 (a file from Windows), latin1 or utf16le if the file is not UTF-8',
     ],
     [
       'UTF-16LE without a BOM, read as UTF-8',
       Buffer.from(csvOf('name,nöte', TEXT), 'utf16le'),
       [],
-      'towns.csv:1: invalid UTF-8 at column 13 (byte offset 12 in the input); pass --encoding latin1 (or utf16le) if the file is not UTF-8',
+      'towns.csv:1: invalid UTF-8 at column 13 (byte offset 12 in the input); pass --encoding windows-1252 (a file from Windows), latin1 or utf16le if the file is not UTF-8',
     ],
     [
       'ASCII UTF-16LE without a BOM, read as UTF-8 (NULs in the header)',
@@ -609,7 +609,7 @@ describe('encodings', () => {
       'an unsupported --encoding',
       Buffer.from(csvOf('name,note', TEXT)),
       ['--encoding', 'ebcdic'],
-      '--encoding "ebcdic" is not supported; use utf8, utf16le or latin1',
+      'unsupported --encoding "ebcdic"; use utf8, utf16le, latin1 or windows-1252',
     ],
   ];
   for (const [label, bytes, args, message] of BAD) {

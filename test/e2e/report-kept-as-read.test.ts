@@ -161,7 +161,7 @@ describe('names that differ from the schema\'s only in case', () => {
     fs.writeFileSync(path.join(dir, 'cs.csv'), 'id,price,Note\n1,1,hello\n');
     const first = await barge(dir, ['import', 'cs.csv', '--schema', 's3.json', '--mode', 'row', '--errors', 'cs.err.csv']);
     expect(first.exitCode).toBe(1);
-    expect(first.stderr).toContain('cs.csv:line 2, column "Note": unexpected column "Note" (the schema\'s column is "note": names must match exactly, case too; rename it (--columns))');
+    expect(first.stderr).toContain('cs.csv:line 2, column "Note": unexpected column "Note" (the schema\'s column is "note": names must match exactly, case and spaces too; rename it (--columns))');
     // The report's header holds "Note", not also "note" (which barge refused as input).
     const header = fs.readFileSync(path.join(dir, 'cs.err.csv'), 'utf8').split('\n')[0]!;
     expect(header.split(',').slice(-3)).toEqual(['id', 'price', 'Note']);

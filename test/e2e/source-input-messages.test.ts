@@ -65,7 +65,7 @@ describe('invalid UTF-8', () => {
     expect(run).toEqual({
       exitCode: 2,
       stdout: '',
-      stderr: 'barge: error: b2.csv:3: invalid UTF-8 at column 6 (byte offset 13 in the input); pass --encoding latin1 (or utf16le) if the file is not UTF-8',
+      stderr: 'barge: error: b2.csv:3: invalid UTF-8 at column 6 (byte offset 13 in the input); pass --encoding windows-1252 (a file from Windows), latin1 or utf16le if the file is not UTF-8',
     });
     expect(tables(path.join(dir, 'j.db'))).toEqual([]);
   });

@@ -356,7 +356,7 @@ describe('parseCsv decoding', () => {
     const error = await parseError([bytes]);
     expect(error.code).toBe('input');
     expect(error.message).toBe(
-      'products.csv:3: invalid UTF-8 at column 3 (byte offset 14 in the input); pass --encoding latin1 (or utf16le) if the file is not UTF-8',
+      'products.csv:3: invalid UTF-8 at column 3 (byte offset 14 in the input); pass --encoding windows-1252 (a file from Windows), latin1 or utf16le if the file is not UTF-8',
     );
     expect(error.line).toBe(3);
   });

@@ -38,7 +38,7 @@ describe('normalizeEncoding', () => {
 
   it('refuses others as a usage error', () => {
     expect(() => normalizeEncoding('base64')).toThrow(BargeError);
-    expect(() => normalizeEncoding('base64')).toThrow('unsupported --encoding "base64"; use utf8, utf16le or latin1');
+    expect(() => normalizeEncoding('base64')).toThrow('unsupported --encoding "base64"; use utf8, utf16le, latin1 or windows-1252');
   });
 });
 
@@ -91,10 +91,10 @@ describe('createChunkDecoder', () => {
     expect(decoder.text(Buffer.from([0x64, 0xc3, 0x28, 0x65]))).toBe('d');
     expect(decoder.error).toBeInstanceOf(InvalidTextError);
     expect(decoder.error!.message).toBe(
-      'in.txt: invalid UTF-8 at byte offset 5 in the input; pass --encoding latin1 (or utf16le) if the file is not UTF-8',
+      'in.txt: invalid UTF-8 at byte offset 5 in the input; pass --encoding windows-1252 (a file from Windows), latin1 or utf16le if the file is not UTF-8',
     );
     expect(decoder.error!.atLine(2).message).toBe(
-      'in.txt:2: invalid UTF-8 at byte offset 5 in the input; pass --encoding latin1 (or utf16le) if the file is not UTF-8',
+      'in.txt:2: invalid UTF-8 at byte offset 5 in the input; pass --encoding windows-1252 (a file from Windows), latin1 or utf16le if the file is not UTF-8',
     );
   });
 
@@ -174,7 +174,7 @@ async function chunksOf(chunks: Buffer[], encoding = 'utf8', line = 0): Promise<
 }
 
 describe('textChunks', () => {
-  const HINT = 'pass --encoding latin1 (or utf16le) if the file is not UTF-8';
+  const HINT = 'pass --encoding windows-1252 (a file from Windows), latin1 or utf16le if the file is not UTF-8';
 
   it("names a bad byte's column in its line, not only its offset in the input", async () => {
     // `2,caf<E9>`: the E9 is at column 6 of line 3, byte 13 of the input (counting from 0).

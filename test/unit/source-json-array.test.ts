@@ -239,7 +239,7 @@ describe('parseJsonArray', () => {
   it('stops at invalid UTF-8 naming the line', async () => {
     const bytes = Buffer.concat([Buffer.from('[\n{"id":1},\n{"name":"'), Buffer.from([0xff]), Buffer.from('"}]')]);
     expect(await parseError([bytes])).toBe(
-      'data.json:3: invalid UTF-8 at column 10 (byte offset 21 in the input); pass --encoding latin1 (or utf16le) if the file is not UTF-8',
+      'data.json:3: invalid UTF-8 at column 10 (byte offset 21 in the input); pass --encoding windows-1252 (a file from Windows), latin1 or utf16le if the file is not UTF-8',
     );
   });
 

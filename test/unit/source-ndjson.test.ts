@@ -178,7 +178,7 @@ describe('parseNdjson', () => {
     expect(error).toMatchObject({
       code: 'input',
       line: 2,
-      message: 'events.ndjson:2: invalid UTF-8 at column 10 (byte offset 18 in the input); pass --encoding latin1 (or utf16le) if the file is not UTF-8',
+      message: 'events.ndjson:2: invalid UTF-8 at column 10 (byte offset 18 in the input); pass --encoding windows-1252 (a file from Windows), latin1 or utf16le if the file is not UTF-8',
     });
   });
 

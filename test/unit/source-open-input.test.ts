@@ -106,7 +106,7 @@ describe('openInput', () => {
   it('refuses an unsupported encoding as a usage error', async () => {
     const path = file('enc.csv', 'id\n1\n');
     const error = await failure(openInput(path, { ...options, encoding: 'hex' }));
-    expect(error).toMatchObject({ code: 'usage', message: 'unsupported --encoding "hex"; use utf8, utf16le or latin1' });
+    expect(error).toMatchObject({ code: 'usage', message: 'unsupported --encoding "hex"; use utf8, utf16le, latin1 or windows-1252' });
   });
 
   it('lets --format override the extension', async () => {

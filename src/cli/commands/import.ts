@@ -4,7 +4,7 @@ import { BargeError } from '../../errors.js';
 import type { ImportConfig, ImportMode, ImportResult } from '../../pipeline/import-config.js';
 import type { OnConflict } from '../../store/batch-writer.js';
 import { announceInterrupt, createProgressDisplay, progressModeFor } from '../../progress/progress-display.js';
-import { addBusyTimeout, addCommonOptions, addSourceOptions, integerFlag, sourceOptionsFrom, switchOption, valueOption, type CommonOptions, type SourceFlags } from '../options.js';
+import { addBusyTimeout, addCommonOptions, addSourceOptions, integerFlag, maxErrorsFlag, sourceOptionsFrom, switchOption, valueOption, type CommonOptions, type SourceFlags } from '../options.js';
 import { printImportInterrupted, printImportSummary, importJson } from '../render/import-summary.js';
 import { interruptSignal, setQuitNote, throwIfInterrupted } from '../signals.js';
 import type { CommandOutcome } from '../outcome.js';
@@ -118,10 +118,7 @@ function importConfigFrom(inputs: string[], flags: ImportFlags): ImportConfig {
   if (inputs.filter((input) => input === '-').length > 1) throw new BargeError('usage', 'stdin (-) can be read only once');
   const modes = [flags.mode, flags.atomic ? 'atomic' : undefined, flags.continueOnError ? 'row' : undefined].filter(Boolean);
   if (new Set(modes).size > 1) throw new BargeError('usage', `conflicting modes: ${[...new Set(modes)].join(' and ')}; pick one --mode`);
-  const maxErrors = flags.failFast ? 1 : integerFlag('--max-errors', flags.maxErrors, 1, Number.MAX_SAFE_INTEGER);
-  if (flags.failFast && flags.maxErrors !== undefined && flags.maxErrors !== '1') {
-    throw new BargeError('usage', '--fail-fast is --max-errors 1; do not give both');
-  }
+  const maxErrors = maxErrorsFlag(flags);
   return {
     inputs,
     dbPath: flags.db,

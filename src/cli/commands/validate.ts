@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { BargeError } from '../../errors.js';
 import type { ValidateConfig, ValidateResult } from '../../pipeline/run-validate.js';
 import { announceInterrupt, createProgressDisplay, progressModeFor } from '../../progress/progress-display.js';
-import { addBusyTimeout, addCommonOptions, addSourceOptions, integerFlag, sourceOptionsFrom, switchOption, valueOption, type CommonOptions, type SourceFlags } from '../options.js';
+import { addBusyTimeout, addCommonOptions, addSourceOptions, integerFlag, maxErrorsFlag, sourceOptionsFrom, switchOption, valueOption, type CommonOptions, type SourceFlags } from '../options.js';
 import type { CommandOutcome } from '../outcome.js';
 import { oneLine } from '../../one-line.js';
 import { printValidateInterrupted, printValidateSummary, validateJson } from '../render/validate-summary.js';
@@ -41,7 +41,7 @@ async function validateAction(inputs: string[], flags: ValidateFlags): Promise<C
     source: sourceOptionsFrom(flags),
     inferRows: integerFlag('--infer-rows', flags.inferRows, 1, 1_000_000)!,
     batchSize: integerFlag('--batch-size', flags.batchSize, 1, 1_000_000)!,
-    maxErrors: flags.failFast ? 1 : integerFlag('--max-errors', flags.maxErrors, 1, Number.MAX_SAFE_INTEGER),
+    maxErrors: maxErrorsFlag(flags),
     errorsPath: flags.errors,
     busyTimeoutMs: integerFlag('--busy-timeout', flags.busyTimeout, 0, 3_600_000)!,
   };

@@ -1,0 +1,85 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { barge, rows, workdir } from '../helpers/cli.js';
+
+/** Files written on Windows (Excel, ERPs): windows-1252 text, and what latin1 makes of it. */
+
+describe('--encoding windows-1252', () => {
+  const bytes = Buffer.concat([Buffer.from('id,name,price\n1,'), Buffer.from([0x93]), Buffer.from('Caf'), Buffer.from([0xe9, 0x94]), Buffer.from(' '), Buffer.from([0x96]), Buffer.from(' deluxe,'), Buffer.from([0x80]), Buffer.from('5\n')]);
+
+  it('reads € “ ” – as Windows writes them', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'w.csv'), bytes);
+    for (const name of ['windows-1252', 'cp1252']) {
+      const result = await barge(dir, ['import', 'w.csv', '--encoding', name, '--table', 't', '--db', `${name}.db`]);
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(rows(path.join(dir, `${name}.db`), 'SELECT name, price FROM t')).toEqual([{ name: '“Café” – deluxe', price: '€5' }]);
+    }
+  });
+
+  it('latin1 (ISO-8859-1) stops at such a byte with the hint, exit 2, nothing written (it loaded U+0093 and U+0080, exit 0)', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'w.csv'), bytes);
+    const result = await barge(dir, ['import', 'w.csv', '--encoding', 'latin1', '--table', 't', '--db', 'l.db']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe('barge: error: w.csv:2: a control character (a byte 0x80-0x9F) at column 3 (byte offset 16 in the input), which in latin1 (ISO-8859-1) no text holds but a file from Windows does (€ “ ” – …): pass --encoding windows-1252');
+    expect(fs.existsSync(path.join(dir, 'l.db')) ? rows(path.join(dir, 'l.db'), "SELECT count(*) AS n FROM sqlite_schema WHERE name = 't'") : [{ n: 0 }]).toEqual([{ n: 0 }]);
+  });
+
+  it('invalid UTF-8 points to windows-1252 first', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'w.csv'), bytes);
+    const result = await barge(dir, ['validate', 'w.csv']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('pass --encoding windows-1252 (a file from Windows), latin1 or utf16le if the file is not UTF-8');
+  });
+
+  it('a message shows a C1 control character escaped (it printed raw, and `got "5"` looked valid)', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify({ table: 't', columns: { id: { type: 'integer' }, price: { type: 'number' } } }));
+    fs.writeFileSync(path.join(dir, 'e.ndjson'), '{"id":1,"price":"\u00805"}\n');
+    const result = await barge(dir, ['validate', 'e.ndjson', '--schema', 's.json']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('column "price": expected a number, got "\\u00805"');
+  });
+});
+
+describe('a report fed back with its input\'s --encoding', () => {
+  it('is refused, exit 2: the report is UTF-8 (its "Müller" loaded as "MÃ¼ller", exit 0)', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify({ table: 't', columns: { id: { type: 'integer' }, name: { type: 'string' }, n: { type: 'integer' } } }));
+    fs.writeFileSync(path.join(dir, 'legacy.csv'), Buffer.from('id;name;n\n1;Caf\xe9;1\n2;M\xfcller;x\n', 'latin1'));
+    const first = await barge(dir, ['import', 'legacy.csv', '--encoding', 'latin1', '--delimiter', ';', '--mode', 'row', '--schema', 's.json', '--db', 'f.db']);
+    expect(first.exitCode).toBe(1);
+    const report = path.join(dir, 'legacy.errors.ndjson');
+    fs.writeFileSync(report, fs.readFileSync(report, 'utf8').replace('"n":"x"', '"n":"2"'));
+    const again = await barge(dir, ['import', 'legacy.errors.ndjson', '--encoding', 'latin1', '--delimiter', ';', '--db', 'f.db']);
+    expect(again.exitCode).toBe(2);
+    expect(again.stderr).toBe('barge: error: legacy.errors.ndjson is a report barge wrote, in UTF-8 whatever --encoding its input had; leave --encoding out to import it');
+    const fixed = await barge(dir, ['import', 'legacy.errors.ndjson', '--db', 'f.db']);
+    expect(fixed.exitCode, fixed.stderr).toBe(0);
+    expect(rows(path.join(dir, 'f.db'), 'SELECT id, name, n FROM t ORDER BY id')).toEqual([{ id: 1, name: 'Café', n: 1 }, { id: 2, name: 'Müller', n: 2 }]);
+  });
+});
+
+describe('validate --fail-fast with another --max-errors', () => {
+  it('is refused as import refuses it (validate took 1 silently)', async () => {
+    const dir = workdir();
+    const result = await barge(dir, ['validate', 'fixtures/products.csv', '--fail-fast', '--max-errors', '5']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe('barge: error: --fail-fast is --max-errors 1; do not give both');
+  });
+});
+
+describe('a header name padded with spaces (Excel: `id , name`)', () => {
+  it('is named as the schema column it was meant to be, with no advice to drop it (which loaded NULLs, exit 0)', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify({ table: 't', columns: { id: { type: 'integer' }, name: { type: 'string' } } }));
+    fs.writeFileSync(path.join(dir, 'padded.csv'), 'id , name\n1,Alice\n');
+    const result = await barge(dir, ['validate', 'padded.csv', '--schema', 's.json']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('padded.csv:line 2, column "id ": unexpected column "id " (the schema\'s column is "id": names must match exactly, case and spaces too; rename it (--columns))');
+    expect(result.stderr).not.toContain('"extraColumns": "ignore"');
+  });
+});
