@@ -49,7 +49,7 @@ export async function runImport(config: ImportConfig, events: ImportEvents = {},
   const started = Date.now();
   refuseDatabaseAsInput(config.inputs, config.dbPath);
   const fresh = !fs.existsSync(config.dbPath);
-  const db = openDatabase(config.dbPath, { busyTimeoutMs: config.busyTimeoutMs });
+  const db = openDatabase(config.dbPath, { busyTimeoutMs: config.busyTimeoutMs, keepJournalMode: config.dryRun });
   let discard = false;
   try {
     const result = await new ImportRun(db, config, events, signal, started).run();

@@ -15,6 +15,12 @@ export interface OpenDatabaseOptions {
   readonly?: boolean;
   /** --busy-timeout: how long a write waits for another process's lock. */
   busyTimeoutMs: number;
+  /**
+   * --dry-run: an existing database keeps its journal mode. WAL is a property of the file, kept
+   * after barge closes it: a dry run that "leaves the database unchanged" switched a DELETE-mode
+   * database to WAL for every program that uses it.
+   */
+  keepJournalMode?: boolean;
 }
 
 /**
@@ -60,7 +66,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Db {
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs))}`);
     // Set before WAL mode, which fixes it: only a database this creates gets it.
     if (stat === undefined || stat.size === 0) db.pragma(`page_size = ${NEW_DATABASE_PAGE_BYTES}`);
-    whileBusy(() => db.pragma('journal_mode = WAL'), options.busyTimeoutMs);
+    if (!(options.keepJournalMode === true && stat !== undefined && stat.size > 0)) whileBusy(() => db.pragma('journal_mode = WAL'), options.busyTimeoutMs);
     db.pragma('synchronous = NORMAL');
     // SQLite checkpoints every 1000 WAL frames, ~4 MB at its default 4 KB pages: the same
     // ~4 MB whatever the page size (16 KB pages would let the WAL grow to 16 MB between

@@ -111,3 +111,21 @@ describe('a foreign key DEFERRABLE INITIALLY DEFERRED (Django\'s) names its culp
     expect(rows(db, 'SELECT count(*) AS n FROM child')).toEqual([{ n: 0 }]);
   });
 });
+
+describe('a database in the sqlite3 shell\'s DELETE journal mode', () => {
+  it('--dry-run leaves it in that mode (it switched it to WAL for good); a real import switches it, as the README says', async () => {
+    const dir = workdir();
+    const db = makeDb(dir, 'j.db', 'PRAGMA user_version = 42; CREATE TABLE p (id INTEGER PRIMARY KEY, v TEXT)');
+    const mode = () => rows<{ journal_mode: string }>(db, 'PRAGMA journal_mode')[0]!.journal_mode;
+    expect(mode()).toBe('delete');
+    fs.writeFileSync(path.join(dir, 'p.csv'), 'id,v\n1,a\n');
+    const dry = await barge(dir, ['import', 'p.csv', '--db', 'j.db', '--table', 'p', '--dry-run']);
+    expect(dry.exitCode, dry.stderr).toBe(0);
+    expect(mode()).toBe('delete');
+    expect(rows(db, 'SELECT count(*) AS n FROM p')).toEqual([{ n: 0 }]);
+    const real = await barge(dir, ['import', 'p.csv', '--db', 'j.db', '--table', 'p']);
+    expect(real.exitCode, real.stderr).toBe(0);
+    expect(mode()).toBe('wal');
+    expect(rows(db, 'PRAGMA user_version')).toEqual([{ user_version: 42 }]);
+  });
+});
