@@ -108,6 +108,12 @@ export async function openReadable(
     } else {
       decompressed = raw;
     }
+    // A workbook saved under a .csv name, or a zip archive: its bytes read as "invalid UTF-8 …
+    // pass --encoding latin1", and under latin1 as a stray quote in the header.
+    const head4 = await decompressed.peek(4);
+    if (head4.length >= 4 && head4[0] === 0x50 && head4[1] === 0x4b && head4[2] === 0x03 && head4[3] === 0x04) {
+      throw new BargeError('input', `${name} is a zip archive (an Excel .xlsx workbook is one), not text: save the sheet as CSV (UTF-8), or unzip it first`, { input: name });
+    }
     let format = options.format ?? formatFromPath(meta.path);
     if (format === undefined) {
       const sniffed = await decompressed.peek(SNIFF_BYTES, hasLineAfterContent);

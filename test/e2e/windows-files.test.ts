@@ -83,3 +83,14 @@ describe('a header name padded with spaces (Excel: `id , name`)', () => {
     expect(result.stderr).not.toContain('"extraColumns": "ignore"');
   });
 });
+
+describe('a zip archive (an .xlsx workbook) saved under a .csv name', () => {
+  it('is named as one, exit 2 (it said invalid UTF-8 and to pass --encoding latin1)', async () => {
+    const dir = workdir();
+    // A zip's local file header, then deflated bytes.
+    fs.writeFileSync(path.join(dir, 'book.csv'), Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x00, 0x00, 0x08, 0x00]), Buffer.from([0xc3, 0x28, 0x9f, 0xff, 0x00, 0x10])]));
+    const result = await barge(dir, ['import', 'book.csv', '--table', 't', '--db', 'z.db']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe('barge: error: book.csv is a zip archive (an Excel .xlsx workbook is one), not text: save the sheet as CSV (UTF-8), or unzip it first');
+  });
+});
