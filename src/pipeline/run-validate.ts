@@ -86,7 +86,8 @@ async function validateRun(
   // `--table prodcts` or `--db typo.db`, mistyped: the records were checked against a schema
   // inferred from them and all passed, exit 0, with "(inferred schema)" the only hint.
   if (!('spec' in before) && config.table !== undefined && config.schemaPath === undefined) {
-    const where = db === undefined ? `no database ${config.dbPath}, so no table ${JSON.stringify(config.table)}` : `no table ${JSON.stringify(config.table)} in ${config.dbPath}`;
+    const view = db !== undefined && isView(config.dbPath, config.table, config.busyTimeoutMs);
+    const where = db === undefined ? `no database ${config.dbPath}, so no table ${JSON.stringify(config.table)}` : `no table ${JSON.stringify(config.table)} in ${config.dbPath}${view ? ` (it is a view; give --table the table it shows)` : ''}`;
     events.onWarning?.(`${where}: the records are checked against a schema inferred from them (give --schema to check them against one)`);
   }
   // Split: this thread reads up to the split, and learns the header and where its part ends.
@@ -243,4 +244,14 @@ async function validateRun(
     recordsPerSecond: durationMs > 0 ? Math.round((counts.read * 1000) / durationMs) : counts.read,
     firstErrors, stoppedEarly,
   };
+}
+
+/** Whether `name` is a view of the database (read again: validate's connection is closed by then). */
+function isView(dbPath: string, name: string, busyTimeoutMs: number): boolean {
+  const db = openDatabase(dbPath, { readonly: true, busyTimeoutMs });
+  try {
+    return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'view' AND name = ? COLLATE NOCASE").get(name) !== undefined;
+  } finally {
+    db.close();
+  }
 }

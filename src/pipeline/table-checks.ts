@@ -134,6 +134,10 @@ export function hasUniqueKey(db: Db, table: string, columns: readonly string[]):
 export function checkNamesFree(db: Db, spec: SchemaSpec): void {
   const taken = db.prepare("SELECT type FROM sqlite_master WHERE name = ? COLLATE NOCASE AND type IN ('table', 'view', 'index')").pluck(true);
   const tableTaken = taken.get(spec.table) as string | undefined;
+  if (tableTaken === 'view') {
+    // The user named an object to load into, not one to create.
+    throw new BargeError('usage', `${JSON.stringify(spec.table)} is a view, and barge loads tables only: give --table the table it shows`);
+  }
   if (tableTaken !== undefined) {
     throw new BargeError('usage', `cannot create table ${JSON.stringify(spec.table)}: the database already has ${article(tableTaken)} named so; choose another --table`);
   }

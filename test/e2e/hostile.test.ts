@@ -635,7 +635,7 @@ describe('a new table whose name is taken by another kind of object', () => {
     write(dir, 'vx.csv', 'x\n1\n');
     const view = await barge(dir, ['import', 'vx.csv', '--db', 'vw.db', '--table', 'V']);
     expect(view.exitCode).toBe(2);
-    expect(view.stderr.trim()).toBe('barge: error: cannot create table "V": the database already has a view named so; choose another --table');
+    expect(view.stderr.trim()).toBe('barge: error: "V" is a view, and barge loads tables only: give --table the table it shows');
     const index = await barge(dir, ['import', 'vx.csv', '--db', 'vw.db', '--table', 'base_x']);
     expect(index.exitCode).toBe(2);
     expect(index.stderr.trim()).toBe('barge: error: cannot create table "base_x": the database already has an index named so; choose another --table');

@@ -129,3 +129,16 @@ describe('a database in the sqlite3 shell\'s DELETE journal mode', () => {
     expect(rows(db, 'PRAGMA user_version')).toEqual([{ user_version: 42 }]);
   });
 });
+
+describe('a view given as --table', () => {
+  it('import says it is a view (it said "cannot create table"), and validate says so in its warning', async () => {
+    const dir = workdir();
+    makeDb(dir, 'v.db', 'CREATE TABLE base (id INTEGER PRIMARY KEY, v TEXT); CREATE VIEW vw AS SELECT * FROM base');
+    fs.writeFileSync(path.join(dir, 'in.csv'), 'id,v\n1,a\n');
+    const imported = await barge(dir, ['import', 'in.csv', '--db', 'v.db', '--table', 'vw']);
+    expect(imported.exitCode).toBe(2);
+    expect(imported.stderr).toBe('barge: error: "vw" is a view, and barge loads tables only: give --table the table it shows');
+    const validated = await barge(dir, ['validate', 'in.csv', '--db', 'v.db', '--table', 'vw']);
+    expect(validated.stderr).toContain('barge: no table "vw" in v.db (it is a view; give --table the table it shows): the records are checked against a schema inferred from them');
+  });
+});
