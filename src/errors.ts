@@ -6,11 +6,11 @@
 export type BargeErrorCode =
   | 'usage' // bad option or argument
   | 'schema' // bad schema file or schema that cannot be used
-  | 'input' // an input that cannot be opened or decoded at all
+  | 'input' // an input that cannot be parsed or decoded (bad JSON, invalid UTF-8, a zip); a missing one is 'usage'
   | 'io' // reading or writing a file failed at run time
   | 'database' // the database failed (disk full, corrupt, ...)
   | 'busy' // the database stayed locked past --busy-timeout
-  | 'interrupted'; // SIGINT / SIGTERM
+  | 'interrupted'; // SIGINT / SIGTERM / SIGHUP
 
 export interface BargeErrorDetails {
   cause?: unknown;

@@ -22,8 +22,9 @@ const { version } = JSON.parse(readFileSync(new URL('../../package.json', import
 /**
  * The one top-level catch: every command's outcome or error becomes an exit
  * code here (SPEC §10), and an error becomes one line on stderr (a stack
- * trace only with --debug or BARGE_DEBUG=1).
+ * trace only with --debug or BARGE_DEBUG=1). (This module's job; the catch is at its end.)
  */
+
 let pending: Promise<CommandOutcome> | undefined;
 const run = (outcome: Promise<CommandOutcome>) => { pending = outcome; };
 

@@ -21,10 +21,12 @@ import { workerSetting } from '../worker-setting.js';
  *
  * The database is opened read-only, so --where, --order-by and --query, which
  * are the user's own SQL by design, cannot change it; a statement that would
- * write is refused before it runs. Rows are read with `iterate()` as raw arrays
- * (flat memory), formatted into chunks of ~256 KB and written with
- * backpressure. The whole read is one read transaction, so the progress total
- * from COUNT(*) and the rows written come from the same snapshot.
+ * write is refused before it runs. Three read paths: a whole table as CSV/TSV is
+ * formatted by SQLite a page at a time (a big one on two threads: csv-pages.ts); a whole table
+ * otherwise is read in pages of rowids with `all()` (table-pages.ts); a --query,
+ * --where or --order-by is read with `iterate()`. Rows are raw arrays (flat memory),
+ * written with backpressure. The whole read is one read transaction, so the progress
+ * total from COUNT(*) and the rows written come from the same snapshot.
  */
 
 export interface ExportConfig {

@@ -9,7 +9,9 @@ import type { Db } from '../store/open-database.js';
  * row. Reading the 1M-row benchmark table (raw rows, safe integers): 1.21-1.37 s with
  * iterate(), 1.06-1.10 s in pages of 1000 (500: the same; 5000: 1.12-1.29 s, and the export's
  * peak RSS 10-15 MB higher); fewer for big rows (page-rows.ts). The pages share the export's one read transaction: one snapshot.
+ * (This module's rationale; tablePages below.)
  */
+
 /** A table whose rowids came out of order: its database is damaged (the export says so). */
 export class DamagedTable extends Error {
   constructor(table: string, detail = 'gave its rowids out of order') {

@@ -31,7 +31,7 @@ import { ABORTED, interruptedWhileInferring, readUnlessAborted } from './until-a
 import { abandonInput, formatFromPath } from '../source/open-input.js';
 import { currentOwner, describeOwner, jobOwnerAlive } from './job-owner.js';
 import { conflictTarget, checkNamesFree, checkTableMatchesSchema, checkReferencedTables, hasUniqueKey } from './table-checks.js';
-import { orphansLeft, referencesInto, replaceProblem, truncateProblem, type Reference } from './truncate-references.js';
+import { describeReference, orphansLeft, referencesInto, replaceProblem, truncateProblem, type Reference } from './truncate-references.js';
 import { claimJob, JobFinishedMeanwhile } from './job-claim.js';
 import { dropCreatedTable } from './drop-created-table.js';
 import { DatabaseFile, DatabaseGone } from '../store/database-file.js';
@@ -51,15 +51,16 @@ export async function runImport(config: ImportConfig, events: ImportEvents = {},
   const fresh = !fs.existsSync(config.dbPath);
   const db = openDatabase(config.dbPath, { busyTimeoutMs: config.busyTimeoutMs, keepJournalMode: config.dryRun });
   let discard = false;
+  const run = new ImportRun(db, config, events, signal, started);
   try {
-    const result = await new ImportRun(db, config, events, signal, started).run();
+    const result = await run.run();
     // A dry run into a database that did not exist leaves none (its work was rolled back).
     discard = fresh && config.dryRun && isEmpty(db);
     return result;
   } catch (caught) {
     // SQLite's failures outside a batch (the job history read for --job-id or --resume, say, from
     // a damaged database) named with the database, not "an unexpected failure".
-    const error = asDatabaseError(caught, config.dbPath);
+    const error = run.withSniffedNote(asDatabaseError(caught, config.dbPath));
     // A usage error leaves nothing behind: not even the empty database file this run created.
     discard = fresh && error instanceof BargeError && ['usage', 'schema', 'input', 'interrupted'].includes(error.code) && isEmpty(db);
     throw error;
@@ -311,6 +312,10 @@ class ImportRun {
         onConflict: config.onConflict,
         conflictColumns: target,
         holdForJob: config.mode === 'atomic',
+        // What a record's replace or update may break: the keys of rows that refer to its row.
+        referencedBy: existed && (config.onConflict === 'replace' || config.onConflict === 'update')
+          ? referencesInto(this.db, spec.table, true).map(describeReference).join(', ') || undefined
+          : undefined,
         required: Object.keys(spec.columns).filter((name) => isEffectivelyRequired(spec, name) && !target.includes(name)),
       });
       this.saveCheckpoint = config.dryRun ? undefined : checkpointWriter(this.db);
@@ -769,6 +774,18 @@ class ImportRun {
     return new BargeError(failure.code, `${failure.message} (job ${this.jobId}: the ${groupDigits(this.batchesCommitted)} ${this.batchesCommitted === 1 ? 'batch' : 'batches'} committed before this, ${groupDigits(kept)} record${kept === 1 ? '' : 's'}, stay${report})`, {
       cause: failure.cause ?? failure, input: failure.input, line: failure.line, column: failure.column,
     });
+  }
+
+  /**
+   * An input whose format was sniffed that failed to parse as that format says so: a `.txt` or
+   * stdin whose CSV header is `[id],[name]` (SQL Server's) was "invalid JSON … put text in double
+   * quotes", with no word of --format.
+   */
+  withSniffedNote(error: unknown): unknown {
+    const sniffed = this.sniffed;
+    if (!(error instanceof BargeError) || error.code !== 'input' || sniffed === undefined || error.message.includes('sniffed')) return error;
+    if (error.input !== sniffed.input) return error;
+    return new BargeError(error.code, `${error.message} (${sniffedNote(sniffed)})`, { cause: error.cause ?? error, input: error.input, line: error.line, column: error.column });
   }
 
   private alreadyDone(previous: JobRecord): ImportResult {

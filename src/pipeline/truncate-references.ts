@@ -57,7 +57,7 @@ function hasForeignKeys(db: Db, table: string): boolean {
  */
 export function truncateProblem(db: Db, table: string, atomic: boolean, references: readonly Reference[]): BargeError | undefined {
   if (references.length === 0) return undefined;
-  const named = references.map(describe).join(', ');
+  const named = references.map(describeReference).join(', ');
   if (!atomic) {
     return new BargeError(
       'usage',
@@ -69,7 +69,7 @@ export function truncateProblem(db: Db, table: string, atomic: boolean, referenc
   // at once. Measured: a CASCADE child lost every row, and the job said "succeeded".
   const acting = references.filter((reference) => reference.onDelete !== 'NO ACTION');
   if (acting.length > 0) {
-    const named = acting.map((reference) => `${describe(reference)} ON DELETE ${reference.onDelete}`).join(', ');
+    const named = acting.map((reference) => `${describeReference(reference)} ON DELETE ${reference.onDelete}`).join(', ');
     return new BargeError(
       'usage',
       `--truncate cannot empty "${table}": rows of ${named} reference it, and emptying it would ${acting.some((r) => r.onDelete === 'RESTRICT') ? 'be refused' : 'change those rows'}; load with --on-conflict update instead of --truncate, or empty those tables first`,
@@ -93,7 +93,7 @@ export function truncateProblem(db: Db, table: string, atomic: boolean, referenc
 export function replaceProblem(references: readonly Reference[], table: string): BargeError | undefined {
   const acting = references.filter((reference) => reference.onDelete === 'CASCADE' || reference.onDelete === 'SET NULL' || reference.onDelete === 'SET DEFAULT');
   if (acting.length === 0) return undefined;
-  const named = acting.map((reference) => `${describe(reference)} ON DELETE ${reference.onDelete}`).join(', ');
+  const named = acting.map((reference) => `${describeReference(reference)} ON DELETE ${reference.onDelete}`).join(', ');
   return new BargeError(
     'usage',
     `--on-conflict replace cannot load "${table}": rows of ${named} reference it, and replacing a row deletes it first, which would ${acting.every((r) => r.onDelete === 'CASCADE') ? 'delete' : acting.some((r) => r.onDelete === 'CASCADE') ? 'delete or change' : 'change'} those rows; load with --on-conflict update instead`,
@@ -124,6 +124,7 @@ export function orphansLeft(db: Db, table: string, references: readonly Referenc
   );
 }
 
-function describe(reference: Reference): string {
+/** `"products" (maker_id → id)`: a key into the table, as messages name it. */
+export function describeReference(reference: Reference): string {
   return `"${reference.table}" (${reference.from.join(', ')} → ${reference.to.join(', ')})`;
 }

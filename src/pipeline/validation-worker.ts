@@ -13,6 +13,7 @@ import { CHUNKS_IN_FLIGHT, type FromWorker, type NewChecksums, type ToWorker, ty
  * rows to the import, which only writes. On 2 cores this puts parsing and
  * validation beside SQLite's inserts instead of before them.
  */
+
 /** Given at the start, or (a worker started early) by a `start` message once the import knows it. */
 let start = workerData as WorkerStart | null;
 const port = parentPort!;

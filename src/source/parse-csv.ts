@@ -57,6 +57,15 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
       if (stray !== undefined && renames === undefined) {
         throw new BargeError('input', `${name}:${line}: in the header, ${strayQuoteMessage(fields[stray.field]!, quote)}`, { input: name, line });
       }
+      // Excel's "sep=;" line, before the header, names the delimiter: read as the header, it made
+      // one column named "sep=;" holding whole lines (exit 0), or with --delimiter, a header with
+      // an empty name, whose --columns advice loaded the real header as a row.
+      const first = fields.join(delimiter);
+      if (line === 1 && /^sep=.$/u.test(first)) {
+        const sep = [...first][4]!;
+        const shown = sep === '\t' ? "$'\\t'" : `'${sep}'`;
+        throw new BargeError('input', `${name}:1: the file starts with Excel's "${first}" line, which barge does not read: import the lines after it with --delimiter ${shown}, e.g. tail -n +2 ${name} | barge import - --format ${tsv ? 'tsv' : 'csv'} --delimiter ${shown} …`, { input: name, line: 1 });
+      }
       names = headerNames(fields, renames, name, line, delimiter, tsv);
       dataOf = recordBuilder(names);
       dialect = { delimiter, quote, relaxQuotes: tsv, names };

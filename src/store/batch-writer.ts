@@ -20,6 +20,8 @@ export interface BatchWriterOptions {
    * for the rest of the job (WriteOutcome.held), not rejected at the end of its batch.
    */
   holdForJob?: boolean;
+  /** replace/update: the keys of rows that refer to the table (`"products" (maker_id → id)`), named when a write breaks one. */
+  referencedBy?: string;
   /**
    * update: the columns the schema requires that a record may leave out for an existing row
    * (compileValidator's upsertKey): a new row lacking one is rejected, NOT NULL or not.
@@ -367,7 +369,7 @@ export class BatchWriter {
     } catch (error) {
       this.undoStatement(error);
       if (!isConstraintError(error)) throw error;
-      outcome.failures.push({ index, error: describeConstraintFailure(error, this.table, this.columns, row, this.foreignKeys, this.duplicateHint) });
+      outcome.failures.push({ index, error: describeConstraintFailure(error, this.table, this.columns, row, this.foreignKeys, this.duplicateHint, this.referencedHint) });
     }
   }
 
@@ -422,7 +424,7 @@ export class BatchWriter {
     } catch (error) {
       this.undoStatement(error);
       if (!isConstraintError(error)) throw error;
-      outcome.failures.push({ index, error: describeConstraintFailure(error, this.table, this.columns, row, this.foreignKeys, this.duplicateHint) });
+      outcome.failures.push({ index, error: describeConstraintFailure(error, this.table, this.columns, row, this.foreignKeys, this.duplicateHint, this.referencedHint) });
       return true;
     }
     if (missing === undefined) return false;
@@ -451,6 +453,15 @@ export class BatchWriter {
   /** The columns an upsert may set: all it inserts but the key it matches on. */
   private updatable(): string[] {
     return this.inserted.filter((c) => !this.options.conflictColumns.includes(c));
+  }
+
+  /** What a FOREIGN KEY failure no key of the record explains says: the rows referring to the one it replaces or changes. */
+  private get referencedHint(): string | undefined {
+    const by = this.options.referencedBy;
+    if (by === undefined) return undefined;
+    return this.options.onConflict === 'replace'
+      ? `rows of ${by} refer to the row this record replaces, which replace deletes first; use --on-conflict update, which keeps the row`
+      : `rows of ${by} refer to the key this record changes`;
   }
 
   /** What a duplicate key's message suggests: the --on-conflict choices, or what update matched on. */

@@ -26,6 +26,7 @@ export function describeConstraintFailure(
   row: readonly unknown[],
   foreignKeys: readonly ForeignKeyRef[],
   duplicateHint = 'use --on-conflict ignore, replace or update to allow this',
+  referencedHint?: string,
 ): FieldError {
   const code = String((error as { code?: unknown }).code ?? '');
   const message = error instanceof Error ? error.message : String(error);
@@ -35,7 +36,7 @@ export function describeConstraintFailure(
       const value = row[culprit.columnIndex];
       return { column: culprit.column, code: 'foreign_key', message: `no row in ${culprit.target} has the value ${show(value)} (foreign key)`, value: reportedValue(value) };
     }
-    return { column: null, code: 'foreign_key', message: `a foreign key constraint failed`, value: null };
+    return { column: null, code: 'foreign_key', message: referencedHint === undefined ? 'a foreign key constraint failed' : `a foreign key constraint failed: ${referencedHint}`, value: null };
   }
   if (code === 'SQLITE_CONSTRAINT_CHECK') {
     // "CHECK constraint failed: q > 0" names the check (its expression or its name), not columns.

@@ -95,17 +95,15 @@ export function insertJob(db: Db, job: JobRecord): void {
   ).run(job.id, job.command, JSON.stringify(job.inputs), job.table, job.mode, JSON.stringify(job.options), job.status, job.startedAt, job.reportPath);
 }
 
-/** Restarts a job record for --resume (status back to running, same id). */
-/** A resumed job runs again, now in this process (`owner`, kept in its options). */
+/** Restarts a job record for --resume (status back to running, same id), now owned by this process (`owner`, kept in its options). */
 export function markJobRunning(db: Db, id: string, owner: unknown): void {
   db.prepare(
     `UPDATE _barge_jobs SET status = 'running', finished_at = NULL, error = NULL, options = json_set(options, '$.owner', json(?)) WHERE id = ?`,
   ).run(JSON.stringify(owner), id);
 }
 
-/** A prepared checkpoint writer: one statement reused for every batch. */
 /**
- * Writes a batch/row job's checkpoint, with its counts so far and `durationMs`, its runs' time up
+ * A prepared checkpoint writer (one statement reused for every batch): writes a batch/row job's checkpoint, with its counts so far and `durationMs`, its runs' time up
  * to this batch: a run killed (kill -9) records no finish, and the run that resumed it counted
  * only its own time (a job of 400,000 records "took" 0.8 s, at twice its real rate).
  */

@@ -94,3 +94,17 @@ describe('a zip archive (an .xlsx workbook) saved under a .csv name', () => {
     expect(result.stderr).toBe('barge: error: book.csv is a zip archive (an Excel .xlsx workbook is one), not text: save the sheet as CSV (UTF-8), or unzip it first');
   });
 });
+
+describe('an input whose format was sniffed, that does not parse as that format', () => {
+  it('says it was sniffed and to pass --format (SQL Server\'s `[id],[name]` header read as JSON said only "invalid JSON")', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'ss.txt'), '[id],[name]\n1,a\n');
+    const result = await barge(dir, ['import', 'ss.txt', '--table', 't', '--db', 's.db']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('ss.txt:1: invalid JSON');
+    expect(result.stderr).toContain('(ss.txt was read as JSON, its format sniffed from its first bytes; if it is not, pass --format)');
+    const piped = await barge(dir, ['import', '-', '--table', 't', '--db', 's.db'], { input: '[id],[name]\n1,a\n' });
+    expect(piped.exitCode).toBe(2);
+    expect(piped.stderr).toContain('(stdin was read as JSON, its format sniffed from its first bytes; if it is not, pass --format)');
+  });
+});

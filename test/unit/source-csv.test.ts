@@ -497,3 +497,19 @@ describe('names that differ only in case are one column to SQLite', () => {
     await expect(parse(['id,ID\n1,2\n'])).rejects.toThrow('products.csv:1: columns "id" and "ID", one column to SQLite, which ignores case in names, in the header; rename the columns with --columns a,b,c');
   });
 });
+
+describe("Excel's sep= line", () => {
+  it('stops the input at line 1 saying what to do (it loaded one column named "sep=;", exit 0)', async () => {
+    await expect(parse(['sep=;\nid;name\n1;x\n'])).rejects.toMatchObject({
+      code: 'input',
+      line: 1,
+      message: `products.csv:1: the file starts with Excel's "sep=;" line, which barge does not read: import the lines after it with --delimiter ';', e.g. tail -n +2 products.csv | barge import - --format csv --delimiter ';' …`,
+    });
+    await expect(parse(['sep=;\r\nid;name\r\n'], { delimiter: ';' })).rejects.toMatchObject({ line: 1 });
+  });
+
+  it('a header that only starts with sep= is a header', async () => {
+    const records = await parse(['sep=x,y\n1,2\n']);
+    expect(records.map((r) => r.data)).toEqual([{ 'sep=x': '1', y: '2' }]);
+  });
+});
