@@ -20,8 +20,8 @@ function escapeUnits(c: string): string {
  * Control characters (C0, and C1: U+0080-U+009F, which latin1 makes of a Windows file's € “ ”), the line breaks above, and Unicode's invisible format characters (\p{Cf}:
  * U+202E, which reverses how the rest of the line displays, U+200B, U+00AD, U+FEFF …), which a
  * message showed raw, so a value could not be told from what it looked like. Not U+200D, the
- * joiner inside emoji such as 👩‍💻.
+ * joiner inside emoji such as 👩‍💻. And a lone surrogate (\p{Cs}: `"\ud800"` in JSON), which printed as U+FFFD.
  */
 // eslint-disable-next-line no-control-regex
-export const INVISIBLE_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|(?!\u200d)\p{Cf}/u;
+export const INVISIBLE_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|(?!\u200d)\p{Cf}|\p{Cs}/u;
 const INVISIBLE = new RegExp(INVISIBLE_CHARACTER.source, 'gu');

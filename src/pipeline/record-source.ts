@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { BargeError, InputChanged } from '../errors.js';
-import { readHead } from './report-job.js';
+import { looksLikeReport } from './report-job.js';
 import { openInput, readRecords } from '../source/index.js';
 import { abandonInput } from '../source/open-input.js';
 import { FileSha256 } from './file-sha256.js';
@@ -33,7 +33,7 @@ export async function openInputs(paths: string[], options: SourceOptions): Promi
   // A report barge wrote is UTF-8 whatever its input was: read again with the input's --encoding
   // latin1 (from shell history), its "Müller" loaded as "MÃ¼ller", exit 0.
   if (options.encoding !== 'utf8') {
-    const report = inputs.find((input) => input.path !== '-' && readHead(input.path, 4096)?.includes('_barge_job') === true);
+    const report = inputs.find((input) => input.path !== '-' && looksLikeReport(input.path));
     if (report !== undefined) {
       for (const input of inputs) abandonInput(input);
       throw new BargeError('usage', `${report.name} is a report barge wrote, in UTF-8 whatever --encoding its input had; leave --encoding out to import it`, { input: report.name });

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import { CsvTokenizer } from '../source/csv-tokenizer.js';
 import { getJob } from '../store/jobs.js';
 import type { Db } from '../store/open-database.js';
@@ -63,4 +64,27 @@ export function readHead(file: string, bytes = HEAD_BYTES): string | undefined {
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
+}
+
+/**
+ * Whether `file` (a regular file, gzipped or not) begins as a report barge writes does: a CSV
+ * header starting with _barge_job, or an NDJSON or JSON record whose first field is _barge_job.
+ * Its head, not "_barge_job" anywhere in it: a file that mentions the name is no report.
+ */
+export function looksLikeReport(file: string): boolean {
+  let head: Buffer | undefined;
+  try {
+    if (!fs.statSync(file).isFile()) return false;
+    const fd = fs.openSync(file, 'r');
+    try {
+      const bytes = Buffer.alloc(HEAD_BYTES);
+      head = bytes.subarray(0, fs.readSync(fd, bytes, 0, bytes.length, 0));
+    } finally {
+      fs.closeSync(fd);
+    }
+    if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) head = zlib.gunzipSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  } catch {
+    return false;
+  }
+  return /^\uFEFF?(?:_barge_job,|\s*\[?\s*\{\s*"_barge_job"\s*:)/.test(head.toString('utf8'));
 }

@@ -107,6 +107,8 @@ class ImportRun {
   private culprits = 0;
   /** How many records the schema was inferred from, when it was (the table is new, no --schema). */
   private inferredFrom?: number;
+  /** Culprits rejected by the schema, not for input that could not be read (a syntax error): only those may be the inferred schema's doing. */
+  private unfitting = 0;
   /** ImportResult.sniffed. */
   private sniffed?: { input: string; format: string };
   /** Culprits of the job's earlier runs that --max-errors does not count (see run()). */
@@ -320,7 +322,9 @@ class ImportRun {
       });
       this.saveCheckpoint = config.dryRun ? undefined : checkpointWriter(this.db);
       await this.load(source, totalBytes);
-      if (!this.interrupted) this.settleHeld();
+      // Stopped early (--max-errors), the parents of held rows may be in the input not read: the
+      // job fails anyway, without those rows called orphans.
+      if (!this.interrupted && this.stoppedEarly === undefined) this.settleHeld();
       // Inputs of 0 bytes (not even a header) are more often a failed download than a reload of
       // nothing: emptying the table for them (exit 0, nothing saying rows were deleted) wiped a
       // seed table in CI. A file of just its header still empties it.
@@ -540,6 +544,7 @@ class ImportRun {
       this.counts.rejected++;
       if (culprit) {
         this.culprits++;
+        if (record.parseError === undefined) this.unfitting++;
         if (this.firstErrors.length < FIRST_ERRORS_KEPT) this.firstErrors.push(`${record.input}:${described[0]!.message}`);
       }
     }
@@ -558,8 +563,8 @@ class ImportRun {
     const places = held.map((i) => (rowIndex === undefined ? i : rowIndex[i]!));
     const kept = Math.max(0, Math.min(held.length, HELD_ROWS_KEPT - this.held.length));
     for (let i = kept; i < held.length; i++) {
-      const error = this.writer.referenceProblem(rows[held[i]!]!);
-      if (error) failed.set(places[i]!, [{ ...error, message: `${error.message}; more than ${groupDigits(HELD_ROWS_KEPT)} records waited for rows later in the input: put parent rows first` }]);
+      const error = this.writer.referenceProblem(rows[held[i]!]!) ?? { column: null, code: 'foreign_key', message: 'its parent row was not there yet', value: null };
+      failed.set(places[i]!, [{ ...error, message: `${error.message}; more than ${groupDigits(HELD_ROWS_KEPT)} records waited for rows later in the input: put parent rows first` }]);
     }
     if (kept === 0) return;
     const records = await source.recordsAt(refsOf(batch, places.slice(0, kept)));
@@ -725,7 +730,8 @@ class ImportRun {
       batchesCommitted: this.batchesCommitted, rolledBack, reportPath, durationMs, recordsPerSecond,
       dryRun: config.dryRun, alreadySucceeded: false, alreadyFinished: false, inputs: config.inputs, firstErrors: this.firstErrors,
       stoppedEarly: this.interrupted ? 'interrupted' : this.stoppedEarly,
-      inferredFrom: this.inferredFrom,
+      // After syntax errors alone, the advice to write the schema out and edit it led nowhere.
+      inferredFrom: this.unfitting > 0 ? this.inferredFrom : undefined,
       canResume,
       sniffed: this.sniffed,
     };
@@ -783,7 +789,8 @@ class ImportRun {
    */
   withSniffedNote(error: unknown): unknown {
     const sniffed = this.sniffed;
-    if (!(error instanceof BargeError) || error.code !== 'input' || sniffed === undefined || error.message.includes('sniffed')) return error;
+    // 'usage' too: a header a sniffed format cannot read ("column 1 has an empty name").
+    if (!(error instanceof BargeError) || !['input', 'usage'].includes(error.code) || sniffed === undefined || error.message.includes('sniffed') || error.message.includes('--format')) return error;
     if (error.input !== sniffed.input) return error;
     return new BargeError(error.code, `${error.message} (${sniffedNote(sniffed)})`, { cause: error.cause ?? error, input: error.input, line: error.line, column: error.column });
   }

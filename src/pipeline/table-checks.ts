@@ -86,7 +86,8 @@ export function checkTableMatchesSchema(db: Db, spec: SchemaSpec, options: { rep
   }
   const missing = constraintNotInTable(db, spec);
   if (missing !== undefined) {
-    throw new BargeError('usage', `table "${spec.table}" has no ${missing}, which the schema declares: SQLite would not enforce it; remove it from the schema, or import into a new table`);
+    const why = missing.startsWith('index on') ? 'barge makes indexes only with the table; create it in the database, or remove it from the schema' : 'SQLite would not enforce it; remove it from the schema, or import into a new table';
+    throw new BargeError('usage', `table "${spec.table}" has no ${missing}, which the schema declares: ${why}`);
   }
 }
 
@@ -97,7 +98,11 @@ export function checkTableMatchesSchema(db: Db, spec: SchemaSpec, options: { rep
  */
 function constraintNotInTable(db: Db, spec: SchemaSpec): string | undefined {
   const primaryKey = spec.primaryKey ?? [];
-  if (primaryKey.length > 0 && !hasUniqueKey(db, spec.table, primaryKey)) return `primary key (${primaryKey.join(', ')})`;
+  if (primaryKey.length > 0 && !hasUniqueKey(db, spec.table, primaryKey)) {
+    // "has no primary key (n)" of a table whose key is id read as if it had none.
+    const own = catalogue<TableInfoRow>(db, 'table_info', spec.table).filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+    return `primary key (${primaryKey.join(', ')})${own.length > 0 ? ` (its primary key is (${own.join(', ')}))` : ''}`;
+  }
   const uniques = [
     ...Object.entries(spec.columns).filter(([, column]) => column.unique === true).map(([name]) => [name]),
     ...(spec.unique ?? []),
@@ -110,6 +115,12 @@ function constraintNotInTable(db: Db, spec: SchemaSpec): string | undefined {
     if (!declared.some((key) => nameKey(key.from) === nameKey(fk.column) && nameKey(key.parent) === nameKey(fk.table))) {
       return `foreign key from "${fk.column}" to ${fk.table}.${fk.targetColumn}`;
     }
+  }
+  // An index the schema adds to an existing table was kept in the schema and never made.
+  const indexed = catalogue<{ name: string }>(db, 'index_list', spec.table)
+    .map((index) => catalogue<{ seqno: number; name: string | null }>(db, 'index_info', index.name).sort((a, b) => a.seqno - b.seqno).map((c) => (c.name === null ? '' : nameKey(c.name))).join('\u0000'));
+  for (const columns of spec.indexes ?? []) {
+    if (!indexed.includes(columns.map(nameKey).join('\u0000'))) return `index on (${columns.join(', ')})`;
   }
   return undefined;
 }

@@ -1,6 +1,7 @@
 import type { FieldError } from '../schema/types.js';
 import { isWellFormed, jsonNumberChange, stringifyNonFinite } from '../schema/coerce-value.js';
 import type { SourceRecord } from '../source/types.js';
+import { oneLine } from '../one-line.js';
 
 /**
  * One rejected record, as the report stores it: barge's own fields, all named
@@ -85,5 +86,5 @@ export function reportEntry(jobId: string, batch: number, record: SourceRecord, 
 
 /** `line 42, column "price": expected a number >= 0, got "-3"` */
 export function describeError(line: number, error: FieldError): string {
-  return error.column === null ? `line ${line}: ${error.message}` : `line ${line}, column "${error.column}": ${error.message}`;
+  return error.column === null ? `line ${line}: ${error.message}` : `line ${line}, column "${oneLine(error.column)}": ${error.message}`;
 }

@@ -106,6 +106,8 @@ export interface InferSample {
   /** Where it was read, for messages. */
   input?: string;
   line?: number;
+  /** A JSON record's text as read (keepJsonSource): tells `10.0` from `10`, which parse alike. */
+  source?: string;
 }
 
 /** The schema barge would use for records like `samples` in `table`. */
@@ -115,7 +117,8 @@ export function inferSchema(samples: InferSample[], table: string): SchemaSpec {
   const fields = new Map<string, FieldState>();
   // Names as SQLite compares them: "id" and "ID" would fail CREATE TABLE (a database error, exit 3).
   const keys = new Map<string, string>();
-  for (const { data, text, input, line } of samples) {
+  for (const { data, text, input, line, source } of samples) {
+    let written: Set<string> | undefined;
     // A CSV record's names are its header's; a JSON record's are its own, on its line.
     const from = input === undefined ? '' : ` from ${input}${line === undefined || text ? '' : `:${line}`}`;
     for (const key in data) {
@@ -149,6 +152,9 @@ export function inferSchema(samples: InferSample[], table: string): SchemaSpec {
       } else {
         state.sawNative = true;
         state.fits &= nativeFits(v);
+        // Python, pandas and many APIs write a whole float as 10.0: an integer column made of a
+        // sample of those rejected the first 12.5 after it (CSV's "10.0" was a number already).
+        if (typeof v === 'number' && Number.isInteger(v) && source !== undefined && (written ??= floatWrittenKeys(source)).has(key)) state.fits &= NUMBER | STRING;
       }
     }
   }
@@ -173,6 +179,19 @@ export function inferSchema(samples: InferSample[], table: string): SchemaSpec {
     columns[name] = { type };
   }
   return { table, columns, extraColumns: 'reject' };
+}
+
+/** The keys of a JSON text whose number is written with a fraction or an exponent (`10.0`, `1e5`). */
+function floatWrittenKeys(source: string): Set<string> {
+  const keys = new Set<string>();
+  for (const match of source.matchAll(/"((?:[^"\\]|\\.)*)"\s*:\s*-?\d+(?:\.\d+(?:[eE][+-]?\d+)?|[eE][+-]?\d+)/g)) {
+    try {
+      keys.add(JSON.parse(`"${match[1]}"`) as string);
+    } catch {
+      // Not a key as JSON writes one: no matter.
+    }
+  }
+  return keys;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import * as z from 'zod';
 import { BargeError } from '../errors.js';
 import { showValue } from './issue-messages.js';
@@ -6,6 +7,8 @@ import { MAX_COLUMNS, nameKey, nameProblem } from './names.js';
 import type { ColumnSpec, ColumnType, SchemaSpec } from './types.js';
 import { valueProblem } from './zod-schema.js';
 import { jsonSyntaxProblem } from '../source/json-syntax-error.js';
+import { firstInvalidUtf8 } from '../source/decode-text.js';
+import { firstDuplicateKey } from './duplicate-keys.js';
 
 /**
  * The schema file (SPEC §3): its shape is a zod schema with strict objects, so a
@@ -137,9 +140,24 @@ function kindOf(v: unknown): string {
 function knownKeysHint(at: readonly PropertyKey[], key: string): string {
   const known = Object.keys(at.length === 0 ? fileSchema.shape : columnSchema.shape);
   const lower = key.toLowerCase();
+  // An abbreviation (minLen: minLength) before a longer key's prefix (min), which sent the user
+  // on to "min applies only to numbers"; then a typo (requried), which got no hint.
   const meant = known.find((k) => k.toLowerCase() === lower.replace(/[_-]/g, ''))
-    ?? known.find((k) => k.length >= 3 && (lower.startsWith(k.toLowerCase()) || k.toLowerCase().startsWith(lower)));
+    ?? known.find((k) => lower.length >= 3 && k.toLowerCase().startsWith(lower))
+    ?? known.find((k) => editDistance(k.toLowerCase(), lower) <= 2)
+    ?? known.filter((k) => k.length >= 3 && lower.startsWith(k.toLowerCase())).sort((a, b) => b.length - a.length)[0];
   return meant ? `; did you mean "${meant}"?` : `; the keys allowed here are ${known.join(', ')}`;
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = row;
+  }
+  return previous[b.length]!;
 }
 
 /** A zod issue on the file -> a path and barge's own message. */
@@ -151,7 +169,7 @@ function describeFileIssue(issue: z.core.$ZodIssue, root: unknown): SchemaProble
       return new SchemaProblem(issue.path, `unknown key${issue.keys.length === 1 ? '' : 's'} ${keys}${knownKeysHint(issue.path, issue.keys[0]!)}`);
     }
     case 'invalid_type':
-      if (input === undefined) return new SchemaProblem(issue.path, 'is required');
+      if (input === undefined) return new SchemaProblem(issue.path, issue.path.length === 1 && issue.path[0] === 'table' ? 'is required (or pass --table)' : 'is required');
       return new SchemaProblem(issue.path, `expected ${EXPECTED_NAMES[issue.expected] ?? issue.expected}, got ${kindOf(input)}`);
     case 'invalid_value':
       return new SchemaProblem(issue.path, `expected one of ${issue.values.map(String).join('|')}, got ${showValue(input)}`);
@@ -371,8 +389,16 @@ export function parseSchemaSpec(json: unknown, source: string, options: ParseSch
 export function loadSchemaFile(path: string, options: ParseSchemaOptions = {}): SchemaSpec {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    const bytes = readFileSync(path);
+    // Read as UTF-8 with bad bytes replaced, a latin1 "café" made a table named "caf\uFFFD".
+    if (!isUtf8(bytes)) {
+      const bad = firstInvalidUtf8(bytes);
+      const before = bytes.subarray(0, bad).toString('utf8');
+      throw new BargeError('schema', `schema ${path}: invalid UTF-8 at line ${before.split('\n').length}, column ${bad - bytes.lastIndexOf(0x0a, bad - 1)} (byte offset ${bad}); save it as UTF-8`);
+    }
+    text = bytes.toString('utf8');
   } catch (error) {
+    if (error instanceof BargeError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const reason =
       code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
@@ -384,6 +410,10 @@ export function loadSchemaFile(path: string, options: ParseSchemaOptions = {}): 
     json = JSON.parse(text);
   } catch (error) {
     throw new BargeError('schema', `schema ${path}: not valid JSON: ${jsonErrorWhere(text, error)}`, { cause: error });
+  }
+  const duplicate = firstDuplicateKey(text);
+  if (duplicate !== undefined) {
+    throw new BargeError('schema', `schema ${path}: ${duplicate.path}: declared twice (line ${duplicate.line} is the second); JSON keeps only the last, so remove one`);
   }
   return parseSchemaSpec(json, path, { ...options, fromFile: true });
 }

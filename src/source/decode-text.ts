@@ -351,7 +351,7 @@ function incompleteUtf8TailStart(bytes: Buffer): number {
 }
 
 /** Offset of the first byte that makes `bytes` invalid UTF-8; only called on failure. */
-function firstInvalidUtf8(bytes: Buffer): number {
+export function firstInvalidUtf8(bytes: Buffer): number {
   const n = bytes.length;
   let i = 0;
   while (i < n) {

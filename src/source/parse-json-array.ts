@@ -417,7 +417,11 @@ export class JsonArrayScanner {
     if (got === undefined) {
       return this.syntaxError(this.line, 1, `expected a JSON array of objects at the top level, got ${show(text, i)} at column ${this.column(i)}`);
     }
-    const hint = c === '{' ? '; if it holds one object per line, use --format ndjson' : '';
+    // An API's answer holds its records under a key ({"data": [...]}): read as NDJSON, the whole
+    // object loaded as one row, exit 0.
+    const hint = c === '{'
+      ? `; if it holds one object per line, use --format ndjson; if its records are in an array under a key ({"data": [...]}), take them out first, e.g. jq -c '.data[]' ${this.input} | barge import - --format ndjson …`
+      : '';
     return new BargeError('input', `${this.input}: expected a JSON array of objects at the top level, got ${got}${hint}`, {
       input: this.input,
     });

@@ -201,32 +201,22 @@ export class BatchWriter {
    * others, as SPEC §4 has it, whatever the other records of the input hold.
    */
   write(rows: readonly (readonly unknown[])[], given?: readonly (readonly boolean[])[]): WriteOutcome {
-    return this.references.checksEveryRow ? this.writeParentsFirst(rows, given) : this.writeRows(rows, given);
+    return this.parentsFirst ? this.writeParentsFirst(rows, given, this.options.holdForJob !== true) : this.writeRows(rows, given);
   }
 
   /**
-   * holdForJob, at the end of the job: the rows held for their parent rows. Those that still wait
-   * after the rounds are written with the foreign keys deferred to COMMIT (rows that refer to each
-   * other in a cycle need that); a row whose parent row is still missing then is a failure, and the
-   * job, atomic, is rolled back.
+   * Whether rows are written parents first (writeParentsFirst): a table with a key to itself or a
+   * deferred one, and --on-conflict error. With ignore, replace or update a record's fate hangs on
+   * the rows before it in the input (the last of two with one key wins, an ignored duplicate is
+   * never checked), which writing a waiting row later would reverse: those keep SQLite's check.
    */
+  private get parentsFirst(): boolean {
+    return this.references.checksEveryRow && this.options.onConflict === 'error';
+  }
+
+  /** holdForJob, at the end of the job: the rows held for their parent rows, written, or rejected. */
   writeLast(rows: readonly (readonly unknown[])[], given?: readonly (readonly boolean[])[]): WriteOutcome {
-    const outcome = this.writeParentsFirst(rows, given);
-    if (outcome.held.length === 0) return outcome;
-    const held = outcome.held;
-    outcome.held = [];
-    this.db.pragma('defer_foreign_keys = ON');
-    const part = this.writeRows(held.map((i) => rows[i]!), given && held.map((i) => given[i]!));
-    outcome.inserted += part.inserted;
-    outcome.updated += part.updated;
-    outcome.ignored += part.ignored;
-    for (const failure of part.failures) outcome.failures.push({ index: held[failure.index]!, error: failure.error });
-    for (const index of held) {
-      const problem = this.references.problem(rows[index]!);
-      if (problem !== undefined && !outcome.failures.some((f) => f.index === index)) outcome.failures.push({ index, error: problem.error });
-    }
-    outcome.failures.sort((a, b) => a.index - b.index);
-    return outcome;
+    return this.writeParentsFirst(rows, given, true);
   }
 
   /** The first foreign key of `row` whose parent row is missing now, if any (TableReferences). */
@@ -237,40 +227,104 @@ export class BatchWriter {
   /**
    * write() for a table whose foreign keys TableReferences tells (a key to itself, or a deferred
    * one): a row whose parent is missing from another table is rejected unwritten; one whose
-   * parent row in this table is not there yet waits, and is written once it is (in rounds, so
-   * that chains resolve), or, never there, rejected (held, with holdForJob).
+   * parent row in this table is not there yet waits, and is written as soon as a row holding the
+   * key it waits for is (rows that wait are indexed by that key, so a chain of any length resolves
+   * in one pass). `last` (the end of the transaction: a batch's in batch and row modes, the
+   * job's in atomic mode, holdForJob): rows still waiting are tried together with the keys
+   * deferred (rows that refer to each other in a cycle), and any whose parent row is then still
+   * missing rejected; otherwise they are held.
    */
-  private writeParentsFirst(rows: readonly (readonly unknown[])[], given?: readonly (readonly boolean[])[]): WriteOutcome {
+  private writeParentsFirst(rows: readonly (readonly unknown[])[], given: readonly (readonly boolean[])[] | undefined, last: boolean): WriteOutcome {
     const outcome: WriteOutcome = { inserted: 0, updated: 0, ignored: 0, failures: [], held: [] };
-    let waiting: number[] = [];
+    const refs = this.references;
+    const waiting = new Map<string, number[]>();
+    const wait = (index: number, key: string) => {
+      const list = waiting.get(key);
+      if (list === undefined) waiting.set(key, [index]);
+      else list.push(index);
+    };
     let ready: number[] = [];
-    rows.forEach((row, index) => {
-      const problem = this.references.problem(row);
+    const sort = (index: number) => {
+      const problem = refs.problem(rows[index]!);
       if (problem === undefined) ready.push(index);
-      else if (problem.self) waiting.push(index);
+      else if (problem.self) wait(index, problem.awaited!);
       else outcome.failures.push({ index, error: problem.error });
-    });
-    while (ready.length > 0) {
-      const part = this.writeRows(ready.map((i) => rows[i]!), given && ready.map((i) => given[i]!));
-      outcome.inserted += part.inserted;
-      outcome.updated += part.updated;
-      outcome.ignored += part.ignored;
-      for (const failure of part.failures) outcome.failures.push({ index: ready[failure.index]!, error: failure.error });
-      const still: number[] = [];
-      ready = [];
-      for (const index of waiting) (this.references.problem(rows[index]!) === undefined ? ready : still).push(index);
-      waiting = still;
-    }
-    for (const index of waiting) {
-      if (this.options.holdForJob === true) {
-        outcome.held.push(index);
-        continue;
+    };
+    for (let index = 0; index < rows.length; index++) sort(index);
+    for (;;) {
+      while (ready.length > 0) {
+        const written = ready;
+        ready = [];
+        const failed = this.writeSome(rows, given, written, outcome);
+        for (const index of written) {
+          if (failed.has(index)) continue;
+          for (const key of refs.keysHeld(rows[index]!)) {
+            const released = waiting.get(key);
+            if (released === undefined) continue;
+            waiting.delete(key);
+            for (const j of released) sort(j);
+          }
+        }
+        ready.sort((a, b) => a - b);
       }
-      const { error } = this.references.problem(rows[index]!)!;
-      outcome.failures.push({ index, error: { ...error, message: `${error.message}; in batch and row modes a row can refer only to rows of its own batch or earlier ones` } });
+      // A key the index did not match (6 against "6", a NOCASE key): one probe of each.
+      const still = [...waiting.values()].flat().sort((a, b) => a - b);
+      waiting.clear();
+      for (const index of still) sort(index);
+      if (ready.length === 0) break;
     }
+    const left = [...waiting.values()].flat().sort((a, b) => a - b);
+    if (left.length > 0 && !last) outcome.held.push(...left);
+    else if (left.length > 0) this.writeCycles(rows, given, left, outcome);
     outcome.failures.sort((a, b) => a.index - b.index);
     return outcome;
+  }
+
+  /**
+   * The rows still waiting at the end of the transaction, written together with the keys
+   * deferred to COMMIT, in a savepoint: kept when every one then finds its parent row (a
+   * cycle), else undone, those that do not rejected, and the rest tried again.
+   */
+  private writeCycles(rows: readonly (readonly unknown[])[], given: readonly (readonly boolean[])[] | undefined, left: number[], outcome: WriteOutcome): void {
+    this.db.pragma('defer_foreign_keys = ON');
+    let trying = left;
+    while (trying.length > 0) {
+      this.db.exec('SAVEPOINT barge_cycle');
+      const part: WriteOutcome = { inserted: 0, updated: 0, ignored: 0, failures: [], held: [] };
+      const failed = this.writeSome(rows, given, trying, part);
+      const orphans = trying.filter((index) => !failed.has(index) && this.references.problemWritten(rows[index]!) !== undefined);
+      if (orphans.length === 0) {
+        this.db.exec('RELEASE barge_cycle');
+        outcome.inserted += part.inserted;
+        outcome.updated += part.updated;
+        outcome.ignored += part.ignored;
+        outcome.failures.push(...part.failures);
+        return;
+      }
+      this.db.exec('ROLLBACK TO barge_cycle; RELEASE barge_cycle');
+      for (const index of orphans) {
+        const { error, self } = this.references.problem(rows[index]!)!;
+        const later = self && this.options.holdForJob !== true ? '; in batch and row modes a row can refer only to rows of its own batch or earlier ones' : '';
+        outcome.failures.push({ index, error: { ...error, message: `${error.message}${later}` } });
+      }
+      const gone = new Set(orphans);
+      trying = trying.filter((index) => !gone.has(index));
+    }
+  }
+
+  /** writeRows of `places` of `rows`, its counts and failures (as places) added to `outcome`; the places that failed. */
+  private writeSome(rows: readonly (readonly unknown[])[], given: readonly (readonly boolean[])[] | undefined, places: readonly number[], outcome: WriteOutcome): Set<number> {
+    const part = this.writeRows(places.map((i) => rows[i]!), given && places.map((i) => given[i]!));
+    outcome.inserted += part.inserted;
+    outcome.updated += part.updated;
+    outcome.ignored += part.ignored;
+    const failed = new Set<number>();
+    for (const failure of part.failures) {
+      const index = places[failure.index]!;
+      failed.add(index);
+      outcome.failures.push({ index, error: failure.error });
+    }
+    return failed;
   }
 
   private writeRows(rows: readonly (readonly unknown[])[], given?: readonly (readonly boolean[])[]): WriteOutcome {
@@ -380,11 +434,13 @@ export class BatchWriter {
    * stops there.
    */
   private undoStatement(error: unknown): void {
-    if (!this.db.inTransaction) {
+    // Only a constraint error is a trigger's: a full disk also ends the transaction, and is
+    // thrown as itself (the caller rethrows what is no constraint error).
+    if (!this.db.inTransaction && isConstraintError(error)) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new BargeError('database', `a trigger of table "${this.table}" rolled back the whole transaction (${reason}): barge cannot reject one record there; have the trigger RAISE(ABORT, …) instead, which rejects just the record`, { cause: error });
     }
-    if (this.savepoint === undefined) return;
+    if (this.savepoint === undefined || !this.db.inTransaction) return;
     try {
       this.savepoint.undo.run();
       this.savepoint.release.run();

@@ -25,11 +25,18 @@ interface Reference {
   target: string;
   columns: string[];
   probe: Database.Statement<unknown[]>;
+  /**
+   * Self, one column: the probe of a row already written, which must not find the row itself by
+   * its collation (SQLite's check matches a row to itself only when the values are the same).
+   */
+  probeOthers: Database.Statement<unknown[]> | undefined;
 }
 
 export interface ReferenceProblem {
   /** The parent row may still come (a reference to the table itself). */
   self: boolean;
+  /** Self: the key the row waits for, as keysHeld() gives a row's own. */
+  awaited?: string;
   error: FieldError;
 }
 
@@ -76,6 +83,9 @@ export class TableReferences {
         target: `${parent}.${targets.length === 1 ? targets[0] : `(${targets.join(', ')})`}`,
         columns: parts.map((p) => p.from),
         probe: db.prepare(`SELECT 1 FROM ${quoteIdent(parent)} WHERE ${equals} LIMIT 1`),
+        probeOthers: self && targets.length === 1
+          ? db.prepare(`SELECT 1 FROM ${quoteIdent(parent)} WHERE ${equals} AND ${quoteIdent(targets[0]!)} IS NOT ? COLLATE BINARY LIMIT 1`)
+          : undefined,
       });
     }
     this.checksEveryRow = this.references.some((r) => r.self) || declaresDeferredKeys(db, table);
@@ -90,20 +100,53 @@ export class TableReferences {
 
   /** The first key of `row` with no parent row now, if any (a NULL in a key satisfies it, as in SQLite). */
   problem(row: readonly unknown[]): ReferenceProblem | undefined {
+    return this.firstMissing(row, false);
+  }
+
+  /** problem() of a row already written: its own key is no parent of it but by the same value. */
+  problemWritten(row: readonly unknown[]): ReferenceProblem | undefined {
+    return this.firstMissing(row, true);
+  }
+
+  /** The keys `row` gives the rows that refer to this table itself (keyOf each self reference's target). */
+  keysHeld(row: readonly unknown[]): string[] {
+    const keys: string[] = [];
+    for (const ref of this.references) if (ref.self && ref.targetPlaces !== undefined) keys.push(keyOf(ref.targetPlaces.map((at) => row[at])));
+    return keys;
+  }
+
+  private firstMissing(row: readonly unknown[], written: boolean): ReferenceProblem | undefined {
     for (const ref of this.references) {
       const values = ref.places.map((at) => row[at]);
       if (values.some((v) => v === null || v === undefined || isSqlDefault(v))) continue;
       if (ref.self && ref.targetPlaces !== undefined && ref.targetPlaces.every((at, i) => sameKey(row[at], values[i]))) continue;
-      if (ref.probe.get(...values) !== undefined) continue;
+      const bound = values.map(asStored);
+      if (written && ref.probeOthers !== undefined) {
+        if (ref.probeOthers.get(...bound, asStored(row[ref.targetPlaces![0]!])) !== undefined) continue;
+      } else if (ref.probe.get(...bound) !== undefined) continue;
       const column = ref.columns.length === 1 ? ref.columns[0]! : null;
       const shown = show(values.length === 1 ? values[0] : values);
       return {
         self: ref.self,
+        awaited: ref.self ? keyOf(values) : undefined,
         error: { column, code: 'foreign_key', message: `no row in ${ref.target} has the value ${shown} (foreign key)`, value: values.length === 1 ? reportedValue(values[0]) : values.map(reportedValue) },
       };
     }
     return undefined;
   }
+}
+
+/**
+ * A whole number bound as an INTEGER, as the row stores it: better-sqlite3 binds a JS number as
+ * a REAL, and a TEXT key then compared 6.0 as "6.0", where SQLite's own check compares "6".
+ */
+function asStored(value: unknown): unknown {
+  return typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : value;
+}
+
+/** A key's values as one string, to index the rows that wait for it (a miss is probed all the same). */
+function keyOf(values: readonly unknown[]): string {
+  return values.map((v) => String(v)).join('\u0000');
 }
 
 /** Whether a row's own key is the value its reference names (a row that is its own parent). */

@@ -189,7 +189,7 @@ const CASES: Case[] = [
   },
   {
     file: 'json-not-an-array.json', exit: 2,
-    error: 'json-not-an-array.json: expected a JSON array of objects at the top level, got an object; if it holds one object per line, use --format ndjson',
+    error: "json-not-an-array.json: expected a JSON array of objects at the top level, got an object; if it holds one object per line, use --format ndjson; if its records are in an array under a key ({\"data\": [...]}), take them out first, e.g. jq -c '.data[]' json-not-an-array.json | barge import - --format ndjson …",
   },
   { file: 'json-scalar.json', exit: 2, error: 'json-scalar.json: expected a JSON array of objects at the top level, got a number' },
   { file: 'json-trailing-comma.json', exit: 2, error: "json-trailing-comma.json:4: invalid JSON near record 2: expected a record after ',', got ']' at column 1; remove the trailing comma" },

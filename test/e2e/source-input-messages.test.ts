@@ -23,7 +23,7 @@ describe('a header name of only whitespace', () => {
     expect(run).toEqual({
       exitCode: 2,
       stdout: '',
-      stderr: 'barge: error: stdin:1: column 1 has an empty name (only whitespace) in the header; rename the columns with --columns a,b,c',
+      stderr: 'barge: error: stdin:1: column 1 has an empty name (only whitespace) in the header; rename the columns with --columns a,b,c (stdin was read as CSV, its format sniffed from its first bytes; if it is not, pass --format)',
     });
     expect(tables(path.join(dir, 'g.db'))).toEqual([]);
   });

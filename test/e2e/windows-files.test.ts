@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { barge, rows, workdir } from '../helpers/cli.js';
 
@@ -106,5 +107,18 @@ describe('an input whose format was sniffed, that does not parse as that format'
     const piped = await barge(dir, ['import', '-', '--table', 't', '--db', 's.db'], { input: '[id],[name]\n1,a\n' });
     expect(piped.exitCode).toBe(2);
     expect(piped.stderr).toContain('(stdin was read as JSON, its format sniffed from its first bytes; if it is not, pass --format)');
+  });
+});
+
+describe('what counts as a report for the --encoding refusal', () => {
+  it('a file that only mentions _barge_job is no report; a gzipped report is one', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'notes.csv'), Buffer.from('id,name,note\n7,see the _barge_job column docs,x\n', 'latin1'));
+    const plain = await barge(dir, ['import', 'notes.csv', '--encoding', 'latin1', '--table', 'notes', '--db', 'n.db']);
+    expect(plain.exitCode, plain.stderr).toBe(0);
+    fs.writeFileSync(path.join(dir, 'rep.csv.gz'), gzipSync(Buffer.from('_barge_job,_barge_input,_barge_line,_barge_record,_barge_batch,_barge_errors,id,name\nj1,a.csv,2,1,1,[],2,Müller\n')));
+    const gz = await barge(dir, ['import', 'rep.csv.gz', '--encoding', 'latin1', '--table', 't', '--db', 'r.db']);
+    expect(gz.exitCode).toBe(2);
+    expect(gz.stderr).toBe('barge: error: rep.csv.gz is a report barge wrote, in UTF-8 whatever --encoding its input had; leave --encoding out to import it');
   });
 });

@@ -69,7 +69,7 @@ describe('parseSchemaSpec', () => {
   });
 
   it('requires table unless told otherwise', () => {
-    expect(schemaError({ columns: { a: { type: 'string' } } })).toBe('schema x.json: table: is required');
+    expect(schemaError({ columns: { a: { type: 'string' } } })).toBe('schema x.json: table: is required (or pass --table)');
     expect(parseSchemaSpec({ columns: { a: { type: 'string' } } }, 'x.json', { tableOptional: true })).toEqual({
       table: '',
       columns: { a: { type: 'string' } },
@@ -111,7 +111,7 @@ describe('parseSchemaSpec', () => {
 
   it('a misspelt top-level key is named first, not the key it misses ("columns: is required (and 1 more problem)")', () => {
     expect(schemaError({ table: 't', colums: { x: { type: 'integer' } } })).toBe(
-      'schema x.json: unknown key "colums"; the keys allowed here are table, primaryKey, columns, unique, indexes, extraColumns (and 1 more problem)',
+      'schema x.json: unknown key "colums"; did you mean "columns"? (and 1 more problem)',
     );
   });
 
@@ -254,5 +254,41 @@ describe('loadSchemaFile', () => {
     const path = join(dir, 'typo.json');
     writeFileSync(path, JSON.stringify(withColumns({ qty: { type: 'integer', minimum: 0 } })));
     expect(() => loadSchemaFile(path)).toThrow(`schema ${path}: columns.qty: unknown key "minimum"; did you mean "min"?`);
+  });
+});
+
+describe('schema files as written by hand', () => {
+  const dir = tempDir('barge-schema-hand-');
+  const load = (name: string, content: string | Buffer) => {
+    const file = join(dir, name);
+    writeFileSync(file, content);
+    try {
+      loadSchemaFile(file);
+      return 'loaded';
+    } catch (error) {
+      return (error as BargeError).message.replace(`${dir}/`, '');
+    }
+  };
+
+  it('a key declared twice is refused, naming it and the line (the last one won: a min:0 was dropped, -3 loaded)', () => {
+    expect(load('dup.json', '{"table":"p","columns":{\n"price":{"type":"number","min":0},\n"id":{"type":"integer"},\n"price":{"type":"number"}}}')).toBe(
+      'schema dup.json: columns.price: declared twice (line 4 is the second); JSON keeps only the last, so remove one',
+    );
+    expect(load('dup2.json', '{"table":"p","primaryKey":["id"],"columns":{"id":{"type":"integer"}},"primaryKey":["id"]}')).toBe(
+      'schema dup2.json: primaryKey: declared twice (line 1 is the second); JSON keeps only the last, so remove one',
+    );
+    expect(load('nested.json', '{"table":"p","columns":{"a":{"type":"json","default":{"x":1,"y":{"x":2}}}}}')).toBe('loaded');
+    expect(load('strings.json', '{"table":"p","columns":{"a":{"type":"string","enum":["a\\":","a\\":"]}}}')).not.toContain('declared twice');
+  });
+
+  it('a file that is not UTF-8 is refused where the bad byte is (a latin1 "café" made a table named "caf\\uFFFD")', () => {
+    expect(load('latin1.json', Buffer.from('{"table":"caf\xe9","columns":{"a":{"type":"integer"}}}', 'latin1'))).toBe(
+      'schema latin1.json: invalid UTF-8 at line 1, column 14 (byte offset 13); save it as UTF-8',
+    );
+  });
+
+  it('a misspelled key gets the key meant: minLen is minLength (it said "min"), requried is required (it got no hint)', () => {
+    expect(load('minlen.json', '{"table":"p","columns":{"a":{"type":"string","minLen":1}}}')).toBe('schema minlen.json: columns.a: unknown key "minLen"; did you mean "minLength"?');
+    expect(load('req.json', '{"table":"p","columns":{"a":{"type":"string","requried":true}}}')).toBe('schema req.json: columns.a: unknown key "requried"; did you mean "required"?');
   });
 });

@@ -149,7 +149,7 @@ describe('parseJsonArray', () => {
 
   it('refuses a top level that is not an array', async () => {
     expect(await parseError(['{"id":1}\n{"id":2}\n'])).toBe(
-      'data.json: expected a JSON array of objects at the top level, got an object; if it holds one object per line, use --format ndjson',
+      `data.json: expected a JSON array of objects at the top level, got an object; if it holds one object per line, use --format ndjson; if its records are in an array under a key ({"data": [...]}), take them out first, e.g. jq -c '.data[]' data.json | barge import - --format ndjson …`,
     );
     expect(await parseError(['  42'])).toBe('data.json: expected a JSON array of objects at the top level, got a number');
     expect(await parseError(['"x"'])).toBe('data.json: expected a JSON array of objects at the top level, got a string');

@@ -44,7 +44,8 @@ async function inferAction(input: string, flags: SourceFlags & { quiet?: boolean
   checkName(table, 'table');
   const signal = interruptSignal();
   const inputs = await openInputs([input], source);
-  const records = recordsOf(inputs, source);
+  // Their text too: inference tells a JSON `10.0` (a number column) from `10` by it, as import does.
+  const records = recordsOf(inputs, { ...source, keepJsonSource: true });
   const samples: SourceRecord[] = [];
   try {
     while (samples.length < inferRows) {
