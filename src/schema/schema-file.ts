@@ -251,6 +251,9 @@ function crossCheck(file: ParsedFile, tableOptional: boolean, fromFile: boolean)
     }
     if (col.min !== undefined && col.max !== undefined && col.min > col.max) {
       add(at(), `min (${col.min}) is greater than max (${col.max})`);
+    } else if (col.type === 'integer' && col.min !== undefined && col.max !== undefined && Math.ceil(col.min) > Math.floor(col.max)) {
+      // min 1.2, max 1.8: every record was rejected ("expected an integer >= 1.2, got 1").
+      add(at(), `no integer lies between min (${col.min}) and max (${col.max})`);
     }
     if (col.minLength !== undefined && col.maxLength !== undefined && col.minLength > col.maxLength) {
       add(at(), `minLength (${col.minLength}) is greater than maxLength (${col.maxLength})`);

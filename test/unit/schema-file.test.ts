@@ -292,3 +292,10 @@ describe('schema files as written by hand', () => {
     expect(load('req.json', '{"table":"p","columns":{"a":{"type":"string","requried":true}}}')).toBe('schema req.json: columns.a: unknown key "requried"; did you mean "required"?');
   });
 });
+
+describe('an integer column whose min and max hold no integer', () => {
+  it('is refused (every record was rejected)', () => {
+    expect(schemaError({ table: 't', columns: { n: { type: 'integer', min: 1.2, max: 1.8 } } })).toBe('schema x.json: columns.n: no integer lies between min (1.2) and max (1.8)');
+    expect(() => parseSchemaSpec({ table: 't', columns: { n: { type: 'integer', min: 1.2, max: 2 } } }, 'x.json')).not.toThrow();
+  });
+});
