@@ -13,6 +13,7 @@ globalThis[Symbol.for('barge.interrupt')] = interrupt;
 for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(name, () => {
     if (interrupt.handle) interrupt.handle(name);
+    // 130 is EXIT.interrupted (src/errors.ts), written out: this runs before any module loads.
     else if (interrupt.controller.signal.aborted) process.exit(130);
     else interrupt.controller.abort(name);
   });

@@ -35,6 +35,23 @@ export class BargeError extends Error {
   }
 }
 
+/**
+ * SPEC §10's exit codes, the one table of them: every place that ends a run (a command's
+ * outcome, an exception, a signal, a failed write to stdout) takes its code from here.
+ */
+export const EXIT = {
+  /** Every record accepted, or the job id had already succeeded; also --help and --version. */
+  accepted: 0,
+  /** Some records were rejected (validate found invalid ones; import rejected or rolled back for them). */
+  rejected: 1,
+  /** A usage or configuration error: nothing written. */
+  usage: 2,
+  /** A runtime failure (I/O, the database, a lock held past --busy-timeout). */
+  failure: 3,
+  /** SIGINT, SIGTERM or SIGHUP. */
+  interrupted: 130,
+} as const;
+
 /** SPEC §10: the exit code for a run that ended in an exception. */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof BargeError) {
@@ -42,14 +59,14 @@ export function exitCodeFor(error: unknown): number {
       case 'usage':
       case 'schema':
       case 'input':
-        return 2;
+        return EXIT.usage;
       case 'interrupted':
-        return 130;
+        return EXIT.interrupted;
       default:
-        return 3;
+        return EXIT.failure;
     }
   }
-  return 3;
+  return EXIT.failure;
 }
 
 /** "input:line" or "input" when the line is not known. */

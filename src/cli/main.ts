@@ -1,7 +1,7 @@
 import fs, { readFileSync } from 'node:fs';
 import tty from 'node:tty';
 import { Command, CommanderError } from 'commander';
-import { BargeError, exitCodeFor } from '../errors.js';
+import { BargeError, EXIT, exitCodeFor } from '../errors.js';
 import { exportCommand } from './commands/export.js';
 import { jobsCommand } from './commands/jobs.js';
 import { statsCommand } from './commands/stats.js';
@@ -130,7 +130,7 @@ async function main(argv: string[]): Promise<number> {
     throwIfInterrupted();
     parsedArgv = helpArgv(program, argv);
     await program.parseAsync([...parsedArgv]);
-    if (!pending) return 0;
+    if (!pending) return EXIT.accepted;
     return (await pending).exitCode;
   } catch (error) {
     return reportError(error, argv);
@@ -151,10 +151,10 @@ function reportError(error: unknown, argv: string[]): number {
 function describeError(error: unknown, argv: string[]): number {
   if (error instanceof CommanderError) {
     // Help and version are not errors; every other commander error is a usage error.
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.accepted;
     // `barge` or `barge schema` without a command: the help went to stderr; that is a usage error.
-    if (error.code === 'commander.help') return error.exitCode === 0 ? 0 : 2;
-    return 2;
+    if (error.code === 'commander.help') return error.exitCode === 0 ? EXIT.accepted : EXIT.usage;
+    return EXIT.usage;
   }
   const debug = argv.includes('--debug') || isDebug({});
   if (error instanceof BargeError) {
@@ -197,8 +197,8 @@ watchOutput(process.stdout, 'stdout');
  * the write's error is emitted after the command has returned its exit code.
  */
 process.on('exit', (code) => {
-  if (outputFailure === undefined || (code !== 0 && code !== 1)) return;
-  process.exitCode = 3;
+  if (outputFailure === undefined || (code !== EXIT.accepted && code !== EXIT.rejected)) return;
+  process.exitCode = EXIT.failure;
   if (outputFailure.name === 'stderr') return;
   process.stderr.write(`barge: error: cannot write to stdout: ${writeFailureText(outputFailure.error)}\n`);
   const debug = process.argv.includes('--debug') || isDebug({});

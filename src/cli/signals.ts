@@ -1,4 +1,4 @@
-import { BargeError } from '../errors.js';
+import { BargeError, EXIT } from '../errors.js';
 import { runAbruptExitCleanups } from '../exit-cleanups.js';
 
 /**
@@ -54,7 +54,7 @@ state.handle = (name) => {
   } catch {
     // Quitting anyway.
   }
-  exitNow(130);
+  exitNow(EXIT.interrupted);
 };
 
 /**
@@ -70,7 +70,7 @@ function afterOutcome(): void {
     signalledAfterOutcome = true;
     return;
   }
-  exitNow(130);
+  exitNow(EXIT.interrupted);
 }
 
 function outputPending(): boolean {

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { BargeError } from '../../errors.js';
+import { BargeError, EXIT } from '../../errors.js';
 import { nameKey } from '../../schema/names.js';
 import { formatOfPath, type ExportFormat } from '../../export/export-format.js';
 import type { ExportConfig, ExportResult } from '../../export/run-export.js';
@@ -63,7 +63,7 @@ async function exportAction(flags: ExportFlags): Promise<CommandOutcome> {
   }
   if (flags.json) process.stdout.write(JSON.stringify(exportJson(result, config.dbPath)) + '\n');
   if (!flags.quiet) printExportSummary(process.stderr, result);
-  return { exitCode: 0 };
+  return { exitCode: EXIT.accepted };
 }
 
 export function exportConfigFrom(flags: ExportFlags, countTotal: boolean): ExportConfig {

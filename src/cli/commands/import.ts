@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { shellWord } from '../../shell-word.js';
-import { BargeError } from '../../errors.js';
+import { BargeError, EXIT } from '../../errors.js';
 import type { ImportConfig, ImportMode, ImportResult } from '../../pipeline/import-config.js';
 import type { OnConflict } from '../../store/batch-writer.js';
 import { announceInterrupt, createProgressDisplay, progressModeFor } from '../../progress/progress-display.js';
@@ -79,9 +79,9 @@ async function importAction(inputs: string[], flags: ImportFlags, command: Comma
 
 /** SPEC §10. */
 export function importExitCode(result: ImportResult): number {
-  if (result.status === 'interrupted') return 130;
-  if (result.alreadyFinished) return result.status === 'succeeded' ? 0 : 1;
-  return result.counts.rejected > 0 ? 1 : 0;
+  if (result.status === 'interrupted') return EXIT.interrupted;
+  if (result.alreadyFinished) return result.status === 'succeeded' ? EXIT.accepted : EXIT.rejected;
+  return result.counts.rejected > 0 ? EXIT.rejected : EXIT.accepted;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { BargeError } from '../../errors.js';
+import { BargeError, EXIT } from '../../errors.js';
 import { getJob, JOB_STATUSES, listJobs, type JobStatus } from '../../store/jobs.js';
 import type { Db } from '../../store/open-database.js';
 import { addBusyTimeout, addCommonOptions, integerFlag, valueOption, type CommonOptions } from '../options.js';
@@ -58,7 +58,7 @@ function listOrShow(db: Db, id: string | undefined, limit: number, flags: JobsFl
     if (job === undefined) throw new BargeError('usage', `no job ${JSON.stringify(id)} in ${oneLine(flags.db)}; list jobs with: barge jobs`);
     throwIfInterrupted(INTERRUPTED);
     process.stdout.write(flags.json ? JSON.stringify(jobJson(job)) + '\n' : jobDetail(job));
-    return { exitCode: 0 };
+    return { exitCode: EXIT.accepted };
   }
   const jobs = listJobs(db, { limit, status: flags.status });
   // Its queries are synchronous: a signal meanwhile is seen now, and wins over the output.
@@ -66,5 +66,5 @@ function listOrShow(db: Db, id: string | undefined, limit: number, flags: JobsFl
   if (flags.json) process.stdout.write(JSON.stringify(jobs.map(jobJson)) + '\n');
   else if (jobs.length === 0) process.stdout.write(flags.status ? `no ${flags.status} jobs in ${oneLine(flags.db)}\n` : `no jobs yet in ${oneLine(flags.db)}\n`);
   else process.stdout.write(jobsTable(jobs));
-  return { exitCode: 0 };
+  return { exitCode: EXIT.accepted };
 }

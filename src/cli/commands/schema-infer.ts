@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { BargeError } from '../../errors.js';
+import { BargeError, EXIT } from '../../errors.js';
 import { ABORTED } from '../../pipeline/until-aborted.js';
 import type { SourceRecord } from '../../source/types.js';
 import { defaultDbPath } from '../default-db.js';
@@ -67,5 +67,5 @@ async function inferAction(input: string, flags: SourceFlags & { quiet?: boolean
   if (empty.length > 0 && !flags.quiet) process.stderr.write(`barge: ${oneLine(withoutValuesWarning(empty, sample.length, 'edit their "type" in this schema, then pass it with --schema'))}\n`);
   throwIfInterrupted(INTERRUPTED);
   process.stdout.write(JSON.stringify(spec, null, 2) + '\n');
-  return { exitCode: 0 };
+  return { exitCode: EXIT.accepted };
 }

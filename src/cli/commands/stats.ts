@@ -1,3 +1,4 @@
+import { EXIT } from '../../errors.js';
 import { Command } from 'commander';
 import { addBusyTimeout, addCommonOptions, integerFlag, valueOption, type CommonOptions } from '../options.js';
 import type { CommandOutcome } from '../outcome.js';
@@ -46,5 +47,5 @@ async function statsAction(flags: StatsFlags): Promise<CommandOutcome> {
   } finally {
     db.close();
   }
-  return { exitCode: 0 };
+  return { exitCode: EXIT.accepted };
 }

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { BargeError } from '../../errors.js';
+import { BargeError, EXIT } from '../../errors.js';
 import type { ValidateConfig, ValidateResult } from '../../pipeline/run-validate.js';
 import { announceInterrupt, createProgressDisplay, progressModeFor } from '../../progress/progress-display.js';
 import { addBusyTimeout, addCommonOptions, addSourceOptions, integerFlag, maxErrorsFlag, sourceOptionsFrom, switchOption, valueOption, type CommonOptions, type SourceFlags } from '../options.js';
@@ -63,6 +63,6 @@ async function validateAction(inputs: string[], flags: ValidateFlags): Promise<C
   if (!flags.quiet) printValidateSummary(process.stderr, result, inputs);
   // Exit 130 is a failure, and --quiet prints failures.
   else if (result.stoppedEarly === 'interrupted') printValidateInterrupted(process.stderr, result, inputs);
-  if (result.stoppedEarly === 'interrupted') return { exitCode: 130 };
-  return { exitCode: result.counts.rejected > 0 ? 1 : 0 };
+  if (result.stoppedEarly === 'interrupted') return { exitCode: EXIT.interrupted };
+  return { exitCode: result.counts.rejected > 0 ? EXIT.rejected : EXIT.accepted };
 }
