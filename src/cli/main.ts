@@ -55,7 +55,8 @@ Environment:
 Exit codes:
   0    every record accepted (or the job id already succeeded)
   1    some records were rejected (validate, import)
-  2    usage or configuration error: nothing written
+  2    usage or configuration error: nothing written; or a malformed
+       input: a batch/row job keeps the batches it committed before it
   3    runtime failure (I/O, database, locked past --busy-timeout):
        committed batches stay, the job is resumable
   130  interrupted (SIGINT, SIGTERM, SIGHUP)

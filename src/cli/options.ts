@@ -62,7 +62,7 @@ export function addSourceOptions(command: Command, { schema = true }: { schema?:
     .addOption(new Option('--quote <char>', 'CSV/TSV quote character').default('"', `'"'`))
     .addOption(switchOption('--no-header', 'CSV/TSV: the first line is data, not a header; name the fields with --columns', 'off: the first line is the header'))
     .addOption(valueOption('--columns <names>', 'CSV/TSV: comma-separated field names (with --no-header, or to rename the header)', 'the header\'s names'))
-    .addOption(new Option('--encoding <name>', 'text encoding of the input: utf8, utf16le, latin1 (ISO-8859-1) or windows-1252').default('utf8', 'utf8'))
+    .addOption(new Option('--encoding <name>', 'text encoding of the input: utf8, utf16le, latin1 (ISO-8859-1) or windows-1252 (cp1252)').default('utf8', 'utf8'))
     .addOption(schema
       ? valueOption('--table <name>', 'target table', 'the schema\'s table, else the input\'s base name')
       : valueOption('--table <name>', 'the table named in the printed schema', 'the input\'s base name'));

@@ -122,7 +122,7 @@ export function columnsWithoutValues(spec: SchemaSpec, samples: SourceRecord[]):
 export function withoutValuesWarning(names: string[], samples: number, fix = 'write the schema out with barge schema infer, edit it, and pass --schema'): string {
   const list = names.slice(0, 10).map((name) => JSON.stringify(name)).join(', ') + (names.length > 10 ? `, and ${names.length - 10} more` : '');
   const these = names.length === 1 ? `column ${list} had no value` : `columns ${list} had no value`;
-  return `${these} in the ${samples === 1 ? 'record' : `${groupDigits(samples)} records`} the schema was inferred from (--infer-rows), so ${names.length === 1 ? 'it is a text column' : 'they are text columns'}, which take later numbers, booleans and JSON as text; to type ${names.length === 1 ? 'it' : 'them'}, ${fix}`;
+  return `${these} in the ${samples === 1 ? 'record' : `${groupDigits(samples)} records`} the schema was inferred from (--infer-rows), so ${names.length === 1 ? 'it is a text column' : 'they are text columns'}, which ${names.length === 1 ? 'takes' : 'take'} later numbers, booleans and JSON as text; to type ${names.length === 1 ? 'it' : 'them'}, ${fix}`;
 }
 
 /**

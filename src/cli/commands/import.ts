@@ -42,7 +42,7 @@ export function importCommand(run: (outcome: Promise<CommandOutcome>) => void): 
     .addOption(new Option('--on-conflict <action>', 'what a record whose primary or unique key already exists does').choices(['error', 'ignore', 'replace', 'update']).default('error', 'error'))
     .addOption(switchOption('--truncate', 'empty the table first, in the same transaction as the load (atomic) or as its first batch that loads rows (batch, row)'))
     .addOption(switchOption('--dry-run', 'do everything, including constraint checks against the database, then roll back'))
-    .addOption(valueOption('--errors <path>', 'error report path: .ndjson, .jsonl, .csv or .json', '<input base name>.errors.ndjson'))
+    .addOption(valueOption('--errors <path>', 'error report path: .ndjson, .jsonl, .csv or .json', '<first input\'s base name>.errors.ndjson'))
     .addOption(valueOption('--job-id <id>', 'name the job; running a job id that succeeded again does nothing', 'generated from the time'))
     .addOption(valueOption('--resume <job-id>', 'continue an interrupted or failed batch/row job after its last committed batch', 'off: a new job'));
   addBusyTimeout(command);

@@ -25,7 +25,7 @@ export function validateCommand(run: (outcome: Promise<CommandOutcome>) => void)
     .addOption(new Option('--batch-size <n>', 'records per batch, as import would cut them (numbers the report\'s batches)').default('1000', '1000'))
     .addOption(valueOption('--max-errors <n>', 'stop after n rejected records', 'no limit'))
     .addOption(switchOption('--fail-fast', 'same as --max-errors 1'))
-    .addOption(valueOption('--errors <path>', 'error report path: .ndjson, .jsonl, .csv or .json', '<input base name>.errors.ndjson'));
+    .addOption(valueOption('--errors <path>', 'error report path: .ndjson, .jsonl, .csv or .json', '<first input\'s base name>.errors.ndjson'));
   addBusyTimeout(command);
   addCommonOptions(command);
   return command.action((inputs: string[], flags: ValidateFlags) => run(validateAction(inputs, flags)));

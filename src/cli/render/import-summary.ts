@@ -151,6 +151,8 @@ function resumeCommand(jobId: string, dbPath: string): string {
  */
 function reportHint(result: ImportResult): string {
   if (result.rolledBack || result.dryRun) return 'fix these records in the input and import it again: nothing was written';
+  // A job to resume (interrupted, stopped by --max-errors) is finished first: the report grows.
+  if (result.status === 'interrupted' || result.stoppedEarly !== undefined) return 'fix the records and import it again once the job is finished';
   return 'fix the records and import it again';
 }
 
