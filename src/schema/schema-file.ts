@@ -144,7 +144,7 @@ function knownKeysHint(at: readonly PropertyKey[], key: string): string {
   // on to "min applies only to numbers"; then a typo (requried), which got no hint.
   const meant = known.find((k) => k.toLowerCase() === lower.replace(/[_-]/g, ''))
     ?? known.find((k) => lower.length >= 3 && k.toLowerCase().startsWith(lower))
-    ?? known.find((k) => editDistance(k.toLowerCase(), lower) <= 2)
+    ?? known.find((k) => editDistance(k.toLowerCase(), lower) <= (lower.length <= 4 ? 1 : 2))
     ?? known.filter((k) => k.length >= 3 && lower.startsWith(k.toLowerCase())).sort((a, b) => b.length - a.length)[0];
   return meant ? `; did you mean "${meant}"?` : `; the keys allowed here are ${known.join(', ')}`;
 }
@@ -395,9 +395,13 @@ export function loadSchemaFile(path: string, options: ParseSchemaOptions = {}): 
     const bytes = readFileSync(path);
     // Read as UTF-8 with bad bytes replaced, a latin1 "café" made a table named "caf\uFFFD".
     if (!isUtf8(bytes)) {
+      // PowerShell's `>` writes UTF-16 with a byte order mark.
+      if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
+        throw new BargeError('schema', `schema ${path}: is UTF-16 (it starts with a byte order mark); save it as UTF-8`);
+      }
       const bad = firstInvalidUtf8(bytes);
       const before = bytes.subarray(0, bad).toString('utf8');
-      throw new BargeError('schema', `schema ${path}: invalid UTF-8 at line ${before.split('\n').length}, column ${bad - bytes.lastIndexOf(0x0a, bad - 1)} (byte offset ${bad}); save it as UTF-8`);
+      throw new BargeError('schema', `schema ${path}: invalid UTF-8 at line ${before.split('\n').length}, column ${bad === 0 ? 1 : bad - bytes.lastIndexOf(0x0a, bad - 1)} (byte offset ${bad}); save it as UTF-8`);
     }
     text = bytes.toString('utf8');
   } catch (error) {

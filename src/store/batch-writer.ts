@@ -8,6 +8,7 @@ import type { Db } from './open-database.js';
 import { BargeError } from '../errors.js';
 import { describeConstraintFailure, isConstraintError, type ForeignKeyRef } from './constraint-failure.js';
 import { TableReferences } from './table-references.js';
+import { writeParentsFirst } from './parents-first.js';
 
 export type OnConflict = 'error' | 'ignore' | 'replace' | 'update';
 
@@ -201,7 +202,33 @@ export class BatchWriter {
    * others, as SPEC §4 has it, whatever the other records of the input hold.
    */
   write(rows: readonly (readonly unknown[])[], given?: readonly (readonly boolean[])[]): WriteOutcome {
-    return this.parentsFirst ? this.writeParentsFirst(rows, given, this.options.holdForJob !== true) : this.writeRows(rows, given);
+    if (this.parentsFirst) return this.writeParentsFirst(rows, given, this.options.holdForJob !== true);
+    if (this.references.deferred) return this.writeCheckedFirst(rows, given);
+    return this.writeRows(rows, given);
+  }
+
+  /**
+   * --on-conflict ignore, replace or update on a table with a DEFERRABLE INITIALLY DEFERRED key:
+   * rows in input order, each whose parent row is missing now rejected unwritten. SQLite checks
+   * such a key only at COMMIT, which failed the whole job (exit 3) with no record named.
+   */
+  private writeCheckedFirst(rows: readonly (readonly unknown[])[], given?: readonly (readonly boolean[])[]): WriteOutcome {
+    const outcome: WriteOutcome = { inserted: 0, updated: 0, ignored: 0, failures: [], held: [] };
+    const probed = this.withSqlDefaults(rows);
+    const places: number[] = [];
+    for (let index = 0; index < rows.length; index++) {
+      const problem = this.references.problem(probed[index]!);
+      if (problem === undefined) places.push(index);
+      else outcome.failures.push({ index, error: problem.error });
+    }
+    this.writeSome(rows, given, places, outcome);
+    outcome.failures.sort((a, b) => a.index - b.index);
+    return outcome;
+  }
+
+  /** The rows as SQLite will store them, a SQL default evaluated, for the probes of their keys. */
+  private withSqlDefaults(rows: readonly (readonly unknown[])[]): readonly (readonly unknown[])[] {
+    return this.sqlDefaults.size === 0 ? rows : rows.map((row) => this.withDefaults(row));
   }
 
   /**
@@ -224,92 +251,27 @@ export class BatchWriter {
     return this.references.problem(row)?.error;
   }
 
-  /**
-   * write() for a table whose foreign keys TableReferences tells (a key to itself, or a deferred
-   * one): a row whose parent is missing from another table is rejected unwritten; one whose
-   * parent row in this table is not there yet waits, and is written as soon as a row holding the
-   * key it waits for is (rows that wait are indexed by that key, so a chain of any length resolves
-   * in one pass). `last` (the end of the transaction: a batch's in batch and row modes, the
-   * job's in atomic mode, holdForJob): rows still waiting are tried together with the keys
-   * deferred (rows that refer to each other in a cycle), and any whose parent row is then still
-   * missing rejected; otherwise they are held.
-   */
+  /** write() for a table whose foreign keys TableReferences tells: see parents-first.ts. */
   private writeParentsFirst(rows: readonly (readonly unknown[])[], given: readonly (readonly boolean[])[] | undefined, last: boolean): WriteOutcome {
     const outcome: WriteOutcome = { inserted: 0, updated: 0, ignored: 0, failures: [], held: [] };
-    const refs = this.references;
-    const waiting = new Map<string, number[]>();
-    const wait = (index: number, key: string) => {
-      const list = waiting.get(key);
-      if (list === undefined) waiting.set(key, [index]);
-      else list.push(index);
-    };
-    let ready: number[] = [];
-    const sort = (index: number) => {
-      const problem = refs.problem(rows[index]!);
-      if (problem === undefined) ready.push(index);
-      else if (problem.self) wait(index, problem.awaited!);
-      else outcome.failures.push({ index, error: problem.error });
-    };
-    for (let index = 0; index < rows.length; index++) sort(index);
-    for (;;) {
-      while (ready.length > 0) {
-        const written = ready;
-        ready = [];
-        const failed = this.writeSome(rows, given, written, outcome);
-        for (const index of written) {
-          if (failed.has(index)) continue;
-          for (const key of refs.keysHeld(rows[index]!)) {
-            const released = waiting.get(key);
-            if (released === undefined) continue;
-            waiting.delete(key);
-            for (const j of released) sort(j);
-          }
-        }
-        ready.sort((a, b) => a - b);
-      }
-      // A key the index did not match (6 against "6", a NOCASE key): one probe of each.
-      const still = [...waiting.values()].flat().sort((a, b) => a - b);
-      waiting.clear();
-      for (const index of still) sort(index);
-      if (ready.length === 0) break;
-    }
-    const left = [...waiting.values()].flat().sort((a, b) => a - b);
-    if (left.length > 0 && !last) outcome.held.push(...left);
-    else if (left.length > 0) this.writeCycles(rows, given, left, outcome);
+    writeParentsFirst({
+      db: this.db,
+      references: this.references,
+      write: (places) => this.writeSome(rows, given, places, outcome),
+      fail: (index, error) => outcome.failures.push({ index, error }),
+      hold: (indexes) => outcome.held.push(...indexes),
+      perBatch: this.options.holdForJob !== true,
+      snapshot: () => {
+        const { inserted, updated, ignored } = outcome;
+        const failures = outcome.failures.length;
+        return () => {
+          Object.assign(outcome, { inserted, updated, ignored });
+          outcome.failures.length = failures;
+        };
+      },
+    }, this.withSqlDefaults(rows), last);
     outcome.failures.sort((a, b) => a.index - b.index);
     return outcome;
-  }
-
-  /**
-   * The rows still waiting at the end of the transaction, written together with the keys
-   * deferred to COMMIT, in a savepoint: kept when every one then finds its parent row (a
-   * cycle), else undone, those that do not rejected, and the rest tried again.
-   */
-  private writeCycles(rows: readonly (readonly unknown[])[], given: readonly (readonly boolean[])[] | undefined, left: number[], outcome: WriteOutcome): void {
-    this.db.pragma('defer_foreign_keys = ON');
-    let trying = left;
-    while (trying.length > 0) {
-      this.db.exec('SAVEPOINT barge_cycle');
-      const part: WriteOutcome = { inserted: 0, updated: 0, ignored: 0, failures: [], held: [] };
-      const failed = this.writeSome(rows, given, trying, part);
-      const orphans = trying.filter((index) => !failed.has(index) && this.references.problemWritten(rows[index]!) !== undefined);
-      if (orphans.length === 0) {
-        this.db.exec('RELEASE barge_cycle');
-        outcome.inserted += part.inserted;
-        outcome.updated += part.updated;
-        outcome.ignored += part.ignored;
-        outcome.failures.push(...part.failures);
-        return;
-      }
-      this.db.exec('ROLLBACK TO barge_cycle; RELEASE barge_cycle');
-      for (const index of orphans) {
-        const { error, self } = this.references.problem(rows[index]!)!;
-        const later = self && this.options.holdForJob !== true ? '; in batch and row modes a row can refer only to rows of its own batch or earlier ones' : '';
-        outcome.failures.push({ index, error: { ...error, message: `${error.message}${later}` } });
-      }
-      const gone = new Set(orphans);
-      trying = trying.filter((index) => !gone.has(index));
-    }
   }
 
   /** writeRows of `places` of `rows`, its counts and failures (as places) added to `outcome`; the places that failed. */

@@ -18,6 +18,8 @@ interface ForeignKeyListRow {
 interface Reference {
   /** The places in a row of the key's columns. */
   places: number[];
+  /** Each key column's affinity (SQLite's rules on its declared type): a value is probed as the column stores it. */
+  affinities: Affinity[];
   /** A reference to the table itself: its parent row may be written later in the same batch or job. */
   self: boolean;
   /** Self only: the places in a row of the parent columns (a row may name itself). */
@@ -55,6 +57,8 @@ export interface ReferenceProblem {
 export class TableReferences {
   private readonly references: Reference[];
   readonly checksEveryRow: boolean;
+  /** A key is declared DEFERRABLE INITIALLY DEFERRED: SQLite would check it only at COMMIT. */
+  readonly deferred: boolean;
 
   constructor(db: Database.Database, table: string, columns: readonly string[]) {
     const byId = new Map<number, ForeignKeyListRow[]>();
@@ -64,6 +68,7 @@ export class TableReferences {
       byId.set(row.id, list);
     }
     const place = (name: string) => columns.findIndex((c) => nameKey(c) === nameKey(name));
+    const declaredTypes = new Map(catalogue<{ name: string; type: string }>(db, 'table_xinfo', table).map((c) => [nameKey(c.name), c.type]));
     this.references = [];
     for (const parts of byId.values()) {
       parts.sort((a, b) => a.seq - b.seq);
@@ -78,6 +83,7 @@ export class TableReferences {
       const equals = targets.length === 1 ? `${quoteIdent(targets[0]!)} = ?` : `(${targets.map(quoteIdent).join(', ')}) = (${targets.map(() => '?').join(', ')})`;
       this.references.push({
         places,
+        affinities: parts.map((p) => affinityOf(declaredTypes.get(nameKey(p.from)) ?? '')),
         self,
         targetPlaces: targetPlaces?.every((at) => at >= 0) ? targetPlaces : undefined,
         target: `${parent}.${targets.length === 1 ? targets[0] : `(${targets.join(', ')})`}`,
@@ -88,7 +94,8 @@ export class TableReferences {
           : undefined,
       });
     }
-    this.checksEveryRow = this.references.some((r) => r.self) || declaresDeferredKeys(db, table);
+    this.deferred = declaresDeferredKeys(db, table);
+    this.checksEveryRow = this.references.some((r) => r.self) || this.deferred;
   }
 
   /** The single-column keys, to name the culprit of a FOREIGN KEY failure SQLite reports. */
@@ -120,9 +127,9 @@ export class TableReferences {
       const values = ref.places.map((at) => row[at]);
       if (values.some((v) => v === null || v === undefined || isSqlDefault(v))) continue;
       if (ref.self && ref.targetPlaces !== undefined && ref.targetPlaces.every((at, i) => sameKey(row[at], values[i]))) continue;
-      const bound = values.map(asStored);
+      const bound = values.map((v, i) => asStored(v, ref.affinities[i]!));
       if (written && ref.probeOthers !== undefined) {
-        if (ref.probeOthers.get(...bound, asStored(row[ref.targetPlaces![0]!])) !== undefined) continue;
+        if (ref.probeOthers.get(...bound, row[ref.targetPlaces![0]!]) !== undefined) continue;
       } else if (ref.probe.get(...bound) !== undefined) continue;
       const column = ref.columns.length === 1 ? ref.columns[0]! : null;
       const shown = show(values.length === 1 ? values[0] : values);
@@ -136,12 +143,30 @@ export class TableReferences {
   }
 }
 
+type Affinity = 'integer' | 'text' | 'real' | 'numeric' | 'blob';
+
+/** SQLite's affinity of a declared type (https://sqlite.org/datatype3.html#determination_of_column_affinity). */
+function affinityOf(declared: string): Affinity {
+  const type = declared.toUpperCase();
+  if (type.includes('INT')) return 'integer';
+  if (type.includes('CHAR') || type.includes('CLOB') || type.includes('TEXT')) return 'text';
+  if (type === '' || type.includes('BLOB')) return 'blob';
+  if (type.includes('REAL') || type.includes('FLOA') || type.includes('DOUB')) return 'real';
+  return 'numeric';
+}
+
 /**
- * A whole number bound as an INTEGER, as the row stores it: better-sqlite3 binds a JS number as
- * a REAL, and a TEXT key then compared 6.0 as "6.0", where SQLite's own check compares "6".
+ * A key's value bound as its column stores it, which is what SQLite's own check compares: a
+ * whole number in an INTEGER or NUMERIC column as an INTEGER (better-sqlite3 binds a JS number
+ * as a REAL, and a TEXT key compared 6.0 as "6.0" where SQLite compares "6"); in a REAL column as
+ * a REAL ("6.0" against a TEXT key); in a TEXT column as text.
  */
-function asStored(value: unknown): unknown {
-  return typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : value;
+function asStored(value: unknown, affinity: Affinity): unknown {
+  if (typeof value === 'number') {
+    if (affinity === 'text') return String(value);
+    if ((affinity === 'integer' || affinity === 'numeric') && Number.isSafeInteger(value)) return BigInt(value);
+  }
+  return value;
 }
 
 /** A key's values as one string, to index the rows that wait for it (a miss is probed all the same). */

@@ -172,3 +172,44 @@ describe('self references: what the review of the first version found', () => {
     expect(rows(db, 'SELECT id, parent_id FROM item ORDER BY id')).toEqual([{ id: 1, parent_id: 2 }, { id: 2, parent_id: 1 }]);
   });
 });
+
+describe('self references: a tree in random order, with cycles and orphans', () => {
+  /** 3,000 rows, each boss a random row; rows 1-30 refer to ids that do not exist. Deterministic. */
+  function randomTree(): string {
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const lines = ['id,boss'];
+    for (let id = 1; id <= 3000; id++) lines.push(`${id},${id <= 30 ? 5000 + id : 1 + Math.floor(next() * 3000)}`);
+    return `${lines.join('\n')}\n`;
+  }
+
+  it('row mode loads every row whose chain of bosses ends in a cycle, rejects those under a missing one, and leaves no broken key', async () => {
+    const dir = workdir();
+    const at = path.join(dir, 't.db');
+    const db = new Database(at);
+    db.exec('CREATE TABLE emp (id INTEGER PRIMARY KEY, boss INTEGER REFERENCES emp (id))');
+    db.close();
+    const text = randomTree();
+    fs.writeFileSync(path.join(dir, 'tree.csv'), text);
+    const result = await barge(dir, ['import', 'tree.csv', '--db', 't.db', '--table', 'emp', '--mode', 'row', '--batch-size', '3000', '--json']);
+    expect(result.exitCode).toBe(1);
+    // Expected: walk each row's bosses; a row is rejected when the walk reaches an id over 3000.
+    const boss = new Map(text.trim().split('\n').slice(1).map((line) => line.split(',').map(Number) as [number, number]));
+    const doomed = (id: number) => {
+      const seen = new Set<number>();
+      for (let at = id; !seen.has(at); at = boss.get(at)!) {
+        if (!boss.has(at)) return true;
+        seen.add(at);
+      }
+      return false;
+    };
+    const expected = [...boss.keys()].filter((id) => !doomed(id));
+    expect(JSON.parse(result.stdout).counts).toMatchObject({ read: 3000, inserted: expected.length, rejected: 3000 - expected.length });
+    expect(rows(at, 'SELECT id FROM emp ORDER BY id').map((r) => r.id)).toEqual(expected);
+    expect(rows(at, 'PRAGMA foreign_key_check')).toEqual([]);
+    const report = readNdjson(path.join(dir, 'tree.errors.ndjson'));
+    const first = report.find((e) => e._barge_line === 2)!;
+    expect(first._barge_errors[0].message).toBe('line 2, column "boss": no row in emp.id has the value 5001 (foreign key); in batch and row modes a row can refer only to rows of its own batch or earlier ones');
+    expect(report.some((e) => e._barge_errors[0].message.endsWith('; the row holding it is rejected too (a row above it refers to one that is missing)'))).toBe(true);
+  });
+});

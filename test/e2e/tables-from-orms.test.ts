@@ -142,3 +142,35 @@ describe('a view given as --table', () => {
     expect(validated.stderr).toContain('barge: no table "vw" in v.db (it is a view; give --table the table it shows): the records are checked against a schema inferred from them');
   });
 });
+
+describe('a DEFERRABLE key with --on-conflict ignore, replace or update, and keys the review found', () => {
+  it('names the culprit in every mode of conflict (exit 3 at COMMIT, no record named)', async () => {
+    for (const onConflict of ['ignore', 'replace', 'update']) {
+      const dir = workdir();
+      const db = makeDb(dir, 'd.db', 'CREATE TABLE dept (id INTEGER PRIMARY KEY); INSERT INTO dept VALUES (1); CREATE TABLE item (id INTEGER PRIMARY KEY, dept INTEGER REFERENCES dept (id) DEFERRABLE INITIALLY DEFERRED)');
+      fs.writeFileSync(path.join(dir, 'i.csv'), 'id,dept\n1,1\n2,9\n3,1\n');
+      const result = await barge(dir, ['import', 'i.csv', '--db', 'd.db', '--table', 'item', '--mode', 'row', '--on-conflict', onConflict]);
+      expect(result.exitCode, `${onConflict}: ${result.stderr}`).toBe(1);
+      expect(result.stderr).toContain('i.csv:line 3, column "dept": no row in dept.id has the value 9 (foreign key)');
+      expect(rows(db, 'SELECT id FROM item ORDER BY id')).toEqual([{ id: 1 }, { id: 3 }]);
+    }
+  });
+
+  it('a key column whose value is a SQL default expression is checked with that value', async () => {
+    const dir = workdir();
+    const db = makeDb(dir, 'c.db', 'CREATE TABLE dept (id INTEGER PRIMARY KEY); INSERT INTO dept VALUES (1); CREATE TABLE item (id INTEGER PRIMARY KEY, dept INTEGER DEFAULT (0+7) REFERENCES dept (id) DEFERRABLE INITIALLY DEFERRED)');
+    fs.writeFileSync(path.join(dir, 'i.csv'), 'id,dept\n1,1\n2,\n');
+    const result = await barge(dir, ['import', 'i.csv', '--db', 'c.db', '--table', 'item', '--mode', 'row']);
+    expect(result.exitCode, result.stderr).toBe(1);
+    expect(result.stderr).toContain('i.csv:line 3, column "dept": no row in dept.id has the value 7 (foreign key)');
+    expect(rows(db, 'SELECT id FROM item')).toEqual([{ id: 1 }]);
+  });
+
+  it('a REAL child of a TEXT key compares as SQLite stores it ("6.0"), so a row naming 6 finds no "6"', async () => {
+    const dir = workdir();
+    makeDb(dir, 'r.db', 'CREATE TABLE t (code TEXT PRIMARY KEY, parent REAL REFERENCES t (code))');
+    fs.writeFileSync(path.join(dir, 'r.csv'), 'code,parent\n6.0,\nx,6\n');
+    const result = await barge(dir, ['import', 'r.csv', '--db', 'r.db', '--table', 't']);
+    expect(result.exitCode, result.stderr).toBe(0);
+  });
+});

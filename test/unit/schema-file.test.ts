@@ -299,3 +299,21 @@ describe('an integer column whose min and max hold no integer', () => {
     expect(() => parseSchemaSpec({ table: 't', columns: { n: { type: 'integer', min: 1.2, max: 2 } } }, 'x.json')).not.toThrow();
   });
 });
+
+describe('schema files that are not UTF-8, found by the review', () => {
+  const dir = tempDir('barge-schema-utf-');
+  const load = (name: string, content: Buffer) => {
+    const file = join(dir, name);
+    writeFileSync(file, content);
+    try {
+      loadSchemaFile(file);
+      return 'loaded';
+    } catch (error) {
+      return (error as BargeError).message.replace(`${dir}/`, '');
+    }
+  };
+  it('a bad first byte is at column 1 (it said column -61), and UTF-16 is named', () => {
+    expect(load('first.json', Buffer.from([0xe9, 0x7b, 0x7d]))).toBe('schema first.json: invalid UTF-8 at line 1, column 1 (byte offset 0); save it as UTF-8');
+    expect(load('u16.json', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{}', 'utf16le')]))).toBe('schema u16.json: is UTF-16 (it starts with a byte order mark); save it as UTF-8');
+  });
+});
