@@ -257,18 +257,21 @@ describe('loadSchemaFile', () => {
   });
 });
 
+/** Writes `content` as dir/name and loads it: 'loaded', or the error's message (the directory left out). */
+function loadOrMessage(dir: string, name: string, content: string | Buffer): string {
+  const file = join(dir, name);
+  writeFileSync(file, content);
+  try {
+    loadSchemaFile(file);
+    return 'loaded';
+  } catch (error) {
+    return (error as BargeError).message.replace(`${dir}/`, '');
+  }
+}
+
 describe('schema files as written by hand', () => {
   const dir = tempDir('barge-schema-hand-');
-  const load = (name: string, content: string | Buffer) => {
-    const file = join(dir, name);
-    writeFileSync(file, content);
-    try {
-      loadSchemaFile(file);
-      return 'loaded';
-    } catch (error) {
-      return (error as BargeError).message.replace(`${dir}/`, '');
-    }
-  };
+  const load = (name: string, content: string | Buffer) => loadOrMessage(dir, name, content);
 
   it('a key declared twice is refused, naming it and the line (the last one won: a min:0 was dropped, -3 loaded)', () => {
     expect(load('dup.json', '{"table":"p","columns":{\n"price":{"type":"number","min":0},\n"id":{"type":"integer"},\n"price":{"type":"number"}}}')).toBe(
@@ -302,16 +305,7 @@ describe('an integer column whose min and max hold no integer', () => {
 
 describe('schema files that are not UTF-8, found by the review', () => {
   const dir = tempDir('barge-schema-utf-');
-  const load = (name: string, content: Buffer) => {
-    const file = join(dir, name);
-    writeFileSync(file, content);
-    try {
-      loadSchemaFile(file);
-      return 'loaded';
-    } catch (error) {
-      return (error as BargeError).message.replace(`${dir}/`, '');
-    }
-  };
+  const load = (name: string, content: Buffer) => loadOrMessage(dir, name, content);
   it('a bad first byte is at column 1 (it said column -61), and UTF-16 is named', () => {
     expect(load('first.json', Buffer.from([0xe9, 0x7b, 0x7d]))).toBe('schema first.json: invalid UTF-8 at line 1, column 1 (byte offset 0); save it as UTF-8');
     expect(load('u16.json', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{}', 'utf16le')]))).toBe('schema u16.json: is UTF-16 (it starts with a byte order mark); save it as UTF-8');
