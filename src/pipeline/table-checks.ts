@@ -218,7 +218,8 @@ export function referenceProblem(db: Db | undefined, spec: SchemaSpec, fk: Forei
     const keys = referenceableColumns(spec);
     return keys.includes(column) ? undefined : { keys };
   }
-  const info = catalogue<TableInfoRow>(db, 'table_info', fk.table);
+  // table_xinfo: a generated column may be a key too (a UNIQUE STORED one), which table_info hides.
+  const info = catalogue<TableInfoRow>(db, 'table_xinfo', fk.table);
   if (!info.some((c) => nameKey(c.name) === target)) return {};
   const keys = new Set<string>();
   const pk = info.filter((c) => c.pk > 0);

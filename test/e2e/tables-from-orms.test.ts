@@ -174,3 +174,16 @@ describe('a DEFERRABLE key with --on-conflict ignore, replace or update, and key
     expect(result.exitCode, result.stderr).toBe(0);
   });
 });
+
+describe('a foreign key to a generated UNIQUE column', () => {
+  it('is accepted, as SQLite enforces it (it said the table had no such column, exit 2)', async () => {
+    const dir = workdir();
+    const db = makeDb(dir, 'g.db', 'CREATE TABLE t (id TEXT PRIMARY KEY, k TEXT GENERATED ALWAYS AS (lower(id)) STORED UNIQUE, boss TEXT REFERENCES t (k))');
+    fs.writeFileSync(path.join(dir, 'g.csv'), 'id,boss\nA,\nB,a\nC,zz\n');
+    const result = await barge(dir, ['import', 'g.csv', '--db', 'g.db', '--table', 't', '--mode', 'row']);
+    expect(result.stderr).not.toContain('has no column');
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('g.csv:line 4, column "boss": no row in t.k has the value "zz" (foreign key)');
+    expect(rows(db, 'SELECT id, boss FROM t ORDER BY id')).toEqual([{ id: 'A', boss: null }, { id: 'B', boss: 'a' }]);
+  });
+});
