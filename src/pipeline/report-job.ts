@@ -52,13 +52,17 @@ export function reportJobId(file: string): string | undefined {
  * process substitution is not opened: its reader would take those bytes from the import.
  */
 export function readHead(file: string, bytes = HEAD_BYTES): string | undefined {
+  return headBytes(file, bytes)?.toString('utf8');
+}
+
+/** readHead's bytes, undecoded. */
+function headBytes(file: string, bytes: number): Buffer | undefined {
   let fd: number | undefined;
   try {
     if (!fs.statSync(file).isFile()) return undefined;
     fd = fs.openSync(file, 'r');
     const head = Buffer.alloc(bytes);
-    const read = fs.readSync(fd, head, 0, head.length, 0);
-    return head.subarray(0, read).toString('utf8');
+    return head.subarray(0, fs.readSync(fd, head, 0, head.length, 0));
   } catch {
     return undefined;
   } finally {
@@ -72,16 +76,9 @@ export function readHead(file: string, bytes = HEAD_BYTES): string | undefined {
  * Its head, not "_barge_job" anywhere in it: a file that mentions the name is no report.
  */
 export function looksLikeReport(file: string): boolean {
-  let head: Buffer | undefined;
+  let head = headBytes(file, HEAD_BYTES);
+  if (head === undefined) return false;
   try {
-    if (!fs.statSync(file).isFile()) return false;
-    const fd = fs.openSync(file, 'r');
-    try {
-      const bytes = Buffer.alloc(HEAD_BYTES);
-      head = bytes.subarray(0, fs.readSync(fd, bytes, 0, bytes.length, 0));
-    } finally {
-      fs.closeSync(fd);
-    }
     if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) head = zlib.gunzipSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
   } catch {
     return false;

@@ -100,7 +100,7 @@ function isEmpty(db: Db): boolean {
 class ImportRun {
   private counts: JobCounts = emptyCounts();
   /** Atomic: rows waiting for their parent rows, written or rejected at the end (settleHeld). */
-  private held: Array<{ row: readonly unknown[]; given: readonly boolean[] | undefined; record: SourceRecord; batchNo: number }> = [];
+  private held: Array<{ row: readonly unknown[]; record: SourceRecord; batchNo: number }> = [];
   private batchNo = 0;
   private batchesCommitted = 0;
   private recordsConsumed = 0;
@@ -497,7 +497,7 @@ class ImportRun {
     });
     const failed = new Map<number, FieldError[]>();
     for (const failure of outcome.failures) failed.set(rowIndex === undefined ? failure.index : rowIndex[failure.index]!, [failure.error]);
-    if (outcome.held.length > 0) await this.holdForJob(outcome.held, rows, given, rowIndex, batch, batchNo, source, failed);
+    if (outcome.held.length > 0) await this.holdForJob(outcome.held, rows, rowIndex, batch, batchNo, source, failed);
     if (this.config.mode === 'batch' && failed.size > 0) {
       this.write(() => this.scope.rollbackBatch());
       this.reject(rollBackWhole(await source.recordsAt(refsOf(batch)), failed, batchNo, true), batchNo);
@@ -554,10 +554,10 @@ class ImportRun {
   /**
    * Atomic: rows whose parent row (in this table) has not come yet wait for the end of the job
    * (settleHeld), with their records for the report. Past HELD_ROWS_KEPT waiting, a row is
-   * rejected at once, so that memory stays flat.
+   * rejected at once, so that memory stays flat. (Only --on-conflict error holds rows: no upsert's given columns.)
    */
   private async holdForJob(
-    held: readonly number[], rows: readonly (readonly unknown[])[], given: readonly (readonly boolean[])[] | undefined,
+    held: readonly number[], rows: readonly (readonly unknown[])[],
     rowIndex: readonly number[] | undefined, batch: GatheredBatch, batchNo: number, source: ValidatedSource, failed: Map<number, FieldError[]>,
   ): Promise<void> {
     const places = held.map((i) => (rowIndex === undefined ? i : rowIndex[i]!));
@@ -568,7 +568,7 @@ class ImportRun {
     }
     if (kept === 0) return;
     const records = await source.recordsAt(refsOf(batch, places.slice(0, kept)));
-    for (let i = 0; i < kept; i++) this.held.push({ row: rows[held[i]!]!, given: given?.[held[i]!], record: records[i]!, batchNo });
+    for (let i = 0; i < kept; i++) this.held.push({ row: rows[held[i]!]!, record: records[i]!, batchNo });
   }
 
   /** Atomic, at the end of the input: the rows held for their parent rows written, or rejected. */
@@ -577,8 +577,7 @@ class ImportRun {
     const held = this.held;
     this.held = [];
     const rows = held.map((h) => h.row);
-    const given = this.config.onConflict === 'update' ? held.map((h) => h.given!) : undefined;
-    const outcome = this.write(() => this.writer.writeLast(rows, given));
+    const outcome = this.write(() => this.writer.writeLast(rows));
     this.counts.inserted += outcome.inserted;
     this.counts.updated += outcome.updated;
     this.counts.ignored += outcome.ignored;

@@ -94,7 +94,6 @@ export class BatchWriter {
    * trigger's RAISE(FAIL) keeps the rows the statement wrote before it (even under INSERT OR
    * ABORT), and the retry row by row wrote them again: rows twice, the counts wrong.
    */
-  private readonly guarded: boolean;
   private readonly savepoint: { begin: Statement; release: Statement; undo: Statement } | undefined;
   private readonly params: unknown[];
   /** --on-conflict update: the places (in `columns`) of the columns an upsert may set, in the statement's order. */
@@ -127,11 +126,10 @@ export class BatchWriter {
   ) {
     this.references = new TableReferences(db, table, columns);
     this.foreignKeys = this.references.singleColumn;
-    this.guarded = hasTriggers(db, table);
-    this.savepoint = this.guarded
+    this.savepoint = hasTriggers(db, table)
       ? { begin: db.prepare('SAVEPOINT barge_statement'), release: db.prepare('RELEASE barge_statement'), undo: db.prepare('ROLLBACK TO barge_statement') }
       : undefined;
-    if (this.foreignKeys.length === 0 && catalogue(db, 'foreign_key_list', table).length === 0 && !hasIndexes(db, table)) {
+    if (catalogue(db, 'foreign_key_list', table).length === 0 && !hasIndexes(db, table)) {
       // Rows appended in rowid order touch a handful of pages: a big page cache only holds
       // dirty pages until they spill, and adds to the peak RSS. Measured (1M benchmark rows,
       // one transaction): 2 MB, 8 MB, 32 MB and 128 MB caches insert equally fast; the import's
@@ -242,8 +240,8 @@ export class BatchWriter {
   }
 
   /** holdForJob, at the end of the job: the rows held for their parent rows, written, or rejected. */
-  writeLast(rows: readonly (readonly unknown[])[], given?: readonly (readonly boolean[])[]): WriteOutcome {
-    return this.writeParentsFirst(rows, given, true);
+  writeLast(rows: readonly (readonly unknown[])[]): WriteOutcome {
+    return this.writeParentsFirst(rows, undefined, true);
   }
 
   /** The first foreign key of `row` whose parent row is missing now, if any (TableReferences). */

@@ -213,3 +213,22 @@ describe('self references: a tree in random order, with cycles and orphans', () 
     expect(report.some((e) => e._barge_errors[0].message.endsWith('; the row holding it is rejected too (a row above it refers to one that is missing)'))).toBe(true);
   });
 });
+
+describe('self references: the cap on rows held in atomic mode', () => {
+  it('past 100,000 rows waiting, a row is rejected saying why, and nothing is written', async () => {
+    const dir = workdir();
+    const at = path.join(dir, 'c.db');
+    const db = new Database(at);
+    db.exec('CREATE TABLE emp (id INTEGER PRIMARY KEY, boss INTEGER REFERENCES emp (id))');
+    db.close();
+    // Every row refers to the next: the rows of the first 101 batches all wait (the last batch's
+    // rows find theirs in it), and rows 100,001 on are past the cap.
+    const n = 101_500;
+    fs.writeFileSync(path.join(dir, 'chain.csv'), `id,boss\n${Array.from({ length: n }, (_, i) => `${i + 1},${i + 1 < n ? i + 2 : ''}`).join('\n')}\n`);
+    const result = await barge(dir, ['import', 'chain.csv', '--db', 'c.db', '--table', 'emp', '--max-errors', '3', '--json']);
+    expect(result.exitCode).toBe(1);
+    expect(JSON.parse(result.stdout).counts).toMatchObject({ inserted: 0, rejected: 1000 }); // the capped batch's 1,000; the job then stops (--max-errors)
+    expect(result.stderr).toContain('chain.csv:line 100002, column "boss": no row in emp.id has the value 100002 (foreign key); more than 100,000 records waited for rows later in the input: put parent rows first');
+    expect(rows(at, 'SELECT count(*) AS n FROM emp')).toEqual([{ n: 0 }]);
+  });
+});
