@@ -34,6 +34,7 @@ import { conflictTarget, checkNamesFree, checkTableMatchesSchema, checkReference
 import { describeReference, orphansLeft, referencesInto, replaceProblem, truncateProblem, type Reference } from './truncate-references.js';
 import { claimJob, JobFinishedMeanwhile } from './job-claim.js';
 import { dropCreatedTable } from './drop-created-table.js';
+import { discardEarlyWorker } from './validation-worker-start.js';
 import { DatabaseFile, DatabaseGone } from '../store/database-file.js';
 
 const FIRST_ERRORS_KEPT = 5;
@@ -192,76 +193,15 @@ class ImportRun {
     const reportPath = reportPathFor(config);
     if (resumeNotice !== undefined) this.events.onWarning?.(resumeNotice);
     const inputs = await openInputs(config.inputs, config.source);
-    // Said with the rejections: a one-column TSV from stdin sniffed as CSV was rejected as ragged rows, with no word of the format.
-    const sniffed = config.source.format === undefined ? inputs.find((input) => formatFromPath(input.path) === undefined) : undefined;
-    if (sniffed !== undefined) this.sniffed = { input: sniffed.path === '-' ? 'stdin' : sniffed.name, format: sniffed.format };
-    const totalBytes = inputs.every((input) => input.size !== undefined) ? inputs.reduce((sum, input) => sum + input.size!, 0) : undefined;
-    // A worker reads the files again with its own options; these records stay in this thread.
-    const records = recordsOf(inputs, { ...config.source, keepJsonSource: true });
-
-    // The schema: from --schema, the existing table, or the first records.
-    const before = schemaBeforeReading(this.db, { schemaPath: config.schemaPath, table: config.table, firstInput: config.inputs[0]! });
-    const pending: SourceRecord[] = [];
-    let resolved: ResolvedSchema;
-    if ('spec' in before) {
-      resolved = before;
-    } else {
-      // Pulled by hand: breaking out of a for-await would close the generator.
-      while (pending.length < config.inferRows) {
-        // An idle stdin (`tail -f … | barge import -`) may not give the sample for minutes.
-        const next = await readUnlessAborted(records.next(), this.signal, (read) => read.done === true);
-        if (next === ABORTED) {
-          for (const input of inputs) abandonInput(input);
-          throw interruptedWhileInferring();
-        }
-        if (next.done) break;
-        for (const record of next.value) pending.push(record);
-      }
-      const sample = pending.slice(0, config.inferRows);
-      try {
-        resolved = schemaFromSamples(before.table, sample);
-      } catch (error) {
-        // Unreadable records of a sniffed input may be a format taken for another (TSV for CSV).
-        if (!(error instanceof BargeError) || this.sniffed === undefined || !sample.some((record) => record.parseError !== undefined)) throw error;
-        throw new BargeError(error.code, `${error.message} (${sniffedNote(this.sniffed)})`, { cause: error, input: error.input });
-      }
-      if (resolved.origin === 'inferred') {
-        this.inferredFrom = Math.min(config.inferRows, pending.length);
-        const empty = columnsWithoutValues(resolved.spec, sample);
-        if (empty.length > 0) this.events.onWarning?.(withoutValuesWarning(empty, sample.length));
-      }
-    }
+    // The checks between opening the inputs and reading them throw (a schema that does not fit,
+    // --truncate refused): the inputs, a worker not yet given them, are let go.
+    const { resolved, totalBytes, existed, target, references, source } = await this.prepareSource(inputs, resumeFrom).catch((error: unknown) => {
+      for (const input of inputs) abandonInput(input);
+      discardEarlyWorker();
+      throw error;
+    });
     const spec = resolved.spec;
-    const target = conflictTarget(spec);
-    this.validator = compileValidator(spec, config.onConflict === 'update' ? { upsertKey: target } : {});
-    const existed = tableExists(this.db, spec.table);
-    if (existed && resolved.origin === 'file') checkTableMatchesSchema(this.db, spec, { replacingRows: config.truncate });
-    if (!existed) checkNamesFree(this.db, spec);
-    checkReferencedTables(this.db, spec);
-    // --truncate of a table other tables' rows point at: refused, or (atomic) checked at the end.
-    // A resumed job truncates only if no batch of it committed (prepareResume).
-    const references = config.truncate && existed ? referencesInto(this.db, spec.table) : [];
-    const refused = truncateProblem(this.db, spec.table, config.mode === 'atomic', references);
-    if (refused) throw refused;
-    // --on-conflict replace of a table other tables' rows point at with an ON DELETE action.
-    if (config.onConflict === 'replace' && existed) {
-      // Its own rows too: a table referencing itself (a boss column) lost a row's whole subtree.
-      const replaceRefused = replaceProblem(referencesInto(this.db, spec.table, true), spec.table);
-      if (replaceRefused) throw replaceRefused;
-    }
-    this.truncatedReferences = references;
-    if (config.onConflict === 'update' && target.length === 0) {
-      throw new BargeError('usage', `--on-conflict update needs a primary key or unique key on "${spec.table}"; declare "primaryKey" in the schema`);
-    }
-    if (config.onConflict === 'update' && existed && !hasUniqueKey(this.db, spec.table, target)) {
-      throw new BargeError('usage', `--on-conflict update matches rows on ${target.map((c) => JSON.stringify(c)).join(', ')}, but table "${spec.table}" has no primary key or unique constraint on ${target.length === 1 ? 'that column' : 'those columns'}; add one to the table, or import without --on-conflict update`);
-    }
-
     const skip = resumeFrom?.checkpoint?.records ?? 0;
-    // The source starts before the inputs' checksums are taken: a worker's start-up (~80 ms
-    // to its first chunk) then overlaps the checksum (~110 ms per 1M benchmark rows)
-    // instead of following it.
-    const source = await chooseSource({ config, spec, validator: this.validator, inputs, pending, records, skip, totalBytes });
     // An atomic job cannot be resumed, so its inputs' checksums only inform (barge jobs): with a
     // worker, they are taken while this thread waits for it (idle-checksums.ts), not before.
     // On CSV the worker takes them as it reads (choose-source.ts).
@@ -351,6 +291,83 @@ class ImportRun {
     const checksums = hashedBySource ? source.checksums?.() : idleChecksums && (readAll ? idleChecksums.finish() : idleChecksums.taken());
     idleChecksums?.close();
     return this.finish(job, failure, checksums);
+  }
+
+  /**
+   * From opened inputs to the source of validated records: the schema (from --schema, the
+   * table, or the first records), the checks of it against the database, and where parsing
+   * and validation run.
+   */
+  private async prepareSource(inputs: OpenedInput[], resumeFrom: JobRecord | undefined) {
+    const config = this.config;
+    // Said with the rejections: a one-column TSV from stdin sniffed as CSV was rejected as ragged rows, with no word of the format.
+    const sniffed = config.source.format === undefined ? inputs.find((input) => formatFromPath(input.path) === undefined) : undefined;
+    if (sniffed !== undefined) this.sniffed = { input: sniffed.path === '-' ? 'stdin' : sniffed.name, format: sniffed.format };
+    const totalBytes = inputs.every((input) => input.size !== undefined) ? inputs.reduce((sum, input) => sum + input.size!, 0) : undefined;
+    // A worker reads the files again with its own options; these records stay in this thread.
+    const records = recordsOf(inputs, { ...config.source, keepJsonSource: true });
+
+    // The schema: from --schema, the existing table, or the first records.
+    const before = schemaBeforeReading(this.db, { schemaPath: config.schemaPath, table: config.table, firstInput: config.inputs[0]! });
+    const pending: SourceRecord[] = [];
+    let resolved: ResolvedSchema;
+    if ('spec' in before) {
+      resolved = before;
+    } else {
+      // Pulled by hand: breaking out of a for-await would close the generator.
+      while (pending.length < config.inferRows) {
+        // An idle stdin (`tail -f … | barge import -`) may not give the sample for minutes.
+        const next = await readUnlessAborted(records.next(), this.signal, (read) => read.done === true);
+        if (next === ABORTED) throw interruptedWhileInferring();
+        if (next.done) break;
+        for (const record of next.value) pending.push(record);
+      }
+      const sample = pending.slice(0, config.inferRows);
+      try {
+        resolved = schemaFromSamples(before.table, sample);
+      } catch (error) {
+        // Unreadable records of a sniffed input may be a format taken for another (TSV for CSV).
+        if (!(error instanceof BargeError) || this.sniffed === undefined || !sample.some((record) => record.parseError !== undefined)) throw error;
+        throw new BargeError(error.code, `${error.message} (${sniffedNote(this.sniffed)})`, { cause: error, input: error.input });
+      }
+      if (resolved.origin === 'inferred') {
+        this.inferredFrom = Math.min(config.inferRows, pending.length);
+        const empty = columnsWithoutValues(resolved.spec, sample);
+        if (empty.length > 0) this.events.onWarning?.(withoutValuesWarning(empty, sample.length));
+      }
+    }
+    const spec = resolved.spec;
+    const target = conflictTarget(spec);
+    this.validator = compileValidator(spec, config.onConflict === 'update' ? { upsertKey: target } : {});
+    const existed = tableExists(this.db, spec.table);
+    if (existed && resolved.origin === 'file') checkTableMatchesSchema(this.db, spec, { replacingRows: config.truncate });
+    if (!existed) checkNamesFree(this.db, spec);
+    checkReferencedTables(this.db, spec);
+    // --truncate of a table other tables' rows point at: refused, or (atomic) checked at the end.
+    // A resumed job truncates only if no batch of it committed (prepareResume).
+    const references = config.truncate && existed ? referencesInto(this.db, spec.table) : [];
+    const refused = truncateProblem(this.db, spec.table, config.mode === 'atomic', references);
+    if (refused) throw refused;
+    // --on-conflict replace of a table other tables' rows point at with an ON DELETE action.
+    if (config.onConflict === 'replace' && existed) {
+      // Its own rows too: a table referencing itself (a boss column) lost a row's whole subtree.
+      const replaceRefused = replaceProblem(referencesInto(this.db, spec.table, true), spec.table);
+      if (replaceRefused) throw replaceRefused;
+    }
+    this.truncatedReferences = references;
+    if (config.onConflict === 'update' && target.length === 0) {
+      throw new BargeError('usage', `--on-conflict update needs a primary key or unique key on "${spec.table}"; declare "primaryKey" in the schema`);
+    }
+    if (config.onConflict === 'update' && existed && !hasUniqueKey(this.db, spec.table, target)) {
+      throw new BargeError('usage', `--on-conflict update matches rows on ${target.map((c) => JSON.stringify(c)).join(', ')}, but table "${spec.table}" has no primary key or unique constraint on ${target.length === 1 ? 'that column' : 'those columns'}; add one to the table, or import without --on-conflict update`);
+    }
+
+    const skip = resumeFrom?.checkpoint?.records ?? 0;
+    // The source starts before the inputs' checksums are taken: a worker's start-up (~80 ms
+    // to its first chunk) then overlaps the checksum (~110 ms per 1M benchmark rows)
+    // instead of following it.
+    const source = await chooseSource({ config, spec, validator: this.validator, inputs, pending, records, skip, totalBytes });
+    return { resolved, totalBytes, existed, target, references, source };
   }
 
   /** The job's row (new, or the resumed one marked running again), its report and its transaction scope. */
