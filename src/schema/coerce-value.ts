@@ -136,11 +136,18 @@ export function underflowInJsonText(text: string): string | undefined {
   return underflowingNumberIn(text);
 }
 
-/** Integer text beyond 2^53 whose double is `n`: its BigInt within SQLite's 64-bit range, else `n` (a REAL, as SQLite stores it). */
+const TWO_TO_63 = 2 ** 63;
+
+/**
+ * Number text whose double `n` is an integer beyond 2^53: within SQLite's 64-bit range, a
+ * BigInt, else `n` (a REAL, as SQLite stores it). Integer text keeps its digits. Other text
+ * ("1e17", "12345678901234567.50") is the double's own integer, which is what SQLite makes of
+ * that text in a NUMERIC column (a REAL, then an INTEGER, since none is lost): kept a double, it
+ * was taken for a JSON number JSON.parse had rounded and refused ("quote it"), in a CSV field.
+ */
 function exactInteger(text: string, n: number): number | bigint {
-  if (!INTEGER_TEXT.test(text)) return n;
-  const big = BigInt(text);
-  return big >= INT64_MIN && big <= INT64_MAX ? big : n;
+  const big = INTEGER_TEXT.test(text) ? BigInt(text) : n > -TWO_TO_63 && n < TWO_TO_63 ? BigInt(n) : undefined;
+  return big !== undefined && big >= INT64_MIN && big <= INT64_MAX ? big : n;
 }
 
 function coerceBoolean(v: unknown): unknown {

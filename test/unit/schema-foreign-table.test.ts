@@ -163,6 +163,13 @@ describe('NUMERIC and DECIMAL columns (R4)', () => {
       expect(row({ amount: '12345678901234567000' }, true)).toBe(12345678901234567000);
       expect(row({ amount: '1.5' }, true)).toBe(1.5);
       expect(row({ amount: '42' }, true)).toBe(42);
+      // Other number text whose double is an integer beyond 2^53: that double's integer, as
+      // SQLite's NUMERIC affinity makes of the text (it was refused as a JSON-rounded integer).
+      expect(row({ amount: '1e17' }, true)).toBe(100000000000000000n);
+      expect(row({ amount: '12345678901234567.50' }, true)).toBe(12345678901234568n);
+      expect(row({ amount: '-9007199254740993.0' }, true)).toBe(-9007199254740992n);
+      expect(row({ amount: '1.5e20' }, true)).toBe(1.5e20);
+      expect(row({ amount: '12345678901234567.50' }, false)).toBe(12345678901234568n);
       expect(row({ amount: '9007199254740993' }, false)).toBe(9007199254740993n);
       expect(row({ amount: 42 }, false)).toBe(42);
       // What barge's export writes for a REAL beyond SQLite's integers: kept.
@@ -185,11 +192,13 @@ describe('NUMERIC and DECIMAL columns (R4)', () => {
 
   it('store them exactly', () => {
     const { db, spec } = derived(ddl, 'nm');
-    const rows = load(db, spec, [{ id: 1, amount: '9007199254740993', price: '9223372036854775807' }, { id: 2, amount: '2.5' }], true,
+    const rows = load(db, spec, [{ id: 1, amount: '9007199254740993', price: '9223372036854775807' }, { id: 2, amount: '2.5' }, { id: 3, amount: '1e17', price: '12345678901234567.50' }], true,
       'SELECT typeof(amount), CAST(amount AS TEXT), typeof(price), CAST(price AS TEXT), CAST(big AS TEXT) FROM nm ORDER BY id');
     expect(rows).toEqual([
       ['integer', '9007199254740993', 'integer', '9223372036854775807', '9007199254740993'],
       ['real', '2.5', 'null', null, '9007199254740993'],
+      // What `INSERT … VALUES ('1e17', '12345678901234567.50')` stores.
+      ['integer', '100000000000000000', 'integer', '12345678901234568', '9007199254740993'],
     ]);
   });
 });
