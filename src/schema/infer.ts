@@ -14,7 +14,8 @@ import type { ColumnSpec, ColumnType, SchemaSpec } from './types.js';
  *   a code (ZIP, account, phone), and a number would drop the zeros for good.
  * - Integer text beyond ±(2^53-1) stays a string: such digits are ids (snowflakes,
  *   card-like numbers) that every JSON or JavaScript consumer would round.
- * - booleans only from words (true/false/yes/no); 0/1 stay integers.
+ * - booleans from words (true/false/yes/no); 0/1 alone stay integers, and among such words
+ *   they are booleans (a boolean column takes them: SQLite stores a boolean so).
  * - In JSON input a string stays a string (or a date/datetime, which JSON has no
  *   type for): the producer quoted it. A field mixing numbers with numeric strings
  *   ([1, "2"]) takes the number type, which accepts both; one mixing numbers, booleans,
@@ -56,12 +57,14 @@ const LEADING_ZERO = /^-?0\d/;
 function textFits(s: string): number {
   let fits = STRING;
   if (PLAIN_INTEGER.test(s)) {
+    // Mixed with true/false, 0 and 1 made the column text, and `true` came back as "true".
+    if (s === '0' || s === '1') return fits | INTEGER | NUMBER | BOOLEAN;
     return Number.isSafeInteger(Number(s)) ? fits | INTEGER | NUMBER : fits;
   }
   if (s === '-0' || LEADING_ZERO.test(s)) return fits;
   if (NUMBER_TEXT.test(s)) return numberKeeps(s) ? fits | NUMBER : fits;
   const b = parseBooleanWord(s);
-  if (b !== undefined) return fits | BOOLEAN; // 0/1 were taken by the integer test above
+  if (b !== undefined) return fits | BOOLEAN;
   if (isoDate.safeParse(s).success) fits |= DATE;
   else if (isoDatetime.safeParse(s).success) fits |= DATETIME;
   return fits;
@@ -206,6 +209,7 @@ function floatWrittenKeys(source: string): Set<string> {
  */
 function nativeFits(v: unknown): number {
   if (typeof v === 'number') {
+    if (v === 0 || v === 1) return INTEGER | NUMBER | BOOLEAN | STRING;
     if (Number.isSafeInteger(v)) return INTEGER | NUMBER | STRING;
     if (!Number.isFinite(v)) return 0;
     return roundedByJson(v) ? INTEGER | NUMBER : NUMBER | STRING;

@@ -32,10 +32,21 @@ describe('inferSchema from text', () => {
     expect(typesOf(csv({ id: '9007199254740993' }))).toEqual({ id: 'string' });
     expect(typesOf(csv({ n: '1e309' }))).toEqual({ n: 'string' });
     expect(typesOf(csv({ n: 'NaN' }))).toEqual({ n: 'string' });
-    expect(typesOf(csv({ b: 'yes' }, { b: '1' }))).toEqual({ b: 'string' });
+    expect(typesOf(csv({ b: 'yes' }, { b: '2' }))).toEqual({ b: 'string' });
     expect(typesOf(csv({ d: '2024-01-01' }, { d: '2024-01-01T10:00:00Z' }))).toEqual({ d: 'string' });
     expect(typesOf(csv({ d: '2024-02-30' }))).toEqual({ d: 'string' });
     expect(typesOf(csv({ j: '{"a":1}' }))).toEqual({ j: 'string' });
+  });
+
+  it('takes 0 and 1 among boolean words for booleans, alone for integers', () => {
+    // A boolean column takes all of them; a text column gave `true` back as "true".
+    expect(typesOf(csv({ b: 'yes' }, { b: '1' }, { b: 'no' }, { b: '0' }))).toEqual({ b: 'boolean' });
+    expect(typesOf(csv({ b: 'true' }, { b: 'FALSE' }, { b: '0' }))).toEqual({ b: 'boolean' });
+    expect(typesOf(csv({ b: '1' }, { b: '0' }))).toEqual({ b: 'integer' });
+    expect(typesOf(csv({ b: '1' }, { b: 'true' }, { b: '-1' }))).toEqual({ b: 'string' });
+    expect(typesOf(json({ a: true, b: 1 }, { a: 1, b: 0 }, { a: 0, b: true }))).toEqual({ a: 'boolean', b: 'boolean' });
+    expect(typesOf(json({ a: 1 }, { a: 0 }))).toEqual({ a: 'integer' });
+    expect(typesOf(json({ a: true }, { a: 2 }))).toEqual({ a: 'string' });
   });
 
   it('skips missing values; all missing is a string', () => {
