@@ -208,7 +208,7 @@ export function compileValidator(spec: SchemaSpec, options: CompileOptions = {})
       if (errors === undefined) return { ok: true, row };
       return { ok: false, errors };
     }
-    errors = issuesToErrors(result.error.issues, mode, data);
+    errors = issuesToErrors(result.error.issues, mode, data, text);
     if (rejectExtra) {
       const extra = extraErrors(data, keys, text);
       if (extra !== undefined) errors.push(...extra);
@@ -290,7 +290,7 @@ function byNameKey(known: Set<string>): Map<string, string> {
   return map;
 }
 
-function issuesToErrors(issues: readonly z.core.$ZodIssue[], mode: ModeValidator, data: Record<string, unknown>): FieldError[] {
+function issuesToErrors(issues: readonly z.core.$ZodIssue[], mode: ModeValidator, data: Record<string, unknown>, text: boolean): FieldError[] {
   const errors: FieldError[] = [];
   const seen = new Set<string>();
   for (const issue of issues) {
@@ -305,6 +305,9 @@ function issuesToErrors(issues: readonly z.core.$ZodIssue[], mode: ModeValidator
     seen.add(col.name);
     const error = describeIssue(col.name, col.spec, col.coerce, issue, Object.hasOwn(data, col.name) ? data[col.name] : undefined);
     if (error.code === 'required' && col.requiredMessage !== undefined) error.message = col.requiredMessage;
+    // A CSV/TSV record has every column of its header, empty or not: one without this column
+    // comes from a header that lacks it, and "is required" on every line did not say so.
+    else if (error.code === 'required' && text && !Object.hasOwn(data, col.name)) error.message = 'is required, and the input has no such column';
     errors.push(error);
   }
   return errors;

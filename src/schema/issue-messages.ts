@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import * as z from 'zod';
 import { numericAffinityStores } from './affinity.js';
 import { mayBeTooDeep } from '../source/json-values.js';
 import { MAX_VALUE_DEPTH } from '../source/limits.js';
@@ -134,7 +134,7 @@ export function describeIssue(
           column: name,
           code: issue.code,
           // Characters as the check counts them: code points (an emoji is one, two UTF-16 units).
-          message: `expected ${small ? 'at least' : 'at most'} ${limit} characters, got ${codePoints(coerced)}`,
+          message: `expected ${small ? 'at least' : 'at most'} ${limit} character${limit === 1 ? '' : 's'}, got ${codePoints(coerced)}`,
           value,
         };
       }
@@ -144,6 +144,16 @@ export function describeIssue(
         }
         if (!small && spec.max !== undefined && coerced > spec.max) {
           return { column: name, code: 'too_big', message: `expected ${article(spec.type)} <= ${spec.max}, got ${got}`, value };
+        }
+        // An integer JSON.parse may have rounded: said so, as a number or string column says it
+        // (the range below named the rounded value, not the file's).
+        if (typeof raw === 'number' && roundedByJson(raw)) {
+          return {
+            column: name,
+            code: 'type',
+            message: `holds an integer beyond 2^53, which JSON readers round (read as ${got}): quote it in the input to keep its digits`,
+            value,
+          };
         }
         // Not the user's bound: the range barge can store exactly.
         if (typeof coerced === 'bigint') {
@@ -187,6 +197,14 @@ function typeHint(type: ColumnType, raw: unknown): string {
   if (type === 'number' && typeof raw === 'string' && NUMBER_TEXT.test(raw) && Number(raw) === 0 && underflows(raw)) {
     return ' (too small for a double: it would be stored as 0)';
   }
+  if (type === 'number' && typeof raw === 'string' && NUMBER_TEXT.test(raw) && !Number.isFinite(Number(raw))) {
+    return ' (too large for a double)';
+  }
+  if ((type === 'integer' || type === 'number') && typeof raw === 'number' && !Number.isFinite(raw)) {
+    return ' (too large for a double: JSON readers read it as Infinity)';
+  }
+  if (type === 'date' && typeof raw === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(raw)) return ' (no such day in the calendar)';
+  if (type === 'datetime' && typeof raw === 'string') return datetimeHint(raw);
   if ((type === 'string' || type === 'any') && typeof raw === 'object' && raw !== null && jsonNumberChange(raw) === 'overflow') {
     return ' (it holds a number too large for a double, read as Infinity: quote it in the input to keep it)';
   }
@@ -196,5 +214,24 @@ function typeHint(type: ColumnType, raw: unknown): string {
   if (type === 'json' && typeof raw === 'string' && mayBeTooDeep(raw, MAX_VALUE_DEPTH)) {
     return ` (nested more than ${MAX_VALUE_DEPTH} levels deep: its record could not be read back from NDJSON or JSON)`;
   }
+  return '';
+}
+
+/** A real calendar date: the date type's own check. */
+const CALENDAR_DAY = z.iso.date();
+
+/**
+ * Why text shaped like a datetime is not one, for the forms other tools write: PostgreSQL's
+ * `+00` offset, a zone after a time without seconds, lower-case `t`/`z`, a day not on the calendar.
+ */
+function datetimeHint(raw: string): string {
+  const parts = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)([Zz]|[+-]\d{2}(?::?\d{2})?)?$/.exec(raw);
+  if (parts === null) return '';
+  const [, day, time, zone] = parts as unknown as [string, string, string, string | undefined];
+  if (!CALENDAR_DAY.safeParse(day).success) return ' (no such day in the calendar)';
+  if (!/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$/.test(time)) return ' (no such time of day)';
+  if (/[tz]/.test(raw)) return ' (T and Z are upper case)';
+  if (zone !== undefined && /^[+-]\d{2}(\d{2})?$/.test(zone)) return ` (write the offset as ${zone.slice(0, 3)}:${zone.slice(3) || '00'}, hours and minutes)`;
+  if (zone !== undefined && time.length === 5) return ` (a time with a zone needs its seconds: ${time}:00${zone})`;
   return '';
 }

@@ -160,6 +160,12 @@ function editDistance(a: string, b: string): number {
   return previous[b.length]!;
 }
 
+/** Why `min`/`max` cannot stand on a column of `type`. */
+function boundsOnlyForNumbers(type: string): string {
+  if (type === 'date' || type === 'datetime') return `applies only to integer and number columns: a ${type} column has no bounds`;
+  return 'applies only to integer and number columns (use minLength/maxLength for the length of a string)';
+}
+
 /** A zod issue on the file -> a path and barge's own message. */
 function describeFileIssue(issue: z.core.$ZodIssue, root: unknown): SchemaProblem {
   const input = valueAt(root, issue.path);
@@ -168,9 +174,15 @@ function describeFileIssue(issue: z.core.$ZodIssue, root: unknown): SchemaProble
       const keys = issue.keys.map((k) => JSON.stringify(k)).join(', ');
       return new SchemaProblem(issue.path, `unknown key${issue.keys.length === 1 ? '' : 's'} ${keys}${knownKeysHint(issue.path, issue.keys[0]!)}`);
     }
-    case 'invalid_type':
+    case 'invalid_type': {
       if (input === undefined) return new SchemaProblem(issue.path, issue.path.length === 1 && issue.path[0] === 'table' ? 'is required (or pass --table)' : 'is required');
+      // `"min": "2024-01-01"` on a date column: what the later check says of any min there, not
+      // "expected a number", which sent the user to write the date as one.
+      const bound = issue.path.length === 3 && issue.path[0] === 'columns' && (issue.path[2] === 'min' || issue.path[2] === 'max');
+      const type = bound ? valueAt(root, [...issue.path.slice(0, 2), 'type']) : undefined;
+      if (typeof type === 'string' && NOT_NUMERIC.has(type)) return new SchemaProblem(issue.path, boundsOnlyForNumbers(type));
       return new SchemaProblem(issue.path, `expected ${EXPECTED_NAMES[issue.expected] ?? issue.expected}, got ${kindOf(input)}`);
+    }
     case 'invalid_value':
       return new SchemaProblem(issue.path, `expected one of ${issue.values.map(String).join('|')}, got ${showValue(input)}`);
     case 'too_small':
@@ -205,6 +217,8 @@ function fileValueProblem(col: ColumnSpec, value: unknown, options: { withEnum: 
 }
 
 const NUMERIC: ReadonlySet<ColumnType> = new Set(['integer', 'number']);
+/** The schema file's other types (an unknown one is reported as such, not for its bounds). */
+const NOT_NUMERIC: ReadonlySet<string> = new Set(['string', 'boolean', 'date', 'datetime', 'json']);
 
 /** The checks zod's shape cannot express; problems in file order. */
 function crossCheck(file: ParsedFile, tableOptional: boolean, fromFile: boolean): SchemaProblem[] {
@@ -234,7 +248,7 @@ function crossCheck(file: ParsedFile, tableOptional: boolean, fromFile: boolean)
     keys.set(nameKey(name), name);
 
     if ((col.min !== undefined || col.max !== undefined) && !NUMERIC.has(col.type)) {
-      add(at(col.min !== undefined ? 'min' : 'max'), `applies only to integer and number columns (use minLength/maxLength for the length of a string)`);
+      add(at(col.min !== undefined ? 'min' : 'max'), boundsOnlyForNumbers(col.type));
     }
     for (const key of ['minLength', 'maxLength', 'pattern'] as const) {
       if (col[key] !== undefined && col.type !== 'string') add(at(key), 'applies only to string columns');

@@ -354,7 +354,7 @@ describe('the messages of rejected records', () => {
       return readNdjson(path.join(dir, 'report.ndjson')).map((entry) => entry._barge_errors[0].message as string);
     };
     expect(await byFile('bad-numbers.csv')).toEqual([
-      'line 3, column "price": expected a number, got "1e309"',
+      'line 3, column "price": expected a number, got "1e309" (too large for a double)',
       'line 4, column "price": expected a number, got "NaN"',
       'line 5, column "price": expected a number, got "0x10"',
       'line 6, column "price": expected a number, got "1,5"',
@@ -363,7 +363,7 @@ describe('the messages of rejected records', () => {
     ]);
     const json = await byFile('json-bad-types.json');
     // JSON's 1e309 is Infinity once parsed: the message says so, not "null".
-    expect(json[2]).toBe('line 5, column "price": expected a number, got Infinity');
+    expect(json[2]).toBe('line 5, column "price": expected a number, got Infinity (too large for a double: JSON readers read it as Infinity)');
     expect(json[1]).toBe(
       'line 4, column "name": expected a string, got 12345678901234567000 (JSON readers round integers beyond 2^53: quote it in the input to keep its digits)',
     );

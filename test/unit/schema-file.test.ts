@@ -140,6 +140,17 @@ describe('parseSchemaSpec', () => {
     expect(schemaError(withColumns({ s: { type: 'string', min: 1 } }))).toBe(
       'schema x.json: columns.s.min: applies only to integer and number columns (use minLength/maxLength for the length of a string)',
     );
+    // A date bound written as a date: not "expected a number", which sent the user to write it as one.
+    expect(schemaError(withColumns({ d: { type: 'date', min: '2024-01-01' } }))).toBe(
+      'schema x.json: columns.d.min: applies only to integer and number columns: a date column has no bounds',
+    );
+    expect(schemaError(withColumns({ d: { type: 'datetime', max: 5 } }))).toBe(
+      'schema x.json: columns.d.max: applies only to integer and number columns: a datetime column has no bounds',
+    );
+    expect(schemaError(withColumns({ s: { type: 'string', max: 'z' } }))).toBe(
+      'schema x.json: columns.s.max: applies only to integer and number columns (use minLength/maxLength for the length of a string)',
+    );
+    expect(schemaError(withColumns({ n: { type: 'integer', min: '0' } }))).toBe('schema x.json: columns.n.min: expected a number, got "0"');
     expect(schemaError(withColumns({ n: { type: 'integer', pattern: '^1' } }))).toBe(
       'schema x.json: columns.n.pattern: applies only to string columns',
     );
@@ -156,7 +167,7 @@ describe('parseSchemaSpec', () => {
       'schema x.json: columns.qty.default: expected an integer >= 0, got -1',
     );
     expect(schemaError(withColumns({ d: { type: 'date', default: '2024-02-30' } }))).toBe(
-      'schema x.json: columns.d.default: expected a date YYYY-MM-DD, got "2024-02-30"',
+      'schema x.json: columns.d.default: expected a date YYYY-MM-DD, got "2024-02-30" (no such day in the calendar)',
     );
     expect(schemaError(withColumns({ c: { type: 'string', enum: ['a', 'b'], default: 'c' } }))).toBe(
       'schema x.json: columns.c.default: expected one of a|b, got "c"',
