@@ -48,3 +48,12 @@ export class FileSha256 {
     this.fd = undefined;
   }
 }
+
+/** The sha256 of a small file (a schema file: read whole), or undefined when it cannot be read. */
+export function smallFileSha256(path: string): string | undefined {
+  try {
+    return createHash('sha256').update(fs.readFileSync(path)).digest('hex');
+  } catch {
+    return undefined;
+  }
+}

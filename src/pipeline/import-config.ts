@@ -26,6 +26,8 @@ export interface ImportConfig {
   /** --resume: the id of an interrupted or failed batch/row job to continue. */
   resume?: string;
   busyTimeoutMs: number;
+  /** Whether a command without --db finds `dbPath` ($BARGE_DB, else barge.db): a resume command printed in a message then leaves --db out. */
+  dbIsDefault?: boolean;
   /** The command line, kept in the job record. */
   commandLine: string;
 }

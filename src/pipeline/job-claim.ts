@@ -1,5 +1,5 @@
 import { BargeError } from '../errors.js';
-import { ensureJobsTable, getJob, insertJob, markJobRunning, type JobRecord } from '../store/jobs.js';
+import { ensureJobsTable, getJob, insertJob, listJobs, markJobRunning, type JobRecord } from '../store/jobs.js';
 import type { Db } from '../store/open-database.js';
 import { currentOwner, describeOwner, jobOwnerAlive } from './job-owner.js';
 
@@ -35,6 +35,7 @@ export function claimJob(db: Db, plan: JobPlan): void {
       if (JSON.stringify(current.checkpoint) !== JSON.stringify(plan.resume.checkpoint)) {
         throw new BargeError('usage', `job "${id}" was continued by another process while this run started; run again to resume it from where that one stopped`);
       }
+      refuseBesideReload(db, current);
       markJobRunning(db, id, currentOwner());
       return;
     }
@@ -50,8 +51,31 @@ export function claimJob(db: Db, plan: JobPlan): void {
       }
       db.prepare('DELETE FROM _barge_jobs WHERE id = ?').run(id);
     }
+    refuseBesideReload(db, plan.create);
     insertJob(db, plan.create);
   }).immediate();
+}
+
+/** A batch/row --truncate reload: it empties the table with its first batch, not the whole load in one transaction. */
+function reloadsByBatch(job: JobRecord): boolean {
+  return job.options.truncate === true && job.mode !== 'atomic';
+}
+
+/**
+ * A batch/row reload (--truncate) and another load of its table at once: batches of one before
+ * the reload's first were emptied with the old rows, those after it kept, a mix no order of the
+ * two jobs gives (two reloads of 50,000 rows each left 94,400, both "succeeded"). Refused for
+ * whichever job starts second. An atomic reload empties and loads the table in one transaction,
+ * which SQLite serializes with the other job's.
+ */
+function refuseBesideReload(db: Db, mine: JobRecord): void {
+  const running = listJobs(db, { status: 'running', table: mine.table }).filter((job) => job.id !== mine.id && jobOwnerAlive(job));
+  const other = running.find((job) => reloadsByBatch(job) || reloadsByBatch(mine));
+  if (other === undefined) return;
+  if (reloadsByBatch(other)) {
+    throw new BargeError('usage', `table "${mine.table}" is being reloaded by job "${other.id}" (--truncate, in ${describeOwner(other)}): rows loaded beside it would be mixed into the reload; wait for it to finish and run again`);
+  }
+  throw new BargeError('usage', `--truncate: job "${other.id}" is loading table "${mine.table}" (in ${describeOwner(other)}), and a reload batch by batch beside it would empty some of its rows and keep others; wait for it to finish and run again, or reload with --mode atomic (the table emptied and loaded in one transaction)`);
 }
 
 /** A job that runs in another live process, or that has finished: not this run's to take. */

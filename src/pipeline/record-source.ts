@@ -5,8 +5,24 @@ import { looksLikeReport } from './report-job.js';
 import { openInput, readRecords } from '../source/index.js';
 import { abandonInput } from '../source/open-input.js';
 import { FileSha256 } from './file-sha256.js';
+import { ABORTED, untilAborted } from './until-aborted.js';
 import type { OpenedInput, SourceOptions, SourceRecord } from '../source/types.js';
 import type { JobInput } from '../store/jobs.js';
+
+/**
+ * openInputs, or an interrupt (`what`, exit 130) when the signal comes first: opening stdin waits
+ * for its first bytes (the format, gzip's magic, a byte order mark), and a producer that has
+ * sent none yet (`tail -f`, a FIFO) held SIGINT/SIGTERM off until it did, or closed.
+ */
+export async function openInputsUnlessAborted(paths: string[], options: SourceOptions, signal: AbortSignal | undefined, what: string): Promise<OpenedInput[]> {
+  const opening = openInputs(paths, options);
+  const opened = await untilAborted(opening, signal);
+  if (opened !== ABORTED) return opened;
+  // The read waiting on stdin ends with it; whatever was opened meanwhile is let go.
+  if (paths.includes('-')) process.stdin.destroy();
+  opening.then((inputs) => { for (const input of inputs) abandonInput(input); }, () => undefined);
+  throw new BargeError('interrupted', what);
+}
 
 export async function openInputs(paths: string[], options: SourceOptions): Promise<OpenedInput[]> {
   const inputs: OpenedInput[] = [];

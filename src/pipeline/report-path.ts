@@ -65,8 +65,7 @@ export function reportPathFor(config: ReportConfig): string {
   // theirs -2, and the second wrote over the first's.
   const stepsAside = config.inputs[0] === '-' || reportName(config.inputs[0]!) !== undefined;
   const taken = stepsAside ? (file: string) => isInput(file) || fs.existsSync(file) : isInput;
-  const numbered = /\.errors(?:-(\d+))?\.ndjson$/;
-  for (let n = Number(numbered.exec(first)?.[1] ?? 1) + 1; taken(candidate); n++) candidate = first.replace(numbered, `.errors-${n}.ndjson`);
+  for (let n = Number(NUMBERED_REPORT.exec(first)?.[1] ?? 1) + 1; taken(candidate); n++) candidate = first.replace(NUMBERED_REPORT, `.errors-${n}.ndjson`);
   // Only where a report failing midway would strand committed batches: an atomic job (or a
   // validate) with clean records writes no report, and one that fails has written nothing.
   if (config.mode === 'batch' || config.mode === 'row') {
@@ -75,6 +74,18 @@ export function reportPathFor(config: ReportConfig): string {
   }
   return candidate;
 }
+
+/**
+ * For a default report that steps aside from earlier ones (stdin's, a retry's; see reportPathFor):
+ * the name after one found taken when the report is made, for ErrorReport to claim (O_EXCL).
+ */
+export function nextFreeReportPath(config: ReportConfig): ((taken: string) => string) | undefined {
+  if (config.errorsPath !== undefined) return undefined;
+  if (config.inputs[0] !== '-' && reportName(config.inputs[0]!) === undefined) return undefined;
+  return (taken) => taken.replace(NUMBERED_REPORT, (_, n: string | undefined) => `.errors-${Number(n ?? 1) + 1}.ndjson`);
+}
+
+const NUMBERED_REPORT = /\.errors(?:-(\d+))?\.ndjson$/;
 
 /**
  * How messages name the report, and the way out of a problem with it (`fix`, or another

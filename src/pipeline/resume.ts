@@ -3,6 +3,9 @@ import { getJob, type JobRecord } from '../store/jobs.js';
 import type { Db } from '../store/open-database.js';
 import type { ImportConfig } from './import-config.js';
 import { checksumFile } from './record-source.js';
+import { smallFileSha256 } from './file-sha256.js';
+import { reportFormatOf } from '../report/error-report.js';
+import { firstEntryJob } from '../report/report-owner.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describeOwner, jobOwnerAlive } from './job-owner.js';
@@ -45,6 +48,27 @@ export async function prepareResume(db: Db, config: ImportConfig): Promise<{ con
       throw new BargeError('usage', `cannot resume job "${id}": input "${path}" changed since the job started (size or sha256 differ); ${whatStays(job)}`);
     }
   }
+  // The job's report, cut back to its checkpoint and appended to: not another run's. A validate of
+  // the same input writes the same default report; cut at the job's byte count, its entry was
+  // glued to the job's next one (one line of invalid JSON), and the job's own entries were gone.
+  const reportBytes = job.checkpoint?.reportBytes ?? 0;
+  if (reportBytes > 0 && saved.errorsPath !== undefined) {
+    const owner = firstEntryJob(saved.errorsPath, reportFormatOf(saved.errorsPath));
+    if (owner !== undefined && owner !== id) {
+      const holds = owner === null ? 'no longer holds its entries' : `now holds the entries of another run (${JSON.stringify(owner)})`;
+      throw new BargeError('usage', `cannot resume job "${id}": its error report "${saved.errorsPath}" ${holds}: another run wrote it since the job stopped (a validate or an import of the same input writes the same default report); move that file away and resume it (the report then starts anew, without the entries of the records the job rejected before it stopped)`);
+    }
+  }
+  // The job's rules, not the file's new ones: an edited schema (a max added) rejected records the
+  // job's first run had let through, and overwrote the schema kept for the table.
+  const schemaSha256 = (saved as { schemaSha256?: string }).schemaSha256;
+  if (saved.schemaPath !== undefined && schemaSha256 !== undefined) {
+    const now = smallFileSha256(saved.schemaPath);
+    if (now !== schemaSha256) {
+      const what = now === undefined ? 'is gone' : 'changed since the job started (sha256 differs)';
+      throw new BargeError('usage', `cannot resume job "${id}": schema file "${saved.schemaPath}" ${what}; put it back as it was and resume it, or: ${whatStays(job)}`);
+    }
+  }
   // Refused, not honoured: a resume works on the job's error report in place (cut back to its
   // checkpoint, appended to, a CSV one rewritten at the end), which a dry run must leave as it
   // was. Dropped, as it used to be, the "dry run" committed the rest of the job.
@@ -55,7 +79,7 @@ export async function prepareResume(db: Db, config: ImportConfig): Promise<{ con
     job,
     config: {
       ...config,
-      inputs: saved.inputs,
+      inputs: saved.inputs.map((absolute, i) => asTyped(absolute, job.inputs[i]?.path)),
       table: saved.table,
       schemaPath: saved.schemaPath,
       source: saved.source ?? config.source,
@@ -71,6 +95,15 @@ export async function prepareResume(db: Db, config: ImportConfig): Promise<{ con
       resume: id,
     },
   };
+}
+
+/**
+ * An input as the job's first run named it (`in.csv`), when that name still finds the same file
+ * from here: a resumed job's report entries and messages named it by its absolute path, so one
+ * report held the one input under two names.
+ */
+function asTyped(absolute: string, typed: string | undefined): string {
+  return typed !== undefined && typed !== '-' && path.resolve(typed) === absolute ? typed : absolute;
 }
 
 /**

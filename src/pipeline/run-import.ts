@@ -11,7 +11,7 @@ import {
   checkpointWriter, finishJob, getJob, setJobInputs,
   type JobCheckpoint, type JobCounts, type JobRecord, type JobStatus,
 } from '../store/jobs.js';
-import { openDatabase, tableExists, thenGoOn, translateSqliteError, asDatabaseError, type Db, type FailedJob } from '../store/open-database.js';
+import { openDatabase, resumeCommandOf, tableExists, thenGoOn, translateSqliteError, asDatabaseError, type Db, type FailedJob } from '../store/open-database.js';
 import { ErrorReport } from '../report/error-report.js';
 import { describeError, reportEntry } from '../report/report-entry.js';
 import { addToBatch, newBatch, refsOf, rollBackWhole, type GatheredBatch, type Rejection } from './batch-outcome.js';
@@ -19,12 +19,12 @@ import { chooseSource } from './choose-source.js';
 import type { ValidatedSource } from './validated-source.js';
 import { emptyCounts, sniffedNote, type ImportConfig, type ImportEvents, type ImportResult } from './import-config.js';
 import { optionsNotUsedOnResume, prepareResume } from './resume.js';
-import { describeInputs, openInputs, recordsOf } from './record-source.js';
+import { describeInputs, openInputsUnlessAborted, recordsOf } from './record-source.js';
 import { IdleChecksums } from './idle-checksums.js';
 import { columnsWithoutValues, schemaBeforeReading, schemaFromSamples, withoutValuesWarning, type ResolvedSchema } from './resolve-schema.js';
 import { TransactionScope } from './transaction-scope.js';
 import { newJobId } from './job-id.js';
-import { reportPathFor } from './report-path.js';
+import { nextFreeReportPath, reportPathFor } from './report-path.js';
 import { refuseDatabaseAsInput } from './input-is-database.js';
 import { groupDigits } from '../group-digits.js';
 import { ABORTED, interruptedWhileInferring, readUnlessAborted } from './until-aborted.js';
@@ -35,6 +35,7 @@ import { describeReference, orphansLeft, referencesInto, replaceProblem, truncat
 import { claimJob, JobFinishedMeanwhile } from './job-claim.js';
 import { dropCreatedTable } from './drop-created-table.js';
 import { discardEarlyWorker } from './validation-worker-start.js';
+import { smallFileSha256 } from './file-sha256.js';
 import { DatabaseFile, DatabaseGone } from '../store/database-file.js';
 
 const FIRST_ERRORS_KEPT = 5;
@@ -192,7 +193,7 @@ class ImportRun {
     // A bad --errors is a usage error before anything is read or recorded (startJob opens it).
     const reportPath = reportPathFor(config);
     if (resumeNotice !== undefined) this.events.onWarning?.(resumeNotice);
-    const inputs = await openInputs(config.inputs, config.source);
+    const inputs = await openInputsUnlessAborted(config.inputs, config.source, this.signal, 'interrupted while waiting for the input\'s first bytes; nothing was written');
     // The checks between opening the inputs and reading them throw (a schema that does not fit,
     // --truncate refused): the inputs, a worker not yet given them, are let go.
     const { resolved, totalBytes, existed, target, references, source } = await this.prepareSource(inputs, resumeFrom).catch((error: unknown) => {
@@ -379,6 +380,7 @@ class ImportRun {
       id: this.jobId,
       mode: config.mode,
       resumable: config.mode !== 'atomic' && jobInputs.every((input) => input.path !== '-' && input.size !== null),
+      dbPath: config.dbIsDefault === true ? undefined : config.dbPath,
     };
     this.scope = new TransactionScope(this.db, config.mode === 'atomic' || config.dryRun, config.mode === 'batch');
 
@@ -403,7 +405,7 @@ class ImportRun {
     // batch committed, everything in it came from batches that were not (an older checkpoint has
     // no size).
     const reportAt = resumeFrom === undefined ? undefined : resumeFrom.checkpoint === null ? 0 : resumeFrom.checkpoint.reportBytes;
-    this.report = new ErrorReport(reportPath, this.validator.columns, resumeFrom !== undefined, reportAt, this.failedJob);
+    this.report = new ErrorReport(reportPath, this.validator.columns, resumeFrom !== undefined, reportAt, this.failedJob, resumeFrom === undefined ? nextFreeReportPath(config) : undefined);
     const lost = this.report.lostEntriesWarning(resumeFrom?.checkpoint?.counts.rejected ?? 0);
     if (lost !== undefined) this.events.onWarning?.(lost);
     return job;
@@ -723,11 +725,15 @@ class ImportRun {
     // Outside the job's transaction, ended above: a rolled-back atomic job keeps them too.
     if (checksums !== undefined) this.recordChecksums(job, checksums);
     let recorded = false;
+    let notRecorded: BargeError | undefined;
     try {
       this.recordFinish(status, failure, { durationMs, recordsPerSecond, reportPath });
       recorded = true;
-    } catch {
-      // The job row stays "running"; the original failure is what the user must see.
+    } catch (error) {
+      // The job row stays "running"; a failure of the run is what the user must see. A run that
+      // went well said "succeeded", exit 0, while its record said "running" (a lock held past
+      // --busy-timeout): a retry under its --job-id was then refused, or resumed.
+      if (failure === undefined && !config.dryRun) notRecorded = this.endNotRecorded(status, translateSqliteError(error, `database "${config.dbPath}"`));
     }
     // A CSV report's header is widened only when the job cannot be resumed: a resume continues
     // the report from the byte size its last checkpoint saved, which a rewrite would move. A
@@ -741,6 +747,7 @@ class ImportRun {
       if (notWidened !== undefined) this.events.onWarning?.(notWidened);
     }
     if (failure !== undefined) throw this.sayWhatStays(failure, rolledBack);
+    if (notRecorded !== undefined) throw notRecorded;
     return {
       jobId: this.jobId, status, table: job.table, mode: config.mode, counts: this.counts,
       batchesCommitted: this.batchesCommitted, rolledBack, reportPath, durationMs, recordsPerSecond,
@@ -774,6 +781,16 @@ class ImportRun {
       finishedAt: new Date().toISOString(),
       error: failure === undefined ? this.stoppedEarly ?? null : (failure as Error).message,
     });
+  }
+
+  /** A job that ran to its end whose end could not be recorded (exit 3): what it did, and how its record is mended. */
+  private endNotRecorded(status: JobStatus, cause: BargeError): BargeError {
+    const c = this.counts;
+    const did = `read ${groupDigits(c.read)}, inserted ${groupDigits(c.inserted)}, updated ${groupDigits(c.updated)}, ignored ${groupDigits(c.ignored)}, rejected ${groupDigits(c.rejected)}`;
+    const mend = this.failedJob?.resumable === true
+      ? `resume it to record its end (it loads nothing more): ${resumeCommandOf(this.failedJob)}`
+      : 'its record alone is wrong (this job cannot be resumed to mend it)';
+    return new BargeError(cause.code, `job ${this.jobId} ran to its end (${status}: ${did}), but its record could not be updated (${cause.message}); barge jobs shows it "running": ${mend}`, { cause });
   }
 
   /**
@@ -827,6 +844,8 @@ function jobOptions(config: ImportConfig, reportPath: string): Record<string, un
   return {
     inputs: config.inputs.map((input) => (input === '-' ? '-' : path.resolve(input))),
     table: config.table, schemaPath: config.schemaPath ? path.resolve(config.schemaPath) : undefined,
+    // A resume reads the schema file again: checked unchanged, as the inputs are (resume.ts).
+    schemaSha256: config.schemaPath ? smallFileSha256(config.schemaPath) : undefined,
     source: config.source, inferRows: config.inferRows, batchSize: config.batchSize, mode: config.mode,
     maxErrors: config.maxErrors, onConflict: config.onConflict, truncate: config.truncate,
     errorsPath: reportPath,

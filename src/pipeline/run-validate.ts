@@ -13,10 +13,10 @@ import { abandonInput } from '../source/open-input.js';
 import { InProcessSource } from './in-process-source.js';
 import { emptyCounts, type ImportConfig, type ImportEvents } from './import-config.js';
 import { newJobId } from './job-id.js';
-import { bytesReadOf, openInputs, recordsOf } from './record-source.js';
+import { bytesReadOf, openInputsUnlessAborted, recordsOf } from './record-source.js';
 import { columnsWithoutValues, schemaBeforeReading, schemaFromSamples, withoutValuesWarning } from './resolve-schema.js';
 import { checkTableMatchesSchema } from './table-checks.js';
-import { reportPathFor } from './report-path.js';
+import { nextFreeReportPath, reportPathFor } from './report-path.js';
 import { planSplit, TailReader, type SplitPlan } from './validate-split.js';
 import type { TailStart } from './validate-tail-worker.js';
 
@@ -99,7 +99,7 @@ async function validateRun(
     onHeader: (names) => { header = names; },
     onEnd: (line) => { nextLine = line; },
   };
-  const inputs = await openInputs(config.inputs, source);
+  const inputs = await openInputsUnlessAborted(config.inputs, source, signal, 'validate interrupted while waiting for the input\'s first bytes');
   const totalBytes = plan !== undefined
     ? fs.statSync(config.inputs[0]!).size
     : inputs.every((input) => input.size !== undefined) ? inputs.reduce((sum, input) => sum + input.size!, 0) : undefined;
@@ -151,7 +151,7 @@ async function validateRun(
     };
   }
   const runId = newJobId();
-  const report = new ErrorReport(reportPathFor(config), validator.columns);
+  const report = new ErrorReport(reportPathFor(config), validator.columns, false, undefined, undefined, nextFreeReportPath(config));
   events.onStart?.({ jobId: runId, table: spec.table, totalBytes });
 
   const counts = { read: 0, valid: 0, rejected: 0 };

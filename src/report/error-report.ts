@@ -68,7 +68,7 @@ export class ErrorReport {
   private shortfall: { found: number | undefined; expected: number } | undefined;
 
   constructor(
-    readonly path: string,
+    private file: string,
     /** The target table's columns, so a CSV report has them all in its header. */
     private readonly columns: readonly string[],
     /** A resumed job adds to the report its first run wrote. */
@@ -84,11 +84,17 @@ export class ErrorReport {
      * job goes on (a batch/row job is resumed, and --resume takes no --errors).
      */
     private readonly job?: FailedJob,
+    /**
+     * A default report that steps aside from existing ones (stdin's): the next name after one
+     * taken. The name is claimed as the file is made (O_EXCL): chosen at the start only, two
+     * runs started together took one name and wrote into one file (torn lines, lost entries).
+     */
+    private readonly stepAside?: (taken: string) => string,
   ) {
-    this.format = reportFormatOf(path);
+    this.format = reportFormatOf(file);
     if (!append) return;
     if (resumeAt !== undefined && resumeAt > 0) {
-      const found = sizeOf(path);
+      const found = sizeOf(file);
       if (found === undefined || found < resumeAt) this.shortfall = { found, expected: resumeAt };
     }
     if (this.format !== 'json') this.bytes = this.shortfall ? this.cutToLastEntry() : this.cutTo(resumeAt);
@@ -109,6 +115,11 @@ export class ErrorReport {
       ? `is missing: the entries of the ${records}`
       : `is shorter than the ${groupDigits(this.shortfall.expected)} bytes the job had written: entries of the ${records}`;
     return `the error report ${this.path} ${what} rejected before the job stopped are lost from it (the job's counts still include them)`;
+  }
+
+  /** Where the report is (or will be) written. */
+  get path(): string {
+    return this.file;
   }
 
   get entries(): number {
@@ -220,7 +231,8 @@ export class ErrorReport {
     try {
       // The array's closing bracket goes again, to be written after the new entries.
       if (continuing) fs.truncateSync(this.path, this.jsonFrom);
-      this.fd = fs.openSync(this.path, appending ? 'a' : 'w');
+      if (this.stepAside !== undefined && !appending && !continuing) this.fd = this.openFreeName();
+      else this.fd = fs.openSync(this.path, appending ? 'a' : 'w');
     } catch (cause) {
       throw this.cannotWrite(cause);
     }
@@ -236,6 +248,18 @@ export class ErrorReport {
       this.csvHeader = appending ? this.existingCsvHeader() ?? [...fields] : [...fields];
       this.csvHeaderNames = new Set(this.csvHeader);
       if (!appending) this.write(stringify([this.csvHeader]));
+    }
+  }
+
+  /** Creates the report under the first name no other file has (see stepAside). */
+  private openFreeName(): number {
+    for (;;) {
+      try {
+        return fs.openSync(this.file, 'wx');
+      } catch (cause) {
+        if ((cause as NodeJS.ErrnoException).code !== 'EEXIST') throw cause;
+        this.file = this.stepAside!(this.file);
+      }
     }
   }
 

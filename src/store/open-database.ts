@@ -313,13 +313,23 @@ export interface FailedJob {
   mode: 'atomic' | 'batch' | 'row';
   /** `barge import --resume` can continue it: a batch/row job of files (not stdin, not a pipe), not a dry run. */
   resumable: boolean;
+  /** Its database, as the command named it, when a command without --db would not find it: the resume command must find the job. */
+  dbPath?: string;
+}
+
+/**
+ * The command that resumes `job`, with --db where a command without it would not find the job:
+ * `--resume RM` alone, run as printed, said there was no job "RM" in barge.db.
+ */
+export function resumeCommandOf(job: FailedJob): string {
+  return `barge import --resume ${shellWord(job.id)}${job.dbPath === undefined ? '' : ` --db ${shellWord(job.dbPath)}`}`;
 }
 
 /** `<fix> and <how to go on>`: the job run again or resumed; without a job, "try again". */
 export function thenGoOn(fix: string, job: FailedJob | undefined): string {
   if (job === undefined) return `${fix} and try again`;
   if (job.mode === 'atomic') return `${fix} and run the import again (an atomic job rolled back and left nothing)`;
-  if (job.resumable) return `${fix} and resume it: barge import --resume ${job.id}`;
+  if (job.resumable) return `${fix} and resume it: ${resumeCommandOf(job)}`;
   return `${fix} and load the rest under a new --job-id (a job that read stdin or a pipe cannot be resumed)`;
 }
 

@@ -483,7 +483,7 @@ describe('database paths', () => {
     // Row mode: the disk fills after some batches; they stay, and the job resumes after them.
     expect(read(dir, 'full.rc').trim()).toBe('3');
     expect(read(dir, 'full.err').trimEnd()).toMatch(
-      /^barge: error: database "d\/x\.db": the disk is full; free space and resume it: barge import --resume fill \(job fill: the [\d,]+ batches committed before this, [\d,]+ records, stay; the 2 records rejected before it are in \S+\/report\.csv\)$/,
+      /^barge: error: database "d\/x\.db": the disk is full; free space and resume it: barge import --resume fill --db d\/x\.db \(job fill: the [\d,]+ batches committed before this, [\d,]+ records, stay; the 2 records rejected before it are in \S+\/report\.csv\)$/,
     );
     // Whole batches were committed before the disk filled: 500 records each, less the rejected ones.
     const committed = rows<{ n: number }>(path.join(dir, 'full/x.db'), 'SELECT count(*) AS n FROM "fill ""it"""')[0]!.n;

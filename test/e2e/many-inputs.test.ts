@@ -79,7 +79,7 @@ describe('an input removed or replaced before its turn', () => {
     fs.rmSync(path.join(dir, 'gone.csv'));
     const result = await child;
     expect(result.exitCode, String(result.stderr)).toBe(3);
-    expect(String(result.stderr)).toMatch(/^barge: error: input "gone\.csv" was removed after the job started, before its turn to be read; put it back as it was and resume it: barge import --resume \S+ \(job \S+: the [\d,]+ batches committed before this, [\d,]+ records, stay\)$/);
+    expect(String(result.stderr)).toMatch(/^barge: error: input "gone\.csv" was removed after the job started, before its turn to be read; put it back as it was and resume it: barge import --resume \S+ --db g\.db \(job \S+: the [\d,]+ batches committed before this, [\d,]+ records, stay\)$/);
     const loaded = rows<{ n: number; hi: number }>(path.join(dir, 'g.db'), 'SELECT count(*) AS n, max(id) AS hi FROM t')[0]!;
     expect(loaded.hi).toBeLessThanOrEqual(200_000);
     expect(rows(path.join(dir, 'g.db'), 'SELECT status FROM _barge_jobs')).toEqual([{ status: 'failed' }]);

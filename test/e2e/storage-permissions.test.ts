@@ -191,7 +191,7 @@ describe('the error report is checked before anything is written', () => {
     const failed = await limited(dir, [...importRow, '--job-id', 'W', '--errors', 'rep/r.ndjson']);
     expect(failed.exitCode, failed.stderr).toBe(3);
     // "resume it" once run-import.ts gives the report its job (ErrorReport's `job`); "try again" until then.
-    expect(failed.stderr).toMatch(/^barge: error: cannot write the error report ".*\/rep\/r\.ndjson": the disk is full; free space and resume it: barge import --resume W \(job W: the 2 batches committed before this, 2,000 records, stay\)$/);
+    expect(failed.stderr).toMatch(/^barge: error: cannot write the error report ".*\/rep\/r\.ndjson": the disk is full; free space and resume it: barge import --resume W --db n\.db \(job W: the 2 batches committed before this, 2,000 records, stay\)$/);
     fs.rmSync(path.join(rep, 'r.ndjson'));
     lock(rep);
     const report = path.join(rep, 'r.ndjson');
@@ -438,6 +438,8 @@ describe('a full disk: the message says how the job goes on', () => {
     expect(message({ id: 'W', mode: 'atomic', resumable: false })).toBe('database "x.db": the disk is full; free space and run the import again (an atomic job rolled back and left nothing)');
     expect(message({ id: 'W', mode: 'row', resumable: true })).toBe('database "x.db": the disk is full; free space and resume it: barge import --resume W');
     expect(message({ id: 'W', mode: 'batch', resumable: true })).toBe('database "x.db": the disk is full; free space and resume it: barge import --resume W');
+    // A database a command without --db would not find is named in the command, so that it runs as printed.
+    expect(message({ id: 'W', mode: 'batch', resumable: true, dbPath: 'my data/x.db' })).toBe('database "x.db": the disk is full; free space and resume it: barge import --resume W --db \'my data/x.db\'');
     expect(message()).toBe('database "x.db": the disk is full; free space and try again');
   });
 });
@@ -455,7 +457,7 @@ describe('a JSON report that fills the disk', () => {
       $BARGE import mid.csv --schema s.json --db f.db --mode row --errors small/rep.json --job-id j1 2> run.err; echo $? > run.rc
     `);
     expect(read(dir, 'run.rc').trim()).toBe('3');
-    expect(read(dir, 'run.err').trimEnd().split('\n').at(-1)).toMatch(/^barge: error: cannot write the error report "[^"]*\/small\/rep\.json": the disk is full; free space and resume it: barge import --resume j1 \(job j1: the [\d,]+ batches committed before this, [\d,]+ records, stay\)$/);
+    expect(read(dir, 'run.err').trimEnd().split('\n').at(-1)).toMatch(/^barge: error: cannot write the error report "[^"]*\/small\/rep\.json": the disk is full; free space and resume it: barge import --resume j1 --db f\.db \(job j1: the [\d,]+ batches committed before this, [\d,]+ records, stay\)$/);
     expect(rows(path.join(dir, 'f.db'), "SELECT status FROM _barge_jobs WHERE id = 'j1'")).toEqual([{ status: 'failed' }]);
   });
 });

@@ -1,3 +1,4 @@
+import { isDefaultDb } from '../default-db.js';
 import { Command, Option } from 'commander';
 import { shellWord } from '../../shell-word.js';
 import { BargeError, EXIT } from '../../errors.js';
@@ -122,6 +123,7 @@ function importConfigFrom(inputs: string[], flags: ImportFlags): ImportConfig {
   return {
     inputs,
     dbPath: flags.db,
+    dbIsDefault: isDefaultDb(flags.db),
     table: flags.table,
     schemaPath: flags.schema,
     source: sourceOptionsFrom(flags),

@@ -34,7 +34,7 @@ const INTERRUPTED = 'schema infer interrupted; no schema was printed';
 async function inferAction(input: string, flags: SourceFlags & { quiet?: boolean }): Promise<CommandOutcome> {
   const source = sourceOptionsFrom(flags);
   const inferRows = integerFlag('--infer-rows', flags.inferRows, 1, 1_000_000)!;
-  const [{ openInputs, recordsOf }, { columnsWithoutValues, schemaFromSamples, tableNameFromInput, withoutValuesWarning }, { checkName }, { readUnlessAborted }, { abandonInput }] = await Promise.all([
+  const [{ openInputsUnlessAborted, recordsOf }, { columnsWithoutValues, schemaFromSamples, tableNameFromInput, withoutValuesWarning }, { checkName }, { readUnlessAborted }, { abandonInput }] = await Promise.all([
     import('../../pipeline/record-source.js'), import('../../pipeline/resolve-schema.js'), import('../../schema/index.js'),
     import('../../pipeline/until-aborted.js'), import('../../source/open-input.js'),
   ]);
@@ -43,7 +43,7 @@ async function inferAction(input: string, flags: SourceFlags & { quiet?: boolean
   const table = flags.table ?? tableNameFromInput(input, '--table <name> to name the table in the schema');
   checkName(table, 'table');
   const signal = interruptSignal();
-  const inputs = await openInputs([input], source);
+  const inputs = await openInputsUnlessAborted([input], source, signal, INTERRUPTED);
   // Their text too: inference tells a JSON `10.0` (a number column) from `10` by it, as import does.
   const records = recordsOf(inputs, { ...source, keepJsonSource: true });
   const samples: SourceRecord[] = [];

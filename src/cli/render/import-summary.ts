@@ -1,8 +1,7 @@
 import { sniffedNote, type ImportConfig, type ImportResult } from '../../pipeline/import-config.js';
-import path from 'node:path';
 import { groupDigits } from '../../group-digits.js';
 import { oneLine } from '../../one-line.js';
-import { defaultDbPath } from '../default-db.js';
+import { isDefaultDb } from '../default-db.js';
 import { shellWord } from '../../shell-word.js';
 
 /** The --json summary of import (its shape is documented in the README and kept stable). */
@@ -154,11 +153,6 @@ function reportHint(result: ImportResult): string {
   // A job to resume (interrupted, stopped by --max-errors) is finished first: the report grows.
   if (result.status === 'interrupted' || result.stoppedEarly !== undefined) return 'fix the records and import it again once the job is finished';
   return 'fix the records and import it again';
-}
-
-/** Whether `dbPath` is the database a command given no --db opens (`./barge.db` is `barge.db`). */
-function isDefaultDb(dbPath: string): boolean {
-  return path.resolve(dbPath) === path.resolve(defaultDbPath());
 }
 
 /** "1 record", "2 records"; `many` for irregular plurals. */
