@@ -102,6 +102,23 @@ function refuseEmptyValues(command: Command): void {
 }
 
 /**
+ * An option whose value is another option's name (`--db --json`: a value left out): commander
+ * takes the next word as the value, so a file named "--json" was made, and no JSON printed;
+ * `--table --mode row` read "row" as an input. `--db=--json` says the value is meant.
+ */
+function refuseOptionsAsValues(command: Command): void {
+  const flags = new Set(command.options.flatMap((option) => [option.long, option.short]).filter((flag): flag is string => flag !== undefined));
+  for (const option of command.options) {
+    if (!option.required && !option.optional) continue;
+    const value: unknown = command.getOptionValue(option.attributeName());
+    if (typeof value !== 'string' || !flags.has(value) || command.getOptionValueSource(option.attributeName()) !== 'cli') continue;
+    const name = option.long ?? option.flags;
+    if (parsedArgv.includes(`${name}=${value}`)) continue;
+    throw new BargeError('usage', `${name} was given the option ${value} as its value (was its value left out?); give ${name} a value, or write ${name}=${value} if that is the value meant`);
+  }
+}
+
+/**
  * An argument that is not valid UTF-8 (a file name in latin1): Node reads each byte it cannot
  * decode as U+FFFD, so the name barge saw was not the one given: an input that exists was "no
  * such file", an --out or --table name was made with U+FFFD in it, exit 0.
@@ -125,6 +142,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     program.hook('preAction', (_, command) => {
       refuseEmptyValues(command);
+      refuseOptionsAsValues(command);
       refuseUndecodableNames(command);
     });
     // A signal while the modules loaded (bin/barge.js recorded it): nothing is started.

@@ -11,7 +11,7 @@ import { resultColumns } from './typed-values.js';
 import { DamagedTable, tablePages } from './table-pages.js';
 import { pageRowsFor } from './page-rows.js';
 import { openSink, type Sink } from './sink.js';
-import { linkTarget } from '../file-stat.js';
+import { linkTarget, statOrUndefined, writeProblem } from '../file-stat.js';
 import { oneLine } from '../one-line.js';
 import { CsvPages } from './csv-pages.js';
 import { workerSetting } from '../worker-setting.js';
@@ -451,6 +451,16 @@ function checkOutPath(out: string, dbPath: string): void {
   }
   if (fs.existsSync(resolved) && fs.statSync(resolved).isDirectory()) {
     throw new BargeError('usage', `--out ${out} is a directory; give a file path`);
+  }
+  // A file written in place of this one is made beside it and renamed over it: a write-protected
+  // file was replaced without a word (as `cp` or a shell redirect would refuse), and a directory
+  // that takes no new file failed only then (exit 3, no fix given).
+  const existing = statOrUndefined(linked);
+  if (existing === undefined || existing.isFile()) {
+    const protectedFile = existing === undefined ? undefined : writeProblem(linked);
+    if (protectedFile !== undefined) throw new BargeError('usage', `--out ${out} cannot be written (${protectedFile}); remove it first, or pass another --out`);
+    const closedDir = writeProblem(path.dirname(linked));
+    if (closedDir !== undefined) throw new BargeError('usage', `--out ${out}: cannot make a file in ${path.dirname(out)} (${closedDir}); pass another --out`);
   }
   const db = realpathOr(path.resolve(dbPath));
   const target = realpathOr(resolved);

@@ -1,3 +1,4 @@
+import { shellWord } from '../shell-word.js';
 import { BargeError } from '../errors.js';
 import { getJob, type JobRecord } from '../store/jobs.js';
 import type { Db } from '../store/open-database.js';
@@ -17,7 +18,7 @@ import { describeOwner, jobOwnerAlive } from './job-owner.js';
 export async function prepareResume(db: Db, config: ImportConfig): Promise<{ config: ImportConfig; job: JobRecord }> {
   const id = config.resume!;
   const job = getJob(db, id);
-  if (!job) throw new BargeError('usage', `no job "${id}" in ${config.dbPath}; list jobs with: barge jobs`);
+  if (!job) throw new BargeError('usage', `no job "${id}" in ${config.dbPath}; list jobs with: barge jobs${config.dbIsDefault === false ? ` --db ${shellWord(config.dbPath)}` : ''}`);
   if (job.status === 'succeeded' || job.status === 'partial') {
     throw new BargeError('usage', `job "${id}" already finished (${job.status}); there is nothing to resume`);
   }

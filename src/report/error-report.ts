@@ -145,14 +145,24 @@ export class ErrorReport {
     if (this.gathered === '') return;
     const bytes = Buffer.from(this.gathered);
     this.gathered = '';
+    const before = this.bytes;
     try {
       // A write may take part of the bytes (a disk filling up): the rest goes on, or fails.
+      // At the position this report has reached (an append goes to the end, the same place).
       for (let at = 0; at < bytes.length;) {
-        const written = fs.writeSync(this.fd!, bytes, at);
+        const written = fs.writeSync(this.fd!, bytes, at, bytes.length - at, this.bytes);
         at += written;
         this.bytes += written;
       }
     } catch (cause) {
+      // Cut back to its last whole entry: cut mid-entry by a full disk, the report could not be
+      // fed back (its last line not JSON), and it kept the disk full.
+      try {
+        fs.ftruncateSync(this.fd!, before);
+        this.bytes = before;
+      } catch {
+        // Left as it is; the failure below is what matters.
+      }
       throw this.cannotWrite(cause);
     }
   }

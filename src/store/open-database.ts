@@ -47,9 +47,20 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Db {
   // better-sqlite3 opens "" as a temporary database deleted on close: the import would
   // "succeed" and keep nothing.
   if (path === '') throw new BargeError('usage', 'the database path is empty; pass a file path with --db');
+  // `--db -` made a file named "-"; `--db newdir/` a file named newdir.
+  if (path === '-') throw new BargeError('usage', 'a database cannot be stdin or stdout ("-"); pass a file path with --db');
+  if (/[\\/]$/.test(path) && !statOrUndefined(path)?.isDirectory()) {
+    throw new BargeError('usage', `database "${path}" ends in "/", as a directory's name does; pass a file path with --db`);
+  }
   const stat = statOrUndefined(path);
   if (stat?.isDirectory()) {
     throw new BargeError('usage', `database "${path}" is a directory; pass a file path with --db`);
+  }
+  // A named pipe hung in open() until a writer came, deaf to SIGTERM; /dev/null left a
+  // /dev/null-journal behind and gave "disk I/O error".
+  if (stat !== undefined && !stat.isFile()) {
+    const what = stat.isFIFO() ? 'a named pipe' : stat.isCharacterDevice() || stat.isBlockDevice() ? 'a device' : stat.isSocket() ? 'a socket' : 'not a regular file';
+    throw new BargeError('usage', `database "${path}" is ${what}, not a file; pass a file path with --db`);
   }
   if (options.readonly && !stat) {
     throw new BargeError('usage', `database "${path}" does not exist; import something first or pass --db`);

@@ -388,6 +388,22 @@ describe('read-only storage: stats, jobs, export and validate --table read the d
     expect(fs.readdirSync(ro).sort()).toEqual(['w.db', 'w.db-wal']);
   });
 
+  it('export to a write-protected file, or into a directory that takes no new file: exit 2 before any row, the file as it was', async (ctx) => {
+    if (!canLimit || !isRoot) ctx.skip();
+    const dir = openWorkdir();
+    await seed(dir);
+    fs.chmodSync(path.join(dir, 'seed.db'), 0o644);
+    fs.writeFileSync(path.join(dir, 'kept.csv'), 'keep me\n');
+    fs.chmodSync(path.join(dir, 'kept.csv'), 0o444);
+    // Replaced by a rename, the file was gone without a word (a shell redirect or cp refuses).
+    expectOneLine(await limited(dir, ['export', '--table', 'makers', '--out', 'kept.csv', '--db', 'seed.db']), 2, '--out kept.csv cannot be written (permission denied); remove it first, or pass another --out');
+    expect(read(dir, 'kept.csv')).toBe('keep me\n');
+    fs.mkdirSync(path.join(dir, 'closed'));
+    lock(path.join(dir, 'closed'));
+    expectOneLine(await limited(dir, ['export', '--table', 'makers', '--out', 'closed/m.csv', '--db', 'seed.db']), 2, '--out closed/m.csv: cannot make a file in closed (permission denied); pass another --out');
+    expect(fs.readdirSync(path.join(dir, 'closed'))).toEqual([]);
+  });
+
   it('a database file this user cannot read: one line, exit 3', async (ctx) => {
     if (!canLimit) ctx.skip();
     const dir = openWorkdir();
@@ -441,6 +457,29 @@ describe('a full disk: the message says how the job goes on', () => {
     // A database a command without --db would not find is named in the command, so that it runs as printed.
     expect(message({ id: 'W', mode: 'batch', resumable: true, dbPath: 'my data/x.db' })).toBe('database "x.db": the disk is full; free space and resume it: barge import --resume W --db \'my data/x.db\'');
     expect(message()).toBe('database "x.db": the disk is full; free space and try again');
+  });
+});
+
+describe('a report that fills the disk is cut back to its last whole entry', () => {
+  it.skipIf(process.platform !== 'linux')('atomic, NDJSON: exit 3, every line of the report a whole entry (one was cut mid-record, and kept the disk full) (skipped without mount namespaces)', async (ctx) => {
+    if (!namespaces) ctx.skip();
+    const dir = openWorkdir();
+    const lines = ['id,name'];
+    for (let id = 1; id <= 8000; id++) lines.push(`${id},name-${id}`);
+    fs.writeFileSync(path.join(dir, 'long.csv'), `${lines.join('\n')}\n`);
+    fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify({ table: 't', columns: { id: { type: 'integer' }, name: { type: 'string', maxLength: 5 } } }));
+    await inNamespace(dir, `
+      mkdir small && mount -t tmpfs -o size=400k tmpfs small
+      $BARGE import long.csv --schema s.json --db f.db --errors small/r.ndjson 2> run.err; echo $? > run.rc
+      cp small/r.ndjson kept.ndjson
+    `);
+    expect(read(dir, 'run.rc').trim()).toBe('3');
+    expect(read(dir, 'run.err')).toContain('the disk is full; free space and run the import again (an atomic job rolled back and left nothing)');
+    const report = read(dir, 'kept.ndjson');
+    expect(report.endsWith('\n')).toBe(true);
+    const entries = report.trimEnd().split('\n').map((line) => JSON.parse(line) as { _barge_line: number });
+    expect(entries.length).toBeGreaterThan(100);
+    expect(entries.map((entry) => entry._barge_line)).toEqual(entries.map((_, i) => i + 2));
   });
 });
 

@@ -1,3 +1,5 @@
+import { shellWord } from '../../shell-word.js';
+import { isDefaultDb } from '../default-db.js';
 import { Command } from 'commander';
 import { BargeError, EXIT } from '../../errors.js';
 import { getJob, JOB_STATUSES, listJobs, type JobStatus } from '../../store/jobs.js';
@@ -55,7 +57,7 @@ async function jobsAction(id: string | undefined, flags: JobsFlags): Promise<Com
 function listOrShow(db: Db, id: string | undefined, limit: number, flags: JobsFlags): CommandOutcome {
   if (id !== undefined) {
     const job = getJob(db, id);
-    if (job === undefined) throw new BargeError('usage', `no job ${JSON.stringify(id)} in ${oneLine(flags.db)}; list jobs with: barge jobs`);
+    if (job === undefined) throw new BargeError('usage', `no job ${JSON.stringify(id)} in ${oneLine(flags.db)}; list jobs with: barge jobs${isDefaultDb(flags.db) ? '' : ` --db ${shellWord(flags.db)}`}`);
     throwIfInterrupted(INTERRUPTED);
     process.stdout.write(flags.json ? JSON.stringify(jobJson(job)) + '\n' : jobDetail(job));
     return { exitCode: EXIT.accepted };
