@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { schemaFromTable } from '../schema/from-table.js';
+import { readsCompoundSelect } from './compound-select.js';
 import type { ColumnType, SchemaSpec } from '../schema/types.js';
 import type { Db } from '../store/open-database.js';
 
@@ -28,12 +29,16 @@ export interface ResultColumn {
 
 export function resultColumns(db: Db, statement: Database.Statement): ResultColumn[] {
   const schemas = new Map<string, SchemaSpec | undefined>();
+  // A compound SELECT's columns are named after its first SELECT's: booleans and json are
+  // given back as stored, since the other branches' values may be neither (compound-select.ts).
+  const compound = readsCompoundSelect(db, statement.source);
   return statement.columns().map((column) => {
     let type: ColumnType | undefined;
     if (column.table !== null && column.column !== null && column.database === 'main') {
       if (!schemas.has(column.table)) schemas.set(column.table, schemaFromTable(db, column.table));
       type = schemas.get(column.table)?.columns[column.column]?.type;
     }
+    if (compound && (type === 'boolean' || type === 'json')) type = undefined;
     return { name: column.name, type };
   });
 }

@@ -48,6 +48,23 @@ interface ForeignKeyRow {
   to: string | null;
 }
 
+/**
+ * The columns a CHECK of the table's SQL holds to 0 and 1 (`CHECK ("x" IN (0, 1))`, as barge
+ * writes a boolean column, to-ddl.ts), by nameKey. Read from the CREATE TABLE text: SQLite keeps
+ * no catalogue of CHECK constraints.
+ */
+function zeroOrOneColumns(db: Database.Database, table: string): Set<string> {
+  const row = db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`).get(table) as { sql: string | null } | undefined;
+  const found = new Set<string>();
+  if (typeof row?.sql !== 'string') return found;
+  const check = /CHECK\s*\(\s*(?:"((?:[^"]|"")+)"|`((?:[^`]|``)+)`|\[([^\]]+)\]|([A-Za-z_][A-Za-z0-9_]*))\s+IN\s*\(\s*(?:0\s*,\s*1|1\s*,\s*0)\s*\)\s*\)/gi;
+  for (const match of row.sql.matchAll(check)) {
+    const name = match[1]?.replace(/""/g, '"') ?? match[2]?.replace(/``/g, '`') ?? match[3] ?? match[4]!;
+    found.add(nameKey(name));
+  }
+  return found;
+}
+
 /** The table's name as stored, or undefined. SQLite resolves names case-insensitively, so does this. */
 function storedTableName(db: Database.Database, table: string): string | undefined {
   const row = db
@@ -289,10 +306,15 @@ export interface CatalogueColumn {
 export function catalogueColumns(db: Database.Database, table: string): CatalogueColumn[] {
   const info = catalogue<TableXInfoRow>(db, 'table_xinfo', table);
   const strict = isStrictTable(db, table);
+  const booleans = zeroOrOneColumns(db, table);
   const columns: CatalogueColumn[] = [];
   for (const row of info) {
     if (row.hidden === 1) continue; // a virtual table's hidden column
-    const col = specFromDeclared(row.type, strict);
+    // barge's own boolean column (`INTEGER CHECK ("x" IN (0, 1))`), its DDL copied to another
+    // table or database without the schema barge kept: read as an integer, it refused the
+    // `true`/`false` barge's export of the first table wrote.
+    const boolean = booleans.has(nameKey(row.name)) && affinityOf(row.type) === 'INTEGER';
+    const col = specFromDeclared(boolean ? 'BOOLEAN' : row.type, strict);
     if (row.hidden === 2 || row.hidden === 3) {
       // Computed by SQLite: an export holds it, an import ignores it (never inserted).
       col.generated = true;

@@ -61,13 +61,20 @@ function textFits(s: string): number {
     if (s === '0' || s === '1') return fits | INTEGER | NUMBER | BOOLEAN;
     return Number.isSafeInteger(Number(s)) ? fits | INTEGER | NUMBER : fits;
   }
-  if (s === '-0' || LEADING_ZERO.test(s)) return fits;
+  // Not a number, but it may be a date: "0001-01-01" (a date column's minimum, as many
+  // databases export it) made its column text.
+  if (s === '-0' || LEADING_ZERO.test(s)) return fits | dateFits(s);
   if (NUMBER_TEXT.test(s)) return numberKeeps(s) ? fits | NUMBER : fits;
   const b = parseBooleanWord(s);
   if (b !== undefined) return fits | BOOLEAN;
-  if (isoDate.safeParse(s).success) fits |= DATE;
-  else if (isoDatetime.safeParse(s).success) fits |= DATETIME;
-  return fits;
+  return fits | dateFits(s);
+}
+
+/** DATE or DATETIME when the text is one (as the validator reads it), else nothing. */
+function dateFits(s: string): number {
+  if (isoDate.safeParse(s).success) return DATE;
+  if (isoDatetime.safeParse(s).success) return DATETIME;
+  return 0;
 }
 
 /**

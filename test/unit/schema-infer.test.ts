@@ -49,6 +49,12 @@ describe('inferSchema from text', () => {
     expect(typesOf(json({ a: true }, { a: 2 }))).toEqual({ a: 'string' });
   });
 
+  it('reads dates of the first century as dates (their leading zeros are no number\'s)', () => {
+    expect(typesOf(csv({ d: '0001-01-01' }, { d: '2024-02-29' }))).toEqual({ d: 'date' });
+    expect(typesOf(csv({ d: '0999-12-31T23:59:59Z' }))).toEqual({ d: 'datetime' });
+    expect(typesOf(csv({ d: '0001' }))).toEqual({ d: 'string' });
+  });
+
   it('skips missing values; all missing is a string', () => {
     expect(typesOf(csv({ a: '', b: '1' }, { a: '', b: '' }, { b: '2' }))).toEqual({ a: 'string', b: 'integer' });
   });
