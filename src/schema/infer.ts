@@ -70,9 +70,9 @@ function textFits(s: string): number {
   return fits | dateFits(s);
 }
 
-/** DATE or DATETIME when the text is one (as the validator reads it), else nothing. */
+/** DATE (and DATETIME, which takes a date alone) or DATETIME when the text is one (as the validator reads it), else nothing. */
 function dateFits(s: string): number {
-  if (isoDate.safeParse(s).success) return DATE;
+  if (isoDate.safeParse(s).success) return DATE | DATETIME;
   if (isoDatetime.safeParse(s).success) return DATETIME;
   return 0;
 }

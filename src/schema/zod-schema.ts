@@ -20,7 +20,7 @@ export function isObjectOrArray(v: unknown): boolean {
 
 /**
  * The datetime format: zod's own ISO 8601 pattern (offset or local time, as z.iso.datetime
- * reads it) with a space allowed in place of the `T`, as RFC 3339 (§5.6) allows and as SQLite
+ * reads it), or a date alone, with a space allowed in place of the `T`, as RFC 3339 (§5.6) allows and as SQLite
  * writes a datetime (CURRENT_TIMESTAMP, datetime()): "2026-11-24 06:33:36". A table barge did
  * not create holds such text, and its export must import again. The text is stored as given.
  * A string format of zod's named "datetime", so issues keep that format (describeIssue), and
@@ -28,10 +28,12 @@ export function isObjectOrArray(v: unknown): boolean {
  */
 export const DATETIME_PATTERN: RegExp = (() => {
   const zods = (z.iso.datetime({ offset: true, local: true }) as unknown as { _zod: { def: { pattern: RegExp } } })._zod.def.pattern;
-  // The one literal T of the pattern: between the date and the time.
-  const source = zods.source.replace(')))T(?:', ')))[T ](?:');
-  if (source === zods.source) throw new Error('zod\'s datetime pattern changed: allow the space form again');
-  return new RegExp(source, zods.flags);
+  // The one literal T of the pattern: between the date and the time, which may be left out
+  // (a date alone: what SQLite's CURRENT_DATE default writes into a DATETIME column, whose own
+  // export then could not be imported again).
+  const source = zods.source.replace(')))T(?:', ')))(?:[T ](?:');
+  if (source === zods.source || !source.endsWith('$')) throw new Error('zod\'s datetime pattern changed: allow the space form and a date alone again');
+  return new RegExp(`${source.slice(0, -1)})?$`, zods.flags);
 })();
 
 function textSchema() {
@@ -131,7 +133,7 @@ export function valueSchema(spec: ColumnSpec, withEnum: boolean): z.ZodType {
     case 'date':
       return z.iso.date(); // a real calendar date: 2024-02-30 and 2023-02-29 fail
     case 'datetime':
-      // ISO 8601 with T (or a space): a Z or ±hh:mm offset, or local time without one.
+      // ISO 8601 with T (or a space): a Z or ±hh:mm offset, or local time without one; or a date alone.
       return z.stringFormat('datetime', DATETIME_PATTERN);
     case 'json':
       return z.custom<object>(isObjectOrArray).refine(keepsItsNumbers, { message: UNSAFE_INTEGER_MESSAGE });

@@ -84,3 +84,20 @@ describe('export of a compound query (UNION ALL)', () => {
     expect(lines(plain)).toEqual([{ id: 1, flag: true, w: 'union' }]);
   });
 });
+
+describe('a DATETIME column holding SQLite\'s own CURRENT_DATE', () => {
+  it('exported and loaded into a table of the same DDL: identical rows', async () => {
+    const dir = workdir();
+    const db = new Database(path.join(dir, 'x.db'));
+    db.exec(`CREATE TABLE ev (id INTEGER PRIMARY KEY, name TEXT, created DATETIME DEFAULT CURRENT_DATE);
+      INSERT INTO ev (name) VALUES ('a'), ('b'); INSERT INTO ev (name, created) VALUES ('c', '2024-05-01 12:00:00');
+      CREATE TABLE ev2 (id INTEGER PRIMARY KEY, name TEXT, created DATETIME DEFAULT CURRENT_DATE);`);
+    db.close();
+    expect((await barge(dir, ['export', '--table', 'ev', '--db', 'x.db', '--out', 'ev.ndjson'])).exitCode).toBe(0);
+    const loaded = await barge(dir, ['import', 'ev.ndjson', '--table', 'ev2', '--db', 'x.db']);
+    expect(loaded.exitCode, loaded.stderr).toBe(0);
+    const all = (table: string) => rows(path.join(dir, 'x.db'), `SELECT id, name, created, typeof(created) AS t FROM ${table} ORDER BY id`);
+    expect(all('ev2')).toEqual(all('ev'));
+    expect((all('ev')[0] as { created: string }).created).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  });
+});

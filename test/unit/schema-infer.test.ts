@@ -33,7 +33,9 @@ describe('inferSchema from text', () => {
     expect(typesOf(csv({ n: '1e309' }))).toEqual({ n: 'string' });
     expect(typesOf(csv({ n: 'NaN' }))).toEqual({ n: 'string' });
     expect(typesOf(csv({ b: 'yes' }, { b: '2' }))).toEqual({ b: 'string' });
-    expect(typesOf(csv({ d: '2024-01-01' }, { d: '2024-01-01T10:00:00Z' }))).toEqual({ d: 'string' });
+    // A datetime column takes a date alone (what SQLite's CURRENT_DATE writes into one).
+    expect(typesOf(csv({ d: '2024-01-01' }, { d: '2024-01-01T10:00:00Z' }))).toEqual({ d: 'datetime' });
+    expect(typesOf(csv({ d: '2024-01-01' }, { d: '2024-01-02' }))).toEqual({ d: 'date' });
     expect(typesOf(csv({ d: '2024-02-30' }))).toEqual({ d: 'string' });
     expect(typesOf(csv({ j: '{"a":1}' }))).toEqual({ j: 'string' });
   });

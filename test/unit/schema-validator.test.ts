@@ -147,11 +147,12 @@ describe('date and datetime', () => {
   });
   it('accepts ISO 8601 datetimes as given', () => {
     const col = { type: 'datetime' };
-    for (const text of ['2024-05-01T12:00:00Z', '2024-05-01T12:00:00.123+02:00', '2024-05-01T12:00:00', '2024-05-01T12:00']) {
+    // A date alone too: what SQLite's CURRENT_DATE default writes into a DATETIME column.
+    for (const text of ['2024-05-01T12:00:00Z', '2024-05-01T12:00:00.123+02:00', '2024-05-01T12:00:00', '2024-05-01T12:00', '2024-05-01']) {
       expect(check(col, text, true)).toEqual(ok(text));
     }
     const message = (v: string) => `expected an ISO 8601 datetime such as 2024-05-01T12:00:00Z, got ${JSON.stringify(v)}`;
-    for (const text of ['2024-05-01', 'yesterday', '2024-05-01T12:00:00+25:00']) {
+    for (const text of ['2024-05', 'yesterday', '2024-05-01T12:00:00+25:00', '2024-05-01T', '2024-05-01 ']) {
       expect(check(col, text, true)).toEqual(bad('type', message(text), text));
     }
     // Text shaped like a datetime says what is wrong with it.
