@@ -15,6 +15,7 @@ import { helpArgv } from './help-command.js';
 import { usageLine } from './usage-error.js';
 import { oneLine } from '../one-line.js';
 import { onQuit, settle, throwIfInterrupted } from './signals.js';
+import { workerSettingProblem } from '../worker-setting.js';
 import { writeFailureText } from '../export/sink.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -143,6 +144,8 @@ async function main(argv: string[]): Promise<number> {
     program.hook('preAction', (_, command) => {
       refuseEmptyValues(command);
       refuseOptionsAsValues(command);
+      const workerProblem = workerSettingProblem();
+      if (workerProblem !== undefined) throw new BargeError('usage', workerProblem);
       refuseUndecodableNames(command);
     });
     // A signal while the modules loaded (bin/barge.js recorded it): nothing is started.

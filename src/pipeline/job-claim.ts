@@ -24,8 +24,10 @@ export type JobPlan = { resume: JobRecord } | { create: JobRecord; replaces: Job
  * to take the lock finds the job running in the first's process and stops (exit 2) before
  * writing anything.
  */
-export function claimJob(db: Db, plan: JobPlan): void {
+export function claimJob(db: Db, plan: JobPlan, stillSo: () => void = () => undefined): void {
   db.transaction(() => {
+    // What the run decided before the lock, checked again under it (throws when no longer so).
+    stillSo();
     ensureJobsTable(db);
     const id = 'resume' in plan ? plan.resume.id : plan.create.id;
     const current = getJob(db, id);

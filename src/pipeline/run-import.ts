@@ -60,6 +60,7 @@ export async function runImport(config: ImportConfig, events: ImportEvents = {},
     discard = fresh && config.dryRun && isEmpty(db);
     return result;
   } catch (caught) {
+    if (caught instanceof DatabaseGone) emptyStaleWal(db);
     // SQLite's failures outside a batch (the job history read for --job-id or --resume, say, from
     // a damaged database) named with the database, not "an unexpected failure".
     const error = run.withSniffedNote(asDatabaseError(caught, config.dbPath));
@@ -69,6 +70,21 @@ export async function runImport(config: ImportConfig, events: ImportEvents = {},
   } finally {
     if (discard) removeIfAlone(db, config.dbPath);
     db.close();
+  }
+}
+
+/**
+ * The database file deleted or replaced (another moved to its path) while the job wrote it: the
+ * WAL beside the path still holds frames of the old file, which SQLite does not checkpoint on
+ * close once the file has moved, and the next connection to the new file would apply them to it
+ * (the replacement's pages overwritten: "row missing from index", a damaged b-tree). A TRUNCATE
+ * checkpoint copies them into the old file, still open here, and empties the WAL.
+ */
+function emptyStaleWal(db: Db): void {
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } catch {
+    // Another connection (to the new file) reads the WAL: left as it is.
   }
 }
 
@@ -211,7 +227,7 @@ class ImportRun {
     if (idleChecksums) source.whileWaiting!(() => idleChecksums.step());
     let job: JobRecord;
     try {
-      job = await this.startJob(inputs, resumeFrom, spec.table, reportPath, !config.dryRun && idleChecksums === undefined && !hashedBySource);
+      job = await this.startJob(inputs, resumeFrom, spec.table, existed, reportPath, !config.dryRun && idleChecksums === undefined && !hashedBySource);
     } catch (error) {
       await source.close().catch(() => undefined);
       if (error instanceof JobFinishedMeanwhile) return this.alreadyDone(error.job);
@@ -372,7 +388,7 @@ class ImportRun {
   }
 
   /** The job's row (new, or the resumed one marked running again), its report and its transaction scope. */
-  private async startJob(inputs: OpenedInput[], resumeFrom: JobRecord | undefined, table: string, reportPath: string, checksums: boolean): Promise<JobRecord> {
+  private async startJob(inputs: OpenedInput[], resumeFrom: JobRecord | undefined, table: string, existed: boolean, reportPath: string, checksums: boolean): Promise<JobRecord> {
     const config = this.config;
     const jobInputs = resumeFrom ? resumeFrom.inputs : await describeInputs(inputs, checksums);
     this.jobId = resumeFrom?.id ?? config.jobId ?? newJobId();
@@ -393,7 +409,15 @@ class ImportRun {
     // A dry run records nothing: its job row lives and dies in its rolled-back transaction.
     if (!config.dryRun) {
       try {
-        claimJob(this.db, resumeFrom ? { resume: resumeFrom } : { create: job, replaces: this.replaces });
+        // A table found at the start may have been dropped since by a job that made it and then
+        // failed (drop-created-table.ts, which spares the tables of running jobs): this run then
+        // failed at its first batch with "no such table". Checked under the claim's lock.
+        const tableGone = () => {
+          if (existed && !tableExists(this.db, table)) {
+            throw new BargeError('usage', `table "${table}" was dropped by another process while this run started (a job that had made it failed, and removed it); run again`);
+          }
+        };
+        claimJob(this.db, resumeFrom ? { resume: resumeFrom } : { create: job, replaces: this.replaces }, tableGone);
       } catch (error) {
         // Finished by another process meanwhile: the caller says so, as for a finished job.
         if (error instanceof JobFinishedMeanwhile || error instanceof BargeError) throw error;
@@ -727,7 +751,8 @@ class ImportRun {
     let recorded = false;
     let notRecorded: BargeError | undefined;
     try {
-      this.recordFinish(status, failure, { durationMs, recordsPerSecond, reportPath });
+      // The database file gone or replaced: nothing more is written (see runImport).
+      if (!(failure instanceof DatabaseGone)) this.recordFinish(status, failure, { durationMs, recordsPerSecond, reportPath });
       recorded = true;
     } catch (error) {
       // The job row stays "running"; a failure of the run is what the user must see. A run that

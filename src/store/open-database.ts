@@ -364,6 +364,10 @@ export function translateSqliteError(error: unknown, what: string, job?: FailedJ
     return new BargeError('database', `${what} is read-only; check the file's permissions`, { cause: error });
   }
   if (code === 'SQLITE_CORRUPT' || code.startsWith('SQLITE_CORRUPT')) return damagedDatabase(what, message, error);
+  // "disk I/O error" alone named no cause and no way on (a file size limit, `ulimit -f`, gives it).
+  if (code === 'SQLITE_IOERR' || code.startsWith('SQLITE_IOERR_')) {
+    return new BargeError('database', `${what}: ${message} (a read or write of the file failed: a full disk, a file size limit such as ulimit -f, or a failing device); ${thenGoOn('fix that', job)}`, { cause: error });
+  }
   if (code === 'SQLITE_NOTADB') {
     return new BargeError('database', `${what} is not a SQLite database (or is encrypted); pass another --db`, { cause: error });
   }

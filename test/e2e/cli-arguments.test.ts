@@ -75,3 +75,13 @@ describe('advice that names a command names its --db', () => {
     expectRefused(await barge(dir, ['import', '--resume', 'nope', '--db', 'x.db']), 'no job "nope" in x.db; list jobs with: barge jobs --db x.db');
   });
 });
+
+describe('environment settings', () => {
+  it('BARGE_WORKER with a value it does not know: exit 2, saying which it knows (a typo went unseen)', async () => {
+    const dir = workdir();
+    const result = await barge(dir, ['import', 'fixtures/makers.csv', '--db', 'x.db'], { env: { BARGE_WORKER: 'nevr' } });
+    expectRefused(result, 'BARGE_WORKER must be always, never or auto, got "nevr"; unset it for the default (auto)');
+    expect(fs.existsSync(path.join(dir, 'x.db'))).toBe(false);
+    expect((await barge(dir, ['import', 'fixtures/makers.csv', '--db', 'x.db', '--quiet'], { env: { BARGE_WORKER: 'auto' } })).exitCode).toBe(0);
+  });
+});

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { barge, workdir } from '../helpers/cli.js';
 import { NUMBERED_SCHEMA, writeNumberedCsv } from '../helpers/generate.js';
@@ -66,5 +67,17 @@ describe('the database deleted or replaced while an import runs', () => {
     expect(result.exitCode, result.stderr).toBe(3);
     expect(result.stderr.trimEnd().split('\n').at(-1)).toBe('barge: error: database "x.db" was replaced while the import ran: what it wrote went with the old file; import again');
     expect(fs.readFileSync(db).equals(before)).toBe(true);
+    // Opened, the other file is still itself: the WAL beside its new path held the old file's
+    // frames, which the next connection applied to it ("row missing from index", a damaged
+    // b-tree, the other's job row replaced by this job's "failed").
+    expect(fs.statSync(`${db}-wal`, { throwIfNoEntry: false })?.size ?? 0).toBe(0);
+    const opened = new Database(db);
+    try {
+      expect(opened.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(opened.prepare('SELECT count(*) AS n FROM numbered').get()).toEqual({ n: 1 });
+      expect(opened.prepare('SELECT status, inserted FROM _barge_jobs').all()).toEqual([{ status: 'succeeded', inserted: 1 }]);
+    } finally {
+      opened.close();
+    }
   });
 });

@@ -339,7 +339,8 @@ describe('SIGINT / SIGTERM', () => {
     // The summary names the inputs the job read (the command line named none), and its time
     // is both runs' together: the rate is the records over that time.
     const summary = JSON.parse(resumed.stdout);
-    expect(summary.inputs).toEqual([path.join(fs.realpathSync(dir), 'numbered.csv')]);
+    // As the first run named it (run from the same directory).
+    expect(summary.inputs).toEqual(['numbered.csv']);
     expect(summary.durationMs).toBeGreaterThan(interruptedMs);
     expect(summary.recordsPerSecond).toBe(Math.round((N * 1000) / summary.durationMs));
     expect(rows(db, 'SELECT duration_ms AS d FROM _barge_jobs WHERE id = ?', job.id)[0]).toEqual({ d: summary.durationMs });

@@ -458,6 +458,17 @@ describe('a full disk: the message says how the job goes on', () => {
     expect(message({ id: 'W', mode: 'batch', resumable: true, dbPath: 'my data/x.db' })).toBe('database "x.db": the disk is full; free space and resume it: barge import --resume W --db \'my data/x.db\'');
     expect(message()).toBe('database "x.db": the disk is full; free space and try again');
   });
+
+  it('another I/O error (a file size limit gives one): its likely causes, and how the job goes on', () => {
+    const ioerr = Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR_WRITE' });
+    const message = (job?: FailedJob) => translateSqliteError(ioerr, 'database "x.db"', job).message;
+    expect(message({ id: 'W', mode: 'row', resumable: true, dbPath: 'x.db' })).toBe(
+      'database "x.db": disk I/O error (a read or write of the file failed: a full disk, a file size limit such as ulimit -f, or a failing device); fix that and resume it: barge import --resume W --db x.db',
+    );
+    expect(message({ id: 'W', mode: 'atomic', resumable: false })).toBe(
+      'database "x.db": disk I/O error (a read or write of the file failed: a full disk, a file size limit such as ulimit -f, or a failing device); fix that and run the import again (an atomic job rolled back and left nothing)',
+    );
+  });
 });
 
 describe('a report that fills the disk is cut back to its last whole entry', () => {
