@@ -58,26 +58,31 @@ export function claimJob(db: Db, plan: JobPlan, stillSo: () => void = () => unde
   }).immediate();
 }
 
-/** A batch/row --truncate reload: it empties the table with its first batch, not the whole load in one transaction. */
-function reloadsByBatch(job: JobRecord): boolean {
-  return job.options.truncate === true && job.mode !== 'atomic';
+/** A job that commits more than once (batch, row): its rows go in at many points, not one. */
+function commitsByBatch(job: JobRecord): boolean {
+  return job.mode !== 'atomic';
+}
+
+function reloads(job: JobRecord): boolean {
+  return job.options.truncate === true;
 }
 
 /**
- * A batch/row reload (--truncate) and another load of its table at once: batches of one before
- * the reload's first were emptied with the old rows, those after it kept, a mix no order of the
- * two jobs gives (two reloads of 50,000 rows each left 94,400, both "succeeded"). Refused for
- * whichever job starts second. An atomic reload empties and loads the table in one transaction,
- * which SQLite serializes with the other job's.
+ * A reload (--truncate) and another load of its table at once, where the reload's emptying can
+ * fall between two commits of a job that commits batch by batch: that job's batches before it
+ * are emptied with the old rows, those after it kept, a mix no order of the two jobs gives (two
+ * batch reloads of 50,000 rows each left 94,400, both "succeeded"). Refused for whichever job
+ * starts second. Two atomic jobs are serialized by SQLite whole, and an atomic load beside a
+ * reload goes in before its emptying or after it.
  */
 function refuseBesideReload(db: Db, mine: JobRecord): void {
   const running = listJobs(db, { status: 'running', table: mine.table }).filter((job) => job.id !== mine.id && jobOwnerAlive(job));
-  const other = running.find((job) => reloadsByBatch(job) || reloadsByBatch(mine));
+  const other = running.find((job) => (reloads(job) && commitsByBatch(mine)) || (reloads(mine) && commitsByBatch(job)));
   if (other === undefined) return;
-  if (reloadsByBatch(other)) {
-    throw new BargeError('usage', `table "${mine.table}" is being reloaded by job "${other.id}" (--truncate, in ${describeOwner(other)}): rows loaded beside it would be mixed into the reload; wait for it to finish and run again`);
+  if (reloads(other) && commitsByBatch(mine)) {
+    throw new BargeError('usage', `table "${mine.table}" is being reloaded by job "${other.id}" (--truncate, in ${describeOwner(other)}): rows loaded beside it batch by batch would be mixed into the reload; wait for it to finish and run again, or load with --mode atomic (in one transaction, before the reload empties the table or after)`);
   }
-  throw new BargeError('usage', `--truncate: job "${other.id}" is loading table "${mine.table}" (in ${describeOwner(other)}), and a reload batch by batch beside it would empty some of its rows and keep others; wait for it to finish and run again, or reload with --mode atomic (the table emptied and loaded in one transaction)`);
+  throw new BargeError('usage', `--truncate: job "${other.id}" is loading table "${mine.table}" batch by batch (in ${describeOwner(other)}), and a reload beside it would empty some of its rows and keep others; wait for it to finish and run again`);
 }
 
 /** A job that runs in another live process, or that has finished: not this run's to take. */

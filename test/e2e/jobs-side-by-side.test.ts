@@ -43,19 +43,28 @@ describe('a batch/row reload (--truncate) and another load of its table at once'
     const pid = reload.pid!;
     const beside = await barge(dir, ['import', 'b.csv', '--schema', 's.json', '--db', 'x.db', '--mode', 'batch']);
     expect(beside.exitCode).toBe(2);
-    expect(beside.stderr.trim()).toBe(`barge: error: table "t" is being reloaded by job "K" (--truncate, in process ${pid}): rows loaded beside it would be mixed into the reload; wait for it to finish and run again`);
-    reload.stdin!.end('2,a\n');
-    expect((await reload).exitCode).toBe(0);
-    expect(rows(path.join(dir, 'x.db'), 'SELECT id FROM t ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }]);
+    expect(beside.stderr.trim()).toBe(`barge: error: table "t" is being reloaded by job "K" (--truncate, in process ${pid}): rows loaded beside it batch by batch would be mixed into the reload; wait for it to finish and run again, or load with --mode atomic (in one transaction, before the reload empties the table or after)`);
     expect(rows(path.join(dir, 'x.db'), "SELECT count(*) AS n FROM _barge_jobs WHERE id <> 'K'")).toEqual([{ n: 0 }]);
+    // Atomic, its rows go in at one point: after the reload emptied the table (its first batch), kept.
+    reload.stdin!.write(Array.from({ length: 1000 }, (_, i) => `${i + 2000},a\n`).join(''));
+    await waitUntil('the reload\'s first batch', () => rows<{ n: number }>(path.join(dir, 'x.db'), "SELECT batches_committed AS n FROM _barge_jobs WHERE id = 'K'")[0]!.n >= 1);
+    const atomic = await barge(dir, ['import', 'b.csv', '--schema', 's.json', '--db', 'x.db']);
+    expect(atomic.exitCode, atomic.stderr).toBe(0);
+    reload.stdin!.end('5000,a\n');
+    expect((await reload).exitCode).toBe(0);
+    // The reload's 1,002 rows and the atomic load's 2 (ids 100 and 101).
+    expect(rows(path.join(dir, 'x.db'), 'SELECT count(*) AS n, min(id) AS low, max(id) AS high FROM t')).toEqual([{ n: 1004, low: 1, high: 5000 }]);
+    expect(rows(path.join(dir, 'x.db'), 'SELECT id FROM t WHERE id IN (100, 101) ORDER BY id')).toEqual([{ id: 100 }, { id: 101 }]);
   });
 
-  it('a reload while a load runs: refused, exit 2, the table as the load leaves it; --mode atomic goes on', async () => {
+  it('a reload while a load runs batch by batch: refused, exit 2, atomic or not; the table as the load leaves it', async () => {
     const dir = setUp();
     const { child: load } = await runningJob(dir, []);
-    const reload = await barge(dir, ['import', 'b.csv', '--schema', 's.json', '--db', 'x.db', '--mode', 'row', '--truncate']);
-    expect(reload.exitCode).toBe(2);
-    expect(reload.stderr.trim()).toBe(`barge: error: --truncate: job "K" is loading table "t" (in process ${load.pid!}), and a reload batch by batch beside it would empty some of its rows and keep others; wait for it to finish and run again, or reload with --mode atomic (the table emptied and loaded in one transaction)`);
+    for (const mode of ['row', 'atomic']) {
+      const reload = await barge(dir, ['import', 'b.csv', '--schema', 's.json', '--db', 'x.db', '--mode', mode, '--truncate']);
+      expect(reload.exitCode).toBe(2);
+      expect(reload.stderr.trim()).toBe(`barge: error: --truncate: job "K" is loading table "t" batch by batch (in process ${load.pid!}), and a reload beside it would empty some of its rows and keep others; wait for it to finish and run again`);
+    }
     load.stdin!.end('2,a\n');
     expect((await load).exitCode).toBe(0);
     expect(rows(path.join(dir, 'x.db'), 'SELECT id FROM t ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }]);
