@@ -6,7 +6,7 @@ import { BargeError, messageOf } from '../errors.js';
 import { onAbruptExit } from '../exit-cleanups.js';
 import { oneLine } from '../one-line.js';
 import { shellWord } from '../shell-word.js';
-import { statOrUndefined, writeProblem } from '../file-stat.js';
+import { linkTarget, statOrUndefined, writeProblem } from '../file-stat.js';
 
 export type Db = Database.Database;
 
@@ -61,6 +61,13 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Db {
   if (stat !== undefined && !stat.isFile()) {
     const what = stat.isFIFO() ? 'a named pipe' : stat.isCharacterDevice() || stat.isBlockDevice() ? 'a device' : stat.isSocket() ? 'a socket' : 'not a regular file';
     throw new BargeError('usage', `database "${path}" is ${what}, not a file; pass a file path with --db`);
+  }
+  // A symbolic link that leads nowhere barge can make the file: "unable to open database file"
+  // (exit 3) for a missing directory, "no write permission on the file" for a loop.
+  if (stat === undefined && fs.lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() === true) {
+    if (linkLoops(path)) throw new BargeError('usage', `database "${path}" is a symbolic link that leads back to itself (a loop); pass another --db`);
+    const target = linkTarget(path);
+    if (!fs.existsSync(dirname(target))) throw new BargeError('usage', `database "${path}" is a link to ${target}, whose directory ${dirname(target)} does not exist; create it, or pass another --db`);
   }
   if (options.readonly && !stat) {
     throw new BargeError('usage', `database "${path}" does not exist; import something first or pass --db`);
@@ -313,6 +320,16 @@ function whyNotWritable(path: string, cause: unknown): BargeError | undefined {
     }
   }
   return undefined;
+}
+
+/** Whether following `file`'s symbolic links never ends (ELOOP). */
+function linkLoops(file: string): boolean {
+  try {
+    fs.statSync(file);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ELOOP';
+  }
 }
 
 /**

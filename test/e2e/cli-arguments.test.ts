@@ -85,3 +85,18 @@ describe('environment settings', () => {
     expect((await barge(dir, ['import', 'fixtures/makers.csv', '--db', 'x.db', '--quiet'], { env: { BARGE_WORKER: 'auto' } })).exitCode).toBe(0);
   });
 });
+
+describe('a --db that is a symbolic link leading nowhere', () => {
+  it('a loop, and a link into a missing directory: exit 2, naming what is wrong', async () => {
+    const dir = workdir();
+    fs.symlinkSync('loop2', path.join(dir, 'loop1'));
+    fs.symlinkSync('loop1', path.join(dir, 'loop2'));
+    fs.symlinkSync('nodir/x.db', path.join(dir, 'dang.db'));
+    expectRefused(await barge(dir, ['import', 'fixtures/makers.csv', '--db', 'loop1']), 'database "loop1" is a symbolic link that leads back to itself (a loop); pass another --db');
+    expectRefused(await barge(dir, ['import', 'fixtures/makers.csv', '--db', 'dang.db']), `database "dang.db" is a link to ${path.join(fs.realpathSync(dir), 'nodir/x.db')}, whose directory ${path.join(fs.realpathSync(dir), 'nodir')} does not exist; create it, or pass another --db`);
+    // A link to a file not made yet, in a directory that is there: the database is made there.
+    fs.mkdirSync(path.join(dir, 'nodir'));
+    expect((await barge(dir, ['import', 'fixtures/makers.csv', '--schema', 'fixtures/makers.schema.json', '--db', 'dang.db', '--quiet'])).exitCode).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'nodir/x.db'))).toBe(true);
+  });
+});
