@@ -460,7 +460,9 @@ function checkOutPath(out: string, dbPath: string): void {
     const protectedFile = existing === undefined ? undefined : writeProblem(linked);
     if (protectedFile !== undefined) throw new BargeError('usage', `--out ${out} cannot be written (${protectedFile}); remove it first, or pass another --out`);
     const closedDir = writeProblem(path.dirname(linked));
-    if (closedDir !== undefined) throw new BargeError('usage', `--out ${out}: cannot make a file in ${path.dirname(out)} (${closedDir}); pass another --out`);
+    // The directory the file is made in: a link's target's (named in full), else --out's own.
+    const where = linked === resolved ? path.dirname(out) : path.dirname(linked);
+    if (closedDir !== undefined) throw new BargeError('usage', `--out ${out}: cannot make a file in ${where} (${closedDir}); pass another --out`);
   }
   const db = realpathOr(path.resolve(dbPath));
   const target = realpathOr(resolved);

@@ -63,8 +63,15 @@ function commitsByBatch(job: JobRecord): boolean {
   return job.mode !== 'atomic';
 }
 
+/**
+ * A reload (--truncate) that has yet to empty the table: a batch/row job empties it with its
+ * first batch that loads rows (run-import.ts), and a resumed one past that appends only
+ * (prepareResume), as one after it would.
+ */
 function reloads(job: JobRecord): boolean {
-  return job.options.truncate === true;
+  if (job.options.truncate !== true) return false;
+  const counts = job.checkpoint?.counts;
+  return counts === undefined || counts.inserted + counts.updated + counts.ignored === 0;
 }
 
 /**

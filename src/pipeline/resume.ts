@@ -52,12 +52,15 @@ export async function prepareResume(db: Db, config: ImportConfig): Promise<{ con
   // The job's report, cut back to its checkpoint and appended to: not another run's. A validate of
   // the same input writes the same default report; cut at the job's byte count, its entry was
   // glued to the job's next one (one line of invalid JSON), and the job's own entries were gone.
+  // Where its entries went: the path its checkpoints recorded (a report that stepped aside from
+  // a name taken meanwhile is not at the one chosen at the start, kept in its options).
+  const reportPath = job.reportPath ?? saved.errorsPath;
   const reportBytes = job.checkpoint?.reportBytes ?? 0;
-  if (reportBytes > 0 && saved.errorsPath !== undefined) {
-    const owner = firstEntryJob(saved.errorsPath, reportFormatOf(saved.errorsPath));
+  if (reportBytes > 0 && reportPath !== undefined) {
+    const owner = firstEntryJob(reportPath, reportFormatOf(reportPath));
     if (owner !== undefined && owner !== id) {
       const holds = owner === null ? 'no longer holds its entries' : `now holds the entries of another run (${JSON.stringify(owner)})`;
-      throw new BargeError('usage', `cannot resume job "${id}": its error report "${saved.errorsPath}" ${holds}: another run wrote it since the job stopped (a validate or an import of the same input writes the same default report); move that file away and resume it (the report then starts anew, without the entries of the records the job rejected before it stopped)`);
+      throw new BargeError('usage', `cannot resume job "${id}": its error report "${reportPath}" ${holds}: another run wrote it since the job stopped (a validate or an import of the same input writes the same default report); move that file away and resume it (the report then starts anew, without the entries of the records the job rejected before it stopped)`);
     }
   }
   // The job's rules, not the file's new ones: an edited schema (a max added) rejected records the
@@ -91,7 +94,7 @@ export async function prepareResume(db: Db, config: ImportConfig): Promise<{ con
       onConflict: saved.onConflict ?? config.onConflict,
       // Emptied with the job's first batch that loaded rows (run-import.ts): again only if none did.
       truncate: saved.truncate === true && (job.checkpoint === null || rowsLoaded(job.checkpoint.counts) === 0),
-      errorsPath: saved.errorsPath,
+      errorsPath: reportPath,
       jobId: id,
       resume: id,
     },

@@ -414,7 +414,7 @@ class ImportRun {
         // failed at its first batch with "no such table". Checked under the claim's lock.
         const tableGone = () => {
           if (existed && !tableExists(this.db, table)) {
-            throw new BargeError('usage', `table "${table}" was dropped by another process while this run started (a job that had made it failed, and removed it); run again`);
+            throw new BargeError('usage', `table "${table}" was dropped by another process while this run started (a job that made it and failed removes it); run again`);
           }
         };
         claimJob(this.db, resumeFrom ? { resume: resumeFrom } : { create: job, replaces: this.replaces }, tableGone);
@@ -746,19 +746,27 @@ class ImportRun {
       }
     }
     const { durationMs, recordsPerSecond, reportPath } = this.figures();
+    // The database file gone or replaced: no record more is written (runImport then only empties
+    // the WAL into the old file).
+    const gone = failure instanceof DatabaseGone;
     // Outside the job's transaction, ended above: a rolled-back atomic job keeps them too.
-    if (checksums !== undefined) this.recordChecksums(job, checksums);
+    if (checksums !== undefined && !gone) this.recordChecksums(job, checksums);
     let recorded = false;
     let notRecorded: BargeError | undefined;
     try {
-      // The database file gone or replaced: nothing more is written (see runImport).
-      if (!(failure instanceof DatabaseGone)) this.recordFinish(status, failure, { durationMs, recordsPerSecond, reportPath });
+      if (!gone) this.recordFinish(status, failure, { durationMs, recordsPerSecond, reportPath });
       recorded = true;
     } catch (error) {
-      // The job row stays "running"; a failure of the run is what the user must see. A run that
-      // went well said "succeeded", exit 0, while its record said "running" (a lock held past
-      // --busy-timeout): a retry under its --job-id was then refused, or resumed.
-      if (failure === undefined && !config.dryRun) notRecorded = this.endNotRecorded(status, translateSqliteError(error, `database "${config.dbPath}"`));
+      // The job row was not updated (a lock held past --busy-timeout at that moment). A failure
+      // of the run is what the user must see. An atomic job that succeeded said so in the
+      // transaction of its rows: only its figures are missing. A batch/row job that read all its
+      // input said "succeeded", exit 0, while its row said "running": a retry under its --job-id
+      // was refused (stdin) or resumed. One that stopped early keeps its exit code, and says so.
+      if (failure === undefined && !config.dryRun && !(config.mode === 'atomic' && status === 'succeeded')) {
+        const cause = translateSqliteError(error, `database "${config.dbPath}"`);
+        if (config.mode !== 'atomic' && (status === 'succeeded' || status === 'partial')) notRecorded = this.endNotRecorded(status, cause);
+        else this.events.onWarning?.(`the record of job ${this.jobId} could not be updated (${cause.message}): barge jobs shows it "running"`);
+      }
     }
     // A CSV report's header is widened only when the job cannot be resumed: a resume continues
     // the report from the byte size its last checkpoint saved, which a rewrite would move. A
@@ -808,7 +816,7 @@ class ImportRun {
     });
   }
 
-  /** A job that ran to its end whose end could not be recorded (exit 3): what it did, and how its record is mended. */
+  /** A batch/row job that read all its input but whose end could not be recorded (exit 3): what it did, and how its record is mended. */
   private endNotRecorded(status: JobStatus, cause: BargeError): BargeError {
     const c = this.counts;
     const did = `read ${groupDigits(c.read)}, inserted ${groupDigits(c.inserted)}, updated ${groupDigits(c.updated)}, ignored ${groupDigits(c.ignored)}, rejected ${groupDigits(c.rejected)}`;

@@ -10,7 +10,8 @@ const HEAD_BYTES = 64 * 1024;
  * the job stopped (a `barge validate` of the same input writes the same default report): cut at
  * the job's byte count, its entry was glued to the job's next one, one line of invalid JSON.
  * Undefined when there is no entry to tell by (no file, an empty one, a CSV header alone, a
- * first entry longer than the head read); null when the file does not start as a report does.
+ * header or first entry longer than the head read); null when the file does not start as a
+ * report does.
  */
 export function firstEntryJob(file: string, format: ReportFormat): string | null | undefined {
   let head: string;
@@ -41,7 +42,9 @@ export function firstEntryJob(file: string, format: ReportFormat): string | null
 function csvFirstField(head: string): string | null | undefined {
   const records = splitCsvRecords(head, 2);
   const header = records[0];
-  if (header === undefined || !header.startsWith('_barge_job,')) return null;
+  // A header longer than the head read (a wide table's): nothing to tell by, yet.
+  if (header === undefined) return head.startsWith('_barge_job,') ? undefined : null;
+  if (!header.startsWith('_barge_job,')) return null;
   const row = records[1];
   if (row === undefined) return undefined;
   const field = /^(?:"((?:[^"]|"")*)"|([^,"]*)),/.exec(row);

@@ -310,9 +310,10 @@ export function catalogueColumns(db: Database.Database, table: string): Catalogu
   const columns: CatalogueColumn[] = [];
   for (const row of info) {
     if (row.hidden === 1) continue; // a virtual table's hidden column
-    // barge's own boolean column (`INTEGER CHECK ("x" IN (0, 1))`), its DDL copied to another
-    // table or database without the schema barge kept: read as an integer, it refused the
-    // `true`/`false` barge's export of the first table wrote.
+    // An INTEGER column a CHECK holds to 0 and 1 is a boolean, as barge writes one (`INTEGER
+    // CHECK ("x" IN (0, 1))`): barge's own table, its DDL copied to another database without the
+    // schema barge kept, read as an integer, refused the `true`/`false` its export wrote. Any
+    // other table with such a column is read (and exported) so too.
     const boolean = booleans.has(nameKey(row.name)) && affinityOf(row.type) === 'INTEGER';
     const col = specFromDeclared(boolean ? 'BOOLEAN' : row.type, strict);
     if (row.hidden === 2 || row.hidden === 3) {

@@ -216,7 +216,8 @@ function floatWrittenKeys(source: string): Set<string> {
  */
 function nativeFits(v: unknown): number {
   if (typeof v === 'number') {
-    if (v === 0 || v === 1) return INTEGER | NUMBER | BOOLEAN | STRING;
+    // Not -0, which JSON writes for no boolean.
+    if ((v === 0 && !Object.is(v, -0)) || v === 1) return INTEGER | NUMBER | BOOLEAN | STRING;
     if (Number.isSafeInteger(v)) return INTEGER | NUMBER | STRING;
     if (!Number.isFinite(v)) return 0;
     return roundedByJson(v) ? INTEGER | NUMBER : NUMBER | STRING;

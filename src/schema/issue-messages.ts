@@ -147,7 +147,8 @@ export function describeIssue(
         }
         // An integer JSON.parse may have rounded: said so, as a number or string column says it
         // (the range below named the rounded value, not the file's).
-        if (typeof raw === 'number' && roundedByJson(raw)) {
+        // Beyond SQLite's 64-bit range quoting does not help: the range below says so.
+        if (typeof raw === 'number' && roundedByJson(raw) && Math.abs(raw) < 2 ** 63) {
           return {
             column: name,
             code: 'type',
@@ -225,13 +226,23 @@ const CALENDAR_DAY = z.iso.date();
  * `+00` offset, a zone after a time without seconds, lower-case `t`/`z`, a day not on the calendar.
  */
 function datetimeHint(raw: string): string {
-  const parts = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)([Zz]|[+-]\d{2}(?::?\d{2})?)?$/.exec(raw);
+  // A date alone is a datetime too (zod-schema.ts).
+  if (/^\d{4}-\d{2}-\d{2}$/.test(raw)) return CALENDAR_DAY.safeParse(raw).success ? '' : ' (no such day in the calendar)';
+  const parts = /^(\d{4}-\d{2}-\d{2})([Tt ])(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)([Zz]|[+-]\d{2}(?::?\d{2})?)?$/.exec(raw);
   if (parts === null) return '';
-  const [, day, time, zone] = parts as unknown as [string, string, string, string | undefined];
+  const [, day, separator, time, zone] = parts as unknown as [string, string, string, string, string | undefined];
   if (!CALENDAR_DAY.safeParse(day).success) return ' (no such day in the calendar)';
   if (!/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$/.test(time)) return ' (no such time of day)';
   if (/[tz]/.test(raw)) return ' (T and Z are upper case)';
-  if (zone !== undefined && /^[+-]\d{2}(\d{2})?$/.test(zone)) return ` (write the offset as ${zone.slice(0, 3)}:${zone.slice(3) || '00'}, hours and minutes)`;
-  if (zone !== undefined && time.length === 5) return ` (a time with a zone needs its seconds: ${time}:00${zone})`;
-  return '';
+  if (zone === undefined) return '';
+  // What to write instead, all of it: an offset of hours and minutes, and with a zone, seconds.
+  const why: string[] = [];
+  let fixedZone = zone;
+  if (/^[+-]\d{2}(\d{2})?$/.test(zone)) {
+    fixedZone = `${zone.slice(0, 3)}:${zone.slice(3) || '00'}`;
+    why.push('an offset is written in hours and minutes');
+  }
+  const fixedTime = time.length === 5 ? `${time}:00` : time;
+  if (fixedTime !== time) why.push('a time with a zone needs its seconds');
+  return why.length === 0 ? '' : ` (write ${day}${separator}${fixedTime}${fixedZone}: ${why.join(', and ')})`;
 }

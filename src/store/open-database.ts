@@ -49,7 +49,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Db {
   if (path === '') throw new BargeError('usage', 'the database path is empty; pass a file path with --db');
   // `--db -` made a file named "-"; `--db newdir/` a file named newdir.
   if (path === '-') throw new BargeError('usage', 'a database cannot be stdin or stdout ("-"); pass a file path with --db');
-  if (/[\\/]$/.test(path) && !statOrUndefined(path)?.isDirectory()) {
+  if ((process.platform === 'win32' ? /[\\/]$/ : /\/$/).test(path) && !statOrUndefined(path)?.isDirectory()) {
     throw new BargeError('usage', `database "${path}" ends in "/", as a directory's name does; pass a file path with --db`);
   }
   const stat = statOrUndefined(path);

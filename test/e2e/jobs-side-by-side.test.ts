@@ -118,3 +118,36 @@ describe('a job whose end cannot be recorded', () => {
     expect(rows(db, 'SELECT count(*) AS n FROM t')).toEqual([{ n: 5 }]);
   });
 });
+
+describe('a job whose end cannot be recorded, when it did not read to the end or is atomic', () => {
+  function hold(db: string, when: string): void {
+    const conn = new Database(db);
+    conn.exec(`CREATE TRIGGER hold BEFORE UPDATE OF status ON _barge_jobs WHEN ${when} BEGIN SELECT RAISE(ABORT, 'held by a test'); END`);
+    conn.close();
+  }
+
+  it('stopped by --max-errors: its own exit code (1), a warning, and the resume goes on reading', async () => {
+    const dir = setUp();
+    const db = path.join(dir, 'x.db');
+    expect((await barge(dir, ['import', 'b.csv', '--schema', 's.json', '--db', 'x.db'])).exitCode).toBe(0);
+    hold(db, "NEW.status <> 'running'");
+    fs.writeFileSync(path.join(dir, 'm.csv'), 'id,name\n1,a\nx,b\n3,c\ny,d\n5,e\n');
+    const result = await barge(dir, ['import', 'm.csv', '--schema', 's.json', '--db', 'x.db', '--mode', 'row', '--batch-size', '2', '--max-errors', '1', '--job-id', 'M']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('the record of job M could not be updated (database "x.db": held by a test): barge jobs shows it "running"');
+    expect(result.stderr).not.toContain('ran to its end');
+  });
+
+  it('atomic, succeeded: exit 0 (its row said so in the transaction of its rows)', async () => {
+    const dir = setUp();
+    const db = path.join(dir, 'x.db');
+    expect((await barge(dir, ['import', 'b.csv', '--schema', 's.json', '--db', 'x.db'])).exitCode).toBe(0);
+    // Its second update, of the figures, fails: the row already says succeeded.
+    hold(db, "OLD.status = 'succeeded'");
+    fs.writeFileSync(path.join(dir, 'c.csv'), 'id,name\n1,c\n2,c\n');
+    const result = await barge(dir, ['import', 'c.csv', '--schema', 's.json', '--db', 'x.db', '--job-id', 'A']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(rows(db, "SELECT status FROM _barge_jobs WHERE id = 'A'")).toEqual([{ status: 'succeeded' }]);
+    expect(rows(db, 'SELECT count(*) AS n FROM t')).toEqual([{ n: 4 }]);
+  });
+});

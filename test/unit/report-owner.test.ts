@@ -37,6 +37,9 @@ describe('firstEntryJob: whose entries a report holds (a resume checks its own b
     expect(firstEntryJob(path.join(dir, 'r.json'), 'json')).toBeUndefined();
     fs.writeFileSync(path.join(dir, 'r.csv'), '_barge_job,_barge_input\n');
     expect(firstEntryJob(path.join(dir, 'r.csv'), 'csv')).toBeUndefined();
+    // A wide table's header, longer than the head read.
+    fs.writeFileSync(path.join(dir, 'r.csv'), `_barge_job,${Array.from({ length: 20_000 }, (_, i) => `column_${i}`).join(',')}\nj1,x\n`);
+    expect(firstEntryJob(path.join(dir, 'r.csv'), 'csv')).toBeUndefined();
   });
 });
 

@@ -52,6 +52,10 @@ describe('integer', () => {
     expect(check(col, '42', false)).toEqual(ok(42));
     expect(check(col, 4.5, false)).toEqual(bad('type', 'expected an integer, got 4.5', 4.5));
     expect(check(col, true, false)).toEqual(bad('type', 'expected an integer, got true', true));
+    // Beyond SQLite's range, quoting would not help: the range is what it is told.
+    expect(check(col, 2 ** 64, false)).toEqual(
+      bad('too_big', 'expected an integer between -9007199254740991 and 9007199254740991, got 18446744073709552000 (write larger integers as strings to keep them exact)', 2 ** 64),
+    );
     expect(check(col, 2 ** 60, false)).toEqual(
       bad(
         'type',
@@ -162,10 +166,13 @@ describe('date and datetime', () => {
       ['2024-05-01T12:60', ' (no such time of day)'],
       ['2024-05-01t12:00:00z', ' (T and Z are upper case)'],
       // PostgreSQL's timestamptz text: SQLite's date functions read only ±hh:mm.
-      ['2024-01-05 10:00:00+00', ' (write the offset as +00:00, hours and minutes)'],
-      ['2024-01-05T10:00:00.123456-0530', ' (write the offset as -05:30, hours and minutes)'],
-      ['2024-01-05T10:00Z', ' (a time with a zone needs its seconds: 10:00:00Z)'],
-      ['2024-01-05T10:00+02:00', ' (a time with a zone needs its seconds: 10:00:00+02:00)'],
+      ['2024-01-05 10:00:00+00', ' (write 2024-01-05 10:00:00+00:00: an offset is written in hours and minutes)'],
+      ['2024-01-05T10:00:00.123456-0530', ' (write 2024-01-05T10:00:00.123456-05:30: an offset is written in hours and minutes)'],
+      ['2024-01-05T10:00Z', ' (write 2024-01-05T10:00:00Z: a time with a zone needs its seconds)'],
+      ['2024-01-05T10:00+02:00', ' (write 2024-01-05T10:00:00+02:00: a time with a zone needs its seconds)'],
+      // Both at once: the whole of what to write.
+      ['2024-01-05T10:00+0200', ' (write 2024-01-05T10:00:00+02:00: an offset is written in hours and minutes, and a time with a zone needs its seconds)'],
+      ['2024-02-30', ' (no such day in the calendar)'],
     ];
     for (const [text, hint] of hinted) expect(check(col, text, true)).toEqual(bad('type', message(text) + hint, text));
   });
@@ -182,7 +189,7 @@ describe('date and datetime', () => {
     }
     expect(check(col, '2024-02-30 12:00:00', true)).toEqual(bad('type', message('2024-02-30 12:00:00') + ' (no such day in the calendar)', '2024-02-30 12:00:00'));
     expect(check(col, '2024-05-01 25:00:00', true)).toEqual(bad('type', message('2024-05-01 25:00:00') + ' (no such time of day)', '2024-05-01 25:00:00'));
-    expect(check(col, '2024-05-01 12:00Z', true)).toEqual(bad('type', message('2024-05-01 12:00Z') + ' (a time with a zone needs its seconds: 12:00:00Z)', '2024-05-01 12:00Z'));
+    expect(check(col, '2024-05-01 12:00Z', true)).toEqual(bad('type', message('2024-05-01 12:00Z') + ' (write 2024-05-01 12:00:00Z: a time with a zone needs its seconds)', '2024-05-01 12:00Z'));
     expect(check(col, '2024-05-01t12:00:00', true)).toEqual(bad('type', message('2024-05-01t12:00:00') + ' (T and Z are upper case)', '2024-05-01t12:00:00'));
   });
 });
