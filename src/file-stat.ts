@@ -55,7 +55,8 @@ export function linkTarget(file: string): string {
   return last;
 }
 
-function lstatOrUndefined(file: string): fs.Stats | undefined {
+/** A path's own stat (a symlink not followed), or undefined when there is none or it cannot be read. */
+export function lstatOrUndefined(file: string): fs.Stats | undefined {
   try {
     return fs.lstatSync(file);
   } catch {

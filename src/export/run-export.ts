@@ -1,3 +1,4 @@
+import { shellWord } from '../shell-word.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
@@ -208,7 +209,7 @@ function selectFor(db: Db, config: ExportConfig): Select {
   if (config.table === undefined) throw new BargeError('usage', 'export needs --table <name> or --query "SELECT ..."');
   const table = storedName(db, config.table);
   if (table === undefined) {
-    throw new BargeError('usage', `no table ${JSON.stringify(config.table)} in ${config.dbPath}; list the tables with: barge stats --db ${config.dbPath}`);
+    throw new BargeError('usage', `no table ${JSON.stringify(config.table)} in ${config.dbPath}; list the tables with: barge stats --db ${shellWord(config.dbPath)}`);
   }
   const list = config.columns === undefined ? '*' : resolveColumns(db, table, config.columns).map(quoteIdent).join(', ');
   // The user's clauses go on lines of their own and in parentheses: a trailing

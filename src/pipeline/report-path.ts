@@ -3,6 +3,7 @@ import path from 'node:path';
 import { BargeError } from '../errors.js';
 import { statOrUndefined, writeProblem } from '../file-stat.js';
 import { reportFormatOf } from '../report/error-report.js';
+import { resumeCommandOf } from '../store/open-database.js';
 import type { ImportConfig } from './import-config.js';
 import { inputBaseName, reportName } from './resolve-schema.js';
 
@@ -20,7 +21,7 @@ export function defaultReportPath(firstInput: string): string {
 }
 
 /** What reportPathFor reads: a validate gives no mode and never resumes. */
-type ReportConfig = Pick<ImportConfig, 'errorsPath' | 'inputs'> & Partial<Pick<ImportConfig, 'mode' | 'resume'>>;
+type ReportConfig = Pick<ImportConfig, 'errorsPath' | 'inputs'> & Partial<Pick<ImportConfig, 'mode' | 'resume' | 'dbPath' | 'dbIsDefault'>>;
 
 /**
  * The error report's absolute path: --errors, else the default. Never one of the
@@ -95,7 +96,8 @@ const NUMBERED_REPORT = /\.errors(?:-(\d+))?\.ndjson$/;
 function termsFor(config: ReportConfig, errorsPath: string): { name: string; instead: (fix?: string) => string } {
   if (config.resume !== undefined) {
     const id = config.resume;
-    return { name: `the error report ${errorsPath} of job "${id}"`, instead: (fix) => `${fix ?? 'fix that'}, then resume the job: barge import --resume ${id}` };
+    const resume = resumeCommandOf({ id, dbPath: config.dbIsDefault === false ? config.dbPath : undefined });
+    return { name: `the error report ${errorsPath} of job "${id}"`, instead: (fix) => `${fix ?? 'fix that'}, then resume the job: ${resume}` };
   }
   return { name: `--errors ${errorsPath}`, instead: (fix) => (fix === undefined ? 'pass another --errors' : `${fix} or pass another --errors`) };
 }

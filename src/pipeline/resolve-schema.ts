@@ -7,6 +7,8 @@ import type { SchemaSpec } from '../schema/types.js';
 import type { SourceRecord } from '../source/types.js';
 import type { Db } from '../store/open-database.js';
 import { schemaKeyError } from '../schema/schema-file.js';
+import { catalogue } from '../schema/catalogue-pragma.js';
+import { quoteIdent } from '../schema/names.js';
 import { describeReferenceProblem, foreignKeysOf, referenceProblem } from './table-checks.js';
 import { readHead, reportJobTable } from './report-job.js';
 
@@ -97,6 +99,12 @@ export function schemaBeforeReading(
   }
   checkName(table, 'table');
   const existing = db ? schemaFromTable(db, table) : undefined;
+  // A column another tool named "__proto__" is no key a record can hold for barge (it is the
+  // prototype of a JavaScript object): its field was called an unexpected column, with the advice
+  // to drop it.
+  if (existing && catalogue<{ name: string }>(db!, 'table_xinfo', table).some((column) => column.name === '__proto__')) {
+    throw new BargeError('usage', `table "${table}" has a column named "__proto__", which barge cannot load (the name is special in JavaScript objects); rename it: ALTER TABLE ${quoteIdent(table)} RENAME COLUMN "__proto__" TO proto`);
+  }
   if (existing) return { spec: existing, origin: 'table' };
   return { table };
 }

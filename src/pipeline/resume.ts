@@ -1,4 +1,6 @@
 import { shellWord } from '../shell-word.js';
+import { groupDigits } from '../group-digits.js';
+import { catalogue } from '../schema/catalogue-pragma.js';
 import { BargeError } from '../errors.js';
 import { getJob, type JobRecord } from '../store/jobs.js';
 import type { Db } from '../store/open-database.js';
@@ -32,11 +34,11 @@ export async function prepareResume(db: Db, config: ImportConfig): Promise<{ con
   for (const [index, input] of job.inputs.entries()) {
     const path = saved.inputs[index]!;
     if (input.path === '-' || path === '-') {
-      throw new BargeError('usage', `job "${id}" read stdin, which cannot be read again, so it cannot be resumed; ${whatStays(job)}`);
+      throw new BargeError('usage', `job "${id}" read stdin, which cannot be read again, so it cannot be resumed; ${whatStays(db, job)}`);
     }
     // A named pipe or a process substitution (<(…)) was read once, with no size and no checksum.
     if (input.size === null && input.sha256 === null) {
-      throw new BargeError('usage', `job "${id}" read "${path}" as a stream (a pipe), which cannot be read again, so it cannot be resumed; ${whatStays(job)}`);
+      throw new BargeError('usage', `job "${id}" read "${path}" as a stream (a pipe), which cannot be read again, so it cannot be resumed; ${whatStays(db, job)}`);
     }
     let size: number;
     try {
@@ -46,7 +48,7 @@ export async function prepareResume(db: Db, config: ImportConfig): Promise<{ con
     }
     if (size !== input.size || (await checksumFile(path)) !== input.sha256) {
       // Run again under its own --job-id, it was refused the same way each time (a cron retry's dead end).
-      throw new BargeError('usage', `cannot resume job "${id}": input "${path}" changed since the job started (size or sha256 differ); ${whatStays(job)}`);
+      throw new BargeError('usage', `cannot resume job "${id}": input "${path}" changed since the job started (size or sha256 differ); ${whatStays(db, job)}`);
     }
   }
   // The job's report, cut back to its checkpoint and appended to: not another run's. A validate of
@@ -70,7 +72,7 @@ export async function prepareResume(db: Db, config: ImportConfig): Promise<{ con
     const now = smallFileSha256(saved.schemaPath);
     if (now !== schemaSha256) {
       const what = now === undefined ? 'is gone' : 'changed since the job started (sha256 differs)';
-      throw new BargeError('usage', `cannot resume job "${id}": schema file "${saved.schemaPath}" ${what}; put it back as it was and resume it, or: ${whatStays(job)}`);
+      throw new BargeError('usage', `cannot resume job "${id}": schema file "${saved.schemaPath}" ${what}; put it back as it was and resume it, or: ${whatStays(db, job)}`);
     }
   }
   // Refused, not honoured: a resume works on the job's error report in place (cut back to its
@@ -115,12 +117,22 @@ function asTyped(absolute: string, typed: string | undefined): string {
  * its own id would only try to resume it again (that was the advice, and it failed the same
  * way every time).
  */
-function whatStays(job: JobRecord): string {
+function whatStays(db: Db, job: JobRecord): string {
   const batches = job.checkpoint?.batches ?? job.batchesCommitted;
   const counts = job.checkpoint?.counts ?? job.counts;
   const loaded = counts.inserted + counts.updated;
   if (batches === 0) return `nothing of it was committed: run the import again under a new --job-id`;
-  return `its ${batches} committed batch${batches === 1 ? '' : 'es'} (${loaded} record${loaded === 1 ? '' : 's'} loaded) stay in "${job.table}": ${howToLoadTheRest(job)}`;
+  return `its ${groupDigits(batches)} committed batch${batches === 1 ? '' : 'es'} (${groupDigits(loaded)} record${loaded === 1 ? '' : 's'} loaded) stay in "${job.table}": ${howToLoadTheRest(job, hasAnyKey(db, job.table))}`;
+}
+
+/** Whether `table` has a primary key or a unique index: what --on-conflict ignore skips a record already loaded by. */
+function hasAnyKey(db: Db, table: string): boolean {
+  try {
+    if (catalogue<{ pk: number }>(db, 'table_info', table).some((column) => column.pk > 0)) return true;
+    return catalogue<{ unique: number }>(db, 'index_list', table).some((index) => index.unique === 1);
+  } catch {
+    return true; // Not known: the advice that names both cases.
+  }
 }
 
 /**
@@ -129,12 +141,14 @@ function whatStays(job: JobRecord): string {
  * values. `ignore` was the advice for every job, and for an upsert it skipped the records already
  * in the table from an earlier night, so their new values were never loaded ("succeeded", exit 0).
  */
-function howToLoadTheRest(job: JobRecord): string {
+function howToLoadTheRest(job: JobRecord, keyed: boolean): string {
   const onConflict = (job.options as { onConflict?: string }).onConflict ?? 'error';
-  if (onConflict === 'update' || onConflict === 'replace') {
+  if (keyed && (onConflict === 'update' || onConflict === 'replace')) {
     return `load the input again, whole, under a new --job-id with --on-conflict ${onConflict} (the records already loaded are ${onConflict === 'update' ? 'updated' : 'replaced'} again, with the same values)`;
   }
-  return 'load the input again, whole, under a new --job-id with --on-conflict ignore (a table with a key skips the records already loaded; one without a key would take them twice)';
+  // A table with no key (every inferred one) took the records already loaded a second time.
+  if (!keyed) return `"${job.table}" has no key to skip the records already loaded by, so loading the input again would add them twice: reload the table whole with --truncate under a new --job-id (if it holds only this input)`;
+  return 'load the input again, whole, under a new --job-id with --on-conflict ignore (the table\'s key skips the records already loaded)';
 }
 
 /**

@@ -286,7 +286,7 @@ class ImportRun {
       // nothing: emptying the table for them (exit 0, nothing saying rows were deleted) wiped a
       // seed table in CI. A file of just its header still empties it.
       if (config.truncate && !this.interrupted && this.counts.read === 0 && source.bytesRead() === 0) {
-        throw new BargeError('input', `every input was empty (0 bytes), and --truncate would empty "${spec.table}" with nothing in its place: refused, nothing changed; to empty the table, import a file of just its header`);
+        throw new BargeError('input', `every input was empty (0 bytes), and --truncate would empty "${spec.table}" with nothing in its place: refused, nothing changed; to empty the table, import a file with no records (a CSV header alone, or [] as JSON)`);
       }
       // An input with no records commits no batch: a reload of nothing still empties the table.
       // (Not when records were rejected: a reload that loaded nothing leaves the old rows.)

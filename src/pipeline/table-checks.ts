@@ -172,7 +172,7 @@ function article(type: string): string {
 export function checkReferencedTables(db: Db, spec: SchemaSpec): void {
   for (const fk of foreignKeysOf(spec)) {
     if (nameKey(fk.table) !== nameKey(spec.table) && !tableExists(db, fk.table)) {
-      throw new BargeError('usage', `column "${fk.column}" references ${fk.table}.${fk.targetColumn}, but table "${fk.table}" does not exist; import "${fk.table}" first`);
+      throw new BargeError('usage', `column "${fk.column}" references ${fk.table}.${fk.targetColumn}, but table "${fk.table}" does not exist; import "${fk.table}" first, with a --schema whose "primaryKey" is "${fk.targetColumn}" (a table made without one has no key to refer to)`);
     }
     const problem = referenceProblem(db, spec, fk);
     if (problem === undefined) continue;

@@ -1,3 +1,4 @@
+import { shellWord } from '../shell-word.js';
 import { createHash } from 'node:crypto';
 import { createReadStream, fstatSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -161,7 +162,7 @@ function gzipTwice(path: string, name: string): BargeError {
   const how =
     path === '-'
       ? 'add one more zcat to the pipe (… | zcat | barge import -)'
-      : `decompress one layer first (zcat ${path} > ${isGzipPath(path) ? path.slice(0, -3) : `${path}.gz`}) and import that file`;
+      : `decompress one layer first (zcat ${shellWord(path)} > ${shellWord(isGzipPath(path) ? path.slice(0, -3) : `${path}.gz`)}) and import that file`;
   return new BargeError('input', `${name}: gzip inside gzip (the data was compressed twice); ${how}`, { input: name });
 }
 
@@ -356,5 +357,5 @@ function gzipAdvice(code: string, name: string, gzipMagic: boolean | undefined):
   if (gzipMagic === false) return 'its name ends in .gz, but it does not start as gzip data does; if it is not compressed, rename it without .gz';
   // zlib's "unexpected end of file": the data stops inside the compressed stream.
   if (code === 'Z_BUF_ERROR') return 'the compressed data stops short, so the file looks truncated (an unfinished download or copy?); get a complete copy';
-  return `the compressed data is damaged; get an intact copy${name === 'stdin' ? '' : ` (gzip -t ${name} checks one)`}`;
+  return `the compressed data is damaged; get an intact copy${name === 'stdin' ? '' : ` (gzip -t ${shellWord(name)} checks one)`}`;
 }

@@ -1,3 +1,4 @@
+import { shellWord } from '../shell-word.js';
 import { BargeError } from '../errors.js';
 import { CsvSyntaxError, CsvTokenizer, type StrayQuote } from './csv-tokenizer.js';
 import type { CsvDialect } from './csv-record-text.js';
@@ -64,7 +65,7 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
       if (line === 1 && /^sep=.$/u.test(first)) {
         const sep = [...first][4]!;
         const shown = sep === '\t' ? "$'\\t'" : `'${sep}'`;
-        throw new BargeError('input', `${name}:1: the file starts with Excel's "${first}" line, which barge does not read: import the lines after it with --delimiter ${shown}, e.g. tail -n +2 ${name} | barge import - --format ${tsv ? 'tsv' : 'csv'} --delimiter ${shown} …`, { input: name, line: 1 });
+        throw new BargeError('input', `${name}:1: the file starts with Excel's "${first}" line, which barge does not read: import the lines after it with --delimiter ${shown}, e.g. tail -n +2 ${shellWord(name)} | barge import - --format ${tsv ? 'tsv' : 'csv'} --delimiter ${shown} …`, { input: name, line: 1 });
       }
       names = headerNames(fields, renames, name, line, delimiter, tsv);
       dataOf = recordBuilder(names);

@@ -1,3 +1,4 @@
+import { shellWord } from '../shell-word.js';
 import { BargeError } from '../errors.js';
 import { textChunks, withLine } from './decode-text.js';
 import { jsonSyntaxMessage, jsonSyntaxProblem, printable, type JsonTextContext } from './json-syntax-error.js';
@@ -420,7 +421,7 @@ export class JsonArrayScanner {
     // An API's answer holds its records under a key ({"data": [...]}): read as NDJSON, the whole
     // object loaded as one row, exit 0.
     const hint = c === '{'
-      ? `; if it holds one object per line, use --format ndjson; if its records are in an array under a key ({"data": [...]}), take them out first, e.g. jq -c '.data[]' ${this.input} | barge import - --format ndjson …`
+      ? `; if it holds one object per line, use --format ndjson; if its records are in an array under a key ({"data": [...]}), take them out first, e.g. jq -c '.data[]' ${shellWord(this.input)} | barge import - --format ndjson …`
       : '';
     return new BargeError('input', `${this.input}: expected a JSON array of objects at the top level, got ${got}${hint}`, {
       input: this.input,

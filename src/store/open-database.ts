@@ -6,7 +6,7 @@ import { BargeError, messageOf } from '../errors.js';
 import { onAbruptExit } from '../exit-cleanups.js';
 import { oneLine } from '../one-line.js';
 import { shellWord } from '../shell-word.js';
-import { linkTarget, statOrUndefined, writeProblem } from '../file-stat.js';
+import { linkTarget, lstatOrUndefined, statOrUndefined, writeProblem } from '../file-stat.js';
 
 export type Db = Database.Database;
 
@@ -64,13 +64,13 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Db {
   }
   // A symbolic link that leads nowhere barge can make the file: "unable to open database file"
   // (exit 3) for a missing directory, "no write permission on the file" for a loop.
-  if (stat === undefined && fs.lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() === true) {
+  if (stat === undefined && lstatOrUndefined(path)?.isSymbolicLink() === true) {
     if (linkLoops(path)) throw new BargeError('usage', `database "${path}" is a symbolic link that leads back to itself (a loop); pass another --db`);
     const target = linkTarget(path);
     if (!fs.existsSync(dirname(target))) throw new BargeError('usage', `database "${path}" is a link to ${target}, whose directory ${dirname(target)} does not exist; create it, or pass another --db`);
   }
   if (options.readonly && !stat) {
-    throw new BargeError('usage', `database "${path}" does not exist; import something first or pass --db`);
+    throw new BargeError('usage', `database "${path}" does not exist; check --db (or $BARGE_DB), or import into it first`);
   }
   if (options.readonly) return openForReading(path, options.busyTimeoutMs);
   checkCompanionFiles(path);
@@ -272,6 +272,18 @@ const PAUSE = new Int32Array(new SharedArrayBuffer(4));
  * the file's permissions", with the file itself writable.
  */
 function checkCompanionFiles(path: string): void {
+  // The database itself first: opened read-write, SQLite made its -wal and -shm files (with
+  // the database's read-only permissions) before it found it could not write, and the next run,
+  // the database's permissions fixed, was refused for them.
+  try {
+    fs.accessSync(path, fs.constants.W_OK);
+  } catch (error) {
+    const errno = (error as NodeJS.ErrnoException).code;
+    // A directory that takes no new file is named when the open fails (whyNotWritable).
+    if ((errno === 'EACCES' || errno === 'EPERM') && writeProblem(dirname(path)) === undefined) {
+      throw new BargeError('database', `database "${path}" cannot be written: no write permission on the file; check its permissions`, { cause: error });
+    }
+  }
   for (const [suffix, what] of [['-wal', 'write-ahead log'], ['-shm', 'shared-memory index']] as const) {
     try {
       fs.accessSync(path + suffix, fs.constants.W_OK);
@@ -349,7 +361,7 @@ export interface FailedJob {
  * The command that resumes `job`, with --db where a command without it would not find the job:
  * `--resume RM` alone, run as printed, said there was no job "RM" in barge.db.
  */
-export function resumeCommandOf(job: FailedJob): string {
+export function resumeCommandOf(job: Pick<FailedJob, 'id' | 'dbPath'>): string {
   return `barge import --resume ${shellWord(job.id)}${job.dbPath === undefined ? '' : ` --db ${shellWord(job.dbPath)}`}`;
 }
 

@@ -1,3 +1,4 @@
+import { shellWord } from '../shell-word.js';
 import { BargeError, messageOf } from '../errors.js';
 import { catalogue } from '../schema/catalogue-pragma.js';
 import { nameKey, quoteIdent } from '../schema/names.js';
@@ -77,7 +78,7 @@ export function collectStats(db: Db, options: { table?: string; dbName: string; 
     // SQLite's own matching of a table's name: ASCII letters in any case, no other folding.
     const found = names.find((name) => name === options.table) ?? names.find((name) => nameKey(name) === nameKey(options.table!));
     if (found === undefined) {
-      throw new BargeError('usage', `no table ${JSON.stringify(options.table)} in ${options.dbName}; list the tables with: barge stats --db ${options.dbName}`);
+      throw new BargeError('usage', `no table ${JSON.stringify(options.table)} in ${options.dbName}; list the tables with: barge stats --db ${shellWord(options.dbName)}`);
     }
     tables = [found];
     jobTable = found;

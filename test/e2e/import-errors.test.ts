@@ -73,7 +73,7 @@ describe('exit codes and one-line messages', () => {
     const dir = workdir();
     const result = await barge(dir, ['import', 'fixtures/products.csv', '--schema', 'fixtures/products.schema.json']);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr.trim()).toBe('barge: error: column "maker_id" references makers.id, but table "makers" does not exist; import "makers" first');
+    expect(result.stderr.trim()).toBe('barge: error: column "maker_id" references makers.id, but table "makers" does not exist; import "makers" first, with a --schema whose "primaryKey" is "id" (a table made without one has no key to refer to)');
   });
 
   it('3: a --db that is not a SQLite database: one line naming it, the file untouched', async () => {
@@ -130,7 +130,9 @@ describe('exit codes and one-line messages', () => {
       fs.chmodSync(db, 0o444);
       expect(fs.readdirSync(path.join(dir, 'ro'))).toEqual(['x.db']);
       const result = await limited(dir, ['import', 'more.csv', '--table', 'zipcodes', '--db', 'ro/x.db']);
-      expect(result.stderr).toBe('barge: error: database "ro/x.db" is read-only; check the file\'s permissions');
+      // Refused before SQLite opens it, so no -wal or -shm is left (made read-only, they refused the next run).
+      expect(result.stderr).toBe('barge: error: database "ro/x.db" cannot be written: no write permission on the file; check its permissions');
+      expect(fs.readdirSync(path.join(dir, 'ro'))).toEqual(['x.db']);
       expect(result.exitCode).toBe(3);
       expect(result.stdout).toBe('');
       expect(snapshot(db)).toEqual(before);

@@ -85,7 +85,7 @@ describe('import: every format lands the same rows', () => {
     const resumed = await barge(dir, ['import', '--resume', 'p1']);
     expect(resumed.exitCode).toBe(2);
     expect(resumed.stderr.trim()).toMatch(
-      /^barge: error: job "p1" read "\/dev\/fd\/\d+" as a stream \(a pipe\), which cannot be read again, so it cannot be resumed; its 2 committed batches \(2000 records loaded\) stay in "items": load the input again, whole, under a new --job-id with --on-conflict ignore \(a table with a key skips the records already loaded; one without a key would take them twice\)$/,
+      /^barge: error: job "p1" read "\/dev\/fd\/\d+" as a stream \(a pipe\), which cannot be read again, so it cannot be resumed; its 2 committed batches \(2,000 records loaded\) stay in "items": "items" has no key to skip the records already loaded by, so loading the input again would add them twice: reload the table whole with --truncate under a new --job-id \(if it holds only this input\)$/,
     );
   });
 
@@ -103,7 +103,7 @@ describe('import: every format lands the same rows', () => {
     const again = await barge(dir, ['import', '-', '--schema', 'items.schema.json', '--mode', 'row', '--job-id', 'sd'], { inputFile: path.join(dir, 'items.csv') });
     expect(again.exitCode).toBe(2);
     expect(again.stderr.trim().split('\n').at(-1)).toBe(
-      'barge: error: job "sd" read stdin, which cannot be read again, so it cannot be resumed; its 2 committed batches (2000 records loaded) stay in "items": load the input again, whole, under a new --job-id with --on-conflict ignore (a table with a key skips the records already loaded; one without a key would take them twice)',
+      'barge: error: job "sd" read stdin, which cannot be read again, so it cannot be resumed; its 2 committed batches (2,000 records loaded) stay in "items": load the input again, whole, under a new --job-id with --on-conflict ignore (the table\'s key skips the records already loaded)',
     );
     // The advice works: the rest is loaded, the committed records are skipped.
     const rest = await barge(dir, ['import', '-', '--schema', 'items.schema.json', '--mode', 'row', '--job-id', 'sd-2', '--on-conflict', 'ignore', '--json'], { inputFile: path.join(dir, 'items.csv') });
@@ -124,7 +124,7 @@ describe('import: every format lands the same rows', () => {
     expect((await barge(dir, [...args, '--job-id', 'n2'], { inputFile: path.join(dir, 'cut.csv') })).exitCode).toBe(2);
     const again = await barge(dir, [...args, '--job-id', 'n2'], { inputFile: path.join(dir, 'n2.csv') });
     expect(again.stderr.trim().split('\n').at(-1)).toBe(
-      'barge: error: job "n2" read stdin, which cannot be read again, so it cannot be resumed; its 2 committed batches (2000 records loaded) stay in "items": load the input again, whole, under a new --job-id with --on-conflict update (the records already loaded are updated again, with the same values)',
+      'barge: error: job "n2" read stdin, which cannot be read again, so it cannot be resumed; its 2 committed batches (2,000 records loaded) stay in "items": load the input again, whole, under a new --job-id with --on-conflict update (the records already loaded are updated again, with the same values)',
     );
     // The advice works: every row has the second night's value.
     expect((await barge(dir, [...args, '--job-id', 'n2-again', '--quiet'], { inputFile: path.join(dir, 'n2.csv') })).exitCode).toBe(0);

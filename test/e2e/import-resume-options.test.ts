@@ -117,7 +117,7 @@ describe('a stdin job run again under its --job-id', () => {
     const again = await barge(dir, args, { inputFile: path.join(dir, 'all.csv') });
     expect(again.exitCode).toBe(2);
     expect(again.stderr).toBe(
-      'barge: error: job "si" read stdin, which cannot be read again, so it cannot be resumed; its 2 committed batches (2000 records loaded) stay in "numbered": load the input again, whole, under a new --job-id with --on-conflict ignore (a table with a key skips the records already loaded; one without a key would take them twice)',
+      'barge: error: job "si" read stdin, which cannot be read again, so it cannot be resumed; its 2 committed batches (2,000 records loaded) stay in "numbered": "numbered" has no key to skip the records already loaded by, so loading the input again would add them twice: reload the table whole with --truncate under a new --job-id (if it holds only this input)',
     );
   });
 });

@@ -86,7 +86,7 @@ describe('a resume and its schema file', () => {
     const resumed = await barge(dir, ['import', '--resume', 'R', '--db', 'r.db']);
     expect(resumed.exitCode).toBe(2);
     expect(resumed.stderr.trim()).toBe(
-      `barge: error: cannot resume job "R": schema file "${path.join(fs.realpathSync(dir), 's.json')}" changed since the job started (sha256 differs); put it back as it was and resume it, or: its 1 committed batch (1 record loaded) stay in "t": load the input again, whole, under a new --job-id with --on-conflict ignore (a table with a key skips the records already loaded; one without a key would take them twice)`,
+      `barge: error: cannot resume job "R": schema file "${path.join(fs.realpathSync(dir), 's.json')}" changed since the job started (sha256 differs); put it back as it was and resume it, or: its 1 committed batch (1 record loaded) stay in "t": "t" has no key to skip the records already loaded by, so loading the input again would add them twice: reload the table whole with --truncate under a new --job-id (if it holds only this input)`,
     );
     expect(rows(path.join(dir, 'r.db'), 'SELECT * FROM _barge_schemas')).toEqual(kept);
     expect(rows(path.join(dir, 'r.db'), 'SELECT id FROM t')).toEqual([{ id: 1 }]);

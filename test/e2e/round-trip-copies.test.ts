@@ -101,3 +101,16 @@ describe('a DATETIME column holding SQLite\'s own CURRENT_DATE', () => {
     expect((all('ev')[0] as { created: string }).created).toMatch(/^\d{4}-\d{2}-\d{2}$/);
   });
 });
+
+describe('a table another tool made with a column named "__proto__"', () => {
+  it('import into it: exit 2, naming the column and how to rename it (it was "unexpected column", drop it)', async () => {
+    const dir = workdir();
+    const db = new Database(path.join(dir, 'p.db'));
+    db.exec(`CREATE TABLE t (id INTEGER PRIMARY KEY, "__proto__" TEXT); INSERT INTO t VALUES (1, 'x');`);
+    db.close();
+    expect((await barge(dir, ['export', '--table', 't', '--db', 'p.db', '--out', 'p.ndjson'])).exitCode).toBe(0);
+    const result = await barge(dir, ['import', 'p.ndjson', '--table', 't', '--db', 'p.db']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe('barge: error: table "t" has a column named "__proto__", which barge cannot load (the name is special in JavaScript objects); rename it: ALTER TABLE "t" RENAME COLUMN "__proto__" TO proto');
+  });
+});

@@ -205,7 +205,7 @@ describe('stats and jobs on other databases', () => {
     const dir = workdir();
     for (const args of [['stats'], ['jobs'], ['jobs', 'x']]) {
       const result = await barge(dir, [...args, '--db', 'missing.db']);
-      expect(result).toMatchObject({ exitCode: 2, stderr: 'barge: error: database "missing.db" does not exist; import something first or pass --db' });
+      expect(result).toMatchObject({ exitCode: 2, stderr: 'barge: error: database "missing.db" does not exist; check --db (or $BARGE_DB), or import into it first' });
     }
     expect(fs.existsSync(path.join(dir, 'missing.db'))).toBe(false);
   });

@@ -195,7 +195,7 @@ describe('the error report is checked before anything is written', () => {
     fs.rmSync(path.join(rep, 'r.ndjson'));
     lock(rep);
     const report = path.join(rep, 'r.ndjson');
-    const how = `the error report ${report} of job "W": cannot write in ${rep} (permission denied); fix its permissions, then resume the job: barge import --resume W`;
+    const how = `the error report ${report} of job "W": cannot write in ${rep} (permission denied); fix its permissions, then resume the job: barge import --resume W --db n.db`;
     expectOneLine(await limited(dir, ['import', '--resume', 'W', '--db', 'n.db']), 2, how);
     // A re-run under the job's id resumes it, with the report it started with (after a line
     // saying it resumes the job).
@@ -257,8 +257,8 @@ describe('the error report is checked before anything is written', () => {
   });
 });
 
-describe('the -wal and -shm files a refused run left read-only', () => {
-  it('an import refused on a read-only database leaves them read-only; with the database made writable again, the message names the file that is not', async (ctx) => {
+describe('the -wal and -shm files of a read-only database', () => {
+  it('an import refused on a read-only database leaves none (SQLite made them read-only, and they refused the next run); ones another program left read-only are named', async (ctx) => {
     if (!canLimit) ctx.skip();
     const dir = openWorkdir();
     const importRow = writeMidwayBad(dir);
@@ -266,16 +266,14 @@ describe('the -wal and -shm files a refused run left read-only', () => {
     const first = await limited(dir, ['import', 'one.csv', '--schema', 's.json', '--db', 'n.db']);
     expect(first.exitCode, first.stderr).toBe(0);
     fs.chmodSync(path.join(dir, 'n.db'), 0o444);
-    const refused = await limited(dir, importRow);
-    expect(refused.exitCode).toBe(3);
-    // SQLite made them with the database's permissions.
-    const companions = ['-wal', '-shm'].filter((suffix) => fs.existsSync(path.join(dir, `n.db${suffix}`)));
-    expect(companions.length).toBeGreaterThan(0);
+    expectOneLine(await limited(dir, importRow), 3, 'database "n.db" cannot be written: no write permission on the file; check its permissions');
+    expect(['-wal', '-shm'].filter((suffix) => fs.existsSync(path.join(dir, `n.db${suffix}`)))).toEqual([]);
     fs.chmodSync(path.join(dir, 'n.db'), 0o644);
-    const suffix = companions[0]!;
-    const what = suffix === '-wal' ? 'write-ahead log' : 'shared-memory index';
-    expectOneLine(await limited(dir, importRow), 3, `database "n.db" cannot be written: no write permission on its ${what} "n.db${suffix}"; check that file's permissions`);
-    for (const companion of companions) fs.chmodSync(path.join(dir, `n.db${companion}`), 0o666);
+    // A read-only -shm another program left: named.
+    fs.writeFileSync(path.join(dir, 'n.db-shm'), '');
+    fs.chmodSync(path.join(dir, 'n.db-shm'), 0o444);
+    expectOneLine(await limited(dir, importRow), 3, 'database "n.db" cannot be written: no write permission on its shared-memory index "n.db-shm"; check that file\'s permissions');
+    fs.chmodSync(path.join(dir, 'n.db-shm'), 0o666);
     const loaded = await limited(dir, importRow);
     expect(loaded.exitCode, loaded.stderr).toBe(1);
     expect(rows(path.join(dir, 'n.db'), 'SELECT count(*) AS n FROM t')).toEqual([{ n: 5000 }]);
@@ -402,6 +400,19 @@ describe('read-only storage: stats, jobs, export and validate --table read the d
     lock(path.join(dir, 'closed'));
     expectOneLine(await limited(dir, ['export', '--table', 'makers', '--out', 'closed/m.csv', '--db', 'seed.db']), 2, '--out closed/m.csv: cannot make a file in closed (permission denied); pass another --out');
     expect(fs.readdirSync(path.join(dir, 'closed'))).toEqual([]);
+  });
+
+  it('an import into a database file this user cannot write: exit 3, and no -wal or -shm left to refuse the next run', async (ctx) => {
+    if (!canLimit || !isRoot) ctx.skip();
+    const dir = openWorkdir();
+    await seed(dir);
+    fs.chmodSync(path.join(dir, 'seed.db'), 0o644);
+    expectOneLine(await limited(dir, ['import', 'fixtures/makers.csv', '--table', 'makers', '--db', 'seed.db', '--on-conflict', 'ignore']), 3, 'database "seed.db" cannot be written: no write permission on the file; check its permissions');
+    expect(fs.readdirSync(dir).filter((name) => name.startsWith('seed.db'))).toEqual(['seed.db']);
+    // Its permission fixed, the next run goes on (it was refused for the read-only -wal left behind).
+    fs.chmodSync(path.join(dir, 'seed.db'), 0o666);
+    const again = await limited(dir, ['import', 'fixtures/makers.csv', '--table', 'makers', '--db', 'seed.db', '--on-conflict', 'ignore']);
+    expect(again.exitCode, again.stderr).toBe(0);
   });
 
   it('a database file this user cannot read: one line, exit 3', async (ctx) => {

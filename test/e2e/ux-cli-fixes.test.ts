@@ -281,8 +281,8 @@ describe('paths holding a newline are printed escaped: every message stays one l
 
     // Errors whose message the core builds: one line too.
     expectOneLine(await barge(dir, ['import', 'no\npe.csv']), 2, 'cannot read input "no\\npe.csv": no such file');
-    expectOneLine(await barge(dir, ['stats', '--db', 'n\n.db']), 2, 'database "n\\n.db" does not exist; import something first or pass --db');
-    expectOneLine(await barge(dir, ['jobs', '--db', 'n\n.db']), 2, 'database "n\\n.db" does not exist; import something first or pass --db');
+    expectOneLine(await barge(dir, ['stats', '--db', 'n\n.db']), 2, 'database "n\\n.db" does not exist; check --db (or $BARGE_DB), or import into it first');
+    expectOneLine(await barge(dir, ['jobs', '--db', 'n\n.db']), 2, 'database "n\\n.db" does not exist; check --db (or $BARGE_DB), or import into it first');
   });
 });
 

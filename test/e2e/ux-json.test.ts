@@ -194,7 +194,7 @@ describe('--json output', () => {
       { args: ['import', 'fixtures/products.csv', '--batch-size', '0', '--json'], exit: 2,
         error: { code: 'usage', message: '--batch-size must be an integer from 1 to 1000000, got "0"', input: null, line: null, column: null } },
       { args: ['validate', 'fixtures/bad/corpus/unterminated-quote.csv', ...SCHEMA, '--json'], exit: 2, error: { code: 'input', input: 'fixtures/bad/corpus/unterminated-quote.csv' } },
-      { args: ['stats', '--db', 'missing.db', '--json'], exit: 2, error: { code: 'usage', message: 'database "missing.db" does not exist; import something first or pass --db' } },
+      { args: ['stats', '--db', 'missing.db', '--json'], exit: 2, error: { code: 'usage', message: 'database "missing.db" does not exist; check --db (or $BARGE_DB), or import into it first' } },
       { args: ['export', '--table', 'nope', '--out', 'x.csv', '--json'], exit: 2, error: { code: 'usage' } },
     ];
     for (const c of cases) {

@@ -69,6 +69,6 @@ describe('validate refuses the --schema import refuses for an existing table', (
     expect(JSON.parse(result.stdout).counts).toEqual({ read: 1, valid: 1, rejected: 0 });
     const imported = await barge(dir, ['import', 't.csv', '--schema', 'k.json', '--db', 'c.db']);
     expect(imported.exitCode).toBe(2);
-    expect(imported.stderr).toBe('barge: error: column "y" references parents.id, but table "parents" does not exist; import "parents" first');
+    expect(imported.stderr).toBe('barge: error: column "y" references parents.id, but table "parents" does not exist; import "parents" first, with a --schema whose "primaryKey" is "id" (a table made without one has no key to refer to)');
   });
 });

@@ -1,3 +1,5 @@
+import { shellWord } from '../../shell-word.js';
+import { isDefaultDb } from '../default-db.js';
 import { Command } from 'commander';
 import { BargeError, EXIT } from '../../errors.js';
 import { nameKey } from '../../schema/names.js';
@@ -69,7 +71,7 @@ async function exportAction(flags: ExportFlags): Promise<CommandOutcome> {
 export function exportConfigFrom(flags: ExportFlags, countTotal: boolean): ExportConfig {
   if ((flags.table === undefined) === (flags.query === undefined)) {
     throw new BargeError('usage', flags.table === undefined
-      ? 'export needs --table <name> or --query "SELECT ..."; list the tables with: barge stats'
+      ? `export needs --table <name> or --query "SELECT ..."; list the tables with: barge stats${isDefaultDb(flags.db) ? '' : ` --db ${shellWord(flags.db)}`}`
       : 'give either --table or --query, not both');
   }
   if (flags.query !== undefined) {

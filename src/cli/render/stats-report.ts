@@ -1,3 +1,5 @@
+import { shellWord } from '../../shell-word.js';
+import { isDefaultDb } from '../default-db.js';
 import { typeFromDeclared } from '../../schema/from-table.js';
 import type { ColumnStats, DatabaseStats } from '../../store/stats.js';
 import { oneLine } from '../../one-line.js';
@@ -49,7 +51,7 @@ export function statsReport(stats: DatabaseStats, db: string, table: string | un
   const count = stats.tables.length;
   out.push(`${oneLine(db)}: ${table === undefined ? `${count} ${count === 1 ? 'table' : 'tables'}, ` : ''}${formatBytes(stats.sizeBytes)}\n`);
   if (count === 0) {
-    out.push('no tables yet; load one with: barge import <file>\n');
+    out.push(`no tables yet; load one with: barge import <file>${isDefaultDb(db) ? '' : ` --db ${shellWord(db)}`}\n`);
   } else {
     out.push(textTable(
       [{ header: 'table' }, { header: 'rows', align: 'right' }, { header: 'size', align: 'right' }, { header: 'columns' }],
