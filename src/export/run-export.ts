@@ -443,12 +443,12 @@ function checkOutPath(out: string, dbPath: string): void {
   if (/(^|\/)(\.\.?)?$/.test(out) && !(fs.existsSync(resolved) && fs.statSync(resolved).isDirectory())) {
     throw new BargeError('usage', `--out ${out} names a directory (it ends in "${out.endsWith('/') ? '/' : path.basename(out)}"); give a file path`);
   }
-  if (!fs.existsSync(dir)) throw new BargeError('usage', `--out ${out}: the directory ${path.dirname(out)} does not exist`);
+  if (!fs.existsSync(dir)) throw new BargeError('usage', `--out ${out}: the directory ${path.dirname(out)} does not exist; create it or pass another --out`);
   // A symlink is written through: the directory of the file it leads to must exist too (it
   // failed only at the write, exit 3, where the same directory named directly is this usage error).
   const linked = linkTarget(resolved);
   if (linked !== resolved && !fs.existsSync(path.dirname(linked))) {
-    throw new BargeError('usage', `--out ${out} is a link to ${linked}, whose directory ${path.dirname(linked)} does not exist`);
+    throw new BargeError('usage', `--out ${out} is a link to ${linked}, whose directory ${path.dirname(linked)} does not exist; create it or pass another --out`);
   }
   if (fs.existsSync(resolved) && fs.statSync(resolved).isDirectory()) {
     throw new BargeError('usage', `--out ${out} is a directory; give a file path`);

@@ -44,7 +44,7 @@ export async function prepareResume(db: Db, config: ImportConfig): Promise<{ con
     try {
       size = fs.statSync(path).size;
     } catch {
-      throw new BargeError('usage', `cannot resume job "${id}": input "${path}" is gone`);
+      throw new BargeError('usage', `cannot resume job "${id}": input "${path}" is gone; put it back at that path as it was and resume it, or: ${whatStays(db, job)}`);
     }
     if (size !== input.size || (await checksumFile(path)) !== input.sha256) {
       // Run again under its own --job-id, it was refused the same way each time (a cron retry's dead end).

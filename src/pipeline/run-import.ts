@@ -373,7 +373,10 @@ class ImportRun {
     }
     this.truncatedReferences = references;
     if (config.onConflict === 'update' && target.length === 0) {
-      throw new BargeError('usage', `--on-conflict update needs a primary key or unique key on "${spec.table}"; declare "primaryKey" in the schema`);
+      // An existing table's key is the table's, which a schema file cannot add; a new one's is the schema's.
+      throw new BargeError('usage', existed
+        ? `--on-conflict update matches rows by a primary key or unique constraint, and table "${spec.table}" has neither; import into a new table (--table) with a --schema declaring "primaryKey"`
+        : `--on-conflict update needs a primary key or unique key on "${spec.table}"; pass a --schema declaring "primaryKey" (barge schema infer <input> writes one to edit)`);
     }
     if (config.onConflict === 'update' && existed && !hasUniqueKey(this.db, spec.table, target)) {
       throw new BargeError('usage', `--on-conflict update matches rows on ${target.map((c) => JSON.stringify(c)).join(', ')}, but table "${spec.table}" has no primary key or unique constraint on ${target.length === 1 ? 'that column' : 'those columns'}; add one to the table, or import without --on-conflict update`);

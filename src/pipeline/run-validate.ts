@@ -1,3 +1,4 @@
+import { groupDigits } from '../group-digits.js';
 import fs from 'node:fs';
 import { BargeError } from '../errors.js';
 import { compileValidator } from '../schema/index.js';
@@ -178,7 +179,7 @@ async function validateRun(
       counts.rejected++;
       if (firstErrors.length < 5) firstErrors.push(`${record.input}:${described[0]!.message}`);
       if (config.maxErrors !== undefined && counts.rejected >= config.maxErrors) {
-        stoppedEarly = `stopped after ${config.maxErrors} rejected record${config.maxErrors === 1 ? '' : 's'} (--max-errors)`;
+        stoppedEarly = `stopped after ${groupDigits(config.maxErrors)} invalid record${config.maxErrors === 1 ? '' : 's'} (--max-errors)`;
         report.flush();
         return false;
       }

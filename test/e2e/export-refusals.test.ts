@@ -78,7 +78,7 @@ describe('export: --out ending in "/" names a directory', () => {
     const dir = await withTable();
     fs.symlinkSync(path.join('nodir', 'x.csv'), path.join(dir, 'l.csv'));
     expect(await barge(dir, ['export', '--table', 't', '--out', 'l.csv'])).toEqual({
-      exitCode: 2, stdout: '', stderr: `barge: error: --out l.csv is a link to ${path.join(fs.realpathSync(dir), 'nodir', 'x.csv')}, whose directory ${path.join(fs.realpathSync(dir), 'nodir')} does not exist`,
+      exitCode: 2, stdout: '', stderr: `barge: error: --out l.csv is a link to ${path.join(fs.realpathSync(dir), 'nodir', 'x.csv')}, whose directory ${path.join(fs.realpathSync(dir), 'nodir')} does not exist; create it or pass another --out`,
     });
     expect(fs.existsSync(path.join(dir, 'nodir'))).toBe(false);
   });
