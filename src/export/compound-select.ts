@@ -1,29 +1,27 @@
 import type { Db } from '../store/open-database.js';
 
 /**
- * Whether the rows of `sql` come from a compound SELECT (UNION, UNION ALL, INTERSECT, EXCEPT):
- * the statement's own, one in a subquery or CTE it reads from, or a view it reads from that is
- * or reads one. SQLite names a compound result column's origin after its first SELECT alone, so
- * the type barge read from it (a boolean) was given to every branch's values: the quantities 0
- * and 1 of a second branch came out as false and true. A compound elsewhere (`WHERE id IN (SELECT
- * 1 UNION SELECT 2)`, a scalar subquery) gives no result column, and is not counted. Read from
- * the SQL text, its strings, quoted names' contents and comments aside.
+ * Whether the rows of `sql` are a compound SELECT's (UNION, UNION ALL, INTERSECT, EXCEPT): the
+ * statement is one, or it reads one view alone (no join) that is, or reads, one. SQLite names a
+ * compound result column's origin after its first SELECT alone, so the type barge read from it (a
+ * boolean) was given to every branch's values: the quantities 0 and 1 of a second branch came out
+ * as false and true. A compound anywhere else (`WHERE id IN (SELECT 1 UNION SELECT 2)`, a subquery
+ * joined as a filter, a CTE) is not counted: the columns that read a table still read it, and
+ * were typed so before (a compound subquery or CTE read as a source keeps its first SELECT's
+ * types; the README says so). Read from the SQL text, its strings, quoted names' contents and
+ * comments aside.
  */
 export function readsCompoundSelect(db: Db, sql: string): boolean {
   const views = new Map((db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'view'").all() as Array<{ name: string; sql: string | null }>)
     .map((view) => [view.name.toLowerCase(), view.sql ?? '']));
   const seen = new Set<string>();
-  const pending = [sql];
-  for (let text = pending.pop(); text !== undefined; text = pending.pop()) {
-    const found = rowSources(text);
+  for (let text: string | undefined = sql; text !== undefined;) {
+    const found = topLevel(text);
     if (found.compound) return true;
-    for (const name of found.tables) {
-      const view = views.get(name);
-      if (view !== undefined && !seen.has(name)) {
-        seen.add(name);
-        pending.push(view);
-      }
-    }
+    const view = found.soleSource === undefined ? undefined : views.get(found.soleSource);
+    if (view === undefined || seen.has(found.soleSource!)) return false;
+    seen.add(found.soleSource!);
+    text = view;
   }
   return false;
 }
@@ -35,43 +33,29 @@ interface Token {
 
 const COMPOUND = new Set(['union', 'intersect', 'except']);
 /** Words that end a FROM clause's list of tables. */
-const FROM_ENDS = new Set(['where', 'group', 'having', 'order', 'limit', 'window', 'on', 'using', 'union', 'intersect', 'except', 'select', 'values', 'returning']);
+const FROM_ENDS = new Set(['where', 'group', 'having', 'order', 'limit', 'window', 'union', 'intersect', 'except', 'returning']);
 
 /**
- * What the rows of `sql` are read from: whether a compound keyword stands in a SELECT whose rows
- * reach the result (the statement itself, a parenthesis opened after FROM, JOIN, AS (a CTE) or a
- * comma of a FROM list), and the names of the tables and views such SELECTs read.
+ * Of the statement's own level (outside parentheses): whether a compound keyword stands there,
+ * and the table or view its FROM reads when it reads just one (no JOIN, no comma).
  */
-function rowSources(sql: string): { compound: boolean; tables: string[] } {
-  const tables: string[] = [];
-  /** Per parenthesis level: whether its rows reach the result, and whether a FROM list is open. */
-  const reaches: boolean[] = [true];
-  const inFrom: boolean[] = [false];
+function topLevel(sql: string): { compound: boolean; soleSource: string | undefined } {
+  let depth = 0;
+  let inFrom = false;
   let previous: Token | undefined;
+  const sources: string[] = [];
+  let joined = false;
   for (const token of tokensOf(sql)) {
-    const level = reaches.length - 1;
-    if (token.kind === 'open') {
-      const source = previous !== undefined && ((previous.kind === 'word' && (previous.text === 'from' || previous.text === 'join' || previous.text === 'as')) || (previous.kind === 'comma' && inFrom[level] === true));
-      reaches.push(reaches[level] === true && source);
-      inFrom.push(false);
-    } else if (token.kind === 'close') {
-      if (reaches.length > 1) {
-        reaches.pop();
-        inFrom.pop();
-      }
-    } else if (token.kind === 'word' && COMPOUND.has(token.text) && reaches[level] === true) {
-      return { compound: true, tables };
-    } else if (token.kind === 'word' && (token.text === 'from' || token.text === 'join')) {
-      inFrom[level] = true;
-    } else if (token.kind === 'word' && FROM_ENDS.has(token.text)) {
-      inFrom[level] = false;
-    } else if ((token.kind === 'word' || token.kind === 'name') && reaches[level] === true && previous !== undefined
-      && ((previous.kind === 'word' && (previous.text === 'from' || previous.text === 'join')) || (previous.kind === 'comma' && inFrom[level] === true))) {
-      tables.push(token.text);
-    }
+    if (token.kind === 'open') depth++;
+    else if (token.kind === 'close') depth = Math.max(0, depth - 1);
+    else if (depth === 0 && token.kind === 'word' && COMPOUND.has(token.text)) return { compound: true, soleSource: undefined };
+    else if (depth === 0 && token.kind === 'word' && token.text === 'from') inFrom = true;
+    else if (depth === 0 && token.kind === 'word' && FROM_ENDS.has(token.text)) inFrom = false;
+    else if (depth === 0 && inFrom && (token.kind === 'comma' || (token.kind === 'word' && token.text === 'join'))) joined = true;
+    else if (depth === 0 && inFrom && (token.kind === 'word' || token.kind === 'name') && previous?.kind === 'word' && previous.text === 'from') sources.push(token.text);
     previous = token;
   }
-  return { compound: false, tables };
+  return { compound: false, soleSource: sources.length === 1 && !joined ? sources[0] : undefined };
 }
 
 /** SQL's tokens that matter here, strings and comments left out; words and names in lower case. */

@@ -68,9 +68,10 @@ export async function prepareResume(db: Db, config: ImportConfig): Promise<{ con
   // The job's rules, not the file's new ones: an edited schema (a max added) rejected records the
   // job's first run had let through, and overwrote the schema kept for the table.
   const schemaSha256 = (saved as { schemaSha256?: string }).schemaSha256;
-  if (saved.schemaPath !== undefined && schemaSha256 !== undefined) {
+  if (saved.schemaPath !== undefined) {
+    // A job of an older barge has no sha256 to compare: a schema file gone is still said so.
     const now = smallFileSha256(saved.schemaPath);
-    if (now !== schemaSha256) {
+    if (now === undefined || (schemaSha256 !== undefined && now !== schemaSha256)) {
       const what = now === undefined ? 'is gone' : 'changed since the job started (sha256 differs)';
       throw new BargeError('usage', `cannot resume job "${id}": schema file "${saved.schemaPath}" ${what}; put it back as it was and resume it, or: ${whatStays(db, job)}`);
     }
@@ -118,7 +119,8 @@ function asTyped(absolute: string, typed: string | undefined): string {
  * way every time).
  */
 function whatStays(db: Db, job: JobRecord): string {
-  const batches = job.checkpoint?.batches ?? job.batchesCommitted;
+  // Committed, not numbered: a batch job's rolled-back batches are numbered too (they were counted here).
+  const batches = job.checkpoint === null ? job.batchesCommitted : job.checkpoint.committed ?? job.checkpoint.batches;
   const counts = job.checkpoint?.counts ?? job.counts;
   const loaded = counts.inserted + counts.updated;
   if (batches === 0) return `nothing of it was committed: run the import again under a new --job-id`;

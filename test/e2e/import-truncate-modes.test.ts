@@ -57,7 +57,7 @@ describe('--truncate in batch and row mode empties the table with the first batc
     const dir = workdir();
     const db = await keepTable(dir);
     fs.writeFileSync(path.join(dir, 'empty.csv'), '');
-    const message = 'barge: error: every input was empty (0 bytes), and --truncate would empty "keep" with nothing in its place: refused, nothing changed; to empty the table, import a file of just its header';
+    const message = 'barge: error: every input was empty (0 bytes), and --truncate would empty "keep" with nothing in its place: refused, nothing changed; to empty the table, import a file with no records (a CSV header alone, or [] as JSON)';
     const file = await barge(dir, ['import', 'empty.csv', '--table', 'keep', '--db', 't.db', '--truncate', '--mode', mode]);
     expect(file).toMatchObject({ exitCode: 2, stderr: message });
     const stdin = await barge(dir, ['import', '-', '--table', 'keep', '--db', 't.db', '--truncate', '--mode', mode, '--format', 'csv'], { input: '' });

@@ -105,3 +105,19 @@ describe('a resume and its schema file', () => {
     expect(resumed.stderr).toContain(`cannot resume job "R": schema file "${path.join(fs.realpathSync(dir), 's.json')}" is gone; put it back as it was and resume it`);
   });
 });
+
+describe('what a job that cannot be resumed left', () => {
+  it('counts its committed batches, not its rolled-back ones (batch mode)', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'in.csv'), 'id,v\n1,1\n2,2\n3,-1\n4,4\n5,5\n6,6\n');
+    fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify({ ...SCHEMA, primaryKey: ['id'] }));
+    // Batch 1 commits, batch 2 (record 3) is rolled back, and --max-errors stops the job.
+    const first = await barge(dir, ['import', 'in.csv', '--schema', 's.json', '--db', 'r.db', '--mode', 'batch', '--batch-size', '2', '--max-errors', '1', '--job-id', 'B']);
+    expect(first.exitCode, first.stderr).toBe(1);
+    expect(rows(path.join(dir, 'r.db'), 'SELECT id FROM t ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }]);
+    fs.appendFileSync(path.join(dir, 'in.csv'), '7,7\n');
+    const resumed = await barge(dir, ['import', '--resume', 'B', '--db', 'r.db']);
+    expect(resumed.exitCode).toBe(2);
+    expect(resumed.stderr).toContain('changed since the job started (size or sha256 differ); its 1 committed batch (2 records loaded) stay in "t": load the input again, whole, under a new --job-id with --on-conflict ignore (the table\'s key skips the records already loaded)');
+  });
+});
