@@ -63,7 +63,13 @@ function reword(what: string, command: Command, argv: readonly string[]): Reword
   if (unknown && command.parent === null) return optionBeforeCommand(unknown[1]!, command, argv);
   // `barge import -x.csv`: a file whose name starts with "-" is read as an option.
   if (unknown && command.registeredArguments.length > 0 && fs.existsSync(unknown[1]!)) {
-    return { what: `unknown option '${unknown[1]}'`, fix: `a file whose name starts with "-" goes after --: ${commandPath(command)} -- ${shellWord(unknown[1]!)} (or ./${shellWord(unknown[1]!)})` };
+    // The whole line, the file moved after `--` (the advice dropped every other argument).
+    const path = commandPath(command).split(' ').slice(1);
+    const args = argv.slice(2);
+    const after = args.findIndex((arg, i) => path.every((name, j) => args[i + j] === name)) + path.length;
+    const rest = args.slice(after).filter((arg) => arg !== unknown[1]).map(shellWord);
+    const line = [commandPath(command), ...rest].join(' ');
+    return { what: `unknown option '${unknown[1]}'`, fix: `a file whose name starts with "-" goes after --: ${line} -- ${shellWord(unknown[1]!)} (or ./${shellWord(unknown[1]!)})` };
   }
   return undefined;
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { BargeError } from '../errors.js';
 import { statOrUndefined, writeProblem } from '../file-stat.js';
 import { reportFormatOf } from '../report/error-report.js';
-import { resumeCommandOf } from '../store/open-database.js';
+import { resumeCommandOf } from '../store/resume-command.js';
 import type { ImportConfig } from './import-config.js';
 import { inputBaseName, reportName } from './resolve-schema.js';
 

@@ -1,3 +1,4 @@
+import { resumeCommandOf } from '../store/resume-command.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BargeError, InputChanged } from '../errors.js';
@@ -11,7 +12,7 @@ import {
   checkpointWriter, finishJob, getJob, setJobInputs,
   type JobCheckpoint, type JobCounts, type JobRecord, type JobStatus,
 } from '../store/jobs.js';
-import { openDatabase, resumeCommandOf, tableExists, thenGoOn, translateSqliteError, asDatabaseError, type Db, type FailedJob } from '../store/open-database.js';
+import { openDatabase, tableExists, thenGoOn, translateSqliteError, asDatabaseError, type Db, type FailedJob } from '../store/open-database.js';
 import { ErrorReport } from '../report/error-report.js';
 import { describeError, reportEntry } from '../report/report-entry.js';
 import { addToBatch, newBatch, refsOf, rollBackWhole, type GatheredBatch, type Rejection } from './batch-outcome.js';

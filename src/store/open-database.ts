@@ -6,6 +6,7 @@ import { BargeError, messageOf } from '../errors.js';
 import { onAbruptExit } from '../exit-cleanups.js';
 import { oneLine } from '../one-line.js';
 import { shellWord } from '../shell-word.js';
+import { resumeCommandOf } from './resume-command.js';
 import { linkTarget, lstatOrUndefined, statOrUndefined, writeProblem } from '../file-stat.js';
 
 export type Db = Database.Database;
@@ -355,14 +356,6 @@ export interface FailedJob {
   resumable: boolean;
   /** Its database, as the command named it, when a command without --db would not find it: the resume command must find the job. */
   dbPath?: string;
-}
-
-/**
- * The command that resumes `job`, with --db where a command without it would not find the job:
- * `--resume RM` alone, run as printed, said there was no job "RM" in barge.db.
- */
-export function resumeCommandOf(job: Pick<FailedJob, 'id' | 'dbPath'>): string {
-  return `barge import --resume ${shellWord(job.id)}${job.dbPath === undefined ? '' : ` --db ${shellWord(job.dbPath)}`}`;
 }
 
 /** `<fix> and <how to go on>`: the job run again or resumed; without a job, "try again". */

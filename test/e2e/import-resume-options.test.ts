@@ -42,7 +42,7 @@ describe('--resume refuses the inputs and options it would ignore', () => {
     const result = await barge(dir, ['import', 'other.csv', '--resume', 'rs', '--db', 'r.db', '--mode', 'atomic', '--table', 'other', '--on-conflict', 'ignore', '--errors', 'x.ndjson']);
     expect(result.exitCode).toBe(2);
     expect(result.stderr.trim()).toBe(
-      'barge: error: --resume rs was also given "other.csv", --table, --mode, --on-conflict, --errors, but job "rs" resumes with its own inputs and options; drop them, or run a new import (without --resume) to load other data or use other options',
+      'barge: error: --resume rs was also given "other.csv", --table, --mode, --on-conflict and --errors, but job "rs" resumes with its own inputs and options; drop them, or run a new import (without --resume) to load other data or use other options',
     );
     expect(state(dir, db)).toBe(before);
   });

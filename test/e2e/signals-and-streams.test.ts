@@ -447,7 +447,7 @@ describe('a second signal quits at once, and still says so', () => {
     }
     const result = await child;
     expect(result.exitCode).toBe(130);
-    const message = 'interrupted again: quit at once; job twice stays "running", as after kill -9';
+    const message = 'interrupted again: quit at once; job twice stays "running", as after kill -9; resume it: barge import --resume twice';
     expect(String(result.stderr)).toBe(`barge: error: ${message}`);
     expect(JSON.parse(String(result.stdout))).toEqual({ command: 'import', error: { code: 'interrupted', message, input: null, line: null, column: null }, exitCode: 130 });
     expect(rows(path.join(dir, 'barge.db'), "SELECT status FROM _barge_jobs WHERE id = 'twice'")).toEqual([{ status: 'running' }]);

@@ -138,6 +138,8 @@ describe("commander's argument errors in barge's words: one line, exit 2", () =>
     const dir = workdir();
     fs.writeFileSync(path.join(dir, '-x.csv'), 'id\n1\n');
     expectOneLine(await barge(dir, ['import', '-x.csv']), 2, `unknown option '-x.csv'; a file whose name starts with "-" goes after --: barge import -- -x.csv (or ./-x.csv)`);
+    // The rest of the line kept (the advice dropped every other argument).
+    expectOneLine(await barge(dir, ['import', '-x.csv', '--db', 't 2.db', '--table', 'q']), 2, `unknown option '-x.csv'; a file whose name starts with "-" goes after --: barge import --db 't 2.db' --table q -- -x.csv (or ./-x.csv)`);
     expect((await barge(dir, ['import', '--quiet', '--', '-x.csv'])).exitCode).toBe(0);
     expect(rows(path.join(dir, 'barge.db'), 'SELECT id FROM "-x"')).toEqual([{ id: 1 }]);
   });

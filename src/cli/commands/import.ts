@@ -1,3 +1,4 @@
+import { resumeCommandOf } from '../../store/resume-command.js';
 import { isDefaultDb } from '../default-db.js';
 import { Command, Option } from 'commander';
 import { shellWord } from '../../shell-word.js';
@@ -64,7 +65,9 @@ async function importAction(inputs: string[], flags: ImportFlags, command: Comma
     throwIfInterrupted();
     result = await runImport(config, {
       // A second signal quits at once: its line names the job it leaves behind.
-      onStart: ({ jobId }) => setQuitNote(config.dryRun ? undefined : `job ${jobId} stays "running", as after kill -9`),
+      onStart: ({ jobId }) => setQuitNote(config.dryRun ? undefined : config.mode === 'atomic'
+        ? `job ${jobId} stays "running", as after kill -9; nothing of it was written: run the import again`
+        : `job ${jobId} stays "running", as after kill -9; resume it: ${resumeCommandOf({ id: jobId, dbPath: config.dbIsDefault === false ? config.dbPath : undefined })}`),
       onProgress: (p) => progress.update({ done: p.bytesRead, total: p.totalBytes, records: p.records, rejected: p.rejected }),
       onWarning: (message) => { if (!flags.quiet) progress.log(`barge: ${oneLine(message)}`); },
     }, signal);
@@ -108,7 +111,7 @@ function refuseWhatResumeIgnores(inputs: string[], flags: ImportFlags, command: 
   if (given.length === 0) return;
   throw new BargeError(
     'usage',
-    `--resume ${flags.resume} was also given ${given.join(', ')}, but job "${flags.resume}" resumes with its own inputs and options; drop ${given.length === 1 ? 'it' : 'them'}, or run a new import (without --resume) to load other data or use other options`,
+    `--resume ${flags.resume} was also given ${listed(given)}, but job "${flags.resume}" resumes with its own inputs and options; drop ${given.length === 1 ? 'it' : 'them'}, or run a new import (without --resume) to load other data or use other options`,
   );
 }
 
@@ -141,4 +144,9 @@ function importConfigFrom(inputs: string[], flags: ImportFlags): ImportConfig {
     // Each word as a shell reads it: joined plainly, `my file's.csv` and `--table "t x"` could not be run again, nor told apart.
     commandLine: ['barge', ...process.argv.slice(2).map(shellWord)].join(' '),
   };
+}
+
+/** "a", "a and b", "a, b and c". */
+function listed(items: readonly string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
