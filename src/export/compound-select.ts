@@ -27,7 +27,7 @@ export function readsCompoundSelect(db: Db, sql: string): boolean {
 }
 
 interface Token {
-  kind: 'word' | 'name' | 'open' | 'close' | 'comma' | 'dot';
+  kind: 'word' | 'name' | 'open' | 'close' | 'comma';
   text: string;
 }
 
@@ -60,7 +60,7 @@ function topLevel(sql: string): { compound: boolean; soleSource: string | undefi
 
 /** SQL's tokens that matter here, strings and comments left out; words and names in lower case. */
 function* tokensOf(sql: string): Generator<Token> {
-  const token = /--[^\n]*|\/\*[\s\S]*?(?:\*\/|$)|'(?:[^']|'')*'?|"((?:[^"]|"")*)"?|`((?:[^`]|``)*)`?|\[([^\]]*)\]?|([A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*)|(\()|(\))|(,)|(\.)/g;
+  const token = /--[^\n]*|\/\*[\s\S]*?(?:\*\/|$)|'(?:[^']|'')*'?|"((?:[^"]|"")*)"?|`((?:[^`]|``)*)`?|\[([^\]]*)\]?|([A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*)|(\()|(\))|(,)/g;
   for (const match of sql.matchAll(token)) {
     if (match[4] !== undefined) yield { kind: 'word', text: match[4].toLowerCase() };
     else if (match[1] !== undefined) yield { kind: 'name', text: match[1].replace(/""/g, '"').toLowerCase() };
@@ -69,6 +69,5 @@ function* tokensOf(sql: string): Generator<Token> {
     else if (match[5] !== undefined) yield { kind: 'open', text: '(' };
     else if (match[6] !== undefined) yield { kind: 'close', text: ')' };
     else if (match[7] !== undefined) yield { kind: 'comma', text: ',' };
-    else if (match[8] !== undefined) yield { kind: 'dot', text: '.' };
   }
 }

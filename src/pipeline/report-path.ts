@@ -57,8 +57,7 @@ export function reportPathFor(config: ReportConfig): string {
     if (unwritable) throw new BargeError('usage', `${name}: ${unwritable}; ${config.resume ? instead('fix its permissions') : 'pass another --errors or fix its permissions'}`);
     return explicit;
   }
-  const first = path.resolve(defaultReportPath(config.inputs[0]!));
-  let candidate = first;
+  let candidate = path.resolve(defaultReportPath(config.inputs[0]!));
   // Still an input (a retry's report named among the inputs): the next number that is not.
   // stdin's report steps aside from any earlier one too: a pipe (`cat stdin.errors.ndjson |
   // barge import -`) cannot be told from another, and the file may be the one it reads.
@@ -66,7 +65,7 @@ export function reportPathFor(config: ReportConfig): string {
   // theirs -2, and the second wrote over the first's.
   const stepsAside = config.inputs[0] === '-' || reportName(config.inputs[0]!) !== undefined;
   const taken = stepsAside ? (file: string) => isInput(file) || fs.existsSync(file) : isInput;
-  for (let n = Number(NUMBERED_REPORT.exec(first)?.[1] ?? 1) + 1; taken(candidate); n++) candidate = first.replace(NUMBERED_REPORT, `.errors-${n}.ndjson`);
+  while (taken(candidate)) candidate = nextReportName(candidate);
   // Only where a report failing midway would strand committed batches: an atomic job (or a
   // validate) with clean records writes no report, and one that fails has written nothing.
   if (config.mode === 'batch' || config.mode === 'row') {
@@ -83,10 +82,13 @@ export function reportPathFor(config: ReportConfig): string {
 export function nextFreeReportPath(config: ReportConfig): ((taken: string) => string) | undefined {
   if (config.errorsPath !== undefined) return undefined;
   if (config.inputs[0] !== '-' && reportName(config.inputs[0]!) === undefined) return undefined;
-  return (taken) => taken.replace(NUMBERED_REPORT, (_, n: string | undefined) => `.errors-${Number(n ?? 1) + 1}.ndjson`);
+  return nextReportName;
 }
 
-const NUMBERED_REPORT = /\.errors(?:-(\d+))?\.ndjson$/;
+/** `x.errors.ndjson` -> `x.errors-2.ndjson` -> `x.errors-3.ndjson`. */
+function nextReportName(taken: string): string {
+  return taken.replace(/\.errors(?:-(\d+))?\.ndjson$/, (_, n: string | undefined) => `.errors-${Number(n ?? 1) + 1}.ndjson`);
+}
 
 /**
  * How messages name the report, and the way out of a problem with it (`fix`, or another

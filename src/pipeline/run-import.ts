@@ -213,13 +213,14 @@ class ImportRun {
     const inputs = await openInputsUnlessAborted(config.inputs, config.source, this.signal, 'interrupted while waiting for the input\'s first bytes; nothing was written');
     // The checks between opening the inputs and reading them throw (a schema that does not fit,
     // --truncate refused): the inputs, a worker not yet given them, are let go.
-    const { resolved, totalBytes, existed, target, references, source } = await this.prepareSource(inputs, resumeFrom).catch((error: unknown) => {
+    // Records of a resumed job's committed batches, read past again.
+    const skip = resumeFrom?.checkpoint?.records ?? 0;
+    const { resolved, totalBytes, existed, target, source } = await this.prepareSource(inputs, skip).catch((error: unknown) => {
       for (const input of inputs) abandonInput(input);
       discardEarlyWorker();
       throw error;
     });
     const spec = resolved.spec;
-    const skip = resumeFrom?.checkpoint?.records ?? 0;
     // An atomic job cannot be resumed, so its inputs' checksums only inform (barge jobs): with a
     // worker, they are taken while this thread waits for it (idle-checksums.ts), not before.
     // On CSV the worker takes them as it reads (choose-source.ts).
@@ -260,7 +261,7 @@ class ImportRun {
         if (config.truncate && this.scope.outer) {
           // Atomic only (truncateProblem): the references into the table are checked once the
           // reload is done, before COMMIT (orphansLeft); SQLite turns this off at COMMIT/ROLLBACK.
-          if (references.length > 0) this.db.pragma('defer_foreign_keys = ON');
+          if (this.truncatedReferences.length > 0) this.db.pragma('defer_foreign_keys = ON');
           this.db.exec(`DELETE FROM ${quoteIdent(spec.table)}`);
         } else if (config.truncate) {
           // Emptied in its own transaction, a reload that failed before its first batch (a
@@ -316,7 +317,7 @@ class ImportRun {
    * table, or the first records), the checks of it against the database, and where parsing
    * and validation run.
    */
-  private async prepareSource(inputs: OpenedInput[], resumeFrom: JobRecord | undefined) {
+  private async prepareSource(inputs: OpenedInput[], skip: number) {
     const config = this.config;
     // Said with the rejections: a one-column TSV from stdin sniffed as CSV was rejected as ragged rows, with no word of the format.
     const sniffed = config.source.format === undefined ? inputs.find((input) => formatFromPath(input.path) === undefined) : undefined;
@@ -383,12 +384,11 @@ class ImportRun {
       throw new BargeError('usage', `--on-conflict update matches rows on ${target.map((c) => JSON.stringify(c)).join(', ')}, but table "${spec.table}" has no primary key or unique constraint on ${target.length === 1 ? 'that column' : 'those columns'}; add one to the table, or import without --on-conflict update`);
     }
 
-    const skip = resumeFrom?.checkpoint?.records ?? 0;
     // The source starts before the inputs' checksums are taken: a worker's start-up (~80 ms
     // to its first chunk) then overlaps the checksum (~110 ms per 1M benchmark rows)
     // instead of following it.
     const source = await chooseSource({ config, spec, validator: this.validator, inputs, pending, records, skip, totalBytes });
-    return { resolved, totalBytes, existed, target, references, source };
+    return { resolved, totalBytes, existed, target, source };
   }
 
   /** The job's row (new, or the resumed one marked running again), its report and its transaction scope. */

@@ -204,7 +204,8 @@ function typeHint(type: ColumnType, raw: unknown): string {
   if ((type === 'integer' || type === 'number') && typeof raw === 'number' && !Number.isFinite(raw)) {
     return ' (too large for a double: JSON readers read it as Infinity)';
   }
-  if (type === 'date' && typeof raw === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(raw)) return ' (no such day in the calendar)';
+  // Shaped as a date, and rejected: a day not on the calendar (a datetime takes a date alone too).
+  if ((type === 'date' || type === 'datetime') && typeof raw === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(raw)) return ' (no such day in the calendar)';
   if (type === 'datetime' && typeof raw === 'string') return datetimeHint(raw);
   if ((type === 'string' || type === 'any') && typeof raw === 'object' && raw !== null && jsonNumberChange(raw) === 'overflow') {
     return ' (it holds a number too large for a double, read as Infinity: quote it in the input to keep it)';
@@ -226,8 +227,6 @@ const CALENDAR_DAY = z.iso.date();
  * `+00` offset, a zone after a time without seconds, lower-case `t`/`z`, a day not on the calendar.
  */
 function datetimeHint(raw: string): string {
-  // A date alone is a datetime too (zod-schema.ts).
-  if (/^\d{4}-\d{2}-\d{2}$/.test(raw)) return CALENDAR_DAY.safeParse(raw).success ? '' : ' (no such day in the calendar)';
   const parts = /^(\d{4}-\d{2}-\d{2})([Tt ])(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)([Zz]|[+-]\d{2}(?::?\d{2})?)?$/.exec(raw);
   if (parts === null) return '';
   const [, day, separator, time, zone] = parts as unknown as [string, string, string, string, string | undefined];

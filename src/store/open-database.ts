@@ -50,10 +50,10 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Db {
   if (path === '') throw new BargeError('usage', 'the database path is empty; pass a file path with --db');
   // `--db -` made a file named "-"; `--db newdir/` a file named newdir.
   if (path === '-') throw new BargeError('usage', 'a database cannot be stdin or stdout ("-"); pass a file path with --db');
-  if ((process.platform === 'win32' ? /[\\/]$/ : /\/$/).test(path) && !statOrUndefined(path)?.isDirectory()) {
+  const stat = statOrUndefined(path);
+  if ((process.platform === 'win32' ? /[\\/]$/ : /\/$/).test(path) && !stat?.isDirectory()) {
     throw new BargeError('usage', `database "${path}" ends in "/", as a directory's name does; pass a file path with --db`);
   }
-  const stat = statOrUndefined(path);
   if (stat?.isDirectory()) {
     throw new BargeError('usage', `database "${path}" is a directory; pass a file path with --db`);
   }

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { barge, readNdjson, rows, workdir } from '../helpers/cli.js';
+import { barge, readNdjson, rows, workdir, makeDb } from '../helpers/cli.js';
 
 /**
  * Tables barge did not create (the sqlite3 shell, another tool): their schema is read from the
@@ -20,13 +19,6 @@ async function ok(dir: string, args: string[], env: Record<string, string> = {})
 }
 
 /** A database at dir/file made by better-sqlite3 (not barge), running `sql`. */
-function makeDb(dir: string, file: string, sql: string): string {
-  const at = path.join(dir, file);
-  const db = new Database(at);
-  db.exec(sql);
-  db.close();
-  return at;
-}
 
 /** Every value of every column as SQLite holds it: quote() and typeof(), so 5 and '5' and 5.0 differ. */
 function typedRows(file: string, table: string): unknown[] {

@@ -1,21 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { barge, rows, workdir } from '../helpers/cli.js';
+import { barge, rows, workdir, makeDb } from '../helpers/cli.js';
 
 /**
  * Tables made by ORMs' migrations (Django, Rails, Prisma): NOT NULL on the rowid alias,
  * triggers that RAISE, DEFERRABLE INITIALLY DEFERRED foreign keys.
  */
 
-function makeDb(dir: string, file: string, sql: string): string {
-  const at = path.join(dir, file);
-  const db = new Database(at);
-  db.exec(sql);
-  db.close();
-  return at;
-}
 
 describe('an id declared `integer NOT NULL PRIMARY KEY AUTOINCREMENT` is filled in by SQLite, not required', () => {
   for (const ddl of [

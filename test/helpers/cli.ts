@@ -29,6 +29,15 @@ export async function barge(cwd: string, args: string[], options: Options = {}):
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 
+/** A database at dir/file made by `sql`, as another tool (an ORM's migration, the sqlite3 shell) would make it. */
+export function makeDb(dir: string, file: string, sql: string): string {
+  const at = path.join(dir, file);
+  const db = new Database(at);
+  db.exec(sql);
+  db.close();
+  return at;
+}
+
 export function openDb(file: string): Database.Database {
   return new Database(file, { readonly: true, fileMustExist: true });
 }
