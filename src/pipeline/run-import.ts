@@ -1,25 +1,32 @@
-import { resumeCommandOf } from '../store/resume-command.js';
 import fs from 'node:fs';
-import path from 'node:path';
-import { BargeError, InputChanged } from '../errors.js';
+import { BargeError } from '../errors.js';
 import { compileValidator, createTableStatements, saveSchema, quoteIdent } from '../schema/index.js';
 import type { Validator } from '../schema/index.js';
 import { isEffectivelyRequired } from '../schema/zod-schema.js';
 import type { FieldError, SchemaSpec } from '../schema/types.js';
 import type { OpenedInput, SourceRecord } from '../source/types.js';
+import { abandonInput, formatFromPath } from '../source/open-input.js';
 import { BatchWriter } from '../store/batch-writer.js';
 import {
-  checkpointWriter, finishJob, getJob, setJobInputs,
+  checkpointWriter, finishJob, setJobInputs,
   type JobCheckpoint, type JobCounts, type JobRecord, type JobStatus,
 } from '../store/jobs.js';
-import { openDatabase, tableExists, thenGoOn, translateSqliteError, asDatabaseError, type Db, type FailedJob } from '../store/open-database.js';
+import { openDatabase, tableExists, type Db } from '../store/open-database.js';
+import { translateSqliteError, asDatabaseError, type FailedJob } from '../store/sqlite-errors.js';
+import { DatabaseFile, DatabaseGone } from '../store/database-file.js';
+import { emptyStaleWal, isEmpty, removeIfAlone } from '../store/leave-database.js';
 import { ErrorReport } from '../report/error-report.js';
 import { describeError, reportEntry } from '../report/report-entry.js';
+import { groupDigits } from '../group-digits.js';
 import { addToBatch, newBatch, refsOf, rollBackWhole, type GatheredBatch, type Rejection } from './batch-outcome.js';
 import { chooseSource } from './choose-source.js';
 import type { ValidatedSource } from './validated-source.js';
 import { emptyCounts, sniffedNote, type ImportConfig, type ImportEvents, type ImportResult } from './import-config.js';
-import { optionsNotUsedOnResume, prepareResume } from './resume.js';
+import { prepareResume } from './resume.js';
+import { planJobIdRerun } from './job-id-rerun.js';
+import { jobOptions } from './job-options.js';
+import { checkImportTarget } from './import-target.js';
+import { alreadyDoneResult, endNotRecorded, sayWhatStays, withSniffedNote, type JobSoFar } from './import-outcome.js';
 import { describeInputs, openInputsUnlessAborted, recordsOf } from './record-source.js';
 import { IdleChecksums } from './idle-checksums.js';
 import { columnsWithoutValues, schemaBeforeReading, schemaFromSamples, withoutValuesWarning, type ResolvedSchema } from './resolve-schema.js';
@@ -27,17 +34,12 @@ import { TransactionScope } from './transaction-scope.js';
 import { newJobId } from './job-id.js';
 import { nextFreeReportPath, reportPathFor } from './report-path.js';
 import { refuseDatabaseAsInput } from './input-is-database.js';
-import { groupDigits } from '../group-digits.js';
 import { ABORTED, interruptedWhileInferring, readUnlessAborted } from './until-aborted.js';
-import { abandonInput, formatFromPath } from '../source/open-input.js';
-import { currentOwner, describeOwner, jobOwnerAlive } from './job-owner.js';
-import { conflictTarget, checkNamesFree, checkTableMatchesSchema, checkReferencedTables, hasUniqueKey } from './table-checks.js';
-import { describeReference, orphansLeft, referencesInto, replaceProblem, truncateProblem, type Reference } from './truncate-references.js';
+import { conflictTarget, checkTableMatchesSchema } from './table-checks.js';
+import { describeReference, orphansLeft, referencesInto, type Reference } from './truncate-references.js';
 import { claimJob, JobFinishedMeanwhile } from './job-claim.js';
 import { dropCreatedTable } from './drop-created-table.js';
 import { discardEarlyWorker } from './validation-worker-start.js';
-import { smallFileSha256 } from './file-sha256.js';
-import { DatabaseFile, DatabaseGone } from '../store/database-file.js';
 
 const FIRST_ERRORS_KEPT = 5;
 /** Atomic: at most this many rows wait for their parent rows (holdForJob), records and all. */
@@ -72,48 +74,6 @@ export async function runImport(config: ImportConfig, events: ImportEvents = {},
     if (discard) removeIfAlone(db, config.dbPath);
     db.close();
   }
-}
-
-/**
- * The database file deleted or replaced (another moved to its path) while the job wrote it: the
- * WAL beside the path still holds frames of the old file, which SQLite does not checkpoint on
- * close once the file has moved, and the next connection to the new file would apply them to it
- * (the replacement's pages overwritten: "row missing from index", a damaged b-tree). A TRUNCATE
- * checkpoint copies them into the old file, still open here, and empties the WAL.
- */
-function emptyStaleWal(db: Db): void {
-  try {
-    db.pragma('wal_checkpoint(TRUNCATE)');
-  } catch {
-    // Another connection (to the new file) reads the WAL: left as it is.
-  }
-}
-
-/**
- * Removes the empty database this run created, unless another process has opened it meanwhile
- * (another import of a new database, started at the same time): deleting it from under that
- * one lost its whole import, which then said it had succeeded. Leaving WAL mode needs this
- * connection to be the only one, and the exclusive lock then keeps others out while the files
- * go. (A process that has opened the file but not yet read it is not seen: a window of
- * microseconds, against the 0.7 s in which the audit lost a database.)
- */
-function removeIfAlone(db: Db, dbPath: string): void {
-  try {
-    db.pragma('busy_timeout = 0');
-    if (db.pragma('journal_mode = DELETE', { simple: true }) !== 'delete') return;
-    db.exec('BEGIN EXCLUSIVE');
-    try {
-      if (isEmpty(db)) for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(dbPath + suffix, { force: true });
-    } finally {
-      db.exec('ROLLBACK');
-    }
-  } catch {
-    // Busy: another connection has it. The empty file stays.
-  }
-}
-
-function isEmpty(db: Db): boolean {
-  return (db.prepare('SELECT count(*) AS n FROM sqlite_master').get() as { n: number }).n === 0;
 }
 
 class ImportRun {
@@ -179,30 +139,19 @@ class ImportRun {
       this.config = prepared.config;
       resumeFrom = prepared.job;
     } else if (this.config.jobId) {
-      const previous = getJob(this.db, this.config.jobId);
-      if (previous?.status === 'succeeded' || previous?.status === 'partial') {
-        const changed = changedSince(previous, this.config.inputs);
-        if (changed !== undefined) this.events.onWarning?.(`${changed}: job "${previous.id}" already ${previous.status === 'succeeded' ? 'succeeded' : 'finished'}, so nothing of it was loaded; to load it, use a new --job-id`);
-        return this.alreadyDone(previous);
+      const rerun = await planJobIdRerun(this.db, this.config, this.config.jobId);
+      if (rerun.kind === 'done') {
+        if (rerun.warning !== undefined) this.events.onWarning?.(rerun.warning);
+        return alreadyDoneResult(rerun.previous, this.config.dryRun);
       }
-      if (previous?.status === 'running' && jobOwnerAlive(previous)) {
-        throw new BargeError('usage', `job "${previous.id}" is still running in ${describeOwner(previous)}; wait for it to finish, or stop it and run again`);
-      }
-      // A job left "running" by a process that is gone (kill -9, a full disk) counts as interrupted.
-      if (previous && previous.checkpoint && previous.checkpoint.batches > 0 && previous.mode !== 'atomic') {
-        // A cron retry of an interrupted batch/row job continues it rather than loading its batches twice.
-        const prepared = await prepareResume(this.db, { ...this.config, resume: previous.id });
+      if (rerun.kind === 'resume') {
         // Said once the resume is checked (below, with its report): a refused one only says why.
-        const notUsed = optionsNotUsedOnResume(this.config, prepared.config);
-        // "had failed", "was interrupted", "was left running" (by a killed process; it read "was failed").
-        const was = previous.status === 'failed' ? 'had failed' : previous.status === 'running' ? 'was left running' : `was ${previous.status}`;
-        resumeNotice = `job "${previous.id}" ${was}: resuming it after batch ${previous.checkpoint.batches}` +
-          (notUsed.length > 0 ? `, with its own options: not used ${notUsed.join(', ')}` : '');
-        this.config = prepared.config;
-        resumeFrom = prepared.job;
-      } else if (previous) {
+        resumeNotice = rerun.notice;
+        this.config = rerun.config;
+        resumeFrom = rerun.job;
+      } else if (rerun.kind === 'replace') {
         // Replaced when this run claims the job (job-claim.ts), if it is still this row then.
-        this.replaces = previous;
+        this.replaces = rerun.previous;
       }
     }
 
@@ -232,7 +181,7 @@ class ImportRun {
       job = await this.startJob(inputs, resumeFrom, spec.table, existed, reportPath, !config.dryRun && idleChecksums === undefined && !hashedBySource);
     } catch (error) {
       await source.close().catch(() => undefined);
-      if (error instanceof JobFinishedMeanwhile) return this.alreadyDone(error.job);
+      if (error instanceof JobFinishedMeanwhile) return alreadyDoneResult(error.job, this.config.dryRun);
       throw error;
     }
     if (resumeFrom) this.earlierRunsMs = resumeFrom.durationMs ?? 0;
@@ -358,31 +307,8 @@ class ImportRun {
     const spec = resolved.spec;
     const target = conflictTarget(spec);
     this.validator = compileValidator(spec, config.onConflict === 'update' ? { upsertKey: target } : {});
-    const existed = tableExists(this.db, spec.table);
-    if (existed && resolved.origin === 'file') checkTableMatchesSchema(this.db, spec, { replacingRows: config.truncate });
-    if (!existed) checkNamesFree(this.db, spec);
-    checkReferencedTables(this.db, spec);
-    // --truncate of a table other tables' rows point at: refused, or (atomic) checked at the end.
-    // A resumed job truncates only if no batch of it committed (prepareResume).
-    const references = config.truncate && existed ? referencesInto(this.db, spec.table) : [];
-    const refused = truncateProblem(this.db, spec.table, config.mode === 'atomic', references);
-    if (refused) throw refused;
-    // --on-conflict replace of a table other tables' rows point at with an ON DELETE action.
-    if (config.onConflict === 'replace' && existed) {
-      // Its own rows too: a table referencing itself (a boss column) lost a row's whole subtree.
-      const replaceRefused = replaceProblem(referencesInto(this.db, spec.table, true), spec.table);
-      if (replaceRefused) throw replaceRefused;
-    }
-    this.truncatedReferences = references;
-    if (config.onConflict === 'update' && target.length === 0) {
-      // An existing table's key is the table's, which a schema file cannot add; a new one's is the schema's.
-      throw new BargeError('usage', existed
-        ? `--on-conflict update matches rows by a primary key or unique constraint, and table "${spec.table}" has neither; import into a new table (--table) with a --schema declaring "primaryKey"`
-        : `--on-conflict update needs a primary key or unique key on "${spec.table}"; pass a --schema declaring "primaryKey" (barge schema infer <input> writes one to edit)`);
-    }
-    if (config.onConflict === 'update' && existed && !hasUniqueKey(this.db, spec.table, target)) {
-      throw new BargeError('usage', `--on-conflict update matches rows on ${target.map((c) => JSON.stringify(c)).join(', ')}, but table "${spec.table}" has no primary key or unique constraint on ${target.length === 1 ? 'that column' : 'those columns'}; add one to the table, or import without --on-conflict update`);
-    }
+    const { existed, truncatedReferences } = checkImportTarget(this.db, spec, resolved.origin, config, target);
+    this.truncatedReferences = truncatedReferences;
 
     // The source starts before the inputs' checksums are taken: a worker's start-up (~80 ms
     // to its first chunk) then overlaps the checksum (~110 ms per 1M benchmark rows)
@@ -768,7 +694,7 @@ class ImportRun {
       // was refused (stdin) or resumed. One that stopped early keeps its exit code, and says so.
       if (failure === undefined && !config.dryRun && !(config.mode === 'atomic' && status === 'succeeded')) {
         const cause = translateSqliteError(error, `database "${config.dbPath}"`);
-        if (config.mode !== 'atomic' && (status === 'succeeded' || status === 'partial')) notRecorded = this.endNotRecorded(status, cause);
+        if (config.mode !== 'atomic' && (status === 'succeeded' || status === 'partial')) notRecorded = endNotRecorded(this.soFar(), status, cause);
         else this.events.onWarning?.(`the record of job ${this.jobId} could not be updated (${cause.message}): barge jobs shows it "running"`);
       }
     }
@@ -783,7 +709,7 @@ class ImportRun {
       const notWidened = this.report?.closeWarning;
       if (notWidened !== undefined) this.events.onWarning?.(notWidened);
     }
-    if (failure !== undefined) throw this.sayWhatStays(failure, rolledBack);
+    if (failure !== undefined) throw sayWhatStays(failure, this.soFar(), rolledBack, config.dryRun);
     if (notRecorded !== undefined) throw notRecorded;
     return {
       jobId: this.jobId, status, table: job.table, mode: config.mode, counts: this.counts,
@@ -820,97 +746,12 @@ class ImportRun {
     });
   }
 
-  /** A batch/row job that read all its input but whose end could not be recorded (exit 3): what it did, and how its record is mended. */
-  private endNotRecorded(status: JobStatus, cause: BargeError): BargeError {
-    const c = this.counts;
-    const did = `read ${groupDigits(c.read)}, inserted ${groupDigits(c.inserted)}, updated ${groupDigits(c.updated)}, ignored ${groupDigits(c.ignored)}, rejected ${groupDigits(c.rejected)}`;
-    const mend = this.failedJob?.resumable === true
-      ? `resume it to record its end (it loads nothing more): ${resumeCommandOf(this.failedJob)}`
-      : 'its record alone is wrong (this job cannot be resumed to mend it)';
-    return new BargeError(cause.code, `job ${this.jobId} ran to its end (${status}: ${did}), but its record could not be updated (${cause.message}); barge jobs shows it "running": ${mend}`, { cause });
-  }
-
-  /**
-   * A batch/row job that fails midway keeps the batches it committed (SPEC §4):
-   * the one-line error says so, since exit 2 or 3 alone would not tell.
-   */
-  private sayWhatStays(caught: unknown, rolledBack: boolean): unknown {
-    // How the job goes on after its input changed: resumed once the file is back, or run again.
-    const failure = caught instanceof InputChanged
-      ? new BargeError(caught.code, `${caught.what}; ${thenGoOn(caught.fix, this.failedJob)}`, { cause: caught, input: caught.input })
-      : caught;
-    if (!(failure instanceof BargeError) || failure instanceof DatabaseGone || rolledBack || this.config.dryRun || this.batchesCommitted === 0) return failure;
-    const kept = this.counts.inserted + this.counts.updated + this.counts.ignored;
-    // The records rejected before the stop are in the report: named, since once the input is fixed
-    // the job cannot be resumed, and the one line was all a run stopped so printed.
-    const { reportPath } = this.figures();
-    const rejected = this.counts.rejected;
-    // Not when the report is what failed (a full disk): what it holds is then in doubt.
-    const report = reportPath === null || rejected === 0 || failure.message.includes(reportPath) ? '' : `; the ${groupDigits(rejected)} ${rejected === 1 ? 'record rejected before it is' : 'records rejected before it are'} in ${reportPath}`;
-    return new BargeError(failure.code, `${failure.message} (job ${this.jobId}: the ${groupDigits(this.batchesCommitted)} ${this.batchesCommitted === 1 ? 'batch' : 'batches'} committed before this, ${groupDigits(kept)} record${kept === 1 ? '' : 's'}, stay${report})`, {
-      cause: failure.cause ?? failure, input: failure.input, line: failure.line, column: failure.column,
-    });
-  }
-
-  /**
-   * An input whose format was sniffed that failed to parse as that format says so: a `.txt` or
-   * stdin whose CSV header is `[id],[name]` (SQL Server's) was "invalid JSON … put text in double
-   * quotes", with no word of --format.
-   */
   withSniffedNote(error: unknown): unknown {
-    const sniffed = this.sniffed;
-    // 'usage' too: a header a sniffed format cannot read ("column 1 has an empty name").
-    if (!(error instanceof BargeError) || !['input', 'usage'].includes(error.code) || sniffed === undefined || error.message.includes('sniffed') || error.message.includes('--format')) return error;
-    if (error.input !== sniffed.input) return error;
-    return new BargeError(error.code, `${error.message} (${sniffedNote(sniffed)})`, { cause: error.cause ?? error, input: error.input, line: error.line, column: error.column });
+    return withSniffedNote(error, this.sniffed);
   }
 
-  private alreadyDone(previous: JobRecord): ImportResult {
-    return {
-      jobId: previous.id, status: previous.status, table: previous.table, mode: previous.mode as ImportResult['mode'],
-      counts: previous.counts, batchesCommitted: previous.batchesCommitted, rolledBack: false,
-      // The job's own figures (its runs' time, its rate): 0 read as a job that took no time.
-      reportPath: previous.reportPath, durationMs: previous.durationMs ?? 0, recordsPerSecond: previous.recordsPerSecond ?? 0, dryRun: this.config.dryRun,
-      alreadySucceeded: previous.status === 'succeeded', alreadyFinished: true, inputs: previous.inputs.map((input) => input.path), firstErrors: [],
-    };
+  /** What a failure's message says of the job so far. */
+  private soFar(): JobSoFar {
+    return { jobId: this.jobId, counts: this.counts, batchesCommitted: this.batchesCommitted, failedJob: this.failedJob, reportPath: this.figures().reportPath };
   }
-}
-
-/** The options a resume needs to continue the job exactly as it started. */
-function jobOptions(config: ImportConfig, reportPath: string): Record<string, unknown> {
-  return {
-    inputs: config.inputs.map((input) => (input === '-' ? '-' : path.resolve(input))),
-    table: config.table, schemaPath: config.schemaPath ? path.resolve(config.schemaPath) : undefined,
-    // A resume reads the schema file again: checked unchanged, as the inputs are (resume.ts).
-    schemaSha256: config.schemaPath ? smallFileSha256(config.schemaPath) : undefined,
-    source: config.source, inferRows: config.inferRows, batchSize: config.batchSize, mode: config.mode,
-    maxErrors: config.maxErrors, onConflict: config.onConflict, truncate: config.truncate,
-    errorsPath: reportPath,
-    owner: currentOwner(),
-  };
-}
-
-/**
- * An input given again under a finished job's --job-id that is not the file the job loaded (its
- * size differs): a retry of the night after the first run saw a half-written file was "nothing
- * to do" without a word. By size only: a checksum would read the whole file for a run that loads
- * nothing.
- */
-function changedSince(job: JobRecord, inputs: readonly string[]): string | undefined {
-  for (const given of inputs) {
-    if (given === '-') continue;
-    const absolute = path.resolve(given);
-    const loaded = job.inputs.find((input) => input.path === given || path.resolve(input.path) === absolute);
-    if (loaded === undefined || loaded.size === null) continue;
-    let size: number;
-    try {
-      const stat = fs.statSync(absolute);
-      if (!stat.isFile()) continue;
-      size = stat.size;
-    } catch {
-      continue;
-    }
-    if (size !== loaded.size) return `input ${JSON.stringify(given)} is not the file the job loaded (${groupDigits(size)} bytes now, ${groupDigits(loaded.size)} then)`;
-  }
-  return undefined;
 }

@@ -6,7 +6,7 @@ import { catalogue } from '../schema/catalogue-pragma.js';
 import { nameKey } from '../schema/names.js';
 import { notAKeyMessage, referenceableColumns } from '../schema/schema-file.js';
 import type { ColumnType, SchemaSpec } from '../schema/types.js';
-import { uniqueIndexKeys } from '../store/batch-writer.js';
+import { uniqueIndexKeys } from '../store/table-traits.js';
 import { tableExists, type Db } from '../store/open-database.js';
 
 /** The key an upsert targets: the primary key, else the first unique key. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { BargeError } from '../errors.js';
 import { groupDigits } from '../group-digits.js';
-import { thenGoOn, type FailedJob } from '../store/open-database.js';
+import { thenGoOn, type FailedJob } from '../store/sqlite-errors.js';
 import { nameKey } from '../schema/names.js';
 import { REPORT_META_FIELDS, type ReportEntry } from './report-entry.js';
 import { firstCsvRecord, widenCsvReport } from './widen-csv-report.js';

@@ -1,4 +1,5 @@
-import { openDatabase, translateSqliteError, type Db } from './open-database.js';
+import { openDatabase, type Db } from './open-database.js';
+import { translateSqliteError } from './sqlite-errors.js';
 
 /** SQLite's own wait per attempt: the thread is blocked this long at most before JS runs again. */
 const STEP_MS = 50;

@@ -7,7 +7,8 @@ import { barge, BIN, readNdjson, rows, workdir, type RunResult } from '../helper
 import { canMountReadOnly, inNamespace } from '../helpers/namespace.js';
 import { ErrorReport } from '../../src/report/error-report.js';
 import type { ReportEntry } from '../../src/report/report-entry.js';
-import { needsCopyToRead, translateSqliteError, type FailedJob } from '../../src/store/open-database.js';
+import { needsCopyToRead } from '../../src/store/open-database.js';
+import { translateSqliteError, type FailedJob } from '../../src/store/sqlite-errors.js';
 
 /**
  * Storage this user cannot write.

@@ -39,7 +39,7 @@ async function jobsAction(id: string | undefined, flags: JobsFlags): Promise<Com
   // Loaded here: better-sqlite3 is not needed to start the other commands.
   const [{ openForReadingPatiently }, { asDatabaseError }] = await Promise.all([
     import('../../store/open-for-reading-patiently.js'),
-    import('../../store/open-database.js'),
+    import('../../store/sqlite-errors.js'),
   ]);
   throwIfInterrupted();
   const db = await openForReadingPatiently(flags.db, busyTimeoutMs, () => throwIfInterrupted(INTERRUPTED));

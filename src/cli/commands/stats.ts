@@ -28,7 +28,7 @@ async function statsAction(flags: StatsFlags): Promise<CommandOutcome> {
     import('../../store/open-for-reading-patiently.js'),
     import('../../store/stats.js'),
     import('../render/stats-report.js'),
-    import('../../store/open-database.js'),
+    import('../../store/sqlite-errors.js'),
   ]);
   throwIfInterrupted();
   const db = await openForReadingPatiently(flags.db, busyTimeoutMs, () => throwIfInterrupted(INTERRUPTED));

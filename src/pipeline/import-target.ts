@@ -1,0 +1,43 @@
+import { BargeError } from '../errors.js';
+import type { SchemaSpec } from '../schema/types.js';
+import { tableExists, type Db } from '../store/open-database.js';
+import type { SchemaOrigin } from './resolve-schema.js';
+import type { ImportConfig } from './import-config.js';
+import { checkNamesFree, checkReferencedTables, checkTableMatchesSchema, hasUniqueKey } from './table-checks.js';
+import { referencesInto, replaceProblem, truncateProblem, type Reference } from './truncate-references.js';
+
+/**
+ * Whether the import's table can take what the options ask of it, checked before a record is
+ * read: the schema against an existing table (or a new one's names free), the tables it
+ * refers to, --truncate and --on-conflict replace against the rows that point into it, and
+ * --on-conflict update's key. Throws the refusal; returns what the run goes on with.
+ */
+export function checkImportTarget(
+  db: Db, spec: SchemaSpec, origin: SchemaOrigin, config: ImportConfig, target: readonly string[],
+): { existed: boolean; truncatedReferences: Reference[] } {
+  const existed = tableExists(db, spec.table);
+  if (existed && origin === 'file') checkTableMatchesSchema(db, spec, { replacingRows: config.truncate });
+  if (!existed) checkNamesFree(db, spec);
+  checkReferencedTables(db, spec);
+  // --truncate of a table other tables' rows point at: refused, or (atomic) checked at the end.
+  // A resumed job truncates only if no batch of it committed (prepareResume).
+  const references = config.truncate && existed ? referencesInto(db, spec.table) : [];
+  const refused = truncateProblem(db, spec.table, config.mode === 'atomic', references);
+  if (refused) throw refused;
+  // --on-conflict replace of a table other tables' rows point at with an ON DELETE action.
+  if (config.onConflict === 'replace' && existed) {
+    // Its own rows too: a table referencing itself (a boss column) lost a row's whole subtree.
+    const replaceRefused = replaceProblem(referencesInto(db, spec.table, true), spec.table);
+    if (replaceRefused) throw replaceRefused;
+  }
+  if (config.onConflict === 'update' && target.length === 0) {
+    // An existing table's key is the table's, which a schema file cannot add; a new one's is the schema's.
+    throw new BargeError('usage', existed
+      ? `--on-conflict update matches rows by a primary key or unique constraint, and table "${spec.table}" has neither; import into a new table (--table) with a --schema declaring "primaryKey"`
+      : `--on-conflict update needs a primary key or unique key on "${spec.table}"; pass a --schema declaring "primaryKey" (barge schema infer <input> writes one to edit)`);
+  }
+  if (config.onConflict === 'update' && existed && !hasUniqueKey(db, spec.table, target)) {
+    throw new BargeError('usage', `--on-conflict update matches rows on ${target.map((c) => JSON.stringify(c)).join(', ')}, but table "${spec.table}" has no primary key or unique constraint on ${target.length === 1 ? 'that column' : 'those columns'}; add one to the table, or import without --on-conflict update`);
+  }
+  return { existed, truncatedReferences: references };
+}
