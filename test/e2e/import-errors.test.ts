@@ -151,10 +151,10 @@ describe('exit codes and one-line messages', () => {
         expect(result.exitCode).toBe(3);
         expect(result.stdout).toBe('');
         expect(fs.readdirSync(path.join(dir, 'ro'))).toEqual(['x.db']);
-        expect(snapshot(db)).toEqual(before);
       } finally {
         fs.chmodSync(path.join(dir, 'ro'), 0o755);
       }
+      expect(snapshot(db)).toEqual(before);
     });
   });
 

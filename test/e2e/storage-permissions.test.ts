@@ -420,7 +420,7 @@ describe('read-only storage: stats, jobs, export and validate --table read the d
     if (!canLimit) ctx.skip();
     const dir = openWorkdir();
     await seed(dir);
-    fs.chmodSync(path.join(dir, 'seed.db'), 0o600);
+    fs.chmodSync(path.join(dir, 'seed.db'), 0o000);
     for (const args of [['stats'], ['jobs']]) {
       expectOneLine(await limited(dir, [...args, '--db', 'seed.db']), 3, 'database "seed.db" cannot be read: no read permission on the file; check its permissions');
     }
