@@ -1,22 +1,22 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { CsvTokenizer } from '../source/csv-tokenizer.js';
-import { getJob } from '../store/jobs.js';
+import { getJob, type JobRecord } from '../store/jobs.js';
 import type { Db } from '../store/open-database.js';
 
 /** How much of a file is read to find the job its first report entry names. */
 const HEAD_BYTES = 64 * 1024;
 
 /**
- * The table of the job whose report `file` is (its first entry's `_barge_job`), when that job is
- * in `db`: a report fed back (`barge import orders-2024-05-03.errors.ndjson`) loads into the table
+ * The job whose report `file` is (its first entry's `_barge_job`), when that job is in `db`:
+ * a report fed back (`barge import orders-2024-05-03.errors.ndjson`) loads into the table
  * its records were meant for. Named after the file, they went into a new table
  * "orders-2024-05-03" (or "stdin"), whose schema, inferred from them, took them unfixed.
  */
-export function reportJobTable(db: Db | undefined, file: string): string | undefined {
+export function reportJob(db: Db | undefined, file: string): JobRecord | undefined {
   if (db === undefined || file === '-') return undefined;
   const id = reportJobId(file);
-  return id === undefined ? undefined : getJob(db, id)?.table;
+  return id === undefined ? undefined : getJob(db, id);
 }
 
 /** The `_barge_job` of a report's first entry (NDJSON, JSON or CSV), read from the file's head. */

@@ -10,7 +10,9 @@ import { schemaKeyError } from '../schema/schema-file.js';
 import { catalogue } from '../schema/catalogue-pragma.js';
 import { quoteIdent } from '../schema/names.js';
 import { describeReferenceProblem, foreignKeysOf, referenceProblem } from './table-checks.js';
-import { readHead, reportJobTable } from './report-job.js';
+import { readHead, reportJob } from './report-job.js';
+import { smallFileSha256 } from './file-sha256.js';
+import type { JobRecord } from '../store/jobs.js';
 
 export type SchemaOrigin = 'file' | 'table' | 'inferred';
 
@@ -90,7 +92,8 @@ export function schemaBeforeReading(
     return { spec: db ? withTableKeyRule(db, spec) : spec, origin: 'file' };
   }
   // A report fed back goes into its job's table, when that job is in the database.
-  const fromReport = options.table === undefined ? reportJobTable(db, options.firstInput) : undefined;
+  const reportOf = options.table === undefined ? reportJob(db, options.firstInput) : undefined;
+  const fromReport = reportOf?.table;
   const table = options.table ?? fromReport ?? tableNameFromInput(options.firstInput);
   if (options.table === undefined && fromReport === undefined) {
     // Named after the input's file: the fix is --table (the message named only the problem).
@@ -106,7 +109,29 @@ export function schemaBeforeReading(
     throw new BargeError('usage', `table "${table}" has a column named "__proto__", which barge cannot load (the name is special in JavaScript objects); rename it: ALTER TABLE ${quoteIdent(table)} RENAME COLUMN "__proto__" TO proto`);
   }
   if (existing) return { spec: existing, origin: 'table' };
+  if (reportOf !== undefined) return reportJobSchema(db, reportOf, options.firstInput);
   return { table };
+}
+
+/**
+ * A report fed back whose job's table is gone: the job made it and wrote nothing (an atomic job
+ * rolled back, a batch/row job with no batch committed), or it was dropped since. Its records are checked by the job's
+ * schema file, when the job had one and it is as the job read it. Inferred from the report's
+ * own records, the schema took them unfixed (`qty` -5 and "abc" into a text column), and then
+ * refused the job's schema for the table.
+ */
+function reportJobSchema(db: Db | undefined, job: JobRecord, report: string): ResolvedSchema {
+  const saved = job.options as { schemaPath?: unknown; schemaSha256?: unknown };
+  const loaded = job.counts.inserted + job.counts.updated + job.counts.ignored > 0;
+  const gone = `table "${job.table}" of job ${job.id}, whose report ${oneLine(report)} is, does not exist (${loaded ? 'dropped since the job loaded it' : 'the job wrote nothing'})`;
+  if (typeof saved.schemaPath !== 'string') {
+    throw new BargeError('usage', `${gone}, and the job inferred its schema from its input; import that input again (with its records fixed), or check the report's records by a schema: --schema <file>`);
+  }
+  const now = smallFileSha256(saved.schemaPath);
+  if (now === undefined || (typeof saved.schemaSha256 === 'string' && now !== saved.schemaSha256)) {
+    throw new BargeError('usage', `${gone}, and its schema file "${saved.schemaPath}" ${now === undefined ? 'is gone' : 'changed since the job read it'}; pass the schema to check the report's records by: --schema <file>`);
+  }
+  return schemaBeforeReading(db, { schemaPath: saved.schemaPath, table: job.table, firstInput: report }) as ResolvedSchema;
 }
 
 /**

@@ -173,4 +173,52 @@ describe('a report fed back goes into its job\'s table', () => {
     expect(rows(path.join(dir, 'barge.db'), 'SELECT id, qty FROM orders ORDER BY id')).toEqual([{ id: 1, qty: 5 }, { id: 2, qty: 6 }, { id: 3, qty: 7 }]);
     expect(rows(path.join(dir, 'barge.db'), "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_barge%' ESCAPE '\\'")).toEqual([{ name: 'orders' }]);
   });
+
+  it.each(['ndjson', 'csv'])('the %s report of an atomic job that made its table and rolled back: checked by the job\'s schema file (the unfixed records went into an inferred text table)', async (format) => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'in.csv'), 'id,qty\nA,1\nB,-5\nC,abc\n');
+    fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify({ table: 't', primaryKey: ['id'], columns: { id: { type: 'string', required: true }, qty: { type: 'integer', min: 0 } } }));
+    const report = `in.errors.${format}`;
+    const first = await barge(dir, ['import', 'in.csv', '--schema', 's.json', '--errors', report, '--quiet']);
+    expect(first.exitCode, first.stderr).toBe(1);
+    const db = path.join(dir, 'barge.db');
+    expect(rows(db, "SELECT name FROM sqlite_master WHERE name = 't'")).toEqual([]);
+    // Unfixed: rejected again, by the job's schema, and nothing made.
+    const unfixed = await barge(dir, ['import', report, '--errors', `again.${format}`]);
+    expect(unfixed.exitCode, unfixed.stderr).toBe(1);
+    expect(unfixed.stderr.split('\n').slice(0, 5)).toEqual([
+      `barge: import of ${report} into "t": failed: 2 records rejected, rolled back, nothing was written`,
+      '  read 2, inserted 0, rejected 2',
+      expect.stringMatching(/^  [\d.]+ s, [\d,]+ records\/s, job \d{8}-\d{6}-[0-9a-f]{6}$/),
+      `  ${report}:line ${format === 'csv' ? 2 : 1}, column "qty": expected an integer >= 0, got "-5"`,
+      `  ${report}:line ${format === 'csv' ? 3 : 2}, column "qty": expected an integer, got "abc"`,
+    ]);
+    expect(rows(db, "SELECT name FROM sqlite_master WHERE name = 't'")).toEqual([]);
+    // Fixed: loaded into t, made by the job's schema (its key and integer column).
+    const text = fs.readFileSync(path.join(dir, report), 'utf8');
+    fs.writeFileSync(path.join(dir, report), format === 'csv' ? text.replace(/,B,-5/, ',B,5').replace(/,C,abc/, ',C,2') : text.replace('"qty":"-5"', '"qty":"5"').replace('"qty":"abc"', '"qty":"2"'));
+    const fixed = await barge(dir, ['import', report, '--quiet']);
+    expect(fixed.exitCode, fixed.stderr).toBe(0);
+    expect(rows(db, 'SELECT id, qty FROM t ORDER BY id')).toEqual([{ id: 'B', qty: 5 }, { id: 'C', qty: 2 }]);
+    expect(rows(db, "SELECT sql FROM sqlite_master WHERE name = 't'")[0]!.sql).toContain('PRIMARY KEY');
+  });
+
+  it('the job\'s table gone and its schema file gone, or the job inferred its schema: refused, saying what to pass', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'in.csv'), 'id,qty\nA,1\nB,-5\n');
+    fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify({ table: 't', columns: { id: { type: 'string' }, qty: { type: 'integer', min: 0 } } }));
+    const first = await barge(dir, ['import', 'in.csv', '--schema', 's.json', '--quiet', '--job-id', 'j1']);
+    expect(first.exitCode, first.stderr).toBe(1);
+    fs.rmSync(path.join(dir, 's.json'));
+    const gone = await barge(dir, ['import', 'in.errors.ndjson']);
+    expect(gone.exitCode).toBe(2);
+    expect(gone.stderr).toBe(`barge: error: table "t" of job j1, whose report in.errors.ndjson is, does not exist (the job wrote nothing), and its schema file "${fs.realpathSync(dir)}/s.json" is gone; pass the schema to check the report's records by: --schema <file>\n`.replace(/\n$/, ''));
+    // A job that inferred its table's schema from a text column: its rejections are its ragged rows.
+    fs.writeFileSync(path.join(dir, 'bad.csv'), 'id,qty\n1,2\n3\n');
+    const inferred = await barge(dir, ['import', 'bad.csv', '--table', 'u', '--quiet', '--job-id', 'j2']);
+    expect(inferred.exitCode, inferred.stderr).toBe(1);
+    const again = await barge(dir, ['import', 'bad.errors.ndjson']);
+    expect(again.exitCode).toBe(2);
+    expect(again.stderr).toBe('barge: error: table "u" of job j2, whose report bad.errors.ndjson is, does not exist (the job wrote nothing), and the job inferred its schema from its input; import that input again (with its records fixed), or check the report\'s records by a schema: --schema <file>');
+  });
 });
