@@ -429,12 +429,13 @@ class ImportRun {
   private async flush(batch: GatheredBatch, source: ValidatedSource): Promise<void> {
     // The counts say what is committed: a batch whose commit fails (a full disk) is not. They
     // were counted first, and the message and the job said one batch more than the table held.
-    const before = { counts: { ...this.counts }, batchesCommitted: this.batchesCommitted };
+    const before = { counts: { ...this.counts }, batchesCommitted: this.batchesCommitted, recordsConsumed: this.recordsConsumed };
     try {
       await this.flushBatch(batch, source);
     } catch (error) {
       this.counts = before.counts;
       this.batchesCommitted = before.batchesCommitted;
+      this.recordsConsumed = before.recordsConsumed;
       throw error;
     }
   }
@@ -621,6 +622,10 @@ class ImportRun {
     let status: JobStatus;
     let rolledBack = false;
     if (failure !== undefined || this.interrupted) {
+      // A batch/row job's records read are those of its batches (committed, or rolled back and
+      // reported): the batch being read when it stopped is discarded, and a resume reads it
+      // again. Counted, the job said "read 102,203" beside 102,000 loaded or rejected.
+      if (!this.scope.outer) this.counts.read = this.recordsConsumed;
       this.scope.abandon();
       rolledBack = this.scope.outer;
       status = this.interrupted ? 'interrupted' : 'failed';

@@ -478,6 +478,10 @@ describe('--quiet: an interrupted run prints its one line (exit 130 is a failure
     const result = await child;
     expect(result.exitCode).toBe(130);
     expect(String(result.stderr)).toBe(`barge: import of stdin into "numbered": interrupted after 2 committed batches, which stay; a job that read stdin cannot be resumed (job ${job.id})`);
+    // The batch being read (500 records) was discarded: not counted as read (it said 2,500).
+    const [row] = rows(db, `SELECT read_count, inserted, rejected, checkpoint FROM _barge_jobs WHERE id = '${job.id}'`) as Array<{ read_count: number; inserted: number; rejected: number; checkpoint: string }>;
+    expect([row!.read_count, row!.inserted, row!.rejected, JSON.parse(row!.checkpoint).records]).toEqual([2000, 2000, 0, 2000]);
+    expect(rows(db, 'SELECT count(*) AS n FROM numbered')).toEqual([{ n: 2000 }]);
   });
 
   it('import of a file: the line says how to resume', async () => {
