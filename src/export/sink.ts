@@ -213,6 +213,7 @@ export function fileSink(out: string, gzip: boolean): Sink {
   const existing = statOrUndefined(real);
   const special = existing !== undefined && !existing.isFile();
   const temp = special ? real : path.join(path.dirname(real), `.${path.basename(real)}.${process.pid}.barge-tmp`);
+  if (!special) removeStaleTemps(real);
   const forget = special ? () => false : onAbruptExit(() => fs.rmSync(temp, { force: true }));
   // The temporary file's name would only puzzle: the message names --out, and where barge writes.
   // Node's words (`ENOSPC: no space left on device, write`) as the stdout message gives them.
@@ -251,6 +252,39 @@ export function fileSink(out: string, gzip: boolean): Sink {
       forget();
     },
   };
+}
+
+/**
+ * The temporary files of earlier exports to `real` whose process is gone: an export killed with
+ * kill -9 (or the machine's power) cannot remove its own, and each such kill left one (18 MB in
+ * an audit) that no later export removed. A live process's file is its export in progress, and
+ * stays. (A process on another machine writing to the same shared directory is not seen.)
+ */
+function removeStaleTemps(real: string): void {
+  const dir = path.dirname(real);
+  const prefix = `.${path.basename(real)}.`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.barge-tmp')) continue;
+    const pid = Number(name.slice(prefix.length, -'.barge-tmp'.length));
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || processAlive(pid)) continue;
+    fs.rmSync(path.join(dir, name), { force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: alive, another user's.
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
 }
 
 /** A write stream over `file`, created here, synchronously; a failure to create it is the export's to `out`. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { barge, BIN, importMakers, openDb, readNdjson, rows, workdir } from '../helpers/cli.js';
 import { waitUntil } from '../helpers/waits.js';
 
@@ -330,6 +330,23 @@ describe('export: refusals', () => {
     expect(result.stderr).toContain('the query failed: bad JSON path');
     expect(fs.readFileSync(path.join(dir, 'keep.csv'), 'utf8')).toBe('old contents\n');
     expect(fs.readdirSync(dir).filter((name) => name.includes('barge-tmp'))).toEqual([]);
+  });
+
+  it('the temporary files of exports killed with kill -9 go with the next export to that --out; a live process\'s stays', async () => {
+    const gone = spawnSync('true').pid!;
+    const stale = `.k9.csv.${gone}.barge-tmp`;
+    // This test's own process: alive, as an export in progress would be.
+    const live = `.k9.csv.${process.pid}.barge-tmp`;
+    const other = `.other.csv.${gone}.barge-tmp`;
+    for (const name of [stale, live, other]) fs.writeFileSync(path.join(dir, name), 'half an export');
+    await ok(dir, ['export', '--table', 'products', '--out', 'k9.csv']);
+    const left = fs.readdirSync(dir).filter((name) => name.includes('barge-tmp')).sort();
+    for (const name of left) fs.rmSync(path.join(dir, name));
+    expect(left).toEqual([live, other].sort());
+    // Whole: what the same export writes to stdout.
+    const toStdout = await barge(dir, ['export', '--table', 'products']);
+    expect(toStdout.stdout.length).toBeGreaterThan(100);
+    expect(fs.readFileSync(path.join(dir, 'k9.csv'), 'utf8')).toBe(toStdout.stdout + '\n');
   });
 });
 
