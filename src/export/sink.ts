@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { finished, pipeline } from 'node:stream/promises';
 import tty from 'node:tty';
@@ -212,7 +213,7 @@ export function fileSink(out: string, gzip: boolean): Sink {
   const real = linkTarget(out);
   const existing = statOrUndefined(real);
   const special = existing !== undefined && !existing.isFile();
-  const temp = special ? real : path.join(path.dirname(real), `.${path.basename(real)}.${process.pid}.barge-tmp`);
+  const temp = special ? real : path.join(path.dirname(real), `${tempPrefix(real)}${process.pid}.barge-tmp`);
   if (!special) removeStaleTemps(real);
   const forget = special ? () => false : onAbruptExit(() => fs.rmSync(temp, { force: true }));
   // The temporary file's name would only puzzle: the message names --out, and where barge writes.
@@ -255,14 +256,24 @@ export function fileSink(out: string, gzip: boolean): Sink {
 }
 
 /**
- * The temporary files of earlier exports to `real` whose process is gone: an export killed with
- * kill -9 (or the machine's power) cannot remove its own, and each such kill left one (18 MB in
- * an audit) that no later export removed. A live process's file is its export in progress, and
- * stays. (A process on another machine writing to the same shared directory is not seen.)
+ * `.<name>.<host>.`: the start of the temporary files of exports to `real` from this machine. The
+ * host is in the name so that removeStaleTemps judges only processes it can see: an export from
+ * another machine into a shared directory has its own.
+ */
+function tempPrefix(real: string): string {
+  return `.${path.basename(real)}.${os.hostname().replace(/[^A-Za-z0-9.-]/g, '_')}.`;
+}
+
+/**
+ * The temporary files of earlier exports to `real` from this machine whose process is gone: an
+ * export killed with kill -9 (or the machine's power) cannot remove its own, and each such kill
+ * left one (18 MB in an audit) that no later export removed. A live process's file is its export
+ * in progress, and stays. Best effort: a file that cannot be removed (another user's, in a
+ * sticky directory) stays, and the export goes on.
  */
 function removeStaleTemps(real: string): void {
   const dir = path.dirname(real);
-  const prefix = `.${path.basename(real)}.`;
+  const prefix = tempPrefix(real);
   let names: string[];
   try {
     names = fs.readdirSync(dir);
@@ -271,9 +282,16 @@ function removeStaleTemps(real: string): void {
   }
   for (const name of names) {
     if (!name.startsWith(prefix) || !name.endsWith('.barge-tmp')) continue;
-    const pid = Number(name.slice(prefix.length, -'.barge-tmp'.length));
-    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || processAlive(pid)) continue;
-    fs.rmSync(path.join(dir, name), { force: true });
+    const digits = name.slice(prefix.length, -'.barge-tmp'.length);
+    if (!/^[1-9]\d{0,9}$/.test(digits)) continue;
+    const pid = Number(digits);
+    if (pid === process.pid || processAlive(pid)) continue;
+    try {
+      const file = path.join(dir, name);
+      if (fs.lstatSync(file).isFile()) fs.rmSync(file);
+    } catch {
+      // Not ours to remove: it stays.
+    }
   }
 }
 

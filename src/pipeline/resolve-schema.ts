@@ -8,7 +8,7 @@ import type { SourceRecord } from '../source/types.js';
 import type { Db } from '../store/open-database.js';
 import { schemaKeyError } from '../schema/schema-file.js';
 import { catalogue } from '../schema/catalogue-pragma.js';
-import { quoteIdent } from '../schema/names.js';
+import { nameKey, quoteIdent } from '../schema/names.js';
 import { describeReferenceProblem, foreignKeysOf, referenceProblem } from './table-checks.js';
 import { readHead, reportJob } from './report-job.js';
 import { smallFileSha256 } from './file-sha256.js';
@@ -19,6 +19,8 @@ export type SchemaOrigin = 'file' | 'table' | 'inferred';
 export interface ResolvedSchema {
   spec: SchemaSpec;
   origin: SchemaOrigin;
+  /** The schema file of the job whose report is fed back, read in place of --schema (reportJobSchema): the new job records it as its own. */
+  schemaPath?: string;
 }
 
 /**
@@ -92,8 +94,8 @@ export function schemaBeforeReading(
     return { spec: db ? withTableKeyRule(db, spec) : spec, origin: 'file' };
   }
   // A report fed back goes into its job's table, when that job is in the database.
-  const reportOf = options.table === undefined ? reportJob(db, options.firstInput) : undefined;
-  const fromReport = reportOf?.table;
+  const reportOf = reportJob(db, options.firstInput);
+  const fromReport = options.table === undefined ? reportOf?.table : undefined;
   const table = options.table ?? fromReport ?? tableNameFromInput(options.firstInput);
   if (options.table === undefined && fromReport === undefined) {
     // Named after the input's file: the fix is --table (the message named only the problem).
@@ -109,7 +111,12 @@ export function schemaBeforeReading(
     throw new BargeError('usage', `table "${table}" has a column named "__proto__", which barge cannot load (the name is special in JavaScript objects); rename it: ALTER TABLE ${quoteIdent(table)} RENAME COLUMN "__proto__" TO proto`);
   }
   if (existing) return { spec: existing, origin: 'table' };
-  if (reportOf !== undefined) return reportJobSchema(db, reportOf, options.firstInput);
+  if (reportOf !== undefined) {
+    // --table naming the job's table (gone) with no --schema: the job's schema file too, when it
+    // had one (the unfixed records went into an inferred table). Another name is a new table.
+    if (options.table === undefined) return reportJobSchema(db, reportOf, options.firstInput);
+    if (nameKey(options.table) === nameKey(reportOf.table) && typeof reportOf.options.schemaPath === 'string') return reportJobSchema(db, reportOf, options.firstInput);
+  }
   return { table };
 }
 
@@ -125,13 +132,13 @@ function reportJobSchema(db: Db | undefined, job: JobRecord, report: string): Re
   const loaded = job.counts.inserted + job.counts.updated + job.counts.ignored > 0;
   const gone = `table "${job.table}" of job ${job.id}, whose report ${oneLine(report)} is, does not exist (${loaded ? 'dropped since the job loaded it' : 'the job wrote nothing'})`;
   if (typeof saved.schemaPath !== 'string') {
-    throw new BargeError('usage', `${gone}, and the job inferred its schema from its input; import that input again (with its records fixed), or check the report's records by a schema: --schema <file>`);
+    throw new BargeError('usage', `${gone}, and the job inferred its schema from its input; check the report's records by a schema: --schema <file> (or load the job's input again, its records fixed)`);
   }
   const now = smallFileSha256(saved.schemaPath);
   if (now === undefined || (typeof saved.schemaSha256 === 'string' && now !== saved.schemaSha256)) {
     throw new BargeError('usage', `${gone}, and its schema file "${saved.schemaPath}" ${now === undefined ? 'is gone' : 'changed since the job read it'}; pass the schema to check the report's records by: --schema <file>`);
   }
-  return schemaBeforeReading(db, { schemaPath: saved.schemaPath, table: job.table, firstInput: report }) as ResolvedSchema;
+  return { ...(schemaBeforeReading(db, { schemaPath: saved.schemaPath, table: job.table, firstInput: report }) as ResolvedSchema), schemaPath: saved.schemaPath };
 }
 
 /**

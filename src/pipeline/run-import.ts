@@ -304,6 +304,9 @@ class ImportRun {
         if (empty.length > 0) this.events.onWarning?.(withoutValuesWarning(empty, sample.length));
       }
     }
+    // The report's job's schema file, read in place of --schema: this job's own, recorded with
+    // it, so that its report fed back in turn (or a resume) is checked by it too.
+    if (resolved.schemaPath !== undefined) this.config = { ...this.config, schemaPath: resolved.schemaPath };
     const spec = resolved.spec;
     const target = conflictTarget(spec);
     this.validator = compileValidator(spec, config.onConflict === 'update' ? { upsertKey: target } : {});
@@ -625,7 +628,7 @@ class ImportRun {
       // A batch/row job's records read are those of its batches (committed, or rolled back and
       // reported): the batch being read when it stopped is discarded, and a resume reads it
       // again. Counted, the job said "read 102,203" beside 102,000 loaded or rejected.
-      if (!this.scope.outer) this.counts.read = this.recordsConsumed;
+      if (config.mode !== 'atomic') this.counts.read = this.recordsConsumed;
       this.scope.abandon();
       rolledBack = this.scope.outer;
       status = this.interrupted ? 'interrupted' : 'failed';

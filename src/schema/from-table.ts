@@ -300,7 +300,7 @@ export interface CatalogueColumn {
 
 /**
  * The columns of `table` as its catalogue describes them, generated ones included (a table's
- * export holds them; pragma_table_xinfo lists them, table_info does not). batch-writer.ts reads
+ * export holds them; pragma_table_xinfo lists them, table_info does not). table-traits.ts reads
  * the same to leave generated columns out of its INSERT and to evaluate SQL defaults.
  */
 export function catalogueColumns(db: Database.Database, table: string): CatalogueColumn[] {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
@@ -332,17 +333,27 @@ describe('export: refusals', () => {
     expect(fs.readdirSync(dir).filter((name) => name.includes('barge-tmp'))).toEqual([]);
   });
 
-  it('the temporary files of exports killed with kill -9 go with the next export to that --out; a live process\'s stays', async () => {
+  it('the temporary files of exports killed with kill -9 go with the next export to that --out; a live process\'s, another machine\'s and what barge never wrote stay', async () => {
     const gone = spawnSync('true').pid!;
-    const stale = `.k9.csv.${gone}.barge-tmp`;
-    // This test's own process: alive, as an export in progress would be.
-    const live = `.k9.csv.${process.pid}.barge-tmp`;
-    const other = `.other.csv.${gone}.barge-tmp`;
-    for (const name of [stale, live, other]) fs.writeFileSync(path.join(dir, name), 'half an export');
+    const host = os.hostname().replace(/[^A-Za-z0-9.-]/g, '_');
+    const stale = `.k9.csv.${host}.${gone}.barge-tmp`;
+    const kept = [
+      // This test's own process: alive, as an export in progress would be.
+      `.k9.csv.${host}.${process.pid}.barge-tmp`,
+      // Another machine's export into a shared directory: its processes are not seen from here.
+      `.k9.csv.elsewhere-${host}.${gone}.barge-tmp`,
+      // Another --out's, and names barge does not write.
+      `.other.csv.${host}.${gone}.barge-tmp`,
+      `.k9.csv.${host}.1e3.barge-tmp`,
+    ];
+    for (const name of [stale, ...kept]) fs.writeFileSync(path.join(dir, name), 'half an export');
+    // A directory of that name is no file of barge's: left, and the export goes on.
+    const directory = `.k9.csv.${host}.${spawnSync('true').pid!}.barge-tmp`;
+    fs.mkdirSync(path.join(dir, directory));
     await ok(dir, ['export', '--table', 'products', '--out', 'k9.csv']);
     const left = fs.readdirSync(dir).filter((name) => name.includes('barge-tmp')).sort();
-    for (const name of left) fs.rmSync(path.join(dir, name));
-    expect(left).toEqual([live, other].sort());
+    for (const name of left) fs.rmSync(path.join(dir, name), { recursive: true });
+    expect(left).toEqual([...kept, directory].sort());
     // Whole: what the same export writes to stdout.
     const toStdout = await barge(dir, ['export', '--table', 'products']);
     expect(toStdout.stdout.length).toBeGreaterThan(100);

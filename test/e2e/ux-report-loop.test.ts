@@ -153,6 +153,12 @@ describe('reports of reports in two formats', () => {
   });
 });
 
+/** Entries in a report: NDJSON lines, or CSV records after the header (no field here holds a line break). */
+function readReportCount(file: string, format: string): number {
+  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
+  return format === 'csv' ? lines.length - 1 : lines.length;
+}
+
 describe('a report fed back goes into its job\'s table', () => {
   it.each(['ndjson', 'csv', 'json'])('its %s report, named after a dated input, loads into the table the job loaded (it made a new table "orders-2024-05-03" and took the unfixed records)', async (format) => {
     const dir = workdir();
@@ -194,6 +200,15 @@ describe('a report fed back goes into its job\'s table', () => {
       `  ${report}:line ${format === 'csv' ? 3 : 2}, column "qty": expected an integer, got "abc"`,
     ]);
     expect(rows(db, "SELECT name FROM sqlite_master WHERE name = 't'")).toEqual([]);
+    // --table naming the job's table: the same (it took the unfixed records into an inferred table).
+    const named = await barge(dir, ['import', report, '--table', 't', '--dry-run']);
+    expect(named.exitCode, named.stderr).toBe(1);
+    expect(named.stderr.split('\n')[0]).toBe(`barge: dry run of ${report} into "t": 2 records would be rejected; rolled back, nothing was written`);
+    // The retry's own report, fed back in turn: checked by the same schema file (the retry
+    // recorded no schema file, and its report was refused as one of an inferred schema).
+    const again = await barge(dir, ['import', `again.${format}`, '--errors', `third.${format}`, '--quiet']);
+    expect(again.exitCode, again.stderr).toBe(1);
+    expect(readReportCount(path.join(dir, `third.${format}`), format)).toBe(2);
     // Fixed: loaded into t, made by the job's schema (its key and integer column).
     const text = fs.readFileSync(path.join(dir, report), 'utf8');
     fs.writeFileSync(path.join(dir, report), format === 'csv' ? text.replace(/,B,-5/, ',B,5').replace(/,C,abc/, ',C,2') : text.replace('"qty":"-5"', '"qty":"5"').replace('"qty":"abc"', '"qty":"2"'));
@@ -219,6 +234,6 @@ describe('a report fed back goes into its job\'s table', () => {
     expect(inferred.exitCode, inferred.stderr).toBe(1);
     const again = await barge(dir, ['import', 'bad.errors.ndjson']);
     expect(again.exitCode).toBe(2);
-    expect(again.stderr).toBe('barge: error: table "u" of job j2, whose report bad.errors.ndjson is, does not exist (the job wrote nothing), and the job inferred its schema from its input; import that input again (with its records fixed), or check the report\'s records by a schema: --schema <file>');
+    expect(again.stderr).toBe('barge: error: table "u" of job j2, whose report bad.errors.ndjson is, does not exist (the job wrote nothing), and the job inferred its schema from its input; check the report\'s records by a schema: --schema <file> (or load the job\'s input again, its records fixed)');
   });
 });
