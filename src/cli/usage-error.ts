@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { Command, Option } from 'commander';
 import { oneLine } from '../one-line.js';
 import { shellWord } from '../shell-word.js';
+import { wordList } from './word-list.js';
 
 /**
  * commander's usage errors as barge's one-line messages: `barge: error: <what>; <how to fix>`,
@@ -32,7 +33,7 @@ function reword(what: string, command: Command, argv: readonly string[]): Reword
 
   // `--mode foo`: the choices are the fix.
   const invalid = /^option '(.+?)' argument '(.*)' is invalid\. Allowed choices are (.*)$/s.exec(what);
-  if (invalid) return { what: `${longName(invalid[1]!)} must be ${choiceList(invalid[3]!.split(', '))}, got ${JSON.stringify(invalid[2])}` };
+  if (invalid) return { what: `${longName(invalid[1]!)} must be ${wordList(invalid[3]!.split(', '), 'or')}, got ${JSON.stringify(invalid[2])}` };
 
   // `--batch-size` last, with no value after it.
   const noValue = /^option '(.+?)' argument missing$/.exec(what);
@@ -120,9 +121,4 @@ export function commandPath(command: Command): string {
 /** `--mode <mode>` -> `--mode`. */
 function longName(flags: string): string {
   return /--[\w-]+/.exec(flags)?.[0] ?? flags;
-}
-
-/** "atomic, batch or row" */
-function choiceList(choices: string[]): string {
-  return choices.length < 2 ? choices.join('') : `${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}`;
 }

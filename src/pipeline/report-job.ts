@@ -1,8 +1,8 @@
-import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { CsvTokenizer } from '../source/csv-tokenizer.js';
 import { getJob, type JobRecord } from '../store/jobs.js';
 import type { Db } from '../store/open-database.js';
+import { headBytes, readHead } from '../file-head.js';
 
 /** How much of a file is read to find the job its first report entry names. */
 const HEAD_BYTES = 64 * 1024;
@@ -21,7 +21,7 @@ export function reportJob(db: Db | undefined, file: string): JobRecord | undefin
 
 /** The `_barge_job` of a report's first entry (NDJSON, JSON or CSV), read from the file's head. */
 export function reportJobId(file: string): string | undefined {
-  const head = readHead(file);
+  const head = readHead(file, HEAD_BYTES);
   if (head === undefined || !head.includes('_barge_job')) return undefined;
   const json = /"_barge_job"\s*:\s*("(?:[^"\\]|\\.)*")/.exec(head);
   if (json !== null) {
@@ -45,29 +45,6 @@ export function reportJobId(file: string): string | undefined {
   const at = header?.indexOf('_barge_job') ?? -1;
   const id = at >= 0 ? first?.[at] : undefined;
   return id === undefined || id === '' ? undefined : id;
-}
-
-/**
- * The first `bytes` of a regular file, as text; undefined for anything else. A named pipe or a
- * process substitution is not opened: its reader would take those bytes from the import.
- */
-export function readHead(file: string, bytes = HEAD_BYTES): string | undefined {
-  return headBytes(file, bytes)?.toString('utf8');
-}
-
-/** readHead's bytes, undecoded. */
-function headBytes(file: string, bytes: number): Buffer | undefined {
-  let fd: number | undefined;
-  try {
-    if (!fs.statSync(file).isFile()) return undefined;
-    fd = fs.openSync(file, 'r');
-    const head = Buffer.alloc(bytes);
-    return head.subarray(0, fs.readSync(fd, head, 0, head.length, 0));
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
 }
 
 /**

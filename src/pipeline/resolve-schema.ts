@@ -10,7 +10,8 @@ import { schemaKeyError } from '../schema/schema-file.js';
 import { catalogue } from '../schema/catalogue-pragma.js';
 import { nameKey, quoteIdent } from '../schema/names.js';
 import { describeReferenceProblem, foreignKeysOf, referenceProblem } from './table-checks.js';
-import { readHead, reportJob } from './report-job.js';
+import { reportJob } from './report-job.js';
+import { readHead } from '../file-head.js';
 import { smallFileSha256 } from './file-sha256.js';
 import type { JobRecord } from '../store/jobs.js';
 

@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { readHead } from '../file-head.js';
 import type { ReportFormat } from './error-report.js';
 
 /** Enough of a report's start for its header and first entry's job id (an id is short). */
@@ -14,19 +14,8 @@ const HEAD_BYTES = 64 * 1024;
  * report does.
  */
 export function firstEntryJob(file: string, format: ReportFormat): string | null | undefined {
-  let head: string;
-  try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const buffer = Buffer.alloc(HEAD_BYTES);
-      head = buffer.subarray(0, fs.readSync(fd, buffer, 0, HEAD_BYTES, 0)).toString('utf8');
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return undefined;
-  }
-  if (head.trim() === '') return undefined;
+  const head = readHead(file, HEAD_BYTES);
+  if (head === undefined || head.trim() === '') return undefined;
   if (format === 'csv') return csvFirstField(head);
   const json = format === 'json' ? /^\[\s*(?:\]\s*$|\{"_barge_job":("(?:[^"\\\n]|\\.)*"))/.exec(head) : /^\{"_barge_job":("(?:[^"\\\n]|\\.)*")/.exec(head);
   if (json === null) return null;

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readHead, reportJobId } from '../../src/pipeline/report-job.js';
+import { reportJobId } from '../../src/pipeline/report-job.js';
+import { readHead } from '../../src/file-head.js';
 
 describe('the head of an input, read to find a report\'s job', () => {
   it('reads the job of an NDJSON and a CSV report; a data file names none', () => {

@@ -1,5 +1,6 @@
 import { resumeCommandOf } from '../../store/resume-command.js';
 import { isDefaultDb } from '../default-db.js';
+import { wordList } from '../word-list.js';
 import { Command, Option } from 'commander';
 import { shellWord } from '../../shell-word.js';
 import { BargeError, EXIT } from '../../errors.js';
@@ -111,7 +112,7 @@ function refuseWhatResumeIgnores(inputs: string[], flags: ImportFlags, command: 
   if (given.length === 0) return;
   throw new BargeError(
     'usage',
-    `--resume ${flags.resume} was also given ${listed(given)}, but job "${flags.resume}" resumes with its own inputs and options; drop ${given.length === 1 ? 'it' : 'them'}, or run a new import (without --resume) to load other data or use other options`,
+    `--resume ${flags.resume} was also given ${wordList(given, 'and')}, but job "${flags.resume}" resumes with its own inputs and options; drop ${given.length === 1 ? 'it' : 'them'}, or run a new import (without --resume) to load other data or use other options`,
   );
 }
 
@@ -144,9 +145,4 @@ function importConfigFrom(inputs: string[], flags: ImportFlags): ImportConfig {
     // Each word as a shell reads it: joined plainly, `my file's.csv` and `--table "t x"` could not be run again, nor told apart.
     commandLine: ['barge', ...process.argv.slice(2).map(shellWord)].join(' '),
   };
-}
-
-/** "a", "a and b", "a, b and c". */
-function listed(items: readonly string[]): string {
-  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
