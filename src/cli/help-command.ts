@@ -40,3 +40,28 @@ export function helpArgv(program: Command, argv: readonly string[]): string[] {
   }
   return [node, script, ...before, ...path, ...options, '--help'];
 }
+
+/**
+ * `barge import --help --mode foo` as `barge import --help`: commander checks an option's
+ * choices as it parses, before it looks for --help, so a bad value beside --help printed its
+ * error (exit 2) instead of the help asked for. Arguments after `--` are inputs, not flags; an
+ * unknown command word (`barge nope --help`) is left for commander to name.
+ */
+export function helpFirstArgv(program: Command, argv: readonly string[]): string[] {
+  const [node = '', script = '', ...args] = argv;
+  const end = args.indexOf('--');
+  const flags = end === -1 ? args : args.slice(0, end);
+  if (!flags.includes('--help') && !flags.includes('-h')) return [...argv];
+  let command = program;
+  const path: string[] = [];
+  for (const arg of flags) {
+    const next = command.commands.find((c) => c.name() === arg);
+    if (next === undefined) {
+      if (command.commands.length > 0 && !arg.startsWith('-')) return [...argv];
+      break;
+    }
+    command = next;
+    path.push(arg);
+  }
+  return [node, script, ...path, '--help'];
+}

@@ -11,7 +11,7 @@ import { schemaCommand } from './commands/schema-infer.js';
 import type { CommandOutcome } from './outcome.js';
 import { describeOption, isDebug } from './options.js';
 import { errorJson } from './render/error-json.js';
-import { helpArgv } from './help-command.js';
+import { helpArgv, helpFirstArgv } from './help-command.js';
 import { usageLine } from './usage-error.js';
 import { oneLine } from '../one-line.js';
 import { onQuit, settle, throwIfInterrupted } from './signals.js';
@@ -31,17 +31,18 @@ const run = (outcome: Promise<CommandOutcome>) => { pending = outcome; };
 
 const program = new Command('barge')
   .description('Bulk loader for SQLite: import CSV, TSV, NDJSON and JSON with validation; export tables back out.')
-  .version(version, '--version', 'print the version')
   .addHelpText('after', `
 Options every command takes, after its name (barge stats --db x.db):
   --db <path>    the SQLite database (default: $BARGE_DB, else ./barge.db)
-  --json         one machine-readable JSON summary on stdout (default: off)
+  --json         print one machine-readable JSON document on stdout
+                 (default: off)
   --quiet        nothing on stderr but errors (default: off)
   --progress     progress even without a terminal: a plain line every few
                  seconds (default: on when stderr is a terminal)
   --no-progress  no progress, not even on a terminal (default: off: a bar when
                  stderr is a terminal)
   --debug        stack traces with errors (default: off; also BARGE_DEBUG=1)
+  --version      print barge's version
   -h, --help     a command's own options: barge import --help
 
 Environment:
@@ -49,7 +50,9 @@ Environment:
   BARGE_DEBUG=1               as --debug
   BARGE_PROGRESS_INTERVAL_MS  how often --progress prints a line without a
                               terminal, in milliseconds (default: 5000)
-  BARGE_WORKER=never          keep imports, validations and exports on one thread
+  BARGE_WORKER                never: imports, validations and exports on one
+                              thread; always: a worker thread even for small
+                              inputs (default: auto, by the input's size)
   NO_COLOR                    honoured: barge prints no colour in any case
   TERM=dumb                   progress as plain lines, not a redrawn bar
 
@@ -57,12 +60,14 @@ Exit codes:
   0    every record accepted (or the job id already succeeded)
   1    some records were rejected (validate, import)
   2    usage or configuration error: nothing written; or a malformed
-       input: a batch/row job keeps the batches it committed before it
+       input: a batch/row job keeps the batches it committed before the
+       malformed spot
   3    runtime failure (I/O, database, locked past --busy-timeout):
        committed batches stay, the job is resumable
   130  interrupted (SIGINT, SIGTERM, SIGHUP)
 
-Quick start:
+Quick start (in barge's fixtures/ directory):
+  barge import makers.csv --schema makers.schema.json
   barge import products.csv --schema products.schema.json
   barge export --table products --out products.ndjson
 
@@ -75,8 +80,11 @@ for (const command of [importCommand(run), validateCommand(run), exportCommand(r
   for (const command of commands) {
     command
       .helpOption('-h, --help', 'show this help')
-
-      .configureHelp({ optionDescription: describeOption, sortSubcommands: false })
+      // Every command takes --version (SPEC §1), and its help lists it.
+      .version(version, '--version', 'print barge\'s version')
+      // commander stops wrapping below 40 columns of description, which made the help wider
+      // than the terminal below ~73 columns; 20 keeps it wrapped down to ~50.
+      .configureHelp({ optionDescription: describeOption, sortSubcommands: false, minWidthToWrap: 20 })
       .exitOverride()
       .configureOutput({ outputError: (text, write) => write(printedError = usageLine(text, command, parsedArgv)) })
       .showSuggestionAfterError(true);
@@ -150,7 +158,7 @@ async function main(argv: string[]): Promise<number> {
     });
     // A signal while the modules loaded (bin/barge.js recorded it): nothing is started.
     throwIfInterrupted();
-    parsedArgv = helpArgv(program, argv);
+    parsedArgv = helpFirstArgv(program, helpArgv(program, argv));
     await program.parseAsync([...parsedArgv]);
     if (!pending) return EXIT.accepted;
     return (await pending).exitCode;

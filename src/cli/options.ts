@@ -19,12 +19,19 @@ export interface CommonOptions {
 export function addCommonOptions(command: Command, { showsProgress = true }: { showsProgress?: boolean } = {}): Command {
   return command
     .addOption(new Option('--db <path>', 'the SQLite database').default(defaultDbPath(), '$BARGE_DB, else ./barge.db'))
-    .addOption(switchOption('--json', command.name() === 'export' ? 'print one machine-readable JSON summary on stdout (only with --out <file>: stdout carries the rows otherwise)' : 'print one machine-readable JSON summary on stdout'))
+    .addOption(switchOption('--json', JSON_OPTION_TEXT[command.name()] ?? 'print one machine-readable JSON summary on stdout'))
     .addOption(switchOption('--quiet', 'print nothing on stderr but errors'))
     .addOption(showsProgress ? progressOption() : switchOption('--progress', `accepted like every command's; ${command.name()} shows no progress`))
     .addOption(showsProgress ? noProgressOption() : switchOption('--no-progress', 'accepted like every command\'s'))
     .addOption(switchOption('--debug', 'print stack traces with errors', 'off; also BARGE_DEBUG=1'));
 }
+
+/** What --json prints, where that is not the run's summary. */
+const JSON_OPTION_TEXT: Record<string, string> = {
+  export: 'print one machine-readable JSON summary on stdout (only with --out <file>: stdout carries the rows otherwise)',
+  jobs: 'print the jobs (or the one job) as JSON on stdout',
+  stats: 'print the report as JSON on stdout',
+};
 
 export function progressOption(): Option {
   return switchOption('--progress', 'show progress even without a terminal: a plain line every few seconds', 'on when stderr is a terminal');
@@ -36,7 +43,7 @@ export function noProgressOption(): Option {
 }
 
 export function addBusyTimeout(command: Command): Command {
-  return command.addOption(new Option('--busy-timeout <ms>', 'how long to wait for another process\'s lock on the database, in milliseconds').default('5000', '5000'));
+  return command.addOption(new Option('--busy-timeout <ms>', 'how long to wait for another process\'s lock on the database, in milliseconds, 0 to 3600000').default('5000', '5000'));
 }
 
 /**
@@ -62,12 +69,12 @@ export function addSourceOptions(command: Command, { schema = true }: { schema?:
     .addOption(new Option('--quote <char>', 'CSV/TSV quote character').default('"', `'"'`))
     .addOption(switchOption('--no-header', 'CSV/TSV: the first line is data, not a header; name the fields with --columns', 'off: the first line is the header'))
     .addOption(valueOption('--columns <names>', 'CSV/TSV: comma-separated field names (with --no-header, or to rename the header)', 'the header\'s names'))
-    .addOption(new Option('--encoding <name>', 'text encoding of the input: utf8, utf16le, latin1 (ISO-8859-1) or windows-1252 (cp1252)').default('utf8', 'utf8'))
+    .addOption(new Option('--encoding <name>', 'text encoding of the input: utf8 (utf-8, ascii), utf16le (utf-16le, ucs2), latin1 (ISO-8859-1, binary) or windows-1252 (cp1252, windows1252)').default('utf8', 'utf8'))
     .addOption(schema
-      ? valueOption('--table <name>', 'target table', 'the schema\'s table, else the input\'s base name')
-      : valueOption('--table <name>', 'the table named in the printed schema', 'the input\'s base name'));
+      ? valueOption('--table <name>', command.name() === 'validate' ? 'the table whose schema checks the records' : 'target table', 'the schema\'s table, else the input\'s base name; stdin needs one of them')
+      : valueOption('--table <name>', 'the table named in the printed schema', 'the input\'s base name; stdin needs --table'));
   if (schema) command.addOption(valueOption('--schema <file>', 'a schema file (JSON)', 'the existing table\'s schema, else inferred'));
-  return command.addOption(new Option('--infer-rows <n>', 'records read to infer a schema when there is none').default('1000', '1000'));
+  return command.addOption(new Option('--infer-rows <n>', schema ? 'records read to infer a schema when there is none, 1 to 1000000' : 'records read to infer the schema, 1 to 1000000').default('1000', '1000'));
 }
 
 /**

@@ -56,6 +56,8 @@ describe('help', () => {
       const help = helps.get(command.join(' '))!;
       const lines = help.split('\n');
       expect(lines[0]!.startsWith(`Usage: ${name} [options]`), lines[0]).toBe(true);
+      // import's usage has a second line: the --resume form.
+      if (command[0] === 'import') lines.splice(1, 1);
       // The description: the paragraph after the usage line, a sentence of words.
       expect(lines[1]).toBe('');
       expect(lines[2]).toMatch(/^[A-Za-z][a-z]+ .{20,}/);
@@ -94,10 +96,12 @@ describe('help', () => {
   it('barge --help lists the options every command takes, the environment and the exit codes', () => {
     const help = helps.get('')!;
     expect(optionsIn(help, 'Options every command takes, after its name (barge stats --db x.db):').map((o) => o.flags)).toEqual(
-      ['--db <path>', '--json', '--quiet', '--progress', '--no-progress', '--debug', '-h, --help'],
+      ['--db <path>', '--json', '--quiet', '--progress', '--no-progress', '--debug', '--version', '-h, --help'],
     );
     // BARGE_WORKER and TERM=dumb, which the README documents, were missing.
-    for (const variable of ['BARGE_DB', 'BARGE_DEBUG=1', 'BARGE_PROGRESS_INTERVAL_MS', 'BARGE_WORKER=never', 'NO_COLOR', 'TERM=dumb']) expect(help).toContain(`\n  ${variable} `);
+    for (const variable of ['BARGE_DB', 'BARGE_DEBUG=1', 'BARGE_PROGRESS_INTERVAL_MS', 'BARGE_WORKER', 'NO_COLOR', 'TERM=dumb']) expect(help).toContain(`\n  ${variable} `);
+    // Its three values; only `never` was listed.
+    expect(help).toMatch(/BARGE_WORKER +never: .*\n.*always: .*\n.*default: auto/);
     // export's --json says it needs --out (SPEC §1), as its error does.
     expect(optionsIn(helps.get('export')!, 'Options:').find((o) => o.flags === '--json')?.description).toContain('only with --out <file>');
     for (const code of ['0', '1', '2', '3', '130']) expect(help).toMatch(new RegExp(`\\n  ${code} +\\S`));
@@ -172,6 +176,62 @@ describe('help', () => {
       expect(JSON.parse(result.stdout)).toMatchObject({ mode: 'atomic', status: 'failed', rolledBack: true, counts: { read: 2, inserted: 0, rejected: 1 } });
       expect(rows(path.join(at, 'barge.db'), 'SELECT id, v FROM n ORDER BY id')).toEqual([{ id: 1, v: '1' }, { id: 2, v: '2' }, { id: 3, v: '3' }]);
     });
+  });
+
+  it('no line of any help is wider than 80 columns (the width of a pipe)', () => {
+    for (const [command, help] of helps) {
+      // The BARGE_WORKER line of the environment was 81.
+      const wide = help.split('\n').filter((line) => line.length > 80);
+      expect(wide, `barge ${command} --help`).toEqual([]);
+    }
+  });
+
+  it('every command\'s help lists --version (SPEC §1), which prints the version', async () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    for (const command of COMMANDS) {
+      const flags = optionsIn(helps.get(command.join(' '))!, 'Options:').map((o) => o.flags);
+      expect(flags, `barge ${command.join(' ')} --help`).toContain('--version');
+    }
+    const result = await barge(dir, ['import', '--version']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toBe(version);
+  });
+
+  it('the quick start of barge --help runs as written in the fixtures directory', async () => {
+    const help = helps.get('')!;
+    const section = help.slice(help.indexOf('Quick start'));
+    const commands = section.split('\n').filter((line) => line.startsWith('  barge ')).map((line) => line.trim().split(/ +/).slice(1));
+    // The products import needs makers first (its maker_id references makers.id): it was left out.
+    expect(commands.map((c) => c.slice(0, 2))).toEqual([['import', 'makers.csv'], ['import', 'products.csv'], ['export', '--table']]);
+    const at = workdir();
+    fs.cpSync(path.join(ROOT, 'fixtures'), at, { recursive: true });
+    for (const command of commands) {
+      const result = await barge(at, [...command, '--quiet']);
+      expect(result.exitCode, `barge ${command.join(' ')}: ${result.stderr}`).toBe(0);
+    }
+    const exported = fs.readFileSync(path.join(at, 'products.ndjson'), 'utf8').trim().split('\n');
+    expect(exported.length).toBe(rows(path.join(at, 'barge.db'), 'SELECT count(*) AS n FROM products')[0]!.n);
+    expect(exported.length).toBeGreaterThan(0);
+  });
+
+  it('--help wins over a bad option value beside it (commander checked the choice first: exit 2, no help)', async () => {
+    for (const args of [['import', '--help', '--mode', 'foo'], ['import', '--mode', 'foo', '--help'], ['export', '--format', 'xml', '-h']]) {
+      const result = await barge(dir, args);
+      expect(result.exitCode, args.join(' ')).toBe(0);
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toBe(helps.get(args[0]!));
+    }
+    // After `--`, -h is an input's name, not a flag.
+    const input = await barge(dir, ['import', '--', '-h']);
+    expect(input.exitCode).toBe(2);
+    expect(input.stderr).toBe('barge: error: cannot read input "-h": no such file');
+  });
+
+  it('import --help: both forms of the usage, and what --job-id does with a job that finished partial', () => {
+    const help = helps.get('import')!;
+    expect(help.split('\n').slice(0, 2)).toEqual(['Usage: barge import [options] <input...>', '       barge import --resume <job-id> [--db <path>] [--json] [--quiet]']);
+    const jobId = optionsIn(help, 'Options:').find((o) => o.flags === '--job-id <id>')!.description;
+    expect(jobId).toContain('finished (succeeded or partial) does nothing');
   });
 
   it('-h is --help, and `barge help <command>` prints the same help', async () => {

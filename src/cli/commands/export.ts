@@ -34,7 +34,7 @@ export function exportCommand(run: (outcome: Promise<CommandOutcome>) => void): 
     .addOption(valueOption('--where <sql>', 'with --table: only the rows matching this SQL condition', 'every row'))
     .addOption(valueOption('--columns <names>', 'with --table: comma-separated columns to export, in this order', 'every column'))
     .addOption(valueOption('--order-by <sql>', 'with --table: SQL ORDER BY terms, e.g. "price DESC, id"', 'a table\'s rowid order; with --where, the order SQLite reads them in'))
-    .addOption(valueOption('--limit <n>', 'export at most n rows', 'no limit'));
+    .addOption(valueOption('--limit <n>', 'export at most n rows, 0 or more', 'no limit'));
   addBusyTimeout(command);
   addCommonOptions(command);
   return command.action((flags: ExportFlags) => run(exportAction(flags)));

@@ -32,7 +32,9 @@ interface ImportFlags extends CommonOptions, SourceFlags {
 export function importCommand(run: (outcome: Promise<CommandOutcome>) => void): Command {
   const command = new Command('import')
     .description('load records from CSV, TSV, NDJSON or JSON files (or - for stdin) into a table')
-    .argument('[input...]', 'input files, or - for standard input; several inputs form one job');
+    .argument('[input...]', 'input files, or - for standard input; several inputs form one job (none with --resume)')
+    // Two forms: the inputs are optional to commander only because --resume takes none.
+    .usage('[options] <input...>\n       barge import --resume <job-id> [--db <path>] [--json] [--quiet]');
   addSourceOptions(command);
   command
     .addOption(new Option('--batch-size <n>', 'records per batch, 1 to 1000000').default('1000', '1000'))
@@ -40,13 +42,13 @@ export function importCommand(run: (outcome: Promise<CommandOutcome>) => void): 
     .addOption(valueOption('--mode <mode>', 'atomic: all or nothing; batch: each batch all or nothing; row: skip bad records, keep the rest', 'atomic').choices(['atomic', 'batch', 'row']))
     .addOption(switchOption('--atomic', 'same as --mode atomic'))
     .addOption(switchOption('--continue-on-error', 'same as --mode row'))
-    .addOption(valueOption('--max-errors <n>', 'stop after n rejected records', 'no limit'))
+    .addOption(valueOption('--max-errors <n>', 'stop after n rejected records, 1 or more', 'no limit'))
     .addOption(switchOption('--fail-fast', 'same as --max-errors 1'))
     .addOption(new Option('--on-conflict <action>', 'what a record whose primary or unique key already exists does').choices(['error', 'ignore', 'replace', 'update']).default('error', 'error'))
     .addOption(switchOption('--truncate', 'empty the table first, in the same transaction as the load (atomic) or as its first batch that loads rows (batch, row)'))
     .addOption(switchOption('--dry-run', 'do everything, including constraint checks against the database, then roll back'))
-    .addOption(valueOption('--errors <path>', 'error report path: .ndjson, .jsonl, .csv or .json', '<first input\'s base name>.errors.ndjson'))
-    .addOption(valueOption('--job-id <id>', 'name the job; running a job id that succeeded again does nothing', 'generated from the time'))
+    .addOption(valueOption('--errors <path>', 'error report path: .ndjson, .jsonl, .csv or .json', '<first input\'s base name>.errors.ndjson in the working directory; stdin.errors.ndjson for stdin'))
+    .addOption(valueOption('--job-id <id>', 'name the job; running again a job id that finished (succeeded or partial) does nothing; one that stopped picks up where it stopped', 'generated from the time'))
     .addOption(valueOption('--resume <job-id>', 'continue an interrupted or failed batch/row job after its last committed batch', 'off: a new job'));
   addBusyTimeout(command);
   addCommonOptions(command);

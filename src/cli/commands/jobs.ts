@@ -21,7 +21,7 @@ export function jobsCommand(run: (outcome: Promise<CommandOutcome>) => void): Co
     .description('the job history, newest first; or one job in full')
     .argument('[id]', 'a job id: show that job in full')
     // The default is applied in jobsAction: a --limit given with a job id is refused, so it must stay undefined here.
-    .addOption(valueOption('--limit <n>', 'list at most n jobs', '20'))
+    .addOption(valueOption('--limit <n>', 'list at most n jobs, 1 to 1000000', '20'))
     .addOption(valueOption('--status <status>', 'list only jobs with this status', 'every status').choices([...JOB_STATUSES]));
   addBusyTimeout(command);
   addCommonOptions(command, { showsProgress: false });
