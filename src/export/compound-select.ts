@@ -1,3 +1,4 @@
+import { nameKey } from '../schema/names.js';
 import type { Db } from '../store/open-database.js';
 
 /**
@@ -13,7 +14,7 @@ import type { Db } from '../store/open-database.js';
  */
 export function readsCompoundSelect(db: Db, sql: string): boolean {
   const views = new Map((db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'view'").all() as Array<{ name: string; sql: string | null }>)
-    .map((view) => [view.name.toLowerCase(), view.sql ?? '']));
+    .map((view) => [nameKey(view.name), view.sql ?? '']));
   const seen = new Set<string>();
   for (let text: string | undefined = sql; text !== undefined;) {
     const found = topLevel(text);
@@ -58,14 +59,14 @@ function topLevel(sql: string): { compound: boolean; soleSource: string | undefi
   return { compound: false, soleSource: sources.length === 1 && !joined ? sources[0] : undefined };
 }
 
-/** SQL's tokens that matter here, strings and comments left out; words and names in lower case. */
+/** SQL's tokens that matter here, strings and comments left out; words and names with their ASCII letters in lower case, as SQLite compares them. */
 function* tokensOf(sql: string): Generator<Token> {
   const token = /--[^\n]*|\/\*[\s\S]*?(?:\*\/|$)|'(?:[^']|'')*'?|"((?:[^"]|"")*)"?|`((?:[^`]|``)*)`?|\[([^\]]*)\]?|([A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*)|(\()|(\))|(,)/g;
   for (const match of sql.matchAll(token)) {
-    if (match[4] !== undefined) yield { kind: 'word', text: match[4].toLowerCase() };
-    else if (match[1] !== undefined) yield { kind: 'name', text: match[1].replace(/""/g, '"').toLowerCase() };
-    else if (match[2] !== undefined) yield { kind: 'name', text: match[2].replace(/``/g, '`').toLowerCase() };
-    else if (match[3] !== undefined) yield { kind: 'name', text: match[3].toLowerCase() };
+    if (match[4] !== undefined) yield { kind: 'word', text: nameKey(match[4]) };
+    else if (match[1] !== undefined) yield { kind: 'name', text: nameKey(match[1].replace(/""/g, '"')) };
+    else if (match[2] !== undefined) yield { kind: 'name', text: nameKey(match[2].replace(/``/g, '`')) };
+    else if (match[3] !== undefined) yield { kind: 'name', text: nameKey(match[3]) };
     else if (match[5] !== undefined) yield { kind: 'open', text: '(' };
     else if (match[6] !== undefined) yield { kind: 'close', text: ')' };
     else if (match[7] !== undefined) yield { kind: 'comma', text: ',' };

@@ -4,7 +4,9 @@ import { tableExists, type Db } from '../store/open-database.js';
 import type { SchemaOrigin } from './resolve-schema.js';
 import type { ImportConfig } from './import-config.js';
 import { checkNamesFree, checkReferencedTables, checkTableMatchesSchema, hasUniqueKey } from './table-checks.js';
-import { referencesInto, replaceProblem, truncateProblem, type Reference } from './truncate-references.js';
+import { orphanRowids, referencesInto, replaceProblem, truncateProblem, type Reference } from './truncate-references.js';
+import { triggersOf } from '../store/table-traits.js';
+import { visible } from '../schema/names.js';
 
 /**
  * Whether the import's table can take what the options ask of it, checked before a record is
@@ -24,10 +26,12 @@ export function checkImportTarget(
   const references = config.truncate && existed ? referencesInto(db, spec.table) : [];
   const refused = truncateProblem(db, spec.table, config.mode === 'atomic', references);
   if (refused) throw refused;
+  // The rows that already pointed nowhere, which the check after the reload must not blame on it.
+  for (const reference of references) reference.orphansBefore = orphanRowids(db, spec.table, reference);
   // --on-conflict replace of a table other tables' rows point at with an ON DELETE action.
   if (config.onConflict === 'replace' && existed) {
     // Its own rows too: a table referencing itself (a boss column) lost a row's whole subtree.
-    const replaceRefused = replaceProblem(referencesInto(db, spec.table, true), spec.table);
+    const replaceRefused = replaceProblem(referencesInto(db, spec.table, true), spec.table) ?? replaceTriggersProblem(db, spec.table);
     if (replaceRefused) throw replaceRefused;
   }
   if (config.onConflict === 'update' && target.length === 0) {
@@ -40,4 +44,22 @@ export function checkImportTarget(
     throw new BargeError('usage', `--on-conflict update matches rows on ${target.map((c) => JSON.stringify(c)).join(', ')}, but table "${spec.table}" has no primary key or unique constraint on ${target.length === 1 ? 'that column' : 'those columns'}; add one to the table, or import without --on-conflict update`);
   }
   return { existed, truncatedReferences: references };
+}
+
+/**
+ * Why --on-conflict replace cannot load a table with triggers: SQLite runs the statements of a
+ * trigger under the outer statement's conflict action, so INSERT OR REPLACE made a trigger's
+ * INSERT OR IGNORE into another table a REPLACE (measured: it deleted a row there, and that
+ * row's children by ON DELETE CASCADE; exit 0), and the DELETE of a replaced row fires no
+ * DELETE trigger (an FTS5 index kept in step by triggers was left corrupt). --on-conflict
+ * update runs the triggers as their SQL says.
+ */
+function replaceTriggersProblem(db: Db, table: string): BargeError | undefined {
+  const triggers = triggersOf(db, table);
+  if (triggers.length === 0) return undefined;
+  const one = triggers.length === 1;
+  return new BargeError(
+    'usage',
+    `--on-conflict replace cannot load "${table}": it has ${one ? 'a trigger' : 'triggers'} (${triggers.map(visible).join(', ')}), which SQLite would run under REPLACE too (a conflict inside ${one ? 'it' : 'them'} replaces rows of other tables) and whose DELETE triggers a replaced row skips; load with --on-conflict update instead`,
+  );
 }

@@ -1,6 +1,6 @@
 import { BargeError } from '../errors.js';
 import { catalogue } from '../schema/catalogue-pragma.js';
-import { quoteIdent } from '../schema/names.js';
+import { nameKey, quoteIdent } from '../schema/names.js';
 import type { Db } from '../store/open-database.js';
 
 /** A foreign key of another table that points at the table --truncate empties, with rows using it. */
@@ -12,6 +12,12 @@ export interface Reference {
   to: string[];
   /** Its ON DELETE action: NO ACTION (the default), RESTRICT, CASCADE, SET NULL or SET DEFAULT. */
   onDelete: string;
+  /**
+   * --truncate: the rows of the referencing table that pointed at no key of the table before the
+   * reload (written while foreign keys were off), by rowid (null: a WITHOUT ROWID table's). They
+   * are not the reload's doing: they refused every reload, "points at a key it no longer has".
+   */
+  orphansBefore?: Array<number | null>;
 }
 
 /**
@@ -24,12 +30,13 @@ export function referencesInto(db: Db, table: string, includeSelf = false): Refe
   const found: Reference[] = [];
   for (const other of tables) {
     // The table's own keys into itself (`includeSelf`: what a REPLACE of one of its rows acts on).
-    if (!includeSelf && other.toLowerCase() === table.toLowerCase()) continue;
+    // nameKey: SQLite folds ASCII letters only; "Élève" and "élève" are two tables.
+    if (!includeSelf && nameKey(other) === nameKey(table)) continue;
     const keys = new Map<number, Reference>();
     const list = catalogue<{ id: number; table: string; from: string; to: string | null; on_delete: string }>(db, 'foreign_key_list', other)
       .map((fk) => ({ id: fk.id, parent: fk.table, from: fk.from, to: fk.to, onDelete: fk.on_delete }));
     for (const key of list) {
-      if (key.parent.toLowerCase() !== table.toLowerCase()) continue;
+      if (nameKey(key.parent) !== nameKey(table)) continue;
       const reference = keys.get(key.id) ?? { id: key.id, table: other, from: [], to: [], onDelete: key.onDelete.toUpperCase() };
       reference.from.push(key.from);
       // No column named: the parent's primary key.
@@ -107,10 +114,13 @@ export function replaceProblem(references: readonly Reference[], table: string):
 export function orphansLeft(db: Db, table: string, references: readonly Reference[]): BargeError | undefined {
   const orphans: string[] = [];
   for (const reference of references) {
-    const rows = db.prepare(`PRAGMA foreign_key_check(${quoteIdent(reference.table)})`).all() as Array<{ rowid: number | null; parent: string; fkid: number }>;
-    // This key's rows only: a table with two keys into the reloaded one had each key's orphans
-    // counted for both, with an example of the other's.
-    const mine = rows.filter((row) => row.fkid === reference.id && row.parent.toLowerCase() === table.toLowerCase());
+    const before = reference.orphansBefore ?? [];
+    const rowidsBefore = new Set(before);
+    const all = orphanRowids(db, table, reference);
+    // Those the reload made: by rowid; a WITHOUT ROWID table's (no rowid) by their number.
+    const made = all.filter((rowid) => rowid !== null && !rowidsBefore.has(rowid));
+    const madeWithoutRowid = Math.max(0, all.filter((rowid) => rowid === null).length - before.filter((rowid) => rowid === null).length);
+    const mine = [...made, ...new Array<null>(madeWithoutRowid).fill(null)].map((rowid) => ({ rowid }));
     if (mine.length === 0) continue;
     const first = mine[0]!.rowid === null ? undefined : db.prepare(`SELECT ${reference.from.map(quoteIdent).join(', ')} FROM ${quoteIdent(reference.table)} WHERE rowid = ?`).raw().get(mine[0]!.rowid) as unknown[] | undefined;
     const example = first ? ` (${reference.from.map((column, i) => `${reference.table}.${column} = ${JSON.stringify(first[i])}`).join(', ')})` : '';
@@ -122,6 +132,14 @@ export function orphansLeft(db: Db, table: string, references: readonly Referenc
     'usage',
     `--truncate: after the reload of "${table}", ${orphans.join(', and ')}; nothing was changed: add those keys to the input, or delete or update those rows first`,
   );
+}
+
+/** The rowids of the rows of `reference`'s table whose key points at no row of `table` (null: no rowid). */
+export function orphanRowids(db: Db, table: string, reference: Reference): Array<number | null> {
+  const rows = db.prepare(`PRAGMA foreign_key_check(${quoteIdent(reference.table)})`).all() as Array<{ rowid: number | null; parent: string; fkid: number }>;
+  // This key's rows only: a table with two keys into the reloaded one had each key's orphans
+  // counted for both, with an example of the other's.
+  return rows.filter((row) => row.fkid === reference.id && nameKey(row.parent) === nameKey(table)).map((row) => row.rowid);
 }
 
 /** `"products" (maker_id → id)`: a key into the table, as messages name it. */

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { quoteIdent } from './names.js';
 
-export type CataloguePragma = 'table_info' | 'table_xinfo' | 'table_list' | 'index_list' | 'index_info' | 'foreign_key_list';
+export type CataloguePragma = 'table_info' | 'table_xinfo' | 'table_list' | 'index_list' | 'index_info' | 'index_xinfo' | 'foreign_key_list';
 
 /**
  * The rows of one of SQLite's catalogue pragmas about one table or index, read with a PRAGMA

@@ -111,7 +111,7 @@ function keptOrMerged(db: Database.Database, name: string, derived: SchemaSpec, 
  * again with the same names and agreeing types is still read as the saved schema says.)
  */
 function nameKeyOf(name: string): string {
-  return name.toLowerCase();
+  return nameKey(name);
 }
 
 function keptColumns(db: Database.Database, table: string, saved: SchemaSpec): Set<string> {

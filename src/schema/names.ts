@@ -38,7 +38,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * A name quoted for a message. JSON.stringify escapes C0 controls but leaves DEL and the C1
  * controls (U+007F-U+009F) raw, so the message about a control character showed none.
  */
-function visible(name: string): string {
+export function visible(name: string): string {
   return JSON.stringify(name).replace(/[\u007f-\u009f\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 

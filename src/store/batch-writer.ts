@@ -8,7 +8,7 @@ import { BargeError } from '../errors.js';
 import { describeConstraintFailure, isConstraintError, type ForeignKeyRef } from './constraint-failure.js';
 import { TableReferences } from './table-references.js';
 import { writeParentsFirst } from './parents-first.js';
-import { declaresRollbackOrFail, hasIndexes, hasTriggers, insertPlan, keptBeforeFailure, schemaVersionOf, uniqueKeysOf } from './table-traits.js';
+import { declaresOwnConflictAction, hasIndexes, hasTriggers, insertPlan, keptBeforeFailure, keyCollations, schemaVersionOf, uniqueKeysOf } from './table-traits.js';
 
 export type OnConflict = 'error' | 'ignore' | 'replace' | 'update';
 
@@ -78,10 +78,13 @@ export class BatchWriter {
   /** The database's schema_version when the INSERT OR FAIL was chosen (see write()). */
   private schemaVersion = 0;
   /**
-   * The table declares ON CONFLICT ROLLBACK (or FAIL) on a constraint: the INSERTs say OR ABORT.
-   * A plain INSERT let ROLLBACK end the batch's transaction (the rows before it lost, the rest
-   * autocommitted one by one, the job failed), and FAIL kept the rows before a failing one,
-   * which the retry row by row wrote again.
+   * The table declares a conflict action of its own on a constraint (declaresOwnConflictAction):
+   * the INSERTs say OR ABORT. A plain INSERT let ROLLBACK end the batch's transaction (the rows
+   * before it lost, the rest autocommitted one by one, the job failed), FAIL kept the rows before
+   * a failing one, which the retry row by row wrote again, and a UNIQUE ON CONFLICT REPLACE
+   * deleted the row holding the key (and its children's, by ON DELETE CASCADE) under the default
+   * --on-conflict error. OR ABORT also reaches the statements of the table's triggers (SQLite
+   * applies the outer statement's conflict action there): the README says so.
    */
   private readonly abortsOnly: boolean;
   private readonly rowsPerStatement: number;
@@ -153,14 +156,14 @@ export class BatchWriter {
           notNull,
           beyond: plan.notNullBeyond,
           statement: db.prepare(
-            `UPDATE ${quoteIdent(table)} SET ${this.updatable().map((c) => `${quoteIdent(c)} = CASE WHEN ? THEN ? ELSE ${quoteIdent(c)} END`).join(', ')} WHERE ${keyEquals(options.conflictColumns)}`,
+            `UPDATE ${quoteIdent(table)} SET ${this.updatable().map((c) => `${quoteIdent(c)} = CASE WHEN ? THEN ? ELSE ${quoteIdent(c)} END`).join(', ')} WHERE ${keyEquals(options.conflictColumns, keyCollations(db, table, options.conflictColumns))}`,
           ),
           places: this.updatable().map((c) => columns.indexOf(c)),
           keys: options.conflictColumns.map((c) => columns.indexOf(c)),
         }
       : undefined;
     this.rowsPerStatement = Math.max(1, Math.min(ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / Math.max(1, width))));
-    this.abortsOnly = declaresRollbackOrFail(db, table);
+    this.abortsOnly = declaresOwnConflictAction(db, table);
     this.single = db.prepare(this.insertSql(1));
     const countsNeedProbe = options.onConflict === 'replace' || options.onConflict === 'update';
     // replace/update need to know per row whether the key existed (to count
@@ -178,7 +181,7 @@ export class BatchWriter {
       .filter((key) => key.length > 0 && key.every((c) => this.inserted.includes(c)));
     this.exists = countsNeedProbe && probed.length > 0
       ? {
-          statement: db.prepare(`SELECT 1 FROM ${quoteIdent(table)} WHERE ${probed.map((key) => `(${keyEquals(key)})`).join(' OR ')} LIMIT 1`),
+          statement: db.prepare(`SELECT 1 FROM ${quoteIdent(table)} WHERE ${probed.map((key) => `(${keyEquals(key, keyCollations(db, table, key))})`).join(' OR ')} LIMIT 1`),
           places: probed.flat().map((c) => columns.indexOf(c)),
         }
       : undefined;
@@ -482,7 +485,8 @@ export class BatchWriter {
 
   /** What a duplicate key's message suggests: the --on-conflict choices, or what update matched on. */
   private get duplicateHint(): string {
-    if (this.options.onConflict !== 'update') return 'use --on-conflict ignore, replace or update to allow this';
+    // A table with triggers refuses replace (import-target.ts): not suggested there.
+    if (this.options.onConflict !== 'update') return this.savepoint === undefined ? 'use --on-conflict ignore, replace or update to allow this' : 'use --on-conflict ignore or update to allow this';
     const key = this.options.conflictColumns.map((c) => JSON.stringify(c)).join(', ');
     return `--on-conflict update matches existing rows by ${key} only, and another row holds this value`;
   }
@@ -531,6 +535,8 @@ type Statement = Database.Statement<unknown[]>;
  * ? AND …` a key of over ~1,000 columns was deeper than SQLite allows an expression ("Expression
  * tree is too large"); SQLite searches the key's index either way.
  */
-function keyEquals(key: readonly string[]): string {
-  return key.length === 1 ? `${quoteIdent(key[0]!)} = ?` : `(${key.map(quoteIdent).join(', ')}) = (${key.map(() => '?').join(', ')})`;
+function keyEquals(key: readonly string[], collations: ReadonlyArray<string | undefined>): string {
+  // Each column compared by its unique index's collation (keyCollations), which the left side's COLLATE sets.
+  const side = key.map((c, i) => (collations[i] === undefined ? quoteIdent(c) : `${quoteIdent(c)} COLLATE ${quoteIdent(collations[i]!)}`));
+  return key.length === 1 ? `${side[0]!} = ?` : `(${side.join(', ')}) = (${key.map(() => '?').join(', ')})`;
 }

@@ -1,5 +1,6 @@
 import { reportedValue } from '../schema/issue-messages.js';
 import type { FieldError } from '../schema/types.js';
+import { nameKey } from '../schema/names.js';
 
 /** A foreign key of the target table, to name the culprit of a FOREIGN KEY failure. */
 export interface ForeignKeyRef {
@@ -43,17 +44,32 @@ export function describeConstraintFailure(
     return { column: null, code: 'check', message: `fails a CHECK constraint (${message})`, value: null };
   }
   const failed = constraintColumns(message, table);
-  const column = failed.length === 1 ? failed[0]! : null;
+  if (failed.kind === 'index') {
+    // A unique index on expressions ("index 'ue'"): no column of the record to name, no value.
+    return { column: null, code: 'unique', message: `duplicate key in the unique index "${failed.index}" (on expressions): a row with it already exists (${duplicateHint})`, value: null };
+  }
+  if (failed.kind === 'elsewhere') {
+    // A write of one of the table's triggers into another table failed: not this record's
+    // columns (it was pinned on a same-named one), and no --on-conflict choice is about it.
+    return { column: null, code: code === 'SQLITE_CONSTRAINT_NOTNULL' ? 'not_null' : 'constraint', message: `a trigger's write into another table failed (${message})`, value: null };
+  }
+  const named = failed.columns;
+  // A name that is not one of the record's columns: a generated column (the table computes it),
+  // or no column at all (an R-tree's "(minx<=maxx)").
+  const given = named.every((c) => columns.includes(c));
+  const column = named.length === 1 && (given || code === 'SQLITE_CONSTRAINT_NOTNULL') ? named[0]! : null;
   const index = column === null ? -1 : columns.indexOf(column);
   // A failure naming no column (a trigger's RAISE, a STRICT table's type check) has no value.
-  const value = index >= 0 ? row[index] : failed.length > 0 ? failed.map((c) => row[columns.indexOf(c)]) : null;
+  const value = index >= 0 ? row[index] : named.length > 0 && given ? named.map((c) => row[columns.indexOf(c)]) : null;
   switch (code) {
     case 'SQLITE_CONSTRAINT_PRIMARYKEY':
     case 'SQLITE_CONSTRAINT_UNIQUE':
       return {
         column,
         code: code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ? 'primary_key' : 'unique',
-        message: `duplicate ${failed.length > 1 ? `key (${failed.join(', ')})` : 'value'} ${show(value)}: a row with it already exists (${duplicateHint})`,
+        message: given
+          ? `duplicate ${named.length > 1 ? `key (${named.join(', ')})` : 'value'} ${show(value)}: a row with it already exists (${duplicateHint})`
+          : `duplicate ${named.length > 1 ? 'key' : 'value'} of ${named.map((c) => JSON.stringify(c)).join(', ')}, which the table computes: a row with it already exists (${duplicateHint})`,
         value: reportable(value),
       };
     case 'SQLITE_CONSTRAINT_NOTNULL':
@@ -68,14 +84,26 @@ function reportable(value: unknown): unknown {
   return Array.isArray(value) ? value.map(reportedValue) : reportedValue(value);
 }
 
-/** "UNIQUE constraint failed: t.a, t.b" -> ["a", "b"]. */
-function constraintColumns(message: string, table: string): string[] {
+/**
+ * What a constraint message names: "UNIQUE constraint failed: t.a, t.b" -> columns a and b of
+ * the table; "index 'ue'" -> a unique index on expressions; "audit.name" -> a column of another
+ * table (a trigger's write). Table names compare as SQLite compares them (ASCII case only).
+ */
+function constraintColumns(message: string, table: string): { kind: 'columns'; columns: string[] } | { kind: 'index'; index: string } | { kind: 'elsewhere' } {
   const at = message.indexOf('failed: ');
-  if (at < 0) return [];
-  return message
-    .slice(at + 'failed: '.length)
-    .split(', ')
-    .map((name) => (name.startsWith(`${table}.`) ? name.slice(table.length + 1) : name.slice(name.indexOf('.') + 1)));
+  // A STRICT table's type check: "cannot store TEXT value in INTEGER column t.n".
+  const strict = /^cannot store \S+ value in \S+ column (.*)$/.exec(message);
+  if (at < 0 && strict === null) return { kind: 'columns', columns: [] };
+  const named = strict !== null ? strict[1]! : message.slice(at + 'failed: '.length);
+  const index = /^index '(.*)'$/.exec(named);
+  if (index !== null) return { kind: 'index', index: index[1]! };
+  const prefix = nameKey(`${table}.`);
+  const names = named.split(', ');
+  if (!names.every((name) => nameKey(name.slice(0, prefix.length)) === prefix)) {
+    // Another table's column, or no table at all (a STRICT type check names "t.c" too).
+    return names.some((name) => name.includes('.')) ? { kind: 'elsewhere' } : { kind: 'columns', columns: [] };
+  }
+  return { kind: 'columns', columns: names.map((name) => name.slice(prefix.length)) };
 }
 
 /** A key's value in a message: a string quoted, a composite key's values in parentheses. */

@@ -51,6 +51,19 @@ export function translateSqliteError(error: unknown, what: string, job?: FailedJ
   if (code === 'SQLITE_IOERR' || code.startsWith('SQLITE_IOERR_')) {
     return new BargeError('database', `${what}: ${message} (a read or write of the file failed: a full disk, a file size limit such as ulimit -f, or a failing device); ${thenGoOn('fix that', job)}`, { cause: error });
   }
+  // A foreign key of another table into this one on columns that are not its primary key or a
+  // unique key: SQLite refuses to compile a write of either table while foreign keys are
+  // enforced (barge enforces them). Not a runtime failure a retry or a resume gets past (exit 3
+  // said so): the database's schema needs fixing.
+  const mismatch = /^foreign key mismatch - "(.*)" referencing "(.*)"$/.exec(message);
+  if (mismatch !== null) {
+    const [, child, parent] = mismatch;
+    return new BargeError(
+      'usage',
+      `${what}: table "${child}" has a foreign key into "${parent}" on columns that are not "${parent}"'s primary key or a unique key (SQLite: ${message}), so SQLite, with foreign keys enforced as barge has them, cannot write "${parent}" or "${child}"; give "${parent}" a unique index on those columns, or fix "${child}"'s foreign key`,
+      { cause: error },
+    );
+  }
   if (code === 'SQLITE_NOTADB') {
     return new BargeError('database', `${what} is not a SQLite database (or is encrypted); pass another --db`, { cause: error });
   }

@@ -94,8 +94,13 @@ export function collectStats(db: Db, options: { table?: string; dbName: string; 
   };
 }
 
-/** Tables of the user's: not SQLite's (sqlite_*) nor barge's own (_barge*). */
+/**
+ * Tables of the user's: not SQLite's (sqlite_*) nor barge's own (_barge*), nor the shadow tables
+ * that hold a virtual table's data (an FTS5 table's docs_data, docs_idx…, an R-tree's rt_node…),
+ * which were listed beside the tables the user made.
+ */
 export function userTables(db: Db): string[] {
+  const shadow = new Set((db.pragma('main.table_list') as Array<{ name: string; type: string }>).filter((t) => t.type === 'shadow').map((t) => t.name));
   const rows = db
     .prepare(
       `SELECT name FROM sqlite_schema WHERE type = 'table'
@@ -103,7 +108,7 @@ export function userTables(db: Db): string[] {
        ORDER BY name COLLATE NOCASE`,
     )
     .all() as { name: string }[];
-  return rows.map((row) => row.name);
+  return rows.map((row) => row.name).filter((name) => !shadow.has(name));
 }
 
 /**

@@ -75,6 +75,23 @@ export function uniqueIndexKeys(db: Db, table: string): string[][] {
 }
 
 /**
+ * Per column of `key`, the collation its unique index compares it by (undefined: the column's
+ * own): a UNIQUE INDEX on (email COLLATE NOCASE) of a BINARY column holds "A@x" and "a@x" as one
+ * key, and a probe by `email = ?` found no row for it: the row replaced (or updated) was counted
+ * as inserted.
+ */
+export function keyCollations(db: Db, table: string, key: readonly string[]): Array<string | undefined> {
+  const want = key.map(nameKey);
+  for (const index of catalogue<{ name: string; unique: number; partial: number }>(db, 'index_list', table)) {
+    if (index.unique !== 1 || index.partial !== 0) continue;
+    const columns = catalogue<{ seqno: number; name: string | null; coll: string; key: number }>(db, 'index_xinfo', index.name).filter((c) => c.key === 1).sort((a, b) => a.seqno - b.seqno);
+    if (columns.length !== want.length || columns.some((c) => c.name === null) || !columns.every((c) => want.includes(nameKey(c.name!)))) continue;
+    return want.map((name) => columns.find((c) => nameKey(c.name!) === name)!.coll);
+  }
+  return key.map(() => undefined);
+}
+
+/**
  * Whether the multi-row INSERT may be an INSERT OR FAIL, which keeps the rows it wrote before a
  * failing one where an INSERT undoes them. An INSERT of several rows that may fail halfway is
  * given a statement journal by SQLite: each statement copies the pages it is about to change
@@ -96,10 +113,27 @@ export function schemaVersionOf(db: Db): number {
   return db.pragma('schema_version', { simple: true }) as number;
 }
 
-/** Whether the table's definition gives a constraint ON CONFLICT ROLLBACK or FAIL. */
-export function declaresRollbackOrFail(db: Db, table: string): boolean {
+/**
+ * Whether the table's definition gives a constraint a conflict action of its own that would
+ * override --on-conflict's: ROLLBACK or FAIL on any constraint; IGNORE on any (a NOT NULL ON
+ * CONFLICT IGNORE dropped the record unreported, counted as inserted); REPLACE on a primary key
+ * or UNIQUE constraint (a duplicate under the default --on-conflict error deleted the row that
+ * held the key, and with it, ON DELETE CASCADE, its children's rows: exit 0, "inserted 1").
+ * A NOT NULL ON CONFLICT REPLACE keeps its action: it fills the column's default, deleting
+ * nothing. Read from the SQL text; a match inside a string literal only makes barge stricter.
+ */
+export function declaresOwnConflictAction(db: Db, table: string): boolean {
   const sql = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE").pluck(true).get(table) as string | null | undefined;
-  return typeof sql === 'string' && /\bON\s+CONFLICT\s+(?:ROLLBACK|FAIL)\b/i.test(sql);
+  if (typeof sql !== 'string') return false;
+  if (/\bON\s+CONFLICT\s+(?:ROLLBACK|FAIL|IGNORE)\b/i.test(sql)) return true;
+  // PRIMARY KEY [ASC|DESC] ON CONFLICT REPLACE, UNIQUE ON CONFLICT REPLACE, and the table
+  // constraints PRIMARY KEY (…) / UNIQUE (…) ON CONFLICT REPLACE (a COLLATE inside the list).
+  return /\b(?:UNIQUE|PRIMARY\s+KEY)\s*(?:\((?:[^()]|\([^()]*\))*\))?\s*(?:ASC\b|DESC\b)?\s*ON\s+CONFLICT\s+REPLACE\b/i.test(sql);
+}
+
+/** The names of the table's triggers, in the catalogue's order. */
+export function triggersOf(db: Db, table: string): string[] {
+  return db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ? COLLATE NOCASE ORDER BY rowid`).pluck(true).all(table) as string[];
 }
 
 export function hasTriggers(db: Db, table: string): boolean {
