@@ -16,8 +16,12 @@ export class FileSha256 {
   private readonly buffer: Buffer;
   private sum: string | undefined;
 
-  constructor(path: string) {
+  /** Bytes left to hash: `upTo` (the size the job read the file to), else the whole file. */
+  private left: number;
+
+  constructor(path: string, upTo?: number) {
     const info = fs.statSync(path);
+    this.left = upTo ?? Number.POSITIVE_INFINITY;
     if (!info.isFile()) throw new Error(`${path} is not a regular file`);
     // A small file's buffer is its size (+1 to see the end in one read): 1 MB for each of a
     // glob's thousands of small inputs made ~1 GB of garbage per 1,000 files.
@@ -28,8 +32,9 @@ export class FileSha256 {
   /** Hashes the next step; false once the whole file is hashed (then digest() has it). */
   step(): boolean {
     if (this.fd === undefined) return false;
-    const bytes = fs.readSync(this.fd, this.buffer, 0, this.buffer.length, null);
+    const bytes = fs.readSync(this.fd, this.buffer, 0, Math.min(this.buffer.length, this.left), null);
     if (bytes > 0) {
+      this.left -= bytes;
       this.hash.update(this.buffer.subarray(0, bytes));
       return true;
     }

@@ -15,7 +15,8 @@ export class IdleChecksums {
   private current: FileSha256 | undefined;
   private readonly sums: Array<string | undefined>;
 
-  constructor(private readonly paths: readonly string[]) {
+  /** `sizes`: what each input is read to (its size when the job opened it), which is what is hashed. */
+  constructor(private readonly paths: readonly string[], private readonly sizes: ReadonlyArray<number | undefined> = []) {
     this.sums = paths.map(() => undefined);
   }
 
@@ -25,7 +26,7 @@ export class IdleChecksums {
       const path = this.paths[this.index]!;
       if (path !== '-') {
         try {
-          this.current ??= new FileSha256(path);
+          this.current ??= new FileSha256(path, this.sizes[this.index]);
           if (this.current.step()) return true;
           this.sums[this.index] = this.current.digest();
         } catch {

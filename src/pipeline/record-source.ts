@@ -24,11 +24,12 @@ export async function openInputsUnlessAborted(paths: string[], options: SourceOp
   throw new BargeError('interrupted', what);
 }
 
-export async function openInputs(paths: string[], options: SourceOptions): Promise<OpenedInput[]> {
+export async function openInputs(paths: string[], options: SourceOptions, sizes?: ReadonlyArray<number | undefined>): Promise<OpenedInput[]> {
   const inputs: OpenedInput[] = [];
-  for (const path of paths) {
+  for (const [index, path] of paths.entries()) {
     // An input that cannot be opened (missing, a directory) lets go of those opened before it.
-    const input = await openInput(path, options).catch((error: unknown) => {
+    // `sizes`: the sizes the job's inputs had when it opened them, which bound the reads.
+    const input = await openInput(path, options, sizes?.[index]).catch((error: unknown) => {
       for (const opened of inputs) abandonInput(opened);
       throw error;
     });
@@ -116,7 +117,7 @@ function deferredInput(first: OpenedInput, options: SourceOptions): OpenedInput 
       if (now === undefined || identityOf(now) !== seen) {
         throw new InputChanged(`input "${name}" was ${now === undefined ? 'removed' : 'changed'} after the job started, before its turn to be read`, 'put it back as it was', name);
       }
-      const input = await openInput(path, { ...options, format });
+      const input = await openInput(path, { ...options, format }, size);
       opened = input;
       input.stream.once('close', () => {
         bytes = input.bytesRead();
@@ -158,8 +159,8 @@ export function bytesReadOf(inputs: readonly OpenedInput[]): () => number {
  * record for --resume to check the input is unchanged. A step at a time, letting
  * the event loop (signals) in between.
  */
-export async function checksumFile(path: string): Promise<string> {
-  const file = new FileSha256(path);
+export async function checksumFile(path: string, upTo?: number): Promise<string> {
+  const file = new FileSha256(path, upTo);
   try {
     while (file.step()) await new Promise((resolve) => setImmediate(resolve));
     return file.digest()!;
@@ -184,7 +185,7 @@ export async function describeInputs(inputs: OpenedInput[], checksums: boolean):
       name: input.name,
       format: input.format,
       size: input.size ?? null,
-      sha256: once || !checksums ? null : await checksumFile(input.path),
+      sha256: once || !checksums ? null : await checksumFile(input.path, input.size),
     });
   }
   return described;

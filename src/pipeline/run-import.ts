@@ -174,7 +174,7 @@ class ImportRun {
     // worker, they are taken while this thread waits for it (idle-checksums.ts), not before.
     // On CSV the worker takes them as it reads (choose-source.ts).
     const hashedBySource = source.hashesInputs === true;
-    const idleChecksums = config.mode === 'atomic' && !config.dryRun && source.whileWaiting !== undefined && !hashedBySource ? new IdleChecksums(config.inputs) : undefined;
+    const idleChecksums = config.mode === 'atomic' && !config.dryRun && source.whileWaiting !== undefined && !hashedBySource ? new IdleChecksums(config.inputs, inputs.map((input) => input.size)) : undefined;
     if (idleChecksums) source.whileWaiting!(() => idleChecksums.step());
     let job: JobRecord;
     try {

@@ -73,7 +73,7 @@ async function run(start: WorkerStart): Promise<void> {
   const validator = compileValidator(start.spec);
   const width = validator.columns.length;
   const source = { ...start.source, keepSource: true, sha256: start.checksums };
-  const inputs = await openInputs(start.paths, source);
+  const inputs = await openInputs(start.paths, source, start.sizes);
   const bytesRead = bytesReadOf(inputs);
   let skip = start.skip;
   let id = 0;

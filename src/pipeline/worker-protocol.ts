@@ -5,6 +5,8 @@ import type { PackedChunk } from './packed-chunk.js';
 /** What the import gives its validation worker to start. */
 export interface WorkerStart {
   paths: string[];
+  /** The sizes the inputs had when the import opened them: the worker reads each to its size. */
+  sizes?: Array<number | undefined>;
   source: SourceOptions;
   spec: SchemaSpec;
   skip: number;

@@ -33,7 +33,7 @@ const FORMAT_BY_EXTENSION: Record<string, InputFormat> = {
  * extension, else sniffed from the first bytes. Reads the first chunk eagerly, so
  * a file that cannot be read fails here rather than in the middle of a run.
  */
-export async function openInput(path: string, options: SourceOptions): Promise<OpenedInput> {
+export async function openInput(path: string, options: SourceOptions, readUpTo?: number): Promise<OpenedInput> {
   normalizeEncoding(options.encoding); // a bad --encoding is a usage error before any read
   if (path === '-') {
     // Redirected from a directory (`< dir`), stdin read as empty: an import of nothing, exit 0.
@@ -48,6 +48,9 @@ export async function openInput(path: string, options: SourceOptions): Promise<O
     }
     // A FIFO or process substitution (`<(zcat x)`) has no meaningful size.
     size = info.isFile() ? info.size : undefined;
+    // A file reopened for the same job (the worker's, an input's turn) is read to the size it had
+    // when the job first opened it: bytes appended since are not the job's.
+    if (size !== undefined && readUpTo !== undefined) size = readUpTo;
   } catch (error) {
     throw toInputError(error, path);
   }
@@ -55,7 +58,11 @@ export async function openInput(path: string, options: SourceOptions): Promise<O
   // A small file gets a read buffer its size (+1 to see its end in one read), not 64 KB: a glob
   // of thousands of small inputs allocated 64 KB for each opening (3,000 inputs: ~150 MB peak).
   const readBytes = size === undefined || range !== undefined ? READ_CHUNK_BYTES : Math.min(READ_CHUNK_BYTES, Math.max(4096, size + 1));
-  const file = createReadStream(path, { highWaterMark: readBytes, start: range?.start, end: range?.end === undefined ? undefined : range.end - 1 });
+  // A regular file is read to the size it had when opened, not to wherever its end is by then: a
+  // line a producer was still appending (`12` of `12.5\n`) was loaded cut short, exit 0, and a
+  // rerun of the job's id said it was done. What is appended is the next job's to load.
+  const end = range?.end ?? size;
+  const file = end === 0 ? Readable.from([]) : createReadStream(path, { highWaterMark: readBytes, start: range?.start, end: end === undefined ? undefined : end - 1 });
   if (range !== undefined && size !== undefined) size = (range.end ?? size) - range.start;
   return openReadable(file, { name: path, path, size }, options);
 }

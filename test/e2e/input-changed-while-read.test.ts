@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -35,4 +36,33 @@ describe('an input truncated by another process while barge reads it', () => {
     expect(resumed.exitCode, String(resumed.stderr)).toBe(0);
     expect(rows(path.join(dir, 'barge.db'), 'SELECT count(*) AS n, count(DISTINCT id) AS d FROM t')).toEqual([{ n: 1_000_000, d: 1_000_000 }]);
   });
+});
+
+describe('an input appended to by another process while barge reads it', () => {
+  // A producer still writing: the line it was appending (`12` of `12.5`) was loaded cut short,
+  // exit 0, and a rerun of the job's id said it was done. A file is read to its size at open.
+  for (const worker of ['always', 'never']) {
+    it(`is read to the size it had when opened: the appended line is not loaded, and the job's size and sha256 are of what it read (BARGE_WORKER=${worker})`, async () => {
+      const dir = workdir();
+      const file = path.join(dir, 'in.csv');
+      let text = 'id,price\n';
+      for (let i = 1; i <= 400_000; i++) text += `${i},${i}.5\n`;
+      fs.writeFileSync(file, text);
+      fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify({ table: 't', columns: { id: { type: 'integer' }, price: { type: 'number' } } }));
+      const child = execa('node', [BIN, 'import', 'in.csv', '--schema', 's.json', '--mode', 'row', '--batch-size', '100', '--no-progress', '--json'], {
+        cwd: dir, reject: false, stdin: 'ignore', env: { ...process.env, BARGE_DB: '', NO_COLOR: '1', BARGE_WORKER: worker },
+      });
+      await waitForBatches(path.join(dir, 'barge.db'), 5);
+      fs.appendFileSync(file, '400001,12');
+      const result = await child;
+      fs.appendFileSync(file, '.5\n');
+      expect(result.exitCode, String(result.stderr)).toBe(0);
+      expect(JSON.parse(String(result.stdout)).counts).toMatchObject({ read: 400_000, inserted: 400_000, rejected: 0 });
+      expect(rows(path.join(dir, 'barge.db'), 'SELECT count(*) AS n, max(id) AS last FROM t')).toEqual([{ n: 400_000, last: 400_000 }]);
+      const [job] = rows<{ inputs: string }>(path.join(dir, 'barge.db'), 'SELECT inputs FROM _barge_jobs');
+      const [input] = JSON.parse(job!.inputs) as Array<{ size: number; sha256: string }>;
+      expect(input!.size).toBe(text.length);
+      expect(input!.sha256).toBe(createHash('sha256').update(text).digest('hex'));
+    });
+  }
 });
