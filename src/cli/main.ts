@@ -147,9 +147,23 @@ function refuseUndecodableNames(command: Command): void {
   }
 }
 
+/**
+ * A working directory removed after the shell entered it: every command failed with "ENOENT:
+ * no such file or directory, uv_cwd (an unexpected failure)", exit 3, even given absolute paths
+ * only (Node resolves every path against it).
+ */
+function refuseGoneWorkingDirectory(): void {
+  try {
+    process.cwd();
+  } catch {
+    throw new BargeError('usage', 'the working directory no longer exists (it was removed after this shell entered it); cd to a directory that exists and run the command again');
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   try {
     program.hook('preAction', (_, command) => {
+      refuseGoneWorkingDirectory();
       refuseEmptyValues(command);
       refuseOptionsAsValues(command);
       const workerProblem = workerSettingProblem();

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Command, Option } from 'commander';
 import { oneLine } from '../one-line.js';
 import { shellWord } from '../shell-word.js';
-import { wordList } from './word-list.js';
+import { wordList } from '../word-list.js';
 
 /**
  * commander's usage errors as barge's one-line messages: `barge: error: <what>; <how to fix>`,

@@ -3,7 +3,7 @@ import type { SchemaSpec } from '../schema/types.js';
 import { tableExists, type Db } from '../store/open-database.js';
 import type { SchemaOrigin } from './resolve-schema.js';
 import type { ImportConfig } from './import-config.js';
-import { checkNamesFree, checkReferencedTables, checkTableMatchesSchema, hasUniqueKey } from './table-checks.js';
+import { checkNamesFree, checkReferencedTables, checkTableMatchesSchema, hasAnyUniqueKey, hasUniqueKey } from './table-checks.js';
 import { orphanRowids, referencesInto, replaceProblem, truncateProblem, type Reference } from './truncate-references.js';
 import { triggersOf } from '../store/table-traits.js';
 import { visible } from '../schema/names.js';
@@ -33,6 +33,14 @@ export function checkImportTarget(
     // Its own rows too: a table referencing itself (a boss column) lost a row's whole subtree.
     const replaceRefused = replaceProblem(referencesInto(db, spec.table, true), spec.table) ?? replaceTriggersProblem(db, spec.table);
     if (replaceRefused) throw replaceRefused;
+  }
+  // ignore and replace act on a conflict, which a table without a key never has: a daily rerun
+  // made idempotent with --on-conflict ignore added every row again, exit 0.
+  if ((config.onConflict === 'ignore' || config.onConflict === 'replace')
+    && !(existed ? hasAnyUniqueKey(db, spec.table) : (spec.primaryKey?.length ?? 0) > 0 || (spec.unique?.length ?? 0) > 0 || Object.values(spec.columns).some((column) => column.unique === true))) {
+    throw new BargeError('usage', existed
+      ? `--on-conflict ${config.onConflict} acts on records whose primary or unique key a row already holds, and table "${spec.table}" has neither, so no record conflicts and every one would be added again; add a primary key or unique index to the table, or import without --on-conflict`
+      : `--on-conflict ${config.onConflict} acts on records whose primary or unique key a row already holds, and the new table "${spec.table}" would have neither, so every record would be added again on each run; pass a --schema declaring "primaryKey" (barge schema infer <input> writes one to edit)`);
   }
   if (config.onConflict === 'update' && target.length === 0) {
     // An existing table's key is the table's, which a schema file cannot add; a new one's is the schema's.

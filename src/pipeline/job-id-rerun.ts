@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BargeError } from '../errors.js';
 import { groupDigits } from '../group-digits.js';
+import { wordList } from '../word-list.js';
+import { nameKey } from '../schema/names.js';
 import { getJob, type JobRecord } from '../store/jobs.js';
 import type { Db } from '../store/open-database.js';
 import type { ImportConfig } from './import-config.js';
@@ -23,10 +25,16 @@ export async function planJobIdRerun(db: Db, config: ImportConfig, jobId: string
   const previous = getJob(db, jobId);
   if (previous === undefined) return { kind: 'new' };
   if (previous.status === 'succeeded' || previous.status === 'partial') {
+    const other = otherImport(previous, config);
+    if (other !== undefined) {
+      // A cron line's `--job-id seed-$(date +%F)` given to two imports: the second was "already
+      // succeeded; nothing to do", exit 0, and its file was never loaded.
+      throw new BargeError('usage', `job "${previous.id}" already loaded ${wordList(previous.inputs.map((input) => input.path === '-' ? 'stdin' : JSON.stringify(input.path)), 'and')} into "${previous.table}" (${previous.status}); this import names ${other}: a job id names one import, and running it again does nothing; give this import another --job-id`);
+    }
     const changed = changedSince(previous, config.inputs);
     return {
       kind: 'done', previous,
-      warning: changed === undefined ? undefined : `${changed}: job "${previous.id}" already ${previous.status === 'succeeded' ? 'succeeded' : 'finished'}, so nothing of it was loaded; to load it, use a new --job-id`,
+      warning: changed === undefined ? undefined : `${changed}: job "${previous.id}" already ${previous.status === 'succeeded' ? 'succeeded' : 'finished'}, so nothing of it was loaded; to load it, use a new --job-id (the rows it loaded stay: with --on-conflict ignore into a table with a key, or --truncate, they are not loaded twice)`,
     };
   }
   if (previous.status === 'running' && jobOwnerAlive(previous)) {
@@ -44,6 +52,19 @@ export async function planJobIdRerun(db: Db, config: ImportConfig, jobId: string
     return { kind: 'resume', config: prepared.config, job: prepared.job, notice };
   }
   return { kind: 'replace', previous };
+}
+
+/**
+ * What makes `config` another import than the finished `job` under the same --job-id: another
+ * table, or inputs of other names (told by base name too: a cron job run from another directory
+ * names the same file by another relative path). undefined when it is the same import.
+ */
+function otherImport(job: JobRecord, config: ImportConfig): string | undefined {
+  if (config.table !== undefined && nameKey(config.table) !== nameKey(job.table)) return `table "${config.table}"`;
+  const same = (given: string, loaded: string): boolean =>
+    given === loaded || (given !== '-' && loaded !== '-' && (path.resolve(given) === path.resolve(loaded) || path.basename(given) === path.basename(loaded)));
+  const sameInputs = config.inputs.length === job.inputs.length && config.inputs.every((given, at) => same(given, job.inputs[at]!.path));
+  return sameInputs ? undefined : wordList(config.inputs.map((input) => input === '-' ? 'stdin' : JSON.stringify(input)), 'and');
 }
 
 /**

@@ -16,11 +16,24 @@ export interface JobOwner {
    * given to another process is not the job's (a resume was refused while that process lived).
    */
   started?: string;
+  /** When this process took the job (ISO time): a sign of life until its first checkpoint. */
+  since?: string;
 }
+
+/**
+ * How long a job of another host counts as running after its last sign of life (its start, or
+ * its last committed batch). barge cannot see another machine's processes: every such job
+ * counted as gone, so a second container's cron run (another hostname) with the same --job-id
+ * resumed a job the first was still loading, and both loaded the whole file (exit 0 twice).
+ * A batch commits every few seconds at most; 2 minutes leaves room for a slow one, and is
+ * the longest a retry after a crash on another machine waits.
+ */
+export const OTHER_HOST_LEASE_MS = 120_000;
 
 export function currentOwner(): JobOwner {
   const started = processStart(process.pid);
-  return started === undefined ? { pid: process.pid, host: os.hostname() } : { pid: process.pid, host: os.hostname(), started };
+  const since = new Date().toISOString();
+  return started === undefined ? { pid: process.pid, host: os.hostname(), since } : { pid: process.pid, host: os.hostname(), started, since };
 }
 
 /** When `pid` started, in clock ticks since boot (field 22 of Linux's /proc/<pid>/stat); undefined without /proc. */
@@ -35,10 +48,14 @@ export function processStart(pid: number): string | undefined {
   }
 }
 
-/** True when the job's process is known to be alive on this host; unknown owners count as gone. */
-export function jobOwnerAlive(job: JobRecord): boolean {
+/**
+ * True when the job's process is known to be alive on this host, or, on another host, showed a
+ * sign of life within OTHER_HOST_LEASE_MS; unknown owners count as gone.
+ */
+export function jobOwnerAlive(job: JobRecord, now = Date.now()): boolean {
   const owner = job.options.owner as Partial<JobOwner> | undefined;
-  if (!owner || typeof owner.pid !== 'number' || owner.host !== os.hostname()) return false;
+  if (!owner || typeof owner.pid !== 'number') return false;
+  if (owner.host !== os.hostname()) return now - lastSignOfLife(job) < OTHER_HOST_LEASE_MS;
   if (owner.pid === process.pid) return false;
   try {
     process.kill(owner.pid, 0);
@@ -53,7 +70,17 @@ export function jobOwnerAlive(job: JobRecord): boolean {
   return true;
 }
 
-export function describeOwner(job: JobRecord): string {
+/** The job's last sign of life, in ms since the epoch: its start, its owner's claim or its last checkpoint. */
+export function lastSignOfLife(job: JobRecord): number {
   const owner = job.options.owner as Partial<JobOwner> | undefined;
-  return owner?.pid ? `process ${owner.pid}` : 'another process';
+  const times = [job.startedAt, owner?.since, job.checkpoint?.savedAt].map((time) => (typeof time === 'string' ? Date.parse(time) : Number.NaN));
+  return Math.max(0, ...times.filter((time) => !Number.isNaN(time)));
+}
+
+export function describeOwner(job: JobRecord, now = Date.now()): string {
+  const owner = job.options.owner as Partial<JobOwner> | undefined;
+  if (!owner?.pid) return 'another process';
+  if (typeof owner.host !== 'string' || owner.host === os.hostname()) return `process ${owner.pid}`;
+  const seconds = Math.max(0, Math.round((now - lastSignOfLife(job)) / 1000));
+  return `process ${owner.pid} on host ${JSON.stringify(owner.host)} (last seen ${seconds} s ago; barge cannot see another machine's processes, so such a job counts as running until ${OTHER_HOST_LEASE_MS / 1000} s pass without a committed batch)`;
 }

@@ -565,7 +565,7 @@ class ImportRun {
   private checkpoint(): void {
     if (!this.saveCheckpoint || this.scope.outer) return;
     this.saveCheckpoint(this.jobId, {
-      records: this.recordsConsumed, batches: this.batchNo, committed: this.batchesCommitted, counts: { ...this.counts }, reportBytes: this.report.size, culprits: this.culprits,
+      records: this.recordsConsumed, batches: this.batchNo, committed: this.batchesCommitted, counts: { ...this.counts }, reportBytes: this.report.size, culprits: this.culprits, savedAt: new Date().toISOString(),
     }, Date.now() - this.started + this.earlierRunsMs, this.report.entries > 0 || this.earlierRejected > 0 ? this.report.path : null);
   }
 

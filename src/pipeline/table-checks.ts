@@ -126,6 +126,15 @@ function constraintNotInTable(db: Db, spec: SchemaSpec): string | undefined {
 }
 
 /**
+ * Whether `table` has any key a record can conflict on: a primary key, or a UNIQUE index of any
+ * kind (on expressions and partial ones too: a conflict there is skipped or replaced as well).
+ */
+export function hasAnyUniqueKey(db: Db, table: string): boolean {
+  if (catalogue<TableInfoRow>(db, 'table_info', table).some((c) => c.pk > 0)) return true;
+  return catalogue<{ unique: number }>(db, 'index_list', table).some((index) => index.unique === 1);
+}
+
+/**
  * Whether `table` has a primary key or a UNIQUE index on exactly `columns` (in any order): the
  * target an upsert's ON CONFLICT must name, or SQLite refuses the statement.
  */

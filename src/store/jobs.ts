@@ -36,6 +36,8 @@ export interface JobCheckpoint {
   reportBytes?: number;
   /** The rejected records that count toward --max-errors (a batch's culprits, not the records rolled back with them). */
   culprits?: number;
+  /** When this checkpoint was written (ISO time): the job's last sign of life, for a process of another host (job-owner.ts). */
+  savedAt?: string;
 }
 
 export interface JobRecord {

@@ -246,7 +246,7 @@ describe('import: every format lands the same rows', () => {
     const summary = JSON.parse(result.stdout);
     expect(Object.keys(summary).sort()).toEqual([
       'alreadyFinished', 'alreadySucceeded', 'batchesCommitted', 'command', 'counts', 'db', 'dryRun', 'durationMs', 'firstErrors', 'inputs',
-      'jobId', 'mode', 'recordsPerSecond', 'reportPath', 'rolledBack', 'status', 'stoppedEarly', 'table',
+      'jobId', 'mode', 'recordsPerSecond', 'reportPath', 'rolledBack', 'status', 'stoppedEarly', 'table', 'warnings',
     ]);
     expect(summary).toMatchObject({
       command: 'import', status: 'succeeded', table: 'products', mode: 'atomic', reportPath: null, batchesCommitted: 3,

@@ -351,7 +351,7 @@ describe('stats and jobs on other databases', () => {
     const again = await barge(dir, ['import', 'part.csv', '--table', 't', '--job-id', 'j']);
     expect(again).toMatchObject({
       exitCode: 0,
-      stderr: 'barge: input "part.csv" is not the file the job loaded (11 bytes now, 7 then): job "j" already succeeded, so nothing of it was loaded; to load it, use a new --job-id\nbarge: job j already succeeded; nothing to do',
+      stderr: 'barge: input "part.csv" is not the file the job loaded (11 bytes now, 7 then): job "j" already succeeded, so nothing of it was loaded; to load it, use a new --job-id (the rows it loaded stay: with --on-conflict ignore into a table with a key, or --truncate, they are not loaded twice)\nbarge: job j already succeeded; nothing to do',
     });
     expect(rows(path.join(dir, 'barge.db'), 'SELECT count(*) AS n FROM t')).toEqual([{ n: 2 }]);
   });

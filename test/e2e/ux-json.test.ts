@@ -105,7 +105,8 @@ describe('--json output', () => {
   });
 
   it('import: a finished job run again under its id names the inputs the job read, not the ones given now', async () => {
-    const again = await barge(dir, ['import', 'fixtures/products.csv', ...SCHEMA, '--job-id', 'part', '--json']);
+    // The same file by another path (./…): the same import, so "already finished", not another one (refused).
+    const again = await barge(dir, ['import', './fixtures/bad/products-bad-price.csv', ...SCHEMA, '--job-id', 'part', '--json']);
     expect(again.exitCode).toBe(1);
     expect(parseOne(again.stdout)).toMatchObject({ alreadyFinished: true, status: 'partial', inputs: ['fixtures/bad/products-bad-price.csv'] });
   });

@@ -133,7 +133,7 @@ describe('an import whose schema was inferred', () => {
     expect(atomic.exitCode).toBe(1);
     expect(atomic.stderr).toContain('\n  the schema was inferred from the first 5 records (--infer-rows); for records that do not fit it, write it out with barge schema infer, edit it, and pass --schema\n');
     // Into the table it made, no inference and no such line.
-    const again = await barge(dir, ['import', 'sparse.ndjson', '--db', 'sp.db', '--table', 'sparse', '--mode', 'row', '--on-conflict', 'ignore']);
+    const again = await barge(dir, ['import', 'sparse.ndjson', '--db', 'sp.db', '--table', 'sparse', '--mode', 'row']);
     expect(again.exitCode).toBe(1);
     expect(again.stderr).not.toContain('inferred');
   });

@@ -45,7 +45,7 @@ describe('planJobIdRerun: what an import given an existing --job-id does', () =>
     const rerun = await planJobIdRerun(dbWith(loaded), config([input]), 'nightly');
     expect(rerun).toMatchObject({
       kind: 'done',
-      warning: `input ${JSON.stringify(input)} is not the file the job loaded (7 bytes now, 5 then): job "nightly" already succeeded, so nothing of it was loaded; to load it, use a new --job-id`,
+      warning: `input ${JSON.stringify(input)} is not the file the job loaded (7 bytes now, 5 then): job "nightly" already succeeded, so nothing of it was loaded; to load it, use a new --job-id (the rows it loaded stay: with --on-conflict ignore into a table with a key, or --truncate, they are not loaded twice)`,
     });
     fs.rmSync(dir, { recursive: true, force: true });
   });

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { jobOwnerAlive, processStart } from '../../src/pipeline/job-owner.js';
+import { describeOwner, jobOwnerAlive, OTHER_HOST_LEASE_MS, processStart } from '../../src/pipeline/job-owner.js';
 import type { JobRecord } from '../../src/store/jobs.js';
 
 const hasProc = processStart(process.pid) !== undefined;
@@ -19,7 +19,23 @@ describe('jobOwnerAlive', () => {
     expect(jobOwnerAlive(jobOwnedBy({ pid: 1, host: os.hostname() }))).toBe(true);
   });
 
-  it('another host, no owner, or this very process: not alive', () => {
+  it('another host\'s job counts as running until OTHER_HOST_LEASE_MS pass without a sign of life (its start, its claim, its last checkpoint)', () => {
+    const now = Date.parse('2026-11-25T12:00:00.000Z');
+    const ago = (ms: number) => new Date(now - ms).toISOString();
+    const other = { pid: 1, host: `${os.hostname()}-other` };
+    const job = (startedAt: string, owner: Record<string, unknown>, savedAt?: string) =>
+      ({ startedAt, options: { owner }, checkpoint: savedAt === undefined ? null : { savedAt } }) as unknown as JobRecord;
+    // Started 5 s ago on another container: it was taken for gone, resumed, and loaded twice.
+    expect(jobOwnerAlive(job(ago(5_000), other), now)).toBe(true);
+    expect(jobOwnerAlive(job(ago(OTHER_HOST_LEASE_MS + 1_000), other), now)).toBe(false);
+    // Its last batch committed 1 s ago: alive, however long ago it started.
+    expect(jobOwnerAlive(job(ago(3_600_000), other, ago(1_000)), now)).toBe(true);
+    // Resumed (claimed) 1 s ago by a process of that host.
+    expect(jobOwnerAlive(job(ago(3_600_000), { ...other, since: ago(1_000) }, ago(3_000_000)), now)).toBe(true);
+    expect(describeOwner(job(ago(5_000), other), now)).toBe(`process 1 on host ${JSON.stringify(other.host)} (last seen 5 s ago; barge cannot see another machine's processes, so such a job counts as running until 120 s pass without a committed batch)`);
+  });
+
+  it('another host long silent, no owner, or this very process: not alive', () => {
     expect(jobOwnerAlive(jobOwnedBy({ pid: 1, host: `${os.hostname()}-other` }))).toBe(false);
     expect(jobOwnerAlive({ options: {} } as unknown as JobRecord)).toBe(false);
     expect(jobOwnerAlive(jobOwnedBy({ pid: process.pid, host: os.hostname() }))).toBe(false);

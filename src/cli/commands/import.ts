@@ -1,6 +1,6 @@
 import { resumeCommandOf } from '../../store/resume-command.js';
 import { isDefaultDb } from '../default-db.js';
-import { wordList } from '../word-list.js';
+import { wordList } from '../../word-list.js';
 import { Command, Option } from 'commander';
 import { shellWord } from '../../shell-word.js';
 import { BargeError, EXIT } from '../../errors.js';
@@ -63,6 +63,7 @@ async function importAction(inputs: string[], flags: ImportFlags, command: Comma
   const signal = interruptSignal();
   announceInterrupt(signal, progress, process.stderr, flags);
   let result: ImportResult;
+  const warnings: string[] = [];
   try {
     const { runImport } = await import('../../pipeline/run-import.js');
     throwIfInterrupted();
@@ -72,12 +73,15 @@ async function importAction(inputs: string[], flags: ImportFlags, command: Comma
         ? `job ${jobId} stays "running", as after kill -9; nothing of it was written: run the import again`
         : `job ${jobId} stays "running", as after kill -9; resume it: ${resumeCommandOf({ id: jobId, dbPath: config.dbIsDefault === false ? config.dbPath : undefined })}`),
       onProgress: (p) => progress.update({ done: p.bytesRead, total: p.totalBytes, records: p.records, rejected: p.rejected }),
-      onWarning: (message) => { if (!flags.quiet) progress.log(`barge: ${oneLine(message)}`); },
+      onWarning: (message) => {
+        warnings.push(oneLine(message));
+        if (!flags.quiet) progress.log(`barge: ${oneLine(message)}`);
+      },
     }, signal);
   } finally {
     progress.stop();
   }
-  if (flags.json) process.stdout.write(JSON.stringify(importJson(result, config)) + '\n');
+  if (flags.json) process.stdout.write(JSON.stringify(importJson(result, config, warnings)) + '\n');
   if (!flags.quiet) printImportSummary(process.stderr, result, config);
   // Exit 130 is a failure, and --quiet prints failures: the job to resume must not go unsaid.
   else if (result.status === 'interrupted') printImportInterrupted(process.stderr, result, config);

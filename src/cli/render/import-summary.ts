@@ -5,7 +5,7 @@ import { isDefaultDb } from '../default-db.js';
 import { shellWord } from '../../shell-word.js';
 
 /** The --json summary of import (its shape is documented in the README and kept stable). */
-export function importJson(result: ImportResult, config: Pick<ImportConfig, 'inputs' | 'dbPath'>) {
+export function importJson(result: ImportResult, config: Pick<ImportConfig, 'inputs' | 'dbPath'>, warnings: readonly string[] = []) {
   return {
     command: 'import',
     // A dry run records no job: its id would name nothing `barge jobs` knows.
@@ -26,6 +26,9 @@ export function importJson(result: ImportResult, config: Pick<ImportConfig, 'inp
     recordsPerSecond: result.recordsPerSecond,
     stoppedEarly: result.stoppedEarly ?? null,
     firstErrors: result.firstErrors,
+    // The warnings stderr shows (also under --quiet, which hides them there): a script reading
+    // the JSON learns that a finished --job-id was given a file that is not the one it loaded.
+    warnings: [...warnings],
   };
 }
 
