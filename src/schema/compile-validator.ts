@@ -1,3 +1,4 @@
+import { oneLine } from '../one-line.js';
 import * as z from 'zod';
 import { coercerFor, missingIfInherited, type Coerce } from './coerce-value.js';
 import { compileFastCheck, compileFastPath, type FastCheck, type FastPath } from './fast-path.js';
@@ -252,7 +253,9 @@ function extraFieldErrors(data: Record<string, unknown>, known: Set<string>, tex
     // A field named as a column but for case is not that column (names match exactly): the
     // usual hint, to ignore extra columns, would then load NULL into the column it was meant for.
     // Spaces around it count as case does: an Excel header `id , name` gave "id " and " name".
-    const meant = byNameKey(known).get(nameKey(key)) ?? (key.trim() !== key ? byNameKey(known).get(nameKey(key.trim())) : undefined);
+    // So do Unicode normalization and invisible characters: an NFD "café" (e + U+0301) against
+    // the schema's NFC one, or a zero-width space, looked the same in the message.
+    const meant = byNameKey(known).get(looseNameKey(key));
     // The rest counted, not listed (but a near miss of a column's name): an error per field of a
     // 20,000-column input held 20,000 error objects per record, and a batch of them ran the heap
     // out (exit 134).
@@ -264,7 +267,7 @@ function extraFieldErrors(data: Record<string, unknown>, known: Set<string>, tex
       column: key,
       code: 'extra_column',
       message: meant !== undefined
-        ? `unexpected column ${JSON.stringify(key)} (the schema's column is ${JSON.stringify(meant)}: names must match exactly, case and spaces too; rename it${text ? ' (--columns)' : ' in the input'})`
+        ? `unexpected column ${oneLine(JSON.stringify(key))} (the schema's column is ${oneLine(JSON.stringify(meant))}: names must match exactly, case and spaces too${sameButEncoding(key, meant) ? ', and the characters written the same way (Unicode NFC or NFD, no invisible characters)' : ''}; rename it${text ? ' (--columns)' : ' in the input'})`
         : `unexpected column ${JSON.stringify(key)} (not in the schema; set "extraColumns": "ignore" to drop it)`,
       value: reportedValue(data[key]),
     });
@@ -280,11 +283,24 @@ const EXTRA_COLUMNS_LISTED = 10;
 
 const namesByKey = new WeakMap<Set<string>, Map<string, string>>();
 
-/** The schema's names by SQLite's case-insensitive key, made once per set of names. */
+/** Zero-width characters and a byte order mark: invisible in a name as a message shows it. */
+const INVISIBLE_IN_NAME = /[\u200b-\u200d\u2060\ufeff]/g;
+
+/** A name as a near miss is told: case (ASCII, as SQLite), spaces around it, Unicode normalization and invisible characters aside. */
+function looseNameKey(name: string): string {
+  return nameKey(name.normalize('NFC').replace(INVISIBLE_IN_NAME, '').trim());
+}
+
+/** Whether two names differ in how their characters are written, not in case or spaces only. */
+function sameButEncoding(a: string, b: string): boolean {
+  return nameKey(a.trim()) !== nameKey(b.trim());
+}
+
+/** The schema's names by their looseNameKey, made once per set of names. */
 function byNameKey(known: Set<string>): Map<string, string> {
   let map = namesByKey.get(known);
   if (map === undefined) {
-    map = new Map([...known].map((name) => [nameKey(name), name]));
+    map = new Map([...known].map((name) => [looseNameKey(name), name]));
     namesByKey.set(known, map);
   }
   return map;

@@ -1,3 +1,4 @@
+import { cutText } from '../cut-text.js';
 import * as z from 'zod';
 import { numericAffinityStores } from './affinity.js';
 import { mayBeTooDeep } from '../source/json-values.js';
@@ -37,7 +38,7 @@ const SHOWN_LENGTH = 60;
 /** A value as read, for a message: strings quoted, long values cut. */
 export function showValue(v: unknown): string {
   if (typeof v === 'string') {
-    return JSON.stringify(v.length > SHOWN_LENGTH ? v.slice(0, SHOWN_LENGTH) + '…' : v);
+    return JSON.stringify(v.length > SHOWN_LENGTH ? cutText(v, SHOWN_LENGTH) + '…' : v);
   }
   // JSON.stringify would say "null" for the Infinity that JSON.parse makes of 1e309.
   if (typeof v === 'bigint' || (typeof v === 'number' && !Number.isFinite(v))) return String(v);
@@ -49,7 +50,7 @@ export function showValue(v: unknown): string {
   } catch {
     text = String(v);
   }
-  return text.length > SHOWN_LENGTH ? text.slice(0, SHOWN_LENGTH) + '…' : text;
+  return text.length > SHOWN_LENGTH ? cutText(text, SHOWN_LENGTH) + '…' : text;
 }
 
 function showBound(v: number | bigint): string {
@@ -178,7 +179,7 @@ export function describeIssue(
   const tiny = spec.type === 'json' && typeof raw === 'string' ? underflowInJsonText(raw) : undefined;
   if (tiny !== undefined) {
     // JSON text holding 1e-400, which coerceJson keeps as text: worded as a number too large is.
-    const shown = tiny.length > SHOWN_LENGTH ? tiny.slice(0, SHOWN_LENGTH) + '…' : tiny;
+    const shown = tiny.length > SHOWN_LENGTH ? cutText(tiny, SHOWN_LENGTH) + '…' : tiny;
     return { column: name, code: 'type', message: `holds a number too small for a double (${shown}, which would be stored as 0): quote it in the input to keep it, got ${got}`, value };
   }
   return { column: name, code: 'type', message: `${TYPE_EXPECTED[spec.type]}, got ${got}${typeHint(spec.type, raw)}`, value };

@@ -1,3 +1,4 @@
+import { cutText } from '../cut-text.js';
 import { BargeError } from '../errors.js';
 
 /**
@@ -48,8 +49,11 @@ export function visible(name: string): string {
  */
 export function nameProblem(name: string, what: 'table' | 'column'): string | undefined {
   if (name.length === 0) return `${what} name is empty`;
-  if (name.length > MAX_NAME_LENGTH) {
-    return `${what} name ${visible(name.slice(0, 20) + '…')} is longer than ${MAX_NAME_LENGTH} characters (${name.length})`;
+  // Characters as maxLength counts them (code points): 79 of them, emoji among them, were
+  // "longer than 128 characters (139)".
+  const characters = [...name].length;
+  if (characters > MAX_NAME_LENGTH) {
+    return `${what} name ${visible(cutText(name, 20) + '…')} is longer than ${MAX_NAME_LENGTH} characters (${characters})`;
   }
   if (CONTROL.test(name)) return `${what} name ${visible(name)} contains a control character`;
   if (LONE_SURROGATE.test(name)) return `${what} name ${JSON.stringify(name)} is not valid Unicode`;

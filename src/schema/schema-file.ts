@@ -281,6 +281,17 @@ function crossCheck(file: ParsedFile, tableOptional: boolean, fromFile: boolean)
         const reason = (error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
         add(at('pattern'), `is not a valid regular expression: ${reason}`);
       }
+      // Unicode syntax in a pattern that is valid only without the `u` flag: read without it,
+      // `\p{L}` was the text "p{L}" (`^\p{L}+\-\d+$` rejected "Ab-12" and accepted "p{L}}-5").
+      if (patternOk && /\\[pP]\{|\\u\{/.test(col.pattern)) {
+        try {
+          new RegExp(col.pattern, 'u');
+        } catch (error) {
+          patternOk = false;
+          const reason = (error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
+          add(at('pattern'), `uses Unicode syntax (\\p{…} or \\u{…}) but is not valid with Unicode semantics (${reason}), and without them it would match other text: escape only what Unicode patterns allow (write - without a backslash outside [ ])`);
+        }
+      }
     }
     // Value checks use the compiled constraints, so they need a usable pattern and bounds.
     const constraintsUsable = patternOk && !problems.some((p) => p.path[1] === name);

@@ -39,6 +39,8 @@ const ENCODING_ALIASES: Record<string, TextEncodingName> = {
 /** windows-1252's characters for the bytes 0x80-0x9F (WHATWG's table: the five it leaves undefined stay C1 controls). */
 const WINDOWS_1252_HIGH = '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
 const C1_CONTROL = /[\u0080-\u009f]/;
+/** The five bytes windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D), as latin1 reads them. */
+const WINDOWS_1252_UNDEFINED = /[\u0081\u008d\u008f\u0090\u009d]/;
 const C1_CONTROLS = /[\u0080-\u009f]/g;
 
 /** The supported encoding an --encoding value names; BargeError('usage') for any other. */
@@ -102,6 +104,10 @@ function invalidTextMessage(
   if (encodingName === 'utf8') {
     return `${where}: invalid UTF-8 ${at}; pass --encoding windows-1252 (a file from Windows), latin1 or utf16le if the file is not UTF-8`;
   }
+  if (encodingName === 'windows1252') {
+    // Python's cp1252 refuses them too: such a byte means another code page (cp1250's 0x8D is Ť).
+    return `${where}: a byte windows-1252 does not define (0x81, 0x8D, 0x8F, 0x90 or 0x9D) ${at}: the file is in another encoding (another Windows code page?); convert it to UTF-8`;
+  }
   if (encodingName === 'latin1') {
     // ISO-8859-1 has only control characters at 0x80-0x9F; Windows files hold € “ ” – there.
     return `${where}: a control character (a byte 0x80-0x9F) ${at}, which in latin1 (ISO-8859-1) no text holds but a file from Windows does (€ “ ” – …): pass --encoding windows-1252`;
@@ -163,6 +169,18 @@ export function createChunkDecoder(input: string, encoding: string | undefined):
   // encoding it names.
   function dropBom(chunk: Buffer): Buffer {
     if (encodingName !== 'utf16le' && chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
+      // The mark says the file is UTF-8: under latin1 or windows-1252 its text was read byte by
+      // byte (café stored as cafÃ©, exit 0). Refused when what follows is UTF-8 beyond ASCII; a
+      // mark before latin1 bytes (not UTF-8) is dropped, as a mark before ASCII is.
+      const rest = chunk.subarray(3);
+      const whole = rest.subarray(0, incompleteUtf8TailStart(rest));
+      if (encodingName !== 'utf8' && isUtf8(whole) && whole.some((byte) => byte >= 0x80)) {
+        throw new BargeError(
+          'input',
+          `${input}: starts with a UTF-8 byte order mark, but --encoding ${encodingName === 'latin1' ? 'latin1' : 'windows-1252'} was given; the file is UTF-8: leave --encoding out`,
+          { input },
+        );
+      }
       return chunk.subarray(3);
     }
     if (encodingName === 'latin1' && chunk.length >= 2 && chunk[0] === 0xff && chunk[1] === 0xfe) {
@@ -186,7 +204,31 @@ export function createChunkDecoder(input: string, encoding: string | undefined):
     }
     // Told UTF-16LE, with no mark: its first bytes are checked to read as UTF-16LE (take()).
     if (encodingName === 'utf16le') utf16Sample = Buffer.alloc(0);
+    if (encodingName === 'utf8') checkNotUtf16(chunk.subarray(0, UTF16_SAMPLE_BYTES));
     return chunk;
+  }
+
+  /**
+   * Read as UTF-8, a UTF-16 file without a byte order mark is valid UTF-8 with a zero byte in
+   * every other place: with --schema, a CSV's header became names such as "i\u0000d\u0000", and
+   * with "extraColumns": "ignore" every record loaded as a row of NULLs, exit 0. A text file has
+   * no zero bytes; a quarter of them, nearly all in one place of their pairs, is UTF-16.
+   */
+  function checkNotUtf16(sample: Buffer): void {
+    if (sample.length < 16) return;
+    let even = 0;
+    let odd = 0;
+    for (let i = 0; i < sample.length; i++) {
+      if (sample[i] !== 0) continue;
+      if (i % 2 === 0) even++;
+      else odd++;
+    }
+    const zeros = even + odd;
+    if (zeros * 4 < sample.length || Math.max(even, odd) < zeros * 0.9) return;
+    const how = `(a zero byte in every other place of its first ${sample.length} bytes), read as UTF-8`;
+    throw new BargeError('input', odd > even
+      ? `${input}: looks like UTF-16LE without a byte order mark ${how}; pass --encoding utf16le`
+      : `${input}: looks like UTF-16BE without a byte order mark ${how}; UTF-16BE is not supported, convert the file to UTF-8 or UTF-16LE`, { input });
   }
 
   /**
@@ -212,7 +254,10 @@ export function createChunkDecoder(input: string, encoding: string | undefined):
         { input },
       );
     }
-    if (zerosSecond === 0) {
+    // UTF-16BE has the zero first in each ASCII character's pair. A character of its own that
+    // ends in a zero byte (一, U+4E00: 4E 00) put one zero second, and the file passed as
+    // UTF-16LE: one header line, nothing loaded, exit 0. UTF-16LE's zeros are nearly all second.
+    if (zerosFirst > zerosSecond) {
       throw new BargeError(
         'input',
         `${input}: read as UTF-16LE (--encoding utf16le), but in its first ${sample.length} bytes each zero byte comes first in its pair, as in UTF-16BE, which is not supported; convert the file to UTF-8 or UTF-16LE`,
@@ -294,8 +339,14 @@ export function createChunkDecoder(input: string, encoding: string | undefined):
         error = new InvalidTextError(input, 'latin1', base + bad);
         return text.slice(0, bad);
       }
-      case 'windows1252':
-        return take(chunk).bytes.toString('latin1').replace(C1_CONTROLS, (c) => WINDOWS_1252_HIGH[c.charCodeAt(0) - 0x80]!);
+      case 'windows1252': {
+        const { bytes, base } = take(chunk);
+        const text = bytes.toString('latin1');
+        // The five bytes it does not define were stored as C1 control characters, exit 0.
+        const bad = text.search(WINDOWS_1252_UNDEFINED);
+        if (bad !== -1) error = new InvalidTextError(input, 'windows1252', base + bad);
+        return (bad === -1 ? text : text.slice(0, bad)).replace(C1_CONTROLS, (c) => WINDOWS_1252_HIGH[c.charCodeAt(0) - 0x80]!);
+      }
     }
   }
 

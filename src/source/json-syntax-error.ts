@@ -8,6 +8,7 @@
  * scan of the same text finds the first offending character itself and says what was
  * expected there, with every character it quotes shown printable.
  */
+import { cutText } from '../cut-text.js';
 
 /** What a failed JSON text is to its parser: how to name its end, and what may follow its value. */
 export interface JsonTextContext {
@@ -358,5 +359,5 @@ function v8Problem(error: unknown): JsonSyntaxProblem {
     return '';
   });
   message = printable(message);
-  return { offset, reason: message.length > 200 ? `${message.slice(0, 200)}...` : message };
+  return { offset, reason: message.length > 200 ? `${cutText(message, 200)}...` : message };
 }

@@ -246,9 +246,27 @@ describe('UTF-16 without a byte order mark, read as UTF-8, in JSON', () => {
     fs.writeFileSync(path.join(dir, 'u.ndjson'), Buffer.from('{"id":1}\n', 'utf16le'));
     fs.writeFileSync(path.join(dir, 'k.ndjson'), '{"id":1,"a\\u0000":1}\n');
     const hint = 'the input looks like UTF-16 without a byte order mark: pass --encoding utf16le';
-    expect(await barge(dir, ['import', 'u.json'])).toMatchObject({ exitCode: 2, stderr: `barge: error: u.json:1: invalid JSON near record 1: expected a value, got U+0000 at column 2; ${hint}` });
-    expect((await barge(dir, ['import', 'u.ndjson'])).stderr).toContain(`got U+0000 at column 2; ${hint}`);
+    // Found before the JSON parser sees the text (it said only "got U+0000", then gave this hint).
+    expect(await barge(dir, ['import', 'u.json'])).toMatchObject({ exitCode: 2, stderr: 'barge: error: u.json: looks like UTF-16LE without a byte order mark (a zero byte in every other place of its first 22 bytes), read as UTF-8; pass --encoding utf16le' });
+    expect((await barge(dir, ['import', 'u.ndjson'])).stderr).toBe('barge: error: u.ndjson: looks like UTF-16LE without a byte order mark (a zero byte in every other place of its first 18 bytes), read as UTF-8; pass --encoding utf16le');
+    // Shorter than 16 bytes, the JSON parser's hint still says so.
+    fs.writeFileSync(path.join(dir, 's.json'), Buffer.from('[1]\n', 'utf16le'));
+    expect((await barge(dir, ['import', 's.json', '--table', 's'])).stderr).toContain(hint);
     expect(await barge(dir, ['import', 'k.ndjson'])).toMatchObject({ exitCode: 2, stderr: 'barge: error: cannot infer a schema from k.ndjson:1: column name "a\\u0000" contains a control character' });
     expect((await barge(dir, ['import', 'u.json', '--encoding', 'utf16le', '--quiet'])).exitCode).toBe(0);
+  });
+});
+
+describe('a UTF-16LE file without a byte order mark, imported with --schema', () => {
+  it('is refused naming the encoding, exit 2, no row loaded (with "extraColumns": "ignore" it loaded rows of NULLs, exit 0)', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'le.csv'), Buffer.from('id,name\n1,abc\n2,def\n', 'utf16le'));
+    fs.writeFileSync(path.join(dir, 't.json'), JSON.stringify({ table: 't', columns: { id: { type: 'integer' }, name: { type: 'string' } }, extraColumns: 'ignore' }));
+    const result = await barge(dir, ['import', 'le.csv', '--schema', 't.json']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('le.csv: looks like UTF-16LE without a byte order mark (a zero byte in every other place of its first 40 bytes), read as UTF-8; pass --encoding utf16le');
+    const loaded = await barge(dir, ['import', 'le.csv', '--schema', 't.json', '--encoding', 'utf16le', '--json']);
+    expect(loaded.exitCode, loaded.stderr).toBe(0);
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT id, name FROM t ORDER BY id')).toEqual([{ id: 1, name: 'abc' }, { id: 2, name: 'def' }]);
   });
 });

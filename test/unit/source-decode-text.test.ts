@@ -230,3 +230,43 @@ describe('textChunks', () => {
     );
   });
 });
+
+describe('inputs in another encoding than the one read (the text audit)', () => {
+  /** UTF-16BE bytes of `text` (Node has no utf16be: swap each pair of UTF-16LE). */
+  function utf16be(text: string): Buffer {
+    const bytes = Buffer.from(text, 'utf16le');
+    for (let i = 0; i + 1 < bytes.length; i += 2) [bytes[i], bytes[i + 1]] = [bytes[i + 1]!, bytes[i]!];
+    return bytes;
+  }
+
+  it('UTF-16BE read as --encoding utf16le is refused also when a character ends in a zero byte (一 is 4E 00: it passed, one header line, nothing loaded, exit 0)', () => {
+    expect(() => decode([utf16be('id,name\n1,一\n2,b\n')], 'utf16le')).toThrow(/: read as UTF-16LE \(--encoding utf16le\), but in its first 32 bytes each zero byte comes first in its pair, as in UTF-16BE/);
+    // UTF-16LE with CJK text whose characters end in zero bytes still reads.
+    expect(decode([Buffer.from('id,name\n1,一丁\n2,b\n', 'utf16le')], 'utf16le')).toBe('id,name\n1,一丁\n2,b\n');
+  });
+
+  it('UTF-16 without a byte order mark read as UTF-8 is refused, naming the encoding (with --schema, its names were "i\\u0000d\\u0000")', () => {
+    const le = Buffer.from('id,name\n1,abc\n2,def\n', 'utf16le');
+    expect(() => decode([le])).toThrow('in.txt: looks like UTF-16LE without a byte order mark (a zero byte in every other place of its first 40 bytes), read as UTF-8; pass --encoding utf16le');
+    expect(() => decode([utf16be('id,name\n1,abc\n2,def\n')])).toThrow('in.txt: looks like UTF-16BE without a byte order mark (a zero byte in every other place of its first 40 bytes), read as UTF-8; UTF-16BE is not supported, convert the file to UTF-8 or UTF-16LE');
+    // A UTF-8 file with a few NUL bytes in it is still read as UTF-8.
+    expect(decode([Buffer.from('id,name\n1,a\u0000b\n2,c\n')])).toBe('id,name\n1,a\u0000b\n2,c\n');
+  });
+
+  it('a UTF-8 byte order mark under latin1 or windows-1252 is refused: the file is UTF-8 (café was stored as cafÃ©, exit 0)', () => {
+    const bytes = Buffer.from('\ufeffid,name\n1,café\n', 'utf8');
+    expect(() => decode([bytes], 'latin1')).toThrow('in.txt: starts with a UTF-8 byte order mark, but --encoding latin1 was given; the file is UTF-8: leave --encoding out');
+    expect(() => decode([bytes], 'windows-1252')).toThrow('in.txt: starts with a UTF-8 byte order mark, but --encoding windows-1252 was given; the file is UTF-8: leave --encoding out');
+    // Before latin1 bytes (not UTF-8) or ASCII only, the mark is dropped as before.
+    expect(decode([Buffer.from('\ufeffid,name\n', 'utf8')], 'latin1')).toBe('id,name\n');
+  });
+
+  it('windows-1252 refuses the five bytes it does not define (they were stored as C1 control characters)', () => {
+    expect(decode([Buffer.from([0x80, 0x93, 0x94])], 'windows-1252')).toBe('€“”');
+    for (const byte of [0x81, 0x8d, 0x8f, 0x90, 0x9d]) {
+      expect(() => decode([Buffer.from([0x61, byte, 0x62])], 'windows-1252'), byte.toString(16)).toThrow(
+        'in.txt: a byte windows-1252 does not define (0x81, 0x8D, 0x8F, 0x90 or 0x9D) at byte offset 1 in the input: the file is in another encoding (another Windows code page?); convert it to UTF-8',
+      );
+    }
+  });
+});
