@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { BargeError } from '../errors.js';
 import { statOrUndefined, writeProblem } from '../file-stat.js';
@@ -66,13 +67,45 @@ export function reportPathFor(config: ReportConfig): string {
   const stepsAside = config.inputs[0] === '-' || reportName(config.inputs[0]!) !== undefined;
   const taken = stepsAside ? (file: string) => isInput(file) || fs.existsSync(file) : isInput;
   while (taken(candidate)) candidate = nextReportName(candidate);
-  // Only where a report failing midway would strand committed batches: an atomic job (or a
-  // validate) with clean records writes no report, and one that fails has written nothing.
+  const unwritable = whyUnwritable(candidate, 'the working directory');
+  if (unwritable === undefined) return candidate;
+  // Where a report failing midway would strand committed batches: refused before the first.
   if (config.mode === 'batch' || config.mode === 'row') {
-    const unwritable = whyUnwritable(candidate, 'the working directory');
-    if (unwritable) throw new BargeError('usage', `the error report ${path.basename(candidate)}: ${unwritable}; pass --errors with a path in a writable directory, or fix its permissions`);
+    throw new BargeError('usage', `the error report ${path.basename(candidate)}: ${unwritable}; pass --errors with a path in a writable directory, or fix its permissions`);
   }
-  return candidate;
+  // An atomic job or a validate run from a directory it cannot write (a read-only CI checkout):
+  // a clean run needs no report, but the first rejected record failed the run with exit 3 ("cannot
+  // write the error report") and no word of which record it was. The report goes to the
+  // temporary directory instead, where the summary's report line finds it (reportMoved): in a
+  // directory of its own (a fixed name in a shared /tmp could be another user's, or a symlink).
+  let dir: string;
+  try {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), REPORT_DIR_PREFIX));
+  } catch {
+    return candidate;
+  }
+  // Left empty by a run that rejected nothing: removed as the process ends.
+  process.once('exit', () => {
+    try {
+      fs.rmdirSync(dir);
+    } catch {
+      // Not empty (the report is in it), or gone: as it is.
+    }
+  });
+  return path.join(dir, path.basename(candidate));
+}
+
+/** The name of the directory a moved report goes to, in the temporary directory. */
+const REPORT_DIR_PREFIX = 'barge-report-';
+
+/**
+ * The warning for a default report moved to the temporary directory (reportPathFor), or
+ * undefined when it is where it was to be.
+ */
+export function reportMoved(config: ReportConfig, reportPath: string): string | undefined {
+  const dir = path.dirname(reportPath);
+  if (config.errorsPath !== undefined || path.dirname(dir) !== path.resolve(os.tmpdir()) || !path.basename(dir).startsWith(REPORT_DIR_PREFIX)) return undefined;
+  return `the working directory cannot be written: the error report, if any record is rejected, goes to ${reportPath} (pass --errors to choose where)`;
 }
 
 /**

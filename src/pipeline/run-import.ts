@@ -32,7 +32,7 @@ import { IdleChecksums } from './idle-checksums.js';
 import { columnsWithoutValues, schemaBeforeReading, schemaFromSamples, withoutValuesWarning, type ResolvedSchema } from './resolve-schema.js';
 import { TransactionScope } from './transaction-scope.js';
 import { newJobId } from './job-id.js';
-import { nextFreeReportPath, reportPathFor } from './report-path.js';
+import { nextFreeReportPath, reportMoved, reportPathFor } from './report-path.js';
 import { refuseDatabaseAsInput } from './input-is-database.js';
 import { ABORTED, interruptedWhileInferring, readUnlessAborted } from './until-aborted.js';
 import { conflictTarget, checkTableMatchesSchema } from './table-checks.js';
@@ -158,6 +158,8 @@ class ImportRun {
     const config = this.config;
     // A bad --errors is a usage error before anything is read or recorded (startJob opens it).
     const reportPath = reportPathFor(config);
+    const moved = reportMoved(config, reportPath);
+    if (moved !== undefined) this.events.onWarning?.(moved);
     if (resumeNotice !== undefined) this.events.onWarning?.(resumeNotice);
     const inputs = await openInputsUnlessAborted(config.inputs, config.source, this.signal, 'interrupted while waiting for the input\'s first bytes; nothing was written');
     // The checks between opening the inputs and reading them throw (a schema that does not fit,

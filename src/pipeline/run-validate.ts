@@ -17,7 +17,7 @@ import { newJobId } from './job-id.js';
 import { bytesReadOf, openInputsUnlessAborted, recordsOf } from './record-source.js';
 import { columnsWithoutValues, schemaBeforeReading, schemaFromSamples, withoutValuesWarning } from './resolve-schema.js';
 import { checkTableMatchesSchema } from './table-checks.js';
-import { nextFreeReportPath, reportPathFor } from './report-path.js';
+import { nextFreeReportPath, reportMoved, reportPathFor } from './report-path.js';
 import { planSplit, TailReader, type SplitPlan } from './validate-split.js';
 import type { TailStart } from './validate-tail-worker.js';
 
@@ -152,7 +152,10 @@ async function validateRun(
     };
   }
   const runId = newJobId();
-  const report = new ErrorReport(reportPathFor(config), validator.columns, false, undefined, undefined, nextFreeReportPath(config));
+  const reportPath = reportPathFor(config);
+  const moved = reportMoved(config, reportPath);
+  if (moved !== undefined) events.onWarning?.(moved);
+  const report = new ErrorReport(reportPath, validator.columns, false, undefined, undefined, nextFreeReportPath(config));
   events.onStart?.({ jobId: runId, table: spec.table, totalBytes });
 
   const counts = { read: 0, valid: 0, rejected: 0 };

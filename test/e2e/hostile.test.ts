@@ -585,13 +585,14 @@ describe('encodings', () => {
       'UTF-16LE without a BOM, read as UTF-8',
       Buffer.from(csvOf('name,nöte', TEXT), 'utf16le'),
       [],
-      'towns.csv:1: invalid UTF-8 at column 13 (byte offset 12 in the input); pass --encoding windows-1252 (a file from Windows), latin1 or utf16le if the file is not UTF-8',
+      // It said "invalid UTF-8", and pointed to three encodings: the zero bytes say which.
+      'towns.csv: looks like UTF-16LE without a byte order mark (a zero byte in every other place of its first 100 bytes), read as UTF-8; pass --encoding utf16le',
     ],
     [
       'ASCII UTF-16LE without a BOM, read as UTF-8 (NULs in the header)',
       Buffer.from('id,name\n1,a\n', 'utf16le'),
       [],
-      'cannot infer a schema from towns.csv: column name "i\\u0000d\\u0000" contains a control character; the input looks like UTF-16 without a byte order mark: pass --encoding utf16le',
+      'towns.csv: looks like UTF-16LE without a byte order mark (a zero byte in every other place of its first 24 bytes), read as UTF-8; pass --encoding utf16le',
     ],
     [
       'an unpaired surrogate in UTF-16LE',

@@ -123,6 +123,37 @@ describe('the error report is checked before anything is written', () => {
     expect(read(dir, 'old.ndjson')).toBe('kept\n');
   });
 
+  it('an atomic job or a validate with rejected records, run from a directory this user cannot write: exit 1, the report in a directory of its own in TMPDIR (it was exit 3, "cannot write the error report", no word of which record)', async (ctx) => {
+    if (!canLimit) ctx.skip();
+    const dir = openWorkdir();
+    writeMidwayBad(dir);
+    const cwd = path.join(dir, 'ro');
+    fs.mkdirSync(cwd);
+    const tmp = path.join(dir, 'tmp');
+    fs.mkdirSync(tmp);
+    fs.chmodSync(tmp, 0o777);
+    fs.writeFileSync(path.join(cwd, 'clean.csv'), 'id,price\n1,2\n');
+    lock(cwd);
+    const db = path.join(dir, 'n.db');
+    const atomic = await limited(cwd, ['import', '../midbad.csv', '--schema', '../s.json', '--db', db, '--json'], { TMPDIR: tmp });
+    expect(atomic.exitCode, atomic.stderr).toBe(1);
+    const json = JSON.parse(atomic.stdout);
+    expect(json.firstErrors).toEqual(['../midbad.csv:line 2501, column "price": expected a number, got "n/a"']);
+    expect(path.dirname(path.dirname(json.reportPath))).toBe(tmp);
+    expect(path.basename(path.dirname(json.reportPath))).toMatch(/^barge-report-/);
+    expect(path.basename(json.reportPath)).toBe('midbad.errors.ndjson');
+    expect(read(path.dirname(json.reportPath), 'midbad.errors.ndjson')).toContain('"_barge_line":2501');
+    expect(json.warnings).toEqual([`the working directory cannot be written: the error report, if any record is rejected, goes to ${json.reportPath} (pass --errors to choose where)`]);
+    const validate = await limited(cwd, ['validate', '../midbad.csv', '--schema', '../s.json', '--json'], { TMPDIR: tmp });
+    expect(validate.exitCode, validate.stderr).toBe(1);
+    expect(path.dirname(path.dirname(JSON.parse(validate.stdout).reportPath))).toBe(tmp);
+    // A clean run leaves no empty directory behind.
+    const before = fs.readdirSync(tmp).length;
+    const clean = await limited(cwd, ['import', 'clean.csv', '--schema', '../s.json', '--db', db, '--quiet'], { TMPDIR: tmp });
+    expect(clean.exitCode, clean.stderr).toBe(0);
+    expect(fs.readdirSync(tmp).length).toBe(before);
+  });
+
   it('a batch/row job whose default report would go in a working directory this user cannot write: exit 2; an atomic job of clean records still runs there', async (ctx) => {
     if (!canLimit) ctx.skip();
     const dir = openWorkdir();
