@@ -44,24 +44,38 @@ export function helpArgv(program: Command, argv: readonly string[]): string[] {
 /**
  * `barge import --help --mode foo` as `barge import --help`: commander checks an option's
  * choices as it parses, before it looks for --help, so a bad value beside --help printed its
- * error (exit 2) instead of the help asked for. Arguments after `--` are inputs, not flags; an
- * unknown command word (`barge nope --help`) is left for commander to name.
+ * error (exit 2) instead of the help asked for. A `-h` that is an option's value (`--job-id -h`)
+ * or comes after `--` (an input's name) is not --help; an unknown command word (`barge nope
+ * --help`) is left for commander, as before.
  */
 export function helpFirstArgv(program: Command, argv: readonly string[]): string[] {
   const [node = '', script = '', ...args] = argv;
-  const end = args.indexOf('--');
-  const flags = end === -1 ? args : args.slice(0, end);
-  if (!flags.includes('--help') && !flags.includes('-h')) return [...argv];
   let command = program;
   const path: string[] = [];
-  for (const arg of flags) {
-    const next = command.commands.find((c) => c.name() === arg);
-    if (next === undefined) {
-      if (command.commands.length > 0 && !arg.startsWith('-')) return [...argv];
+  let at = 0;
+  for (; at < args.length; at++) {
+    const next = command.commands.find((c) => c.name() === args[at]);
+    if (next === undefined) break;
+    command = next;
+    path.push(args[at]!);
+  }
+  // Options that take a value, of the command and of those above it (--version has none).
+  const takesValue = new Set<string>();
+  for (let c: Command | null = command; c !== null; c = c.parent) {
+    for (const option of c.options) if (option.required || option.optional) for (const flag of [option.long, option.short]) if (flag !== undefined) takesValue.add(flag);
+  }
+  let help = false;
+  for (let i = at; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') break;
+    if (arg === '--help' || arg === '-h') {
+      help = true;
       break;
     }
-    command = next;
-    path.push(arg);
+    if (takesValue.has(arg)) i++;
   }
+  if (!help) return [...argv];
+  // An unknown command word before the flag (`barge nope --help`): commander's to answer.
+  if (command.commands.length > 0 && args[at] !== undefined && !args[at]!.startsWith('-')) return [...argv];
   return [node, script, ...path, '--help'];
 }

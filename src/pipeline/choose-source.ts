@@ -33,7 +33,10 @@ export async function chooseSource(choice: SourceChoice): Promise<ValidatedSourc
   // --on-conflict update writes each row by the columns its record gives (Validator.given),
   // which needs the records in this thread; a worker keeps them on its side.
   const givenNeeded = choice.config.onConflict === 'update';
-  const useWorker = !fromStdin && !givenNeeded && setting !== 'never' && (setting === 'always' || big);
+  // A pipe or process substitution (`<(cat x)`, no size) can be read once: the worker, opening
+  // it again, found it drained (BARGE_WORKER=always: "succeeded", 0 records read).
+  const regularFiles = choice.inputs.every((input) => input.size !== undefined);
+  const useWorker = !fromStdin && regularFiles && !givenNeeded && setting !== 'never' && (setting === 'always' || big);
   const countBytes = bytesReadOf(choice.inputs);
   if (!useWorker) {
     discardEarlyWorker();

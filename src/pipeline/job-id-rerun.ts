@@ -56,14 +56,20 @@ export async function planJobIdRerun(db: Db, config: ImportConfig, jobId: string
 
 /**
  * What makes `config` another import than the finished `job` under the same --job-id: another
- * table, or inputs of other names (told by base name too: a cron job run from another directory
- * names the same file by another relative path). undefined when it is the same import.
+ * table, or other files: by the absolute paths the job kept (a cron job run from another
+ * directory names the same file by another relative path), else, for a job of an older barge,
+ * by the paths as given. undefined when it is the same import.
  */
 function otherImport(job: JobRecord, config: ImportConfig): string | undefined {
   if (config.table !== undefined && nameKey(config.table) !== nameKey(job.table)) return `table "${config.table}"`;
-  const same = (given: string, loaded: string): boolean =>
-    given === loaded || (given !== '-' && loaded !== '-' && (path.resolve(given) === path.resolve(loaded) || path.basename(given) === path.basename(loaded)));
-  const sameInputs = config.inputs.length === job.inputs.length && config.inputs.every((given, at) => same(given, job.inputs[at]!.path));
+  const kept = job.options.inputs;
+  const absolute = Array.isArray(kept) && kept.length === job.inputs.length && kept.every((p) => typeof p === 'string') ? (kept as string[]) : undefined;
+  const same = (given: string, at: number): boolean => {
+    const loaded = job.inputs[at]!.path;
+    if (given === '-' || loaded === '-') return given === loaded;
+    return path.resolve(given) === (absolute?.[at] ?? path.resolve(loaded));
+  };
+  const sameInputs = config.inputs.length === job.inputs.length && config.inputs.every(same);
   return sameInputs ? undefined : wordList(config.inputs.map((input) => input === '-' ? 'stdin' : JSON.stringify(input)), 'and');
 }
 

@@ -108,6 +108,13 @@ class ImportRun {
    * truncateInTransaction); undefined once one has, or when there is nothing to empty.
    */
   private pendingTruncate: string | undefined;
+  /**
+   * batch/row, an existing table and a schema file: the schema to keep for the table, saved in
+   * the first batch that loads rows (as pendingTruncate). Saved before the first batch, it was
+   * kept by a job that loaded nothing (every record rejected, a malformed input): the next
+   * import then judged the table's rows by a schema none of them was loaded with.
+   */
+  private pendingSchema: SchemaSpec | undefined;
   /** batch/row: the table this run created (in its own transaction), dropped if no batch commits. */
   private createdTable: string | undefined;
   /** --job-id of a job that failed before (and is not resumed): its row, replaced when this run claims the job. */
@@ -208,7 +215,10 @@ class ImportRun {
       this.write(() => {
         this.scope.beginJob();
         if (!existed) this.createTable(spec, resolved.origin);
-        else if (resolved.origin === 'file') saveSchema(this.db, spec);
+        else if (resolved.origin === 'file') {
+          if (this.scope.outer) saveSchema(this.db, spec);
+          else this.pendingSchema = spec;
+        }
         if (config.truncate && this.scope.outer) {
           // Atomic only (truncateProblem): the references into the table are checked once the
           // reload is done, before COMMIT (orphansLeft); SQLite turns this off at COMMIT/ROLLBACK.
@@ -310,7 +320,7 @@ class ImportRun {
     // it, so that its report fed back in turn (or a resume) is checked by it too.
     if (resolved.schemaPath !== undefined) this.config = { ...this.config, schemaPath: resolved.schemaPath };
     const spec = resolved.spec;
-    const target = conflictTarget(spec);
+    const target = conflictTarget(spec, this.db);
     this.validator = compileValidator(spec, config.onConflict === 'update' ? { upsertKey: target } : {});
     const { existed, truncatedReferences } = checkImportTarget(this.db, spec, resolved.origin, config, target);
     this.truncatedReferences = truncatedReferences;
@@ -471,7 +481,10 @@ class ImportRun {
     const given = this.config.onConflict === 'update' ? this.givenColumns(batch, rowIndex) : undefined;
     const outcome = this.write(() => {
       this.scope.beginBatch();
-      if (rows.length > 0) this.truncateInTransaction();
+      if (rows.length > 0) {
+        this.truncateInTransaction();
+        if (this.pendingSchema !== undefined) saveSchema(this.db, this.pendingSchema);
+      }
       return this.writer.write(rows, given);
     });
     const failed = new Map<number, FieldError[]>();
@@ -500,7 +513,10 @@ class ImportRun {
     this.databaseFile.check();
     // Emptied for good once a batch has loaded rows; until then each batch that writes does it
     // again (a DELETE that found the table empty already costs nothing).
-    if (outcome.inserted + outcome.updated + outcome.ignored > 0) this.pendingTruncate = undefined;
+    if (outcome.inserted + outcome.updated + outcome.ignored > 0) {
+      this.pendingTruncate = undefined;
+      this.pendingSchema = undefined;
+    }
   }
 
   /**

@@ -2,6 +2,7 @@ import { BargeError } from '../errors.js';
 import { affinityProblem, columnAffinity } from '../schema/affinity.js';
 import { isStrictTable, keptColumnTypes } from '../schema/from-table.js';
 import { indexName, quoteIdent } from '../schema/index.js';
+import { addColumnStatement } from '../schema/to-ddl.js';
 import { catalogue } from '../schema/catalogue-pragma.js';
 import { nameKey } from '../schema/names.js';
 import { notAKeyMessage, referenceableColumns } from '../schema/schema-file.js';
@@ -10,11 +11,26 @@ import { uniqueIndexKeys } from '../store/table-traits.js';
 import { tableExists, type Db } from '../store/open-database.js';
 
 /** The key an upsert targets: the primary key, else the first unique key. */
-export function conflictTarget(spec: SchemaSpec): string[] {
+export function conflictTarget(spec: SchemaSpec, db?: Db): string[] {
   if (spec.primaryKey && spec.primaryKey.length > 0) return spec.primaryKey;
   if (spec.unique && spec.unique.length > 0) return spec.unique[0]!;
   const uniqueColumn = Object.entries(spec.columns).find(([, column]) => column.unique);
-  return uniqueColumn ? [uniqueColumn[0]] : [];
+  if (uniqueColumn) return [uniqueColumn[0]];
+  // A schema file that declares no key, for an existing table that has one: the table's (it was
+  // "has neither a primary key nor a unique constraint", of a table with a primary key).
+  return db === undefined ? [] : tableKeyIn(db, spec);
+}
+
+/** The existing table's primary key (else its first unique index), when the schema has all its columns; else []. */
+function tableKeyIn(db: Db, spec: SchemaSpec): string[] {
+  if (!tableExists(db, spec.table)) return [];
+  const byKey = new Map(Object.keys(spec.columns).map((name) => [nameKey(name), name]));
+  const pk = catalogue<TableInfoRow>(db, 'table_info', spec.table).filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+  for (const key of [pk, ...uniqueIndexKeys(db, spec.table)]) {
+    const named = key.map((column) => byKey.get(nameKey(column)));
+    if (key.length > 0 && named.every((column) => column !== undefined)) return named as string[];
+  }
+  return [];
 }
 
 export interface ForeignKey {
@@ -56,7 +72,7 @@ export function checkTableMatchesSchema(db: Db, spec: SchemaSpec, options: { rep
       if (other !== undefined) {
         throw new BargeError('usage', `table "${spec.table}" has the column ${JSON.stringify(other.name)}, which the schema names ${JSON.stringify(column)}; write its name as the table does, case too`);
       }
-      throw new BargeError('usage', `table "${spec.table}" has no column "${column}" that the schema declares; add it to the table or remove it from the schema`);
+      throw new BargeError('usage', `table "${spec.table}" has no column "${column}" that the schema declares; add it to the table (${addColumnStatement(spec.table, column, col)}) or remove it from the schema`);
     }
     // A --schema whose type the column cannot hold unchanged: values validated as one type
     // would be stored as another ("02134" as 2134), and the schema kept for the next import.
@@ -80,7 +96,7 @@ export function checkTableMatchesSchema(db: Db, spec: SchemaSpec, options: { rep
       if (!EXPORTED_BY_TYPE.has(keptType) && !EXPORTED_BY_TYPE.has(col.type)) continue;
       throw new BargeError(
         'usage',
-        `column "${column}" of table "${spec.table}" holds rows loaded as "${keptType}" (the schema barge kept for the table, which export reads them by), but the schema makes it "${col.type}"; declare it "${keptType}", or import into a new table`,
+        `column "${column}" of table "${spec.table}" holds rows loaded as "${keptType}" (the schema barge kept for the table, which export reads them by), but the schema makes it "${col.type}"; declare it "${keptType}", or import into a new table (if another tool made the table again since, forget the kept schema: DELETE FROM _barge_schemas WHERE table_name = ${sqlString(spec.table)})`,
       );
     }
   }
@@ -241,4 +257,9 @@ export function referenceProblem(db: Db | undefined, spec: SchemaSpec, fk: Forei
   }
   if (keys.has(target)) return undefined;
   return { keys: info.filter((c) => keys.has(nameKey(c.name))).map((c) => c.name) };
+}
+
+/** `text` as an SQL string literal, for a statement a message quotes. */
+function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
 }

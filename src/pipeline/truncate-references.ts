@@ -14,8 +14,9 @@ export interface Reference {
   onDelete: string;
   /**
    * --truncate: the rows of the referencing table that pointed at no key of the table before the
-   * reload (written while foreign keys were off), by rowid (null: a WITHOUT ROWID table's). They
-   * are not the reload's doing: they refused every reload, "points at a key it no longer has".
+   * reload (written while foreign keys were off), by rowid (null: a WITHOUT ROWID table's, which
+   * cannot be told apart and are not excused). They are not the reload's doing: they refused
+   * every reload, "points at a key it no longer has".
    */
   orphansBefore?: Array<number | null>;
 }
@@ -118,9 +119,9 @@ export function orphansLeft(db: Db, table: string, references: readonly Referenc
     const rowidsBefore = new Set(before);
     const all = orphanRowids(db, table, reference);
     // Those the reload made: by rowid; a WITHOUT ROWID table's (no rowid) by their number.
-    const made = all.filter((rowid) => rowid !== null && !rowidsBefore.has(rowid));
-    const madeWithoutRowid = Math.max(0, all.filter((rowid) => rowid === null).length - before.filter((rowid) => rowid === null).length);
-    const mine = [...made, ...new Array<null>(madeWithoutRowid).fill(null)].map((rowid) => ({ rowid }));
+    // A WITHOUT ROWID table's rows have no rowid to tell the old from the new: all of them
+    // count (netted by number, an old orphan hid a new one).
+    const mine = all.filter((rowid) => rowid === null || !rowidsBefore.has(rowid)).map((rowid) => ({ rowid }));
     if (mine.length === 0) continue;
     const first = mine[0]!.rowid === null ? undefined : db.prepare(`SELECT ${reference.from.map(quoteIdent).join(', ')} FROM ${quoteIdent(reference.table)} WHERE rowid = ?`).raw().get(mine[0]!.rowid) as unknown[] | undefined;
     const example = first ? ` (${reference.from.map((column, i) => `${reference.table}.${column} = ${JSON.stringify(first[i])}`).join(', ')})` : '';

@@ -406,13 +406,30 @@ function requireKeyNotRowid(db: Database.Database, spec: SchemaSpec): void {
 /**
  * `spec` (a schema file's, or one kept in _barge_schemas) for the existing table it names, with
  * what only the table can say: a lone integer primary key that is not the rowid is required
- * (requireKeyNotRowid). `spec` itself is left as it is (a schema file's is kept as written).
+ * (requireKeyNotRowid), and the table's DEFAULTs of columns the schema gives none (withTableDefaults).
+ * `spec` itself is left as it is.
  */
 export function withTableKeyRule(db: Database.Database, spec: SchemaSpec): SchemaSpec {
   if (storedTableName(db, spec.table) === undefined) return spec;
   const copy = { ...spec, columns: { ...spec.columns } };
   requireKeyNotRowid(db, copy);
+  withTableDefaults(db, copy);
   return copy;
+}
+
+/**
+ * A column the schema declares without a `default` (and not `required`) takes the table's own
+ * DEFAULT for a record that leaves it out, as every other tool's INSERT does: barge wrote NULL
+ * there (`kind TEXT DEFAULT 'x'`), and a `NOT NULL DEFAULT 0` column rejected every such record.
+ */
+function withTableDefaults(db: Database.Database, spec: SchemaSpec): void {
+  const own = new Map(catalogueColumns(db, spec.table).map((column) => [nameKey(column.name), column.spec]));
+  for (const [name, col] of Object.entries(spec.columns)) {
+    if (col.default !== undefined || col.sqlDefault !== undefined || col.required === true) continue;
+    const table = own.get(nameKey(name));
+    if (table?.default !== undefined) spec.columns[name] = { ...col, default: table.default };
+    else if (table?.sqlDefault !== undefined) spec.columns[name] = { ...col, sqlDefault: table.sqlDefault };
+  }
 }
 
 /** `REFERENCES parent` without a column means the parent's primary key. */

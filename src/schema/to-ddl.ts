@@ -82,6 +82,19 @@ function columnDefinition(name: string, col: ColumnSpec, spec: SchemaSpec): stri
   return parts.join(' ');
 }
 
+/**
+ * The ALTER TABLE that adds `name` to an existing table as a schema declares it, for a message:
+ * its type and default (ADD COLUMN cannot add a NOT NULL column without a default, nor a key).
+ */
+export function addColumnStatement(table: string, name: string, col: ColumnSpec): string {
+  const sqlType = SQL_TYPES[col.type];
+  const parts = [`ALTER TABLE ${quoteIdent(table)} ADD COLUMN ${quoteIdent(name)}`];
+  if (sqlType !== '') parts.push(sqlType);
+  if (col.default !== undefined) parts.push(`DEFAULT ${sqlLiteral(col.type, col.default)}`);
+  if (col.type === 'boolean') parts.push(`CHECK (${quoteIdent(name)} IN (0, 1))`);
+  return parts.join(' ');
+}
+
 /** CREATE TABLE (not IF NOT EXISTS: the caller decided the table is missing) then its CREATE INDEXes. */
 export function createTableStatements(spec: SchemaSpec): string[] {
   const table = quoteIdent(spec.table);

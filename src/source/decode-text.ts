@@ -215,7 +215,8 @@ export function createChunkDecoder(input: string, encoding: string | undefined):
    * no zero bytes; a quarter of them, nearly all in one place of their pairs, is UTF-16.
    */
   function checkNotUtf16(sample: Buffer): void {
-    if (sample.length < 16) return;
+    // Down to 4 bytes: a 10-byte UTF-16LE `id\n1\n` loaded rows of NULLs.
+    if (sample.length < 4) return;
     let even = 0;
     let odd = 0;
     for (let i = 0; i < sample.length; i++) {

@@ -8,7 +8,7 @@ import { BargeError } from '../errors.js';
 import { describeConstraintFailure, isConstraintError, type ForeignKeyRef } from './constraint-failure.js';
 import { TableReferences } from './table-references.js';
 import { writeParentsFirst } from './parents-first.js';
-import { declaresOwnConflictAction, hasIndexes, hasTriggers, insertPlan, keptBeforeFailure, keyCollations, schemaVersionOf, uniqueKeysOf } from './table-traits.js';
+import { declaresOwnConflictAction, hasIndexes, hasTriggers, insertPlan, keptBeforeFailure, keyCollations, keyCollationSets, schemaVersionOf, uniqueKeysOf } from './table-traits.js';
 
 export type OnConflict = 'error' | 'ignore' | 'replace' | 'update';
 
@@ -151,19 +151,21 @@ export class BatchWriter {
     // A record must give these for a new row: NOT NULL in the table with no default, or required
     // by the schema. `beyond`: the table has such a column the INSERT does not name at all.
     const notNull = plan.notNull.map((flag, at) => flag || (options.required ?? []).includes(columns[at]!));
+    this.abortsOnly = declaresOwnConflictAction(db, table);
     this.updateOnly = options.onConflict === 'update' && (notNull.some(Boolean) || plan.notNullBeyond) && this.updatable().length > 0
       ? {
           notNull,
           beyond: plan.notNullBeyond,
           statement: db.prepare(
-            `UPDATE ${quoteIdent(table)} SET ${this.updatable().map((c) => `${quoteIdent(c)} = CASE WHEN ? THEN ? ELSE ${quoteIdent(c)} END`).join(', ')} WHERE ${keyEquals(options.conflictColumns, keyCollations(db, table, options.conflictColumns))}`,
+            // OR ABORT as the INSERTs (abortsOnly): a declared UNIQUE … ON CONFLICT REPLACE made
+            // this UPDATE delete the row holding the value (and its children's, by cascade).
+            `UPDATE${this.abortsOnly ? ' OR ABORT' : ''} ${quoteIdent(table)} SET ${this.updatable().map((c) => `${quoteIdent(c)} = CASE WHEN ? THEN ? ELSE ${quoteIdent(c)} END`).join(', ')} WHERE ${keyEquals(options.conflictColumns, keyCollations(db, table, options.conflictColumns))}`,
           ),
           places: this.updatable().map((c) => columns.indexOf(c)),
           keys: options.conflictColumns.map((c) => columns.indexOf(c)),
         }
       : undefined;
     this.rowsPerStatement = Math.max(1, Math.min(ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / Math.max(1, width))));
-    this.abortsOnly = declaresOwnConflictAction(db, table);
     this.single = db.prepare(this.insertSql(1));
     const countsNeedProbe = options.onConflict === 'replace' || options.onConflict === 'update';
     // replace/update need to know per row whether the key existed (to count
@@ -179,10 +181,12 @@ export class BatchWriter {
     // `=`, not IS: a NULL is never a conflict in a unique key.
     const probed = (options.onConflict === 'replace' ? uniqueKeysOf(db, table, options.conflictColumns) : [options.conflictColumns])
       .filter((key) => key.length > 0 && key.every((c) => this.inserted.includes(c)));
-    this.exists = countsNeedProbe && probed.length > 0
+    // Each key by each of its unique indexes' collations.
+    const clauses = probed.flatMap((key) => keyCollationSets(db, table, key).map((collations) => ({ key, collations })));
+    this.exists = countsNeedProbe && clauses.length > 0
       ? {
-          statement: db.prepare(`SELECT 1 FROM ${quoteIdent(table)} WHERE ${probed.map((key) => `(${keyEquals(key, keyCollations(db, table, key))})`).join(' OR ')} LIMIT 1`),
-          places: probed.flat().map((c) => columns.indexOf(c)),
+          statement: db.prepare(`SELECT 1 FROM ${quoteIdent(table)} WHERE ${clauses.map(({ key, collations }) => `(${keyEquals(key, collations)})`).join(' OR ')} LIMIT 1`),
+          places: clauses.flatMap(({ key }) => key).map((c) => columns.indexOf(c)),
         }
       : undefined;
     this.params = new Array(this.rowsPerStatement * width);

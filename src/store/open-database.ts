@@ -1,3 +1,4 @@
+import { checkOwnTables } from './own-tables.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -98,6 +99,12 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Db {
     db.close();
     throw whyNotWritable(path, cause) ?? translateSqliteError(cause, `database "${path}"`);
   }
+  try {
+    checkOwnTables(db, path);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   return db;
 }
 
@@ -122,6 +129,17 @@ function setReadingPragmas(db: Db): void {
  * read from a private copy (see readFromCopy).
  */
 function openForReading(path: string, busyTimeoutMs: number): Db {
+  const db = openForReadingAsIs(path, busyTimeoutMs);
+  try {
+    checkOwnTables(db, path);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+function openForReadingAsIs(path: string, busyTimeoutMs: number): Db {
   const hadWalFiles = fs.existsSync(`${path}-wal`) || fs.existsSync(`${path}-shm`);
   let db: Db | undefined;
   try {

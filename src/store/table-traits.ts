@@ -81,14 +81,24 @@ export function uniqueIndexKeys(db: Db, table: string): string[][] {
  * as inserted.
  */
 export function keyCollations(db: Db, table: string, key: readonly string[]): Array<string | undefined> {
+  return keyCollationSets(db, table, key)[0]!;
+}
+
+/**
+ * keyCollations for every unique index on exactly `key`'s columns (two on `email`, one BINARY
+ * and one NOCASE: a row either makes a conflict), at least one set (the columns' own).
+ */
+export function keyCollationSets(db: Db, table: string, key: readonly string[]): Array<Array<string | undefined>> {
   const want = key.map(nameKey);
+  const sets: Array<Array<string | undefined>> = [];
   for (const index of catalogue<{ name: string; unique: number; partial: number }>(db, 'index_list', table)) {
     if (index.unique !== 1 || index.partial !== 0) continue;
     const columns = catalogue<{ seqno: number; name: string | null; coll: string; key: number }>(db, 'index_xinfo', index.name).filter((c) => c.key === 1).sort((a, b) => a.seqno - b.seqno);
     if (columns.length !== want.length || columns.some((c) => c.name === null) || !columns.every((c) => want.includes(nameKey(c.name!)))) continue;
-    return want.map((name) => columns.find((c) => nameKey(c.name!) === name)!.coll);
+    const set = want.map((name) => columns.find((c) => nameKey(c.name!) === name)!.coll);
+    if (!sets.some((known) => known.every((coll, i) => coll === set[i]))) sets.push(set);
   }
-  return key.map(() => undefined);
+  return sets.length > 0 ? sets : [key.map(() => undefined)];
 }
 
 /**
@@ -125,10 +135,13 @@ export function schemaVersionOf(db: Db): number {
 export function declaresOwnConflictAction(db: Db, table: string): boolean {
   const sql = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE").pluck(true).get(table) as string | null | undefined;
   if (typeof sql !== 'string') return false;
-  if (/\bON\s+CONFLICT\s+(?:ROLLBACK|FAIL|IGNORE)\b/i.test(sql)) return true;
+  // Comments, strings and quoted names out of the way first: `UNIQUE /* natural key */ ON
+  // CONFLICT REPLACE` and `UNIQUE("e(mail") ON CONFLICT REPLACE` were missed.
+  const bare = sql.replace(/--[^\n]*|\/\*[\s\S]*?(?:\*\/|$)|'(?:[^']|'')*'|"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\]/g, (token) => (token.startsWith('-') || token.startsWith('/') ? ' ' : ' x '));
+  if (/\bON\s+CONFLICT\s+(?:ROLLBACK|FAIL|IGNORE)\b/i.test(bare)) return true;
   // PRIMARY KEY [ASC|DESC] ON CONFLICT REPLACE, UNIQUE ON CONFLICT REPLACE, and the table
   // constraints PRIMARY KEY (…) / UNIQUE (…) ON CONFLICT REPLACE (a COLLATE inside the list).
-  return /\b(?:UNIQUE|PRIMARY\s+KEY)\s*(?:\((?:[^()]|\([^()]*\))*\))?\s*(?:ASC\b|DESC\b)?\s*ON\s+CONFLICT\s+REPLACE\b/i.test(sql);
+  return /\b(?:UNIQUE|PRIMARY\s+KEY)\s*(?:\((?:[^()]|\([^()]*\))*\))?\s*(?:ASC\b|DESC\b)?\s*ON\s+CONFLICT\s+REPLACE\b/i.test(bare);
 }
 
 /** The names of the table's triggers, in the catalogue's order. */

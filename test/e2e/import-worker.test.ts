@@ -4,7 +4,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { barge, rows as dbRows, workdir } from '../helpers/cli.js';
+import { barge, BIN, rows as dbRows, workdir } from '../helpers/cli.js';
+import { execa } from 'execa';
 import { bargeWithin } from '../helpers/process-waits.js';
 
 // An import whose records are read and checked by the validation worker must give what an
@@ -236,4 +237,15 @@ describe('progress through the worker', () => {
     // A chunk of the worker is ~1,200 of these records (4%): the percent may run that far ahead.
     for (const { percent, done } of shown) expect(percent).toBeLessThanOrEqual(Math.ceil(done) + 6);
   });
+});
+
+it('a named pipe with BARGE_WORKER=always is read in this thread: the worker, opening it again, found it drained ("succeeded", 0 records read)', async () => {
+  const dir = workdir();
+  fs.writeFileSync(path.join(dir, 'one.csv'), 'id,v\n1,a\n2,b\n');
+  const result = await execa('bash', ['-c', `mkfifo pipe.csv && (cat one.csv > pipe.csv &) && exec node "${BIN}" import pipe.csv --table f --json`], {
+    cwd: dir, reject: false, env: { ...process.env, BARGE_DB: '', NO_COLOR: '1', BARGE_WORKER: 'always' },
+  });
+  expect(result.exitCode, String(result.stderr)).toBe(0);
+  expect(JSON.parse(String(result.stdout)).counts).toMatchObject({ read: 2, inserted: 2 });
+  expect(dbRows(path.join(dir, 'barge.db'), 'SELECT id, v FROM f ORDER BY id')).toEqual([{ id: 1, v: 'a' }, { id: 2, v: 'b' }]);
 });

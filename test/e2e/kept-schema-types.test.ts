@@ -29,7 +29,7 @@ describe('a --schema that changes the type a table\'s rows were loaded as', () =
     for (const command of [['import', '--db', 'k.db'], ['validate', '--db', 'k.db']]) {
       const result = await barge(dir, [command[0]!, 'k2.ndjson', '--schema', 'k2.json', ...command.slice(1)]);
       expect(result.exitCode, result.stderr).toBe(2);
-      expect(result.stderr).toBe('barge: error: column "active" of table "k" holds rows loaded as "boolean" (the schema barge kept for the table, which export reads them by), but the schema makes it "integer"; declare it "boolean", or import into a new table');
+      expect(result.stderr).toBe('barge: error: column "active" of table "k" holds rows loaded as "boolean" (the schema barge kept for the table, which export reads them by), but the schema makes it "integer"; declare it "boolean", or import into a new table (if another tool made the table again since, forget the kept schema: DELETE FROM _barge_schemas WHERE table_name = \'k\')');
     }
     expect(rows(path.join(dir, 'k.db'), 'SELECT id FROM k')).toEqual([{ id: 1 }]);
     expect(JSON.parse(rows<{ schema_json: string }>(path.join(dir, 'k.db'), "SELECT schema_json FROM _barge_schemas WHERE table_name = 'k'")[0]!.schema_json).columns.active.type).toBe('boolean');
@@ -74,4 +74,25 @@ describe('a --schema that changes the type a table\'s rows were loaded as', () =
     expect(result.exitCode, result.stderr).toBe(0);
     expect((await barge(dir, ['export', '--table', 'k', '--db', 'k.db', '--format', 'ndjson'])).stdout).toBe('{"id":2,"active":1,"tags":"not json","d":"yesterday"}');
   });
+});
+
+it('a batch/row import that loads nothing (every record rejected) keeps the schema as it was: the next import without --schema still reads the rows by it', async () => {
+  const dir = workdir();
+  fs.writeFileSync(path.join(dir, 's1.json'), JSON.stringify({ table: 'k', primaryKey: ['id'], columns: { id: { type: 'integer' }, code: { type: 'string' } } }));
+  fs.writeFileSync(path.join(dir, 'd1.ndjson'), '{"id":1,"code":"007"}\n');
+  expect((await barge(dir, ['import', 'd1.ndjson', '--schema', 's1.json', '--quiet'])).exitCode).toBe(0);
+  // A schema making code json, whose only record is rejected: nothing loaded with it.
+  fs.writeFileSync(path.join(dir, 's2.json'), JSON.stringify({ table: 'k', primaryKey: ['id'], columns: { id: { type: 'integer' }, code: { type: 'string', pattern: '^Q$' } } }));
+  fs.writeFileSync(path.join(dir, 'd2.ndjson'), '{"id":2,"code":"no"}\n');
+  const rejected = await barge(dir, ['import', 'd2.ndjson', '--schema', 's2.json', '--mode', 'batch']);
+  expect(rejected.exitCode).toBe(1);
+  // The kept schema is s1's: a later import without --schema accepts what s1 accepts (s2's pattern was kept, and rejected it).
+  fs.writeFileSync(path.join(dir, 'd3.ndjson'), '{"id":3,"code":"x"}\n');
+  const later = await barge(dir, ['import', 'd3.ndjson', '--table', 'k', '--json']);
+  expect(later.exitCode, later.stderr).toBe(0);
+  expect(rows(path.join(dir, 'barge.db'), "SELECT json_extract(schema_json, '$.columns.code') AS code FROM _barge_schemas WHERE table_name = 'k'")).toEqual([{ code: '{"type":"string"}' }]);
+  // A row import that loads rows keeps its schema.
+  fs.writeFileSync(path.join(dir, 'd4.ndjson'), '{"id":4,"code":"Q"}\n');
+  expect((await barge(dir, ['import', 'd4.ndjson', '--schema', 's2.json', '--mode', 'row', '--quiet'])).exitCode).toBe(0);
+  expect(rows(path.join(dir, 'barge.db'), "SELECT json_extract(schema_json, '$.columns.code.pattern') AS p FROM _barge_schemas WHERE table_name = 'k'")).toEqual([{ p: '^Q$' }]);
 });

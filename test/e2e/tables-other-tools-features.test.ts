@@ -197,3 +197,82 @@ it('stats lists a virtual table once, not its shadow tables', async () => {
   expect(result.exitCode, result.stderr).toBe(0);
   expect(JSON.parse(result.stdout).tables.map((t: { name: string }) => t.name)).toEqual(['docs', 'plain']);
 });
+
+describe('review of the fixes above', () => {
+  it('--on-conflict update of a record that leaves out a NOT NULL column (the plain UPDATE path) also overrides a declared UNIQUE ON CONFLICT REPLACE: rejected, not a row and its orders deleted', async () => {
+    const dir = workdir();
+    const db = database(dir, `PRAGMA foreign_keys=ON;
+      CREATE TABLE acc(code TEXT PRIMARY KEY, email TEXT UNIQUE ON CONFLICT REPLACE, name TEXT NOT NULL);
+      CREATE TABLE ord(id INTEGER PRIMARY KEY, acc TEXT REFERENCES acc(code) ON DELETE CASCADE);
+      INSERT INTO acc VALUES ('A','a@x','Ann'), ('B','b@x','Bob'); INSERT INTO ord VALUES (1,'B'), (2,'B');`);
+    write(dir, 'up.ndjson', '{"code":"A","email":"b@x"}\n');
+    const result = await barge(dir, ['import', 'up.ndjson', '--table', 'acc', '--db', db, '--on-conflict', 'update', '--json']);
+    expect(result.exitCode, result.stderr).toBe(1);
+    expect(JSON.parse(result.stdout).counts).toMatchObject({ updated: 0, rejected: 1 });
+    expect(rows(db, 'SELECT code, email, name FROM acc ORDER BY code')).toEqual([{ code: 'A', email: 'a@x', name: 'Ann' }, { code: 'B', email: 'b@x', name: 'Bob' }]);
+    expect(rows(db, 'SELECT count(*) AS n FROM ord')).toEqual([{ n: 2 }]);
+  });
+
+  it('a declared ON CONFLICT REPLACE is found past a comment or a quoted name holding a parenthesis', async () => {
+    for (const declaration of ['email TEXT UNIQUE /* natural key */ ON CONFLICT REPLACE', 'email TEXT, UNIQUE("email") -- the key\n ON CONFLICT REPLACE']) {
+      const dir = workdir();
+      const db = database(dir, `CREATE TABLE a(id INTEGER PRIMARY KEY, ${declaration}); INSERT INTO a VALUES (1, 'a@x');`);
+      write(dir, 'in.csv', 'id,email\n2,a@x\n');
+      const result = await barge(dir, ['import', 'in.csv', '--table', 'a', '--db', db, '--mode', 'row', '--json']);
+      expect(result.exitCode, declaration).toBe(1);
+      expect(rows(db, 'SELECT id, email FROM a')).toEqual([{ id: 1, email: 'a@x' }]);
+    }
+  });
+
+  it('two unique indexes on one column (BINARY and NOCASE): a row either one matches counts as replaced', async () => {
+    const dir = workdir();
+    const db = database(dir, `CREATE TABLE w(email TEXT, v TEXT); CREATE UNIQUE INDEX wn ON w(email COLLATE NOCASE);
+      CREATE UNIQUE INDEX wb ON w(email); INSERT INTO w VALUES ('a@x', 'old');`);
+    write(dir, 'w.csv', 'email,v\nA@x,new\n');
+    const result = await barge(dir, ['import', 'w.csv', '--table', 'w', '--db', db, '--on-conflict', 'replace', '--json']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).counts).toMatchObject({ inserted: 0, updated: 1 });
+  });
+
+  it('--truncate with a WITHOUT ROWID child: its rows cannot be told apart, so an old orphan does not hide one the reload makes', async () => {
+    const dir = workdir();
+    const db = database(dir, `PRAGMA foreign_keys=OFF; CREATE TABLE p(id INTEGER PRIMARY KEY, name TEXT); INSERT INTO p VALUES (1,'a'),(2,'b');
+      CREATE TABLE c(id INTEGER PRIMARY KEY, pid INTEGER REFERENCES p(id)) WITHOUT ROWID; INSERT INTO c VALUES (10,1),(11,99);`);
+    write(dir, 'swap.csv', 'id,name\n2,b\n99,z\n');
+    const result = await barge(dir, ['import', 'swap.csv', '--table', 'p', '--db', db, '--truncate']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('--truncate: after the reload of "p", 1 row of "c" points at a key it no longer has');
+    expect(rows(db, 'SELECT id, name FROM p ORDER BY id')).toEqual([{ id: 1, name: 'a' }, { id: 2, name: 'b' }]);
+  });
+
+  it('a schema file declaring a column without a default: a record that leaves it out gets the table\'s DEFAULT (it got NULL, and NOT NULL DEFAULT 0 rejected it)', async () => {
+    const dir = workdir();
+    const db = database(dir, "CREATE TABLE people(id INTEGER PRIMARY KEY, name TEXT, kind TEXT DEFAULT 'x', n INTEGER NOT NULL DEFAULT 0)");
+    write(dir, 's.json', JSON.stringify({ table: 'people', columns: { id: { type: 'integer' }, name: { type: 'string' }, kind: { type: 'string' }, n: { type: 'integer' } } }));
+    write(dir, 'in.ndjson', '{"id":1,"name":"a"}\n{"id":2,"name":"b","kind":"y","n":5}\n');
+    const result = await barge(dir, ['import', 'in.ndjson', '--schema', 's.json', '--db', db, '--json']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(rows(db, 'SELECT id, kind, n FROM people ORDER BY id')).toEqual([{ id: 1, kind: 'x', n: 0 }, { id: 2, kind: 'y', n: 5 }]);
+  });
+
+  it('--on-conflict update with a schema file that declares no key matches by the table\'s primary key (it said the table "has neither")', async () => {
+    const dir = workdir();
+    const db = database(dir, "CREATE TABLE items(id INTEGER PRIMARY KEY, name TEXT); INSERT INTO items VALUES (1, 'a');");
+    write(dir, 's.json', JSON.stringify({ table: 'items', columns: { id: { type: 'integer' }, name: { type: 'string' } } }));
+    write(dir, 'in.csv', 'id,name\n1,A\n2,b\n');
+    const result = await barge(dir, ['import', 'in.csv', '--schema', 's.json', '--db', db, '--on-conflict', 'update', '--json']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).counts).toMatchObject({ inserted: 1, updated: 1 });
+    expect(rows(db, 'SELECT id, name FROM items ORDER BY id')).toEqual([{ id: 1, name: 'A' }, { id: 2, name: 'b' }]);
+  });
+
+  it('a table named _barge_jobs or _barge_schemas that another tool made: a usage error naming it (it was "no such column", an unexpected failure, exit 3)', async () => {
+    const dir = workdir();
+    const db = database(dir, 'CREATE TABLE _barge_schemas(x INTEGER); CREATE TABLE t(id INTEGER);');
+    for (const args of [['export', '--table', 't', '--db', db], ['stats', '--db', db], ['import', 'fixtures/makers.csv', '--db', db]]) {
+      const result = await barge(dir, args);
+      expect(result.exitCode, args[0]).toBe(2);
+      expect(result.stderr).toBe(`barge: error: database "${db}" has a table "_barge_schemas" that barge did not make (it has no column "table_name"): barge keeps the schemas of the tables it made there; rename that table (sqlite3 ${JSON.stringify(db)} 'ALTER TABLE _barge_schemas RENAME TO other_name'), or pass another --db`);
+    }
+  });
+});

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { barge, BIN, rows, workdir } from '../helpers/cli.js';
+import { waitForBatches } from '../helpers/waits.js';
+import Database from 'better-sqlite3';
 
 /**
  * barge run again and again by a cron job, a CI step or a Makefile: what a rerun does must be
@@ -81,4 +83,45 @@ it('a working directory removed after the shell entered it: a clear usage error 
   expect(result.exitCode).toBe(2);
   expect(result.stderr).toBe('barge: error: the working directory no longer exists (it was removed after this shell entered it); cd to a directory that exists and run the command again');
   expect(fs.existsSync(path.join(dir, 'x.db'))).toBe(false);
+});
+
+describe('review of the fixes above', () => {
+  it('a finished --job-id given another file of the same name in another directory is another import: refused (it matched by base name and did nothing, exit 0)', async () => {
+    const dir = workdir();
+    fs.mkdirSync(path.join(dir, 'eu'));
+    fs.mkdirSync(path.join(dir, 'us'));
+    fs.writeFileSync(path.join(dir, 'eu', 'orders.csv'), 'id,v\n1,eu\n');
+    fs.writeFileSync(path.join(dir, 'us', 'orders.csv'), 'id,v\n2,us\n');
+    expect((await barge(dir, ['import', 'eu/orders.csv', '--job-id', 'orders-day', '--quiet'])).exitCode).toBe(0);
+    const us = await barge(dir, ['import', 'us/orders.csv', '--job-id', 'orders-day']);
+    expect(us.exitCode).toBe(2);
+    expect(us.stderr).toBe('barge: error: job "orders-day" already loaded "eu/orders.csv" into "orders" (succeeded); this import names "us/orders.csv": a job id names one import, and running it again does nothing; give this import another --job-id');
+    // The same file from inside its directory: the same import.
+    const again = await barge(path.join(dir, 'eu'), ['import', 'orders.csv', '--db', '../barge.db', '--job-id', 'orders-day', '--json']);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ alreadySucceeded: true });
+  });
+});
+
+it('a job with --on-conflict ignore resumed after its table lost its key is not refused: its own options loaded its first batches, and a resume cannot change them', async () => {
+  const dir = workdir();
+  const lines = ['id,v'];
+  for (let i = 1; i <= 200_000; i++) lines.push(`${i},v${i}`);
+  fs.writeFileSync(path.join(dir, 'big.csv'), lines.join('\n') + '\n');
+  const db = path.join(dir, 'barge.db');
+  const made = new Database(db);
+  made.exec('CREATE TABLE big(id INTEGER, v TEXT); CREATE UNIQUE INDEX big_id ON big(id);');
+  made.close();
+  const child = execa('node', [BIN, 'import', 'big.csv', '--mode', 'row', '--batch-size', '100', '--on-conflict', 'ignore', '--no-progress'], {
+    cwd: dir, reject: false, stdin: 'ignore', env: { ...process.env, BARGE_DB: '', NO_COLOR: '1' },
+  });
+  const job = await waitForBatches(db, 3);
+  child.kill('SIGKILL');
+  await child;
+  const dropped = new Database(db);
+  dropped.exec('DROP INDEX big_id');
+  dropped.close();
+  const resumed = await barge(dir, ['import', '--resume', job.id, '--json']);
+  expect(resumed.exitCode, resumed.stderr).toBe(0);
+  expect(rows(db, 'SELECT count(*) AS n, count(DISTINCT id) AS d FROM big')).toEqual([{ n: 200_000, d: 200_000 }]);
 });

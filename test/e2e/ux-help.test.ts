@@ -221,6 +221,10 @@ describe('help', () => {
       expect(result.stderr).toBe('');
       expect(result.stdout).toBe(helps.get(args[0]!));
     }
+    // An option's value is not --help: `--job-id -h` names the job (it printed the help, nothing loaded).
+    const value = await barge(dir, ['import', 'fixtures/makers.csv', '--job-id', '-h', '--quiet']);
+    expect(value.exitCode, value.stderr).toBe(0);
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT id FROM _barge_jobs')).toEqual([{ id: '-h' }]);
     // After `--`, -h is an input's name, not a flag.
     const input = await barge(dir, ['import', '--', '-h']);
     expect(input.exitCode).toBe(2);

@@ -37,7 +37,7 @@ describe('validate refuses the --schema import refuses for an existing table', (
     [
       'a column the table lacks',
       { table: 't', columns: { x: { type: 'integer' }, q: { type: 'string' } }, extraColumns: 'ignore' },
-      'table "t" has no column "q" that the schema declares; add it to the table or remove it from the schema',
+      'table "t" has no column "q" that the schema declares; add it to the table (ALTER TABLE "t" ADD COLUMN "q" TEXT) or remove it from the schema',
     ],
   ];
 

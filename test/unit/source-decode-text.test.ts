@@ -270,3 +270,8 @@ describe('inputs in another encoding than the one read (the text audit)', () => 
     }
   });
 });
+
+it('UTF-16LE without a byte order mark is recognised down to 4 bytes (a 10-byte `id\\n1\\n` loaded rows of NULLs)', () => {
+  expect(() => decode([Buffer.from('id\n1\n', 'utf16le')])).toThrow('in.txt: looks like UTF-16LE without a byte order mark (a zero byte in every other place of its first 10 bytes), read as UTF-8; pass --encoding utf16le');
+  expect(decode([Buffer.from('a\n')])).toBe('a\n');
+});
