@@ -82,8 +82,9 @@ for (const command of [importCommand(run), validateCommand(run), exportCommand(r
       .helpOption('-h, --help', 'show this help')
       // Every command takes --version (SPEC §1), and its help lists it.
       .version(version, '--version', 'print barge\'s version')
-      // commander stops wrapping below 40 columns of description, which made the help wider
-      // than the terminal below ~73 columns; 20 keeps it wrapped down to ~50.
+      // commander stops wrapping below 40 columns of description, which made the option lists
+      // wider than the terminal below ~73 columns; 20 keeps them wrapped on narrower ones (the
+      // epilogue and the usage lines are fixed text, wrapped for 80).
       .configureHelp({ optionDescription: describeOption, sortSubcommands: false, minWidthToWrap: 20 })
       .exitOverride()
       .configureOutput({ outputError: (text, write) => write(printedError = usageLine(text, command, parsedArgv)) })
