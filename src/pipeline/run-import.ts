@@ -399,7 +399,10 @@ class ImportRun {
     // said "the rest of the input was not read", and was failed where it was partial). Files
     // only: stdin or a pipe (no size) may not say for minutes whether more is coming.
     const limitReached = async (index: number, count: number) => {
-      const more = index < count - 1 || totalBytes === undefined || (await source.next()) !== undefined;
+      // A next chunk that fails to parse (an unterminated quote past the limit) is more input,
+      // not the job's failure: the job stopped before it (it exited 2 for a record it never
+      // was to read; validate stopped as told).
+      const more = index < count - 1 || totalBytes === undefined || (await source.next().then((next) => next !== undefined, () => true));
       if (more) this.stoppedEarly = `stopped after ${maxErrors} rejected record${maxErrors === 1 ? '' : 's'} (--max-errors)`;
     };
     const reached = (more: number) => maxErrors !== undefined && this.culprits - this.culpritsBefore + more >= maxErrors;

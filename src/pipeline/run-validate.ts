@@ -164,6 +164,8 @@ async function validateRun(
   let stoppedEarly: string | undefined;
   // Rejected records are reported batch by batch, numbered as import would number them.
   let inBatch = 0;
+  /** The --max-errors limit fell on the last record of its chunk: whether input follows is read next. */
+  let lastOfChunk = false;
   let tail: TailReader | undefined;
   const inProcess = new InProcessSource(pending, records, validator, 0, bytesReadOf(inputs), false);
   const bytesRead = () => inProcess.bytesRead() + (tail?.bytesRead() ?? 0);
@@ -183,6 +185,7 @@ async function validateRun(
       if (firstErrors.length < 5) firstErrors.push(`${record.input}:${described[0]!.message}`);
       if (config.maxErrors !== undefined && counts.rejected >= config.maxErrors) {
         stoppedEarly = `stopped after ${groupDigits(config.maxErrors)} invalid record${config.maxErrors === 1 ? '' : 's'} (--max-errors)`;
+        lastOfChunk = index === errorsOf.length - 1;
         report.flush();
         return false;
       }
@@ -200,7 +203,13 @@ async function validateRun(
       const chunk = await readUnlessAborted(inProcess.next(), signal, (read) => !read);
       if (chunk === ABORTED) { stoppedEarly = 'interrupted'; break; }
       if (!chunk) break;
-      if (!take(chunk.errors, (index) => chunk.records[index]!)) break reading;
+      if (!take(chunk.errors, (index) => chunk.records[index]!)) {
+        // A limit on the very last record read the input to its end, as import counts it: not
+        // "stopped" (it said so of a file it had read whole). A next chunk that fails to parse
+        // is more input. Of stdin (no size), as import, whatever follows is not waited for.
+        if (lastOfChunk && totalBytes !== undefined && tail === undefined && (await inProcess.next().then((next) => next === undefined, () => false))) stoppedEarly = undefined;
+        break reading;
+      }
       events.onProgress?.({ bytesRead: bytesRead(), totalBytes, records: counts.read, rejected: counts.rejected });
     }
     // The worker's part: its lines and record numbers moved on by this part's.
@@ -218,7 +227,10 @@ async function validateRun(
         errors[index] = found;
         rejected.set(index, { ...record, line: record.line + lineOffset, recordNo: record.recordNo + recordOffset });
       }
-      if (!take(errors, (index) => rejected.get(index)!)) break;
+      if (!take(errors, (index) => rejected.get(index)!)) {
+        if (lastOfChunk && (await tail.next().then((next) => next.type === 'end', () => false))) stoppedEarly = undefined;
+        break;
+      }
       events.onProgress?.({ bytesRead: bytesRead(), totalBytes, records: counts.read, rejected: counts.rejected });
     }
   } catch (error) {

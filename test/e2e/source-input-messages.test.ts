@@ -245,13 +245,12 @@ describe('UTF-16 without a byte order mark, read as UTF-8, in JSON', () => {
     fs.writeFileSync(path.join(dir, 'u.json'), Buffer.from('[{"id":1}]\n', 'utf16le'));
     fs.writeFileSync(path.join(dir, 'u.ndjson'), Buffer.from('{"id":1}\n', 'utf16le'));
     fs.writeFileSync(path.join(dir, 'k.ndjson'), '{"id":1,"a\\u0000":1}\n');
-    const hint = 'the input looks like UTF-16 without a byte order mark: pass --encoding utf16le';
     // Found before the JSON parser sees the text (it said only "got U+0000", then gave this hint).
     expect(await barge(dir, ['import', 'u.json'])).toMatchObject({ exitCode: 2, stderr: 'barge: error: u.json: looks like UTF-16LE without a byte order mark (a zero byte in every other place of its first 22 bytes), read as UTF-8; pass --encoding utf16le' });
     expect((await barge(dir, ['import', 'u.ndjson'])).stderr).toBe('barge: error: u.ndjson: looks like UTF-16LE without a byte order mark (a zero byte in every other place of its first 18 bytes), read as UTF-8; pass --encoding utf16le');
-    // Shorter than 16 bytes, the JSON parser's hint still says so.
+    // As short as 8 bytes.
     fs.writeFileSync(path.join(dir, 's.json'), Buffer.from('[1]\n', 'utf16le'));
-    expect((await barge(dir, ['import', 's.json', '--table', 's'])).stderr).toContain(hint);
+    expect((await barge(dir, ['import', 's.json', '--table', 's'])).stderr).toBe('barge: error: s.json: looks like UTF-16LE without a byte order mark (a zero byte in every other place of its first 8 bytes), read as UTF-8; pass --encoding utf16le');
     expect(await barge(dir, ['import', 'k.ndjson'])).toMatchObject({ exitCode: 2, stderr: 'barge: error: cannot infer a schema from k.ndjson:1: column name "a\\u0000" contains a control character' });
     expect((await barge(dir, ['import', 'u.json', '--encoding', 'utf16le', '--quiet'])).exitCode).toBe(0);
   });

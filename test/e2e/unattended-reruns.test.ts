@@ -125,3 +125,34 @@ it('a job with --on-conflict ignore resumed after its table lost its key is not 
   expect(resumed.exitCode, resumed.stderr).toBe(0);
   expect(rows(db, 'SELECT count(*) AS n, count(DISTINCT id) AS d FROM big')).toEqual([{ n: 200_000, d: 200_000 }]);
 });
+
+describe('--max-errors: import and validate agree on where they stopped', () => {
+  it('an unterminated quote after the limit is not read: import stops as validate does (it exited 2 for a record it was never to read)', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'm1.csv'), 'rid,note\nx1,a\n');
+    fs.writeFileSync(path.join(dir, 'm2.csv'), 'rid,note\nr2,"oops\n');
+    fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify({ table: 'm', columns: { rid: { type: 'string', required: true, pattern: '^r[0-9]+$' }, note: { type: 'string' } } }));
+    const validate = await barge(dir, ['validate', 'm1.csv', 'm2.csv', '--schema', 's.json', '--max-errors', '1', '--json']);
+    expect(validate.exitCode, validate.stderr).toBe(1);
+    expect(JSON.parse(validate.stdout).stoppedEarly).toBe('stopped after 1 invalid record (--max-errors)');
+    for (const mode of ['atomic', 'row']) {
+      const result = await barge(dir, ['import', 'm1.csv', 'm2.csv', '--schema', 's.json', '--max-errors', '1', '--mode', mode, '--json', '--db', `${mode}.db`]);
+      expect(result.exitCode, `${mode}: ${result.stderr}`).toBe(1);
+      expect(JSON.parse(result.stdout)).toMatchObject({ stoppedEarly: 'stopped after 1 rejected record (--max-errors)', counts: { read: 1, rejected: 1 } });
+    }
+  });
+
+  it('a limit that falls on the last record: validate read the whole input, and says so as import does (it said "stopped")', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'me.csv'), 'rid,note\nr1,a\nx2,b\nr3,c\nx4,d\n');
+    fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify({ table: 'me', columns: { rid: { type: 'string', pattern: '^r[0-9]+$' }, note: { type: 'string' } } }));
+    const validate = await barge(dir, ['validate', 'me.csv', '--schema', 's.json', '--max-errors', '2', '--json']);
+    expect(validate.exitCode).toBe(1);
+    expect(JSON.parse(validate.stdout)).toMatchObject({ stoppedEarly: null, counts: { read: 4, rejected: 2 } });
+    const imported = await barge(dir, ['import', 'me.csv', '--schema', 's.json', '--max-errors', '2', '--mode', 'row', '--json']);
+    expect(JSON.parse(imported.stdout)).toMatchObject({ stoppedEarly: null, counts: { read: 4, rejected: 2 } });
+    // One record further, both stop.
+    fs.appendFileSync(path.join(dir, 'me.csv'), 'r5,e\n');
+    expect(JSON.parse((await barge(dir, ['validate', 'me.csv', '--schema', 's.json', '--max-errors', '2', '--json'])).stdout).stoppedEarly).toBe('stopped after 2 invalid records (--max-errors)');
+  });
+});
