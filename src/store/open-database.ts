@@ -1,4 +1,4 @@
-import { checkOwnTables } from './own-tables.js';
+import { checkedOwnTables } from './own-tables.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -99,13 +99,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Db {
     db.close();
     throw whyNotWritable(path, cause) ?? translateSqliteError(cause, `database "${path}"`);
   }
-  try {
-    checkOwnTables(db, path);
-  } catch (error) {
-    db.close();
-    throw error;
-  }
-  return db;
+  return checkedOwnTables(db, path);
 }
 
 /** The pragmas a reading connection needs as much as a writing one. */
@@ -129,14 +123,7 @@ function setReadingPragmas(db: Db): void {
  * read from a private copy (see readFromCopy).
  */
 function openForReading(path: string, busyTimeoutMs: number): Db {
-  const db = openForReadingAsIs(path, busyTimeoutMs);
-  try {
-    checkOwnTables(db, path);
-  } catch (error) {
-    db.close();
-    throw error;
-  }
-  return db;
+  return checkedOwnTables(openForReadingAsIs(path, busyTimeoutMs), path);
 }
 
 function openForReadingAsIs(path: string, busyTimeoutMs: number): Db {

@@ -12,6 +12,17 @@ const OWN_TABLES: ReadonlyArray<[string, readonly string[], string]> = [
   ['_barge_schemas', ['table_name', 'schema_json'], 'the schemas of the tables it made'],
 ];
 
+/** `db`, once its `_barge_*` tables are barge's (checkOwnTables); closed when they are not. */
+export function checkedOwnTables(db: Db, path: string): Db {
+  try {
+    checkOwnTables(db, path);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
 /** Throws a usage error naming a `_barge_*` table of the database that barge did not make. */
 export function checkOwnTables(db: Db, path: string): void {
   for (const [table, columns, what] of OWN_TABLES) {
