@@ -67,10 +67,22 @@ function otherImport(job: JobRecord, config: ImportConfig): string | undefined {
   const same = (given: string, at: number): boolean => {
     const loaded = job.inputs[at]!.path;
     if (given === '-' || loaded === '-') return given === loaded;
-    return path.resolve(given) === (absolute?.[at] ?? path.resolve(loaded));
+    const before = absolute?.[at] ?? path.resolve(loaded);
+    // The same file by a symlinked directory (a deploy's `current/`) is the same import.
+    const real = realPath(given);
+    return path.resolve(given) === before || (real !== undefined && real === realPath(before));
   };
   const sameInputs = config.inputs.length === job.inputs.length && config.inputs.every(same);
   return sameInputs ? undefined : wordList(config.inputs.map((input) => input === '-' ? 'stdin' : JSON.stringify(input)), 'and');
+}
+
+/** The file's path with every symlink resolved, or undefined when it cannot be. */
+function realPath(file: string): string | undefined {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -78,12 +78,16 @@ export function reportPathFor(config: ReportConfig): string {
   // write the error report") and no word of which record it was. The report goes to the
   // temporary directory instead, where the summary's report line finds it (reportMoved): in a
   // directory of its own (a fixed name in a shared /tmp could be another user's, or a symlink).
-  let dir: string;
+  // One directory per report name for the process: a split validate that starts again on one
+  // thread asks again (it made a second directory, and said so twice).
+  let dir = movedReportDirs.get(candidate);
+  if (dir !== undefined) return path.join(dir, path.basename(candidate));
   try {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), REPORT_DIR_PREFIX));
+    dir = path.resolve(fs.mkdtempSync(path.join(os.tmpdir(), REPORT_DIR_PREFIX)));
   } catch {
     return candidate;
   }
+  movedReportDirs.set(candidate, dir);
   // Left empty by a run that rejected nothing: removed as the process ends.
   process.once('exit', () => {
     try {
@@ -97,6 +101,9 @@ export function reportPathFor(config: ReportConfig): string {
 
 /** The name of the directory a moved report goes to, in the temporary directory. */
 const REPORT_DIR_PREFIX = 'barge-report-';
+
+/** The directories reports were moved to in this process, by the report's name in the working directory. */
+const movedReportDirs = new Map<string, string>();
 
 /**
  * The warning for a default report moved to the temporary directory (reportPathFor), or

@@ -239,6 +239,7 @@ class ImportRun {
           ? referencesInto(this.db, spec.table, true).map(describeReference).join(', ') || undefined
           : undefined,
         required: Object.keys(spec.columns).filter((name) => isEffectivelyRequired(spec, name) && !target.includes(name)),
+        tableDefaulted: Object.keys(spec.columns).filter((name) => spec.columns[name]!.sqlDefault !== undefined),
       });
       this.saveCheckpoint = config.dryRun ? undefined : checkpointWriter(this.db);
       await this.load(source, totalBytes);
@@ -484,11 +485,19 @@ class ImportRun {
     const given = this.config.onConflict === 'update' ? this.givenColumns(batch, rowIndex) : undefined;
     const outcome = this.write(() => {
       this.scope.beginBatch();
-      if (rows.length > 0) {
-        this.truncateInTransaction();
-        if (this.pendingSchema !== undefined) saveSchema(this.db, this.pendingSchema);
-      }
-      return this.writer.write(rows, given);
+      if (rows.length === 0) return this.writer.write(rows, given);
+      // A reload's emptying and the kept schema go with the first batch that loads rows. In row
+      // mode a batch whose every row failed at the write commits all the same: the emptying is
+      // undone then (a reload whose records all failed a CHECK left the table empty, "nothing
+      // loaded"), and the schema is saved only after rows were written with it.
+      const reload = this.pendingTruncate !== undefined;
+      if (reload) this.db.exec('SAVEPOINT barge_reload');
+      this.truncateInTransaction();
+      const written = this.writer.write(rows, given);
+      const loaded = written.inserted + written.updated + written.ignored > 0;
+      if (reload) this.db.exec(loaded ? 'RELEASE barge_reload' : 'ROLLBACK TO barge_reload; RELEASE barge_reload');
+      if (loaded && this.pendingSchema !== undefined) saveSchema(this.db, this.pendingSchema);
+      return written;
     });
     const failed = new Map<number, FieldError[]>();
     for (const failure of outcome.failures) failed.set(rowIndex === undefined ? failure.index : rowIndex[failure.index]!, [failure.error]);

@@ -421,14 +421,18 @@ export function withTableKeyRule(db: Database.Database, spec: SchemaSpec): Schem
  * A column the schema declares without a `default` (and not `required`) takes the table's own
  * DEFAULT for a record that leaves it out, as every other tool's INSERT does: barge wrote NULL
  * there (`kind TEXT DEFAULT 'x'`), and a `NOT NULL DEFAULT 0` column rejected every such record.
+ * As SQL SQLite evaluates (sqlDefault), never as a `default` the schema's type and rules would
+ * judge: `meta TEXT DEFAULT '{}'` declared json, or `INTEGER DEFAULT 1` declared boolean, is the
+ * table's own value, not the user's. saveSchema keeps no sqlDefault: the schema kept is the
+ * schema given, and this is read from the table each time.
  */
 function withTableDefaults(db: Database.Database, spec: SchemaSpec): void {
-  const own = new Map(catalogueColumns(db, spec.table).map((column) => [nameKey(column.name), column.spec]));
+  const own = new Map(catalogue<TableXInfoRow>(db, 'table_xinfo', spec.table).map((row) => [nameKey(row.name), row]));
   for (const [name, col] of Object.entries(spec.columns)) {
     if (col.default !== undefined || col.sqlDefault !== undefined || col.required === true) continue;
-    const table = own.get(nameKey(name));
-    if (table?.default !== undefined) spec.columns[name] = { ...col, default: table.default };
-    else if (table?.sqlDefault !== undefined) spec.columns[name] = { ...col, sqlDefault: table.sqlDefault };
+    const row = own.get(nameKey(name));
+    if (row === undefined || row.dflt_value === null || row.hidden === 2 || row.hidden === 3) continue;
+    spec.columns[name] = { ...col, sqlDefault: row.dflt_value };
   }
 }
 
@@ -443,13 +447,19 @@ export function saveSchema(db: Database.Database, spec: SchemaSpec): void {
   db.exec(
     `CREATE TABLE IF NOT EXISTS ${SCHEMAS_TABLE} (table_name TEXT PRIMARY KEY, schema_json TEXT NOT NULL, updated_at TEXT NOT NULL)`,
   );
+  // sqlDefault is never a schema's: withTableDefaults reads it from the table, and a schema
+  // kept with it could not be read back ("unknown key").
+  const kept = { ...spec, columns: Object.fromEntries(Object.entries(spec.columns).map(([name, col]) => {
+    const { sqlDefault: _sqlDefault, ...rest } = col;
+    return [name, rest];
+  })) };
   const save = db.transaction(() => {
     // SQLite table names are case-insensitive: drop a row kept under another spelling.
     db.prepare(`DELETE FROM ${SCHEMAS_TABLE} WHERE table_name = ? COLLATE NOCASE AND table_name <> ?`).run(spec.table, spec.table);
     db.prepare(
       `INSERT INTO ${SCHEMAS_TABLE} (table_name, schema_json, updated_at) VALUES (?, ?, ?)
        ON CONFLICT (table_name) DO UPDATE SET schema_json = excluded.schema_json, updated_at = excluded.updated_at`,
-    ).run(spec.table, JSON.stringify(spec), new Date().toISOString());
+    ).run(spec.table, JSON.stringify(kept), new Date().toISOString());
   });
   save();
 }

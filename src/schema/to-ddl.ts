@@ -92,7 +92,13 @@ export function addColumnStatement(table: string, name: string, col: ColumnSpec)
   if (sqlType !== '') parts.push(sqlType);
   if (col.default !== undefined) parts.push(`DEFAULT ${sqlLiteral(col.type, col.default)}`);
   if (col.type === 'boolean') parts.push(`CHECK (${quoteIdent(name)} IN (0, 1))`);
-  return parts.join(' ');
+  if (col.references !== undefined) {
+    const dot = col.references.lastIndexOf('.');
+    parts.push(`REFERENCES ${quoteIdent(col.references.slice(0, dot))}(${quoteIdent(col.references.slice(dot + 1))})`);
+  }
+  // ADD COLUMN cannot add UNIQUE: an index does.
+  const unique = col.unique === true ? `; CREATE UNIQUE INDEX ${quoteIdent(`${table}_${name}_unique`)} ON ${quoteIdent(table)}(${quoteIdent(name)})` : '';
+  return parts.join(' ') + unique;
 }
 
 /** CREATE TABLE (not IF NOT EXISTS: the caller decided the table is missing) then its CREATE INDEXes. */

@@ -8,7 +8,7 @@ import { BargeError } from '../errors.js';
 import { describeConstraintFailure, isConstraintError, type ForeignKeyRef } from './constraint-failure.js';
 import { TableReferences } from './table-references.js';
 import { writeParentsFirst } from './parents-first.js';
-import { declaresOwnConflictAction, hasIndexes, hasTriggers, insertPlan, keptBeforeFailure, keyCollations, keyCollationSets, schemaVersionOf, uniqueKeysOf } from './table-traits.js';
+import { declaresOwnConflictAction, hasIndexes, hasTriggers, insertPlan, keptBeforeFailure, keyCollationSets, schemaVersionOf, uniqueKeysOf } from './table-traits.js';
 
 export type OnConflict = 'error' | 'ignore' | 'replace' | 'update';
 
@@ -28,6 +28,8 @@ export interface BatchWriterOptions {
    * (compileValidator's upsertKey): a new row lacking one is rejected, NOT NULL or not.
    */
   required?: readonly string[];
+  /** The columns whose rows may hold SQL_DEFAULT for the table's own DEFAULT (a schema file's, withTableDefaults). */
+  tableDefaulted?: readonly string[];
 }
 
 export interface RowFailure {
@@ -119,7 +121,7 @@ export class BatchWriter {
    * columns. An upsert's INSERT of such a record would fail the NOT NULL before its ON
    * CONFLICT could update the row (SQLite checks NOT NULL first).
    */
-  private readonly updateOnly: { notNull: boolean[]; beyond: boolean; statement: Statement; places: number[]; keys: number[] } | undefined;
+  private readonly updateOnly: { notNull: boolean[]; beyond: boolean; statement: Statement; places: number[]; keys: number[]; collationSets: number } | undefined;
 
   constructor(
     private readonly db: Db,
@@ -142,7 +144,7 @@ export class BatchWriter {
       // 30-50% slower.
       db.pragma(`cache_size = -${APPEND_CACHE_KIB}`);
     }
-    const plan = insertPlan(db, table, columns);
+    const plan = insertPlan(db, table, columns, new Set(options.tableDefaulted ?? []));
     this.inserted = plan.inserted;
     this.sqlDefaults = plan.sqlDefaults;
     this.slots = plan.slots;
@@ -152,6 +154,9 @@ export class BatchWriter {
     // by the schema. `beyond`: the table has such a column the INSERT does not name at all.
     const notNull = plan.notNull.map((flag, at) => flag || (options.required ?? []).includes(columns[at]!));
     this.abortsOnly = declaresOwnConflictAction(db, table);
+    // The row an update matches, by each unique index on the key (a BINARY and a NOCASE one: the
+    // result depended on which was made first).
+    const keySets = keyCollationSets(db, table, options.conflictColumns);
     this.updateOnly = options.onConflict === 'update' && (notNull.some(Boolean) || plan.notNullBeyond) && this.updatable().length > 0
       ? {
           notNull,
@@ -159,10 +164,11 @@ export class BatchWriter {
           statement: db.prepare(
             // OR ABORT as the INSERTs (abortsOnly): a declared UNIQUE … ON CONFLICT REPLACE made
             // this UPDATE delete the row holding the value (and its children's, by cascade).
-            `UPDATE${this.abortsOnly ? ' OR ABORT' : ''} ${quoteIdent(table)} SET ${this.updatable().map((c) => `${quoteIdent(c)} = CASE WHEN ? THEN ? ELSE ${quoteIdent(c)} END`).join(', ')} WHERE ${keyEquals(options.conflictColumns, keyCollations(db, table, options.conflictColumns))}`,
+            `UPDATE${this.abortsOnly ? ' OR ABORT' : ''} ${quoteIdent(table)} SET ${this.updatable().map((c) => `${quoteIdent(c)} = CASE WHEN ? THEN ? ELSE ${quoteIdent(c)} END`).join(', ')} WHERE ${keySets.map((collations) => `(${keyEquals(options.conflictColumns, collations)})`).join(' OR ')}`,
           ),
           places: this.updatable().map((c) => columns.indexOf(c)),
           keys: options.conflictColumns.map((c) => columns.indexOf(c)),
+          collationSets: keySets.length,
         }
       : undefined;
     this.rowsPerStatement = Math.max(1, Math.min(ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / Math.max(1, width))));
@@ -435,7 +441,10 @@ export class BatchWriter {
     const row = rows[index]!;
     const args: unknown[] = [];
     for (const at of plan.places) args.push(given[at] ? 1 : 0, isSqlDefault(row[at]) ? null : row[at]);
-    for (const at of plan.keys) args.push(row[at]);
+    // A key column left out takes its DEFAULT (CURRENT_DATE): the marker itself matched no row,
+    // and an existing row was "is required (no row has this key yet…)".
+    const keyed = this.sqlDefaults.size === 0 ? row : this.withDefaults(row);
+    for (let set = 0; set < plan.collationSets; set++) for (const at of plan.keys) args.push(keyed[at]);
     try {
       this.savepoint?.begin.run();
       const changes = plan.statement.run(...args).changes;
@@ -540,7 +549,7 @@ type Statement = Database.Statement<unknown[]>;
  * tree is too large"); SQLite searches the key's index either way.
  */
 function keyEquals(key: readonly string[], collations: ReadonlyArray<string | undefined>): string {
-  // Each column compared by its unique index's collation (keyCollations), which the left side's COLLATE sets.
+  // Each column compared by its unique index's collation (keyCollationSets), which the left side's COLLATE sets.
   const side = key.map((c, i) => (collations[i] === undefined ? quoteIdent(c) : `${quoteIdent(c)} COLLATE ${quoteIdent(collations[i]!)}`));
   return key.length === 1 ? `${side[0]!} = ?` : `(${side.join(', ')}) = (${key.map(() => '?').join(', ')})`;
 }

@@ -1,6 +1,6 @@
 import type { ColumnSpec } from '../schema/types.js';
 import { catalogueColumns } from '../schema/from-table.js';
-import { catalogue } from '../schema/catalogue-pragma.js';
+import { catalogue, catalogue as catalogueRows } from '../schema/catalogue-pragma.js';
 import { nameKey } from '../schema/names.js';
 import type { Db } from './open-database.js';
 import type { OnConflict } from './batch-writer.js';
@@ -18,8 +18,10 @@ import type { OnConflict } from './batch-writer.js';
  * file's spec instead never holds it, and the CASE passes its values (NULL included) as they
  * are. `slots` is undefined when the row binds as it is: every table barge made.
  */
-export function insertPlan(db: Db, table: string, columns: string[]): { inserted: string[]; sqlDefaults: Map<string, string>; slots: number[] | undefined; notNull: boolean[]; notNullBeyond: boolean } {
+export function insertPlan(db: Db, table: string, columns: string[], tableDefaulted: ReadonlySet<string> = new Set()): { inserted: string[]; sqlDefaults: Map<string, string>; slots: number[] | undefined; notNull: boolean[]; notNullBeyond: boolean } {
   const all = catalogueColumns(db, table);
+  const rawDefaults = new Map<string, string>();
+  for (const row of catalogueRows<{ name: string; dflt_value: string | null }>(db, 'table_xinfo', table)) if (row.dflt_value !== null) rawDefaults.set(nameKey(row.name), row.dflt_value);
   const catalogue = new Map(all.map((c) => [nameKey(c.name), c.spec]));
   const named = new Set(columns.map(nameKey));
   const mustHave = (spec: ColumnSpec | undefined) => spec?.required === true && spec.default === undefined && spec.sqlDefault === undefined && spec.generated !== true;
@@ -38,8 +40,10 @@ export function insertPlan(db: Db, table: string, columns: string[]): { inserted
     }
     inserted.push(column);
     slots.push(at);
-    if (spec?.sqlDefault !== undefined) {
-      sqlDefaults.set(column, spec.sqlDefault);
+    // `tableDefaulted`: a schema file's column that takes the table's DEFAULT (withTableDefaults).
+    const sql = spec?.sqlDefault ?? (tableDefaulted.has(column) ? rawDefaults.get(nameKey(column)) : undefined);
+    if (sql !== undefined) {
+      sqlDefaults.set(column, sql);
       slots.push(at);
       asIs = false;
     }
@@ -75,18 +79,11 @@ export function uniqueIndexKeys(db: Db, table: string): string[][] {
 }
 
 /**
- * Per column of `key`, the collation its unique index compares it by (undefined: the column's
- * own): a UNIQUE INDEX on (email COLLATE NOCASE) of a BINARY column holds "A@x" and "a@x" as one
- * key, and a probe by `email = ?` found no row for it: the row replaced (or updated) was counted
- * as inserted.
- */
-export function keyCollations(db: Db, table: string, key: readonly string[]): Array<string | undefined> {
-  return keyCollationSets(db, table, key)[0]!;
-}
-
-/**
- * keyCollations for every unique index on exactly `key`'s columns (two on `email`, one BINARY
- * and one NOCASE: a row either makes a conflict), at least one set (the columns' own).
+ * Per unique index on exactly `key`'s columns, the collation it compares each of them by
+ * (undefined: the column's own); at least one set (the columns' own). A UNIQUE INDEX on (email
+ * COLLATE NOCASE) of a BINARY column holds "A@x" and "a@x" as one key, and a probe by `email = ?`
+ * found no row for it: the row replaced (or updated) was counted as inserted. Two indexes on
+ * `email`, one BINARY and one NOCASE: a row either matches makes a conflict.
  */
 export function keyCollationSets(db: Db, table: string, key: readonly string[]): Array<Array<string | undefined>> {
   const want = key.map(nameKey);

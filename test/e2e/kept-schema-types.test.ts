@@ -96,3 +96,22 @@ it('a batch/row import that loads nothing (every record rejected) keeps the sche
   expect((await barge(dir, ['import', 'd4.ndjson', '--schema', 's2.json', '--mode', 'row', '--quiet'])).exitCode).toBe(0);
   expect(rows(path.join(dir, 'barge.db'), "SELECT json_extract(schema_json, '$.columns.code.pattern') AS p FROM _barge_schemas WHERE table_name = 'k'")).toEqual([{ p: '^Q$' }]);
 });
+
+it('row mode: a batch whose every record fails at the write (the table's CHECK) keeps neither the new schema nor a --truncate\'s emptying (the table was left empty, "nothing loaded")', async () => {
+  const dir = workdir();
+  const db = path.join(dir, 'r.db');
+  const made = new Database(db);
+  made.exec("CREATE TABLE g(id INTEGER PRIMARY KEY, name TEXT CHECK (length(name) <= 3)); INSERT INTO g VALUES (1, 'abc'), (2, 'def');");
+  made.close();
+  fs.writeFileSync(path.join(dir, 's3.json'), JSON.stringify({ table: 'g', primaryKey: ['id'], columns: { id: { type: 'integer' }, name: { type: 'string', maxLength: 3 } } }));
+  fs.writeFileSync(path.join(dir, 'ok.csv'), 'id,name\n1,abc\n');
+  expect((await barge(dir, ['import', 'ok.csv', '--schema', 's3.json', '--db', db, '--on-conflict', 'update', '--quiet'])).exitCode).toBe(0);
+  // Every record fails the table's CHECK at the write, in row mode with --truncate.
+  fs.writeFileSync(path.join(dir, 's9.json'), JSON.stringify({ table: 'g', primaryKey: ['id'], columns: { id: { type: 'integer' }, name: { type: 'string', maxLength: 9 } } }));
+  fs.writeFileSync(path.join(dir, 'long.csv'), 'id,name\n3,abcdef\n4,ghijkl\n');
+  const result = await barge(dir, ['import', 'long.csv', '--schema', 's9.json', '--db', db, '--mode', 'row', '--truncate', '--json']);
+  expect(result.exitCode, result.stderr).toBe(1);
+  expect(JSON.parse(result.stdout).counts).toMatchObject({ inserted: 0, rejected: 2 });
+  expect(rows(db, 'SELECT id, name FROM g ORDER BY id')).toEqual([{ id: 1, name: 'abc' }, { id: 2, name: 'def' }]);
+  expect(rows(db, "SELECT json_extract(schema_json, '$.columns.name.maxLength') AS n FROM _barge_schemas WHERE table_name = 'g'")).toEqual([{ n: 3 }]);
+});

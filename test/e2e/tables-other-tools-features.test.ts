@@ -255,6 +255,54 @@ describe('review of the fixes above', () => {
     expect(rows(db, 'SELECT id, kind, n FROM people ORDER BY id')).toEqual([{ id: 1, kind: 'x', n: 0 }, { id: 2, kind: 'y', n: 5 }]);
   });
 
+  it('the table\'s DEFAULT taken for a schema file\'s column is the table\'s value, not judged by the schema\'s type or rules, and not kept in the schema (a json column DEFAULT \'{}\' was exit 2; CURRENT_TIMESTAMP kept as sqlDefault broke every later command)', async () => {
+    const dir = workdir();
+    const db = database(dir, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, meta TEXT DEFAULT '{}', flag INTEGER DEFAULT 1, st TEXT DEFAULT 'new', d TEXT DEFAULT 'abc', at TEXT DEFAULT CURRENT_TIMESTAMP)");
+    write(dir, 's.json', JSON.stringify({ table: 't', primaryKey: ['id'], columns: { id: { type: 'integer' }, name: { type: 'string' }, meta: { type: 'json' }, flag: { type: 'boolean' }, st: { type: 'string', enum: ['open', 'closed'] }, d: { type: 'date' }, at: { type: 'datetime' } } }));
+    write(dir, 'a.csv', 'id,name\n1,a\n');
+    write(dir, 'b.csv', 'id,name\n2,b\n');
+    for (const args of [['import', 'a.csv', '--schema', 's.json'], ['import', 'b.csv', '--schema', 's.json'], ['import', 'b.csv', '--table', 't', '--on-conflict', 'update'], ['validate', 'a.csv', '--table', 't'], ['export', '--table', 't', '--out', 'o.ndjson']]) {
+      const result = await barge(dir, [...args, '--db', db]);
+      expect(result.exitCode, `${args.join(' ')}: ${result.stderr}`).toBe(0);
+    }
+    expect(rows(db, 'SELECT id, meta, flag, st, d, at IS NOT NULL AS stamped FROM t ORDER BY id')).toEqual([
+      { id: 1, meta: '{}', flag: 1, st: 'new', d: 'abc', stamped: 1 }, { id: 2, meta: '{}', flag: 1, st: 'new', d: 'abc', stamped: 1 },
+    ]);
+    expect(rows(db, "SELECT instr(schema_json, 'sqlDefault') AS found FROM _barge_schemas")).toEqual([{ found: 0 }]);
+  });
+
+  it('--on-conflict update whose key column is left out and has an expression DEFAULT matches the existing row by the evaluated default (it was "is required (no row has this key yet…)")', async () => {
+    const dir = workdir();
+    const db = database(dir, "CREATE TABLE s(sku TEXT NOT NULL, day TEXT NOT NULL DEFAULT (date('now')), name TEXT NOT NULL, qty INTEGER, UNIQUE(sku, day)); INSERT INTO s VALUES ('s1', date('now'), 'n', 1);");
+    write(dir, 'snap.csv', 'sku,qty\ns1,5\n');
+    const result = await barge(dir, ['import', 'snap.csv', '--table', 's', '--db', db, '--on-conflict', 'update', '--json']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).counts).toMatchObject({ inserted: 0, updated: 1 });
+    expect(rows(db, 'SELECT sku, name, qty FROM s')).toEqual([{ sku: 's1', name: 'n', qty: 5 }]);
+  });
+
+  it('--on-conflict update with two unique indexes on its key (NOCASE and BINARY) matches whichever was made first', async () => {
+    for (const order of ['ue, ub', 'ub, ue']) {
+      const dir = workdir();
+      const indexes = { ue: 'CREATE UNIQUE INDEX ue ON t(email COLLATE NOCASE);', ub: 'CREATE UNIQUE INDEX ub ON t(email);' };
+      const db = database(dir, `CREATE TABLE t(email TEXT, name TEXT NOT NULL, v TEXT); ${order.split(', ').map((name) => indexes[name as 'ue' | 'ub']).join(' ')} INSERT INTO t VALUES ('a@x', 'nm', 'old');`);
+      write(dir, 'e.csv', 'email,v\nA@X,new\n');
+      const result = await barge(dir, ['import', 'e.csv', '--table', 't', '--db', db, '--on-conflict', 'update', '--json']);
+      expect(result.exitCode, `${order}: ${result.stderr}`).toBe(0);
+      expect(rows(db, 'SELECT email, name, v FROM t')).toEqual([{ email: 'a@x', name: 'nm', v: 'new' }]);
+    }
+  });
+
+  it('the ALTER TABLE a refusal names adds a reference and a unique index too', async () => {
+    const dir = workdir();
+    const db = database(dir, 'CREATE TABLE p(id INTEGER PRIMARY KEY); CREATE TABLE t(id INTEGER PRIMARY KEY);');
+    write(dir, 's.json', JSON.stringify({ table: 't', columns: { id: { type: 'integer' }, pid: { type: 'integer', references: 'p.id', unique: true } } }));
+    write(dir, 'in.csv', 'id,pid\n1,1\n');
+    const result = await barge(dir, ['import', 'in.csv', '--schema', 's.json', '--db', db]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe('barge: error: table "t" has no column "pid" that the schema declares; add it to the table (ALTER TABLE "t" ADD COLUMN "pid" INTEGER REFERENCES "p"("id"); CREATE UNIQUE INDEX "t_pid_unique" ON "t"("pid")) or remove it from the schema');
+  });
+
   it('--on-conflict update with a schema file that declares no key matches by the table\'s primary key (it said the table "has neither")', async () => {
     const dir = workdir();
     const db = database(dir, "CREATE TABLE items(id INTEGER PRIMARY KEY, name TEXT); INSERT INTO items VALUES (1, 'a');");

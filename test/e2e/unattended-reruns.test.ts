@@ -156,3 +156,14 @@ describe('--max-errors: import and validate agree on where they stopped', () => 
     expect(JSON.parse((await barge(dir, ['validate', 'me.csv', '--schema', 's.json', '--max-errors', '2', '--json'])).stdout).stoppedEarly).toBe('stopped after 2 invalid records (--max-errors)');
   });
 });
+
+it('a finished --job-id given the same file through a symlinked directory (a deploy\'s current/) is the same import: done, exit 0', async () => {
+  const dir = workdir();
+  fs.mkdirSync(path.join(dir, 'releases', 'r1'), { recursive: true });
+  fs.symlinkSync(path.join(dir, 'releases', 'r1'), path.join(dir, 'current'));
+  fs.writeFileSync(path.join(dir, 'releases', 'r1', 'orders.csv'), 'id,name\n1,a\n');
+  expect((await barge(dir, ['import', path.join(dir, 'current', 'orders.csv'), '--job-id', 'd1', '--quiet'])).exitCode).toBe(0);
+  const again = await barge(path.join(dir, 'current'), ['import', 'orders.csv', '--job-id', 'd1', '--db', path.join(dir, 'barge.db'), '--json']);
+  expect(again.exitCode, again.stderr).toBe(0);
+  expect(JSON.parse(again.stdout)).toMatchObject({ alreadySucceeded: true });
+});
