@@ -71,3 +71,24 @@ function realpathOr(dir: string): string {
     return dir;
   }
 }
+
+/**
+ * Why barge will not write `file` for this user, or undefined: a symlink in its chain, or a
+ * FIFO, owned by another user (root's, such as /dev/stdout, are the system's). In a shared
+ * directory (/tmp, a group-writable data directory) another user can plant either at a path a
+ * cron job writes: a symlink made an export or a report overwrite (and chmod) any file of the
+ * user running barge, and a FIFO leaked its rows or hung it. As Linux's protected_symlinks
+ * and protected_fifos refuse, but for directories they do not cover, and for root too.
+ */
+export function plantedByOtherUser(file: string): string | undefined {
+  const me = process.geteuid?.();
+  if (me === undefined) return undefined;
+  for (const current of linkChain(file)) {
+    const stat = lstatOrUndefined(current);
+    if (stat === undefined) return undefined;
+    const foreign = stat.uid !== me && stat.uid !== 0;
+    if (stat.isSymbolicLink() && foreign) return `${current} is a symbolic link of another user's (uid ${stat.uid}), which barge does not write through`;
+    if (stat.isFIFO() && foreign) return `${current} is a named pipe of another user's (uid ${stat.uid}), which barge does not write into`;
+  }
+  return undefined;
+}

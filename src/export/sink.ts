@@ -5,7 +5,7 @@ import { finished, pipeline } from 'node:stream/promises';
 import tty from 'node:tty';
 import zlib from 'node:zlib';
 import { BargeError, messageOf } from '../errors.js';
-import { linkChain, linkTarget, statOrUndefined } from '../file-stat.js';
+import { linkChain, linkTarget, plantedByOtherUser, statOrUndefined } from '../file-stat.js';
 import { onAbruptExit } from '../exit-cleanups.js';
 
 /** Where an export's text goes: a file (written aside, renamed into place) or stdout. */
@@ -210,11 +210,17 @@ export function fileSink(out: string, gzip: boolean): Sink {
   // link stays and its file is whole or untouched (written in place, a failed export emptied
   // it and an interrupted one left half of it). A device or FIFO (/dev/stdout, a named pipe)
   // is written in place: renaming over it would replace it.
+  const planted = plantedByOtherUser(out);
+  if (planted !== undefined) throw new BargeError('usage', `--out ${out}: ${planted}; remove it, or pass another --out`);
   const real = linkTarget(out);
   const existing = statOrUndefined(real);
   const special = existing !== undefined && !existing.isFile();
-  const temp = special ? real : path.join(path.dirname(real), `${tempPrefix(real)}${process.pid}.barge-tmp`);
   if (!special) removeStaleTemps(real);
+  // The temporary file is created here, O_EXCL and 0600 (a name taken, by a planted symlink or a
+  // file, takes the next: `-1`, `-2`…): opened with 'w', it followed a symlink another user had
+  // planted at the name, and the chmod at the end made that user's target (a ~/.bashrc) 0666.
+  const created = special ? undefined : createTemp(real, out);
+  const temp = created?.path ?? real;
   const forget = special ? () => false : onAbruptExit(() => fs.rmSync(temp, { force: true }));
   // The temporary file's name would only puzzle: the message names --out, and where barge writes.
   // Node's words (`ENOSPC: no space left on device, write`) as the stdout message gives them.
@@ -227,7 +233,12 @@ export function fileSink(out: string, gzip: boolean): Sink {
   // above (a second signal) ran before that open, which then made the file as the process
   // ended, and a 0-byte `.o.csv.<pid>.barge-tmp` stayed. (A FIFO is opened by the stream:
   // opened here, it would block until a reader came.)
-  const file = special ? fs.createWriteStream(temp, { highWaterMark: 1 << 20 }) : createdStream(temp, out, describe);
+  const file = special ? fs.createWriteStream(temp, { highWaterMark: 1 << 20 }) : fs.createWriteStream('', { fd: created!.fd, autoClose: false, highWaterMark: 1 << 20 });
+  // The replaced file's permissions when it was this user's (a 600 file stayed 600 only by luck
+  // of the umask); else the umask's. Another user's mode (a 0666 file planted at --out) is not
+  // copied: the export was left readable and writable by that user.
+  const me = process.geteuid?.();
+  const mode = existing !== undefined && (me === undefined || existing.uid === me) ? existing.mode & 0o7777 : 0o666 & ~process.umask();
   const stream = writeStreamSink(file, gzip, out, describe);
   return {
     closed: false,
@@ -237,8 +248,9 @@ export function fileSink(out: string, gzip: boolean): Sink {
       await stream.finish();
       if (special) return;
       try {
-        // The file replaced keeps its permissions (a 600 file stayed 600 only by luck of the umask).
-        if (existing !== undefined) fs.chmodSync(temp, existing.mode & 0o7777);
+        // By the descriptor, not the path: another user could have put a link at the name by now.
+        fs.fchmodSync(created!.fd, mode);
+        fs.closeSync(created!.fd);
         fs.renameSync(temp, real);
       } catch (error) {
         fs.rmSync(temp, { force: true });
@@ -249,7 +261,14 @@ export function fileSink(out: string, gzip: boolean): Sink {
     },
     async discard() {
       await stream.discard();
-      if (!special) fs.rmSync(temp, { force: true });
+      if (!special) {
+        try {
+          fs.closeSync(created!.fd);
+        } catch {
+          // Closed already.
+        }
+        fs.rmSync(temp, { force: true });
+      }
       forget();
     },
   };
@@ -282,9 +301,10 @@ function removeStaleTemps(real: string): void {
   }
   for (const name of names) {
     if (!name.startsWith(prefix) || !name.endsWith('.barge-tmp')) continue;
+    // `<pid>` or `<pid>-<n>` (createTemp's next name when one was taken).
     const digits = name.slice(prefix.length, -'.barge-tmp'.length);
-    if (!/^[1-9]\d{0,9}$/.test(digits)) continue;
-    const pid = Number(digits);
+    if (!/^[1-9]\d{0,9}(?:-[1-9]\d{0,3})?$/.test(digits)) continue;
+    const pid = Number(digits.split('-')[0]);
     if (pid === process.pid || processAlive(pid)) continue;
     try {
       const file = path.join(dir, name);
@@ -305,13 +325,20 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** A write stream over `file`, created here, synchronously; a failure to create it is the export's to `out`. */
-function createdStream(file: string, out: string, describe: (error: unknown) => string): fs.WriteStream {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'w');
-  } catch (error) {
-    throw new BargeError('io', `cannot write ${out}: ${describe(error)}`, { cause: error });
+/**
+ * The export's temporary file beside `real`, created here, synchronously, with O_EXCL (never
+ * through a symlink, never over a file) and mode 0600 until it is renamed into place.
+ */
+function createTemp(real: string, out: string): { path: string; fd: number } {
+  const base = path.join(path.dirname(real), `${tempPrefix(real)}${process.pid}`);
+  for (let n = 0; ; n++) {
+    const temp = `${base}${n === 0 ? '' : `-${n}`}.barge-tmp`;
+    try {
+      return { path: temp, fd: fs.openSync(temp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0), 0o600) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST' && n < 100) continue;
+      const why = `cannot create a file in ${path.dirname(real)}: ${writeFailureText(error)}; the export is written beside --out, then renamed into place`;
+      throw new BargeError('io', `cannot write ${out}: ${why}`, { cause: error });
+    }
   }
-  return fs.createWriteStream('', { fd, highWaterMark: 1 << 20 });
 }

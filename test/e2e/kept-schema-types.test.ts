@@ -97,7 +97,7 @@ it('a batch/row import that loads nothing (every record rejected) keeps the sche
   expect(rows(path.join(dir, 'barge.db'), "SELECT json_extract(schema_json, '$.columns.code.pattern') AS p FROM _barge_schemas WHERE table_name = 'k'")).toEqual([{ p: '^Q$' }]);
 });
 
-it('row mode: a batch whose every record fails at the write (the table's CHECK) keeps neither the new schema nor a --truncate\'s emptying (the table was left empty, "nothing loaded")', async () => {
+it('row mode: a batch whose every record fails at the write (the table\'s CHECK) keeps neither the new schema nor a --truncate\'s emptying (the table was left empty, "nothing loaded")', async () => {
   const dir = workdir();
   const db = path.join(dir, 'r.db');
   const made = new Database(db);
