@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BargeError } from '../errors.js';
-import { statOrUndefined, writeProblem } from '../file-stat.js';
+import { plantedByOtherUser, statOrUndefined, writeProblem } from '../file-stat.js';
 import { reportFormatOf } from '../report/error-report.js';
 import { resumeCommandOf } from '../store/resume-command.js';
 import type { ImportConfig } from './import-config.js';
@@ -47,6 +47,8 @@ export function reportPathFor(config: ReportConfig): string {
   if (config.errorsPath !== undefined) {
     const explicit = path.resolve(config.errorsPath);
     const { name, instead } = termsFor(config, config.errorsPath);
+    const planted = plantedByOtherUser(explicit);
+    if (planted !== undefined) throw new BargeError('usage', `${name}: ${planted}; ${instead('remove it')}`);
     if (isInput(explicit)) throw new BargeError('usage', `${name} is also an input: the report would overwrite it while it is read; ${instead()}`);
     // Found now rather than at the first rejected record, when batches may have been committed.
     const dir = path.dirname(config.errorsPath);
@@ -67,6 +69,10 @@ export function reportPathFor(config: ReportConfig): string {
   const stepsAside = config.inputs[0] === '-' || reportName(config.inputs[0]!) !== undefined;
   const taken = stepsAside ? (file: string) => isInput(file) || fs.existsSync(file) : isInput;
   while (taken(candidate)) candidate = nextReportName(candidate);
+  // A symlink or FIFO another user planted at the default report's name (in a shared working
+  // directory): the report truncated that link's target (a ~/.bashrc) with rejected records.
+  const planted = plantedByOtherUser(candidate);
+  if (planted !== undefined) throw new BargeError('usage', `the error report ${path.basename(candidate)}: ${planted}; remove it, or pass --errors with another path`);
   const unwritable = whyUnwritable(candidate, 'the working directory');
   if (unwritable === undefined) return candidate;
   // Where a report failing midway would strand committed batches: refused before the first.

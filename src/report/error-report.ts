@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { linkTarget } from '../file-stat.js';
+import { linkTarget, plantedByOtherUser } from '../file-stat.js';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { BargeError } from '../errors.js';
@@ -239,6 +239,10 @@ export class ErrorReport {
     // A resumed job's report, as the constructor found (and cut) it, is added to when not empty.
     const appending = this.append && this.bytes > 0;
     try {
+      // Checked again as it is opened (reportPathFor checked it before the run): a symlink or a
+      // FIFO another user put at the report's path since.
+      const planted = plantedByOtherUser(this.path);
+      if (planted !== undefined) throw Object.assign(new Error(planted), { code: 'EPLANTED' });
       // The array's closing bracket goes again, to be written after the new entries.
       if (continuing) fs.truncateSync(this.path, this.jsonFrom);
       if (this.stepAside !== undefined && !appending && !continuing) this.fd = this.openFreeName();
@@ -495,6 +499,7 @@ function problemOf(cause: unknown, file: string): { what: string; fix?: string; 
     case 'ENOTDIR': return { what: `${dir} is not a directory`, fix: 'make it one', instead: 'pass another --errors' };
     case 'ENOSPC': return { what: 'the disk is full', fix: 'free space', instead: 'free space' };
     case 'EROFS': return { what: 'the file system is read-only', fix: 'make it writable', instead: 'pass another --errors' };
+    case 'EPLANTED': return { what: (cause as Error).message, fix: 'remove it', instead: 'remove it or pass another --errors' };
     default: return { what: (cause as Error).message, fix: 'fix that', instead: 'pass another --errors' };
   }
 }

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { BargeError, messageOf } from '../errors.js';
 import { onAbruptExit } from '../exit-cleanups.js';
 import { translateSqliteError } from './sqlite-errors.js';
-import { linkTarget, lstatOrUndefined, statOrUndefined, writeProblem } from '../file-stat.js';
+import { linkTarget, lstatOrUndefined, plantedByOtherUser, statOrUndefined, writeProblem } from '../file-stat.js';
 
 export type Db = Database.Database;
 
@@ -49,6 +49,10 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Db {
   if (path === '') throw new BargeError('usage', 'the database path is empty; pass a file path with --db');
   // `--db -` made a file named "-"; `--db newdir/` a file named newdir.
   if (path === '-') throw new BargeError('usage', 'a database cannot be stdin or stdout ("-"); pass a file path with --db');
+  // A symlink another user planted at --db (in a shared directory) made barge turn the empty
+  // file it named (a ~/.profile) into a database.
+  const planted = plantedByOtherUser(path);
+  if (planted !== undefined) throw new BargeError('usage', `database "${path}": ${planted}; remove it, or pass another --db`);
   const stat = statOrUndefined(path);
   if ((process.platform === 'win32' ? /[\\/]$/ : /\/$/).test(path) && !stat?.isDirectory()) {
     throw new BargeError('usage', `database "${path}" ends in "/", as a directory's name does; pass a file path with --db`);

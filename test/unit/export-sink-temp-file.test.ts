@@ -23,3 +23,55 @@ describe('an export file sink and an abrupt exit', () => {
     }
   });
 });
+
+describe('an export file sink in a shared directory', () => {
+  const host = os.hostname().replace(/[^A-Za-z0-9.-]/g, '_');
+
+  it('a symlink planted at its temporary name is not followed: the next name is taken, the link\'s target is untouched (it was overwritten, then made 0666)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'barge-sink-'));
+    try {
+      const victim = path.join(dir, 'victim');
+      fs.writeFileSync(victim, 'secret\n', { mode: 0o600 });
+      const out = path.join(dir, 'o.csv');
+      fs.symlinkSync(victim, path.join(dir, `.o.csv.${host}.${process.pid}.barge-tmp`));
+      const sink = fileSink(out, false);
+      // Written to its own file, 0600 while it is written.
+      const temp = path.join(dir, `.o.csv.${host}.${process.pid}-1.barge-tmp`);
+      expect(fs.lstatSync(temp).isFile()).toBe(true);
+      expect(fs.statSync(temp).mode & 0o777).toBe(0o600);
+      sink.write('a,b\n');
+      await sink.finish();
+      expect(fs.readFileSync(victim, 'utf8')).toBe('secret\n');
+      expect(fs.statSync(victim).mode & 0o777).toBe(0o600);
+      expect(fs.readFileSync(out, 'utf8')).toBe('a,b\n');
+      // Renamed into place with the umask's mode (no file was there before).
+      expect(fs.statSync(out).mode & 0o777).toBe(0o666 & ~process.umask());
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('another user\'s symlink at --out is refused; another user\'s file there is replaced with this user\'s mode, not its 0666 (skipped unless root)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'barge-sink-'));
+    try {
+      const victim = path.join(dir, 'victim');
+      fs.writeFileSync(victim, 'secret\n', { mode: 0o600 });
+      const link = path.join(dir, 'l.csv');
+      fs.symlinkSync(victim, link);
+      fs.lchownSync(link, 65534, 65534);
+      expect(() => fileSink(link, false)).toThrow(`--out ${link}: ${link} is a symbolic link of another user's (uid 65534), which barge does not write through; remove it, or pass another --out`);
+      expect(fs.readFileSync(victim, 'utf8')).toBe('secret\n');
+      const planted = path.join(dir, 'p.csv');
+      fs.writeFileSync(planted, '', { mode: 0o666 });
+      fs.chmodSync(planted, 0o666);
+      fs.chownSync(planted, 65534, 65534);
+      const sink = fileSink(planted, false);
+      sink.write('x\n');
+      await sink.finish();
+      expect(fs.statSync(planted).uid).toBe(0);
+      expect(fs.statSync(planted).mode & 0o777).toBe(0o666 & ~process.umask());
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
