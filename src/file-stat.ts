@@ -80,7 +80,7 @@ function realpathOr(dir: string): string {
  * user running barge, and a FIFO leaked its rows or hung it. As Linux's protected_symlinks
  * and protected_fifos refuse, but for directories they do not cover, and for root too.
  */
-export function plantedByOtherUser(file: string): string | undefined {
+export function plantedByOtherUser(file: string, { regularToo = false }: { regularToo?: boolean } = {}): string | undefined {
   const me = process.geteuid?.();
   if (me === undefined) return undefined;
   for (const current of linkChain(file)) {
@@ -89,6 +89,9 @@ export function plantedByOtherUser(file: string): string | undefined {
     const foreign = stat.uid !== me && stat.uid !== 0;
     if (stat.isSymbolicLink() && foreign) return `${current} is a symbolic link of another user's (uid ${stat.uid}), which barge does not write through`;
     if (stat.isFIFO() && foreign) return `${current} is a named pipe of another user's (uid ${stat.uid}), which barge does not write into`;
+    // A report is written in place: into another user's file (made first, 0666), that user
+    // read every rejected record.
+    if (regularToo && stat.isFile() && foreign) return `${current} is another user's file (uid ${stat.uid}), which barge does not write into`;
   }
   return undefined;
 }

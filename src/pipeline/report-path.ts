@@ -47,7 +47,7 @@ export function reportPathFor(config: ReportConfig): string {
   if (config.errorsPath !== undefined) {
     const explicit = path.resolve(config.errorsPath);
     const { name, instead } = termsFor(config, config.errorsPath);
-    const planted = plantedByOtherUser(explicit);
+    const planted = plantedByOtherUser(explicit, { regularToo: true });
     if (planted !== undefined) throw new BargeError('usage', `${name}: ${planted}; ${instead('remove it')}`);
     if (isInput(explicit)) throw new BargeError('usage', `${name} is also an input: the report would overwrite it while it is read; ${instead()}`);
     // Found now rather than at the first rejected record, when batches may have been committed.
@@ -71,7 +71,7 @@ export function reportPathFor(config: ReportConfig): string {
   while (taken(candidate)) candidate = nextReportName(candidate);
   // A symlink or FIFO another user planted at the default report's name (in a shared working
   // directory): the report truncated that link's target (a ~/.bashrc) with rejected records.
-  const planted = plantedByOtherUser(candidate);
+  const planted = plantedByOtherUser(candidate, { regularToo: true });
   if (planted !== undefined) throw new BargeError('usage', `the error report ${path.basename(candidate)}: ${planted}; remove it, or pass --errors with another path`);
   const unwritable = whyUnwritable(candidate, 'the working directory');
   if (unwritable === undefined) return candidate;

@@ -62,3 +62,17 @@ describe.skipIf(!root)('paths another user planted (skipped unless root)', () =>
     expect(stdout.stdout).toBe('id\n1');
   });
 });
+
+it.skipIf(!root)('another user\'s file at the report\'s path is not written into (a 0666 file made first let that user read every rejected record) (skipped unless root)', async () => {
+  const dir = workdir();
+  fs.writeFileSync(path.join(dir, 'd.csv'), 'id\nx\n');
+  fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify({ table: 'd', columns: { id: { type: 'integer' } } }));
+  const report = path.join(dir, 'd.errors.ndjson');
+  fs.writeFileSync(report, '');
+  fs.chmodSync(report, 0o666);
+  fs.chownSync(report, 65534, 65534);
+  const result = await barge(dir, ['import', 'd.csv', '--schema', 's.json']);
+  expect(result.exitCode).toBe(2);
+  expect(result.stderr).toBe(`barge: error: the error report d.errors.ndjson: ${path.join(fs.realpathSync(dir), 'd.errors.ndjson')} is another user's file (uid 65534), which barge does not write into; remove it, or pass --errors with another path`);
+  expect(fs.readFileSync(report, 'utf8')).toBe('');
+});
