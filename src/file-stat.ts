@@ -86,7 +86,9 @@ export function plantedByOtherUser(file: string, { regularToo = false }: { regul
   for (const current of linkChain(file)) {
     const stat = lstatOrUndefined(current);
     if (stat === undefined) return undefined;
-    const foreign = stat.uid !== me && stat.uid !== 0;
+    // Not planted: this user's, root's, or its directory owner's (a service's own deploy link,
+    // `current.db -> releases/v1.db`), as protected_symlinks allows.
+    const foreign = stat.uid !== me && stat.uid !== 0 && stat.uid !== lstatOrUndefined(path.dirname(current))?.uid;
     if (stat.isSymbolicLink() && foreign) return `${current} is a symbolic link of another user's (uid ${stat.uid}), which barge does not write through`;
     if (stat.isFIFO() && foreign) return `${current} is a named pipe of another user's (uid ${stat.uid}), which barge does not write into`;
     // A report is written in place: into another user's file (made first, 0666), that user

@@ -219,7 +219,9 @@ export function fileSink(out: string, gzip: boolean): Sink {
   // The temporary file is created here, O_EXCL and 0600 (a name taken, by a planted symlink or a
   // file, takes the next: `-1`, `-2`…): opened with 'w', it followed a symlink another user had
   // planted at the name, and the chmod at the end made that user's target (a ~/.bashrc) 0666.
-  const created = special ? undefined : createTemp(real, out);
+  // Created 0600 when it replaces a file (its data private until its mode is set); a new file is
+  // created as a shell's redirect creates one, so the directory's default ACL applies.
+  const created = special ? undefined : createTemp(real, out, existing === undefined ? 0o666 : 0o600);
   const temp = created?.path ?? real;
   const forget = special ? () => false : onAbruptExit(() => fs.rmSync(temp, { force: true }));
   // The temporary file's name would only puzzle: the message names --out, and where barge writes.
@@ -237,8 +239,9 @@ export function fileSink(out: string, gzip: boolean): Sink {
   // The replaced file's permissions when it was this user's (a 600 file stayed 600 only by luck
   // of the umask); else the umask's. Another user's mode (a 0666 file planted at --out) is not
   // copied: the export was left readable and writable by that user.
+  // Another user's file's mode only narrowed by the umask (a 0600 file of theirs stayed private).
   const me = process.geteuid?.();
-  const mode = existing !== undefined && (me === undefined || existing.uid === me) ? existing.mode & 0o7777 : 0o666 & ~process.umask();
+  const mode = existing === undefined ? undefined : me === undefined || existing.uid === me ? existing.mode & 0o7777 : existing.mode & 0o666 & ~process.umask();
   const stream = writeStreamSink(file, gzip, out, describe);
   return {
     closed: false,
@@ -247,10 +250,23 @@ export function fileSink(out: string, gzip: boolean): Sink {
     async finish() {
       await stream.finish();
       if (special) return;
+      // By the descriptor, not the path: another user could have put a link at the name by now.
+      let chmodFailure: unknown;
       try {
-        // By the descriptor, not the path: another user could have put a link at the name by now.
-        fs.fchmodSync(created!.fd, mode);
-        fs.closeSync(created!.fd);
+        if (mode !== undefined) fs.fchmodSync(created!.fd, mode);
+      } catch (error) {
+        chmodFailure = error;
+      }
+      // Closed once, by the stream (its destroy closes the descriptor, autoClose or not).
+      await new Promise<void>((resolve) => {
+        if (file.closed) resolve();
+        else {
+          file.once('close', () => resolve());
+          file.destroy();
+        }
+      });
+      try {
+        if (chmodFailure !== undefined) throw chmodFailure;
         fs.renameSync(temp, real);
       } catch (error) {
         fs.rmSync(temp, { force: true });
@@ -261,14 +277,9 @@ export function fileSink(out: string, gzip: boolean): Sink {
     },
     async discard() {
       await stream.discard();
-      if (!special) {
-        try {
-          fs.closeSync(created!.fd);
-        } catch {
-          // Closed already.
-        }
-        fs.rmSync(temp, { force: true });
-      }
+      // The stream's destroy closes the descriptor (autoClose or not): closed again here, the
+      // number could already be another file's.
+      if (!special) fs.rmSync(temp, { force: true });
       forget();
     },
   };
@@ -329,12 +340,12 @@ function processAlive(pid: number): boolean {
  * The export's temporary file beside `real`, created here, synchronously, with O_EXCL (never
  * through a symlink, never over a file) and mode 0600 until it is renamed into place.
  */
-function createTemp(real: string, out: string): { path: string; fd: number } {
+function createTemp(real: string, out: string, mode: number): { path: string; fd: number } {
   const base = path.join(path.dirname(real), `${tempPrefix(real)}${process.pid}`);
   for (let n = 0; ; n++) {
     const temp = `${base}${n === 0 ? '' : `-${n}`}.barge-tmp`;
     try {
-      return { path: temp, fd: fs.openSync(temp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0), 0o600) };
+      return { path: temp, fd: fs.openSync(temp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0), mode) };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST' && n < 100) continue;
       const why = `cannot create a file in ${path.dirname(real)}: ${writeFailureText(error)}; the export is written beside --out, then renamed into place`;

@@ -47,7 +47,8 @@ export function reportPathFor(config: ReportConfig): string {
   if (config.errorsPath !== undefined) {
     const explicit = path.resolve(config.errorsPath);
     const { name, instead } = termsFor(config, config.errorsPath);
-    const planted = plantedByOtherUser(explicit, { regularToo: true });
+    // A resumed job's report is its own, whoever runs the resume (root resuming a service's job).
+    const planted = plantedByOtherUser(explicit, { regularToo: config.resume === undefined });
     if (planted !== undefined) throw new BargeError('usage', `${name}: ${planted}; ${instead('remove it')}`);
     if (isInput(explicit)) throw new BargeError('usage', `${name} is also an input: the report would overwrite it while it is read; ${instead()}`);
     // Found now rather than at the first rejected record, when batches may have been committed.
@@ -67,12 +68,11 @@ export function reportPathFor(config: ReportConfig): string {
   // So does a report's retry: `products.errors.csv` and `products.errors.ndjson` both number
   // theirs -2, and the second wrote over the first's.
   const stepsAside = config.inputs[0] === '-' || reportName(config.inputs[0]!) !== undefined;
-  const taken = stepsAside ? (file: string) => isInput(file) || fs.existsSync(file) : isInput;
+  // A symlink, FIFO or file another user has at the default's name (a shared directory): the
+  // next name, as for an input (refused, a clean run that would write no report failed).
+  const planted = (file: string) => plantedByOtherUser(file, { regularToo: true }) !== undefined;
+  const taken = stepsAside ? (file: string) => isInput(file) || fs.existsSync(file) || planted(file) : (file: string) => isInput(file) || planted(file);
   while (taken(candidate)) candidate = nextReportName(candidate);
-  // A symlink or FIFO another user planted at the default report's name (in a shared working
-  // directory): the report truncated that link's target (a ~/.bashrc) with rejected records.
-  const planted = plantedByOtherUser(candidate, { regularToo: true });
-  if (planted !== undefined) throw new BargeError('usage', `the error report ${path.basename(candidate)}: ${planted}; remove it, or pass --errors with another path`);
   const unwritable = whyUnwritable(candidate, 'the working directory');
   if (unwritable === undefined) return candidate;
   // Where a report failing midway would strand committed batches: refused before the first.

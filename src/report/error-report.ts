@@ -241,7 +241,7 @@ export class ErrorReport {
     try {
       // Checked again as it is opened (reportPathFor checked it before the run): a symlink or a
       // FIFO another user put at the report's path since.
-      const planted = plantedByOtherUser(this.path, { regularToo: true });
+      const planted = plantedByOtherUser(this.path, { regularToo: !appending && !continuing });
       if (planted !== undefined) throw Object.assign(new Error(planted), { code: 'EPLANTED' });
       // The array's closing bracket goes again, to be written after the new entries.
       if (continuing) fs.truncateSync(this.path, this.jsonFrom);

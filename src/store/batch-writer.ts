@@ -107,6 +107,8 @@ export class BatchWriter {
   private readonly inserted: string[];
   /** Of `inserted`, those whose value may be SQL_DEFAULT: the statement reads the SQL default in its place. */
   private readonly sqlDefaults: Map<string, string>;
+  /** Columns (by place in `columns`) whose table DEFAULT is a literal: its value, put in for SQL_DEFAULT (withConstants). */
+  private readonly constants: Map<number, unknown>;
   /** withDefaults' statements, one per column with a SQL default, made when first needed. */
   private readonly defaultValues = new Map<string, Statement>();
   /**
@@ -121,7 +123,7 @@ export class BatchWriter {
    * columns. An upsert's INSERT of such a record would fail the NOT NULL before its ON
    * CONFLICT could update the row (SQLite checks NOT NULL first).
    */
-  private readonly updateOnly: { notNull: boolean[]; beyond: boolean; statement: Statement; places: number[]; keys: number[]; collationSets: number } | undefined;
+  private readonly updateOnly: { notNull: boolean[]; beyond: boolean; statements: Statement[]; places: number[]; keys: number[] } | undefined;
 
   constructor(
     private readonly db: Db,
@@ -147,6 +149,7 @@ export class BatchWriter {
     const plan = insertPlan(db, table, columns, new Set(options.tableDefaulted ?? []));
     this.inserted = plan.inserted;
     this.sqlDefaults = plan.sqlDefaults;
+    this.constants = plan.constants;
     this.slots = plan.slots;
     const width = this.slots?.length ?? columns.length;
     this.upsertFlags = options.onConflict === 'update' ? this.updatable().map((c) => columns.indexOf(c)) : undefined;
@@ -154,21 +157,22 @@ export class BatchWriter {
     // by the schema. `beyond`: the table has such a column the INSERT does not name at all.
     const notNull = plan.notNull.map((flag, at) => flag || (options.required ?? []).includes(columns[at]!));
     this.abortsOnly = declaresOwnConflictAction(db, table);
-    // The row an update matches, by each unique index on the key (a BINARY and a NOCASE one: the
-    // result depended on which was made first).
+    // The row an update matches, by each unique index on the key in turn, the first that matches
+    // (a BINARY and a NOCASE one: the result depended on which was made first; matched by all at
+    // once, one record updated two rows).
     const keySets = keyCollationSets(db, table, options.conflictColumns);
+    const setSql = this.updatable().map((c) => `${quoteIdent(c)} = CASE WHEN ? THEN ? ELSE ${quoteIdent(c)} END`).join(', ');
     this.updateOnly = options.onConflict === 'update' && (notNull.some(Boolean) || plan.notNullBeyond) && this.updatable().length > 0
       ? {
           notNull,
           beyond: plan.notNullBeyond,
-          statement: db.prepare(
-            // OR ABORT as the INSERTs (abortsOnly): a declared UNIQUE … ON CONFLICT REPLACE made
-            // this UPDATE delete the row holding the value (and its children's, by cascade).
-            `UPDATE${this.abortsOnly ? ' OR ABORT' : ''} ${quoteIdent(table)} SET ${this.updatable().map((c) => `${quoteIdent(c)} = CASE WHEN ? THEN ? ELSE ${quoteIdent(c)} END`).join(', ')} WHERE ${keySets.map((collations) => `(${keyEquals(options.conflictColumns, collations)})`).join(' OR ')}`,
-          ),
+          // OR ABORT as the INSERTs (abortsOnly): a declared UNIQUE … ON CONFLICT REPLACE made
+          // this UPDATE delete the row holding the value (and its children's, by cascade).
+          statements: keySets.map((collations) => db.prepare(
+            `UPDATE${this.abortsOnly ? ' OR ABORT' : ''} ${quoteIdent(table)} SET ${setSql} WHERE ${keyEquals(options.conflictColumns, collations)}`,
+          )),
           places: this.updatable().map((c) => columns.indexOf(c)),
           keys: options.conflictColumns.map((c) => columns.indexOf(c)),
-          collationSets: keySets.length,
         }
       : undefined;
     this.rowsPerStatement = Math.max(1, Math.min(ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / Math.max(1, width))));
@@ -212,7 +216,8 @@ export class BatchWriter {
    * gave a value (Validator.given); an existing row gets exactly those updated and keeps the
    * others, as SPEC §4 has it, whatever the other records of the input hold.
    */
-  write(rows: readonly (readonly unknown[])[], given?: readonly (readonly boolean[])[]): WriteOutcome {
+  write(incoming: readonly (readonly unknown[])[], given?: readonly (readonly boolean[])[]): WriteOutcome {
+    const rows = this.constants.size === 0 ? incoming : incoming.map((row) => this.withConstants(row));
     if (this.parentsFirst) return this.writeParentsFirst(rows, given, this.options.holdForJob !== true);
     if (this.references.deferred) return this.writeCheckedFirst(rows, given);
     return this.writeRows(rows, given);
@@ -444,10 +449,14 @@ export class BatchWriter {
     // A key column left out takes its DEFAULT (CURRENT_DATE): the marker itself matched no row,
     // and an existing row was "is required (no row has this key yet…)".
     const keyed = this.sqlDefaults.size === 0 ? row : this.withDefaults(row);
-    for (let set = 0; set < plan.collationSets; set++) for (const at of plan.keys) args.push(keyed[at]);
+    for (const at of plan.keys) args.push(keyed[at]);
     try {
       this.savepoint?.begin.run();
-      const changes = plan.statement.run(...args).changes;
+      let changes = 0;
+      for (const statement of plan.statements) {
+        changes = statement.run(...args).changes;
+        if (changes > 0) break;
+      }
       this.savepoint?.release.run();
       if (changes > 0) {
         outcome.updated++;
@@ -468,6 +477,17 @@ export class BatchWriter {
   }
 
   /** `row` with each SQL_DEFAULT replaced by its column's SQL default, evaluated now. */
+  /** `row` with each SQL_DEFAULT of a column whose table DEFAULT is a literal replaced by its value. */
+  private withConstants(row: readonly unknown[]): readonly unknown[] {
+    let copy: unknown[] | undefined;
+    for (const [at, value] of this.constants) {
+      if (!isSqlDefault(row[at])) continue;
+      copy ??= [...row];
+      copy[at] = value;
+    }
+    return copy ?? row;
+  }
+
   private withDefaults(row: readonly unknown[]): readonly unknown[] {
     if (!row.some(isSqlDefault)) return row;
     return row.map((value, at) => {

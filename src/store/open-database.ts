@@ -49,10 +49,6 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Db {
   if (path === '') throw new BargeError('usage', 'the database path is empty; pass a file path with --db');
   // `--db -` made a file named "-"; `--db newdir/` a file named newdir.
   if (path === '-') throw new BargeError('usage', 'a database cannot be stdin or stdout ("-"); pass a file path with --db');
-  // A symlink another user planted at --db (in a shared directory) made barge turn the empty
-  // file it named (a ~/.profile) into a database.
-  const planted = plantedByOtherUser(path);
-  if (planted !== undefined) throw new BargeError('usage', `database "${path}": ${planted}; remove it, or pass another --db`);
   const stat = statOrUndefined(path);
   if ((process.platform === 'win32' ? /[\\/]$/ : /\/$/).test(path) && !stat?.isDirectory()) {
     throw new BargeError('usage', `database "${path}" ends in "/", as a directory's name does; pass a file path with --db`);
@@ -77,6 +73,10 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Db {
     throw new BargeError('usage', `database "${path}" does not exist; check --db (or $BARGE_DB), or import into it first`);
   }
   if (options.readonly) return openForReading(path, options.busyTimeoutMs);
+  // A symlink another user planted at --db (in a shared directory) made barge turn the empty
+  // file it named (a ~/.profile) into a database. (A reading command writes nothing through it.)
+  const planted = plantedByOtherUser(path);
+  if (planted !== undefined) throw new BargeError('usage', `database "${path}": ${planted}; remove it, or pass another --db`);
   checkCompanionFiles(path);
   let db: Db;
   try {

@@ -18,18 +18,17 @@ function plant(link: string, target: string): void {
 }
 
 describe.skipIf(!root)('paths another user planted (skipped unless root)', () => {
-  it('the default report: refused before anything is written (the symlink\'s target, a ~/.bashrc, was truncated and filled with rejected records)', async () => {
+  it('the default report: a name another user planted is stepped aside from (the symlink\'s target, a ~/.bashrc, was truncated and filled with rejected records)', async () => {
     const dir = workdir();
     const victim = path.join(dir, 'victim');
     fs.writeFileSync(victim, 'secret\n');
     fs.writeFileSync(path.join(dir, 'd.csv'), 'id\nx\n');
     fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify({ table: 'd', columns: { id: { type: 'integer' } } }));
     plant(path.join(dir, 'd.errors.ndjson'), victim);
-    const result = await barge(dir, ['import', 'd.csv', '--schema', 's.json', '--mode', 'row']);
-    expect(result.exitCode).toBe(2);
-    expect(result.stderr).toBe(`barge: error: the error report d.errors.ndjson: ${path.join(fs.realpathSync(dir), 'd.errors.ndjson')} is a symbolic link of another user's (uid 65534), which barge does not write through; remove it, or pass --errors with another path`);
+    const result = await barge(dir, ['import', 'd.csv', '--schema', 's.json', '--mode', 'row', '--json']);
+    expect(result.exitCode).toBe(1);
+    expect(JSON.parse(result.stdout).reportPath).toBe(path.join(fs.realpathSync(dir), 'd.errors-2.ndjson'));
     expect(fs.readFileSync(victim, 'utf8')).toBe('secret\n');
-    expect(fs.existsSync(path.join(dir, 'barge.db'))).toBe(false);
   });
 
   it('--errors and --db: refused the same way (an empty file another user\'s link named was made a database)', async () => {
@@ -63,7 +62,7 @@ describe.skipIf(!root)('paths another user planted (skipped unless root)', () =>
   });
 });
 
-it.skipIf(!root)('another user\'s file at the report\'s path is not written into (a 0666 file made first let that user read every rejected record) (skipped unless root)', async () => {
+it.skipIf(!root)('another user\'s file at the default report\'s path is not written into: the next name is taken (a 0666 file made first let that user read every rejected record); an --errors naming one is refused (skipped unless root)', async () => {
   const dir = workdir();
   fs.writeFileSync(path.join(dir, 'd.csv'), 'id\nx\n');
   fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify({ table: 'd', columns: { id: { type: 'integer' } } }));
@@ -71,8 +70,26 @@ it.skipIf(!root)('another user\'s file at the report\'s path is not written into
   fs.writeFileSync(report, '');
   fs.chmodSync(report, 0o666);
   fs.chownSync(report, 65534, 65534);
-  const result = await barge(dir, ['import', 'd.csv', '--schema', 's.json']);
-  expect(result.exitCode).toBe(2);
-  expect(result.stderr).toBe(`barge: error: the error report d.errors.ndjson: ${path.join(fs.realpathSync(dir), 'd.errors.ndjson')} is another user's file (uid 65534), which barge does not write into; remove it, or pass --errors with another path`);
+  const result = await barge(dir, ['import', 'd.csv', '--schema', 's.json', '--json']);
+  expect(result.exitCode).toBe(1);
+  expect(JSON.parse(result.stdout).reportPath).toBe(path.join(fs.realpathSync(dir), 'd.errors-2.ndjson'));
   expect(fs.readFileSync(report, 'utf8')).toBe('');
+  const named = await barge(dir, ['import', 'd.csv', '--schema', 's.json', '--errors', 'd.errors.ndjson']);
+  expect(named.exitCode).toBe(2);
+  expect(named.stderr).toBe(`barge: error: --errors d.errors.ndjson: ${report.replace(dir, fs.realpathSync(dir))} is another user's file (uid 65534), which barge does not write into; remove it or pass another --errors`);
+});
+
+it.skipIf(!root)('a link owned by the owner of its directory is not planted (a service\'s current.db -> releases/v1.db): read and written as before (skipped unless root)', async () => {
+  const dir = workdir();
+  const service = path.join(dir, 'svc');
+  fs.mkdirSync(path.join(service, 'releases'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'd.csv'), 'id\n1\n');
+  expect((await barge(dir, ['import', 'd.csv', '--db', path.join(service, 'releases', 'v1.db'), '--quiet'])).exitCode).toBe(0);
+  fs.symlinkSync(path.join(service, 'releases', 'v1.db'), path.join(service, 'current.db'));
+  fs.lchownSync(path.join(service, 'current.db'), 65534, 65534);
+  fs.chownSync(service, 65534, 65534);
+  const stats = await barge(dir, ['stats', '--db', path.join(service, 'current.db'), '--json']);
+  expect(stats.exitCode, stats.stderr).toBe(0);
+  const imported = await barge(dir, ['import', 'd.csv', '--db', path.join(service, 'current.db'), '--quiet']);
+  expect(imported.exitCode, imported.stderr).toBe(0);
 });

@@ -35,10 +35,9 @@ describe('an export file sink in a shared directory', () => {
       const out = path.join(dir, 'o.csv');
       fs.symlinkSync(victim, path.join(dir, `.o.csv.${host}.${process.pid}.barge-tmp`));
       const sink = fileSink(out, false);
-      // Written to its own file, 0600 while it is written.
+      // Written to its own file.
       const temp = path.join(dir, `.o.csv.${host}.${process.pid}-1.barge-tmp`);
       expect(fs.lstatSync(temp).isFile()).toBe(true);
-      expect(fs.statSync(temp).mode & 0o777).toBe(0o600);
       sink.write('a,b\n');
       await sink.finish();
       expect(fs.readFileSync(victim, 'utf8')).toBe('secret\n');
@@ -70,6 +69,17 @@ describe('an export file sink in a shared directory', () => {
       await sink.finish();
       expect(fs.statSync(planted).uid).toBe(0);
       expect(fs.statSync(planted).mode & 0o777).toBe(0o666 & ~process.umask());
+      // Replacing a private file: 0600 while it is written, its own mode after (another user's
+      // 0600 stays 0600: only narrowed by the umask).
+      const secret = path.join(dir, 's.csv');
+      fs.writeFileSync(secret, 'old\n', { mode: 0o600 });
+      fs.chownSync(secret, 65534, 65534);
+      const replacing = fileSink(secret, false);
+      const temp = fs.readdirSync(dir).find((name) => name.startsWith('.s.csv.'))!;
+      expect(fs.statSync(path.join(dir, temp)).mode & 0o777).toBe(0o600);
+      replacing.write('new\n');
+      await replacing.finish();
+      expect(fs.statSync(secret).mode & 0o777).toBe(0o600);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
