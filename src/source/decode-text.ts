@@ -217,13 +217,7 @@ export function createChunkDecoder(input: string, encoding: string | undefined):
   function checkNotUtf16(sample: Buffer): void {
     // Down to 4 bytes: a 10-byte UTF-16LE `id\n1\n` loaded rows of NULLs.
     if (sample.length < 4) return;
-    let even = 0;
-    let odd = 0;
-    for (let i = 0; i < sample.length; i++) {
-      if (sample[i] !== 0) continue;
-      if (i % 2 === 0) even++;
-      else odd++;
-    }
+    const { first: even, second: odd } = zerosByPlace(sample);
     const zeros = even + odd;
     if (zeros * 4 < sample.length || Math.max(even, odd) < zeros * 0.9) return;
     const how = `(a zero byte in every other place of its first ${sample.length} bytes), read as UTF-8`;
@@ -241,13 +235,7 @@ export function createChunkDecoder(input: string, encoding: string | undefined):
    * when shorter (such an input is one line then, so no record was handed on before this throws).
    */
   function checkUtf16Sample(sample: Buffer): void {
-    let zerosFirst = 0;
-    let zerosSecond = 0;
-    for (let i = 0; i < sample.length; i++) {
-      if (sample[i] !== 0) continue;
-      if (i % 2 === 0) zerosFirst++;
-      else zerosSecond++;
-    }
+    const { first: zerosFirst, second: zerosSecond } = zerosByPlace(sample);
     if (zerosFirst === 0 && zerosSecond === 0) {
       throw new BargeError(
         'input',
@@ -514,4 +502,16 @@ export async function* utf8Chunks(input: OpenedInput, encoding: string | undefin
     if (decoder.error !== undefined) throw decoder.error;
   }
   decoder.end();
+}
+
+/** The zero bytes of `sample` by their place in a pair of bytes: first (even offsets) or second. */
+function zerosByPlace(sample: Buffer): { first: number; second: number } {
+  let first = 0;
+  let second = 0;
+  for (let i = 0; i < sample.length; i++) {
+    if (sample[i] !== 0) continue;
+    if (i % 2 === 0) first++;
+    else second++;
+  }
+  return { first, second };
 }
