@@ -237,9 +237,9 @@ export function fileSink(out: string, gzip: boolean): Sink {
   // opened here, it would block until a reader came.)
   const file = special ? fs.createWriteStream(temp, { highWaterMark: 1 << 20 }) : fs.createWriteStream('', { fd: created!.fd, autoClose: false, highWaterMark: 1 << 20 });
   // The replaced file's permissions when it was this user's (a 600 file stayed 600 only by luck
-  // of the umask); else the umask's. Another user's mode (a 0666 file planted at --out) is not
-  // copied: the export was left readable and writable by that user.
-  // Another user's file's mode only narrowed by the umask (a 0600 file of theirs stayed private).
+  // of the umask). Another user's are narrowed by the umask, never copied wider: a 0666 file
+  // planted at --out left the export readable and writable by that user. A new file keeps the
+  // mode it was created with.
   const me = process.geteuid?.();
   const mode = existing === undefined ? undefined : me === undefined || existing.uid === me ? existing.mode & 0o7777 : existing.mode & 0o666 & ~process.umask();
   const stream = writeStreamSink(file, gzip, out, describe);
@@ -338,7 +338,7 @@ function processAlive(pid: number): boolean {
 
 /**
  * The export's temporary file beside `real`, created here, synchronously, with O_EXCL (never
- * through a symlink, never over a file) and mode 0600 until it is renamed into place.
+ * through a symlink, never over a file) and `mode`.
  */
 function createTemp(real: string, out: string, mode: number): { path: string; fd: number } {
   const base = path.join(path.dirname(real), `${tempPrefix(real)}${process.pid}`);

@@ -37,8 +37,9 @@ export function checkImportTarget(
   // ignore and replace act on a conflict, which a table without a key never has: a daily rerun
   // made idempotent with --on-conflict ignore added every row again, exit 0.
   // Not on a resume: the job's own options, which it cannot change, loaded its first batches.
+  // A new table's key is the schema's, its conflict target; an existing one's any unique index.
   if ((config.onConflict === 'ignore' || config.onConflict === 'replace') && config.resume === undefined
-    && !(existed ? hasAnyUniqueKey(db, spec.table) : (spec.primaryKey?.length ?? 0) > 0 || (spec.unique?.length ?? 0) > 0 || Object.values(spec.columns).some((column) => column.unique === true))) {
+    && !(existed ? hasAnyUniqueKey(db, spec.table) : target.length > 0)) {
     throw new BargeError('usage', existed
       ? `--on-conflict ${config.onConflict} acts on records whose primary or unique key a row already holds, and table "${spec.table}" has neither, so no record conflicts and every one would be added again; add a primary key or unique index to the table, or import without --on-conflict`
       : `--on-conflict ${config.onConflict} acts on records whose primary or unique key a row already holds, and the new table "${spec.table}" would have neither, so every record would be added again on each run; pass a --schema declaring "primaryKey" (barge schema infer <input> writes one to edit)`);

@@ -70,8 +70,8 @@ export function reportPathFor(config: ReportConfig): string {
   const stepsAside = config.inputs[0] === '-' || reportName(config.inputs[0]!) !== undefined;
   // A symlink, FIFO or file another user has at the default's name (a shared directory): the
   // next name, as for an input (refused, a clean run that would write no report failed).
-  const planted = (file: string) => plantedByOtherUser(file, { regularToo: true }) !== undefined;
-  const taken = stepsAside ? (file: string) => isInput(file) || fs.existsSync(file) || planted(file) : (file: string) => isInput(file) || planted(file);
+  const plantedAt = (file: string) => plantedByOtherUser(file, { regularToo: true }) !== undefined;
+  const taken = stepsAside ? (file: string) => isInput(file) || fs.existsSync(file) || plantedAt(file) : (file: string) => isInput(file) || plantedAt(file);
   while (taken(candidate)) candidate = nextReportName(candidate);
   const unwritable = whyUnwritable(candidate, 'the working directory');
   if (unwritable === undefined) return candidate;

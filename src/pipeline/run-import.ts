@@ -239,7 +239,7 @@ class ImportRun {
           ? referencesInto(this.db, spec.table, true).map(describeReference).join(', ') || undefined
           : undefined,
         required: Object.keys(spec.columns).filter((name) => isEffectivelyRequired(spec, name) && !target.includes(name)),
-        tableDefaulted: Object.keys(spec.columns).filter((name) => spec.columns[name]!.sqlDefault !== undefined),
+        tableDefaults: new Map(Object.entries(spec.columns).flatMap(([name, column]) => (column.sqlDefault === undefined ? [] : [[name, column.sqlDefault] as const]))),
       });
       this.saveCheckpoint = config.dryRun ? undefined : checkpointWriter(this.db);
       await this.load(source, totalBytes);

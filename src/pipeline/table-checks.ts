@@ -2,7 +2,7 @@ import { BargeError } from '../errors.js';
 import { affinityProblem, columnAffinity } from '../schema/affinity.js';
 import { isStrictTable, keptColumnTypes } from '../schema/from-table.js';
 import { indexName, quoteIdent } from '../schema/index.js';
-import { addColumnStatement } from '../schema/to-ddl.js';
+import { addColumnStatement, quoteText } from '../schema/to-ddl.js';
 import { catalogue } from '../schema/catalogue-pragma.js';
 import { nameKey } from '../schema/names.js';
 import { notAKeyMessage, referenceableColumns } from '../schema/schema-file.js';
@@ -96,7 +96,7 @@ export function checkTableMatchesSchema(db: Db, spec: SchemaSpec, options: { rep
       if (!EXPORTED_BY_TYPE.has(keptType) && !EXPORTED_BY_TYPE.has(col.type)) continue;
       throw new BargeError(
         'usage',
-        `column "${column}" of table "${spec.table}" holds rows loaded as "${keptType}" (the schema barge kept for the table, which export reads them by), but the schema makes it "${col.type}"; declare it "${keptType}", or import into a new table (if another tool made the table again since, forget the kept schema: DELETE FROM _barge_schemas WHERE table_name = ${sqlString(spec.table)})`,
+        `column "${column}" of table "${spec.table}" holds rows loaded as "${keptType}" (the schema barge kept for the table, which export reads them by), but the schema makes it "${col.type}"; declare it "${keptType}", or import into a new table (if another tool made the table again since, forget the kept schema: DELETE FROM _barge_schemas WHERE table_name = ${quoteText(spec.table)})`,
       );
     }
   }
@@ -257,9 +257,4 @@ export function referenceProblem(db: Db | undefined, spec: SchemaSpec, fk: Forei
   }
   if (keys.has(target)) return undefined;
   return { keys: info.filter((c) => keys.has(nameKey(c.name))).map((c) => c.name) };
-}
-
-/** `text` as an SQL string literal, for a statement a message quotes. */
-function sqlString(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
 }

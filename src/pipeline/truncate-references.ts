@@ -115,13 +115,10 @@ export function replaceProblem(references: readonly Reference[], table: string):
 export function orphansLeft(db: Db, table: string, references: readonly Reference[]): BargeError | undefined {
   const orphans: string[] = [];
   for (const reference of references) {
-    const before = reference.orphansBefore ?? [];
-    const rowidsBefore = new Set(before);
-    const all = orphanRowids(db, table, reference);
-    // Those the reload made: by rowid; a WITHOUT ROWID table's (no rowid) by their number.
-    // A WITHOUT ROWID table's rows have no rowid to tell the old from the new: all of them
-    // count (netted by number, an old orphan hid a new one).
-    const mine = all.filter((rowid) => rowid === null || !rowidsBefore.has(rowid)).map((rowid) => ({ rowid }));
+    const rowidsBefore = new Set(reference.orphansBefore);
+    // Those the reload made, by rowid. A WITHOUT ROWID table's rows have no rowid to tell the old
+    // from the new: all of them count (netted by number, an old orphan hid a new one).
+    const mine = orphanRowids(db, table, reference).filter((rowid) => rowid === null || !rowidsBefore.has(rowid)).map((rowid) => ({ rowid }));
     if (mine.length === 0) continue;
     const first = mine[0]!.rowid === null ? undefined : db.prepare(`SELECT ${reference.from.map(quoteIdent).join(', ')} FROM ${quoteIdent(reference.table)} WHERE rowid = ?`).raw().get(mine[0]!.rowid) as unknown[] | undefined;
     const example = first ? ` (${reference.from.map((column, i) => `${reference.table}.${column} = ${JSON.stringify(first[i])}`).join(', ')})` : '';

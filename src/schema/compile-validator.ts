@@ -267,7 +267,7 @@ function extraFieldErrors(data: Record<string, unknown>, known: Set<string>, tex
       column: key,
       code: 'extra_column',
       message: meant !== undefined
-        ? `unexpected column ${oneLine(JSON.stringify(key))} (the schema's column is ${oneLine(JSON.stringify(meant))}: names must match exactly, case and spaces too${sameButEncoding(key, meant) ? ', and the characters written the same way (Unicode NFC or NFD, no invisible characters)' : ''}; rename it${text ? ' (--columns)' : ' in the input'})`
+        ? `unexpected column ${oneLine(JSON.stringify(key))} (the schema's column is ${oneLine(JSON.stringify(meant))}: names must match exactly, case and spaces too${differsBeyondCaseAndSpaces(key, meant) ? ', and the characters written the same way (Unicode NFC or NFD, no invisible characters)' : ''}; rename it${text ? ' (--columns)' : ' in the input'})`
         : `unexpected column ${JSON.stringify(key)} (not in the schema; set "extraColumns": "ignore" to drop it)`,
       value: reportedValue(data[key]),
     });
@@ -292,7 +292,7 @@ function looseNameKey(name: string): string {
 }
 
 /** Whether two names differ in how their characters are written, not in case or spaces only. */
-function sameButEncoding(a: string, b: string): boolean {
+function differsBeyondCaseAndSpaces(a: string, b: string): boolean {
   return nameKey(a.trim()) !== nameKey(b.trim());
 }
 

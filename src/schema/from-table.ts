@@ -88,7 +88,7 @@ function keptOrMerged(db: Database.Database, name: string, derived: SchemaSpec, 
   const tableColumns = Object.keys(derived.columns);
   const savedColumns = Object.keys(saved.columns);
   const kept = keptColumns(db, name, saved);
-  const sameKey = (a: string[] | undefined, b: string[] | undefined) => (a ?? []).map(nameKeyOf).join('\u0000') === (b ?? []).map(nameKeyOf).join('\u0000');
+  const sameKey = (a: string[] | undefined, b: string[] | undefined) => (a ?? []).map(nameKey).join('\u0000') === (b ?? []).map(nameKey).join('\u0000');
   // A table made again without the kept primary key is read from its catalogue: an upsert
   // on the kept key failed in SQLite (no such constraint).
   if (tableColumns.length === savedColumns.length && tableColumns.every((c) => kept.has(c)) && sameKey(saved.primaryKey, derived.primaryKey)) {
@@ -110,10 +110,6 @@ function keptOrMerged(db: Database.Database, name: string, derived: SchemaSpec, 
  * VARCHAR(20), BOOLEAN or plain INTEGER columns), as SPEC §3 has it. (A table dropped and made
  * again with the same names and agreeing types is still read as the saved schema says.)
  */
-function nameKeyOf(name: string): string {
-  return nameKey(name);
-}
-
 function keptColumns(db: Database.Database, table: string, saved: SchemaSpec): Set<string> {
   const declared = new Map(catalogue<{ name: string; type: string }>(db, 'table_info', table).map((c) => [c.name, c.type]));
   const strict = isStrictTable(db, table);

@@ -24,7 +24,8 @@ const SQL_TYPES: Record<ColumnType, string> = {
   any: '',
 };
 
-function quoteText(text: string): string {
+/** `text` as an SQL string literal. */
+export function quoteText(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 

@@ -28,8 +28,8 @@ export interface BatchWriterOptions {
    * (compileValidator's upsertKey): a new row lacking one is rejected, NOT NULL or not.
    */
   required?: readonly string[];
-  /** The columns whose rows may hold SQL_DEFAULT for the table's own DEFAULT (a schema file's, withTableDefaults). */
-  tableDefaulted?: readonly string[];
+  /** A schema file's columns whose rows may hold SQL_DEFAULT for the table's own DEFAULT, with its SQL (withTableDefaults). */
+  tableDefaults?: ReadonlyMap<string, string>;
 }
 
 export interface RowFailure {
@@ -146,7 +146,7 @@ export class BatchWriter {
       // 30-50% slower.
       db.pragma(`cache_size = -${APPEND_CACHE_KIB}`);
     }
-    const plan = insertPlan(db, table, columns, new Set(options.tableDefaulted ?? []));
+    const plan = insertPlan(db, table, columns, options.tableDefaults);
     this.inserted = plan.inserted;
     this.sqlDefaults = plan.sqlDefaults;
     this.constants = plan.constants;
@@ -476,7 +476,6 @@ export class BatchWriter {
     return true;
   }
 
-  /** `row` with each SQL_DEFAULT replaced by its column's SQL default, evaluated now. */
   /** `row` with each SQL_DEFAULT of a column whose table DEFAULT is a literal replaced by its value. */
   private withConstants(row: readonly unknown[]): readonly unknown[] {
     let copy: unknown[] | undefined;
@@ -488,6 +487,7 @@ export class BatchWriter {
     return copy ?? row;
   }
 
+  /** `row` with each SQL_DEFAULT replaced by its column's SQL default, evaluated now. */
   private withDefaults(row: readonly unknown[]): readonly unknown[] {
     if (!row.some(isSqlDefault)) return row;
     return row.map((value, at) => {

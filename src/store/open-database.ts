@@ -1,4 +1,3 @@
-import { checkedOwnTables } from './own-tables.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -6,6 +5,7 @@ import Database from 'better-sqlite3';
 import { BargeError, messageOf } from '../errors.js';
 import { onAbruptExit } from '../exit-cleanups.js';
 import { translateSqliteError } from './sqlite-errors.js';
+import { checkedOwnTables } from './own-tables.js';
 import { linkTarget, lstatOrUndefined, plantedByOtherUser, statOrUndefined, writeProblem } from '../file-stat.js';
 
 export type Db = Database.Database;

@@ -24,7 +24,7 @@ export function checkedOwnTables(db: Db, path: string): Db {
 }
 
 /** Throws a usage error naming a `_barge_*` table of the database that barge did not make. */
-export function checkOwnTables(db: Db, path: string): void {
+function checkOwnTables(db: Db, path: string): void {
   for (const [table, columns, what] of OWN_TABLES) {
     const present = catalogue<{ name: string }>(db, 'table_xinfo', table).map((column) => column.name);
     if (present.length === 0) continue;

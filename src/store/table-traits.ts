@@ -1,6 +1,6 @@
 import type { ColumnSpec } from '../schema/types.js';
 import { catalogueColumns } from '../schema/from-table.js';
-import { catalogue, catalogue as catalogueRows } from '../schema/catalogue-pragma.js';
+import { catalogue } from '../schema/catalogue-pragma.js';
 import { nameKey } from '../schema/names.js';
 import type { Db } from './open-database.js';
 import type { OnConflict } from './batch-writer.js';
@@ -14,15 +14,15 @@ import type { OnConflict } from './batch-writer.js';
  * read): a generated column is left out (SQLite refuses a value for it and computes it), and a
  * column whose DEFAULT barge cannot give itself (CURRENT_TIMESTAMP, an expression) reads it
  * where the row holds SQL_DEFAULT. The catalogue is read as schemaFromTable reads it, so every
- * column whose rows may hold SQL_DEFAULT is such a column; one whose values come from a schema
- * file's spec instead never holds it, and the CASE passes its values (NULL included) as they
- * are. `slots` is undefined when the row binds as it is: every table barge made.
+ * column whose rows may hold SQL_DEFAULT is such a column, or one of `tableDefaults`: a schema
+ * file's column that takes the table's DEFAULT (withTableDefaults), whose SQL it gives; a
+ * literal one's value is put in the rows (`constants`), not evaluated per row. The CASE passes
+ * every other value (NULL included) as it is. `slots` is undefined when the row binds as it
+ * is: every table barge made.
  */
-export function insertPlan(db: Db, table: string, columns: string[], tableDefaulted: ReadonlySet<string> = new Set()): { inserted: string[]; sqlDefaults: Map<string, string>; constants: Map<number, unknown>; slots: number[] | undefined; notNull: boolean[]; notNullBeyond: boolean } {
+export function insertPlan(db: Db, table: string, columns: string[], tableDefaults: ReadonlyMap<string, string> = new Map()): { inserted: string[]; sqlDefaults: Map<string, string>; constants: Map<number, unknown>; slots: number[] | undefined; notNull: boolean[]; notNullBeyond: boolean } {
   const all = catalogueColumns(db, table);
-  const rawDefaults = new Map<string, string>();
-  for (const row of catalogueRows<{ name: string; dflt_value: string | null }>(db, 'table_xinfo', table)) if (row.dflt_value !== null) rawDefaults.set(nameKey(row.name), row.dflt_value);
-  const catalogue = new Map(all.map((c) => [nameKey(c.name), c.spec]));
+  const specs = new Map(all.map((c) => [nameKey(c.name), c.spec]));
   const named = new Set(columns.map(nameKey));
   const mustHave = (spec: ColumnSpec | undefined) => spec?.required === true && spec.default === undefined && spec.sqlDefault === undefined && spec.generated !== true;
   const notNullBeyond = all.some((c) => !named.has(nameKey(c.name)) && mustHave(c.spec));
@@ -31,18 +31,18 @@ export function insertPlan(db: Db, table: string, columns: string[], tableDefaul
   const constants = new Map<number, unknown>();
   const slots: number[] = [];
   // NOT NULL with no default to fill it (catalogueColumns reads NOT NULL as `required`).
-  const notNull = columns.map((column) => mustHave(catalogue.get(nameKey(column))));
+  const notNull = columns.map((column) => mustHave(specs.get(nameKey(column))));
   let asIs = true;
   columns.forEach((column, at) => {
-    const spec = catalogue.get(nameKey(column));
+    const spec = specs.get(nameKey(column));
     if (spec?.generated === true) {
       asIs = false;
       return;
     }
     inserted.push(column);
     slots.push(at);
-    // `tableDefaulted`: a schema file's column that takes the table's DEFAULT (withTableDefaults).
-    const tableSql = tableDefaulted.has(column) && spec?.sqlDefault === undefined ? rawDefaults.get(nameKey(column)) : undefined;
+    // `tableDefaults`: a schema file's column that takes the table's DEFAULT (withTableDefaults).
+    const tableSql = spec?.sqlDefault === undefined ? tableDefaults.get(column) : undefined;
     if (tableSql !== undefined && LITERAL_SQL.test(tableSql)) {
       // A literal (0, 'x', NULL): its value put in the row once per write, not a CASE SQLite
       // evaluates per row (5 such columns made an import of 1M rows ~70% slower).
