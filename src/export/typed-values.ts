@@ -68,8 +68,18 @@ function isFalse(value: unknown): boolean {
 const POWERS = [1, 10, 100, 1000, 10000];
 
 /**
+ * A whole REAL from 2^53 up is written in exponent form (8.474337369372327e+18, the shortest
+ * digits that read back as it, as String() gives them), not as String()'s digits up to 1e21
+ * (8474337369372327000): read as digits, it was an int to Python's json (8474337369372327000,
+ * not the double 8474337369372326912), where the exponent keeps it a float, and `sqlite3
+ * .import` into a NUMERIC column stored that int. Integers are BigInt here (safeIntegers) and
+ * keep their digits.
+ */
+const TWO_TO_53 = 2 ** 53;
+
+/**
  * A number as JavaScript writes it (String(value): the shortest text that reads back as the
- * same double), faster for the common case of a decimal with at most 4 digits after the
+ * same double; a whole REAL from 2^53 up in exponent form, see TWO_TO_53), faster for the common case of a decimal with at most 4 digits after the
  * point. Such a value is s / 10^k for the smallest k where that division gives the value
  * back; below 1e11, 10^-k is wider than the value's rounding interval, so no other text with
  * k decimals reads back as it, and none with fewer does (k is the smallest): its digits are
@@ -80,7 +90,8 @@ const POWERS = [1, 10, 100, 1000, 10000];
  * has two such columns: ~0.7 s of a 1M-row CSV export.
  */
 export function numberText(value: number): string {
-  if (Number.isInteger(value) || !(Math.abs(value) < 1e11)) return '' + value;
+  if (Number.isInteger(value)) return value > -TWO_TO_53 && value < TWO_TO_53 ? '' + value : value.toExponential();
+  if (!(Math.abs(value) < 1e11)) return '' + value;
   for (let k = 1; k <= 4; k++) {
     const p = POWERS[k]!;
     const s = Math.round(value * p);

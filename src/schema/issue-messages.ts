@@ -148,8 +148,10 @@ export function describeIssue(
         }
         // An integer JSON.parse may have rounded: said so, as a number or string column says it
         // (the range below named the rounded value, not the file's).
-        // Beyond SQLite's 64-bit range quoting does not help: the range below says so.
-        if (typeof raw === 'number' && roundedByJson(raw) && Math.abs(raw) < 2 ** 63) {
+        // Beyond SQLite's 64-bit range quoting does not help: the range below says so. ±2^63
+        // itself is what SQLite's own ends round to (sqlite3 -json writes 9223372036854775807
+        // and -9223372036854775808), which quoted load: said the range, quoting was not named.
+        if (typeof raw === 'number' && roundedByJson(raw) && Math.abs(raw) <= 2 ** 63) {
           return {
             column: name,
             code: 'type',

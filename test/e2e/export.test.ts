@@ -655,6 +655,32 @@ describe('export: values JSON has no word for', () => {
       expect(values.map((row: { x: number | null }) => row.x)).toEqual([Infinity, -Infinity, 1.5, null]);
     }
   });
+
+  it('a whole REAL from 2^53 up is written in exponent form, which Python\'s json reads as that double (its digits, 8474337369372327000, an int 88 away)', async () => {
+    const dir = workdir();
+    const db = new Database(path.join(dir, 'big.db'));
+    db.exec('CREATE TABLE r (id INTEGER PRIMARY KEY, x REAL, n INTEGER); INSERT INTO r VALUES (1, 8474337369372326912.0, 9007199254740993), (2, 9007199254740991.0, 2);');
+    db.close();
+    for (const format of ['csv', 'tsv', 'ndjson', 'json']) {
+      const result = await barge(dir, ['export', '--db', 'big.db', '--table', 'r', '--out', `r.${format}`]);
+      expect(result.exitCode, result.stderr).toBe(0);
+      const text = fs.readFileSync(path.join(dir, `r.${format}`), 'utf8');
+      // Integers keep their digits (a JSON string beyond 2^53); a REAL below 2^53 its digits too.
+      const expected = {
+        csv: 'id,x,n\n1,8.474337369372327e+18,9007199254740993\n2,9007199254740991,2\n',
+        tsv: 'id\tx\tn\n1\t8.474337369372327e+18\t9007199254740993\n2\t9007199254740991\t2\n',
+        ndjson: '{"id":1,"x":8.474337369372327e+18,"n":"9007199254740993"}\n{"id":2,"x":9007199254740991,"n":2}\n',
+        json: '[\n{"id":1,"x":8.474337369372327e+18,"n":"9007199254740993"},\n{"id":2,"x":9007199254740991,"n":2}\n]\n',
+      }[format];
+      expect(text).toBe(expected);
+    }
+    // Python's json reads the exponent form as the double itself (8474337369372326912); the digits as an int.
+    const python = spawnSync('python3', ['-c', "import json; v = json.loads(open('r.ndjson').readline())['x']; print(type(v).__name__, int(v))"], { cwd: dir, encoding: 'utf8' });
+    if (python.error === undefined) expect(python.stdout).toBe('float 8474337369372326912\n');
+    // sqlite3's .import into a NUMERIC column keeps it exact too (from the digits: 8474337369372327000).
+    const imported = spawnSync('sqlite3', [path.join(dir, 'copy.db'), 'CREATE TABLE r (id INTEGER, x NUMERIC, n INTEGER)', '.import --csv --skip 1 r.csv r', 'SELECT CAST(x AS TEXT) FROM r WHERE id = 1'], { cwd: dir, encoding: 'utf8' });
+    if (imported.error === undefined) expect(imported.stdout).toBe('8474337369372326912\n');
+  });
 });
 
 describe('export: a json column\'s text as it is stored', () => {
