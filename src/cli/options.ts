@@ -66,7 +66,8 @@ export function addSourceOptions(command: Command, { schema = true }: { schema?:
   command
     .addOption(valueOption('--format <format>', 'input format', 'from the extension, else sniffed from the first bytes').choices(['csv', 'tsv', 'ndjson', 'jsonl', 'json']))
     .addOption(valueOption('--delimiter <char>', 'CSV/TSV field delimiter; \'\\t\' is a tab', '"," for csv, tab for tsv'))
-    .addOption(new Option('--quote <char>', 'CSV/TSV quote character').default('"', `'"'`))
+    .addOption(new Option('--quote <char>', 'CSV/TSV quote character, or none: no field is quoted (TSV of sqlite3 -tabs, PostgreSQL, MySQL)').default('"', `'"'`))
+    .addOption(valueOption('--null <text>', 'CSV/TSV: a field that is exactly this text is missing, as an empty field is (\\N of PostgreSQL and MySQL dumps, NULL, NA)', 'none: only an empty field is'))
     .addOption(switchOption('--no-header', 'CSV/TSV: the first line is data, not a header; name the fields with --columns', 'off: the first line is the header'))
     .addOption(valueOption('--columns <names>', 'CSV/TSV: comma-separated field names (with --no-header, or to rename the header)', 'the header\'s names'))
     .addOption(new Option('--encoding <name>', 'text encoding of the input: utf8 (utf-8, ascii), utf16le (utf-16le, ucs2), latin1 (ISO-8859-1, binary) or windows-1252 (cp1252, windows1252)').default('utf8', 'utf8'))
@@ -97,6 +98,7 @@ export interface SourceFlags {
   format?: string;
   delimiter?: string;
   quote?: string;
+  null?: string;
   header: boolean;
   columns?: string;
   encoding: string;
@@ -110,13 +112,16 @@ export function sourceOptionsFrom(flags: SourceFlags) {
   if (flags.delimiter !== undefined && [...unescapeTab(flags.delimiter)].length !== 1) {
     throw new BargeError('usage', `--delimiter must be one character, got "${flags.delimiter}"`);
   }
-  if (flags.quote !== undefined && [...flags.quote].length !== 1) throw new BargeError('usage', `--quote must be one character, got "${flags.quote}"`);
+  // `none`: fields are never quoted, a quote is text like any other (the tokenizer's quote '').
+  const quote = flags.quote === 'none' ? '' : flags.quote;
+  if (quote !== undefined && quote !== '' && [...quote].length !== 1) throw new BargeError('usage', `--quote must be one character or none, got "${flags.quote}"`);
   const columns = flags.columns?.split(',').map((name) => name.trim());
   if (columns?.some((name) => name === '')) throw new BargeError('usage', `--columns has an empty name: "${flags.columns}"`);
   return {
     format: flags.format === 'jsonl' ? ('ndjson' as const) : (flags.format as 'csv' | 'tsv' | 'ndjson' | 'json' | undefined),
     delimiter: flags.delimiter === undefined ? undefined : unescapeTab(flags.delimiter),
-    quote: flags.quote,
+    quote,
+    nullText: flags.null,
     header: flags.header,
     columns,
     encoding,

@@ -19,6 +19,8 @@ export interface SourceChoice {
   records: AsyncGenerator<SourceRecord[]>;
   skip: number;
   totalBytes: number | undefined;
+  /** Told the worker's warnings about the inputs (this thread's own parse tells its own). */
+  onWarning?(message: string): void;
 }
 
 /**
@@ -52,5 +54,5 @@ export async function chooseSource(choice: SourceChoice): Promise<ValidatedSourc
   // hashing there cost it ~135 ms per 1M benchmark rows: the import thread hashes in its waits.
   const config = choice.config;
   const checksums = config.mode === 'atomic' && !config.dryRun && choice.inputs.every((input) => input.format === 'csv' || input.format === 'tsv');
-  return new WorkerSource({ paths: config.inputs, sizes: choice.inputs.map((input) => input.size), source: config.source, spec: choice.spec, skip: choice.skip, checksums });
+  return new WorkerSource({ paths: config.inputs, sizes: choice.inputs.map((input) => input.size), source: config.source, spec: choice.spec, skip: choice.skip, checksums }, choice.onWarning);
 }

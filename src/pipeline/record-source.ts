@@ -44,12 +44,14 @@ export async function openInputs(paths: string[], options: SourceOptions, sizes?
       inputs.push(input);
     }
   }
-  // A JSON record names its own fields: --columns and --no-header would be ignored without a word.
-  const headerOption = options.columns !== undefined ? '--columns' : options.header === false ? '--no-header' : undefined;
+  // A JSON record names its own fields (and writes NULL as null): --columns, --no-header and
+  // --null would be ignored without a word.
+  const headerOption = options.columns !== undefined ? '--columns' : options.header === false ? '--no-header' : options.nullText !== undefined ? '--null' : undefined;
   if (headerOption !== undefined && inputs.every((input) => input.format === 'ndjson' || input.format === 'json')) {
     for (const input of inputs) abandonInput(input);
     const first = inputs[0]!;
-    throw new BargeError('usage', `${headerOption} applies to CSV/TSV input, and ${first.name} is ${first.format === 'json' ? 'a JSON array' : 'NDJSON'}, whose records name their own fields; leave it out`, { input: first.name });
+    const why = headerOption === '--null' ? 'whose NULL is null' : 'whose records name their own fields';
+    throw new BargeError('usage', `${headerOption} applies to CSV/TSV input, and ${first.name} is ${first.format === 'json' ? 'a JSON array' : 'NDJSON'}, ${why}; leave it out`, { input: first.name });
   }
   // A report barge wrote is UTF-8 whatever its input was: read again with the input's --encoding
   // latin1 (from shell history), its "Müller" loaded as "MÃ¼ller", exit 0.

@@ -127,6 +127,13 @@ class ImportRun {
   private failedJob: FailedJob | undefined;
   /** The file written, checked after each commit: deleted meanwhile, the job is not a success. */
   private readonly databaseFile: DatabaseFile;
+  /** The inputs' warnings told so far: this thread's read for the schema and a worker's read of the same records tell the same ones. */
+  private readonly toldOfInputs = new Set<string>();
+  private readonly inputWarning = (message: string): void => {
+    if (this.toldOfInputs.has(message)) return;
+    this.toldOfInputs.add(message);
+    this.events.onWarning?.(message);
+  };
 
   constructor(
     private readonly db: Db,
@@ -286,7 +293,7 @@ class ImportRun {
     if (sniffed !== undefined) this.sniffed = { input: sniffed.path === '-' ? 'stdin' : sniffed.name, format: sniffed.format };
     const totalBytes = inputs.every((input) => input.size !== undefined) ? inputs.reduce((sum, input) => sum + input.size!, 0) : undefined;
     // A worker reads the files again with its own options; these records stay in this thread.
-    const records = recordsOf(inputs, { ...config.source, keepJsonSource: true });
+    const records = recordsOf(inputs, { ...config.source, keepJsonSource: true, onWarning: this.inputWarning });
 
     // The schema: from --schema, the existing table, or the first records.
     const before = schemaBeforeReading(this.db, { schemaPath: config.schemaPath, table: config.table, firstInput: config.inputs[0]! });
@@ -329,7 +336,7 @@ class ImportRun {
     // The source starts before the inputs' checksums are taken: a worker's start-up (~80 ms
     // to its first chunk) then overlaps the checksum (~110 ms per 1M benchmark rows)
     // instead of following it.
-    const source = await chooseSource({ config, spec, validator: this.validator, inputs, pending, records, skip, totalBytes });
+    const source = await chooseSource({ config, spec, validator: this.validator, inputs, pending, records, skip, totalBytes, onWarning: this.inputWarning });
     return { resolved, totalBytes, existed, target, source };
   }
 

@@ -104,7 +104,7 @@ async function validateRun(
   const totalBytes = plan !== undefined
     ? fs.statSync(config.inputs[0]!).size
     : inputs.every((input) => input.size !== undefined) ? inputs.reduce((sum, input) => sum + input.size!, 0) : undefined;
-  const records = recordsOf(inputs, { ...source, keepJsonSource: true });
+  const records = recordsOf(inputs, { ...source, keepJsonSource: true, onWarning: events.onWarning });
   const pending: SourceRecord[] = [];
   let spec: SchemaSpec;
   let origin: ValidateResult['schemaOrigin'];

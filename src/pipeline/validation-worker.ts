@@ -72,7 +72,7 @@ function fetch(refs: Array<[chunkId: number, index: number]>): SourceRecord[] {
 async function run(start: WorkerStart): Promise<void> {
   const validator = compileValidator(start.spec);
   const width = validator.columns.length;
-  const source = { ...start.source, keepSource: true, sha256: start.checksums };
+  const source = { ...start.source, keepSource: true, sha256: start.checksums, onWarning: (message: string) => post({ type: 'warning', message }) };
   const inputs = await openInputs(start.paths, source, start.sizes);
   const bytesRead = bytesReadOf(inputs);
   let skip = start.skip;

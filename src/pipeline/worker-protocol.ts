@@ -37,6 +37,8 @@ export type FromWorker =
   | { type: 'chunk'; chunk: PackedChunk; bytesRead: number; sha256?: NewChecksums }
   | { type: 'end'; bytesRead: number; sha256?: NewChecksums }
   | { type: 'error'; error: SerializedError }
+  /** What the input looks like it needs (SourceOptions.onWarning), to be told as the import's warning. */
+  | { type: 'warning'; message: string }
   | { type: 'records'; requestId: number; records: SourceRecord[] };
 
 export type ToWorker =

@@ -36,7 +36,8 @@ export class WorkerSource implements ValidatedSource {
 
   readonly hashesInputs: boolean;
 
-  constructor(start: WorkerStart) {
+  /** `onWarning` is told the worker's warnings about its inputs (SourceOptions.onWarning). */
+  constructor(start: WorkerStart, private readonly onWarning?: (message: string) => void) {
     this.hashesInputs = start.checksums;
     this.worker = startValidationWorker(start);
     this.worker.on('message', (message: FromWorker) => this.receive(message));
@@ -131,6 +132,9 @@ export class WorkerSource implements ValidatedSource {
       case 'records':
         this.requests.get(message.requestId)?.resolve(message.records);
         this.requests.delete(message.requestId);
+        break;
+      case 'warning':
+        this.onWarning?.(message.message);
         break;
     }
     this.wakeUp();

@@ -23,10 +23,24 @@ const BOOLEAN_WORDS = new Map<string, boolean>([
   ['no', false],
 ]);
 
-/** "true"/"YES"/"0" -> boolean; anything else (including "Y", "on") -> undefined. */
+/** "true"/"YES"/"0" -> boolean; anything else (including "Y", "on", "t") -> undefined. What inference takes for a boolean. */
 export function parseBooleanWord(text: string): boolean | undefined {
   // The exact-case lookup spares the lowercase copy for the common spellings.
   return BOOLEAN_WORDS.get(text) ?? BOOLEAN_WORDS.get(text.toLowerCase());
+}
+
+/**
+ * What a boolean column takes: the words, and PostgreSQL's `t`/`f` (its text and CSV output of
+ * a boolean; DuckDB's too), which were rejected. Not for inference: a sample of a one-letter
+ * code column ("F" alone) is no boolean.
+ */
+export function parseBooleanText(text: string): boolean | undefined {
+  if (text.length === 1) {
+    const c = text.charCodeAt(0) | 0x20;
+    if (c === 116) return true; // t, T
+    if (c === 102) return false; // f, F
+  }
+  return parseBooleanWord(text);
 }
 
 // ---- coercion: the preprocess step of each column ----------------------------------------
@@ -153,7 +167,7 @@ function exactInteger(text: string, n: number): number | bigint {
 function coerceBoolean(v: unknown): unknown {
   if (typeof v === 'string') {
     if (v === '') return undefined;
-    const b = parseBooleanWord(v);
+    const b = parseBooleanText(v);
     return b === undefined ? v : b;
   }
   // JSON 1/0 are accepted like the text "1"/"0": it is how SQLite stores a boolean.

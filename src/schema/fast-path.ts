@@ -1,4 +1,4 @@
-import { coerceJson, hasLeadingZero, INTEGER_TEXT, isWellFormed, keepsItsNumbers, NUMBER_TEXT, parseBooleanWord, underflows } from './coerce-value.js';
+import { coerceJson, hasLeadingZero, INTEGER_TEXT, isWellFormed, keepsItsNumbers, NUMBER_TEXT, parseBooleanText, underflows } from './coerce-value.js';
 import type { ColumnSpec, SchemaSpec } from './types.js';
 import { defaultRowValue, finisherFor, isEffectivelyRequired, isObjectOrArray, nullIsNull, patternRegExp, valueSchema } from './zod-schema.js';
 
@@ -157,7 +157,7 @@ function fastColumn(col: ColumnSpec, text: boolean, missing: unknown): FastColum
   return (raw) => {
     if (typeof raw === 'string') {
       if (raw === '') return missing;
-      const b = parseBooleanWord(raw);
+      const b = parseBooleanText(raw);
       return b === undefined ? ASK_ZOD : value(b);
     }
     if (raw === undefined || raw === null) return missing;

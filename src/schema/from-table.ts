@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { BargeError } from '../errors.js';
 import { affinityOf, affinityProblem, columnAffinity, isAnyType, NUMBER_LITERAL } from './affinity.js';
-import { INTEGER_TEXT, NUMBER_TEXT, parseBooleanWord } from './coerce-value.js';
+import { INTEGER_TEXT, NUMBER_TEXT, parseBooleanText } from './coerce-value.js';
 import { catalogue } from './catalogue-pragma.js';
 import { nameKey } from './names.js';
 import { parseSchemaSpec } from './schema-file.js';
@@ -270,7 +270,7 @@ function literalValue(text: string, quoted: boolean, col: ColumnSpec): unknown {
       if (!quoted) return integer && String(Number(text)) === text ? text : undefined;
       return text;
     case 'boolean':
-      value = parseBooleanWord(text);
+      value = parseBooleanText(text);
       break;
     case 'json':
       try {

@@ -14,7 +14,7 @@ export const TYPE_EXPECTED: Record<ColumnType, string> = {
   string: 'expected a string',
   integer: 'expected an integer',
   number: 'expected a number',
-  boolean: 'expected true/false/1/0/yes/no',
+  boolean: 'expected true/false/t/f/1/0/yes/no',
   date: 'expected a date YYYY-MM-DD',
   datetime: 'expected an ISO 8601 datetime such as 2024-05-01T12:00:00Z',
   json: 'expected a JSON object or array',

@@ -205,7 +205,7 @@ type ParsedFile = z.output<typeof fileSchema>;
 
 /**
  * valueProblem for a value written in the schema file (a default, an enum entry), worded for
- * JSON: the data's wording ("expected true/false/1/0/yes/no", "write larger integers as
+ * JSON: the data's wording ("expected true/false/t/f/1/0/yes/no", "write larger integers as
  * strings") named spellings and a remedy the file does not accept.
  */
 function fileValueProblem(col: ColumnSpec, value: unknown, options: { withEnum: boolean }): string | undefined {

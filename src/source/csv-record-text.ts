@@ -12,6 +12,8 @@ export interface CsvDialect {
   relaxQuotes: boolean;
   /** The field names, in the input's order. */
   names: readonly string[];
+  /** --null: a field that is exactly this text is read as an empty one (missing). */
+  nullText?: string;
 }
 
 /**
@@ -39,6 +41,7 @@ export function dataOfRecordText(raw: string, dialect: CsvDialect): Record<strin
     throw new Error(`a kept CSV record text gives ${fields?.length ?? 0} fields, not ${names.length}`);
   }
   const data: Record<string, string> = {};
-  for (let i = 0; i < names.length; i++) data[names[i]!] = fields[i]!;
+  const nullText = dialect.nullText;
+  for (let i = 0; i < names.length; i++) data[names[i]!] = fields[i] === nullText ? '' : fields[i]!;
   return data;
 }

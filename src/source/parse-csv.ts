@@ -49,10 +49,13 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
   let batch: SourceRecord[] = [];
 
   let dataOf: ((fields: string[]) => Record<string, string>) | undefined = names && recordBuilder(names);
+  const nullText = options.nullText;
   // Every record with the header's fields carries this (its keys are dialect.names, exactly);
   // with keepSource, also its text as read (see packed-records.ts).
-  let dialect: CsvDialect | undefined = names && { delimiter, quote, relaxQuotes: tsv, names };
+  let dialect: CsvDialect | undefined = names && { delimiter, quote, relaxQuotes: tsv, names, nullText };
+  const warnings = options.onWarning === undefined ? undefined : new InputWarnings(name, tsv && quote !== '', nullText, options.onWarning);
   const push = (fields: string[], line: number, raw: string | undefined, stray: StrayQuote | undefined): void => {
+    warnings?.record(fields, line, names, recordNo);
     if (names === undefined) {
       // A header's stray quote stops the input, unless --columns replaces its names anyway.
       if (stray !== undefined && renames === undefined) {
@@ -67,12 +70,14 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
         const shown = sep === '\t' ? "$'\\t'" : `'${sep}'`;
         throw new BargeError('input', `${name}:1: the file starts with Excel's "${first}" line, which barge does not read: import the lines after it with --delimiter ${shown}, e.g. tail -n +2 ${shellWord(name)} | barge import - --format ${tsv ? 'tsv' : 'csv'} --delimiter ${shown} …`, { input: name, line: 1 });
       }
+      if (renames === undefined && (options.delimiter === undefined || options.delimiter === '')) checkHeaderDelimiter(fields, name, line, delimiter, tsv);
       names = headerNames(fields, renames, name, line, delimiter, tsv);
       dataOf = recordBuilder(names);
-      dialect = { delimiter, quote, relaxQuotes: tsv, names };
+      dialect = { delimiter, quote, relaxQuotes: tsv, names, nullText };
       options.onHeader?.(names);
       return;
     }
+    if (nullText !== undefined) blankNullFields(fields, nullText);
     batch.push(stray === undefined ? toRecord(fields, names, line, ++recordNo, raw) : strayRecord(fields, names, line, ++recordNo, stray));
   };
 
@@ -134,6 +139,7 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
       }
     }
     tokenizer.finish(push);
+    warnings?.end(tokenizer.currentLine());
     while (tokenizer.hasBacklog()) {
       if (batch.length > 0) {
         const out = batch;
@@ -147,6 +153,88 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
   } catch (error) {
     if (error instanceof CsvSyntaxError) throw malformed(error, name, names);
     throw withLine(error, tokenizer.currentLine());
+  }
+}
+
+/** --null: a field that is exactly the null text is read as an empty one, which is missing. */
+function blankNullFields(fields: string[], nullText: string): void {
+  for (let i = 0; i < fields.length; i++) if (fields[i] === nullText) fields[i] = '';
+}
+
+/** Records of an input looked at for a `\N` (NULL_MARKER) field, when --null is not given. */
+const NULL_MARKER_SAMPLE = 1000;
+/** What PostgreSQL's COPY text format and MySQL's SELECT … INTO OUTFILE write for NULL. */
+const NULL_MARKER = '\\N';
+
+/**
+ * Signs that an input needs an option it was not given, each told once, as a warning (the
+ * records still load as read, which may be what is meant):
+ * - TSV: a quoted field holding line breaks and tabs. Writers that never quote (sqlite3's
+ *   `.mode tabs`, PostgreSQL's COPY text, MySQL) write `"Deluxe` as it is, and its quote,
+ *   read as an opening one, joined the lines up to the next quote before a tab into one field:
+ *   records merged, one gone, exit 0. `--quote none` reads such files. Found where a record
+ *   starts more than one line after the one before (a blank line, or a field with line
+ *   breaks): a subtraction per record, and the fields looked at only then.
+ * - A field `\N` among an input's first NULL_MARKER_SAMPLE records, without --null: the NULL of
+ *   PostgreSQL's and MySQL's text dumps, loaded as that text (and a nullable integer column
+ *   inferred as text). `--null '\N'` reads it as missing.
+ * - With `--null '\N'`, a backslash in a field among those records (other than `\N`): such
+ *   dumps escape every backslash, tab and line break in a value (`\\`, `\t`, `\n`; MySQL a
+ *   tab or line break with a backslash before it), which barge does not decode: they load as
+ *   written. A CSV dump of the same table loads them exactly.
+ */
+class InputWarnings {
+  private lastFields: string[] | undefined;
+  private lastLine = 0;
+  private watchNullMarker: boolean;
+  private watchEscapes: boolean;
+
+  constructor(
+    private readonly input: string,
+    private watchJoins: boolean,
+    nullText: string | undefined,
+    private readonly warn: (message: string) => void,
+  ) {
+    this.watchNullMarker = nullText === undefined;
+    this.watchEscapes = nullText === NULL_MARKER;
+  }
+
+  /** A record (or the header, names undefined) as the tokenizer gives it; `before` records came before it. */
+  record(fields: string[], line: number, names: readonly string[] | undefined, before: number): void {
+    if (this.watchJoins) {
+      if (this.lastFields !== undefined && line - this.lastLine > 1) this.checkJoin();
+      this.lastFields = fields;
+      this.lastLine = line;
+    }
+    if (names === undefined || !(this.watchNullMarker || this.watchEscapes)) return;
+    if (before >= NULL_MARKER_SAMPLE) {
+      this.watchNullMarker = this.watchEscapes = false;
+      return;
+    }
+    if (this.watchNullMarker) {
+      const at = fields.indexOf(NULL_MARKER);
+      if (at === -1) return;
+      this.watchNullMarker = false;
+      this.warn(`${this.input}:${line}, column ${JSON.stringify(fieldName(at, names))}: the field \\N, which PostgreSQL and MySQL write for NULL, is read as the text \\N; pass --null '\\N' to read it as missing (NULL)`);
+    } else {
+      const at = fields.findIndex((field) => field !== NULL_MARKER && field.includes('\\'));
+      if (at === -1) return;
+      this.watchEscapes = false;
+      this.warn(`${this.input}:${line}, column ${JSON.stringify(fieldName(at, names))}: a backslash, which PostgreSQL's and MySQL's text dumps write before each backslash, tab and line break of a value (\\\\, \\t, \\n), is loaded as written: barge does not decode those escapes; dump the table as CSV to load such values exactly`);
+    }
+  }
+
+  /** The input's end: `nextLine` is the line after its last. */
+  end(nextLine: number): void {
+    if (this.watchJoins && this.lastFields !== undefined && nextLine - this.lastLine > 1) this.checkJoin();
+  }
+
+  private checkJoin(): void {
+    const joined = this.lastFields!.some((field) => field.includes('\t') && (field.includes('\n') || field.includes('\r')));
+    if (!joined) return;
+    this.watchJoins = false;
+    this.lastFields = undefined;
+    this.warn(`${this.input}:${this.lastLine}: a quoted field holds line breaks and tabs, so lines were read as one record; if the file's writer never quotes fields (sqlite3 -tabs, PostgreSQL's COPY, MySQL), pass --quote none`);
   }
 }
 
@@ -339,6 +427,34 @@ function headerNames(fields: string[], renames: string[] | undefined, input: str
 }
 
 const RENAME_HINT = 'rename the columns with --columns a,b,c';
+
+/** Other delimiters a header's names may hold, each with its word and the flag that picks it. */
+const OTHER_DELIMITERS: readonly { char: string; word: string; flag: string }[] = [
+  { char: ';', word: 'semicolon', flag: "--delimiter ';'" },
+  { char: ',', word: 'comma', flag: "--delimiter ','" },
+  { char: '|', word: 'pipe', flag: "--delimiter '|'" },
+];
+
+/**
+ * A header whose every name holds another delimiter (one name "id;name;qty") is a file read
+ * with the wrong one: Excel's CSV in a locale whose list separator is ";", a CSV named .tsv
+ * (DuckDB's COPY TO writes commas whatever the extension). It loaded as a table of one column
+ * holding whole lines, exit 0. Refused, naming the delimiter to pass; --delimiter given (even
+ * the default) or --columns says the names are meant. A tab has its own check (headerNames).
+ */
+function checkHeaderDelimiter(fields: string[], input: string, line: number, delimiter: string, tsv: boolean): void {
+  for (const other of OTHER_DELIMITERS) {
+    if (other.char === delimiter || !fields.every((field) => field.includes(other.char))) continue;
+    const what = fields.length === 1 ? `is one column, ${JSON.stringify(fields[0])}, holding ${other.word}s` : `has ${other.word}s in every column name`;
+    const fix = other.char === ',' && tsv ? "pass --format csv" : `pass ${other.flag}`;
+    const keep = delimiter === '\t' ? "--delimiter '\\t'" : `--delimiter '${delimiter}'`;
+    throw new BargeError(
+      'input',
+      `${input}:${line}: the header ${what}, so the input looks ${other.word}-separated; ${fix} (or, if the header is right as read, ${keep})`,
+      { input, line },
+    );
+  }
+}
 
 const MALFORMED_REASONS: Record<string, string> = {
   CSV_QUOTE_NOT_CLOSED: 'unterminated quoted field',

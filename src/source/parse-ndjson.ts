@@ -1,3 +1,4 @@
+import { shellWord } from '../shell-word.js';
 import { BargeError } from '../errors.js';
 import { textChunks, withLine } from './decode-text.js';
 import { jsonSyntaxMessage, jsonSyntaxProblem, type JsonTextContext } from './json-syntax-error.js';
@@ -28,7 +29,7 @@ export async function* parseNdjson(input: OpenedInput, options: SourceOptions): 
       value = JSON.parse(text);
     } catch (error) {
       if (text.trim() === '') return undefined;
-      return rejected(text, at, ++recordNo, 'invalid_json', `not valid JSON: ${invalidJsonReason(text, error)}`);
+      return rejected(text, at, ++recordNo, 'invalid_json', `not valid JSON: ${invalidJsonReason(text, error)}${at === 1 ? prettyJsonHint(text, name) : ''}`);
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       return rejected(text, at, ++recordNo, 'not_an_object', `expected a JSON object, got ${describeJsonValue(value)}`);
@@ -101,6 +102,18 @@ export async function* parseNdjson(input: OpenedInput, options: SourceOptions): 
   } catch (error) {
     throw withLine(error, line + 1);
   }
+}
+
+/**
+ * A first line of just `{` or `[` is JSON written over many lines (`jq .`, `json.dump(indent=2)`),
+ * not NDJSON: said so with the way to read it, beside line 1's "expected a property name".
+ */
+function prettyJsonHint(text: string, name: string): string {
+  const first = text.trim();
+  if (first === '[') return '; the input looks like a JSON array written over many lines: pass --format json';
+  if (first !== '{') return '';
+  const file = name === 'stdin' ? '' : ` ${shellWord(name)}`;
+  return `; the input looks like JSON objects written over many lines: put one per line first, e.g. jq -c .${file} | barge import - --format ndjson …`;
 }
 
 const NDJSON_LINE: JsonTextContext = {

@@ -10,8 +10,10 @@ export interface SourceOptions {
   format?: InputFormat;
   /** CSV/TSV field delimiter (default "," for csv, "\t" for tsv). */
   delimiter?: string;
-  /** CSV/TSV quote character (default '"'). */
+  /** CSV/TSV quote character (default '"'); '' for none (--quote none). */
   quote?: string;
+  /** CSV/TSV: a field that is exactly this text is missing, as an empty field is (--null). */
+  nullText?: string;
   /** false with --no-header: the first line is data; `columns` names the fields. */
   header: boolean;
   /** --columns a,b,c: field names when there is no header (or to rename them). */
@@ -37,6 +39,12 @@ export interface SourceOptions {
   range?: { start: number; end?: number };
   onHeader?(names: readonly string[]): void;
   onEnd?(nextLine: number): void;
+  /**
+   * Not a flag: told what the input looks like it needs and was not given (parse-csv.ts: a
+   * TSV quoted field joining lines, a `\N` NULL marker). Never set in the copy given to a
+   * worker, which cannot take a function: the validation worker posts its warnings instead.
+   */
+  onWarning?(message: string): void;
   /**
    * Not a flag: the sha256 of each file's bytes (before gunzip) as they are read, given by
    * OpenedInput.sha256() once read to the end. Set by the validation worker for an atomic

@@ -131,18 +131,21 @@ describe('boolean', () => {
     ['yes', 1],
     ['YES', 1],
     ['No', 0],
+    // PostgreSQL's (and DuckDB's) text for a boolean.
+    ['t', 1],
+    ['F', 0],
   ])('text %j -> %j', (text, row) => {
     expect(check(col, text, true)).toEqual(ok(row));
   });
-  it.each(['Y', 'n', 'on', 't', '2', ' true'])('rejects %j', (text) => {
-    expect(check(col, text, true)).toEqual(bad('type', `expected true/false/1/0/yes/no, got ${JSON.stringify(text)}`, text));
+  it.each(['Y', 'n', 'on', 'tr', 'ft', '2', ' true', ' t'])('rejects %j', (text) => {
+    expect(check(col, text, true)).toEqual(bad('type', `expected true/false/t/f/1/0/yes/no, got ${JSON.stringify(text)}`, text));
   });
   it('accepts JSON booleans, 1/0 and words', () => {
     expect(check(col, true, false)).toEqual(ok(1));
     expect(check(col, false, false)).toEqual(ok(0));
     expect(check(col, 1, false)).toEqual(ok(1));
     expect(check(col, 'no', false)).toEqual(ok(0));
-    expect(check(col, 2, false)).toEqual(bad('type', 'expected true/false/1/0/yes/no, got 2', 2));
+    expect(check(col, 2, false)).toEqual(bad('type', 'expected true/false/t/f/1/0/yes/no, got 2', 2));
   });
 });
 

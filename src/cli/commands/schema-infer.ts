@@ -45,7 +45,8 @@ async function inferAction(input: string, flags: SourceFlags & { quiet?: boolean
   const signal = interruptSignal();
   const inputs = await openInputsUnlessAborted([input], source, signal, INTERRUPTED);
   // Their text too: inference tells a JSON `10.0` (a number column) from `10` by it, as import does.
-  const records = recordsOf(inputs, { ...source, keepJsonSource: true });
+  const warn = (message: string) => { if (!flags.quiet) process.stderr.write(`barge: ${oneLine(message)}\n`); };
+  const records = recordsOf(inputs, { ...source, keepJsonSource: true, onWarning: warn });
   const samples: SourceRecord[] = [];
   try {
     while (samples.length < inferRows) {
@@ -64,7 +65,7 @@ async function inferAction(input: string, flags: SourceFlags & { quiet?: boolean
   const sample = samples.slice(0, inferRows);
   const { spec } = schemaFromSamples(table, sample, null);
   const empty = columnsWithoutValues(spec, sample);
-  if (empty.length > 0 && !flags.quiet) process.stderr.write(`barge: ${oneLine(withoutValuesWarning(empty, sample.length, 'edit their "type" in this schema, then pass it with --schema'))}\n`);
+  if (empty.length > 0) warn(withoutValuesWarning(empty, sample.length, 'edit their "type" in this schema, then pass it with --schema'));
   throwIfInterrupted(INTERRUPTED);
   process.stdout.write(JSON.stringify(spec, null, 2) + '\n');
   return { exitCode: EXIT.accepted };
