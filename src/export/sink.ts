@@ -257,16 +257,20 @@ export function fileSink(out: string, gzip: boolean): Sink {
       } catch (error) {
         chmodFailure = error;
       }
-      // Closed once, by the stream (its destroy closes the descriptor, autoClose or not).
-      await new Promise<void>((resolve) => {
-        if (file.closed) resolve();
+      // Closed once, by the stream (its destroy closes the descriptor, autoClose or not). A failed
+      // close (EIO: the file system's deferred write failed) comes as its 'error': dropped, the
+      // export said it succeeded and renamed a file the disk had not kept over the old one.
+      const closeFailure = await new Promise<unknown>((resolve) => {
+        if (file.closed) resolve(undefined);
         else {
-          file.once('close', () => resolve());
+          file.once('error', resolve);
+          file.once('close', () => resolve(undefined));
           file.destroy();
         }
       });
       try {
         if (chmodFailure !== undefined) throw chmodFailure;
+        if (closeFailure !== undefined) throw closeFailure;
         fs.renameSync(temp, real);
       } catch (error) {
         fs.rmSync(temp, { force: true });

@@ -1,0 +1,39 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fileSink } from '../../src/export/sink.js';
+
+/** A Node-style system-call failure, as fs gives it: `EIO: i/o error, close`. */
+function ioError(syscall: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`EIO: i/o error, ${syscall}`), { code: 'EIO', errno: -5, syscall });
+}
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'barge-faults-'));
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('system-call failures the audit injected', () => {
+  it('an export whose temporary file fails to close (EIO) fails with one line naming --out; the old file stays, the temporary file goes (it said nothing and replaced the old file)', async () => {
+    const dir = tempDir();
+    try {
+      const out = path.join(dir, 'o.csv');
+      fs.writeFileSync(out, 'old\n');
+      const sink = fileSink(out, false);
+      const close = fs.close;
+      vi.spyOn(fs, 'close').mockImplementation(((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+        close(fd, () => callback(ioError('close')));
+      }) as typeof fs.close);
+      await sink.write('a,b\n');
+      await expect(sink.finish()).rejects.toThrow(`cannot write ${out}: i/o error (EIO)`);
+      expect(fs.readdirSync(dir)).toEqual(['o.csv']);
+      expect(fs.readFileSync(out, 'utf8')).toBe('old\n');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
