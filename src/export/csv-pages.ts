@@ -108,10 +108,18 @@ export class CsvPages {
       columns: this.config.columns.map(({ name, type }) => ({ name, type })),
       delimiter: this.config.delimiter,
     };
-    const worker = new Worker(new URL('./csv-page-worker.js', import.meta.url), {
-      workerData: start,
-      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
-    });
+    let worker: Worker;
+    try {
+      worker = new Worker(new URL('./csv-page-worker.js', import.meta.url), {
+        workerData: start,
+        resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+      });
+    } catch {
+      // No thread to be had (EAGAIN under `ulimit -u` or a cgroup's pids.max: it was "an
+      // unexpected failure"): this thread formats every page, as with BARGE_WORKER=never.
+      this.releaseGate();
+      return;
+    }
     this.worker = worker;
     this.started = new Promise((resolve) => { this.settleStarted = resolve; });
     // Writers wait while the gate is held: a worker slow to start is given up, not waited for.

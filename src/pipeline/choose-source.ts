@@ -44,9 +44,6 @@ export async function chooseSource(choice: SourceChoice): Promise<ValidatedSourc
     discardEarlyWorker();
     return new InProcessSource(choice.pending, choice.records, choice.validator, choice.skip, countBytes);
   }
-  // The worker opens the inputs itself; what this thread read for the schema is let go.
-  await choice.records.return(undefined).catch(() => undefined);
-  for (const input of choice.inputs) input.stream.destroy();
   // An atomic job's checksums only inform (it cannot be resumed), so they may come at its end.
   // On CSV the import thread is the slower one, and the worker hashes as it reads: the import
   // thread's own hashing in its waits (idle-checksums.ts), with the worker started early, had too
@@ -54,5 +51,16 @@ export async function chooseSource(choice: SourceChoice): Promise<ValidatedSourc
   // hashing there cost it ~135 ms per 1M benchmark rows: the import thread hashes in its waits.
   const config = choice.config;
   const checksums = config.mode === 'atomic' && !config.dryRun && choice.inputs.every((input) => input.format === 'csv' || input.format === 'tsv');
-  return new WorkerSource({ paths: config.inputs, sizes: choice.inputs.map((input) => input.size), source: config.source, spec: choice.spec, skip: choice.skip, checksums }, choice.onWarning);
+  let source: WorkerSource;
+  try {
+    source = new WorkerSource({ paths: config.inputs, sizes: choice.inputs.map((input) => input.size), source: config.source, spec: choice.spec, skip: choice.skip, checksums }, choice.onWarning);
+  } catch {
+    // No thread to be had (EAGAIN under `ulimit -u` or a cgroup's pids.max): this thread reads
+    // on, as with BARGE_WORKER=never. The inputs are let go only once the worker exists.
+    return new InProcessSource(choice.pending, choice.records, choice.validator, choice.skip, countBytes);
+  }
+  // The worker opens the inputs itself; what this thread read for the schema is let go.
+  await choice.records.return(undefined).catch(() => undefined);
+  for (const input of choice.inputs) input.stream.destroy();
+  return source;
 }

@@ -10,10 +10,21 @@ import type { Worker } from 'node:worker_threads';
 export class EarlyWorker {
   private started: { worker: Worker; broken: boolean } | undefined;
 
-  /** Starts one (unless one is already started). */
+  /**
+   * Starts one (unless one is already started). A worker that cannot be made (no thread to be
+   * had: EAGAIN under `ulimit -u` or a cgroup's pids.max) is none: the run asks again when it
+   * needs one, and keeps to one thread if that fails too. Thrown here, from bin/barge.js, it
+   * ended the process with a stack trace and exit 1 ("records rejected").
+   */
   start(make: () => Worker): void {
     if (this.started !== undefined) return;
-    const started = { worker: make(), broken: false };
+    let worker: Worker;
+    try {
+      worker = make();
+    } catch {
+      return;
+    }
+    const started = { worker, broken: false };
     started.worker.on('error', () => { started.broken = true; });
     started.worker.on('exit', () => { started.broken = true; });
     started.worker.unref();
