@@ -16,7 +16,7 @@ import { usageLine } from './usage-error.js';
 import { oneLine } from '../one-line.js';
 import { onQuit, settle, throwIfInterrupted } from './signals.js';
 import { workerSettingProblem } from '../worker-setting.js';
-import { writeFailureText } from '../export/sink.js';
+import { systemErrorText } from '../system-error-text.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -245,7 +245,7 @@ process.on('exit', (code) => {
   if (outputFailure === undefined || (code !== EXIT.accepted && code !== EXIT.rejected)) return;
   process.exitCode = EXIT.failure;
   if (outputFailure.name === 'stderr') return;
-  process.stderr.write(`barge: error: cannot write to stdout: ${writeFailureText(outputFailure.error)}\n`);
+  process.stderr.write(`barge: error: cannot write to stdout: ${systemErrorText(outputFailure.error)}\n`);
   const debug = process.argv.includes('--debug') || isDebug({});
   if (debug && outputFailure.error.stack) process.stderr.write(`${outputFailure.error.stack}\n`);
 });

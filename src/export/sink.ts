@@ -4,7 +4,8 @@ import path from 'node:path';
 import { finished, pipeline } from 'node:stream/promises';
 import tty from 'node:tty';
 import zlib from 'node:zlib';
-import { BargeError, messageOf } from '../errors.js';
+import { BargeError } from '../errors.js';
+import { systemErrorText } from '../system-error-text.js';
 import { linkChain, linkTarget, plantedByOtherUser, statOrUndefined } from '../file-stat.js';
 import { onAbruptExit } from '../exit-cleanups.js';
 
@@ -100,7 +101,7 @@ function isRegularFile(fd: number): boolean {
 
 /** An open descriptor of this process: written in place, left open. */
 function descriptorSink(fd: number, out: string, gzip: boolean): Sink {
-  return writeStreamSink(fs.createWriteStream('', { fd, autoClose: false, highWaterMark: 1 << 20 }), gzip, out, writeFailureText);
+  return writeStreamSink(fs.createWriteStream('', { fd, autoClose: false, highWaterMark: 1 << 20 }), gzip, out, systemErrorText);
 }
 
 /**
@@ -170,7 +171,7 @@ function streamSink(stream: NodeJS.WritableStream, name: string): Sink {
   };
   stream.on('error', onError);
   const check = () => {
-    if (failure !== undefined) throw new BargeError('io', `cannot write to ${name === '-' ? 'stdout' : name}: ${writeFailureText(failure)}`, { cause: failure });
+    if (failure !== undefined) throw new BargeError('io', `cannot write to ${name === '-' ? 'stdout' : name}: ${systemErrorText(failure)}`, { cause: failure });
   };
   return {
     get closed() {
@@ -188,16 +189,6 @@ function streamSink(stream: NodeJS.WritableStream, name: string): Sink {
     },
     async discard() {},
   };
-}
-
-/**
- * A write failure in words, as the messages give them: "no space left on device (ENOSPC)" for
- * Node's "ENOSPC: no space left on device, write".
- */
-export function writeFailureText(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  const text = messageOf(error).replace(/^[A-Z0-9_]+: /, '').replace(/, \w+(?: '.*')?$/, '');
-  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? `${text} (${code})` : text;
 }
 
 /**
@@ -228,8 +219,8 @@ export function fileSink(out: string, gzip: boolean): Sink {
   // Node's words (`ENOSPC: no space left on device, write`) as the stdout message gives them.
   const describe = (error: unknown) => {
     const failed = error as NodeJS.ErrnoException;
-    if (failed.path !== temp || special) return writeFailureText(error);
-    return `cannot create a file in ${path.dirname(real)}: ${writeFailureText(error)}; the export is written beside --out, then renamed into place`;
+    if (failed.path !== temp || special) return systemErrorText(error);
+    return `cannot create a file in ${path.dirname(real)}: ${systemErrorText(error)}; the export is written beside --out, then renamed into place`;
   };
   // The temporary file is made now, not by the stream's open in the thread pool: the cleanup
   // above (a second signal) ran before that open, which then made the file as the process
@@ -274,7 +265,7 @@ export function fileSink(out: string, gzip: boolean): Sink {
         fs.renameSync(temp, real);
       } catch (error) {
         fs.rmSync(temp, { force: true });
-        throw new BargeError('io', `cannot write ${out}: ${writeFailureText(error)}`, { cause: error });
+        throw new BargeError('io', `cannot write ${out}: ${systemErrorText(error)}`, { cause: error });
       } finally {
         forget();
       }
@@ -352,7 +343,7 @@ function createTemp(real: string, out: string, mode: number): { path: string; fd
       return { path: temp, fd: fs.openSync(temp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0), mode) };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST' && n < 100) continue;
-      const why = `cannot create a file in ${path.dirname(real)}: ${writeFailureText(error)}; the export is written beside --out, then renamed into place`;
+      const why = `cannot create a file in ${path.dirname(real)}: ${systemErrorText(error)}; the export is written beside --out, then renamed into place`;
       throw new BargeError('io', `cannot write ${out}: ${why}`, { cause: error });
     }
   }

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { BargeError, InputChanged } from '../errors.js';
 import { looksLikeReport } from './report-job.js';
 import { openInput, readRecords } from '../source/index.js';
-import { abandonInput } from '../source/open-input.js';
+import { abandonInput, toInputError } from '../source/open-input.js';
 import { FileSha256 } from './file-sha256.js';
 import { ABORTED, untilAborted } from './until-aborted.js';
 import type { OpenedInput, SourceOptions, SourceRecord } from '../source/types.js';
@@ -162,12 +162,16 @@ export function bytesReadOf(inputs: readonly OpenedInput[]): () => number {
  * the event loop (signals) in between.
  */
 export async function checksumFile(path: string, upTo?: number): Promise<string> {
-  const file = new FileSha256(path, upTo);
+  let file: FileSha256 | undefined;
   try {
+    file = new FileSha256(path, upTo);
     while (file.step()) await new Promise((resolve) => setImmediate(resolve));
     return file.digest()!;
+  } catch (error) {
+    // Worded as any read of the input (an EIO here named no file: "EIO: i/o error, read").
+    throw toInputError(error, path);
   } finally {
-    file.close();
+    file?.close();
   }
 }
 

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { normalizeEncoding } from '../source/decode-text.js';
 import { formatFromPath, isGzipPath } from '../source/open-input.js';
 import type { InputFormat, SourceOptions } from '../source/types.js';
-import { workerSetting } from '../worker-setting.js';
+import { workerSetting, type WorkerSetting } from '../worker-setting.js';
 import type { FromTail, TailStart } from './validate-tail-worker.js';
 import { EarlyWorker, fileSize } from './early-worker.js';
 
@@ -57,30 +57,37 @@ export function planSplit(paths: readonly string[], source: SourceOptions): Spli
     return undefined; // the one-thread run reports it
   }
   try {
-    const info = fs.fstatSync(fd);
-    if (!info.isFile() || info.size < (setting === 'always' ? 2 : SPLIT_MIN_BYTES)) return undefined;
-    const head = read(fd, 0, Math.min(info.size, SEARCH_BYTES));
-    // gzip magic, or a UTF-16 byte order mark (the decoder would switch to UTF-16LE).
-    if ((head[0] === 0x1f && head[1] === 0x8b) || (head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) return undefined;
-    const quote = format === 'csv' ? (source.quote ?? '"') : '';
-    if (quote.length > 1) return undefined;
-    const recordDelimiter = format === 'ndjson' ? undefined : firstLineBreak(head, quote === '' ? -1 : quote.charCodeAt(0));
-    if (recordDelimiter === null) return undefined;
-    const middle = Math.floor(info.size / 2);
-    const window = read(fd, middle, Math.min(info.size - middle, SEARCH_BYTES));
-    for (let i = window.indexOf(0x0a); i !== -1; i = window.indexOf(0x0a, i + 1)) {
-      if (recordDelimiter === 'crlf' && (i === 0 || window[i - 1] !== 0x0d)) continue;
-      const at = middle + i + 1;
-      if (at >= info.size) return undefined;
-      // The worker's decoder and tokenizer would take a byte order mark there as one.
-      const next = read(fd, at, 3);
-      if ((next[0] === 0xef && next[1] === 0xbb && next[2] === 0xbf) || next[0] === 0xff || next[0] === 0xfe) return undefined;
-      return { at, format };
-    }
-    return undefined;
+    return splitAt(fd, format, source, setting);
+  } catch {
+    return undefined; // a read that fails (EIO): the one-thread run reads it again, and reports it
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** Where the open file `fd` can be split, if it can. */
+function splitAt(fd: number, format: InputFormat, source: SourceOptions, setting: WorkerSetting): SplitPlan | undefined {
+  const info = fs.fstatSync(fd);
+  if (!info.isFile() || info.size < (setting === 'always' ? 2 : SPLIT_MIN_BYTES)) return undefined;
+  const head = read(fd, 0, Math.min(info.size, SEARCH_BYTES));
+  // gzip magic, or a UTF-16 byte order mark (the decoder would switch to UTF-16LE).
+  if ((head[0] === 0x1f && head[1] === 0x8b) || (head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) return undefined;
+  const quote = format === 'csv' ? (source.quote ?? '"') : '';
+  if (quote.length > 1) return undefined;
+  const recordDelimiter = format === 'ndjson' ? undefined : firstLineBreak(head, quote === '' ? -1 : quote.charCodeAt(0));
+  if (recordDelimiter === null) return undefined;
+  const middle = Math.floor(info.size / 2);
+  const window = read(fd, middle, Math.min(info.size - middle, SEARCH_BYTES));
+  for (let i = window.indexOf(0x0a); i !== -1; i = window.indexOf(0x0a, i + 1)) {
+    if (recordDelimiter === 'crlf' && (i === 0 || window[i - 1] !== 0x0d)) continue;
+    const at = middle + i + 1;
+    if (at >= info.size) return undefined;
+    // The worker's decoder and tokenizer would take a byte order mark there as one.
+    const next = read(fd, at, 3);
+    if ((next[0] === 0xef && next[1] === 0xbb && next[2] === 0xbf) || next[0] === 0xff || next[0] === 0xfe) return undefined;
+    return { at, format };
+  }
+  return undefined;
 }
 
 

@@ -5,6 +5,7 @@ import { stat } from 'node:fs/promises';
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { BargeError, InputChanged } from '../errors.js';
+import { systemErrorText } from '../system-error-text.js';
 import { normalizeEncoding } from './decode-text.js';
 import type { InputFormat, OpenedInput, SourceOptions } from './types.js';
 
@@ -332,7 +333,7 @@ function destroy(stream: unknown): void {
  * One clear line for anything that goes wrong while opening or reading an input; `gzipMagic`
  * says, for an input read as gzip, whether it starts with gzip's magic bytes.
  */
-function toInputError(error: unknown, name: string, gzipMagic?: boolean): BargeError {
+export function toInputError(error: unknown, name: string, gzipMagic?: boolean): BargeError {
   if (error instanceof BargeError) return error;
   const e = error as NodeJS.ErrnoException;
   const code = typeof e?.code === 'string' ? e.code : '';
@@ -354,8 +355,7 @@ function toInputError(error: unknown, name: string, gzipMagic?: boolean): BargeE
     case 'ENAMETOOLONG':
       return new BargeError('usage', `cannot read input "${name}": the name is too long for the file system; check the path`, { input: name, cause: error });
   }
-  const message = e instanceof Error ? e.message : String(error);
-  return new BargeError('io', `cannot read input "${name}": ${message}`, { input: name, cause: error });
+  return new BargeError('io', `cannot read input "${name}": ${systemErrorText(error)}`, { input: name, cause: error });
 }
 
 /** What a gzip error means, and what to do: after "not a valid gzip file (<zlib's reason>): ". */

@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fileSink } from '../../src/export/sink.js';
+import { checksumFile } from '../../src/pipeline/record-source.js';
+import { planSplit } from '../../src/pipeline/validate-split.js';
 
 /** A Node-style system-call failure, as fs gives it: `EIO: i/o error, close`. */
 function ioError(syscall: string): NodeJS.ErrnoException {
@@ -33,6 +35,35 @@ describe('system-call failures the audit injected', () => {
       expect(fs.readdirSync(dir)).toEqual(['o.csv']);
       expect(fs.readFileSync(out, 'utf8')).toBe('old\n');
     } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an input whose read fails (EIO) while it is hashed for the job record is named, worded as any read error (it was "EIO: i/o error, read", no file named)', async () => {
+    const dir = tempDir();
+    try {
+      const input = path.join(dir, 'x.csv');
+      fs.writeFileSync(input, 'id\n1\n');
+      vi.spyOn(fs, 'readSync').mockImplementation(() => { throw ioError('read'); });
+      const error = await checksumFile(input).catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ name: 'BargeError', code: 'io', message: `cannot read input "${input}": i/o error (EIO)` });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('validate\'s look at where to split an input that fails to read (EIO) gives up the split: the one-thread run reads it and says so (it threw "EIO: i/o error, read", no file named)', () => {
+    const dir = tempDir();
+    const setting = process.env.BARGE_WORKER;
+    try {
+      const input = path.join(dir, 'x.csv');
+      fs.writeFileSync(input, 'id\n1\n2\n');
+      process.env.BARGE_WORKER = 'always';
+      vi.spyOn(fs, 'readSync').mockImplementation(() => { throw ioError('read'); });
+      expect(planSplit([input], { header: true, encoding: 'utf8' })).toBeUndefined();
+    } finally {
+      if (setting === undefined) delete process.env.BARGE_WORKER;
+      else process.env.BARGE_WORKER = setting;
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
