@@ -3,6 +3,7 @@ import { linkTarget, plantedByOtherUser } from '../file-stat.js';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { BargeError } from '../errors.js';
+import { systemErrorText } from '../system-error-text.js';
 import { groupDigits } from '../group-digits.js';
 import { thenGoOn, type FailedJob } from '../store/sqlite-errors.js';
 import { nameKey } from '../schema/names.js';
@@ -187,12 +188,21 @@ export class ErrorReport {
   close(): void {
     if (this.fd === undefined) return;
     const fd = this.fd;
+    let written = false;
     try {
       if (this.format === 'json') this.write('\n]\n');
       this.flush();
+      written = true;
     } finally {
       this.fd = undefined;
-      fs.closeSync(fd);
+      try {
+        fs.closeSync(fd);
+      } catch (cause) {
+        // A close that fails (EIO: a network file system's deferred write) may have lost entries:
+        // said as any failed write of the report is (it was Node's "EIO: i/o error, close", and
+        // the job's error too). After a failed write, that failure is the one told.
+        if (written) throw this.cannotWrite(cause);
+      }
     }
   }
 
@@ -500,6 +510,6 @@ function problemOf(cause: unknown, file: string): { what: string; fix?: string; 
     case 'ENOSPC': return { what: 'the disk is full', fix: 'free space', instead: 'free space' };
     case 'EROFS': return { what: 'the file system is read-only', fix: 'make it writable', instead: 'pass another --errors' };
     case 'EPLANTED': return { what: (cause as Error).message, fix: 'remove it', instead: 'remove it or pass another --errors' };
-    default: return { what: (cause as Error).message, fix: 'fix that', instead: 'pass another --errors' };
+    default: return { what: systemErrorText(cause), fix: 'fix that', instead: 'pass another --errors' };
   }
 }

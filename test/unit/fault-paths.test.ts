@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fileSink } from '../../src/export/sink.js';
 import { checksumFile } from '../../src/pipeline/record-source.js';
 import { planSplit } from '../../src/pipeline/validate-split.js';
+import { ErrorReport } from '../../src/report/error-report.js';
 
 /** A Node-style system-call failure, as fs gives it: `EIO: i/o error, close`. */
 function ioError(syscall: string): NodeJS.ErrnoException {
@@ -64,6 +65,30 @@ describe('system-call failures the audit injected', () => {
     } finally {
       if (setting === undefined) delete process.env.BARGE_WORKER;
       else process.env.BARGE_WORKER = setting;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an error report whose close fails (EIO) is named, as any failed write of it (it was "EIO: i/o error, close", the job failed with those words)', () => {
+    const dir = tempDir();
+    try {
+      const file = path.join(dir, 'x.errors.ndjson');
+      const report = new ErrorReport(file, ['id']);
+      report.add({ _barge_job: 'j1', _barge_input: 'x.csv', _barge_line: 2, _barge_record: 1, _barge_batch: 1, _barge_errors: [], id: 'a' });
+      const closeSync = fs.closeSync;
+      vi.spyOn(fs, 'closeSync').mockImplementation((fd) => {
+        closeSync(fd);
+        throw ioError('close');
+      });
+      let error: unknown;
+      try {
+        report.close();
+      } catch (caught) {
+        error = caught;
+      }
+      expect((error as Error).message).toBe(`cannot write the error report "${file}": i/o error (EIO); pass another --errors`);
+      expect(error).toMatchObject({ name: 'BargeError', code: 'io' });
+    } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
