@@ -18,6 +18,15 @@ export interface JobOwner {
   started?: string;
   /** When this process took the job (ISO time): a sign of life until its first checkpoint. */
   since?: string;
+  /**
+   * Its PID namespace (Linux: `pid:[4026531836]`, the link /proc/self/ns/pid): a process of
+   * another container with the same hostname (`--network host`, or the same `--hostname`) has
+   * pids of its own, and its job's pid 2, looked up here, was some other process, so a live job
+   * was taken for dead, resumed, and loaded twice. Another namespace counts as another host.
+   */
+  pidns?: string;
+  /** The last time its process renewed the lease while no batch committed (renewJobLease). */
+  renewedAt?: string;
 }
 
 /**
@@ -25,15 +34,40 @@ export interface JobOwner {
  * its last committed batch). barge cannot see another machine's processes: every such job
  * counted as gone, so a second container's cron run (another hostname) with the same --job-id
  * resumed a job the first was still loading, and both loaded the whole file (exit 0 twice).
- * A batch commits every few seconds at most; 2 minutes leaves room for a slow one, and is
- * the longest a retry after a crash on another machine waits.
+ * A batch commits every few seconds at most, and a job whose batches are slower (a slow pipe, a
+ * batch of a million records) renews the lease every LEASE_RENEWAL_MS while no batch commits;
+ * 2 minutes is the longest a retry after a crash on another machine waits. The hosts' clocks
+ * must agree to within it (NTP): each compares its own clock with the other's times.
  */
 export const OTHER_HOST_LEASE_MS = 120_000;
+
+/** How often a running batch/row job renews its lease when no batch has committed since. */
+export const LEASE_RENEWAL_MS = 30_000;
 
 export function currentOwner(): JobOwner {
   const started = processStart(process.pid);
   const since = new Date().toISOString();
-  return started === undefined ? { pid: process.pid, host: os.hostname(), since } : { pid: process.pid, host: os.hostname(), started, since };
+  const pidns = pidNamespace();
+  return { pid: process.pid, host: os.hostname(), ...(started === undefined ? {} : { started }), since, ...(pidns === undefined ? {} : { pidns }) };
+}
+
+let ownPidNamespace: string | null | undefined;
+
+/** This process's PID namespace (JobOwner.pidns); undefined without /proc. */
+export function pidNamespace(): string | undefined {
+  if (ownPidNamespace === undefined) {
+    try {
+      ownPidNamespace = fs.readlinkSync('/proc/self/ns/pid');
+    } catch {
+      ownPidNamespace = null;
+    }
+  }
+  return ownPidNamespace ?? undefined;
+}
+
+/** Whether the job's process is one this process can look up: this host, and (where known) this PID namespace. */
+function seenFromHere(owner: Partial<JobOwner>): boolean {
+  return owner.host === os.hostname() && (owner.pidns === undefined || pidNamespace() === undefined || owner.pidns === pidNamespace());
 }
 
 /** When `pid` started, in clock ticks since boot (field 22 of Linux's /proc/<pid>/stat); undefined without /proc. */
@@ -55,7 +89,7 @@ export function processStart(pid: number): string | undefined {
 export function jobOwnerAlive(job: JobRecord, now = Date.now()): boolean {
   const owner = job.options.owner as Partial<JobOwner> | undefined;
   if (!owner || typeof owner.pid !== 'number') return false;
-  if (owner.host !== os.hostname()) return now - lastSignOfLife(job) < OTHER_HOST_LEASE_MS;
+  if (!seenFromHere(owner)) return now - lastSignOfLife(job) < OTHER_HOST_LEASE_MS;
   if (owner.pid === process.pid) return false;
   try {
     process.kill(owner.pid, 0);
@@ -73,14 +107,18 @@ export function jobOwnerAlive(job: JobRecord, now = Date.now()): boolean {
 /** The job's last sign of life, in ms since the epoch: its start, its owner's claim or its last checkpoint. */
 export function lastSignOfLife(job: JobRecord): number {
   const owner = job.options.owner as Partial<JobOwner> | undefined;
-  const times = [job.startedAt, owner?.since, job.checkpoint?.savedAt].map((time) => (typeof time === 'string' ? Date.parse(time) : Number.NaN));
+  const times = [job.startedAt, owner?.since, owner?.renewedAt, job.checkpoint?.savedAt].map((time) => (typeof time === 'string' ? Date.parse(time) : Number.NaN));
   return Math.max(0, ...times.filter((time) => !Number.isNaN(time)));
 }
 
 export function describeOwner(job: JobRecord, now = Date.now()): string {
   const owner = job.options.owner as Partial<JobOwner> | undefined;
   if (!owner?.pid) return 'another process';
-  if (typeof owner.host !== 'string' || owner.host === os.hostname()) return `process ${owner.pid}`;
-  const seconds = Math.max(0, Math.round((now - lastSignOfLife(job)) / 1000));
-  return `process ${owner.pid} on host ${JSON.stringify(owner.host)} (last seen ${seconds} s ago; barge cannot see another machine's processes, so such a job counts as running until ${OTHER_HOST_LEASE_MS / 1000} s pass without a committed batch)`;
+  if (typeof owner.host !== 'string' || seenFromHere(owner)) return `process ${owner.pid}`;
+  const seconds = Math.round((now - lastSignOfLife(job)) / 1000);
+  // Ahead of this clock: the other host's clock is (the lease holds however far).
+  const seen = seconds < 0 ? `its last sign of life ${-seconds} s ahead of this host's clock` : `last seen ${seconds} s ago`;
+  const where = owner.host === os.hostname() ? `on host ${JSON.stringify(owner.host)} in another PID namespace (a container)` : `on host ${JSON.stringify(owner.host)}`;
+  const what = owner.host === os.hostname() ? "another PID namespace's processes" : "another machine's processes";
+  return `process ${owner.pid} ${where} (${seen}; barge cannot see ${what}, so such a job counts as running until ${OTHER_HOST_LEASE_MS / 1000} s pass without a sign of life)`;
 }

@@ -72,6 +72,7 @@ export function reportPathFor(config: ReportConfig): string {
   // next name, as for an input (refused, a clean run that would write no report failed).
   const plantedAt = (file: string) => plantedByOtherUser(file, { regularToo: true }) !== undefined;
   const taken = stepsAside ? (file: string) => isInput(file) || fs.existsSync(file) || plantedAt(file) : (file: string) => isInput(file) || plantedAt(file);
+  if (stepsAside && taken(candidate)) candidate = afterHighestNumbered(candidate);
   while (taken(candidate)) candidate = nextReportName(candidate);
   const unwritable = whyUnwritable(candidate, 'the working directory');
   if (unwritable === undefined) return candidate;
@@ -129,6 +130,30 @@ export function nextFreeReportPath(config: ReportConfig): ((taken: string) => st
   if (config.errorsPath !== undefined) return undefined;
   if (config.inputs[0] !== '-' && reportName(config.inputs[0]!) === undefined) return undefined;
   return nextReportName;
+}
+
+/**
+ * The name after the highest numbered report beside `file` (`x.errors-7.ndjson` after
+ * `x.errors-6.ndjson`), found in one read of the directory: a cron job reading stdin leaves a
+ * report per run that rejects a record, and stepping through them one name at a time made
+ * every run slower than the last (100,000 reports: 0.58 s against 0.13 s). After the highest,
+ * not in a gap, so the newest report has the highest number.
+ */
+function afterHighestNumbered(file: string): string {
+  const match = /^(.*)\.errors(?:-\d+)?\.ndjson$/s.exec(path.basename(file));
+  if (match === null) return nextReportName(file);
+  const base = match[1]!;
+  let highest = 1;
+  try {
+    for (const name of fs.readdirSync(path.dirname(file))) {
+      if (!name.startsWith(base) || !name.endsWith('.ndjson')) continue;
+      const number = /^\.errors-(\d+)\.ndjson$/.exec(name.slice(base.length));
+      if (number !== null && Number(number[1]) > highest) highest = Number(number[1]);
+    }
+  } catch {
+    return nextReportName(file);
+  }
+  return path.join(path.dirname(file), `${base}.errors-${highest + 1}.ndjson`);
 }
 
 /** `x.errors.ndjson` -> `x.errors-2.ndjson` -> `x.errors-3.ndjson`. */

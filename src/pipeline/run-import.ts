@@ -8,7 +8,7 @@ import type { OpenedInput, SourceRecord } from '../source/types.js';
 import { abandonInput, formatFromPath } from '../source/open-input.js';
 import { BatchWriter } from '../store/batch-writer.js';
 import {
-  checkpointWriter, finishJob, setJobInputs,
+  checkpointWriter, finishJob, renewJobLease, setJobInputs,
   type JobCheckpoint, type JobCounts, type JobRecord, type JobStatus,
 } from '../store/jobs.js';
 import { openDatabase, tableExists, type Db } from '../store/open-database.js';
@@ -31,6 +31,7 @@ import { describeInputs, openInputsUnlessAborted, recordsOf } from './record-sou
 import { IdleChecksums } from './idle-checksums.js';
 import { columnsWithoutValues, schemaBeforeReading, schemaFromSamples, withoutValuesWarning, type ResolvedSchema } from './resolve-schema.js';
 import { TransactionScope } from './transaction-scope.js';
+import { LEASE_RENEWAL_MS } from './job-owner.js';
 import { newJobId } from './job-id.js';
 import { nextFreeReportPath, reportMoved, reportPathFor } from './report-path.js';
 import { refuseDatabaseAsInput } from './input-is-database.js';
@@ -127,6 +128,12 @@ class ImportRun {
   private failedJob: FailedJob | undefined;
   /** The file written, checked after each commit: deleted meanwhile, the job is not a success. */
   private readonly databaseFile: DatabaseFile;
+  /**
+   * When this run started by the monotonic clock: durations are measured on it, since the wall
+   * clock may step (NTP, a VM resumed): stepped back an hour mid-run, a job's duration was
+   * -3596.9 s, its rate nonsense, and a resume added the negative time to its own.
+   */
+  private readonly clockStarted = performance.now();
   /** The inputs' warnings told so far: this thread's read for the schema and a worker's read of the same records tell the same ones. */
   private readonly toldOfInputs = new Set<string>();
   private readonly inputWarning = (message: string): void => {
@@ -218,6 +225,7 @@ class ImportRun {
     this.events.onStart?.({ jobId: this.jobId, table: spec.table, totalBytes, resumedFrom: resumeFrom ? skip : undefined });
 
     let failure: unknown;
+    let stopRenewals: (() => void) | undefined;
     try {
       this.write(() => {
         this.scope.beginJob();
@@ -249,6 +257,7 @@ class ImportRun {
         tableDefaults: new Map(Object.entries(spec.columns).flatMap(([name, column]) => (column.sqlDefault === undefined ? [] : [[name, column.sqlDefault] as const]))),
       });
       this.saveCheckpoint = config.dryRun ? undefined : checkpointWriter(this.db);
+      stopRenewals = this.renewLeaseWhileIdle();
       await this.load(source, totalBytes);
       // Stopped early (--max-errors), the parents of held rows may be in the input not read: the
       // job fails anyway, without those rows called orphans.
@@ -267,6 +276,7 @@ class ImportRun {
     } catch (error) {
       failure = error;
     } finally {
+      stopRenewals?.();
       // An interrupted read may still be waiting on its stream (stdin): end it, so closing does not wait.
       if (this.interrupted) for (const input of inputs) abandonInput(input);
       await source.close().catch(() => undefined);
@@ -598,12 +608,36 @@ class ImportRun {
     for (const { index, error } of outcome.failures) this.reject([{ record: held[index]!.record, errors: [error], culprit: true }], held[index]!.batchNo);
   }
 
+  /**
+   * batch/row: every LEASE_RENEWAL_MS without a committed batch (a slow pipe, a batch of a million
+   * records), the job's lease is renewed, so that a process of another host or container does
+   * not take it for dead after OTHER_HOST_LEASE_MS and load it a second time beside this one
+   * (job-owner.ts). An atomic job holds the write lock throughout: no other process can take it.
+   * Returns what stops the renewals.
+   */
+  private renewLeaseWhileIdle(): (() => void) | undefined {
+    if (!this.saveCheckpoint || this.scope.outer) return undefined;
+    let last = performance.now();
+    let batches = this.batchesCommitted;
+    const timer = setInterval(() => {
+      if (this.batchesCommitted !== batches) {
+        batches = this.batchesCommitted;
+        last = performance.now();
+        return;
+      }
+      if (performance.now() - last < LEASE_RENEWAL_MS || this.db.inTransaction) return;
+      if (renewJobLease(this.db, this.jobId, new Date().toISOString(), this.config.busyTimeoutMs)) last = performance.now();
+    }, LEASE_RENEWAL_MS / 6);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
   /** The resume point, in the same transaction as the batch it follows (SPEC §6). */
   private checkpoint(): void {
     if (!this.saveCheckpoint || this.scope.outer) return;
     this.saveCheckpoint(this.jobId, {
       records: this.recordsConsumed, batches: this.batchNo, committed: this.batchesCommitted, counts: { ...this.counts }, reportBytes: this.report.size, culprits: this.culprits, savedAt: new Date().toISOString(),
-    }, Date.now() - this.started + this.earlierRunsMs, this.report.entries > 0 || this.earlierRejected > 0 ? this.report.path : null);
+    }, this.elapsedMs() + this.earlierRunsMs, this.report.entries > 0 || this.earlierRejected > 0 ? this.report.path : null);
   }
 
   /**
@@ -768,11 +802,16 @@ class ImportRun {
     };
   }
 
+  /** This run's time so far, in whole ms. */
+  private elapsedMs(): number {
+    return Math.round(performance.now() - this.clockStarted);
+  }
+
   /** The job's duration, rate and report so far. */
   private figures(): { durationMs: number; recordsPerSecond: number; reportPath: string | null } {
     // A resumed job's time is its runs' together (not the pause between them), so that its
     // rate is records over the time spent reading them.
-    const durationMs = Date.now() - this.started + this.earlierRunsMs;
+    const durationMs = this.elapsedMs() + this.earlierRunsMs;
     return {
       durationMs,
       recordsPerSecond: durationMs > 0 ? Math.round((this.counts.read * 1000) / durationMs) : this.counts.read,

@@ -42,7 +42,8 @@ export interface ValidateResult {
  * read-only, and only when it exists, to take an existing table's schema).
  */
 export async function runValidate(config: ValidateConfig, events: ImportEvents = {}, signal?: AbortSignal): Promise<ValidateResult> {
-  const started = Date.now();
+  // The monotonic clock: a wall clock stepped back mid-run gave a negative duration.
+  const started = performance.now();
   // A split run that starts again on one thread must not say its warnings twice.
   const said = new Set<string>();
   const warn = events.onWarning;
@@ -253,7 +254,7 @@ async function validateRun(
       await tail?.close();
     }
   }
-  const durationMs = Date.now() - started;
+  const durationMs = Math.round(performance.now() - started);
   return {
     runId, table: spec.table, schemaOrigin: origin, counts,
     reportPath: report.entries > 0 ? report.path : null, durationMs,

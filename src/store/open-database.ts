@@ -258,13 +258,13 @@ function whyNotReadable(path: string, cause: unknown): BargeError | undefined {
  * --busy-timeout said.
  */
 function whileBusy<T>(work: () => T, timeoutMs: number): T {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   for (let pauseMs = 1; ; pauseMs = Math.min(pauseMs * 2, 50)) {
     try {
       return work();
     } catch (error) {
       const code = (error as { code?: string }).code ?? '';
-      if (!code.startsWith('SQLITE_BUSY') || Date.now() >= deadline) throw error;
+      if (!code.startsWith('SQLITE_BUSY') || performance.now() >= deadline) throw error;
       Atomics.wait(PAUSE, 0, 0, pauseMs);
     }
   }

@@ -16,9 +16,9 @@ const PAUSE_MS = 10;
  * Between steps `stopIfInterrupted` runs, and throws to stop.
  */
 export async function openForReadingPatiently(path: string, busyTimeoutMs: number, stopIfInterrupted: () => void): Promise<Db> {
-  const deadline = Date.now() + busyTimeoutMs;
+  const deadline = performance.now() + busyTimeoutMs;
   for (;;) {
-    const step = Math.max(0, Math.min(STEP_MS, deadline - Date.now()));
+    const step = Math.max(0, Math.min(STEP_MS, deadline - performance.now()));
     let db: Db | undefined;
     try {
       db = openDatabase(path, { readonly: true, busyTimeoutMs: step });
@@ -30,7 +30,7 @@ export async function openForReadingPatiently(path: string, busyTimeoutMs: numbe
     } catch (error) {
       db?.close();
       const failure = translateSqliteError(error, `database "${path}"`);
-      if (failure.code !== 'busy' || Date.now() >= deadline) throw failure;
+      if (failure.code !== 'busy' || performance.now() >= deadline) throw failure;
     }
     await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
     stopIfInterrupted();

@@ -1,6 +1,7 @@
 import { BargeError } from '../errors.js';
 import { catalogue } from '../schema/catalogue-pragma.js';
 import type { Db } from './open-database.js';
+import { asDatabaseError } from './sqlite-errors.js';
 
 /**
  * barge's own tables and the columns every version of barge gave them. A table of that name
@@ -18,7 +19,9 @@ export function checkedOwnTables(db: Db, path: string): Db {
     checkOwnTables(db, path);
   } catch (error) {
     db.close();
-    throw error;
+    // Its catalogue is read here: SQLite's failure to open the -wal/-shm files (EMFILE) came
+    // here, and was "unable to open database file (an unexpected failure)".
+    throw asDatabaseError(error, path);
   }
   return db;
 }

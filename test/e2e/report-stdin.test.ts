@@ -60,3 +60,19 @@ describe('a report fed back on stdin', () => {
     expect(fs.readFileSync(path.join(dir, 'stdin.errors.ndjson'), 'utf8').split('\n')).toHaveLength(50_001);
   });
 });
+
+describe('stdin reports of a year of cron runs', () => {
+  it('the next report is numbered after the highest (one read of the directory), not in a gap', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify(SCHEMA));
+    // 3,000 earlier reports, one of them deleted (a gap at -17).
+    for (let i = 1; i <= 3000; i++) {
+      if (i !== 17) fs.writeFileSync(path.join(dir, i === 1 ? 'stdin.errors.ndjson' : `stdin.errors-${i}.ndjson`), '');
+    }
+    const result = await shell(dir, `printf '{"id":1,"n":-1}\\n' | barge import - --format ndjson --schema s.json --db x.db --mode row`);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`report: ${path.join(dir, 'stdin.errors-3001.ndjson')}`);
+    expect(readNdjson(path.join(dir, 'stdin.errors-3001.ndjson')).map((entry) => entry.id)).toEqual([1]);
+    expect(fs.existsSync(path.join(dir, 'stdin.errors-17.ndjson'))).toBe(false);
+  });
+});

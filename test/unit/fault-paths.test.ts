@@ -2,10 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { EXIT, exitCodeFor } from '../../src/errors.js';
 import { fileSink } from '../../src/export/sink.js';
 import { checksumFile } from '../../src/pipeline/record-source.js';
 import { planSplit } from '../../src/pipeline/validate-split.js';
 import { ErrorReport } from '../../src/report/error-report.js';
+import type { Db } from '../../src/store/open-database.js';
+import { checkedOwnTables } from '../../src/store/own-tables.js';
+import { translateSqliteError } from '../../src/store/sqlite-errors.js';
 
 /** A Node-style system-call failure, as fs gives it: `EIO: i/o error, close`. */
 function ioError(syscall: string): NodeJS.ErrnoException {
@@ -91,5 +95,26 @@ describe('system-call failures the audit injected', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('a database whose -wal/-shm files cannot be opened (EMFILE) as its tables are checked: one line naming it, exit 3 (it was "unable to open database file (an unexpected failure)")', () => {
+    const cantOpen = Object.assign(new Error('unable to open database file'), { code: 'SQLITE_CANTOPEN' });
+    let closed = false;
+    const db = { pragma: () => { throw cantOpen; }, close: () => { closed = true; } } as unknown as Db;
+    let error: unknown;
+    try {
+      checkedOwnTables(db, 't.db');
+    } catch (caught) {
+      error = caught;
+    }
+    expect((error as Error).message).toBe('database "t.db": cannot open it or its -wal/-shm files (SQLite: unable to open database file; too many files open, see ulimit -n, or its directory\'s permissions); fix that and try again');
+    expect(error).toMatchObject({ name: 'BargeError', code: 'database' });
+    expect(exitCodeFor(error)).toBe(EXIT.failure);
+    expect(closed).toBe(true);
+  });
+
+  it('a full disk may be $TMPDIR\'s, where an export\'s sort spills (SQLite\'s etilqs_* files): the message does not blame the database alone', () => {
+    const full = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    expect(translateSqliteError(full, 'database "e.db"').message).toBe('database "e.db": the disk is full (the database\'s, or the one SQLite\'s sorts spill to: $TMPDIR, else /var/tmp); free space and try again');
   });
 });

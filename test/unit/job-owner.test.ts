@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { describeOwner, jobOwnerAlive, OTHER_HOST_LEASE_MS, processStart } from '../../src/pipeline/job-owner.js';
+import { currentOwner, describeOwner, jobOwnerAlive, OTHER_HOST_LEASE_MS, pidNamespace, processStart } from '../../src/pipeline/job-owner.js';
 import type { JobRecord } from '../../src/store/jobs.js';
 
 const hasProc = processStart(process.pid) !== undefined;
@@ -32,12 +32,43 @@ describe('jobOwnerAlive', () => {
     expect(jobOwnerAlive(job(ago(3_600_000), other, ago(1_000)), now)).toBe(true);
     // Resumed (claimed) 1 s ago by a process of that host.
     expect(jobOwnerAlive(job(ago(3_600_000), { ...other, since: ago(1_000) }, ago(3_000_000)), now)).toBe(true);
-    expect(describeOwner(job(ago(5_000), other), now)).toBe(`process 1 on host ${JSON.stringify(other.host)} (last seen 5 s ago; barge cannot see another machine's processes, so such a job counts as running until 120 s pass without a committed batch)`);
+    expect(describeOwner(job(ago(5_000), other), now)).toBe(`process 1 on host ${JSON.stringify(other.host)} (last seen 5 s ago; barge cannot see another machine's processes, so such a job counts as running until 120 s pass without a sign of life)`);
   });
 
   it('another host long silent, no owner, or this very process: not alive', () => {
     expect(jobOwnerAlive(jobOwnedBy({ pid: 1, host: `${os.hostname()}-other` }))).toBe(false);
     expect(jobOwnerAlive({ options: {} } as unknown as JobRecord)).toBe(false);
     expect(jobOwnerAlive(jobOwnedBy({ pid: process.pid, host: os.hostname() }))).toBe(false);
+  });
+
+  it.skipIf(!hasProc)('a process of this hostname in another PID namespace (a container) counts as another host\'s: its pid here is some other process', () => {
+    const now = Date.parse('2026-11-25T12:00:00.000Z');
+    const ago = (ms: number) => new Date(now - ms).toISOString();
+    const started = processStart(1)!;
+    expect(currentOwner().pidns).toBe(pidNamespace());
+    expect(pidNamespace()).toMatch(/^pid:\[\d+\]$/);
+    const here = { pid: 1, host: os.hostname(), started, pidns: pidNamespace() };
+    const container = { ...here, pidns: 'pid:[1]' };
+    const job = (startedAt: string, owner: Record<string, unknown>) => ({ startedAt, options: { owner }, checkpoint: null }) as unknown as JobRecord;
+    // Pid 1 lives here and started when recorded: in this namespace, alive however long ago it started.
+    expect(jobOwnerAlive(job(ago(3_600_000), here), now)).toBe(true);
+    // In another namespace, its pid says nothing: the lease decides.
+    expect(jobOwnerAlive(job(ago(5_000), container), now)).toBe(true);
+    expect(jobOwnerAlive(job(ago(OTHER_HOST_LEASE_MS + 1_000), container), now)).toBe(false);
+    expect(describeOwner(job(ago(5_000), container), now)).toBe(
+      `process 1 on host ${JSON.stringify(os.hostname())} in another PID namespace (a container) (last seen 5 s ago; barge cannot see another PID namespace's processes, so such a job counts as running until 120 s pass without a sign of life)`,
+    );
+  });
+
+  it('a renewed lease is a sign of life; a sign of life ahead of this clock is said so, not "0 s ago"', () => {
+    const now = Date.parse('2026-11-25T12:00:00.000Z');
+    const at = (ms: number) => new Date(now + ms).toISOString();
+    const other = { pid: 1, host: `${os.hostname()}-other` };
+    const job = (owner: Record<string, unknown>) => ({ startedAt: at(-3_600_000), options: { owner }, checkpoint: { savedAt: at(-3_000_000) } }) as unknown as JobRecord;
+    expect(jobOwnerAlive(job(other), now)).toBe(false);
+    expect(jobOwnerAlive(job({ ...other, renewedAt: at(-20_000) }), now)).toBe(true);
+    expect(describeOwner(job({ ...other, renewedAt: at(90_000) }), now)).toBe(
+      `process 1 on host ${JSON.stringify(other.host)} (its last sign of life 90 s ahead of this host's clock; barge cannot see another machine's processes, so such a job counts as running until 120 s pass without a sign of life)`,
+    );
   });
 });
