@@ -79,13 +79,13 @@ export function messageOf(error: unknown): string {
 }
 
 /**
- * An input changed under the job (cut short while read, removed or replaced before its turn):
- * `what` happened and the `fix` in place. Its message says to try again; an import words how
- * its job goes on instead (resume it, or run it again), since a new import of a batch/row job's
- * input would load its committed batches a second time.
+ * An input that failed under the job (changed: cut short while read, removed or replaced before
+ * its turn; or a read that failed, EIO): `what` happened and the `fix` in place. Its message says
+ * to try again; an import words how its job goes on instead (resume it, or run it again), since a
+ * new import of a batch/row job's input would load its committed batches a second time.
  */
-export class InputChanged extends BargeError {
-  constructor(readonly what: string, readonly fix: string, input: string) {
-    super('io', `${what}; ${fix} and try again`, { input });
+export class InputFailed extends BargeError {
+  constructor(readonly what: string, readonly fix: string, input: string, cause?: unknown) {
+    super('io', `${what}; ${fix} and try again`, { input, cause });
   }
 }

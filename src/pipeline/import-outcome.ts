@@ -1,4 +1,4 @@
-import { BargeError, InputChanged } from '../errors.js';
+import { BargeError, InputFailed } from '../errors.js';
 import { groupDigits } from '../group-digits.js';
 import type { JobCounts, JobRecord, JobStatus } from '../store/jobs.js';
 import { thenGoOn, type FailedJob } from '../store/sqlite-errors.js';
@@ -32,8 +32,8 @@ export function endNotRecorded(job: JobSoFar, status: JobStatus, cause: BargeErr
  * the one-line error says so, since exit 2 or 3 alone would not tell.
  */
 export function sayWhatStays(caught: unknown, job: JobSoFar, rolledBack: boolean, dryRun: boolean): unknown {
-  // How the job goes on after its input changed: resumed once the file is back, or run again.
-  const failure = caught instanceof InputChanged
+  // How the job goes on after its input changed or failed to read: resumed once fixed, or run again.
+  const failure = caught instanceof InputFailed
     ? new BargeError(caught.code, `${caught.what}; ${thenGoOn(caught.fix, job.failedJob)}`, { cause: caught, input: caught.input })
     : caught;
   if (!(failure instanceof BargeError) || failure instanceof DatabaseGone || rolledBack || dryRun || job.batchesCommitted === 0) return failure;

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
-import { BargeError, InputChanged } from '../errors.js';
+import { BargeError, InputFailed } from '../errors.js';
 import { looksLikeReport } from './report-job.js';
 import { openInput, readRecords } from '../source/index.js';
 import { abandonInput, toInputError } from '../source/open-input.js';
@@ -117,7 +117,7 @@ function deferredInput(first: OpenedInput, options: SourceOptions): OpenedInput 
         now = undefined;
       }
       if (now === undefined || identityOf(now) !== seen) {
-        throw new InputChanged(`input "${name}" was ${now === undefined ? 'removed' : 'changed'} after the job started, before its turn to be read`, 'put it back as it was', name);
+        throw new InputFailed(`input "${name}" was ${now === undefined ? 'removed' : 'changed'} after the job started, before its turn to be read`, 'put it back as it was', name);
       }
       const input = await openInput(path, { ...options, format }, size);
       opened = input;

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { BargeError, InputChanged } from '../errors.js';
+import { BargeError, InputFailed } from '../errors.js';
 import { compileValidator } from '../schema/index.js';
 import type { SourceRecord } from '../source/types.js';
 import { bytesReadOf, openInputs, recordsOf } from './record-source.js';
@@ -135,7 +135,7 @@ function fail(error: unknown): void {
       line: barge ? error.line : undefined,
       column: barge ? error.column : undefined,
       stack: error instanceof Error ? error.stack : undefined,
-      changed: error instanceof InputChanged ? { what: error.what, fix: error.fix } : undefined,
+      failed: error instanceof InputFailed ? { what: error.what, fix: error.fix } : undefined,
     },
   });
 }

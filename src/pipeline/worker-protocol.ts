@@ -22,8 +22,8 @@ export interface SerializedError {
   line?: number;
   column?: string;
   stack?: string;
-  /** An InputChanged's parts, so the import words how its job goes on. */
-  changed?: { what: string; fix: string };
+  /** An InputFailed's parts, so the import words how its job goes on. */
+  failed?: { what: string; fix: string };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import { BargeError, InputChanged, type BargeErrorCode } from '../errors.js';
+import { BargeError, InputFailed, type BargeErrorCode } from '../errors.js';
 import type { SourceRecord } from '../source/types.js';
 import type { RecordRef, ValidatedChunk, ValidatedSource } from './validated-source.js';
 import { unpackChunk, type PackedChunk } from './packed-chunk.js';
@@ -167,8 +167,8 @@ export class WorkerSource implements ValidatedSource {
 }
 
 function revive(error: SerializedError): Error {
-  const revived = error.changed !== undefined
-    ? new InputChanged(error.changed.what, error.changed.fix, error.input ?? '')
+  const revived = error.failed !== undefined
+    ? new InputFailed(error.failed.what, error.failed.fix, error.input ?? '')
     : error.barge
       ? new BargeError(error.code as BargeErrorCode, error.message, { input: error.input, line: error.line, column: error.column })
       : new Error(error.message);

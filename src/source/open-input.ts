@@ -4,7 +4,7 @@ import { createReadStream, fstatSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { BargeError, InputChanged } from '../errors.js';
+import { BargeError, InputFailed } from '../errors.js';
 import { systemErrorText } from '../system-error-text.js';
 import { normalizeEncoding } from './decode-text.js';
 import type { InputFormat, OpenedInput, SourceOptions } from './types.js';
@@ -89,7 +89,7 @@ export async function openReadable(
     // A file that ends before the size it had when opened was cut short while read, by another
     // process: its last record as read (cut mid-line) loaded as if whole, exit 0.
     if (meta.size !== undefined && bytesRead < meta.size) {
-      throw new InputChanged(
+      throw new InputFailed(
         `input "${name}" was cut short while it was read (it ended after ${bytesRead} of its ${meta.size} bytes): another process truncated or rewrote it`,
         'put the complete file back',
         name,
@@ -355,7 +355,8 @@ export function toInputError(error: unknown, name: string, gzipMagic?: boolean):
     case 'ENAMETOOLONG':
       return new BargeError('usage', `cannot read input "${name}": the name is too long for the file system; check the path`, { input: name, cause: error });
   }
-  return new BargeError('io', `cannot read input "${name}": ${systemErrorText(error)}`, { input: name, cause: error });
+  // A read that failed (EIO) may be fixed and the job resumed: said as for a database's I/O error.
+  return new InputFailed(`cannot read input "${name}": ${systemErrorText(error)}`, 'fix that', name, error);
 }
 
 /** What a gzip error means, and what to do: after "not a valid gzip file (<zlib's reason>): ". */

@@ -4,9 +4,11 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EXIT, exitCodeFor } from '../../src/errors.js';
 import { fileSink } from '../../src/export/sink.js';
+import { sayWhatStays } from '../../src/pipeline/import-outcome.js';
 import { checksumFile } from '../../src/pipeline/record-source.js';
 import { planSplit } from '../../src/pipeline/validate-split.js';
 import { ErrorReport } from '../../src/report/error-report.js';
+import { toInputError } from '../../src/source/open-input.js';
 import type { Db } from '../../src/store/open-database.js';
 import { checkedOwnTables } from '../../src/store/own-tables.js';
 import { translateSqliteError } from '../../src/store/sqlite-errors.js';
@@ -51,7 +53,7 @@ describe('system-call failures the audit injected', () => {
       fs.writeFileSync(input, 'id\n1\n');
       vi.spyOn(fs, 'readSync').mockImplementation(() => { throw ioError('read'); });
       const error = await checksumFile(input).catch((caught: unknown) => caught);
-      expect(error).toMatchObject({ name: 'BargeError', code: 'io', message: `cannot read input "${input}": i/o error (EIO)` });
+      expect(error).toMatchObject({ name: 'BargeError', code: 'io', message: `cannot read input "${input}": i/o error (EIO); fix that and try again` });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -116,5 +118,19 @@ describe('system-call failures the audit injected', () => {
   it('a full disk may be $TMPDIR\'s, where an export\'s sort spills (SQLite\'s etilqs_* files): the message does not blame the database alone', () => {
     const full = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
     expect(translateSqliteError(full, 'database "e.db"').message).toBe('database "e.db": the disk is full (the database\'s, or the one SQLite\'s sorts spill to: $TMPDIR, else /var/tmp); free space and try again');
+  });
+
+  it('a batch job whose input fails to read midway (EIO) says how it goes on, as a database\'s I/O error does: fix that and resume it (it said only what stays, and Node\'s "EIO: i/o error, read")', () => {
+    const failed = toInputError(ioError('read'), 'x.csv');
+    const job = {
+      jobId: 'J1',
+      counts: { read: 16_000, inserted: 16_000, updated: 0, ignored: 0, rejected: 0 },
+      batchesCommitted: 16,
+      failedJob: { id: 'J1', mode: 'batch' as const, resumable: true, dbPath: 't.db' },
+      reportPath: null,
+    };
+    const said = sayWhatStays(failed, job, false, false);
+    expect((said as Error).message).toBe('cannot read input "x.csv": i/o error (EIO); fix that and resume it: barge import --resume J1 --db t.db (job J1: the 16 batches committed before this, 16,000 records, stay)');
+    expect(exitCodeFor(said)).toBe(EXIT.failure);
   });
 });
