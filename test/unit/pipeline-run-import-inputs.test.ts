@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { runImport } from '../../src/pipeline/run-import.js';
-import type { ImportConfig } from '../../src/pipeline/import-config.js';
+import { importConfig } from '../helpers/import-config.js';
 import { tempDir } from '../helpers/temp-dirs.js';
 
 // The core is a library: a run that stops on a check before reading (a schema that does not fit
@@ -30,24 +30,6 @@ async function handlesSettledOn(file: string): Promise<number> {
   return handlesOn(file);
 }
 
-function config(dir: string, inputs: string[], extra: Partial<ImportConfig> = {}): ImportConfig {
-  return {
-    inputs,
-    dbPath: path.join(dir, 'x.db'),
-    source: { header: true, encoding: 'utf8' },
-    inferRows: 1000,
-    batchSize: 1000,
-    mode: 'atomic',
-    onConflict: 'error',
-    truncate: false,
-    dryRun: false,
-    errorsPath: path.join(dir, 'x.errors.ndjson'),
-    busyTimeoutMs: 5000,
-    commandLine: 'barge import',
-    ...extra,
-  };
-}
-
 describe.skipIf(!fs.existsSync('/proc/self/fd'))('runImport lets go of its inputs when it stops before reading them', () => {
   it('a --schema that does not fit the existing table: refused (usage), the input closed', async () => {
     const dir = tempDir('barge-run-inputs-');
@@ -60,7 +42,7 @@ describe.skipIf(!fs.existsSync('/proc/self/fd'))('runImport lets go of its input
     fs.writeFileSync(schema, JSON.stringify({ table: 'items', columns: { id: { type: 'integer' }, name: { type: 'string' } } }));
     const before = handlesOn(input);
     expect(before).toBe(0);
-    const error = await runImport(config(dir, [input], { schemaPath: schema })).catch((caught: unknown) => caught);
+    const error = await runImport(importConfig(dir, [input], { schemaPath: schema })).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ name: 'BargeError', code: 'usage' });
     expect((error as Error).message).toContain('"name"');
     expect(await handlesSettledOn(input)).toBe(0);
@@ -73,7 +55,7 @@ describe.skipIf(!fs.existsSync('/proc/self/fd'))('runImport lets go of its input
     const db = new Database(path.join(dir, 'x.db'));
     db.exec('CREATE TABLE makers (id INTEGER PRIMARY KEY, name TEXT); CREATE TABLE products (id INTEGER PRIMARY KEY, maker_id INTEGER REFERENCES makers(id)); INSERT INTO makers VALUES (1, \'a\'); INSERT INTO products VALUES (1, 1);');
     db.close();
-    const error = await runImport(config(dir, [input], { truncate: true, mode: 'row' })).catch((caught: unknown) => caught);
+    const error = await runImport(importConfig(dir, [input], { truncate: true, mode: 'row' })).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ name: 'BargeError', code: 'usage' });
     expect((error as Error).message).toContain('--truncate');
     expect(await handlesSettledOn(input)).toBe(0);
@@ -83,7 +65,7 @@ describe.skipIf(!fs.existsSync('/proc/self/fd'))('runImport lets go of its input
     const dir = tempDir('barge-run-inputs-');
     const first = path.join(dir, 'a.csv');
     fs.writeFileSync(first, 'id,name\n1,a\n');
-    const error = await runImport(config(dir, [first, path.join(dir, 'missing.csv')])).catch((caught: unknown) => caught);
+    const error = await runImport(importConfig(dir, [first, path.join(dir, 'missing.csv')])).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ name: 'BargeError', code: 'usage' });
     expect((error as Error).message).toContain('missing.csv');
     expect(await handlesSettledOn(first)).toBe(0);

@@ -3,10 +3,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runExport } from '../../src/export/run-export.js';
-import type { ImportConfig } from '../../src/pipeline/import-config.js';
 import { runImport } from '../../src/pipeline/run-import.js';
 import { startTailEarly } from '../../src/pipeline/validate-split.js';
 import { startImportWorkerEarly } from '../../src/pipeline/validation-worker-start.js';
+import { importConfig } from '../helpers/import-config.js';
 import { tempDir } from '../helpers/temp-dirs.js';
 
 // No thread to be had: under `ulimit -u` or a cgroup's pids.max, Node's Worker constructor throws
@@ -45,20 +45,7 @@ describe('a worker thread that cannot be created', () => {
 
   it('an import reads and validates in its own thread instead (it failed: "Worker initialization failure: EAGAIN")', async () => {
     const dir = tempDir('barge-no-thread-');
-    const config: ImportConfig = {
-      inputs: [items(dir)],
-      dbPath: path.join(dir, 'x.db'),
-      source: { header: true, encoding: 'utf8' },
-      inferRows: 1000,
-      batchSize: 1000,
-      mode: 'batch',
-      onConflict: 'error',
-      truncate: false,
-      dryRun: false,
-      errorsPath: path.join(dir, 'x.errors.ndjson'),
-      busyTimeoutMs: 5000,
-      commandLine: 'barge import',
-    };
+    const config = importConfig(dir, [items(dir)], { mode: 'batch' });
     const result = await runImport(config);
     expect(result.counts).toMatchObject({ read: 3, inserted: 3, rejected: 0 });
     const db = new Database(config.dbPath, { readonly: true });
