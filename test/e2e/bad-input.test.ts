@@ -168,7 +168,7 @@ const CASES: Case[] = [
   },
   {
     file: 'bad-booleans.csv', exit: 1,
-    // Y, N, on, t, 2; TRUE, No and 0 are booleans.
+    // Y, N, on, y, 2; TRUE, No and 0 are booleans (and t/f, PostgreSQL's: other-tools-files.test.ts).
     rejected: [3, 4, 5, 6, 7].map((line) => type(line, 'active')),
     loaded: [1, 7, 8, 9],
   },
