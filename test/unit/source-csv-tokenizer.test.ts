@@ -871,6 +871,34 @@ describe('CsvTokenizer', () => {
   });
 });
 
+describe('CsvTokenizer maxRecordChars at the end of the input', () => {
+  // The limit is a record of at most maxRecordChars characters (its line break not counted), the
+  // same whether or not the input ends with a line break. A file whose last line has no line break
+  // (as many editors and exports write it) and is exactly at the limit was refused where the same
+  // file with a final line break loaded: a record the limit allows, failing the whole import.
+  const max = 8;
+  const lastRecords = [
+    { kind: 'unquoted', atLimit: 'abc,defg', fields: ['abc', 'defg'] },
+    { kind: 'quoted', atLimit: 'ab,"d,f"', fields: ['ab', 'd,f'] },
+    { kind: 'empty after a delimiter', atLimit: 'abc,def,', fields: ['abc', 'def', ''] },
+  ];
+  for (const { kind, atLimit, fields } of lastRecords) {
+    it(`a last record (${kind}) exactly ${max} characters long is read, with or without a final line break; one more is refused either way`, () => {
+      expect(atLimit.length).toBe(max);
+      for (const end of ['', '\n', '\r\n']) {
+        expect(tokenize([`id,v\n${atLimit}${end}`], CSV, max)).toEqual({ records: [{ fields: ['id', 'v'], line: 1 }, { fields, line: 2 }] });
+        // Pushed in pieces, the end of the input in a push of its own.
+        expect(tokenize(['id,v\n', atLimit, end], CSV, max)).toEqual({ records: [{ fields: ['id', 'v'], line: 1 }, { fields, line: 2 }] });
+        const over = `x${atLimit}`;
+        expect(tokenize([`id,v\n${over}${end}`], CSV, max)).toEqual({
+          records: [{ fields: ['id', 'v'], line: 1 }],
+          error: { code: 'CSV_MAX_RECORD_SIZE', line: 2 },
+        });
+      }
+    });
+  }
+});
+
 /** What the tokenizer gives with `reportStrayQuotes` (barge's reading): records, each with its StrayQuote if any. */
 interface StrayOutcome {
   records: Array<{ fields: string[]; line: number; stray?: StrayQuote }>;
