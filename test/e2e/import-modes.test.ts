@@ -362,6 +362,25 @@ describe('--on-conflict update: what the table and the schema require', () => {
     expect(result.stderr).toContain('nn.csv:line 3, column "name": is required (NOT NULL)');
     expect(rows(db, 'SELECT id, name, qty FROM t ORDER BY id')).toEqual([{ id: 1, name: 'a', qty: 50 }]);
   });
+
+  // A NOT NULL column the schema gives a default is filled by it: a new record leaving it out is
+  // inserted with the default, as a plain import inserts it. Rejected instead ("is required
+  // (NOT NULL)"), an upsert of new and changed rows lost every new one the file left the column
+  // out of, though the schema said what to put there.
+  it('a new row leaving out a NOT NULL column the schema gives a default is inserted with the default', async () => {
+    const dir = workdir();
+    const db = path.join(dir, 'd.db');
+    const made = new Database(db);
+    made.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, v TEXT NOT NULL); INSERT INTO t VALUES (1, 'a', 'old')");
+    made.close();
+    fs.writeFileSync(path.join(dir, 'd.json'), JSON.stringify({ table: 't', primaryKey: ['id'], columns: { id: { type: 'integer' }, name: { type: 'string' }, v: { type: 'string', default: 'dflt' } } }));
+    fs.writeFileSync(path.join(dir, 'd.csv'), 'id,name\n1,A\n2,B\n');
+    const result = await barge(dir, ['import', 'd.csv', '--db', 'd.db', '--schema', 'd.json', '--on-conflict', 'update', '--json']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain('barge: import of d.csv into "t": succeeded\n  read 2, inserted 1, updated 1, rejected 0\n');
+    expect(JSON.parse(result.stdout).counts).toMatchObject({ inserted: 1, updated: 1, ignored: 0, rejected: 0 });
+    expect(rows(db, 'SELECT id, name, v FROM t ORDER BY id')).toEqual([{ id: 1, name: 'A', v: 'old' }, { id: 2, name: 'B', v: 'dflt' }]);
+  });
 });
 
 describe('--on-conflict update: the key', () => {
@@ -607,5 +626,35 @@ describe('--truncate and --dry-run', () => {
       expect(figures(dry.stdout), mode).toEqual(figures(real.stdout));
       expect(JSON.parse(real.stdout).counts.inserted, mode).toBe(mode === 'row' ? 3 : 0);
     }
+  });
+
+  // A batch-mode dry run rolls back a batch the database rejected, as the real run does: kept, its
+  // rows made the later batches fail (here a key the rolled-back batch had inserted), so the dry run
+  // predicted 4 rejected and nothing loaded where the real run loads 2: a user checking a load
+  // with --dry-run first was told a different, wrong outcome.
+  it('a batch-mode --dry-run undoes a rolled-back batch\'s rows, as the real run does: the same figures and report entries', async () => {
+    const dir = workdir();
+    const db = path.join(dir, 'c.db');
+    const made = new Database(db);
+    made.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER CHECK (v < 2))');
+    made.close();
+    fs.writeFileSync(path.join(dir, 'c.csv'), 'id,v\n1,1\n2,2\n1,1\n4,1\n');
+    const args = ['import', 'c.csv', '--db', 'c.db', '--table', 't', '--mode', 'batch', '--batch-size', '2', '--json'];
+    const dry = await barge(dir, [...args, '--dry-run', '--errors', 'dry.errors.ndjson']);
+    expect(dry.exitCode).toBe(1);
+    expect(dry.stderr).toContain('barge: dry run of c.csv into "t": 2 records would be rejected; rolled back, nothing was written\n  read 4, would be inserted 2, rejected 2\n');
+    expect(rows(db, 'SELECT id FROM t')).toEqual([]);
+    const real = await barge(dir, [...args, '--errors', 'real.errors.ndjson']);
+    expect(real.exitCode).toBe(1);
+    const figures = (stdout: string) => {
+      const { counts, batchesCommitted, status } = JSON.parse(stdout);
+      return { counts, batchesCommitted, status };
+    };
+    expect(figures(dry.stdout)).toEqual({ counts: { read: 4, inserted: 2, updated: 0, ignored: 0, rejected: 2 }, batchesCommitted: 1, status: 'partial' });
+    expect(figures(dry.stdout)).toEqual(figures(real.stdout));
+    const lines = (file: string) => readNdjson(path.join(dir, file)).map((entry) => entry._barge_line);
+    expect(lines('dry.errors.ndjson')).toEqual([2, 3]);
+    expect(lines('dry.errors.ndjson')).toEqual(lines('real.errors.ndjson'));
+    expect(rows(db, 'SELECT id, v FROM t ORDER BY id')).toEqual([{ id: 1, v: 1 }, { id: 4, v: 1 }]);
   });
 });
