@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { BIN, barge, rows, workdir } from '../helpers/cli.js';
@@ -98,6 +99,68 @@ describe('--truncate in batch and row mode empties the table with the first batc
     fs.writeFileSync(path.join(dir, 'seed.csv'), 'a,b\n7,q\n');
     expect((await barge(dir, ['import', 'seed.csv', '--table', 'keep', '--db', 't.db', '--truncate'])).exitCode).toBe(0);
     expect(keep(db)).toEqual([{ a: 7, b: 'q' }]);
+  });
+});
+
+describe('--truncate: the first batch that loads rows is the one that empties the table', () => {
+  /** dir/r.db with t(id INTEGER PRIMARY KEY, v TEXT) holding the old rows 100 and 101, made with `more` (a trigger). */
+  function oldRows(dir: string, more = ''): string {
+    const db = path.join(dir, 'r.db');
+    const made = new Database(db);
+    made.exec(`CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES (100, 'old'), (101, 'old'); ${more}`);
+    made.close();
+    return db;
+  }
+
+  // A reload whose first batch loads nothing (every record of it invalid) must still empty the table
+  // with the next batch that loads rows. Taken as done after that first batch, the reload kept the
+  // old rows beside the new ones: a seed table reloaded from a file whose first lines were bad ended
+  // up with stale rows no one asked for, and exit 1 said only that records were rejected.
+  it('row: a first batch whose every record is invalid empties nothing; the next batch empties the table and loads its rows', async () => {
+    const dir = workdir();
+    const db = oldRows(dir);
+    fs.writeFileSync(path.join(dir, 'r.json'), JSON.stringify({ table: 't', primaryKey: ['id'], columns: { id: { type: 'integer' }, v: { type: 'string' } } }));
+    fs.writeFileSync(path.join(dir, 'r.csv'), 'id,v\nx,a\ny,b\n1,c\n2,d\n');
+    const result = await barge(dir, ['import', 'r.csv', '--db', 'r.db', '--schema', 'r.json', '--truncate', '--mode', 'row', '--batch-size', '2', '--json']);
+    expect(result.exitCode).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({ status: 'partial', batchesCommitted: 2, counts: { read: 4, inserted: 2, rejected: 2 } });
+    expect(rows(db, 'SELECT id, v FROM t ORDER BY id')).toEqual([{ id: 1, v: 'c' }, { id: 2, v: 'd' }]);
+  });
+
+  // Rows a trigger skipped (RAISE(IGNORE)) were loaded as the table's triggers say: the batch that
+  // wrote them is the one that empties the table, and it stays emptied. Its emptying undone while
+  // the reload counted as under way, the old rows stayed for good beside the reloaded ones.
+  it('row: a first batch whose rows a trigger all skipped (RAISE(IGNORE)) empties the table for good', async () => {
+    const dir = workdir();
+    const db = oldRows(dir, "CREATE TRIGGER skip BEFORE INSERT ON t WHEN NEW.v = 'skip' BEGIN SELECT RAISE(IGNORE); END;");
+    fs.writeFileSync(path.join(dir, 's.csv'), 'id,v\n1,skip\n2,skip\n3,c\n');
+    const result = await barge(dir, ['import', 's.csv', '--db', 'r.db', '--table', 't', '--truncate', '--mode', 'row', '--batch-size', '2', '--json']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ status: 'succeeded', batchesCommitted: 2, counts: { read: 3, inserted: 1, ignored: 2, rejected: 0 } });
+    expect(rows(db, 'SELECT id, v FROM t ORDER BY id')).toEqual([{ id: 3, v: 'c' }]);
+  });
+
+  // An atomic reload with a rejected record rolls back and says so (exit 1, "1 record rejected"):
+  // the orphan check is about rows the reload would leave pointing nowhere, and a reload that writes
+  // nothing leaves none. Run anyway, it blamed the child table's rows (exit 2) for a reload that
+  // failed on the user's own bad record, sending them to delete rows that were fine.
+  it('atomic: a reload of a referenced table with a rejected record says the rejection (exit 1), not orphans', async () => {
+    const dir = workdir();
+    const db = path.join(dir, 'f.db');
+    const made = new Database(db);
+    made.exec("CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT); CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id)); INSERT INTO p VALUES (1, 'one'), (2, 'two'); INSERT INTO c VALUES (10, 2);");
+    made.close();
+    fs.writeFileSync(path.join(dir, 'p.json'), JSON.stringify({ table: 'p', primaryKey: ['id'], columns: { id: { type: 'integer' }, name: { type: 'string' } } }));
+    fs.writeFileSync(path.join(dir, 'p.csv'), 'id,name\n1,a\nx,b\n');
+    const result = await barge(dir, ['import', 'p.csv', '--db', 'f.db', '--schema', 'p.json', '--truncate']);
+    expect(result.exitCode).toBe(1);
+    const lines = result.stderr.split('\n');
+    expect(lines[0]).toBe('barge: import of p.csv into "p": failed: 1 record rejected, rolled back, nothing was written');
+    expect(lines[1]).toBe('  read 2, inserted 0, rejected 1');
+    expect(lines[3]).toBe('  p.csv:line 3, column "id": expected an integer, got "x"');
+    expect(result.stderr).not.toContain('points at a key it no longer has');
+    expect(rows(db, 'SELECT id, name FROM p ORDER BY id')).toEqual([{ id: 1, name: 'one' }, { id: 2, name: 'two' }]);
+    expect(rows(db, "SELECT status, rejected FROM _barge_jobs WHERE command LIKE '%p.csv%'")).toEqual([{ status: 'failed', rejected: 1 }]);
   });
 });
 
