@@ -662,6 +662,27 @@ describe('batch mode: the batches committed count only the committed ones', () =
     expect(rows(db, 'SELECT count(*) AS n FROM numbered')).toEqual([{ n: 20 }]);
     expect(rows(db, 'SELECT batches_committed AS b FROM _barge_jobs')).toEqual([{ b: 20 }]);
   });
+
+  // A resumed job goes on from the batches its first run committed, not the ones it wrote: the
+  // batch --max-errors stopped in was rolled back. Counted as committed, the resumed job's row and
+  // summary said one batch more than the table holds, which a user checking a load against the
+  // job's figures (or its --json in a script) takes for rows that are not there.
+  it('a job stopped by --max-errors after a rolled-back batch, then resumed: batches committed counts the committed ones only', async () => {
+    const dir = workdir();
+    const db = path.join(dir, 'b.db');
+    fs.writeFileSync(path.join(dir, 'b.json'), JSON.stringify({ table: 'b', primaryKey: ['id'], columns: { id: { type: 'integer' }, v: { type: 'integer' } } }));
+    fs.writeFileSync(path.join(dir, 'b.csv'), 'id,v\n1,1\n2,2\n3,x\n4,4\n5,5\n6,6\n');
+    const first = await barge(dir, ['import', 'b.csv', '--schema', 'b.json', '--db', 'b.db', '--mode', 'batch', '--batch-size', '2', '--max-errors', '1', '--json']);
+    expect(first.exitCode).toBe(1);
+    expect(JSON.parse(first.stdout)).toMatchObject({ status: 'failed', batchesCommitted: 1, counts: { read: 3, inserted: 2, rejected: 1 } });
+    const [job] = rows<{ id: string; b: number }>(db, 'SELECT id, batches_committed AS b FROM _barge_jobs');
+    expect(job!.b).toBe(1);
+    const resumed = await barge(dir, ['import', '--resume', job!.id, '--db', 'b.db', '--json']);
+    expect(resumed.exitCode).toBe(1);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'partial', batchesCommitted: 3, counts: { read: 6, inserted: 5, rejected: 1 } });
+    expect(rows(db, 'SELECT status, batches_committed AS b, inserted FROM _barge_jobs')).toEqual([{ status: 'partial', b: 3, inserted: 5 }]);
+    expect(rows(db, 'SELECT id FROM b ORDER BY id').map((r) => r.id)).toEqual([1, 2, 4, 5, 6]);
+  });
 });
 
 describe('a run that fails with a usage error does not remove a new database another process uses', () => {

@@ -78,6 +78,28 @@ describe('triggers that RAISE(FAIL) or RAISE(ROLLBACK)', () => {
     expect(rows(db, 'SELECT count(*) AS n, max(id) AS top FROM t')).toEqual([{ n: 2000, top: 2000 }]);
     expect(rows(db, 'SELECT status, inserted, batches_committed AS b FROM _barge_jobs')).toEqual([{ status: 'failed', inserted: 2000, b: 2 }]);
   });
+
+  // The job's row says what was read of what it committed: the batch the trigger rolled back is read
+  // again by a resume. Counted, `barge jobs` said "read 4" of a job that had kept 2 records and read
+  // its last 2 again when resumed (read 6 of an input of 4).
+  it('RAISE(ROLLBACK), row mode: the job\'s read count leaves out the batch that was rolled back; the resume reads it again', async () => {
+    const dir = workdir();
+    const db = makeDb(dir, 'rr.db', "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); CREATE TRIGGER t_rb BEFORE INSERT ON t WHEN NEW.v = 'boom' BEGIN SELECT RAISE(ROLLBACK, 'v is boom'); END;");
+    fs.writeFileSync(path.join(dir, 'rr.csv'), 'id,v\n1,a\n2,b\n3,boom\n4,d\n');
+    const result = await barge(dir, ['import', 'rr.csv', '--db', 'rr.db', '--table', 't', '--mode', 'row', '--batch-size', '2']);
+    expect(result.exitCode).toBe(3);
+    const [job] = rows<{ id: string }>(db, 'SELECT id FROM _barge_jobs');
+    expect(result.stderr).toBe(`barge: error: a trigger of table "t" rolled back the whole transaction (v is boom): barge cannot reject one record there; have the trigger RAISE(ABORT, …) instead, which rejects just the record (job ${job!.id}: the 1 batch committed before this, 2 records, stay)`);
+    expect(rows(db, 'SELECT status, read_count AS read, inserted, rejected, batches_committed AS b FROM _barge_jobs')).toEqual([{ status: 'failed', read: 2, inserted: 2, rejected: 0, b: 1 }]);
+    expect(rows(db, 'SELECT id FROM t ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }]);
+
+    makeDb(dir, 'rr.db', 'DROP TRIGGER t_rb'); // the trigger fixed
+    const resumed = await barge(dir, ['import', '--resume', job!.id, '--db', 'rr.db', '--json']);
+    expect(resumed.exitCode, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout).counts).toEqual({ read: 4, inserted: 4, updated: 0, ignored: 0, rejected: 0 });
+    expect(rows(db, 'SELECT status, read_count AS read, inserted, batches_committed AS b FROM _barge_jobs')).toEqual([{ status: 'succeeded', read: 4, inserted: 4, b: 2 }]);
+    expect(rows(db, 'SELECT id, v FROM t ORDER BY id')).toEqual([{ id: 1, v: 'a' }, { id: 2, v: 'b' }, { id: 3, v: 'boom' }, { id: 4, v: 'd' }]);
+  });
 });
 
 describe('a foreign key DEFERRABLE INITIALLY DEFERRED (Django\'s) names its culprit (every mode failed at COMMIT, exit 3, no record named)', () => {
