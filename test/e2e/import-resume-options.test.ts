@@ -141,3 +141,28 @@ describe('a re-run under the --job-id of an interrupted job', () => {
     expect(rows<{ n: number }>(db, 'SELECT count(*) AS n FROM numbered')[0]!.n).toBe(N);
   });
 });
+
+describe('--resume of a job that finished', () => {
+  // A job that finished partial (its rejected records in the report) read its whole input: there is
+  // nothing to resume, and --resume says so as a usage error (exit 2), as for a job that succeeded.
+  // Let through, the resume said "nothing to do" with exit 1, the code of records rejected by this
+  // run: a script could not tell a resume that did nothing from one that rejected records.
+  it.each([
+    ['partial', 'id,v\n1,1\n2,x\n3,3\n', 1],
+    ['succeeded', 'id,v\n1,1\n2,2\n3,3\n', 0],
+  ])('a job that finished %s: exit 2, "already finished", the job and the table as they were', async (status, csv, firstExit) => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'f.json'), JSON.stringify({ table: 'f', primaryKey: ['id'], columns: { id: { type: 'integer' }, v: { type: 'integer' } } }));
+    fs.writeFileSync(path.join(dir, 'f.csv'), csv);
+    const db = path.join(dir, 'f.db');
+    const first = await barge(dir, ['import', 'f.csv', '--schema', 'f.json', '--db', 'f.db', '--mode', 'row', '--job-id', 'done']);
+    expect(first.exitCode, first.stderr).toBe(firstExit);
+    const jobRow = () => rows(db, "SELECT status, read_count, inserted, rejected, batches_committed, finished_at FROM _barge_jobs WHERE id = 'done'");
+    const before = jobRow();
+    expect(before).toMatchObject([{ status }]);
+    const result = await barge(dir, ['import', '--resume', 'done', '--db', 'f.db']);
+    expect(result).toMatchObject({ exitCode: 2, stdout: '', stderr: `barge: error: job "done" already finished (${status}); there is nothing to resume` });
+    expect(jobRow()).toEqual(before);
+    expect(rows(db, 'SELECT id FROM f ORDER BY id').map((r) => r.id)).toEqual(status === 'partial' ? [1, 3] : [1, 2, 3]);
+  });
+});

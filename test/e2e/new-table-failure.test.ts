@@ -85,6 +85,24 @@ describe('a batch/row job that fails before its first batch leaves no new table'
     expect(kept(path.join(dir, 'd.db'))).toEqual(['items']);
   });
 
+  // A committed batch whose records were all rejected is still a committed batch: the job's row and
+  // its report (2 entries) count on the table, and the message says that batch stays. Dropped all the
+  // same, the table went while the message said what was committed stays, and the job pointed at a
+  // table that no longer existed.
+  it('a failure after a committed batch whose records were all rejected keeps the table, as the message says', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'n.json'), JSON.stringify({ table: 'n', primaryKey: ['id'], columns: { id: { type: 'integer' }, v: { type: 'integer' } } }));
+    fs.writeFileSync(path.join(dir, 'n.csv'), 'id,v\n1,x\n2,y\n3,"oops\n');
+    const result = await barge(dir, ['import', 'n.csv', '--schema', 'n.json', '--db', 'd.db', '--mode', 'row', '--batch-size', '2']);
+    expect(result.exitCode).toBe(2);
+    const db = path.join(dir, 'd.db');
+    const [job] = rows<{ id: string }>(db, 'SELECT id FROM _barge_jobs');
+    expect(result.stderr).toBe(`barge: error: n.csv:4, column "v": unterminated quoted field (CSV_QUOTE_NOT_CLOSED); check the quoting on that line (job ${job!.id}: the 1 batch committed before this, 0 records, stay; the 2 records rejected before it are in ${path.join(fs.realpathSync(dir), 'n.errors.ndjson')})`);
+    expect(tables(db)).toContain('n');
+    expect(rows(db, 'SELECT count(*) AS n FROM n')).toEqual([{ n: 0 }]);
+    expect(rows(db, 'SELECT status, batches_committed AS b, inserted, rejected FROM _barge_jobs')).toEqual([{ status: 'failed', b: 1, inserted: 0, rejected: 2 }]);
+  });
+
   it('a table that was there before the job stays, empty as it was', async () => {
     const dir = workdir();
     fs.writeFileSync(path.join(dir, 'none.csv'), 'id,name\n');
