@@ -137,6 +137,31 @@ describe('entries of records that could not be read as fields (_barge_raw)', () 
   });
 });
 
+describe('validate agrees with import on a report entry still holding _barge_raw', () => {
+  // An entry whose fields happen to be valid but still holds _barge_raw (the record's text was never
+  // read as fields) is rejected by import; validate must say the same, since users run validate to
+  // check a fixed report before importing it. Passed by validate's fast path, a report said "valid"
+  // was then rejected by the import it was checked for.
+  it('validate rejects it (exit 1) with import\'s message; the entry without _barge_raw is valid', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'r.json'), JSON.stringify({ table: 'r', primaryKey: ['id'], columns: { id: { type: 'integer' }, v: { type: 'integer' } } }));
+    fs.writeFileSync(path.join(dir, 'r.ndjson'), `${JSON.stringify({ id: 1, v: 2, _barge_raw: '1,2,"unterminated' })}\n`);
+    const message = 'r.ndjson:line 1: a report entry of a record that could not be read as fields (its text is in _barge_raw): write its fields into the entry and remove _barge_raw to load it';
+    const validated = await barge(dir, ['validate', 'r.ndjson', '--schema', 'r.json', '--json', '--errors', 'v.errors.ndjson']);
+    expect(validated.exitCode).toBe(1);
+    expect(JSON.parse(validated.stdout)).toMatchObject({ counts: { read: 1, valid: 0, rejected: 1 }, firstErrors: [message] });
+    expect(readNdjson(path.join(dir, 'v.errors.ndjson')).map((entry) => entry._barge_errors[0].code)).toEqual(['unread_record']);
+    const imported = await barge(dir, ['import', 'r.ndjson', '--schema', 'r.json', '--db', 'r.db', '--json', '--errors', 'i.errors.ndjson']);
+    expect(imported.exitCode).toBe(1);
+    expect(JSON.parse(imported.stdout)).toMatchObject({ counts: { read: 1, inserted: 0, rejected: 1 }, firstErrors: [message] });
+    // Without _barge_raw, the same fields are valid.
+    fs.writeFileSync(path.join(dir, 'fixed.ndjson'), `${JSON.stringify({ id: 1, v: 2 })}\n`);
+    const fixed = await barge(dir, ['validate', 'fixed.ndjson', '--schema', 'r.json', '--json']);
+    expect(fixed.exitCode, fixed.stderr).toBe(0);
+    expect(JSON.parse(fixed.stdout).counts).toEqual({ read: 1, valid: 1, rejected: 0 });
+  });
+});
+
 describe('reports of reports in two formats', () => {
   it('the retry of products.errors.csv does not write over the retry report of products.errors.ndjson', async () => {
     const dir = setup();
