@@ -66,8 +66,8 @@ export function addSourceOptions(command: Command, { schema = true }: { schema?:
   command
     .addOption(valueOption('--format <format>', 'input format', 'from the extension, else sniffed from the first bytes').choices(['csv', 'tsv', 'ndjson', 'jsonl', 'json']))
     .addOption(valueOption('--delimiter <char>', 'CSV/TSV field delimiter; \'\\t\' is a tab', '"," for csv, tab for tsv'))
-    .addOption(new Option('--quote <char>', 'CSV/TSV quote character, or none: no field is quoted (TSV of sqlite3 -tabs, PostgreSQL, MySQL)').default('"', `'"'`))
-    .addOption(valueOption('--null <text>', 'CSV/TSV: a field that is exactly this text is missing, as an empty field is (\\N of PostgreSQL and MySQL dumps, NULL, NA)', 'none: only an empty field is'))
+    .addOption(new Option('--quote <char>', 'CSV/TSV quote character; none: no field is quoted, as sqlite3 -tabs, PostgreSQL and MySQL write TSV').default('"', `'"'`))
+    .addOption(valueOption('--null <text>', 'CSV/TSV: a field that is exactly this text is missing, as an empty field is: \\N of PostgreSQL and MySQL dumps, NULL, NA', 'none'))
     .addOption(switchOption('--no-header', 'CSV/TSV: the first line is data, not a header; name the fields with --columns', 'off: the first line is the header'))
     .addOption(valueOption('--columns <names>', 'CSV/TSV: comma-separated field names (with --no-header, or to rename the header)', 'the header\'s names'))
     .addOption(new Option('--encoding <name>', 'text encoding of the input: utf8 (utf-8, ascii), utf16le (utf-16le, ucs2), latin1 (ISO-8859-1, binary) or windows-1252 (cp1252, windows1252)').default('utf8', 'utf8'))

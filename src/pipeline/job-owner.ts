@@ -118,7 +118,8 @@ export function describeOwner(job: JobRecord, now = Date.now()): string {
   const seconds = Math.round((now - lastSignOfLife(job)) / 1000);
   // Ahead of this clock: the other host's clock is (the lease holds however far).
   const seen = seconds < 0 ? `its last sign of life ${-seconds} s ahead of this host's clock` : `last seen ${seconds} s ago`;
-  const where = owner.host === os.hostname() ? `on host ${JSON.stringify(owner.host)} in another PID namespace (a container)` : `on host ${JSON.stringify(owner.host)}`;
-  const what = owner.host === os.hostname() ? "another PID namespace's processes" : "another machine's processes";
+  const container = owner.host === os.hostname();
+  const where = `on host ${JSON.stringify(owner.host)}${container ? ' in another PID namespace (a container)' : ''}`;
+  const what = container ? "another PID namespace's processes" : "another machine's processes";
   return `process ${owner.pid} ${where} (${seen}; barge cannot see ${what}, so such a job counts as running until ${OTHER_HOST_LEASE_MS / 1000} s pass without a sign of life)`;
 }

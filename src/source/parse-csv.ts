@@ -54,6 +54,10 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
   // with keepSource, also its text as read (see packed-records.ts).
   let dialect: CsvDialect | undefined = names && { delimiter, quote, relaxQuotes: tsv, names, nullText };
   const warnings = options.onWarning === undefined ? undefined : new InputWarnings(name, tsv && quote !== '', nullText, options.onWarning);
+  /** A header of one unquoted name holding another delimiter, checked against the first record (checkHeaderDelimiter). */
+  let suspectHeader: { name: string; line: number } | undefined;
+  /** Whether the input's first field starts with the quote: a quoted header name is meant as written. */
+  let headerQuoted = false;
   const push = (fields: string[], line: number, raw: string | undefined, stray: StrayQuote | undefined): void => {
     warnings?.record(fields, line, names, recordNo);
     if (names === undefined) {
@@ -70,12 +74,16 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
         const shown = sep === '\t' ? "$'\\t'" : `'${sep}'`;
         throw new BargeError('input', `${name}:1: the file starts with Excel's "${first}" line, which barge does not read: import the lines after it with --delimiter ${shown}, e.g. tail -n +2 ${shellWord(name)} | barge import - --format ${tsv ? 'tsv' : 'csv'} --delimiter ${shown} …`, { input: name, line: 1 });
       }
-      if (renames === undefined && (options.delimiter === undefined || options.delimiter === '')) checkHeaderDelimiter(fields, name, line, delimiter, tsv);
+      if (renames === undefined && options.delimiter === undefined && fields.length === 1 && !headerQuoted) suspectHeader = { name: fields[0]!, line };
       names = headerNames(fields, renames, name, line, delimiter, tsv);
       dataOf = recordBuilder(names);
       dialect = { delimiter, quote, relaxQuotes: tsv, names, nullText };
       options.onHeader?.(names);
       return;
+    }
+    if (suspectHeader !== undefined) {
+      checkHeaderDelimiter(suspectHeader.name, fields, name, suspectHeader.line, delimiter, tsv);
+      suspectHeader = undefined;
     }
     if (nullText !== undefined) blankNullFields(fields, nullText);
     batch.push(stray === undefined ? toRecord(fields, names, line, ++recordNo, raw) : strayRecord(fields, names, line, ++recordNo, stray));
@@ -116,7 +124,12 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
   });
 
   try {
+    let first = true;
     for await (const text of textChunks(input, options.encoding)) {
+      if (first) {
+        first = false;
+        headerQuoted = quote !== '' && (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).startsWith(quote);
+      }
       // Short records are tokenized a piece of the chunk at a time (RECORDS_PER_BATCH).
       for (let at = 0; at < text.length;) {
         const end = pieceEnd(text, at, perRecord, false);
@@ -186,6 +199,7 @@ const NULL_MARKER = '\\N';
 class InputWarnings {
   private lastFields: string[] | undefined;
   private lastLine = 0;
+  private columns = 0;
   private watchNullMarker: boolean;
   private watchEscapes: boolean;
 
@@ -203,8 +217,10 @@ class InputWarnings {
   record(fields: string[], line: number, names: readonly string[] | undefined, before: number): void {
     if (this.watchJoins) {
       if (this.lastFields !== undefined && line - this.lastLine > 1) this.checkJoin();
-      this.lastFields = fields;
+      // The header's own lines are not looked at (no column count yet).
+      this.lastFields = names === undefined ? undefined : fields;
       this.lastLine = line;
+      this.columns = names?.length ?? 0;
     }
     if (names === undefined || !(this.watchNullMarker || this.watchEscapes)) return;
     if (before >= NULL_MARKER_SAMPLE) {
@@ -229,8 +245,19 @@ class InputWarnings {
     if (this.watchJoins && this.lastFields !== undefined && nextLine - this.lastLine > 1) this.checkJoin();
   }
 
+  /**
+   * A field that joined whole lines of the file holds each joined line's tabs: the rest of the
+   * first line's, every line between's, and the last one's up to the closing quote, which for
+   * C columns make C - 1 tabs per line break. A spreadsheet's cell with a tab and a line break
+   * in it seldom has that many (one with one tab in a 5-column file is not warned of).
+   */
   private checkJoin(): void {
-    const joined = this.lastFields!.some((field) => field.includes('\t') && (field.includes('\n') || field.includes('\r')));
+    const step = this.columns - 1;
+    const joined = step > 0 && this.lastFields!.some((field) => {
+      if (!field.includes('\t')) return false;
+      const breaks = field.split(/\r\n|\r|\n/).length - 1;
+      return breaks > 0 && field.split('\t').length - 1 === step * breaks;
+    });
     if (!joined) return;
     this.watchJoins = false;
     this.lastFields = undefined;
@@ -436,21 +463,26 @@ const OTHER_DELIMITERS: readonly { char: string; word: string; flag: string }[] 
 ];
 
 /**
- * A header whose every name holds another delimiter (one name "id;name;qty") is a file read
- * with the wrong one: Excel's CSV in a locale whose list separator is ";", a CSV named .tsv
- * (DuckDB's COPY TO writes commas whatever the extension). It loaded as a table of one column
- * holding whole lines, exit 0. Refused, naming the delimiter to pass; --delimiter given (even
- * the default) or --columns says the names are meant. A tab has its own check (headerNames).
+ * A header of one name holding another delimiter ("id;name;qty"), over a first record of one field
+ * holding as many of it ("1;Hammer;5"), is a file read with the wrong delimiter: Excel's CSV in a
+ * locale whose list separator is ";", a CSV named .tsv (DuckDB's COPY TO writes commas whatever
+ * the extension). It loaded as a table of one column holding whole lines, exit 0. Refused, naming
+ * the delimiter to pass. Not for a header of two or more columns, a quoted name, or a first
+ * record that does not split as the header does (a one-column TSV named "full name (last,
+ * first)"); --delimiter given (even the default) or --columns says the header is meant. A tab
+ * has its own check (headerNames).
  */
-function checkHeaderDelimiter(fields: string[], input: string, line: number, delimiter: string, tsv: boolean): void {
+function checkHeaderDelimiter(header: string, record: string[], input: string, line: number, delimiter: string, tsv: boolean): void {
+  if (record.length !== 1) return;
   for (const other of OTHER_DELIMITERS) {
-    if (other.char === delimiter || !fields.every((field) => field.includes(other.char))) continue;
-    const what = fields.length === 1 ? `is one column, ${JSON.stringify(fields[0])}, holding ${other.word}s` : `has ${other.word}s in every column name`;
-    const fix = other.char === ',' && tsv ? "pass --format csv" : `pass ${other.flag}`;
+    if (other.char === delimiter) continue;
+    const count = header.split(other.char).length - 1;
+    if (count === 0 || record[0]!.split(other.char).length - 1 !== count) continue;
+    const fix = other.char === ',' && tsv ? 'pass --format csv' : `pass ${other.flag}`;
     const keep = delimiter === '\t' ? "--delimiter '\\t'" : `--delimiter '${delimiter}'`;
     throw new BargeError(
       'input',
-      `${input}:${line}: the header ${what}, so the input looks ${other.word}-separated; ${fix} (or, if the header is right as read, ${keep})`,
+      `${input}:${line}: the header is one column, ${JSON.stringify(header)}, holding ${other.word}s, so the input looks ${other.word}-separated; ${fix} (or, if the header is right as read, ${keep})`,
       { input, line },
     );
   }

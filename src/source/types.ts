@@ -41,7 +41,8 @@ export interface SourceOptions {
   onEnd?(nextLine: number): void;
   /**
    * Not a flag: told what the input looks like it needs and was not given (parse-csv.ts: a
-   * TSV quoted field joining lines, a `\N` NULL marker). Never set in the copy given to a
+   * TSV quoted field joining lines, a `\N` NULL marker, backslash escapes left as written
+   * under `--null '\N'`). Never set in the copy given to a
    * worker, which cannot take a function: the validation worker posts its warnings instead.
    */
   onWarning?(message: string): void;

@@ -1,4 +1,4 @@
-import type { Db } from './open-database.js';
+import { setBusyTimeout, type Db } from './open-database.js';
 
 export type JobStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'interrupted';
 
@@ -116,18 +116,20 @@ export function markJobRunning(db: Db, id: string, owner: unknown): void {
 /**
  * A running job's sign of life while no batch commits (JobOwner.renewedAt, job-owner.ts), in a
  * transaction of its own. Never waits for the write lock: another writer busy now is no reason
- * to hold this process up, and the next renewal or batch comes soon. False when it could not.
+ * to hold this process up, and the next renewal or batch comes soon. False when it could not,
+ * for whatever reason: a renewal only informs, and called from a timer, a disk error thrown
+ * here (SQLITE_IOERR, SQLITE_FULL) ended the process with a stack trace, exit 1, the job left
+ * running; the next batch's write meets such an error and reports it as a failure.
  */
 export function renewJobLease(db: Db, id: string, at: string, busyTimeoutMs: number): boolean {
-  db.pragma('busy_timeout = 0');
   try {
+    setBusyTimeout(db, 0);
     db.prepare(`UPDATE _barge_jobs SET options = json_set(options, '$.owner.renewedAt', ?) WHERE id = ? AND status = 'running'`).run(at, id);
     return true;
-  } catch (error) {
-    if (String((error as { code?: unknown }).code ?? '').startsWith('SQLITE_BUSY')) return false;
-    throw error;
+  } catch {
+    return false;
   } finally {
-    db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`);
+    setBusyTimeout(db, busyTimeoutMs);
   }
 }
 

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { Db } from './open-database.js';
+import { setBusyTimeout, type Db } from './open-database.js';
 
 /**
  * The database file deleted or replaced (another moved to its path) while the job wrote it: the
@@ -26,7 +26,7 @@ export function emptyStaleWal(db: Db): void {
  */
 export function removeIfAlone(db: Db, dbPath: string): void {
   try {
-    db.pragma('busy_timeout = 0');
+    setBusyTimeout(db, 0);
     if (db.pragma('journal_mode = DELETE', { simple: true }) !== 'delete') return;
     db.exec('BEGIN EXCLUSIVE');
     try {

@@ -85,7 +85,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Db {
     throw whyNotWritable(path, cause) ?? new BargeError('database', `cannot open database "${path}": ${messageOf(cause)}`, { cause });
   }
   try {
-    db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs))}`);
+    setBusyTimeout(db, options.busyTimeoutMs);
     // Set before WAL mode, which fixes it: only a database this creates gets it.
     if (stat === undefined || stat.size === 0) db.pragma(`page_size = ${NEW_DATABASE_PAGE_BYTES}`);
     if (!(options.keepJournalMode === true && stat !== undefined && stat.size > 0)) whileBusy(() => db.pragma('journal_mode = WAL'), options.busyTimeoutMs);
@@ -147,9 +147,14 @@ function openForReadingAsIs(path: string, busyTimeoutMs: number): Db {
   return db;
 }
 
+/** How long the connection waits for another's lock (SQLite's busy handler), in whole ms from 0. */
+export function setBusyTimeout(db: Db, ms: number): void {
+  db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(ms))}`);
+}
+
 /** Pragmas, then the first read: SQLite's failures to open the file come from that read. */
 function startReading(db: Db, busyTimeoutMs: number): void {
-  db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`);
+  setBusyTimeout(db, busyTimeoutMs);
   setReadingPragmas(db);
   db.pragma('schema_version');
 }

@@ -1,4 +1,4 @@
-import { openDatabase, type Db } from './open-database.js';
+import { openDatabase, setBusyTimeout, type Db } from './open-database.js';
 import { translateSqliteError } from './sqlite-errors.js';
 
 /** SQLite's own wait per attempt: the thread is blocked this long at most before JS runs again. */
@@ -25,7 +25,7 @@ export async function openForReadingPatiently(path: string, busyTimeoutMs: numbe
       db.exec('BEGIN');
       // The first read takes the snapshot (WAL) or the shared lock (a rollback journal).
       db.prepare('SELECT count(*) FROM sqlite_schema').get();
-      db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`);
+      setBusyTimeout(db, busyTimeoutMs);
       return db;
     } catch (error) {
       db?.close();

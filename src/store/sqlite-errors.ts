@@ -43,7 +43,7 @@ export function translateSqliteError(error: unknown, what: string, job?: FailedJ
   if (code === 'SQLITE_FULL') {
     // Not only the database's disk: an export's sort (--order-by, a --query's ORDER BY) spills to
     // SQLite's temporary files (etilqs_*), and a full $TMPDIR was blamed on the database.
-    return new BargeError('database', `${what}: the disk is full (the database's, or the one SQLite's sorts spill to: $TMPDIR, else /var/tmp); ${thenGoOn('free space', job)}`, { cause: error });
+    return new BargeError('database', `${what}: the disk is full (the database's, or the one SQLite's sorts spill to: SQLITE_TMPDIR, else TMPDIR, else /var/tmp); ${thenGoOn('free space', job)}`, { cause: error });
   }
   // "unable to open database file" alone, of a database that opened: its -wal and -shm files are
   // opened at its first read (out of file descriptors, EMFILE, under a low `ulimit -n`).

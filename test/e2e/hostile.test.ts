@@ -477,13 +477,13 @@ describe('database paths', () => {
     `);
     // Atomic: the disk fills, the job's transaction rolls back, nothing of it stays.
     expect(read(dir, 'atomic.rc').trim()).toBe('3');
-    expectOneLine(read(dir, 'atomic.err').trimEnd(), 'database "d/atomic.db": the disk is full (the database\'s, or the one SQLite\'s sorts spill to: $TMPDIR, else /var/tmp); free space and run the import again (an atomic job rolled back and left nothing)');
+    expectOneLine(read(dir, 'atomic.err').trimEnd(), 'database "d/atomic.db": the disk is full (the database\'s, or the one SQLite\'s sorts spill to: SQLITE_TMPDIR, else TMPDIR, else /var/tmp); free space and run the import again (an atomic job rolled back and left nothing)');
     const atomicDb = path.join(dir, 'atomic/atomic.db');
     expect(userTables(atomicDb)).toEqual([]);
     // Row mode: the disk fills after some batches; they stay, and the job resumes after them.
     expect(read(dir, 'full.rc').trim()).toBe('3');
     expect(read(dir, 'full.err').trimEnd()).toMatch(
-      /^barge: error: database "d\/x\.db": the disk is full \(the database's, or the one SQLite's sorts spill to: \$TMPDIR, else \/var\/tmp\); free space and resume it: barge import --resume fill --db d\/x\.db \(job fill: the [\d,]+ batches committed before this, [\d,]+ records, stay; the 2 records rejected before it are in \S+\/report\.csv\)$/,
+      /^barge: error: database "d\/x\.db": the disk is full \(the database's, or the one SQLite's sorts spill to: SQLITE_TMPDIR, else TMPDIR, else \/var\/tmp\); free space and resume it: barge import --resume fill --db d\/x\.db \(job fill: the [\d,]+ batches committed before this, [\d,]+ records, stay; the 2 records rejected before it are in \S+\/report\.csv\)$/,
     );
     // Whole batches were committed before the disk filled: 500 records each, less the rejected ones.
     const committed = rows<{ n: number }>(path.join(dir, 'full/x.db'), 'SELECT count(*) AS n FROM "fill ""it"""')[0]!.n;

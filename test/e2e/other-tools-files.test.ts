@@ -57,13 +57,20 @@ describe('TSV from writers that never quote (sqlite3 -tabs, PostgreSQL COPY, MyS
     ]);
   });
 
-  it('a spreadsheet\'s quoted field with a line break but no tab, and a CSV with one, say nothing', async () => {
+  it('a spreadsheet\'s quoted field with a line break, with or without a tab, says nothing', async () => {
     const dir = workdir();
     write(dir, 'sheet.tsv', 'id\tnote\n1\t"two\nlines"\n2\tplain\n');
     const result = await barge(dir, ['import', 'sheet.tsv', '--db', 'x.db', '--json']);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout).warnings).toEqual([]);
     expect(rows(path.join(dir, 'x.db'), 'SELECT note FROM sheet ORDER BY id')).toEqual([{ note: 'two\nlines' }, { note: 'plain' }]);
+    // Python's csv (excel-tab) quoting a cell with a tab and a line break, in a 4-column file:
+    // one tab per line break, not the 3 a join of whole lines holds.
+    write(dir, 'py.tsv', 'id\ta\tb\tnote\n1\tx\ty\t"first\nsecond\tline"\n2\tx\ty\tplain\n');
+    const python = await barge(dir, ['import', 'py.tsv', '--db', 'x.db', '--json']);
+    expect(python.exitCode, python.stderr).toBe(0);
+    expect(JSON.parse(python.stdout).warnings).toEqual([]);
+    expect(rows(path.join(dir, 'x.db'), 'SELECT note FROM py ORDER BY id')).toEqual([{ note: 'first\nsecond\tline' }, { note: 'plain' }]);
   });
 
   it('--quote takes one character or none', async () => {
@@ -169,12 +176,23 @@ describe('a header that holds another delimiter: the file was read with the wron
     expect(rows(path.join(dir, 'x.db'), 'SELECT * FROM pipes')).toEqual([{ 'id|name': '1|x' }]);
   });
 
-  it('names with a comma among others (CSV read as CSV) load as before', async () => {
+  it('headers that hold a comma or ";" and are meant load as before: two or more columns, a quoted name, a record that does not split as the header would', async () => {
     const dir = workdir();
-    write(dir, 'ok.tsv', 'id\tLast, First\n1\tDoe, Jane\n');
-    const result = await barge(dir, ['import', 'ok.tsv', '--db', 'x.db']);
-    expect(result.exitCode, result.stderr).toBe(0);
-    expect(rows(path.join(dir, 'x.db'), 'SELECT * FROM ok')).toEqual([{ id: 1, 'Last, First': 'Doe, Jane' }]);
+    const files: Array<[string, string, Record<string, unknown>[]]> = [
+      ['ok.tsv', 'id\tLast, First\n1\tDoe, Jane\n', [{ id: 1, 'Last, First': 'Doe, Jane' }]],
+      // Every name holds a comma: still two columns by the tab.
+      ['hw.tsv', 'Height (cm, avg)\tWeight (kg, avg)\n170\t70\n', [{ 'Height (cm, avg)': 170, 'Weight (kg, avg)': 70 }]],
+      // A quoted name is meant as written.
+      ['alias.csv', '"name;alias"\nx;y\n', [{ 'name;alias': 'x;y' }]],
+      // One column whose name has a comma, over records without one.
+      ['names.tsv', 'full name (last, first)\nDoe Jane\n', [{ 'full name (last, first)': 'Doe Jane' }]],
+    ];
+    for (const [file, text, expected] of files) {
+      write(dir, file, text);
+      const result = await barge(dir, ['import', file, '--db', 'x.db']);
+      expect(result.exitCode, `${file}: ${result.stderr}`).toBe(0);
+      expect(rows(path.join(dir, 'x.db'), `SELECT * FROM "${file.split('.')[0]}"`)).toEqual(expected);
+    }
   });
 });
 

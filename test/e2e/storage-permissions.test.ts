@@ -494,12 +494,12 @@ describe('a full disk: the message says how the job goes on', () => {
 
   it('atomic: run it again; batch/row: resume it; no job (opening the database): try again', () => {
     const message = (job?: FailedJob) => translateSqliteError(full, 'database "x.db"', job).message;
-    expect(message({ id: 'W', mode: 'atomic', resumable: false })).toBe('database "x.db": the disk is full (the database\'s, or the one SQLite\'s sorts spill to: $TMPDIR, else /var/tmp); free space and run the import again (an atomic job rolled back and left nothing)');
-    expect(message({ id: 'W', mode: 'row', resumable: true })).toBe('database "x.db": the disk is full (the database\'s, or the one SQLite\'s sorts spill to: $TMPDIR, else /var/tmp); free space and resume it: barge import --resume W');
-    expect(message({ id: 'W', mode: 'batch', resumable: true })).toBe('database "x.db": the disk is full (the database\'s, or the one SQLite\'s sorts spill to: $TMPDIR, else /var/tmp); free space and resume it: barge import --resume W');
+    expect(message({ id: 'W', mode: 'atomic', resumable: false })).toBe('database "x.db": the disk is full (the database\'s, or the one SQLite\'s sorts spill to: SQLITE_TMPDIR, else TMPDIR, else /var/tmp); free space and run the import again (an atomic job rolled back and left nothing)');
+    expect(message({ id: 'W', mode: 'row', resumable: true })).toBe('database "x.db": the disk is full (the database\'s, or the one SQLite\'s sorts spill to: SQLITE_TMPDIR, else TMPDIR, else /var/tmp); free space and resume it: barge import --resume W');
+    expect(message({ id: 'W', mode: 'batch', resumable: true })).toBe('database "x.db": the disk is full (the database\'s, or the one SQLite\'s sorts spill to: SQLITE_TMPDIR, else TMPDIR, else /var/tmp); free space and resume it: barge import --resume W');
     // A database a command without --db would not find is named in the command, so that it runs as printed.
-    expect(message({ id: 'W', mode: 'batch', resumable: true, dbPath: 'my data/x.db' })).toBe('database "x.db": the disk is full (the database\'s, or the one SQLite\'s sorts spill to: $TMPDIR, else /var/tmp); free space and resume it: barge import --resume W --db \'my data/x.db\'');
-    expect(message()).toBe('database "x.db": the disk is full (the database\'s, or the one SQLite\'s sorts spill to: $TMPDIR, else /var/tmp); free space and try again');
+    expect(message({ id: 'W', mode: 'batch', resumable: true, dbPath: 'my data/x.db' })).toBe('database "x.db": the disk is full (the database\'s, or the one SQLite\'s sorts spill to: SQLITE_TMPDIR, else TMPDIR, else /var/tmp); free space and resume it: barge import --resume W --db \'my data/x.db\'');
+    expect(message()).toBe('database "x.db": the disk is full (the database\'s, or the one SQLite\'s sorts spill to: SQLITE_TMPDIR, else TMPDIR, else /var/tmp); free space and try again');
   });
 
   it('another I/O error (a file size limit gives one): its likely causes, and how the job goes on', () => {

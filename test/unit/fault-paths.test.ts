@@ -110,6 +110,6 @@ describe('system-call failures the audit injected', () => {
 
   it('a full disk may be $TMPDIR\'s, where an export\'s sort spills (SQLite\'s etilqs_* files): the message does not blame the database alone', () => {
     const full = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
-    expect(translateSqliteError(full, 'database "e.db"').message).toBe('database "e.db": the disk is full (the database\'s, or the one SQLite\'s sorts spill to: $TMPDIR, else /var/tmp); free space and try again');
+    expect(translateSqliteError(full, 'database "e.db"').message).toBe('database "e.db": the disk is full (the database\'s, or the one SQLite\'s sorts spill to: SQLITE_TMPDIR, else TMPDIR, else /var/tmp); free space and try again');
   });
 });

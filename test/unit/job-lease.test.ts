@@ -1,0 +1,46 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { ensureJobsTable, renewJobLease } from '../../src/store/jobs.js';
+
+/**
+ * renewJobLease runs from a timer (run-import.ts): a failure it threw ended the process with a
+ * stack trace and exit 1, the job left running. It only informs, so it says false instead, and
+ * the connection waits for locks as long as before.
+ */
+describe('renewJobLease', () => {
+  it('writes the owner\'s renewedAt of a running job, and keeps the busy timeout', () => {
+    const db = new Database(':memory:');
+    ensureJobsTable(db);
+    db.prepare("INSERT INTO _barge_jobs (id, command, inputs, table_name, mode, options, status, started_at) VALUES ('j', 'x', '[]', 't', 'batch', '{\"owner\":{\"pid\":1}}', 'running', '2026-11-25T00:00:00.000Z')").run();
+    db.pragma('busy_timeout = 5000');
+    expect(renewJobLease(db, 'j', '2026-11-25T00:01:00.000Z', 5000)).toBe(true);
+    expect(JSON.parse((db.prepare("SELECT options FROM _barge_jobs WHERE id = 'j'").get() as { options: string }).options)).toEqual({ owner: { pid: 1, renewedAt: '2026-11-25T00:01:00.000Z' } });
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+  });
+
+  it('a failure of any kind (here: no job table) is false, not thrown, and the busy timeout is restored', () => {
+    const db = new Database(':memory:');
+    db.pragma('busy_timeout = 7000');
+    expect(renewJobLease(db, 'j', '2026-11-25T00:01:00.000Z', 7000)).toBe(false);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(7000);
+  });
+
+  it('another connection holding the write lock: false at once, not a wait', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'barge-lease-')), 'lease.db');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    ensureJobsTable(db);
+    const other = new Database(file);
+    other.exec('BEGIN IMMEDIATE');
+    const started = performance.now();
+    expect(renewJobLease(db, 'j', '2026-11-25T00:01:00.000Z', 5000)).toBe(false);
+    expect(performance.now() - started).toBeLessThan(1000);
+    other.exec('ROLLBACK');
+    other.close();
+    db.close();
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  });
+});
