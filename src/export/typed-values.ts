@@ -79,8 +79,8 @@ const TWO_TO_53 = 2 ** 53;
 
 /**
  * A number as JavaScript writes it (String(value): the shortest text that reads back as the
- * same double; a whole REAL from 2^53 up in exponent form, see TWO_TO_53), faster for the common case of a decimal with at most 4 digits after the
- * point. Such a value is s / 10^k for the smallest k where that division gives the value
+ * same double; a whole REAL from 2^53 up in exponent form, see TWO_TO_53), faster for the
+ * common case of a decimal with at most 4 digits after the point. Such a value is s / 10^k for the smallest k where that division gives the value
  * back; below 1e11, 10^-k is wider than the value's rounding interval, so no other text with
  * k decimals reads back as it, and none with fewer does (k is the smallest): its digits are
  * what String() writes. Everything else goes to String(). test/unit/perf-number-text.test.ts

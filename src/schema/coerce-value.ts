@@ -23,24 +23,22 @@ const BOOLEAN_WORDS = new Map<string, boolean>([
   ['no', false],
 ]);
 
-/** "true"/"YES"/"0" -> boolean; anything else (including "Y", "on", "t") -> undefined. What inference takes for a boolean. */
+/**
+ * What a boolean column takes: the words, and PostgreSQL's `t`/`f` (its text and CSV output of
+ * a boolean; DuckDB's too), which were rejected. Not for inference (parseBooleanWord): a sample
+ * of a one-letter code column ("F" alone) is no boolean.
+ */
+const BOOLEAN_TEXT = new Map<string, boolean>([...BOOLEAN_WORDS, ['t', true], ['f', false]]);
+
+/** "true"/"YES"/"0" -> boolean; anything else (including "Y", "on", "t") -> undefined: what inference takes for a boolean. */
 export function parseBooleanWord(text: string): boolean | undefined {
   // The exact-case lookup spares the lowercase copy for the common spellings.
   return BOOLEAN_WORDS.get(text) ?? BOOLEAN_WORDS.get(text.toLowerCase());
 }
 
-/**
- * What a boolean column takes: the words, and PostgreSQL's `t`/`f` (its text and CSV output of
- * a boolean; DuckDB's too), which were rejected. Not for inference: a sample of a one-letter
- * code column ("F" alone) is no boolean.
- */
+/** parseBooleanWord's words, and `t`/`f` (BOOLEAN_TEXT): what a boolean column takes. */
 export function parseBooleanText(text: string): boolean | undefined {
-  if (text.length === 1) {
-    const c = text.charCodeAt(0) | 0x20;
-    if (c === 116) return true; // t, T
-    if (c === 102) return false; // f, F
-  }
-  return parseBooleanWord(text);
+  return BOOLEAN_TEXT.get(text) ?? BOOLEAN_TEXT.get(text.toLowerCase());
 }
 
 // ---- coercion: the preprocess step of each column ----------------------------------------

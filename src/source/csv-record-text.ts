@@ -40,8 +40,13 @@ export function dataOfRecordText(raw: string, dialect: CsvDialect): Record<strin
   if (fields === undefined || fields.length !== names.length) {
     throw new Error(`a kept CSV record text gives ${fields?.length ?? 0} fields, not ${names.length}`);
   }
+  if (dialect.nullText !== undefined) blankNullFields(fields, dialect.nullText);
   const data: Record<string, string> = {};
-  const nullText = dialect.nullText;
-  for (let i = 0; i < names.length; i++) data[names[i]!] = fields[i] === nullText ? '' : fields[i]!;
+  for (let i = 0; i < names.length; i++) data[names[i]!] = fields[i]!;
   return data;
+}
+
+/** --null: a field that is exactly the null text is read as an empty one, which is missing. */
+export function blankNullFields(fields: string[], nullText: string): void {
+  for (let i = 0; i < fields.length; i++) if (fields[i] === nullText) fields[i] = '';
 }

@@ -1,7 +1,7 @@
 import { shellWord } from '../shell-word.js';
 import { BargeError } from '../errors.js';
 import { CsvSyntaxError, CsvTokenizer, type StrayQuote } from './csv-tokenizer.js';
-import type { CsvDialect } from './csv-record-text.js';
+import { blankNullFields, type CsvDialect } from './csv-record-text.js';
 import { textChunks, withLine } from './decode-text.js';
 import { nameKey } from '../schema/names.js';
 import { MAX_RECORD_CHARS, MAX_TSV_QUOTED_FIELD_CHARS } from './limits.js';
@@ -53,13 +53,14 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
   // Every record with the header's fields carries this (its keys are dialect.names, exactly);
   // with keepSource, also its text as read (see packed-records.ts).
   let dialect: CsvDialect | undefined = names && { delimiter, quote, relaxQuotes: tsv, names, nullText };
-  const warnings = options.onWarning === undefined ? undefined : new InputWarnings(name, tsv && quote !== '', nullText, options.onWarning);
+  // Dropped once it watches for nothing more (a CSV's first 1000 records looked at).
+  let warnings = options.onWarning === undefined ? undefined : new InputWarnings(name, tsv && quote !== '', nullText, options.onWarning);
   /** A header of one unquoted name holding another delimiter, checked against the first record (checkHeaderDelimiter). */
   let suspectHeader: { name: string; line: number } | undefined;
   /** Whether the input's first field starts with the quote: a quoted header name is meant as written. */
   let headerQuoted = false;
   const push = (fields: string[], line: number, raw: string | undefined, stray: StrayQuote | undefined): void => {
-    warnings?.record(fields, line, names, recordNo);
+    if (warnings !== undefined && !warnings.record(fields, line, names, recordNo)) warnings = undefined;
     if (names === undefined) {
       // A header's stray quote stops the input, unless --columns replaces its names anyway.
       if (stray !== undefined && renames === undefined) {
@@ -169,11 +170,6 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
   }
 }
 
-/** --null: a field that is exactly the null text is read as an empty one, which is missing. */
-function blankNullFields(fields: string[], nullText: string): void {
-  for (let i = 0; i < fields.length; i++) if (fields[i] === nullText) fields[i] = '';
-}
-
 /** Records of an input looked at for a `\N` (NULL_MARKER) field, when --null is not given. */
 const NULL_MARKER_SAMPLE = 1000;
 /** What PostgreSQL's COPY text format and MySQL's SELECT … INTO OUTFILE write for NULL. */
@@ -213,8 +209,11 @@ class InputWarnings {
     this.watchEscapes = nullText === NULL_MARKER;
   }
 
-  /** A record (or the header, names undefined) as the tokenizer gives it; `before` records came before it. */
-  record(fields: string[], line: number, names: readonly string[] | undefined, before: number): void {
+  /**
+   * A record (or the header, names undefined) as the tokenizer gives it; `before` records came
+   * before it. False once there is nothing more to watch for: the caller stops calling.
+   */
+  record(fields: string[], line: number, names: readonly string[] | undefined, before: number): boolean {
     if (this.watchJoins) {
       if (this.lastFields !== undefined && line - this.lastLine > 1) this.checkJoin();
       // The header's own lines are not looked at (no column count yet).
@@ -222,17 +221,19 @@ class InputWarnings {
       this.lastLine = line;
       this.columns = names?.length ?? 0;
     }
-    if (names === undefined || !(this.watchNullMarker || this.watchEscapes)) return;
-    if (before >= NULL_MARKER_SAMPLE) {
-      this.watchNullMarker = this.watchEscapes = false;
-      return;
-    }
+    if (before >= NULL_MARKER_SAMPLE) this.watchNullMarker = this.watchEscapes = false;
+    if (names !== undefined) this.lookAtFields(fields, line, names);
+    return this.watchJoins || this.watchNullMarker || this.watchEscapes;
+  }
+
+  /** A record among the first NULL_MARKER_SAMPLE: a `\N`, or (with --null '\N') a backslash. */
+  private lookAtFields(fields: string[], line: number, names: readonly string[]): void {
     if (this.watchNullMarker) {
       const at = fields.indexOf(NULL_MARKER);
       if (at === -1) return;
       this.watchNullMarker = false;
       this.warn(`${this.input}:${line}, column ${JSON.stringify(fieldName(at, names))}: the field \\N, which PostgreSQL and MySQL write for NULL, is read as the text \\N; pass --null '\\N' to read it as missing (NULL)`);
-    } else {
+    } else if (this.watchEscapes) {
       const at = fields.findIndex((field) => field !== NULL_MARKER && field.includes('\\'));
       if (at === -1) return;
       this.watchEscapes = false;
@@ -455,11 +456,11 @@ function headerNames(fields: string[], renames: string[] | undefined, input: str
 
 const RENAME_HINT = 'rename the columns with --columns a,b,c';
 
-/** Other delimiters a header's names may hold, each with its word and the flag that picks it. */
-const OTHER_DELIMITERS: readonly { char: string; word: string; flag: string }[] = [
-  { char: ';', word: 'semicolon', flag: "--delimiter ';'" },
-  { char: ',', word: 'comma', flag: "--delimiter ','" },
-  { char: '|', word: 'pipe', flag: "--delimiter '|'" },
+/** Other delimiters a header's name may hold, each with its word. */
+const OTHER_DELIMITERS: readonly { char: string; word: string }[] = [
+  { char: ';', word: 'semicolon' },
+  { char: ',', word: 'comma' },
+  { char: '|', word: 'pipe' },
 ];
 
 /**
@@ -478,7 +479,7 @@ function checkHeaderDelimiter(header: string, record: string[], input: string, l
     if (other.char === delimiter) continue;
     const count = header.split(other.char).length - 1;
     if (count === 0 || record[0]!.split(other.char).length - 1 !== count) continue;
-    const fix = other.char === ',' && tsv ? 'pass --format csv' : `pass ${other.flag}`;
+    const fix = other.char === ',' && tsv ? 'pass --format csv' : `pass --delimiter '${other.char}'`;
     const keep = delimiter === '\t' ? "--delimiter '\\t'" : `--delimiter '${delimiter}'`;
     throw new BargeError(
       'input',
