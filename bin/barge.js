@@ -21,11 +21,26 @@ for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 // `barge validate` of one big file, `barge import` of big files: the second thread starts
 // loading its modules now, beside this thread's (src/pipeline/validate-split.ts startTailEarly,
 // src/pipeline/validation-worker-start.ts startImportWorkerEarly).
-if (process.argv[2] === 'validate') {
-  const { startTailEarly } = await import('../dist/bundle/validate-split.js');
-  startTailEarly(process.argv.slice(3));
-} else if (process.argv[2] === 'import') {
-  const { startImportWorkerEarly } = await import('../dist/bundle/validation-worker-start.js');
-  startImportWorkerEarly(process.argv.slice(3));
+try {
+  if (process.argv[2] === 'validate') {
+    const { startTailEarly } = await import('../dist/bundle/validate-split.js');
+    startTailEarly(process.argv.slice(3));
+  } else if (process.argv[2] === 'import') {
+    const { startImportWorkerEarly } = await import('../dist/bundle/validation-worker-start.js');
+    startImportWorkerEarly(process.argv.slice(3));
+  }
+  await import('../dist/bundle/main.js');
+} catch (error) {
+  // Loading the modules opens ~20 files at once: under `ulimit -n 32` that failed with Node's
+  // stack trace and exit 1 ("records rejected"). Nothing has been read or written yet. (Once
+  // loaded, src/runtime-problem.ts words it.) 3 is EXIT.failure (src/errors.ts).
+  // Node's resolver, short of files, also says a package that is there cannot be found.
+  if (process.argv.includes('--debug') || process.env.BARGE_DEBUG === '1') throw error;
+  const code = error?.code;
+  const why = code === 'EMFILE' || code === 'ENFILE'
+    ? `too many open files (${code}) while starting; raise the limit (ulimit -n 1024) and run again`
+    : `cannot load barge's modules (${String(error?.message ?? error).split('\n')[0]}); if that file is there, too few files may be allowed open (raise ulimit -n), else reinstall barge (npm ci, then npm run build, in its directory)`;
+  process.stderr.write(`barge: error: ${why}\n`);
+  // At once: the early worker (above), short of files too, would add its own stack trace.
+  process.exit(3);
 }
-await import('../dist/bundle/main.js');

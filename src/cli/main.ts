@@ -1,5 +1,6 @@
 import fs, { readFileSync } from 'node:fs';
 import tty from 'node:tty';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { BargeError, EXIT, exitCodeFor } from '../errors.js';
 import { exportCommand } from './commands/export.js';
@@ -17,8 +18,11 @@ import { oneLine } from '../one-line.js';
 import { onQuit, settle, throwIfInterrupted } from './signals.js';
 import { workerSettingProblem } from '../worker-setting.js';
 import { systemErrorText } from '../system-error-text.js';
+import { runtimeProblem } from '../runtime-problem.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+// Where it is, installed or cloned: "README.md" alone named no findable file once installed.
+const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 
 /**
  * The one top-level catch: every command's outcome or error becomes an exit
@@ -66,12 +70,13 @@ Exit codes:
        committed batches stay, the job is resumable
   130  interrupted (SIGINT, SIGTERM, SIGHUP)
 
-Quick start (in barge's fixtures/ directory):
+Quick start (in the fixtures/ directory of a clone of barge):
   barge import makers.csv --schema makers.schema.json
   barge import products.csv --schema products.schema.json
   barge export --table products --out products.ndjson
 
-Documentation: README.md`);
+Documentation (this installation's README):
+  ${README}`);
 
 for (const command of [importCommand(run), validateCommand(run), exportCommand(run), statsCommand(run), jobsCommand(run), schemaCommand(run)]) program.addCommand(command);
 // addCommand does not pass settings down: set them on every command. Without
@@ -207,6 +212,9 @@ function describeError(error: unknown, argv: string[]): number {
     process.stderr.write(printedError = `barge: error: ${oneLine(error.message)}\n`);
     if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
     if (debug && error.cause instanceof Error && error.cause.stack) process.stderr.write(`caused by: ${error.cause.stack}\n`);
+  } else if (runtimeProblem(error) !== undefined) {
+    process.stderr.write(printedError = `barge: error: ${oneLine(runtimeProblem(error)!)}\n`);
+    if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   } else {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(printedError = `barge: error: ${oneLine(message.split('\n')[0]!)} (an unexpected failure${debug ? '' : '; run with --debug for details'})\n`);

@@ -1,5 +1,6 @@
 import type { ExportFormat } from './export-format.js';
 import { fieldTextFor, jsonTextFor, numberText, type ResultColumn } from './typed-values.js';
+import { generatedOrPlain } from '../generated-or-plain.js';
 
 /**
  * Turns rows (arrays of raw SQLite values, in column order) into the text of
@@ -120,9 +121,15 @@ function rowFormatter(fields: Field[], separator: string, prefix: string, suffix
   if (fields.length === 0) return () => prefix + suffix;
   const parts = fields.map((_, i) => `${keys ? `k[${i}] + ` : ''}f[${i}](r[${i}])`);
   const body = `return function row(r) { return p + ${parts.join(' + s + ')} + x; };`;
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const make = new Function('f', 'k', 's', 'p', 'x', body) as (
-    f: Field[], k: string[] | undefined, s: string, p: string, x: string,
-  ) => (values: unknown[]) => string;
-  return make(fields, keys, separator, prefix, suffix);
+  return generatedOrPlain(() => {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    const make = new Function('f', 'k', 's', 'p', 'x', body) as (
+      f: Field[], k: string[] | undefined, s: string, p: string, x: string,
+    ) => (values: unknown[]) => string;
+    return make(fields, keys, separator, prefix, suffix);
+  }, () => (values) => {
+    let line = prefix;
+    for (let i = 0; i < fields.length; i++) line += (i === 0 ? '' : separator) + (keys ? keys[i]! : '') + fields[i]!(values[i]);
+    return line + suffix;
+  });
 }

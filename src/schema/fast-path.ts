@@ -1,6 +1,7 @@
 import { coerceJson, hasLeadingZero, INTEGER_TEXT, isWellFormed, keepsItsNumbers, NUMBER_TEXT, parseBooleanText, underflows } from './coerce-value.js';
 import type { ColumnSpec, SchemaSpec } from './types.js';
 import { defaultRowValue, finisherFor, isEffectivelyRequired, isObjectOrArray, nullIsNull, patternRegExp, valueSchema } from './zod-schema.js';
+import { generatedOrPlain } from '../generated-or-plain.js';
 
 // ---- the fast path ------------------------------------------------------------------------
 
@@ -71,9 +72,30 @@ return function fast(d) {
 ${lines.join('\n')}
 return ${result};
 };`;
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const make = new Function('c', 'k', 'A', body) as (c: FastColumn[], k: string[], a: symbol) => FastPath | FastCheck;
-  return make(checks, names, ASK_ZOD);
+  return generatedOrPlain(() => {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    const make = new Function('c', 'k', 'A', body) as (c: FastColumn[], k: string[], a: symbol) => FastPath | FastCheck;
+    return make(checks, names, ASK_ZOD);
+  }, () => plainFastPath(checks, names, checkOnly));
+}
+
+/** The generated function's work as a loop (generatedOrPlain). */
+function plainFastPath(checks: FastColumn[], names: string[], checkOnly: boolean): FastPath | FastCheck {
+  if (checkOnly) {
+    return ((d: Record<string, unknown>) => {
+      for (let i = 0; i < checks.length; i++) if (checks[i]!(d[names[i]!]) === ASK_ZOD) return false;
+      return true;
+    }) as FastCheck;
+  }
+  return ((d: Record<string, unknown>) => {
+    const row: unknown[] = new Array(checks.length);
+    for (let i = 0; i < checks.length; i++) {
+      const value = checks[i]!(d[names[i]!]);
+      if (value === ASK_ZOD) return undefined;
+      row[i] = value;
+    }
+    return row;
+  }) as FastPath;
 }
 
 /**

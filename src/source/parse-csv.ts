@@ -7,6 +7,7 @@ import { nameKey } from '../schema/names.js';
 import { MAX_RECORD_CHARS, MAX_TSV_QUOTED_FIELD_CHARS } from './limits.js';
 import { charsPerRecordOf, pieceEnd } from './text-pieces.js';
 import type { OpenedInput, SourceOptions, SourceRecord } from './types.js';
+import { generatedOrPlain } from '../generated-or-plain.js';
 
 /**
  * Parses a CSV or TSV input into records, one array per chunk of input.
@@ -341,8 +342,15 @@ function strayQuoteMessage(field: string, quote: string): string {
  */
 function recordBuilder(header: readonly string[]): (fields: string[]) => Record<string, string> {
   const properties = header.map((key, i) => `${JSON.stringify(key)}: f[${i}]`).join(', ');
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  return new Function('f', `return { ${properties} };`) as (fields: string[]) => Record<string, string>;
+  return generatedOrPlain(
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    () => new Function('f', `return { ${properties} };`) as (fields: string[]) => Record<string, string>,
+    () => (fields) => {
+      const record: Record<string, string> = {};
+      for (let i = 0; i < header.length; i++) record[header[i]!] = fields[i]!;
+      return record;
+    },
+  );
 }
 
 function csvDelimiter(input: OpenedInput, options: SourceOptions): string {

@@ -5,6 +5,8 @@ import Database from 'better-sqlite3';
 import { BargeError, messageOf } from '../errors.js';
 import { onAbruptExit } from '../exit-cleanups.js';
 import { translateSqliteError } from './sqlite-errors.js';
+import { systemErrorText } from '../system-error-text.js';
+import { runtimeProblem } from '../runtime-problem.js';
 import { checkedOwnTables } from './own-tables.js';
 import { linkTarget, lstatOrUndefined, plantedByOtherUser, statOrUndefined, writeProblem } from '../file-stat.js';
 
@@ -82,7 +84,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Db {
   try {
     db = new Database(path);
   } catch (cause) {
-    throw whyNotWritable(path, cause) ?? new BargeError('database', `cannot open database "${path}": ${messageOf(cause)}`, { cause });
+    throw whyNotWritable(path, cause) ?? cannotOpen(path, cause);
   }
   try {
     setBusyTimeout(db, options.busyTimeoutMs);
@@ -141,7 +143,7 @@ function openForReadingAsIs(path: string, busyTimeoutMs: number): Db {
     const code = (cause as { code?: string }).code ?? '';
     if (canRead(path) && needsCopyToRead(code, writeProblem(dirname(path)) !== undefined)) return readFromCopy(path, busyTimeoutMs);
     throw whyNotReadable(path, cause) ??
-      (db === undefined ? new BargeError('database', `cannot open database "${path}": ${messageOf(cause)}`, { cause }) : translateSqliteError(cause, `database "${path}"`));
+      (db === undefined ? cannotOpen(path, cause) : translateSqliteError(cause, `database "${path}"`));
   }
   if (!hadWalFiles) removeWalFilesOnClose(db, path);
   return db;
@@ -191,7 +193,16 @@ function canRead(path: string): boolean {
  * as much free space in the temporary directory (a reflink where the file system can).
  */
 function readFromCopy(path: string, busyTimeoutMs: number): Db {
-  const dir = fs.mkdtempSync(join(os.tmpdir(), 'barge-read-'));
+  let dir: string;
+  try {
+    dir = fs.mkdtempSync(join(os.tmpdir(), 'barge-read-'));
+  } catch (cause) {
+    // TMPDIR naming no directory (or one this user cannot write): Node's raw ENOENT, naming
+    // mkdtemp and its template, was the whole message.
+    const code = (cause as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such directory' : code === 'ENOTDIR' ? 'not a directory' : systemErrorText(cause);
+    throw cannotReadFromCopy(path, why, cause);
+  }
   const remove = () => fs.rmSync(dir, { recursive: true, force: true });
   // A second Ctrl-C exits without closing the database: the copy goes then too.
   const forget = onAbruptExit(remove);
@@ -210,8 +221,7 @@ function readFromCopy(path: string, busyTimeoutMs: number): Db {
     db?.close();
     dropCopy();
     const code = (cause as NodeJS.ErrnoException).code;
-    const why = code === 'ENOSPC' ? 'the disk is full' : messageOf(cause);
-    throw new BargeError('database', `database "${path}" cannot be read where it is (its directory is not writable, and SQLite must create its -shm file there), nor from a copy in ${os.tmpdir()} (${why}); copy it to a writable directory and pass that --db`, { cause });
+    throw cannotReadFromCopy(path, code === 'ENOSPC' ? 'the disk is full' : messageOf(cause), cause);
   }
   const close = db.close.bind(db);
   db.close = () => {
@@ -222,6 +232,15 @@ function readFromCopy(path: string, busyTimeoutMs: number): Db {
     }
   };
   return db;
+}
+
+/** The first connection's failure; better-sqlite3's addon failing to load is no fault of the database. */
+function cannotOpen(path: string, cause: unknown): BargeError {
+  return new BargeError('database', runtimeProblem(cause) ?? `cannot open database "${path}": ${messageOf(cause)}`, { cause });
+}
+
+function cannotReadFromCopy(path: string, why: string, cause: unknown): BargeError {
+  return new BargeError('database', `database "${path}" cannot be read where it is (its directory is not writable, and SQLite must create its -shm file there), nor from a copy in ${os.tmpdir()} (${why}); copy it to a writable directory and pass that --db`, { cause });
 }
 
 /**

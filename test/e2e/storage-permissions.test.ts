@@ -418,6 +418,19 @@ describe('read-only storage: stats, jobs, export and validate --table read the d
     expect(fs.readdirSync(ro).sort()).toEqual(['w.db', 'w.db-wal']);
   });
 
+  it('in a directory this user cannot write, with TMPDIR naming no directory: one line naming both, exit 3', async (ctx) => {
+    if (!canLimit) ctx.skip();
+    const dir = openWorkdir();
+    await seed(dir);
+    const ro = path.join(dir, 'ro');
+    fs.mkdirSync(ro);
+    fs.copyFileSync(path.join(dir, 'seed.db'), path.join(ro, 'x.db'));
+    lock(ro);
+    // Was Node's raw "ENOENT: no such file or directory, mkdtemp '/nonexistent/barge-read-XXXXXX'".
+    expectOneLine(await limited(dir, ['stats', '--db', 'ro/x.db'], { TMPDIR: path.join(dir, 'gone') }), 3, `database "ro/x.db" cannot be read where it is (its directory is not writable, and SQLite must create its -shm file there), nor from a copy in ${path.join(dir, 'gone')} (no such directory); copy it to a writable directory and pass that --db`);
+    expect(fs.readdirSync(ro)).toEqual(['x.db']);
+  });
+
   it('export to a write-protected file, or into a directory that takes no new file: exit 2 before any row, the file as it was', async (ctx) => {
     if (!canLimit || !isRoot) ctx.skip();
     const dir = openWorkdir();

@@ -105,6 +105,9 @@ describe('help', () => {
     // export's --json says it needs --out (SPEC §1), as its error does.
     expect(optionsIn(helps.get('export')!, 'Options:').find((o) => o.flags === '--json')?.description).toContain('only with --out <file>');
     for (const code of ['0', '1', '2', '3', '130']) expect(help).toMatch(new RegExp(`\\n  ${code} +\\S`));
+    // Where the README is: "Documentation: README.md" named no findable file once installed.
+    expect(help.endsWith(`\nDocumentation (this installation's README):\n  ${path.join(ROOT, 'README.md')}`)).toBe(true);
+    expect(fs.existsSync(path.join(ROOT, 'README.md'))).toBe(true);
     // The environment variables are documented too.
     for (const variable of ['BARGE_DB', 'BARGE_DEBUG', 'BARGE_PROGRESS_INTERVAL_MS', 'BARGE_WORKER', 'NO_COLOR', 'TERM=dumb']) expect(README).toContain(variable);
   });
@@ -181,7 +184,8 @@ describe('help', () => {
   it('no line of any help is wider than 80 columns (the width of a pipe)', () => {
     for (const [command, help] of helps) {
       // The BARGE_WORKER line of the environment was 81.
-      const wide = help.split('\n').filter((line) => line.length > 80);
+      // (The README's path, on a line of its own, is as long as the installation's.)
+      const wide = help.split('\n').filter((line) => line.length > 80 && line !== `  ${path.join(ROOT, 'README.md')}`);
       expect(wide, `barge ${command} --help`).toEqual([]);
     }
   });
