@@ -52,7 +52,10 @@ export interface Rejection {
  * passed validation only.
  */
 export function rollBackWhole(records: SourceRecord[], culpritErrors: Map<number, FieldError[]>, batchNo: number, written: boolean): Rejection[] {
-  const first = Math.min(...culpritErrors.keys());
+  // A loop, not Math.min(...keys): one argument a culprit overflowed the stack past ~125,000
+  // (--batch-size 1000000 of bad records: "Maximum call stack size exceeded", exit 3).
+  let first = Infinity;
+  for (const index of culpritErrors.keys()) if (index < first) first = index;
   const firstRecord = records[first]!;
   const what = written ? 'it was written, then rolled back with its batch' : 'it passed validation but was not written';
   const rolledBack: FieldError = {

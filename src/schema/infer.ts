@@ -194,7 +194,10 @@ export function inferSchema(samples: InferSample[], table: string): SchemaSpec {
 /** The keys of a JSON text whose number is written with a fraction or an exponent (`10.0`, `1e5`). */
 function floatWrittenKeys(source: string): Set<string> {
   const keys = new Set<string>();
-  for (const match of source.matchAll(/"((?:[^"\\]|\\.)*)"\s*:\s*-?\d+(?:\.\d+(?:[eE][+-]?\d+)?|[eE][+-]?\d+)/g)) {
+  // The string's pattern unrolled ([^"\\]* runs, not an alternation repeated per character):
+  // the alternation overflowed the regexp engine's stack on a string of ~9 MB, and inference
+  // of such a record failed, "Maximum call stack size exceeded", exit 3.
+  for (const match of source.matchAll(/"([^"\\]*(?:\\.[^"\\]*)*)"\s*:\s*-?\d+(?:\.\d+(?:[eE][+-]?\d+)?|[eE][+-]?\d+)/g)) {
     try {
       keys.add(JSON.parse(`"${match[1]}"`) as string);
     } catch {

@@ -275,7 +275,10 @@ export class BatchWriter {
       references: this.references,
       write: (places) => this.writeSome(rows, given, places, outcome),
       fail: (index, error) => outcome.failures.push({ index, error }),
-      hold: (indexes) => outcome.held.push(...indexes),
+      // A loop, not push(...indexes): a batch of up to 1,000,000 held rows, one argument each.
+      hold: (indexes) => {
+        for (const index of indexes) outcome.held.push(index);
+      },
       perBatch: this.options.holdForJob !== true,
       snapshot: () => {
         const { inserted, updated, ignored } = outcome;

@@ -15,7 +15,12 @@ export interface TextColumn {
 export function textTable(columns: TextColumn[], given: string[][], indent = ''): string {
   // A cell (a table name, a job id) holding a newline would break its row: escaped, one line each.
   const rows = given.map((row) => row.map(oneLine));
-  const widths = columns.map((column, i) => Math.max(displayWidth(column.header), ...rows.map((row) => displayWidth(row[i] ?? ''))));
+  // A loop, not Math.max(...rows): one argument a row overflowed the stack at ~125,000 rows
+  // (barge jobs --limit 1000000 of a long history: "Maximum call stack size exceeded", exit 3).
+  const widths = columns.map((column) => displayWidth(column.header));
+  for (const row of rows) {
+    for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i]!, displayWidth(row[i] ?? ''));
+  }
   const line = (cells: string[]) =>
     indent +
     cells
