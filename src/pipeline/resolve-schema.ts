@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { BargeError } from '../errors.js';
-import { checkName, inferSchema, loadSchemaFile, nameProblem, schemaFromTable, withTableKeyRule } from '../schema/index.js';
+import { checkName, loadSchemaFile, SchemaInference, nameProblem, schemaFromTable, withTableKeyRule } from '../schema/index.js';
 import { oneLine } from '../one-line.js';
 import { groupDigits } from '../group-digits.js';
 import type { SchemaSpec } from '../schema/types.js';
@@ -148,15 +148,9 @@ function reportJobSchema(db: Db | undefined, job: JobRecord, report: string): Re
  * of a legacy table, empty in its first 1,000 rows, came back as text with no word said).
  */
 export function columnsWithoutValues(spec: SchemaSpec, samples: SourceRecord[]): string[] {
-  const seen = new Set<string>();
-  for (const record of samples) {
-    if (record.parseError !== undefined) continue;
-    for (const [name, value] of Object.entries(record.data)) {
-      if (value === undefined || value === null || (record.text && value === '')) continue;
-      seen.add(name);
-    }
-  }
-  return Object.keys(spec.columns).filter((name) => !seen.has(name));
+  const inference = new SampleInference('', null);
+  for (const record of samples) inference.seeValues(record);
+  return inference.columnsWithoutValues(spec);
 }
 
 /** The warning for columnsWithoutValues(): which, and how to pin their types. */
@@ -171,18 +165,59 @@ export function withoutValuesWarning(names: string[], samples: number, fix = 'wr
  * when there is nothing to infer from (`barge schema infer`, which makes the schema, has none).
  */
 export function schemaFromSamples(table: string, samples: SourceRecord[], remedy: string | null = 'pass --schema'): ResolvedSchema {
-  const usable = samples.filter((record) => record.parseError === undefined);
-  if (usable.length === 0) {
-    const end = remedy === null ? '' : `; ${remedy}`;
-    const first = samples[0];
-    if (first === undefined) throw new BargeError('usage', `cannot infer a schema for "${table}": the input has no readable records${end}`);
-    // Every sample was a ragged row or a bad line: say which, as a rejection would.
-    // (One record: "the one record read to infer it could be read" said the opposite.)
-    const what = samples.length === 1 ? 'the one record read to infer it could not be read' : `none of the ${samples.length} records read to infer it could be read, the first`;
-    throw new BargeError(
-      'usage',
-      `cannot infer a schema for "${table}": ${what}: ${first.input}:line ${first.line}: ${first.parseError!.message}; fix the input${remedy === null ? '' : `, or ${remedy}`}`,
-    );
+  const inference = new SampleInference(table, remedy);
+  for (const record of samples) inference.add(record);
+  return inference.result();
+}
+
+/**
+ * schemaFromSamples() and columnsWithoutValues() a record at a time, for `barge schema infer`,
+ * which need not keep its sample (an import does: it loads those records after).
+ */
+export class SampleInference {
+  private inference: SchemaInference | undefined;
+  private readonly valued = new Set<string>();
+  private first: SourceRecord | undefined;
+  /** Records added. */
+  count = 0;
+
+  constructor(private readonly table: string, private readonly remedy: string | null) {}
+
+  add(record: SourceRecord): void {
+    this.count++;
+    this.first ??= record;
+    if (record.parseError !== undefined) return;
+    (this.inference ??= new SchemaInference(this.table)).add(record);
+    this.seeValues(record);
   }
-  return { spec: inferSchema(usable, table), origin: 'inferred' };
+
+  /** Notes the columns `record` gives a value (an empty CSV field, null or undefined is none). */
+  seeValues(record: SourceRecord): void {
+    if (record.parseError !== undefined) return;
+    for (const [name, value] of Object.entries(record.data)) {
+      if (value === undefined || value === null || (record.text && value === '')) continue;
+      this.valued.add(name);
+    }
+  }
+
+  /** The columns of `spec` that no record added gave a value. */
+  columnsWithoutValues(spec: SchemaSpec): string[] {
+    return Object.keys(spec.columns).filter((name) => !this.valued.has(name));
+  }
+
+  result(): ResolvedSchema {
+    const { table, remedy, first } = this;
+    if (this.inference === undefined) {
+      const end = remedy === null ? '' : `; ${remedy}`;
+      if (first === undefined) throw new BargeError('usage', `cannot infer a schema for "${table}": the input has no readable records${end}`);
+      // Every sample was a ragged row or a bad line: say which, as a rejection would.
+      // (One record: "the one record read to infer it could be read" said the opposite.)
+      const what = this.count === 1 ? 'the one record read to infer it could not be read' : `none of the ${this.count} records read to infer it could be read, the first`;
+      throw new BargeError(
+        'usage',
+        `cannot infer a schema for "${table}": ${what}: ${first.input}:line ${first.line}: ${first.parseError!.message}; fix the input${remedy === null ? '' : `, or ${remedy}`}`,
+      );
+    }
+    return { spec: this.inference.schema(), origin: 'inferred' };
+  }
 }

@@ -4,5 +4,5 @@ export { checkName, nameProblem, quoteIdent, MAX_NAME_LENGTH } from './names.js'
 export { COLUMN_TYPES, loadSchemaFile, parseSchemaSpec, type ParseSchemaOptions } from './schema-file.js';
 export { compileValidator, type Validator, type ValidationResult } from './compile-validator.js';
 export { createTableStatements, indexName, sqlLiteral } from './to-ddl.js';
-export { inferSchema, type InferSample } from './infer.js';
+export { inferSchema, SchemaInference, type InferSample } from './infer.js';
 export { SCHEMAS_TABLE, saveSchema, schemaFromTable, typeFromDeclared, withTableKeyRule } from './from-table.js';

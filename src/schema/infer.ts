@@ -122,18 +122,37 @@ export interface InferSample {
 
 /** The schema barge would use for records like `samples` in `table`. */
 export function inferSchema(samples: InferSample[], table: string): SchemaSpec {
-  const tableProblem = nameProblem(table, 'table');
-  if (tableProblem !== undefined) throw new BargeError('usage', tableProblem);
-  const fields = new Map<string, FieldState>();
+  const inference = new SchemaInference(table);
+  for (const sample of samples) inference.add(sample);
+  return inference.schema();
+}
+
+/**
+ * inferSchema() a record at a time: what each column's values fit, folded in as they are read,
+ * so that `barge schema infer` need not hold its sample (--infer-rows 1000000 of the
+ * benchmark's CSV held ~2.5 GB).
+ */
+export class SchemaInference {
+  private readonly fields = new Map<string, FieldState>();
   // Names as SQLite compares them: "id" and "ID" would fail CREATE TABLE (a database error, exit 3).
-  const keys = new Map<string, string>();
-  for (const { data, text, input, line, source } of samples) {
+  private readonly keys = new Map<string, string>();
+  /** The first record added, for the message when no record had a field. */
+  private first: InferSample | undefined;
+
+  constructor(private readonly table: string) {
+    const tableProblem = nameProblem(table, 'table');
+    if (tableProblem !== undefined) throw new BargeError('usage', tableProblem);
+  }
+
+  add(sample: InferSample): void {
+    this.first ??= sample;
+    const { data, text, input, line, source } = sample;
     let written: Set<string> | undefined;
     // A CSV record's names are its header's; a JSON record's are its own, on its line.
     const from = input === undefined ? '' : ` from ${input}${line === undefined || text ? '' : `:${line}`}`;
     for (const key in data) {
       if (key.startsWith('_barge')) continue;
-      let state = fields.get(key);
+      let state = this.fields.get(key);
       if (state === undefined) {
         const problem = nameProblem(key, 'column');
         if (problem !== undefined) {
@@ -142,16 +161,16 @@ export function inferSchema(samples: InferSample[], table: string): SchemaSpec {
           const hint = text && key.includes('\u0000') ? '; the input looks like UTF-16 without a byte order mark: pass --encoding utf16le' : '';
           throw new BargeError('usage', `cannot infer a schema${from}: ${problem}${hint}`, { input });
         }
-        const same = keys.get(nameKey(key));
+        const same = this.keys.get(nameKey(key));
         if (same !== undefined) {
           throw new BargeError(
             'usage',
             `cannot infer a schema${from}: columns ${JSON.stringify(same)} and ${JSON.stringify(key)} differ only in case, and SQLite takes them for the same column; rename one${text ? ' (--columns)' : ' in the input'}`,
           );
         }
-        keys.set(nameKey(key), key);
+        this.keys.set(nameKey(key), key);
         state = { fits: ALL, sawValue: false, sawNative: false, sawJsonString: false };
-        fields.set(key, state);
+        this.fields.set(key, state);
       }
       const v = data[key];
       if (isMissing(v)) continue;
@@ -168,27 +187,30 @@ export function inferSchema(samples: InferSample[], table: string): SchemaSpec {
       }
     }
   }
-  if (fields.size === 0 && samples.length > 0) {
-    // CREATE TABLE of no columns is a syntax error (exit 3, a job recorded as failed).
-    const first = samples[0]!;
-    const hint = Object.keys(first.data).some((key) => key.startsWith('_barge')) ? ' (fields whose names start with _barge are barge\'s own, and left out)' : '';
-    throw new BargeError('usage', `cannot infer a schema for "${table}"${first.input === undefined ? '' : ` from ${first.input}`}: its records have no fields${hint}; pass --schema naming the columns`, { input: first.input });
+
+  schema(): SchemaSpec {
+    const { fields, first, table } = this;
+    if (fields.size === 0 && first !== undefined) {
+      // CREATE TABLE of no columns is a syntax error (exit 3, a job recorded as failed).
+      const hint = Object.keys(first.data).some((key) => key.startsWith('_barge')) ? ' (fields whose names start with _barge are barge\'s own, and left out)' : '';
+      throw new BargeError('usage', `cannot infer a schema for "${table}"${first.input === undefined ? '' : ` from ${first.input}`}: its records have no fields${hint}; pass --schema naming the columns`, { input: first.input });
+    }
+    if (fields.size > MAX_COLUMNS) {
+      throw new BargeError(
+        'usage',
+        `cannot infer a schema for "${table}": the input has ${fields.size} columns, and SQLite allows at most ${MAX_COLUMNS} in a table; pass --schema with the columns to keep and "extraColumns": "ignore"`,
+      );
+    }
+    const columns: Record<string, ColumnSpec> = {};
+    for (const [name, state] of fields) {
+      let fits = state.sawValue ? state.fits : STRING;
+      // Only strings in JSON input: keep them strings unless they are dates.
+      if (state.sawJsonString && !state.sawNative) fits &= STRING | DATE | DATETIME;
+      const type = PREFERENCE.find(([bit]) => (fits & bit) !== 0)?.[1] ?? 'string';
+      columns[name] = { type };
+    }
+    return { table, columns, extraColumns: 'reject' };
   }
-  if (fields.size > MAX_COLUMNS) {
-    throw new BargeError(
-      'usage',
-      `cannot infer a schema for "${table}": the input has ${fields.size} columns, and SQLite allows at most ${MAX_COLUMNS} in a table; pass --schema with the columns to keep and "extraColumns": "ignore"`,
-    );
-  }
-  const columns: Record<string, ColumnSpec> = {};
-  for (const [name, state] of fields) {
-    let fits = state.sawValue ? state.fits : STRING;
-    // Only strings in JSON input: keep them strings unless they are dates.
-    if (state.sawJsonString && !state.sawNative) fits &= STRING | DATE | DATETIME;
-    const type = PREFERENCE.find(([bit]) => (fits & bit) !== 0)?.[1] ?? 'string';
-    columns[name] = { type };
-  }
-  return { table, columns, extraColumns: 'reject' };
 }
 
 /** The keys of a JSON text whose number is written with a fraction or an exponent (`10.0`, `1e5`). */
