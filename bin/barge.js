@@ -35,12 +35,12 @@ try {
   // stack trace and exit 1 ("records rejected"). Nothing has been read or written yet. (Once
   // loaded, src/runtime-problem.ts words it.) 3 is EXIT.failure (src/errors.ts).
   // Node's resolver, short of files, also says a package that is there cannot be found.
-  if (process.argv.includes('--debug') || process.env.BARGE_DEBUG === '1') throw error;
   const code = error?.code;
   const why = code === 'EMFILE' || code === 'ENFILE'
     ? `too many open files (${code}) while starting; raise the limit (ulimit -n 1024) and run again`
-    : `cannot load barge's modules (${String(error?.message ?? error).split('\n')[0]}); if that file is there, too few files may be allowed open (raise ulimit -n), else reinstall barge (npm ci, then npm run build, in its directory)`;
+    : `cannot load barge's modules (${String(error?.message ?? error).split('\n')[0]}); if what it names is there, too few files may be allowed open (raise ulimit -n), else install barge again (in a clone: npm ci)`;
   process.stderr.write(`barge: error: ${why}\n`);
+  if (process.argv.includes('--debug') || process.env.BARGE_DEBUG === '1') process.stderr.write(`${error?.stack ?? error}\n`);
   // At once: the early worker (above), short of files too, would add its own stack trace.
   process.exit(3);
 }

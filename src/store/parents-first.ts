@@ -139,7 +139,7 @@ export function writeParentsFirst(writer: ParentsFirstWriter, rows: readonly (re
  * walk from each row follows parents until it meets a row already seen; meeting one of its own
  * walk, the walk from there on is a cycle.
  */
-function onCycles(indexes: readonly number[], parentOf: (index: number) => number | undefined): number[] {
+export function onCycles(indexes: readonly number[], parentOf: (index: number) => number | undefined): number[] {
   const state = new Map<number, 'walking' | 'done'>();
   const found: number[] = [];
   for (const start of indexes) {
@@ -150,7 +150,8 @@ function onCycles(indexes: readonly number[], parentOf: (index: number) => numbe
       path.push(at);
       at = parentOf(at);
     }
-    if (at !== undefined && state.get(at) === 'walking') found.push(...path.slice(path.indexOf(at)));
+    // A loop, not push(...): a cycle of 200,000 rows in one batch overflowed the stack.
+    if (at !== undefined && state.get(at) === 'walking') for (let i = path.indexOf(at); i < path.length; i++) found.push(path[i]!);
     for (const index of path) state.set(index, 'done');
   }
   return found.sort((a, b) => a - b);

@@ -120,7 +120,9 @@ function pageSizes(db: Db): Map<string, number> | undefined {
   try {
     // Each b-tree to its table in JS: SQLite ran the JOIN of dbstat with sqlite_schema as a
     // scan of one per row of the other, 2.1 s with 8,000 tables and 8.5 s with 16,000.
-    const tableOf = new Map((db.prepare(`SELECT name, tbl_name FROM sqlite_schema`).all() as { name: string; tbl_name: string }[]).map((row) => [row.name, row.tbl_name]));
+    // Tables and indexes only: a trigger may bear a table's name (its own namespace), and
+    // mapped that table's pages to the trigger's table.
+    const tableOf = new Map((db.prepare(`SELECT name, tbl_name FROM sqlite_schema WHERE type IN ('table', 'index')`).all() as { name: string; tbl_name: string }[]).map((row) => [row.name, row.tbl_name]));
     const sizes = new Map<string, number>();
     for (const row of db.prepare(`SELECT name, pgsize FROM dbstat('main', 1)`).all() as { name: string; pgsize: number }[]) {
       const table = tableOf.get(row.name);

@@ -210,14 +210,15 @@ describe('stats and jobs on other databases', () => {
     expect(fs.existsSync(path.join(dir, 'missing.db'))).toBe(false);
   });
 
-  it('a table\'s size counts its indexes\' pages, and an index is no table of its own', async () => {
+  it('a table\'s size counts its indexes\' pages; an index, or a trigger named as a table, is no table of its own', async () => {
     const dir = workdir();
     const Database = (await import('better-sqlite3')).default;
     const db = new Database(path.join(dir, 'sizes.db'));
-    db.exec("CREATE TABLE a (x TEXT); CREATE INDEX a_x ON a (x); CREATE UNIQUE INDEX a_ux ON a (x DESC); CREATE TABLE b (y); INSERT INTO a VALUES ('1'), ('2'); INSERT INTO b VALUES (printf('%.*c', 20000, 'y'))");
+    db.exec("CREATE TABLE a (x TEXT); CREATE INDEX a_x ON a (x); CREATE UNIQUE INDEX a_ux ON a (x DESC); CREATE TABLE b (y); INSERT INTO a VALUES ('1'), ('2'); INSERT INTO b VALUES (printf('%.*c', 20000, 'y')); CREATE TRIGGER a AFTER INSERT ON b BEGIN SELECT 1; END");
     db.close();
     const stats = JSON.parse((await barge(dir, ['stats', '--db', 'sizes.db', '--json'])).stdout);
     // a: its page and one per index; b: its page and the 4 overflow pages of its 20 KB value.
+    // (The trigger named a gave a's pages to b: a 0 B, b 8 pages.)
     expect(stats.tables.map((t: { name: string; sizeBytes: number }) => [t.name, t.sizeBytes])).toEqual([['a', 3 * 4096], ['b', 5 * 4096]]);
   });
 
