@@ -514,9 +514,10 @@ function malformed(error: CsvSyntaxError, input: string, names: readonly string[
   // give the line where they are.
   const line = error.line;
   const field = error.field;
-  // Too long with no quote open (a 100 MB line without a line break) is no quoting problem.
+  // Too long with no quote open (a 100 MB line without a line break), or in a quoted field
+  // that holds no line break (a 50 MB cell), is no quoting problem.
   if (code === 'CSV_MAX_RECORD_SIZE' && field < 0) {
-    return new BargeError('input', `${input}:${line}: a record longer than ${MAX_RECORD_CHARS} characters, the most one record may hold (${code}); check that the input's lines end in line breaks`, { input, line, cause: error });
+    return new BargeError('input', `${input}:${line}: a record longer than ${MAX_RECORD_CHARS} characters, the most one record may hold (${code}); check that the input's lines end in line breaks, and that no value is that long`, { input, line, cause: error });
   }
   const reason = MALFORMED_REASONS[code] ?? error.message;
   const column = field < 0 || names === undefined ? undefined : fieldName(field, names);

@@ -407,12 +407,22 @@ describe('parseCsv memory bound', () => {
     );
   });
 
+  it('a quoted value too long, with no line break in it, is said as such, not blamed on the quoting', async () => {
+    const piece = 'z'.repeat(1024 * 1024);
+    // Closed, in one line: a 17 MB cell (it was "most likely an unterminated quoted field").
+    const chunks = ['id,name\n1,a\n2,"', ...Array.from({ length: 17 }, () => piece), '"\n'];
+    const error = await parseError(chunks);
+    expect(error.message).toBe(
+      "products.csv:3: a record longer than 16777216 characters, the most one record may hold (CSV_MAX_RECORD_SIZE); check that the input's lines end in line breaks, and that no value is that long",
+    );
+  });
+
   it('a line too long with no quote open is said as such, not blamed on the quoting', async () => {
     const piece = 'z'.repeat(1024 * 1024);
     const chunks = ['id,name\n1,a\n2,', ...Array.from({ length: 17 }, () => piece), '\n'];
     const error = await parseError(chunks);
     expect(error.message).toBe(
-      "products.csv:3: a record longer than 16777216 characters, the most one record may hold (CSV_MAX_RECORD_SIZE); check that the input's lines end in line breaks",
+      "products.csv:3: a record longer than 16777216 characters, the most one record may hold (CSV_MAX_RECORD_SIZE); check that the input's lines end in line breaks, and that no value is that long",
     );
   });
 });
