@@ -674,9 +674,8 @@ export class CsvTokenizer {
       return;
     }
     const consumed = carried + (stopAt - recordStart);
-    // An open quoted field that has run over line breaks is most likely the cause: named. (One
-    // with none is a value that long: a 50 MB cell, closed, was called a quoting problem.)
-    if (consumed > maxRecordChars) throw recordTooLong(recordLine, maxRecordChars, mode === QUOTED && breaks ? fields.length : -1);
+    // An open quoted field is most likely the cause: named.
+    if (consumed > maxRecordChars) throw recordTooLong(recordLine, maxRecordChars, mode === QUOTED ? fields.length : -1);
     if (reportStray) {
       // One slice per push: the open record's text so far, should it turn out to hold a stray quote.
       const head = text.slice(recordStart, stopAt);

@@ -500,7 +500,9 @@ function checkHeaderDelimiter(header: string, record: string[], input: string, l
 const MALFORMED_REASONS: Record<string, string> = {
   CSV_QUOTE_NOT_CLOSED: 'unterminated quoted field',
   CSV_INVALID_CLOSING_QUOTE: 'a closing quote is followed by something other than a delimiter or the end of the line',
-  CSV_MAX_RECORD_SIZE: `a record longer than ${MAX_RECORD_CHARS} characters, most likely an unterminated quoted field`,
+  // Met inside a quoted field: one that never closes, or a value that long (a 50 MB cell,
+  // closed, was called "most likely an unterminated quoted field" alone).
+  CSV_MAX_RECORD_SIZE: `a record longer than ${MAX_RECORD_CHARS} characters, most likely an unterminated quoted field (or a value that long)`,
 };
 
 /**
@@ -514,8 +516,7 @@ function malformed(error: CsvSyntaxError, input: string, names: readonly string[
   // give the line where they are.
   const line = error.line;
   const field = error.field;
-  // Too long with no quote open (a 100 MB line without a line break), or in a quoted field
-  // that holds no line break (a 50 MB cell), is no quoting problem.
+  // Too long with no quote open (a 100 MB line without a line break) is no quoting problem.
   if (code === 'CSV_MAX_RECORD_SIZE' && field < 0) {
     return new BargeError('input', `${input}:${line}: a record longer than ${MAX_RECORD_CHARS} characters, the most one record may hold (${code}); check that the input's lines end in line breaks, and that no value is that long`, { input, line, cause: error });
   }

@@ -61,7 +61,7 @@ const CASES: Case[] = [
   },
   {
     file: 'runaway-quote.csv', exit: 2,
-    error: 'runaway-quote.csv:3, column "name": a record longer than 16777216 characters, most likely an unterminated quoted field (CSV_MAX_RECORD_SIZE); check the quoting on that line',
+    error: 'runaway-quote.csv:3, column "name": a record longer than 16777216 characters, most likely an unterminated quoted field (or a value that long) (CSV_MAX_RECORD_SIZE); check the quoting on that line',
   },
   {
     // `Bench "Pro" Vise`, ` "Saw"`: the record's end is still the line break, so each is a

@@ -395,7 +395,7 @@ describe('parseCsv memory bound', () => {
     const chunks = ['id,name\n1,a\n2,"b\n', ...Array.from({ length: 17 }, () => filler)];
     const error = await parseError(chunks);
     expect(error.message).toBe(
-      'products.csv:3, column "name": a record longer than 16777216 characters, most likely an unterminated quoted field (CSV_MAX_RECORD_SIZE); check the quoting on that line',
+      'products.csv:3, column "name": a record longer than 16777216 characters, most likely an unterminated quoted field (or a value that long) (CSV_MAX_RECORD_SIZE); check the quoting on that line',
     );
   });
 
@@ -403,17 +403,17 @@ describe('parseCsv memory bound', () => {
     const big = 'x'.repeat(17 * 1024 * 1024);
     const error = await parseError([`id,name\n1,a\n2,"${big}\n${big.slice(0, 10)}"\n`]);
     expect(error.message).toBe(
-      'products.csv:3, column "name": a record longer than 16777216 characters, most likely an unterminated quoted field (CSV_MAX_RECORD_SIZE); check the quoting on that line',
+      'products.csv:3, column "name": a record longer than 16777216 characters, most likely an unterminated quoted field (or a value that long) (CSV_MAX_RECORD_SIZE); check the quoting on that line',
     );
   });
 
-  it('a quoted value too long, with no line break in it, is said as such, not blamed on the quoting', async () => {
+  it('a quoted value too long, closed, with no line break in it: said to be the quoting or a value that long', async () => {
     const piece = 'z'.repeat(1024 * 1024);
-    // Closed, in one line: a 17 MB cell (it was "most likely an unterminated quoted field").
+    // A 17 MB cell (it was "most likely an unterminated quoted field" alone).
     const chunks = ['id,name\n1,a\n2,"', ...Array.from({ length: 17 }, () => piece), '"\n'];
     const error = await parseError(chunks);
     expect(error.message).toBe(
-      "products.csv:3: a record longer than 16777216 characters, the most one record may hold (CSV_MAX_RECORD_SIZE); check that the input's lines end in line breaks, and that no value is that long",
+      'products.csv:3, column "name": a record longer than 16777216 characters, most likely an unterminated quoted field (or a value that long) (CSV_MAX_RECORD_SIZE); check the quoting on that line',
     );
   });
 
