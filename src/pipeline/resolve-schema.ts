@@ -178,6 +178,8 @@ export class SampleInference {
   private inference: SchemaInference | undefined;
   private readonly valued = new Set<string>();
   private first: SourceRecord | undefined;
+  /** The first record's failure to infer from (a bad column name), thrown by result(). */
+  private failure: BargeError | undefined;
   /** Records added. */
   count = 0;
 
@@ -186,8 +188,16 @@ export class SampleInference {
   add(record: SourceRecord): void {
     this.count++;
     this.first ??= record;
-    if (record.parseError !== undefined) return;
-    (this.inference ??= new SchemaInference(this.table)).add(record);
+    if (record.parseError !== undefined || this.failure !== undefined) return;
+    try {
+      (this.inference ??= new SchemaInference(this.table)).add(record);
+    } catch (error) {
+      // Kept for result(), as inferSchema() of the whole sample would throw it: the sample is
+      // read to its end first, so a bad byte further on is the error, as in import.
+      if (!(error instanceof BargeError)) throw error;
+      this.failure = error;
+      return;
+    }
     this.seeValues(record);
   }
 
@@ -207,6 +217,8 @@ export class SampleInference {
 
   result(): ResolvedSchema {
     const { table, remedy, first } = this;
+    // Set only by a readable record (a bad --table's name among them), as inferSchema() threw.
+    if (this.failure !== undefined) throw this.failure;
     if (this.inference === undefined) {
       const end = remedy === null ? '' : `; ${remedy}`;
       if (first === undefined) throw new BargeError('usage', `cannot infer a schema for "${table}": the input has no readable records${end}`);

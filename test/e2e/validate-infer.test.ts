@@ -160,3 +160,23 @@ describe('a column with no value in the inference sample', () => {
     expect((await barge(dir, ['schema', 'infer', 'n.ndjson'])).stderr).toBe('');
   });
 });
+
+describe('schema infer and import agree on which error a sample gives', () => {
+  it('a case clash on line 1 and a bad byte on line 902: both report the bad byte (the whole sample is read first)', async () => {
+    const dir = workdir();
+    const filler = Array.from({ length: 900 }, (_, i) => JSON.stringify({ a: i, note: 'x'.repeat(200) })).join('\n');
+    fs.writeFileSync(path.join(dir, 'f.ndjson'), Buffer.concat([Buffer.from(`{"a":1,"A":2}\n${filler}\n{"a":"`), Buffer.from([0xff]), Buffer.from('"}\n')]));
+    const expected = 'barge: error: f.ndjson:902: invalid UTF-8 at column 7';
+    const inferred = await barge(dir, ['schema', 'infer', 'f.ndjson']);
+    const imported = await barge(dir, ['import', 'f.ndjson', '--db', 'x.db']);
+    for (const result of [inferred, imported]) {
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr.startsWith(expected), result.stderr).toBe(true);
+    }
+    // Without the bad byte, the case clash, from both.
+    fs.writeFileSync(path.join(dir, 'g.ndjson'), `{"a":1,"A":2}\n${filler}\n`);
+    const clash = 'barge: error: cannot infer a schema from g.ndjson:1: columns "a" and "A" differ only in case, and SQLite takes them for the same column; rename one in the input';
+    expect(await barge(dir, ['schema', 'infer', 'g.ndjson'])).toMatchObject({ exitCode: 2, stderr: clash });
+    expect(await barge(dir, ['import', 'g.ndjson', '--db', 'x.db'])).toMatchObject({ exitCode: 2, stderr: clash });
+  });
+});
