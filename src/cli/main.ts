@@ -212,12 +212,11 @@ function describeError(error: unknown, argv: string[]): number {
     process.stderr.write(printedError = `barge: error: ${oneLine(error.message)}\n`);
     if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
     if (debug && error.cause instanceof Error && error.cause.stack) process.stderr.write(`caused by: ${error.cause.stack}\n`);
-  } else if (runtimeProblem(error) !== undefined) {
-    process.stderr.write(printedError = `barge: error: ${oneLine(runtimeProblem(error)!)}\n`);
-    if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   } else {
+    // A failure of the environment (too many open files, the native addon) says what to change.
+    const problem = runtimeProblem(error);
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(printedError = `barge: error: ${oneLine(message.split('\n')[0]!)} (an unexpected failure${debug ? '' : '; run with --debug for details'})\n`);
+    process.stderr.write(printedError = problem !== undefined ? `barge: error: ${oneLine(problem)}\n` : `barge: error: ${oneLine(message.split('\n')[0]!)} (an unexpected failure${debug ? '' : '; run with --debug for details'})\n`);
     if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   }
   return exitCodeFor(error);

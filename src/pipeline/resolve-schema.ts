@@ -148,9 +148,18 @@ function reportJobSchema(db: Db | undefined, job: JobRecord, report: string): Re
  * of a legacy table, empty in its first 1,000 rows, came back as text with no word said).
  */
 export function columnsWithoutValues(spec: SchemaSpec, samples: SourceRecord[]): string[] {
-  const inference = new SampleInference('', null);
-  for (const record of samples) inference.seeValues(record);
-  return inference.columnsWithoutValues(spec);
+  const valued = new Set<string>();
+  for (const record of samples) noteValuedColumns(valued, record);
+  return Object.keys(spec.columns).filter((name) => !valued.has(name));
+}
+
+/** Adds to `valued` the columns `record` gives a value (an empty CSV field, null or undefined is none). */
+function noteValuedColumns(valued: Set<string>, record: SourceRecord): void {
+  if (record.parseError !== undefined) return;
+  for (const [name, value] of Object.entries(record.data)) {
+    if (value === undefined || value === null || (record.text && value === '')) continue;
+    valued.add(name);
+  }
 }
 
 /** The warning for columnsWithoutValues(): which, and how to pin their types. */
@@ -198,16 +207,7 @@ export class SampleInference {
       this.failure = error;
       return;
     }
-    this.seeValues(record);
-  }
-
-  /** Notes the columns `record` gives a value (an empty CSV field, null or undefined is none). */
-  seeValues(record: SourceRecord): void {
-    if (record.parseError !== undefined) return;
-    for (const [name, value] of Object.entries(record.data)) {
-      if (value === undefined || value === null || (record.text && value === '')) continue;
-      this.valued.add(name);
-    }
+    noteValuedColumns(this.valued, record);
   }
 
   /** The columns of `spec` that no record added gave a value. */

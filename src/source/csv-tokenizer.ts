@@ -370,7 +370,7 @@ export class CsvTokenizer {
     // loops below. The same one search per push, made there, left V8 running this function
     // 8x slower in most runs on a CSV of quoted fields only: 4M records of 4 quoted fields,
     // tokenized alone, 12.6-13.4 s in 13 of 14 runs, 1.45-1.65 s in 14 of 14 with this line
-    // (the benchmark's CSV, one quoted field a record: 275-300 ms either way).
+    // (the benchmark's CSV, one quoted field a record: 275-310 ms either way).
     let nextCr = text.indexOf('\r') === -1 ? len : -1;
     let nextQuote = -1;
 
