@@ -78,7 +78,7 @@ export class CsvPages {
   private range: { first: bigint; last: bigint } | undefined;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly config: CsvPagesConfig,
     private readonly writer: FormatWriter,
   ) {

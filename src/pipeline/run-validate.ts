@@ -12,7 +12,7 @@ import { describeError, reportEntry } from '../report/report-entry.js';
 import { ABORTED, interruptedWhileInferring, readUnlessAborted, untilAborted } from './until-aborted.js';
 import { abandonInput } from '../source/open-input.js';
 import { InProcessSource } from './in-process-source.js';
-import { emptyCounts, type ImportConfig, type ImportEvents } from './import-config.js';
+import { type ImportConfig, type ImportEvents } from './import-config.js';
 import { newJobId } from './job-id.js';
 import { bytesReadOf, openInputsUnlessAborted, recordsOf } from './record-source.js';
 import { columnsWithoutValues, schemaBeforeReading, schemaFromSamples, withoutValuesWarning } from './resolve-schema.js';

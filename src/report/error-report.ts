@@ -48,6 +48,9 @@ export class ErrorReport {
   private csvHeader: string[] | undefined;
   /** The header's names, to find an entry's fields beyond them. */
   private csvHeaderNames = new Set<string>();
+  // The header's record fields by their names as SQLite compares them (case aside), each name
+  // one field only: an entry's "ID" goes in the header's "id" (see csvRow).
+  private csvFieldAtKey = new Map<string, number>();
   /**
    * A CSV report may hold rows with fields beyond its header (name/value pairs, see
    * widen-csv-report.ts): written by this run, or kept from a resumed job's earlier run.
@@ -271,6 +274,7 @@ export class ErrorReport {
       for (const key of keys) fields.add(key);
       this.csvHeader = appending ? this.existingCsvHeader() ?? [...fields] : [...fields];
       this.csvHeaderNames = new Set(this.csvHeader);
+      this.csvFieldAtKey = fieldsByKey(this.csvHeader);
       if (!appending) this.write(stringify([this.csvHeader]));
     }
   }
@@ -399,6 +403,15 @@ export class ErrorReport {
     // given columns of their own when the job is over (see widen()).
     for (const key of Object.keys(entry)) {
       if (this.csvHeaderNames.has(key)) continue;
+      // A name the header has but for case, which this entry does not have as written ("ID"
+      // where the first entry had "id"): its value in that column. As a pair beyond the header,
+      // it became a column of its own, and barge refused the report as input (two names SQLite
+      // takes for one column), the records that only wanted a value fixed with the rest.
+      const at = this.csvFieldAtKey.get(nameKey(key));
+      if (at !== undefined && !Object.hasOwn(entry, this.csvHeader![at]!)) {
+        row[at] = csvField(entry[key]);
+        continue;
+      }
       row.push(key, csvField(entry[key]));
       this.mayBeRagged = true;
     }
@@ -512,4 +525,18 @@ function problemOf(cause: unknown, file: string): { what: string; fix?: string; 
     case 'EPLANTED': return { what: (cause as Error).message, fix: 'remove it', instead: 'remove it or pass another --errors' };
     default: return { what: systemErrorText(cause), fix: 'fix that', instead: 'pass another --errors' };
   }
+}
+
+/** A CSV report header's record fields (not barge's own) by nameKey, leaving out names two fields share. */
+function fieldsByKey(header: readonly string[]): Map<string, number> {
+  const byKey = new Map<string, number>();
+  const shared = new Set<string>();
+  header.forEach((field, at) => {
+    if (field.startsWith('_barge_')) return;
+    const key = nameKey(field);
+    if (byKey.has(key)) shared.add(key);
+    byKey.set(key, at);
+  });
+  for (const key of shared) byKey.delete(key);
+  return byKey;
 }

@@ -269,7 +269,20 @@ class InputWarnings {
 
 /** The name of a record's field `index` in data: the header's, or `(extra field N)` beyond it (fieldsByName). */
 function fieldName(index: number, header: readonly string[]): string {
-  return index < header.length ? header[index]! : `(extra field ${index - header.length + 1})`;
+  return index < header.length ? header[index]! : extraFieldName(index - header.length + 1, header);
+}
+
+/**
+ * `(extra field N)`, or with `'` after it until no header name is it (as SQLite compares names):
+ * a header with a column "(extra field 1)" had its own value replaced by the extra one in the
+ * report's fields.
+ */
+function extraFieldName(n: number, header: readonly string[]): string {
+  let name = `(extra field ${n})`;
+  if (!header.some((column) => nameKey(column).startsWith('(extra field '))) return name;
+  const taken = new Set(header.map(nameKey));
+  while (taken.has(nameKey(name))) name += "'";
+  return name;
 }
 
 /**
@@ -283,7 +296,7 @@ function fieldsByName(fields: string[], header: string[]): Record<string, string
   const data: Record<string, string> = {};
   const kept = fields.length < header.length ? fields.length : header.length;
   for (let i = 0; i < kept; i++) data[header[i]!] = fields[i]!;
-  for (let i = kept; i < fields.length; i++) data[`(extra field ${i - kept + 1})`] = fields[i]!;
+  for (let i = kept; i < fields.length; i++) data[extraFieldName(i - kept + 1, header)] = fields[i]!;
   return data;
 }
 

@@ -3,7 +3,7 @@ import { BargeError } from '../errors.js';
 import { textChunks, withLine } from './decode-text.js';
 import { jsonSyntaxMessage, jsonSyntaxProblem, type JsonTextContext } from './json-syntax-error.js';
 import { describeJsonValue, mayBeTooDeep, nestsDeeperThan, TEXT_MARKER, tooDeepMessage } from './json-values.js';
-import { MAX_DEPTH, MAX_RECORD_CHARS, RECORDS_PER_BATCH } from './limits.js';
+import { MAX_RECORD_CHARS, RECORDS_PER_BATCH } from './limits.js';
 import type { OpenedInput, SourceOptions, SourceRecord } from './types.js';
 
 /**

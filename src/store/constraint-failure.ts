@@ -98,12 +98,22 @@ function constraintColumns(message: string, table: string): { kind: 'columns'; c
   const index = /^index '(.*)'$/.exec(named);
   if (index !== null) return { kind: 'index', index: index[1]! };
   const prefix = nameKey(`${table}.`);
-  const names = named.split(', ');
-  if (!names.every((name) => nameKey(name.slice(0, prefix.length)) === prefix)) {
+  const key = nameKey(named);
+  if (!key.startsWith(prefix)) {
     // Another table's column, or no table at all (a STRICT type check names "t.c" too).
-    return names.some((name) => name.includes('.')) ? { kind: 'elsewhere' } : { kind: 'columns', columns: [] };
+    return named.includes('.') ? { kind: 'elsewhere' } : { kind: 'columns', columns: [] };
   }
-  return { kind: 'columns', columns: names.map((name) => name.slice(prefix.length)) };
+  // The names are cut where ", t." begins the next, not at every ", ": a table named
+  // "sales, 2024" (a file's name) or a column "size, cm" holds one (nameKey keeps lengths).
+  const columns: string[] = [];
+  const separator = `, ${prefix}`;
+  let start = prefix.length;
+  for (let next = key.indexOf(separator, start); next >= 0; next = key.indexOf(separator, start)) {
+    columns.push(named.slice(start, next));
+    start = next + separator.length;
+  }
+  columns.push(named.slice(start));
+  return { kind: 'columns', columns };
 }
 
 /** A key's value in a message: a string quoted, a composite key's values in parentheses. */
