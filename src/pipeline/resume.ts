@@ -32,23 +32,25 @@ export async function prepareResume(db: Db, config: ImportConfig): Promise<{ con
   }
   const saved = job.options as Partial<ImportConfig> & { inputs: string[] };
   for (const [index, input] of job.inputs.entries()) {
-    const path = saved.inputs[index]!;
-    if (input.path === '-' || path === '-') {
+    const absolute = saved.inputs[index]!;
+    // Named as the first run named it, as the resumed run's messages do (asTyped).
+    const named = asTyped(absolute, input.path);
+    if (input.path === '-' || absolute === '-') {
       throw new BargeError('usage', `job "${id}" read stdin, which cannot be read again, so it cannot be resumed; ${whatStays(db, job)}`);
     }
     // A named pipe or a process substitution (<(…)) was read once, with no size and no checksum.
     if (input.size === null && input.sha256 === null) {
-      throw new BargeError('usage', `job "${id}" read "${path}" as a stream (a pipe), which cannot be read again, so it cannot be resumed; ${whatStays(db, job)}`);
+      throw new BargeError('usage', `job "${id}" read "${named}" as a stream (a pipe), which cannot be read again, so it cannot be resumed; ${whatStays(db, job)}`);
     }
     let size: number;
     try {
-      size = fs.statSync(path).size;
+      size = fs.statSync(absolute).size;
     } catch {
-      throw new BargeError('usage', `cannot resume job "${id}": input "${path}" is gone; put it back at that path as it was and resume it, or: ${whatStays(db, job)}`);
+      throw new BargeError('usage', `cannot resume job "${id}": input "${named}" is gone; put it back at that path as it was and resume it, or: ${whatStays(db, job)}`);
     }
-    if (size !== input.size || (await checksumFile(path)) !== input.sha256) {
+    if (size !== input.size || (await checksumFile(absolute)) !== input.sha256) {
       // Run again under its own --job-id, it was refused the same way each time (a cron retry's dead end).
-      throw new BargeError('usage', `cannot resume job "${id}": input "${path}" changed since the job started (size or sha256 differ); ${whatStays(db, job)}`);
+      throw new BargeError('usage', `cannot resume job "${id}": input "${named}" changed since the job started (size or sha256 differ); ${whatStays(db, job)}`);
     }
   }
   // The job's report, cut back to its checkpoint and appended to: not another run's. A validate of

@@ -113,7 +113,7 @@ describe('SPEC §6: a resume checks its input by size and checksum', () => {
 
     const resumed = await barge(dir, ['import', '--resume', running.id]);
     expect(resumed.exitCode).toBe(2);
-    expect(resumed.stderr.startsWith(`barge: error: cannot resume job "${running.id}": input "${file}" changed since the job started (size or sha256 differ); its `)).toBe(true);
+    expect(resumed.stderr.startsWith(`barge: error: cannot resume job "${running.id}": input "big.csv" changed since the job started (size or sha256 differ); its `)).toBe(true);
     expect(resumed.stderr).toMatch(/ committed batch(es)? \([\d,]+ records? loaded\) stay in "([^"]+)": "\2" has no key to skip the records already loaded by, so loading the input again would add them twice: reload the table whole with --truncate under a new --job-id \(if it holds only this input\)$/);
     expect(rows(db, 'SELECT count(*) AS n FROM big')).toEqual([{ n: job.batches * 1000 }]);
     expect(rows(db, 'SELECT status, batches_committed AS batches, inserted FROM _barge_jobs WHERE id = ?', running.id)).toEqual([job]);

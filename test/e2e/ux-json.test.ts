@@ -128,7 +128,20 @@ describe('--json output', () => {
       expectShape(json.counts, 'validate.counts');
       expect(json).toMatchObject({ command: 'validate', table: 'products', schema: 'file', inputs: [file], stoppedEarly: null });
       expect(json.counts).toEqual(exit === 0 ? { read: 12, valid: 12, rejected: 0 } : { read: 12, valid: 11, rejected: 1 });
+      expect(json.warnings).toEqual([]);
     }
+  });
+
+  it('validate\'s warnings, as import\'s: the lines stderr shows, in the JSON also under --quiet', async () => {
+    fs.writeFileSync(path.join(dir, 'w.csv'), 'id,name\n1,\\N\n');
+    const warning = 'w.csv:2, column "name": the field \\N, which PostgreSQL and MySQL write for NULL, is read as the text \\N; pass --null \'\\N\' to read it as missing (NULL)';
+    const loud = await barge(dir, ['validate', 'w.csv', '--json']);
+    expect(loud.exitCode, loud.stderr).toBe(0);
+    expect(loud.stderr.split('\n')[0]).toBe(`barge: ${warning}`);
+    expect(parseOne(loud.stdout).warnings).toEqual([warning]);
+    const quiet = await barge(dir, ['validate', 'w.csv', '--json', '--quiet']);
+    expect(quiet.stderr).toBe('');
+    expect(parseOne(quiet.stdout).warnings).toEqual([warning]);
   });
 
   it('export, with --table and with --query', async () => {

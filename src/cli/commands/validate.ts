@@ -49,17 +49,21 @@ async function validateAction(inputs: string[], flags: ValidateFlags): Promise<C
   const signal = interruptSignal();
   announceInterrupt(signal, progress, process.stderr, flags);
   let result: ValidateResult;
+  const warnings: string[] = [];
   try {
     const { runValidate } = await import('../../pipeline/run-validate.js');
     throwIfInterrupted();
     result = await runValidate(config, {
       onProgress: (p) => progress.update({ done: p.bytesRead, total: p.totalBytes, records: p.records, rejected: p.rejected }),
-      onWarning: (message) => { if (!flags.quiet) progress.log(`barge: ${oneLine(message)}`); },
+      onWarning: (message) => {
+        warnings.push(oneLine(message));
+        if (!flags.quiet) progress.log(`barge: ${oneLine(message)}`);
+      },
     }, signal);
   } finally {
     progress.stop();
   }
-  if (flags.json) process.stdout.write(JSON.stringify(validateJson(result, inputs)) + '\n');
+  if (flags.json) process.stdout.write(JSON.stringify(validateJson(result, inputs, warnings)) + '\n');
   if (!flags.quiet) printValidateSummary(process.stderr, result, inputs);
   // Exit 130 is a failure, and --quiet prints failures.
   else if (result.stoppedEarly === 'interrupted') printValidateInterrupted(process.stderr, result, inputs);

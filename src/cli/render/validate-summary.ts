@@ -4,7 +4,7 @@ import { groupDigits } from '../../group-digits.js';
 import { oneLine } from '../../one-line.js';
 
 /** The --json summary of validate (its shape is documented in the README and kept stable). */
-export function validateJson(result: ValidateResult, inputs: string[]) {
+export function validateJson(result: ValidateResult, inputs: string[], warnings: readonly string[] = []) {
   return {
     command: 'validate',
     table: result.table,
@@ -16,6 +16,8 @@ export function validateJson(result: ValidateResult, inputs: string[]) {
     recordsPerSecond: result.recordsPerSecond,
     stoppedEarly: result.stoppedEarly ?? null,
     firstErrors: result.firstErrors,
+    // As import's: the warning lines stderr shows (also under --quiet, which hides them there).
+    warnings: [...warnings],
   };
 }
 
