@@ -1,13 +1,17 @@
+import { availableCpus } from './available-cpus.js';
+
 /**
  * BARGE_WORKER=always|never: whether imports, validations and exports may use a worker
  * thread. Unset (`auto`), each decides by its input's size; `always` (the tests) starts one
- * even for small inputs, `never` keeps everything on one thread.
+ * even for small inputs, `never` keeps everything on one thread. With less than one and a half
+ * CPUs to run on, `auto` is `never`: the two threads would only take turns (available-cpus.ts).
  */
 export type WorkerSetting = 'auto' | 'always' | 'never';
 
-export function workerSetting(): WorkerSetting {
-  const setting = process.env.BARGE_WORKER;
-  return setting === 'always' || setting === 'never' ? setting : 'auto';
+export function workerSetting(env: NodeJS.ProcessEnv = process.env, cpus: () => number = availableCpus): WorkerSetting {
+  const setting = env.BARGE_WORKER;
+  if (setting === 'always' || setting === 'never') return setting;
+  return cpus() < 1.5 ? 'never' : 'auto';
 }
 
 /** Why BARGE_WORKER cannot be read (a typo such as `nevr` went unseen), or undefined; unset or empty is `auto`. */

@@ -56,7 +56,8 @@ Environment:
                               terminal, in milliseconds (default: 5000)
   BARGE_WORKER                never: imports, validations and exports on one
                               thread; always: a worker thread even for small
-                              inputs (default: auto, by the input's size)
+                              inputs (default: auto, by the input's size, on
+                              1.5 CPUs or more)
   NO_COLOR                    honoured: barge prints no colour in any case
   TERM=dumb                   progress as plain lines, not a redrawn bar
 
