@@ -126,6 +126,8 @@ function whatStays(db: Db, job: JobRecord): string {
   const counts = job.checkpoint?.counts ?? job.counts;
   const loaded = counts.inserted + counts.updated;
   if (batches === 0) return `nothing of it was committed: run the import again under a new --job-id`;
+  // Batches of rejected records only: nothing to load twice, no --truncate or key to advise.
+  if (loaded === 0) return `its ${groupDigits(batches)} committed batch${batches === 1 ? '' : 'es'} loaded no record: run the import again under a new --job-id`;
   return `its ${groupDigits(batches)} committed batch${batches === 1 ? '' : 'es'} (${groupDigits(loaded)} record${loaded === 1 ? '' : 's'} loaded) stay in "${job.table}": ${howToLoadTheRest(job, hasAnyKey(db, job.table))}`;
 }
 

@@ -1,6 +1,7 @@
 import { shellWord } from '../shell-word.js';
 import { createHash } from 'node:crypto';
-import { createReadStream, fstatSync } from 'node:fs';
+import { createReadStream, fstatSync, open } from 'node:fs';
+import { Socket } from 'node:net';
 import { stat } from 'node:fs/promises';
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -42,6 +43,7 @@ export async function openInput(path: string, options: SourceOptions, readUpTo?:
     return openReadable(process.stdin, { name: 'stdin', path: '-' }, options);
   }
   let size: number | undefined;
+  let fifo = false;
   try {
     const info = await stat(path);
     if (info.isDirectory()) {
@@ -49,6 +51,7 @@ export async function openInput(path: string, options: SourceOptions, readUpTo?:
     }
     // A FIFO or process substitution (`<(zcat x)`) has no meaningful size.
     size = info.isFile() ? info.size : undefined;
+    fifo = info.isFIFO();
     // A file reopened for the same job (the worker's, an input's turn) is read to the size it had
     // when the job first opened it: bytes appended since are not the job's.
     if (size !== undefined && readUpTo !== undefined) size = readUpTo;
@@ -63,9 +66,27 @@ export async function openInput(path: string, options: SourceOptions, readUpTo?:
   // line a producer was still appending (`12` of `12.5\n`) was loaded cut short, exit 0, and a
   // rerun of the job's id said it was done. What is appended is the next job's to load.
   const end = range?.end ?? size;
-  const file = end === 0 ? Readable.from([]) : createReadStream(path, { highWaterMark: readBytes, start: range?.start, end: end === undefined ? undefined : end - 1 });
+  const file = end === 0 ? Readable.from([]) : fifo ? await pipeStream(path) : createReadStream(path, { highWaterMark: readBytes, start: range?.start, end: end === undefined ? undefined : end - 1 });
   if (range !== undefined && size !== undefined) size = (range.end ?? size) - range.start;
   return openReadable(file, { name: path, path, size }, options);
+}
+
+/**
+ * A named pipe or a process substitution (`<(zcat x)`), read as stdin's pipe is: by Node's event
+ * loop (libuv makes the descriptor non-blocking), not by a read() blocked in libuv's thread pool.
+ * A stream of the file waited in such a read for the producer's next bytes: SIGINT or SIGTERM
+ * (cron's timeout) was not acted on until the producer wrote again or ended (18 s of a `sleep
+ * 20` producer), and neither was the second signal's quit, as the process's exit waits for the
+ * thread pool. The open itself still waits for a writer, as any reader of a FIFO does.
+ */
+async function pipeStream(path: string): Promise<Readable> {
+  let fd: number;
+  try {
+    fd = await new Promise<number>((resolve, reject) => open(path, 'r', (error, opened) => (error ? reject(error) : resolve(opened))));
+  } catch (error) {
+    throw toInputError(error, path);
+  }
+  return new Socket({ fd, readable: true, writable: false });
 }
 
 /**
@@ -145,6 +166,10 @@ export async function openReadable(
       stream,
       bytesRead: () => bytesRead,
       sha256: () => sha256,
+      abandon: () => {
+        stream.destroy();
+        for (const d of destroyable) destroy(d);
+      },
     };
   } catch (error) {
     destroy(source);
@@ -319,7 +344,8 @@ async function* guard(
  * stdin (an idle producer) only wakes when stdin itself is destroyed.
  */
 export function abandonInput(input: OpenedInput): void {
-  input.stream.destroy();
+  if (input.abandon !== undefined) input.abandon();
+  else input.stream.destroy();
   if (input.path === '-') process.stdin.destroy();
 }
 

@@ -76,6 +76,11 @@ export interface OpenedInput {
    * and sha256() are then that opening's.
    */
   reopen?(): Promise<OpenedInput>;
+  /**
+   * Ends the reading at once, the byte source's too: a read waiting on a pipe (a FIFO, a process
+   * substitution) wakes only so; `stream`'s own destroy waits for that read to settle.
+   */
+  abandon?(): void;
 }
 
 /**

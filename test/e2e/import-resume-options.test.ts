@@ -166,3 +166,19 @@ describe('--resume of a job that finished', () => {
     expect(rows(db, 'SELECT id FROM f ORDER BY id').map((r) => r.id)).toEqual(status === 'partial' ? [1, 3] : [1, 2, 3]);
   });
 });
+
+describe('a job that cannot be resumed, whose committed batches loaded no record', () => {
+  it('says to run the import again, not that loading it again would add its records twice (--truncate)', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'in.csv'), 'id,v\n1,x\n2,2\n');
+    fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify({ table: 'r', columns: { id: { type: 'integer' }, v: { type: 'integer' } } }));
+    const first = await barge(dir, ['import', 'in.csv', '--schema', 's.json', '--mode', 'row', '--max-errors', '1', '--job-id', 'R0']);
+    expect(first.exitCode).toBe(1);
+    expect(rows(path.join(dir, 'barge.db'), "SELECT status, batches_committed AS batches FROM _barge_jobs WHERE id = 'R0'")).toEqual([{ status: 'failed', batches: 1 }]);
+    fs.rmSync(path.join(dir, 'in.csv'));
+    const resumed = await barge(dir, ['import', '--resume', 'R0']);
+    expect(resumed.exitCode).toBe(2);
+    expect(resumed.stderr).toBe('barge: error: cannot resume job "R0": input "in.csv" is gone; put it back at that path as it was and resume it, or: its 1 committed batch loaded no record: run the import again under a new --job-id');
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT count(*) AS n FROM r')).toEqual([{ n: 0 }]);
+  });
+});

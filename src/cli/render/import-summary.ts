@@ -105,8 +105,9 @@ function headline(result: ImportResult, inputs: string[], dbPath: string): strin
   if (result.status === 'interrupted') {
     if (result.rolledBack) return 'interrupted; rolled back, nothing was written';
     const stdin = inputs.includes('-');
-    // Before its first commit a batch/row job has loaded nothing, as an atomic job rolled back.
-    if (result.batchesCommitted === 0 && stdin) return 'interrupted before its first batch was committed; nothing was written';
+    // Before its first commit a batch/row job has loaded nothing, as an atomic job rolled back
+    // (a job that read a pipe was told its batches "stay" then: there were none).
+    if (result.batchesCommitted === 0 && (stdin || result.canResume === false)) return 'interrupted before its first batch was committed; nothing was written';
     const stopped = result.batchesCommitted === 0
       ? 'interrupted before its first batch was committed'
       : `interrupted after ${plural(result.batchesCommitted, 'committed batch', 'committed batches')}`;
