@@ -1,7 +1,7 @@
 import { BargeError } from '../errors.js';
-import { ensureJobsTable, getJob, insertJob, listJobs, markJobRunning, type JobRecord } from '../store/jobs.js';
+import { ensureJobsTable, getJob, getJobLease, insertJob, listJobs, markJobRunning, type JobRecord } from '../store/jobs.js';
 import type { Db } from '../store/open-database.js';
-import { currentOwner, describeOwner, jobOwnerAlive } from './job-owner.js';
+import { currentOwner, describeOwner, jobOwnerAlive, lastSignOfLife, ownedByThisProcess, OTHER_HOST_LEASE_MS } from './job-owner.js';
 
 /**
  * A job another process finished between this run's first look at it and its claim: the
@@ -97,5 +97,34 @@ function refuseIfTaken(job: JobRecord): void {
   if (job.status === 'succeeded' || job.status === 'partial') throw new JobFinishedMeanwhile(job);
   if (job.status === 'running' && jobOwnerAlive(job)) {
     throw new BargeError('usage', `job "${job.id}" is still running in ${describeOwner(job)}; wait for it to finish, or stop it and run again`);
+  }
+}
+
+/**
+ * Checks, in the transaction about to commit a batch (or an atomic job's rows), that the job is
+ * still this process's to load. A process paused past the lease (SIGSTOP, Ctrl-Z, `docker
+ * pause`, a VM suspended) is taken for dead by the processes of other hosts and containers: one
+ * resumed its job, or reloaded its table, and when the paused one went on, it loaded its
+ * batches beside that one's (a 1,000,000-row job left 1,671,000 rows, both "succeeded"; beside a
+ * reload, 880,000 of 200,000). Throws, so that this batch is rolled back and the run stops.
+ */
+export function confirmJobStillOurs(db: Db, id: string, now = Date.now()): void {
+  const lease = getJobLease(db, id);
+  if (lease !== undefined && lease.status === 'running' && ownedByThisProcess(lease) && now < lastSignOfLife(lease) + OTHER_HOST_LEASE_MS) return;
+  const job = getJob(db, id);
+  if (job === undefined || job.status !== 'running' || !ownedByThisProcess(job)) {
+    const by = job === undefined ? 'its record was removed' : job.status !== 'running' ? `its record says it ${job.status}` : `it is now run by ${describeOwner(job, now)}`;
+    throw new BargeError('database', `job "${id}" was taken from this process while it was paused past the ${OTHER_HOST_LEASE_MS / 1000} s lease (${by}): this batch was rolled back and this process stops, so that the job is not loaded twice`);
+  }
+  // The lease lapsed: a job of the same table claimed since may have taken this one for dead.
+  const since = lastSignOfLife(job);
+  const beside = listJobs(db, { table: job.table }).find((other) => {
+    if (other.id === id) return false;
+    const claimed = Math.max(Date.parse(other.startedAt) || 0, Date.parse(String((other.options.owner as { since?: unknown } | undefined)?.since ?? '')) || 0);
+    return claimed > since && ((reloads(other) && commitsByBatch(job)) || (reloads(job) && commitsByBatch(other)));
+  });
+  if (beside !== undefined) {
+    const seconds = Math.round((now - since) / 1000);
+    throw new BargeError('database', `job "${id}" was paused for ${seconds} s, past the ${OTHER_HOST_LEASE_MS / 1000} s lease, and job "${beside.id}" (${reloads(beside) ? 'a reload, --truncate' : 'batch by batch'}) started on table "${job.table}" meanwhile, taking this one for dead: this batch was rolled back and this process stops, so that its rows are not mixed with that job's`);
   }
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
-import type { JobRecord } from '../store/jobs.js';
+import type { JobLease, JobRecord } from '../store/jobs.js';
 
 /**
  * Which process runs a job, kept in the job's options. A job killed with
@@ -65,6 +65,12 @@ export function pidNamespace(): string | undefined {
   return ownPidNamespace ?? undefined;
 }
 
+/** Whether the job's owner is this very process (its pid, host and PID namespace). */
+export function ownedByThisProcess(job: Pick<JobLease, 'options'>): boolean {
+  const owner = job.options.owner as Partial<JobOwner> | undefined;
+  return owner?.pid === process.pid && owner.host === os.hostname() && (owner.pidns ?? null) === (pidNamespace() ?? null);
+}
+
 /** Whether the job's process is one this process can look up: this host, and (where known) this PID namespace. */
 function seenFromHere(owner: Partial<JobOwner>): boolean {
   return owner.host === os.hostname() && (owner.pidns === undefined || pidNamespace() === undefined || owner.pidns === pidNamespace());
@@ -105,7 +111,7 @@ export function jobOwnerAlive(job: JobRecord, now = Date.now()): boolean {
 }
 
 /** The job's last sign of life, in ms since the epoch: its start, its owner's claim or its last checkpoint. */
-export function lastSignOfLife(job: JobRecord): number {
+export function lastSignOfLife(job: Pick<JobLease, 'startedAt' | 'options' | 'checkpoint'>): number {
   const owner = job.options.owner as Partial<JobOwner> | undefined;
   const times = [job.startedAt, owner?.since, owner?.renewedAt, job.checkpoint?.savedAt].map((time) => (typeof time === 'string' ? Date.parse(time) : Number.NaN));
   return Math.max(0, ...times.filter((time) => !Number.isNaN(time)));

@@ -8,7 +8,7 @@ import type { OpenedInput, SourceRecord } from '../source/types.js';
 import { abandonInput, formatFromPath } from '../source/open-input.js';
 import { BatchWriter } from '../store/batch-writer.js';
 import {
-  checkpointWriter, finishJob, renewJobLease, setJobInputs,
+  checkpointWriter, finishJob, getJobLease, renewJobLease, setJobInputs,
   type JobCheckpoint, type JobCounts, type JobRecord, type JobStatus,
 } from '../store/jobs.js';
 import { openDatabase, tableExists, type Db } from '../store/open-database.js';
@@ -31,14 +31,14 @@ import { describeInputs, openInputsUnlessAborted, recordsOf } from './record-sou
 import { IdleChecksums } from './idle-checksums.js';
 import { columnsWithoutValues, schemaBeforeReading, schemaFromSamples, withoutValuesWarning, type ResolvedSchema } from './resolve-schema.js';
 import { TransactionScope } from './transaction-scope.js';
-import { LEASE_RENEWAL_MS } from './job-owner.js';
+import { LEASE_RENEWAL_MS, ownedByThisProcess } from './job-owner.js';
 import { newJobId } from './job-id.js';
 import { nextFreeReportPath, reportMoved, reportPathFor } from './report-path.js';
 import { refuseDatabaseAsInput } from './input-is-database.js';
 import { ABORTED, interruptedWhileInferring, readUnlessAborted } from './until-aborted.js';
 import { conflictTarget, checkTableMatchesSchema } from './table-checks.js';
 import { describeReference, orphansLeft, referencesInto, type Reference } from './truncate-references.js';
-import { claimJob, JobFinishedMeanwhile } from './job-claim.js';
+import { claimJob, confirmJobStillOurs, JobFinishedMeanwhile } from './job-claim.js';
 import { dropCreatedTable } from './drop-created-table.js';
 import { discardEarlyWorker } from './validation-worker-start.js';
 
@@ -635,6 +635,7 @@ class ImportRun {
   /** The resume point, in the same transaction as the batch it follows (SPEC §6). */
   private checkpoint(): void {
     if (!this.saveCheckpoint || this.scope.outer) return;
+    confirmJobStillOurs(this.db, this.jobId);
     this.saveCheckpoint(this.jobId, {
       records: this.recordsConsumed, batches: this.batchNo, committed: this.batchesCommitted, counts: { ...this.counts }, reportBytes: this.report.size, culprits: this.culprits, savedAt: new Date().toISOString(),
     }, this.elapsedMs() + this.earlierRunsMs, this.report.entries > 0 || this.earlierRejected > 0 ? this.report.path : null);
@@ -716,7 +717,11 @@ class ImportRun {
           const orphans = orphansLeft(this.db, job.table, this.truncatedReferences);
           if (orphans) throw orphans;
         }
-        if (commit && this.scope.outer) this.recordFinish('succeeded', undefined);
+        if (commit && this.scope.outer) {
+          // Paused before its transaction began, past the lease, the job may be another's now.
+          confirmJobStillOurs(this.db, this.jobId);
+          this.recordFinish('succeeded', undefined);
+        }
         this.scope.endJob(commit);
         this.databaseFile.check();
       } catch (error) {
@@ -823,6 +828,9 @@ class ImportRun {
   /** The job's outcome into its row (a dry run records nothing). */
   private recordFinish(status: JobStatus, failure: unknown, figures = this.figures()): void {
     if (this.config.dryRun || !this.jobId) return;
+    // Taken over while this process was paused (confirmJobStillOurs): the row is the other's.
+    const lease = getJobLease(this.db, this.jobId);
+    if (lease !== undefined && !ownedByThisProcess(lease)) return;
     finishJob(this.db, this.jobId, {
       status, counts: this.counts, batchesCommitted: this.batchesCommitted, ...figures,
       finishedAt: new Date().toISOString(),

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { setBusyTimeout, type Db } from './open-database.js';
 
 export type JobStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'interrupted';
@@ -124,7 +125,8 @@ export function markJobRunning(db: Db, id: string, owner: unknown): void {
 export function renewJobLease(db: Db, id: string, at: string, busyTimeoutMs: number): boolean {
   try {
     setBusyTimeout(db, 0);
-    db.prepare(`UPDATE _barge_jobs SET options = json_set(options, '$.owner.renewedAt', ?) WHERE id = ? AND status = 'running'`).run(at, id);
+    // Not a lease another process took over while this one was paused (job-claim.ts confirmJobStillOurs).
+    db.prepare(`UPDATE _barge_jobs SET options = json_set(options, '$.owner.renewedAt', ?) WHERE id = ? AND status = 'running' AND json_extract(options, '$.owner.pid') = ? AND json_extract(options, '$.owner.host') IS ?`).run(at, id, process.pid, os.hostname());
     return true;
   } catch {
     return false;
@@ -218,6 +220,27 @@ function fromRow(row: JobRow): JobRecord {
     error: row.error,
     checkpoint: row.checkpoint ? (JSON.parse(row.checkpoint) as JobCheckpoint) : null,
   };
+}
+
+/** What a job's lease is judged by (job-owner.ts), without parsing its whole record: checked before each batch commits. */
+export interface JobLease {
+  status: JobStatus;
+  startedAt: string;
+  options: { owner?: unknown };
+  checkpoint: { savedAt?: string } | null;
+}
+
+const leaseQueries = new WeakMap<Db, ReturnType<Db['prepare']>>();
+
+export function getJobLease(db: Db, id: string): JobLease | undefined {
+  let query = leaseQueries.get(db);
+  if (query === undefined) {
+    query = db.prepare(`SELECT status, started_at AS startedAt, json_extract(options, '$.owner') AS owner, json_extract(checkpoint, '$.savedAt') AS savedAt FROM _barge_jobs WHERE id = ?`);
+    leaseQueries.set(db, query);
+  }
+  const row = query.get(id) as { status: JobStatus; startedAt: string; owner: string | null; savedAt: string | null } | undefined;
+  if (row === undefined) return undefined;
+  return { status: row.status, startedAt: row.startedAt, options: { owner: row.owner === null ? undefined : JSON.parse(row.owner) }, checkpoint: row.savedAt === null ? null : { savedAt: row.savedAt } };
 }
 
 export function getJob(db: Db, id: string): JobRecord | undefined {
