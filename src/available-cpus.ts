@@ -14,19 +14,40 @@ export function availableCpus(parallelism = os.availableParallelism(), readText 
   return quota === undefined ? parallelism : Math.min(parallelism, quota);
 }
 
-/** A cgroup's CPU quota in CPUs (1.5 for "150000 100000"), or undefined for none or unknown. */
+/**
+ * A cgroup's CPU quota in CPUs (1.5 for "150000 100000"), the smallest of this process's group
+ * and its parents (a quota set on a parent, systemd's CPUQuota on a slice, bounds those below),
+ * or undefined for none or unknown.
+ */
 export function cgroupCpuQuota(readText: (file: string) => string | undefined = readSmallFile): number | undefined {
-  // cgroup v2: cpu.max of this process's own group ("0::/path" in /proc/self/cgroup), else of
-  // the hierarchy's root as a container sees it; "max 100000" is no quota.
-  const own = /^0::(\/.*)$/m.exec(readText('/proc/self/cgroup') ?? '')?.[1];
-  for (const dir of own !== undefined && own !== '/' ? [`/sys/fs/cgroup${own}`, '/sys/fs/cgroup'] : ['/sys/fs/cgroup']) {
-    const max = readText(`${dir}/cpu.max`);
-    if (max === undefined) continue;
-    const [quota, period] = max.trim().split(/\s+/);
-    return cpusOf(quota, period);
+  const groups = readText('/proc/self/cgroup') ?? '';
+  const quotas: number[] = [];
+  // cgroup v2: cpu.max ("max 100000" is no quota) of "0::/path" and its parents, in
+  // /sys/fs/cgroup (a container sees its own group as the root).
+  const v2 = /^0::(\/.*)$/m.exec(groups)?.[1];
+  for (const dir of withParents('/sys/fs/cgroup', v2 ?? '/')) {
+    const [quota, period] = (readText(`${dir}/cpu.max`) ?? '').trim().split(/\s+/);
+    const cpus = cpusOf(quota, period);
+    if (cpus !== undefined) quotas.push(cpus);
   }
-  // cgroup v1, as a container mounts it: -1 is no quota.
-  return cpusOf(readText('/sys/fs/cgroup/cpu/cpu.cfs_quota_us')?.trim(), readText('/sys/fs/cgroup/cpu/cpu.cfs_period_us')?.trim());
+  // cgroup v1: the cpu controller's line ("4:cpu,cpuacct:/path"), mounted as cpu or cpu,cpuacct;
+  // a quota of -1 is none.
+  const v1 = /^\d+:([^:]*\bcpu\b[^:]*):(\/.*)$/m.exec(groups);
+  for (const mount of ['/sys/fs/cgroup/cpu', '/sys/fs/cgroup/cpu,cpuacct', ...(v1 ? [`/sys/fs/cgroup/${v1[1]}`] : [])]) {
+    for (const dir of withParents(mount, v1?.[2] ?? '/')) {
+      const cpus = cpusOf(readText(`${dir}/cpu.cfs_quota_us`)?.trim(), readText(`${dir}/cpu.cfs_period_us`)?.trim());
+      if (cpus !== undefined) quotas.push(cpus);
+    }
+  }
+  return quotas.length === 0 ? undefined : Math.min(...quotas);
+}
+
+/** `root` joined with `group` ("/a/b") and with each of its parents: root/a/b, root/a, root. */
+function withParents(root: string, group: string): string[] {
+  const parts = group.split('/').filter((part) => part !== '' && part !== '..');
+  const dirs: string[] = [];
+  for (let n = parts.length; n >= 0; n--) dirs.push([root, ...parts.slice(0, n)].join('/'));
+  return dirs;
 }
 
 function cpusOf(quota: string | undefined, period: string | undefined): number | undefined {
