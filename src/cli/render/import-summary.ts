@@ -84,7 +84,7 @@ export function printImportSummary(stream: NodeJS.WritableStream, result: Import
 /** `barge: import of products.csv into "products": <headline>` */
 function firstLine(result: ImportResult, config: Pick<ImportConfig, 'dbPath'>): string {
   const what = result.dryRun ? 'dry run of' : 'import of';
-  const inputs = result.inputs.map((input) => (input === '-' ? 'stdin' : oneLine(input))).join(', ') || `job ${oneLine(result.jobId)}`;
+  const inputs = inputList(result.inputs) || `job ${oneLine(result.jobId)}`;
   return `barge: ${what} ${inputs} into "${oneLine(result.table)}": ${headline(result, result.inputs, config.dbPath)}`;
 }
 
@@ -163,3 +163,11 @@ function reportHint(result: ImportResult): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${groupDigits(n)} ${n === 1 ? one : many}`;
 }
+
+/** The few inputs a summary's first line names (10,000 files made it 220,039 characters; --json has them all). */
+export function inputList(inputs: readonly string[], shown = 5): string {
+  const names = inputs.slice(0, inputs.length > shown ? shown - 1 : shown).map((input) => (input === '-' ? 'stdin' : oneLine(input)));
+  const more = inputs.length - names.length;
+  return more > 0 ? `${names.join(', ')} and ${groupDigits(more)} more` : names.join(', ');
+}
+

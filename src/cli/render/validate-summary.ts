@@ -1,5 +1,5 @@
 import type { ValidateResult } from '../../pipeline/run-validate.js';
-import { plural } from './import-summary.js';
+import { inputList, plural } from './import-summary.js';
 import { groupDigits } from '../../group-digits.js';
 import { oneLine } from '../../one-line.js';
 
@@ -50,7 +50,7 @@ export function printValidateSummary(stream: NodeJS.WritableStream, result: Vali
 /** `barge: validate products.csv against "products" (file schema): <verdict>` */
 function firstLine(result: ValidateResult, inputs: string[]): string {
   const c = result.counts;
-  const names = inputs.map((input) => (input === '-' ? 'stdin' : oneLine(input))).join(', ');
+  const names = inputList(inputs);
   const verdict = result.stoppedEarly === 'interrupted'
     ? `interrupted after ${plural(c.read, 'record')}${c.rejected > 0 ? `, ${plural(c.rejected, 'invalid record')} so far` : ''}`
     : c.rejected > 0 ? plural(c.rejected, 'invalid record') : 'every record is valid';
