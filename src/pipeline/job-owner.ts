@@ -44,11 +44,22 @@ export const OTHER_HOST_LEASE_MS = 120_000;
 /** How often a running batch/row job renews its lease when no batch has committed since. */
 export const LEASE_RENEWAL_MS = 30_000;
 
+let ownHost: string | undefined;
+
+/**
+ * This host's name as this process first read it: a laptop's hostname that changes mid-run
+ * (a new network's DHCP) must not make its own job another host's (confirmJobStillOurs).
+ */
+export function thisHost(): string {
+  ownHost ??= os.hostname();
+  return ownHost;
+}
+
 export function currentOwner(): JobOwner {
   const started = processStart(process.pid);
   const since = new Date().toISOString();
   const pidns = pidNamespace();
-  return { pid: process.pid, host: os.hostname(), ...(started === undefined ? {} : { started }), since, ...(pidns === undefined ? {} : { pidns }) };
+  return { pid: process.pid, host: thisHost(), ...(started === undefined ? {} : { started }), since, ...(pidns === undefined ? {} : { pidns }) };
 }
 
 let ownPidNamespace: string | null | undefined;
@@ -68,12 +79,12 @@ export function pidNamespace(): string | undefined {
 /** Whether the job's owner is this very process (its pid, host and PID namespace). */
 export function ownedByThisProcess(job: Pick<JobLease, 'options'>): boolean {
   const owner = job.options.owner as Partial<JobOwner> | undefined;
-  return owner?.pid === process.pid && owner.host === os.hostname() && (owner.pidns ?? null) === (pidNamespace() ?? null);
+  return owner?.pid === process.pid && owner.host === thisHost() && (owner.pidns ?? null) === (pidNamespace() ?? null);
 }
 
 /** Whether the job's process is one this process can look up: this host, and (where known) this PID namespace. */
 function seenFromHere(owner: Partial<JobOwner>): boolean {
-  return owner.host === os.hostname() && (owner.pidns === undefined || pidNamespace() === undefined || owner.pidns === pidNamespace());
+  return owner.host === thisHost() && (owner.pidns === undefined || pidNamespace() === undefined || owner.pidns === pidNamespace());
 }
 
 /** When `pid` started, in clock ticks since boot (field 22 of Linux's /proc/<pid>/stat); undefined without /proc. */
@@ -124,7 +135,7 @@ export function describeOwner(job: JobRecord, now = Date.now()): string {
   const seconds = Math.round((now - lastSignOfLife(job)) / 1000);
   // Ahead of this clock: the other host's clock is (the lease holds however far).
   const seen = seconds < 0 ? `its last sign of life ${-seconds} s ahead of this host's clock` : `last seen ${seconds} s ago`;
-  const container = owner.host === os.hostname();
+  const container = owner.host === thisHost();
   const where = `on host ${JSON.stringify(owner.host)}${container ? ' in another PID namespace (a container)' : ''}`;
   const what = container ? "another PID namespace's processes" : "another machine's processes";
   return `process ${owner.pid} ${where} (${seen}; barge cannot see ${what}, so such a job counts as running until ${OTHER_HOST_LEASE_MS / 1000} s pass without a sign of life)`;

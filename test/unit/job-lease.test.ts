@@ -14,33 +14,47 @@ describe('renewJobLease', () => {
   it('writes the owner\'s renewedAt of a running job, and keeps the busy timeout', () => {
     const db = new Database(':memory:');
     ensureJobsTable(db);
-    db.prepare("INSERT INTO _barge_jobs (id, command, inputs, table_name, mode, options, status, started_at) VALUES ('j', 'x', '[]', 't', 'batch', '{\"owner\":{\"pid\":1}}', 'running', '2026-11-25T00:00:00.000Z')").run();
+    const owner = { pid: process.pid, host: os.hostname() };
+    db.prepare("INSERT INTO _barge_jobs (id, command, inputs, table_name, mode, options, status, started_at) VALUES ('j', 'x', '[]', 't', 'batch', ?, 'running', '2026-11-25T00:00:00.000Z')").run(JSON.stringify({ owner }));
     db.pragma('busy_timeout = 5000');
-    expect(renewJobLease(db, 'j', '2026-11-25T00:01:00.000Z', 5000)).toBe(true);
-    expect(JSON.parse((db.prepare("SELECT options FROM _barge_jobs WHERE id = 'j'").get() as { options: string }).options)).toEqual({ owner: { pid: 1, renewedAt: '2026-11-25T00:01:00.000Z' } });
+    expect(renewJobLease(db, 'j', '2026-11-25T00:01:00.000Z', 5000, { pid: process.pid, host: os.hostname() })).toBe(true);
+    expect(JSON.parse((db.prepare("SELECT options FROM _barge_jobs WHERE id = 'j'").get() as { options: string }).options)).toEqual({ owner: { ...owner, renewedAt: '2026-11-25T00:01:00.000Z' } });
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+  });
+
+  it('not the lease of a job another process took over (this one was paused past the lease)', () => {
+    const db = new Database(':memory:');
+    ensureJobsTable(db);
+    const other = { pid: process.pid, host: 'another-host', since: '2026-11-25T00:03:00.000Z' };
+    db.prepare("INSERT INTO _barge_jobs (id, command, inputs, table_name, mode, options, status, started_at) VALUES ('j', 'x', '[]', 't', 'batch', ?, 'running', '2026-11-25T00:00:00.000Z')").run(JSON.stringify({ owner: other }));
+    expect(renewJobLease(db, 'j', '2026-11-25T00:04:00.000Z', 5000, { pid: process.pid, host: os.hostname() })).toBe(true);
+    expect(JSON.parse((db.prepare("SELECT options FROM _barge_jobs WHERE id = 'j'").get() as { options: string }).options)).toEqual({ owner: other });
   });
 
   it('a failure of any kind (here: no job table) is false, not thrown, and the busy timeout is restored', () => {
     const db = new Database(':memory:');
     db.pragma('busy_timeout = 7000');
-    expect(renewJobLease(db, 'j', '2026-11-25T00:01:00.000Z', 7000)).toBe(false);
+    expect(renewJobLease(db, 'j', '2026-11-25T00:01:00.000Z', 7000, { pid: process.pid, host: os.hostname() })).toBe(false);
     expect(db.pragma('busy_timeout', { simple: true })).toBe(7000);
   });
 
   it('another connection holding the write lock: false at once, not a wait', () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'barge-lease-')), 'lease.db');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'barge-lease-'));
+    const file = path.join(dir, 'lease.db');
     const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    ensureJobsTable(db);
     const other = new Database(file);
-    other.exec('BEGIN IMMEDIATE');
-    const started = performance.now();
-    expect(renewJobLease(db, 'j', '2026-11-25T00:01:00.000Z', 5000)).toBe(false);
-    expect(performance.now() - started).toBeLessThan(1000);
-    other.exec('ROLLBACK');
-    other.close();
-    db.close();
-    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    try {
+      db.pragma('journal_mode = WAL');
+      ensureJobsTable(db);
+      other.exec('BEGIN IMMEDIATE');
+      const started = performance.now();
+      expect(renewJobLease(db, 'j', '2026-11-25T00:01:00.000Z', 5000, { pid: process.pid, host: os.hostname() })).toBe(false);
+      expect(performance.now() - started).toBeLessThan(1000);
+      other.exec('ROLLBACK');
+    } finally {
+      other.close();
+      db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
