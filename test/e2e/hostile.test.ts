@@ -620,8 +620,9 @@ describe('encodings', () => {
       const result = await barge(dir, ['import', 'towns.csv', ...args]);
       expect(result.exitCode).toBe(2);
       expectOneLine(result.stderr, message);
-      const db = path.join(dir, 'barge.db');
-      if (fs.existsSync(db)) expect(userTables(db)).toEqual([]);
+      // Refused before anything was written: no database, no report beside the input.
+      expect(fs.existsSync(path.join(dir, 'barge.db'))).toBe(false);
+      expect(fs.readdirSync(dir)).toEqual(['towns.csv']);
     });
   }
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { barge, BIN, importMakers, workdir, type RunResult } from '../helpers/cli.js';
+import { barge, BIN, importMakers, readNdjson, ROOT, rows, workdir, type RunResult } from '../helpers/cli.js';
 
 const NOBODY = 65534;
 const isRoot = process.getuid?.() === 0;
@@ -30,8 +30,8 @@ describe('exit codes and one-line messages', () => {
     const dir = workdir();
     const result = await barge(dir, ['import', 'fixtures/products.csv', '--schema', 'fixtures/bad/bad-type.schema.json']);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toMatch(/columns\.price\.type/);
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toBe('barge: error: schema fixtures/bad/bad-type.schema.json: columns.price.type: expected one of string|integer|number|boolean|date|datetime|json, got "float"');
+    expect(result.stdout).toBe('');
     expect(fs.existsSync(path.join(dir, 'barge.db'))).toBe(false);
   });
 
@@ -170,20 +170,35 @@ describe('exit codes and one-line messages', () => {
     await importMakers(dir);
     const bad = await barge(dir, ['import', 'fixtures/bad/products-bad-price.csv', '--schema', 'fixtures/products.schema.json']);
     expect(bad.exitCode).toBe(1);
+    const told = bad.stderr.split('\n');
+    expect([told[0], told[1], told[3], told[4]]).toEqual([
+      'barge: import of fixtures/bad/products-bad-price.csv into "products": failed: 1 record rejected, rolled back, nothing was written',
+      '  read 12, inserted 0, rejected 1',
+      '  fixtures/bad/products-bad-price.csv:line 7, column "price": expected a number >= 0, got "-3"',
+      `  report: ${path.join(fs.realpathSync(dir), 'products-bad-price.errors.ndjson')} (fix these records in the input and import it again: nothing was written)`,
+    ]);
+    expect(told).toHaveLength(5);
     expect(bad.stderr).not.toMatch(/\n\s+at /);
+    expect(readNdjson(path.join(dir, 'products-bad-price.errors.ndjson'))).toMatchObject([
+      { _barge_line: 7, _barge_errors: [{ column: 'price', message: 'line 7, column "price": expected a number >= 0, got "-3"', value: '-3' }], id: 'P-6', price: '-3' },
+    ]);
+    expect(rows(path.join(dir, 'barge.db'), "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")).toEqual([{ name: '_barge_jobs' }, { name: '_barge_schemas' }, { name: 'makers' }]);
     const debug = await barge(dir, ['import', 'nope.csv', '--debug']);
     expect(debug.exitCode).toBe(2);
-    expect(debug.stderr).toMatch(/\n\s+at /);
+    const traced = debug.stderr.split('\n');
+    expect(traced.slice(0, 2)).toEqual(['barge: error: cannot read input "nope.csv": no such file', 'BargeError: cannot read input "nope.csv": no such file']);
+    expect(traced[2]).toMatch(/^ {4}at /);
   });
 
   it('--help lists the import options; --version prints the version', async () => {
     const dir = workdir();
     const help = await barge(dir, ['import', '--help']);
     expect(help.exitCode).toBe(0);
-    for (const option of ['--batch-size', '--mode', '--on-conflict', '--truncate', '--dry-run', '--errors', '--max-errors', '--fail-fast', '--infer-rows', '--no-header', '--encoding']) {
-      expect(help.stdout).toContain(option);
+    for (const option of ['--batch-size <n>', '--mode <mode>', '--on-conflict <action>', '--truncate', '--dry-run', '--errors <path>', '--max-errors <n>', '--fail-fast', '--infer-rows <n>', '--no-header', '--encoding <name>']) {
+      // Each an option's own line, not a word of another's description.
+      expect(help.stdout, option).toMatch(new RegExp(`^  ${option} `, 'm'));
     }
     const version = await barge(dir, ['--version']);
-    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(version).toEqual({ exitCode: 0, stdout: (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version, stderr: '' });
   });
 });

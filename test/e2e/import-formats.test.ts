@@ -81,6 +81,9 @@ describe('import: every format lands the same rows', () => {
       cwd: dir, reject: false, env: { ...process.env, BIN, BARGE_DB: '', NO_COLOR: '1' },
     });
     expect(first.exitCode).toBe(2);
+    expect(String(first.stderr)).toMatch(
+      /^barge: error: \/dev\/fd\/\d+:2502, column "name": unterminated quoted field \(CSV_QUOTE_NOT_CLOSED\); check the quoting on that line \(job p1: the 2 batches committed before this, 2,000 records, stay\) \(\/dev\/fd\/\d+ was read as CSV, its format sniffed from its first bytes; if it is not, pass --format\)$/,
+    );
     expect(rows(path.join(dir, 'barge.db'), "SELECT status, batches_committed AS b FROM _barge_jobs WHERE id = 'p1'")[0]).toEqual({ status: 'failed', b: 2 });
     const resumed = await barge(dir, ['import', '--resume', 'p1']);
     expect(resumed.exitCode).toBe(2);
@@ -99,7 +102,12 @@ describe('import: every format lands the same rows', () => {
     // The input stops midway (the producer died), so the job fails after committing 2 batches.
     fs.writeFileSync(path.join(dir, 'cut.csv'), lines.slice(0, 2501).join('\n') + '\n2502,"unterminated\n');
     const first = await barge(dir, ['import', '-', '--schema', 'items.schema.json', '--mode', 'row', '--job-id', 'sd'], { inputFile: path.join(dir, 'cut.csv') });
-    expect(first.exitCode).toBe(2);
+    expect(first).toEqual({
+      exitCode: 2,
+      stdout: '',
+      stderr: 'barge: error: stdin:2502, column "name": unterminated quoted field (CSV_QUOTE_NOT_CLOSED); check the quoting on that line (job sd: the 2 batches committed before this, 2,000 records, stay) (stdin was read as CSV, its format sniffed from its first bytes; if it is not, pass --format)',
+    });
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT count(*) AS n FROM items')[0]).toEqual({ n: 2000 });
     const again = await barge(dir, ['import', '-', '--schema', 'items.schema.json', '--mode', 'row', '--job-id', 'sd'], { inputFile: path.join(dir, 'items.csv') });
     expect(again.exitCode).toBe(2);
     expect(again.stderr.trim().split('\n').at(-1)).toBe(
@@ -121,7 +129,11 @@ describe('import: every format lands the same rows', () => {
     fs.writeFileSync(path.join(dir, 'cut.csv'), night((i) => i + 100_000).split('\n').slice(0, 2501).join('\n') + '\n2501,"unterminated\n');
     expect((await barge(dir, ['import', 'n1.csv', '--schema', 'items.schema.json', '--quiet'])).exitCode).toBe(0);
     const args = ['import', '-', '--schema', 'items.schema.json', '--mode', 'row', '--on-conflict', 'update'];
-    expect((await barge(dir, [...args, '--job-id', 'n2'], { inputFile: path.join(dir, 'cut.csv') })).exitCode).toBe(2);
+    expect(await barge(dir, [...args, '--job-id', 'n2'], { inputFile: path.join(dir, 'cut.csv') })).toEqual({
+      exitCode: 2,
+      stdout: '',
+      stderr: 'barge: error: stdin:2502, column "qty": unterminated quoted field (CSV_QUOTE_NOT_CLOSED); check the quoting on that line (job n2: the 2 batches committed before this, 2,000 records, stay) (stdin was read as CSV, its format sniffed from its first bytes; if it is not, pass --format)',
+    });
     const again = await barge(dir, [...args, '--job-id', 'n2'], { inputFile: path.join(dir, 'n2.csv') });
     expect(again.stderr.trim().split('\n').at(-1)).toBe(
       'barge: error: job "n2" read stdin, which cannot be read again, so it cannot be resumed; its 2 committed batches (2,000 records loaded) stay in "items": load the input again, whole, under a new --job-id with --on-conflict update (the records already loaded are updated again, with the same values)',
@@ -146,7 +158,15 @@ describe('import: every format lands the same rows', () => {
     expect((await barge(dir, ['import', '-', '--table', 'three', '--format', 'tsv', '--quiet'], { input: tsv })).exitCode).toBe(0);
     expect(rows(path.join(dir, 'barge.db'), 'SELECT note FROM three ORDER BY rowid')).toEqual([{ note: 'plain' }, { note: 'hello, world' }]);
     const named = await barge(dir, ['import', '-', '--table', 'four', '--mode', 'row', '--format', 'csv'], { input: tsv });
+    expect(named.exitCode).toBe(1);
+    const told = named.stderr.split('\n');
+    expect(told[0]).toBe('barge: import of stdin into "four": partial: 1 record rejected, 1 loaded');
+    expect(told[1]).toBe('  read 2, inserted 1, rejected 1');
+    expect(told[3]).toBe('  stdin:line 3: expected 1 fields, got 2');
+    expect(told[4]).toBe(`  report: ${path.join(fs.realpathSync(dir), 'stdin.errors-2.ndjson')} (fix the records and import it again)`);
+    expect(told).toHaveLength(5);
     expect(named.stderr).not.toContain('sniffed');
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT note FROM four ORDER BY rowid')).toEqual([{ note: 'plain' }]);
   });
 
   it('reads gzip by extension, and by magic bytes under another name', async () => {

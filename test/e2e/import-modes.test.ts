@@ -81,13 +81,25 @@ describe('modes on a file with one bad record in the middle (record 6, line 7)',
   it('--continue-on-error is row mode and --atomic is atomic mode', async () => {
     const dir = workdir();
     await importMakers(dir);
-    let result = await barge(dir, ['import', 'fixtures/bad/products-missing-name.csv', ...SCHEMA, '--atomic']);
+    const input = ['import', 'fixtures/bad/products-missing-name.csv', ...SCHEMA, '--batch-size', '4'];
+    // Atomic is the default: --atomic shows itself where it meets another mode, and in the job's record.
+    for (const [args, modes] of [[['--mode', 'batch', '--atomic'], 'batch and atomic'], [['--atomic', '--continue-on-error'], 'atomic and row']] as const) {
+      expect(await barge(dir, [...input, ...args]), args.join(' ')).toEqual({ exitCode: 2, stdout: '', stderr: `barge: error: conflicting modes: ${modes}; pick one --mode` });
+    }
+    let result = await barge(dir, [...input, '--atomic', '--job-id', 'a']);
     expect(result.exitCode).toBe(1);
+    expect(result.stderr.split('\n')[0]).toBe('barge: import of fixtures/bad/products-missing-name.csv into "products": failed: 1 record rejected, rolled back, nothing was written');
     expect(ids(dir)).toEqual([]);
-    result = await barge(dir, ['import', 'fixtures/bad/products-missing-name.csv', ...SCHEMA, '--continue-on-error']);
+    // The same batches of 4 in batch mode keep batches 1 and 3 (P-6, line 7, is in batch 2).
+    result = await barge(dir, [...input, '--mode', 'batch', '--job-id', 'b']);
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain('line 7, column "name": is required');
+    expect(ids(dir)).toEqual(['P-1', 'P-2', 'P-3', 'P-4', 'P-9', 'P-10', 'P-11', 'P-12']);
+    result = await barge(dir, [...input, '--continue-on-error', '--truncate', '--job-id', 'r']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr.split('\n')[0]).toBe('barge: import of fixtures/bad/products-missing-name.csv into "products": partial: 1 record rejected, 11 loaded');
+    expect(result.stderr.split('\n')[3]).toBe('  fixtures/bad/products-missing-name.csv:line 7, column "name": is required');
     expect(ids(dir)).toEqual(allBut(6));
+    expect(rows(path.join(dir, 'barge.db'), "SELECT id, mode FROM _barge_jobs WHERE id IN ('a', 'b', 'r') ORDER BY id")).toEqual([{ id: 'a', mode: 'atomic' }, { id: 'b', mode: 'batch' }, { id: 'r', mode: 'row' }]);
   });
 
   it('row: a UNIQUE violation rejects only the culprit', async () => {

@@ -94,7 +94,9 @@ describe('--truncate in batch and row mode empties the table with the first batc
     const dir = workdir();
     const db = await keepTable(dir);
     fs.writeFileSync(path.join(dir, 'broken.csv'), 'a,b\n7,q\n8,"unterminated\n');
-    expect((await barge(dir, ['import', 'broken.csv', '--table', 'keep', '--db', 't.db', '--truncate'])).exitCode).toBe(2);
+    expect(await barge(dir, ['import', 'broken.csv', '--table', 'keep', '--db', 't.db', '--truncate'])).toEqual({
+      exitCode: 2, stdout: '', stderr: 'barge: error: broken.csv:3, column "b": unterminated quoted field (CSV_QUOTE_NOT_CLOSED); check the quoting on that line',
+    });
     expect(keep(db)).toEqual(OLD);
     fs.writeFileSync(path.join(dir, 'seed.csv'), 'a,b\n7,q\n');
     expect((await barge(dir, ['import', 'seed.csv', '--table', 'keep', '--db', 't.db', '--truncate'])).exitCode).toBe(0);

@@ -27,7 +27,14 @@ describe('the summary after rejections', () => {
     fs.writeFileSync(path.join(dir, 'f.ndjson'), '{"a":1}\n{"a":2,}\n');
     const result = await barge(dir, ['import', 'f.ndjson', '--table', 't', '--db', 'f.db', '--mode', 'row']);
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain('f.ndjson:line 2');
+    const told = result.stderr.split('\n');
+    expect([told[0], told[1], told[3], told[4]]).toEqual([
+      'barge: import of f.ndjson into "t": partial: 1 record rejected, 1 loaded',
+      '  read 2, inserted 1, rejected 1',
+      '  f.ndjson:line 2: not valid JSON: expected a property name in double quotes, got \'}\' at column 8; remove the trailing comma',
+      `  report: ${path.join(fs.realpathSync(dir), 'f.errors.ndjson')} (fix the records and import it again)`,
+    ]);
+    expect(told).toHaveLength(5);
     expect(result.stderr).not.toContain('the schema was inferred');
   });
 
@@ -45,7 +52,8 @@ describe('the summary after rejections', () => {
     const dir = workdir();
     const result = await barge(dir, ['import', '-', '--table', 't', '--db', 's.db'], { input: '  \n\n"x" {"a":1}\n' });
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain('(stdin was read as CSV, its format sniffed from its first bytes; if it is not, pass --format)');
+    expect(result.stderr).toBe('barge: error: stdin:1: column 1 has an empty name (only whitespace) in the header; rename the columns with --columns a,b,c (stdin was read as CSV, its format sniffed from its first bytes; if it is not, pass --format)');
+    expect(fs.existsSync(path.join(dir, 's.db'))).toBe(false);
   });
 });
 

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { BIN, barge, rows, workdir } from '../helpers/cli.js';
+import { readsStdin, waitForChild } from '../helpers/process-waits.js';
 import { waitUntil } from '../helpers/waits.js';
 
 /**
@@ -17,21 +18,49 @@ const ENV = { ...process.env, BARGE_DB: '', NO_COLOR: '1' };
 describe('the wall clock steps back while a job runs', () => {
   it('the duration is the time the run took, not the step (was -3596.9 s)', async () => {
     const dir = workdir();
-    // Loaded before barge: Date.now() steps back an hour 300 ms into the run, as NTP or a restored VM would.
+    const step = path.join(dir, 'step-the-clock');
+    // Loaded before barge: once the test makes the file `step`, the wall clock (Date.now() and
+    // new Date()) is an hour behind, as after NTP's step or a restored VM.
     fs.writeFileSync(
       path.join(dir, 'clock-steps-back.mjs'),
-      'const realNow = Date.now; const t0 = realNow(); Date.now = () => { const n = realNow(); return n - t0 > 300 ? n - 3_600_000 : n; };\n',
+      `import fs from 'node:fs';
+const RealDate = Date;
+const realNow = RealDate.now;
+let stepped = false;
+const now = () => { stepped ||= fs.existsSync(${JSON.stringify(step)}); return stepped ? realNow() - 3_600_000 : realNow(); };
+globalThis.Date = class extends RealDate {
+  constructor(...args) { super(...(args.length === 0 ? [now()] : args)); }
+  static now() { return now(); }
+};
+`,
     );
-    const run = execa('sh', ['-c', `(printf 'id\\n1\\n'; sleep 1; printf '2\\n') | node ${JSON.stringify(BIN)} import - --format csv --table t --db x.db --mode batch --job-id J --json`], {
-      cwd: dir, reject: false, env: { ...ENV, NODE_OPTIONS: `--import=${path.join(dir, 'clock-steps-back.mjs')}` },
+    const began = performance.now();
+    const run = execa('node', [BIN, 'import', '-', '--format', 'csv', '--table', 't', '--db', 'x.db', '--mode', 'batch', '--job-id', 'J', '--json'], {
+      cwd: dir, reject: false, stdin: 'pipe', timeout: 60_000, env: { ...ENV, NODE_OPTIONS: `--import=${path.join(dir, 'clock-steps-back.mjs')}` },
     });
+    run.stdin!.write('id\n1\n');
+    // The run has begun (its clock started before it opened its input): from here the test holds the pipe open.
+    await waitForChild(run, 'barge reading stdin', readsStdin);
+    const held = performance.now();
+    fs.writeFileSync(step, '');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const gap = performance.now() - held;
+    run.stdin!.end('2\n');
     const result = await run;
+    const wall = performance.now() - began;
     expect(result.exitCode, String(result.stderr)).toBe(0);
-    const summary = JSON.parse(String(result.stdout)) as { durationMs: number; recordsPerSecond: number };
-    // The pipe's second line comes 1 s after its first (the run starts a little after that).
-    expect(summary.durationMs).toBeGreaterThanOrEqual(500);
-    expect(summary.durationMs).toBeLessThan(60_000);
-    expect(rows<{ d: number }>(path.join(dir, 'x.db'), "SELECT duration_ms AS d FROM _barge_jobs WHERE id = 'J'")[0]!.d).toBe(summary.durationMs);
+    const summary = JSON.parse(String(result.stdout)) as { durationMs: number; counts: { read: number; inserted: number } };
+    expect(summary.counts).toMatchObject({ read: 2, inserted: 2 });
+    // The run spans the gap the pipe was held open (the step fell inside it) and lies within the test's wall time of it.
+    expect(summary.durationMs).toBeGreaterThanOrEqual(Math.floor(gap));
+    expect(summary.durationMs).toBeLessThan(wall);
+    const job = rows<{ d: number; started: string; finished: string }>(path.join(dir, 'x.db'), "SELECT duration_ms AS d, started_at AS started, finished_at AS finished FROM _barge_jobs WHERE id = 'J'")[0]!;
+    expect(job.d).toBe(summary.durationMs);
+    // The step took: by the wall clock the job finished about an hour before it started.
+    const byWallClock = Date.parse(job.finished) - Date.parse(job.started);
+    expect(byWallClock + 3_600_000).toBeGreaterThanOrEqual(Math.floor(gap));
+    expect(byWallClock + 3_600_000).toBeLessThan(wall);
+    expect(rows(path.join(dir, 'x.db'), 'SELECT id FROM t ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }]);
   });
 });
 

@@ -134,8 +134,31 @@ describe('a job whose end cannot be recorded, when it did not read to the end or
     fs.writeFileSync(path.join(dir, 'm.csv'), 'id,name\n1,a\nx,b\n3,c\ny,d\n5,e\n');
     const result = await barge(dir, ['import', 'm.csv', '--schema', 's.json', '--db', 'x.db', '--mode', 'row', '--batch-size', '2', '--max-errors', '1', '--job-id', 'M']);
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain('the record of job M could not be updated (database "x.db": held by a test): barge jobs shows it "running"');
+    expect(result.stderr.split('\n').slice(0, 3)).toEqual([
+      'barge: the record of job M could not be updated (database "x.db": held by a test): barge jobs shows it "running"',
+      'barge: import of m.csv into "t": stopped after 1 rejected record (--max-errors), 1 loaded; the rest of the input was not read: continue with: barge import --resume M --db x.db',
+      '  read 2, inserted 1, rejected 1',
+    ]);
     expect(result.stderr).not.toContain('ran to its end');
+    expect(rows(db, "SELECT status, read_count AS read, inserted, rejected, batches_committed AS batches FROM _barge_jobs WHERE id = 'M'")).toEqual([{ status: 'running', read: 2, inserted: 1, rejected: 1, batches: 1 }]);
+    expect(rows(db, 'SELECT id FROM t ORDER BY id')).toEqual([{ id: 1 }, { id: 100 }, { id: 101 }]);
+    // Run again (as a cron retry would), once the record can be written: the job left "running"
+    // goes on after its batch 1, and stops at the next rejected record, as its --max-errors says.
+    const mend = new Database(db);
+    mend.exec('DROP TRIGGER hold');
+    mend.close();
+    const resumed = await barge(dir, ['import', 'm.csv', '--schema', 's.json', '--db', 'x.db', '--mode', 'row', '--batch-size', '2', '--max-errors', '1', '--job-id', 'M']);
+    expect(resumed.exitCode).toBe(1);
+    const told = resumed.stderr.split('\n');
+    expect([told[0], told[1], told[2], told[4], told[5]]).toEqual([
+      'barge: job "M" was left running: resuming it after batch 1',
+      'barge: import of m.csv into "t": stopped after 1 rejected record (--max-errors), 2 loaded; the rest of the input was not read: continue with: barge import --resume M --db x.db',
+      '  read 4, inserted 2, rejected 2',
+      '  m.csv:line 5, column "id": expected an integer, got "y"',
+      '  ... and 1 more rejected record in the report',
+    ]);
+    expect(rows(db, "SELECT status, read_count AS read, inserted, rejected, batches_committed AS batches FROM _barge_jobs WHERE id = 'M'")).toEqual([{ status: 'failed', read: 4, inserted: 2, rejected: 2, batches: 2 }]);
+    expect(rows(db, 'SELECT id FROM t ORDER BY id')).toEqual([{ id: 1 }, { id: 3 }, { id: 100 }, { id: 101 }]);
   });
 
   it('atomic, succeeded: exit 0 (its row said so in the transaction of its rows)', async () => {

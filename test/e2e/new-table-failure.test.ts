@@ -36,9 +36,12 @@ describe('a batch/row job that fails before its first batch leaves no new table'
   it('an unterminated quote within the first batch (exit 2): no table; and an import after it with another schema creates its own', async () => {
     const dir = workdir();
     const result = await barge(dir, ['import', `${corpus}/unterminated-quote.csv`, '--schema', `${corpus}/corpus.schema.json`, '--db', 'd.db', '--mode', 'row']);
-    expect(result.exitCode).toBe(2);
+    expect(result).toEqual({
+      exitCode: 2, stdout: '', stderr: `barge: error: ${corpus}/unterminated-quote.csv:3, column "name": unterminated quoted field (CSV_QUOTE_NOT_CLOSED); check the quoting on that line`,
+    });
     const db = path.join(dir, 'd.db');
-    expect(tables(db)).not.toContain('items');
+    expect(tables(db)).toEqual(['_barge_jobs', '_barge_schemas']);
+    expect(rows(db, 'SELECT table_name AS "table", status, batches_committed AS b FROM _barge_jobs')).toEqual([{ table: 'items', status: 'failed', b: 0 }]);
     fs.writeFileSync(path.join(dir, 'items.csv'), 'id,label\n1,a\n');
     const again = await barge(dir, ['import', 'items.csv', '--db', 'd.db', '--quiet']);
     expect(again.exitCode, again.stderr).toBe(0);
@@ -109,8 +112,11 @@ describe('a batch/row job that fails before its first batch leaves no new table'
     const first = await barge(dir, ['import', 'none.csv', '--schema', `${corpus}/corpus.schema.json`, '--db', 'd.db', '--quiet']);
     expect(first.exitCode, first.stderr).toBe(0);
     const result = await barge(dir, ['import', `${corpus}/unterminated-quote.csv`, '--db', 'd.db', '--table', 'items', '--mode', 'row']);
-    expect(result.exitCode).toBe(2);
-    expect(tables(path.join(dir, 'd.db'))).toContain('items');
+    expect(result).toEqual({
+      exitCode: 2, stdout: '', stderr: `barge: error: ${corpus}/unterminated-quote.csv:3, column "name": unterminated quoted field (CSV_QUOTE_NOT_CLOSED); check the quoting on that line`,
+    });
+    expect(tables(path.join(dir, 'd.db'))).toEqual(['_barge_jobs', '_barge_schemas', 'items']);
+    expect(rows(path.join(dir, 'd.db'), 'SELECT count(*) AS n FROM items')).toEqual([{ n: 0 }]);
     expect(kept(path.join(dir, 'd.db'))).toEqual(['items']);
   });
 

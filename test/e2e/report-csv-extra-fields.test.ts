@@ -184,6 +184,10 @@ describe('a CSV report holds the fields of every entry, not only those of the fi
     const args = ['import', 'in.ndjson', '--schema', 's.json', '--mode', 'batch', '--batch-size', '500', '--max-errors', '2', '--job-id', 'J', '--errors', 'r.csv'];
     const first = await barge(dir, args);
     expect(first.exitCode).toBe(1);
+    expect(first.stderr.split('\n').slice(0, 2)).toEqual([
+      'barge: import of in.ndjson into "items": stopped after 2 rejected records (--max-errors), 1,000 loaded; the rest of the input was not read: continue with: barge import --resume J',
+      '  read 2,000, inserted 1,000, rejected 1,000',
+    ]);
     const db = path.join(dir, 'barge.db');
     const count = () => rows<{ n: number }>(db, 'SELECT count(*) AS n FROM items')[0]!.n;
     const loaded = count();
@@ -192,7 +196,12 @@ describe('a CSV report holds the fields of every entry, not only those of the fi
     writer.prepare("UPDATE _barge_jobs SET status = 'running', finished_at = NULL WHERE id = 'J'").run();
     writer.close();
     const again = await barge(dir, args);
-    expect(again.stderr).toContain('resuming it');
+    expect(again.exitCode).toBe(1);
+    expect(again.stderr.split('\n').slice(0, 3)).toEqual([
+      'barge: job "J" was left running: resuming it after batch 4',
+      'barge: import of in.ndjson into "items": stopped after 2 rejected records (--max-errors), 2,000 loaded; the rest of the input was not read: continue with: barge import --resume J',
+      '  read 4,000, inserted 2,000, rejected 2,000',
+    ]);
     // Rejected: 1000 and 2000 (batches 2 and 4 rolled back), then 3000 and 4000 by the resumed run.
     expect(loaded).toBe(1000);
     expect(count()).toBe(2000);

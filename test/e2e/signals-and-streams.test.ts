@@ -74,6 +74,26 @@ function waitsForLock(pid: number): boolean {
 
 const exited = (child: { exitCode: number | null; signalCode: string | null }) => child.exitCode !== null || child.signalCode !== null;
 
+/**
+ * A validate of stdin's 2,500 records interrupted: how many it had read when the signal came
+ * depends on how far it got (it may be stopped before it took all the text), so the summary and
+ * the message are checked against each other: every record read was valid, the count said is it.
+ */
+function expectValidateInterrupted(result: { stdout: unknown; stderr: unknown }): void {
+  const summary = JSON.parse(String(result.stdout)) as { stoppedEarly: string; counts: { read: number; valid: number; rejected: number }; firstErrors: string[] };
+  expect(summary).toMatchObject({ stoppedEarly: 'interrupted', firstErrors: [] });
+  const read = summary.counts.read;
+  expect(read).toBeLessThanOrEqual(2500);
+  expect(summary.counts).toEqual({ read, valid: read, rejected: 0 });
+  const told = String(result.stderr).split('\n');
+  const n = read.toLocaleString('en-US');
+  expect(told.slice(0, 2)).toEqual([
+    `barge: validate stdin against "numbered" (file schema): interrupted after ${n} records`,
+    `  read ${n}, valid ${n}, rejected 0`,
+  ]);
+  expect(told).toHaveLength(3);
+}
+
 function setup(): string {
   const dir = workdir();
   fs.writeFileSync(path.join(dir, 'numbered.schema.json'), JSON.stringify(NUMBERED_SCHEMA));
@@ -157,19 +177,32 @@ describe.skipIf(!hasProc)('a signal that comes with the end of stdin: the signal
     await interruptAndEndStdin(child);
     const result = await child;
     expect(result.exitCode, String(result.stderr)).toBe(130);
-    expect(JSON.parse(String(result.stdout))).toMatchObject({ stoppedEarly: 'interrupted' });
-    expect(String(result.stderr).split('\n')[0]).toMatch(/^barge: validate stdin against "numbered" \(file schema\): interrupted after [\d,]+ records$/);
+    expectValidateInterrupted(result);
   });
 
   it.each(['validate', 'import'])('%s of an input cut off mid-quote by the signal: exit 130, not 2 (malformed input)', async (command) => {
     const dir = setup();
     const mode = command === 'import' ? ['--mode', 'row'] : [];
     const child = onOpenStdin(dir, [command, '-', '--format', 'csv', '--schema', 'numbered.schema.json', '--json', ...mode], `${numberedLines(2500)}2501,"cut off`);
+    // The import has committed its 2 whole batches; records 2001-2500 wait for the rest of the 3rd.
+    if (command === 'import') await waitForBatches(path.join(dir, 'barge.db'), 2);
     await untilReadingStdin(child);
     await interruptAndEndStdin(child);
     const result = await child;
     expect(result.exitCode, String(result.stderr)).toBe(130);
     expect(String(result.stderr)).not.toContain('CSV_QUOTE_NOT_CLOSED');
+    if (command === 'validate') {
+      expectValidateInterrupted(result);
+      return;
+    }
+    expect(JSON.parse(String(result.stdout))).toMatchObject({ status: 'interrupted', batchesCommitted: 2, counts: { read: 2000, inserted: 2000, rejected: 0 }, stoppedEarly: 'interrupted', firstErrors: [] });
+    const told = String(result.stderr).split('\n');
+    expect(told.slice(0, 2)).toEqual([
+      'barge: import of stdin into "numbered": interrupted after 2 committed batches, which stay; a job that read stdin cannot be resumed',
+      '  read 2,000, inserted 2,000, rejected 0',
+    ]);
+    expect(told).toHaveLength(3);
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT count(*) AS n, max(id) AS last FROM numbered')).toEqual([{ n: 2000, last: 2000 }]);
   });
 });
 
@@ -338,6 +371,7 @@ describe('every command: SIGINT/SIGTERM exit 130 with one line and, under --json
     const result = await child;
     expect(result.exitCode).toBe(130);
     expect(String(result.stdout)).toBe('');
+    expect(String(result.stderr)).toBe('barge: error: schema infer interrupted; no schema was printed');
   });
 
   it.skipIf(!hasProc).each(['stats', 'jobs', 'export', 'import', 'validate'])('%s: SIGTERM while its modules load: exit 130 (it died with 143), nothing written', async (command) => {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { barge, readNdjson, rows, workdir } from '../helpers/cli.js';
 
@@ -221,11 +222,21 @@ describe('an input that is the database itself', () => {
     fs.writeFileSync(path.join(dir, 'a.csv'), 'id,name\n1,a\n');
     expect((await barge(dir, ['import', 'a.csv', '--db', 'a.db', '--quiet'])).exitCode).toBe(0);
     fs.symlinkSync('a.db', path.join(dir, 'link.db'));
-    for (const input of ['a.db', './link.db', 'a.db-wal']) {
-      if (!fs.existsSync(path.join(dir, input))) continue;
-      expect(await barge(dir, ['import', input, '--db', 'a.db', '--table', 'x', '--encoding', 'latin1', '--format', 'tsv', '--no-header', '--columns', 'a'])).toEqual({
-        exitCode: 2, stdout: '', stderr: `barge: error: input "${input}" is the database itself (--db a.db); give the file to import`,
-      });
+    // A connection of ours keeps the database's -wal file there (the last one closed removes it).
+    const holder = new Database(path.join(dir, 'a.db'));
+    try {
+      holder.prepare('SELECT count(*) FROM a').get();
+      const refused: string[] = [];
+      for (const input of ['a.db', './link.db', 'a.db-wal']) {
+        expect(fs.existsSync(path.join(dir, input)), input).toBe(true);
+        expect(await barge(dir, ['import', input, '--db', 'a.db', '--table', 'x', '--encoding', 'latin1', '--format', 'tsv', '--no-header', '--columns', 'a'])).toEqual({
+          exitCode: 2, stdout: '', stderr: `barge: error: input "${input}" is the database itself (--db a.db); give the file to import`,
+        });
+        refused.push(input);
+      }
+      expect(refused).toEqual(['a.db', './link.db', 'a.db-wal']);
+    } finally {
+      holder.close();
     }
     const fd = fs.openSync(path.join(dir, 'a.db'), 'r');
     try {

@@ -412,10 +412,15 @@ describe('read-only storage: stats, jobs, export and validate --table read the d
       writer.close();
     }
     lock(ro);
-    const result = await limited(dir, ['export', '--query', 'SELECT count(*) AS n FROM t', '--format', 'ndjson', '--out', '-', '--db', 'ro/w.db']);
+    // The copy goes to TMPDIR: one this user can write, whatever the runner's is.
+    const tmp = path.join(dir, 'tmp');
+    fs.mkdirSync(tmp);
+    fs.chmodSync(tmp, 0o777);
+    const result = await limited(dir, ['export', '--query', 'SELECT count(*) AS n FROM t', '--format', 'ndjson', '--out', '-', '--db', 'ro/w.db'], { TMPDIR: tmp });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toBe('{"n":3}');
     expect(fs.readdirSync(ro).sort()).toEqual(['w.db', 'w.db-wal']);
+    expect(fs.readdirSync(tmp)).toEqual([]);
   });
 
   it('in a directory this user cannot write, with TMPDIR naming no directory: one line naming both, exit 3', async (ctx) => {

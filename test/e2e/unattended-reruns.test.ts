@@ -150,7 +150,9 @@ describe('--max-errors: import and validate agree on where they stopped', () => 
     expect(validate.exitCode).toBe(1);
     expect(JSON.parse(validate.stdout)).toMatchObject({ stoppedEarly: null, counts: { read: 4, rejected: 2 } });
     const imported = await barge(dir, ['import', 'me.csv', '--schema', 's.json', '--max-errors', '2', '--mode', 'row', '--json']);
-    expect(JSON.parse(imported.stdout)).toMatchObject({ stoppedEarly: null, counts: { read: 4, rejected: 2 } });
+    expect(imported.exitCode).toBe(1);
+    expect(JSON.parse(imported.stdout)).toMatchObject({ status: 'partial', stoppedEarly: null, counts: { read: 4, inserted: 2, rejected: 2 } });
+    expect(imported.stderr.split('\n')[0]).toBe('barge: import of me.csv into "me": partial: 2 records rejected, 2 loaded');
     // One record further, both stop.
     fs.appendFileSync(path.join(dir, 'me.csv'), 'r5,e\n');
     expect(JSON.parse((await barge(dir, ['validate', 'me.csv', '--schema', 's.json', '--max-errors', '2', '--json'])).stdout).stoppedEarly).toBe('stopped after 2 invalid records (--max-errors)');
@@ -165,5 +167,8 @@ it('a finished --job-id given the same file through a symlinked directory (a dep
   expect((await barge(dir, ['import', path.join(dir, 'current', 'orders.csv'), '--job-id', 'd1', '--quiet'])).exitCode).toBe(0);
   const again = await barge(path.join(dir, 'current'), ['import', 'orders.csv', '--job-id', 'd1', '--db', path.join(dir, 'barge.db'), '--json']);
   expect(again.exitCode, again.stderr).toBe(0);
-  expect(JSON.parse(again.stdout)).toMatchObject({ alreadySucceeded: true });
+  expect(again.stderr).toBe('barge: job d1 already succeeded; nothing to do');
+  expect(JSON.parse(again.stdout)).toMatchObject({ alreadySucceeded: true, counts: { read: 1, inserted: 1 } });
+  expect(rows(path.join(dir, 'barge.db'), 'SELECT id, name FROM orders')).toEqual([{ id: 1, name: 'a' }]);
+  expect(rows(path.join(dir, 'barge.db'), 'SELECT count(*) AS n FROM _barge_jobs')).toEqual([{ n: 1 }]);
 });

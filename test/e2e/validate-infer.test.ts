@@ -77,6 +77,7 @@ describe('inference from records that cannot be read', () => {
     expect(infer.stderr).toBe(`barge: error: ${why}`);
     fs.writeFileSync(path.join(dir, 'arr.json'), '[[1,"x"]]');
     const arrays = await barge(dir, ['import', 'arr.json']);
+    expect(arrays.exitCode).toBe(2);
     expect(arrays.stderr).toBe('barge: error: cannot infer a schema for "arr": the one record read to infer it could not be read: arr.json:line 1: expected a JSON object, got an array; fix the input, or pass --schema');
     expect(fs.existsSync(path.join(dir, 'barge.db'))).toBe(false);
   });
@@ -135,6 +136,14 @@ describe('an import whose schema was inferred', () => {
     // Into the table it made, no inference and no such line.
     const again = await barge(dir, ['import', 'sparse.ndjson', '--db', 'sp.db', '--table', 'sparse', '--mode', 'row']);
     expect(again.exitCode).toBe(1);
+    const told = again.stderr.split('\n');
+    expect([told[0], told[1], told[3], told[4]]).toEqual([
+      'barge: import of sparse.ndjson into "sparse": partial: 1 record rejected, 5 loaded',
+      '  read 6, inserted 5, rejected 1',
+      '  sparse.ndjson:line 6, column "late": unexpected column "late" (not in the schema; set "extraColumns": "ignore" to drop it)',
+      `  report: ${path.join(fs.realpathSync(dir), 'sparse.errors.ndjson')} (fix the records and import it again)`,
+    ]);
+    expect(told).toHaveLength(5);
     expect(again.stderr).not.toContain('inferred');
   });
 });
@@ -150,7 +159,12 @@ describe('a column with no value in the inference sample', () => {
     expect(imported.exitCode).toBe(0);
     expect(imported.stderr.split('\n')[0]).toBe(`${warning}write the schema out with barge schema infer, edit it, and pass --schema`);
     const validated = await barge(dir, ['validate', 'n.ndjson', '--infer-rows', '10', '--db', 'none.db']);
-    expect(validated.stderr).toContain(`${warning}write the schema out with barge schema infer, edit it, and pass --schema`);
+    expect(validated.exitCode).toBe(0);
+    expect(validated.stderr.split('\n').slice(0, 3)).toEqual([
+      `${warning}write the schema out with barge schema infer, edit it, and pass --schema`,
+      'barge: validate n.ndjson against "n" (inferred schema): every record is valid',
+      '  read 30, valid 30, rejected 0',
+    ]);
     const inferred = await barge(dir, ['schema', 'infer', 'n.ndjson', '--infer-rows', '10']);
     expect(inferred.exitCode).toBe(0);
     expect(inferred.stderr).toBe(`${warning}edit their "type" in this schema, then pass it with --schema`);

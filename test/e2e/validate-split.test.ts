@@ -121,8 +121,13 @@ describe('validate on two threads gives what one thread gives', () => {
     const dir = setUp({ 'items.csv': csv(20_000, '\n') });
     const { one, two } = await bothWays(dir, 'items.csv', ['--max-errors', '300']);
     expect(two).toEqual(one);
-    expect(one.summary.counts.rejected).toBe(300);
-    expect(one.summary.stoppedEarly).toContain('--max-errors');
+    expect(one.exitCode).toBe(1);
+    // Record 16,781 (a multiple of 97 or 131: 173 + 128 - 1 of them up to there) is the 300th invalid one: reading stops there.
+    expect(one.summary.counts).toEqual({ read: 16_781, valid: 16_481, rejected: 300 });
+    expect(one.summary.stoppedEarly).toBe('stopped after 300 invalid records (--max-errors)');
+    expect(one.entries).toHaveLength(300);
+    expect(one.entries.at(-1)._barge_line).toBe(16_782);
+    expect(one.stderr.split('\n').slice(0, 2)).toEqual(['barge: validate items.csv against "items" (file schema): 300 invalid records', '  read 16,781, valid 16,481, rejected 300']);
   });
 
   it('a stray quote in the second half: the same rejected record', async () => {

@@ -37,17 +37,20 @@ describe('planJobIdRerun: what an import given an existing --job-id does', () =>
 
   it('a job that succeeded: done, and a warning only when the input is not the file it loaded (by size)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'barge-rerun-'));
-    const input = path.join(dir, 'in.csv');
-    fs.writeFileSync(input, 'id\n1\n');
-    const loaded = job('nightly', 'succeeded', { inputs: [{ path: input, size: 5, sha256: null }] as JobRecord['inputs'] });
-    expect(await planJobIdRerun(dbWith(loaded), config([input]), 'nightly')).toMatchObject({ kind: 'done', warning: undefined });
-    fs.writeFileSync(input, 'id\n1\n2\n');
-    const rerun = await planJobIdRerun(dbWith(loaded), config([input]), 'nightly');
-    expect(rerun).toMatchObject({
-      kind: 'done',
-      warning: `input ${JSON.stringify(input)} is not the file the job loaded (7 bytes now, 5 then): job "nightly" already succeeded, so nothing of it was loaded; to load it, use a new --job-id (the rows it loaded stay: with --on-conflict ignore into a table with a key, or --truncate, they are not loaded twice)`,
-    });
-    fs.rmSync(dir, { recursive: true, force: true });
+    try {
+      const input = path.join(dir, 'in.csv');
+      fs.writeFileSync(input, 'id\n1\n');
+      const loaded = job('nightly', 'succeeded', { inputs: [{ path: input, size: 5, sha256: null }] as JobRecord['inputs'] });
+      expect(await planJobIdRerun(dbWith(loaded), config([input]), 'nightly')).toMatchObject({ kind: 'done', warning: undefined });
+      fs.writeFileSync(input, 'id\n1\n2\n');
+      const rerun = await planJobIdRerun(dbWith(loaded), config([input]), 'nightly');
+      expect(rerun).toMatchObject({
+        kind: 'done',
+        warning: `input ${JSON.stringify(input)} is not the file the job loaded (7 bytes now, 5 then): job "nightly" already succeeded, so nothing of it was loaded; to load it, use a new --job-id (the rows it loaded stay: with --on-conflict ignore into a table with a key, or --truncate, they are not loaded twice)`,
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a job still running in a live process: refused with where it runs', async () => {

@@ -865,9 +865,9 @@ describe('CsvTokenizer', () => {
   });
 
   it('refuses options that cannot work', () => {
-    expect(() => new CsvTokenizer({ delimiter: '', quote: '"', maxRecordChars: 1 })).toThrow();
-    expect(() => new CsvTokenizer({ delimiter: '\n', quote: '"', maxRecordChars: 1 })).toThrow();
-    expect(() => new CsvTokenizer({ delimiter: '"', quote: '"', maxRecordChars: 1 })).toThrow();
+    expect(() => new CsvTokenizer({ delimiter: '', quote: '"', maxRecordChars: 1 })).toThrow(new Error('the CSV delimiter cannot be empty'));
+    expect(() => new CsvTokenizer({ delimiter: '\n', quote: '"', maxRecordChars: 1 })).toThrow(new Error('the CSV delimiter and quote cannot contain a line break'));
+    expect(() => new CsvTokenizer({ delimiter: '"', quote: '"', maxRecordChars: 1 })).toThrow(new Error('the CSV delimiter and quote cannot be the same'));
   });
 });
 
