@@ -1,5 +1,5 @@
 import { BargeError } from '../errors.js';
-import { ensureJobsTable, getJob, getJobLease, insertJob, listJobs, markJobRunning, type JobRecord } from '../store/jobs.js';
+import { ensureJobsTable, getJob, getJobLease, insertJob, jobsRecordedAfter, lastJobRow, listJobs, markJobRunning, type JobRecord } from '../store/jobs.js';
 import type { Db } from '../store/open-database.js';
 import { currentOwner, describeOwner, jobOwnerAlive, lastSignOfLife, ownedByThisProcess, OTHER_HOST_LEASE_MS } from './job-owner.js';
 
@@ -38,7 +38,7 @@ export function claimJob(db: Db, plan: JobPlan, stillSo: () => void = () => unde
         throw new BargeError('usage', `job "${id}" was continued by another process while this run started; run again to resume it from where that one stopped`);
       }
       refuseBesideReload(db, current);
-      markJobRunning(db, id, currentOwner());
+      markJobRunning(db, id, { ...currentOwner(), after: lastJobRow(db) });
       return;
     }
     if (current !== undefined) {
@@ -54,6 +54,8 @@ export function claimJob(db: Db, plan: JobPlan, stillSo: () => void = () => unde
       db.prepare('DELETE FROM _barge_jobs WHERE id = ?').run(id);
     }
     refuseBesideReload(db, plan.create);
+    const owner = plan.create.options.owner;
+    if (owner !== null && typeof owner === 'object') (owner as { after?: number }).after = lastJobRow(db);
     insertJob(db, plan.create);
   }).immediate();
 }
@@ -116,15 +118,17 @@ export function confirmJobStillOurs(db: Db, id: string, now = Date.now()): void 
     const by = job === undefined ? 'its record was removed' : job.status !== 'running' ? `its record says it ${job.status}` : `it is now run by ${describeOwner(job, now)}`;
     throw new BargeError('database', `job "${id}" was taken from this process while it was paused past the ${OTHER_HOST_LEASE_MS / 1000} s lease (${by}): this batch was rolled back and this process stops, so that the job is not loaded twice`);
   }
-  // The lease lapsed: a job of the same table claimed since may have taken this one for dead.
+  // The lease lapsed. A job recorded after this one's row on its table that a live one would
+  // have been refused beside (refuseBesideReload) took this one for dead: a reload (whether or
+  // not it has emptied the table by now) beside this batch by batch job, or a batch by batch job
+  // beside this reload that has yet to empty it. Ordered by the rows, not by the hosts' clocks:
+  // those written after this run claimed the job (JobOwner.after), not a reload that ran while
+  // the job was stopped, before it was resumed.
   const since = lastSignOfLife(job);
-  const beside = listJobs(db, { table: job.table }).find((other) => {
-    if (other.id === id) return false;
-    const claimed = Math.max(Date.parse(other.startedAt) || 0, Date.parse(String((other.options.owner as { since?: unknown } | undefined)?.since ?? '')) || 0);
-    return claimed > since && ((reloads(other) && commitsByBatch(job)) || (reloads(job) && commitsByBatch(other)));
-  });
+  const after = (job.options.owner as { after?: unknown } | undefined)?.after;
+  const beside = jobsRecordedAfter(db, id, job.table, typeof after === 'number' ? after : undefined).find((other) => (other.options.truncate === true && commitsByBatch(job)) || (reloads(job) && commitsByBatch(other)));
   if (beside !== undefined) {
     const seconds = Math.round((now - since) / 1000);
-    throw new BargeError('database', `job "${id}" was paused for ${seconds} s, past the ${OTHER_HOST_LEASE_MS / 1000} s lease, and job "${beside.id}" (${reloads(beside) ? 'a reload, --truncate' : 'batch by batch'}) started on table "${job.table}" meanwhile, taking this one for dead: this batch was rolled back and this process stops, so that its rows are not mixed with that job's`);
+    throw new BargeError('database', `job "${id}" was paused for ${seconds} s, past the ${OTHER_HOST_LEASE_MS / 1000} s lease, and job "${beside.id}" (${beside.options.truncate === true ? 'a reload, --truncate' : 'batch by batch'}) started on table "${job.table}" meanwhile, taking this one for dead: this batch was rolled back and this process stops, so that its rows are not mixed with that job's`);
   }
 }

@@ -25,6 +25,11 @@ export interface JobOwner {
    * was taken for dead, resumed, and loaded twice. Another namespace counts as another host.
    */
   pidns?: string;
+  /**
+   * The job history's last row when this process claimed the job (lastJobRow): jobs recorded
+   * after it were claimed after this claim (confirmJobStillOurs), whatever the hosts' clocks say.
+   */
+  after?: number;
   /** The last time its process renewed the lease while no batch committed (renewJobLease). */
   renewedAt?: string;
 }

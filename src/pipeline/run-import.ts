@@ -271,7 +271,11 @@ class ImportRun {
       // An input with no records commits no batch: a reload of nothing still empties the table.
       // (Not when records were rejected: a reload that loaded nothing leaves the old rows.)
       if (!this.interrupted && this.pendingTruncate !== undefined && this.counts.rejected === 0) {
-        this.commitAlone(() => this.truncateInTransaction());
+        this.commitAlone(() => {
+          // As a batch's commit (checkpoint): not a table another took this job for dead beside.
+          if (this.saveCheckpoint && !this.scope.outer) confirmJobStillOurs(this.db, this.jobId);
+          this.truncateInTransaction();
+        });
       }
     } catch (error) {
       failure = error;

@@ -52,6 +52,10 @@ export function planSplit(paths: readonly string[], source: SourceOptions): Spli
   if (encoding === 'utf16le') return undefined;
   let fd: number;
   try {
+    // Only a regular file is split: a named pipe opened here (to be found no file, and closed)
+    // held this thread until its producer came, which then wrote to a pipe with no reader left:
+    // EPIPE, or SIGPIPE ending a shell's `producer > fifo`.
+    if (!fs.statSync(path).isFile()) return undefined;
     fd = fs.openSync(path, 'r');
   } catch {
     return undefined; // the one-thread run reports it

@@ -242,6 +242,23 @@ export function getJobLease(db: Db, id: string): JobLease | undefined {
   return { status: row.status, startedAt: row.startedAt, options: { owner: row.owner === null ? undefined : JSON.parse(row.owner) }, checkpoint: row.savedAt === null ? null : { savedAt: row.savedAt } };
 }
 
+/** The last row of the job history (0 for none): what a claim records as its place in it (JobOwner.after). */
+export function lastJobRow(db: Db): number {
+  return Number(db.prepare('SELECT coalesce(max(rowid), 0) FROM _barge_jobs').pluck().get());
+}
+
+/**
+ * The jobs of `table`, other than `id`, whose rows were written after row `after` (or, not
+ * given, after job `id`'s own row): in the database's own order, not by any host's clock
+ * (another host's may run ahead of this one's).
+ */
+export function jobsRecordedAfter(db: Db, id: string, table: string, after: number | undefined): JobRecord[] {
+  const rows = (after === undefined
+    ? db.prepare('SELECT * FROM _barge_jobs WHERE table_name = ? COLLATE NOCASE AND id <> ? AND rowid > (SELECT rowid FROM _barge_jobs WHERE id = ?) ORDER BY rowid').all(table, id, id)
+    : db.prepare('SELECT * FROM _barge_jobs WHERE table_name = ? COLLATE NOCASE AND id <> ? AND rowid > ? ORDER BY rowid').all(table, id, after)) as JobRow[];
+  return rows.map(fromRow);
+}
+
 export function getJob(db: Db, id: string): JobRecord | undefined {
   if (!jobsTableExists(db)) return undefined;
   const row = db.prepare('SELECT * FROM _barge_jobs WHERE id = ?').get(id) as JobRow | undefined;

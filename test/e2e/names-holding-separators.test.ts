@@ -89,6 +89,18 @@ describe('a CSV report of entries whose field names differ only in case', () => 
   });
 });
 
+describe('a CSV report entry holding two spellings of a header column', () => {
+  it('"ID" and "Id" in one entry beside the header\'s "id": both kept (beyond the header), neither written over the other', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'n.json'), JSON.stringify({ table: 'n', columns: { id: { type: 'integer' }, v: { type: 'integer' } } }));
+    fs.writeFileSync(path.join(dir, 'n.ndjson'), '{"id":"x","v":1}\n{"ID":"p","Id":"q","v":3}\n');
+    const run = await barge(dir, ['import', 'n.ndjson', '--schema', 'n.json', '--mode', 'row', '--errors', 'n.errors.csv']);
+    expect(run.exitCode).toBe(1);
+    const report = parse(fs.readFileSync(path.join(dir, 'n.errors.csv'), 'utf8'), { columns: true }) as Array<Record<string, string>>;
+    expect(report.map((entry) => [entry.id, entry.ID, entry.Id, entry.v])).toEqual([['x', '', '', '1'], ['', 'p', 'q', '3']]);
+  });
+});
+
 describe('a header column named as barge names a ragged row\'s extra fields', () => {
   it('"(extra field 1)" in the header: the row\'s own value and the extra one both stay in the report', async () => {
     const dir = workdir();

@@ -91,4 +91,49 @@ describe('a batch job paused past its lease', () => {
     expect(rows(db, 'SELECT count(*) AS n, count(DISTINCT id) AS d FROM numbered')).toEqual([{ n: 300_000, d: 300_000 }]);
     expect(rows(db, "SELECT status FROM _barge_jobs WHERE id = 'L1'")).toEqual([{ status: 'succeeded' }]);
   });
+
+  it('a batch reload that has already emptied the table and loaded batches (its checkpoint says so): still detected, exit 3', async () => {
+    const dir = workdir();
+    const { run, db, committed } = await startPaused(dir);
+    const old = TWO_MINUTES_AGO();
+    edit(db, "UPDATE _barge_jobs SET started_at = ?, options = json_set(options, '$.owner.since', ?), checkpoint = json_set(checkpoint, '$.savedAt', ?) WHERE id = 'L1'", old, old, old);
+    edit(db, "INSERT INTO _barge_jobs (id, command, inputs, table_name, mode, options, status, started_at, checkpoint) VALUES ('R2', 'barge import b.csv --truncate', '[]', 'numbered', 'batch', ?, 'succeeded', ?, ?)",
+      JSON.stringify({ truncate: true, owner: { pid: 4242, host: 'another-host', since: new Date().toISOString() } }), new Date().toISOString(),
+      JSON.stringify({ records: 500, batches: 1, committed: 1, counts: { read: 500, inserted: 500, updated: 0, ignored: 0, rejected: 0 }, reportBytes: 0, savedAt: new Date().toISOString() }));
+    run.kill('SIGCONT');
+    const result = await run;
+    expect(result.exitCode).toBe(3);
+    expect(String(result.stderr)).toContain('and job "R2" (a reload, --truncate) started on table "numbered" meanwhile, taking this one for dead: this batch was rolled back');
+    expect(rows(db, 'SELECT count(*) AS n FROM numbered')).toEqual([{ n: committed * 1000 }]);
+  });
+
+  it('a reload recorded before this job was claimed, by a host whose clock runs ahead: not taken for one started meanwhile (it goes on)', async () => {
+    const dir = workdir();
+    writeNumberedCsv(path.join(dir, 'numbered.csv'), 300_000);
+    fs.writeFileSync(path.join(dir, 'numbered.schema.json'), JSON.stringify(NUMBERED_SCHEMA));
+    const db = path.join(dir, 'barge.db');
+    // A reload that finished before this job started, its times 10 minutes ahead of this host's clock.
+    const ahead = new Date(Date.now() + 600_000).toISOString();
+    const setup = new Database(db);
+    setup.exec("CREATE TABLE _barge_jobs (id TEXT PRIMARY KEY, command TEXT NOT NULL, inputs TEXT NOT NULL, table_name TEXT NOT NULL, mode TEXT NOT NULL, options TEXT NOT NULL, status TEXT NOT NULL, read_count INTEGER NOT NULL DEFAULT 0, inserted INTEGER NOT NULL DEFAULT 0, updated INTEGER NOT NULL DEFAULT 0, ignored INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0, batches_committed INTEGER NOT NULL DEFAULT 0, report_path TEXT, started_at TEXT NOT NULL, finished_at TEXT, duration_ms INTEGER, records_per_second REAL, error TEXT, checkpoint TEXT)");
+    setup.close();
+    edit(db, "INSERT INTO _barge_jobs (id, command, inputs, table_name, mode, options, status, started_at, finished_at) VALUES ('R0', 'barge import b.csv --truncate', '[]', 'numbered', 'batch', ?, 'succeeded', ?, ?)",
+      JSON.stringify({ truncate: true, owner: { pid: 4242, host: 'another-host', since: ahead } }), ahead, ahead);
+    const run = execa('node', [BIN, 'import', 'numbered.csv', '--schema', 'numbered.schema.json', '--mode', 'batch', '--job-id', 'L1'], { cwd: dir, reject: false, env: { ...process.env, BARGE_DB: '', NO_COLOR: '1' } });
+    await waitForBatches(db, 3);
+    await waitUntil('barge stopped outside a transaction', async () => {
+      run.kill('SIGSTOP');
+      await waitUntil('barge to stop', () => /^State:\s*T/m.test(fs.readFileSync(`/proc/${run.pid}/status`, 'utf8')));
+      if (!writeLockHeld(db)) return true;
+      run.kill('SIGCONT');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return false;
+    });
+    const old = TWO_MINUTES_AGO();
+    edit(db, "UPDATE _barge_jobs SET started_at = ?, options = json_set(options, '$.owner.since', ?), checkpoint = json_set(checkpoint, '$.savedAt', ?) WHERE id = 'L1'", old, old, old);
+    run.kill('SIGCONT');
+    const result = await run;
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    expect(rows(db, 'SELECT count(*) AS n, count(DISTINCT id) AS d FROM numbered')).toEqual([{ n: 300_000, d: 300_000 }]);
+  });
 });
