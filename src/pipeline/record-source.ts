@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { BargeError, InputFailed } from '../errors.js';
 import { looksLikeReport } from './report-job.js';
 import { openInput, readRecords } from '../source/index.js';
-import { abandonInput, toInputError } from '../source/open-input.js';
+import { abandonInput, toInputError, wakePipeOpens } from '../source/open-input.js';
 import { FileSha256 } from './file-sha256.js';
 import { ABORTED, untilAborted } from './until-aborted.js';
 import type { OpenedInput, SourceOptions, SourceRecord } from '../source/types.js';
@@ -18,8 +18,10 @@ export async function openInputsUnlessAborted(paths: string[], options: SourceOp
   const opening = openInputs(paths, options);
   const opened = await untilAborted(opening, signal);
   if (opened !== ABORTED) return opened;
-  // The read waiting on stdin ends with it; whatever was opened meanwhile is let go.
+  // The read waiting on stdin ends with it, an open waiting for a named pipe's producer when
+  // woken; whatever was opened meanwhile is let go.
   if (paths.includes('-')) process.stdin.destroy();
+  wakePipeOpens();
   opening.then((inputs) => { for (const input of inputs) abandonInput(input); }, () => undefined);
   throw new BargeError('interrupted', what);
 }

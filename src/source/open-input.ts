@@ -1,6 +1,7 @@
 import { shellWord } from '../shell-word.js';
 import { createHash } from 'node:crypto';
-import { createReadStream, fstatSync, open } from 'node:fs';
+import { closeSync, constants, createReadStream, fstatSync, open, openSync } from 'node:fs';
+import { onAbruptExit } from '../exit-cleanups.js';
 import { Socket } from 'node:net';
 import { stat } from 'node:fs/promises';
 import { Readable, pipeline } from 'node:stream';
@@ -81,12 +82,36 @@ export async function openInput(path: string, options: SourceOptions, readUpTo?:
  */
 async function pipeStream(path: string): Promise<Readable> {
   let fd: number;
+  // Waiting for a producer that has not opened the pipe yet, the open blocks a thread of the
+  // pool, which the process's exit waits for: a signal then (or the second one's quit at once)
+  // left barge waiting. Waking it (wakePipeOpens) lets the run stop and the process exit.
+  pendingPipeOpens.add(path);
+  const unregister = onAbruptExit(() => wakePipeOpen(path));
   try {
     fd = await new Promise<number>((resolve, reject) => open(path, 'r', (error, opened) => (error ? reject(error) : resolve(opened))));
   } catch (error) {
     throw toInputError(error, path);
+  } finally {
+    pendingPipeOpens.delete(path);
+    unregister();
   }
   return new Socket({ fd, readable: true, writable: false });
+}
+
+const pendingPipeOpens = new Set<string>();
+
+/** Ends the waits of pipeStream's opens for a producer: an interrupted run does not wait for one. */
+export function wakePipeOpens(): void {
+  for (const path of pendingPipeOpens) wakePipeOpen(path);
+}
+
+/** Opens the pipe for writing and closes it at once: the reader's open returns, and reads its end. */
+function wakePipeOpen(path: string): void {
+  try {
+    closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
+  } catch {
+    // Opened by its producer meanwhile (or gone): nothing waits.
+  }
 }
 
 /**

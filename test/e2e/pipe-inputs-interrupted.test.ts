@@ -34,6 +34,22 @@ async function startOnIdlePipe(args: (fifo: string) => string[], text: string) {
   return { dir, child, exited, writer, stderr: () => stderr };
 }
 
+/** Whether a thread of the process is blocked in openat (x64 257, arm64 56). */
+function waitsInOpen(pid: number): boolean {
+  const openat = process.arch === 'arm64' ? '56' : '257';
+  try {
+    return fs.readdirSync(`/proc/${pid}/task`).some((task) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/task/${task}/syscall`, 'utf8').split(' ')[0] === openat;
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
+}
+
 /** The exit code if the process ends within `ms`, else 'still running'. */
 async function exitWithin(exited: Promise<number | null>, ms: number): Promise<number | null | 'still running'> {
   let timer: NodeJS.Timeout | undefined;
@@ -83,3 +99,36 @@ describe('an idle named pipe: a signal ends barge at once', () => {
     expect(run.stderr().split('\n').slice(0, 2)).toEqual(['barge: validate p.csv against "r" (file schema): interrupted after 1 record', '  read 1, valid 1, rejected 0']);
   });
 });
+
+describe('a named pipe no producer has opened yet: a signal ends barge at once', () => {
+  it('import, validate and schema infer: SIGTERM while the open waits for a producer, exit 130, nothing written', async () => {
+    for (const [args, message] of [
+      [['import', 'p.csv', '--format', 'csv', '--table', 'r'], 'barge: error: interrupted while waiting for the input\'s first bytes; nothing was written'],
+      [['validate', 'p.csv', '--format', 'csv', '--schema', 's.json'], 'barge: error: validate interrupted while waiting for the input\'s first bytes'],
+      [['schema', 'infer', 'p.csv', '--format', 'csv'], 'barge: error: schema infer interrupted; no schema was printed'],
+    ] as const) {
+      const dir = workdir();
+      fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify(SCHEMA));
+      execFileSync('mkfifo', [path.join(dir, 'p.csv')]);
+      const child = spawn('node', [BIN, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BARGE_DB: '', BARGE_DEBUG: '', NO_COLOR: '1' } });
+      let stderr = '';
+      child.stderr.on('data', (chunk) => { stderr += String(chunk); });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      // The open pending in a thread of the pool (in openat: a FIFO's open waits for a writer)
+      // and the main thread idle: the CLI is loaded and its run has begun.
+      await waitUntil('barge to wait for a producer', () => waitsInOpen(child.pid!) && blockedIn(child.pid!, 'epoll'));
+      child.kill('SIGTERM');
+      const code = await exitWithin(exited, 10_000);
+      if (code === 'still running') {
+        // Let it go (a producer opens the pipe and leaves), then fail.
+        const writer = await fs.promises.open(path.join(dir, 'p.csv'), 'w');
+        await writer.close();
+        await exited;
+      }
+      expect(code, args.join(' ')).toBe(130);
+      expect(stderr.trim()).toBe(message);
+      expect(fs.existsSync(path.join(dir, 'barge.db'))).toBe(false);
+    }
+  });
+});
+
