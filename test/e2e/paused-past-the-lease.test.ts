@@ -27,7 +27,13 @@ async function startPaused(dir: string): Promise<{ run: ResultPromise; db: strin
   const db = path.join(dir, 'barge.db');
   const run = execa('node', [BIN, 'import', 'numbered.csv', '--schema', 'numbered.schema.json', '--mode', 'batch', '--job-id', 'L1'], { cwd: dir, reject: false, env: { ...process.env, BARGE_DB: '', NO_COLOR: '1' } });
   await waitForBatches(db, 3);
-  // Stopped between two transactions: the rows edited below need the write lock.
+  await stopOutsideTransaction(run, db);
+  const committed = rows<{ n: number }>(db, "SELECT batches_committed AS n FROM _barge_jobs WHERE id = 'L1'")[0]!.n;
+  return { run, db, committed };
+}
+
+/** SIGSTOPs barge between two transactions: the rows a test edits meanwhile need the write lock. */
+async function stopOutsideTransaction(run: ResultPromise, db: string): Promise<void> {
   await waitUntil('barge stopped outside a transaction', async () => {
     run.kill('SIGSTOP');
     await waitUntil('barge to stop', () => /^State:\s*T/m.test(fs.readFileSync(`/proc/${run.pid}/status`, 'utf8')));
@@ -36,8 +42,6 @@ async function startPaused(dir: string): Promise<{ run: ResultPromise; db: strin
     await new Promise((resolve) => setTimeout(resolve, 5));
     return false;
   });
-  const committed = rows<{ n: number }>(db, "SELECT batches_committed AS n FROM _barge_jobs WHERE id = 'L1'")[0]!.n;
-  return { run, db, committed };
 }
 
 function edit(db: string, sql: string, ...params: unknown[]): void {
@@ -121,14 +125,7 @@ describe('a batch job paused past its lease', () => {
       JSON.stringify({ truncate: true, owner: { pid: 4242, host: 'another-host', since: ahead } }), ahead, ahead);
     const run = execa('node', [BIN, 'import', 'numbered.csv', '--schema', 'numbered.schema.json', '--mode', 'batch', '--job-id', 'L1'], { cwd: dir, reject: false, env: { ...process.env, BARGE_DB: '', NO_COLOR: '1' } });
     await waitForBatches(db, 3);
-    await waitUntil('barge stopped outside a transaction', async () => {
-      run.kill('SIGSTOP');
-      await waitUntil('barge to stop', () => /^State:\s*T/m.test(fs.readFileSync(`/proc/${run.pid}/status`, 'utf8')));
-      if (!writeLockHeld(db)) return true;
-      run.kill('SIGCONT');
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      return false;
-    });
+    await stopOutsideTransaction(run, db);
     const old = TWO_MINUTES_AGO();
     edit(db, "UPDATE _barge_jobs SET started_at = ?, options = json_set(options, '$.owner.since', ?), checkpoint = json_set(checkpoint, '$.savedAt', ?) WHERE id = 'L1'", old, old, old);
     run.kill('SIGCONT');
