@@ -56,6 +56,12 @@ function cpusOf(quota: string | undefined, period: string | undefined): number |
   return cpus > 0 && Number.isFinite(cpus) ? cpus : undefined;
 }
 
+/** This process's address-space limit in bytes (`ulimit -v`, the soft one), Infinity for none or unknown. */
+export function addressSpaceLimit(limits: string | undefined = readSmallFile('/proc/self/limits')): number {
+  const soft = /^Max address space\s+(\S+)/m.exec(limits ?? '')?.[1];
+  return soft !== undefined && /^\d+$/.test(soft) ? Number(soft) : Infinity;
+}
+
 function readSmallFile(file: string): string | undefined {
   try {
     return fs.readFileSync(file, 'utf8');

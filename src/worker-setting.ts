@@ -1,5 +1,4 @@
-import fs from 'node:fs';
-import { availableCpus } from './available-cpus.js';
+import { addressSpaceLimit, availableCpus } from './available-cpus.js';
 
 /**
  * Below this address-space limit (`ulimit -v`) a second thread does not start: each V8 isolate
@@ -18,24 +17,17 @@ const WORKER_MIN_ADDRESS_SPACE = 2.5 * 2 ** 30;
  */
 export type WorkerSetting = 'auto' | 'always' | 'never';
 
-export function workerSetting(env: NodeJS.ProcessEnv = process.env, cpus: () => number = availableCpus, addressSpace: () => number = addressSpaceLimit): WorkerSetting {
+// What the machine allows, read once: a run asks several times (the early worker, the source,
+// validate's split), and neither changes while it runs.
+let cpusSeen: number | undefined;
+let addressSpaceSeen: number | undefined;
+const cpusOnce = (): number => (cpusSeen ??= availableCpus());
+const addressSpaceOnce = (): number => (addressSpaceSeen ??= addressSpaceLimit());
+
+export function workerSetting(env: NodeJS.ProcessEnv = process.env, cpus: () => number = cpusOnce, addressSpace: () => number = addressSpaceOnce): WorkerSetting {
   const setting = env.BARGE_WORKER;
   if (setting === 'always' || setting === 'never') return setting;
   return cpus() < 1.5 || addressSpace() < WORKER_MIN_ADDRESS_SPACE ? 'never' : 'auto';
-}
-
-/** This process's address-space limit in bytes (`ulimit -v`, the soft one), Infinity for none or unknown. */
-export function addressSpaceLimit(limits: string | undefined = readLimits()): number {
-  const soft = /^Max address space\s+(\S+)/m.exec(limits ?? '')?.[1];
-  return soft !== undefined && /^\d+$/.test(soft) ? Number(soft) : Infinity;
-}
-
-function readLimits(): string | undefined {
-  try {
-    return fs.readFileSync('/proc/self/limits', 'utf8');
-  } catch {
-    return undefined;
-  }
 }
 
 /** Why BARGE_WORKER cannot be read (a typo such as `nevr` went unseen), or undefined; unset or empty is `auto`. */

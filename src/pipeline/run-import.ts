@@ -31,7 +31,7 @@ import { describeInputs, openInputsUnlessAborted, recordsOf } from './record-sou
 import { IdleChecksums } from './idle-checksums.js';
 import { columnsWithoutValues, schemaBeforeReading, schemaFromSamples, withoutValuesWarning, type ResolvedSchema } from './resolve-schema.js';
 import { TransactionScope } from './transaction-scope.js';
-import { LEASE_RENEWAL_MS, ownedByThisProcess, thisHost } from './job-owner.js';
+import { LEASE_RENEWAL_MS, ownedByThisProcess, pidNamespace, thisHost } from './job-owner.js';
 import { newJobId } from './job-id.js';
 import { nextFreeReportPath, reportMoved, reportPathFor } from './report-path.js';
 import { refuseDatabaseAsInput } from './input-is-database.js';
@@ -630,7 +630,7 @@ class ImportRun {
         return;
       }
       if (performance.now() - last < LEASE_RENEWAL_MS || this.db.inTransaction) return;
-      if (renewJobLease(this.db, this.jobId, new Date().toISOString(), this.config.busyTimeoutMs, { pid: process.pid, host: thisHost() })) last = performance.now();
+      if (renewJobLease(this.db, this.jobId, new Date().toISOString(), this.config.busyTimeoutMs, { pid: process.pid, host: thisHost(), pidns: pidNamespace() })) last = performance.now();
     }, LEASE_RENEWAL_MS / 6);
     timer.unref();
     return () => clearInterval(timer);

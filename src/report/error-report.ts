@@ -407,9 +407,10 @@ export class ErrorReport {
       // where the first entry had "id"): its value in that column. As a pair beyond the header,
       // it became a column of its own, and barge refused the report as input (two names SQLite
       // takes for one column), the records that only wanted a value fixed with the rest.
-      const at = this.csvFieldAtKey.get(nameKey(key));
+      const folded = nameKey(key);
+      const at = this.csvFieldAtKey.get(folded);
       // Only the entry's one spelling of it: "ID" and "Id" both there, the second overwrote the first.
-      if (at !== undefined && !Object.hasOwn(entry, this.csvHeader![at]!) && Object.keys(entry).filter((other) => nameKey(other) === nameKey(key)).length === 1) {
+      if (at !== undefined && !Object.hasOwn(entry, this.csvHeader![at]!) && Object.keys(entry).filter((other) => nameKey(other) === folded).length === 1) {
         row[at] = csvField(entry[key]);
         continue;
       }

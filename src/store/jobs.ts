@@ -121,11 +121,11 @@ export function markJobRunning(db: Db, id: string, owner: unknown): void {
  * here (SQLITE_IOERR, SQLITE_FULL) ended the process with a stack trace, exit 1, the job left
  * running; the next batch's write meets such an error and reports it as a failure.
  */
-export function renewJobLease(db: Db, id: string, at: string, busyTimeoutMs: number, owner: { pid: number; host: string }): boolean {
+export function renewJobLease(db: Db, id: string, at: string, busyTimeoutMs: number, owner: { pid: number; host: string; pidns?: string }): boolean {
   try {
     setBusyTimeout(db, 0);
     // Not a lease another process took over while this one was paused (job-claim.ts confirmJobStillOurs).
-    db.prepare(`UPDATE _barge_jobs SET options = json_set(options, '$.owner.renewedAt', ?) WHERE id = ? AND status = 'running' AND json_extract(options, '$.owner.pid') = ? AND json_extract(options, '$.owner.host') IS ?`).run(at, id, owner.pid, owner.host);
+    db.prepare(`UPDATE _barge_jobs SET options = json_set(options, '$.owner.renewedAt', ?) WHERE id = ? AND status = 'running' AND json_extract(options, '$.owner.pid') = ? AND json_extract(options, '$.owner.host') IS ? AND json_extract(options, '$.owner.pidns') IS ?`).run(at, id, owner.pid, owner.host, owner.pidns ?? null);
     return true;
   } catch {
     return false;

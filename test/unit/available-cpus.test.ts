@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { availableCpus, cgroupCpuQuota } from '../../src/available-cpus.js';
-import { addressSpaceLimit, workerSetting } from '../../src/worker-setting.js';
+import { addressSpaceLimit, availableCpus, cgroupCpuQuota } from '../../src/available-cpus.js';
+import { workerSetting } from '../../src/worker-setting.js';
 
 /** A file system of the given files' texts: any other file cannot be read. */
 function files(texts: Record<string, string>): (file: string) => string | undefined {

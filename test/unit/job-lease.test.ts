@@ -31,6 +31,18 @@ describe('renewJobLease', () => {
     expect(JSON.parse((db.prepare("SELECT options FROM _barge_jobs WHERE id = 'j'").get() as { options: string }).options)).toEqual({ owner: other });
   });
 
+  it('the owner as ownedByThisProcess judges it, PID namespace too: a container\'s process of the same pid and hostname renews only its own', () => {
+    const db = new Database(':memory:');
+    ensureJobsTable(db);
+    const owner = { pid: process.pid, host: os.hostname(), pidns: 'pid:[4026531836]' };
+    db.prepare("INSERT INTO _barge_jobs (id, command, inputs, table_name, mode, options, status, started_at) VALUES ('j', 'x', '[]', 't', 'batch', ?, 'running', '2026-11-25T00:00:00.000Z')").run(JSON.stringify({ owner }));
+    const options = () => JSON.parse((db.prepare("SELECT options FROM _barge_jobs WHERE id = 'j'").get() as { options: string }).options);
+    renewJobLease(db, 'j', '2026-11-25T00:01:00.000Z', 5000, { pid: process.pid, host: os.hostname(), pidns: 'pid:[4026532999]' });
+    expect(options()).toEqual({ owner });
+    renewJobLease(db, 'j', '2026-11-25T00:02:00.000Z', 5000, { ...owner });
+    expect(options()).toEqual({ owner: { ...owner, renewedAt: '2026-11-25T00:02:00.000Z' } });
+  });
+
   it('a failure of any kind (here: no job table) is false, not thrown, and the busy timeout is restored', () => {
     const db = new Database(':memory:');
     db.pragma('busy_timeout = 7000');
