@@ -53,6 +53,12 @@ function edit(db: string, sql: string, ...params: unknown[]): void {
   }
 }
 
+/** Job L1's every sign of life three minutes back: its lease lapsed, as after a long pause. */
+function lapseLease(db: string): void {
+  const old = TWO_MINUTES_AGO();
+  edit(db, "UPDATE _barge_jobs SET started_at = ?, options = json_set(options, '$.owner.since', ?), checkpoint = json_set(checkpoint, '$.savedAt', ?) WHERE id = 'L1'", old, old, old);
+}
+
 describe('a batch job paused past its lease', () => {
   it('resumed meanwhile by a process of another host: the batch in flight is rolled back, exit 3, the job row left to that process', async () => {
     const dir = workdir();
@@ -72,8 +78,7 @@ describe('a batch job paused past its lease', () => {
   it('a reload of its table started meanwhile by another host: the batch rolled back, exit 3, the job failed saying why', async () => {
     const dir = workdir();
     const { run, db, committed } = await startPaused(dir);
-    const old = TWO_MINUTES_AGO();
-    edit(db, "UPDATE _barge_jobs SET started_at = ?, options = json_set(options, '$.owner.since', ?), checkpoint = json_set(checkpoint, '$.savedAt', ?) WHERE id = 'L1'", old, old, old);
+    lapseLease(db);
     edit(db, "INSERT INTO _barge_jobs (id, command, inputs, table_name, mode, options, status, started_at) VALUES ('R1', 'barge import b.csv --truncate', '[]', 'numbered', 'batch', ?, 'running', ?)",
       JSON.stringify({ truncate: true, owner: { pid: 4242, host: 'another-host', since: new Date().toISOString() } }), new Date().toISOString());
     run.kill('SIGCONT');
@@ -87,8 +92,7 @@ describe('a batch job paused past its lease', () => {
   it('its lease lapsed, but no job started on the table since: it goes on to the end, every row once', async () => {
     const dir = workdir();
     const { run, db } = await startPaused(dir);
-    const old = TWO_MINUTES_AGO();
-    edit(db, "UPDATE _barge_jobs SET started_at = ?, options = json_set(options, '$.owner.since', ?), checkpoint = json_set(checkpoint, '$.savedAt', ?) WHERE id = 'L1'", old, old, old);
+    lapseLease(db);
     run.kill('SIGCONT');
     const result = await run;
     expect(result.exitCode, String(result.stderr)).toBe(0);
@@ -99,8 +103,7 @@ describe('a batch job paused past its lease', () => {
   it('a batch reload that has already emptied the table and loaded batches (its checkpoint says so): still detected, exit 3', async () => {
     const dir = workdir();
     const { run, db, committed } = await startPaused(dir);
-    const old = TWO_MINUTES_AGO();
-    edit(db, "UPDATE _barge_jobs SET started_at = ?, options = json_set(options, '$.owner.since', ?), checkpoint = json_set(checkpoint, '$.savedAt', ?) WHERE id = 'L1'", old, old, old);
+    lapseLease(db);
     edit(db, "INSERT INTO _barge_jobs (id, command, inputs, table_name, mode, options, status, started_at, checkpoint) VALUES ('R2', 'barge import b.csv --truncate', '[]', 'numbered', 'batch', ?, 'succeeded', ?, ?)",
       JSON.stringify({ truncate: true, owner: { pid: 4242, host: 'another-host', since: new Date().toISOString() } }), new Date().toISOString(),
       JSON.stringify({ records: 500, batches: 1, committed: 1, counts: { read: 500, inserted: 500, updated: 0, ignored: 0, rejected: 0 }, reportBytes: 0, savedAt: new Date().toISOString() }));
@@ -126,8 +129,7 @@ describe('a batch job paused past its lease', () => {
     const run = execa('node', [BIN, 'import', 'numbered.csv', '--schema', 'numbered.schema.json', '--mode', 'batch', '--job-id', 'L1'], { cwd: dir, reject: false, env: { ...process.env, BARGE_DB: '', NO_COLOR: '1' } });
     await waitForBatches(db, 3);
     await stopOutsideTransaction(run, db);
-    const old = TWO_MINUTES_AGO();
-    edit(db, "UPDATE _barge_jobs SET started_at = ?, options = json_set(options, '$.owner.since', ?), checkpoint = json_set(checkpoint, '$.savedAt', ?) WHERE id = 'L1'", old, old, old);
+    lapseLease(db);
     run.kill('SIGCONT');
     const result = await run;
     expect(result.exitCode, String(result.stderr)).toBe(0);
