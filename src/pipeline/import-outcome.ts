@@ -28,14 +28,20 @@ export function endNotRecorded(job: JobSoFar, status: JobStatus, cause: BargeErr
 }
 
 /**
+ * An input that changed or failed to read, worded with how its job goes on (resumed once fixed, or
+ * run again) in place of "try again": the message printed and the one its job row keeps.
+ */
+export function withHowToGoOn(caught: unknown, job: FailedJob | undefined): unknown {
+  if (!(caught instanceof InputFailed)) return caught;
+  return new BargeError(caught.code, `${caught.what}; ${thenGoOn(caught.fix, job)}`, { cause: caught, input: caught.input });
+}
+
+/**
  * A batch/row job that fails midway keeps the batches it committed (SPEC §4):
  * the one-line error says so, since exit 2 or 3 alone would not tell.
  */
 export function sayWhatStays(caught: unknown, job: JobSoFar, rolledBack: boolean, dryRun: boolean): unknown {
-  // How the job goes on after its input changed or failed to read: resumed once fixed, or run again.
-  const failure = caught instanceof InputFailed
-    ? new BargeError(caught.code, `${caught.what}; ${thenGoOn(caught.fix, job.failedJob)}`, { cause: caught, input: caught.input })
-    : caught;
+  const failure = withHowToGoOn(caught, job.failedJob);
   if (!(failure instanceof BargeError) || failure instanceof DatabaseGone || rolledBack || dryRun || job.batchesCommitted === 0) return failure;
   const kept = job.counts.inserted + job.counts.updated + job.counts.ignored;
   // The records rejected before the stop are in the report: named, since once the input is fixed

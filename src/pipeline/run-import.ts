@@ -26,7 +26,7 @@ import { prepareResume } from './resume.js';
 import { planJobIdRerun } from './job-id-rerun.js';
 import { jobOptions } from './job-options.js';
 import { checkImportTarget } from './import-target.js';
-import { alreadyDoneResult, endNotRecorded, sayWhatStays, withSniffedNote, type JobSoFar } from './import-outcome.js';
+import { alreadyDoneResult, endNotRecorded, sayWhatStays, withHowToGoOn, withSniffedNote, type JobSoFar } from './import-outcome.js';
 import { describeInputs, openInputsUnlessAborted, recordsOf } from './record-source.js';
 import { IdleChecksums } from './idle-checksums.js';
 import { columnsWithoutValues, schemaBeforeReading, schemaFromSamples, withoutValuesWarning, type ResolvedSchema } from './resolve-schema.js';
@@ -838,7 +838,7 @@ class ImportRun {
     finishJob(this.db, this.jobId, {
       status, counts: this.counts, batchesCommitted: this.batchesCommitted, ...figures,
       finishedAt: new Date().toISOString(),
-      error: failure === undefined ? this.stoppedEarly ?? null : (failure as Error).message,
+      error: failure === undefined ? this.stoppedEarly ?? null : (withHowToGoOn(failure, this.failedJob) as Error).message,
     });
   }
 

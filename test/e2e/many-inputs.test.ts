@@ -88,6 +88,30 @@ describe('an input removed or replaced before its turn', () => {
     const kept = Number(records!.replaceAll(',', ''));
     expect(kept).toBe(committed * 5);
     expect(rows(path.join(dir, 'g.db'), 'SELECT count(*) AS n, min(id) AS lo, max(id) AS hi FROM t')).toEqual([{ n: kept, lo: 1, hi: kept }]);
-    expect(rows(path.join(dir, 'g.db'), 'SELECT id, status, batches_committed AS b, inserted FROM _barge_jobs')).toEqual([{ id: jobId, status: 'failed', b: committed, inserted: kept }]);
+    // The job row keeps the advice printed, not "try again" (a new import loaded the batches twice).
+    expect(rows(path.join(dir, 'g.db'), 'SELECT id, status, batches_committed AS b, inserted, error FROM _barge_jobs')).toEqual([{
+      id: jobId, status: 'failed', b: committed, inserted: kept,
+      error: `input "gone.csv" was removed after the job started, before its turn to be read; put it back as it was and resume it: barge import --resume ${jobId} --db g.db`,
+    }]);
+  });
+
+  it('after stdin: the job row says to load the rest under a new --job-id, as printed (it said "try again": a job of stdin cannot be resumed)', async () => {
+    const dir = workdir();
+    let first = 'id,name\n';
+    for (let id = 1; id <= 3000; id++) first += `${id},n${id}\n`;
+    fs.writeFileSync(path.join(dir, 'gone.csv'), 'id,name\n9001,last\n');
+    const child = execa('node', [BIN, 'import', '-', 'gone.csv', '--table', 't', '--db', 'g.db', '--mode', 'batch', '--batch-size', '1000', '--format', 'csv'], {
+      cwd: dir, reject: false, env: { ...process.env, BARGE_DB: '', NO_COLOR: '1' },
+    });
+    child.stdin!.write(first);
+    await waitForBatches(path.join(dir, 'g.db'), 3);
+    fs.rmSync(path.join(dir, 'gone.csv'));
+    child.stdin!.end();
+    const result = await child;
+    expect(result.exitCode, String(result.stderr)).toBe(3);
+    const advice = 'input "gone.csv" was removed after the job started, before its turn to be read; put it back as it was and load the rest under a new --job-id (a job that read stdin or a pipe cannot be resumed)';
+    const [job] = rows(path.join(dir, 'g.db'), 'SELECT id, status, inserted, error FROM _barge_jobs') as { id: string }[];
+    expect(String(result.stderr).trim()).toBe(`barge: error: ${advice} (job ${job!.id}: the 3 batches committed before this, 3,000 records, stay)`);
+    expect(job).toEqual({ id: job!.id, status: 'failed', inserted: 3000, error: advice });
   });
 });
