@@ -56,24 +56,30 @@ export async function planJobIdRerun(db: Db, config: ImportConfig, jobId: string
 
 /**
  * What makes `config` another import than the finished `job` under the same --job-id: another
- * table, or other files: by the absolute paths the job kept (a cron job run from another
- * directory names the same file by another relative path), else, for a job of an older barge,
- * by the paths as given. undefined when it is the same import.
+ * table, or other files (sameInputs). undefined when it is the same import.
  */
 function otherImport(job: JobRecord, config: ImportConfig): string | undefined {
   if (config.table !== undefined && nameKey(config.table) !== nameKey(job.table)) return `table "${config.table}"`;
+  return sameInputs(job, config.inputs) ? undefined : wordList(config.inputs.map((input) => input === '-' ? 'stdin' : JSON.stringify(input)), 'and');
+}
+
+/**
+ * Whether `inputs` name the files `job` read, in its order: by the absolute paths the job kept (a
+ * cron job run from another directory names the same file by another relative path), else, for a
+ * job of an older barge, by the paths as given; a symlinked directory (a deploy's `current/`)
+ * names the same file.
+ */
+export function sameInputs(job: JobRecord, inputs: readonly string[]): boolean {
   const kept = job.options.inputs;
   const absolute = Array.isArray(kept) && kept.length === job.inputs.length && kept.every((p) => typeof p === 'string') ? (kept as string[]) : undefined;
   const same = (given: string, at: number): boolean => {
     const loaded = job.inputs[at]!.path;
     if (given === '-' || loaded === '-') return given === loaded;
     const before = absolute?.[at] ?? path.resolve(loaded);
-    // The same file by a symlinked directory (a deploy's `current/`) is the same import.
     const real = realPath(given);
     return path.resolve(given) === before || (real !== undefined && real === realPath(before));
   };
-  const sameInputs = config.inputs.length === job.inputs.length && config.inputs.every(same);
-  return sameInputs ? undefined : wordList(config.inputs.map((input) => input === '-' ? 'stdin' : JSON.stringify(input)), 'and');
+  return inputs.length === job.inputs.length && inputs.every(same);
 }
 
 /** The file's path with every symlink resolved, or undefined when it cannot be. */

@@ -24,6 +24,7 @@ import type { ValidatedSource } from './validated-source.js';
 import { emptyCounts, sniffedNote, type ImportConfig, type ImportEvents, type ImportResult } from './import-config.js';
 import { prepareResume } from './resume.js';
 import { planJobIdRerun } from './job-id-rerun.js';
+import { refuseLoadingAgain } from './loaded-before.js';
 import { jobOptions } from './job-options.js';
 import { checkImportTarget } from './import-target.js';
 import { alreadyDoneResult, endNotRecorded, sayWhatStays, withHowToGoOn, withSniffedNote, type JobSoFar } from './import-outcome.js';
@@ -201,6 +202,7 @@ class ImportRun {
     if (idleChecksums) source.whileWaiting!(() => idleChecksums.step());
     let job: JobRecord;
     try {
+      if (existed) await refuseLoadingAgain(this.db, config, spec.table, inputs.map((input) => input.size));
       job = await this.startJob(inputs, resumeFrom, spec.table, existed, reportPath, !config.dryRun && idleChecksums === undefined && !hashedBySource);
     } catch (error) {
       await source.close().catch(() => undefined);

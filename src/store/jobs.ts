@@ -259,6 +259,12 @@ export function jobsRecordedAfter(db: Db, id: string, table: string, after: numb
   return rows.map(fromRow);
 }
 
+/** The jobs of `table`, newest row first, read one at a time (a table's history may hold thousands). */
+export function* jobsOfTableNewestFirst(db: Db, table: string): Generator<JobRecord> {
+  if (!jobsTableExists(db)) return;
+  for (const row of db.prepare('SELECT * FROM _barge_jobs WHERE table_name = ? COLLATE NOCASE ORDER BY rowid DESC').iterate(table)) yield fromRow(row as JobRow);
+}
+
 export function getJob(db: Db, id: string): JobRecord | undefined {
   if (!jobsTableExists(db)) return undefined;
   const row = db.prepare('SELECT * FROM _barge_jobs WHERE id = ?').get(id) as JobRow | undefined;
