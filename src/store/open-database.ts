@@ -49,6 +49,9 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Db {
   // better-sqlite3 opens "" as a temporary database deleted on close: the import would
   // "succeed" and keep nothing.
   if (path === '') throw new BargeError('usage', 'the database path is empty; pass a file path with --db');
+  // better-sqlite3 opens ":memory:" as a database in memory, gone when barge exits: an import
+  // said "succeeded", with a job id, and kept nothing.
+  if (path === ':memory:') throw new BargeError('usage', '--db :memory: is a database in memory, gone when barge exits (each command opens its own): an import would keep nothing; pass a file path with --db (to try an import without writing, --dry-run)');
   // `--db -` made a file named "-"; `--db newdir/` a file named newdir.
   if (path === '-') throw new BargeError('usage', 'a database cannot be stdin or stdout ("-"); pass a file path with --db');
   const stat = statOrUndefined(path);

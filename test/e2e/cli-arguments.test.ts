@@ -65,6 +65,14 @@ describe('a --db that is no file barge can keep a database in', () => {
     expectRefused(await barge(dir, ['import', 'fixtures/makers.csv', '--db', 'newdir/']), 'database "newdir/" ends in "/", as a directory\'s name does; pass a file path with --db');
     expect(fs.readdirSync(dir).sort()).toEqual(['fixtures']);
   });
+
+  it(':memory:: exit 2 for every command, no job and no file (an import said "succeeded" and kept nothing)', async () => {
+    const dir = workdir();
+    for (const args of [['import', 'fixtures/makers.csv'], ['import', 'fixtures/makers.csv', '--dry-run'], ['stats'], ['jobs'], ['export', '--table', 'makers', '--out', '-']]) {
+      expectRefused(await barge(dir, [...args, '--db', ':memory:']), '--db :memory: is a database in memory, gone when barge exits (each command opens its own): an import would keep nothing; pass a file path with --db (to try an import without writing, --dry-run)');
+    }
+    expect(fs.readdirSync(dir).sort()).toEqual(['fixtures']);
+  });
 });
 
 describe('advice that names a command names its --db', () => {
