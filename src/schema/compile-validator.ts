@@ -6,6 +6,7 @@ import { describeIssue, reportedValue, showValue } from './issue-messages.js';
 import { nameKey } from './names.js';
 import type { ColumnSpec, FieldError, SchemaSpec } from './types.js';
 import { defaultRowValue, finisherFor, isEffectivelyRequired, nullIsNull, requiredReason, valueSchema, type Finish } from './zod-schema.js';
+import { columnNames } from './column-order.js';
 
 /**
  * Compiles a SchemaSpec to a record validator. Zod is the source of truth for
@@ -129,7 +130,7 @@ export function compileValidator(spec: SchemaSpec, options: CompileOptions = {})
   const fastPath = options.fastPath ?? true;
   const upsertKey = options.upsertKey;
   const required = (name: string): boolean => isEffectivelyRequired(spec, name) && (upsertKey === undefined || upsertKey.includes(name));
-  const names = Object.keys(spec.columns);
+  const names = columnNames(spec);
   const known = new Set(names);
   const rejectExtra = (spec.extraColumns ?? 'reject') === 'reject';
   // Built on first use: most runs read only text (CSV/TSV) or only JSON.

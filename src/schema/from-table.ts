@@ -7,6 +7,7 @@ import { nameKey } from './names.js';
 import { parseSchemaSpec } from './schema-file.js';
 import type { ColumnSpec, ColumnType, SchemaSpec } from './types.js';
 import { valueProblem } from './zod-schema.js';
+import { columnNames, withColumnOrder } from './column-order.js';
 
 /**
  * The schema of an existing table (SPEC §3: without --schema, an existing table's
@@ -85,14 +86,14 @@ export function schemaFromTable(db: Database.Database, table: string): SchemaSpe
 
 /** The kept schema where the table still matches it, else the table's columns with the kept specs of those it can still hold. */
 function keptOrMerged(db: Database.Database, name: string, derived: SchemaSpec, saved: SchemaSpec): SchemaSpec {
-  const tableColumns = Object.keys(derived.columns);
+  const tableColumns = columnNames(derived);
   const savedColumns = Object.keys(saved.columns);
   const kept = keptColumns(db, name, saved);
   const sameKey = (a: string[] | undefined, b: string[] | undefined) => (a ?? []).map(nameKey).join('\u0000') === (b ?? []).map(nameKey).join('\u0000');
   // A table made again without the kept primary key is read from its catalogue: an upsert
   // on the kept key failed in SQLite (no such constraint).
   if (tableColumns.length === savedColumns.length && tableColumns.every((c) => kept.has(c)) && sameKey(saved.primaryKey, derived.primaryKey)) {
-    return { ...saved, table: name };
+    return withColumnOrder({ ...saved, table: name }, tableColumns);
   }
   // The table changed since barge saved its schema (ALTER TABLE ADD/DROP COLUMN, or dropped and
   // made again by another tool): the table's columns and keys win; columns barge knows, as it
@@ -330,7 +331,7 @@ function deriveFromCatalogue(db: Database.Database, table: string): SchemaSpec {
   const info = catalogueColumns(db, table);
   const columns: Record<string, ColumnSpec> = {};
   for (const row of info) columns[row.name] = row.spec;
-  const spec: SchemaSpec = { table, columns, extraColumns: 'reject' };
+  const spec: SchemaSpec = withColumnOrder({ table, columns, extraColumns: 'reject' }, info.map((row) => row.name));
 
   const pk = info.filter((r) => r.pk > 0).sort((a, b) => a.pk - b.pk).map((r) => r.name);
   if (pk.length > 0) spec.primaryKey = pk;
@@ -445,7 +446,9 @@ export function saveSchema(db: Database.Database, spec: SchemaSpec): void {
   );
   // sqlDefault is never a schema's: withTableDefaults reads it from the table, and a schema
   // kept with it could not be read back ("unknown key").
-  const kept = { ...spec, columns: Object.fromEntries(Object.entries(spec.columns).map(([name, col]) => {
+  // columnOrder neither: the table keeps the order (keptOrMerged reads it there).
+  const { columnOrder: _order, ...plain } = spec;
+  const kept = { ...plain, columns: Object.fromEntries(Object.entries(spec.columns).map(([name, col]) => {
     const { sqlDefault: _sqlDefault, ...rest } = col;
     return [name, rest];
   })) };

@@ -4,6 +4,7 @@ import { NUMBER_TEXT, parseBooleanWord, roundedByJson, underflows } from './coer
 import { MAX_COLUMNS, nameKey, nameProblem } from './names.js';
 import { DATETIME_PATTERN } from './zod-schema.js';
 import type { ColumnSpec, ColumnType, SchemaSpec } from './types.js';
+import { recordKeysInText, withColumnOrder } from './column-order.js';
 
 /**
  * Types from the first records when there is neither a --schema nor a table.
@@ -118,6 +119,19 @@ export interface InferSample {
   line?: number;
   /** A JSON record's text as read (keepJsonSource): tells `10.0` from `10`, which parse alike. */
   source?: string;
+  /** A CSV record's header, in the input's order (`data`, an object, lists "2019" before "country"). */
+  csv?: { names: readonly string[] };
+}
+
+/**
+ * A sample's field names in its input's order: the header's, or a JSON record's line's where a
+ * name is a whole number (an object lists those first); else the object's own order.
+ */
+function fieldOrder(sample: InferSample): string[] {
+  if (sample.csv !== undefined) return [...sample.csv.names];
+  const keys = Object.keys(sample.data);
+  const inText = sample.source !== undefined && keys.length > 0 && /^\d/.test(keys[0]!) ? recordKeysInText(sample.source) : undefined;
+  return inText === undefined ? keys : [...new Set([...inText.filter((key) => Object.prototype.hasOwnProperty.call(sample.data, key)), ...keys])];
 }
 
 /** The schema barge would use for records like `samples` in `table`. */
@@ -150,7 +164,7 @@ export class SchemaInference {
     let written: Set<string> | undefined;
     // A CSV record's names are its header's; a JSON record's are its own, on its line.
     const from = input === undefined ? '' : ` from ${input}${line === undefined || text ? '' : `:${line}`}`;
-    for (const key in data) {
+    for (const key of fieldOrder(sample)) {
       if (key.startsWith('_barge')) continue;
       let state = this.fields.get(key);
       if (state === undefined) {
@@ -209,7 +223,7 @@ export class SchemaInference {
       const type = PREFERENCE.find(([bit]) => (fits & bit) !== 0)?.[1] ?? 'string';
       columns[name] = { type };
     }
-    return { table, columns, extraColumns: 'reject' };
+    return withColumnOrder({ table, columns, extraColumns: 'reject' }, [...fields.keys()]);
   }
 }
 

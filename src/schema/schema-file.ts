@@ -9,6 +9,7 @@ import { valueProblem } from './zod-schema.js';
 import { jsonSyntaxProblem } from '../source/json-syntax-error.js';
 import { firstInvalidUtf8 } from '../source/decode-text.js';
 import { firstDuplicateKey } from './duplicate-keys.js';
+import { columnKeysInText, withColumnOrder } from './column-order.js';
 
 /**
  * The schema file (SPEC §3): its shape is a zod schema with strict objects, so a
@@ -447,7 +448,7 @@ export function loadSchemaFile(path: string, options: ParseSchemaOptions = {}): 
   if (duplicate !== undefined) {
     throw new BargeError('schema', `schema ${path}: ${duplicate.path}: declared twice (line ${duplicate.line} is the second); JSON keeps only the last, so remove one`);
   }
-  return parseSchemaSpec(json, path, { ...options, fromFile: true });
+  return withColumnOrder(parseSchemaSpec(json, path, { ...options, fromFile: true }), columnKeysInText(text) ?? []);
 }
 
 /**

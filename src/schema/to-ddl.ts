@@ -1,5 +1,6 @@
 import { quoteIdent } from './names.js';
 import type { ColumnSpec, ColumnType, SchemaSpec } from './types.js';
+import { columnEntries } from './column-order.js';
 
 /**
  * A SchemaSpec as SQLite DDL: the table barge creates when it is missing.
@@ -106,11 +107,11 @@ export function addColumnStatement(table: string, name: string, col: ColumnSpec)
 export function createTableStatements(spec: SchemaSpec): string[] {
   const table = quoteIdent(spec.table);
   const lines: string[] = [];
-  for (const [name, col] of Object.entries(spec.columns)) lines.push(columnDefinition(name, col, spec));
+  for (const [name, col] of columnEntries(spec)) lines.push(columnDefinition(name, col, spec));
   const pk = spec.primaryKey ?? [];
   if (pk.length > 1) lines.push(`PRIMARY KEY (${columnList(pk)})`);
   for (const group of spec.unique ?? []) lines.push(`UNIQUE (${columnList(group)})`);
-  for (const [name, col] of Object.entries(spec.columns)) {
+  for (const [name, col] of columnEntries(spec)) {
     if (col.references === undefined) continue;
     const dot = col.references.indexOf('.');
     const refTable = col.references.slice(0, dot);

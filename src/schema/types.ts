@@ -48,11 +48,16 @@ export interface ColumnSpec {
   generated?: boolean;
 }
 
-/** The schema file (SPEC §3), after validation. Column order is insertion order. */
+/** The schema file (SPEC §3), after validation. Column order is columnNames' (column-order.ts). */
 export interface SchemaSpec {
   table: string;
   primaryKey?: string[];
   columns: Record<string, ColumnSpec>;
+  /**
+   * The columns' order, where `columns` cannot keep it: an object lists names that are whole
+   * numbers ("2019") first. Read it with columnNames (column-order.ts); never in a schema file.
+   */
+  columnOrder?: string[];
   unique?: string[][];
   indexes?: string[][];
   extraColumns?: 'reject' | 'ignore';

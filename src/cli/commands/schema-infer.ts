@@ -6,6 +6,7 @@ import { addSourceOptions, integerFlag, sourceOptionsFrom, switchOption, type So
 import type { CommandOutcome } from '../outcome.js';
 import { interruptSignal, throwIfInterrupted } from '../signals.js';
 import { oneLine } from '../../one-line.js';
+import { schemaJson } from '../../schema/column-order.js';
 
 /** `barge schema infer <input>`: the schema import would infer, as a schema file to edit and pin. */
 export function schemaCommand(run: (outcome: Promise<CommandOutcome>) => void): Command {
@@ -66,6 +67,6 @@ async function inferAction(input: string, flags: SourceFlags & { quiet?: boolean
   const empty = inference.columnsWithoutValues(spec);
   if (empty.length > 0) warn(withoutValuesWarning(empty, inference.count, 'edit their "type" in this schema, then pass it with --schema'));
   throwIfInterrupted(INTERRUPTED);
-  process.stdout.write(JSON.stringify(spec, null, 2) + '\n');
+  process.stdout.write(schemaJson(spec, 2) + '\n');
   return { exitCode: EXIT.accepted };
 }
