@@ -212,6 +212,10 @@ export function fileSink(out: string, gzip: boolean): Sink {
   // planted at the name, and the chmod at the end made that user's target (a ~/.bashrc) 0666.
   // Created 0600 when it replaces a file (its data private until its mode is set); a new file is
   // created as a shell's redirect creates one, so the directory's default ACL applies.
+  // /dev/fd/5 (or /proc/self/fd/5) when the shell opened no 5 (Node's own 5, an event poll,
+  // leads to no file): the temporary file's directory, named in the message, was /proc/<pid>/fd.
+  const descriptor = existing === undefined ? /^(?:\/dev\/fd|\/proc\/(?:self|thread-self|\d+)\/fd)\/(\d+)$/.exec(out)?.[1] : undefined;
+  if (descriptor !== undefined) throw new BargeError('usage', `cannot write ${out}: file descriptor ${descriptor} is not open (a shell opens it with ${descriptor}>file)`);
   const created = special ? undefined : createTemp(real, out, existing === undefined ? 0o666 : 0o600);
   const temp = created?.path ?? real;
   const forget = special ? () => false : onAbruptExit(() => fs.rmSync(temp, { force: true }));
