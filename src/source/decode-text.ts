@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { BargeError } from '../errors.js';
+import { oneLine } from '../one-line.js';
 import type { OpenedInput } from './types.js';
 
 /**
@@ -68,18 +69,25 @@ export class InvalidTextError extends BargeError {
    */
   lineColumn: number | undefined;
 
-  constructor(input: string, encodingName: TextEncodingName, byteOffset: number, oddLength = false) {
-    super('input', invalidTextMessage(input, encodingName, byteOffset, undefined, oddLength), { input });
+  /**
+   * latin1 or windows-1252 only: the bytes at byteOffset are this UTF-8 character, so the file is
+   * UTF-8, not in the encoding told (see utf8TextStart).
+   */
+  readonly utf8Character: string | undefined;
+
+  constructor(input: string, encodingName: TextEncodingName, byteOffset: number, oddLength = false, utf8Character?: string) {
+    super('input', invalidTextMessage(input, encodingName, byteOffset, undefined, oddLength, undefined, utf8Character), { input });
     this.name = 'InvalidTextError';
     this.byteOffset = byteOffset;
     this.encodingName = encodingName;
     this.oddLength = oddLength;
     this.lineColumn = undefined;
+    this.utf8Character = utf8Character;
   }
 
   atLine(line: number): BargeError {
     const input = this.input ?? '';
-    return new BargeError('input', invalidTextMessage(input, this.encodingName, this.byteOffset, line, this.oddLength, this.lineColumn), {
+    return new BargeError('input', invalidTextMessage(input, this.encodingName, this.byteOffset, line, this.oddLength, this.lineColumn, this.utf8Character), {
       input,
       line,
       cause: this,
@@ -94,6 +102,7 @@ function invalidTextMessage(
   line?: number,
   oddLength = false,
   lineColumn?: number,
+  utf8Character?: string,
 ): string {
   const where = line === undefined ? input : `${input}:${line}`;
   // The column in the line (what an editor shows), and the byte for a hex dump.
@@ -101,6 +110,10 @@ function invalidTextMessage(
     lineColumn === undefined || line === undefined
       ? `at byte offset ${byteOffset} in the input`
       : `at column ${lineColumn} (byte offset ${byteOffset} in the input)`;
+  if (utf8Character !== undefined) {
+    // Said as for a UTF-8 byte order mark under these encodings (dropBom), with where.
+    return `${where}: "${oneLine(utf8Character)}" ${at} is a UTF-8 character, but --encoding ${encodingName === 'latin1' ? 'latin1' : 'windows-1252'} was given; the file is UTF-8: leave --encoding out`;
+  }
   if (encodingName === 'utf8') {
     return `${where}: invalid UTF-8 ${at}; pass --encoding windows-1252 (a file from Windows), latin1 or utf16le if the file is not UTF-8`;
   }
@@ -151,7 +164,14 @@ export interface ChunkDecoder {
  */
 const UTF16_SAMPLE_BYTES = 256;
 
-export function createChunkDecoder(input: string, encoding: string | undefined): ChunkDecoder {
+/**
+ * How much of an input read as latin1 or windows-1252 is looked at for UTF-8 text (utf8TextStart):
+ * as much as a file's first read, which format sniffing looks at too.
+ */
+const UTF8_LOOK_BYTES = 64 * 1024;
+
+/** `fromFileStart`: false for the second half of a split validate, whose bytes start mid-file. */
+export function createChunkDecoder(input: string, encoding: string | undefined, fromFileStart = true): ChunkDecoder {
   let encodingName = normalizeEncoding(encoding);
   /** Input offset of the first byte not yet received. */
   let received = 0;
@@ -161,6 +181,13 @@ export function createChunkDecoder(input: string, encoding: string | undefined):
   let error: InvalidTextError | undefined;
   /** UTF-16LE without a byte order mark: its first bytes so far, until checkUtf16Sample has seen them. */
   let utf16Sample: Buffer | undefined;
+  /**
+   * latin1 or windows-1252 told: the first UTF8_LOOK_BYTES are looked at until they show whether
+   * they are UTF-8 beyond ASCII. Read byte by byte, UTF-8 stored café as cafÃ©, exit 0.
+   */
+  let lookForUtf8 = fromFileStart && (encodingName === 'latin1' || encodingName === 'windows1252');
+  /** Whether the bytes looked at held a byte that is not UTF-8: the file is not, whatever follows. */
+  let notUtf8 = false;
 
   // Drops a byte order mark. For the default UTF-8, a UTF-16LE mark switches to
   // UTF-16LE: FF FE can never start valid UTF-8, so nothing is misread. A UTF-8 mark is
@@ -320,23 +347,45 @@ export function createChunkDecoder(input: string, encoding: string | undefined):
         return utf8Of(chunk).toString('utf8');
       case 'utf16le':
         return utf16Of(chunk);
-      case 'latin1': {
-        const { bytes, base } = take(chunk);
-        const text = bytes.toString('latin1');
-        const bad = text.search(C1_CONTROL);
-        if (bad === -1) return text;
-        error = new InvalidTextError(input, 'latin1', base + bad);
-        return text.slice(0, bad);
-      }
-      case 'windows1252': {
-        const { bytes, base } = take(chunk);
-        const text = bytes.toString('latin1');
-        // The five bytes it does not define were stored as C1 control characters, exit 0.
-        const bad = text.search(WINDOWS_1252_UNDEFINED);
-        if (bad !== -1) error = new InvalidTextError(input, 'windows1252', base + bad);
-        return (bad === -1 ? text : text.slice(0, bad)).replace(C1_CONTROLS, (c) => WINDOWS_1252_HIGH[c.charCodeAt(0) - 0x80]!);
-      }
+      case 'latin1':
+      case 'windows1252':
+        return singleByteText(chunk, encodingName);
     }
+  }
+
+  /** latin1 or windows-1252: every byte is a character, but a few that mean the file is in another encoding. */
+  function singleByteText(chunk: Buffer, name: 'latin1' | 'windows1252'): string {
+    const { bytes, base } = take(chunk);
+    if (lookForUtf8) {
+      const start = utf8TextStart(bytes, UTF8_LOOK_BYTES - base);
+      if (start !== undefined || base + bytes.length >= UTF8_LOOK_BYTES) lookForUtf8 = false;
+      if (start === -1) notUtf8 = true;
+      // The bytes before it are ASCII, the same text in every encoding: handed on as read.
+      if (start !== undefined && start !== -1) return stopAtUtf8(bytes, base, start, name);
+    }
+    const text = bytes.toString('latin1');
+    if (name === 'latin1') {
+      const bad = text.search(C1_CONTROL);
+      if (bad === -1) return text;
+      // A C1 byte past the bytes looked at, inside a UTF-8 character (€ is E2 82 AC): the hint
+      // to pass windows-1252 was wrong for a file that is UTF-8.
+      const start = notUtf8 ? -1 : utf8SequenceHolding(bytes, bad);
+      if (start !== -1) return stopAtUtf8(bytes, base, start, name);
+      error = new InvalidTextError(input, 'latin1', base + bad);
+      return text.slice(0, bad);
+    }
+    // The five bytes it does not define were stored as C1 control characters, exit 0.
+    const bad = text.search(WINDOWS_1252_UNDEFINED);
+    if (bad !== -1) error = new InvalidTextError(input, 'windows1252', base + bad);
+    return (bad === -1 ? text : text.slice(0, bad)).replace(C1_CONTROLS, (c) => WINDOWS_1252_HIGH[c.charCodeAt(0) - 0x80]!);
+  }
+
+  /** The text before the UTF-8 character at `start` in `bytes`, with the error that stops the input there. */
+  function stopAtUtf8(bytes: Buffer, base: number, start: number, name: 'latin1' | 'windows1252'): string {
+    const character = bytes.subarray(start, start + utf8SequenceLength(bytes[start]!)).toString('utf8');
+    error = new InvalidTextError(input, name, base + start, false, character);
+    // Before it: ASCII (utf8TextStart), or latin1 text with no C1 byte (the first is in the character).
+    return bytes.toString('latin1', 0, start);
   }
 
   function firstText(chunk: Buffer): string {
@@ -388,6 +437,43 @@ function incompleteUtf8TailStart(bytes: Buffer): number {
     }
   }
   return n;
+}
+
+/** The length of the UTF-8 sequence `lead` starts (1 for ASCII, or for a byte no sequence starts with). */
+function utf8SequenceLength(lead: number): number {
+  return lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+}
+
+/**
+ * Where the first byte beyond ASCII in bytes [0, lookEnd) starts a UTF-8 character, when the
+ * bytes from there to lookEnd are valid UTF-8 (a character cut at lookEnd, or at the end of
+ * `bytes`, is left out); -1 when they are not UTF-8; undefined when they are all ASCII.
+ */
+function utf8TextStart(bytes: Buffer, lookEnd: number): number | undefined {
+  const end = Math.min(bytes.length, lookEnd);
+  let i = 0;
+  while (i < end && bytes[i]! < 0x80) i++;
+  if (i === end) return undefined;
+  // The first character whole even when lookEnd falls inside it.
+  const looked = bytes.subarray(i, Math.max(end, Math.min(bytes.length, i + utf8SequenceLength(bytes[i]!))));
+  const whole = looked.subarray(0, incompleteUtf8TailStart(looked));
+  return whole.length > 0 && isUtf8(whole) ? i : -1;
+}
+
+/**
+ * The start of the UTF-8 character that the continuation byte at `at` is part of, when the
+ * bytes of `bytes` up to that character's end are valid UTF-8; else -1.
+ */
+function utf8SequenceHolding(bytes: Buffer, at: number): number {
+  for (let start = at - 1; start >= 0 && start >= at - 3; start--) {
+    const byte = bytes[start]!;
+    if (byte < 0x80) return -1;
+    if (byte >= 0xc0) {
+      const end = start + utf8SequenceLength(byte);
+      return end > at && end <= bytes.length && isUtf8(bytes.subarray(0, end)) ? start : -1;
+    }
+  }
+  return -1;
 }
 
 /** Offset of the first byte that makes `bytes` invalid UTF-8; only called on failure. */
@@ -449,7 +535,7 @@ function firstLoneSurrogate(text: string): number {
  * text before the bad byte; the caller rethrows it with its line (withLine).
  */
 export async function* textChunks(input: OpenedInput, encoding: string | undefined): AsyncGenerator<string> {
-  const decoder = createChunkDecoder(input.name, encoding);
+  const decoder = createChunkDecoder(input.name, encoding, (input.startOffset ?? 0) === 0);
   // The last two texts handed on, to find the bad byte's line start in (references only:
   // nothing is scanned unless a byte is bad), and how many there were.
   let last = '';

@@ -69,7 +69,7 @@ export async function openInput(path: string, options: SourceOptions, readUpTo?:
   const end = range?.end ?? size;
   const file = end === 0 ? Readable.from([]) : fifo ? await pipeStream(path) : createReadStream(path, { highWaterMark: readBytes, start: range?.start, end: end === undefined ? undefined : end - 1 });
   if (range !== undefined && size !== undefined) size = (range.end ?? size) - range.start;
-  return openReadable(file, { name: path, path, size }, options);
+  return openReadable(file, { name: path, path, size, startOffset: range?.start }, options);
 }
 
 /**
@@ -120,7 +120,7 @@ function wakePipeOpen(path: string): void {
  */
 export async function openReadable(
   source: AsyncIterable<Buffer | Uint8Array | string>,
-  meta: { name: string; path: string; size?: number },
+  meta: { name: string; path: string; size?: number; startOffset?: number },
   options: SourceOptions,
 ): Promise<OpenedInput> {
   const { name } = meta;
@@ -187,6 +187,7 @@ export async function openReadable(
       name,
       path: meta.path,
       size: meta.size,
+      startOffset: meta.startOffset,
       format,
       stream,
       bytesRead: () => bytesRead,

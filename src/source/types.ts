@@ -62,6 +62,8 @@ export interface OpenedInput {
   path: string;
   /** Size in bytes on disk (compressed size for .gz); undefined for stdin. */
   size?: number;
+  /** Where in the file `stream` starts: 0 (or undefined) but for a split validate's second half (SourceOptions.range). */
+  startOffset?: number;
   /** The format, from --format, the extension, or sniffed from the first bytes. */
   format: InputFormat;
   /** Decoded-from-gzip bytes (not yet decoded from the text encoding). */

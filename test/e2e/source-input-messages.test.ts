@@ -59,6 +59,53 @@ describe('byte order marks under --encoding latin1', () => {
   });
 });
 
+describe('UTF-8 without a byte order mark under --encoding latin1 or windows-1252', () => {
+  const said = (input: string, told: string, character: string, column: number, offset: number) =>
+    `barge: error: ${input}:2: "${character}" at column ${column} (byte offset ${offset} in the input) is a UTF-8 character, but --encoding ${told} was given; the file is UTF-8: leave --encoding out`;
+
+  for (const worker of ['always', 'never']) {
+    it(`is refused at its first character beyond ASCII, exit 2, nothing written (café was stored as cafÃ©, exit 0) (BARGE_WORKER=${worker})`, async () => {
+      const dir = setUp({ 'v.csv': 'id,name\n1,café\n' });
+      const env = { BARGE_WORKER: worker };
+      for (const told of ['latin1', 'windows-1252']) {
+        const run = await barge(dir, ['import', 'v.csv', '--encoding', told, '--db', 'u.db'], { env });
+        expect(run).toEqual({ exitCode: 2, stdout: '', stderr: said('v.csv', told, 'é', 6, 13) });
+        const checked = await barge(dir, ['validate', 'v.csv', '--encoding', told, '--db', 'u.db'], { env });
+        expect(checked).toEqual({ exitCode: 2, stdout: '', stderr: said('v.csv', told, 'é', 6, 13) });
+      }
+      expect(tables(path.join(dir, 'u.db'))).toEqual([]);
+      const fixed = await barge(dir, ['import', 'v.csv', '--db', 'u.db', '--quiet'], { env });
+      expect(fixed.exitCode, fixed.stderr).toBe(0);
+      expect(rows(path.join(dir, 'u.db'), 'SELECT * FROM v')).toEqual([{ id: 1, name: 'café' }]);
+    });
+  }
+
+  it('a € under latin1 says the file is UTF-8, not to pass --encoding windows-1252 (its E2 82 AC holds a C1 byte)', async () => {
+    const dir = setUp({ 'u.csv': 'id,p\n1,5 €\n' });
+    for (const worker of ['always', 'never']) {
+      const run = await barge(dir, ['import', 'u.csv', '--encoding', 'latin1', '--db', 'u.db'], { env: { BARGE_WORKER: worker } });
+      expect(run).toEqual({ exitCode: 2, stdout: '', stderr: said('u.csv', 'latin1', '€', 5, 9) });
+    }
+    expect(tables(path.join(dir, 'u.db'))).toEqual([]);
+  });
+
+  it('gzipped, and from stdin', async () => {
+    const dir = setUp({ 'v.csv.gz': gzipSync('id,name\n1,café\n') });
+    const run = await barge(dir, ['import', 'v.csv.gz', '--encoding', 'latin1', '--db', 'u.db']);
+    expect(run).toEqual({ exitCode: 2, stdout: '', stderr: said('v.csv.gz', 'latin1', 'é', 6, 13) });
+    const piped = await barge(dir, ['import', '-', '--format', 'csv', '--table', 'v', '--encoding', 'latin1', '--db', 'u.db'], { input: 'id,name\n1,café\n' });
+    expect(piped).toEqual({ exitCode: 2, stdout: '', stderr: said('stdin', 'latin1', 'é', 6, 13) });
+    expect(tables(path.join(dir, 'u.db'))).toEqual([]);
+  });
+
+  it('a latin1 file still loads, its bytes not UTF-8', async () => {
+    const dir = setUp({ 'l.csv': Buffer.from('id,name\n1,caf\xe9\n', 'latin1') });
+    const run = await barge(dir, ['import', 'l.csv', '--encoding', 'latin1', '--db', 'u.db', '--quiet']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(rows(path.join(dir, 'u.db'), 'SELECT * FROM l')).toEqual([{ id: 1, name: 'café' }]);
+  });
+});
+
 describe('invalid UTF-8', () => {
   it("names the bad byte's column in its line, and its offset in the input, with the hint", async () => {
     const dir = setUp({ 'b2.csv': Buffer.from('a,b\n1,x\n2,caf\xe9\n', 'latin1') });

@@ -261,6 +261,39 @@ describe('inputs in another encoding than the one read (the text audit)', () => 
     expect(decode([Buffer.from('\ufeffid,name\n', 'utf8')], 'latin1')).toBe('id,name\n');
   });
 
+  it('UTF-8 without a byte order mark under latin1 or windows-1252 is refused at its first character beyond ASCII (café was stored as cafÃ©, exit 0)', async () => {
+    const bytes = Buffer.from('id,name\r\n1,café\n', 'utf8');
+    const said = (told: string) => `in.csv:2: "é" at column 6 (byte offset 14 in the input) is a UTF-8 character, but --encoding ${told} was given; the file is UTF-8: leave --encoding out`;
+    expect(await chunksOf([bytes], 'latin1', 2)).toEqual({ texts: ['id,name\r\n1,caf'], error: said('latin1') });
+    expect(await chunksOf([bytes], 'cp1252', 2)).toEqual({ texts: ['id,name\r\n1,caf'], error: said('windows-1252') });
+    // Read in pieces (a pipe), cut anywhere but inside the character itself.
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      if (cut === 15) continue;
+      expect((await chunksOf([bytes.subarray(0, cut), bytes.subarray(cut)], 'latin1', 2)).error, `cut at ${cut}`).toBe(said('latin1'));
+    }
+  });
+
+  it('latin1 text that is not UTF-8 still reads, and a UTF-8 character after it is read as latin1 (the file is not UTF-8)', async () => {
+    const latin1 = Buffer.concat([Buffer.from('id,name\n1,Caf\xe9\n', 'latin1'), Buffer.from('2,é\n', 'utf8')]);
+    const { texts, error } = await chunksOf([latin1], 'latin1');
+    expect(error).toBeUndefined();
+    expect(texts.join('')).toBe('id,name\n1,Café\n2,Ã©\n');
+  });
+
+  it('past the first 64 KiB, a C1 byte inside a UTF-8 character says the file is UTF-8 under latin1, not to pass windows-1252', async () => {
+    const ascii = Buffer.from(`id,p\n${'1,5\n'.repeat(20_000)}`);
+    const euro = Buffer.from('2,5 €\n', 'utf8');
+    expect((await chunksOf([ascii, euro], 'latin1', 20_002)).error).toBe(
+      `in.csv:20002: "€" at column 5 (byte offset ${ascii.length + 4} in the input) is a UTF-8 character, but --encoding latin1 was given; the file is UTF-8: leave --encoding out`,
+    );
+    // Past them under windows-1252, and anywhere in a split validate's second half (it starts mid-file), nothing is looked for.
+    expect((await chunksOf([ascii, Buffer.from('2,café\n', 'utf8')], 'windows-1252')).error).toBeUndefined();
+    const tail = { name: 'in.csv', path: 'in.csv', format: 'csv', stream: Readable.from([Buffer.from('2,café\n', 'utf8')]), bytesRead: () => 0, startOffset: 100 } as OpenedInput;
+    const texts: string[] = [];
+    for await (const text of textChunks(tail, 'latin1')) texts.push(text);
+    expect(texts).toEqual(['2,cafÃ©\n']);
+  });
+
   it('windows-1252 refuses the five bytes it does not define (they were stored as C1 control characters)', () => {
     expect(decode([Buffer.from([0x80, 0x93, 0x94])], 'windows-1252')).toBe('€“”');
     for (const byte of [0x81, 0x8d, 0x8f, 0x90, 0x9d]) {
