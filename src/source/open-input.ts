@@ -9,6 +9,8 @@ import { createGunzip } from 'node:zlib';
 import { BargeError, InputFailed } from '../errors.js';
 import { systemErrorText } from '../system-error-text.js';
 import { normalizeEncoding } from './decode-text.js';
+import { formatFromPath } from './format-from-path.js';
+import { NOT_TEXT_MAGIC_BYTES, headTellsText, notTextFile } from './not-text-files.js';
 import type { InputFormat, OpenedInput, SourceOptions } from './types.js';
 
 /** How much decoded input the format sniffer may look at before deciding. */
@@ -21,14 +23,6 @@ const SNIFF_BYTES = 64 * 1024;
 const READ_CHUNK_BYTES = 64 * 1024;
 /** The longest byte order mark (UTF-8's). */
 const BOM_BYTES = 3;
-
-const FORMAT_BY_EXTENSION: Record<string, InputFormat> = {
-  csv: 'csv',
-  tsv: 'tsv',
-  ndjson: 'ndjson',
-  jsonl: 'ndjson',
-  json: 'json',
-};
 
 /**
  * Opens an input for reading: a path, or "-" for stdin. Undoes gzip (by the .gz
@@ -163,12 +157,10 @@ export async function openReadable(
     } else {
       decompressed = raw;
     }
-    // A workbook saved under a .csv name, or a zip archive: its bytes read as "invalid UTF-8 …
-    // pass --encoding latin1", and under latin1 as a stray quote in the header.
-    const head4 = await decompressed.peek(4);
-    if (head4.length >= 4 && head4[0] === 0x50 && head4[1] === 0x4b && head4[2] === 0x03 && head4[3] === 0x04) {
-      throw new BargeError('input', `${name} is a zip archive (an Excel .xlsx workbook is one), not text: save the sheet as CSV (UTF-8), or unzip it first`, { input: name });
-    }
+    // A workbook, a SQLite database, a Parquet file, an archive or another compression, under
+    // any name: said what it is and what to do, not taken for text in another encoding.
+    const notText = notTextFile(await decompressed.peek(NOT_TEXT_MAGIC_BYTES, headTellsText), { name, path: meta.path, gzipped: gunzip !== undefined, format: options.format });
+    if (notText !== undefined) throw notText;
     let format = options.format ?? formatFromPath(meta.path);
     if (format === undefined) {
       const sniffed = await decompressed.peek(SNIFF_BYTES, hasLineAfterContent);
@@ -225,15 +217,7 @@ function gzipTwice(path: string, name: string): BargeError {
   return new BargeError('input', `${name}: gzip inside gzip (the data was compressed twice); ${how}`, { input: name });
 }
 
-/** The format an extension names (after stripping .gz), or undefined to sniff. */
-export function formatFromPath(path: string): InputFormat | undefined {
-  if (path === '-') return undefined;
-  let base = path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1).toLowerCase();
-  if (base.endsWith('.gz')) base = base.slice(0, -3);
-  const dot = base.lastIndexOf('.');
-  if (dot <= 0) return undefined;
-  return FORMAT_BY_EXTENSION[base.slice(dot + 1)];
-}
+export { formatFromPath };
 
 export function isGzipPath(path: string): boolean {
   return path.toLowerCase().endsWith('.gz');
