@@ -295,6 +295,28 @@ describe('an input that is the database itself', () => {
     }
     expect(rows(path.join(dir, 'a.db'), "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")).toEqual([{ name: '_barge_jobs' }, { name: '_barge_schemas' }, { name: 'a' }]);
   });
+
+  it('is refused the same when the database does not exist yet, by a relative, absolute or linked path, --db given or not (it was created, then read: "barge.db:1: invalid UTF-8 …")', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'data.csv'), 'id\n1\n');
+    fs.mkdirSync(path.join(dir, 'sub'));
+    fs.symlinkSync('sub', path.join(dir, 'link'));
+    const cases: Array<[string[], string, string]> = [
+      [['import', 'barge.db', 'data.csv'], 'barge.db', 'barge.db'],
+      [['import', path.join(dir, 'barge.db'), 'data.csv'], path.join(dir, 'barge.db'), 'barge.db'],
+      [['import', 'data.csv', 'x.db', '--db', './x.db'], 'x.db', './x.db'],
+      [['import', 'link/y.db', 'data.csv', '--db', 'sub/y.db'], 'link/y.db', 'sub/y.db'],
+    ];
+    for (const [args, input, db] of cases) {
+      expect(await barge(dir, args), args.join(' ')).toEqual({
+        exitCode: 2, stdout: '', stderr: `barge: error: input "${input}" is the database itself (--db ${db}); give the file to import`,
+      });
+    }
+    const fromEnv = await barge(dir, ['import', 'data.csv', 'z.db'], { env: { BARGE_DB: 'z.db' } });
+    expect(fromEnv).toEqual({ exitCode: 2, stdout: '', stderr: 'barge: error: input "z.db" is the database itself (--db z.db); give the file to import' });
+    expect(fs.readdirSync(dir).sort()).toEqual(['data.csv', 'fixtures', 'link', 'sub']);
+    expect(fs.readdirSync(path.join(dir, 'sub'))).toEqual([]);
+  });
 });
 
 describe('UTF-16 without a byte order mark, read as UTF-8, in JSON', () => {
