@@ -10,6 +10,7 @@ import { jsonSyntaxProblem } from '../source/json-syntax-error.js';
 import { firstInvalidUtf8 } from '../source/decode-text.js';
 import { firstDuplicateKey } from './duplicate-keys.js';
 import { columnKeysInText, withColumnOrder } from './column-order.js';
+import { notBargeSchemaJson, notJsonSchemaFile } from './not-a-schema.js';
 
 /**
  * The schema file (SPEC §3): its shape is a zod schema with strict objects, so a
@@ -442,8 +443,10 @@ export function loadSchemaFile(path: string, options: ParseSchemaOptions = {}): 
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new BargeError('schema', `schema ${path}: not valid JSON: ${jsonErrorWhere(text, error)}`, { cause: error });
+    throw notJsonSchemaFile(path, text) ?? new BargeError('schema', `schema ${path}: not valid JSON: ${jsonErrorWhere(text, error)}`, { cause: error });
   }
+  const notBarge = notBargeSchemaJson(path, json);
+  if (notBarge !== undefined) throw notBarge;
   const duplicate = firstDuplicateKey(text);
   if (duplicate !== undefined) {
     throw new BargeError('schema', `schema ${path}: ${duplicate.path}: declared twice (line ${duplicate.line} is the second); JSON keeps only the last, so remove one`);

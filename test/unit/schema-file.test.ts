@@ -252,10 +252,10 @@ describe('loadSchemaFile', () => {
     expect(message).toBe(`schema ${bad}: not valid JSON: expected a property name in double quotes, got ',' at line 3, column 15`);
   });
 
-  it('a file that is no JSON at all (a CSV given as the schema): what is wrong and where, not V8\'s quote of its start', () => {
+  it('a file that is no JSON at all: what is wrong and where, not V8\'s quote of its start; a CSV given as the schema is said to be a data file', () => {
     const csv = join(dir, 'products.csv');
     writeFileSync(csv, 'id,name,colour\n1,a,red\n');
-    expect(() => loadSchemaFile(csv)).toThrow(new BargeError('schema', `schema ${csv}: not valid JSON: expected a value, got 'id' at line 1, column 1; put text in double quotes`));
+    expect(() => loadSchemaFile(csv)).toThrow(new BargeError('schema', `schema "${csv}" looks like a data file, not a barge schema: pass it as the input (barge schema infer ${csv} writes a schema for it)`));
     const trailing = join(dir, 'trailing.json');
     writeFileSync(trailing, '{\n  "table": "t",\n  "columns": { "a": {"type":"string"}, }\n}');
     expect(() => loadSchemaFile(trailing)).toThrow(new BargeError('schema', `schema ${trailing}: not valid JSON: expected a property name in double quotes, got '}' at line 3, column 40; remove the trailing comma`));
