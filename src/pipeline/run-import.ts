@@ -28,7 +28,7 @@ import { refuseLoadingAgain } from './loaded-before.js';
 import { jobOptions } from './job-options.js';
 import { checkImportTarget } from './import-target.js';
 import { alreadyDoneResult, endNotRecorded, sayWhatStays, withHowToGoOn, withSniffedNote, type JobSoFar } from './import-outcome.js';
-import { describeInputs, openInputsUnlessAborted, recordsOf } from './record-source.js';
+import { describeInputs, emptyInputWarnings, openInputsUnlessAborted, recordsOf } from './record-source.js';
 import { IdleChecksums } from './idle-checksums.js';
 import { columnsWithoutValues, schemaBeforeReading, schemaFromSamples, withoutValuesWarning, type ResolvedSchema } from './resolve-schema.js';
 import { TransactionScope } from './transaction-scope.js';
@@ -184,6 +184,8 @@ class ImportRun {
     if (moved !== undefined) this.events.onWarning?.(moved);
     if (resumeNotice !== undefined) this.events.onWarning?.(resumeNotice);
     const inputs = await openInputsUnlessAborted(config.inputs, config.source, this.signal, 'interrupted while waiting for the input\'s first bytes; nothing was written');
+    // (Every input empty under --truncate is refused, in words of its own.)
+    if (!(config.truncate && inputs.every((input) => input.size === 0))) for (const warning of emptyInputWarnings(inputs)) this.inputWarning(warning);
     // The checks between opening the inputs and reading them throw (a schema that does not fit,
     // --truncate refused): the inputs, a worker not yet given them, are let go.
     // Records of a resumed job's committed batches, read past again.

@@ -14,7 +14,7 @@ import { abandonInput } from '../source/open-input.js';
 import { InProcessSource } from './in-process-source.js';
 import { type ImportConfig, type ImportEvents } from './import-config.js';
 import { newJobId } from './job-id.js';
-import { bytesReadOf, openInputsUnlessAborted, recordsOf } from './record-source.js';
+import { bytesReadOf, emptyInputWarnings, openInputsUnlessAborted, recordsOf } from './record-source.js';
 import { columnsWithoutValues, schemaBeforeReading, schemaFromSamples, withoutValuesWarning } from './resolve-schema.js';
 import { checkTableMatchesSchema } from './table-checks.js';
 import { nextFreeReportPath, reportMoved, reportPathFor } from './report-path.js';
@@ -102,6 +102,7 @@ async function validateRun(
     onEnd: (line) => { nextLine = line; },
   };
   const inputs = await openInputsUnlessAborted(config.inputs, source, signal, 'validate interrupted while waiting for the input\'s first bytes');
+  for (const warning of emptyInputWarnings(inputs)) events.onWarning?.(warning);
   const totalBytes = plan !== undefined
     ? fs.statSync(config.inputs[0]!).size
     : inputs.every((input) => input.size !== undefined) ? inputs.reduce((sum, input) => sum + input.size!, 0) : undefined;

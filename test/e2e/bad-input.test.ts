@@ -36,6 +36,8 @@ interface Case {
   exit: 1 | 2;
   /** exit 2: the whole of stderr, one line, without the "barge: error: " prefix. */
   error?: string;
+  /** A warning line before the error (`barge: …`). */
+  warning?: string;
   /** exit 1: every error of every report entry, in report order. */
   rejected?: Rejected[];
   /** exit 1: the ids a row-mode run loads (the file's valid records). */
@@ -100,7 +102,7 @@ const CASES: Case[] = [
     file: 'header-only.csv', noJob: true, schema: false, exit: 2,
     error: 'cannot infer a schema for "header-only": the input has no readable records; pass --schema',
   },
-  { file: 'empty.csv', schema: false, exit: 2, noJob: true, error: 'cannot infer a schema for "empty": the input has no readable records; pass --schema' },
+  { file: 'empty.csv', schema: false, exit: 2, noJob: true, warning: 'input "empty.csv" is empty (0 bytes): it holds no records', error: 'cannot infer a schema for "empty": the input has no readable records; pass --schema' },
   { file: 'bom-only.csv', schema: false, exit: 2, noJob: true, error: 'cannot infer a schema for "bom-only": the input has no readable records; pass --schema' },
   {
     file: 'wide-header.csv', noJob: true, schema: false, exit: 2,
@@ -310,7 +312,7 @@ describe('the bad-input corpus', () => {
       expectNoStackTrace(result.stderr);
       expect(result.exitCode, result.stderr).toBe(c.exit);
       if (c.exit === 2) {
-        expect(result.stderr).toBe(`barge: error: ${c.error}`);
+        expect(result.stderr).toBe(`${c.warning === undefined ? '' : `barge: ${c.warning}\n`}barge: error: ${c.error}`);
         expect(fs.existsSync(path.join(dir, 'report.ndjson'))).toBe(false);
       } else {
         expect(reportOf(dir)).toEqual(c.rejected);
@@ -331,7 +333,7 @@ describe('the bad-input corpus', () => {
         // The same one line; batches committed before a malformed spot further down stay, and
         // then the line says how many records they hold, which must be what the table holds.
         const kept = tableRows(db, tableOf(c)) ?? 0;
-        if (kept === 0) expect(result.stderr).toBe(`barge: error: ${c.error}`);
+        if (kept === 0) expect(result.stderr).toBe(`${c.warning === undefined ? '' : `barge: ${c.warning}\n`}barge: error: ${c.error}`);
         else {
           const escaped = c.error!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
           expect(result.stderr).toMatch(new RegExp(`^barge: error: ${escaped} \\(job [\\w-]+: the \\d+ batch(es)? committed before this, ${kept.toLocaleString('en-US')} records?, stay\\)$`));
@@ -400,8 +402,14 @@ describe('inputs without records, given a schema', () => {
       const result = await barge(dir, ['import', file, '--schema', SCHEMA, '--json']);
       expectNoStackTrace(result.stderr);
       expect(result.exitCode, result.stderr).toBe(0);
-      expect(JSON.parse(result.stdout).counts).toEqual({ read: 0, inserted: 0, updated: 0, ignored: 0, rejected: 0 });
+      const summary = JSON.parse(result.stdout);
+      expect(summary.counts).toEqual({ read: 0, inserted: 0, updated: 0, ignored: 0, rejected: 0 });
+      // A file of 0 bytes (a failed download) is said to be one; a header alone is a file of no records.
+      expect(summary.warnings).toEqual(file === 'empty.csv' ? ['input "empty.csv" is empty (0 bytes): it holds no records'] : []);
       expect(tableRows(path.join(dir, 'barge.db'), 'items')).toBe(0);
+      const checked = await barge(dir, ['validate', file, '--schema', SCHEMA, '--json']);
+      expect(checked.exitCode, checked.stderr).toBe(0);
+      expect(JSON.parse(checked.stdout).warnings).toEqual(summary.warnings);
     });
   }
 });
