@@ -22,6 +22,8 @@ export interface ResolvedSchema {
   origin: SchemaOrigin;
   /** The schema file of the job whose report is fed back, read in place of --schema (reportJobSchema): the new job records it as its own. */
   schemaPath?: string;
+  /** An inferred schema's warnings: a column made text by a word for "no value" (SchemaInference.notes). */
+  notes?: string[];
 }
 
 /**
@@ -230,6 +232,7 @@ export class SampleInference {
         `cannot infer a schema for "${table}": ${what}: ${first.input}:line ${first.line}: ${first.parseError!.message}; fix the input${remedy === null ? '' : `, or ${remedy}`}`,
       );
     }
-    return { spec: this.inference.schema(), origin: 'inferred' };
+    const spec = this.inference.schema();
+    return { spec, origin: 'inferred', notes: this.inference.notes };
   }
 }

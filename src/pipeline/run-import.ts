@@ -340,6 +340,7 @@ class ImportRun {
         this.inferredFrom = Math.min(config.inferRows, pending.length);
         const empty = columnsWithoutValues(resolved.spec, sample);
         if (empty.length > 0) this.events.onWarning?.(withoutValuesWarning(empty, sample.length));
+        for (const note of resolved.notes ?? []) this.events.onWarning?.(note);
       }
     }
     // The report's job's schema file, read in place of --schema: this job's own, recorded with

@@ -128,9 +128,11 @@ async function validateRun(
       for (const record of next.value) pending.push(record);
     }
     const sample = pending.slice(0, config.inferRows);
-    ({ spec, origin } = schemaFromSamples(before.table, sample));
+    const inferred = schemaFromSamples(before.table, sample);
+    ({ spec, origin } = inferred);
     const empty = columnsWithoutValues(spec, sample);
     if (empty.length > 0) events.onWarning?.(withoutValuesWarning(empty, sample.length));
+    for (const note of inferred.notes ?? []) events.onWarning?.(note);
   }
   const validator = compileValidator(spec);
   let tailStart: TailStart | undefined;

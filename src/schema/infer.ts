@@ -5,6 +5,7 @@ import { MAX_COLUMNS, nameKey, nameProblem } from './names.js';
 import { DATETIME_PATTERN } from './zod-schema.js';
 import type { ColumnSpec, ColumnType, SchemaSpec } from './types.js';
 import { recordKeysInText, withColumnOrder } from './column-order.js';
+import { shellWord } from '../shell-word.js';
 
 /**
  * Types from the first records when there is neither a --schema nor a table.
@@ -100,6 +101,9 @@ function significantDigits(text: string): string {
 
 interface FieldState {
   fits: number;
+  /** CSV/TSV: the types the column's other values fit, beside the first word for "no value" (nullWord). */
+  fitsBesideNullWord: number;
+  nullWord?: { value: string; input?: string; line?: number };
   sawValue: boolean;
   /** JSON input: a non-string value was seen, so strings may be read as numbers/booleans. */
   sawNative: boolean;
@@ -134,6 +138,16 @@ function fieldOrder(sample: InferSample): string[] {
   return inText === undefined ? keys : [...new Set([...inText.filter((key) => Object.prototype.hasOwnProperty.call(sample.data, key)), ...keys])];
 }
 
+/**
+ * What CSV files write for "no value": one among a column's integers made it a text column
+ * (the numbers stored as text), with no word of --null.
+ */
+const NULL_WORDS = new Set(['N/A', 'n/a', 'NA', '#N/A', 'null', 'NULL', 'Null', 'None', 'none', '-', '--', '?', 'nan', 'NaN', 'NAN', '.', 'missing', 'NIL', 'nil']);
+
+function typeOf(fits: number): ColumnType {
+  return PREFERENCE.find(([bit]) => (fits & bit) !== 0)?.[1] ?? 'string';
+}
+
 /** The schema barge would use for records like `samples` in `table`. */
 export function inferSchema(samples: InferSample[], table: string): SchemaSpec {
   const inference = new SchemaInference(table);
@@ -150,6 +164,11 @@ export class SchemaInference {
   private readonly fields = new Map<string, FieldState>();
   // Names as SQLite compares them: "id" and "ID" would fail CREATE TABLE (a database error, exit 3).
   private readonly keys = new Map<string, string>();
+  /**
+   * Set by schema(): a column inferred as text only because of a word for "no value" among its
+   * integers (one "N/A" among 200), with the --null that makes it the type of the others.
+   */
+  notes: string[] = [];
   /** The first record added, for the message when no record had a field. */
   private first: InferSample | undefined;
 
@@ -183,15 +202,18 @@ export class SchemaInference {
           );
         }
         this.keys.set(nameKey(key), key);
-        state = { fits: ALL, sawValue: false, sawNative: false, sawJsonString: false };
+        state = { fits: ALL, fitsBesideNullWord: ALL, sawValue: false, sawNative: false, sawJsonString: false };
         this.fields.set(key, state);
       }
       const v = data[key];
       if (isMissing(v)) continue;
       state.sawValue = true;
       if (typeof v === 'string') {
-        state.fits &= textFits(v);
+        const fits = textFits(v);
+        state.fits &= fits;
         if (!text) state.sawJsonString = true;
+        else if (fits === STRING && NULL_WORDS.has(v)) state.nullWord ??= { value: v, input, line };
+        else state.fitsBesideNullWord &= fits;
       } else {
         state.sawNative = true;
         state.fits &= nativeFits(v);
@@ -216,12 +238,20 @@ export class SchemaInference {
       );
     }
     const columns: Record<string, ColumnSpec> = {};
+    this.notes = [];
     for (const [name, state] of fields) {
       let fits = state.sawValue ? state.fits : STRING;
       // Only strings in JSON input: keep them strings unless they are dates.
       if (state.sawJsonString && !state.sawNative) fits &= STRING | DATE | DATETIME;
-      const type = PREFERENCE.find(([bit]) => (fits & bit) !== 0)?.[1] ?? 'string';
+      const type = typeOf(fits);
       columns[name] = { type };
+      const { nullWord } = state;
+      // (`--null=-`: `--null --` ends the options.)
+      const typeBeside = typeOf(state.fitsBesideNullWord);
+      if (type === 'string' && nullWord !== undefined && typeBeside !== 'string' && state.fitsBesideNullWord !== ALL) {
+        const at = nullWord.input === undefined ? '' : ` (${nullWord.input}${nullWord.line === undefined ? '' : `:${nullWord.line}`})`;
+        this.notes.push(`column ${JSON.stringify(name)} was inferred as text because of ${JSON.stringify(nullWord.value)}${at}, its other values being ${typeBeside === 'integer' ? 'integers' : typeBeside === 'number' ? 'numbers' : `${typeBeside}s`}; if ${JSON.stringify(nullWord.value)} means no value, pass --null${nullWord.value.startsWith('-') ? '=' : ' '}${shellWord(nullWord.value)}`);
+      }
     }
     return withColumnOrder({ table, columns, extraColumns: 'reject' }, [...fields.keys()]);
   }

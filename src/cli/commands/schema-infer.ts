@@ -63,9 +63,10 @@ async function inferAction(input: string, flags: SourceFlags & { quiet?: boolean
   } finally {
     await records.return(undefined).catch(() => undefined);
   }
-  const { spec } = inference.result();
+  const { spec, notes } = inference.result();
   const empty = inference.columnsWithoutValues(spec);
   if (empty.length > 0) warn(withoutValuesWarning(empty, inference.count, 'edit their "type" in this schema, then pass it with --schema'));
+  for (const note of notes ?? []) warn(note);
   throwIfInterrupted(INTERRUPTED);
   process.stdout.write(schemaJson(spec, 2) + '\n');
   return { exitCode: EXIT.accepted };
