@@ -56,7 +56,7 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
   let dialect: CsvDialect | undefined = names && { delimiter, quote, relaxQuotes: tsv, names, nullText };
   // Dropped once it watches for nothing more (a CSV's first 1000 records looked at).
   let warnings = options.onWarning === undefined ? undefined : new InputWarnings(name, tsv && quote !== '', nullText, options.onWarning);
-  /** A header of one unquoted name holding another delimiter, checked against the first record (checkHeaderDelimiter). */
+  /** A header of one unquoted name holding another delimiter, checked with the first record, or alone at the end (checkHeaderDelimiter). */
   let suspectHeader: { name: string; line: number } | undefined;
   /** Whether the input's first field starts with the quote: a quoted header name is meant as written. */
   let headerQuoted = false;
@@ -107,7 +107,7 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
       text: true,
       data: fieldsByName(fields, header),
       raw: recordLine(fields, delimiter, quote),
-      parseError: { code: 'ragged_row', message: `expected ${expected} fields, got ${got}` },
+      parseError: { code: 'ragged_row', message: `expected ${expected} ${expected === 1 ? 'field' : 'fields'}, got ${got}` },
     };
   };
 
@@ -154,6 +154,8 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
       }
     }
     tokenizer.finish(push);
+    // A header and no record: the header is all there is to judge by (a table of one wrong column).
+    if (suspectHeader !== undefined) checkHeaderDelimiter(suspectHeader.name, undefined, name, suspectHeader.line, delimiter, tsv);
     warnings?.end(tokenizer.currentLine());
     while (tokenizer.hasBacklog()) {
       if (batch.length > 0) {
@@ -426,7 +428,7 @@ function headerNames(fields: string[], renames: string[] | undefined, input: str
     if (renames.length !== fields.length) {
       throw new BargeError(
         'usage',
-        `--columns gives ${renames.length} names but the header of ${input} has ${fields.length} columns`,
+        `--columns gives ${renames.length} ${renames.length === 1 ? 'name' : 'names'} but the header of ${input} has ${fields.length} ${fields.length === 1 ? 'column' : 'columns'}`,
         { input },
       );
     }
@@ -485,21 +487,24 @@ const OTHER_DELIMITERS: readonly { char: string; word: string }[] = [
 ];
 
 /**
- * A header of one name holding another delimiter ("id;name;qty"), over a first record of one field
- * holding as many of it ("1;Hammer;5"), is a file read with the wrong delimiter: Excel's CSV in a
- * locale whose list separator is ";", a CSV named .tsv (DuckDB's COPY TO writes commas whatever
- * the extension). It loaded as a table of one column holding whole lines, exit 0. Refused, naming
- * the delimiter to pass. Not for a header of two or more columns, a quoted name, or a first
- * record that does not split as the header does (a one-column TSV named "full name (last,
- * first)"); --delimiter given (even the default) or --columns says the header is meant. A tab
- * has its own check (headerNames).
+ * A header of one unquoted name that splits on another delimiter into two or more names
+ * ("id;name;qty") is a file read with the wrong delimiter: Excel's CSV in a locale whose list
+ * separator is ";", a CSV named .tsv (DuckDB's COPY TO writes commas whatever the extension).
+ * It loaded as a table of one column holding whole lines, exit 0 (or, where a record split on
+ * the delimiter in use, "expected 1 field, got 2", with those lines committed in row mode).
+ * Refused before any record is loaded, naming the delimiter to pass. The header's own evidence
+ * decides, not a count matched against the first record: a value holding the other delimiter
+ * ("1;Foo;1,5", `1,"Foo, Inc",15`) made the counts differ and let the file through. One
+ * exception keeps a one-column file whose name holds a comma ("full name (last, first)"): a
+ * first record of one field without that delimiter says the header is meant. Not for a header
+ * of two or more columns or a quoted name; --delimiter given (even the default) or --columns
+ * says the header is meant. A tab has its own check (headerNames).
  */
-function checkHeaderDelimiter(header: string, record: string[], input: string, line: number, delimiter: string, tsv: boolean): void {
-  if (record.length !== 1) return;
+function checkHeaderDelimiter(header: string, record: string[] | undefined, input: string, line: number, delimiter: string, tsv: boolean): void {
   for (const other of OTHER_DELIMITERS) {
     if (other.char === delimiter) continue;
-    const count = header.split(other.char).length - 1;
-    if (count === 0 || record[0]!.split(other.char).length - 1 !== count) continue;
+    if (header.split(other.char).filter((part) => part.trim() !== '').length < 2) continue;
+    if (record !== undefined && record.length === 1 && !record[0]!.includes(other.char)) continue;
     const fix = other.char === ',' && tsv ? 'pass --format csv' : `pass --delimiter '${other.char}'`;
     const keep = delimiter === '\t' ? "--delimiter '\\t'" : `--delimiter '${delimiter}'`;
     throw new BargeError(

@@ -152,7 +152,7 @@ describe('import: every format lands the same rows', () => {
     const unreadable = await barge(dir, ['import', '-', '--table', 'two'], { input: 'note\nhello, world\nsay "hi"\n' });
     expect(unreadable).toMatchObject({
       exitCode: 2,
-      stderr: 'barge: error: cannot infer a schema for "two": none of the 2 records read to infer it could be read, the first: stdin:line 2: expected 1 fields, got 2; fix the input, or pass --schema (stdin was read as CSV, its format sniffed from its first bytes; if it is not, pass --format)',
+      stderr: 'barge: error: cannot infer a schema for "two": none of the 2 records read to infer it could be read, the first: stdin:line 2: expected 1 field, got 2; fix the input, or pass --schema (stdin was read as CSV, its format sniffed from its first bytes; if it is not, pass --format)',
     });
     // Told the format, it loads; and a named format says nothing of sniffing.
     expect((await barge(dir, ['import', '-', '--table', 'three', '--format', 'tsv', '--quiet'], { input: tsv })).exitCode).toBe(0);
@@ -162,7 +162,7 @@ describe('import: every format lands the same rows', () => {
     const told = named.stderr.split('\n');
     expect(told[0]).toBe('barge: import of stdin into "four": partial: 1 record rejected, 1 loaded');
     expect(told[1]).toBe('  read 2, inserted 1, rejected 1');
-    expect(told[3]).toBe('  stdin:line 3: expected 1 fields, got 2');
+    expect(told[3]).toBe('  stdin:line 3: expected 1 field, got 2');
     expect(told[4]).toBe(`  report: ${path.join(fs.realpathSync(dir), 'stdin.errors-2.ndjson')} (fix the records and import it again)`);
     expect(told).toHaveLength(5);
     expect(named.stderr).not.toContain('sniffed');

@@ -176,6 +176,56 @@ describe('a header that holds another delimiter: the file was read with the wron
     expect(rows(path.join(dir, 'x.db'), 'SELECT * FROM pipes')).toEqual([{ 'id|name': '1|x' }]);
   });
 
+  it('a value holding the other delimiter no longer lets the file through: refused at the header, exit 2, nothing loaded, in every mode', async () => {
+    const dir = workdir();
+    // A comma CSV named .tsv whose first record quotes a comma: the counts differed (3 commas, 2 in the header), exit 0, whole lines loaded.
+    write(dir, 'x.tsv', 'id,name,qty\n1,"Foo, Inc",15\n2,Bar,225\n');
+    write(dir, 'comma.csv', 'id,name,qty\n1,"Foo, Inc",15\n');
+    // Excel's ";" CSV with a decimal comma: its first record split on the comma, "expected 1 fields, got 2", and row mode committed the other lines.
+    write(dir, 'de.csv', 'id;name;amount\n1;Foo;1,5\n2;Bar;225\n3;Baz;7\n');
+    // Its first record's quoted ";" was told "quote the whole field and double the quotes".
+    write(dir, 'dq.csv', 'id;name;amount\n1;"Fo;o";1,5\n2;Bar;225\n');
+    // A header and no record: a table of one wrong column.
+    write(dir, 'empty.csv', 'id;name\n');
+    const semicolons = (file: string) => `barge: error: ${file}:1: the header is one column, "id;name${file === 'empty.csv' ? '' : ';amount'}", holding semicolons, so the input looks semicolon-separated; pass --delimiter ';' (or, if the header is right as read, --delimiter ',')`;
+    const commas = (file: string) => `barge: error: ${file}:1: the header is one column, "id,name,qty", holding commas, so the input looks comma-separated; pass --format csv (or, if the header is right as read, --delimiter '\\t')`;
+    const cases: Array<[string[], string]> = [
+      [['x.tsv'], commas('x.tsv')],
+      [['comma.csv', '--format', 'tsv'], commas('comma.csv')],
+      [['de.csv', '--mode', 'row'], semicolons('de.csv')],
+      [['de.csv', '--mode', 'batch'], semicolons('de.csv')],
+      [['de.csv'], semicolons('de.csv')],
+      [['dq.csv', '--mode', 'row'], semicolons('dq.csv')],
+      [['empty.csv'], semicolons('empty.csv')],
+    ];
+    for (const [args, message] of cases) {
+      const result = await barge(dir, ['import', ...args, '--db', 'x.db']);
+      expect(result, args.join(' ')).toEqual({ exitCode: 2, stdout: '', stderr: message });
+    }
+    expect(fs.existsSync(path.join(dir, 'x.db'))).toBe(false);
+    // Told the delimiter, it loads as meant.
+    const told = await barge(dir, ['import', 'de.csv', '--delimiter', ';', '--db', 'x.db', '--quiet']);
+    expect(told.exitCode, told.stderr).toBe(0);
+    expect(rows(path.join(dir, 'x.db'), 'SELECT id, name, amount FROM de ORDER BY id')).toEqual([
+      { id: 1, name: 'Foo', amount: '1,5' },
+      { id: 2, name: 'Bar', amount: '225' },
+      { id: 3, name: 'Baz', amount: '7' },
+    ]);
+  });
+
+  it('a one-column header kept with --delimiter: a ragged record says "expected 1 field" (not "1 fields"); --columns of one name says "1 name"', async () => {
+    const dir = workdir();
+    write(dir, 'one.csv', 'id;name\n1;Foo\n2,5\n');
+    const result = await barge(dir, ['import', 'one.csv', '--delimiter', ',', '--mode', 'row', '--db', 'x.db']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('\n  one.csv:line 3: expected 1 field, got 2\n');
+    expect(rows(path.join(dir, 'x.db'), 'SELECT * FROM one')).toEqual([{ 'id;name': '1;Foo' }]);
+    write(dir, 'rn.csv', 'x,y\n1,2\n');
+    const renamed = await barge(dir, ['import', 'rn.csv', '--columns', 'a', '--db', 'rn.db']);
+    expect(renamed).toEqual({ exitCode: 2, stdout: '', stderr: 'barge: error: --columns gives 1 name but the header of rn.csv has 2 columns' });
+    expect(fs.existsSync(path.join(dir, 'rn.db'))).toBe(false);
+  });
+
   it('headers that hold a comma or ";" and are meant load as before: two or more columns, a quoted name, a record that does not split as the header would', async () => {
     const dir = workdir();
     const files: Array<[string, string, Record<string, unknown>[]]> = [
@@ -186,6 +236,8 @@ describe('a header that holds another delimiter: the file was read with the wron
       ['alias.csv', '"name;alias"\nx;y\n', [{ 'name;alias': 'x;y' }]],
       // One column whose name has a comma, over records without one.
       ['names.tsv', 'full name (last, first)\nDoe Jane\n', [{ 'full name (last, first)': 'Doe Jane' }]],
+      // A quoted name, over records that hold its comma too.
+      ['quoted.tsv', '"last, first"\n"Doe, Jane"\n', [{ 'last, first': 'Doe, Jane' }]],
     ];
     for (const [file, text, expected] of files) {
       write(dir, file, text);
