@@ -60,6 +60,8 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
   let suspectHeader: { name: string; line: number } | undefined;
   /** Whether the input's first field starts with the quote: a quoted header name is meant as written. */
   let headerQuoted = false;
+  /** The header's fields as read, watched for among the records until seen once (repeatedHeader). */
+  let headerAgain: RepeatedHeader | undefined;
   const push = (fields: string[], line: number, raw: string | undefined, stray: StrayQuote | undefined): void => {
     if (warnings !== undefined && !warnings.record(fields, line, names, recordNo)) warnings = undefined;
     if (names === undefined) {
@@ -77,6 +79,7 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
         throw new BargeError('input', `${name}:1: the file starts with Excel's "${first}" line, which barge does not read: import the lines after it with --delimiter ${shown}, e.g. tail -n +2 ${shellWord(name)} | barge import - --format ${tsv ? 'tsv' : 'csv'} --delimiter ${shown} …`, { input: name, line: 1 });
       }
       if (renames === undefined && options.delimiter === undefined && fields.length === 1 && !headerQuoted) suspectHeader = { name: fields[0]!, line };
+      if (options.onWarning !== undefined) headerAgain = new RepeatedHeader(fields);
       names = headerNames(fields, renames, name, line, delimiter, tsv);
       dataOf = recordBuilder(names);
       dialect = { delimiter, quote, relaxQuotes: tsv, names, nullText };
@@ -86,6 +89,12 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
     if (suspectHeader !== undefined) {
       checkHeaderDelimiter(suspectHeader.name, fields, name, suspectHeader.line, delimiter, tsv);
       suspectHeader = undefined;
+    }
+    // Cheap enough for every record: a string compare of the first field, short and unequal
+    // (in length or first characters) for all but a repeated header (RepeatedHeader.first).
+    if (headerAgain !== undefined && headerAgain.first(fields[0]!) && headerAgain.all(fields)) {
+      headerAgain = undefined;
+      options.onWarning!(repeatedHeaderWarning(name, line));
     }
     if (nullText !== undefined) blankNullFields(fields, nullText);
     batch.push(stray === undefined ? toRecord(fields, names, line, ++recordNo, raw) : strayRecord(fields, names, line, ++recordNo, stray));
@@ -171,6 +180,51 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
     if (error instanceof CsvSyntaxError) throw malformed(error, name, names);
     throw withLine(error, tokenizer.currentLine());
   }
+}
+
+/**
+ * A CSV/TSV header met again as a record: files joined with `cat a.csv b.csv > all.csv`. The
+ * record is not dropped or refused: it goes through validation as any record (a typed column
+ * rejects `id` as an integer anyway, and an all-text table loads it), since a record whose
+ * values are the column names can be data (a one-column list of words holding its own title),
+ * and refusing it would roll back a whole atomic job for what may be meant. The warning, once
+ * per input, says where it is and how the files load as meant.
+ */
+class RepeatedHeader {
+  private readonly names: readonly string[];
+  /** The first name with a UTF-8 BOM before it: the second file's header, when each file had one. */
+  private readonly firstWithBom: string;
+
+  constructor(header: readonly string[]) {
+    this.names = [...header];
+    this.firstWithBom = `\ufeff${header[0]!}`;
+  }
+
+  /** Whether a record's first field is the header's first name: all that most records are compared by. */
+  first(field: string): boolean {
+    return field === this.names[0] || field === this.firstWithBom;
+  }
+
+  /** Whether a record whose first field matched holds every other name of the header, and no more fields. */
+  all(fields: readonly string[]): boolean {
+    if (fields.length !== this.names.length) return false;
+    for (let i = 1; i < fields.length; i++) if (fields[i] !== this.names[i]) return false;
+    return true;
+  }
+}
+
+/** The advice for a header met again: the files given apart, into the table the joined file went into. */
+function repeatedHeaderWarning(input: string, line: number): string {
+  const table = input === 'stdin' ? '<table>' : shellWord(tableOfFile(input));
+  return `${input}:${line}: this record repeats the header (files joined with cat?) and is validated as any other (text columns load it); pass the files as separate inputs instead: barge import a.csv b.csv --table ${table}`;
+}
+
+/** The table named after a file, as barge names it without --table: `dir/all.csv.gz` -> `all`. */
+function tableOfFile(input: string): string {
+  let base = input.slice(Math.max(input.lastIndexOf('/'), input.lastIndexOf('\\')) + 1);
+  if (base.toLowerCase().endsWith('.gz')) base = base.slice(0, -3);
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(0, dot) : base;
 }
 
 /** Records of an input looked at for a `\N` (NULL_MARKER) field, when --null is not given. */

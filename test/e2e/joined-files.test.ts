@@ -1,0 +1,67 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { barge, rows, workdir } from '../helpers/cli.js';
+
+/**
+ * `cat a.csv b.csv > all.csv`: the second file's header was loaded as a data row (`id|name`),
+ * exit 0, without a word. Now a record equal to the header is warned of once per input, naming
+ * its line, and goes through validation as any record: loaded into text columns, rejected by
+ * a typed one.
+ */
+
+function write(dir: string, file: string, text: string): void {
+  fs.writeFileSync(path.join(dir, file), text);
+}
+
+const warningFor = (input: string, line: number, table: string) =>
+  `barge: ${input}:${line}: this record repeats the header (files joined with cat?) and is validated as any other (text columns load it); pass the files as separate inputs instead: barge import a.csv b.csv --table ${table}`;
+
+describe('a header repeated inside a CSV/TSV (files joined with cat)', () => {
+  for (const worker of ['never', 'always']) {
+    it(`BARGE_WORKER=${worker}: warned once, naming the line, far past the records read to infer; loaded into text columns; in --json "warnings"`, async () => {
+      const dir = workdir();
+      let a = 'id,name\n';
+      for (let i = 1; i <= 1500; i++) a += `A${i},n${i}\n`;
+      // Three files joined: the header met twice more, told once.
+      write(dir, 'all.csv', `${a}id,name\nB1,Baz\nid,name\nC1,Qux\n`);
+      write(dir, 's.json', JSON.stringify({ table: 'all', columns: { id: { type: 'string' }, name: { type: 'string' } } }));
+      const result = await barge(dir, ['import', 'all.csv', '--schema', 's.json', '--json'], { env: { BARGE_WORKER: worker } });
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.stderr.split('\n')[0]).toBe(warningFor('all.csv', 1502, 'all'));
+      expect(result.stderr.split('\n').filter((line) => line.includes('repeats the header'))).toHaveLength(1);
+      expect(JSON.parse(result.stdout).warnings).toEqual([warningFor('all.csv', 1502, 'all').slice('barge: '.length)]);
+      expect(rows(path.join(dir, 'barge.db'), "SELECT id, name FROM \"all\" WHERE id IN ('id', 'B1', 'C1') ORDER BY rowid")).toEqual([
+        { id: 'id', name: 'name' },
+        { id: 'B1', name: 'Baz' },
+        { id: 'id', name: 'name' },
+        { id: 'C1', name: 'Qux' },
+      ]);
+    });
+  }
+
+  it('a typed column rejects it (row mode: the rest load), with the same warning; TSV and a second BOM too', async () => {
+    const dir = workdir();
+    write(dir, 'typed.csv', 'id,name\n1,Foo\nid,name\n2,Baz\n');
+    write(dir, 's.json', JSON.stringify({ table: 'typed', columns: { id: { type: 'integer' }, name: { type: 'string' } } }));
+    const typed = await barge(dir, ['import', 'typed.csv', '--schema', 's.json', '--mode', 'row']);
+    expect(typed.exitCode).toBe(1);
+    const lines = typed.stderr.split('\n');
+    expect(lines[0]).toBe(warningFor('typed.csv', 3, 'typed'));
+    expect(lines[1]).toBe('barge: import of typed.csv into "typed": partial: 1 record rejected, 2 loaded');
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT id, name FROM typed ORDER BY id')).toEqual([{ id: 1, name: 'Foo' }, { id: 2, name: 'Baz' }]);
+    // Two Excel exports joined: each starts with a BOM.
+    write(dir, 'excel.tsv', '\ufeffid\tname\n1\tFoo\n\ufeffid\tname\n2\tBaz\n');
+    const excel = await barge(dir, ['import', 'excel.tsv', '--db', 'x.db']);
+    expect(excel.exitCode, excel.stderr).toBe(0);
+    expect(excel.stderr.split('\n')[0]).toBe(warningFor('excel.tsv', 3, 'excel'));
+  });
+
+  it('a record equal to the header only in part, or with more fields, says nothing', async () => {
+    const dir = workdir();
+    write(dir, 'part.csv', 'id,name,qty\n1,Foo,2\nid,name,3\nid,name,qty,4\n');
+    const result = await barge(dir, ['import', 'part.csv', '--mode', 'row']);
+    expect(result.stderr).not.toContain('repeats the header');
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT count(*) AS n FROM part')).toEqual([{ n: 2 }]);
+  });
+});
