@@ -3,6 +3,7 @@ import type { Command, Option } from 'commander';
 import { oneLine } from '../one-line.js';
 import { shellWord } from '../shell-word.js';
 import { wordList } from '../word-list.js';
+import { looksLikeInput, otherToolsCommand, otherToolsOption } from './other-tools-spellings.js';
 
 /**
  * commander's usage errors as barge's one-line messages: `barge: error: <what>; <how to fix>`,
@@ -53,11 +54,15 @@ function reword(what: string, command: Command, argv: readonly string[]): Reword
   if (/^too many arguments/.test(what)) {
     const expected = command.registeredArguments;
     const given = command.args.map((arg) => JSON.stringify(arg)).join(', ');
-    if (expected.length === 0) return { what: `${name} takes no arguments, got ${given}`, fix: help };
+    if (expected.length === 0) return { what: `${name} takes no arguments, got ${given}`, fix: tableArgument(command, argv) ?? help };
     const names = expected.map((a) => (a.required ? `<${a.name()}>` : `[${a.name()}]`)).join(' ');
     const count = expected.length === 1 ? 'one argument' : `${expected.length} arguments`;
     return { what: `${name} takes ${count} (${names}), got ${command.args.length}: ${given}`, fix: help };
   }
+
+  // `barge load x.csv`, `barge data.csv`, `barge schema data.csv`: another tool's word, or a file.
+  const unknownCommand = /^unknown command '(.+?)'$/s.exec(what);
+  if (unknownCommand) return otherCommand(unknownCommand[1]!, command, argv);
 
   // `barge --db x.db stats`: an option of the command, put before its name.
   const unknown = /^unknown option '(.+?)'/.exec(what);
@@ -72,7 +77,58 @@ function reword(what: string, command: Command, argv: readonly string[]): Reword
     const line = [commandPath(command), ...rest].join(' ');
     return { what: `unknown option '${unknown[1]}'`, fix: `a file whose name starts with "-" goes after --: ${line} -- ${shellWord(unknown[1]!)} (or ./${shellWord(unknown[1]!)})` };
   }
+  // `--sep`, `--nl`, `--upsert`: another tool's spelling, before commander's guess by edit distance.
+  if (unknown) {
+    const root = rootOf(command);
+    const advice = otherToolsOption(unknown[1]!, name, (option) => hasOption(command, option), (option) => leaves(root).filter((c) => hasOption(c, option)).map((c) => commandPath(c).replace(/^barge /, '')));
+    if (advice !== undefined) return { what: `unknown option '${unknown[1]}' (${advice})` };
+    // `barge import --out x`: another command's option, named as such rather than guessed at.
+    const flag = unknown[1]!.replace(/=.*$/s, '');
+    const others = leaves(root).filter((c) => c !== command && hasOption(c, flag)).map(commandPath);
+    if (others.length > 0) return { what: `unknown option '${unknown[1]}' (an option of ${wordList(others, 'and')}, not of ${commandPath(command)})` };
+  }
   return undefined;
+}
+
+/**
+ * An unknown command word that another tool uses (`load`, `resume`, `infer`) or that names an
+ * input (`barge data.csv`, `barge schema data.csv`): the command line to run instead.
+ */
+function otherCommand(word: string, command: Command, argv: readonly string[]): Reworded | undefined {
+  const args = argv.slice(2);
+  const path = commandPath(command).split(' ').slice(1);
+  const at = args.findIndex((arg, i) => i >= path.length && arg === word);
+  if (at === -1) return undefined;
+  const isInput = looksLikeInput(word, fs.existsSync(word));
+  if (command.parent !== null) {
+    // `barge schema data.csv`: infer is schema's one command that reads an input.
+    if (!isInput || command.commands.every((c) => c.name() !== 'infer')) return undefined;
+    const line = ['barge', ...args.slice(0, at), 'infer', ...args.slice(at)].map((arg, i) => (i === 0 ? arg : shellWord(arg)));
+    return { what: `unknown command '${word}' (to print its schema: ${line.join(' ')})` };
+  }
+  const other = otherToolsCommand(word, args, at, isInput);
+  if (other === undefined) return undefined;
+  return { what: `unknown command '${word}' (${other.what}: ${other.line.map((arg, i) => (i === 0 ? arg : shellWord(arg))).join(' ')})` };
+}
+
+/**
+ * `barge stats data`, `barge export data`: a table named where --table goes (both commands take
+ * it and no argument): the line with `--table data`.
+ */
+function tableArgument(command: Command, argv: readonly string[]): string | undefined {
+  if (command.args.length !== 1 || !hasOption(command, '--table')) return undefined;
+  const word = command.args[0]!;
+  const args = argv.slice(2);
+  const at = args.lastIndexOf(word);
+  if (at === -1) return undefined;
+  const line = ['barge', ...args.slice(0, at).map(shellWord), '--table', shellWord(word), ...args.slice(at + 1).map(shellWord)];
+  return `for the table ${JSON.stringify(word)}: ${line.join(' ')}`;
+}
+
+function rootOf(command: Command): Command {
+  let root = command;
+  while (root.parent !== null) root = root.parent;
+  return root;
 }
 
 /**

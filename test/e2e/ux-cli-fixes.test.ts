@@ -118,7 +118,9 @@ describe("commander's argument errors in barge's words: one line, exit 2", () =>
     [['validate'], 'validate needs at least one input file (or - for stdin); see barge validate --help'],
     [['schema', 'infer'], 'schema infer needs an input file (or - for stdin); see barge schema infer --help'],
     [['import', 'fixtures/products.csv', '--batch-size'], '--batch-size needs a value: --batch-size <n>; see barge import --help'],
-    [['stats', 'products'], 'stats takes no arguments, got "products"; see barge stats --help'],
+    // A table named where --table goes: the line with it.
+    [['stats', 'products'], 'stats takes no arguments, got "products"; for the table "products": barge stats --table products'],
+    [['export', '--db', 'x.db', 'products', '--json'], 'export takes no arguments, got "products"; for the table "products": barge export --db x.db --table products --json'],
     [['jobs', 'a', 'b'], 'jobs takes one argument ([id]), got 2: "a", "b"; see barge jobs --help'],
     [['schema', 'infer', 'a.csv', 'b.csv'], 'schema infer takes one argument (<input>), got 2: "a.csv", "b.csv"; see barge schema infer --help'],
     // A value holding a newline stays on the line.
@@ -154,6 +156,63 @@ describe("commander's argument errors in barge's words: one line, exit 2", () =>
       exitCode: 2,
     });
   });
+});
+
+describe("other tools' spellings: barge's own named, before commander's guess by edit distance", () => {
+  // commander said `--sep` -> "did you mean --help?", `--nl` -> --null (sqlite-utils' --nl is
+  // NDJSON), `--header` -> --no-header (the opposite), and nothing for the rest.
+  const cases: Array<[string[], string]> = [
+    [['import', 'x.csv', '--sep', ';'], "unknown option '--sep' (barge's is --delimiter <char>)"],
+    [['import', 'x.csv', '--sep=;'], "unknown option '--sep=;' (barge's is --delimiter <char>)"],
+    [['import', 'x.csv', '--separator', ';'], "unknown option '--separator' (barge's is --delimiter <char>)"],
+    [['validate', 'x.csv', '-d', ';'], "unknown option '-d' (barge's is --delimiter <char>)"],
+    [['schema', 'infer', 'x.csv', '--delim', ';'], "unknown option '--delim' (barge's is --delimiter <char>)"],
+    [['export', '--table', 't', '--sep', ';'], "unknown option '--sep' (barge export writes commas (CSV), or tabs with --format tsv)"],
+    [['import', 'x.csv', '--nl'], "unknown option '--nl' (barge's is --format ndjson)"],
+    [['export', '--table', 't', '--nl'], "unknown option '--nl' (barge's is --format ndjson)"],
+    [['import', 'x.csv', '--header'], "unknown option '--header' (barge reads the first line as the header unless given --no-header)"],
+    [['import', 'x.csv', '--headerline'], "unknown option '--headerline' (barge reads the first line as the header unless given --no-header)"],
+    [['import', 'x.csv', '--replace'], "unknown option '--replace' (barge's is --on-conflict replace)"],
+    [['import', 'x.csv', '--upsert'], "unknown option '--upsert' (barge's is --on-conflict update)"],
+    // An option barge has under another command: which one.
+    [['validate', 'x.csv', '--upsert'], "unknown option '--upsert' (barge's is --on-conflict update, an option of barge import)"],
+    [['import', 'x.csv', '--drop'], "unknown option '--drop' (barge's is --truncate)"],
+    [['import', 'x.csv', '--overwrite'], "unknown option '--overwrite' (barge's is --truncate)"],
+    [['import', 'x.csv', '--type', 'json'], "unknown option '--type' (barge's is --format csv|tsv|ndjson|json)"],
+    [['import', 'x.csv', '--jsonArray'], "unknown option '--jsonArray' (barge's is --format json)"],
+    [['import', 'x.csv', '--json-array'], "unknown option '--json-array' (barge's is --format json)"],
+    [['import', 'x.csv', '--csv'], "unknown option '--csv' (barge's is --format csv)"],
+    [['import', 'x.csv', '--tsv'], "unknown option '--tsv' (barge's is --format tsv)"],
+    [['import', 'x.csv', '--errors-file', 'e.csv'], "unknown option '--errors-file' (barge's is --errors <path>)"],
+    [['import', 'x.csv', '-q'], "unknown option '-q' (barge's is --quiet)"],
+    [['import', 'x.csv', '-v'], "unknown option '-v' (barge has no verbose mode: --progress shows progress; barge's version is --version)"],
+    [['import', 'x.csv', '--dry'], "unknown option '--dry' (barge's is --dry-run)"],
+    [['import', 'x.csv', '--skip', '1'], "unknown option '--skip' (barge has no --skip; to leave out a file's first lines: tail -n +N data.csv | barge import - --format csv; to go on with a stopped job: --resume <job-id>)"],
+    [['import', 'x.csv', '--pk', 'id'], 'unknown option \'--pk\' (a primary key is a schema\'s "primaryKey": barge schema infer <input> > schema.json, add it there, then pass --schema schema.json)'],
+    [['jobs', '--sep', ';'], "unknown option '--sep' (barge's is --delimiter <char>, an option of barge import, barge validate and barge schema infer)"],
+    // Another command's own option.
+    [['import', 'x.csv', '--out', 'y.csv'], "unknown option '--out' (an option of barge export, not of barge import)"],
+    // Commands: another tool's word, or a file where the command goes.
+    [['data.csv'], "unknown command 'data.csv' (to load it: barge import data.csv)"],
+    [['data.csv', '--table', 'my t'], "unknown command 'data.csv' (to load it: barge import data.csv --table 'my t')"],
+    [['schema', 'data.csv'], "unknown command 'data.csv' (to print its schema: barge schema infer data.csv)"],
+    [['resume', 'J1'], "unknown command 'resume' (barge's is import --resume: barge import --resume J1)"],
+    [['load', 'x.csv'], "unknown command 'load' (barge's is import: barge import x.csv)"],
+    [['infer', 'x.csv'], "unknown command 'infer' (barge's is schema infer: barge schema infer x.csv)"],
+    // Kept: commander's right guesses, and no guess where there is none.
+    [['import', 'x.csv', '--tabel', 't'], "unknown option '--tabel'; did you mean --table?"],
+    [['imprt', 'x.csv'], "unknown command 'imprt'; did you mean import?"],
+    [['nope'], "unknown command 'nope'; see barge --help"],
+    [['import', 'x.csv', '--frobnicate'], "unknown option '--frobnicate'; see barge import --help"],
+  ];
+  for (const [args, message] of cases) {
+    it(`barge ${args.join(' ')}`, async () => {
+      const dir = workdir();
+      fs.writeFileSync(path.join(dir, 'x.csv'), 'id\n1\n');
+      expectOneLine(await barge(dir, args), 2, message);
+      expect(fs.existsSync(path.join(dir, 'barge.db'))).toBe(false);
+    });
+  }
 });
 
 describe('help', () => {
