@@ -17,6 +17,7 @@ import { linkTarget, statOrUndefined, writeProblem } from '../file-stat.js';
 import { oneLine } from '../one-line.js';
 import { CsvPages } from './csv-pages.js';
 import { workerSetting } from '../worker-setting.js';
+import { foreignOutExtension } from './foreign-out-extension.js';
 
 /**
  * The export run (SPEC §7): store query -> format writer -> sink.
@@ -85,7 +86,7 @@ const CHUNK_CHARS = 256 * 1024;
 
 export async function runExport(config: ExportConfig, options: ExportOptions): Promise<ExportResult> {
   const started = performance.now();
-  if (config.out !== undefined) checkOutPath(config.out, config.dbPath);
+  if (config.out !== undefined) checkOutPath(config.out, config.dbPath, config.table);
   const db = openDatabase(config.dbPath, { readonly: true, busyTimeoutMs: config.busyTimeoutMs });
   try {
     // One pass over the table gains nothing from a big page cache (measured: 2 MB and 32 MB
@@ -437,7 +438,7 @@ function interrupted(config: ExportConfig, sink: Sink, written: number): BargeEr
 // ---- the sink ----------------------------------------------------------------------------
 
 /** Refuses, before anything is read, an --out that cannot or must not be written. */
-function checkOutPath(out: string, dbPath: string): void {
+function checkOutPath(out: string, dbPath: string, table: string | undefined): void {
   const resolved = path.resolve(out);
   const dir = path.dirname(resolved);
   // path.resolve drops a trailing "/": "slash.csv/" was written in full, then its rename failed (exit 3).
@@ -471,6 +472,8 @@ function checkOutPath(out: string, dbPath: string): void {
   if ([db, `${db}-wal`, `${db}-shm`, `${db}-journal`].includes(target)) {
     throw new BargeError('usage', `--out ${out} is the database itself; give another file`);
   }
+  const foreign = foreignOutExtension(out, table);
+  if (foreign !== undefined) throw foreign;
 }
 
 function realpathOr(file: string): string {

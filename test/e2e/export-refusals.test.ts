@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { barge, workdir } from '../helpers/cli.js';
+import { execa } from 'execa';
+import { BIN, barge, workdir } from '../helpers/cli.js';
 import { bargeWithin } from '../helpers/process-waits.js';
 
 /**
@@ -133,6 +134,50 @@ describe('export: messages stay on one line and point at what the user wrote', (
   ])('%s: exit 2, one line', async (_, args, message) => {
     const result = await barge(dir, ['export', ...args]);
     expect(result).toEqual({ exitCode: 2, stdout: '', stderr: `barge: error: ${message}` });
+  });
+});
+
+describe('export: an --out naming a format barge does not write', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await withTable();
+  });
+
+  // It wrote CSV into a file of that name, exit 0: Excel then called data.xlsx corrupt, and a .db was no database.
+  it.each([
+    ['data.xlsx', 'data.xlsx: barge writes CSV, TSV, NDJSON or JSON; name it data.csv (Excel opens it)'],
+    ['out/data.xls', 'out/data.xls: barge writes CSV, TSV, NDJSON or JSON; name it out/data.csv (Excel opens it)'],
+    ['my data.ods', "my data.ods: barge writes CSV, TSV, NDJSON or JSON; name it 'my data.csv' (LibreOffice Calc opens it)"],
+    ['data.xlsx.gz', 'data.xlsx.gz: barge writes CSV, TSV, NDJSON or JSON; name it data.csv (Excel opens it)'],
+    ['data.parquet', "data.parquet: barge writes CSV, TSV, NDJSON or JSON; name it data.csv and convert it with a Parquet tool (DuckDB: COPY (FROM 'data.csv') TO 'data.parquet')"],
+    ['copy.db', 'copy.db: barge writes CSV, TSV, NDJSON or JSON, not a database; to copy the rows into one: barge export --table t --format ndjson | barge import - --format ndjson --table t --db copy.db'],
+    ['copy.sqlite', 'copy.sqlite: barge writes CSV, TSV, NDJSON or JSON, not a database; to copy the rows into one: barge export --table t --format ndjson | barge import - --format ndjson --table t --db copy.sqlite'],
+    ['copy.sqlite3', 'copy.sqlite3: barge writes CSV, TSV, NDJSON or JSON, not a database; to copy the rows into one: barge export --table t --format ndjson | barge import - --format ndjson --table t --db copy.sqlite3'],
+    ['data.zip', 'data.zip: barge writes CSV, TSV, NDJSON or JSON, compressed with gzip only, not zip; name it data.csv.gz'],
+    ['data.tsv.zip', 'data.tsv.zip: barge writes CSV, TSV, NDJSON or JSON, compressed with gzip only, not zip; name it data.tsv.gz'],
+    ['data.csv.xz', 'data.csv.xz: barge writes CSV, TSV, NDJSON or JSON, compressed with gzip only, not xz; name it data.csv.gz'],
+    ['data.ndjson.bz2', 'data.ndjson.bz2: barge writes CSV, TSV, NDJSON or JSON, compressed with gzip only, not bzip2; name it data.ndjson.gz'],
+    ['data.zst', 'data.zst: barge writes CSV, TSV, NDJSON or JSON, compressed with gzip only, not zstd; name it data.csv.gz'],
+  ])('--out %s: exit 2 naming the file to write instead, nothing made', async (out, message) => {
+    fs.mkdirSync(path.join(dir, 'out'), { recursive: true });
+    const result = await barge(dir, ['export', '--table', 't', '--out', out]);
+    expect(result).toEqual({ exitCode: 2, stdout: '', stderr: `barge: error: --out ${message}` });
+    // --format given too: still refused (the file would hold that format under the other name).
+    expect((await barge(dir, ['export', '--table', 't', '--out', out, '--format', 'ndjson'])).exitCode).toBe(2);
+    expect(leftBehind(dir)).toEqual(['out']);
+    expect(fs.readdirSync(path.join(dir, 'out'))).toEqual([]);
+  });
+
+  it('a --query export to a .db: the copy line starts from the query', async () => {
+    const result = await barge(dir, ['export', '--query', 'SELECT * FROM t', '--out', 'q.db']);
+    expect(result).toEqual({ exitCode: 2, stdout: '', stderr: 'barge: error: --out q.db: barge writes CSV, TSV, NDJSON or JSON, not a database; to copy the rows into one: barge export --query … --format ndjson | barge import - --format ndjson --table <table> --db q.db' });
+  });
+
+  it('the copy the .db message gives works', async () => {
+    const copy = await execa('sh', ['-c', `node '${BIN}' export --table t --format ndjson | node '${BIN}' import - --format ndjson --table t --db copy.db --quiet`], { cwd: dir, reject: false, env: { ...process.env, BARGE_DB: '' } });
+    expect(copy.exitCode, copy.stderr).toBe(0);
+    expect(new Database(path.join(dir, 'copy.db'), { readonly: true }).prepare('SELECT id, n FROM t ORDER BY id').all()).toEqual([{ id: 1, n: 5 }, { id: 2, n: 7 }]);
+    fs.rmSync(path.join(dir, 'copy.db'));
   });
 });
 

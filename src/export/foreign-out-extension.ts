@@ -1,0 +1,48 @@
+import path from 'node:path';
+import { BargeError } from '../errors.js';
+import { shellWord } from '../shell-word.js';
+
+/**
+ * An --out whose extension names a format barge does not write: a spreadsheet, Parquet, a
+ * database, or another compression than gzip. `--out data.xlsx` wrote CSV into a file of that
+ * name, exit 0, which Excel then refused as corrupt (and a `.db` one was no database). Refused
+ * before anything is opened, with the name to give instead.
+ */
+export function foreignOutExtension(out: string, table: string | undefined): BargeError | undefined {
+  // table undefined: a --query export.
+  const base = path.basename(out);
+  let name = base.toLowerCase();
+  if (name.endsWith('.gz')) name = name.slice(0, -3);
+  const extension = path.extname(name);
+  const advice = ADVICE[extension];
+  if (advice === undefined) return undefined;
+  // The same path with the extension barge writes: data.xlsx -> data.csv, data.csv.zip -> data.csv.gz.
+  const stem = out.slice(0, out.length - (base.length - name.length) - extension.length);
+  return new BargeError('usage', `--out ${out}: barge writes CSV, TSV, NDJSON or JSON${advice(stem, out, table)}`);
+}
+
+type Advice = (stem: string, out: string, table: string | undefined) => string;
+
+const spreadsheet = (app: string): Advice => (stem) => `; name it ${shellWord(`${stem}.csv`)} (${app} opens it)`;
+/** The rows into the database --out names, through a pipe (NDJSON keeps numbers and booleans typed). */
+const database: Advice = (_stem, out, table) => {
+  const from = table === undefined ? '--query …' : `--table ${shellWord(table)}`;
+  const name = table === undefined ? '<table>' : shellWord(table);
+  return `, not a database; to copy the rows into one: barge export ${from} --format ndjson | barge import - --format ndjson --table ${name} --db ${shellWord(out)}`;
+};
+/** Another compression: gzip is the one barge writes (`data.csv.zip` -> `data.csv.gz`, `data.zip` -> `data.csv.gz`). */
+const compressed = (what: string): Advice => (stem) => `, compressed with gzip only, not ${what}; name it ${shellWord(`${stem}${/\.(csv|tsv|ndjson|jsonl|json)$/i.test(stem) ? '' : '.csv'}.gz`)}`;
+
+const ADVICE: Record<string, Advice> = {
+  '.xlsx': spreadsheet('Excel'),
+  '.xls': spreadsheet('Excel'),
+  '.ods': spreadsheet('LibreOffice Calc'),
+  '.parquet': (stem) => `; name it ${shellWord(`${stem}.csv`)} and convert it with a Parquet tool (DuckDB: COPY (FROM '${stem}.csv') TO '${stem}.parquet')`,
+  '.db': database,
+  '.sqlite': database,
+  '.sqlite3': database,
+  '.zip': compressed('zip'),
+  '.xz': compressed('xz'),
+  '.bz2': compressed('bzip2'),
+  '.zst': compressed('zstd'),
+};
