@@ -18,6 +18,7 @@ import { oneLine } from '../one-line.js';
 import { CsvPages } from './csv-pages.js';
 import { workerSetting } from '../worker-setting.js';
 import { foreignOutExtension } from './foreign-out-extension.js';
+import { tableAsQueryHint, unquotedValueHint } from './sql-mistake-hints.js';
 
 /**
  * The export run (SPEC §7): store query -> format writer -> sink.
@@ -261,7 +262,7 @@ function prepareQuery(db: Db, sql: string, config: ExportConfig, table: string |
     statement = db.prepare(sql);
   } catch (error) {
     if (!isSqlError(error)) throw translateSqliteError(error, `database "${config.dbPath}"`);
-    throw table === null ? new BargeError('usage', `--query: ${sqlMessage(error)}`, { cause: error }) : clauseError(db, config, table, list, error);
+    throw table === null ? queryError(config.query!, error) : clauseError(db, config, table, list, error);
   }
   if (!statement.reader || !statement.readonly) {
     throw new BargeError(
@@ -332,10 +333,18 @@ function clauseError(db: Db, config: ExportConfig, table: string, list: string, 
     }
     // The clause in place may run on into barge's own text after it (`--where "name = 'x"`: an
     // unterminated string, `unrecognized token: "'x⏎)"`); alone, SQLite quotes only the user's.
-    return new BargeError('usage', `${flag}: ${sqlMessage(aloneFault ?? fault)}`, { cause: fault });
+    const hint = flag === '--where' ? unquotedValueHint('--where', clause, messageOf(aloneFault ?? fault)) : undefined;
+    return new BargeError('usage', `${flag}: ${sqlMessage(aloneFault ?? fault)}${hint === undefined ? '' : `; ${hint}`}`, { cause: fault });
   }
   const flags = [config.where !== undefined ? '--where' : '', config.orderBy !== undefined ? '--order-by' : ''].filter((flag) => flag !== '');
   return new BargeError('usage', `${flags.join('/') || 'export'}: ${sqlMessage(error)}`, { cause: error });
+}
+
+/** --query's SQL failed to prepare: SQLite's message, and the mistake behind it when it is a common one. */
+function queryError(query: string, error: unknown): BargeError {
+  const message = sqlMessage(error);
+  const hint = unquotedValueHint('--query', query, messageOf(error)) ?? (/syntax error$/.test(message) ? tableAsQueryHint(query) : undefined);
+  return new BargeError('usage', `--query: ${message}${hint === undefined ? '' : `; ${hint}`}`, { cause: error });
 }
 
 function isIncomplete(error: unknown): boolean {

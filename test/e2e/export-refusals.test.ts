@@ -122,6 +122,13 @@ describe('export: messages stay on one line and point at what the user wrote', (
     ['an --order-by cut short', ['--table', 't', '--order-by', 'id,', '--limit', '1'], '--order-by: "id," is incomplete at its end; finish the ORDER BY terms'],
     ['a --where naming no column', ['--table', 't', '--where', 'colour = 1', '--order-by', 'id'], '--where: no such column: colour'],
     ['an --order-by naming no column', ['--table', 't', '--where', 'id > 0', '--order-by', 'colour'], '--order-by: no such column: colour'],
+    // A value without quotes is a column to SQLite: it said only "no such column: a".
+    ['a --where value without quotes', ['--table', 't', '--where', 'n=a'], `--where: no such column: a; a string needs single quotes: --where "n='a'"`],
+    ['a --where value without quotes, among other terms', ['--table', 't', '--where', 'n <= zed and id = 1', '--order-by', 'id'], `--where: no such column: zed; a string needs single quotes: --where "n <= 'zed' and id = 1"`],
+    ['a --query value without quotes', ['--query', 'SELECT * FROM t WHERE n = b'], "--query: no such column: b; a string needs single quotes: 'b'"],
+    // A table's name given to --query: it said only `near "t": syntax error`.
+    ['a table name as --query', ['--query', 't'], '--query: near "t": syntax error; --query takes a SELECT, e.g. --query "SELECT * FROM t", or give the table with --table t'],
+    ['a quoted table name as --query', ['--query', '"t";'], `--query: near "\"t\"": syntax error; --query takes a SELECT, e.g. --query 'SELECT * FROM "t"', or give the table with --table t`],
     ['a --where with a ) of its own', ['--table', 't', '--where', 'id = 1)'], '--where: near ")": syntax error'],
     // The string ran on into barge's text after the condition: `unrecognized token: "'x\n)"`.
     ['a --where with an unterminated string', ['--table', 't', '--where', "n = 'x"], `--where: unrecognized token: "'x"`],
