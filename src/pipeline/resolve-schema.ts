@@ -173,7 +173,8 @@ export function withoutValuesWarning(names: string[], samples: number, fix = 'wr
 
 /**
  * Infers the schema from the first records (SPEC §3: --infer-rows). `remedy` ends the message
- * when there is nothing to infer from (`barge schema infer`, which makes the schema, has none).
+ * when the input has no records to infer from (`barge schema infer`, which makes the schema,
+ * has none).
  */
 export function schemaFromSamples(table: string, samples: SourceRecord[], remedy: string | null = 'pass --schema'): ResolvedSchema {
   const inference = new SampleInference(table, remedy);
@@ -225,11 +226,14 @@ export class SampleInference {
       const end = remedy === null ? '' : `; ${remedy}`;
       if (first === undefined) throw new BargeError('usage', `cannot infer a schema for "${table}": the input has no readable records${end}`);
       // Every sample was a ragged row or a bad line: say which, as a rejection would.
-      // (One record: "the one record read to infer it could be read" said the opposite.)
+      // (One record: "the one record read to infer it could be read" said the opposite.) Not
+      // "or pass --schema": the fault is the records' syntax or shape (a trailing comma, a
+      // field too many, an array for an object), which no schema reads; with one, each is
+      // rejected instead.
       const what = this.count === 1 ? 'the one record read to infer it could not be read' : `none of the ${this.count} records read to infer it could be read, the first`;
       throw new BargeError(
         'usage',
-        `cannot infer a schema for "${table}": ${what}: ${first.input}:line ${first.line}: ${first.parseError!.message}; fix the input${remedy === null ? '' : `, or ${remedy}`}`,
+        `cannot infer a schema for "${table}": ${what}: ${first.input}:line ${first.line}: ${first.parseError!.message}; fix the input`,
       );
     }
     const spec = this.inference.schema();

@@ -196,7 +196,7 @@ describe('JSON inputs: the syntax errors not met elsewhere', () => {
   it('pretty-printed JSON objects on stdin read as NDJSON: the hint names no file', async () => {
     const cwd = dir();
     const result = await barge(cwd, ['import', '-', '--format', 'ndjson', '--table', 't'], { input: '{\n "a": 1\n}\n' });
-    expectError(result, 2, 'cannot infer a schema for "t": none of the 3 records read to infer it could be read, the first: stdin:line 1: not valid JSON: expected a property name in double quotes, got the end of the line at column 2; the input looks like JSON objects written over many lines: put one per line first, e.g. jq -c . | barge import - --format ndjson …; fix the input, or pass --schema');
+    expectError(result, 2, 'cannot infer a schema for "t": none of the 3 records read to infer it could be read, the first: stdin:line 1: not valid JSON: expected a property name in double quotes, got the end of the line at column 2; the input looks like JSON objects written over many lines: put one per line first, e.g. jq -c . | barge import - --format ndjson …; fix the input');
   });
 
   it('a record longer than 16 MiB, in a JSON array or an NDJSON line: exit 2, the earlier records not committed', async () => {

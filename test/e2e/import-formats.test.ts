@@ -152,7 +152,7 @@ describe('import: every format lands the same rows', () => {
     const unreadable = await barge(dir, ['import', '-', '--table', 'two'], { input: 'note\nhello, world\nsay "hi"\n' });
     expect(unreadable).toMatchObject({
       exitCode: 2,
-      stderr: 'barge: error: cannot infer a schema for "two": none of the 2 records read to infer it could be read, the first: stdin:line 2: expected 1 field, got 2; fix the input, or pass --schema (stdin was read as CSV, its format sniffed from its first bytes; if it is not, pass --format)',
+      stderr: 'barge: error: cannot infer a schema for "two": none of the 2 records read to infer it could be read, the first: stdin:line 2: expected 1 field, got 2; fix the input (stdin was read as CSV, its format sniffed from its first bytes; if it is not, pass --format)',
     });
     // Told the format, it loads; and a named format says nothing of sniffing.
     expect((await barge(dir, ['import', '-', '--table', 'three', '--format', 'tsv', '--quiet'], { input: tsv })).exitCode).toBe(0);

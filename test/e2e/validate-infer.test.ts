@@ -69,7 +69,8 @@ describe('inference from records that cannot be read', () => {
     for (const args of [['import', 'trail.csv', '--mode', 'row'], ['validate', 'trail.csv']]) {
       const result = await barge(dir, args);
       expect(result.exitCode).toBe(2);
-      expect(result.stderr).toBe(`barge: error: ${why}, or pass --schema`);
+      // Not "or pass --schema": no schema reads a record with a field too many.
+      expect(result.stderr).toBe(`barge: error: ${why}`);
     }
     const infer = await barge(dir, ['schema', 'infer', 'trail.csv']);
     expect(infer.exitCode).toBe(2);
@@ -78,7 +79,29 @@ describe('inference from records that cannot be read', () => {
     fs.writeFileSync(path.join(dir, 'arr.json'), '[[1,"x"]]');
     const arrays = await barge(dir, ['import', 'arr.json']);
     expect(arrays.exitCode).toBe(2);
-    expect(arrays.stderr).toBe('barge: error: cannot infer a schema for "arr": the one record read to infer it could not be read: arr.json:line 1: expected a JSON object, got an array; fix the input, or pass --schema');
+    expect(arrays.stderr).toBe('barge: error: cannot infer a schema for "arr": the one record read to infer it could not be read: arr.json:line 1: expected a JSON object, got an array; fix the input');
+    expect(fs.existsSync(path.join(dir, 'barge.db'))).toBe(false);
+  });
+});
+
+describe('inference from unreadable records says to fix the input, not to pass --schema (no schema reads them)', () => {
+  it('NDJSON with trailing commas: exit 2, nothing written (it ended "fix the input, or pass --schema")', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'tc.ndjson'), '{"a":1,}\n{"a":2,}\n');
+    const result = await barge(dir, ['import', 'tc.ndjson']);
+    expect(result).toEqual({
+      exitCode: 2,
+      stdout: '',
+      stderr: 'barge: error: cannot infer a schema for "tc": none of the 2 records read to infer it could be read, the first: tc.ndjson:line 1: not valid JSON: expected a property name in double quotes, got \'}\' at column 8; remove the trailing comma; fix the input',
+    });
+    expect(fs.existsSync(path.join(dir, 'barge.db'))).toBe(false);
+  });
+
+  it('an input with no records at all still says to pass --schema (it can make the table)', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'hdr.csv'), 'id\n');
+    const result = await barge(dir, ['import', 'hdr.csv']);
+    expect(result).toEqual({ exitCode: 2, stdout: '', stderr: 'barge: error: cannot infer a schema for "hdr": the input has no readable records; pass --schema' });
     expect(fs.existsSync(path.join(dir, 'barge.db'))).toBe(false);
   });
 });
