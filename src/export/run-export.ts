@@ -12,7 +12,7 @@ import { createFormatWriter } from './format-writers.js';
 import { resultColumns } from './typed-values.js';
 import { DamagedTable, tablePages } from './table-pages.js';
 import { pageRowsFor } from './page-rows.js';
-import { openSink, type Sink } from './sink.js';
+import { openSink, outDescriptor, type Sink } from './sink.js';
 import { linkTarget, statOrUndefined, writeProblem } from '../file-stat.js';
 import { oneLine } from '../one-line.js';
 import { CsvPages } from './csv-pages.js';
@@ -88,6 +88,8 @@ const CHUNK_CHARS = 256 * 1024;
 export async function runExport(config: ExportConfig, options: ExportOptions): Promise<ExportResult> {
   const started = performance.now();
   if (config.out !== undefined) checkOutPath(config.out, config.dbPath, config.table);
+  // Before the database is opened: its descriptors are not the shell's (outDescriptor).
+  const outFd = config.out === undefined ? undefined : outDescriptor(config.out);
   const db = openDatabase(config.dbPath, { readonly: true, busyTimeoutMs: config.busyTimeoutMs });
   try {
     // One pass over the table gains nothing from a big page cache (measured: 2 MB and 32 MB
@@ -117,7 +119,7 @@ export async function runExport(config: ExportConfig, options: ExportOptions): P
       csvPages?.begin();
       let total = config.countTotal ? countRows(db, config, sql) : undefined;
       if (total !== undefined && config.limit !== undefined) total = Math.min(total, config.limit);
-      const sink = openSink(config, options.stdout);
+      const sink = openSink(config, options.stdout, outFd);
       const turns = new EventLoopTurns();
       let rows = 0;
       // The rows handed to the sink: those formatted into `chunk` since are not, and an

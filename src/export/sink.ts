@@ -25,11 +25,33 @@ export interface Sink {
   readonly inPlace: boolean;
 }
 
-export function openSink(config: { out?: string; gzip: boolean }, stdout: NodeJS.WritableStream): Sink {
+/**
+ * The descriptor --out names and is written through (outDescriptor), settled before barge opens
+ * any file of its own: `fd` undefined for a file opened by its path.
+ */
+export interface OutDescriptor {
+  fd: number | undefined;
+}
+
+/**
+ * What --out names, looked at before the database is opened: the very file stdout (or stderr)
+ * has open is written through that descriptor, at its offset (written beside and renamed over,
+ * `--out log.csv >> log.csv` lost the log's earlier lines); /dev/fd/N the shell opened, through
+ * N. Looked at once the database was open, a /dev/fd/N the shell did not open could be one of
+ * the database's own (its -shm or -wal file): the rows were written into it, exit 0.
+ */
+export function outDescriptor(out: string): OutDescriptor {
+  const fd = descriptorOf(out) ?? (isDescriptorOf(out, 1) ? 1 : isDescriptorOf(out, 2) ? 2 : undefined);
+  // /dev/fd/5 (or /proc/self/fd/5) when the shell opened no 5 (Node's own 5, an event poll,
+  // leads to no file): the temporary file's directory, named in the message, was /proc/<pid>/fd.
+  const unopened = fd === undefined && statOrUndefined(linkTarget(out)) === undefined ? descriptorNumber(out) : undefined;
+  if (unopened !== undefined) throw new BargeError('usage', `cannot write ${out}: file descriptor ${unopened} is not open (a shell opens it with ${unopened}>file)`);
+  return { fd };
+}
+
+export function openSink(config: { out?: string; gzip: boolean }, stdout: NodeJS.WritableStream, planned?: OutDescriptor): Sink {
   if (config.out === undefined) return streamSink(stdout, '-');
-  // The very file stdout (or stderr) has open is written through that descriptor, at its offset:
-  // written beside and renamed over, `--out log.csv >> log.csv` lost the log's earlier lines.
-  const fd = descriptorOf(config.out) ?? (isDescriptorOf(config.out, 1) ? 1 : isDescriptorOf(config.out, 2) ? 2 : undefined);
+  const { fd } = planned ?? outDescriptor(config.out);
   if (fd === 1 && !config.gzip) return streamSink(stdout, config.out);
   if (fd !== undefined) return descriptorSink(fd, config.out, config.gzip);
   return fileSink(config.out, config.gzip);
@@ -89,6 +111,12 @@ function descriptorOf(out: string): number | undefined {
     }
   }
   return undefined;
+}
+
+/** N of a path /dev/fd/N or /proc/self/fd/N (as given, not followed). */
+function descriptorNumber(out: string): number | undefined {
+  const numbered = /^(?:\/dev\/fd|\/proc\/(?:self|thread-self|\d+)\/fd)\/(\d+)$/.exec(out)?.[1];
+  return numbered === undefined ? undefined : Number(numbered);
 }
 
 function isRegularFile(fd: number): boolean {
@@ -212,10 +240,6 @@ export function fileSink(out: string, gzip: boolean): Sink {
   // planted at the name, and the chmod at the end made that user's target (a ~/.bashrc) 0666.
   // Created 0600 when it replaces a file (its data private until its mode is set); a new file is
   // created as a shell's redirect creates one, so the directory's default ACL applies.
-  // /dev/fd/5 (or /proc/self/fd/5) when the shell opened no 5 (Node's own 5, an event poll,
-  // leads to no file): the temporary file's directory, named in the message, was /proc/<pid>/fd.
-  const descriptor = existing === undefined ? /^(?:\/dev\/fd|\/proc\/(?:self|thread-self|\d+)\/fd)\/(\d+)$/.exec(out)?.[1] : undefined;
-  if (descriptor !== undefined) throw new BargeError('usage', `cannot write ${out}: file descriptor ${descriptor} is not open (a shell opens it with ${descriptor}>file)`);
   const created = special ? undefined : createTemp(real, out, existing === undefined ? 0o666 : 0o600);
   const temp = created?.path ?? real;
   const forget = special ? () => false : onAbruptExit(() => fs.rmSync(temp, { force: true }));

@@ -5,6 +5,7 @@ import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
+import { execa } from 'execa';
 import { barge, BIN, importMakers, openDb, readNdjson, rows, workdir } from '../helpers/cli.js';
 import { waitForChild, waitsToWriteStdout, writeLockHeld } from '../helpers/process-waits.js';
 import { waitUntil } from '../helpers/waits.js';
@@ -650,6 +651,26 @@ describe('export: signals and the file it replaces', () => {
       const fd = out.split('/').at(-1);
       expect(unopened.stderr).toBe(`barge: error: cannot write ${out}: file descriptor ${fd} is not open (a shell opens it with ${fd}>file)`);
       expect(unopened.stdout).toBe('');
+    }
+  });
+});
+
+describe('export --out /dev/fd/N: decided before the database is opened', () => {
+  // Looked at once the database was open, /dev/fd/N named barge's own descriptors too: the
+  // database's -shm or -wal file, a regular file, was taken for one the shell had opened, and
+  // the rows were written into it ("exported 3 rows … to /dev/fd/20", exit 0).
+  it.skipIf(!fs.existsSync('/proc/self/fdinfo'))('only a descriptor open when barge started is written to; any other is refused, exit 2', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'p.csv'), 'id,name\n1,a\n2,b\n');
+    expect((await barge(dir, ['import', 'p.csv'])).exitCode).toBe(0);
+    // The descriptors a process started as barge is (the same stdio) has before it opens anything.
+    const started = await execa('node', ['-e', "process.stdout.write(require('fs').readdirSync('/proc/self/fd').join(','))"], { cwd: dir, stdin: 'ignore', reject: false });
+    const open = new Set(started.stdout.split(',').map(Number));
+    for (let fd = 3; fd <= 32; fd++) {
+      if (open.has(fd)) continue;
+      const run = await barge(dir, ['export', '--table', 'p', '--out', `/dev/fd/${fd}`]);
+      expect(run.stderr, `/dev/fd/${fd}`).toBe(`barge: error: cannot write /dev/fd/${fd}: file descriptor ${fd} is not open (a shell opens it with ${fd}>file)`);
+      expect(run.exitCode).toBe(2);
     }
   });
 });
