@@ -74,7 +74,9 @@ export function notTextFile(head: Buffer, input: HeadOf): BargeError | undefined
     const into = `${format === undefined ? '' : ` --format ${format}`}${table === '' ? '' : ` --table ${shellWord(table)}`}`;
     return refuse(`${what} is ${kind}-compressed${gzipped}: barge reads gzip; ${gunzipFirst}decompress it (${tool} -dc ${shellWord(plain)} | barge import -${into})`);
   }
-  if (head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar') {
+  // The header's fields before "ustar" are zero-padded (its name's, its mode's): text holding
+  // "ustar" at 257 ("mustard") has no zero byte there.
+  if (head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar' && head.subarray(0, 257).includes(0)) {
     // Its first member's name ends at the first zero byte of the header's first 100.
     const end = head.subarray(0, 100).indexOf(0);
     const member = head.toString('utf8', 0, end === -1 ? 100 : end);

@@ -111,4 +111,14 @@ describe('an input that is not text', () => {
     expect(run.exitCode, run.stderr).toBe(0);
     expect(rows(path.join(dir, 'out.db'), 'SELECT * FROM codes')).toEqual([{ PAR1: 1, BZh9: 2 }]);
   });
+
+  it('text holding "ustar" at byte 257 (a "mustard" there) is no tar: a tar header is zero-padded before it', async () => {
+    const head = 'id,note\n1,';
+    const text = `${head}${'a'.repeat(257 - head.length - 1)}mustard pie\n2,plain\n`;
+    expect(text.indexOf('ustar')).toBe(257);
+    const dir = setUp({ 'food.csv': text });
+    const run = await barge(dir, ['import', 'food.csv', '--db', 'out.db', '--quiet']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(rows(path.join(dir, 'out.db'), 'SELECT count(*) AS n FROM food')).toEqual([{ n: 2 }]);
+  });
 });
