@@ -212,7 +212,8 @@ export class SchemaInference {
         const fits = textFits(v);
         state.fits &= fits;
         if (!text) state.sawJsonString = true;
-        else if (fits === STRING && NULL_WORDS.has(v)) state.nullWord ??= { value: v, input, line };
+        // One word only: a second ("N/A" and "-") keeps the column text under the --null of either.
+        else if (fits === STRING && NULL_WORDS.has(v) && (state.nullWord === undefined || state.nullWord.value === v)) state.nullWord ??= { value: v, input, line };
         else state.fitsBesideNullWord &= fits;
       } else {
         state.sawNative = true;

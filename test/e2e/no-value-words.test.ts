@@ -47,6 +47,17 @@ describe('a word for "no value" that makes an inferred column text', () => {
     expect(rows(path.join(dir, 'barge.db'), 'SELECT price FROM na WHERE id = 201')).toEqual([{ price: null }]);
   });
 
+  it('no note for a column holding two such words ("N/A" and "-"): the --null of one leaves it text', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'two.csv'), 'id,qty\n1,10\n2,N/A\n3,-\n4,30\n');
+    const load = await barge(dir, ['import', 'two.csv', '--null', 'N/A', '--json']);
+    expect(load.exitCode, load.stderr).toBe(0);
+    expect(JSON.parse(load.stdout).warnings).toEqual(['column "qty" was inferred as text because of "-" (two.csv:4), its other values being integers; if "-" means no value, pass --null=-']);
+    const inferred = await barge(dir, ['schema', 'infer', 'two.csv']);
+    expect(inferred.exitCode, inferred.stderr).toBe(0);
+    expect(inferred.stderr).toBe('');
+  });
+
   it('no note for a text column (a word among words), nor for a column of the word alone', async () => {
     const dir = workdir();
     fs.writeFileSync(path.join(dir, 'words.csv'), 'id,code,gone\n1,ab,N/A\n2,N/A,N/A\n3,cd,N/A\n');
