@@ -29,9 +29,10 @@ export async function openInputsUnlessAborted(paths: string[], options: SourceOp
 /**
  * A warning for each input of 0 bytes (not a pipe's, whose size is unknown): a failed download
  * or a full disk's file imported "succeeded, read 0", exit 0, and said nothing of the file.
+ * (A JSON input of 0 bytes is refused, as a truncated one is: `[]` is a JSON input of none.)
  */
 export function emptyInputWarnings(inputs: readonly OpenedInput[]): string[] {
-  return inputs.filter((input) => input.size === 0).map((input) => `input "${input.name}" is empty (0 bytes): it holds no records`);
+  return inputs.filter((input) => input.size === 0 && input.format !== 'json').map((input) => `input "${input.name}" is empty (0 bytes): it holds no records`);
 }
 
 export async function openInputs(paths: string[], options: SourceOptions, sizes?: ReadonlyArray<number | undefined>): Promise<OpenedInput[]> {
