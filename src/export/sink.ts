@@ -45,7 +45,12 @@ export function outDescriptor(out: string): OutDescriptor {
   // /dev/fd/5 (or /proc/self/fd/5) when the shell opened no 5 (Node's own 5, an event poll,
   // leads to no file): the temporary file's directory, named in the message, was /proc/<pid>/fd.
   const unopened = fd === undefined && statOrUndefined(linkTarget(out)) === undefined ? descriptorNumber(out) : undefined;
-  if (unopened !== undefined) throw new BargeError('usage', `cannot write ${out}: file descriptor ${unopened} is not open (a shell opens it with ${unopened}>file)`);
+  if (unopened !== undefined) {
+    // A pipe the shell gave (`--out >(gzip > o.gz)`, /dev/fd/63) was "not open", which it is.
+    // (Not written: a blocked write to a pipe would hold a thread a signal cannot free.)
+    if (isShellPipe(unopened)) throw new BargeError('usage', `cannot write ${out}: descriptor ${unopened} is a pipe, which barge writes only as stdout: pass --out - and redirect it (barge export … --out - > >(…))`);
+    throw new BargeError('usage', `cannot write ${out}: file descriptor ${unopened} is not open (a shell opens it with ${unopened}>file)`);
+  }
   return { fd };
 }
 
@@ -117,6 +122,34 @@ function descriptorOf(out: string): number | undefined {
 function descriptorNumber(out: string): number | undefined {
   const numbered = /^(?:\/dev\/fd|\/proc\/(?:self|thread-self|\d+)\/fd)\/(\d+)$/.exec(out)?.[1];
   return numbered === undefined ? undefined : Number(numbered);
+}
+
+/**
+ * Whether `fd` is a pipe of which this process holds one end only, as a shell's `>(…)` gives
+ * it: the event loop's own pipes (libuv's wake-ups, signals) are made in pairs, both ends here.
+ */
+function isShellPipe(fd: number): boolean {
+  let ino: number;
+  try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFIFO()) return false;
+    ino = stat.ino;
+  } catch {
+    return false;
+  }
+  let ends = 0;
+  try {
+    for (const other of fs.readdirSync('/proc/self/fd')) {
+      try {
+        if (fs.readlinkSync(`/proc/self/fd/${other}`) === `pipe:[${ino}]`) ends++;
+      } catch {
+        // Closed meanwhile (the readdir's own descriptor).
+      }
+    }
+  } catch {
+    return false;
+  }
+  return ends === 1;
 }
 
 function isRegularFile(fd: number): boolean {

@@ -673,6 +673,20 @@ describe('export --out /dev/fd/N: decided before the database is opened', () => 
       expect(run.exitCode).toBe(2);
     }
   });
+
+  it('a pipe the shell gave (--out >(cat > o.csv)) is said to be one, with the redirect to use; the event loop\'s own pipes are "not open"', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'p.csv'), 'id,name\n1,a\n2,b\n');
+    expect((await barge(dir, ['import', 'p.csv'])).exitCode).toBe(0);
+    const env = { ...process.env, BARGE_DB: '', NO_COLOR: '1' };
+    const substituted = await execa('bash', ['-c', `node '${BIN}' export --table p --out >(cat > o.csv)`], { cwd: dir, reject: false, env });
+    expect(substituted.exitCode).toBe(2);
+    expect(substituted.stderr).toMatch(/^barge: error: cannot write \/dev\/fd\/(\d+): descriptor \1 is a pipe, which barge writes only as stdout: pass --out - and redirect it \(barge export … --out - > >\(…\)\)$/);
+    const redirected = await execa('bash', ['-c', `node '${BIN}' export --table p --quiet --out - > >(cat > o.csv); wait $!`], { cwd: dir, reject: false, env });
+    expect(redirected.exitCode, redirected.stderr).toBe(0);
+    await waitUntil('o.csv written', () => fs.existsSync(path.join(dir, 'o.csv')) && fs.readFileSync(path.join(dir, 'o.csv'), 'utf8').endsWith('2,b\n'));
+    expect(fs.readFileSync(path.join(dir, 'o.csv'), 'utf8')).toBe('id,name\n1,a\n2,b\n');
+  });
 });
 
 function execaShell(script: string, cwd: string): Promise<{ exitCode: number | null; stderr: string }> {
