@@ -361,7 +361,7 @@ export function createChunkDecoder(input: string, encoding: string | undefined, 
       if (start !== undefined || base + bytes.length >= UTF8_LOOK_BYTES) lookForUtf8 = false;
       if (start === -1) notUtf8 = true;
       // The bytes before it are ASCII, the same text in every encoding: handed on as read.
-      if (start !== undefined && start !== -1) return stopAtUtf8(bytes, base, start, name);
+      if (start !== undefined && start >= 0) return stopAtUtf8(bytes, base, start, name);
     }
     const text = bytes.toString('latin1');
     if (name === 'latin1') {
@@ -447,8 +447,12 @@ function utf8SequenceLength(lead: number): number {
 /**
  * Where the first byte beyond ASCII in bytes [0, lookEnd) starts a UTF-8 character, when the
  * bytes from there to lookEnd are valid UTF-8 (a character cut at lookEnd, or at the end of
- * `bytes`, is left out); -1 when they are not UTF-8; undefined when they are all ASCII.
+ * `bytes`, is left out) and read as UTF-8 rather than as windows-1252 by chance; -1 when they
+ * are not; UTF8_BY_CHANCE when they are, but may be windows-1252 as well; undefined when they
+ * are all ASCII.
  */
+const UTF8_BY_CHANCE = -2;
+
 function utf8TextStart(bytes: Buffer, lookEnd: number): number | undefined {
   const end = Math.min(bytes.length, lookEnd);
   let i = 0;
@@ -457,7 +461,19 @@ function utf8TextStart(bytes: Buffer, lookEnd: number): number | undefined {
   // The first character whole even when lookEnd falls inside it.
   const looked = bytes.subarray(i, Math.max(end, Math.min(bytes.length, i + utf8SequenceLength(bytes[i]!))));
   const whole = looked.subarray(0, incompleteUtf8TailStart(looked));
-  return whole.length > 0 && isUtf8(whole) ? i : -1;
+  if (whole.length === 0 || !isUtf8(whole)) return -1;
+  // A windows-1252 capital before a byte of 0x80-0xBF (`CAFÉ…`, C9 85; `TÜV™`, DC 99) is a UTF-8
+  // character too: one alone is taken for UTF-8 only where UTF-8 read as latin1 gives `Ã©`, `Â°`
+  // or `â€™` (its leads C2, C3, E2); two or more, of any lead, are.
+  const lead = bytes[i]!;
+  return lead === 0xc2 || lead === 0xc3 || lead === 0xe2 || utf8LeadsIn(whole, 2) >= 2 ? i : UTF8_BY_CHANCE;
+}
+
+/** How many UTF-8 lead bytes `bytes` holds, counted up to `enough`. */
+function utf8LeadsIn(bytes: Buffer, enough: number): number {
+  let leads = 0;
+  for (let i = 0; i < bytes.length && leads < enough; i++) if (bytes[i]! >= 0xc0) leads++;
+  return leads;
 }
 
 /**

@@ -98,6 +98,18 @@ describe('UTF-8 without a byte order mark under --encoding latin1 or windows-125
     expect(tables(path.join(dir, 'u.db'))).toEqual([]);
   });
 
+  it('a windows-1252 file whose one accented capital and the byte after it read as UTF-8 by chance still loads (CAFÉ…, C9 85, was refused)', async () => {
+    const dir = setUp({ 'w.csv': Buffer.from('id,name\n1,CAF\xc9\x85\n2,ok\n', 'latin1') });
+    for (const worker of ['always', 'never']) {
+      const run = await barge(dir, ['import', 'w.csv', '--encoding', 'windows-1252', '--db', `w-${worker}.db`, '--quiet'], { env: { BARGE_WORKER: worker } });
+      expect(run.exitCode, run.stderr).toBe(0);
+      expect(rows(path.join(dir, `w-${worker}.db`), 'SELECT * FROM w')).toEqual([{ id: 1, name: 'CAFÉ…' }, { id: 2, name: 'ok' }]);
+    }
+    // Two such characters, or one of the leads UTF-8 read as latin1 shows (Ã, Â, â): UTF-8.
+    const two = setUp({ 'ru.csv': 'id,name\nМи,р\n' });
+    expect((await barge(two, ['import', 'ru.csv', '--encoding', 'windows-1252', '--db', 'r.db'])).stderr).toBe(said('ru.csv', 'windows-1252', 'М', 1, 8));
+  });
+
   it('a latin1 file still loads, its bytes not UTF-8', async () => {
     const dir = setUp({ 'l.csv': Buffer.from('id,name\n1,caf\xe9\n', 'latin1') });
     const run = await barge(dir, ['import', 'l.csv', '--encoding', 'latin1', '--db', 'u.db', '--quiet']);
