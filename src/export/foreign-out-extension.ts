@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { BargeError } from '../errors.js';
 import { shellWord } from '../shell-word.js';
+import type { ExportFormat } from './export-format.js';
 
 /**
  * An --out whose extension names a format barge does not write: a spreadsheet, Parquet, a
@@ -8,8 +9,7 @@ import { shellWord } from '../shell-word.js';
  * name, exit 0, which Excel then refused as corrupt (and a `.db` one was no database). Refused
  * before anything is opened, with the name to give instead.
  */
-export function foreignOutExtension(out: string, table: string | undefined): BargeError | undefined {
-  // table undefined: a --query export.
+export function foreignOutExtension(out: string, read: ExportRead): BargeError | undefined {
   const base = path.basename(out);
   let name = base.toLowerCase();
   if (name.endsWith('.gz')) name = name.slice(0, -3);
@@ -18,20 +18,35 @@ export function foreignOutExtension(out: string, table: string | undefined): Bar
   if (advice === undefined) return undefined;
   // The same path with the extension barge writes: data.xlsx -> data.csv, data.csv.zip -> data.csv.gz.
   const stem = out.slice(0, out.length - (base.length - name.length) - extension.length);
-  return new BargeError('usage', `--out ${out}: barge writes CSV, TSV, NDJSON or JSON${advice(stem, out, table)}`);
+  return new BargeError('usage', `--out ${out}: barge writes CSV, TSV, NDJSON or JSON${advice(stem, out, read)}`);
 }
 
-type Advice = (stem: string, out: string, table: string | undefined) => string;
+/** What the export reads, and in what format it writes: the advice's commands must run as given. */
+interface ExportRead {
+  /** undefined: a --query export. */
+  table: string | undefined;
+  dbPath: string;
+  format: ExportFormat;
+}
+
+type Advice = (stem: string, out: string, read: ExportRead) => string;
 
 const spreadsheet = (app: string): Advice => (stem) => `; name it ${shellWord(`${stem}.csv`)} (${app} opens it)`;
 /** The rows into the database --out names, through a pipe (NDJSON keeps numbers and booleans typed). */
-const database: Advice = (_stem, out, table) => {
+const database: Advice = (_stem, out, { table, dbPath }) => {
   const from = table === undefined ? '--query …' : `--table ${shellWord(table)}`;
   const name = table === undefined ? '<table>' : shellWord(table);
-  return `, not a database; to copy the rows into one: barge export ${from} --format ndjson | barge import - --format ndjson --table ${name} --db ${shellWord(out)}`;
+  return `, not a database; to copy the rows into one: barge export ${from} --db ${shellWord(dbPath)} --format ndjson | barge import - --format ndjson --table ${name} --db ${shellWord(out)}`;
 };
-/** Another compression: gzip is the one barge writes (`data.csv.zip` -> `data.csv.gz`, `data.zip` -> `data.csv.gz`). */
-const compressed = (what: string): Advice => (stem) => `, compressed with gzip only, not ${what}; name it ${shellWord(`${stem}${/\.(csv|tsv|ndjson|jsonl|json)$/i.test(stem) ? '' : '.csv'}.gz`)}`;
+/**
+ * Another compression: gzip is the one barge writes (`data.csv.zip` -> `data.csv.gz`); a name with no
+ * format's extension takes the export's (`x.xz` with --format ndjson -> `x.ndjson.gz`: `x.csv.gz` was
+ * then refused as another format).
+ */
+const compressed = (what: string): Advice => (stem, _out, { format }) => {
+  const named = /\.(csv|tsv|ndjson|jsonl|json)$/i.test(stem) ? stem : `${stem}.${format}`;
+  return `, compressed with gzip only, not ${what}; name it ${shellWord(`${named}.gz`)}`;
+};
 
 const ADVICE: Record<string, Advice> = {
   '.xlsx': spreadsheet('Excel'),

@@ -87,7 +87,7 @@ const CHUNK_CHARS = 256 * 1024;
 
 export async function runExport(config: ExportConfig, options: ExportOptions): Promise<ExportResult> {
   const started = performance.now();
-  if (config.out !== undefined) checkOutPath(config.out, config.dbPath, config.table);
+  if (config.out !== undefined) checkOutPath(config.out, config.dbPath, config.table, config.format);
   // Before the database is opened: its descriptors are not the shell's (outDescriptor).
   const outFd = config.out === undefined ? undefined : outDescriptor(config.out);
   const db = openDatabase(config.dbPath, { readonly: true, busyTimeoutMs: config.busyTimeoutMs });
@@ -449,7 +449,7 @@ function interrupted(config: ExportConfig, sink: Sink, written: number): BargeEr
 // ---- the sink ----------------------------------------------------------------------------
 
 /** Refuses, before anything is read, an --out that cannot or must not be written. */
-function checkOutPath(out: string, dbPath: string, table: string | undefined): void {
+function checkOutPath(out: string, dbPath: string, table: string | undefined, format: ExportFormat): void {
   const resolved = path.resolve(out);
   const dir = path.dirname(resolved);
   // path.resolve drops a trailing "/": "slash.csv/" was written in full, then its rename failed (exit 3).
@@ -483,7 +483,7 @@ function checkOutPath(out: string, dbPath: string, table: string | undefined): v
   if ([db, `${db}-wal`, `${db}-shm`, `${db}-journal`].includes(target)) {
     throw new BargeError('usage', `--out ${out} is the database itself; give another file`);
   }
-  const foreign = foreignOutExtension(out, table);
+  const foreign = foreignOutExtension(out, { table, dbPath, format });
   if (foreign !== undefined) throw foreign;
 }
 

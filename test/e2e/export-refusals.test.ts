@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -157,9 +158,9 @@ describe('export: an --out naming a format barge does not write', () => {
     ['my data.ods', "my data.ods: barge writes CSV, TSV, NDJSON or JSON; name it 'my data.csv' (LibreOffice Calc opens it)"],
     ['data.xlsx.gz', 'data.xlsx.gz: barge writes CSV, TSV, NDJSON or JSON; name it data.csv (Excel opens it)'],
     ['data.parquet', "data.parquet: barge writes CSV, TSV, NDJSON or JSON; name it data.csv and convert it with a Parquet tool (DuckDB: COPY (FROM 'data.csv') TO 'data.parquet')"],
-    ['copy.db', 'copy.db: barge writes CSV, TSV, NDJSON or JSON, not a database; to copy the rows into one: barge export --table t --format ndjson | barge import - --format ndjson --table t --db copy.db'],
-    ['copy.sqlite', 'copy.sqlite: barge writes CSV, TSV, NDJSON or JSON, not a database; to copy the rows into one: barge export --table t --format ndjson | barge import - --format ndjson --table t --db copy.sqlite'],
-    ['copy.sqlite3', 'copy.sqlite3: barge writes CSV, TSV, NDJSON or JSON, not a database; to copy the rows into one: barge export --table t --format ndjson | barge import - --format ndjson --table t --db copy.sqlite3'],
+    ['copy.db', 'copy.db: barge writes CSV, TSV, NDJSON or JSON, not a database; to copy the rows into one: barge export --table t --db barge.db --format ndjson | barge import - --format ndjson --table t --db copy.db'],
+    ['copy.sqlite', 'copy.sqlite: barge writes CSV, TSV, NDJSON or JSON, not a database; to copy the rows into one: barge export --table t --db barge.db --format ndjson | barge import - --format ndjson --table t --db copy.sqlite'],
+    ['copy.sqlite3', 'copy.sqlite3: barge writes CSV, TSV, NDJSON or JSON, not a database; to copy the rows into one: barge export --table t --db barge.db --format ndjson | barge import - --format ndjson --table t --db copy.sqlite3'],
     ['data.zip', 'data.zip: barge writes CSV, TSV, NDJSON or JSON, compressed with gzip only, not zip; name it data.csv.gz'],
     ['data.tsv.zip', 'data.tsv.zip: barge writes CSV, TSV, NDJSON or JSON, compressed with gzip only, not zip; name it data.tsv.gz'],
     ['data.csv.xz', 'data.csv.xz: barge writes CSV, TSV, NDJSON or JSON, compressed with gzip only, not xz; name it data.csv.gz'],
@@ -177,7 +178,28 @@ describe('export: an --out naming a format barge does not write', () => {
 
   it('a --query export to a .db: the copy line starts from the query', async () => {
     const result = await barge(dir, ['export', '--query', 'SELECT * FROM t', '--out', 'q.db']);
-    expect(result).toEqual({ exitCode: 2, stdout: '', stderr: 'barge: error: --out q.db: barge writes CSV, TSV, NDJSON or JSON, not a database; to copy the rows into one: barge export --query … --format ndjson | barge import - --format ndjson --table <table> --db q.db' });
+    expect(result).toEqual({ exitCode: 2, stdout: '', stderr: 'barge: error: --out q.db: barge writes CSV, TSV, NDJSON or JSON, not a database; to copy the rows into one: barge export --query … --db barge.db --format ndjson | barge import - --format ndjson --table <table> --db q.db' });
+  });
+
+  it('a name with no format\'s extension takes the export\'s (x.csv.gz was then refused beside --format ndjson)', async () => {
+    const result = await barge(dir, ['export', '--table', 't', '--format', 'ndjson', '--out', 'x.xz']);
+    expect(result).toEqual({ exitCode: 2, stdout: '', stderr: 'barge: error: --out x.xz: barge writes CSV, TSV, NDJSON or JSON, compressed with gzip only, not xz; name it x.ndjson.gz' });
+    const named = await barge(dir, ['export', '--table', 't', '--format', 'ndjson', '--out', 'x.ndjson.gz', '--quiet']);
+    expect(named.exitCode, named.stderr).toBe(0);
+    expect(zlib.gunzipSync(fs.readFileSync(path.join(dir, 'x.ndjson.gz'))).toString()).toBe('{"id":1,"n":5}\n{"id":2,"n":7}\n');
+    fs.rmSync(path.join(dir, 'x.ndjson.gz'));
+  });
+
+  it('the copy the .db message gives works, from another directory too (it left out --db)', async () => {
+    const elsewhere = path.join(dir, 'out');
+    fs.mkdirSync(elsewhere, { recursive: true });
+    const told = await barge(elsewhere, ['export', '--table', 't', '--db', '../barge.db', '--out', 'copy.db']);
+    const line = /to copy the rows into one: (.*)$/.exec(told.stderr)![1]!;
+    expect(line).toBe('barge export --table t --db ../barge.db --format ndjson | barge import - --format ndjson --table t --db copy.db');
+    const ran = await execa('sh', ['-c', line.replaceAll('barge ', `node '${BIN}' `)], { cwd: elsewhere, reject: false, env: { ...process.env, BARGE_DB: '' } });
+    expect(ran.exitCode, ran.stderr).toBe(0);
+    expect(new Database(path.join(elsewhere, 'copy.db'), { readonly: true }).prepare('SELECT id, n FROM t ORDER BY id').all()).toEqual([{ id: 1, n: 5 }, { id: 2, n: 7 }]);
+    fs.rmSync(elsewhere, { recursive: true });
   });
 
   it('the copy the .db message gives works', async () => {
