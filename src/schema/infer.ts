@@ -179,6 +179,9 @@ export class SchemaInference {
 
   add(sample: InferSample): void {
     this.first ??= sample;
+    // A header repeated inside the input (files joined with cat) is no sample of its columns'
+    // values: its "id" among integers made the column text, and the header then loaded as a row.
+    if (sample.csv !== undefined && sample.csv.names.every((name) => sample.data[name] === name)) return;
     const { data, text, input, line, source } = sample;
     let written: Set<string> | undefined;
     // A CSV record's names are its header's; a JSON record's are its own, on its line.

@@ -215,16 +215,8 @@ class RepeatedHeader {
 
 /** The advice for a header met again: the files given apart, into the table the joined file went into. */
 function repeatedHeaderWarning(input: string, line: number): string {
-  const table = input === 'stdin' ? '<table>' : shellWord(tableOfFile(input));
-  return `${input}:${line}: this record repeats the header (files joined with cat?) and is validated as any other (text columns load it); pass the files as separate inputs instead: barge import a.csv b.csv --table ${table}`;
-}
-
-/** The table named after a file, as barge names it without --table: `dir/all.csv.gz` -> `all`. */
-function tableOfFile(input: string): string {
-  let base = input.slice(Math.max(input.lastIndexOf('/'), input.lastIndexOf('\\')) + 1);
-  if (base.toLowerCase().endsWith('.gz')) base = base.slice(0, -3);
-  const dot = base.lastIndexOf('.');
-  return dot > 0 ? base.slice(0, dot) : base;
+  // No command to copy: the run may be a validate, or name its table with --table.
+  return `${input}:${line}: this record repeats the header (files joined with cat?) and is validated as any other (a text column loads it); give the files as separate inputs instead of one joined file`;
 }
 
 /** Records of an input looked at for a `\N` (NULL_MARKER) field, when --null is not given. */
