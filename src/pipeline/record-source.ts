@@ -8,6 +8,7 @@ import { FileSha256 } from './file-sha256.js';
 import { ABORTED, untilAborted } from './until-aborted.js';
 import type { OpenedInput, SourceOptions, SourceRecord } from '../source/types.js';
 import type { JobInput } from '../store/jobs.js';
+import { nameKey } from '../schema/names.js';
 
 /**
  * openInputs, or an interrupt (`what`, exit 130) when the signal comes first: opening stdin waits
@@ -83,11 +84,38 @@ export async function openInputs(paths: string[], options: SourceOptions, sizes?
 
 /** Reads every input in order as one stream of record chunks; `onInput` is told each one's index as its reading starts. */
 export async function* recordsOf(inputs: OpenedInput[], options: SourceOptions, onInput?: (index: number) => void): AsyncGenerator<SourceRecord[]> {
+  let first: { input: string; names: Set<string> } | undefined;
   for (let index = 0; index < inputs.length; index++) {
     onInput?.(index);
     const input = inputs[index]!;
-    yield* readRecords(input.reopen ? await input.reopen() : input, options);
+    let looked = false;
+    for await (const records of readRecords(input.reopen ? await input.reopen() : input, options)) {
+      // Each input's first readable record, once: its names against the first input's.
+      if (!looked) {
+        const record = records.find((one) => one.parseError === undefined);
+        if (record !== undefined) {
+          looked = true;
+          const names = new Set(fieldNames(record).map(nameKey));
+          if (first === undefined) first = { input: input.name, names };
+          else if (names.size > 0 && ![...names].some((name) => first!.names.has(name))) options.onWarning?.(noColumnInCommon(input.name, first.input));
+        }
+      }
+      yield records;
+    }
   }
+}
+
+/** A record's field names: its header's (CSV/TSV), else its own. */
+function fieldNames(record: SourceRecord): readonly string[] {
+  return record.csv?.names ?? Object.keys(record.data).filter((name) => !name.startsWith('_barge'));
+}
+
+/**
+ * Inputs of one run go into one table: two files of other tables (`barge import makers.csv
+ * products.csv`) made one table of both files' columns, each row half NULL, exit 0.
+ */
+function noColumnInCommon(input: string, first: string): string {
+  return `input "${input}" has no column in common with "${first}": all inputs of a run are records of one table; to load each into a table of its own, import them one at a time`;
 }
 
 /** What tells a file's content apart from what it was: device, inode, size, modification time. */

@@ -115,3 +115,31 @@ describe('an input removed or replaced before its turn', () => {
     expect(job).toEqual({ id: job!.id, status: 'failed', inserted: 3000, error: advice });
   });
 });
+
+describe('inputs with no column in common (two tables\' files given to one import)', () => {
+  const warning = 'input "products.csv" has no column in common with "makers.csv": all inputs of a run are records of one table; to load each into a table of its own, import them one at a time';
+
+  it.each(['always', 'never'])('BARGE_WORKER=%s: warned, in --json too, for import and validate (one table of both files\' columns was made, each row half NULL, without a word)', async (worker) => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'makers.csv'), 'id,name\nM-1,Acme\n');
+    fs.writeFileSync(path.join(dir, 'products.csv'), 'sku,price\nS-1,2.5\n');
+    const env = { ...process.env, BARGE_DB: '', NO_COLOR: '1', BARGE_WORKER: worker };
+    const load = await execa('node', [BIN, 'import', 'makers.csv', 'products.csv', '--json'], { cwd: dir, reject: false, env });
+    expect(load.exitCode, String(load.stderr)).toBe(0);
+    expect(JSON.parse(String(load.stdout)).warnings).toEqual([warning]);
+    expect(String(load.stderr).split('\n')[0]).toBe(`barge: ${warning}`);
+    const checked = await execa('node', [BIN, 'validate', 'makers.csv', 'products.csv', '--table', 'makers', '--json'], { cwd: dir, reject: false, env });
+    expect(JSON.parse(String(checked.stdout)).warnings).toEqual([warning]);
+  });
+
+  it('not for inputs sharing a column, nor a JSON input whose keys share one', async () => {
+    const dir = workdir();
+    fs.writeFileSync(path.join(dir, 'a.csv'), 'id,name\n1,x\n');
+    fs.writeFileSync(path.join(dir, 'b.csv'), 'id,qty\n2,5\n');
+    fs.writeFileSync(path.join(dir, 'c.ndjson'), '{"qty":1,"name":"y"}\n');
+    const load = await execa('node', [BIN, 'import', 'a.csv', 'b.csv', 'c.ndjson', '--table', 't', '--json'], { cwd: dir, reject: false, env: { ...process.env, BARGE_DB: '', NO_COLOR: '1' } });
+    expect(load.exitCode, String(load.stderr)).toBe(0);
+    expect(JSON.parse(String(load.stdout)).warnings).toEqual([]);
+    expect(rows(path.join(dir, 'barge.db'), 'SELECT id, name, qty FROM t ORDER BY rowid')).toEqual([{ id: 1, name: 'x', qty: null }, { id: 2, name: null, qty: 5 }, { id: null, name: 'y', qty: 1 }]);
+  });
+});
