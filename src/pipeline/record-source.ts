@@ -90,14 +90,18 @@ export async function* recordsOf(inputs: OpenedInput[], options: SourceOptions, 
     const input = inputs[index]!;
     let looked = false;
     for await (const records of readRecords(input.reopen ? await input.reopen() : input, options)) {
-      // Each input's first readable record, once: its names against the first input's.
+      // Each input's first readable record with a field, once: its names against the first
+      // input's. (A record of none, `{}` or a report's entry holding only _barge_raw, has no
+      // name in common with any: taken as the first input's, every other input was warned of.)
       if (!looked) {
-        const record = records.find((one) => one.parseError === undefined);
-        if (record !== undefined) {
-          looked = true;
+        for (const record of records) {
+          if (record.parseError !== undefined) continue;
           const names = new Set(fieldNames(record).map(nameKey));
+          if (names.size === 0) continue;
+          looked = true;
           if (first === undefined) first = { input: input.name, names };
-          else if (names.size > 0 && ![...names].some((name) => first!.names.has(name))) options.onWarning?.(noColumnInCommon(input.name, first.input));
+          else if (![...names].some((name) => first!.names.has(name))) options.onWarning?.(noColumnInCommon(input.name, first.input));
+          break;
         }
       }
       yield records;
@@ -107,7 +111,7 @@ export async function* recordsOf(inputs: OpenedInput[], options: SourceOptions, 
 
 /** A record's field names: its header's (CSV/TSV), else its own. */
 function fieldNames(record: SourceRecord): readonly string[] {
-  return record.csv?.names ?? Object.keys(record.data).filter((name) => !name.startsWith('_barge'));
+  return (record.csv?.names ?? Object.keys(record.data)).filter((name) => !name.startsWith('_barge'));
 }
 
 /**

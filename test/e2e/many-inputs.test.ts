@@ -142,4 +142,20 @@ describe('inputs with no column in common (two tables\' files given to one impor
     expect(JSON.parse(String(load.stdout)).warnings).toEqual([]);
     expect(rows(path.join(dir, 'barge.db'), 'SELECT id, name, qty FROM t ORDER BY rowid')).toEqual([{ id: 1, name: 'x', qty: null }, { id: 2, name: null, qty: 5 }, { id: null, name: 'y', qty: 1 }]);
   });
+
+  it('not for inputs whose first record has no field: a JSON `{}`, or a report\'s entry of an unreadable line (its _barge_raw only)', async () => {
+    const dir = workdir();
+    const env = { ...process.env, BARGE_DB: '', NO_COLOR: '1' };
+    fs.writeFileSync(path.join(dir, 'e.ndjson'), '{}\n{"a":1,"b":2}\n');
+    fs.writeFileSync(path.join(dir, 'f.ndjson'), '{"a":3,"b":4}\n');
+    const load = await execa('node', [BIN, 'import', 'e.ndjson', 'f.ndjson', '--table', 't', '--json'], { cwd: dir, reject: false, env });
+    expect(load.exitCode, String(load.stderr)).toBe(0);
+    expect(JSON.parse(String(load.stdout)).warnings).toEqual([]);
+    // The report of a line that is not JSON, fed back before the fixed records.
+    fs.writeFileSync(path.join(dir, 'j.ndjson'), '{"id":1,"name":"a"}\n{"id":2,\n');
+    await execa('node', [BIN, 'import', 'j.ndjson', '--table', 'j', '--mode', 'row'], { cwd: dir, reject: false, env });
+    fs.writeFileSync(path.join(dir, 'fixed.ndjson'), '{"id":2,"name":"b"}\n');
+    const again = await execa('node', [BIN, 'import', 'j.errors.ndjson', 'fixed.ndjson', '--table', 'j', '--mode', 'row', '--json'], { cwd: dir, reject: false, env });
+    expect(JSON.parse(String(again.stdout)).warnings).toEqual([]);
+  });
 });
