@@ -181,7 +181,8 @@ export class SchemaInference {
     this.first ??= sample;
     // A header repeated inside the input (files joined with cat) is no sample of its columns'
     // values: its "id" among integers made the column text, and the header then loaded as a row.
-    if (sample.csv !== undefined && sample.csv.names.every((name) => sample.data[name] === name)) return;
+    // (The second file's header starts with its byte order mark when each file had one: RepeatedHeader.)
+    if (sample.csv !== undefined && sample.csv.names.every((name, i) => sample.data[name] === name || (i === 0 && sample.data[name] === `\ufeff${name}`))) return;
     const { data, text, input, line, source } = sample;
     let written: Set<string> | undefined;
     // A CSV record's names are its header's; a JSON record's are its own, on its line.
