@@ -359,7 +359,8 @@ export function createChunkDecoder(input: string, encoding: string | undefined, 
     if (lookForUtf8) {
       const start = utf8TextStart(bytes, UTF8_LOOK_BYTES - base);
       if (start !== undefined || base + bytes.length >= UTF8_LOOK_BYTES) lookForUtf8 = false;
-      if (start === -1) notUtf8 = true;
+      // UTF-8 by chance (`CAFÉ…`) is windows-1252 text: its C1 byte under latin1 is no UTF-8 character's.
+      if (start === -1 || start === UTF8_BY_CHANCE) notUtf8 = true;
       // The bytes before it are ASCII, the same text in every encoding: handed on as read.
       if (start !== undefined && start >= 0) return stopAtUtf8(bytes, base, start, name);
     }

@@ -105,6 +105,12 @@ describe('UTF-8 without a byte order mark under --encoding latin1 or windows-125
       expect(run.exitCode, run.stderr).toBe(0);
       expect(rows(path.join(dir, `w-${worker}.db`), 'SELECT * FROM w')).toEqual([{ id: 1, name: 'CAFÉ…' }, { id: 2, name: 'ok' }]);
     }
+    // Under latin1 its C1 byte (0x85) is no UTF-8 character's: windows-1252 is what to pass, not
+    // "the file is UTF-8: leave --encoding out" (which loaded CAFɅ).
+    const latin1 = await barge(dir, ['import', 'w.csv', '--encoding', 'latin1', '--db', 'l.db']);
+    expect(latin1.exitCode).toBe(2);
+    expect(latin1.stderr).toContain('pass --encoding windows-1252');
+    expect(latin1.stderr).not.toContain('UTF-8');
     // Two such characters, or one of the leads UTF-8 read as latin1 shows (Ã, Â, â): UTF-8.
     const two = setUp({ 'ru.csv': 'id,name\nМи,р\n' });
     expect((await barge(two, ['import', 'ru.csv', '--encoding', 'windows-1252', '--db', 'r.db'])).stderr).toBe(said('ru.csv', 'windows-1252', 'М', 1, 8));
