@@ -44,9 +44,18 @@ const database: Advice = (_stem, out, { table, dbPath }) => {
  * then refused as another format).
  */
 const compressed = (what: string): Advice => (stem, _out, { format }) => {
-  const named = /\.(csv|tsv|ndjson|jsonl|json)$/i.test(stem) ? stem : `${stem}.${format}`;
+  const kept = /\.(csv|tsv|ndjson|jsonl|json)$/i.exec(stem);
+  // The name no format's: the export's. Another format's than one --format asked for (the
+  // export's format, when not csv, can only have been asked, the name naming none): swapped,
+  // as `data.csv.gz` beside --format ndjson was then refused.
+  const named = kept === null ? `${stem}.${format}` : format !== 'csv' && sameFormat(kept[1]!) !== format ? `${stem.slice(0, kept.index)}.${format}` : stem;
   return `, compressed with gzip only, not ${what}; name it ${shellWord(`${named}.gz`)}`;
 };
+
+function sameFormat(extension: string): string {
+  const lower = extension.toLowerCase();
+  return lower === 'jsonl' ? 'ndjson' : lower;
+}
 
 const ADVICE: Record<string, Advice> = {
   '.xlsx': spreadsheet('Excel'),

@@ -188,6 +188,11 @@ describe('export: an --out naming a format barge does not write', () => {
     expect(named.exitCode, named.stderr).toBe(0);
     expect(zlib.gunzipSync(fs.readFileSync(path.join(dir, 'x.ndjson.gz'))).toString()).toBe('{"id":1,"n":5}\n{"id":2,"n":7}\n');
     fs.rmSync(path.join(dir, 'x.ndjson.gz'));
+    // A name of another format than --format asks for: the name --format takes (data.csv.gz was then refused).
+    const other = await barge(dir, ['export', '--table', 't', '--format', 'ndjson', '--out', 'data.csv.zip']);
+    expect(other.stderr).toBe('barge: error: --out data.csv.zip: barge writes CSV, TSV, NDJSON or JSON, compressed with gzip only, not zip; name it data.ndjson.gz');
+    expect((await barge(dir, ['export', '--table', 't', '--format', 'ndjson', '--out', 'data.ndjson.gz', '--quiet'])).exitCode).toBe(0);
+    fs.rmSync(path.join(dir, 'data.ndjson.gz'));
   });
 
   it('the copy the .db message gives works, from another directory too (it left out --db)', async () => {
