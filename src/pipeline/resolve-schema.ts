@@ -164,6 +164,12 @@ function noteValuedColumns(valued: Set<string>, record: SourceRecord): void {
   }
 }
 
+/** An inferred schema's warnings for import and validate: columns the sample gave no value, and its notes. */
+export function inferredSchemaWarnings(resolved: ResolvedSchema, sample: SourceRecord[]): string[] {
+  const empty = columnsWithoutValues(resolved.spec, sample);
+  return [...(empty.length > 0 ? [withoutValuesWarning(empty, sample.length)] : []), ...(resolved.notes ?? [])];
+}
+
 /** The warning for columnsWithoutValues(): which, and how to pin their types. */
 export function withoutValuesWarning(names: string[], samples: number, fix = 'write the schema out with barge schema infer, edit it, and pass --schema'): string {
   const list = names.slice(0, 10).map((name) => JSON.stringify(name)).join(', ') + (names.length > 10 ? `, and ${names.length - 10} more` : '');

@@ -5,7 +5,8 @@ import type { Validator } from '../schema/index.js';
 import { isEffectivelyRequired } from '../schema/zod-schema.js';
 import type { FieldError, SchemaSpec } from '../schema/types.js';
 import type { OpenedInput, SourceRecord } from '../source/types.js';
-import { abandonInput, formatFromPath } from '../source/open-input.js';
+import { abandonInput } from '../source/open-input.js';
+import { formatFromPath } from '../source/format-from-path.js';
 import { BatchWriter } from '../store/batch-writer.js';
 import {
   checkpointWriter, finishJob, getJobLease, renewJobLease, setJobInputs,
@@ -30,7 +31,7 @@ import { checkImportTarget } from './import-target.js';
 import { alreadyDoneResult, endNotRecorded, sayWhatStays, withHowToGoOn, withSniffedNote, type JobSoFar } from './import-outcome.js';
 import { describeInputs, emptyInputWarnings, openInputsUnlessAborted, recordsOf } from './record-source.js';
 import { IdleChecksums } from './idle-checksums.js';
-import { columnsWithoutValues, schemaBeforeReading, schemaFromSamples, withoutValuesWarning, type ResolvedSchema } from './resolve-schema.js';
+import { inferredSchemaWarnings, schemaBeforeReading, schemaFromSamples, type ResolvedSchema } from './resolve-schema.js';
 import { TransactionScope } from './transaction-scope.js';
 import { LEASE_RENEWAL_MS, ownedByThisProcess, pidNamespace, thisHost } from './job-owner.js';
 import { newJobId } from './job-id.js';
@@ -338,9 +339,7 @@ class ImportRun {
       }
       if (resolved.origin === 'inferred') {
         this.inferredFrom = Math.min(config.inferRows, pending.length);
-        const empty = columnsWithoutValues(resolved.spec, sample);
-        if (empty.length > 0) this.events.onWarning?.(withoutValuesWarning(empty, sample.length));
-        for (const note of resolved.notes ?? []) this.events.onWarning?.(note);
+        for (const warning of inferredSchemaWarnings(resolved, sample)) this.events.onWarning?.(warning);
       }
     }
     // The report's job's schema file, read in place of --schema: this job's own, recorded with

@@ -15,7 +15,7 @@ import { InProcessSource } from './in-process-source.js';
 import { type ImportConfig, type ImportEvents } from './import-config.js';
 import { newJobId } from './job-id.js';
 import { bytesReadOf, emptyInputWarnings, openInputsUnlessAborted, recordsOf } from './record-source.js';
-import { columnsWithoutValues, schemaBeforeReading, schemaFromSamples, withoutValuesWarning } from './resolve-schema.js';
+import { inferredSchemaWarnings, schemaBeforeReading, schemaFromSamples } from './resolve-schema.js';
 import { checkTableMatchesSchema } from './table-checks.js';
 import { nextFreeReportPath, reportMoved, reportPathFor } from './report-path.js';
 import { planSplit, TailReader, type SplitPlan } from './validate-split.js';
@@ -130,9 +130,7 @@ async function validateRun(
     const sample = pending.slice(0, config.inferRows);
     const inferred = schemaFromSamples(before.table, sample);
     ({ spec, origin } = inferred);
-    const empty = columnsWithoutValues(spec, sample);
-    if (empty.length > 0) events.onWarning?.(withoutValuesWarning(empty, sample.length));
-    for (const note of inferred.notes ?? []) events.onWarning?.(note);
+    for (const warning of inferredSchemaWarnings(inferred, sample)) events.onWarning?.(warning);
   }
   const validator = compileValidator(spec);
   let tailStart: TailStart | undefined;

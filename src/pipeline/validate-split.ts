@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { normalizeEncoding } from '../source/decode-text.js';
-import { formatFromPath, isGzipPath } from '../source/open-input.js';
+import { isGzipPath } from '../source/open-input.js';
+import { formatFromPath } from '../source/format-from-path.js';
 import type { InputFormat, SourceOptions } from '../source/types.js';
 import { workerSetting, type WorkerSetting } from '../worker-setting.js';
 import type { FromTail, TailStart } from './validate-tail-worker.js';

@@ -125,6 +125,8 @@ export interface InferSample {
   source?: string;
   /** A CSV record's header, in the input's order (`data`, an object, lists "2019" before "country"). */
   csv?: { names: readonly string[] };
+  /** The header met again as a record (parse-csv.ts: files joined with cat). */
+  repeatsHeader?: true;
 }
 
 /**
@@ -143,6 +145,15 @@ function fieldOrder(sample: InferSample): string[] {
  * (the numbers stored as text), with no word of --null.
  */
 const NULL_WORDS = new Set(['N/A', 'n/a', 'NA', '#N/A', 'null', 'NULL', 'Null', 'None', 'none', '-', '--', '?', 'nan', 'NaN', 'NAN', '.', 'missing', 'NIL', 'nil']);
+
+/** SchemaInference.notes' words for a column made text by `word` alone. */
+function nullWordNote(column: string, word: NonNullable<FieldState['nullWord']>, typeBeside: ColumnType): string {
+  const at = word.input === undefined ? '' : ` (${word.input}${word.line === undefined ? '' : `:${word.line}`})`;
+  const others = typeBeside === 'integer' ? 'integers' : typeBeside === 'number' ? 'numbers' : `${typeBeside}s`;
+  // `--null=-`: `--null --` ends the options.
+  const option = `--null${word.value.startsWith('-') ? '=' : ' '}${shellWord(word.value)}`;
+  return `column ${JSON.stringify(column)} was inferred as text because of ${JSON.stringify(word.value)}${at}, its other values being ${others}; if ${JSON.stringify(word.value)} means no value, pass ${option}`;
+}
 
 function typeOf(fits: number): ColumnType {
   return PREFERENCE.find(([bit]) => (fits & bit) !== 0)?.[1] ?? 'string';
@@ -181,8 +192,7 @@ export class SchemaInference {
     this.first ??= sample;
     // A header repeated inside the input (files joined with cat) is no sample of its columns'
     // values: its "id" among integers made the column text, and the header then loaded as a row.
-    // (The second file's header starts with its byte order mark when each file had one: RepeatedHeader.)
-    if (sample.csv !== undefined && sample.csv.names.every((name, i) => sample.data[name] === name || (i === 0 && sample.data[name] === `\ufeff${name}`))) return;
+    if (sample.repeatsHeader === true) return;
     const { data, text, input, line, source } = sample;
     let written: Set<string> | undefined;
     // A CSV record's names are its header's; a JSON record's are its own, on its line.
@@ -250,13 +260,8 @@ export class SchemaInference {
       if (state.sawJsonString && !state.sawNative) fits &= STRING | DATE | DATETIME;
       const type = typeOf(fits);
       columns[name] = { type };
-      const { nullWord } = state;
-      // (`--null=-`: `--null --` ends the options.)
       const typeBeside = typeOf(state.fitsBesideNullWord);
-      if (type === 'string' && nullWord !== undefined && typeBeside !== 'string' && state.fitsBesideNullWord !== ALL) {
-        const at = nullWord.input === undefined ? '' : ` (${nullWord.input}${nullWord.line === undefined ? '' : `:${nullWord.line}`})`;
-        this.notes.push(`column ${JSON.stringify(name)} was inferred as text because of ${JSON.stringify(nullWord.value)}${at}, its other values being ${typeBeside === 'integer' ? 'integers' : typeBeside === 'number' ? 'numbers' : `${typeBeside}s`}; if ${JSON.stringify(nullWord.value)} means no value, pass --null${nullWord.value.startsWith('-') ? '=' : ' '}${shellWord(nullWord.value)}`);
-      }
+      if (type === 'string' && state.nullWord !== undefined && typeBeside !== 'string' && state.fitsBesideNullWord !== ALL) this.notes.push(nullWordNote(name, state.nullWord, typeBeside));
     }
     return withColumnOrder({ table, columns, extraColumns: 'reject' }, [...fields.keys()]);
   }

@@ -445,6 +445,9 @@ function utf8SequenceLength(lead: number): number {
   return lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
 }
 
+/** utf8TextStart's answer for bytes that are UTF-8 but may as well be windows-1252 (`CAFÉ…`). */
+const UTF8_BY_CHANCE = -2;
+
 /**
  * Where the first byte beyond ASCII in bytes [0, lookEnd) starts a UTF-8 character, when the
  * bytes from there to lookEnd are valid UTF-8 (a character cut at lookEnd, or at the end of
@@ -452,8 +455,6 @@ function utf8SequenceLength(lead: number): number {
  * are not; UTF8_BY_CHANCE when they are, but may be windows-1252 as well; undefined when they
  * are all ASCII.
  */
-const UTF8_BY_CHANCE = -2;
-
 function utf8TextStart(bytes: Buffer, lookEnd: number): number | undefined {
   const end = Math.min(bytes.length, lookEnd);
   let i = 0;

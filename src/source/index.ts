@@ -1,5 +1,6 @@
 export type { InputFormat, OpenedInput, SourceOptions, SourceRecord } from './types.js';
-export { openInput, openReadable, formatFromPath, sniffFormat, isGzipPath } from './open-input.js';
+export { openInput, openReadable, sniffFormat, isGzipPath } from './open-input.js';
+export { formatFromPath } from './format-from-path.js';
 export { readRecords } from './read-records.js';
 export { parseCsv } from './parse-csv.js';
 export { parseNdjson } from './parse-ndjson.js';

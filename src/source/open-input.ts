@@ -217,8 +217,6 @@ function gzipTwice(path: string, name: string): BargeError {
   return new BargeError('input', `${name}: gzip inside gzip (the data was compressed twice); ${how}`, { input: name });
 }
 
-export { formatFromPath };
-
 export function isGzipPath(path: string): boolean {
   return path.toLowerCase().endsWith('.gz');
 }

@@ -60,8 +60,9 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
   let suspectHeader: { name: string; line: number } | undefined;
   /** Whether the input's first field starts with the quote: a quoted header name is meant as written. */
   let headerQuoted = false;
-  /** The header's fields as read, watched for among the records until seen once (repeatedHeader). */
+  /** The header's fields as read, watched for among the records (RepeatedHeader); warned of once. */
   let headerAgain: RepeatedHeader | undefined;
+  let headerAgainTold = false;
   const push = (fields: string[], line: number, raw: string | undefined, stray: StrayQuote | undefined): void => {
     if (warnings !== undefined && !warnings.record(fields, line, names, recordNo)) warnings = undefined;
     if (names === undefined) {
@@ -79,7 +80,7 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
         throw new BargeError('input', `${name}:1: the file starts with Excel's "${first}" line, which barge does not read: import the lines after it with --delimiter ${shown}, e.g. tail -n +2 ${shellWord(name)} | barge import - --format ${tsv ? 'tsv' : 'csv'} --delimiter ${shown} …`, { input: name, line: 1 });
       }
       if (renames === undefined && options.delimiter === undefined && fields.length === 1 && !headerQuoted) suspectHeader = { name: fields[0]!, line };
-      if (options.onWarning !== undefined) headerAgain = new RepeatedHeader(fields);
+      headerAgain = new RepeatedHeader(fields);
       names = headerNames(fields, renames, name, line, delimiter, tsv);
       dataOf = recordBuilder(names);
       dialect = { delimiter, quote, relaxQuotes: tsv, names, nullText };
@@ -92,12 +93,16 @@ export async function* parseCsv(input: OpenedInput, options: SourceOptions): Asy
     }
     // Cheap enough for every record: a string compare of the first field, short and unequal
     // (in length or first characters) for all but a repeated header (RepeatedHeader.first).
-    if (headerAgain !== undefined && headerAgain.first(fields[0]!) && headerAgain.all(fields)) {
-      headerAgain = undefined;
-      options.onWarning!(repeatedHeaderWarning(name, line));
+    const repeatsHeader = headerAgain !== undefined && headerAgain.first(fields[0]!) && headerAgain.all(fields);
+    if (repeatsHeader && !headerAgainTold) {
+      headerAgainTold = true;
+      options.onWarning?.(repeatedHeaderWarning(name, line));
     }
     if (nullText !== undefined) blankNullFields(fields, nullText);
-    batch.push(stray === undefined ? toRecord(fields, names, line, ++recordNo, raw) : strayRecord(fields, names, line, ++recordNo, stray));
+    const record = stray === undefined ? toRecord(fields, names, line, ++recordNo, raw) : strayRecord(fields, names, line, ++recordNo, stray);
+    // Marked for inference, which takes no sample of it (only such records carry the key).
+    if (repeatsHeader) record.repeatsHeader = true;
+    batch.push(record);
   };
 
   const toRecord = (fields: string[], header: string[], line: number, no: number, raw: string | undefined): SourceRecord => {
@@ -213,7 +218,7 @@ class RepeatedHeader {
   }
 }
 
-/** The advice for a header met again: the files given apart, into the table the joined file went into. */
+/** The warning for a header met again: where, and that the files load as meant given apart. */
 function repeatedHeaderWarning(input: string, line: number): string {
   // No command to copy: the run may be a validate, or name its table with --table.
   return `${input}:${line}: this record repeats the header (files joined with cat?) and is validated as any other (a text column loads it); give the files as separate inputs instead of one joined file`;

@@ -115,4 +115,6 @@ export interface SourceRecord {
    */
   csv?: CsvDialect;
   parseError?: { code: string; message: string; column?: string };
+  /** CSV/TSV: the record's fields are the header's, as read (files joined with cat): no sample for inference. */
+  repeatsHeader?: true;
 }

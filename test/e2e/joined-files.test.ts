@@ -75,6 +75,15 @@ describe('a header repeated inside a CSV/TSV (files joined with cat)', () => {
     expect(JSON.parse(excel.stdout).columns.id).toEqual({ type: 'integer' });
   });
 
+  it('renamed with --columns, it is still known by the header as read: no inference sample (the parser marks it)', async () => {
+    const dir = workdir();
+    write(dir, 'j2.csv', 'id,name\n1,a\nid,name\n2,b\n');
+    const inferred = await barge(dir, ['schema', 'infer', 'j2.csv', '--columns', 'key,label']);
+    expect(inferred.exitCode, inferred.stderr).toBe(0);
+    expect(JSON.parse(inferred.stdout).columns).toEqual({ key: { type: 'integer' }, label: { type: 'string' } });
+    expect(inferred.stderr).toBe(warningFor('j2.csv', 3));
+  });
+
   it('a record equal to the header only in part, or with more fields, says nothing', async () => {
     const dir = workdir();
     write(dir, 'part.csv', 'id,name,qty\n1,Foo,2\nid,name,3\nid,name,qty,4\n');

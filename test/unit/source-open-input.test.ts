@@ -5,7 +5,8 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BargeError } from '../../src/errors.js';
-import { formatFromPath, openInput, openReadable, sniffFormat } from '../../src/source/open-input.js';
+import { openInput, openReadable, sniffFormat } from '../../src/source/open-input.js';
+import { formatFromPath } from '../../src/source/format-from-path.js';
 import { readRecords } from '../../src/source/read-records.js';
 import type { OpenedInput, SourceOptions, SourceRecord } from '../../src/source/types.js';
 
